@@ -1,0 +1,72 @@
+# Zhengtong: two commands on a fresh machine.
+#   make run   - set up everything, load the demo province, serve on http://127.0.0.1:8000
+#   make test  - lint, migration check, the whole suite on SQLite and (when reachable) PostgreSQL
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
+VENDOR := zhengtong/portal/static/vendor
+
+.PHONY: run test setup assets migrate demo lint messages browser bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	@mkdir -p $(VENDOR)
+	@cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	@cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
+	@touch $@
+
+assets: $(VENDOR)/.copied
+
+messages: $(VENV)/.installed
+	@$(PY) manage.py compilemessages --ignore '.venv' --ignore 'node_modules' -v 0
+
+setup: $(VENV)/.installed assets messages
+
+migrate: setup
+	@$(PY) manage.py migrate --no-input -v 0
+
+demo: migrate
+	@$(PY) manage.py seed_demo
+
+run: demo
+	@$(PY) manage.py collectstatic --no-input -v 0
+	@$(PY) manage.py demo_accounts
+	@echo "Zhengtong: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)  Ctrl-C stops the web server and the worker."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py run_worker & \
+	  $(VENV)/bin/gunicorn zhengtong.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads 4 \
+	    --access-logfile - --log-level warning & \
+	  wait
+
+lint: $(VENV)/.installed
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check . >/dev/null || { $(VENV)/bin/ruff format --diff . | head -40; exit 1; }
+
+test: setup lint
+	@ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run -v 1 >/dev/null || \
+	  { echo "makemigrations --check: migrations are missing"; ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run; exit 1; }
+	@$(PY) scripts/run_tests.py --postgres-url '$(PG_TEST_URL)' $(PYTEST_ARGS)
+
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+bench: setup
+	@$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var staticfiles

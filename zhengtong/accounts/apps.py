@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "zhengtong.accounts"
+    label = "accounts"
+    verbose_name = _("Identity and organisation")
+
+    def ready(self) -> None:
+        from zhengtong.accounts import permissions
+        from zhengtong.core import workflow
+
+        workflow.set_permission_checker(permissions.can_on)

@@ -1,0 +1,432 @@
+"""Writes of the accounts module: org units, departments, users, role grants, API tokens, TOTP."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zhengtong.accounts.models import (
+    CODE_LENGTH,
+    LEVEL_ORDER,
+    ApiToken,
+    Department,
+    OrgUnit,
+    RoleGrant,
+    User,
+    UserKind,
+)
+from zhengtong.accounts.permissions import ensure_can, forget_grants
+from zhengtong.accounts.roles import ROLES
+from zhengtong.audit import actions as audit_actions
+from zhengtong.audit import services as audit
+from zhengtong.core.errors import (
+    AuthenticationRequired,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+
+audit_actions.register(
+    {
+        "accounts.org_unit.create": gettext_lazy("Create org unit"),
+        "accounts.org_unit.update": gettext_lazy("Change org unit"),
+        "accounts.department.create": gettext_lazy("Create department"),
+        "accounts.user.create": gettext_lazy("Create user"),
+        "accounts.user.update_preferences": gettext_lazy("Change preferences"),
+        "accounts.user.set_password": gettext_lazy("Change password"),
+        "accounts.role.grant": gettext_lazy("Grant role"),
+        "accounts.role.revoke": gettext_lazy("Revoke role"),
+        "accounts.token.create": gettext_lazy("Create API token"),
+        "accounts.token.revoke": gettext_lazy("Revoke API token"),
+        "accounts.totp.enable": gettext_lazy("Enable two-step verification"),
+        "accounts.totp.disable": gettext_lazy("Disable two-step verification"),
+        "accounts.login": gettext_lazy("Log in"),
+        "accounts.login_failed": gettext_lazy("Failed login"),
+        "accounts.logout": gettext_lazy("Log out"),
+    }
+)
+
+TOKEN_SCOPES = {"read", "write"}
+
+
+# --- org units and departments ---------------------------------------------------------
+
+
+def _check_code(code: str, level: str, parent: OrgUnit | None) -> None:
+    if level not in CODE_LENGTH:
+        raise ValidationError.for_field("level", _("must be one of %s") % ", ".join(LEVEL_ORDER))
+    if not code.isdigit() or len(code) != CODE_LENGTH[level]:
+        raise ValidationError.for_field(
+            "code", _("a %(level)s code has %(n)d digits") % {"level": level, "n": CODE_LENGTH[level]}
+        )
+    if parent is None:
+        if level != "province":
+            raise ValidationError.for_field("parent", _("only a province has no parent"))
+        return
+    if LEVEL_ORDER.index(level) != LEVEL_ORDER.index(parent.level) + 1:
+        raise ValidationError.for_field(
+            "level",
+            _("a %(parent)s's children are %(child)s units")
+            % {"parent": parent.level, "child": LEVEL_ORDER[LEVEL_ORDER.index(parent.level) + 1]},
+        )
+    prefix = {"city": 2, "county": 4}.get(level, len(parent.code))
+    if code[:prefix] != parent.code[:prefix]:
+        raise ValidationError.for_field(
+            "code", _("must start with the parent's code %s") % parent.code[:prefix]
+        )
+
+
+@transaction.atomic
+def org_unit_create(
+    *, actor: Any, code: str, name: str, level: str, parent: OrgUnit | None, name_en: str = ""
+) -> OrgUnit:
+    """Create an org unit under ``parent`` (actor needs accounts.manage_users at the parent)."""
+    if actor is not None:
+        ensure_can(actor, "accounts.manage_users", parent)
+    _check_code(code, level, parent)
+    if OrgUnit.objects.filter(code=code).exists():
+        raise Conflict(_("region code %s exists already") % code, code="duplicate")
+    path = (parent.path if parent else "") + code + "/"
+    unit = OrgUnit.objects.create(
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=level,
+        parent=parent,
+        path=path,
+        depth=(parent.depth + 1) if parent else 0,
+    )
+    audit.record(
+        actor=actor, action="accounts.org_unit.create", target=unit, after={"code": code, "name": name}
+    )
+    return unit
+
+
+@transaction.atomic
+def org_units_load_tree(*, actor: Any, tree: dict, parent: OrgUnit | None = None) -> tuple[int, int]:
+    """Load a nested region tree (idempotent): returns (created, unchanged)."""
+    created = unchanged = 0
+    stack = [(tree, parent)]
+    while stack:
+        node, node_parent = stack.pop()
+        unit = OrgUnit.objects.filter(code=node["code"]).first()
+        if unit is None:
+            unit = org_unit_create(
+                actor=actor,
+                code=node["code"],
+                name=node["name"],
+                level=node["level"],
+                parent=node_parent,
+                name_en=node.get("name_en", ""),
+            )
+            created += 1
+        else:
+            unchanged += 1
+        stack.extend((child, unit) for child in reversed(node.get("children") or []))
+    return created, unchanged
+
+
+@transaction.atomic
+def department_create(
+    *, actor: Any, org_unit: OrgUnit, code: str, name: str, name_en: str = "", kind: str = ""
+) -> Department:
+    if actor is not None:
+        ensure_can(actor, "accounts.manage_users", org_unit)
+    if not code or len(code) > 32:
+        raise ValidationError.for_field("code", _("1 to 32 characters"))
+    if Department.objects.filter(org_unit=org_unit, code=code).exists():
+        raise Conflict(_("department code %s exists in this unit") % code, code="duplicate")
+    dept = Department.objects.create(org_unit=org_unit, code=code, name=name, name_en=name_en, kind=kind)
+    audit.record(
+        actor=actor, action="accounts.department.create", target=dept, org_unit=org_unit, after={"name": name}
+    )
+    return dept
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str | None,
+    kind: str,
+    display_name: str = "",
+    org_unit: OrgUnit | None = None,
+    department: Department | None = None,
+    phone: str = "",
+    email: str = "",
+    validate: bool = True,
+) -> User:
+    """Create a user. Staff accounts need accounts.manage_users at their org unit; citizens may
+    register themselves (actor None)."""
+    if kind not in UserKind.values:
+        raise ValidationError.for_field("kind", _("unknown user kind"))
+    staff_kind = kind in {UserKind.STAFF, UserKind.GRID_WORKER, UserKind.ADMIN, UserKind.API_CLIENT}
+    if staff_kind:
+        if org_unit is None:
+            raise ValidationError.for_field("org_unit", _("staff accounts belong to an org unit"))
+        if actor is not None:
+            ensure_can(actor, "accounts.manage_users", org_unit)
+    if department is not None and department.org_unit_id != getattr(org_unit, "pk", None):
+        raise ValidationError.for_field("department", _("the department must belong to the user's org unit"))
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        raise ValidationError.for_field("username", _("1 to 150 characters"))
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(
+            _("the username is taken"), code="duplicate", details={"fields": {"username": ["taken"]}}
+        )
+    user = User(
+        username=username,
+        kind=kind,
+        display_name=display_name,
+        org_unit=org_unit,
+        department=department,
+        phone=phone,
+        email=email,
+        is_staff=kind == UserKind.ADMIN,
+    )
+    if password:
+        if validate:
+            try:
+                validate_password(password, user)
+            except DjangoValidationError as exc:
+                raise ValidationError(fields={"password": list(exc.messages)}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit.record(
+        actor=actor,
+        action="accounts.user.create",
+        target=user,
+        org_unit=org_unit,
+        after={"username": username, "kind": kind, "phone": phone},
+    )
+    return user
+
+
+@transaction.atomic
+def user_update_preferences(
+    *, actor: User, language: str | None = None, elder_mode: bool | None = None
+) -> User:
+    before = {"language": actor.language, "elder_mode": actor.elder_mode}
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationError.for_field("language", _("unsupported language"))
+        actor.language = language
+    if elder_mode is not None:
+        actor.elder_mode = elder_mode
+    actor.save(update_fields=["language", "elder_mode"])
+    audit.record(
+        actor=actor,
+        action="accounts.user.update_preferences",
+        target=actor,
+        before=before,
+        after={"language": actor.language, "elder_mode": actor.elder_mode},
+    )
+    return actor
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: Any,
+    user: User,
+    role: str,
+    org_unit: OrgUnit,
+    department: Department | None = None,
+    valid_until=None,
+) -> RoleGrant:
+    """Grant ``role`` at ``org_unit``; the actor needs accounts.grant_roles there and may only
+    hand out permissions they hold there themselves."""
+    if role not in ROLES:
+        raise ValidationError.for_field("role", _("unknown role “%s”") % role)
+    if department is not None and department.org_unit_id != org_unit.pk:
+        raise ValidationError.for_field("department", _("the department must belong to the org unit"))
+    if actor is not None:
+        ensure_can(actor, "accounts.grant_roles", org_unit)
+        from zhengtong.accounts.permissions import can
+
+        missing = [p for p in ROLES[role].permissions if not can(actor, p, org_unit)]
+        if missing and not actor.is_superuser:
+            raise PermissionDenied(
+                _("you cannot grant permissions you do not hold: %s") % ", ".join(sorted(missing))
+            )
+    existing = RoleGrant.objects.filter(
+        user=user, role=role, org_unit=org_unit, department=department, revoked_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    grant = RoleGrant.objects.create(
+        user=user,
+        role=role,
+        org_unit=org_unit,
+        department=department,
+        granted_by=actor,
+        valid_until=valid_until,
+    )
+    forget_grants(user)
+    audit.record(
+        actor=actor,
+        action="accounts.role.grant",
+        target=user,
+        org_unit=org_unit,
+        after={"role": role, "org_unit": org_unit.code, "department": getattr(department, "code", None)},
+    )
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, actor: Any, grant: RoleGrant) -> RoleGrant:
+    ensure_can(actor, "accounts.grant_roles", grant.org_unit)
+    if grant.revoked_at is None:
+        grant.revoked_at = timezone.now()
+        grant.save(update_fields=["revoked_at"])
+        forget_grants(grant.user)
+        audit.record(
+            actor=actor,
+            action="accounts.role.revoke",
+            target=grant.user,
+            org_unit=grant.org_unit,
+            before={"role": grant.role, "org_unit": grant.org_unit.code},
+        )
+    return grant
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    # Tokens are 256-bit random values, so a plain SHA-256 digest cannot be brute-forced.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: User, name: str, scopes: list[str], days: int | None = None, user: User | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``user`` (default: the actor). Returns the row and the token, shown once."""
+    owner = user or actor
+    if owner.pk != actor.pk:
+        ensure_can(actor, "accounts.manage_users", owner.org_unit)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError.for_field("name", _("1 to 100 characters"))
+    bad = [s for s in scopes if s not in TOKEN_SCOPES]
+    if bad or not scopes:
+        raise ValidationError.for_field("scopes", _("choose from: %s") % ", ".join(sorted(TOKEN_SCOPES)))
+    days = days or settings.API_TOKEN_DEFAULT_DAYS
+    if not 1 <= days <= 366:
+        raise ValidationError.for_field("days", _("between 1 and 366"))
+    prefix = secrets.token_hex(4)
+    token = f"zt_{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiToken.objects.create(
+        user=owner,
+        name=name,
+        prefix=prefix,
+        digest=_digest(token),
+        scopes=sorted(set(scopes)),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit.record(
+        actor=actor, action="accounts.token.create", target=owner, after={"token": prefix, "scopes": scopes}
+    )
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        ensure_can(actor, "accounts.manage_users", token.user.org_unit)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(
+            actor=actor, action="accounts.token.revoke", target=token.user, before={"token": token.prefix}
+        )
+    return token
+
+
+def api_token_authenticate(raw: str, *, method: str) -> User:
+    """The user behind a bearer token; unsafe methods need the ``write`` scope."""
+    parts = (raw or "").split("_")
+    if len(parts) < 3 or parts[0] != "zt":
+        raise AuthenticationRequired(_("malformed API token"), code="invalid_token")
+    row = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if row is None or not secrets.compare_digest(row.digest, _digest(raw)):
+        raise AuthenticationRequired(_("unknown API token"), code="invalid_token")
+    now = timezone.now()
+    if row.revoked_at is not None:
+        raise AuthenticationRequired(_("the API token was revoked"), code="invalid_token")
+    if row.expires_at <= now:
+        raise AuthenticationRequired(_("the API token has expired"), code="invalid_token")
+    if not row.user.is_active:
+        raise AuthenticationRequired(_("the account is disabled"), code="invalid_token")
+    if method not in {"GET", "HEAD", "OPTIONS"} and "write" not in row.scopes:
+        raise PermissionDenied(_("this token has no “write” scope"), code="insufficient_scope")
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user
+
+
+# --- two-step verification (TOTP) -----------------------------------------------------------
+
+
+def totp_provisioning(*, actor: User) -> tuple[str, str]:
+    """A new secret for the actor (kept in the session until confirmed) and its otpauth:// URI."""
+    secret = pyotp.random_base32()
+    uri = pyotp.TOTP(secret).provisioning_uri(name=actor.username, issuer_name=settings.TOTP_ISSUER)
+    return secret, uri
+
+
+@transaction.atomic
+def totp_enable(*, actor: User, secret: str, code: str) -> User:
+    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+        raise ValidationError.for_field("otp", _("the code does not match; check the time on your phone"))
+    actor.totp_secret = secret
+    actor.totp_enabled = True
+    actor.save(update_fields=["totp_secret", "totp_enabled"])
+    audit.record(actor=actor, action="accounts.totp.enable", target=actor)
+    return actor
+
+
+@transaction.atomic
+def totp_disable(*, actor: User, code: str) -> User:
+    if not actor.totp_enabled or not totp_verify(user=actor, code=code):
+        raise ValidationError.for_field("otp", _("enter a current code to turn two-step verification off"))
+    actor.totp_secret = ""
+    actor.totp_enabled = False
+    actor.save(update_fields=["totp_secret", "totp_enabled"])
+    audit.record(actor=actor, action="accounts.totp.disable", target=actor)
+    return actor
+
+
+def totp_verify(*, user: User, code: str) -> bool:
+    return bool(
+        user.totp_enabled
+        and user.totp_secret
+        and pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1)
+    )
+
+
+def user_by_username(username: str) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(_("no such user"))
+    return user

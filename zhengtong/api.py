@@ -1,0 +1,105 @@
+"""The platform's REST API at /api/v1 (django-ninja, OpenAPI 3).
+
+Authentication: ``Authorization: Bearer <token>`` for API clients, the session (with CSRF) for
+browsers. Every operation declares its access policy: the default is "authenticated", and the few
+public operations say ``auth=None`` and are listed in PUBLIC_OPERATIONS (a test checks both).
+Errors always have the body {"error": {"code", "message", "details"}}.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from zhengtong.accounts.services import api_token_authenticate
+from zhengtong.core.errors import ZhengtongError
+
+
+class BearerAuth(HttpBearer):
+    openapi_description = "API token: `Authorization: Bearer zt_…` (create one under My account)."
+
+    def authenticate(self, request, token):
+        user = api_token_authenticate(token, method=request.method)
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Zhengtong API",
+    version="1",
+    description='Zhengtong 政通 platform API. Errors: {"error": {"code", "message", "details"}}. '
+    "Lists use keyset pagination: pass the `next` cursor back as `cursor`.",
+    urls_namespace="api",
+    auth=[BearerAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+
+# Operations anyone may call, without logging in (checked by a test: every other operation has auth).
+PUBLIC_OPERATIONS = {
+    "accounts_org_units_tree",
+    "accounts_org_unit_detail",
+    "accounts_org_unit_subtree",
+    "accounts_departments",
+    "core_calendar_deadline",
+    "core_health",
+}
+
+
+def _error(request, status: int, code: str, message: str, details: dict | None = None):
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details or {}}}, status=status
+    )
+
+
+@api.exception_handler(ZhengtongError)
+def on_domain_error(request, exc: ZhengtongError):
+    return _error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [
+            str(p)
+            for p in err.get("loc", [])
+            if p not in ("body", "query", "path", "form", "payload", "file")
+        ]
+        fields.setdefault(".".join(loc) or "(body)", []).append(err.get("msg", "invalid"))
+    message = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+    return _error(request, 422, "validation_error", message, {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return _error(
+        request, 401, "authentication_required", "log in, or send a valid Authorization: Bearer token"
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, "not_found", str(exc) or "not found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+def _register_routers() -> None:
+    from zhengtong.accounts.api import router as accounts_router
+    from zhengtong.audit.api import router as audit_router
+    from zhengtong.core.api import router as core_router
+    from zhengtong.registry.api import router as registry_router
+
+    api.add_router("/", core_router)
+    api.add_router("/", accounts_router)
+    api.add_router("/registry", registry_router)
+    api.add_router("/audit", audit_router)
+
+
+_register_routers()

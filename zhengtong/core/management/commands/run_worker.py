@@ -1,0 +1,66 @@
+"""Runs the background task worker together with the periodic scheduler.
+
+The scheduler enqueues each periodic task when its interval has passed. The last run time is
+kept in the database under a row lock, so several workers on several nodes enqueue each
+periodic task once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from django.core.management import BaseCommand, call_command
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from zhengtong.core.models import PeriodicRun
+from zhengtong.core.tasks import periodic_tasks
+
+
+def enqueue_due(now=None) -> list[str]:
+    """Enqueue every periodic task whose interval has passed; returns their names."""
+    now = now or timezone.now()
+    started = []
+    for periodic in periodic_tasks():
+        with transaction.atomic():
+            run, _ = PeriodicRun.objects.select_for_update().get_or_create(name=periodic.name)
+            due = run.last_enqueued_at is None or now - run.last_enqueued_at >= timedelta(
+                seconds=periodic.interval_seconds
+            )
+            if due:
+                periodic.task.enqueue()
+                run.last_enqueued_at = now
+                run.save(update_fields=["last_enqueued_at"])
+                started.append(periodic.name)
+    return started
+
+
+class Command(BaseCommand):
+    help = "Run the task worker and the periodic scheduler (SLA scans and the like)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tick", type=float, default=15.0, help="seconds between schedule checks")
+
+    def handle(self, *args, tick: float, **options):
+        stop = threading.Event()
+
+        def scheduler():
+            while not stop.is_set():
+                try:
+                    close_old_connections()
+                    for name in enqueue_due():
+                        self.stdout.write(f"scheduled {name}")
+                except Exception as exc:  # noqa: BLE001 - keep scheduling; the error is reported
+                    self.stderr.write(f"scheduler: {exc}")
+                stop.wait(tick)
+
+        thread = threading.Thread(target=scheduler, name="zt-scheduler", daemon=True)
+        thread.start()
+        self.stdout.write("worker started (queues: default, sla)")
+        try:
+            call_command("db_worker", queue_name="*", interval=1)
+        finally:
+            stop.set()
+            time.sleep(0.1)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarDay(models.Model):
+    """A local override of the working-day calendar (e.g. a year the library does not know yet)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'}"
+
+
+class TimelineEntry(models.Model):
+    """One transition of a workflow object: who, what, when, from which state to which."""
+
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    transition = models.CharField(max_length=64)
+    from_state = models.CharField(max_length=32)
+    to_state = models.CharField(max_length=32)
+    actor_id = models.BigIntegerField(null=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id} {self.transition}"
+
+
+class PeriodicRun(models.Model):
+    """When each periodic task was last enqueued; the row lock keeps several workers from doubling up."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_enqueued_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return self.name

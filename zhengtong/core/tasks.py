@@ -1,0 +1,32 @@
+"""Background tasks of the core: the SLA scan, and the periodic schedule the worker runs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django_tasks import task
+
+from zhengtong.core import sla
+
+logger = logging.getLogger(__name__)
+
+
+@task(queue_name="sla")
+def sla_scan_task() -> dict:
+    report = sla.sla_scan()
+    logger.info("SLA scan: %s", report)
+    return report
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: object
+    interval_seconds: int
+
+
+def periodic_tasks() -> list[Periodic]:
+    """Everything the worker enqueues on a schedule; modules add theirs here."""
+    return [Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS)]

@@ -1,0 +1,220 @@
+"""One declarative workflow mechanism for every stateful object.
+
+A model inherits ``WorkflowModel`` (a ``state`` and a ``version``) and declares a ``Workflow``:
+states, and transitions with the permission that allows them (checked by role at the object's
+org unit), an optional rule for who else may act (e.g. the applicant), guards, and what the
+transition does to the SLA clock. ``Workflow.apply()`` is the only way to change state:
+
+- the change is a conditional UPDATE on (pk, version, state), so of two people acting at once
+  exactly one wins and the other gets ``Conflict``;
+- it writes a ``TimelineEntry`` and an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.audit import actions as audit_actions
+from zhengtong.audit import services as audit
+from zhengtong.core import sla as sla_clock
+from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.models import TimelineEntry
+
+# Installed by the accounts app (it sits above core): (actor, permission, obj) -> bool.
+_permission_checker: Callable[[Any, str, Any], bool] | None = None
+
+
+def set_permission_checker(checker: Callable[[Any, str, Any], bool]) -> None:
+    global _permission_checker
+    _permission_checker = checker
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: tuple[str, ...]
+    target: str
+    label: str | Promise
+    # Role permission checked at the object's org unit (and department, when it has one).
+    permission: str | None = None
+    # Who else may act, whatever their roles (e.g. the applicant on their own case).
+    allow: Callable[[Any, Any], bool] | None = None
+    # Returns an error message when the transition must not happen now.
+    guard: Callable[[Any, Any, dict], str | None] | None = None
+    sla: str | None = None  # "start" | "pause" | "resume" | "stop"
+    note_required: bool = False
+
+
+@dataclass
+class Workflow:
+    name: str  # audit namespace, e.g. "registry.correction"
+    states: dict[str, str | Promise]
+    initial: str
+    transitions: list[Transition]
+    # For sla="start": how many working days the clock gets (per object).
+    sla_days: Callable[[Any], int] | None = None
+    _by_name: dict[str, Transition] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {t.name: t for t in self.transitions}
+        if self.initial not in self.states:
+            raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
+        for t in self.transitions:
+            unknown = [s for s in (*t.source, t.target) if s not in self.states]
+            if unknown:
+                raise ValueError(f"{self.name}.{t.name}: unknown states {unknown}")
+        audit_actions.register({f"{self.name}.{t.name}": t.label for t in self.transitions})
+        audit_actions.register({f"{self.name}.create": _("Create")})
+
+    def start(
+        self, obj: WorkflowModel, *, actor: Any, note: str = "", after: dict | None = None
+    ) -> TimelineEntry:
+        """Record the creation of a saved object in its initial state (timeline and audit trail);
+        starts its SLA clock when the workflow has one."""
+        if obj.state != self.initial:
+            raise ValueError(f"{self.name}: a new object starts in {self.initial!r}")
+        with transaction.atomic():
+            if self.sla_days is not None and isinstance(obj, sla_clock.SlaMixin):
+                sla_clock.sla_start(obj, working_days=self.sla_days(obj))
+            entry = TimelineEntry.objects.create(
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                transition="create",
+                from_state="",
+                to_state=obj.state,
+                actor_id=getattr(actor, "pk", None),
+                actor_label=actor.get_username() if actor is not None else "system",
+                note=note,
+                data={},
+                version=obj.version,
+                at=timezone.now(),
+            )
+            audit.record(
+                actor=actor,
+                action=f"{self.name}.create",
+                target=obj,
+                after=after or {"state": obj.state},
+                note=note,
+            )
+        return entry
+
+    def state_label(self, state: str) -> str:
+        return str(self.states.get(state, state))
+
+    def transition(self, name: str) -> Transition:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ValidationError.for_field("transition", _gettext("unknown action “%s”") % name) from None
+
+    def may(self, obj: Any, actor: Any, t: Transition) -> bool:
+        if t.allow is not None and t.allow(obj, actor):
+            return True
+        if t.permission is None or _permission_checker is None:
+            return False
+        return _permission_checker(actor, t.permission, obj)
+
+    def available(self, obj: Any, actor: Any) -> list[Transition]:
+        """Transitions this actor may take on this object now (for buttons and API hints)."""
+        return [t for t in self.transitions if obj.state in t.source and self.may(obj, actor, t)]
+
+    def apply(
+        self,
+        obj: WorkflowModel,
+        name: str,
+        *,
+        actor: Any,
+        note: str = "",
+        data: dict[str, Any] | None = None,
+        changes: dict[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> TimelineEntry:
+        """Take transition ``name``; ``changes`` are further fields written in the same UPDATE."""
+        t = self.transition(name)
+        data = data or {}
+        changes = changes or {}
+        if not self.may(obj, actor, t):
+            raise PermissionDenied(_gettext("you may not “%s” this item") % t.label)
+        if obj.state not in t.source:
+            raise Conflict(
+                _gettext("cannot “%(action)s” in state “%(state)s”")
+                % {"action": t.label, "state": self.state_label(obj.state)},
+                code="invalid_transition",
+                details={"state": obj.state, "allowed_from": list(t.source)},
+            )
+        if t.note_required and not note.strip():
+            raise ValidationError.for_field("note", _gettext("a reason is required for this action"))
+        if t.guard is not None:
+            problem = t.guard(obj, actor, data)
+            if problem:
+                raise ValidationError(problem, code="guard_failed")
+        version = obj.version if expected_version is None else expected_version
+        from_state = obj.state
+        with transaction.atomic():
+            updated = (
+                type(obj)
+                .objects.filter(pk=obj.pk, version=version, state=from_state)
+                .update(state=t.target, version=F("version") + 1, **changes)
+            )
+            if updated != 1:
+                raise Conflict(
+                    _gettext("this item was changed by someone else; reload it and try again"),
+                    code="stale_version",
+                    details={"expected_version": version},
+                )
+            obj.state = t.target
+            obj.version = version + 1
+            for key, value in changes.items():
+                setattr(obj, key, value)
+            if t.sla and isinstance(obj, sla_clock.SlaMixin):
+                days = self.sla_days(obj) if (t.sla == "start" and self.sla_days) else None
+                sla_clock.sla_apply(obj, t.sla, working_days=days)
+            entry = TimelineEntry.objects.create(
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                transition=t.name,
+                from_state=from_state,
+                to_state=t.target,
+                actor_id=getattr(actor, "pk", None),
+                actor_label=actor.get_username() if actor is not None else "system",
+                note=note,
+                data=data,
+                version=obj.version,
+                at=timezone.now(),
+            )
+            audit.record(
+                actor=actor,
+                action=f"{self.name}.{t.name}",
+                target=obj,
+                before={"state": from_state},
+                after={"state": t.target, **{k: v for k, v in changes.items() if not k.startswith("_")}},
+                note=note,
+            )
+        return entry
+
+
+class WorkflowModel(models.Model):
+    state = models.CharField(_("state"), max_length=32, db_index=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    workflow: Workflow  # set on the concrete model
+
+    class Meta:
+        abstract = True
+
+    @property
+    def state_label(self) -> str:
+        return self.workflow.state_label(self.state)
+
+
+def timeline(obj: models.Model) -> list[TimelineEntry]:
+    return list(TimelineEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)))

@@ -1,0 +1,132 @@
+"""Login (with optional TOTP step), logout, and the language / elder-mode switches."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from zhengtong.accounts.models import User
+from zhengtong.accounts.services import totp_verify
+from zhengtong.audit import services as audit
+from zhengtong.core.access import public
+from zhengtong.portal.middleware import ELDER_COOKIE
+
+PENDING_OTP = "zt_pending_otp_user"
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=256)
+
+
+class OtpForm(forms.Form):
+    otp = forms.CharField(label=_("6-digit code from your authenticator app"), max_length=8, min_length=6)
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _finish_login(request, user: User):
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    audit.record(actor=user, action="accounts.login", target=user)
+    response = redirect(
+        _safe_next(request, reverse("portal:console" if user.is_staff_member else "portal:account"))
+    )
+    if user.language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
+        )
+    return response
+
+
+@public
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if user is None:
+            form.add_error(
+                None,
+                _(
+                    "The username or password is wrong. After 5 failed tries the account is locked for 15 minutes."
+                ),
+            )
+        elif user.totp_enabled:
+            request.session[PENDING_OTP] = user.pk
+            return redirect(f"{reverse('portal:login_otp')}?next={_safe_next(request, '')}")
+        else:
+            return _finish_login(request, user)
+    return render(request, "portal/login.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@public
+def login_otp(request):
+    user_id = request.session.get(PENDING_OTP)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        return redirect("portal:login")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if totp_verify(user=user, code=form.cleaned_data["otp"]):
+            del request.session[PENDING_OTP]
+            return _finish_login(request, user)
+        form.add_error("otp", _("The code is wrong or expired; codes change every 30 seconds."))
+    return render(request, "portal/login_otp.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@public
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit.record(actor=request.user, action="accounts.logout", target=request.user)
+    logout(request)
+    return redirect("portal:home")
+
+
+def lockout_response(request, credentials, *args, **kwargs):
+    """django-axes calls this when a username+IP pair is locked out."""
+    form = LoginForm(request.POST or None)
+    form.is_valid()
+    form.add_error(
+        None, _("Too many failed logins: this account is locked for 15 minutes from this address.")
+    )
+    return render(request, "portal/login.html", {"form": form, "next": ""}, status=429)
+
+
+@public
+@require_POST
+def preferences(request):
+    """Switch language and elder-friendly mode; remembered in cookies (and the account when logged in)."""
+    from zhengtong.accounts.services import user_update_preferences
+
+    response = HttpResponseRedirect(_safe_next(request, reverse("portal:home")))
+    language = request.POST.get("language")
+    elder = request.POST.get("elder_mode")
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
+        )
+    if elder in {"0", "1"}:
+        response.set_cookie(ELDER_COOKIE, elder, max_age=365 * 24 * 3600, samesite="Lax")
+    if request.user.is_authenticated and (language in dict(settings.LANGUAGES) or elder in {"0", "1"}):
+        user_update_preferences(
+            actor=request.user,
+            language=language if language in dict(settings.LANGUAGES) else None,
+            elder_mode=(elder == "1") if elder in {"0", "1"} else None,
+        )
+    return response

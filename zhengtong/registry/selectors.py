@@ -1,0 +1,114 @@
+"""Reads of the base registries, always scoped by the actor's grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from zhengtong.accounts.permissions import ensure_authenticated, scope_q
+from zhengtong.core.errors import NotFound
+from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, Person
+
+
+def persons_for(actor: Any, *, q: str = "", org_unit_code: str = "") -> QuerySet[Person]:
+    """Persons the actor may look up (registry.view), optionally filtered.
+
+    ``q`` matches a full resident ID exactly or a name prefix: no fuzzy search over identifiers.
+    """
+    ensure_authenticated(actor)
+    qs = Person.objects.filter(scope_q(actor, "registry.view")).select_related("org_unit")
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(resident_id=q.upper()) if len(q) == 18 else qs.filter(name__startswith=q)
+    if org_unit_code:
+        qs = qs.filter(Q(org_unit__code=org_unit_code) | Q(org_unit__path__contains=f"/{org_unit_code}/"))
+    return qs
+
+
+def person_get_for(actor: Any, pk: int) -> Person:
+    person = persons_for(actor).filter(pk=pk).first()
+    if person is None:
+        raise NotFound(_("no person record %s in your scope") % pk)
+    return person
+
+
+def legal_entities_for(actor: Any, *, q: str = "") -> QuerySet[LegalEntity]:
+    ensure_authenticated(actor)
+    qs = LegalEntity.objects.filter(scope_q(actor, "registry.view")).select_related("org_unit")
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(uscc=q.upper()) if len(q) == 18 and q.isalnum() else qs.filter(name__contains=q)
+    return qs
+
+
+def legal_entity_get_for(actor: Any, pk: int) -> LegalEntity:
+    entity = legal_entities_for(actor).filter(pk=pk).first()
+    if entity is None:
+        raise NotFound(_("no legal-entity record %s in your scope") % pk)
+    return entity
+
+
+def licences_for(
+    actor: Any, *, holder_person: Person | None = None, holder_entity: LegalEntity | None = None
+) -> QuerySet[Licence]:
+    ensure_authenticated(actor)
+    qs = Licence.objects.filter(scope_q(actor, "registry.view")).select_related(
+        "licence_type", "issuing_department", "org_unit", "holder_person", "holder_entity"
+    )
+    if holder_person is not None:
+        qs = qs.filter(holder_person=holder_person)
+    if holder_entity is not None:
+        qs = qs.filter(holder_entity=holder_entity)
+    return qs
+
+
+def licence_get_for(actor: Any, pk: int) -> Licence:
+    licence = licences_for(actor).filter(pk=pk).first()
+    if licence is None:
+        raise NotFound(_("no e-licence %s in your scope") % pk)
+    return licence
+
+
+def my_person(actor: Any) -> Person | None:
+    """The verified citizen's own registry record."""
+    if not getattr(actor, "is_real_name", False) or not actor.resident_id:
+        return None
+    return Person.objects.filter(resident_id=actor.resident_id).select_related("org_unit").first()
+
+
+def my_legal_entity(actor: Any) -> LegalEntity | None:
+    if not getattr(actor, "uscc", ""):
+        return None
+    return LegalEntity.objects.filter(uscc=actor.uscc).select_related("org_unit").first()
+
+
+def my_licences(actor: Any) -> QuerySet[Licence]:
+    """E-licences held by the actor (as a person) or by the entity they act for."""
+    person, entity = my_person(actor), my_legal_entity(actor)
+    cond = Q(pk__in=[])
+    if person:
+        cond |= Q(holder_person=person)
+    if entity:
+        cond |= Q(holder_entity=entity)
+    return Licence.objects.filter(cond).select_related("licence_type", "issuing_department")
+
+
+def corrections_for(actor: Any, *, state: str = "") -> QuerySet[CorrectionRequest]:
+    """Correction requests a handler may act on, or a citizen's own."""
+    ensure_authenticated(actor)
+    cond = scope_q(actor, "registry.handle_correction") | Q(submitted_by=actor)
+    qs = CorrectionRequest.objects.filter(cond).select_related(
+        "org_unit", "person", "legal_entity", "submitted_by"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def correction_get_for(actor: Any, pk: int) -> CorrectionRequest:
+    obj = corrections_for(actor).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(_("no correction request %s in your scope") % pk)
+    return obj
