@@ -5,6 +5,7 @@ Each option is documented in docs/configuration.md (a test checks this).
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from zhengtong.conf import ConfigurationError, env_bool, env_int, env_list, env_
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-ENV = env_str("ZHENGTONG_ENV", "development")
+# Under pytest (which exports PYTEST_VERSION) the default is the test environment.
+ENV = env_str("ZHENGTONG_ENV", "test" if os.environ.get("PYTEST_VERSION") else "development")
 if ENV not in {"development", "test", "production"}:
     raise ConfigurationError(f"ZHENGTONG_ENV must be development, test or production, got {ENV!r}")
 PRODUCTION = ENV == "production"
@@ -97,8 +99,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-    # A file (not :memory:) so tests with threads see one database with real locking.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file (not :memory:) so tests with threads see one database with real locking; one file
+    # per test process so parallel runs never share it.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
     _db["ENGINE"] = "django.db.backends.postgresql"
     _db.setdefault("OPTIONS", {})
@@ -162,6 +165,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
