@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from zhengtong.audit import actions
+from zhengtong.audit.db import append_only_enforced, append_only_lifted
 from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import GENESIS_HASH, record, verify_chain
-from zhengtong.audit.db import append_only_enforced, append_only_lifted
 
 actions.register({"test.thing.touch": "Touch a thing"})
 
