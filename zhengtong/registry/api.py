@@ -277,6 +277,15 @@ class CorrectionOut(Schema):
     field: str
     current_value: str
     requested_value: str
+
+    @staticmethod
+    def resolve_current_value(obj: CorrectionRequest) -> str:
+        return obj.current_value_display
+
+    @staticmethod
+    def resolve_requested_value(obj: CorrectionRequest) -> str:
+        return obj.requested_value_display
+
     reason: str
     resolution: str
     state: str

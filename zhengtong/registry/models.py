@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.models import Department, OrgUnit
-from zhengtong.core.masking import mask_name, mask_resident_id
+from zhengtong.core.masking import SENSITIVE_FIELDS, mask_name, mask_resident_id
 from zhengtong.core.sla import SlaMixin
 from zhengtong.core.workflow import WorkflowModel
 
@@ -172,6 +172,19 @@ class CorrectionRequest(WorkflowModel, SlaMixin):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.field}"
+
+    def _display(self, value: str) -> str:
+        masker = SENSITIVE_FIELDS.get(self.field)
+        return masker(value) if masker else value
+
+    @property
+    def current_value_display(self) -> str:
+        """The value as it may be shown: identifiers and phone numbers masked."""
+        return self._display(self.current_value)
+
+    @property
+    def requested_value_display(self) -> str:
+        return self._display(self.requested_value)
 
 
 from zhengtong.registry.workflows import CORRECTION_FLOW, LICENCE_FLOW  # noqa: E402
