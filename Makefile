@@ -67,7 +67,7 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 bench: setup
-	@$(PY) bench/run_all.py
+	@$(PY) bench/foundation.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var staticfiles

@@ -29,7 +29,7 @@ class World:
     def __init__(self):
         from zhengtong.accounts import services as acc
         from zhengtong.accounts.models import UserKind
-        from zhengtong.registry.demo import system_actor
+        from zhengtong.accounts.services import system_actor
 
         self.acc = acc
         tree = {

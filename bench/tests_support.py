@@ -7,9 +7,9 @@ import random
 
 from zhengtong.accounts import services as acc
 from zhengtong.accounts.models import OrgUnit
+from zhengtong.accounts.services import system_actor
 from zhengtong.audit.models import AuditEvent
 from zhengtong.core.identifiers import generate_resident_id
-from zhengtong.registry.demo import system_actor
 from zhengtong.registry.models import Person
 
 

@@ -87,6 +87,10 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        # ninja's only 400 is a body it cannot parse (malformed JSON): bad input like any other, 422.
+        message = "the request body is not valid JSON"
+        return _error(request, 422, "validation_error", message, {"fields": {"(body)": [message]}})
     return _error(request, exc.status_code, "http_error", str(exc))
 
 

@@ -202,7 +202,12 @@ SLA_SCAN_INTERVAL_SECONDS = env_int("SLA_SCAN_INTERVAL_SECONDS", 300, minimum=10
 REGISTRY_CORRECTION_DAYS = env_int("REGISTRY_CORRECTION_DAYS", 5, minimum=1)
 
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90, minimum=1)
-API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200, minimum=10)
+if API_TOKEN_DEFAULT_DAYS > 366:
+    raise ConfigurationError("API_TOKEN_DEFAULT_DAYS must be at most 366")
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200, minimum=50)
+# How many reverse proxies (nginx, load balancer) stand in front of the web nodes: the client
+# address is then read from X-Forwarded-For. 0 trusts REMOTE_ADDR only.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
@@ -138,9 +139,10 @@ class DepartmentOut(Schema):
     auth=None,
     operation_id="accounts_departments",
 )
-def departments(request, org_unit: str = "330000", subtree: bool = False):
+def departments(request, org_unit: str = "", subtree: bool = False):
     """Departments of an org unit (and, with ``subtree=true``, of the units below it)."""
-    return list(selectors.departments_in(selectors.org_unit_get(org_unit), subtree=subtree)[:2000])
+    unit = selectors.org_unit_get(org_unit or settings.REGION_CODE)
+    return list(selectors.departments_in(unit, subtree=subtree)[:2000])
 
 
 class TokenIn(Schema):

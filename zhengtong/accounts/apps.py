@@ -9,6 +9,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from zhengtong.accounts import permissions
-        from zhengtong.core import workflow
+        from zhengtong.core import authz
 
-        workflow.set_permission_checker(permissions.can_on)
+        authz.install(permissions)

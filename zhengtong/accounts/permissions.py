@@ -134,6 +134,13 @@ def scope_q(
     return condition
 
 
+def root_unit() -> Any:
+    """The top of the org tree (the installation's province, or the country for a national one)."""
+    from zhengtong.accounts.models import OrgUnit
+
+    return OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+
+
 def scope_roots(user: Any, perm: str) -> list[str]:
     """The top paths of the user's scope for ``perm`` (no path inside another); [""] for everything."""
     if _is_superuser(user):

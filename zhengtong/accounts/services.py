@@ -425,6 +425,25 @@ def totp_verify(*, user: User, code: str) -> bool:
     )
 
 
+def system_actor() -> User:
+    """The account that management commands, tasks and the demo act as: a superuser that cannot
+    log in (unusable password), so every change they make is attributed in the audit trail."""
+    user = User.objects.filter(username="system").first()
+    if user is None:
+        root = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+        user = user_create(
+            actor=None,
+            username="system",
+            password=None,
+            kind=UserKind.ADMIN,
+            display_name="system",
+            org_unit=root,
+        )
+        user.is_superuser = True
+        user.save(update_fields=["is_superuser"])
+    return user
+
+
 def user_by_username(username: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:

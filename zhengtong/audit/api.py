@@ -4,10 +4,11 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import actions, selectors
+from zhengtong.audit import services as audit
 from zhengtong.audit.models import AuditEvent
 from zhengtong.audit.services import verify_chain
+from zhengtong.core.authz import ensure_can, root_unit
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 
@@ -86,11 +87,11 @@ class VerifyOut(Schema):
 @router.get("/verify", response={200: VerifyOut, **ERRORS}, operation_id="audit_verify")
 def verify(request):
     """Walk the whole chain (platform-wide auditors only)."""
-    from zhengtong.accounts.models import OrgUnit
-
-    root = OrgUnit.objects.filter(parent__isnull=True).first()
-    ensure_can(request.auth, "audit.view", root)
+    ensure_can(request.auth, "audit.view", root_unit())
     report = verify_chain()
+    audit.record(
+        actor=request.auth, action="audit.chain.verify", after={"ok": report.ok, "checked": report.checked}
+    )
     brk = report.first_break
     return VerifyOut(
         ok=report.ok,

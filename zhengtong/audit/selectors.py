@@ -5,8 +5,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from zhengtong.accounts.permissions import ensure_can, scope_q
 from zhengtong.audit.models import AuditEvent
+from zhengtong.core.authz import ensure_can, scope_q
 
 
 def audit_events_for(

@@ -1,20 +1,48 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
+
+from django.conf import settings
 
 from zhengtong.core import context
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def client_ip(request) -> str | None:
+    """The client's address. Behind ``TRUSTED_PROXY_COUNT`` proxies (nginx, a load balancer) it is
+    the address those proxies appended to X-Forwarded-For, counted from the right: entries further
+    left were written by the client and cannot be trusted."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    remote = request.META.get("REMOTE_ADDR")
+    if hops <= 0:
+        return remote
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
+    if len(forwarded) < hops:
+        return remote
+    candidate = forwarded[-hops]
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return remote
+    return candidate
+
+
 class RequestContextMiddleware:
-    """Gives each request an id (kept from X-Request-ID when well-formed) for logs and the audit trail."""
+    """Gives each request an id (kept from X-Request-ID when well-formed) for logs and the audit
+    trail, and resolves the client address once so login throttling and the audit trail agree."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        ip = client_ip(request)
+        if ip:
+            request.META["REMOTE_ADDR"] = ip
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         channel = "api" if request.path.startswith("/api/") else "web"

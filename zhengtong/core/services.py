@@ -8,10 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core import calendar
+from zhengtong.core.authz import ensure_can
 from zhengtong.core.models import CalendarDay
 
 audit_actions.register({"core.calendar.set": gettext_lazy("Set a calendar override")})

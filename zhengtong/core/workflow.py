@@ -25,17 +25,10 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
+from zhengtong.core import authz
 from zhengtong.core import sla as sla_clock
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.models import TimelineEntry
-
-# Installed by the accounts app (it sits above core): (actor, permission, obj) -> bool.
-_permission_checker: Callable[[Any, str, Any], bool] | None = None
-
-
-def set_permission_checker(checker: Callable[[Any, str, Any], bool]) -> None:
-    global _permission_checker
-    _permission_checker = checker
 
 
 @dataclass(frozen=True)
@@ -119,9 +112,9 @@ class Workflow:
     def may(self, obj: Any, actor: Any, t: Transition) -> bool:
         if t.allow is not None and t.allow(obj, actor):
             return True
-        if t.permission is None or _permission_checker is None:
+        if t.permission is None:
             return False
-        return _permission_checker(actor, t.permission, obj)
+        return authz.can_on(actor, t.permission, obj)
 
     def available(self, obj: Any, actor: Any) -> list[Transition]:
         """Transitions this actor may take on this object now (for buttons and API hints)."""

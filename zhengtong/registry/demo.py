@@ -16,6 +16,7 @@ from django.db import transaction
 
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
+from zhengtong.accounts.services import system_actor
 from zhengtong.core.identifiers import generate_resident_id, make_org_code, make_uscc
 from zhengtong.registry import services
 from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, LicenceType, Person
@@ -211,23 +212,6 @@ ACCOUNTS = [
         "enterprise agent of a 西湖区 company",
     ),
 ]
-
-
-def system_actor() -> User:
-    """The account that CLI commands and the demo act as (superuser, cannot log in)."""
-    user = User.objects.filter(username="system").first()
-    if user is None:
-        user = account_services.user_create(
-            actor=None,
-            username="system",
-            password=None,
-            kind=UserKind.ADMIN,
-            display_name="system",
-            org_unit=OrgUnit.objects.get(code="330000"),
-        )
-        user.is_superuser = True
-        user.save(update_fields=["is_superuser"])
-    return user
 
 
 def _name(rng: random.Random) -> str:

@@ -272,11 +272,11 @@ def licence_transition(
 # --- real-name identity and enterprise agents --------------------------------------------
 
 
-@transaction.atomic
 def citizen_verify_real_name(*, actor: User, resident_id: str, name: str) -> User:
     """Verify a citizen's identity against the population registry (实名认证).
 
     The ID must be valid (GB 11643) and match a living person of that name; one account per person.
+    A failed match is recorded in the audit trail and stays there (not atomic with the raise).
     """
     ensure_authenticated(actor)
     if actor.kind != UserKind.CITIZEN:
@@ -291,16 +291,17 @@ def citizen_verify_real_name(*, actor: User, resident_id: str, name: str) -> Use
         raise ValidationError.for_field(
             "resident_id", _("no registry record matches this name and ID number"), code="no_match"
         )
-    if User.objects.filter(resident_id=resident_id).exclude(pk=actor.pk).exists():
-        raise Conflict(_("another account is already verified with this ID number"), code="duplicate")
-    actor.resident_id = resident_id
-    actor.display_name = person.name
-    actor.is_real_name = True
-    actor.real_name_verified_at = timezone.now()
-    actor.save(update_fields=["resident_id", "display_name", "is_real_name", "real_name_verified_at"])
-    audit.record(
-        actor=actor, action="registry.real_name.verify", target=actor, after={"resident_id": resident_id}
-    )
+    with transaction.atomic():
+        if User.objects.filter(resident_id=resident_id).exclude(pk=actor.pk).exists():
+            raise Conflict(_("another account is already verified with this ID number"), code="duplicate")
+        actor.resident_id = resident_id
+        actor.display_name = person.name
+        actor.is_real_name = True
+        actor.real_name_verified_at = timezone.now()
+        actor.save(update_fields=["resident_id", "display_name", "is_real_name", "real_name_verified_at"])
+        audit.record(
+            actor=actor, action="registry.real_name.verify", target=actor, after={"resident_id": resident_id}
+        )
     return actor
 
 

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from zhengtong.accounts.models import User
+from zhengtong.accounts.services import system_actor
 from zhengtong.core.errors import ZhengtongError
-from zhengtong.registry.demo import system_actor
 from zhengtong.registry.importers import HEADERS, registry_import
 
 

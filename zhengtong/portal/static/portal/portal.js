@@ -1,0 +1,79 @@
+/* Zhengtong portal: small progressive enhancements. No inline handlers (CSP-friendly);
+   every page works without this file. */
+(function () {
+  "use strict";
+
+  // htmx swaps only 2xx by default; the import view answers 422 with the error report.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 422) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  // Upload progress for forms that name a <progress> element in data-progress.
+  function progressFor(elt) {
+    var form = elt && elt.closest ? elt.closest("form[data-progress]") : null;
+    return form ? document.getElementById(form.getAttribute("data-progress")) : null;
+  }
+  function setProgress(bar, percent) {
+    bar.value = percent;
+    bar.setAttribute("aria-valuenow", String(percent));
+    bar.textContent = percent + "%";
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var bar = progressFor(evt.target);
+    if (bar) { setProgress(bar, 0); }
+  });
+  document.addEventListener("htmx:xhr:progress", function (evt) {
+    var bar = progressFor(evt.target);
+    if (bar && evt.detail.lengthComputable && evt.detail.total > 0) {
+      setProgress(bar, Math.round((evt.detail.loaded / evt.detail.total) * 100));
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var bar = progressFor(evt.target);
+    if (bar) { setProgress(bar, 100); }
+  });
+
+  // Bar charts: <div data-chart-source="id-of-json-script" data-series-name="...">.
+  function drawCharts() {
+    if (typeof window.echarts === "undefined") { return; }
+    var elder = document.body.classList.contains("elder");
+    document.querySelectorAll("[data-chart-source]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-chart-source"));
+      if (!source) { return; }
+      var rows = JSON.parse(source.textContent);
+      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      var fontSize = elder ? 18 : 13;
+      chart.setOption({
+        aria: { enabled: false },
+        animation: false,
+        color: ["#0b4f9c"],
+        textStyle: { fontSize: fontSize, color: "#1a1a1a" },
+        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "value", axisLabel: { fontSize: fontSize, color: "#1a1a1a" } },
+        yAxis: {
+          type: "category", inverse: true,
+          data: rows.map(function (r) { return r.name; }),
+          axisLabel: { fontSize: fontSize, color: "#1a1a1a" }
+        },
+        series: [{
+          name: el.getAttribute("data-series-name") || "",
+          type: "bar",
+          data: rows.map(function (r) { return r.value; }),
+          label: { show: true, position: "right", fontSize: fontSize, color: "#1a1a1a" }
+        }]
+      });
+      el.setAttribute("data-chart-ready", "1");
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  // Deferred scripts (echarts comes after this file) run before DOMContentLoaded.
+  if (document.readyState === "complete") {
+    drawCharts();
+  } else {
+    document.addEventListener("DOMContentLoaded", drawCharts);
+  }
+})();

@@ -1,0 +1,138 @@
+"""Small template helpers: role labels, masking of personal identifiers, workflow labels."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django import template
+
+from zhengtong.accounts.roles import role_label as _role_label
+from zhengtong.core.masking import mask_phone, mask_resident_id
+
+register = template.Library()
+
+# 18 characters that may be a resident ID number (GB 11643); validated before masking.
+_RESIDENT_ID_RE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+
+
+def _mask_ids(text: str) -> str:
+    from zhengtong.core.identifiers import validate_resident_id
+
+    def replace(match: re.Match) -> str:
+        try:
+            validate_resident_id(match.group(0))
+        except Exception:  # noqa: BLE001 - not a resident ID (e.g. an all-digit USCC): keep it
+            return match.group(0)
+        return mask_resident_id(match.group(0))
+
+    return _RESIDENT_ID_RE.sub(replace, text)
+
+
+@register.filter
+def mask_ids(value: Any) -> str:
+    """Mask every resident ID number inside a text (licence numbers of ID cards, audit labels)."""
+    return _mask_ids("" if value is None else str(value))
+
+
+@register.filter
+def role_label(code: str) -> str:
+    """The translated label of a role code ("registry_clerk" -> "Registry clerk")."""
+    return _role_label(code)
+
+
+@register.filter
+def masked_id(value: str | None) -> str:
+    """A resident ID number with the birth date hidden: raw IDs never reach the HTML."""
+    return mask_resident_id(value)
+
+
+@register.filter
+def masked_phone(value: str | None) -> str:
+    return mask_phone(value)
+
+
+@register.filter
+def state_label(obj: Any, state: str) -> str:
+    """Label of any state of ``obj``'s workflow: ``{{ obj|state_label:entry.to_state }}``."""
+    workflow = getattr(obj, "workflow", None)
+    return workflow.state_label(state) if workflow and state else state
+
+
+@register.filter
+def transition_label(obj: Any, name: str) -> str:
+    """Label of a transition of ``obj``'s workflow (the creation entry is called "create")."""
+    from django.utils.translation import gettext
+
+    workflow = getattr(obj, "workflow", None)
+    if name == "create":
+        return gettext("Create")
+    if workflow is None:
+        return name
+    t = getattr(workflow, "_by_name", {}).get(name)
+    return str(t.label) if t else name
+
+
+@register.filter
+def short_hash(value: str | None, length: int = 12) -> str:
+    return (value or "")[: int(length)]
+
+
+@register.filter
+def masked_for(value: Any, field: str) -> str:
+    """Mask ``value`` when ``field`` holds a personal identifier (phone, resident ID)."""
+    from zhengtong.core.masking import SENSITIVE_FIELDS
+
+    masker = SENSITIVE_FIELDS.get(field)
+    return masker(value) if masker else ("" if value is None else str(value))
+
+
+@register.filter
+def correction_field_label(obj: Any) -> str:
+    """The translated name of the field a correction request is about."""
+    from zhengtong.registry.models import LegalEntity, Person
+
+    model = Person if obj.person_id else LegalEntity
+    try:
+        return str(model._meta.get_field(obj.field).verbose_name)
+    except Exception:  # noqa: BLE001 - an unknown field name is shown as it is
+        return obj.field
+
+
+@register.filter
+def sla_label(value: str) -> str:
+    from zhengtong.core.sla import SlaState
+
+    try:
+        return str(SlaState(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def as_json(value: Any) -> str:
+    """Pretty JSON for <pre> blocks (autoescaped by the template)."""
+    return _mask_ids(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str))
+
+
+@register.simple_tag
+def correction_states() -> list[tuple[str, str]]:
+    from zhengtong.registry.workflows import CORRECTION_FLOW
+
+    return [(code, str(label)) for code, label in CORRECTION_FLOW.states.items()]
+
+
+@register.simple_tag
+def console_flags(user: Any) -> dict[str, bool]:
+    """Which console pages this user may open (the same checks the console view makes)."""
+    from zhengtong.accounts.permissions import can
+
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    return {
+        "registry": can(user, "registry.view"),
+        "import": can(user, "registry.import"),
+        "corrections": can(user, "registry.handle_correction"),
+        "audit": can(user, "audit.view"),
+    }
