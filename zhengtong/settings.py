@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "zhengtong.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zhengtong.portal.middleware.PreferencesMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "zhengtong.portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -38,6 +38,9 @@ class OrgUnit(models.Model):
 
     class Meta:
         ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="orgunit_path_prefix", opclasses=["varchar_pattern_ops"])
+        ]
         verbose_name = _("org unit")
         verbose_name_plural = _("org units")
 

@@ -41,11 +41,9 @@ from zhengtong.core.errors import (
 audit_actions.register(
     {
         "accounts.org_unit.create": gettext_lazy("Create org unit"),
-        "accounts.org_unit.update": gettext_lazy("Change org unit"),
         "accounts.department.create": gettext_lazy("Create department"),
         "accounts.user.create": gettext_lazy("Create user"),
         "accounts.user.update_preferences": gettext_lazy("Change preferences"),
-        "accounts.user.set_password": gettext_lazy("Change password"),
         "accounts.role.grant": gettext_lazy("Grant role"),
         "accounts.role.revoke": gettext_lazy("Revoke role"),
         "accounts.token.create": gettext_lazy("Create API token"),
@@ -430,17 +428,24 @@ def system_actor() -> User:
     log in (unusable password), so every change they make is attributed in the audit trail."""
     user = User.objects.filter(username="system").first()
     if user is None:
-        root = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
-        user = user_create(
-            actor=None,
-            username="system",
-            password=None,
-            kind=UserKind.ADMIN,
-            display_name="system",
-            org_unit=root,
-        )
-        user.is_superuser = True
-        user.save(update_fields=["is_superuser"])
+        # Created directly (not via user_create): it must exist even before any org tree is loaded.
+        with transaction.atomic():
+            root = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+            user = User(
+                username="system",
+                kind=UserKind.ADMIN,
+                display_name="system",
+                org_unit=root,
+                is_superuser=True,
+            )
+            user.set_unusable_password()
+            user.save()
+            audit.record(
+                actor=None,
+                action="accounts.user.create",
+                target=user,
+                after={"username": "system", "kind": "admin"},
+            )
     return user
 
 

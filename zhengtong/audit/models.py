@@ -31,7 +31,13 @@ class AuditEvent(models.Model):
         ordering = ["-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # Prefix searches (scoped reads) on PostgreSQL, whatever the collation.
+            models.Index(
+                fields=["org_unit_path"], name="auditevent_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action}"

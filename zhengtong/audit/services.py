@@ -24,6 +24,7 @@ from django.utils import timezone
 from zhengtong.audit import actions
 from zhengtong.audit.models import AuditEvent
 from zhengtong.core import context
+from zhengtong.core.logging import mask_text
 from zhengtong.core.masking import SENSITIVE_FIELDS, pseudonymize
 
 GENESIS_HASH = "0" * 64
@@ -142,7 +143,7 @@ def record(
             action=action,
             target_type=target_type or t_type,
             target_id=target_id if target_id is not None else t_id,
-            target_label=(target_label if target_label is not None else t_label)[:200],
+            target_label=mask_text(target_label if target_label is not None else t_label)[:200],
             org_unit_code=unit_code,
             org_unit_path=unit_path,
             before=_json_safe(_protect(before)),

@@ -27,6 +27,15 @@ class Periodic:
     interval_seconds: int
 
 
+_periodic: dict[str, Periodic] = {}
+
+
+def register_periodic(name: str, task_obj: object, interval_seconds: int) -> None:
+    """Have the worker's scheduler enqueue ``task_obj`` every ``interval_seconds`` (modules call
+    this from their AppConfig.ready)."""
+    _periodic[name] = Periodic(name, task_obj, interval_seconds)
+
+
 def periodic_tasks() -> list[Periodic]:
-    """Everything the worker enqueues on a schedule; modules add theirs here."""
-    return [Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS)]
+    """Everything the worker enqueues on a schedule."""
+    return [Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS), *_periodic.values()]

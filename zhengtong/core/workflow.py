@@ -69,10 +69,16 @@ class Workflow:
         audit_actions.register({f"{self.name}.create": _("Create")})
 
     def start(
-        self, obj: WorkflowModel, *, actor: Any, note: str = "", after: dict | None = None
+        self,
+        obj: WorkflowModel,
+        *,
+        actor: Any,
+        note: str = "",
+        after: dict | None = None,
+        action: str = "create",
     ) -> TimelineEntry:
-        """Record the creation of a saved object in its initial state (timeline and audit trail);
-        starts its SLA clock when the workflow has one."""
+        """Record the creation of a saved object in its initial state (timeline and audit trail,
+        under ``<workflow>.<action>``); starts its SLA clock when the workflow has one."""
         if obj.state != self.initial:
             raise ValueError(f"{self.name}: a new object starts in {self.initial!r}")
         with transaction.atomic():
@@ -81,7 +87,7 @@ class Workflow:
             entry = TimelineEntry.objects.create(
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),
-                transition="create",
+                transition=action,
                 from_state="",
                 to_state=obj.state,
                 actor_id=getattr(actor, "pk", None),
@@ -93,7 +99,7 @@ class Workflow:
             )
             audit.record(
                 actor=actor,
-                action=f"{self.name}.create",
+                action=f"{self.name}.{action}",
                 target=obj,
                 after=after or {"state": obj.state},
                 note=note,

@@ -1,11 +1,27 @@
 from __future__ import annotations
 
-from django.http import HttpResponseForbidden, HttpResponseNotFound
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 
-from zhengtong.core.errors import AuthenticationRequired, NotFound, PermissionDenied, ZhengtongError
+from zhengtong.core.errors import AuthenticationRequired, ZhengtongError
 
 ELDER_COOKIE = "zt_elder"
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """zh-Hans unless the person chose otherwise (the language cookie set by the switch).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language first; a government
+    portal answers in the official language by default and lets people switch.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class PreferencesMiddleware:
@@ -26,12 +42,5 @@ class PreferencesMiddleware:
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
-        template = "portal/error.html"
         ctx = {"status": exception.status, "message": exception.message}
-        response = render(request, template, ctx, status=exception.status)
-        if isinstance(exception, PermissionDenied | NotFound):
-            return response
-        return response
-
-
-__all__ = ["PreferencesMiddleware", "HttpResponseForbidden", "HttpResponseNotFound"]
+        return render(request, "portal/error.html", ctx, status=exception.status)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -99,7 +98,8 @@ def person_create(request, payload: PersonIn):
     "/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="registry_person_update"
 )
 def person_update(request, person_id: int, payload: PersonPatch):
-    person = get_object_or_404(Person.objects.select_related("org_unit"), pk=person_id)
+    """Change a person record: 404 outside your scope, 403 where you may look but not change."""
+    person = selectors.person_get_for(request.auth, person_id)
     changes = payload.dict(exclude_unset=True)
     return services.person_update(actor=request.auth, person=person, **changes)
 
@@ -199,8 +199,9 @@ class TimelineOut(Schema):
 
 @router.get("/licences", response={200: LicencePage, **ERRORS}, operation_id="registry_licences")
 def licences(request, f: Query[ListQuery]):
+    """E-licences in your scope; ``q`` is a licence number."""
     page = keyset_page(
-        selectors.licences_for(request.auth), order=["id"], cursor=f.cursor, limit=clamp_limit(f.limit)
+        selectors.licences_for(request.auth, q=f.q), order=["id"], cursor=f.cursor, limit=clamp_limit(f.limit)
     )
     return {"items": page.items, "next": page.next_cursor}
 

@@ -9,6 +9,9 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from zhengtong.core import sla
+        from zhengtong.core.tasks import register_periodic
         from zhengtong.registry.models import CorrectionRequest
+        from zhengtong.registry.tasks import licences_expire_due_task
 
         sla.register(CorrectionRequest)
+        register_periodic("registry.licences_expire_due", licences_expire_due_task, 3600)

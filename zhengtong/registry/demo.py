@@ -456,6 +456,8 @@ def _seed_accounts(actor: User, rng: random.Random) -> None:
                 )
         if acc.username == "enterprise_agent" and not user.uscc and xihu_entity:
             services.enterprise_link(actor=user, uscc=xihu_entity.uscc)
+    # Licences whose validity ended are expired (as the worker does every hour).
+    services.licences_expire_due()
     # One licence suspended, so the lifecycle shows on the pages.
     lic = Licence.objects.filter(licence_type__code="food_operation", state="valid").order_by("id").first()
     if lic and not Licence.objects.filter(state="suspended").exists():

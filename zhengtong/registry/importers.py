@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.accounts.permissions import can, ensure_authenticated
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import ValidationError
+from zhengtong.core.errors import Conflict, ValidationError
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
 from zhengtong.registry.services import clean_legal_entity, clean_person
 
@@ -208,24 +208,55 @@ def _clean_row(kind: str, row: dict[str, str], ctx: dict[str, Any]) -> tuple[str
     return f"{lt.code}:{values['number']}", values
 
 
-def _write(kind: str, cleaned: dict[str, dict[str, Any]], report: ImportReport) -> None:
-    if kind == "persons":
-        model, key_field = Person, "resident_id"
-    elif kind == "legal_entities":
-        model, key_field = LegalEntity, "uscc"
-    else:
-        model, key_field = Licence, None
+MODELS = {
+    "persons": (Person, "resident_id"),
+    "legal_entities": (LegalEntity, "uscc"),
+    "licences": (Licence, None),
+}
+UPDATE_ACTIONS = {
+    "persons": "registry.person.update",
+    "legal_entities": "registry.legal_entity.update",
+    "licences": "registry.licence.update",
+}
+
+
+def _existing(kind: str, keys: list[str]) -> dict[str, Any]:
+    """The records the file would update, by key (with their org units, for the scope check)."""
+    model, key_field = MODELS[kind]
+    found: dict[str, Any] = {}
     if key_field:
-        existing = {}
-        keys = list(cleaned)
         for start in range(0, len(keys), 2000):
-            for obj in model.objects.filter(**{f"{key_field}__in": keys[start : start + 2000]}):
-                existing[getattr(obj, key_field)] = obj
-    else:
-        existing = {
-            f"{lic.licence_type.code}:{lic.number}": lic
-            for lic in Licence.objects.select_related("licence_type")
-        }
+            qs = model.objects.select_related("org_unit").filter(
+                **{f"{key_field}__in": keys[start : start + 2000]}
+            )
+            found.update((getattr(obj, key_field), obj) for obj in qs)
+        return found
+    numbers = {key.split(":", 1)[1] for key in keys}
+    qs = Licence.objects.select_related("licence_type", "org_unit").filter(number__in=numbers)
+    return {
+        f"{lic.licence_type.code}:{lic.number}": lic
+        for lic in qs
+        if f"{lic.licence_type.code}:{lic.number}" in keys
+    }
+
+
+def _check_existing_scope(
+    actor: Any, existing: dict[str, Any], first_seen: dict[str, int], key_field: str, report: ImportReport
+) -> None:
+    """An update needs import rights where the record is now, not only where the file puts it."""
+    for key, obj in existing.items():
+        if not can(actor, "registry.import", obj.org_unit):
+            report.add(
+                first_seen[key],
+                key_field,
+                _("a record with this key exists in region %s, outside your scope") % obj.org_unit.code,
+            )
+
+
+def _write(
+    actor: Any, kind: str, cleaned: dict[str, dict[str, Any]], existing: dict[str, Any], report: ImportReport
+) -> None:
+    model, _key_field = MODELS[kind]
     new, changed, fields = [], [], set()
     for key, values in cleaned.items():
         obj = existing.get(key)
@@ -234,13 +265,25 @@ def _write(kind: str, cleaned: dict[str, dict[str, Any]], report: ImportReport) 
             continue
         diff = {f: v for f, v in values.items() if getattr(obj, f) != v}
         if diff:
+            before = {f: getattr(obj, f) for f in diff}
             for f, v in diff.items():
                 setattr(obj, f, v)
             fields |= set(diff)
-            changed.append(obj)
+            changed.append((obj, before, diff))
     model.objects.bulk_create(new, batch_size=1000)
     if changed:
-        model.objects.bulk_update(changed, sorted(fields), batch_size=1000)
+        model.objects.bulk_update([obj for obj, _b, _d in changed], sorted(fields), batch_size=1000)
+        # Each changed record gets its own event with before/after (creations are summarised in
+        # the import's own event: count and the file's SHA-256).
+        for obj, before, diff in changed:
+            audit.record(
+                actor=actor,
+                action=UPDATE_ACTIONS[kind],
+                target=obj,
+                before={f: getattr(v, "pk", v) for f, v in before.items()},
+                after={f: getattr(v, "pk", v) for f, v in diff.items()},
+                note=_("by import"),
+            )
     report.created, report.updated = len(new), len(changed)
 
 
@@ -327,20 +370,30 @@ def registry_import(
         progress(len(body), len(body))
     if report.errors:
         return report
-    with transaction.atomic():
-        _write(kind, cleaned, report)
-        audit.record(
-            actor=actor,
-            action="registry.import",
-            target_type=f"registry.{kind}",
-            target_id="",
-            target_label=filename[:200],
-            after={
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "sha256": report.sha256,
-            },
-        )
+    existing = _existing(kind, list(cleaned))
+    _check_existing_scope(actor, existing, first_seen, MODELS[kind][1] or "number", report)
+    if report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            _write(actor, kind, cleaned, existing, report)
+            audit.record(
+                actor=actor,
+                action="registry.import",
+                target_type=f"registry.{kind}",
+                target_id="",
+                target_label=filename[:200],
+                after={
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "sha256": report.sha256,
+                },
+            )
+    except IntegrityError:
+        # Someone added one of these records between our check and our write: nothing was kept.
+        raise Conflict(
+            _("the registry changed while the file was imported; nothing was imported, try again")
+        ) from None
     report.committed = True
     return report

@@ -51,16 +51,26 @@ def legal_entity_get_for(actor: Any, pk: int) -> LegalEntity:
 
 
 def licences_for(
-    actor: Any, *, holder_person: Person | None = None, holder_entity: LegalEntity | None = None
+    actor: Any,
+    *,
+    holder_person: Person | None = None,
+    holder_entity: LegalEntity | None = None,
+    q: str = "",
 ) -> QuerySet[Licence]:
+    """E-licences in the actor's scope; a grant limited to a department sees that department's
+    licences only. ``q`` matches a licence number exactly."""
     ensure_authenticated(actor)
-    qs = Licence.objects.filter(scope_q(actor, "registry.view")).select_related(
+    scope = scope_q(actor, "registry.view", department_field="issuing_department")
+    qs = Licence.objects.filter(scope).select_related(
         "licence_type", "issuing_department", "org_unit", "holder_person", "holder_entity"
     )
     if holder_person is not None:
         qs = qs.filter(holder_person=holder_person)
     if holder_entity is not None:
         qs = qs.filter(holder_entity=holder_entity)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(number=q.upper() if len(q) == 18 else q)
     return qs
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
-from zhengtong.accounts.permissions import ensure_authenticated, ensure_can, ensure_can_on
+from zhengtong.accounts.permissions import ensure_authenticated, ensure_can, ensure_can_on, root_unit
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -25,6 +25,7 @@ audit_actions.register(
         "registry.legal_entity.create": gettext_lazy("Create legal-entity record"),
         "registry.legal_entity.update": gettext_lazy("Change legal-entity record"),
         "registry.licence.issue": gettext_lazy("Issue e-licence"),
+        "registry.licence.update": gettext_lazy("Change e-licence"),
         "registry.licence_type.create": gettext_lazy("Create licence type"),
         "registry.import": gettext_lazy("Import registry file"),
         "registry.real_name.verify": gettext_lazy("Verify real-name identity"),
@@ -202,7 +203,8 @@ def legal_entity_update(*, actor: Any, entity: LegalEntity, **changes: Any) -> L
 
 @transaction.atomic
 def licence_type_create(*, actor: Any, code: str, name: str, holder_kind: str, **extra: Any) -> LicenceType:
-    ensure_can(actor, "registry.change")
+    # Licence types are shared by the whole installation: decided at the top of the org tree.
+    ensure_can(actor, "registry.change", root_unit())
     if holder_kind not in {"person", "entity"}:
         raise ValidationError.for_field("holder_kind", _("must be person or entity"))
     lt, created = LicenceType.objects.get_or_create(
@@ -250,12 +252,12 @@ def licence_issue(
         valid_from=valid_from,
         valid_to=valid_to,
         data=data or {},
-        state="valid",
+        state=Licence.workflow.initial,
     )
-    audit.record(
+    Licence.workflow.start(
+        licence,
         actor=actor,
-        action="registry.licence.issue",
-        target=licence,
+        action="issue",
         after={"type": licence_type.code, "number": number, "holder": holder.pk},
     )
     return licence
@@ -267,6 +269,27 @@ def licence_transition(
     """Suspend, restore, revoke or expire an e-licence through the workflow."""
     Licence.workflow.apply(licence, action, actor=actor, note=note, expected_version=expected_version)
     return licence
+
+
+def licences_expire_due(*, on: dt.date | None = None, limit: int = 10_000) -> int:
+    """Move valid or suspended e-licences whose ``valid_to`` has passed to "expired", each through
+    the workflow (timeline and audit trail), as the system account. Returns how many expired."""
+    from zhengtong.accounts.services import system_actor
+
+    on = on or timezone.localdate()
+    actor = system_actor()
+    due = Licence.objects.filter(state__in=["valid", "suspended"], valid_to__lt=on).select_related("org_unit")
+    count = 0
+    for licence in due[:limit]:
+        try:
+            with transaction.atomic():
+                Licence.workflow.apply(
+                    licence, "expire", actor=actor, note=_("validity ended on %s") % licence.valid_to
+                )
+            count += 1
+        except Conflict:
+            continue  # someone acted on it meanwhile; the next run looks again
+    return count
 
 
 # --- real-name identity and enterprise agents --------------------------------------------

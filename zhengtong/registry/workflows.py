@@ -17,6 +17,7 @@ LICENCE_FLOW = Workflow(
     },
     initial="valid",
     transitions=[
+        # "issue" is the creation of a licence (Workflow.start(action="issue")), not a transition.
         Transition(
             "suspend", ("valid",), "suspended", _("Suspend licence"), "registry.change", note_required=True
         ),

@@ -13,10 +13,12 @@ from zhengtong.core.models import PeriodicRun
 def test_periodic_tasks_are_enqueued_once_per_interval(settings):
     settings.SLA_SCAN_INTERVAL_SECONDS = 300
     now = timezone.now()
-    assert enqueue_due(now) == ["core.sla_scan"]
+    # The registry's hourly licence-expiry scan is registered too (RegistryConfig.ready).
+    assert enqueue_due(now) == ["core.sla_scan", "registry.licences_expire_due"]
     assert enqueue_due(now + dt.timedelta(seconds=100)) == []
     assert enqueue_due(now + dt.timedelta(seconds=301)) == ["core.sla_scan"]
-    assert PeriodicRun.objects.get(name="core.sla_scan").last_enqueued_at == now + dt.timedelta(seconds=301)
+    assert enqueue_due(now + dt.timedelta(seconds=3601)) == ["core.sla_scan", "registry.licences_expire_due"]
+    assert PeriodicRun.objects.get(name="core.sla_scan").last_enqueued_at == now + dt.timedelta(seconds=3601)
 
 
 def test_log_filter_masks_identifiers_next_to_chinese_text():

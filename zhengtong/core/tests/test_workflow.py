@@ -36,7 +36,8 @@ def test_transition_changes_state_bumps_version_and_records_timeline_and_audit(w
     assert (licence.state, licence.version) == ("suspended", 1)
     entries = timeline(licence)
     assert [(e.transition, e.from_state, e.to_state, e.actor_label, e.note) for e in entries] == [
-        ("suspend", "valid", "suspended", "xihu_clerk", "抽检不合格")
+        ("issue", "", "valid", "system", ""),
+        ("suspend", "valid", "suspended", "xihu_clerk", "抽检不合格"),
     ]
     event = AuditEvent.objects.order_by("-id").first()
     assert AuditEvent.objects.count() == before + 1
@@ -125,7 +126,10 @@ def test_concurrent_transitions_have_exactly_one_winner(world):
     licence.refresh_from_db()
     assert licence.version == 1
     assert licence.state == {"won:suspend": "suspended", "won:revoke": "revoked"}[winners[0]]
-    assert TimelineEntry.objects.filter(object_id=str(licence.pk)).count() == 1
+    transitions = TimelineEntry.objects.filter(object_type="registry.licence", object_id=str(licence.pk))
+    assert sorted(transitions.values_list("transition", flat=True)) == sorted(
+        ["issue", winners[0].split(":")[1]]
+    )
     assert (
         AuditEvent.objects.filter(action__in=["registry.licence.suspend", "registry.licence.revoke"]).count()
         == 1

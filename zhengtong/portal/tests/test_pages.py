@@ -263,3 +263,42 @@ def test_no_page_shows_a_raw_resident_id(world, who):
         assert person.resident_id not in page
         assert masked in page
         assert "13912345678" not in page
+
+
+def test_browser_language_does_not_override_the_default(world, client):
+    # Headless browsers and many PCs send Accept-Language: en; the portal still answers in zh-Hans.
+    page = html(client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    assert 'lang="zh-Hans"' in page
+
+
+def test_failed_login_is_in_the_audit_trail_with_the_username_only(world, client):
+    client.post("/login/", {"username": "xihu_clerk", "password": "wrong-password-1"})
+    event = AuditEvent.objects.filter(action="accounts.login_failed").get()
+    assert (event.actor_id, event.target_label, event.before, event.after) == (None, "xihu_clerk", None, None)
+    assert "wrong-password-1" not in str(event.__dict__)
+
+
+def test_wrong_password_message_states_the_configured_limits(world, client, settings):
+    settings.AXES_FAILURE_LIMIT = 7
+    response = client.post("/login/", {"username": "xihu_clerk", "password": "wrong-password-1"})
+    assert "After 7 failed tries the account is locked for 15 minutes." in html(response)
+
+
+def test_platform_admin_sees_every_correction_request(world, client, password):
+    from zhengtong.accounts.services import role_grant, user_create
+    from zhengtong.registry import services
+
+    person = world.person(name="赵六")
+    services.citizen_verify_real_name(actor=world.citizen, resident_id=person.resident_id, name="赵六")
+    req = services.correction_submit(
+        actor=world.citizen, field="address", requested_value="新址1号", reason="搬家"
+    )
+    admin = user_create(
+        actor=world.system, username="padmin", password=password, kind="admin", org_unit=world.province
+    )
+    role_grant(actor=world.system, user=admin, role="platform_admin", org_unit=world.province)
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    client.force_login(admin)
+    assert client.get(f"/console/registry/corrections/{req.pk}/").status_code == 200
+    assert str(req.pk) in html(client.get("/console/registry/corrections/"))

@@ -60,11 +60,20 @@ def login_view(request):
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
         if user is None:
+            audit.record(
+                actor=None,
+                action="accounts.login_failed",
+                target_type="accounts.user",
+                target_id="",
+                target_label=form.cleaned_data["username"],
+            )
             form.add_error(
                 None,
                 _(
-                    "The username or password is wrong. After 5 failed tries the account is locked for 15 minutes."
-                ),
+                    "The username or password is wrong. After %(limit)d failed tries the account is locked "
+                    "for %(minutes)d minutes."
+                )
+                % {"limit": settings.AXES_FAILURE_LIMIT, "minutes": settings.AXES_COOLOFF_TIME.seconds // 60},
             )
         elif user.totp_enabled:
             request.session[PENDING_OTP] = user.pk
@@ -103,7 +112,9 @@ def lockout_response(request, credentials, *args, **kwargs):
     form = LoginForm(request.POST or None)
     form.is_valid()
     form.add_error(
-        None, _("Too many failed logins: this account is locked for 15 minutes from this address.")
+        None,
+        _("Too many failed logins: this account is locked for %(minutes)d minutes from this address.")
+        % {"minutes": settings.AXES_COOLOFF_TIME.seconds // 60},
     )
     return render(request, "portal/login.html", {"form": form, "next": ""}, status=429)
 

@@ -6,6 +6,7 @@ import io
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -261,7 +262,7 @@ def totp_setup(request):
             request.session[TOTP_PENDING] = secret
         import pyotp
 
-        uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Zhengtong")
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
         buffer = io.BytesIO()
         segno.make(uri, error="m").save(
             buffer, kind="svg", scale=5, title=_("QR code for your authenticator app")

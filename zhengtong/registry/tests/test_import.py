@@ -287,3 +287,30 @@ def test_api_import_needs_login(world, client):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_required"
     assert Person.objects.count() == 0
+
+
+def test_a_record_outside_the_importers_scope_cannot_be_updated_or_moved(world):
+    # A 西湖区 person already exists; a 义乌 clerk's file claims the same ID in 义乌.
+    assert import_persons(world.xihu_clerk, GOOD).committed
+    person = Person.objects.get(resident_id=ID_A)
+    before = (person.name, person.org_unit_id, person.phone)
+    events = AuditEvent.objects.count()
+    report = import_persons(world.yiwu_clerk, csv_text(HEADER, f"{ID_A},冒名,13700000000,义乌1号,330782"))
+    assert not report.committed
+    assert report.errors == [
+        RowError(2, "resident_id", "a record with this key exists in region 330106002001, outside your scope")
+    ]
+    person.refresh_from_db()
+    assert (person.name, person.org_unit_id, person.phone) == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_each_updated_record_gets_its_own_audit_event_with_before_and_after(world):
+    assert import_persons(world.xihu_clerk, GOOD).committed
+    changed = GOOD.replace("张三,13912345678", "张三丰,13912345678")
+    report = import_persons(world.xihu_clerk, changed)
+    assert (report.committed, report.created, report.updated) == (True, 0, 1)
+    person = Person.objects.get(resident_id=ID_A)
+    event = AuditEvent.objects.filter(action="registry.person.update", target_id=str(person.pk)).get()
+    assert (event.before, event.after, event.note) == ({"name": "张三"}, {"name": "张三丰"}, "by import")
+    assert AuditEvent.objects.filter(action="registry.import").count() == 2

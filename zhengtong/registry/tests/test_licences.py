@@ -13,7 +13,7 @@ from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.identifiers import generate_uscc
 from zhengtong.core.models import TimelineEntry
 from zhengtong.registry import services
-from zhengtong.registry.models import Licence
+from zhengtong.registry.models import Licence, LicenceType
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -177,6 +177,7 @@ def test_lifecycle_through_the_api(world, setup):
 
     timeline = client.get(f"/api/v1/registry/licences/{licence.pk}/timeline").json()
     assert [(t["transition"], t["from_state"], t["to_state"], t["note"]) for t in timeline] == [
+        ("issue", "", "valid", ""),
         ("suspend", "valid", "suspended", "资料核查"),
         ("restore", "suspended", "valid", ""),
         ("revoke", "valid", "revoked", "证件作废"),
@@ -205,7 +206,13 @@ def test_stale_version_is_a_conflict_and_changes_nothing(world, setup):
     assert response.json()["error"]["details"] == {"expected_version": 0}
     assert snapshot(licence) == before
     assert AuditEvent.objects.count() == events
-    assert TimelineEntry.objects.filter(object_type="registry.licence").count() == 1
+    # The issue entry and the one suspension: the stale revoke left nothing.
+    assert list(
+        TimelineEntry.objects.filter(object_type="registry.licence").values_list("transition", flat=True)
+    ) == [
+        "issue",
+        "suspend",
+    ]
 
 
 def test_unknown_action_is_a_validation_error(world, setup):
@@ -260,3 +267,45 @@ def test_holder_sees_own_licences(world, setup):
     assert [item["id"] for item in body] == [licence.pk]
     # A citizen is no registry clerk: the staff list is empty for them.
     assert client.get("/api/v1/registry/licences").json() == {"items": [], "next": None}
+
+
+def test_expired_licences_are_moved_to_expired_through_the_workflow(world):
+    from zhengtong.registry.services import licences_expire_due
+
+    lt = LicenceType.objects.create(code="dl", name="机动车驾驶证", holder_kind="person")
+    person = world.person()
+    old = services.licence_issue(
+        actor=world.system,
+        licence_type=lt,
+        number="A1",
+        issuing_department=world.xihu_gaj,
+        valid_from=dt.date(2010, 1, 1),
+        valid_to=dt.date(2016, 1, 1),
+        holder_person=person,
+    )
+    current = services.licence_issue(
+        actor=world.system,
+        licence_type=lt,
+        number="A2",
+        issuing_department=world.xihu_gaj,
+        valid_from=dt.date(2020, 1, 1),
+        valid_to=dt.date(2030, 1, 1),
+        holder_person=person,
+    )
+    assert licences_expire_due(on=dt.date(2026, 1, 1)) == 1
+    old.refresh_from_db()
+    current.refresh_from_db()
+    assert (old.state, current.state) == ("expired", "valid")
+    assert TimelineEntry.objects.filter(object_type="registry.licence", object_id=str(old.pk)).latest(
+        "id"
+    ).note == ("validity ended on 2016-01-01")
+    assert licences_expire_due(on=dt.date(2026, 1, 1)) == 0
+
+
+def test_licence_types_are_decided_at_the_top_of_the_tree(world):
+    with pytest.raises(PermissionDenied):
+        services.licence_type_create(actor=world.xihu_clerk, code="x", name="x", holder_kind="person")
+    assert not LicenceType.objects.filter(code="x").exists()
+    assert (
+        services.licence_type_create(actor=world.system, code="x", name="x", holder_kind="person").code == "x"
+    )

@@ -210,7 +210,7 @@ def test_api_lists_exclude_other_county(world, xihu_records):
     assert client.get("/api/v1/registry/licences").json() == {"items": [], "next": None}
 
 
-def test_api_patch_of_other_county_person_is_403_and_changes_nothing(world, xihu_records):
+def test_api_patch_of_other_county_person_is_404_and_changes_nothing(world, xihu_records):
     person = xihu_records[0]
     before, events = snapshot(person), AuditEvent.objects.count()
     response = api_client(world.yiwu_clerk).patch(
@@ -218,11 +218,27 @@ def test_api_patch_of_other_county_person_is_403_and_changes_nothing(world, xihu
         data=json.dumps({"name": "王五", "phone": "13800001111"}),
         content_type="application/json",
     )
+    # Outside the caller's scope the record does not exist for them: 404, as for GET.
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "not_found"
+    assert error["message"] == f"no person record {person.pk} in your scope"
+    assert snapshot(person) == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_api_patch_by_viewer_in_scope_is_403_and_changes_nothing(world, xihu_records):
+    person = xihu_records[0]
+    before, events = snapshot(person), AuditEvent.objects.count()
+    response = api_client(world.xihu_viewer).patch(
+        f"/api/v1/registry/persons/{person.pk}",
+        data=json.dumps({"name": "王五"}),
+        content_type="application/json",
+    )
     assert response.status_code == 403
     error = response.json()["error"]
     assert error["code"] == "permission_denied"
     assert error["message"] == "you do not have the permission “registry.change” (栖霞岭社区)"
-    assert error["details"] == {}
     assert snapshot(person) == before
     assert AuditEvent.objects.count() == events
 

@@ -1,6 +1,8 @@
 from django.core.management import BaseCommand, CommandError
+from django.db import transaction
 
-from zhengtong.audit.services import verify_chain
+from zhengtong.accounts.services import system_actor
+from zhengtong.audit.services import record, verify_chain
 
 
 class Command(BaseCommand):
@@ -8,6 +10,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = verify_chain()
+        with transaction.atomic():
+            record(
+                actor=system_actor(),
+                action="audit.chain.verify",
+                after={"ok": report.ok, "checked": report.checked, "head": report.head_hash},
+            )
         if report.ok:
             # Keep the head hash somewhere else (a ticket, a log shipper): deleting the newest rows
             # leaves no later link to break, but it changes the head.
