@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@$(PY) -m pip install --quiet -e '.[dev]' 2>&1 | { grep -v -E '^WARNING: Location|BuildBackendWarning|^ +' || true; }
-	@$(PY) -c "import django, ninja, django_tasks_db" # fail here, clearly, if the install did not work
+	@$(PY) -c "import django, argon2, psycopg, chinese_calendar, stdnum, segno" # fail clearly if the install did not work
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
