@@ -59,6 +59,8 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff format --check . >/dev/null || { $(VENV)/bin/ruff format --diff . | head -40; exit 1; }
 
 test: setup lint
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory browser || \
+	  echo "chromium could not be installed here: the browser checks will be skipped (make browser)"
 	@ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run -v 1 >/dev/null || \
 	  { echo "makemigrations --check: migrations are missing"; ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run; exit 1; }
 	@$(PY) scripts/run_tests.py --postgres-url '$(PG_TEST_URL)' $(PYTEST_ARGS)

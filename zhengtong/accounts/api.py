@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from zhengtong.accounts import selectors, services
 from zhengtong.accounts.models import ApiToken, Department, OrgUnit
@@ -177,11 +177,11 @@ def token_create(request, payload: TokenIn):
     row, token = services.api_token_create(
         actor=request.auth, name=payload.name, scopes=payload.scopes, days=payload.days
     )
-    return 201, {**TokenOut.from_orm(row).dict(), "token": token}
+    return Status(201, {**TokenOut.from_orm(row).dict(), "token": token})
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, operation_id="accounts_token_revoke")
 def token_revoke(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.auth)
     services.api_token_revoke(actor=request.auth, token=token)
-    return 204, None
+    return Status(204, None)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zhengtong.accounts.selectors import org_unit_get
@@ -91,7 +91,7 @@ def person(request, person_id: int):
 def person_create(request, payload: PersonIn):
     data = payload.dict()
     unit = org_unit_get(data.pop("org_unit"))
-    return 201, services.person_create(actor=request.auth, org_unit=unit, **data)
+    return Status(201, services.person_create(actor=request.auth, org_unit=unit, **data))
 
 
 @router.patch(
@@ -324,7 +324,7 @@ def corrections(request, f: Query[CorrectionQuery]):
     "/corrections", response={201: CorrectionOut, **ERRORS}, operation_id="registry_correction_submit"
 )
 def correction_submit(request, payload: CorrectionIn):
-    return 201, services.correction_submit(actor=request.auth, **payload.dict())
+    return Status(201, services.correction_submit(actor=request.auth, **payload.dict()))
 
 
 @router.post(
@@ -374,7 +374,7 @@ def registry_import(request, kind: Form[str], file: File[UploadedFile]):
     report = importers.registry_import(
         actor=request.auth, kind=kind, raw=file.read(), filename=file.name or ""
     )
-    return (200 if report.committed else 422), report
+    return Status(200 if report.committed else 422, report)
 
 
 __all__ = ["router", "LegalEntity"]
