@@ -60,7 +60,8 @@ class Command(BaseCommand):
         thread.start()
         self.stdout.write("worker started (queues: default, sla)")
         try:
-            call_command("db_worker", queue_name="*", interval=1)
+            # No autoreloader: it would re-run this command (and its scheduler) in a child process.
+            call_command("db_worker", queue_name="*", interval=1, reload=False)
         finally:
             stop.set()
             time.sleep(0.1)
