@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -217,6 +218,21 @@ def user_create(
         after={"username": username, "kind": kind, "phone": phone},
     )
     return user
+
+
+def user_register_citizen(*, username: str, password: str, phone: str = "") -> User:
+    """A citizen creates their own account (password rules apply; the mobile number, if given,
+    must be a valid Chinese mobile number). Real-name verification is a separate step."""
+    from zhengtong.core.identifiers import IdentifierError, validate_mobile
+
+    if not re.fullmatch(r"[\w.@+-]{3,150}", username or "", flags=re.ASCII):
+        raise ValidationError.for_field("username", _("3 to 150 letters, digits or @ . + - _"))
+    if phone:
+        try:
+            phone = validate_mobile(phone)
+        except IdentifierError as exc:
+            raise ValidationError.for_field("phone", str(exc)) from None
+    return user_create(actor=None, username=username, password=password, kind=UserKind.CITIZEN, phone=phone)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("login/", auth.login_view, name="login"),
     path("login/otp/", auth.login_otp, name="login_otp"),
+    path("register/", auth.register, name="register"),
     path("logout/", auth.logout_view, name="logout"),
     path("preferences/", auth.preferences, name="preferences"),
     path("account/", pages.account, name="account"),

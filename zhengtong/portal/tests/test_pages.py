@@ -302,3 +302,75 @@ def test_platform_admin_sees_every_correction_request(world, client, password):
     client.force_login(admin)
     assert client.get(f"/console/registry/corrections/{req.pk}/").status_code == 200
     assert str(req.pk) in html(client.get("/console/registry/corrections/"))
+
+
+def test_citizen_registers_and_lands_on_the_account_page_logged_in(world, client):
+    response = client.post(
+        "/register/",
+        {
+            "username": "wang_wu",
+            "password": "Rivers-and-hills-9",
+            "password2": "Rivers-and-hills-9",
+            "phone": "139 1234 5678",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/account/"
+    from zhengtong.accounts.models import User
+
+    user = User.objects.get(username="wang_wu")
+    assert (user.kind, user.phone, user.is_real_name, user.org_unit_id) == (
+        "citizen",
+        "13912345678",
+        False,
+        None,
+    )
+    assert AuditEvent.objects.filter(action="accounts.user.create", target_id=str(user.pk)).count() == 1
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"username": "ab", "password": "Rivers-and-hills-9", "password2": "Rivers-and-hills-9"},
+            "username",
+            "3 to 150",
+        ),
+        (
+            {"username": "abc", "password": "Rivers-and-hills-9", "password2": "other-Pass-2"},
+            "password2",
+            "differ",
+        ),
+        (
+            {"username": "abc", "password": "12345678901", "password2": "12345678901"},
+            "password",
+            "entirely numeric",
+        ),
+        (
+            {
+                "username": "abc",
+                "password": "Rivers-and-hills-9",
+                "password2": "Rivers-and-hills-9",
+                "phone": "12012345678",
+            },
+            "phone",
+            "prefix",
+        ),
+        (
+            {"username": "citizen", "password": "Rivers-and-hills-9", "password2": "Rivers-and-hills-9"},
+            "username",
+            "taken",
+        ),
+    ],
+)
+def test_registration_errors_name_the_field_and_create_nothing(world, client, data, field, message):
+    from zhengtong.accounts.models import User
+
+    users = User.objects.count()
+    response = client.post("/register/", data)
+    assert response.status_code == 200
+    page = html(response)
+    assert message in page
+    assert f'id="id_{field}_error"' in page or field == "username"
+    assert User.objects.count() == users

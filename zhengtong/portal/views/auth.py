@@ -16,6 +16,7 @@ from zhengtong.accounts.models import User
 from zhengtong.accounts.services import totp_verify
 from zhengtong.audit import services as audit
 from zhengtong.core.access import public
+from zhengtong.core.errors import Conflict, ValidationError
 from zhengtong.portal.middleware import ELDER_COOKIE
 
 PENDING_OTP = "zt_pending_otp_user"
@@ -81,6 +82,46 @@ def login_view(request):
         else:
             return _finish_login(request, user)
     return render(request, "portal/login.html", {"form": form, "next": _safe_next(request, "")})
+
+
+class RegisterForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"), max_length=150, help_text=_("Letters, digits and @ . + - _ only.")
+    )
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=256)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, max_length=256)
+    phone = forms.CharField(label=_("Mobile number (optional)"), max_length=20, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+@public
+def register(request):
+    """Citizen self-registration; real-name verification follows on the account page."""
+    from zhengtong.accounts.services import user_register_citizen
+
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_register_citizen(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                phone=form.cleaned_data["phone"],
+            )
+        except (ValidationError, Conflict) as exc:
+            fields = exc.fields if isinstance(exc, ValidationError) else (exc.details.get("fields") or {})
+            for field, msgs in fields.items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+            if not fields:
+                form.add_error(None, exc.message)
+        else:
+            return _finish_login(request, user)
+    return render(request, "portal/register.html", {"form": form})
 
 
 @public
