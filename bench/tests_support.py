@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db import connection
+
 from zhengtong.accounts import services as acc
 from zhengtong.accounts.models import OrgUnit
 from zhengtong.accounts.services import system_actor
@@ -95,6 +97,10 @@ class Population:
                 Person.objects.bulk_create(batch)
                 batch = []
         Person.objects.bulk_create(batch)
+        # After a bulk load a DBA (or autovacuum, soon after) refreshes the planner's statistics.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.persons = Person.objects.count()
         self.sample_id = (
             Person.objects.filter(org_unit__code__startswith="330106")

@@ -11,13 +11,16 @@ ELDER_COOKIE = "zt_elder"
 
 
 class LanguageMiddleware(LocaleMiddleware):
-    """zh-Hans unless the person chose otherwise (the language cookie set by the switch).
+    """Pages: zh-Hans unless the person chose otherwise (the language cookie set by the switch).
 
     Django's LocaleMiddleware would follow the browser's Accept-Language first; a government
     portal answers in the official language by default and lets people switch.
     """
 
     def process_request(self, request):
+        if request.path.startswith("/api/"):
+            # Programs ask for a language explicitly (Accept-Language); keep Django's behaviour.
+            return super().process_request(request)
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
