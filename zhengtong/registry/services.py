@@ -104,27 +104,49 @@ def person_create(*, actor: Any, org_unit: OrgUnit, **data: Any) -> Person:
     return person
 
 
+def _record_update(
+    *,
+    actor: Any,
+    record: Person | LegalEntity,
+    changes: dict[str, Any],
+    key: str,
+    fields: tuple[str, ...],
+    clean,
+    action: str,
+):
+    """The one way a registry record changes: permission at its org unit, only the changeable
+    fields, the whole record re-validated, then the save and its audit event (before/after)."""
+    ensure_can_on(actor, "registry.change", record)
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValidationError(fields={f: [_("cannot be changed here")] for f in sorted(unknown)})
+    cleaned = clean({f: getattr(record, f) for f in (key, *fields)} | changes)
+    before = {f: getattr(record, f) for f in changes}
+    for field in changes:
+        setattr(record, field, cleaned.get(field, changes[field]))
+    record.save(update_fields=[*changes, "updated_at"])
+    audit.record(
+        actor=actor,
+        action=action,
+        target=record,
+        before=before,
+        after={f: getattr(record, f) for f in changes},
+    )
+    return record
+
+
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, **changes: Any) -> Person:
     """Change fields of a person record (registry.change at the record's org unit)."""
-    ensure_can_on(actor, "registry.change", person)
-    unknown = set(changes) - set(PERSON_FIELDS)
-    if unknown:
-        raise ValidationError(fields={f: [_("cannot be changed here")] for f in sorted(unknown)})
-    merged = {f: getattr(person, f) for f in ("resident_id", *PERSON_FIELDS)} | changes
-    cleaned = clean_person(merged)
-    before = {f: getattr(person, f) for f in changes}
-    for field in changes:
-        setattr(person, field, cleaned.get(field, changes[field]))
-    person.save(update_fields=[*changes, "updated_at"])
-    audit.record(
+    return _record_update(
         actor=actor,
+        record=person,
+        changes=changes,
+        key="resident_id",
+        fields=PERSON_FIELDS,
+        clean=clean_person,
         action="registry.person.update",
-        target=person,
-        before=before,
-        after={f: getattr(person, f) for f in changes},
     )
-    return person
 
 
 def clean_legal_entity(data: dict[str, Any]) -> dict[str, Any]:
@@ -181,24 +203,16 @@ def legal_entity_create(*, actor: Any, org_unit: OrgUnit, **data: Any) -> LegalE
 
 @transaction.atomic
 def legal_entity_update(*, actor: Any, entity: LegalEntity, **changes: Any) -> LegalEntity:
-    ensure_can_on(actor, "registry.change", entity)
-    unknown = set(changes) - set(ENTITY_FIELDS)
-    if unknown:
-        raise ValidationError(fields={f: [_("cannot be changed here")] for f in sorted(unknown)})
-    merged = {f: getattr(entity, f) for f in ("uscc", *ENTITY_FIELDS)} | changes
-    cleaned = clean_legal_entity(merged)
-    before = {f: getattr(entity, f) for f in changes}
-    for field in changes:
-        setattr(entity, field, cleaned[field])
-    entity.save(update_fields=[*changes, "updated_at"])
-    audit.record(
+    """Change fields of a legal-entity record (registry.change at the record's org unit)."""
+    return _record_update(
         actor=actor,
+        record=entity,
+        changes=changes,
+        key="uscc",
+        fields=ENTITY_FIELDS,
+        clean=clean_legal_entity,
         action="registry.legal_entity.update",
-        target=entity,
-        before=before,
-        after={f: cleaned[f] for f in changes},
     )
-    return entity
 
 
 @transaction.atomic

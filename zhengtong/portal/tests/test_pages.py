@@ -374,3 +374,29 @@ def test_registration_errors_name_the_field_and_create_nothing(world, client, da
     assert message in page
     assert f'id="id_{field}_error"' in page or field == "username"
     assert User.objects.count() == users
+
+
+def test_a_forged_version_on_an_action_form_is_an_error_message_not_a_crash(world):
+    import datetime as dt
+
+    from zhengtong.registry import services
+    from zhengtong.registry.models import LicenceType
+
+    lt = LicenceType.objects.create(code="dl2", name="机动车驾驶证", holder_kind="person")
+    licence = services.licence_issue(
+        actor=world.system,
+        licence_type=lt,
+        number="V1",
+        issuing_department=world.xihu_gaj,
+        valid_from=dt.date(2020, 1, 1),
+        holder_person=world.person(),
+    )
+    client = Client()
+    client.force_login(world.xihu_clerk)
+    response = client.post(
+        f"/console/registry/licences/{licence.pk}/", {"action": "suspend", "note": "x", "version": "abc"}
+    )
+    assert response.status_code == 200
+    assert "version: reload the page and try again" in html(response)
+    licence.refresh_from_db()
+    assert (licence.state, licence.version) == ("valid", 0)

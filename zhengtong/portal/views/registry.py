@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from zhengtong.core.access import staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
@@ -68,30 +67,40 @@ def licences(request):
     return render(request, "registry/licences.html", {"page": page})
 
 
+def _workflow_page(request, obj, act, template: str, context_name: str, detail_url: str):
+    """A workflow object's page: on POST take the chosen action through ``act`` (a service
+    function), then show the state, the actions this user may take now, and the timeline."""
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+        try:
+            if not version.isdigit():
+                raise ValidationError.for_field("version", _("reload the page and try again"))
+            act(
+                action=request.POST.get("action", ""),
+                note=request.POST.get("note", ""),
+                expected_version=int(version),
+            )
+            messages.success(request, _("Done."))
+            return redirect(detail_url, obj.pk)
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+    context = {
+        context_name: obj,
+        "actions": obj.workflow.available(obj, request.user),
+        "timeline": timeline(obj),
+    }
+    return render(request, template, context)
+
+
 @staff
 def licence_detail(request, licence_id: int):
     licence = selectors.licence_get_for(request.user, licence_id)
-    if request.method == "POST":
-        try:
-            services.licence_transition(
-                actor=request.user,
-                licence=licence,
-                action=request.POST.get("action", ""),
-                note=request.POST.get("note", ""),
-                expected_version=int(request.POST.get("version") or licence.version),
-            )
-            messages.success(request, _("Done."))
-            return redirect("portal:licence_detail", licence_id=licence.pk)
-        except (ValidationError, Conflict, PermissionDenied) as exc:
-            messages.error(request, exc.message)
-    return render(
-        request,
-        "registry/licence_detail.html",
-        {
-            "licence": licence,
-            "actions": licence.workflow.available(licence, request.user),
-            "timeline": timeline(licence),
-        },
+
+    def act(**kw):
+        services.licence_transition(actor=request.user, licence=licence, **kw)
+
+    return _workflow_page(
+        request, licence, act, "registry/licence_detail.html", "licence", "portal:licence_detail"
     )
 
 
@@ -143,24 +152,10 @@ def corrections(request):
 @staff
 def correction_detail(request, correction_id: int):
     obj = selectors.correction_get_for(request.user, correction_id)
-    if request.method == "POST":
-        try:
-            services.correction_act(
-                actor=request.user,
-                request=obj,
-                action=request.POST.get("action", ""),
-                note=request.POST.get("note", ""),
-                expected_version=int(request.POST.get("version") or obj.version),
-            )
-            messages.success(request, _("Done."))
-            return redirect("portal:correction_detail", correction_id=obj.pk)
-        except (ValidationError, Conflict, PermissionDenied) as exc:
-            messages.error(request, exc.message)
-    return render(
-        request,
-        "registry/correction_detail.html",
-        {"obj": obj, "actions": obj.workflow.available(obj, request.user), "timeline": timeline(obj)},
+
+    def act(**kw):
+        services.correction_act(actor=request.user, request=obj, **kw)
+
+    return _workflow_page(
+        request, obj, act, "registry/correction_detail.html", "obj", "portal:correction_detail"
     )
-
-
-__all__ = ["require_POST"]
