@@ -402,11 +402,15 @@ def api_token_authenticate(raw: str, *, method: str) -> User:
 # --- two-step verification (TOTP) -----------------------------------------------------------
 
 
+def totp_uri(*, user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app scans (issuer from TOTP_ISSUER)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
+
+
 def totp_provisioning(*, actor: User) -> tuple[str, str]:
     """A new secret for the actor (kept in the session until confirmed) and its otpauth:// URI."""
     secret = pyotp.random_base32()
-    uri = pyotp.TOTP(secret).provisioning_uri(name=actor.username, issuer_name=settings.TOTP_ISSUER)
-    return secret, uri
+    return secret, totp_uri(user=actor, secret=secret)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from zhengtong.core.errors import NotFound
 from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, Person
 
 
-def persons_for(actor: Any, *, q: str = "", org_unit_code: str = "") -> QuerySet[Person]:
+def persons_for(actor: Any, *, q: str = "") -> QuerySet[Person]:
     """Persons the actor may look up (registry.view), optionally filtered.
 
     ``q`` matches a full resident ID exactly or a name prefix: no fuzzy search over identifiers.
@@ -22,8 +22,6 @@ def persons_for(actor: Any, *, q: str = "", org_unit_code: str = "") -> QuerySet
     q = (q or "").strip()
     if q:
         qs = qs.filter(resident_id=q.upper()) if len(q) == 18 else qs.filter(name__startswith=q)
-    if org_unit_code:
-        qs = qs.filter(Q(org_unit__code=org_unit_code) | Q(org_unit__path__contains=f"/{org_unit_code}/"))
     return qs
 
 

@@ -6,7 +6,6 @@ import io
 
 import segno
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -258,17 +257,15 @@ def totp_setup(request):
     if not user.totp_enabled:
         secret = request.session.get(TOTP_PENDING)
         if not secret or request.method == "GET":
-            secret, _uri = account_services.totp_provisioning(actor=user)
+            secret, uri = account_services.totp_provisioning(actor=user)
             request.session[TOTP_PENDING] = secret
-        import pyotp
-
-        uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
+        else:
+            uri = account_services.totp_uri(user=user, secret=secret)
         buffer = io.BytesIO()
         segno.make(uri, error="m").save(
             buffer, kind="svg", scale=5, title=_("QR code for your authenticator app")
         )
         svg = buffer.getvalue().decode()
-        request.totp_secret_display = secret
     return render(
         request,
         "portal/totp.html",
