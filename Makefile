@@ -12,13 +12,13 @@ WEB_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
 VENDOR := zhengtong/portal/static/vendor
 
-.PHONY: run test setup assets migrate demo lint messages browser bench clean
+.PHONY: run test setup assets migrate demo lint messages browser bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@$(PY) -m pip install --quiet -e '.[dev]' 2>&1 | { grep -v -E '^WARNING: Location|BuildBackendWarning|^ +' || true; }
-	@$(PY) -c "import django, argon2, psycopg, chinese_calendar, stdnum, segno" # fail clearly if the install did not work
+	@$(PY) -c "import django, argon2, psycopg, chinese_calendar, stdnum, segno, duckdb, pyarrow, cbor2, shapely" # fail clearly if the install did not work
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -59,17 +59,33 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff format --check . >/dev/null || { $(VENV)/bin/ruff format --diff . | head -40; exit 1; }
 
 test: setup lint
-	@command -v chromium >/dev/null || $(MAKE) --no-print-directory browser || \
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || $(MAKE) --no-print-directory browser || \
 	  echo "chromium could not be installed here: the browser checks will be skipped (make browser)"
 	@ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run -v 1 >/dev/null || \
 	  { echo "makemigrations --check: migrations are missing"; ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run; exit 1; }
 	@$(PY) scripts/run_tests.py --postgres-url '$(PG_TEST_URL)' $(PYTEST_ARGS)
 
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
-bench: setup
+# Benchmarks (never part of make test): `make bench` runs them all, `make bench-<area>` one.
+bench: bench-foundation bench-opendata bench-services bench-codes bench-grid
+
+bench-foundation: setup
 	@$(PY) bench/foundation.py
+
+bench-opendata: setup
+	@$(PY) bench/opendata.py
+
+bench-services: setup
+	@$(PY) bench/services.py
+
+bench-codes: setup
+	@$(PY) bench/codes.py
+
+bench-grid: setup
+	@$(PY) bench/grid.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var staticfiles

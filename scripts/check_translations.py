@@ -2,7 +2,9 @@
 
 Usage: python scripts/check_translations.py [path/to/django.po ...]
 
-Without arguments it checks zhengtong/locale/zh_Hans/LC_MESSAGES/django.po. Exits 1 and lists the
+Without arguments it checks zhengtong/locale/zh_Hans/LC_MESSAGES/django.po and every module's
+catalogue (zhengtong/<module>/locale/zh_Hans/LC_MESSAGES/django.po: makemessages puts a module's
+strings there when the module has a locale directory). Exits 1 and lists the
 msgids that are untranslated, fuzzy, or whose python-format placeholders differ from the msgid;
 exits 0 when the catalogue is complete. Run ``manage.py makemessages -l zh_Hans ...`` first so new
 strings are in the catalogue (the test suite runs this script on the committed file).
@@ -18,6 +20,13 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "zhengtong" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+def catalogues() -> list[Path]:
+    """The project catalogue and every module's own (zhengtong/<module>/locale/...)."""
+    return [DEFAULT, *sorted((ROOT / "zhengtong").glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))]
+
+
 # %(name)s, %s, %d, %% ... as Python's %-formatting reads them.
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGco%]")
 
@@ -32,7 +41,7 @@ def problems(path: Path) -> list[str]:
     for entry in po:
         if entry.obsolete:
             continue
-        where = f"{path.name}:{entry.linenum}"
+        where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{entry.linenum}"
         if "fuzzy" in entry.flags:
             found.append(f"{where}: fuzzy: {entry.msgid!r}")
             continue
@@ -50,7 +59,7 @@ def problems(path: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or [DEFAULT]
+    paths = [Path(p).resolve() for p in argv] or catalogues()
     found: list[str] = []
     for path in paths:
         if not path.exists():

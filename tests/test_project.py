@@ -81,11 +81,16 @@ def test_every_ui_string_has_a_chinese_translation(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    po = root / "zhengtong" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    catalogues = [
+        root / "zhengtong" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po",
+        *sorted((root / "zhengtong").glob("*/locale/zh_Hans/LC_MESSAGES/django.po")),
+    ]
     if shutil.which("xgettext") is None:
         pytest.fail("GNU gettext (xgettext) is needed to extract UI strings")
-    backup = tmp_path / "django.po"
-    shutil.copy2(po, backup)
+    backups = []
+    for i, po in enumerate(catalogues):
+        backups.append((po, tmp_path / f"django-{i}.po"))
+        shutil.copy2(po, backups[-1][1])
     try:
         subprocess.run(
             [
@@ -109,4 +114,5 @@ def test_every_ui_string_has_a_chinese_translation(tmp_path):
         )
         assert result.returncode == 0, result.stdout + result.stderr
     finally:
-        shutil.copy2(backup, po)
+        for po, backup in backups:
+            shutil.copy2(backup, po)

@@ -94,7 +94,24 @@ def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "http_error", str(exc))
 
 
+# Modules with a router of their own, mounted at /api/v1/<prefix>; each may declare the
+# operation ids anyone may call in its module-level PUBLIC_OPERATIONS.
+MODULE_ROUTERS = {
+    "privacy": "/privacy",
+    "datastore": "/datastore",
+    "catalog": "/catalog",
+    "services": "/services",
+    "payments": "/payments",
+    "notify": "/notifications",
+    "workorders": "/workorders",
+    "codes": "/codes",
+    "grid": "/grid",
+}
+
+
 def _register_routers() -> None:
+    from importlib import import_module
+
     from zhengtong.accounts.api import router as accounts_router
     from zhengtong.audit.api import router as audit_router
     from zhengtong.core.api import router as core_router
@@ -104,6 +121,10 @@ def _register_routers() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/registry", registry_router)
     api.add_router("/audit", audit_router)
+    for module, prefix in MODULE_ROUTERS.items():
+        mod = import_module(f"zhengtong.{module}.api")
+        api.add_router(prefix, mod.router)
+        PUBLIC_OPERATIONS.update(getattr(mod, "PUBLIC_OPERATIONS", ()))
 
 
 _register_routers()

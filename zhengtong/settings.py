@@ -47,6 +47,15 @@ INSTALLED_APPS = [
     "zhengtong.audit",
     "zhengtong.accounts",
     "zhengtong.registry",
+    "zhengtong.privacy",
+    "zhengtong.datastore",
+    "zhengtong.catalog",
+    "zhengtong.services",
+    "zhengtong.payments",
+    "zhengtong.notify",
+    "zhengtong.workorders",
+    "zhengtong.codes",
+    "zhengtong.grid",
     "zhengtong.portal",
 ]
 
@@ -229,3 +238,15 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Each module's own settings (read from the environment through zhengtong.conf, so they are in
+# DECLARED and documented in docs/configuration.md) live in zhengtong/<module>/settings.py.
+from zhengtong.catalog.settings import *  # noqa: E402,F403
+from zhengtong.codes.settings import *  # noqa: E402,F403
+from zhengtong.datastore.settings import *  # noqa: E402,F403
+from zhengtong.grid.settings import *  # noqa: E402,F403
+from zhengtong.notify.settings import *  # noqa: E402,F403
+from zhengtong.payments.settings import *  # noqa: E402,F403
+from zhengtong.privacy.settings import *  # noqa: E402,F403
+from zhengtong.services.settings import *  # noqa: E402,F403
+from zhengtong.workorders.settings import *  # noqa: E402,F403

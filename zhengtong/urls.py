@@ -10,6 +10,12 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("zhengtong.portal.urls")),
+    path("", include("zhengtong.catalog.compat.urls")),
+    # Each module's pages and compatibility endpoints (CKAN /api/3, Open311 /open311/v2, ...).
+    *[
+        path("", include(f"zhengtong.{module}.urls"))
+        for module in ("privacy", "catalog", "services", "payments", "notify", "workorders", "codes", "grid")
+    ],
 ]
 
 handler403 = "zhengtong.portal.views.errors.forbidden"

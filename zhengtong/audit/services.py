@@ -108,6 +108,29 @@ def _org_fields(org_unit: Any, target: Any) -> tuple[str, str]:
     return unit.code, unit.path
 
 
+def _locked_head() -> str | None:
+    """Take the chain lock (PostgreSQL) and read the chain head's hash.
+
+    On PostgreSQL both statements go in one round trip (client-side binding sends them as one
+    simple query). Under READ COMMITTED each statement of it takes its own snapshot, so the head
+    is read only after the lock is held: a writer that committed while we waited is seen.
+    """
+    if connection.vendor != "postgresql":
+        return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    head_sql = f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1"  # noqa: S608 (model's table)
+    with connection.cursor() as cursor:
+        if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+            # Server-side binding (extended protocol) allows one statement per execute.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+            cursor.execute(head_sql)
+        else:
+            cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {head_sql}", [_ADVISORY_LOCK_KEY])
+            cursor.nextset()
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def record(
     *,
     actor: Any,
@@ -131,11 +154,10 @@ def record(
     ctx = context.current()
     t_type, t_id, t_label = _target_fields(target)
     unit_code, unit_path = _org_fields(org_unit, target)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        head = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    # No savepoint: a failure here must abort the caller's change as well (an audited change
+    # without its event is not allowed), so the caller's transaction is the unit of rollback.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
         event = AuditEvent(
             occurred_at=timezone.now(),
             actor_id=getattr(actor, "pk", None),

@@ -76,13 +76,18 @@ class Workflow:
         note: str = "",
         after: dict | None = None,
         action: str = "create",
+        clock_started: bool = False,
     ) -> TimelineEntry:
         """Record the creation of a saved object in its initial state (timeline and audit trail,
-        under ``<workflow>.<action>``); starts its SLA clock when the workflow has one."""
+        under ``<workflow>.<action>``); starts its SLA clock when the workflow has one.
+
+        ``clock_started=True``: the caller already ran ``start_clock(obj)`` before the object's
+        INSERT, so the clock is in the row and is not written again."""
         if obj.state != self.initial:
             raise ValueError(f"{self.name}: a new object starts in {self.initial!r}")
-        with transaction.atomic():
-            if self.sla_days is not None and isinstance(obj, sla_clock.SlaMixin):
+        # No savepoint: if the timeline or audit write fails, the creation must fail with it.
+        with transaction.atomic(savepoint=False):
+            if not clock_started and self.sla_days is not None and isinstance(obj, sla_clock.SlaMixin):
                 sla_clock.sla_start(obj, working_days=self.sla_days(obj))
             entry = TimelineEntry.objects.create(
                 object_type=obj._meta.label_lower,
@@ -105,6 +110,12 @@ class Workflow:
                 note=note,
             )
         return entry
+
+    def start_clock(self, obj: WorkflowModel) -> None:
+        """Start the SLA clock of a new, not yet saved object in memory (for ``start(...,
+        clock_started=True)``: the clock then goes into the INSERT instead of a second UPDATE)."""
+        if self.sla_days is not None and isinstance(obj, sla_clock.SlaMixin):
+            sla_clock.sla_start(obj, working_days=self.sla_days(obj), save=False)
 
     def state_label(self, state: str) -> str:
         return str(self.states.get(state, state))

@@ -136,3 +136,11 @@ def console_flags(user: Any) -> dict[str, bool]:
         "corrections": can(user, "registry.handle_correction"),
         "audit": can(user, "audit.view"),
     }
+
+
+@register.simple_tag
+def nav_items(area: str, user: Any) -> list:
+    """Navigation entries that modules registered for this area and this user (portal.nav)."""
+    from zhengtong.portal.nav import visible
+
+    return visible(area, user)

@@ -51,7 +51,7 @@
         animation: false,
         color: ["#0b4f9c"],
         textStyle: { fontSize: fontSize, color: "#1a1a1a" },
-        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 48, top: 16, bottom: 8, containLabel: true },
         tooltip: { trigger: "axis" },
         xAxis: { type: "value", axisLabel: { fontSize: fontSize, color: "#1a1a1a" } },
         yAxis: {

@@ -12,6 +12,11 @@ class Command(BaseCommand):
         table = Table(title=f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for column in ("username", "role", "scope", "what to try"):
             table.add_column(column)
-        for row in account_rows():
+        from zhengtong.registry.management.commands.seed_demo import module_demos
+
+        rows = list(account_rows())
+        for demo in module_demos():
+            rows.extend(getattr(demo, "account_rows", list)())
+        for row in rows:
             table.add_row(*row)
         Console(width=140).print(table)
