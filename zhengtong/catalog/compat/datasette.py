@@ -1,0 +1,324 @@
+"""Datasette-style table JSON: ``/data/<name>.json`` (and ``/data/<name>/<version>.json``).
+
+Shape of Datasette 0.65's table JSON (``rows``, ``columns``, ``next``, ``next_url``,
+``facet_results``, ``filtered_table_rows_count`` ...), its parameters (``_shape``, ``_size``,
+``_sort``, ``_sort_desc``, ``_facet``, ``_facet_size``, ``_col``, ``_nocol``, ``_next``,
+``_search``, ``_nocount``) and ``col__op=value`` filters. Errors: ``{"ok": false, "error",
+"status": 400, "title"}``. ``/data/<name>.csv`` streams the public export.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+
+from zhengtong.core.access import public
+from zhengtong.core.errors import (
+    AuthenticationRequired,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationError,
+    ZhengtongError,
+)
+
+from . import common
+
+OPS = {
+    "exact": "eq",
+    "not": "ne",
+    "gt": "gt",
+    "gte": "gte",
+    "lt": "lt",
+    "lte": "lte",
+    "contains": "contains",
+    "startswith": "startswith",
+    "in": "in",
+    "notin": "notin",
+    "isnull": "isnull",
+    "notnull": "notnull",
+}
+# Datasette parameters accepted and ignored (they change nothing here).
+IGNORED = {
+    "_nofacet",
+    "_nosuggest",
+    "_labels",
+    "_nolabels",
+    "_ttl",
+    "_timelimit",
+    "_trace",
+    "_json",
+    "_extra",
+    "_nl",
+}
+STATUS = {
+    NotFound: 404,
+    ValidationError: 400,
+    PermissionDenied: 403,
+    AuthenticationRequired: 403,
+    RateLimited: 429,
+}
+
+
+def _error(message: str, status: int = 400, title: str = "Invalid request") -> JsonResponse:
+    return JsonResponse(
+        {"ok": False, "error": message, "status": status, "title": title},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@public
+def table_json(request, name: str, version: int | None = None):
+    started = time.perf_counter()
+    if request.method not in ("GET", "HEAD"):
+        return _error("only GET is supported", 405, "Method not allowed")
+    try:
+        user = common.request_user(request)
+        common.rate_limit(request, user)
+        resource = common.resource_get(user, name)
+        table = common.table_for(user, resource, version_number=version)
+        body, headers = _table(request, resource, table, started)
+    except ZhengtongError as exc:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        return _error(exc.message, status)
+    common.count_call(resource)
+    response = JsonResponse(body, safe=False, json_dumps_params={"ensure_ascii": False})
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+def _params(request) -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
+    special: dict[str, list[str]] = {}
+    filters = []
+    for key, values in request.GET.lists():
+        if key.startswith("_"):
+            special[key] = values
+            continue
+        column, sep, op = key.rpartition("__")
+        if not sep:
+            column, op = key, "exact"
+        for value in values:
+            filters.append((column, op, value))
+    return special, filters
+
+
+def _one(special, key) -> str | None:
+    values = special.get(key)
+    return values[-1] if values else None
+
+
+def _table(request, resource, table, started):
+    special, raw_filters = _params(request)
+    for key in special:
+        if key not in IGNORED and key not in {
+            "_shape",
+            "_size",
+            "_sort",
+            "_sort_desc",
+            "_facet",
+            "_facet_size",
+            "_col",
+            "_nocol",
+            "_next",
+            "_search",
+            "_nocount",
+            "_where",
+        }:
+            raise ValidationError.for_field(key, f"unknown parameter {key}")
+    if "_where" in special:
+        raise ValidationError.for_field(
+            "_where", "_where (raw SQL) is not supported; use col__op=value filters"
+        )
+    shape = _one(special, "_shape") or "arrays"
+    if shape not in ("objects", "arrays", "array"):
+        raise ValidationError.for_field("_shape", f"_shape={shape} is not one of objects, arrays, array")
+    size_text = _one(special, "_size")
+    size = (
+        common.DATASETTE_SIZE_MAX
+        if size_text == "max"
+        else common.as_int("_size", size_text, 100, minimum=1, maximum=common.DATASETTE_SIZE_MAX)
+    )
+    filters = []
+    for column, op, value in raw_filters:
+        field = table.field(column)
+        if field is None:
+            raise ValidationError.for_field(column, f"no such column: {column}")
+        if op not in OPS:
+            raise ValidationError.for_field(f"{column}__{op}", f"unknown filter operation “{op}”")
+        engine_op = OPS[op]
+        if engine_op in ("isnull", "notnull"):
+            flag = common.as_bool(f"{column}__{op}", value or "1", True)
+            filters.append((field["name"], "isnull", flag if engine_op == "isnull" else not flag))
+        elif engine_op in ("in", "notin"):
+            items = json.loads(value) if value.startswith("[") else value.split(",")
+            if not isinstance(items, list):
+                raise ValidationError.for_field(f"{column}__{op}", "must be a comma list or a JSON list")
+            cast = [common.cast_value(field, v, param=f"{column}__{op}") for v in items]
+            if engine_op == "in":
+                filters.append((field["name"], "in", cast))
+            else:
+                filters.extend((field["name"], "ne", v) for v in cast)
+        elif engine_op in ("contains", "startswith"):
+            filters.append((field["name"], engine_op, value))
+        else:
+            filters.append(
+                (field["name"], engine_op, common.cast_value(field, value, param=f"{column}__{op}"))
+            )
+    sort = []
+    sort_asc, sort_desc = _one(special, "_sort"), _one(special, "_sort_desc")
+    if sort_asc and sort_desc:
+        raise ValidationError.for_field("_sort", "cannot use _sort and _sort_desc at the same time")
+    for key, direction in (("_sort", "asc"), ("_sort_desc", "desc")):
+        column = _one(special, key)
+        if column:
+            if table.field(column) is None:
+                raise ValidationError.for_field(key, f"cannot sort table by {column}: no such column")
+            sort.append((column, direction))
+    columns = list(table.field_names)
+    if "_col" in special:
+        wanted = [c for v in special["_col"] for c in v.split(",") if c]
+        for c in wanted:
+            if table.field(c) is None:
+                raise ValidationError.for_field("_col", f"no such column: {c}")
+        columns = [c for c in columns if c in wanted]
+    if "_nocol" in special:
+        unwanted = [c for v in special["_nocol"] for c in v.split(",") if c]
+        for c in unwanted:
+            if table.field(c) is None:
+                raise ValidationError.for_field("_nocol", f"no such column: {c}")
+        columns = [c for c in columns if c not in unwanted]
+    facets = []
+    for value in special.get("_facet", []):
+        if table.field(value) is None:
+            raise ValidationError.for_field("_facet", f"no such column: {value}")
+        if value not in facets:
+            facets.append(value)
+    facet_size = common.as_int("_facet_size", _one(special, "_facet_size"), 30, minimum=1, maximum=1000)
+    nocount = common.as_bool("_nocount", _one(special, "_nocount"), False)
+    result = common.query(
+        table,
+        cursor_param="_next",
+        filters=filters,
+        sort=sort,
+        fields=columns,
+        limit=size,
+        after=_one(special, "_next") or None,
+        q=_one(special, "_search") or None,
+        facets=facets,
+        facet_size=facet_size,
+        count="none" if nocount else "estimate",
+    )
+    rows = result.rows[:size]
+    next_token = result.next_cursor if len(rows) == size else None
+    next_url = None
+    if next_token:
+        params = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "_next"]
+        params.append(("_next", next_token))
+        next_url = request.build_absolute_uri(request.path + "?" + urlencode(params))
+    headers = {}
+    if next_url and shape != "objects" and shape != "arrays":
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    if shape == "array":
+        return [{c: common.jsonable(row.get(c)) for c in columns} for row in rows], headers
+    if shape == "objects":
+        out_rows = [{c: common.jsonable(row.get(c)) for c in columns} for row in rows]
+    else:
+        out_rows = [[common.jsonable(row.get(c)) for c in columns] for row in rows]
+    facet_results = {}
+    for column in facets:
+        entries = result.facets.get(column, [])
+        facet_results[column] = {
+            "name": column,
+            "type": "column",
+            "hideable": True,
+            "results": [
+                {
+                    "value": common.jsonable(value),
+                    "label": common.jsonable(value),
+                    "count": count,
+                    "selected": any(f[0] == column and f[2] == value for f in filters),
+                }
+                for value, count in entries
+            ],
+            "truncated": len(entries) >= facet_size,
+        }
+    body = {
+        "ok": True,
+        "database": "data",
+        "table": resource.name,
+        "version": table.number,
+        "is_view": False,
+        "human_description_en": _describe(filters, sort),
+        "rows": out_rows,
+        "truncated": False,
+        "filtered_table_rows_count": result.total,
+        "count_is_estimate": bool(result.total_is_estimate),
+        "expanded_columns": [],
+        "expandable_columns": [],
+        "columns": columns,
+        "primary_keys": [],
+        "units": {f["name"]: f["unit"] for f in table.fields if f.get("unit")},
+        "query": {"sql": "", "params": {}},
+        "facet_results": facet_results,
+        "suggested_facets": [],
+        "next": next_token,
+        "next_url": next_url,
+        "private": False,
+        "allow_execute_sql": False,
+        "query_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+    return body, headers
+
+
+def _describe(filters, sort) -> str:
+    parts = [f"{f} {op} {v!r}" for f, op, v in filters]
+    text = ("where " + " and ".join(parts)) if parts else ""
+    if sort:
+        text += (
+            (" " if text else "")
+            + "sorted by "
+            + ", ".join(f"{f}{' descending' if d == 'desc' else ''}" for f, d in sort)
+        )
+    return text
+
+
+@public
+def table_export(request, name: str, fmt: str):
+    """The current version as a file (CSV with UTF-8 BOM), in the variant the caller may see."""
+    if fmt != "csv":
+        return _error(f"unsupported format {fmt}", 404, "Not found")
+    try:
+        user = common.request_user(request)
+        common.rate_limit(request, user)
+        resource = common.resource_get(user, name)
+        table = common.table_for(user, resource)
+        from zhengtong.datastore import engine
+
+        data = engine.export(
+            table.table_key,
+            table.number,
+            table.variant,
+            "csv",
+            fields=table.field_names,
+            schema=common.public_schema(table),
+        )
+    except ZhengtongError as exc:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        return _error(exc.message, status)
+    common.count_call(resource, "downloads")
+    if isinstance(data, str | bytes):
+        if isinstance(data, str):
+            with open(data, "rb") as handle:  # a file path
+                payload = handle.read()
+        else:
+            payload = data
+        response = HttpResponse(payload, content_type="text/csv; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{resource.name}.csv"'
+    return response

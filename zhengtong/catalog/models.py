@@ -1,0 +1,300 @@
+"""The public data catalogue (数据目录): data resources, their immutable versions, loads, usage,
+conditional-access applications and data users' API keys.
+
+A ``DataResource`` is catalogue metadata plus a pointer to its current ``ResourceVersion``; the
+rows themselves live in the datastore (Parquet, ``table_key``), one "raw" and one desensitized
+"public" variant per version. The catalogue's ``current_version`` row is the source of truth for
+which version is served.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.core.workflow import WorkflowModel
+
+GRADES = ("L1", "L2", "L3", "L4")
+
+
+class Domain(models.TextChoices):
+    ECONOMY = "economy", _("Economy and enterprises")
+    TRANSPORT = "transport", _("Transport")
+    ENVIRONMENT = "environment", _("Environment")
+    GOVERNMENT_SERVICES = "government_services", _("Government services")
+    HEALTH = "health", _("Health")
+    EDUCATION = "education", _("Education")
+    SOCIAL = "social", _("Social security and welfare")
+    URBAN = "urban", _("Urban construction")
+    AGRICULTURE = "agriculture", _("Agriculture")
+    CULTURE = "culture", _("Culture and tourism")
+    PUBLIC_SAFETY = "public_safety", _("Public safety")
+    OTHER = "other", _("Other")
+
+
+class UpdateFrequency(models.TextChoices):
+    REALTIME = "realtime", _("real time")
+    HOURLY = "hourly", _("hourly")
+    DAILY = "daily", _("daily")
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+    YEARLY = "yearly", _("yearly")
+    IRREGULAR = "irregular", _("irregular")
+
+
+class Openness(models.TextChoices):
+    UNCONDITIONAL = "unconditional", _("open without conditions")
+    CONDITIONAL = "conditional", _("open on conditions")
+    CLOSED = "closed", _("not open")
+
+
+OPENNESS_RANK = {"closed": 0, "conditional": 1, "unconditional": 2}
+
+
+class Licence(models.TextChoices):
+    CC_BY_4 = "CC-BY-4.0", "CC BY 4.0"
+    CC0 = "CC0-1.0", "CC0 1.0"
+    ODC_BY = "ODC-BY-1.0", "ODC-BY 1.0"
+    GOV_OPEN = "gov-open", _("Government open data licence")
+
+
+class DataResource(WorkflowModel):
+    """A catalogued dataset (数据资源): metadata, owner, openness and grade, current version."""
+
+    name = models.SlugField(_("name"), max_length=100, unique=True, allow_unicode=False)
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    department = models.ForeignKey(
+        Department, models.PROTECT, related_name="data_resources", verbose_name=_("department")
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, related_name="data_resources", verbose_name=_("org unit")
+    )
+    domain = models.CharField(_("domain"), max_length=32, choices=Domain.choices, default=Domain.OTHER)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    update_frequency = models.CharField(
+        _("update frequency"),
+        max_length=16,
+        choices=UpdateFrequency.choices,
+        default=UpdateFrequency.IRREGULAR,
+    )
+    temporal_start = models.DateField(_("temporal coverage from"), null=True, blank=True)
+    temporal_end = models.DateField(_("temporal coverage to"), null=True, blank=True)
+    spatial = models.CharField(_("spatial coverage (region code)"), max_length=15, blank=True)
+    licence = models.CharField(_("licence"), max_length=32, choices=Licence.choices, default=Licence.CC_BY_4)
+    openness = models.CharField(
+        _("openness"), max_length=16, choices=Openness.choices, default=Openness.UNCONDITIONAL
+    )
+    grade = models.CharField(_("grade"), max_length=2, default="L1")
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    current_version = models.ForeignKey(
+        "ResourceVersion",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current version"),
+    )
+    # Lower-cased text the unsegmented Chinese search matches against (title, description,
+    # keywords, field names and titles); rebuilt by the services on every metadata/schema change.
+    search_text = models.TextField(blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-modified_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "openness"], name="catalog_res_state_open"),
+            models.Index(fields=["modified_at", "id"], name="catalog_res_modified"),
+        ]
+        verbose_name = _("data resource")
+        verbose_name_plural = _("data resources")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_label(self) -> str:
+        return f"{self.name} {self.title}"
+
+    @property
+    def table_key(self) -> str:
+        return f"res-{self.pk}"
+
+
+class ResourceVersion(models.Model):
+    """One immutable loaded version of a resource: its schema (Frictionless Table Schema, each
+    field with "classification", "grade", "policy" and "public_grade") and row count."""
+
+    resource = models.ForeignKey(DataResource, models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    schema = models.JSONField(_("schema"))
+    row_count = models.BigIntegerField(_("rows"), default=0)
+    table_key = models.CharField(max_length=64)
+    # The datastore's own version number (the catalog number and the datastore's may differ).
+    store_version = models.PositiveIntegerField(default=0)
+    source_format = models.CharField(_("source format"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["resource", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "number"], name="catalog_version_unique_number")
+        ]
+        verbose_name = _("resource version")
+        verbose_name_plural = _("resource versions")
+
+    def __str__(self) -> str:
+        return f"{self.resource.name} v{self.number}"
+
+    @property
+    def fields(self) -> list[dict]:
+        return list(self.schema.get("fields", []))
+
+
+class LoadJob(models.Model):
+    """One ingestion of a file into a resource (a background task); a failure records its errors
+    and leaves the previous version current."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    class Mode(models.TextChoices):
+        REPLACE = "replace", _("replace")
+        APPEND = "append", _("append")
+
+    resource = models.ForeignKey(DataResource, models.CASCADE, related_name="loads")
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.REPLACE)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    step = models.CharField(_("step"), max_length=40, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_path = models.CharField(max_length=500)
+    file_size = models.BigIntegerField(_("size"), default=0)
+    file_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    source_format = models.CharField(_("format"), max_length=16, blank=True)
+    # [{"row": 3, "field": "capital", "rule": "type", "message": "..."}] (row 0: the whole file)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    row_count = models.BigIntegerField(_("rows"), default=0)
+    version = models.ForeignKey(
+        ResourceVersion, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("version")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("load job")
+        verbose_name_plural = _("load jobs")
+
+    def __str__(self) -> str:
+        return f"load {self.pk} {self.resource.name} ({self.state})"
+
+    def audit_label(self) -> str:
+        return f"load {self.pk} {self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+
+class UsageDaily(models.Model):
+    """Views, downloads and API calls of a resource on one day (the open-data index reads these)."""
+
+    resource = models.ForeignKey(DataResource, models.CASCADE, related_name="usage")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    downloads = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["resource", "day"], name="catalog_usage_unique_day")]
+        verbose_name = _("daily usage")
+        verbose_name_plural = _("daily usage")
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} {self.day}"
+
+
+class DataApplication(WorkflowModel):
+    """A data user's application (有条件开放数据使用申请) for a conditionally open resource,
+    decided by the owning department; approval grants access to the requested fields."""
+
+    resource = models.ForeignKey(DataResource, models.CASCADE, related_name="applications")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="data_applications")
+    purpose = models.TextField(_("purpose"))
+    fields = models.JSONField(_("fields requested"), default=list)
+    # Denormalised from the resource so permissions (org scope, department) apply to the application.
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+")
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("data application")
+        verbose_name_plural = _("data applications")
+
+    def __str__(self) -> str:
+        return f"application {self.pk} for {self.resource.name}"
+
+    def audit_label(self) -> str:
+        return f"application {self.pk} {self.resource.name}"
+
+
+class DataApiKey(models.Model):
+    """A data user's key for the open-data APIs. Only a SHA-256 digest is kept; shown once."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="data_api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    rate_limit_per_minute = models.PositiveIntegerField(_("requests per minute"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("data API key")
+        verbose_name_plural = _("data API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def audit_label(self) -> str:
+        return str(self)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+from zhengtong.catalog.workflows import APPLICATION_FLOW, RESOURCE_FLOW  # noqa: E402
+
+DataResource.workflow = RESOURCE_FLOW
+DataApplication.workflow = APPLICATION_FLOW

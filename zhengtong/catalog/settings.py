@@ -1,0 +1,22 @@
+"""Settings of the catalog module (imported into zhengtong.settings; names are upper-case).
+
+Read values with the helpers of zhengtong.conf (env_int, env_str, ...) so they are declared and
+documented (docs/configuration.md, section of this module).
+"""
+
+from zhengtong.conf import env_int, env_str
+from zhengtong.settings import TESTING, VAR_DIR
+
+# Where uploaded files wait for (and are kept after) their load job.
+CATALOG_UPLOAD_DIR = env_str("CATALOG_UPLOAD_DIR", str(VAR_DIR / "catalog" / "uploads"))
+CATALOG_UPLOAD_MAX_BYTES = env_int("CATALOG_UPLOAD_MAX_BYTES", 512 * 1024 * 1024, minimum=1)
+# Rows handed to the privacy classifier to suggest a class and grade per field.
+CATALOG_CLASSIFY_SAMPLE_ROWS = env_int("CATALOG_CLASSIFY_SAMPLE_ROWS", 500, minimum=10)
+# Data API rate limits (requests per minute, fixed window in the cache).
+CATALOG_KEY_RATE_LIMIT = env_int("CATALOG_KEY_RATE_LIMIT", 600, minimum=1)
+# Under test the default is high, so suites that call the data APIs many times from one address
+# do not trip it (the limiter's own tests set it low).
+CATALOG_ANON_RATE_LIMIT = env_int("CATALOG_ANON_RATE_LIMIT", 100_000 if TESTING else 60, minimum=1)
+CATALOG_MAX_KEYS_PER_USER = env_int("CATALOG_MAX_KEYS_PER_USER", 5, minimum=1)
+# Days an approved application for conditionally open data gives access.
+CATALOG_APPLICATION_DAYS = env_int("CATALOG_APPLICATION_DAYS", 365, minimum=1)

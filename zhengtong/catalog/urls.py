@@ -1,0 +1,28 @@
+from django.urls import path
+
+from zhengtong.catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    # The open-data portal (public).
+    path("opendata/", views.portal, name="portal"),
+    path("opendata/my/", views.my_data, name="my_data"),
+    path("opendata/my/keys/<int:pk>/revoke", views.key_revoke, name="key_revoke"),
+    path("opendata/departments/<int:pk>/", views.department, name="department"),
+    path("opendata/<slug:name>/", views.dataset, name="dataset"),
+    path("opendata/<slug:name>/download.<str:fmt>", views.download, name="download"),
+    path("opendata/<slug:name>/apply", views.apply, name="apply"),
+    # The publishers' and data security officers' console.
+    path("console/data/", views.my_resources, name="my_resources"),
+    path("console/data/new", views.resource_new, name="resource_new"),
+    path("console/data/review/", views.review_queue, name="review_queue"),
+    path("console/data/applications/", views.applications, name="applications"),
+    path("console/data/applications/<int:pk>/decide", views.application_decide, name="application_decide"),
+    path("console/data/loads/<int:pk>/", views.load_status, name="load_status"),
+    path("console/data/<slug:name>/", views.resource_manage, name="resource_manage"),
+    path("console/data/<slug:name>/edit", views.resource_edit, name="resource_edit"),
+    path("console/data/<slug:name>/upload", views.upload, name="upload"),
+    path("console/data/<slug:name>/fields", views.fields, name="fields"),
+    path("console/data/<slug:name>/transition", views.transition, name="transition"),
+]

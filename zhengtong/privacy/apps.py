@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "zhengtong.privacy"
+    label = "privacy"
+    verbose_name = _("Classification, grading and desensitization")
+
+    def ready(self) -> None:
+        from zhengtong.portal.nav import register_nav
+        from zhengtong.privacy import permissions  # noqa: F401  (registers permissions and roles)
+
+        register_nav("console", "privacy:scanner", _("PII scanner"), permission="privacy.use")
