@@ -1,0 +1,41 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsConfig(AppConfig):
+    name = "zhengtong.payments"
+    label = "payments"
+    verbose_name = _("Unified payment")
+
+    def ready(self) -> None:
+        from zhengtong.accounts.roles import extend_role, register_permissions, register_role
+        from zhengtong.core.tasks import register_periodic
+        from zhengtong.payments.tasks import notices_retry_task
+        from zhengtong.portal.nav import register_nav
+
+        register_permissions(
+            {
+                "payments.view": _("View bills and payments"),
+                "payments.bill": _("Issue and cancel bills"),
+                "payments.refund": _("Refund payments"),
+                "payments.reconcile": _("Reconcile payments with the provider"),
+            }
+        )
+        register_role(
+            "finance_officer",
+            _("Finance officer"),
+            {"payments.view", "payments.bill", "payments.refund", "payments.reconcile"},
+            _("Bills, refunds and the daily reconciliation of unified payment."),
+        )
+        extend_role("counter_staff", {"payments.view", "payments.bill"})
+        extend_role("reviewer", {"payments.view", "payments.bill"})
+        extend_role("supervisor", {"payments.view", "payments.bill", "payments.refund"})
+        register_nav("console", "payments:bills", _("Bills"), permission="payments.view", order=60)
+        register_nav(
+            "console",
+            "payments:reconciliation",
+            _("Reconciliation"),
+            permission="payments.reconcile",
+            order=61,
+        )
+        register_periodic("payments.local_notices_retry", notices_retry_task, 15)

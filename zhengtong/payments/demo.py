@@ -1,0 +1,95 @@
+"""Demo bills for the demo citizens: some unpaid, some paid through the local provider, one
+partly refunded. Idempotent: a bill is made only if its reference has none."""
+
+from __future__ import annotations
+
+from zhengtong.accounts import services as account_services
+from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
+from zhengtong.accounts.services import system_actor
+from zhengtong.payments import providers, services
+from zhengtong.payments.models import Bill, LocalNotice
+from zhengtong.registry.demo import DEMO_PASSWORD
+
+ACCOUNTS = [
+    (
+        "xihu_finance",
+        "西湖区财务人员",
+        "finance_officer",
+        "330106",
+        None,
+        "refunds and the daily reconciliation, 西湖区",
+    )
+]
+
+BILLS = [
+    # reference, payer, items, paid?, refund fen
+    ("demo:1", "citizen_zhang", [("营业执照副本工本费", 1000)], False, 0),
+    ("demo:2", "citizen_zhang", [("不动产登记费", 8000), ("工本费", 1000)], True, 0),
+    ("demo:3", "citizen_zhang", [("机动车驾驶证工本费", 1000), ("体检费", 5500)], True, 5500),
+    ("demo:4", "citizen_li", [("居民身份证工本费", 2000)], False, 0),
+    ("demo:5", "citizen_li", [("食品经营许可证延续", 3050)], True, 0),
+]
+
+
+def _accounts(actor: User) -> None:
+    for username, name, role, scope, dept, _note in ACCOUNTS:
+        if User.objects.filter(username=username).exists():
+            continue
+        unit = OrgUnit.objects.get(code=scope)
+        department = Department.objects.filter(org_unit=unit, code=dept).first() if dept else None
+        user = account_services.user_create(
+            actor=actor,
+            username=username,
+            password=DEMO_PASSWORD,
+            kind=UserKind.STAFF,
+            display_name=name,
+            org_unit=unit,
+            department=department,
+            validate=False,
+        )
+        account_services.role_grant(actor=actor, user=user, role=role, org_unit=unit, department=department)
+
+
+def _deliver_notices() -> None:
+    for pk in LocalNotice.objects.filter(acked_at__isnull=True, gave_up_at__isnull=True).values_list(
+        "pk", flat=True
+    ):
+        providers.notice_deliver(pk)
+
+
+def seed(stdout=None) -> dict[str, int]:
+    actor = system_actor()
+    xihu = OrgUnit.objects.filter(code="330106").first()
+    if xihu is None:
+        return {}
+    _accounts(actor)
+    scjg = Department.objects.filter(org_unit=xihu, code="scjg").first()
+    finance = User.objects.get(username="xihu_finance")
+    for reference, payer_name, items, paid, refund in BILLS:
+        payer = User.objects.filter(username=payer_name).first()
+        if payer is None or Bill.objects.filter(reference=reference).exists():
+            continue
+        bill = services.bill_create(
+            actor=actor,
+            payer=payer,
+            reference=reference,
+            org_unit=xihu,
+            department=scjg,
+            items=items,
+            description="演示账单",
+        )
+        if paid:
+            payment, _url = services.payment_start(actor=payer, bill=bill, return_url=bill.pay_url)
+            providers.LocalProvider().payer_confirm(payment.token)
+            _deliver_notices()
+            if refund:
+                services.refund_create(actor=finance, bill=bill, amount_fen=refund, reason="体检费重复收取")
+                _deliver_notices()
+    counts = {"bills": Bill.objects.count(), "bills_paid": Bill.objects.exclude(state="unpaid").count()}
+    if stdout:
+        stdout.write(f"payments: {counts}")
+    return counts
+
+
+def account_rows() -> list[tuple[str, str, str, str]]:
+    return [(u, role, f"西湖区 {scope}", note) for u, _n, role, scope, _d, note in ACCOUNTS]

@@ -1,0 +1,297 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Query, Router, Schema, Status
+
+from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
+from zhengtong.core.errors import NotFound, ValidationError
+from zhengtong.core.pagination import clamp_limit, keyset_page
+from zhengtong.core.schemas import ERRORS
+from zhengtong.core.workflow import timeline
+from zhengtong.workorders import selectors, services
+from zhengtong.workorders.models import CATEGORIES, Kind, RoutingRule, WorkOrder
+from zhengtong.workorders.workflows import WORK_ORDER_FLOW
+
+router = Router(tags=["workorders"])
+
+# Operation ids of this router that anyone may call without logging in (zhengtong.api unions them).
+PUBLIC_OPERATIONS: set[str] = {"workorders_categories"}
+
+
+class Choice(Schema):
+    code: str
+    label: str
+    working_days: int | None = None
+
+
+class CategoriesOut(Schema):
+    kinds: list[Choice]
+    categories: list[Choice]
+
+
+@router.get(
+    "/categories", auth=None, response={200: CategoriesOut, **ERRORS}, operation_id="workorders_categories"
+)
+def categories(request):
+    """Kinds (with their working-day time limits) and the fixed category list."""
+    return {
+        "kinds": [
+            {"code": k, "label": str(lbl), "working_days": services.kind_days(k)} for k, lbl in Kind.choices
+        ],
+        "categories": [{"code": c, "label": str(lbl)} for c, lbl in CATEGORIES.items()],
+    }
+
+
+class WorkOrderOut(Schema):
+    number: str
+    kind: str
+    category: str
+    title: str
+    description: str
+    region: str
+    org_unit: str
+    department: str | None
+    state: str
+    state_label: str
+    version: int
+    sla_deadline: dt.date | None
+    sla_state: str
+    reply: str
+    replied_at: dt.datetime | None
+    satisfaction: int | None
+    merged_into: str | None
+    source_ref: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_region(obj: WorkOrder) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_org_unit(obj: WorkOrder) -> str:
+        return obj.org_unit.code
+
+    @staticmethod
+    def resolve_department(obj: WorkOrder) -> str | None:
+        return obj.department.name if obj.department_id else None
+
+    @staticmethod
+    def resolve_merged_into(obj: WorkOrder) -> str | None:
+        return obj.merged_into.number if obj.merged_into_id else None
+
+
+class StaffWorkOrderOut(WorkOrderOut):
+    contact_phone_masked: str
+    escalated_at: dt.datetime | None
+    actions: list[str]
+
+
+class WorkOrderPage(Schema):
+    items: list[WorkOrderOut]
+    next: str | None
+
+
+class WorkOrderIn(Schema):
+    kind: str
+    category: str
+    title: str
+    description: str
+    region: str
+    contact_phone: str = ""
+
+
+def _unit(code: str, field: str) -> OrgUnit:
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None:
+        raise ValidationError.for_field(field, "unknown region code")
+    return unit
+
+
+@router.post("", response={201: WorkOrderOut, **ERRORS}, operation_id="workorders_submit")
+def submit(request, payload: WorkOrderIn):
+    """Submit a consultation, request for help, suggestion, complaint or report (掌上咨询/投诉)."""
+    ensure_authenticated(request.auth)
+    order = services.work_order_open(
+        actor=request.auth,
+        requester=request.auth,
+        kind=payload.kind,
+        category=payload.category,
+        title=payload.title,
+        description=payload.description,
+        region=_unit(payload.region, "region"),
+        contact_phone=payload.contact_phone,
+    )
+    return Status(201, order)
+
+
+class PageQuery(Schema):
+    cursor: str | None = None
+    limit: int | None = None
+
+
+@router.get("/mine", response={200: WorkOrderPage, **ERRORS}, operation_id="workorders_mine")
+def mine(request, f: Query[PageQuery]):
+    """Your own work orders, newest first."""
+    ensure_authenticated(request.auth)
+    page = keyset_page(
+        selectors.mine(request.auth).select_related("region", "merged_into"),
+        order=["-created_at", "-id"],
+        cursor=f.cursor,
+        limit=clamp_limit(f.limit),
+    )
+    return {"items": page.items, "next": page.next_cursor}
+
+
+@router.get("/mine/{number}", response={200: WorkOrderOut, **ERRORS}, operation_id="workorders_mine_detail")
+def mine_detail(request, number: str):
+    ensure_authenticated(request.auth)
+    return selectors.my_work_order(request.auth, number)
+
+
+class WorklistQuery(Schema):
+    state: str = ""
+    kind: str = ""
+    category: str = ""
+    sla_state: str = ""
+    q: str = ""
+    cursor: str | None = None
+    limit: int | None = None
+
+
+class StaffPage(Schema):
+    items: list[WorkOrderOut]
+    next: str | None
+    counts: dict[str, int]
+
+
+@router.get("/worklist", response={200: StaffPage, **ERRORS}, operation_id="workorders_worklist")
+def worklist(request, f: Query[WorklistQuery]):
+    """Work orders in your scope (your units, limited to your department where your grant is),
+    with filters and per-state counts."""
+    ensure_can(request.auth, "workorders.view")
+    filters = {k: getattr(f, k) for k in selectors.FILTERS}
+    page = keyset_page(
+        selectors.worklist(request.auth, filters=filters, q=f.q),
+        order=["-created_at", "-id"],
+        cursor=f.cursor,
+        limit=clamp_limit(f.limit),
+    )
+    return {"items": page.items, "next": page.next_cursor, "counts": selectors.worklist_counts(request.auth)}
+
+
+def _staff_out(order: WorkOrder, user) -> WorkOrder:
+    order.actions = [t.name for t in WORK_ORDER_FLOW.available(order, user)]
+    return order
+
+
+@router.get("/{number}", response={200: StaffWorkOrderOut, **ERRORS}, operation_id="workorders_detail")
+def detail(request, number: str):
+    """A work order in your scope, with the actions you may take now."""
+    return _staff_out(selectors.work_order_for_staff(request.auth, number), request.auth)
+
+
+class ActionIn(Schema):
+    action: str
+    version: int
+    note: str = ""
+    department_id: int | None = None
+    reply: str = ""
+    satisfaction: int | None = None
+    master: str = ""
+
+
+@router.post("/{number}/actions", response={200: StaffWorkOrderOut, **ERRORS}, operation_id="workorders_act")
+def act(request, number: str, payload: ActionIn):
+    """Take an action: assign / reassign (department_id), take, return, reply (reply), callback
+    (satisfaction 1–5), close, merge (master number), reopen. ``version`` guards against
+    concurrent changes (409)."""
+    order = selectors.work_order_for_staff(request.auth, number)
+    department = None
+    if payload.department_id is not None:
+        department = Department.objects.select_related("org_unit").filter(pk=payload.department_id).first()
+        if department is None:
+            raise ValidationError.for_field("department_id", "unknown department")
+    master = None
+    if payload.master:
+        try:
+            master = selectors.work_order_for_staff(request.auth, payload.master)
+        except NotFound:
+            raise ValidationError.for_field("master", "unknown work order") from None
+    services.work_order_act(
+        actor=request.auth,
+        work_order=order,
+        action=payload.action,
+        note=payload.note,
+        expected_version=payload.version,
+        department=department,
+        reply=payload.reply,
+        satisfaction=payload.satisfaction,
+        master=master,
+    )
+    return _staff_out(selectors.work_order_for_staff(request.auth, number), request.auth)
+
+
+class TimelineOut(Schema):
+    transition: str
+    from_state: str
+    to_state: str
+    actor_label: str
+    note: str
+    at: dt.datetime
+
+
+@router.get(
+    "/{number}/timeline", response={200: list[TimelineOut], **ERRORS}, operation_id="workorders_timeline"
+)
+def order_timeline(request, number: str):
+    ensure_authenticated(request.auth)
+    try:
+        order = selectors.my_work_order(request.auth, number)
+    except NotFound:
+        order = selectors.work_order_for_staff(request.auth, number)
+    return timeline(order)
+
+
+class RuleOut(Schema):
+    id: int
+    category: str
+    region: str
+    department_id: int
+    department: str
+
+    @staticmethod
+    def resolve_region(obj: RoutingRule) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_department(obj: RoutingRule) -> str:
+        return obj.department.name
+
+
+class RuleIn(Schema):
+    category: str
+    region: str
+    department_id: int
+
+
+@router.get("/routing-rules/all", response={200: list[RuleOut], **ERRORS}, operation_id="workorders_rules")
+def rules(request):
+    ensure_can(request.auth, "workorders.view")
+    return list(RoutingRule.objects.select_related("region", "department"))
+
+
+@router.post("/routing-rules/all", response={200: RuleOut, **ERRORS}, operation_id="workorders_rule_set")
+def rule_set(request, payload: RuleIn):
+    """Create or change the rule for (category, region) (workorders.manage_routing)."""
+    department = Department.objects.select_related("org_unit").filter(pk=payload.department_id).first()
+    if department is None:
+        raise ValidationError.for_field("department_id", "unknown department")
+    return services.routing_rule_set(
+        actor=request.auth,
+        category=payload.category,
+        region=_unit(payload.region, "region"),
+        department=department,
+    )

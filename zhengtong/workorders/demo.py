@@ -1,0 +1,158 @@
+"""Demo work orders: routing rules for the demo counties and a few dozen work orders in every
+state, submitted by the demo citizens. Idempotent: each demo work order has source_ref
+"demo:<n>" and is made once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from zhengtong.accounts import services as account_services
+from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
+from zhengtong.accounts.services import system_actor
+from zhengtong.core import sla
+from zhengtong.registry.demo import DEMO_PASSWORD
+from zhengtong.workorders import services
+from zhengtong.workorders.models import RoutingRule, WorkOrder
+
+COUNTIES = ["330106", "330782", "331127"]
+ROUNDS = 2  # the list twice: 32 work orders
+RULES = {
+    "market": "scjg",
+    "public_security": "gaj",
+    "labour": "rlsb",
+    "health": "wjw",
+    "government_services": "dsj",
+    "housing": "zrzy",
+}
+ACCOUNTS = [
+    (
+        "hz_hotline",
+        "杭州12345话务员",
+        "hotline_operator",
+        "330100",
+        "opens and dispatches work orders, 杭州市",
+    )
+]
+
+# (kind, category, title, description, target state)
+ORDERS = [
+    ("consultation", "market", "个体工商户如何办理营业执照", "想开一家奶茶店,需要准备哪些材料?", "submitted"),
+    ("complaint", "market", "超市出售过期牛奶", "文三路某超市货架上有过期三天的牛奶。", "assigned"),
+    ("complaint", "market", "餐馆后厨卫生差", "学院路一家餐馆后厨有老鼠出没。", "in_progress"),
+    ("help", "housing", "楼道路灯损坏三个月", "小区3幢楼道灯一直不亮,老人夜里上下楼不方便。", "submitted"),
+    ("suggestion", "transport", "建议增设公交站台", "天目山路古翠路口人流大,建议增设公交站。", "submitted"),
+    ("report", "public_security", "噪音扰民", "夜间有人在广场使用大功率音响。", "in_progress"),
+    ("consultation", "labour", "灵活就业社保怎么缴", "自由职业者如何参加职工养老保险?", "replied"),
+    ("consultation", "health", "疫苗接种预约", "孩子的疫苗在哪里预约?", "called_back"),
+    ("complaint", "government_services", "网上办事系统卡顿", "提交材料时多次提示超时。", "closed"),
+    ("help", "labour", "被拖欠工资", "装修公司拖欠两个月工资。", "returned"),
+    ("complaint", "market", "超市出售过期牛奶(重复)", "同一家超市,过期牛奶。", "merged"),
+    ("consultation", "market", "食品经营许可证延续", "许可证快到期了,怎么延续?", "closed"),
+    ("complaint", "health", "诊所收费不透明", "某诊所收费未公示。", "replied"),
+    ("suggestion", "environment", "河道垃圾清理", "沿河步道有垃圾漂浮。", "assigned"),
+    ("consultation", "government_services", "电子证照怎么用", "办事时如何出示电子营业执照?", "overdue"),
+    ("help", "public_security", "身份证丢失补办", "身份证丢了,能不能在网上补办?", "overdue"),
+]
+
+
+def _accounts(actor: User) -> None:
+    for username, name, role, scope, _note in ACCOUNTS:
+        if User.objects.filter(username=username).exists():
+            continue
+        unit = OrgUnit.objects.get(code=scope)
+        user = account_services.user_create(
+            actor=actor,
+            username=username,
+            password=DEMO_PASSWORD,
+            kind=UserKind.STAFF,
+            display_name=name,
+            org_unit=unit,
+            validate=False,
+        )
+        account_services.role_grant(actor=actor, user=user, role=role, org_unit=unit)
+
+
+def _rules(actor: User) -> None:
+    for code in COUNTIES:
+        county = OrgUnit.objects.filter(code=code).first()
+        if county is None:
+            continue
+        for category, dept_code in RULES.items():
+            dept = Department.objects.filter(org_unit=county, code=dept_code).first()
+            if dept and not RoutingRule.objects.filter(category=category, region=county).exists():
+                services.routing_rule_set(actor=actor, category=category, region=county, department=dept)
+
+
+def _drive(order: WorkOrder, target: str, actor: User, master: WorkOrder | None) -> None:
+    act = services.work_order_act
+    if target in ("submitted", "overdue"):
+        return
+    if target == "merged" and master is not None:
+        act(actor=actor, work_order=order, action="merge", master=master, note="同一事项,合并办理")
+        return
+    if order.state == "submitted":
+        xihu = Department.objects.filter(org_unit__code="330106")
+        dept = xihu.filter(code="dsj").first() or xihu.order_by("code").first()
+        act(actor=actor, work_order=order, action="assign", department=dept)
+    if target == "assigned":
+        return
+    if target == "returned":
+        act(actor=actor, work_order=order, action="return", note="不属于本部门职责,请重新派单")
+        return
+    act(actor=actor, work_order=order, action="take")
+    if target == "in_progress":
+        return
+    act(actor=actor, work_order=order, action="reply", reply="您好,您反映的问题已收悉并处理,详情见办理结果。")
+    if target == "replied":
+        return
+    act(actor=actor, work_order=order, action="callback", satisfaction=5, note="电话回访,群众表示满意")
+    if target == "called_back":
+        return
+    act(actor=actor, work_order=order, action="close")
+
+
+def seed(stdout=None) -> dict[str, int]:
+    actor = system_actor()
+    village = OrgUnit.objects.filter(code__startswith="330106", level="village").order_by("code").first()
+    if village is None:
+        return {}
+    _accounts(actor)
+    _rules(actor)
+    citizens = [
+        u for u in User.objects.filter(username__in=["citizen_zhang", "citizen_li"]).order_by("username")
+    ]
+    if not citizens:
+        return {}
+    for round_ in range(ROUNDS):
+        master = None
+        for n, (kind, category, title, description, target) in enumerate(ORDERS, start=1):
+            ref = f"demo:{round_}-{n}"
+            order = WorkOrder.objects.filter(source_ref=ref).first()
+            if order is None:
+                requester = citizens[(n + round_) % len(citizens)]
+                order = services.work_order_open(
+                    actor=actor,
+                    requester=requester,
+                    kind=kind,
+                    category=category,
+                    title=title,
+                    description=description,
+                    region=village,
+                    source_ref=ref,
+                    contact_phone="13900001111",
+                )
+                _drive(order, target, actor, master)
+                if target == "overdue":
+                    start = dt.date.today() - dt.timedelta(days=30)
+                    sla.sla_start(order, working_days=order.due_working_days, start=start)
+            if n == 2:
+                master = order
+    sla.sla_scan()
+    counts = {"work_orders": WorkOrder.objects.count(), "routing_rules": RoutingRule.objects.count()}
+    if stdout:
+        stdout.write(f"workorders: {counts}")
+    return counts
+
+
+def account_rows() -> list[tuple[str, str, str, str]]:
+    return [(u, role, f"杭州市 {scope}", note) for u, _n, role, scope, note in ACCOUNTS]

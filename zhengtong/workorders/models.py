@@ -1,0 +1,128 @@
+"""12345-style work orders (工单): consultations, help requests, suggestions, complaints, reports,
+and rectifications opened by other modules (e.g. a bad 好差评 rating)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.core.masking import mask_phone
+from zhengtong.core.sla import SlaMixin
+from zhengtong.core.workflow import WorkflowModel
+
+
+class Kind(models.TextChoices):
+    CONSULTATION = "consultation", _("consultation (咨询)")
+    HELP = "help", _("request for help (求助)")
+    SUGGESTION = "suggestion", _("suggestion (建议)")
+    COMPLAINT = "complaint", _("complaint (投诉)")
+    REPORT = "report", _("report (举报)")
+    RECTIFICATION = "rectification", _("rectification (整改)")
+
+
+CITIZEN_KINDS = ("consultation", "help", "suggestion", "complaint", "report")
+
+# The fixed category list (dispatch catalogue), code → label.
+CATEGORIES: dict[str, object] = {
+    "urban": _("Urban management"),
+    "environment": _("Ecology and environment"),
+    "transport": _("Transport"),
+    "housing": _("Housing and construction"),
+    "market": _("Market regulation and consumer rights"),
+    "labour": _("Labour and social security"),
+    "health": _("Health care"),
+    "education": _("Education"),
+    "public_security": _("Public security"),
+    "government_services": _("Government services"),
+    "other": _("Other"),
+}
+
+
+class WorkOrder(WorkflowModel, SlaMixin):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, db_index=True)
+    category = models.CharField(_("category"), max_length=32, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    # Where the matter is (the requester's region); routing looks here.
+    region = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("region"))
+    # Who handles it: the department's unit, or the region's township/county office.
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("handling unit"))
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("department")
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+        verbose_name=_("requester"),
+    )
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    source_ref = models.CharField(_("source"), max_length=64, blank=True, db_index=True)
+    due_working_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    merged_into = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    callback_note = models.TextField(_("call-back note"), blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["org_unit", "state", "created_at"], name="wo_unit_state"),
+            models.Index(fields=["requester", "created_at"], name="wo_requester"),
+        ]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def audit_label(self) -> str:
+        return self.number
+
+    @property
+    def category_label(self) -> str:
+        return str(CATEGORIES.get(self.category, self.category))
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone)
+
+
+class RoutingRule(models.Model):
+    """Category + region → department. The most specific region (deepest unit) wins."""
+
+    category = models.CharField(_("category"), max_length=32)
+    region = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("region"))
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "region__path"]
+        constraints = [models.UniqueConstraint(fields=["category", "region"], name="workorders_rule_unique")]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.region.code} → {self.department}"
+
+
+from zhengtong.workorders.workflows import WORK_ORDER_FLOW  # noqa: E402
+
+WorkOrder.workflow = WORK_ORDER_FLOW

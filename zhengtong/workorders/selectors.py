@@ -1,0 +1,60 @@
+"""Reads of work orders: citizens see their own; staff see their scope (units and departments)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from zhengtong.accounts.permissions import can_on, scope_q
+from zhengtong.core.errors import NotFound
+from zhengtong.workorders.models import WorkOrder
+
+FILTERS = ("state", "kind", "category", "sla_state")
+
+
+def worklist(user: Any, *, filters: dict[str, str] | None = None, q: str = "") -> QuerySet[WorkOrder]:
+    qs = WorkOrder.objects.filter(
+        scope_q(user, "workorders.view", department_field="department")
+    ).select_related("org_unit", "department", "region")
+    for key, value in (filters or {}).items():
+        if key in FILTERS and value:
+            qs = qs.filter(**{key: value})
+    if q:
+        qs = qs.filter(Q(number=q.strip()) | Q(title__contains=q.strip()))
+    return qs
+
+
+def worklist_counts(user: Any) -> dict[str, int]:
+    rows = (
+        WorkOrder.objects.filter(scope_q(user, "workorders.view", department_field="department"))
+        .values("state")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["state"]: row["n"] for row in rows}
+    overdue = WorkOrder.objects.filter(
+        scope_q(user, "workorders.view", department_field="department"), sla_state="overdue"
+    ).count()
+    return {**counts, "overdue": overdue}
+
+
+def work_order_for_staff(user: Any, number: str) -> WorkOrder:
+    order = (
+        WorkOrder.objects.select_related("org_unit", "department", "region", "requester", "merged_into")
+        .filter(number=number)
+        .first()
+    )
+    if order is None or not can_on(user, "workorders.view", order):
+        raise NotFound("no such work order")
+    return order
+
+
+def mine(user: Any) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.filter(requester_id=user.pk).select_related("department", "org_unit")
+
+
+def my_work_order(user: Any, number: str) -> WorkOrder:
+    order = mine(user).select_related("merged_into").filter(number=number).first()
+    if order is None:
+        raise NotFound("no such work order")
+    return order

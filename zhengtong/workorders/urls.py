@@ -1,0 +1,14 @@
+from django.urls import path
+
+from zhengtong.workorders import views
+
+app_name = "workorders"
+
+urlpatterns: list = [
+    path("workorders/mine/", views.mine, name="mine"),
+    path("workorders/new/", views.submit, name="submit"),
+    path("workorders/mine/<str:number>/", views.mine_detail, name="mine_detail"),
+    path("console/workorders/", views.worklist, name="worklist"),
+    path("console/workorders/routing/", views.routing, name="routing"),
+    path("console/workorders/<str:number>/", views.detail, name="detail"),
+]
