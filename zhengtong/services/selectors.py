@@ -1,0 +1,204 @@
+"""Reads of the services module: the public catalogue, applicants' own cases, staff worklists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from zhengtong.accounts.permissions import ensure_authenticated, scope_q
+from zhengtong.core.errors import NotFound
+from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem
+from zhengtong.services.workflows import OPEN_STATES
+
+
+def catalogue(
+    *, q: str = "", department: str = "", life_event: str = "", visits: str = "", kind: str = ""
+) -> QuerySet[ServiceItem]:
+    """Published service items; ``department`` is a department kind (e.g. "market_regulation")."""
+    qs = ServiceItem.objects.filter(is_published=True).select_related(
+        "department", "org_unit", "current_version"
+    )
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(name_en__icontains=q) | Q(code=q))
+    if department:
+        qs = qs.filter(department__kind=department)
+    if life_event:
+        # JSON list membership, portable across SQLite and PostgreSQL.
+        qs = qs.filter(life_events__icontains=f'"{life_event}"')
+    if visits in ("0", "1"):
+        qs = qs.filter(visits=int(visits))
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("department__kind", "code")
+
+
+def item_get(key: str | int) -> ServiceItem:
+    qs = ServiceItem.objects.filter(is_published=True).select_related(
+        "department", "org_unit", "current_version", "current_version__produces"
+    )
+    item = qs.filter(pk=int(key)).first() if str(key).isdigit() else qs.filter(code=key).first()
+    if item is None:
+        raise NotFound(_("no published service item %s") % key)
+    return item
+
+
+def bundle_get(code: str) -> Bundle:
+    bundle = Bundle.objects.filter(code=code, is_published=True).select_related("org_unit").first()
+    if bundle is None:
+        raise NotFound(_("no bundle %s") % code)
+    return bundle
+
+
+def my_cases(actor: Any, *, state: str = "") -> QuerySet[Case]:
+    ensure_authenticated(actor)
+    qs = Case.objects.filter(applicant=actor).select_related("item", "department")
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def case_for_applicant(actor: Any, pk: int) -> Case:
+    ensure_authenticated(actor)
+    case = (
+        Case.objects.filter(pk=pk, applicant=actor)
+        .select_related("item", "item_version", "department", "org_unit", "licence", "licence__licence_type")
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("no application %s of yours") % pk)
+    return case
+
+
+def staff_scope(actor: Any, perm: str = "services.view", *, department_hint: bool = False) -> Q:
+    """The permission mechanism's scope, plus a redundant department predicate when every grant
+    is limited to a department (cases always have one): it lets the database use the
+    (department, state, id) index instead of scanning the whole county (used for the counts; a
+    first page is cheaper walking the primary key backwards, so worklists go without it)."""
+    from zhengtong.accounts.permissions import grants_of
+
+    scope = scope_q(actor, perm, path_field="org_path", department_field="department")
+    if not department_hint or getattr(actor, "is_superuser", False):
+        return scope
+    grants = [g for g in grants_of(actor) if g.allows(perm)]
+    if grants and all(g.department_id is not None for g in grants):
+        scope &= Q(department_id__in=sorted({g.department_id for g in grants}))
+    return scope
+
+
+WORKLIST_FILTERS = {
+    "open": Q(state__in=OPEN_STATES),
+    "to_accept": Q(state="submitted"),
+    "under_review": Q(state="accepted"),
+    "correction": Q(state="correction_requested"),
+    "overdue": Q(sla_state="overdue", state__in=OPEN_STATES),
+    "due_soon": Q(sla_state="due_soon", state__in=OPEN_STATES),
+    "done": Q(state__in=("completed", "refused", "rejected", "withdrawn")),
+}
+
+
+def worklist(actor: Any, *, view: str = "open", item: str = "", q: str = "") -> QuerySet[Case]:
+    """Cases the staff member may see (their org units and department), filtered."""
+    ensure_authenticated(actor)
+    qs = Case.objects.filter(staff_scope(actor))
+    if view in WORKLIST_FILTERS:
+        qs = qs.filter(WORKLIST_FILTERS[view])
+    if item:
+        qs = qs.filter(item__code=item)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(number=q)
+    return qs.select_related("item", "item_version", "department", "org_unit")
+
+
+def worklist_counts(actor: Any) -> dict[str, int]:
+    """Counts per filter of the worklist, in one query."""
+    qs = Case.objects.filter(staff_scope(actor, department_hint=True)).filter(
+        state__in=("submitted", "accepted", "correction_requested", "approved")
+    )
+    agg = qs.aggregate(
+        open=Count("id"),
+        to_accept=Count("id", filter=Q(state="submitted")),
+        under_review=Count("id", filter=Q(state="accepted")),
+        correction=Count("id", filter=Q(state="correction_requested")),
+        overdue=Count("id", filter=Q(sla_state="overdue")),
+        due_soon=Count("id", filter=Q(sla_state="due_soon")),
+    )
+    return {k: v or 0 for k, v in agg.items()}
+
+
+def case_for_staff(actor: Any, pk: int) -> Case:
+    ensure_authenticated(actor)
+    case = (
+        Case.objects.filter(staff_scope(actor), pk=pk)
+        .select_related("item", "item_version", "department", "org_unit", "applicant", "licence")
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("no case %s in your scope") % pk)
+    return case
+
+
+def bundle_status(actor: Any, pk: int) -> BundleApplication:
+    """A bundle application with its parts, in a constant number of queries (two)."""
+    ensure_authenticated(actor)
+    app = (
+        BundleApplication.objects.filter(pk=pk, applicant=actor)
+        .select_related("bundle")
+        .prefetch_related(
+            Prefetch(
+                "cases", queryset=Case.objects.select_related("item", "department", "licence").order_by("id")
+            )
+        )
+        .first()
+    )
+    if app is None:
+        raise NotFound(_("no bundle application %s of yours") % pk)
+    parts = list(app.cases.all())
+    app.parts = parts
+    states = {c.state for c in parts}
+    app.failed = [c for c in parts if c.state in ("refused", "rejected", "withdrawn")]
+    if parts and states == {"completed"}:
+        app.overall = "completed"
+    elif app.failed and all(c.state in ("completed", "refused", "rejected", "withdrawn") for c in parts):
+        app.overall = "failed"
+    else:
+        app.overall = "in_progress"
+    return app
+
+
+def my_bundle_applications(actor: Any) -> QuerySet[BundleApplication]:
+    ensure_authenticated(actor)
+    return BundleApplication.objects.filter(applicant=actor).select_related("bundle")
+
+
+def rating_stats() -> dict[str, list[dict]]:
+    """Public 好差评 statistics per department and per service item (two aggregate queries)."""
+
+    def rows(group: tuple[str, ...]):
+        return list(
+            Rating.objects.values(*group)
+            .annotate(
+                count=Count("id"),
+                average=Avg("score"),
+                good=Count("id", filter=Q(score__gte=4)),
+                bad=Count("id", filter=Q(score__lte=2)),
+                rectified=Count("id", filter=Q(state__in=("rectified", "upheld", "revised"))),
+            )
+            .order_by(*group)
+        )
+
+    by_dept = rows(("department__name", "department__org_unit__name"))
+    by_item = rows(("item__code", "item__name"))
+    for row in by_dept + by_item:
+        row["average"] = round(row["average"] or 0, 2)
+        row["good_rate"] = round(100 * row["good"] / row["count"], 1) if row["count"] else 0
+    return {"departments": by_dept, "items": by_item}
+
+
+def ratings_for_staff(actor: Any) -> QuerySet[Rating]:
+    return Rating.objects.filter(
+        scope_q(actor, "services.supervise", department_field="department")
+    ).select_related("case", "item", "department")

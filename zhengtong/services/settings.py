@@ -1,0 +1,14 @@
+"""Settings of the services module (imported into zhengtong.settings; names are upper-case).
+
+Read values with the helpers of zhengtong.conf (env_int, env_str, ...) so they are declared and
+documented (docs/configuration.md, section of this module).
+"""
+
+from zhengtong.conf import env_int
+
+# Largest material an applicant may upload (bytes).
+SERVICES_UPLOAD_MAX_BYTES = env_int("SERVICES_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Working days a department gets to rectify a bad rating (差评整改).
+SERVICES_RECTIFICATION_DAYS = env_int("SERVICES_RECTIFICATION_DAYS", 10, minimum=1)
+# Days after completion during which the applicant may rate a case (一事一评).
+SERVICES_RATING_WINDOW_DAYS = env_int("SERVICES_RATING_WINDOW_DAYS", 30, minimum=1)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from zhengtong.services import views
+
+app_name = "services"
+
+urlpatterns = [
+    path("services/", views.catalogue, name="catalogue"),
+    path("services/items/<str:code>/", views.item_detail, name="item"),
+    path("services/items/<str:code>/apply/", views.apply, name="apply"),
+    path("services/my/", views.my_cases, name="my_cases"),
+    path("services/my/<int:pk>/", views.my_case, name="my_case"),
+    path("services/bundles/<str:code>/", views.bundle_detail, name="bundle"),
+    path("services/my/bundles/<int:pk>/", views.bundle_status, name="bundle_status"),
+    path("services/ratings/", views.ratings, name="ratings"),
+    path("services/console/", views.worklist, name="worklist"),
+    path("services/console/cases/<int:pk>/", views.staff_case, name="staff_case"),
+    path("services/console/ratings/", views.staff_ratings, name="staff_ratings"),
+]

@@ -1,0 +1,439 @@
+"""Pages of the services module: the catalogue, applying (e-forms), my applications, bundles,
+ratings, and the staff worklist. Views only call selectors and services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from zhengtong.core.access import authenticated, public, staff
+from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.pagination import keyset_page
+from zhengtong.core.workflow import timeline
+from zhengtong.services import eforms, selectors, services
+from zhengtong.services.models import Case, Rating, ServiceKind
+from zhengtong.services.workflows import STAFF_BUTTONS
+
+LIFE_EVENTS = {
+    "business": ("开办企业", "Starting a business"),
+    "birth": ("出生", "Having a baby"),
+    "employment": ("就业创业", "Work and employment"),
+    "housing": ("住房", "Housing"),
+    "transport": ("交通出行", "Transport"),
+    "health": ("医疗卫生", "Health"),
+    "social_security": ("社会保障", "Social security"),
+    "marriage": ("婚姻", "Marriage"),
+    "retirement": ("退休养老", "Retirement"),
+}
+DEPARTMENT_KINDS = {
+    "market_regulation": ("市场监管", "Market regulation"),
+    "public_security": ("公安", "Public security"),
+    "human_resources": ("人力社保", "Human resources and social security"),
+    "health": ("卫生健康", "Health"),
+    "civil_affairs": ("民政", "Civil affairs"),
+    "tax": ("税务", "Tax"),
+    "medical_insurance": ("医疗保障", "Healthcare security"),
+    "fire_rescue": ("消防救援", "Fire and rescue"),
+    "natural_resources": ("自然资源", "Natural resources"),
+}
+
+
+def _label(pair: tuple[str, str]) -> str:
+    return pair[1] if eforms._lang_en() else pair[0]
+
+
+def _raw_from_post(request) -> dict:
+    return {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "action", "version")}
+
+
+@public
+def catalogue(request):
+    f = {k: request.GET.get(k, "") for k in ("q", "department", "life_event", "visits", "kind")}
+    qs = selectors.catalogue(**f)
+    page = keyset_page(qs.order_by("id"), order=["id"], cursor=request.GET.get("cursor"), limit=50)
+    from zhengtong.services.models import Bundle
+
+    return render(
+        request,
+        "services/catalogue.html",
+        {
+            "page": page,
+            "f": f,
+            "life_events": [(k, _label(v)) for k, v in LIFE_EVENTS.items()],
+            "departments": [(k, _label(v)) for k, v in DEPARTMENT_KINDS.items()],
+            "kinds": ServiceKind.choices,
+            "bundles": Bundle.objects.filter(is_published=True),
+        },
+    )
+
+
+@public
+def item_detail(request, code: str):
+    item = selectors.item_get(code)
+    holdings = eforms.holdings_for(request.user) if request.user.is_authenticated else eforms.Holdings()
+    status = eforms.material_status(item.current_version.materials, holdings)
+    materials = [
+        {**m, "label": eforms.label_of(m), "status": status[m["code"]]}
+        for m in item.current_version.materials
+    ]
+    return render(
+        request,
+        "services/item_detail.html",
+        {
+            "item": item,
+            "v": item.current_version,
+            "materials": materials,
+            "logged_in": request.user.is_authenticated,
+        },
+    )
+
+
+def _form_context(request, version, *, raw: dict, errors: dict, prefix: str = "", skip=None, holdings=None):
+    holdings = holdings or eforms.holdings_for(request.user)
+    values, sources = eforms.autofill(version.form_schema, holdings)
+    merged = {**raw, **values}
+    status = eforms.material_status(version.materials, holdings)
+    fields = eforms.fields_for_render(
+        version.form_schema, values=merged, sources=sources, errors=errors, prefix=prefix, skip=skip
+    )
+    lic_names = {code: lic.licence_type.name for code, lic in holdings.licences.items()}
+    for fld in fields:
+        src = sources.get(fld["name"][len(prefix) :], "")
+        if src.startswith("licence:"):
+            fld["source"] = _("e-licence: %s") % lic_names.get(src.split(".")[0][8:], src)
+    materials = []
+    for m in version.materials:
+        st = status[m["code"]]
+        by = st["by"]
+        note = ""
+        if by == "licence":
+            note = _("provided by your e-licence %s") % lic_names.get(m["source"][8:], "")
+        elif by == "population":
+            note = _("provided by the population registry")
+        elif by == "legal_entity":
+            note = _("provided by the legal-entity registry")
+        elif by == "service":
+            note = _("provided by the result of another service")
+        materials.append(
+            {
+                **m,
+                "label": eforms.label_of(m),
+                "satisfied": bool(by),
+                "note": note,
+                "field": f"{prefix}material_{m['code']}",
+                "errors": errors.get(f"{prefix}material_{m['code']}", []),
+            }
+        )
+    return fields, materials
+
+
+@authenticated
+def apply(request, code: str):
+    item = selectors.item_get(code)
+    version = item.current_version
+    key = f"item:{item.code}"
+    errors: dict = {}
+    raw = services.draft_get(request.user, key)
+    if request.method == "POST":
+        raw = _raw_from_post(request)
+        try:
+            if request.POST.get("action") == "draft":
+                services.draft_save(actor=request.user, key=key, data=raw)
+                messages.success(request, _("Draft saved. You can come back to it later."))
+                return redirect("services:apply", item.code)
+            case = services.case_submit(actor=request.user, item=item, raw=raw, files=request.FILES)
+            messages.success(request, _("Application %s submitted.") % case.number)
+            return redirect("services:my_case", case.pk)
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            errors = getattr(exc, "fields", {}) or {}
+            messages.error(request, _("Please correct the marked fields.") if errors else exc.message)
+    fields, materials = _form_context(request, version, raw=raw, errors=errors)
+    return render(
+        request,
+        "services/apply.html",
+        {"item": item, "v": version, "fields": fields, "materials": materials, "errors": errors},
+        status=422 if errors else 200,
+    )
+
+
+@authenticated
+def my_cases(request):
+    page = keyset_page(
+        selectors.my_cases(request.user), order=["-id"], cursor=request.GET.get("cursor"), limit=30
+    )
+    bundles = selectors.my_bundle_applications(request.user)[:20]
+    return render(request, "services/my_cases.html", {"page": page, "bundle_apps": bundles})
+
+
+@authenticated
+def my_case(request, pk: int):
+    case = selectors.case_for_applicant(request.user, pk)
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        version = request.POST.get("version", "")
+        try:
+            if not version.isdigit():
+                raise ValidationError.for_field("version", _("reload the page and try again"))
+            if action == "resubmit":
+                services.case_resubmit(
+                    actor=request.user,
+                    case=case,
+                    raw=_raw_from_post(request),
+                    files=request.FILES,
+                    expected_version=int(version),
+                )
+                messages.success(request, _("Corrected application resubmitted."))
+            elif action == "withdraw":
+                services.case_act(
+                    actor=request.user, case=case, action="withdraw", expected_version=int(version)
+                )
+                messages.success(request, _("Application withdrawn."))
+            elif action == "rate":
+                subs = {
+                    k: int(request.POST[f"sub_{k}"])
+                    for k in services.SUB_INDICATORS
+                    if request.POST.get(f"sub_{k}", "").isdigit()
+                }
+                score = request.POST.get("score", "")
+                services.rating_submit(
+                    actor=request.user,
+                    case=case,
+                    score=int(score) if score.isdigit() else 0,
+                    sub_scores=subs,
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, _("Thank you for your rating."))
+            elif action == "appeal":
+                services.rating_appeal(
+                    actor=request.user, rating=case.rating, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("Your appeal was sent for review."))
+            return redirect("services:my_case", case.pk)
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            errors = getattr(exc, "fields", {}) or {}
+            messages.error(request, exc.message)
+            case = selectors.case_for_applicant(request.user, pk)
+    fields = materials = None
+    if case.state == "correction_requested":
+        fields, materials = _form_context(request, case.item_version, raw=case.data, errors=errors)
+    rating = Rating.objects.filter(case=case).first()
+    bill = services.case_bill(case) if case.fee_fen else None
+    return render(
+        request,
+        "services/my_case.html",
+        {
+            "case": case,
+            "obj": case,
+            "timeline": timeline(case),
+            "fields": fields,
+            "materials": materials,
+            "rating": rating,
+            "can_rate": rating is None and case.state in ("completed", "rejected", "refused"),
+            "levels": sorted(services.RATING_LEVELS.items(), reverse=True),
+            "subs": services.SUB_INDICATORS.items(),
+            "bill": bill,
+            "errors": errors,
+            "display_data": _display_data(case),
+        },
+    )
+
+
+def _display_data(case: Case) -> list[tuple[str, str, str]]:
+    props = case.item_version.form_schema.get("properties") or {}
+    en = eforms._lang_en()
+    rows = []
+    for name, value in case.data.items():
+        prop = props.get(name, {})
+        label = (prop.get("x-title-en") if en else None) or prop.get("title") or name
+        source = case.sources.get(name, "")
+        shown = eforms.MASKED[source](value) if source in eforms.MASKED else value
+        rows.append((label, shown, eforms.source_label(source) if source else _("typed by the applicant")))
+    return rows
+
+
+@public
+def bundle_detail(request, code: str):
+    bundle = selectors.bundle_get(code)
+    shared, own = services.bundle_schema(bundle)
+    errors: dict = {}
+    raw: dict = {}
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        raw = _raw_from_post(request)
+        try:
+            if request.POST.get("action") == "draft":
+                services.draft_save(actor=request.user, key=f"bundle:{bundle.code}", data=raw)
+                messages.success(request, _("Draft saved. You can come back to it later."))
+                return redirect("services:bundle", bundle.code)
+            app = services.bundle_submit(actor=request.user, bundle=bundle, raw=raw, files=request.FILES)
+            messages.success(request, _("Bundle application %s submitted.") % app.number)
+            return redirect("services:bundle_status", app.pk)
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            errors = getattr(exc, "fields", {}) or {}
+            messages.error(request, _("Please correct the marked fields.") if errors else exc.message)
+    elif request.user.is_authenticated:
+        raw = services.draft_get(request.user, f"bundle:{bundle.code}")
+    holdings = eforms.holdings_for(request.user) if request.user.is_authenticated else eforms.Holdings()
+    shared_values, shared_sources = eforms.autofill(shared, holdings)
+    shared_fields = eforms.fields_for_render(
+        shared, values={**raw, **shared_values}, sources=shared_sources, errors=errors
+    )
+    parts = []
+    total = 0
+    for item, mine in own:
+        v = item.current_version
+        total += v.fee_fen
+        values, sources = eforms.autofill(mine, holdings)
+        part_raw = {k[len(item.code) + 1 :]: val for k, val in raw.items() if k.startswith(item.code + ".")}
+        fields = eforms.fields_for_render(
+            mine, values={**part_raw, **values}, sources=sources, errors=errors, prefix=item.code + "."
+        )
+        _f, materials = (
+            _form_context(request, v, raw={}, errors={}, holdings=holdings)
+            if request.user.is_authenticated
+            else ([], [])
+        )
+        parts.append({"item": item, "fields": fields, "materials": materials})
+    return render(
+        request,
+        "services/bundle.html",
+        {"bundle": bundle, "shared_fields": shared_fields, "parts": parts, "total": total, "errors": errors},
+        status=422 if errors else 200,
+    )
+
+
+@authenticated
+def bundle_status(request, pk: int):
+    app = selectors.bundle_status(request.user, pk)
+    bill = None
+    if app.fee_fen:
+        try:
+            from zhengtong.payments.services import bill_for
+
+            bill = bill_for(f"bundle:{app.pk}")
+        except ImportError:  # pragma: no cover
+            bill = None
+    return render(request, "services/bundle_status.html", {"app": app, "bill": bill})
+
+
+@public
+def ratings(request):
+    stats = selectors.rating_stats()
+    chart = [{"name": r["department__name"], "value": r["average"]} for r in stats["departments"]]
+    return render(request, "services/ratings.html", {"stats": stats, "chart": chart})
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+@staff
+def worklist(request):
+    view = request.GET.get("view", "open")
+    if view not in selectors.WORKLIST_FILTERS:
+        view = "open"
+    item = request.GET.get("item", "")
+    q = request.GET.get("q", "")
+    page = keyset_page(
+        selectors.worklist(request.user, view=view, item=item, q=q),
+        order=["-id"],
+        cursor=request.GET.get("cursor"),
+        limit=30,
+    )
+    views = [
+        ("open", _("Open")),
+        ("to_accept", _("To accept")),
+        ("under_review", _("Under review")),
+        ("correction", _("Awaiting correction")),
+        ("due_soon", _("Due soon")),
+        ("overdue", _("Overdue")),
+        ("done", _("Finished")),
+    ]
+    return render(
+        request,
+        "services/worklist.html",
+        {
+            "page": page,
+            "view": view,
+            "views": views,
+            "counts": selectors.worklist_counts(request.user),
+            "q": q,
+            "item": item,
+        },
+    )
+
+
+@staff
+def staff_case(request, pk: int):
+    case = selectors.case_for_staff(request.user, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        version = request.POST.get("version", "")
+        note = request.POST.get("note", "")
+        try:
+            if not version.isdigit():
+                raise ValidationError.for_field("version", _("reload the page and try again"))
+            if action in ("approve", "reject"):
+                services.case_review(
+                    actor=request.user, case=case, decision=action, note=note, expected_version=int(version)
+                )
+            else:
+                items = [line for line in request.POST.get("items", "").splitlines() if line.strip()]
+                services.case_act(
+                    actor=request.user,
+                    case=case,
+                    action=action,
+                    note=note,
+                    items=items,
+                    expected_version=int(version),
+                )
+            messages.success(request, _("Done."))
+            return redirect("services:staff_case", case.pk)
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+            case = selectors.case_for_staff(request.user, pk)
+    available = Case.workflow.available(case, request.user)
+    names = {t.name for t in available}
+    buttons = [t for t in available if t.name in STAFF_BUTTONS]
+    can_review = "approve" in names or "sign" in names
+    return render(
+        request,
+        "services/staff_case.html",
+        {
+            "case": case,
+            "obj": case,
+            "timeline": timeline(case),
+            "buttons": buttons,
+            "can_review": can_review and case.current_step is not None,
+            "opinions": case.opinions.select_related("reviewer"),
+            "display_data": _display_data(case),
+            "unpaid": bool(case.fee_fen and case.paid_at is None),
+        },
+    )
+
+
+@staff
+def staff_ratings(request):
+    if request.method == "POST":
+        rating = (
+            selectors.ratings_for_staff(request.user).filter(pk=request.POST.get("rating", "0") or 0).first()
+        )
+        try:
+            if rating is None:
+                raise ValidationError.for_field("rating", _("no such rating in your scope"))
+            services.rating_appeal_decide(
+                actor=request.user,
+                rating=rating,
+                revise=request.POST.get("action") == "revise",
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Done."))
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+        return redirect("services:staff_ratings")
+    page = keyset_page(
+        selectors.ratings_for_staff(request.user), order=["-id"], cursor=request.GET.get("cursor"), limit=50
+    )
+    return render(request, "services/staff_ratings.html", {"page": page})

@@ -1,0 +1,110 @@
+"""The case (办件) workflow: 行政许可法 §32 acceptance, a configured review chain, decision, 办结.
+
+The SLA clock (promised limit, working days) starts at submission, pauses while the applicant
+corrects (补正) and stops at the end. A case with a fee stays "submitted" until its bill is paid
+(the ``pay`` step comes from the payments module's on_paid hook); acceptance is refused before.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.core.workflow import Transition, Workflow
+
+
+def _is_applicant(obj, actor) -> bool:
+    return actor is not None and obj.applicant_id == getattr(actor, "pk", None)
+
+
+def _paid(obj, actor, data) -> str | None:
+    if obj.fee_fen and obj.paid_at is None:
+        return _gettext("the fee has not been paid yet: the case cannot move on")
+    return None
+
+
+OPEN_STATES = ("submitted", "accepted", "correction_requested", "approved")
+FINAL_STATES = ("refused", "rejected", "completed", "withdrawn")
+
+CASE_FLOW = Workflow(
+    name="services.case",
+    states={
+        "submitted": _("submitted"),
+        "correction_requested": _("correction requested"),
+        "accepted": _("accepted, under review"),
+        "refused": _("not accepted"),
+        "approved": _("approved"),
+        "rejected": _("rejected"),
+        "completed": _("completed"),
+        "withdrawn": _("withdrawn"),
+    },
+    initial="submitted",
+    transitions=[
+        # Taken only by the platform when the payments module confirms the bill (no role holds it).
+        Transition("pay", ("submitted",), "submitted", _("Fee paid"), "services.confirm_payment"),
+        Transition("accept", ("submitted",), "accepted", _("Accept (受理)"), "services.accept", guard=_paid),
+        Transition(
+            "refuse",
+            ("submitted",),
+            "refused",
+            _("Do not accept (不予受理)"),
+            "services.accept",
+            sla="stop",
+            note_required=True,
+        ),
+        Transition(
+            "request_correction",
+            ("submitted",),
+            "correction_requested",
+            _("Request correction (补正)"),
+            "services.accept",
+            sla="pause",
+            note_required=True,
+        ),
+        Transition(
+            "send_back",
+            ("accepted",),
+            "correction_requested",
+            _("Send back for correction"),
+            "services.review",
+            sla="pause",
+            note_required=True,
+        ),
+        Transition(
+            "resubmit",
+            ("correction_requested",),
+            "submitted",
+            _("Resubmit corrected application"),
+            allow=_is_applicant,
+            sla="resume",
+        ),
+        Transition(
+            "withdraw",
+            ("submitted", "correction_requested"),
+            "withdrawn",
+            _("Withdraw application"),
+            allow=_is_applicant,
+            sla="stop",
+        ),
+        Transition("sign", ("accepted",), "accepted", _("Review opinion"), "services.review"),
+        Transition("approve", ("accepted",), "approved", _("Approve"), "services.review"),
+        Transition(
+            "reject",
+            ("accepted",),
+            "rejected",
+            _("Reject"),
+            "services.review",
+            sla="stop",
+            note_required=True,
+        ),
+        Transition(
+            "complete", ("approved",), "completed", _("Complete (办结)"), "services.review", sla="stop"
+        ),
+    ],
+    # The clock is started by services.case_submit before the row is written (one query fewer
+    # per submission); no transition restarts it.
+    sla_days=None,
+)
+
+# What the staff pages offer as buttons (sign/approve/pay/complete are taken by services).
+STAFF_BUTTONS = ("accept", "request_correction", "refuse", "send_back")
