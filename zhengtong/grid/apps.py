@@ -1,0 +1,43 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GridConfig(AppConfig):
+    name = "zhengtong.grid"
+    label = "grid"
+    verbose_name = _("Grid governance")
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from zhengtong.core import sla
+        from zhengtong.core.tasks import register_periodic
+        from zhengtong.grid import permissions, tasks
+        from zhengtong.grid.models import Incident
+        from zhengtong.portal.nav import register_nav
+
+        permissions.install()
+        _connect_cache_invalidation()
+        sla.register(Incident, on_overdue=tasks.on_overdue)
+        register_periodic("grid.hour_clocks_scan", tasks.hour_clocks_scan_task, 300)
+        register_periodic("grid.daily", tasks.daily_task, settings.GRID_STATS_INTERVAL_SECONDS)
+        register_nav("console", "grid:workbench", _("Grid workbench"), permission="grid.report", order=60)
+        register_nav("console", "grid:command_room", _("Command room"), permission="grid.dispatch", order=61)
+        register_nav("console", "grid:incidents", _("Incidents"), permission="grid.view", order=62)
+        register_nav("console", "grid:reports", _("Reports (一表通)"), permission="grid.reports", order=63)
+        register_nav("console", "grid:cells", _("Grid cells"), permission="grid.manage", order=64)
+
+
+def _connect_cache_invalidation() -> None:
+    """Per-process caches of the Open311 POST path forget what changed in this process at once
+    (other processes re-read within their TTL: 30 s)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from zhengtong.accounts.models import OrgUnit
+    from zhengtong.grid import geo, open311
+    from zhengtong.grid.models import Category, Open311Key
+
+    for signal in (post_save, post_delete):
+        signal.connect(geo.forget_units, sender=OrgUnit, dispatch_uid=f"grid.units.{signal}")
+        signal.connect(open311.forget_categories, sender=Category, dispatch_uid=f"grid.cats.{signal}")
+        signal.connect(open311.forget_keys, sender=Open311Key, dispatch_uid=f"grid.keys.{signal}")

@@ -1,0 +1,231 @@
+"""Point-in-polygon: which grid cell (and so village, township, county) holds a location.
+
+A process-level index over every cell: a shapely 2 STRtree of the polygons. A single point is
+answered by one tree query; many points at once by one vectorised bulk query (``locate_many``).
+The index is rebuilt when cells change: at once in the process that changed them
+(``invalidate()``), and in the other processes within ``_CHECK_SECONDS`` (a cheap count/max
+query on the cells table tells them).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.db.models import Count, Max
+from shapely import STRtree
+
+_CHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Location:
+    cell_id: int
+    cell_code: str
+    cell_name: str
+    grid_unit_id: int
+    village_id: int | None
+    village_name: str
+    township_id: int
+    township_name: str
+    county_id: int
+    county_name: str
+
+    def as_dict(self) -> dict:
+        return {
+            "grid": {"id": self.cell_id, "code": self.cell_code, "name": self.cell_name},
+            "village": {"id": self.village_id, "name": self.village_name},
+            "township": {"id": self.township_id, "name": self.township_name},
+            "county": {"id": self.county_id, "name": self.county_name},
+        }
+
+
+class CellIndex:
+    def __init__(self, rows: list[tuple], units: dict[str, tuple[int, str]]):
+        # rows: (cell_id, code, name, org_unit_id, org_path, geojson)
+        self.locations: list[Location] = []
+        geoms = []
+        for cell_id, code, name, unit_id, path, geometry in rows:
+            codes = path.strip("/").split("/")
+            village = units.get(codes[-2]) if len(codes) >= 2 else None
+            township = units.get(codes[-3]) if len(codes) >= 3 else None
+            county = units.get(codes[-4]) if len(codes) >= 4 else None
+            if township is None or county is None:
+                continue
+            geoms.append(shapely.from_geojson(geometry))
+            self.locations.append(
+                Location(
+                    cell_id,
+                    code,
+                    name,
+                    unit_id,
+                    village[0] if village else None,
+                    village[1] if village else "",
+                    township[0],
+                    township[1],
+                    county[0],
+                    county[1],
+                )
+            )
+        self.geoms = np.array(geoms, dtype=object)
+        shapely.prepare(self.geoms)
+        self.tree = STRtree(self.geoms) if geoms else None
+
+    def __len__(self) -> int:
+        return len(self.locations)
+
+    def locate(self, lng: float, lat: float) -> Location | None:
+        if self.tree is None:
+            return None
+        hits = self.tree.query(shapely.Point(lng, lat), predicate="intersects")
+        if len(hits) == 0:
+            return None
+        return self.locations[int(hits.min())]
+
+    def locate_many(self, lngs: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Index into ``locations`` for each point, -1 where no cell holds it (vectorised)."""
+        out = np.full(len(lngs), -1, dtype=np.int64)
+        if self.tree is None or len(lngs) == 0:
+            return out
+        points = shapely.points(np.asarray(lngs, dtype=float), np.asarray(lats, dtype=float))
+        pairs = self.tree.query(points, predicate="intersects")
+        if pairs.shape[1]:
+            # On a shared edge a point touches two cells: keep the first cell, as locate() does.
+            order = np.lexsort((pairs[1], pairs[0]))
+            pts, cells = pairs[0][order], pairs[1][order]
+            first = np.ones(len(pts), dtype=bool)
+            first[1:] = pts[1:] != pts[:-1]
+            out[pts[first]] = cells[first]
+        return out
+
+
+_lock = threading.Lock()
+_index: CellIndex | None = None
+_stamp: tuple | None = None
+_checked_at = 0.0
+
+
+def _current_stamp() -> tuple:
+    from zhengtong.grid.models import GridCell
+
+    agg = GridCell.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    return (agg["n"], agg["last"], agg["top"])
+
+
+def _build() -> CellIndex:
+    from zhengtong.accounts.models import OrgUnit
+    from zhengtong.grid.models import GridCell
+
+    rows = list(
+        GridCell.objects.order_by("code").values_list(
+            "id", "code", "name", "org_unit_id", "org_unit__path", "geometry"
+        )
+    )
+    codes = {c for row in rows for c in row[4].strip("/").split("/")}
+    units = {
+        code: (pk, name)
+        for pk, code, name in OrgUnit.objects.filter(code__in=codes).values_list("id", "code", "name")
+    }
+    return CellIndex(rows, units)
+
+
+def index() -> CellIndex:
+    """The process's cell index, rebuilt when the cells have changed."""
+    global _index, _stamp, _checked_at
+    now = time.monotonic()
+    if _index is not None and now - _checked_at < _CHECK_SECONDS:
+        return _index
+    with _lock:
+        stamp = _current_stamp()
+        if _index is None or stamp != _stamp:
+            _index = _build()
+            _stamp = stamp
+        _checked_at = time.monotonic()
+        return _index
+
+
+def invalidate() -> None:
+    global _index, _checked_at
+    with _lock:
+        _index = None
+        _checked_at = 0.0
+    forget_units()
+
+
+# Grid org units by id (code, path: what an incident row and its audit event need), so a POST
+# does not read its grid's org unit every time. Kept _UNIT_SECONDS at most; dropped at once in
+# this process when any org unit is saved or deleted (signal in apps.py) or cells change.
+_UNIT_SECONDS = 30.0
+_units: dict[int, tuple[float, object]] = {}
+
+
+def grid_unit(pk: int):
+    """The OrgUnit ``pk`` (a shared, read-only instance: do not modify it)."""
+    from zhengtong.accounts.models import OrgUnit
+
+    now = time.monotonic()
+    hit = _units.get(pk)
+    if hit is not None and now - hit[0] < _UNIT_SECONDS:
+        return hit[1]
+    unit = OrgUnit.objects.get(pk=pk)
+    if len(_units) > 100_000:
+        _units.clear()
+    _units[pk] = (now, unit)
+    return unit
+
+
+def forget_units(**_kwargs) -> None:
+    _units.clear()
+
+
+def locate(lng: float, lat: float) -> Location | None:
+    return index().locate(lng, lat)
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine) in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def degree_box(lat: float, lng: float, metres: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lng, max_lng) around a point: a database prefilter for a radius."""
+    dlat = metres / 111_320.0
+    dlng = metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def area_m2(geom) -> float:
+    """Approximate area of a lon/lat polygon in square metres (local equirectangular scale)."""
+    lat = geom.centroid.y
+    return float(geom.area * 111_320.0 * 111_320.0 * math.cos(math.radians(lat)))
+
+
+def parse_geometry(value) -> shapely.Geometry:
+    """A Polygon or MultiPolygon from GeoJSON (dict or text); raises ValueError naming the problem."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError("geometry must be a GeoJSON Polygon or MultiPolygon")
+    try:
+        geom = shapely.from_geojson(json.dumps(value))
+    except Exception as exc:  # shapely raises GEOSException with a technical message
+        raise ValueError(f"geometry cannot be read ({exc})") from None
+    if geom.is_empty:
+        raise ValueError("geometry is empty")
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise ValueError("coordinates must be WGS-84 longitude/latitude")
+    if not geom.is_valid:
+        raise ValueError(f"geometry is not valid ({shapely.is_valid_reason(geom)})")
+    return geom

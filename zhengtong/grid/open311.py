@@ -1,0 +1,366 @@
+"""Open311 GeoReport v2 at /open311/v2/ (wiki.open311.org/GeoReport_v2), JSON and XML.
+
+Field names and types follow the specification exactly. Errors use its format:
+``[{"code": 400, "description": "..."}]`` and ``<errors><error><code>…</code><description>…
+</description></error></errors>``. Public output never carries the reporter's personal data;
+descriptions are scanned for identifiers, photos are served without metadata, and private
+categories (disputes) are neither offered nor listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from zhengtong.core.access import public
+from zhengtong.core.errors import PermissionDenied, ValidationError
+from zhengtong.grid import services
+from zhengtong.grid.models import CLOSED_STATES, Category, GridCell, Incident
+
+MAX_REQUESTS = 1000
+DEFAULT_WINDOW_DAYS = 90
+FIELD_NAMES = {
+    "category": "service_code",
+    "lat": "lat",
+    "lng": "long",
+    "location": "lat",
+    "description": "description",
+}
+
+_categories: tuple[float, dict[str, Category]] = (0.0, {})
+
+
+def _public_categories() -> dict[str, Category]:
+    global _categories
+    now = time.monotonic()
+    if now - _categories[0] > 30:
+        _categories = (now, {c.code: c for c in Category.objects.filter(is_active=True, is_public=True)})
+    return _categories[1]
+
+
+def forget_categories(**_kwargs) -> None:
+    global _categories
+    _categories = (0.0, {})
+
+
+def forget_keys(**_kwargs) -> None:
+    services._key_cache.clear()
+
+
+def reset_caches() -> None:
+    """Forget cached categories and keys (after they change in bulk, and between tests)."""
+    global _categories
+    _categories = (0.0, {})
+    services._key_cache.clear()
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def _xml_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def _xml_element(tag: str, value: Any) -> str:
+    if isinstance(value, list):
+        # attributes -> attribute, values -> value, services -> service
+        child = tag[:-1] if tag.endswith("s") else tag
+        return f"<{tag}>" + "".join(_xml_element(child, item) for item in value) + f"</{tag}>"
+    if isinstance(value, dict):
+        return f"<{tag}>" + "".join(_xml_element(k, v) for k, v in value.items()) + f"</{tag}>"
+    return f"<{tag}>{_xml_value(value)}</{tag}>"
+
+
+def _render(fmt: str, payload: Any, *, root: str, item: str, status: int = 200) -> HttpResponse:
+    if fmt == "json":
+        return JsonResponse(payload, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+    if isinstance(payload, list):
+        body = f"<{root}>" + "".join(_xml_element(item, row) for row in payload) + f"</{root}>"
+    else:
+        body = _xml_element(root, payload)
+    return HttpResponse(
+        '<?xml version="1.0" encoding="utf-8"?>' + body, status=status, content_type="text/xml; charset=utf-8"
+    )
+
+
+def _error(fmt: str, status: int, description: str) -> HttpResponse:
+    return _render(
+        fmt, [{"code": status, "description": description}], root="errors", item="error", status=status
+    )
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _scan(text: str) -> str:
+    try:
+        from zhengtong.privacy.detectors import scan_text
+    except ImportError:  # pragma: no cover - privacy is optional
+        return re.sub(r"\d{7,}", lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), text)
+    return scan_text(text)
+
+
+def _request_dict(incident: Incident, request) -> dict[str, Any]:
+    photos = list(incident.photos.all())  # prefetched on lists
+    photo = photos[0] if photos else None
+    agency = (
+        incident.handling_department.name
+        if incident.handling_department_id
+        else (incident.handling_unit.name if incident.handling_unit_id else "")
+    )
+    return {
+        "service_request_id": str(incident.pk),
+        "status": "closed" if incident.state in CLOSED_STATES else "open",
+        "status_notes": _scan(incident.status_notes or str(incident.state_label)),
+        "service_name": incident.category.name,
+        "service_code": incident.category.code,
+        "description": _scan(incident.description),
+        "agency_responsible": agency,
+        "service_notice": "",
+        "requested_datetime": _iso(incident.reported_at),
+        "updated_datetime": _iso(incident.updated_at),
+        "expected_datetime": _iso(incident.due_at),
+        "address": _scan(incident.address),
+        "address_id": "",
+        "zipcode": "",
+        "lat": incident.lat,
+        "long": incident.lng,
+        "media_url": request.build_absolute_uri(f"/grid/photos/{photo.pk}/") if photo else "",
+    }
+
+
+def _jurisdiction_ok(request) -> bool:
+    wanted = settings.GRID_OPEN311_JURISDICTION
+    given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
+    return not wanted or not given or given == wanted
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+@public
+def services_list(request, fmt: str):
+    if not _jurisdiction_ok(request):
+        return _error(fmt, 404, _("unknown jurisdiction_id"))
+    rows = [
+        {
+            "service_code": c.code,
+            "service_name": c.name,
+            "description": c.description or c.name,
+            "metadata": bool(c.attributes),
+            "type": "realtime",
+            "keywords": c.keywords,
+            "group": c.group,
+        }
+        for c in sorted(_public_categories().values(), key=lambda c: c.code)
+    ]
+    return _render(fmt, rows, root="services", item="service")
+
+
+@public
+def service_definition(request, code: str, fmt: str):
+    category = _public_categories().get(code)
+    if category is None:
+        return _error(fmt, 404, _("unknown service_code “%s”") % code)
+    attributes = [
+        {
+            "variable": True,
+            "code": a["code"],
+            "datatype": a.get("datatype", "string"),
+            "required": bool(a.get("required")),
+            "datatype_description": a.get("datatype_description", ""),
+            "order": i,
+            "description": a.get("description", a["code"]),
+            "values": [{"key": str(v["key"]), "name": v["name"]} for v in a.get("values", [])],
+        }
+        for i, a in enumerate(category.attributes, start=1)
+    ]
+    return _render(
+        fmt, {"service_code": category.code, "attributes": attributes}, root="service_definition", item=""
+    )
+
+
+def _parse_date(value: str, name: str) -> dt.datetime:
+    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    if parsed is None:
+        raise ValidationError.for_field(
+            name, _("must be an ISO 8601 date-time, e.g. 2026-03-01T00:00:00+08:00")
+        )
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+@public
+@csrf_exempt
+def requests_view(request, fmt: str):
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    if request.method != "GET":
+        return _error(fmt, 405, _("use GET or POST"))
+    if not _jurisdiction_ok(request):
+        return _error(fmt, 404, _("unknown jurisdiction_id"))
+    public_ids = [c.pk for c in _public_categories().values()]
+    qs = Incident.objects.filter(category_id__in=public_ids).select_related(
+        "category", "handling_department", "handling_unit"
+    )
+    ids = [i for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
+    try:
+        if ids:
+            if not all(i.strip().isdigit() for i in ids):
+                return _error(fmt, 400, _("service_request_id must be a comma-separated list of ids"))
+            qs = qs.filter(pk__in=[int(i) for i in ids])
+        else:
+            end = (
+                _parse_date(request.GET["end_date"], "end_date")
+                if request.GET.get("end_date")
+                else timezone.now()
+            )
+            start = (
+                _parse_date(request.GET["start_date"], "start_date")
+                if request.GET.get("start_date")
+                else end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+            )
+            qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
+            codes = [c for c in request.GET.get("service_code", "").split(",") if c]
+            if codes:
+                qs = qs.filter(category__code__in=codes)
+            statuses = {s.strip() for s in request.GET.get("status", "").split(",") if s.strip()}
+            if statuses - {"open", "closed"}:
+                return _error(fmt, 400, _("status must be open, closed or both"))
+            if statuses == {"open"}:
+                qs = qs.exclude(state__in=CLOSED_STATES)
+            elif statuses == {"closed"}:
+                qs = qs.filter(state__in=CLOSED_STATES)
+    except ValidationError as exc:
+        return _error(fmt, 400, exc.message)
+    rows = [
+        _request_dict(i, request)
+        for i in qs.prefetch_related("photos").order_by("-reported_at")[:MAX_REQUESTS]
+    ]
+    return _render(fmt, rows, root="service_requests", item="request")
+
+
+def _post_request(request, fmt: str) -> HttpResponse:
+    data = request.POST
+    if not _jurisdiction_ok(request):
+        return _error(fmt, 404, _("unknown jurisdiction_id"))
+    key = services.open311_key_authenticate(data.get("api_key", ""))
+    if key is None:
+        return _error(fmt, 403, _("api_key is missing or not valid"))
+    code = data.get("service_code", "")
+    if not code:
+        return _error(fmt, 400, _("service_code: is required"))
+    category = _public_categories().get(code)
+    if category is None:
+        return _error(fmt, 400, _("service_code: unknown service “%s”") % code)
+    lat, lng = data.get("lat", ""), data.get("long", "")
+    address = data.get("address_string", "").strip()
+    if (lat == "") != (lng == ""):
+        return _error(fmt, 400, _("lat and long: send both, or neither with address_string"))
+    if lat == "":
+        if not address:
+            return _error(fmt, 400, _("a location is required: lat and long, or address_string"))
+        point = _geocode(address)
+        if point is None:
+            return _error(fmt, 400, _("address_string: no grid cell matches this address; send lat and long"))
+        lng, lat = point
+    attributes = {
+        k[len("attribute[") : -1]: (data.getlist(k) if k.endswith("[]]") else data.get(k))
+        for k in data
+        if k.startswith("attribute[") and k.endswith("]")
+    }
+    description = data.get("description", "").strip() or category.name
+    name = " ".join(p for p in (data.get("first_name", ""), data.get("last_name", "")) if p).strip()
+    try:
+        incident = services.incident_report(
+            actor=None,
+            category=category,
+            lat=lat,
+            lng=lng,
+            description=description,
+            source=Incident.Source.OPEN311,
+            address=address,
+            attributes=attributes,
+            reporter_name=name,
+            reporter_phone=data.get("phone", ""),
+            reporter_email=data.get("email", ""),
+            within=key.org_unit,
+        )
+    except ValidationError as exc:
+        fields = exc.fields or {}
+        if fields:
+            parts = [f"{FIELD_NAMES.get(k, k)}: {' '.join(v)}" for k, v in fields.items()]
+            return _error(fmt, 400, "; ".join(parts))
+        return _error(fmt, 400, exc.message)
+    except PermissionDenied as exc:
+        return _error(fmt, 403, exc.message)
+    body = [
+        {
+            "service_request_id": str(incident.pk),
+            "token": incident.token,
+            "service_notice": _("Registered in %(grid)s; expected handling within the category's time limit.")
+            % {"grid": incident.address},
+            "account_id": None,
+        }
+    ]
+    return _render(fmt, body, root="service_requests", item="request", status=201)
+
+
+def _geocode(address: str) -> tuple[float, float] | None:
+    """A location for an address without coordinates: the cell whose (grid or village) name the
+    address mentions; its representative point. No external geocoder is called."""
+    import shapely
+
+    for cell in GridCell.objects.select_related("org_unit__parent").order_by("-code")[:20000]:
+        village = cell.org_unit.parent.name if cell.org_unit.parent_id else ""
+        if cell.name in address or (village and village in address):
+            point = shapely.from_geojson(cell.geometry).representative_point()
+            return point.x, point.y
+    return None
+
+
+@public
+def request_detail(request, request_id: str, fmt: str):
+    incident = (
+        Incident.objects.filter(pk=int(request_id), category__is_public=True)
+        .select_related("category", "handling_department", "handling_unit")
+        .first()
+        if request_id.isdigit()
+        else None
+    )
+    if incident is None:
+        return _error(fmt, 404, _("no service request with id %s") % request_id)
+    return _render(fmt, [_request_dict(incident, request)], root="service_requests", item="request")
+
+
+@public
+def token_detail(request, token: str, fmt: str):
+    incident = (
+        Incident.objects.filter(token=token).only("pk", "token").first()
+        if re.fullmatch(r"[0-9a-f]{24}", token)
+        else None
+    )
+    if incident is None:
+        return _error(fmt, 404, _("unknown token"))
+    return _render(
+        fmt,
+        [{"service_request_id": str(incident.pk), "token": incident.token}],
+        root="service_requests",
+        item="request",
+    )

@@ -1,0 +1,37 @@
+"""Background work of the grid module: hour clocks, escalation, statistics, periodic reports."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+def on_overdue(ids: list[int]) -> None:
+    """core.sla found these incidents newly overdue (working-day clocks): escalate them."""
+    from zhengtong.grid.services import escalate_overdue
+
+    escalate_overdue(ids)
+
+
+@task()
+def hour_clocks_scan_task() -> dict:
+    from zhengtong.grid.services import hour_clocks_scan
+
+    report = hour_clocks_scan()
+    logger.info("grid hour clocks: %s", report)
+    return report
+
+
+@task()
+def daily_task() -> dict:
+    """Rebuild incident statistics; produce last month's and this month's reports."""
+    from zhengtong.grid import reports
+    from zhengtong.grid.services import incident_stats_refresh
+
+    stats = incident_stats_refresh()
+    produced = reports.produce_due()
+    logger.info("grid daily: %s statistics rows, %s reports", stats, produced)
+    return {"stats": stats, "reports": produced}

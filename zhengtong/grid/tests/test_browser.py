@@ -1,0 +1,167 @@
+"""Walk-through in headless Chromium at a phone-sized viewport, with screenshots in
+var/screenshots/grid-*.png: a grid worker reports an incident (location by tapping the map of
+their cells, a photo), the township dispatches it in one click, the department disposes of it,
+the grid worker verifies it on site, the township closes it; the month's report counts it."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from zhengtong.portal.tests.cdp import Browser, CDPError, find_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("transactional_db"),
+    pytest.mark.skipif(find_chromium() is None, reason="headless Chromium is not installed"),
+]
+SHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def phone():
+    with Browser.launch(width=390, height=844) as chromium:
+        page = chromium.page()
+        page.call(
+            "Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True
+        )
+        yield page
+        page.close()
+
+
+def wait(page, expression: str, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = page.evaluate(expression)
+            if value:
+                return value
+        except CDPError:
+            pass  # the page is navigating
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression!r}")
+        time.sleep(0.1)
+
+
+def open_as(page, live_server, user, path: str):
+    page.clear_cookies()
+    page.set_cookie(settings.LANGUAGE_COOKIE_NAME, "zh-hans", live_server.url)
+    client = Client()
+    client.force_login(user)
+    page.set_cookie(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value, live_server.url
+    )
+    response = page.goto(live_server.url + path)
+    assert response.get("status") == 200, (path, response.get("status"))
+    return page
+
+
+def click(page, selector: str):
+    page.evaluate(f"document.querySelector({selector!r}).click()")
+
+
+def shot(page, name: str):
+    page.screenshot(SHOTS / f"grid-{name}.png", full_page=True)
+
+
+def act(page, action: str):
+    click(page, f"button[name=action][value={action}]")
+    wait(page, "document.readyState === 'complete' && !!document.querySelector('.message')")
+
+
+def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid, tmp_path):
+    from PIL import Image
+
+    from zhengtong.grid import reports
+    from zhengtong.grid.demo import REPORT_TEMPLATES
+    from zhengtong.grid.models import Incident
+
+    for spec in REPORT_TEMPLATES:
+        reports.template_save(actor=grid.w.system, **spec)
+    photo = tmp_path / "pothole.jpg"
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 90, 90)).save(buf, format="JPEG")
+    photo.write_bytes(buf.getvalue())
+
+    # 1. The grid worker reports from the phone: category, description, a tap on the map, a photo.
+    page = open_as(phone, live_server, grid.worker, "/grid/report/")
+    assert page.evaluate("window.innerWidth") == 390
+    wait(
+        page, "typeof echarts === 'object' && !!echarts.getInstanceByDom(document.querySelector('.pick-map'))"
+    )
+    page.evaluate("document.getElementById('id_category').value = 'C0201'")
+    page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮,连续三盏'")
+    page.evaluate("document.querySelector('.pick-map').scrollIntoView({block: 'center'})")
+    time.sleep(0.3)
+    box = page.evaluate(
+        "(() => { const r = document.querySelector('.pick-map').getBoundingClientRect(); return [r.left + r.width * 0.3, r.top + r.height / 2]; })()"
+    )
+    page.call(
+        "Input.dispatchMouseEvent", type="mousePressed", x=box[0], y=box[1], button="left", clickCount=1
+    )
+    page.call(
+        "Input.dispatchMouseEvent", type="mouseReleased", x=box[0], y=box[1], button="left", clickCount=1
+    )
+    wait(page, "document.getElementById('id_lat').value !== ''")
+    page.set_files("#id_photos", [str(photo)])
+    shot(page, "1-report-phone")
+    click(page, ".report-form button[type=submit]")
+    wait(page, "location.pathname.startsWith('/grid/incidents/') && document.readyState === 'complete'")
+    incident = Incident.objects.get()
+    assert (incident.cell_id, incident.state, incident.photos.count()) == (grid.cell1.pk, "reported", 1)
+    shot(page, "2-reported")
+
+    # 2. The township command room dispatches it in one click (htmx).
+    page = open_as(phone, live_server, grid.command, "/grid/command/")
+    wait(
+        page,
+        "(() => { const c = echarts.getInstanceByDom(document.querySelector('.command-map')); return c && c.getOption() && c.getOption().series.length > 0; })()",
+    )
+    time.sleep(0.5)  # let the map finish its animation before the screenshot
+    shot(page, "3-command-room")
+    click(page, f"#wait-{incident.pk} button")
+    wait(page, f"document.querySelector('#wait-{incident.pk}').textContent.includes('住房和城乡建设局')")
+    incident.refresh_from_db()
+    assert incident.state == "dispatched" and incident.handling_department == grid.depts["zjj"]
+    shot(page, "4-dispatched")
+
+    # 3. The department disposes of it.
+    page = open_as(phone, live_server, grid.zjj_handler, f"/grid/incidents/{incident.pk}/")
+    page.evaluate("document.getElementById('id_note').value = '已更换灯泡'")
+    act(page, "dispose")
+    assert page.evaluate("document.querySelector('[data-state]').dataset.state") == "disposed"
+    shot(page, "5-disposed")
+
+    # 4. The grid worker verifies on site (it is on their task list).
+    page = open_as(phone, live_server, grid.worker, "/grid/")
+    assert f"#{incident.pk}" in page.evaluate("document.querySelector('.task-list').textContent")
+    shot(page, "6-workbench-task")
+    page = open_as(phone, live_server, grid.worker, f"/grid/incidents/{incident.pk}/")
+    act(page, "verify")
+    shot(page, "7-verified")
+
+    # 5. The township closes it.
+    page = open_as(phone, live_server, grid.command, f"/grid/incidents/{incident.pk}/")
+    act(page, "close")
+    incident.refresh_from_db()
+    assert incident.state == "closed"
+    shot(page, "8-closed")
+
+    # 6. The month's report counts it, from data, without anyone typing it.
+    period = timezone.localdate().strftime("%Y-%m")
+    page = open_as(
+        phone,
+        live_server,
+        grid.command,
+        f"/grid/reports/grid-incidents-monthly/?unit={grid.w.beishan.pk}&period={period}",
+    )
+    closed = page.evaluate("document.querySelector('tr[data-key=incidents_closed] .value').textContent")
+    reported = page.evaluate("document.querySelector('tr[data-key=incidents_reported] .value').textContent")
+    assert (closed, reported) == ("1", "1")
+    shot(page, "9-monthly-report")
