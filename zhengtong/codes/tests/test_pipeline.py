@@ -165,6 +165,17 @@ def test_bad_inputs_each_get_their_own_reason(codes, valid_code):
         assert verify(junk, store=store).valid is False  # never an exception
 
 
+def test_scanner_line_ends_are_trimmed_but_a_space_is_a_digit(codes, valid_code):
+    store = services.trust_store(refresh=True)
+    assert verify(valid_code + "\r\n", store=store, purpose="health").valid
+    # Base45 has a space digit: a code cut so that it ends in a space must not be "repaired".
+    body = valid_code[4:]
+    cut = next(i for i in range(len(body) - 1, 0, -1) if i % 3 == 1 and body[i - 1] != " ")
+    truncated = "ZT1:" + body[: cut - 1] + " "
+    result = verify(truncated, store=store, purpose="health")
+    assert (result.valid, result.reason) == (False, "bad_base45")
+
+
 def test_untrusted_region_and_revoked_key(codes, valid_code):
     store = services.trust_store(refresh=True)
     entry = store.by_kid[bytes.fromhex(codes.code_key.kid)][0]
