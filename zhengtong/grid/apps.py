@@ -18,6 +18,7 @@ class GridConfig(AppConfig):
 
         permissions.install()
         _connect_cache_invalidation()
+        _connect_complaints()
         sla.register(Incident, on_overdue=tasks.on_overdue)
         register_periodic("grid.hour_clocks_scan", tasks.hour_clocks_scan_task, 300)
         register_periodic("grid.daily", tasks.daily_task, settings.GRID_STATS_INTERVAL_SECONDS)
@@ -41,3 +42,16 @@ def _connect_cache_invalidation() -> None:
         signal.connect(geo.forget_units, sender=OrgUnit, dispatch_uid=f"grid.units.{signal}")
         signal.connect(open311.forget_categories, sender=Category, dispatch_uid=f"grid.cats.{signal}")
         signal.connect(open311.forget_keys, sender=Open311Key, dispatch_uid=f"grid.keys.{signal}")
+
+
+def _connect_complaints() -> None:
+    """Citizens' complaints (12345 work orders) that are grid matters become incidents."""
+    from django.apps import apps
+
+    if not apps.is_installed("zhengtong.workorders"):
+        return
+    from zhengtong.grid import complaints
+    from zhengtong.workorders.hooks import on_opened
+
+    for kind in complaints.GRID_KINDS:
+        on_opened(kind)(complaints.incident_from_work_order)

@@ -187,6 +187,26 @@ def locate(lng: float, lat: float) -> Location | None:
     return index().locate(lng, lat)
 
 
+def geocode(text: str, *, within=None) -> tuple[float, float] | None:
+    """A location (lng, lat) for an address or a description without coordinates: the cell
+    whose (grid or village) name the text mentions; its representative point. No external
+    geocoder is called. ``within``: only cells under this org unit. Used by Open311 and by
+    complaints that become incidents."""
+    from zhengtong.grid.models import GridCell
+
+    if not text:
+        return None
+    cells = GridCell.objects.select_related("org_unit__parent").order_by("-code")
+    if within is not None:
+        cells = cells.filter(org_unit__path__startswith=within.path)
+    for cell in cells[:20000]:
+        village = cell.org_unit.parent.name if cell.org_unit.parent_id else ""
+        if cell.name in text or (village and village in text):
+            point = shapely.from_geojson(cell.geometry).representative_point()
+            return point.x, point.y
+    return None
+
+
 EARTH_RADIUS_M = 6_371_008.8
 
 

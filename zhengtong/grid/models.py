@@ -172,6 +172,8 @@ class Incident(WorkflowModel, SlaMixin):
     disposed_at = models.DateTimeField(_("disposed"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     status_notes = models.CharField(_("status notes"), max_length=300, blank=True)
+    # The 12345 work order (its number) a citizen's complaint came in as: answered when this closes.
+    work_order = models.CharField(_("work order"), max_length=20, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-id"]

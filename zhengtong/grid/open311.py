@@ -24,8 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from zhengtong.core.access import public
 from zhengtong.core.errors import PermissionDenied, ValidationError
-from zhengtong.grid import services
-from zhengtong.grid.models import CLOSED_STATES, Category, GridCell, Incident
+from zhengtong.grid import geo, services
+from zhengtong.grid.models import CLOSED_STATES, Category, Incident
 
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW_DAYS = 90
@@ -276,7 +276,7 @@ def _post_request(request, fmt: str) -> HttpResponse:
     if lat == "":
         if not address:
             return _error(fmt, 400, _("a location is required: lat and long, or address_string"))
-        point = _geocode(address)
+        point = geo.geocode(address)
         if point is None:
             return _error(fmt, 400, _("address_string: no grid cell matches this address; send lat and long"))
         lng, lat = point
@@ -320,19 +320,6 @@ def _post_request(request, fmt: str) -> HttpResponse:
         }
     ]
     return _render(fmt, body, root="service_requests", item="request", status=201)
-
-
-def _geocode(address: str) -> tuple[float, float] | None:
-    """A location for an address without coordinates: the cell whose (grid or village) name the
-    address mentions; its representative point. No external geocoder is called."""
-    import shapely
-
-    for cell in GridCell.objects.select_related("org_unit__parent").order_by("-code")[:20000]:
-        village = cell.org_unit.parent.name if cell.org_unit.parent_id else ""
-        if cell.name in address or (village and village in address):
-            point = shapely.from_geojson(cell.geometry).representative_point()
-            return point.x, point.y
-    return None
 
 
 @public

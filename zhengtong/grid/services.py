@@ -300,10 +300,12 @@ def incident_report(
     reporter_email: str = "",
     within: OrgUnit | None = None,
     reported_at: dt.datetime | None = None,
+    work_order: str = "",
 ) -> Incident:
     """Record a new incident at a location: the grid cell (and village, township, county) come
     from point-in-polygon. Grid workers and staff report within their scope; citizens and Open311
-    clients (``within``: the key's jurisdiction) anywhere in a grid."""
+    clients (``within``: the key's jurisdiction) anywhere in a grid. ``work_order``: the number
+    of the 12345 work order a complaint came in as (see grid.complaints)."""
     lat = parse_coordinate(lat, "lat", -90, 90)
     lng = parse_coordinate(lng, "lng", -180, 180)
     cat = category if isinstance(category, Category) else category_get(category)
@@ -348,6 +350,7 @@ def incident_report(
         token=secrets.token_hex(12),
         reported_at=now,
         state=Incident.workflow.initial,
+        work_order=(work_order or "")[:20],
     )
     # The working-day clock and the precise deadline go into the INSERT (no second UPDATE).
     Incident.workflow.start_clock(incident)
@@ -356,7 +359,13 @@ def incident_report(
     Incident.workflow.start(
         incident,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        after={"state": incident.state, "category": cat.code, "source": source, "grid": where.cell_code},
+        after={
+            "state": incident.state,
+            "category": cat.code,
+            "source": source,
+            "grid": where.cell_code,
+            **({"work_order": incident.work_order} if incident.work_order else {}),
+        },
         action="create",
         clock_started=True,
     )
@@ -511,6 +520,11 @@ def incident_act(
     )
     _after_clock(incident, t.sla)
     _notify_after(incident, action)
+    if action == "close":
+        from zhengtong.grid import complaints
+
+        # A citizen's complaint (12345) behind it, or behind an incident merged into it, is answered.
+        complaints.answer_work_orders(incident, note=note)
     return incident
 
 

@@ -119,6 +119,13 @@ LICENCE_TYPES = [
     ("birth_certificate", "出生医学证明", "Birth medical certificate", "person", "health", None),
 ]
 
+# Form schema extensions per item: 出生户口登记 enters the newborn in the population registry.
+SCHEMA_EXTRAS = {
+    "ZJ-GAJ-002": {
+        "x-registers-person": {"name": "baby_name", "sex": "baby_sex", "birth_date": "baby_birth_date"}
+    },
+}
+
 SINGLE = [{"name": "审核", "mode": "single"}]
 TWO_STEPS = [{"name": "初审", "mode": "single"}, {"name": "复审", "mode": "single"}]
 JOINT = [{"name": "审查", "mode": "single"}, {"name": "会签", "mode": "all", "signers": 2}]
@@ -707,7 +714,7 @@ def publish_items(actor, county: OrgUnit) -> dict[str, object]:
             legal_basis="《中华人民共和国行政许可法》及相关法律法规。",
             conditions="申请人身份真实,材料齐全、符合法定形式。",
             materials=materials,
-            form_schema=schema(props, required),
+            form_schema={**schema(props, required), **SCHEMA_EXTRAS.get(code, {})},
             statutory_days=statutory,
             promised_days=promised,
             fee_fen=fee,

@@ -60,6 +60,7 @@ audit_actions.register(
         "services.case.submit": gettext_lazy("Submit application"),
         "services.case.escalate": gettext_lazy("Escalate overdue case"),
         "services.case.licence": gettext_lazy("Issue e-licence for case"),
+        "services.case.newborn": gettext_lazy("Enter newborn of case in the population registry"),
         "services.bundle.submit": gettext_lazy("Submit bundle application"),
         "services.rating.create": gettext_lazy("Rate a service"),
         "services.rating.rectified": gettext_lazy("Rectification of a bad rating closed"),
@@ -126,6 +127,13 @@ VERSION_FIELDS = (
 )
 
 
+# A form schema extension: completing a case of this item enters a newborn in the population
+# registry (出生户口登记). It maps the person's fields to the form's fields, e.g.
+# {"name": "baby_name", "sex": "baby_sex", "birth_date": "baby_birth_date"}.
+NEWBORN_KEY = "x-registers-person"
+NEWBORN_FIELDS = ("name", "sex", "birth_date")
+
+
 def _clean_version(rules: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     statutory, promised = rules.get("statutory_days"), rules.get("promised_days")
@@ -154,6 +162,19 @@ def _clean_version(rules: dict[str, Any]) -> dict[str, Any]:
             ("licence:", "service:")
         ):
             errors[f"materials.{i}.source"] = _("unknown source “%s”") % src
+    newborn = schema.get(NEWBORN_KEY) if isinstance(schema, dict) else None
+    if newborn is not None:
+        props = schema.get("properties") or {}
+        if not isinstance(newborn, dict) or set(newborn) != set(NEWBORN_FIELDS):
+            errors[f"form_schema.{NEWBORN_KEY}"] = _("must map exactly %s to form fields") % ", ".join(
+                NEWBORN_FIELDS
+            )
+        else:
+            for target, name in newborn.items():
+                if name not in props:
+                    errors[f"form_schema.{NEWBORN_KEY}.{target}"] = (
+                        _("“%s” is not a field of this form") % name
+                    )
     for i, step in enumerate(rules.get("review_steps") or []):
         if step.get("mode", "single") not in ("single", "all", "any", "quorum"):
             errors[f"review_steps.{i}.mode"] = _("must be single, all, any or quorum")
@@ -259,9 +280,12 @@ def prepare_application(
     files: dict[str, Any] | None = None,
     holdings: eforms.Holdings | None = None,
     prefix: str = "",
+    strict: bool = False,
 ) -> tuple[dict, dict, dict, dict, eforms.Holdings]:
     """Validate an application: the form data with the registry's values put in, their sources,
-    the material status and the uploads still to store. Raises ValidationError with field errors."""
+    the material status and the uploads still to store. Raises ValidationError with field errors.
+    ``strict``: ``raw`` holds form fields only (an API's data), so a name the form does not
+    define is an error ("unknown field") rather than dropped."""
     holdings = holdings or eforms.holdings_for(actor)
     needs_results = [m["source"][8:] for m in version.materials if m.get("source", "").startswith("service:")]
     if needs_results:
@@ -274,11 +298,12 @@ def prepare_application(
     filled, sources = eforms.autofill(schema, holdings)
     data = eforms.coerce(schema, raw)
     data.update(filled)  # what the government holds wins: never retyped, never tampered with
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = eforms.check_known(schema, raw, prefix=prefix) if strict else {}
     try:
         eforms.validate(schema, data, prefix=prefix)
     except ValidationError as exc:
-        errors.update(exc.fields)
+        for name, messages in exc.fields.items():
+            errors.setdefault(name, []).extend(messages)
     status = eforms.material_status(version.materials, holdings)
     uploads: dict[str, Any] = {}
     files = files or {}
@@ -311,9 +336,12 @@ def case_submit(
     files: dict[str, Any] | None = None,
     bundle_application: BundleApplication | None = None,
     prepared: tuple | None = None,
+    strict: bool = True,
 ) -> Case:
     """File an application under the item's current version; starts the promised-limit clock.
-    A fee creates a bill (reference "case:<id>"); the case waits for payment before acceptance."""
+    A fee creates a bill (reference "case:<id>"); the case waits for payment before acceptance.
+    ``raw`` holds form fields only, unless ``strict`` is False (a whole HTML post): a name the
+    form does not define is a field error."""
     ensure_authenticated(actor)
     if actor.is_staff_member and not actor.is_superuser:
         raise PermissionDenied(_("staff accounts do not apply for services"))
@@ -321,7 +349,7 @@ def case_submit(
         raise NotFound(_("no published service item %s") % item.code)
     version = item.current_version
     data, sources, status, uploads, holdings = prepared or prepare_application(
-        actor=actor, version=version, raw=raw, files=files
+        actor=actor, version=version, raw=raw, files=files, strict=strict
     )
     number = _new_number()
     for code, upload in uploads.items():
@@ -451,11 +479,16 @@ def case_resubmit(
     raw: dict[str, Any],
     files: dict[str, Any] | None = None,
     expected_version: int | None = None,
+    strict: bool = True,
 ) -> Case:
     """The applicant's corrected application (补正): validated again, then back to the counter;
-    the clock resumes with the days it had left."""
+    the clock resumes with the days it had left. ``strict`` as for case_submit."""
     if case.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("only the applicant corrects an application"))
+    schema = case.item_version.form_schema or {}
+    unknown = eforms.check_known(schema, raw) if strict else {}
+    if unknown:
+        raise ValidationError(fields=unknown)
     data, sources, status, uploads, _holdings = prepare_application(
         actor=actor, version=case.item_version, raw={**case.data, **raw}, files=files
     )
@@ -581,13 +614,115 @@ def _complete(case: Case, *, actor: Any) -> None:
             audit.record(
                 actor=actor, action="services.case.licence", target=case, after={"licence": licence.number}
             )
+    person = register_newborn(case, actor=actor)
     Case.workflow.apply(
         case,
         "complete",
         actor=actor,
+        data={"person": person.pk} if person else {},
         changes={"licence_id": licence.pk if licence else None, "completed_at": timezone.now()},
     )
     _after_transition(case, "complete")
+
+
+def _free_resident_id(region: str, birth, sex: str) -> str:
+    """The lowest unused resident ID number for a birth date and sex in a region (the sequence
+    number is odd for males, even for females: GB 11643)."""
+    from zhengtong.core.identifiers import generate_resident_id
+    from zhengtong.registry.models import Person
+
+    used = {
+        int(rid[14:17])
+        for rid in Person.objects.filter(resident_id__startswith=f"{region}{birth:%Y%m%d}").values_list(
+            "resident_id", flat=True
+        )
+        if rid[14:17].isdigit()
+    }
+    for seq in range(1 if sex == "M" else 2, 1000, 2):
+        if seq not in used:
+            return generate_resident_id(region, birth, seq)
+    raise Conflict(_("no resident ID number is free for this date of birth"), code="exhausted")
+
+
+def register_newborn(case: Case, *, actor: Any):
+    """出生户口登记: enter the newborn of a completed household-registration case in the
+    population registry, in the household (org unit and address) of the applying parent, with a
+    newly assigned resident ID number. Only for items whose form declares ``x-registers-person``.
+
+    Idempotent: a person of the same name, sex and date of birth already in that household is
+    the newborn (a repeated completion or a second application for the same child), and is
+    returned instead of a new record. The platform writes the registry through the registry's
+    own service (as it issues e-licences); the case's actor is named in the audit event."""
+    import datetime as dt
+
+    from zhengtong.accounts.permissions import in_subtree
+    from zhengtong.accounts.services import system_actor
+    from zhengtong.core.identifiers import IdentifierError
+    from zhengtong.registry import services as registry
+    from zhengtong.registry.models import Person
+
+    spec = (case.item_version.form_schema or {}).get(NEWBORN_KEY)
+    if not spec:
+        return None
+    data = case.data or {}
+    name = str(data.get(spec["name"]) or "").strip()
+    sex = str(data.get(spec["sex"]) or "").strip()
+    try:
+        birth = dt.date.fromisoformat(str(data.get(spec["birth_date"]) or ""))
+    except ValueError:
+        raise ValidationError.for_field(spec["birth_date"], _("is not a valid date")) from None
+    if not name:
+        raise ValidationError.for_field(spec["name"], _("is required"))
+    if sex not in ("M", "F"):
+        raise ValidationError.for_field(spec["sex"], _("choose one of the options"))
+    parent = case.applicant_person or eforms.holdings_for(case.applicant).person
+    if parent is None:
+        raise ValidationError.for_field(
+            "applicant",
+            _("the applying parent is not in the population registry: the newborn has no household"),
+        )
+    # Newborn registrations into one household are serialised on the parent's row.
+    parent = Person.objects.select_for_update().select_related("org_unit").get(pk=parent.pk)
+    household = parent.org_unit
+    if not in_subtree(household.path, case.org_unit.path):
+        raise ValidationError.for_field(
+            "applicant", _("the parent's household is registered outside the area of this department")
+        )
+    existing = Person.objects.filter(
+        name=name, sex=sex, birth_date=birth, org_unit=household, address=parent.address
+    ).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(3):
+        try:
+            resident_id = _free_resident_id(household.code[:6], birth, sex)
+        except IdentifierError as exc:
+            raise ValidationError.for_field(spec["birth_date"], str(exc)) from None
+        try:
+            with transaction.atomic():
+                person = registry.person_create(
+                    actor=system_actor(),
+                    org_unit=household,
+                    resident_id=resident_id,
+                    name=name,
+                    sex=sex,
+                    birth_date=birth.isoformat(),
+                    address=parent.address,
+                    ethnicity=parent.ethnicity,
+                )
+            break
+        except (IntegrityError, Conflict):
+            continue  # another registration took the number at the same moment: take the next
+    else:
+        raise Conflict(_("the registry is busy; complete the case again"), code="busy")
+    audit.record(
+        actor=actor,
+        action="services.case.newborn",
+        target=case,
+        org_unit=household,
+        after={"person": person.pk, "household": household.code},
+    )
+    return person
 
 
 def case_mark_paid(case: Case) -> None:
@@ -722,7 +857,14 @@ def bundle_submit(
     shared_values = {k: raw[k] for k in shared["properties"] if k in raw}
     for item, _mine in own:
         prefix = f"{item.code}."
-        part_raw = {**shared_values, **{k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}}
+        part_own = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
+        # The part's own (prefixed) names must be its form's; the rest of the post (the token,
+        # buttons, uploads) is not form data and is not checked.
+        for key, messages in eforms.check_known(
+            item.current_version.form_schema, part_own, prefix=prefix
+        ).items():
+            errors.setdefault(key, []).extend(messages)
+        part_raw = {**shared_values, **part_own}
         part_files = {k: v for k, v in (files or {}).items()}
         try:
             result = prepare_application(

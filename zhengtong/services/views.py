@@ -142,7 +142,9 @@ def apply(request, code: str):
                 services.draft_save(actor=request.user, key=key, data=raw)
                 messages.success(request, _("Draft saved. You can come back to it later."))
                 return redirect("services:apply", item.code)
-            case = services.case_submit(actor=request.user, item=item, raw=raw, files=request.FILES)
+            case = services.case_submit(
+                actor=request.user, item=item, raw=raw, files=request.FILES, strict=False
+            )
             messages.success(request, _("Application %s submitted.") % case.number)
             return redirect("services:my_case", case.pk)
         except (ValidationError, PermissionDenied, Conflict) as exc:
@@ -183,6 +185,7 @@ def my_case(request, pk: int):
                     raw=_raw_from_post(request),
                     files=request.FILES,
                     expected_version=int(version),
+                    strict=False,
                 )
                 messages.success(request, _("Corrected application resubmitted."))
             elif action == "withdraw":

@@ -163,6 +163,8 @@ def work_order_open(
             from zhengtong.accounts.services import system_actor
 
             WORK_ORDER_FLOW.apply(order, "assign", actor=system_actor(), note=_("routed by rule"))
+        # Other modules react once the work order exists for good (after the commit).
+        transaction.on_commit(lambda: hooks.run_opened(order))
     return order
 
 
