@@ -400,7 +400,7 @@ def bench_open311(api_key: str) -> None:
             str(Path(sys.executable).parent / "gunicorn"),
             "zhengtong.wsgi",
             "-k",
-            "gthread",
+            os.environ.get("BENCH_WORKER_CLASS", "gthread"),
             "-w",
             str(WORKERS),
             "--threads",
@@ -461,8 +461,12 @@ def bench_open311(api_key: str) -> None:
                 latencies.extend(mine)
                 errors.extend(bad)
 
-        # Warm up: each worker loads Django, its cell index and caches.
-        worker(int(rng.integers(1 << 30)), 40)
+        # Warm up every worker (Django, its cell index, caches) with the same concurrency as the run.
+        warm = [threading.Thread(target=worker, args=(10_000 + i, 30)) for i in range(CONCURRENCY)]
+        for t in warm:
+            t.start()
+        for t in warm:
+            t.join()
         latencies.clear()
         threads = [threading.Thread(target=worker, args=(i, per_thread)) for i in range(CONCURRENCY)]
         cpu_before = _tree_cpu_seconds(server.pid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
@@ -54,13 +55,27 @@ class SlaMixin(models.Model):
     ]
 
 
-_registered: list[tuple[type[models.Model], Callable[[list], None] | None]] = []
+@dataclass(frozen=True)
+class _Registration:
+    model: type[models.Model]
+    on_overdue: Callable[[list], None] | None
+    overdue_stamp: str | None
 
 
-def register(model: type[models.Model], *, on_overdue: Callable[[list], None] | None = None) -> None:
-    """Have ``sla_scan`` look after this model; ``on_overdue(ids)`` runs for newly overdue objects."""
-    if not any(m is model for m, _ in _registered):
-        _registered.append((model, on_overdue))
+_registered: list[_Registration] = []
+
+
+def register(
+    model: type[models.Model],
+    *,
+    on_overdue: Callable[[list], None] | None = None,
+    overdue_stamp: str | None = None,
+) -> None:
+    """Have ``sla_scan`` look after this model; ``on_overdue(ids)`` runs for newly overdue objects.
+    ``overdue_stamp`` names a datetime field set in the same UPDATE that marks a clock overdue
+    (e.g. ``escalated_at``), so the hook need not write those rows a second time."""
+    if not any(r.model is model for r in _registered):
+        _registered.append(_Registration(model, on_overdue, overdue_stamp))
 
 
 def today() -> dt.date:
@@ -142,13 +157,15 @@ def sla_scan(*, on: dt.date | None = None, chunk: int = 5000) -> dict[str, dict[
     """Move running clocks to due-soon / overdue as of ``on``; return counts per model."""
     on = on or today()
     report: dict[str, dict[str, int]] = {}
-    for model, on_overdue in _registered:
+    for reg in _registered:
+        model, on_overdue = reg.model, reg.on_overdue
+        stamp = {reg.overdue_stamp: timezone.now()} if reg.overdue_stamp else {}
         with transaction.atomic():
             newly_overdue_qs = model.objects.filter(
                 sla_state__in=[SlaState.ON_TIME, SlaState.DUE_SOON], sla_deadline__lt=on
             )
             newly_overdue = list(newly_overdue_qs.values_list("pk", flat=True)) if on_overdue else []
-            overdue = newly_overdue_qs.update(sla_state=SlaState.OVERDUE)
+            overdue = newly_overdue_qs.update(sla_state=SlaState.OVERDUE, **stamp)
             due_soon = model.objects.filter(
                 sla_state=SlaState.ON_TIME, sla_due_soon_on__lte=on, sla_deadline__gte=on
             ).update(sla_state=SlaState.DUE_SOON)

@@ -45,7 +45,8 @@ def notify(
         raise ValueError(f"unknown notification channels {unknown}")
     if recipient is None or getattr(recipient, "pk", None) is None:
         return
-    with transaction.atomic():
+    # No savepoint: the message belongs to the caller's change; if it cannot be written, neither is the change.
+    with transaction.atomic(savepoint=False):
         message = Message.objects.create(
             recipient=recipient,
             event=event[:64],

@@ -17,7 +17,7 @@ class ServicesConfig(AppConfig):
         from zhengtong.services import services
         from zhengtong.services.models import Case
 
-        sla.register(Case, on_overdue=services.on_overdue)
+        sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
         try:
             from zhengtong.payments.hooks import on_paid
 

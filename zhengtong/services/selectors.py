@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem
+from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem, ServiceItemVersion
 from zhengtong.services.workflows import OPEN_STATES
 
 
@@ -35,13 +36,35 @@ def catalogue(
     return qs.order_by("department__kind", "code")
 
 
+# Published versions are immutable, so each process keeps the ones it has read (the rules, the
+# form schema and the materials are the larger part of a submission's reads). The key includes
+# the creation time, so a row number reused after a rolled-back transaction is not mistaken.
+_VERSIONS: dict[tuple[int, object], ServiceItemVersion] = {}
+_VERSIONS_MAX = 4096
+
+
+def _version(pk: int, created_at) -> ServiceItemVersion:
+    key = (pk, created_at)
+    version = _VERSIONS.get(key)
+    if version is None:
+        version = ServiceItemVersion.objects.select_related("produces").get(pk=pk)
+        if len(_VERSIONS) >= _VERSIONS_MAX:
+            _VERSIONS.clear()
+        _VERSIONS[key] = version
+    return copy.copy(version)  # callers may set attributes on their copy
+
+
 def item_get(key: str | int) -> ServiceItem:
-    qs = ServiceItem.objects.filter(is_published=True).select_related(
-        "department", "org_unit", "current_version", "current_version__produces"
+    qs = (
+        ServiceItem.objects.filter(is_published=True)
+        .select_related("department", "org_unit")
+        .annotate(version_created_at=F("current_version__created_at"))
     )
     item = qs.filter(pk=int(key)).first() if str(key).isdigit() else qs.filter(code=key).first()
     if item is None:
         raise NotFound(_("no published service item %s") % key)
+    if item.current_version_id is not None:
+        item.current_version = _version(item.current_version_id, item.version_created_at)
     return item
 
 

@@ -361,7 +361,7 @@ def case_submit(
         applicant=actor,
         org_unit=item.org_unit,
         org_path=item.org_unit.path,
-        department_id=item.department_id,
+        department=item.department,
         bundle_application=bundle_application,
         data=data,
         sources=sources,
@@ -755,18 +755,17 @@ def on_bundle_paid(bill) -> None:
 
 
 def on_overdue(ids: list[int]) -> None:
-    """Newly overdue cases (a chunk of the SLA scan): escalate to the supervising role of their
-    county (督办). Set-based, so a scan over millions of open cases stays cheap: one UPDATE, one
-    audit event and one notification per supervisor and org unit, naming how many cases and which."""
+    """Newly overdue cases (a chunk of the SLA scan, which stamped their ``escalated_at``):
+    escalate to the supervising role of their county (督办). Set-based, so a scan over millions of
+    open cases stays cheap: one audit event and one notification per supervisor and org unit,
+    naming how many cases and which."""
     from django.urls import reverse
 
     from zhengtong.accounts.models import RoleGrant
     from zhengtong.accounts.roles import ROLES
 
     roles = [code for code, role in ROLES.items() if "services.supervise" in role.permissions]
-    rows = list(
-        Case.objects.filter(pk__in=ids, escalated_at__isnull=True).values_list("pk", "org_path", "number")
-    )
+    rows = list(Case.objects.filter(pk__in=ids).values_list("pk", "org_path", "number"))
     by_path: dict[str, list[tuple[int, str]]] = {}
     for pk, path, number in rows:
         by_path.setdefault(path, []).append((pk, number))
@@ -781,8 +780,7 @@ def on_overdue(ids: list[int]) -> None:
         )
         # The nearest supervisors (deepest org unit) are told; higher levels only when none is nearer.
         nearest = [g for g in grants if g.org_unit.depth == grants[0].org_unit.depth]
-        with transaction.atomic():
-            Case.objects.filter(pk__in=[pk for pk, _n in cases]).update(escalated_at=timezone.now())
+        with transaction.atomic():  # escalated_at was stamped by the scan's own UPDATE
             for grant in nearest:
                 _notify(
                     grant.user,

@@ -227,7 +227,8 @@ def only_cases_scanned(monkeypatch):
     """Scan this module's clocks only (other modules' tables may not exist in this test run)."""
     from zhengtong.core import sla
 
-    monkeypatch.setattr(sla, "_registered", [(Case, services.on_overdue)])
+    monkeypatch.setattr(sla, "_registered", [])
+    sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
 
 
 def test_overdue_scan_escalates_to_the_supervisor(svc, only_cases_scanned):
