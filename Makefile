@@ -12,7 +12,7 @@ WEB_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
 VENDOR := zhengtong/portal/static/vendor
 
-.PHONY: run test setup assets migrate demo lint messages browser bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
+.PHONY: run test setup assets migrate demo lint messages browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,19 +72,24 @@ browser:
 # Benchmarks (never part of make test): `make bench` runs them all, `make bench-<area>` one.
 bench: bench-foundation bench-opendata bench-services bench-codes bench-grid
 
+# wrk, the HTTP load generator the benchmarks prefer (C: it leaves the cores to the server).
+bench-tools:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
+	  echo "wrk could not be installed: the HTTP benchmarks fall back to a Python load generator"
+
 bench-foundation: setup
 	@$(PY) bench/foundation.py
 
-bench-opendata: setup
+bench-opendata: setup bench-tools
 	@$(PY) bench/opendata.py
 
-bench-services: setup
+bench-services: setup bench-tools
 	@$(PY) bench/services.py
 
-bench-codes: setup
+bench-codes: setup bench-tools
 	@$(PY) bench/codes.py
 
-bench-grid: setup
+bench-grid: setup bench-tools
 	@$(PY) bench/grid.py
 
 clean:

@@ -41,25 +41,37 @@ class Holdings:
 
 
 def holdings_for(user) -> Holdings:
-    """Three queries at most: the person, the entity, the valid e-licences of both."""
+    """The person, the entity and the valid e-licences of both: one query when the applicant
+    holds a valid e-licence (the usual case: the resident identity card), three at most."""
     from django.db.models import Q
 
     from zhengtong.registry.models import LegalEntity, Licence, Person
 
-    person = entity = None
-    if getattr(user, "is_real_name", False) and user.resident_id:
-        person = Person.objects.filter(resident_id=user.resident_id).first()
-    if getattr(user, "uscc", ""):
-        entity = LegalEntity.objects.filter(uscc=user.uscc).first()
-    licences: dict[str, Any] = {}
+    rid = user.resident_id if getattr(user, "is_real_name", False) and user.resident_id else ""
+    uscc = getattr(user, "uscc", "") or ""
+    if not rid and not uscc:
+        return Holdings()
     cond = Q(pk__in=[])
-    if person:
-        cond |= Q(holder_person=person)
-    if entity:
-        cond |= Q(holder_entity=entity)
-    if person or entity:
-        for lic in Licence.objects.filter(cond, state="valid").select_related("licence_type").order_by("id"):
-            licences[lic.licence_type.code] = lic
+    if rid:
+        cond |= Q(holder_person__resident_id=rid)
+    if uscc:
+        cond |= Q(holder_entity__uscc=uscc)
+    person = entity = None
+    licences: dict[str, Any] = {}
+    rows = Licence.objects.filter(cond, state="valid").select_related(
+        "licence_type", "holder_person", "holder_entity"
+    )
+    for lic in rows.order_by("id"):
+        licences[lic.licence_type.code] = lic
+        if rid and lic.holder_person is not None and lic.holder_person.resident_id == rid:
+            person = lic.holder_person
+        if uscc and lic.holder_entity is not None and lic.holder_entity.uscc == uscc:
+            entity = lic.holder_entity
+    # Registry records without any valid e-licence.
+    if rid and person is None:
+        person = Person.objects.filter(resident_id=rid).first()
+    if uscc and entity is None:
+        entity = LegalEntity.objects.filter(uscc=uscc).first()
     return Holdings(person=person, entity=entity, licences=licences)
 
 
