@@ -53,8 +53,10 @@ POLYGONS = int(os.environ.get("BENCH_POLYGONS", 10_000 if FULL else 2_000))
 INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", 1_000_000 if FULL else 50_000))
 POSTS = int(os.environ.get("BENCH_POSTS", 3_000 if FULL else 600))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 8))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
-THREADS = int(os.environ.get("BENCH_THREADS", 4))
+# Measured on 2 cores: cores + 1 single-threaded (sync) workers beat threads (GIL hand-offs cost CPU).
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+THREADS = int(os.environ.get("BENCH_THREADS", 1))
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", 20 if FULL else 10))
 TOWNSHIPS = 20
 ROWS: list[tuple[str, ...]] = []
@@ -401,7 +403,7 @@ def bench_open311(api_key: str) -> None:
             str(Path(sys.executable).parent / "gunicorn"),
             "zhengtong.wsgi",
             "-k",
-            os.environ.get("BENCH_WORKER_CLASS", "gthread"),
+            WORKER_CLASS,
             "-w",
             str(WORKERS),
             "--threads",
@@ -525,8 +527,8 @@ def bench_open311(api_key: str) -> None:
         chain = verify_chain()  # concurrent POSTs must still leave one unbroken audit chain
         assert chain.ok and chain.checked >= total, chain
         add(
-            f"Open311 POST requests.json (gunicorn {WORKERS}×gthread/{THREADS}, {CONCURRENCY} keep-alive"
-            f" conns from {client}; CPU/request: app {cpu_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms; load {load_before:.1f}→{os.getloadavg()[0]:.1f})",
+            f"Open311 POST requests.json (gunicorn {WORKERS}×{WORKER_CLASS}"
+            f"{f'/{THREADS}' if WORKER_CLASS == 'gthread' else ''}, {CONCURRENCY} from {client}; CPU/request: app {cpu_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms; load {load_before:.1f}→{os.getloadavg()[0]:.1f})",
             f"{total:,} requests",
             median_ms,
             p95_ms,

@@ -401,7 +401,9 @@ def reissue_purpose(purpose_code: str) -> int:
         .values_list("subject_id", flat=True)
         .distinct()
     )
-    for subject in Subject.objects.filter(pk__in=list(subject_ids)).select_related("person", "legal_entity"):
+    # A subquery, not a list of ids: a province has more subjects than a statement has parameters.
+    subjects = Subject.objects.filter(pk__in=subject_ids).select_related("person", "legal_entity")
+    for subject in subjects.order_by("pk").iterator(chunk_size=2000):
         issue(subject=subject, purpose=purpose, now=now, levels=levels)
         count += 1
     return count

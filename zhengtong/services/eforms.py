@@ -27,6 +27,20 @@ from zhengtong.core.masking import mask_phone, mask_resident_id
 
 PERSON_FIELDS = {"name", "resident_id", "sex", "birth_date", "phone", "address", "ethnicity"}
 ENTITY_FIELDS = {"name", "uscc", "legal_representative", "registered_address", "entity_type"}
+PERSON_COLUMNS = ("id", "org_unit", *sorted(PERSON_FIELDS))
+ENTITY_COLUMNS = ("id", "org_unit", *sorted(ENTITY_FIELDS))
+LICENCE_COLUMNS = (
+    "id",
+    "number",
+    "data",
+    "state",
+    "valid_from",
+    "valid_to",
+    "licence_type",
+    "holder_person",
+    "holder_entity",
+)
+LICENCE_TYPE_COLUMNS = ("id", "code", "name", "name_en")
 MASKED = {"person.resident_id": mask_resident_id, "person.phone": mask_phone}
 
 
@@ -58,8 +72,16 @@ def holdings_for(user) -> Holdings:
         cond |= Q(holder_entity__uscc=uscc)
     person = entity = None
     licences: dict[str, Any] = {}
-    rows = Licence.objects.filter(cond, state="valid").select_related(
-        "licence_type", "holder_person", "holder_entity"
+    # Only the columns auto-fill and the material check read (wide rows cost more to build).
+    rows = (
+        Licence.objects.filter(cond, state="valid")
+        .select_related("licence_type", "holder_person", "holder_entity")
+        .only(
+            *LICENCE_COLUMNS,
+            *(f"licence_type__{f}" for f in LICENCE_TYPE_COLUMNS),
+            *(f"holder_person__{f}" for f in PERSON_COLUMNS),
+            *(f"holder_entity__{f}" for f in ENTITY_COLUMNS),
+        )
     )
     for lic in rows.order_by("id"):
         licences[lic.licence_type.code] = lic
@@ -69,9 +91,9 @@ def holdings_for(user) -> Holdings:
             entity = lic.holder_entity
     # Registry records without any valid e-licence.
     if rid and person is None:
-        person = Person.objects.filter(resident_id=rid).first()
+        person = Person.objects.filter(resident_id=rid).only(*PERSON_COLUMNS).first()
     if uscc and entity is None:
-        entity = LegalEntity.objects.filter(uscc=uscc).first()
+        entity = LegalEntity.objects.filter(uscc=uscc).only(*ENTITY_COLUMNS).first()
     return Holdings(person=person, entity=entity, licences=licences)
 
 
