@@ -528,7 +528,7 @@ def bench_open311(api_key: str) -> None:
         assert chain.ok and chain.checked >= total, chain
         add(
             f"Open311 POST requests.json (gunicorn {WORKERS}×{WORKER_CLASS}"
-            f"{f'/{THREADS}' if WORKER_CLASS == 'gthread' else ''}, {CONCURRENCY} from {client}; CPU/request: app {cpu_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms; load {load_before:.1f}→{os.getloadavg()[0]:.1f})",
+            f"{f'/{THREADS}' if WORKER_CLASS == 'gthread' else ''}, {CONCURRENCY} connections from {client}; CPU/request: app {cpu_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms; load {load_before:.1f}→{os.getloadavg()[0]:.1f})",
             f"{total:,} requests",
             median_ms,
             p95_ms,
