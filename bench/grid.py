@@ -273,7 +273,7 @@ def bulk_incidents(township) -> None:
     rng = np.random.default_rng(11)
     cols = (
         "state, version, sla_state, category_id, org_unit_id, cell_id, township_id, county_id, lat, lng, address, description, "
-        "attributes, source, reporter_name, reporter_phone, reporter_email, escalation_level, token, reported_at, updated_at, status_notes"
+        "attributes, source, reporter_name, reporter_phone, reporter_email, escalation_level, token, reported_at, updated_at, status_notes, work_order"
     )
     with connection.cursor() as cursor:
         done = 0
@@ -308,9 +308,10 @@ def bulk_incidents(township) -> None:
                         "2026-01-01 00:00:00",
                         "2026-01-01 00:00:00",
                         "",
+                        "",
                     )
                 )
-            placeholders = ",".join(["%s"] * 22)
+            placeholders = ",".join(["%s"] * 23)
             cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", rows)
             done += n
         if connection.vendor == "postgresql":
