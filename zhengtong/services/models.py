@@ -140,7 +140,9 @@ class Case(WorkflowModel, SlaMixin):
     item = models.ForeignKey(
         ServiceItem, models.PROTECT, related_name="cases", verbose_name=_("service item")
     )
-    item_version = models.ForeignKey(ServiceItemVersion, models.PROTECT, related_name="cases")
+    # Foreign keys no query filters by carry no index of their own (only the protected delete of
+    # a version, person, entity, licence or org unit would look; those are retired, not deleted).
+    item_version = models.ForeignKey(ServiceItemVersion, models.PROTECT, related_name="cases", db_index=False)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -148,9 +150,15 @@ class Case(WorkflowModel, SlaMixin):
         verbose_name=_("applicant"),
         db_index=False,  # case_applicant leads with it
     )
-    applicant_person = models.ForeignKey(Person, models.PROTECT, null=True, blank=True, related_name="+")
-    applicant_entity = models.ForeignKey(LegalEntity, models.PROTECT, null=True, blank=True, related_name="+")
-    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
+    applicant_person = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    applicant_entity = models.ForeignKey(
+        LegalEntity, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    org_unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"), db_index=False
+    )  # scope queries use org_path
     # The org unit's path, kept on the row so worklists filter by scope without a join.
     org_path = models.CharField(max_length=128)
     department = models.ForeignKey(
@@ -171,7 +179,9 @@ class Case(WorkflowModel, SlaMixin):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     step_index = models.PositiveSmallIntegerField(default=0)
     decision_note = models.TextField(_("reason"), blank=True)
-    licence = models.ForeignKey(Licence, models.PROTECT, null=True, blank=True, related_name="+")
+    licence = models.ForeignKey(
+        Licence, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     escalated_at = models.DateTimeField(null=True, blank=True)  # stamped by the SLA scan
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
