@@ -507,7 +507,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=50_000)
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="1: sync workers; more: gthread")
     parser.add_argument("--seconds", type=int, default=15, help="length of the wrk run")
     parser.add_argument("--http-only", action="store_true", help="only the HTTP submissions")

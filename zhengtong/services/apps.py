@@ -18,6 +18,19 @@ class ServicesConfig(AppConfig):
         from zhengtong.services.models import Case
 
         sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
+
+        from django.db.models.signals import post_delete, post_save
+
+        from zhengtong.accounts.models import Department, OrgUnit
+        from zhengtong.services import selectors
+        from zhengtong.services.models import ServiceItem, ServiceItemVersion
+
+        # The per-process item cache is dropped in the process that changes what it holds.
+        for model in (ServiceItem, ServiceItemVersion, Department, OrgUnit):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    selectors.forget_items, sender=model, dispatch_uid=f"services-items-{model.__name__}"
+                )
         try:
             from zhengtong.payments.hooks import on_paid
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem, ServiceItemVersion
+from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem
 from zhengtong.services.workflows import OPEN_STATES
 
 
@@ -36,36 +38,42 @@ def catalogue(
     return qs.order_by("department__kind", "code")
 
 
-# Published versions are immutable, so each process keeps the ones it has read (the rules, the
-# form schema and the materials are the larger part of a submission's reads). The key includes
-# the creation time, so a row number reused after a rolled-back transaction is not mistaken.
-_VERSIONS: dict[tuple[int, object], ServiceItemVersion] = {}
-_VERSIONS_MAX = 4096
+# Published service items with their current version, department and org unit, kept per process
+# for SERVICES_ITEM_CACHE_SECONDS (every application reads them). A change in this process drops
+# the cache at once (signals in apps.py); other processes see it within those seconds.
+_ITEMS: dict[int, tuple[float, ServiceItem]] = {}
 
 
-def _version(pk: int, created_at) -> ServiceItemVersion:
-    key = (pk, created_at)
-    version = _VERSIONS.get(key)
-    if version is None:
-        version = ServiceItemVersion.objects.select_related("produces").get(pk=pk)
-        if len(_VERSIONS) >= _VERSIONS_MAX:
-            _VERSIONS.clear()
-        _VERSIONS[key] = version
-    return copy.copy(version)  # callers may set attributes on their copy
+def forget_items(**_kwargs) -> None:
+    _ITEMS.clear()
+
+
+def _copy_item(item: ServiceItem) -> ServiceItem:
+    """A copy the caller may change: the item and the related objects it carries."""
+    mine = copy.copy(item)
+    for name in ("current_version", "department", "org_unit"):
+        related = getattr(item, name) if ServiceItem._meta.get_field(name).is_cached(item) else None
+        if related is not None:
+            setattr(mine, name, copy.copy(related))
+    return mine
 
 
 def item_get(key: str | int) -> ServiceItem:
-    qs = (
-        ServiceItem.objects.filter(is_published=True)
-        .select_related("department", "org_unit")
-        .annotate(version_created_at=F("current_version__created_at"))
+    ttl = settings.SERVICES_ITEM_CACHE_SECONDS
+    by_pk = str(key).isdigit()
+    if by_pk and ttl:
+        hit = _ITEMS.get(int(key))
+        if hit is not None and hit[0] > time.monotonic():
+            return _copy_item(hit[1])
+    qs = ServiceItem.objects.filter(is_published=True).select_related(
+        "department", "org_unit", "current_version", "current_version__produces"
     )
-    item = qs.filter(pk=int(key)).first() if str(key).isdigit() else qs.filter(code=key).first()
+    item = qs.filter(pk=int(key)).first() if by_pk else qs.filter(code=key).first()
     if item is None:
         raise NotFound(_("no published service item %s") % key)
-    if item.current_version_id is not None:
-        item.current_version = _version(item.current_version_id, item.version_created_at)
-    return item
+    if ttl:
+        _ITEMS[item.pk] = (time.monotonic() + ttl, item)
+    return _copy_item(item)
 
 
 def bundle_get(code: str) -> Bundle:

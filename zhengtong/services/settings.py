@@ -12,3 +12,6 @@ SERVICES_UPLOAD_MAX_BYTES = env_int("SERVICES_UPLOAD_MAX_BYTES", 10 * 1024 * 102
 SERVICES_RECTIFICATION_DAYS = env_int("SERVICES_RECTIFICATION_DAYS", 10, minimum=1)
 # Days after completion during which the applicant may rate a case (一事一评).
 SERVICES_RATING_WINDOW_DAYS = env_int("SERVICES_RATING_WINDOW_DAYS", 30, minimum=1)
+# Seconds a process keeps a published service item (its rules, department and org unit) between
+# reads; a change reaches other processes within this time (0: read every time).
+SERVICES_ITEM_CACHE_SECONDS = env_int("SERVICES_ITEM_CACHE_SECONDS", 10, minimum=0)

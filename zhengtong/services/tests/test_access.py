@@ -138,3 +138,30 @@ def test_bad_rules_are_field_errors(svc):
         )
     fields = exc.value.fields
     assert {"form_schema", "promised_days", "materials.0.source", "review_steps.0.mode"} <= set(fields)
+
+
+def test_item_cache_sees_a_new_version_in_this_process_at_once(svc):
+    from zhengtong.services import demo, selectors
+
+    item = svc.yiwu_item
+    first = selectors.item_get(item.pk)
+    assert first.current_version.promised_days == 1
+    first.current_version.promised_days = 99  # a caller's change stays in its copy
+    assert selectors.item_get(item.pk).current_version.promised_days == 1
+    services.item_publish(
+        actor=svc.world.system,
+        code="YW-SCJG-004",
+        name="个体工商户注册登记(义乌)",
+        kind="licensing",
+        department=svc.world.yiwu_scjg,
+        materials=[],
+        form_schema=demo.schema(
+            {"shop_name": demo._f("字号名称", "Trade name", maxLength=60)}, ["shop_name"]
+        ),
+        statutory_days=15,
+        promised_days=3,
+        review_steps=demo.SINGLE,
+    )
+    again = selectors.item_get(item.pk)
+    assert again.current_version.promised_days == 3
+    assert again.current_version.number == first.current_version.number + 1
