@@ -6,45 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_orgunit_orgunit_path_prefix'),
-        ('grid', '0002_incident_work_order'),
+        ("accounts", "0002_orgunit_orgunit_path_prefix"),
+        ("grid", "0002_incident_work_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='incident',
-            name='category',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='grid.category', verbose_name='category'),
+            model_name="incident",
+            name="category",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="incidents",
+                to="grid.category",
+                verbose_name="category",
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='sla_deadline',
-            field=models.DateField(blank=True, null=True, verbose_name='deadline'),
+            model_name="incident",
+            name="sla_deadline",
+            field=models.DateField(blank=True, null=True, verbose_name="deadline"),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='sla_state',
-            field=models.CharField(choices=[('none', 'no time limit'), ('on_time', 'on time'), ('due_soon', 'due soon'), ('overdue', 'overdue'), ('paused', 'paused'), ('stopped', 'stopped')], default='none', max_length=10, verbose_name='time-limit state'),
+            model_name="incident",
+            name="sla_state",
+            field=models.CharField(
+                choices=[
+                    ("none", "no time limit"),
+                    ("on_time", "on time"),
+                    ("due_soon", "due soon"),
+                    ("overdue", "overdue"),
+                    ("paused", "paused"),
+                    ("stopped", "stopped"),
+                ],
+                default="none",
+                max_length=10,
+                verbose_name="time-limit state",
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='state',
-            field=models.CharField(max_length=32, verbose_name='state'),
+            model_name="incident",
+            name="state",
+            field=models.CharField(max_length=32, verbose_name="state"),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='township',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.orgunit', verbose_name='township'),
+            model_name="incident",
+            name="township",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.orgunit",
+                verbose_name="township",
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['sla_state', 'sla_deadline'], name='incident_sla_scan'),
+            model_name="incident",
+            index=models.Index(fields=["sla_state", "sla_deadline"], name="incident_sla_scan"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['sla_state', 'due_at'], name='incident_hour_scan'),
+            model_name="incident",
+            index=models.Index(fields=["sla_state", "due_at"], name="incident_hour_scan"),
         ),
     ]
