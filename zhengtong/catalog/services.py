@@ -1106,3 +1106,56 @@ __all__ = [
     "resource_update",
     "usage_record",
 ]
+
+
+def platform_dataset_publish(
+    *,
+    name: str,
+    csv_bytes: bytes,
+    title: str,
+    title_en: str,
+    description: str,
+    domain: str,
+    keywords: list[str],
+    update_frequency: str = "daily",
+) -> str:
+    """Load a dataset the platform produces itself (statistics, indices) into the catalogue as
+    resource ``name`` of the root unit's big-data bureau: created as a draft the first time, for a
+    data officer to review and publish; each call loads the CSV as a new version. Acts as the
+    platform account. Returns what happened; never raises (the producer must not fail with it)."""
+    from zhengtong.accounts.permissions import root_unit
+    from zhengtong.accounts.services import system_actor
+
+    root = root_unit()
+    department = (
+        Department.objects.filter(org_unit=root, code="dsj").first()
+        or Department.objects.filter(org_unit=root).order_by("id").first()
+    )
+    if department is None:
+        return "no department at the root unit"
+    actor = system_actor()
+    try:
+        resource = DataResource.objects.filter(name=name).first()
+        if resource is None:
+            resource = resource_create(
+                actor=actor,
+                department=department,
+                name=name,
+                title=title,
+                title_en=title_en,
+                description=description,
+                domain=domain,
+                update_frequency=update_frequency,
+                licence="CC-BY-4.0",
+                keywords=keywords,
+            )
+        path = Path(settings.VAR_DIR) / "generated" / f"{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(csv_bytes)
+        load_start(
+            actor=actor, resource=resource, uploaded_file=str(path), mode="replace", file_name=f"{name}.csv"
+        )
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, never raised
+        logger.warning("publishing %s to the catalogue failed: %s", name, exc)
+        return f"catalogue load failed: {exc}"
+    return "loaded"

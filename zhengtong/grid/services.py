@@ -921,60 +921,24 @@ def stats_csv_bytes() -> bytes:
 
 
 def _publish_stats() -> str:
-    """Load the statistics into the catalogue (data resource ``grid-incident-statistics`` of the
-    root unit's big-data bureau, created as a draft the first time, for a data officer to review
-    and publish). Returns what happened; the statistics are always served by /api/v1/grid/stats
-    and /grid/stats.csv as well."""
-    import logging
-
-    logger = logging.getLogger(__name__)
+    """Load the statistics into the catalogue (data resource ``grid-incident-statistics``; see
+    ``catalog.services.platform_dataset_publish``). Returns what happened; the statistics are
+    always served by /api/v1/grid/stats and /grid/stats.csv as well."""
     try:
-        from zhengtong.catalog import services as catalog_services
-        from zhengtong.catalog.models import DataResource
+        from zhengtong.catalog.services import platform_dataset_publish
     except ImportError:  # pragma: no cover - the catalogue is optional
         return "no catalogue"
-    from zhengtong.accounts.permissions import root_unit
-    from zhengtong.accounts.services import system_actor
-
     if not IncidentStat.objects.exists():
         return "nothing to publish"
-    root = root_unit()
-    department = (
-        Department.objects.filter(org_unit=root, code="dsj").first()
-        or Department.objects.filter(org_unit=root).order_by("id").first()
+    return platform_dataset_publish(
+        name=STATS_RESOURCE,
+        csv_bytes=stats_csv_bytes(),
+        title="网格事件统计(按区域、类别、月份)",
+        title_en="Grid incident statistics by region, category and month",
+        description="基层治理四平台事件按乡镇(街道)、事件类别和月份汇总的数量:上报、办结、未结、超期及平均办结时长。每日更新。仅含汇总数,不含个人信息。",
+        domain="public_safety",
+        keywords=["网格", "事件", "基层治理", "grid", "incidents"],
     )
-    if department is None:
-        return "no department at the root unit"
-    actor = system_actor()
-    try:
-        resource = DataResource.objects.filter(name=STATS_RESOURCE).first()
-        if resource is None:
-            resource = catalog_services.resource_create(
-                actor=actor,
-                department=department,
-                name=STATS_RESOURCE,
-                title="网格事件统计(按区域、类别、月份)",
-                title_en="Grid incident statistics by region, category and month",
-                description="基层治理四平台事件按乡镇(街道)、事件类别和月份汇总的数量:上报、办结、未结、超期及平均办结时长。每日更新。仅含汇总数,不含个人信息。",
-                domain="public_safety",
-                update_frequency="daily",
-                licence="CC-BY-4.0",
-                keywords=["网格", "事件", "基层治理", "grid", "incidents"],
-            )
-        path = Path(settings.VAR_DIR) / "grid" / "incident-statistics.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(stats_csv_bytes())
-        catalog_services.load_start(
-            actor=actor,
-            resource=resource,
-            uploaded_file=str(path),
-            mode="replace",
-            file_name="incident-statistics.csv",
-        )
-    except Exception as exc:  # the catalogue must never break the statistics
-        logger.warning("publishing incident statistics to the catalogue failed: %s", exc)
-        return f"catalogue load failed: {exc}"
-    return "loaded"
 
 
 def incident_get(pk: int) -> Incident:

@@ -276,6 +276,33 @@ def test_indices_from_power_use(codes, client):
     assert client.get("/api/v1/codes/indices", {"kind": "nope"}).status_code == 422
 
 
+def test_indices_are_published_to_the_catalogue(codes, django_capture_on_commit_callbacks):
+    from zhengtong.catalog.models import DataResource
+    from zhengtong.registry.models import LegalEntity
+
+    w = codes.world
+    w.acc.department_create(actor=w.system, org_unit=w.province, code="dsj", name="浙江省大数据发展管理局")
+    day = timezone.localdate()
+    e = LegalEntity.objects.create(
+        uscc="91330100MA20000099",
+        name="企业",
+        entity_type="有限责任公司",
+        legal_representative="张三",
+        registered_address="x",
+        region_code=w.xihu.code,
+        org_unit=w.xihu,
+    )
+    subject = services.subject_for_entity(e, baseline_daily_kwh=1000.0)
+    PowerUse.objects.create(subject=subject, day=day, kwh=500.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.index_compute(day)
+    resource = DataResource.objects.get(name="county-daily-indices")
+    assert resource.state == "draft" and resource.domain == "economy"
+    # One county, two kinds: two rows, aggregates only.
+    assert resource.current_version is not None and resource.current_version.row_count == 2
+    assert b"\xe4\xbc\x81\xe4\xb8\x9a" not in services.index_csv_bytes()  # no enterprise name
+
+
 def test_staff_console_pages(codes, password):
     client = Client()
     client.force_login(codes.officer, backend=BACKEND)
