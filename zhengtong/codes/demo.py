@@ -261,7 +261,8 @@ def _seed_enterprises(actor, rng, today) -> None:
             )
     PowerUse.objects.bulk_create(rows)
     for back in range(DAYS):
-        services.index_compute(today - dt.timedelta(days=back), actor=actor)
+        services.index_compute(today - dt.timedelta(days=back), actor=actor, publish=False)
+    services.index_publish()  # one catalogue load for the whole history
 
 
 ACCOUNTS = [

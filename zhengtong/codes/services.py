@@ -770,8 +770,9 @@ def risk_compute(day: dt.date, *, actor=None) -> int:
 # ---------------------------------------------------------------- indices (一指数)
 
 
-def index_compute(day: dt.date, *, actor=None) -> int:
-    """Per county: resumption rate (% of enterprises whose use > N% of baseline) and power index."""
+def index_compute(day: dt.date, *, actor=None, publish: bool = True) -> int:
+    """Per county: resumption rate (% of enterprises whose use > N% of baseline) and power index;
+    ``publish``: then refresh the catalogue dataset (after commit)."""
     share = settings.CODES_RESUMPTION_PERCENT / 100.0
     rows = PowerUse.objects.filter(day=day, subject__baseline_daily_kwh__gt=0).values_list(
         "subject__county_code", "kwh", "subject__baseline_daily_kwh"
@@ -805,7 +806,7 @@ def index_compute(day: dt.date, *, actor=None) -> int:
             target_label=day.isoformat(),
             after={"counties": len(agg)},
         )
-    if agg:
+    if agg and publish:
         transaction.on_commit(index_publish)
     return len(agg)
 
