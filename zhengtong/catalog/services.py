@@ -1111,7 +1111,8 @@ __all__ = [
 def platform_dataset_publish(
     *,
     name: str,
-    csv_bytes: bytes,
+    fields: list[str],
+    rows,
     title: str,
     title_en: str,
     description: str,
@@ -1122,7 +1123,11 @@ def platform_dataset_publish(
     """Load a dataset the platform produces itself (statistics, indices) into the catalogue as
     resource ``name`` of the root unit's big-data bureau: created as a draft the first time, for a
     data officer to review and publish; each call loads the CSV as a new version. Acts as the
-    platform account. Returns what happened; never raises (the producer must not fail with it)."""
+    platform account. ``rows`` are tuples in the order of ``fields``. Returns what happened; never
+    raises (the producer must not fail with it)."""
+    import csv
+    import io
+
     from zhengtong.accounts.permissions import root_unit
     from zhengtong.accounts.services import system_actor
 
@@ -1151,7 +1156,11 @@ def platform_dataset_publish(
             )
         path = Path(settings.VAR_DIR) / "generated" / f"{name}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(csv_bytes)
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(fields)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        path.write_text(buf.getvalue(), encoding="utf-8")
         load_start(
             actor=actor, resource=resource, uploaded_file=str(path), mode="replace", file_name=f"{name}.csv"
         )

@@ -815,21 +815,6 @@ INDEX_RESOURCE = "county-daily-indices"
 INDEX_FIELDS = ["day", "county_code", "kind", "value", "numerator", "denominator"]
 
 
-def index_csv_bytes() -> bytes:
-    """Every county's daily index values as CSV (aggregates only, no personal data)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(INDEX_FIELDS)
-    for row in (
-        IndexValue.objects.order_by("day", "county_code", "kind").values_list(*INDEX_FIELDS).iterator()
-    ):
-        writer.writerow(row)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
 def index_publish() -> str:
     """Publish the indices as the catalogue dataset ``county-daily-indices`` (一指数 as open data),
     refreshed with each computation. Returns what happened; never raises."""
@@ -841,7 +826,8 @@ def index_publish() -> str:
         return "nothing to publish"
     return platform_dataset_publish(
         name=INDEX_RESOURCE,
-        csv_bytes=index_csv_bytes(),
+        fields=INDEX_FIELDS,
+        rows=IndexValue.objects.order_by("day", "county_code", "kind").values_list(*INDEX_FIELDS).iterator(),
         title="区县每日复工复产指数(复工率、电力指数)",
         title_en="Daily county indices: enterprise resumption rate and power-use index",
         description="各区县每日企业复工率(当日用电量超过基线日均用电量一定比例的企业占比)和电力指数(当日用电量占基线的百分比),含分子与分母。每日更新。仅含汇总数,不含企业或个人信息。",

@@ -932,7 +932,8 @@ def _publish_stats() -> str:
         return "nothing to publish"
     return platform_dataset_publish(
         name=STATS_RESOURCE,
-        csv_bytes=stats_csv_bytes(),
+        fields=STATS_FIELDS,
+        rows=IncidentStat.objects.values_list(*STATS_FIELDS).iterator(),
         title="网格事件统计(按区域、类别、月份)",
         title_en="Grid incident statistics by region, category and month",
         description="基层治理四平台事件按乡镇(街道)、事件类别和月份汇总的数量:上报、办结、未结、超期及平均办结时长。每日更新。仅含汇总数,不含个人信息。",

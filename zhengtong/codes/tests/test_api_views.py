@@ -4,6 +4,7 @@ privacy controls (purpose limitation, sunset, retention)."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -300,7 +301,9 @@ def test_indices_are_published_to_the_catalogue(codes, django_capture_on_commit_
     assert resource.state == "draft" and resource.domain == "economy"
     # One county, two kinds: two rows, aggregates only.
     assert resource.current_version is not None and resource.current_version.row_count == 2
-    assert b"\xe4\xbc\x81\xe4\xb8\x9a" not in services.index_csv_bytes()  # no enterprise name
+    stored = (settings.VAR_DIR / "generated" / "county-daily-indices.csv").read_text(encoding="utf-8")
+    assert stored.splitlines()[0] == "day,county_code,kind,value,numerator,denominator"
+    assert "企业" not in stored  # aggregates only: no enterprise name
 
 
 def test_staff_console_pages(codes, password):
