@@ -3,9 +3,8 @@ become incidents, and closing the incident answers the work order.
 
 - A work order of a kind in ``GRID_KINDS`` whose category is in ``GRID_MATTERS`` becomes an
   incident (source "complaint", the work-order number in ``Incident.work_order``) when it has a
-  location in a grid cell: its coordinates if it carries any, else the cell of its region when
-  the region is a grid, else a cell or village named in its title or description
-  (``geo.geocode``, only cells under its region). No location, no incident: the work order goes
+  location in a grid cell: the cell of its region when the region is a grid, else a cell or
+  village named in its title or description (``geo.geocode``, only cells under its region). No location, no incident: the work order goes
   on as before. Runs from the workorders ``on_opened`` hook, after the work order is committed.
 - The incident category is the one whose name the text mentions (the longest), else the
   category's default in ``GRID_MATTERS``; none, no incident.
@@ -56,17 +55,11 @@ def category_for(work_order: Any) -> Category | None:
 
 def location_for(work_order: Any) -> tuple[float, float] | None:
     """(lat, lng) of the matter, or None when no grid cell can be found for it."""
-    lat, lng = getattr(work_order, "lat", None), getattr(work_order, "lng", None)
-    if lat is not None and lng is not None:
-        return float(lat), float(lng)
     cell = GridCell.objects.filter(org_unit_id=work_order.region_id).first()
     if cell is not None:
         point = shapely.from_geojson(cell.geometry).representative_point()
         return point.y, point.x
-    text = " ".join(
-        p for p in (getattr(work_order, "address", ""), work_order.title, work_order.description) if p
-    )
-    found = geo.geocode(text, within=work_order.region)
+    found = geo.geocode(f"{work_order.title} {work_order.description}", within=work_order.region)
     return (found[1], found[0]) if found else None
 
 
@@ -104,7 +97,6 @@ def incident_from_work_order(work_order: Any) -> Incident | None:
             lng=where[1],
             description=f"{work_order.title}\n{work_order.description}"[:4000],
             source=Incident.Source.COMPLAINT,
-            address=getattr(work_order, "address", "") or "",
             attributes=_default_attributes(category),
             reporter_name=getattr(work_order.requester, "display_name", "") or "",
             reporter_phone=work_order.contact_phone,

@@ -165,17 +165,12 @@ def material_status(materials: list[dict], holdings: Holdings) -> dict[str, dict
     return out
 
 
-def unknown_fields(schema: dict, raw: dict[str, Any]) -> list[str]:
-    """The names in ``raw`` that the schema does not define (``coerce`` would drop them)."""
-    props = schema.get("properties") or {}
-    return sorted(str(name) for name in raw if name not in props)
-
-
 def check_known(schema: dict, raw: dict[str, Any], *, prefix: str = "") -> dict[str, list[str]]:
     """Field errors, one per name the schema does not define: for data that carries only form
     fields (an API's ``data``, a bundle part's fields), where a misspelt name must not be lost
     silently. Not for whole HTML posts (they carry tokens and buttons)."""
-    return {prefix + name: [_("unknown field")] for name in unknown_fields(schema, raw)}
+    props = schema.get("properties") or {}
+    return {prefix + str(name): [_("unknown field")] for name in sorted(raw, key=str) if name not in props}
 
 
 def coerce(schema: dict, raw: dict[str, Any]) -> dict[str, Any]:

@@ -485,12 +485,8 @@ def case_resubmit(
     the clock resumes with the days it had left. ``strict`` as for case_submit."""
     if case.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("only the applicant corrects an application"))
-    schema = case.item_version.form_schema or {}
-    unknown = eforms.check_known(schema, raw) if strict else {}
-    if unknown:
-        raise ValidationError(fields=unknown)
     data, sources, status, uploads, _holdings = prepare_application(
-        actor=actor, version=case.item_version, raw={**case.data, **raw}, files=files
+        actor=actor, version=case.item_version, raw={**case.data, **raw}, files=files, strict=strict
     )
     for code, upload in uploads.items():
         status[code] = _store_upload(case.number, code, upload)

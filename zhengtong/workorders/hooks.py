@@ -25,14 +25,18 @@ _CLOSED: dict[str, list[Callable]] = {}
 _OPENED: dict[str, list[Callable]] = {}
 
 
-def on_closed(prefix: str) -> Callable[[Callable], Callable]:
+def _hook(registry: dict[str, list[Callable]], key: str) -> Callable[[Callable], Callable]:
     def decorator(fn: Callable) -> Callable:
-        hooks = _CLOSED.setdefault(prefix, [])
+        hooks = registry.setdefault(key, [])
         if fn not in hooks:
             hooks.append(fn)
         return fn
 
     return decorator
+
+
+def on_closed(prefix: str) -> Callable[[Callable], Callable]:
+    return _hook(_CLOSED, prefix)
 
 
 def run_closed(work_order) -> None:
@@ -43,13 +47,7 @@ def run_closed(work_order) -> None:
 
 
 def on_opened(kind: str) -> Callable[[Callable], Callable]:
-    def decorator(fn: Callable) -> Callable:
-        hooks = _OPENED.setdefault(kind, [])
-        if fn not in hooks:
-            hooks.append(fn)
-        return fn
-
-    return decorator
+    return _hook(_OPENED, kind)
 
 
 def run_opened(work_order) -> None:
