@@ -6,3 +6,10 @@ class AuditConfig(AppConfig):
     name = "zhengtong.audit"
     label = "audit"
     verbose_name = _("Audit trail")
+
+    def ready(self) -> None:
+        # Lazy: audit.services imports the AuditEvent model, which the app registry loads first.
+        from zhengtong.audit.services import record
+        from zhengtong.core import trail
+
+        trail.install(record)

@@ -23,9 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.audit import actions as audit_actions
-from zhengtong.audit import services as audit
-from zhengtong.core import authz
+from zhengtong.core import authz, trail
 from zhengtong.core import sla as sla_clock
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.models import TimelineEntry
@@ -65,8 +63,8 @@ class Workflow:
             unknown = [s for s in (*t.source, t.target) if s not in self.states]
             if unknown:
                 raise ValueError(f"{self.name}.{t.name}: unknown states {unknown}")
-        audit_actions.register({f"{self.name}.{t.name}": t.label for t in self.transitions})
-        audit_actions.register({f"{self.name}.create": _("Create")})
+        trail.register({f"{self.name}.{t.name}": t.label for t in self.transitions})
+        trail.register({f"{self.name}.create": _("Create")})
 
     def start(
         self,
@@ -103,7 +101,7 @@ class Workflow:
                 version=obj.version,
                 at=timezone.now(),
             )
-            audit.record(
+            trail.record(
                 actor=actor,
                 action=f"{self.name}.{action}",
                 target=obj,
@@ -209,7 +207,7 @@ class Workflow:
                 version=obj.version,
                 at=timezone.now(),
             )
-            audit.record(
+            trail.record(
                 via=via,
                 actor=actor,
                 action=f"{self.name}.{t.name}",
