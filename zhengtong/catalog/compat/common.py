@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from zhengtong.catalog import services as catalog_services
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
 
 log = logging.getLogger(__name__)
@@ -287,15 +288,8 @@ def flush_usage() -> None:
 
 
 def rate_limit(request, user) -> None:
-    """Apply the catalog's per-key/per-client rate limit when the catalog offers one."""
-    try:
-        from zhengtong.catalog import services
-    except ImportError:  # pragma: no cover
-        return
-    check = getattr(services, "rate_limit_check", None)
-    if check is None:
-        return
-    check(request)
+    """Apply the catalog's per-key/per-client rate limit (core.ratelimit underneath)."""
+    catalog_services.rate_limit_check(request)
 
 
 _TYPES_NUMERIC = {"integer": int, "number": float, "year": int}
