@@ -23,6 +23,7 @@ a per-process cache of shared data may live (docs/architecture.md, "Caches and r
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -90,6 +91,8 @@ def cached(
         raise ValueError("a value must be cached locally, shared, or both")
     if timeout <= 0:
         return compute()
+    # Keys may be long or hold spaces (SQL): hashed, so every cache backend accepts them.
+    key = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     current = version(namespace, fresh=not local)
     front_key = (namespace, current, key)
     now = time.monotonic()
