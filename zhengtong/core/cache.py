@@ -47,18 +47,19 @@ _versions: dict[str, tuple[int, float]] = {}
 _front: OrderedDict[tuple[str, int, str], tuple[float, Any]] = OrderedDict()
 
 
-def _version_key(namespace: str) -> str:
+def version_key(namespace: str) -> str:
+    """The shared-cache key holding the namespace's version."""
     return f"{PREFIX}:{namespace}:version"
 
 
 def _read_version(namespace: str) -> int:
-    version = _shared.get(_version_key(namespace))
+    version = _shared.get(version_key(namespace))
     if version is None:
         # First use anywhere (or the shared cache was flushed): start a version nobody had, so a
         # flushed cache never serves entries stored under an older version 1.
         version = time.time_ns()
-        if not _shared.add(_version_key(namespace), version, timeout=None):
-            version = _shared.get(_version_key(namespace), version)
+        if not _shared.add(version_key(namespace), version, timeout=None):
+            version = _shared.get(version_key(namespace), version)
     with _lock:
         _versions[namespace] = (version, time.monotonic())
     return version
@@ -124,10 +125,10 @@ def invalidate(namespace: str) -> None:
     """Drop every value of ``namespace`` in every process that shares ``CACHES`` (this one at
     once, others at their next revalidation)."""
     try:
-        new = _shared.incr(_version_key(namespace))
+        new = _shared.incr(version_key(namespace))
     except ValueError:  # never used, or the shared cache lost it
         new = time.time_ns()
-        _shared.set(_version_key(namespace), new, timeout=None)
+        _shared.set(version_key(namespace), new, timeout=None)
     with _lock:
         _versions[namespace] = (new, time.monotonic())
         for front_key in [k for k in _front if k[0] == namespace]:

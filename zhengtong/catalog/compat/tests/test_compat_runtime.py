@@ -42,9 +42,12 @@ def test_data_api_key_and_rate_limit(client, opendata, world, settings):
     cache.clear()
     statuses = [client.get("/api/3/action/package_list").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
-    body = client.get("/api/3/action/package_list").json()
+    response = client.get("/api/3/action/package_list")
+    body = response.json()
     assert body["success"] is False and body["error"]["__type"] == "Rate Limit Error"
-    assert client.get("/data/enterprise-registry.json").status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    response = client.get("/data/enterprise-registry.json")
+    assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 60
 
 
 def test_usage_counts_are_batched(client, opendata, monkeypatch):
