@@ -527,7 +527,7 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
             changes["closed_at"] = changes["disposed_at"] + dt.timedelta(hours=rng.randrange(1, 24))
         if state in ("registered", "dispatched") and days_ago > 10:
             changes["sla_state"] = "overdue"
-            changes["due_at"] = reported_at + dt.timedelta(days=5)
+            changes["sla_due_at"] = reported_at + dt.timedelta(days=5)
         elif state in ("registered", "dispatched") and days_ago > 5:
             changes["sla_state"] = "due_soon"
         if changes:

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.core import sla
+from zhengtong.core.calendar import add_working_days
 from zhengtong.registry.demo import DEMO_PASSWORD
 from zhengtong.workorders import services
 from zhengtong.workorders.models import RoutingRule, WorkOrder
@@ -143,8 +146,14 @@ def seed(stdout=None) -> dict[str, int]:
                 )
                 _drive(order, target, actor, master)
                 if target == "overdue":
+                    # Backdate the clock the workflow started (as if opened a month ago).
                     start = dt.date.today() - dt.timedelta(days=30)
-                    sla.sla_start(order, working_days=order.due_working_days, start=start)
+                    deadline = add_working_days(start, order.due_working_days)
+                    WorkOrder.objects.filter(pk=order.pk).update(
+                        sla_started_on=start,
+                        sla_deadline=deadline,
+                        sla_due_soon_on=add_working_days(deadline, -settings.SLA_DUE_SOON_DAYS),
+                    )
             if n == 2:
                 master = order
     sla.sla_scan()

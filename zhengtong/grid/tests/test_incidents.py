@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from zhengtong.audit.models import AuditEvent
+from zhengtong.core import sla
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.models import TimelineEntry
 from zhengtong.grid import selectors, services
@@ -165,10 +166,11 @@ def test_hour_clock_goes_overdue_and_escalates(grid):
     act(inc, "dispatch", grid.command)
     assert inc.handling_department == grid.depts["zjj"]
     assert abs((inc.due_at - timezone.now()) - dt.timedelta(hours=4)) < dt.timedelta(minutes=1)
-    report = services.hour_clocks_scan(now=timezone.now() + dt.timedelta(hours=3, minutes=30))
+    assert inc.sla_hours == 4 and inc.sla_working_days is None
+    report = sla.sla_scan(now=timezone.now() + dt.timedelta(hours=3, minutes=30))
     inc.refresh_from_db()
-    assert report["due_soon"] == 1 and inc.sla_state == "due_soon"
-    services.hour_clocks_scan(now=timezone.now() + dt.timedelta(hours=5))
+    assert report["grid.incident"] == {"overdue": 0, "due_soon": 1} and inc.sla_state == "due_soon"
+    sla.sla_scan(now=timezone.now() + dt.timedelta(hours=5))
     inc.refresh_from_db()
     # Overdue: escalated one level up (the department's county → the city), clock restarted.
     assert inc.state == "registered" and inc.escalation_level == 1
