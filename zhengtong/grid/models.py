@@ -101,27 +101,6 @@ class Category(models.Model):
         return f"{self.code} {self.name}"
 
 
-class RoutingRule(models.Model):
-    """Category + location → handling body. The most specific rule wins (category over none,
-    then the deepest org unit)."""
-
-    category = models.ForeignKey(Category, models.CASCADE, null=True, blank=True, verbose_name=_("category"))
-    org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="+", verbose_name=_("where"))
-    department = models.ForeignKey(
-        Department, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("department")
-    )
-    target_unit = models.ForeignKey(
-        OrgUnit, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("township")
-    )
-
-    class Meta:
-        verbose_name = _("routing rule")
-        verbose_name_plural = _("routing rules")
-
-    def __str__(self) -> str:
-        return f"{self.category_id or '*'} @ {self.org_unit.code}"
-
-
 class Incident(WorkflowModel, HourSlaMixin):
     """An event (事件) reported in the field, by a citizen, over Open311, or imported."""
 

@@ -42,8 +42,9 @@ from zhengtong.grid.models import (
     IncidentStat,
     Open311Key,
     Patrol,
-    RoutingRule,
 )
+from zhengtong.workorders import services as workorder_services
+from zhengtong.workorders.models import RoutingDomain, RoutingRule
 
 audit_actions.register(
     {
@@ -53,7 +54,6 @@ audit_actions.register(
         "grid.patrol.check_in": gettext_lazy("Patrol check-in"),
         "grid.open311_key.create": gettext_lazy("Issue Open311 key"),
         "grid.open311_key.revoke": gettext_lazy("Revoke Open311 key"),
-        "grid.routing_rule.create": gettext_lazy("Create routing rule"),
     }
 )
 
@@ -188,24 +188,20 @@ def cell_assign(*, actor: Any, cell: GridCell, worker: User) -> GridAssignment:
     return assignment
 
 
-@transaction.atomic
 def routing_rule_create(
     *, actor: Any, org_unit: OrgUnit, category: Category | None = None, department=None, target_unit=None
 ) -> RoutingRule:
-    ensure_can(actor, "grid.manage", org_unit)
-    if (department is None) == (target_unit is None):
-        raise ValidationError.for_field("department", _("choose a department or a township, not both"))
-    rule = RoutingRule.objects.create(
-        org_unit=org_unit, category=category, department=department, target_unit=target_unit
-    )
-    audit.record(
+    """Route incidents of ``category`` (None: any category) at ``org_unit`` and below to
+    ``department`` or to ``target_unit`` (a township): a rule of the one routing table,
+    ``workorders.RoutingRule`` in the grid domain (needs grid.manage at ``org_unit``)."""
+    return workorder_services.routing_rule_set(
         actor=actor,
-        action="grid.routing_rule.create",
-        target=rule,
-        org_unit=org_unit,
-        after={"category": getattr(category, "code", None), "department": getattr(department, "code", None)},
+        domain=RoutingDomain.GRID,
+        category=category.code if category is not None else "",
+        region=org_unit,
+        department=department,
+        target_unit=target_unit,
     )
-    return rule
 
 
 # --- incidents ----------------------------------------------------------------------------
@@ -360,22 +356,19 @@ def incident_report(
 
 
 def route(incident: Incident) -> tuple[Department | None, OrgUnit | None]:
-    """Where an incident goes: the most specific routing rule for its category and location,
-    else the category's default department kind in its county, else its township."""
+    """Where an incident goes: the most specific routing rule for its category and location
+    (``workorders.services.route_for``, grid domain), else the category's default department
+    kind in its county, else its township."""
     path = (
         incident.org_unit.path
         if incident.org_unit.path
         else OrgUnit.objects.get(pk=incident.org_unit_id).path
     )
-    codes = path.strip("/").split("/")
-    rules = (
-        RoutingRule.objects.filter(org_unit__code__in=codes)
-        .filter(Q(category=incident.category) | Q(category__isnull=True))
-        .select_related("department", "target_unit", "org_unit")
+    rule = workorder_services.route_for(
+        domain=RoutingDomain.GRID, category=incident.category.code, region_path=path
     )
-    best = sorted(rules, key=lambda r: (r.category_id is not None, r.org_unit.depth), reverse=True)
-    if best:
-        return best[0].department, best[0].target_unit
+    if rule is not None:
+        return rule.department, rule.target_unit
     kind = incident.category.department_kind
     if kind:
         dept = Department.objects.filter(org_unit_id=incident.county_id, kind=kind, is_active=True).first()

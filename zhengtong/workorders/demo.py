@@ -14,8 +14,8 @@ from zhengtong.accounts.services import system_actor
 from zhengtong.core import sla
 from zhengtong.core.calendar import add_working_days
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.workorders import services
-from zhengtong.workorders.models import RoutingRule, WorkOrder
+from zhengtong.workorders import selectors, services
+from zhengtong.workorders.models import WorkOrder
 
 COUNTIES = ["330106", "330782", "331127"]
 ROUNDS = 2  # the list twice: 32 work orders
@@ -82,7 +82,7 @@ def _rules(actor: User) -> None:
             continue
         for category, dept_code in RULES.items():
             dept = Department.objects.filter(org_unit=county, code=dept_code).first()
-            if dept and not RoutingRule.objects.filter(category=category, region=county).exists():
+            if dept and not selectors.routing_rules().filter(category=category, region=county).exists():
                 services.routing_rule_set(actor=actor, category=category, region=county, department=dept)
 
 
@@ -157,7 +157,7 @@ def seed(stdout=None) -> dict[str, int]:
             if n == 2:
                 master = order
     sla.sla_scan()
-    counts = {"work_orders": WorkOrder.objects.count(), "routing_rules": RoutingRule.objects.count()}
+    counts = {"work_orders": WorkOrder.objects.count(), "routing_rules": selectors.routing_rules().count()}
     if stdout:
         stdout.write(f"workorders: {counts}")
     return counts

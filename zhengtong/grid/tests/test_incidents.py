@@ -8,8 +8,9 @@ from zhengtong.core import sla
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.models import TimelineEntry
 from zhengtong.grid import selectors, services
-from zhengtong.grid.models import Category, Incident, RoutingRule
+from zhengtong.grid.models import Category, Incident
 from zhengtong.grid.tests.conftest import CELL_1, CELL_2, CELL_Y, inside
+from zhengtong.workorders.models import RoutingRule
 
 
 def act(incident, action, actor, **kw):
@@ -251,7 +252,8 @@ def test_routing_rules_most_specific_wins(grid):
         actor=grid.w.system, org_unit=grid.w.beishan, category=cat, target_unit=grid.w.beishan
     )
     assert services.route(inc) == (None, grid.w.beishan)  # category + township beats any + county
-    assert RoutingRule.objects.count() == 2
+    assert RoutingRule.objects.filter(domain="grid").count() == 2
+    assert services.route(grid.report(category="C0201")) == (grid.depts["zhzf"], None)  # any category
     with pytest.raises(ValidationError):
         services.routing_rule_create(actor=grid.w.system, org_unit=grid.w.beishan)
 
