@@ -168,8 +168,9 @@ class Incident(WorkflowModel, HourSlaMixin):
             models.Index(fields=["township", "state"], name="incident_township_state"),
             models.Index(fields=["category", "reported_at"], name="incident_cat_reported"),
             models.Index(fields=["township", "sla_state"], name="incident_township_sla"),
-            models.Index(fields=["sla_state", "sla_deadline"], name="incident_sla_scan"),
+            # core.sla's scan: overdue by sla_due_at, due soon by sla_due_soon_at (both units).
             models.Index(fields=["sla_state", "sla_due_at"], name="incident_hour_scan"),
+            models.Index(fields=["sla_state", "sla_due_soon_at"], name="incident_due_soon_scan"),
         ]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")

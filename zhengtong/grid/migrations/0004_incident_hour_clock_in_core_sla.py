@@ -2,7 +2,8 @@
 ``paused_seconds_left`` ``sla_seconds_left`` (renames keep the data); the new ``sla_hours`` and
 ``sla_due_soon_at`` are filled set-based: an incident of a category with an hour limit runs an
 hour clock (due soon in its last quarter, at least the last hour), the others a working-day
-clock (due soon from the start of ``sla_due_soon_on``)."""
+clock (due soon from the start of ``sla_due_soon_on``). The scan's indexes follow: (sla_state,
+sla_due_at) and (sla_state, sla_due_soon_at) instead of (sla_state, sla_deadline)."""
 
 import datetime as dt
 
@@ -50,6 +51,12 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="incident",
             index=models.Index(fields=["sla_state", "sla_due_at"], name="incident_hour_scan"),
+        ),
+        # The scan no longer reads sla_deadline for incidents: its index gives way to due-soon's.
+        migrations.RemoveIndex(model_name="incident", name="incident_sla_scan"),
+        migrations.AddIndex(
+            model_name="incident",
+            index=models.Index(fields=["sla_state", "sla_due_soon_at"], name="incident_due_soon_scan"),
         ),
         migrations.RunPython(fill_clocks, migrations.RunPython.noop, elidable=True),
     ]
