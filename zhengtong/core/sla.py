@@ -1,8 +1,10 @@
-"""SLA clocks in working days, shared by every object with a time limit.
+"""SLA clocks in working days or in hours, shared by every object with a time limit.
 
-A model gets the clock by inheriting ``SlaMixin``; the workflow starts, pauses, resumes and
-stops it; ``sla_scan()`` (a periodic task) moves running clocks to due-soon and overdue with
-a few set-based UPDATEs, so a scan over millions of open objects stays cheap.
+A model gets the clock by inheriting ``SlaMixin`` (working days) or ``HourSlaMixin`` (working
+days or hours, kept to the second); the workflow starts, pauses, resumes and stops it (the only
+way a clock starts: ``Workflow.start`` or a transition with ``sla="start"``); ``sla_scan()`` (a
+periodic task) moves running clocks to due-soon and overdue with two set-based UPDATEs per
+model, so a scan over millions of open objects stays cheap.
 """
 
 from __future__ import annotations
@@ -55,6 +57,25 @@ class SlaMixin(models.Model):
     ]
 
 
+class HourSlaMixin(SlaMixin):
+    """A clock in working days or in hours (``sla_hours`` set: the unit of the running clock),
+    kept to the second in ``sla_due_at`` / ``sla_due_soon_at``. A working-day clock is due at the
+    end of its deadline day and due soon from the start of its due-soon day, so ``sla_scan``
+    compares one pair of columns for both units. The date fields are kept as well (an hour
+    clock's ``sla_deadline`` is the local date of ``sla_due_at``)."""
+
+    sla_hours = models.PositiveSmallIntegerField(_("time limit (hours)"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    sla_due_soon_at = models.DateTimeField(null=True, blank=True)
+    # While paused: the seconds that were left (an hour clock resumes with exactly these).
+    sla_seconds_left = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    SLA_FIELDS = [*SlaMixin.SLA_FIELDS, "sla_hours", "sla_due_at", "sla_due_soon_at", "sla_seconds_left"]
+
+
 @dataclass(frozen=True)
 class _Registration:
     model: type[models.Model]
@@ -82,6 +103,25 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def has_hours(obj_or_model) -> bool:
+    """Whether this model's clocks can run in hours (it inherits ``HourSlaMixin``)."""
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    return issubclass(model, HourSlaMixin)
+
+
+def hour_due_soon(hours: int) -> dt.timedelta:
+    """How long before its deadline an hour clock is due soon: its last quarter, at least an hour."""
+    return dt.timedelta(hours=max(hours / 4, 1))
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
 def _classify(deadline: dt.date, due_soon_on: dt.date, on: dt.date) -> str:
     if on > deadline:
         return SlaState.OVERDUE
@@ -90,43 +130,108 @@ def _classify(deadline: dt.date, due_soon_on: dt.date, on: dt.date) -> str:
     return SlaState.ON_TIME
 
 
+def _classify_at(due_at: dt.datetime, due_soon_at: dt.datetime, now: dt.datetime) -> str:
+    if now > due_at:
+        return SlaState.OVERDUE
+    if now >= due_soon_at:
+        return SlaState.DUE_SOON
+    return SlaState.ON_TIME
+
+
 def _set_deadline(obj: SlaMixin, start: dt.date, working_days: int, on: dt.date) -> None:
     obj.sla_deadline = add_working_days(start, working_days)
     obj.sla_due_soon_on = add_working_days(obj.sla_deadline, -settings.SLA_DUE_SOON_DAYS)
     obj.sla_state = _classify(obj.sla_deadline, obj.sla_due_soon_on, on)
+    if has_hours(obj):
+        obj.sla_due_at = _end_of_day(obj.sla_deadline)
+        obj.sla_due_soon_at = _start_of_day(obj.sla_due_soon_on)
 
 
-def sla_start(obj: SlaMixin, *, working_days: int, start: dt.date | None = None, save: bool = True) -> None:
-    """Start (or restart) the clock: the deadline is ``working_days`` working days after ``start``."""
-    start = start or today()
-    obj.sla_working_days = working_days
-    obj.sla_started_on = start
+def _set_due_at(obj: HourSlaMixin, due_at: dt.datetime, now: dt.datetime) -> None:
+    obj.sla_due_at = due_at
+    obj.sla_due_soon_at = due_at - hour_due_soon(obj.sla_hours)
+    obj.sla_deadline = timezone.localdate(due_at)
+    obj.sla_due_soon_on = timezone.localdate(obj.sla_due_soon_at)
+    obj.sla_state = _classify_at(obj.sla_due_at, obj.sla_due_soon_at, now)
+
+
+def _save(obj: SlaMixin) -> None:
+    obj.save(update_fields=type(obj).SLA_FIELDS)
+
+
+def sla_start(
+    obj: SlaMixin,
+    *,
+    working_days: int | None = None,
+    hours: int | None = None,
+    start: dt.date | None = None,
+    at: dt.datetime | None = None,
+    save: bool = True,
+) -> None:
+    """Start (or restart) the clock, in exactly one unit: the deadline is ``working_days`` working
+    days after the day ``start`` (default today), or ``hours`` hours after ``at`` (default now;
+    needs ``HourSlaMixin``). Called by the workflow, which is the one way a clock starts."""
+    if (working_days is None) == (hours is None):
+        raise ValueError("a clock runs in working days or in hours: give exactly one")
     obj.sla_paused_on = None
-    _set_deadline(obj, start, working_days, today())
+    if hours is not None:
+        if not has_hours(obj):
+            raise ValueError(f"{type(obj).__name__} has no hour clocks (inherit HourSlaMixin)")
+        now = timezone.now()
+        at = at or now
+        obj.sla_hours = hours
+        obj.sla_working_days = None
+        obj.sla_seconds_left = None
+        obj.sla_started_on = timezone.localdate(at)
+        _set_due_at(obj, at + dt.timedelta(hours=hours), now)
+    else:
+        start = start or today()
+        obj.sla_working_days = working_days
+        obj.sla_started_on = start
+        if has_hours(obj):
+            obj.sla_hours = None
+            obj.sla_seconds_left = None
+        _set_deadline(obj, start, working_days, today())
     if save:
-        obj.save(update_fields=SlaMixin.SLA_FIELDS)
+        _save(obj)
 
 
-def sla_pause(obj: SlaMixin, *, on: dt.date | None = None, save: bool = True) -> None:
-    """Pause (e.g. 补正: the applicant must supply materials); the remaining days are kept."""
+def sla_pause(
+    obj: SlaMixin, *, on: dt.date | None = None, at: dt.datetime | None = None, save: bool = True
+) -> None:
+    """Pause (e.g. 补正: the applicant must supply materials); the remaining time is kept (working
+    days from the pause day ``on``; for clocks kept to the second, the seconds left at ``at``)."""
     if obj.sla_state not in RUNNING:
         return
-    obj.sla_paused_on = on or today()
+    at = at or timezone.now()
+    obj.sla_paused_on = on or timezone.localdate(at)
+    if has_hours(obj) and obj.sla_due_at is not None:
+        obj.sla_seconds_left = max(int((obj.sla_due_at - at).total_seconds()), 0)
     obj.sla_state = SlaState.PAUSED
     if save:
-        obj.save(update_fields=SlaMixin.SLA_FIELDS)
+        _save(obj)
 
 
-def sla_resume(obj: SlaMixin, *, on: dt.date | None = None, save: bool = True) -> None:
-    """Resume a paused clock: the working days left at the pause are counted again from ``on``."""
+def sla_resume(
+    obj: SlaMixin, *, on: dt.date | None = None, at: dt.datetime | None = None, save: bool = True
+) -> None:
+    """Resume a paused clock: the working days left at the pause are counted again from ``on``;
+    an hour clock gets the seconds it had left, from ``at`` (default now)."""
     if obj.sla_state != SlaState.PAUSED or obj.sla_deadline is None or obj.sla_paused_on is None:
         return
-    on = on or today()
-    remaining = max(working_days_between(obj.sla_paused_on, obj.sla_deadline), 0)
+    if has_hours(obj) and obj.sla_hours and obj.sla_seconds_left is not None:
+        now = timezone.now()
+        at = at or now
+        _set_due_at(obj, at + dt.timedelta(seconds=obj.sla_seconds_left), now)
+    else:
+        on = on or today()
+        remaining = max(working_days_between(obj.sla_paused_on, obj.sla_deadline), 0)
+        _set_deadline(obj, on, remaining, today())
     obj.sla_paused_on = None
-    _set_deadline(obj, on, remaining, today())
+    if has_hours(obj):
+        obj.sla_seconds_left = None
     if save:
-        obj.save(update_fields=SlaMixin.SLA_FIELDS)
+        _save(obj)
 
 
 def sla_stop(obj: SlaMixin, *, save: bool = True) -> None:
@@ -134,41 +239,64 @@ def sla_stop(obj: SlaMixin, *, save: bool = True) -> None:
         return
     obj.sla_state = SlaState.STOPPED
     obj.sla_paused_on = None
+    if has_hours(obj):
+        obj.sla_seconds_left = None
     if save:
-        obj.save(update_fields=SlaMixin.SLA_FIELDS)
+        _save(obj)
 
 
-def sla_apply(obj: SlaMixin, action: str, *, working_days: int | None = None) -> None:
+def sla_apply(
+    obj: SlaMixin,
+    action: str,
+    *,
+    working_days: int | None = None,
+    hours: int | None = None,
+    save: bool = True,
+) -> None:
+    """What a workflow transition's ``sla=`` does (``start`` needs working_days or hours)."""
     if action == "start":
-        if working_days is None:
-            raise ValueError("starting a clock needs working_days")
-        sla_start(obj, working_days=working_days)
+        if working_days is None and hours is None:
+            raise ValueError("starting a clock needs working_days or hours")
+        sla_start(obj, working_days=working_days, hours=hours, save=save)
     elif action == "pause":
-        sla_pause(obj)
+        sla_pause(obj, save=save)
     elif action == "resume":
-        sla_resume(obj)
+        sla_resume(obj, save=save)
     elif action == "stop":
-        sla_stop(obj)
+        sla_stop(obj, save=save)
     else:
         raise ValueError(f"unknown SLA action {action!r}")
 
 
-def sla_scan(*, on: dt.date | None = None, chunk: int = 5000) -> dict[str, dict[str, int]]:
-    """Move running clocks to due-soon / overdue as of ``on``; return counts per model."""
-    on = on or today()
+def sla_scan(
+    *, on: dt.date | None = None, now: dt.datetime | None = None, chunk: int = 5000
+) -> dict[str, dict[str, int]]:
+    """Move running clocks to due-soon / overdue as of ``now`` (or the start of the day ``on``;
+    default: now); return counts per model. Two set-based UPDATEs per model: models with hour
+    clocks compare ``sla_due_at`` / ``sla_due_soon_at``, the others ``sla_deadline`` /
+    ``sla_due_soon_on``."""
+    if now is None:
+        now = _start_of_day(on) if on is not None else timezone.now()
+    on = on or timezone.localdate(now)
     report: dict[str, dict[str, int]] = {}
     for reg in _registered:
         model, on_overdue = reg.model, reg.on_overdue
         stamp = {reg.overdue_stamp: timezone.now()} if reg.overdue_stamp else {}
+        if has_hours(model):
+            past_due = {"sla_due_at__lt": now}
+            soon = {"sla_due_soon_at__lte": now, "sla_due_at__gte": now}
+        else:
+            past_due = {"sla_deadline__lt": on}
+            soon = {"sla_due_soon_on__lte": on, "sla_deadline__gte": on}
         with transaction.atomic():
             newly_overdue_qs = model.objects.filter(
-                sla_state__in=[SlaState.ON_TIME, SlaState.DUE_SOON], sla_deadline__lt=on
+                sla_state__in=[SlaState.ON_TIME, SlaState.DUE_SOON], **past_due
             )
             newly_overdue = list(newly_overdue_qs.values_list("pk", flat=True)) if on_overdue else []
             overdue = newly_overdue_qs.update(sla_state=SlaState.OVERDUE, **stamp)
-            due_soon = model.objects.filter(
-                sla_state=SlaState.ON_TIME, sla_due_soon_on__lte=on, sla_deadline__gte=on
-            ).update(sla_state=SlaState.DUE_SOON)
+            due_soon = model.objects.filter(sla_state=SlaState.ON_TIME, **soon).update(
+                sla_state=SlaState.DUE_SOON
+            )
         if on_overdue and newly_overdue:
             for start in range(0, len(newly_overdue), chunk):
                 on_overdue(newly_overdue[start : start + chunk])

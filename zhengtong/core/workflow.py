@@ -12,6 +12,7 @@ transition does to the SLA clock. ``Workflow.apply()`` is the only way to change
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,8 +52,10 @@ class Workflow:
     states: dict[str, str | Promise]
     initial: str
     transitions: list[Transition]
-    # For sla="start": how many working days the clock gets (per object).
+    # For sla="start" and new objects: how long the clock runs (per object). ``sla_hours``
+    # (models with ``core.sla.HourSlaMixin``) wins when it returns a number; else working days.
     sla_days: Callable[[Any], int] | None = None
+    sla_hours: Callable[[Any], int | None] | None = None
     _by_name: dict[str, Transition] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -74,20 +77,21 @@ class Workflow:
         note: str = "",
         after: dict | None = None,
         action: str = "create",
+<<<<<<< HEAD
         clock_started: bool = False,
         via: str = "",
+=======
+>>>>>>> slaroute
     ) -> TimelineEntry:
         """Record the creation of a saved object in its initial state (timeline and audit trail,
-        under ``<workflow>.<action>``); starts its SLA clock when the workflow has one.
-
-        ``clock_started=True``: the caller already ran ``start_clock(obj)`` before the object's
-        INSERT, so the clock is in the row and is not written again."""
+        under ``<workflow>.<action>``) and start its SLA clock when the workflow has one and
+        ``start_clock(obj)`` did not already start it before the object's INSERT."""
         if obj.state != self.initial:
             raise ValueError(f"{self.name}: a new object starts in {self.initial!r}")
         # No savepoint: if the timeline or audit write fails, the creation must fail with it.
         with transaction.atomic(savepoint=False):
-            if not clock_started and self.sla_days is not None and isinstance(obj, sla_clock.SlaMixin):
-                sla_clock.sla_start(obj, working_days=self.sla_days(obj))
+            if isinstance(obj, sla_clock.SlaMixin) and obj.sla_state == sla_clock.SlaState.NONE:
+                self._start_clock(obj, save=True)
             entry = TimelineEntry.objects.create(
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),
@@ -111,11 +115,22 @@ class Workflow:
             )
         return entry
 
-    def start_clock(self, obj: WorkflowModel) -> None:
-        """Start the SLA clock of a new, not yet saved object in memory (for ``start(...,
-        clock_started=True)``: the clock then goes into the INSERT instead of a second UPDATE)."""
-        if self.sla_days is not None and isinstance(obj, sla_clock.SlaMixin):
-            sla_clock.sla_start(obj, working_days=self.sla_days(obj), save=False)
+    def start_clock(self, obj: WorkflowModel, *, at: dt.datetime | None = None) -> None:
+        """Start the SLA clock of a new, not yet saved object in memory, so the clock goes into
+        its INSERT instead of a second UPDATE (``start`` then leaves it running). ``at``: when an
+        hour clock starts (default now; e.g. the time an incident was reported)."""
+        self._start_clock(obj, at=at, save=False)
+
+    def _start_clock(self, obj: WorkflowModel, *, at: dt.datetime | None = None, save: bool) -> None:
+        """The one place a clock starts: in hours when ``sla_hours`` gives some for this object,
+        else in working days when ``sla_days`` is declared; nothing when neither applies."""
+        if not isinstance(obj, sla_clock.SlaMixin):
+            return
+        hours = self.sla_hours(obj) if self.sla_hours is not None else None
+        if hours:
+            sla_clock.sla_start(obj, hours=hours, at=at, save=save)
+        elif self.sla_days is not None:
+            sla_clock.sla_start(obj, working_days=self.sla_days(obj), save=save)
 
     def state_label(self, state: str) -> str:
         return str(self.states.get(state, state))
@@ -191,9 +206,10 @@ class Workflow:
             obj.version = version + 1
             for key, value in changes.items():
                 setattr(obj, key, value)
-            if t.sla and isinstance(obj, sla_clock.SlaMixin):
-                days = self.sla_days(obj) if (t.sla == "start" and self.sla_days) else None
-                sla_clock.sla_apply(obj, t.sla, working_days=days)
+            if t.sla == "start":
+                self._start_clock(obj, save=True)
+            elif t.sla and isinstance(obj, sla_clock.SlaMixin):
+                sla_clock.sla_apply(obj, t.sla)
             entry = TimelineEntry.objects.create(
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),

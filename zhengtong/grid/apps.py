@@ -20,7 +20,6 @@ class GridConfig(AppConfig):
         _connect_cache_invalidation()
         _connect_complaints()
         sla.register(Incident, on_overdue=tasks.on_overdue)
-        register_periodic("grid.hour_clocks_scan", tasks.hour_clocks_scan_task, 300)
         register_periodic("grid.daily", tasks.daily_task, settings.GRID_STATS_INTERVAL_SECONDS)
         register_nav("console", "grid:workbench", _("Grid workbench"), permission="grid.report", order=60)
         register_nav("console", "grid:command_room", _("Command room"), permission="grid.dispatch", order=61)

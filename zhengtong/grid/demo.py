@@ -16,6 +16,8 @@ from django.utils import timezone
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
+from zhengtong.workorders import selectors as workorder_selectors
+from zhengtong.workorders.models import RoutingDomain
 
 SEED = 20261122
 # Plausible WGS-84 centres of the demo counties (西湖区, 义乌市, 景宁畲族自治县).
@@ -432,10 +434,13 @@ def seed(stdout=None) -> dict[str, int]:
             services.cell_assign(actor=actor, cell=cell, worker=user)
 
     # A routing rule: disputes in 北山街道 stay with the township's command room (调解 on the spot).
-    from zhengtong.grid.models import Category, RoutingRule
+    from zhengtong.grid.models import Category
 
     beishan = OrgUnit.objects.filter(code="330106002").first()
-    if beishan is not None and not RoutingRule.objects.filter(org_unit=beishan).exists():
+    if (
+        beishan is not None
+        and not workorder_selectors.routing_rules(RoutingDomain.GRID).filter(region=beishan).exists()
+    ):
         for code in ("E0701",):
             services.routing_rule_create(
                 actor=actor, org_unit=beishan, category=Category.objects.get(code=code), target_unit=beishan
@@ -527,7 +532,7 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
             changes["closed_at"] = changes["disposed_at"] + dt.timedelta(hours=rng.randrange(1, 24))
         if state in ("registered", "dispatched") and days_ago > 10:
             changes["sla_state"] = "overdue"
-            changes["due_at"] = reported_at + dt.timedelta(days=5)
+            changes["sla_due_at"] = reported_at + dt.timedelta(days=5)
         elif state in ("registered", "dispatched") and days_ago > 5:
             changes["sla_state"] = "due_soon"
         if changes:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.models import Department, OrgUnit
-from zhengtong.core.sla import SlaMixin, SlaState
+from zhengtong.core.sla import HourSlaMixin, SlaState
 from zhengtong.core.workflow import WorkflowModel
 
 
@@ -101,28 +101,7 @@ class Category(models.Model):
         return f"{self.code} {self.name}"
 
 
-class RoutingRule(models.Model):
-    """Category + location → handling body. The most specific rule wins (category over none,
-    then the deepest org unit)."""
-
-    category = models.ForeignKey(Category, models.CASCADE, null=True, blank=True, verbose_name=_("category"))
-    org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="+", verbose_name=_("where"))
-    department = models.ForeignKey(
-        Department, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("department")
-    )
-    target_unit = models.ForeignKey(
-        OrgUnit, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("township")
-    )
-
-    class Meta:
-        verbose_name = _("routing rule")
-        verbose_name_plural = _("routing rules")
-
-    def __str__(self) -> str:
-        return f"{self.category_id or '*'} @ {self.org_unit.code}"
-
-
-class Incident(WorkflowModel, SlaMixin):
+class Incident(WorkflowModel, HourSlaMixin):
     """An event (事件) reported in the field, by a citizen, over Open311, or imported."""
 
     class Source(models.TextChoices):
@@ -167,8 +146,6 @@ class Incident(WorkflowModel, SlaMixin):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     merged_into = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="merged")
     token = models.CharField(max_length=32, unique=True)
-    due_at = models.DateTimeField(_("due"), null=True, blank=True)
-    paused_seconds_left = models.IntegerField(null=True, blank=True)
     reported_at = models.DateTimeField(_("reported"), db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     disposed_at = models.DateTimeField(_("disposed"), null=True, blank=True)
@@ -191,8 +168,9 @@ class Incident(WorkflowModel, SlaMixin):
             models.Index(fields=["township", "state"], name="incident_township_state"),
             models.Index(fields=["category", "reported_at"], name="incident_cat_reported"),
             models.Index(fields=["township", "sla_state"], name="incident_township_sla"),
-            models.Index(fields=["sla_state", "sla_deadline"], name="incident_sla_scan"),
-            models.Index(fields=["sla_state", "due_at"], name="incident_hour_scan"),
+            # core.sla's scan: overdue by sla_due_at, due soon by sla_due_soon_at (both units).
+            models.Index(fields=["sla_state", "sla_due_at"], name="incident_hour_scan"),
+            models.Index(fields=["sla_state", "sla_due_soon_at"], name="incident_due_soon_scan"),
         ]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
@@ -206,6 +184,12 @@ class Incident(WorkflowModel, SlaMixin):
     @property
     def is_open(self) -> bool:
         return self.state not in CLOSED_STATES
+
+    @property
+    def due_at(self):
+        """When the time limit runs out, to the second (core.sla keeps it for hour and day clocks;
+        the API and Open311 name it ``due_at``)."""
+        return self.sla_due_at
 
 
 CLOSED_STATES = ("closed", "rejected", "merged")

@@ -128,8 +128,8 @@ def state_counts(user: Any, township_id: int) -> dict[str, int]:
 
 def clock_lists(user: Any, township_id: int, limit: int = 20) -> tuple[list, list]:
     qs = incidents_for(user).filter(township_id=township_id).exclude(state__in=CLOSED_STATES)
-    overdue = list(qs.filter(sla_state="overdue").order_by("due_at")[:limit])
-    soon = list(qs.filter(sla_state="due_soon").order_by("due_at")[:limit])
+    overdue = list(qs.filter(sla_state="overdue").order_by("sla_due_at")[:limit])
+    soon = list(qs.filter(sla_state="due_soon").order_by("sla_due_at")[:limit])
     return overdue, soon
 
 

@@ -1,5 +1,5 @@
 """Writes of the grid module: cells and assignments, incidents and their workflow, photos,
-patrols, Open311 keys, the hour clocks and the daily statistics.
+patrols, Open311 keys, escalation of overdue incidents and the daily statistics.
 
 Every function checks permission, validates, writes and records its audit event in one
 transaction (the workflow mechanism records transitions itself).
@@ -30,7 +30,6 @@ from zhengtong.accounts.models import Department, OrgUnit, User
 from zhengtong.accounts.permissions import can_on, ensure_authenticated, ensure_can, in_subtree
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
-from zhengtong.core import sla as sla_clock
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.grid import geo
 from zhengtong.grid.models import (
@@ -43,8 +42,9 @@ from zhengtong.grid.models import (
     IncidentStat,
     Open311Key,
     Patrol,
-    RoutingRule,
 )
+from zhengtong.workorders import services as workorder_services
+from zhengtong.workorders.models import RoutingDomain, RoutingRule
 
 audit_actions.register(
     {
@@ -54,7 +54,6 @@ audit_actions.register(
         "grid.patrol.check_in": gettext_lazy("Patrol check-in"),
         "grid.open311_key.create": gettext_lazy("Issue Open311 key"),
         "grid.open311_key.revoke": gettext_lazy("Revoke Open311 key"),
-        "grid.routing_rule.create": gettext_lazy("Create routing rule"),
     }
 )
 
@@ -189,24 +188,20 @@ def cell_assign(*, actor: Any, cell: GridCell, worker: User) -> GridAssignment:
     return assignment
 
 
-@transaction.atomic
 def routing_rule_create(
     *, actor: Any, org_unit: OrgUnit, category: Category | None = None, department=None, target_unit=None
 ) -> RoutingRule:
-    ensure_can(actor, "grid.manage", org_unit)
-    if (department is None) == (target_unit is None):
-        raise ValidationError.for_field("department", _("choose a department or a township, not both"))
-    rule = RoutingRule.objects.create(
-        org_unit=org_unit, category=category, department=department, target_unit=target_unit
-    )
-    audit.record(
+    """Route incidents of ``category`` (None: any category) at ``org_unit`` and below to
+    ``department`` or to ``target_unit`` (a township): a rule of the one routing table,
+    ``workorders.RoutingRule`` in the grid domain (needs grid.manage at ``org_unit``)."""
+    return workorder_services.routing_rule_set(
         actor=actor,
-        action="grid.routing_rule.create",
-        target=rule,
-        org_unit=org_unit,
-        after={"category": getattr(category, "code", None), "department": getattr(department, "code", None)},
+        domain=RoutingDomain.GRID,
+        category=category.code if category is not None else "",
+        region=org_unit,
+        department=department,
+        target_unit=target_unit,
     )
-    return rule
 
 
 # --- incidents ----------------------------------------------------------------------------
@@ -272,16 +267,6 @@ def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
     if problems:
         raise ValidationError(fields=problems)
     return out
-
-
-def _hour_due(category: Category, start: dt.datetime) -> dt.datetime | None:
-    return start + dt.timedelta(hours=category.sla_hours) if category.sla_hours else None
-
-
-def _end_of_day(day: dt.date | None) -> dt.datetime | None:
-    if day is None:
-        return None
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
 @transaction.atomic
@@ -352,9 +337,8 @@ def incident_report(
         state=Incident.workflow.initial,
         work_order=(work_order or "")[:20],
     )
-    # The working-day clock and the precise deadline go into the INSERT (no second UPDATE).
-    Incident.workflow.start_clock(incident)
-    incident.due_at = _hour_due(cat, now) or _end_of_day(incident.sla_deadline)
+    # The clock (hours from the report, or working days) goes into the INSERT (no second UPDATE).
+    Incident.workflow.start_clock(incident, at=now)
     incident.save(force_insert=True)
     Incident.workflow.start(
         incident,
@@ -367,61 +351,24 @@ def incident_report(
             **({"work_order": incident.work_order} if incident.work_order else {}),
         },
         action="create",
-        clock_started=True,
     )
     return incident
 
 
-def _after_clock(incident: Incident, sla: str | None) -> None:
-    """Keep ``due_at`` (the precise deadline, hours or end of the deadline day) with the clock."""
-    now = timezone.now()
-    cat = incident.category
-    if sla in ("start",):
-        incident.due_at = _hour_due(cat, now) or _end_of_day(incident.sla_deadline)
-        incident.paused_seconds_left = None
-    elif sla == "pause":
-        if incident.due_at:
-            incident.paused_seconds_left = max(int((incident.due_at - now).total_seconds()), 0)
-    elif sla == "resume":
-        if cat.sla_hours and incident.paused_seconds_left is not None:
-            incident.due_at = now + dt.timedelta(seconds=incident.paused_seconds_left)
-        else:
-            incident.due_at = _end_of_day(incident.sla_deadline)
-        incident.paused_seconds_left = None
-    else:
-        return
-    if cat.sla_hours and sla in ("start", "resume") and incident.due_at:
-        incident.sla_state = _hour_state(incident.due_at, cat.sla_hours, now)
-    Incident.objects.filter(pk=incident.pk).update(
-        due_at=incident.due_at, paused_seconds_left=incident.paused_seconds_left, sla_state=incident.sla_state
-    )
-
-
-def _hour_state(due_at: dt.datetime, hours: int, now: dt.datetime) -> str:
-    if now > due_at:
-        return sla_clock.SlaState.OVERDUE
-    if (due_at - now) <= dt.timedelta(hours=max(hours / 4, 1)):
-        return sla_clock.SlaState.DUE_SOON
-    return sla_clock.SlaState.ON_TIME
-
-
 def route(incident: Incident) -> tuple[Department | None, OrgUnit | None]:
-    """Where an incident goes: the most specific routing rule for its category and location,
-    else the category's default department kind in its county, else its township."""
+    """Where an incident goes: the most specific routing rule for its category and location
+    (``workorders.services.route_for``, grid domain), else the category's default department
+    kind in its county, else its township."""
     path = (
         incident.org_unit.path
         if incident.org_unit.path
         else OrgUnit.objects.get(pk=incident.org_unit_id).path
     )
-    codes = path.strip("/").split("/")
-    rules = (
-        RoutingRule.objects.filter(org_unit__code__in=codes)
-        .filter(Q(category=incident.category) | Q(category__isnull=True))
-        .select_related("department", "target_unit", "org_unit")
+    rule = workorder_services.route_for(
+        domain=RoutingDomain.GRID, category=incident.category.code, region_path=path
     )
-    best = sorted(rules, key=lambda r: (r.category_id is not None, r.org_unit.depth), reverse=True)
-    if best:
-        return best[0].department, best[0].target_unit
+    if rule is not None:
+        return rule.department, rule.target_unit
     kind = incident.category.department_kind
     if kind:
         dept = Department.objects.filter(org_unit_id=incident.county_id, kind=kind, is_active=True).first()
@@ -518,7 +465,6 @@ def incident_act(
         changes=changes,
         expected_version=expected_version,
     )
-    _after_clock(incident, t.sla)
     _notify_after(incident, action)
     if action == "close":
         from zhengtong.grid import complaints
@@ -787,31 +733,6 @@ def open311_key_authenticate(raw: str) -> Open311Key | None:
 
 
 # --- clocks, escalation, statistics -------------------------------------------------------
-
-
-def hour_clocks_scan(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """The hour limits core.sla does not keep (it counts working days): move running hour clocks
-    to due-soon and overdue by ``due_at``; newly overdue incidents are escalated."""
-    now = now or timezone.now()
-    running = Incident.objects.filter(
-        category__sla_hours__isnull=False,
-        sla_state__in=[sla_clock.SlaState.ON_TIME, sla_clock.SlaState.DUE_SOON],
-        due_at__isnull=False,
-    )
-    overdue_ids = list(running.filter(due_at__lt=now).values_list("pk", flat=True)[:50_000])
-    overdue = Incident.objects.filter(pk__in=overdue_ids).update(sla_state=sla_clock.SlaState.OVERDUE)
-    due_soon = 0
-    for hours in (
-        Category.objects.filter(sla_hours__isnull=False).values_list("sla_hours", flat=True).distinct()
-    ):
-        due_soon += running.filter(
-            category__sla_hours=hours,
-            sla_state=sla_clock.SlaState.ON_TIME,
-            due_at__gte=now,
-            due_at__lte=now + dt.timedelta(hours=max(hours / 4, 1)),
-        ).update(sla_state=sla_clock.SlaState.DUE_SOON)
-    escalate_overdue(overdue_ids)
-    return {"overdue": overdue, "due_soon": due_soon}
 
 
 def escalate_overdue(ids: list[int]) -> int:

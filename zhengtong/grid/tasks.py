@@ -1,4 +1,4 @@
-"""Background work of the grid module: hour clocks, escalation, statistics, periodic reports."""
+"""Background work of the grid module: escalation, statistics, periodic reports."""
 
 from __future__ import annotations
 
@@ -10,19 +10,10 @@ logger = logging.getLogger(__name__)
 
 
 def on_overdue(ids: list[int]) -> None:
-    """core.sla found these incidents newly overdue (working-day clocks): escalate them."""
+    """core.sla found these incidents newly overdue (hour and working-day clocks): escalate them."""
     from zhengtong.grid.services import escalate_overdue
 
     escalate_overdue(ids)
-
-
-@task()
-def hour_clocks_scan_task() -> dict:
-    from zhengtong.grid.services import hour_clocks_scan
-
-    report = hour_clocks_scan()
-    logger.info("grid hour clocks: %s", report)
-    return report
 
 
 @task()

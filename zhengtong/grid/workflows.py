@@ -7,8 +7,6 @@ reported → registered (立案) | rejected → dispatched (派遣) → disposed
 
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -16,13 +14,15 @@ from django.utils.translation import pgettext_lazy
 from zhengtong.core.workflow import Transition, Workflow
 
 
+def _sla_hours(incident) -> int | None:
+    """A category with a limit in hours runs an hour clock (core.sla keeps it to the second)."""
+    return incident.category.sla_hours or None
+
+
 def _sla_days(incident) -> int:
-    category = incident.category
-    if category.sla_working_days:
-        return category.sla_working_days
-    # Hour limits are kept precisely in Incident.due_at (grid.services.hour_clocks_scan); the
-    # working-day clock is only a backstop, long enough not to call an hour clock due soon first.
-    return math.ceil((category.sla_hours or 24) / 24) + settings.SLA_DUE_SOON_DAYS + 1
+    """Otherwise its working days; a category with no limit at all gets a day past the due-soon
+    window, as before hour clocks moved into core.sla."""
+    return incident.category.sla_working_days or settings.SLA_DUE_SOON_DAYS + 2
 
 
 INCIDENT_FLOW = Workflow(
@@ -107,4 +107,5 @@ INCIDENT_FLOW = Workflow(
         ),
     ],
     sla_days=_sla_days,
+    sla_hours=_sla_hours,
 )

@@ -24,7 +24,6 @@ from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
 from zhengtong.accounts.roles import extend_role, register_permissions
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
-from zhengtong.core import sla as sla_clock
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.services import eforms
 from zhengtong.services.models import (
@@ -372,7 +371,7 @@ def case_submit(
     )
     case.applicant_person = holdings.person
     case.applicant_entity = holdings.entity
-    sla_clock.sla_start(case, working_days=version.promised_days, save=False)
+    Case.workflow.start_clock(case)  # the clock goes into the INSERT
     case.save()
     Draft.objects.filter(applicant=actor, key=f"item:{item.code}").delete()
     if case.fee_fen and bundle_application is None:

@@ -101,9 +101,9 @@ CASE_FLOW = Workflow(
             "complete", ("approved",), "completed", _("Complete (办结)"), "services.review", sla="stop"
         ),
     ],
-    # The clock is started by services.case_submit before the row is written (one query fewer
-    # per submission); no transition restarts it.
-    sla_days=None,
+    # The promised time limit of the item version; services.case_submit starts the clock before
+    # the row is written (``start_clock``: one query fewer per submission); no transition restarts it.
+    sla_days=lambda case: case.item_version.promised_days,
 )
 
 # What the staff pages offer as buttons (sign/approve/pay/complete are taken by services).

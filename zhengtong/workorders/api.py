@@ -280,7 +280,7 @@ class RuleIn(Schema):
 @router.get("/routing-rules/all", response={200: list[RuleOut], **ERRORS}, operation_id="workorders_rules")
 def rules(request):
     ensure_can(request.auth, "workorders.view")
-    return list(RoutingRule.objects.select_related("region", "department"))
+    return list(selectors.routing_rules())
 
 
 @router.post("/routing-rules/all", response={200: RuleOut, **ERRORS}, operation_id="workorders_rule_set")

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.core import sla
+from zhengtong.core.calendar import add_working_days
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.workorders import services
-from zhengtong.workorders.models import RoutingRule, WorkOrder
+from zhengtong.workorders import selectors, services
+from zhengtong.workorders.models import WorkOrder
 
 COUNTIES = ["330106", "330782", "331127"]
 ROUNDS = 2  # the list twice: 32 work orders
@@ -79,7 +82,7 @@ def _rules(actor: User) -> None:
             continue
         for category, dept_code in RULES.items():
             dept = Department.objects.filter(org_unit=county, code=dept_code).first()
-            if dept and not RoutingRule.objects.filter(category=category, region=county).exists():
+            if dept and not selectors.routing_rules().filter(category=category, region=county).exists():
                 services.routing_rule_set(actor=actor, category=category, region=county, department=dept)
 
 
@@ -143,12 +146,18 @@ def seed(stdout=None) -> dict[str, int]:
                 )
                 _drive(order, target, actor, master)
                 if target == "overdue":
+                    # Backdate the clock the workflow started (as if opened a month ago).
                     start = dt.date.today() - dt.timedelta(days=30)
-                    sla.sla_start(order, working_days=order.due_working_days, start=start)
+                    deadline = add_working_days(start, order.due_working_days)
+                    WorkOrder.objects.filter(pk=order.pk).update(
+                        sla_started_on=start,
+                        sla_deadline=deadline,
+                        sla_due_soon_on=add_working_days(deadline, -settings.SLA_DUE_SOON_DAYS),
+                    )
             if n == 2:
                 master = order
     sla.sla_scan()
-    counts = {"work_orders": WorkOrder.objects.count(), "routing_rules": RoutingRule.objects.count()}
+    counts = {"work_orders": WorkOrder.objects.count(), "routing_rules": selectors.routing_rules().count()}
     if stdout:
         stdout.write(f"workorders: {counts}")
     return counts

@@ -105,22 +105,54 @@ class WorkOrder(WorkflowModel, SlaMixin):
         return mask_phone(self.contact_phone)
 
 
-class RoutingRule(models.Model):
-    """Category + region → department. The most specific region (deepest unit) wins."""
+class RoutingDomain(models.TextChoices):
+    """Whose category list a routing rule's ``category`` comes from: work orders (``CATEGORIES``)
+    or grid incidents (``grid.Category.code``)."""
 
-    category = models.CharField(_("category"), max_length=32)
+    WORK_ORDERS = "workorders", _("work orders")
+    GRID = "grid", _("grid incidents")
+
+
+# Who may set and delete the rules of each domain (at the rule's region).
+ROUTING_PERMISSIONS = {
+    RoutingDomain.WORK_ORDERS: "workorders.manage_routing",
+    RoutingDomain.GRID: "grid.manage",
+}
+
+
+class RoutingRule(models.Model):
+    """Category + region → handling body (a department, or a unit such as a township), the one
+    routing table of work orders and grid incidents (``domain`` says whose categories). The most
+    specific rule wins: a rule for the category over one for any category (``category`` ""),
+    then the deepest region; ``services.route_for`` resolves it."""
+
+    domain = models.CharField(
+        _("for"), max_length=12, choices=RoutingDomain.choices, default=RoutingDomain.WORK_ORDERS
+    )
+    category = models.CharField(_("category"), max_length=32, blank=True)
     region = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("region"))
-    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("department")
+    )
+    target_unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("handling unit")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["category", "region__path"]
-        constraints = [models.UniqueConstraint(fields=["category", "region"], name="workorders_rule_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "category", "region"], name="routing_rule_unique"),
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) ^ models.Q(target_unit__isnull=True),
+                name="routing_rule_one_target",
+            ),
+        ]
         verbose_name = _("routing rule")
         verbose_name_plural = _("routing rules")
 
     def __str__(self) -> str:
-        return f"{self.category} @ {self.region.code} → {self.department}"
+        return f"{self.category or '*'} @ {self.region.code} → {self.department or self.target_unit}"
 
 
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW  # noqa: E402

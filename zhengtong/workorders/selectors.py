@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from zhengtong.accounts.permissions import can_on, scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.workorders.models import WorkOrder
+from zhengtong.workorders.models import RoutingDomain, RoutingRule, WorkOrder
 
 FILTERS = ("state", "kind", "category", "sla_state")
 
@@ -58,3 +58,12 @@ def my_work_order(user: Any, number: str) -> WorkOrder:
     if order is None:
         raise NotFound("no such work order")
     return order
+
+
+def routing_rules(domain: str = RoutingDomain.WORK_ORDERS) -> QuerySet[RoutingRule]:
+    """The routing rules of one domain (work orders by default; grid incidents share the table)."""
+    return (
+        RoutingRule.objects.filter(domain=domain)
+        .select_related("region", "department", "target_unit")
+        .order_by("category", "region__path")
+    )

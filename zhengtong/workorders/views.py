@@ -15,7 +15,7 @@ from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimi
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
 from zhengtong.workorders import selectors, services
-from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind, RoutingRule
+from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
 
@@ -247,7 +247,7 @@ def routing(request):
     form = RuleForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("delete", "").isdigit():
-            rule = RoutingRule.objects.filter(pk=int(request.POST["delete"])).select_related("region").first()
+            rule = selectors.routing_rules().filter(pk=int(request.POST["delete"])).first()
             if rule is not None:
                 try:
                     services.routing_rule_delete(actor=request.user, rule=rule)
@@ -269,7 +269,7 @@ def routing(request):
             else:
                 messages.success(request, _("Routing rule saved."))
                 return redirect("workorders:routing")
-    rules = RoutingRule.objects.select_related("region", "department").order_by("category", "region__path")
+    rules = selectors.routing_rules()
     return render(
         request,
         "workorders/routing.html",

@@ -4,11 +4,13 @@ import pytest
 from django.utils import timezone
 
 from zhengtong.audit.models import AuditEvent
+from zhengtong.core import sla
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.models import TimelineEntry
 from zhengtong.grid import selectors, services
-from zhengtong.grid.models import Category, Incident, RoutingRule
+from zhengtong.grid.models import Category, Incident
 from zhengtong.grid.tests.conftest import CELL_1, CELL_2, CELL_Y, inside
+from zhengtong.workorders.models import RoutingRule
 
 
 def act(incident, action, actor, **kw):
@@ -165,10 +167,11 @@ def test_hour_clock_goes_overdue_and_escalates(grid):
     act(inc, "dispatch", grid.command)
     assert inc.handling_department == grid.depts["zjj"]
     assert abs((inc.due_at - timezone.now()) - dt.timedelta(hours=4)) < dt.timedelta(minutes=1)
-    report = services.hour_clocks_scan(now=timezone.now() + dt.timedelta(hours=3, minutes=30))
+    assert inc.sla_hours == 4 and inc.sla_working_days is None
+    report = sla.sla_scan(now=timezone.now() + dt.timedelta(hours=3, minutes=30))
     inc.refresh_from_db()
-    assert report["due_soon"] == 1 and inc.sla_state == "due_soon"
-    services.hour_clocks_scan(now=timezone.now() + dt.timedelta(hours=5))
+    assert report["grid.incident"] == {"overdue": 0, "due_soon": 1} and inc.sla_state == "due_soon"
+    sla.sla_scan(now=timezone.now() + dt.timedelta(hours=5))
     inc.refresh_from_db()
     # Overdue: escalated one level up (the department's county → the city), clock restarted.
     assert inc.state == "registered" and inc.escalation_level == 1
@@ -249,7 +252,8 @@ def test_routing_rules_most_specific_wins(grid):
         actor=grid.w.system, org_unit=grid.w.beishan, category=cat, target_unit=grid.w.beishan
     )
     assert services.route(inc) == (None, grid.w.beishan)  # category + township beats any + county
-    assert RoutingRule.objects.count() == 2
+    assert RoutingRule.objects.filter(domain="grid").count() == 2
+    assert services.route(grid.report(category="C0201")) == (grid.depts["zhzf"], None)  # any category
     with pytest.raises(ValidationError):
         services.routing_rule_create(actor=grid.w.system, org_unit=grid.w.beishan)
 

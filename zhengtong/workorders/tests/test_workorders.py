@@ -385,3 +385,48 @@ def test_citizen_daily_limit(ww, settings):
     assert (
         86_000 < retry_after <= 86_401 and response.json()["error"]["details"]["retry_after"] == retry_after
     )
+
+
+def test_one_routing_table_keeps_domains_apart(ww):
+    from zhengtong.workorders import selectors
+    from zhengtong.workorders.models import RoutingRule
+
+    # A grid rule for any category at the county: grid incidents route by it, work orders do not.
+    services.routing_rule_set(
+        actor=ww.system, domain="grid", category="", region=ww.xihu, department=ww.xihu_gaj
+    )
+    grid_rule = services.route_for(domain="grid", category="E0101", region_path=ww.village.path)
+    assert (grid_rule.department, grid_rule.target_unit) == (ww.xihu_gaj, None)
+    assert services.route_for(domain="workorders", category="health", region_path=ww.village.path) is None
+    assert services.route("market", ww.village) == ww.xihu_scjg
+    # A category rule beats an any-category rule, even at a higher region.
+    services.routing_rule_set(
+        actor=ww.system, domain="grid", category="E0101", region=ww.beishan, target_unit=ww.beishan
+    )
+    services.routing_rule_set(
+        actor=ww.system, domain="grid", category="E0101", region=ww.xihu, department=ww.xihu_scjg
+    )
+    rule = services.route_for(domain="grid", category="E0101", region_path=ww.village.path)
+    assert (rule.department, rule.target_unit, rule.region) == (None, ww.beishan, ww.beishan)
+    # The work-order pages and API list only work-order rules.
+    assert [r.category for r in selectors.routing_rules()] == ["market", "market", "public_security"]
+    body = login(ww.xihu_supervisor).get("/api/v1/workorders/routing-rules/all").json()
+    assert sorted(r["category"] for r in body) == ["market", "market", "public_security"]
+    assert RoutingRule.objects.filter(domain="grid").count() == 3
+
+
+def test_grid_routing_rules_need_grid_manage_and_one_target(ww):
+    from zhengtong.workorders.models import RoutingRule
+
+    with pytest.raises(PermissionDenied):
+        services.routing_rule_set(
+            actor=ww.xihu_supervisor, domain="grid", category="", region=ww.xihu, department=ww.xihu_gaj
+        )
+    with pytest.raises(ValidationError):
+        services.routing_rule_set(actor=ww.system, domain="grid", category="", region=ww.xihu)
+    with pytest.raises(ValidationError):
+        services.routing_rule_set(
+            actor=ww.system, domain="workorders", category="health", region=ww.xihu, target_unit=ww.beishan
+        )
+    assert RoutingRule.objects.filter(domain="grid").count() == 0
+    assert RoutingRule.objects.count() == 3
