@@ -77,11 +77,7 @@ class Workflow:
         note: str = "",
         after: dict | None = None,
         action: str = "create",
-<<<<<<< HEAD
-        clock_started: bool = False,
         via: str = "",
-=======
->>>>>>> slaroute
     ) -> TimelineEntry:
         """Record the creation of a saved object in its initial state (timeline and audit trail,
         under ``<workflow>.<action>``) and start its SLA clock when the workflow has one and
