@@ -6,3 +6,4 @@ class AuditConfig(AppConfig):
     name = "zhengtong.audit"
     label = "audit"
     verbose_name = _("Audit trail")
+    api_prefix = "/audit"
