@@ -11,14 +11,14 @@ PASSWORD = "Test-pass-2025!"
 
 @pytest.fixture(autouse=True)
 def _english_and_fresh_calendar(settings):
-    """Tests assert English messages; the calendar cache must not leak between tests."""
+    """Tests assert English messages; no cached value or rate-limit count leaks between tests."""
     from django.utils import translation
 
-    from zhengtong.core import calendar
+    from zhengtong.core import cache
 
     settings.LANGUAGE_CODE = "en"
     translation.activate("en")
-    calendar.reset_cache()
+    cache.clear()
     yield
     translation.deactivate()
 

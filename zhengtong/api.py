@@ -18,7 +18,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from zhengtong.accounts.services import api_token_authenticate
 from zhengtong.core import hooks
-from zhengtong.core.errors import ZhengtongError
+from zhengtong.core.errors import ZhengtongError, retry_after_header
 
 
 class BearerAuth(HttpBearer):
@@ -59,7 +59,10 @@ def _error(request, status: int, code: str, message: str, details: dict | None =
 
 @api.exception_handler(ZhengtongError)
 def on_domain_error(request, exc: ZhengtongError):
-    return _error(request, exc.status, exc.code, exc.message, exc.details)
+    response = _error(request, exc.status, exc.code, exc.message, exc.details)
+    for header, value in retry_after_header(exc).items():
+        response[header] = value
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

@@ -126,7 +126,24 @@ else:
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The shared cache behind core.cache and core.ratelimit (docs/configuration.md, "Cache").
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # Every process of one node shares these files: a get costs about 15 us, an incr about 0.2 ms
+    # (measured; the database cache costs a query per get and needs createcachetable).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+# How often a process rereads a namespace version for values core.cache keeps in-process.
+CACHE_LOCAL_REVALIDATE_SECONDS = env_int("CACHE_LOCAL_REVALIDATE_SECONDS", 2, minimum=0)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

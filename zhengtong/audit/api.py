@@ -28,6 +28,7 @@ class EventOut(Schema):
     before: dict | None
     after: dict | None
     note: str
+    via: str
     request_id: str
     hash: str
     prev_hash: str

@@ -7,3 +7,10 @@ class AuditConfig(AppConfig):
     label = "audit"
     verbose_name = _("Audit trail")
     api_prefix = "/audit"
+
+    def ready(self) -> None:
+        # Lazy: audit.services imports the AuditEvent model, which the app registry loads first.
+        from zhengtong.audit.services import record
+        from zhengtong.core import trail
+
+        trail.install(record)

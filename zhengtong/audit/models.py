@@ -23,6 +23,10 @@ class AuditEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     channel = models.CharField(_("channel"), max_length=10, blank=True)
+    # Set when the actor's action had this effect through another module's trusted internal call
+    # (e.g. a citizen's payment completes their case "via" payments): the actor is the person whose
+    # action it was, never a superuser standing in for the platform.
+    via = models.CharField(_("via"), max_length=40, blank=True, default="")
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)

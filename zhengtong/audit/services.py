@@ -48,6 +48,8 @@ HASHED_FIELDS = (
     "ip",
     "prev_hash",
 )
+# Hashed only when set, so events written before the field existed keep their hashes.
+OPTIONAL_HASHED_FIELDS = ("via",)
 
 
 def _json_safe(data: Any) -> Any:
@@ -80,6 +82,9 @@ def canonical(values: dict[str, Any]) -> bytes:
         if field == "occurred_at" and value is not None:
             value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         payload[field] = value
+    for field in OPTIONAL_HASHED_FIELDS:
+        if values.get(field):
+            payload[field] = values[field]
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -88,7 +93,7 @@ def compute_hash(values: dict[str, Any]) -> str:
 
 
 def _event_values(event: AuditEvent) -> dict[str, Any]:
-    return {field: getattr(event, field) for field in HASHED_FIELDS}
+    return {field: getattr(event, field) for field in (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS)}
 
 
 def _target_fields(target: Any) -> tuple[str, str, str]:
@@ -143,11 +148,14 @@ def record(
     target_type: str | None = None,
     target_id: str | None = None,
     target_label: str | None = None,
+    via: str = "",
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction.
 
     ``action`` must be registered (audit.actions.register). ``actor`` is a user, or None for the
-    system. Personal identifiers in ``before``/``after`` are masked and pseudonymized.
+    system. ``via`` names the module through which the actor's action had this effect (a trusted
+    internal call, e.g. ``"payments"`` when a citizen's payment moves their case on). Personal
+    identifiers in ``before``/``after`` are masked and pseudonymized.
     """
     if not actions.is_registered(action):
         raise ValueError(f"audit action {action!r} is not registered")
@@ -174,6 +182,7 @@ def record(
             request_id=ctx.request_id,
             channel=ctx.channel,
             ip=ctx.ip,
+            via=via[:40],
             prev_hash=head or GENESIS_HASH,
         )
         event.hash = compute_hash(_event_values(event))

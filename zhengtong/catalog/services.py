@@ -45,7 +45,8 @@ from zhengtong.catalog.models import (
     UpdateFrequency,
     UsageDaily,
 )
-from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
+from zhengtong.core import ratelimit
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -963,24 +964,6 @@ def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _window_hit(bucket: str, limit: int) -> tuple[bool, int]:
-    """Fixed one-minute window in the cache; (allowed, seconds until the window resets)."""
-    from django.core.cache import cache
-
-    now = int(time.time())
-    window = now // 60
-    key = f"catalog:rl:{bucket}:{window}"
-    if cache.add(key, 1, timeout=70):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=70)
-            count = 1
-    return count <= limit, 60 - now % 60
-
-
 def rate_limit_check(request) -> DataApiKey | None:
     """Count one data-API call against its key (``X-API-Key`` header, ``Authorization: Key ...``
     or ``?api_key=``) or, without one, against the caller's IP address. Returns the key (None
@@ -997,23 +980,23 @@ def rate_limit_check(request) -> DataApiKey | None:
         key = api_key_authenticate(secret.strip())
         if key is None:
             raise PermissionDenied(_("unknown or revoked API key"), code="invalid_api_key")
-        allowed, retry = _window_hit(f"k{key.pk}", key.rate_limit_per_minute)
-        if not allowed:
-            raise RateLimited(
-                _("rate limit of %d requests per minute reached") % key.rate_limit_per_minute,
-                details={"retry_after": retry, "limit": key.rate_limit_per_minute},
-            )
+        ratelimit.hit(
+            "catalog",
+            f"k{key.pk}",
+            limit=key.rate_limit_per_minute,
+            message=_("rate limit of %d requests per minute reached") % key.rate_limit_per_minute,
+        )
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):
             DataApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return key
     limit = settings.CATALOG_ANON_RATE_LIMIT
-    allowed, retry = _window_hit(f"ip{_client_ip(request)}", limit)
-    if not allowed:
-        raise RateLimited(
-            _("rate limit of %d requests per minute reached; use an API key for more") % limit,
-            details={"retry_after": retry, "limit": limit},
-        )
+    ratelimit.hit(
+        "catalog",
+        f"ip{_client_ip(request)}",
+        limit=limit,
+        message=_("rate limit of %d requests per minute reached; use an API key for more") % limit,
+    )
     return None
 
 

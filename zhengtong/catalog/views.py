@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -28,11 +27,13 @@ from zhengtong.catalog.models import (
     LoadJob,
     Openness,
 )
+from zhengtong.core import cache
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import NotFound, ValidationError, ZhengtongError
 from zhengtong.core.workflow import timeline
 
 PAGE_SIZE = 20
+CHARTS_CACHE = "catalog.charts"
 PREVIEW_ROWS = 20
 DOWNLOAD_TYPES = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -176,11 +177,12 @@ def _schema_rows(version) -> list[dict[str, Any]]:
 
 def _charts(resource: DataResource, version, variant: str, allowed: list[str] | None) -> list[dict]:
     """Automatic charts: top values of categorical columns (facets) and histograms of numeric
-    columns (count aggregates per bin); cached per version and variant."""
-    key = f"catalog:charts:{version.pk}:{variant}:{','.join(allowed or [])}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    columns (count aggregates per bin); cached per version and variant (core.cache)."""
+    key = f"{version.pk}:{variant}:{','.join(allowed or [])}"
+    return cache.cached(CHARTS_CACHE, key, lambda: _charts_build(version, variant, allowed), 3600)
+
+
+def _charts_build(version, variant: str, allowed: list[str] | None) -> list[dict]:
     from zhengtong.datastore import engine
 
     fields = [f for f in version.fields if allowed is None or f["name"] in allowed]
@@ -266,7 +268,6 @@ def _charts(resource: DataResource, version, variant: str, allowed: list[str] | 
     for i, chart in enumerate(charts):
         chart["id"] = f"chart-{i}"
         chart["data_id"] = f"chart-{i}-data"
-    cache.set(key, charts, 3600)
     return charts
 
 

@@ -10,7 +10,6 @@ from collections import Counter
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -37,7 +36,8 @@ from zhengtong.codes.models import (
     VerificationCount,
 )
 from zhengtong.codes.verify import KeyEntry, Result, TrustStore, verify
-from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
+from zhengtong.core import cache, ratelimit
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.core.masking import pseudonymize
 
 RECORD_KINDS = {k.value for k in SubjectRecord.Kind}
@@ -540,15 +540,20 @@ def subject_of_user(user) -> Subject | None:
 # ---------------------------------------------------------------- verification
 
 
-_store_cache: dict[str, tuple[float, TrustStore]] = {}
 STORE_TTL_SECONDS = 30.0
+STORE_CACHE = "codes.trust_store"
 
 
 def trust_store(*, refresh: bool = False) -> TrustStore:
-    """Our own code keys plus every imported region's keys (cached briefly per process)."""
-    cached = _store_cache.get("store")
-    if cached and not refresh and time.monotonic() - cached[0] < STORE_TTL_SECONDS:
-        return cached[1]
+    """Our own code keys plus every imported region's keys, kept in each process for up to
+    STORE_TTL_SECONDS (parsed keys cannot be pickled into the shared cache); ``refresh`` or
+    ``forget_trust_store`` rebuilds it in every process."""
+    if refresh:
+        forget_trust_store()
+    return cache.cached(STORE_CACHE, "store", _trust_store_build, STORE_TTL_SECONDS, local=True, shared=False)
+
+
+def _trust_store_build() -> TrustStore:
     store = TrustStore()
     for k in SigningKey.objects.filter(role=SigningKey.Role.CODE):
         store.add(KeyEntry(bytes.fromhex(k.kid), k.region_code, keys.public_key(k), k.status))
@@ -562,12 +567,12 @@ def trust_store(*, refresh: bool = False) -> TrustStore:
                 k.trust_list.anchor.is_active,
             )
         )
-    _store_cache["store"] = (time.monotonic(), store)
     return store
 
 
 def forget_trust_store() -> None:
-    _store_cache.pop("store", None)
+    """Drop the trust store in every process (after keys or trust lists change)."""
+    cache.invalidate(STORE_CACHE)
 
 
 _counts: Counter = Counter()
@@ -619,17 +624,13 @@ def verify_code(text: str, *, purpose: str | None = None) -> Result:
 
 
 def rate_limit(key: str, *, per_minute: int) -> None:
-    bucket = f"codes:rl:{key}:{int(time.time() // 60)}"
-    added = cache.add(bucket, 1, 70)
-    if added:
-        return
-    try:
-        n = cache.incr(bucket)
-    except ValueError:
-        cache.set(bucket, 1, 70)
-        return
-    if n > per_minute:
-        raise RateLimited(_("too many verification requests; try again in a minute"))
+    """Count one verification from ``key`` (a client address); RateLimited past ``per_minute``."""
+    ratelimit.hit(
+        "codes.verify",
+        key,
+        limit=per_minute,
+        message=_("too many verification requests; try again in a minute"),
+    )
 
 
 # ---------------------------------------------------------------- privacy controls

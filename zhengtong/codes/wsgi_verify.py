@@ -22,13 +22,13 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from zhengtong.codes import services  # noqa: E402
-from zhengtong.core.errors import RateLimited  # noqa: E402
+from zhengtong.core.errors import RateLimited, retry_after_header  # noqa: E402
 
 PATH = "/api/v1/codes/verify"
 MAX_BODY = 16384
 
 
-def _respond(start_response, status: str, body: dict) -> list[bytes]:
+def _respond(start_response, status: str, body: dict, headers: dict[str, str] | None = None) -> list[bytes]:
     data = json.dumps(body, ensure_ascii=False).encode()
     start_response(
         status,
@@ -37,14 +37,25 @@ def _respond(start_response, status: str, body: dict) -> list[bytes]:
             ("Content-Length", str(len(data))),
             ("Cache-Control", "no-store"),
             ("X-Content-Type-Options", "nosniff"),
+            *(headers or {}).items(),
         ],
     )
     return [data]
 
 
-def _error(start_response, status: str, code: str, message: str, details: dict | None = None) -> list[bytes]:
+def _error(
+    start_response,
+    status: str,
+    code: str,
+    message: str,
+    details: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> list[bytes]:
     return _respond(
-        start_response, status, {"error": {"code": code, "message": message, "details": details or {}}}
+        start_response,
+        status,
+        {"error": {"code": code, "message": message, "details": details or {}}},
+        headers,
     )
 
 
@@ -90,5 +101,12 @@ def application(environ, start_response):
             environ.get("REMOTE_ADDR") or "-", per_minute=settings.CODES_VERIFY_RATE_PER_MINUTE
         )
     except RateLimited as exc:
-        return _error(start_response, "429 Too Many Requests", "rate_limited", str(exc.message))
+        return _error(
+            start_response,
+            "429 Too Many Requests",
+            exc.code,
+            exc.message,
+            exc.details,
+            retry_after_header(exc),
+        )
     return _respond(start_response, "200 OK", services.verify_code(code, purpose=purpose).as_dict())

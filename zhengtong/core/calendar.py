@@ -12,34 +12,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from functools import lru_cache
 
 import chinese_calendar
 
+from zhengtong.core import cache
+from zhengtong.core.models import CalendarDay
+
 logger = logging.getLogger(__name__)
 _OVERRIDE_TTL_SECONDS = 60
-_overrides: dict[dt.date, bool] = {}
-_overrides_loaded_at = 0.0
+OVERRIDES_CACHE = "core.calendar.overrides"
 _warned_years: set[int] = set()
 
 
-def _load_overrides() -> dict[dt.date, bool]:
-    global _overrides, _overrides_loaded_at
-    now = time.monotonic()
-    if now - _overrides_loaded_at > _OVERRIDE_TTL_SECONDS:
-        from zhengtong.core.models import CalendarDay
+def _read_overrides() -> dict[dt.date, bool]:
+    return dict(CalendarDay.objects.values_list("date", "is_workday"))
 
-        _overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
-        _overrides_loaded_at = now
-    return _overrides
+
+def _load_overrides() -> dict[dt.date, bool]:
+    # Every deadline computation reads this: kept in-process too (core.cache revalidates).
+    return cache.cached(OVERRIDES_CACHE, "all", _read_overrides, _OVERRIDE_TTL_SECONDS, local=True)
 
 
 def reset_cache() -> None:
-    """Drop cached overrides (called after an override changes, and by tests)."""
-    global _overrides_loaded_at
-    _overrides_loaded_at = 0.0
-    _library_is_workday.cache_clear()
+    """Drop cached overrides in every process (called after an override changes)."""
+    cache.invalidate(OVERRIDES_CACHE)
 
 
 @lru_cache(maxsize=8192)

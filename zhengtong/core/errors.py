@@ -70,5 +70,20 @@ class Conflict(ZhengtongError):
 
 
 class RateLimited(ZhengtongError):
+    """Too many requests. ``retry_after`` (seconds, from ``details["retry_after"]``) is sent as
+    the ``Retry-After`` header of every 429 response; None when the caller cannot say."""
+
     status = 429
     code = "rate_limited"
+
+    @property
+    def retry_after(self) -> int | None:
+        value = self.details.get("retry_after")
+        return int(value) if value is not None else None
+
+
+def retry_after_header(exc: ZhengtongError) -> dict[str, str]:
+    """The ``Retry-After`` header for a 429 (empty for other errors or an unknown delay)."""
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        return {"Retry-After": str(exc.retry_after)}
+    return {}

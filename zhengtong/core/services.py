@@ -8,13 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from zhengtong.audit import actions as audit_actions
-from zhengtong.audit import services as audit
-from zhengtong.core import calendar
+from zhengtong.core import calendar, trail
 from zhengtong.core.authz import ensure_can
 from zhengtong.core.models import CalendarDay
 
-audit_actions.register({"core.calendar.set": gettext_lazy("Set a calendar override")})
+trail.register({"core.calendar.set": gettext_lazy("Set a calendar override")})
 
 
 @transaction.atomic
@@ -24,7 +22,7 @@ def calendar_day_set(*, actor: Any, date: dt.date, is_workday: bool, note: str =
     day, _ = CalendarDay.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "note": note}
     )
-    audit.record(
+    trail.record(
         actor=actor,
         action="core.calendar.set",
         target=day,

@@ -26,7 +26,6 @@ import json
 import os
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 
+from zhengtong.core import cache
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.datastore.reading import read_file
 from zhengtong.datastore.schema import ARROW_TYPES, RowError, RowErrors, check_schema, infer_schema, validate
@@ -585,32 +585,26 @@ def _order_spec(sort, fields: dict[str, dict]) -> list[tuple[str, str]]:
     return order
 
 
-_results: OrderedDict[tuple, list] = OrderedDict()
-_results_lock = threading.Lock()
+# The one result cache of datastore queries (core.cache; the compatibility layers use it too).
+RESULTS_CACHE = "datastore.results"
+RESULTS_TIMEOUT = 3600
 
 
 def _fetch_cached(cur, sql: str, params: list) -> list:
-    """Results of count/facet/aggregate queries, cached per process (files never change)."""
-    size = settings.DATASTORE_RESULT_CACHE
-    if not size:
+    """Results of count/facet/aggregate queries through core.cache: the SQL names the immutable
+    version files, so a result never goes stale; kept in-process too for the hot facet paths."""
+    if not settings.DATASTORE_RESULT_CACHE:
         return cur.execute(sql, params).fetchall()
-    key = (sql, tuple(params))
-    with _results_lock:
-        if key in _results:
-            _results.move_to_end(key)
-            return _results[key]
-    rows = cur.execute(sql, params).fetchall()
-    with _results_lock:
-        _results[key] = rows
-        while len(_results) > size:
-            _results.popitem(last=False)
-    return rows
+    key = repr((sql, tuple(params)))  # repr keeps a date apart from its string
+    return cache.cached(
+        RESULTS_CACHE, key, lambda: cur.execute(sql, params).fetchall(), RESULTS_TIMEOUT, local=True
+    )
 
 
 def clear_caches() -> None:
-    """Forget cached results, file metadata and mapped files (after deleting tables)."""
-    with _results_lock:
-        _results.clear()
+    """Forget cached results (in every process), file metadata and mapped files (after deleting
+    tables)."""
+    cache.invalidate(RESULTS_CACHE)
     _file_info.cache_clear()
     _open_row_cache.cache_clear()
 

@@ -31,5 +31,5 @@ DATASTORE_SQL_MEMORY_LIMIT = env_str("DATASTORE_SQL_MEMORY_LIMIT", "512MB")
 DATASTORE_SQL_THREADS = env_int("DATASTORE_SQL_THREADS", 1, minimum=1)
 DATASTORE_SQL_TIMEOUT_S = env_int("DATASTORE_SQL_TIMEOUT_S", 5, minimum=1)
 DATASTORE_SQL_MAX_ROWS = env_int("DATASTORE_SQL_MAX_ROWS", 1000, minimum=1)
-# Count, facet and aggregate results cached per process (entries; 0 turns the cache off).
+# Count, facet and aggregate results go through the one result cache (core.cache); 0 turns it off.
 DATASTORE_RESULT_CACHE = env_int("DATASTORE_RESULT_CACHE", 512, minimum=0)

@@ -5,7 +5,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
 
-from zhengtong.core.errors import AuthenticationRequired, ZhengtongError
+from zhengtong.core.errors import AuthenticationRequired, ZhengtongError, retry_after_header
 
 ELDER_COOKIE = "zt_elder"
 
@@ -46,4 +46,7 @@ class PreferencesMiddleware:
 
             return redirect_to_login(request.get_full_path())
         ctx = {"status": exception.status, "message": exception.message}
-        return render(request, "portal/error.html", ctx, status=exception.status)
+        response = render(request, "portal/error.html", ctx, status=exception.status)
+        for header, value in retry_after_header(exception).items():
+            response[header] = value
+        return response

@@ -25,7 +25,7 @@ class ServicesConfig(AppConfig):
         from zhengtong.services import selectors
         from zhengtong.services.models import ServiceItem, ServiceItemVersion
 
-        # The per-process item cache is dropped in the process that changes what it holds.
+        # The item cache (core.cache) is dropped in every process when what it holds changes.
         for model in (ServiceItem, ServiceItemVersion, Department, OrgUnit):
             for signal in (post_save, post_delete):
                 signal.connect(

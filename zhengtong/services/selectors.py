@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q
+from zhengtong.core import cache
 from zhengtong.core.errors import NotFound
 from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem
 from zhengtong.services.workflows import OPEN_STATES
@@ -38,14 +38,15 @@ def catalogue(
     return qs.order_by("department__kind", "code")
 
 
-# Published service items with their current version, department and org unit, kept per process
-# for SERVICES_ITEM_CACHE_SECONDS (every application reads them). A change in this process drops
-# the cache at once (signals in apps.py); other processes see it within those seconds.
-_ITEMS: dict[int, tuple[float, ServiceItem]] = {}
+# Published service items (by id) with their current version, department and org unit, kept
+# through core.cache (and in-process: every application reads them) for
+# SERVICES_ITEM_CACHE_SECONDS. A change drops them in every process (signals in apps.py): at once
+# in the changing process, within CACHE_LOCAL_REVALIDATE_SECONDS in the others.
+ITEMS_CACHE = "services.items"
 
 
 def forget_items(**_kwargs) -> None:
-    _ITEMS.clear()
+    cache.invalidate(ITEMS_CACHE)
 
 
 def _copy_item(item: ServiceItem) -> ServiceItem:
@@ -58,22 +59,24 @@ def _copy_item(item: ServiceItem) -> ServiceItem:
     return mine
 
 
-def item_get(key: str | int) -> ServiceItem:
-    ttl = settings.SERVICES_ITEM_CACHE_SECONDS
-    by_pk = str(key).isdigit()
-    if by_pk and ttl:
-        hit = _ITEMS.get(int(key))
-        if hit is not None and hit[0] > time.monotonic():
-            return _copy_item(hit[1])
+def _item_load(key: str | int, by_pk: bool) -> ServiceItem:
     qs = ServiceItem.objects.filter(is_published=True).select_related(
         "department", "org_unit", "current_version", "current_version__produces"
     )
     item = qs.filter(pk=int(key)).first() if by_pk else qs.filter(code=key).first()
     if item is None:
         raise NotFound(_("no published service item %s") % key)
-    if ttl:
-        _ITEMS[item.pk] = (time.monotonic() + ttl, item)
-    return _copy_item(item)
+    return item
+
+
+def item_get(key: str | int) -> ServiceItem:
+    """The published item with id or code ``key`` (a copy the caller may change); NotFound else."""
+    ttl = settings.SERVICES_ITEM_CACHE_SECONDS
+    by_pk = str(key).isdigit()
+    if by_pk and ttl:
+        pk = int(key)
+        return _copy_item(cache.cached(ITEMS_CACHE, str(pk), lambda: _item_load(pk, True), ttl, local=True))
+    return _copy_item(_item_load(key, by_pk))
 
 
 def bundle_get(code: str) -> Bundle:

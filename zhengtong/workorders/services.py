@@ -124,12 +124,21 @@ def work_order_open(
     if len(source_ref) > 64:
         raise ValidationError.for_field("source_ref", _("at most %d characters") % 64)
     if self_service and not can(actor, "workorders.create", region):
-        since = timezone.now() - timezone.timedelta(days=1)
-        if (
-            WorkOrder.objects.filter(requester=actor, created_at__gte=since).count()
-            >= settings.WORKORDERS_MAX_PER_DAY
-        ):
-            raise RateLimited(_("you have submitted too many work orders today; please try again tomorrow"))
+        now = timezone.now()
+        recent = WorkOrder.objects.filter(requester=actor, created_at__gte=now - timezone.timedelta(days=1))
+        limit = settings.WORKORDERS_MAX_PER_DAY
+        if (n := recent.count()) >= limit:
+            # A quota over the last 24 hours in the database: free again when enough orders age out.
+            frees = recent.order_by("created_at").values_list("created_at", flat=True)[n - limit]
+            raise RateLimited(
+                _("you have submitted too many work orders today; please try again tomorrow"),
+                details={
+                    "retry_after": max(
+                        1, int((frees + timezone.timedelta(days=1) - now).total_seconds()) + 1
+                    ),
+                    "limit": limit,
+                },
+            )
     routed = department or route(category, region)
     with transaction.atomic():
         order = WorkOrder.objects.create(

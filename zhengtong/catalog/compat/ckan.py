@@ -29,6 +29,7 @@ from zhengtong.core.errors import (
     RateLimited,
     ValidationError,
     ZhengtongError,
+    retry_after_header,
 )
 
 from . import common
@@ -135,7 +136,10 @@ def action(request, name: str):
         extra = {}
         if isinstance(exc, ValidationError):
             extra = dict(exc.fields)
-        return _error(help_url, status, kind, exc.message, **extra)
+        response = _error(help_url, status, kind, exc.message, **extra)
+        for header, value in retry_after_header(exc).items():
+            response[header] = value
+        return response
     return JsonResponse(
         {"help": help_url, "success": True, "result": result},
         json_dumps_params={"ensure_ascii": False},

@@ -10,14 +10,14 @@ parameters). Imports of the other apps are lazy so this package loads while they
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from zhengtong.catalog import services as catalog_services
+from zhengtong.core import cache
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
 
 log = logging.getLogger(__name__)
@@ -100,11 +100,12 @@ def as_int(name: str, value: Any, default: int, *, minimum: int = 0, maximum: in
     return number
 
 
-# Anonymous look-ups of a resource (metadata row + visibility) are cached per process for a few
-# seconds: the hot path of the data APIs then costs no catalogue query. Publication changes show
-# within ANON_RESOURCE_TTL seconds; signed-in callers always read the database.
+# Anonymous look-ups of a resource (metadata row + visibility) are cached (core.cache, kept
+# in-process too) for a few seconds: the hot path of the data APIs then costs no catalogue query.
+# Publication changes show within ANON_RESOURCE_TTL seconds; signed-in callers always read the
+# database.
 ANON_RESOURCE_TTL = 3.0
-_anon_resources: dict[str, tuple[float, Any]] = {}
+ANON_RESOURCES_CACHE = "catalog.compat.anon_resources"
 
 
 def resource_get(user, name_or_id: str):
@@ -114,16 +115,15 @@ def resource_get(user, name_or_id: str):
         raise ValidationError.for_field("id", "is required")
     key = str(name_or_id)
     anonymous = not getattr(user, "is_authenticated", False)
-    if anonymous:
-        hit = _anon_resources.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-    resource = selectors.resource_get(user=user, name_or_id=key)
-    if anonymous:
-        if len(_anon_resources) > 1000:
-            _anon_resources.clear()
-        _anon_resources[key] = (time.monotonic() + ANON_RESOURCE_TTL, resource)
-    return resource
+    if not anonymous:
+        return selectors.resource_get(user=user, name_or_id=key)
+    return cache.cached(
+        ANON_RESOURCES_CACHE,
+        key,
+        lambda: selectors.resource_get(user=user, name_or_id=key),
+        ANON_RESOURCE_TTL,
+        local=True,
+    )
 
 
 @dataclass
@@ -180,34 +180,11 @@ def table_for(user, resource, *, version_number: int | None = None) -> Table:
     return Table(resource, version, version.table_key, number, variant, schema, fields)
 
 
-# Versions are immutable, so a query's result never changes: a small per-process LRU of results
-# (like Datasette's immutable mode, but for filtered pages and facets too). Big pages are not kept.
-RESULT_CACHE_SIZE = 256
-RESULT_CACHE_MAX_ROWS = 1000
-_results: OrderedDict[str, Any] = OrderedDict()
-_results_lock = threading.Lock()
-
-
-def _cache_key(table: Table, kwargs: dict) -> str:
-    fields = [f["name"] for f in table.fields]
-    return json.dumps(
-        [table.table_key, table.number, table.variant, fields, kwargs],
-        sort_keys=True,
-        default=str,
-        ensure_ascii=False,
-    )
-
-
 def query(table: Table, *, cursor_param: str = "cursor", **kwargs):
-    """engine.query on the served table; a rejected cursor is reported under ``cursor_param``."""
+    """engine.query on the served table (its counts and facets come from the datastore's one
+    result cache); a rejected cursor is reported under ``cursor_param``."""
     from zhengtong.datastore import engine
 
-    key = _cache_key(table, kwargs)
-    with _results_lock:
-        hit = _results.get(key)
-        if hit is not None:
-            _results.move_to_end(key)
-            return hit
     try:
         result = engine.query(
             table.table_key, table.number, table.variant, schema=public_schema(table), **kwargs
@@ -217,17 +194,7 @@ def query(table: Table, *, cursor_param: str = "cursor", **kwargs):
         if names & {"after", "cursor", "next"}:
             raise ValidationError.for_field(cursor_param, "is not a token a previous page returned") from None
         raise
-    if len(result.rows) <= RESULT_CACHE_MAX_ROWS:
-        with _results_lock:
-            _results[key] = result
-            while len(_results) > RESULT_CACHE_SIZE:
-                _results.popitem(last=False)
     return result
-
-
-def clear_result_cache() -> None:
-    with _results_lock:
-        _results.clear()
 
 
 # In the public variant these columns hold masked or keyed values: a q= substring search over
@@ -287,15 +254,8 @@ def flush_usage() -> None:
 
 
 def rate_limit(request, user) -> None:
-    """Apply the catalog's per-key/per-client rate limit when the catalog offers one."""
-    try:
-        from zhengtong.catalog import services
-    except ImportError:  # pragma: no cover
-        return
-    check = getattr(services, "rate_limit_check", None)
-    if check is None:
-        return
-    check(request)
+    """Apply the catalog's per-key/per-client rate limit (core.ratelimit underneath)."""
+    catalog_services.rate_limit_check(request)
 
 
 _TYPES_NUMERIC = {"integer": int, "number": float, "year": int}

@@ -23,6 +23,7 @@ from zhengtong.core.errors import (
     RateLimited,
     ValidationError,
     ZhengtongError,
+    retry_after_header,
 )
 
 from . import common
@@ -63,11 +64,14 @@ STATUS = {
 }
 
 
-def _error(message: str, status: int = 400, title: str = "Invalid request") -> JsonResponse:
+def _error(
+    message: str, status: int = 400, title: str = "Invalid request", headers: dict | None = None
+) -> JsonResponse:
     return JsonResponse(
         {"ok": False, "error": message, "status": status, "title": title},
         status=status,
         json_dumps_params={"ensure_ascii": False},
+        headers=headers,
     )
 
 
@@ -84,7 +88,7 @@ def table_json(request, name: str, version: int | None = None):
         body, headers = _table(request, resource, table, started)
     except ZhengtongError as exc:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-        return _error(exc.message, status)
+        return _error(exc.message, status, headers=retry_after_header(exc))
     common.count_call(resource)
     response = JsonResponse(body, safe=False, json_dumps_params={"ensure_ascii": False})
     for key, value in headers.items():
@@ -309,7 +313,7 @@ def table_export(request, name: str, fmt: str):
         )
     except ZhengtongError as exc:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-        return _error(exc.message, status)
+        return _error(exc.message, status, headers=retry_after_header(exc))
     common.count_call(resource, "downloads")
     if isinstance(data, str | bytes):
         if isinstance(data, str):

@@ -144,6 +144,9 @@ def test_keys_and_rate_limits(client, cat, world, settings):
         assert client.get(f"{BASE}/resources/enterprises").status_code == 200
     response = client.get(f"{BASE}/resources/enterprises")
     assert response.status_code == 429 and response.json()["error"]["code"] == "rate_limited"
+    details = response.json()["error"]["details"]
+    assert details["limit"] == 3 and response["Retry-After"] == str(details["retry_after"])
+    assert 1 <= details["retry_after"] <= 60
     login(client, world.citizen)
     created = client.post(
         f"{BASE}/keys", {"name": "app", "rate_limit_per_minute": 2}, content_type="application/json"

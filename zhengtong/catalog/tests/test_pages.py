@@ -209,3 +209,13 @@ def test_department_page_and_keys_page(client, cat, world, password):
     from zhengtong.catalog.services import api_key_authenticate
 
     assert api_key_authenticate(secret).owner == world.citizen
+
+
+def test_a_rate_limited_download_page_says_when_to_retry(client, cat, settings):
+    resource = cat.published()
+    settings.CATALOG_ANON_RATE_LIMIT = 1
+    assert client.get(reverse("catalog:download", args=[resource.name, "csv"])).status_code == 200
+    response = client.get(reverse("catalog:download", args=[resource.name, "csv"]))
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert "rate limit of 1 requests per minute reached" in response.content.decode()

@@ -57,11 +57,12 @@ def test_verify_api_is_rate_limited(codes, client, settings):
     from django.core.cache import cache
 
     cache.clear()
-    statuses = [
-        client.post("/api/v1/codes/verify", {"code": "x"}, content_type="application/json").status_code
-        for _ in range(5)
+    responses = [
+        client.post("/api/v1/codes/verify", {"code": "x"}, content_type="application/json") for _ in range(5)
     ]
-    assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429
+    assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
+    assert 1 <= int(responses[-1]["Retry-After"]) <= 60
+    assert responses[-1].json()["error"]["details"]["limit"] == 3
 
 
 def test_public_trust_list_rules_and_pages(codes, client):

@@ -317,7 +317,7 @@ def test_verification_keeps_only_counts(codes, valid_code):
     assert fields == {"id", "day", "purpose", "region_code", "result", "count"}
 
 
-def test_dedicated_verification_service(codes, valid_code):
+def test_dedicated_verification_service(codes, valid_code, settings):
     import io
 
     from zhengtong.codes.wsgi_verify import application
@@ -327,6 +327,7 @@ def test_dedicated_verification_service(codes, valid_code):
 
         def start_response(s, headers):
             status["s"] = s
+            status["headers"] = dict(headers)
 
         environ = {
             "PATH_INFO": path,
@@ -336,6 +337,7 @@ def test_dedicated_verification_service(codes, valid_code):
             "REMOTE_ADDR": "127.0.0.1",
         }
         out = b"".join(application(environ, start_response))
+        call.headers = status["headers"]
         return status["s"], json.loads(out)
 
     s, body = call(json.dumps({"code": valid_code, "purpose": "health"}).encode())
@@ -346,3 +348,8 @@ def test_dedicated_verification_service(codes, valid_code):
     assert call(json.dumps({"code": 5}).encode())[1]["error"]["details"]["fields"]["code"]
     assert call(b"{}", method="GET")[0].startswith("405")
     assert call(b"{}", path="/other")[0].startswith("404")
+    settings.CODES_VERIFY_RATE_PER_MINUTE = 1  # the two verifications above were counted
+    s, body = call(json.dumps({"code": valid_code}).encode())
+    assert s == "429 Too Many Requests" and body["error"]["code"] == "rate_limited"
+    assert body["error"]["details"]["limit"] == 1
+    assert call.headers["Retry-After"] == str(body["error"]["details"]["retry_after"])

@@ -134,3 +134,26 @@ def test_concurrent_transitions_have_exactly_one_winner(world):
         AuditEvent.objects.filter(action__in=["registry.licence.suspend", "registry.licence.revoke"]).count()
         == 1
     )
+
+
+@pytest.mark.django_db
+def test_trusted_internal_call_records_the_real_actor_via_the_module(world):
+    licence = _licence(world)
+    # The citizen holds no role: a direct call is refused and changes nothing ...
+    with pytest.raises(PermissionDenied):
+        Licence.workflow.apply(licence, "suspend", actor=world.citizen, note="x")
+    licence.refresh_from_db()
+    assert licence.state == "valid"
+    # ... but a module's internal entry point acting on the citizen's behalf takes the transition,
+    # and the trail names the citizen and the module, not a superuser.
+    entry = Licence.workflow.apply(licence, "suspend", actor=world.citizen, note="x", via="services")
+    licence.refresh_from_db()
+    assert licence.state == "suspended"
+    assert (entry.actor_label, entry.data) == ("citizen", {"via": "services"})
+    event = AuditEvent.objects.order_by("-id").first()
+    assert (event.action, event.actor_id, event.actor_label, event.via) == (
+        "registry.licence.suspend",
+        world.citizen.pk,
+        "citizen",
+        "services",
+    )

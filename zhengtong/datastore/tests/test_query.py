@@ -343,6 +343,28 @@ def test_threads_share_the_engine(numbers):
     assert len(totals) == 30
 
 
+def test_counts_and_facets_come_from_the_one_result_cache(numbers, monkeypatch):
+    from zhengtong.core import cache
+
+    key, version, schema, _t = numbers
+    computed = []
+    real = cache.cached
+
+    def spy(namespace, k, compute, timeout, **kw):
+        return real(namespace, k, lambda: computed.append(namespace) or compute(), timeout, **kw)
+
+    monkeypatch.setattr(cache, "cached", spy)
+    ask = dict(schema=schema, facets=["group"], limit=0)
+    first = engine.query(key, version, "public", **ask).facets["group"]
+    n = len(computed)
+    assert n >= 1 and set(computed) == {engine.RESULTS_CACHE}
+    assert engine.query(key, version, "public", **ask).facets["group"] == first
+    assert len(computed) == n
+    engine.clear_caches()
+    assert engine.query(key, version, "public", **ask).facets["group"] == first
+    assert len(computed) == 2 * n
+
+
 def test_result_cache_can_be_off(numbers, settings):
     key, version, schema, _t = numbers
     settings.DATASTORE_RESULT_CACHE = 0

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import template
+from django.apps import apps
 
 from zhengtong.accounts.roles import role_label as _role_label
 from zhengtong.core.masking import mask_phone, mask_resident_id
@@ -72,6 +73,15 @@ def transition_label(obj: Any, name: str) -> str:
         return name
     t = getattr(workflow, "_by_name", {}).get(name)
     return str(t.label) if t else name
+
+
+@register.filter
+def module_name(label: str) -> str:
+    """A module's name for people (its app's verbose name), e.g. for an audit event's ``via``."""
+    try:
+        return str(apps.get_app_config(label).verbose_name)
+    except LookupError:
+        return label
 
 
 @register.filter

@@ -117,7 +117,7 @@ def test_after_five_failures_even_the_right_password_is_refused(world, client, p
     # The fifth failure reaches the limit and already answers with the lockout page.
     assert statuses == [200, 200, 200, 200, 429]
     response = client.post("/login/", {"username": "xihu_clerk", "password": password})
-    assert response.status_code == 429
+    assert response.status_code == 429 and response["Retry-After"] == "900"
     assert "Too many failed logins" in html(response)
     assert "_auth_user_id" not in client.session
     # Another account from the same address is not locked (username + IP pairs).

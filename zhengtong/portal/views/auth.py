@@ -157,7 +157,9 @@ def lockout_response(request, credentials, *args, **kwargs):
         _("Too many failed logins: this account is locked for %(minutes)d minutes from this address.")
         % {"minutes": settings.AXES_COOLOFF_TIME.seconds // 60},
     )
-    return render(request, "portal/login.html", {"form": form, "next": ""}, status=429)
+    response = render(request, "portal/login.html", {"form": form, "next": ""}, status=429)
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 @public

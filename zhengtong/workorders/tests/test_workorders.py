@@ -381,3 +381,7 @@ def test_citizen_daily_limit(ww, settings):
         content_type="application/json",
     )
     assert response.status_code == 429
+    retry_after = int(response["Retry-After"])
+    assert (
+        86_000 < retry_after <= 86_401 and response.json()["error"]["details"]["retry_after"] == retry_after
+    )

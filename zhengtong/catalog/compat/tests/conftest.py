@@ -212,7 +212,4 @@ def _fresh_compat_state(settings, monkeypatch):
     cache.clear()
     monkeypatch.setattr(common, "ANON_RESOURCE_TTL", 0.0)
     monkeypatch.setattr(common, "USAGE_FLUSH_SECONDS", 0.0)
-    common.clear_result_cache()
-    common._anon_resources.clear()
     yield
-    common.clear_result_cache()

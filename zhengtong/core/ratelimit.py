@@ -1,0 +1,48 @@
+"""The one rate limiter: fixed windows counted in Django's cache.
+
+``hit(scope, key, limit=..., window_seconds=...)`` counts one request for ``key`` in ``scope``
+and raises ``RateLimited`` (HTTP 429, ``details={"retry_after": s, "limit": n}``, and a
+``retry_after`` attribute that every 429 response sends as the ``Retry-After`` header) when the
+count in the current window passes ``limit``. The counters live in ``CACHES["default"]``, so
+the limit holds across processes and machines exactly as far as that cache is shared (Redis:
+everywhere; the file cache: the processes of one node; LocMem in tests: one process).
+
+Who is counted and how many calls they may make stays with the caller (a data-API key's
+``rate_limit_per_minute``, ``CODES_VERIFY_RATE_PER_MINUTE`` per client address, ...).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from zhengtong.core.errors import RateLimited
+
+PREFIX = "zt:rl"
+
+
+def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:
+    """Count one request of ``key`` in ``scope``; raise ``RateLimited`` once more than ``limit``
+    requests fall in the current fixed window of ``window_seconds``. The error's ``retry_after``
+    is the number of seconds until the window resets (at least 1)."""
+    now = int(time.time())
+    window = now // window_seconds
+    bucket = f"{PREFIX}:{scope}:{key}:{window}"
+    # The counter outlives its window a little so a late incr never recreates it as 1.
+    timeout = window_seconds + 10
+    if cache.add(bucket, 1, timeout=timeout):
+        count = 1
+    else:
+        try:
+            count = cache.incr(bucket)
+        except ValueError:  # expired between add and incr
+            cache.set(bucket, 1, timeout=timeout)
+            count = 1
+    if count > limit:
+        retry_after = max(1, (window + 1) * window_seconds - now)
+        raise RateLimited(
+            message or _("rate limit of %d requests reached; try again later") % limit,
+            details={"retry_after": retry_after, "limit": limit},
+        )

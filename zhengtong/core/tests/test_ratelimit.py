@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache as django_cache
+
+from zhengtong.core import ratelimit
+from zhengtong.core.errors import RateLimited, retry_after_header
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A settable time.time() for the limiter."""
+    now = [0.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    return now
+
+
+def test_hit_allows_the_limit_then_raises_with_retry_after(clock):
+    clock[0] = 600 * 60 + 20.0  # 20 s into a window
+    for _ in range(3):
+        ratelimit.hit("test", "a", limit=3)
+    with pytest.raises(RateLimited) as caught:
+        ratelimit.hit("test", "a", limit=3)
+    assert caught.value.status == 429 and caught.value.code == "rate_limited"
+    assert caught.value.details == {"retry_after": 40, "limit": 3}
+    assert caught.value.retry_after == 40
+    assert retry_after_header(caught.value) == {"Retry-After": "40"}
+
+
+def test_keys_and_scopes_count_apart(clock):
+    clock[0] = 600 * 60.0
+    ratelimit.hit("test", "a", limit=1)
+    ratelimit.hit("test", "b", limit=1)
+    ratelimit.hit("other", "a", limit=1)
+    with pytest.raises(RateLimited):
+        ratelimit.hit("test", "a", limit=1)
+
+
+def test_a_new_window_starts_a_new_count(clock):
+    clock[0] = 600 * 60 + 59.0
+    ratelimit.hit("test", "a", limit=1, window_seconds=60)
+    with pytest.raises(RateLimited) as caught:
+        ratelimit.hit("test", "a", limit=1, window_seconds=60)
+    assert caught.value.retry_after == 1
+    clock[0] = 601 * 60.0
+    ratelimit.hit("test", "a", limit=1, window_seconds=60)
+
+
+def test_window_length_and_message(clock):
+    clock[0] = 3600 * 10 + 600.0
+    ratelimit.hit("test", "a", limit=1, window_seconds=3600)
+    with pytest.raises(RateLimited) as caught:
+        ratelimit.hit("test", "a", limit=1, window_seconds=3600, message="slow down")
+    assert caught.value.message == "slow down" and caught.value.retry_after == 3000
+
+
+def test_counts_live_in_djangos_cache(clock):
+    """Processes sharing CACHES share the counts: a count another process wrote is honoured."""
+    clock[0] = 600 * 60.0
+    ratelimit.hit("test", "a", limit=2)
+    assert django_cache.get(f"{ratelimit.PREFIX}:test:a:600") == 1
+    django_cache.set(f"{ratelimit.PREFIX}:test:a:600", 2)  # another process counted one
+    with pytest.raises(RateLimited):
+        ratelimit.hit("test", "a", limit=2)
+
+
+def test_rate_limited_without_a_delay_sends_no_header():
+    exc = RateLimited("busy")
+    assert exc.retry_after is None and retry_after_header(exc) == {}
