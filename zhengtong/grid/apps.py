@@ -6,15 +6,17 @@ class GridConfig(AppConfig):
     name = "zhengtong.grid"
     label = "grid"
     verbose_name = _("Grid governance")
+    api_prefix = "/grid"
+    demo_order = 90
 
     def ready(self) -> None:
         from django.conf import settings
 
         from zhengtong.core import sla
+        from zhengtong.core.nav import register_nav
         from zhengtong.core.tasks import register_periodic
         from zhengtong.grid import permissions, tasks
         from zhengtong.grid.models import Incident
-        from zhengtong.portal.nav import register_nav
 
         permissions.install()
         _connect_cache_invalidation()
@@ -45,10 +47,6 @@ def _connect_cache_invalidation() -> None:
 
 def _connect_complaints() -> None:
     """Citizens' complaints (12345 work orders) that are grid matters become incidents."""
-    from django.apps import apps
-
-    if not apps.is_installed("zhengtong.workorders"):
-        return
     from zhengtong.grid import complaints
     from zhengtong.workorders.hooks import on_opened
 

@@ -6,6 +6,8 @@ class NotifyConfig(AppConfig):
     name = "zhengtong.notify"
     label = "notify"
     verbose_name = _("Notifications")
+    api_prefix = "/notifications"
+    demo_order = 50
 
     def ready(self) -> None:
         from zhengtong.core.tasks import register_periodic

@@ -6,12 +6,14 @@ class PaymentsConfig(AppConfig):
     name = "zhengtong.payments"
     label = "payments"
     verbose_name = _("Unified payment")
+    api_prefix = "/payments"
+    demo_order = 40
 
     def ready(self) -> None:
         from zhengtong.accounts.roles import extend_role, register_permissions, register_role
+        from zhengtong.core.nav import register_nav
         from zhengtong.core.tasks import register_periodic
         from zhengtong.payments.tasks import notices_retry_task
-        from zhengtong.portal.nav import register_nav
 
         register_permissions(
             {

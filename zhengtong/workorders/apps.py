@@ -6,11 +6,13 @@ class WorkordersConfig(AppConfig):
     name = "zhengtong.workorders"
     label = "workorders"
     verbose_name = _("Consultations and complaints")
+    api_prefix = "/workorders"
+    demo_order = 60
 
     def ready(self) -> None:
         from zhengtong.accounts.roles import extend_role, register_permissions, register_role
         from zhengtong.core import sla
-        from zhengtong.portal.nav import register_nav
+        from zhengtong.core.nav import register_nav
         from zhengtong.workorders.models import WorkOrder
         from zhengtong.workorders.services import escalate_overdue
 

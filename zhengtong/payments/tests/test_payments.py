@@ -199,7 +199,7 @@ def test_forged_callback_rejected_and_ledger_unchanged(pw):
 
 def test_replayed_callback_counted_once(pw):
     fired = []
-    hooks.on_paid("replay")(lambda bill: fired.append(bill.pk))
+    receiver = hooks.on_paid("replay")(lambda bill: fired.append(bill.pk))
     try:
         bill = make_bill(pw, reference="replay:1")
         payment = pay_at_provider(pw, bill)
@@ -212,7 +212,7 @@ def test_replayed_callback_counted_once(pw):
         assert fired == [bill.pk]
         assert AuditEvent.objects.filter(action="payments.bill.paid").count() == 1
     finally:
-        hooks._PAID["replay"].clear()
+        hooks.BILL_PAID.disconnect(receiver, key="replay")
 
 
 def test_amount_mismatch_and_unknown_order_not_applied(pw):
@@ -379,7 +379,7 @@ def test_concurrent_duplicate_confirmations_count_once(pw, monkeypatch):
     assert ledger(bill) == ("paid", 3050, 0, 1)
     assert fired == [bill.pk]
     assert AuditEvent.objects.filter(action="payments.bill.paid").count() == 1
-    hooks._PAID["race"].clear()
+    hooks.BILL_PAID.disconnect(hook, key="race")
 
 
 def test_payer_only_and_unpaid_only(pw):

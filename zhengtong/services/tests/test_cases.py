@@ -227,8 +227,9 @@ def only_cases_scanned(monkeypatch):
     """Scan this module's clocks only (other modules' tables may not exist in this test run)."""
     from zhengtong.core import sla
 
-    monkeypatch.setattr(sla, "_registered", [])
-    sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
+    case_clock = sla.CLOCKS.get("services.case")
+    assert case_clock.on_overdue is services.on_overdue and case_clock.overdue_stamp == "escalated_at"
+    monkeypatch.setattr(sla.CLOCKS, "items", lambda: [case_clock])
 
 
 def test_overdue_scan_escalates_to_the_supervisor(svc, only_cases_scanned):

@@ -107,7 +107,7 @@ def test_bad_input_is_a_field_error(ww, kw, field):
 
 def test_full_lifecycle_with_callback_close_and_hook(ww):
     closed = []
-    hooks.on_closed("lifecycle")(lambda wo: closed.append(wo.number))
+    hooks.on_closed("lifecycle")(lambda work_order: closed.append(work_order.number))
     order = open_order(ww, source_ref="lifecycle:1", contact_phone="13912345678")
     services.work_order_act(actor=ww.scjg_handler, work_order=order, action="take")
     with pytest.raises(ValidationError):
