@@ -33,9 +33,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
+from zhengtong.core.authz import ensure_can, root_unit
+from zhengtong.core.errors import ValidationError
 from zhengtong.core.models import OutboxMessage
+from zhengtong.core.pagination import Page, clamp_limit, keyset_page
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +240,23 @@ def deliver_pending(*, topic: str) -> int:
     for pk in ids:
         deliver_now(pk)
     return len(ids)
+
+
+def messages_list(
+    *, actor: Any, state: str = "", topic: str = "", cursor: str | None = None, limit: int | None = None
+) -> Page:
+    """Outbox messages newest first, for platform administrators (``core.view_outbox`` at the root
+    org unit: the outbox is platform-wide). PermissionDenied otherwise; an unknown ``state`` is a
+    ValidationError."""
+    ensure_can(actor, "core.view_outbox", root_unit())
+    qs = OutboxMessage.objects.all()
+    if state:
+        if state not in OutboxMessage.State.values:
+            raise ValidationError.for_field("state", _("must be pending, delivered or failed"))
+        qs = qs.filter(state=state)
+    if topic:
+        qs = qs.filter(topic=topic)
+    return keyset_page(qs, order=["-id"], cursor=cursor, limit=clamp_limit(limit))
 
 
 @task()
