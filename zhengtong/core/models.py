@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CalendarDay(models.Model):
@@ -59,7 +60,8 @@ class OutboxMessage(models.Model):
     in the caller's transaction, delivered by its topic's handler, retried with backoff."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("pending")
+        # A context: notify's "pending" (待发送) is another word.
+        PENDING = "pending", pgettext_lazy("outbox", "pending")
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("failed")
 
