@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +15,8 @@ class CoreConfig(AppConfig):
         # app's ready() registers receivers (core is the first installed app), so hooks.declared()
         # is complete and a receiver for an undeclared hook fails at start-up.
         autodiscover_modules("hooks")
+        # Lazy: zhengtong.core.outbox imports the models, which need the app registry.
+        from zhengtong.core.outbox import outbox_sweep_task
+        from zhengtong.core.tasks import register_periodic
+
+        register_periodic("core.outbox", outbox_sweep_task, settings.OUTBOX_SWEEP_INTERVAL_SECONDS)
