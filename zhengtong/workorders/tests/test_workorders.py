@@ -381,3 +381,16 @@ def test_citizen_daily_limit(ww, settings):
         content_type="application/json",
     )
     assert response.status_code == 429
+
+
+def test_expired_supervisor_grant_receives_no_escalation(ww):
+    from zhengtong.accounts.models import RoleGrant
+    from zhengtong.core import sla
+
+    expired = ww.staff("expired_supervisor", "supervisor", ww.xihu)
+    RoleGrant.objects.filter(user=expired).update(valid_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    order = open_order(ww, kind="consultation")
+    sla.sla_scan(on=order.sla_deadline + dt.timedelta(days=1))
+    assert not Message.objects.filter(recipient=expired).exists()
+    live = Message.objects.get(recipient=ww.xihu_supervisor, event="workorders.overdue")
+    assert live.title == "1 work order is overdue" and live.body == order.number
