@@ -50,7 +50,11 @@ def user_scope_units(user: Any, perm: str | None = None) -> list[OrgUnit]:
     """The top org units of a user's scope (for any permission when ``perm`` is None)."""
     if getattr(user, "is_superuser", False):
         return list(OrgUnit.objects.filter(parent__isnull=True))
-    grants = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("org_unit")
+    grants = (
+        RoleGrant.objects.filter(user=user, revoked_at__isnull=True)
+        .exclude(valid_until__lte=timezone.now())
+        .select_related("org_unit")
+    )
     paths = scope_roots(user, perm) if perm else None
     units = {g.org_unit.path: g.org_unit for g in grants if paths is None or g.org_unit.path in paths}
     roots = [u for p, u in sorted(units.items()) if not any(p != q and p.startswith(q) for q in units)]

@@ -179,9 +179,10 @@ def cell_assign(*, actor: Any, cell: GridCell, worker: User) -> GridAssignment:
 
     ensure_can(actor, "grid.manage", cell.org_unit)
     assignment, created = GridAssignment.objects.get_or_create(cell=cell, worker=worker)
-    if not RoleGrant.objects.filter(
+    live = RoleGrant.objects.filter(
         user=worker, role="grid_worker", org_unit=cell.org_unit, revoked_at__isnull=True
-    ).exists():
+    ).exclude(valid_until__lte=timezone.now())  # an expired grant gives no scope: grant again
+    if not live.exists():
         account_services.role_grant(actor=None, user=worker, role="grid_worker", org_unit=cell.org_unit)
     if created:
         audit.record(actor=actor, action="grid.cell.assign", target=cell, after={"worker": worker.username})
