@@ -37,12 +37,11 @@ def _connect_cache_invalidation() -> None:
 
     from zhengtong.accounts.models import OrgUnit
     from zhengtong.grid import geo, open311
-    from zhengtong.grid.models import Category, Open311Key
+    from zhengtong.grid.models import Category
 
     for signal in (post_save, post_delete):
         signal.connect(geo.forget_units, sender=OrgUnit, dispatch_uid=f"grid.units.{signal}")
         signal.connect(open311.forget_categories, sender=Category, dispatch_uid=f"grid.cats.{signal}")
-        signal.connect(open311.forget_keys, sender=Open311Key, dispatch_uid=f"grid.keys.{signal}")
 
 
 def _connect_complaints() -> None:

@@ -24,6 +24,7 @@ class WorkordersConfig(AppConfig):
                 "workorders.handle": _("Handle and reply to work orders"),
                 "workorders.callback": _("Call back requesters"),
                 "workorders.manage_routing": _("Maintain work-order routing rules"),
+                "workorders.supervise": _("Receive escalations of overdue work orders"),
             }
         )
         register_role(
@@ -42,6 +43,7 @@ class WorkordersConfig(AppConfig):
                 "workorders.handle",
                 "workorders.callback",
                 "workorders.manage_routing",
+                "workorders.supervise",
             },
         )
         extend_role(
