@@ -41,7 +41,7 @@ def copy_keys_back(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_credential"),
-        ("grid", "0003_incident_indexes"),
+        ("grid", "0005_routing_rules_into_workorders"),
     ]
 
     operations = [
