@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     name = "zhengtong.accounts"
     label = "accounts"
     verbose_name = _("Identity and organisation")
+    api_prefix = "/"
 
     def ready(self) -> None:
         from zhengtong.accounts import permissions

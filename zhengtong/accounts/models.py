@@ -143,23 +143,59 @@ class RoleGrant(models.Model):
         return f"{self.user} {self.role} @ {self.org_unit.code}"
 
 
-class ApiToken(models.Model):
-    """A bearer token for API clients. Only a SHA-256 digest is stored; the token is shown once."""
+class CredentialKind(models.TextChoices):
+    API_TOKEN = "api_token", _("API token")
+    DATA_API_KEY = "data_api_key", _("data API key")
+    OPEN311_KEY = "open311_key", _("Open311 key")
 
-    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+
+# The text every secret of a kind starts with (``zt_<prefix>_<random>``): kept per kind so the
+# tokens and keys issued before the credentials were merged still authenticate.
+SECRET_PREFIX = {
+    CredentialKind.API_TOKEN: "zt_",
+    CredentialKind.DATA_API_KEY: "ztd_",
+    CredentialKind.OPEN311_KEY: "o311_",
+}
+
+
+class Credential(models.Model):
+    """A secret an API client presents: a personal API token, a data API key or an Open311 key.
+
+    Only a SHA-256 digest of the secret is stored (it is shown once). ``prefix`` is the short
+    public part of the secret after its kind's text, unique per kind, used to find the row.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=CredentialKind.choices)
+    owner = models.ForeignKey(
+        User, models.CASCADE, null=True, blank=True, related_name="credentials", verbose_name=_("owner")
+    )
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    digest = models.CharField(max_length=64)
-    scopes = models.JSONField(_("scopes"), default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(_("expires at"))
+    org_unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit")
+    )
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(_("requests per minute"), null=True, blank=True)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "prefix"], name="credential_prefix_unique")]
+        indexes = [models.Index(fields=["owner", "kind"], name="credential_owner_kind")]
+        verbose_name = _("API credential")
+        verbose_name_plural = _("API credentials")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def audit_label(self) -> str:
+        return str(self)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
     name = "zhengtong.audit"
     label = "audit"
     verbose_name = _("Audit trail")
+    api_prefix = "/audit"
 
     def ready(self) -> None:
         # Lazy: audit.services imports the AuditEvent model, which the app registry loads first.

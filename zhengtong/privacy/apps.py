@@ -6,9 +6,10 @@ class PrivacyConfig(AppConfig):
     name = "zhengtong.privacy"
     label = "privacy"
     verbose_name = _("Classification, grading and desensitization")
+    api_prefix = "/privacy"
 
     def ready(self) -> None:
-        from zhengtong.portal.nav import register_nav
+        from zhengtong.core.nav import register_nav
         from zhengtong.privacy import permissions  # noqa: F401  (registers permissions and roles)
 
         register_nav("console", "privacy:scanner", _("PII scanner"), permission="privacy.use")

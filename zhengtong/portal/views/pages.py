@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import ApiToken, UserKind
+from zhengtong.accounts.models import Credential, CredentialKind, UserKind
 from zhengtong.accounts.permissions import can, scope_q
 from zhengtong.accounts.roles import PERMISSIONS, ROLES
 from zhengtong.core.access import authenticated, public, staff
@@ -222,7 +222,7 @@ def account(request):
         "licences": registry_selectors.my_licences(user),
         "corrections": CorrectionRequest.objects.filter(submitted_by=user).select_related("org_unit")[:20],
         "grants": account_selectors.user_grants(user),
-        "tokens": ApiToken.objects.filter(user=user)[:20],
+        "tokens": account_selectors.credentials_of(owner=user, kind=CredentialKind.API_TOKEN)[:20],
         "new_token": new_token,
         "real_name_form": real_name_form,
         "enterprise_form": enterprise_form,
@@ -237,7 +237,7 @@ def account(request):
 @authenticated
 @require_POST
 def token_revoke(request, token_id: int):
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token = get_object_or_404(Credential, pk=token_id, owner=request.user, kind=CredentialKind.API_TOKEN)
     account_services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token was revoked."))
     return redirect("portal:account")
