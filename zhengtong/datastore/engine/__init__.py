@@ -19,14 +19,14 @@ The package, one module per job (callers import this package, not the modules):
 - ``store``: the version store (write, activate, list, delete; the files a version is read from)
 - ``compiler``: filters, sorting, ``q`` and keyset cursors compiled to DuckDB SQL with bound values
 - ``results``: the one result cache of counts, facets and aggregates (through ``core.cache``)
-- ``query``: ``query()`` on the process's DuckDB database
+- ``queries``: ``query()`` on the process's DuckDB database
 - ``sandbox``: ``run_sql()``, one read-only SELECT on a locked-down connection
 - ``exports``: ``export()``, CSV / XLSX / JSON / Parquet streams
 """
 
 from zhengtong.datastore.engine.compiler import json_value
 from zhengtong.datastore.engine.exports import export, neutralize
-from zhengtong.datastore.engine.query import QueryResult, query
+from zhengtong.datastore.engine.queries import QueryResult, query
 from zhengtong.datastore.engine.results import RESULTS_CACHE
 from zhengtong.datastore.engine.sandbox import SqlRows, check_sql, run_sql
 from zhengtong.datastore.engine.store import (

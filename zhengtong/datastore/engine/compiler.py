@@ -26,20 +26,24 @@ _CURSOR_SALT = "zhengtong.datastore.cursor"
 
 
 def lit(path: str) -> str:
+    """A file path as a SQL string literal (paths come from the storage backend, never from users)."""
     return "'" + path.replace("'", "''") + "'"
 
 
 def qi(name: str) -> str:
+    """A quoted SQL identifier (names are checked against the schema first)."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def field_map(schema: dict, columns: Iterable[str]) -> dict[str, dict]:
+    """The schema's fields that the file has, by name."""
     fields = check_schema(schema)
     present = set(columns)
     return {f["name"]: f for f in fields if f["name"] in present}
 
 
 def known_field(fields: dict[str, dict], name: Any, what: str) -> dict:
+    """The field called ``name``; ValidationError on ``what`` for any other name."""
     if not isinstance(name, str) or name not in fields:
         raise ValidationError.for_field(what, _("unknown field %(name)s") % {"name": str(name)[:100]})
     return fields[name]
@@ -104,6 +108,7 @@ def _coerce(fld: dict, value: Any, what: str) -> Any:
 
 
 def where_sql(fields: dict[str, dict], filters, q: str | None) -> tuple[str, list]:
+    """`` WHERE ...`` (or "") for ``filters`` and ``q``, and its bound parameters."""
     clauses: list[str] = []
     params: list = []
     for item in filters or []:
@@ -184,10 +189,12 @@ def json_value(value: Any) -> Any:
 
 
 def encode_cursor(payload: dict) -> str:
+    """A signed, compressed keyset cursor (clients cannot forge a position)."""
     return signing.dumps(payload, salt=_CURSOR_SALT, compress=True)
 
 
 def decode_cursor(token: str) -> dict:
+    """The payload of a cursor this engine issued; ValidationError on ``after`` otherwise."""
     try:
         payload = signing.loads(token, salt=_CURSOR_SALT)
         if not isinstance(payload, dict):
@@ -227,6 +234,7 @@ def keyset(
 
 
 def order_spec(sort, fields: dict[str, dict]) -> list[tuple[str, str]]:
+    """``sort`` ("-name" or (name, direction) items) as checked (name, asc|desc) pairs."""
     order = []
     for item in sort or []:
         if isinstance(item, str):

@@ -26,7 +26,7 @@ from zhengtong.datastore.engine.compiler import (
     qi,
     where_sql,
 )
-from zhengtong.datastore.engine.query import connection
+from zhengtong.datastore.engine.queries import connection
 from zhengtong.datastore.engine.store import ROW, file_info, source_path
 from zhengtong.datastore.storage import get_storage
 

@@ -33,6 +33,8 @@ from zhengtong.datastore.engine.store import ROW, file_info, row_cache, source_p
 
 @dataclass
 class QueryResult:
+    """One page of rows with its total, next cursor, facets and aggregates."""
+
     rows: list[dict]
     total: int | None
     total_is_estimate: bool = False
