@@ -27,7 +27,7 @@ from zhengtong.accounts.models import (
     User,
     UserKind,
 )
-from zhengtong.accounts.permissions import ensure_can, forget_grants
+from zhengtong.accounts.permissions import can, ensure_can, forget_grants
 from zhengtong.accounts.roles import ROLES
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
@@ -38,6 +38,7 @@ from zhengtong.core.errors import (
     PermissionDenied,
     ValidationError,
 )
+from zhengtong.core.identifiers import IdentifierError, validate_mobile
 
 audit_actions.register(
     {
@@ -223,8 +224,6 @@ def user_create(
 def user_register_citizen(*, username: str, password: str, phone: str = "") -> User:
     """A citizen creates their own account (password rules apply; the mobile number, if given,
     must be a valid Chinese mobile number). Real-name verification is a separate step."""
-    from zhengtong.core.identifiers import IdentifierError, validate_mobile
-
     if not re.fullmatch(r"[\w.@+-]{3,150}", username or "", flags=re.ASCII):
         raise ValidationError.for_field("username", _("3 to 150 letters, digits or @ . + - _"))
     if phone:
@@ -275,8 +274,6 @@ def role_grant(
         raise ValidationError.for_field("department", _("the department must belong to the org unit"))
     if actor is not None:
         ensure_can(actor, "accounts.grant_roles", org_unit)
-        from zhengtong.accounts.permissions import can
-
         missing = [p for p in ROLES[role].permissions if not can(actor, p, org_unit)]
         if missing and not actor.is_superuser:
             raise PermissionDenied(
