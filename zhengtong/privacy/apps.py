@@ -11,7 +11,7 @@ class PrivacyConfig(AppConfig):
     api_prefix = "/privacy"
 
     def ready(self) -> None:
-        # Lazy: the app's wiring registers permissions and roles once every app is loaded.
-        from zhengtong.privacy import permissions  # noqa: F401
+        # Lazy: privacy.permissions registers with accounts' role registry, loaded with the apps.
+        from zhengtong.privacy import permissions  # noqa: F401  (registers permissions and roles)
 
         register_nav("console", "privacy:scanner", _("PII scanner"), permission="privacy.use")
