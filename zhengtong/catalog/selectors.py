@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.models import Department
 from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.catalog.models import (
-    GRADES,
     DataApiKey,
     DataApplication,
     DataResource,
@@ -31,6 +30,7 @@ from zhengtong.catalog.models import (
     UsageDaily,
 )
 from zhengtong.core.errors import NotFound, ValidationError
+from zhengtong.privacy.grades import GRADES
 
 FACET_FIELDS = ("domain", "department", "openness", "format", "grade", "update_frequency")
 SORTS = ("relevance", "modified", "title", "views")
