@@ -19,6 +19,7 @@ from zhengtong.accounts.services import totp_verify, user_register_citizen, user
 from zhengtong.audit import services as audit
 from zhengtong.core.access import public
 from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.portal.middleware import ELDER_COOKIE
 
 PENDING_OTP = "zt_pending_otp_user"
@@ -113,12 +114,7 @@ def register(request):
                 phone=form.cleaned_data["phone"],
             )
         except (ValidationError, Conflict) as exc:
-            fields = exc.fields if isinstance(exc, ValidationError) else (exc.details.get("fields") or {})
-            for field, msgs in fields.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
-            if not fields:
-                form.add_error(None, exc.message)
+            apply_domain_error(form, exc)
         else:
             return _finish_login(request, user)
     return render(request, "portal/register.html", {"form": form})

@@ -19,21 +19,12 @@ from zhengtong.accounts.permissions import can
 from zhengtong.accounts.roles import PERMISSIONS, ROLES
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.masking import mask_resident_id
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry_services
 
 TOTP_PENDING = "zt_totp_secret"
-
-
-def form_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a domain ValidationError's field messages onto a Django form."""
-    for field, msgs in (exc.fields or {}).items():
-        target = field if field in form.fields else None
-        for msg in msgs:
-            form.add_error(target, msg if target else f"{field}: {msg}")
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 MODULES = [
@@ -202,7 +193,7 @@ def account(request):
                 "correction": correction_form,
                 "token": token_form,
             }[action]
-            form_errors(form, exc)
+            apply_domain_error(form, exc)
     person = registry_selectors.my_person(user)
     ctx = {
         "user_obj": user,
@@ -244,7 +235,7 @@ def totp_setup(request):
             messages.success(request, _("Two-step verification is off."))
             return redirect("portal:account")
         except ValidationError as exc:
-            form_errors(form, exc)
+            apply_domain_error(form, exc)
     elif request.method == "POST" and form.is_valid():
         secret = request.session.get(TOTP_PENDING, "")
         try:
@@ -253,7 +244,7 @@ def totp_setup(request):
             messages.success(request, _("Two-step verification is on."))
             return redirect("portal:account")
         except ValidationError as exc:
-            form_errors(form, exc)
+            apply_domain_error(form, exc)
     svg = ""
     if not user.totp_enabled:
         secret = request.session.get(TOTP_PENDING)
