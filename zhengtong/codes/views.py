@@ -334,18 +334,17 @@ class DecideForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Response"), min_length=2)
 
 
+APPEAL_DECISIONS = {"uphold": services.appeal_uphold, "reject": services.appeal_reject}
+
+
 @staff
 def appeal_decide(request, appeal_id: int):
     appeal = get_object_or_404(Appeal, pk=appeal_id)
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appeal_decide(
-                actor=request.user,
-                appeal=appeal,
-                action=form.cleaned_data["action"],
-                note=form.cleaned_data["note"],
-            )
+            decide = APPEAL_DECISIONS[form.cleaned_data["action"]]
+            decide(actor=request.user, appeal=appeal, note=form.cleaned_data["note"])
             messages.success(request, _("Decision recorded."))
         except (ValidationError, Conflict, PermissionDenied) as exc:
             messages.error(request, exc.message)
@@ -358,7 +357,7 @@ def key_rotate(request):
         if not can(request.user, "codes.manage_keys"):
             raise PermissionDenied(_("you may not manage keys"))
         new = keys.rotate(actor=request.user)
-        services._signer.cache_clear()
+        services.forget_signers()
         services.forget_trust_store()
         messages.success(request, _("New signing key %s is active.") % new.kid)
     return redirect("codes:console")

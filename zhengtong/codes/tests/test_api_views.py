@@ -100,9 +100,7 @@ def test_citizen_sees_code_reason_and_can_appeal(codes, citizen, django_capture_
     appeal = Appeal.objects.get()
     assert appeal.state == "submitted" and appeal.submitted_by == user
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_decide(
-            actor=codes.officer, appeal=appeal, action="uphold", note="Checked: not a contact."
-        )
+        services.appeal_uphold(actor=codes.officer, appeal=appeal, note="Checked: not a contact.")
     assert ColourOverride.objects.get().lifted_at is not None
     assert Issuance.objects.get(subject=codes.subject, is_current=True).colour == "green"
 
