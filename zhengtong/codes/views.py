@@ -29,6 +29,7 @@ from zhengtong.codes.models import (
 )
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.registry import selectors as registry_selectors
 
 
 def _purpose(request) -> Purpose:
@@ -207,9 +208,7 @@ def console(request):
         raise PermissionDenied(_("you may not see codes"))
     form = LookupForm(request.GET or None)
     if form.is_valid():
-        from zhengtong.registry.models import Person
-
-        person = Person.objects.filter(resident_id=form.cleaned_data["resident_id"].upper()).first()
+        person = registry_selectors.person_with_resident_id(form.cleaned_data["resident_id"].upper())
         if person is None or not can(request.user, "codes.view", person.org_unit):
             form.add_error("resident_id", _("no person with this ID in your scope"))
         else:

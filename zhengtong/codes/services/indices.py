@@ -45,6 +45,7 @@ def index_compute(day: dt.date, *, actor=None, publish: bool = True) -> int:
             )
         audit.record(
             actor=actor,
+            via="" if actor is not None else "codes",  # the daily task: the system, via codes
             action="codes.index_compute",
             target_type="codes.indexvalue",
             target_id=day.isoformat(),

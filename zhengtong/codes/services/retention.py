@@ -62,13 +62,18 @@ def retention_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
             purpose.data_deleted_at = now
             purpose.save(update_fields=["data_deleted_at"])
             audit.record(
-                actor=None, action="codes.purpose_data_deleted", target=purpose, after={"records": n}
+                actor=None,
+                via="codes",
+                action="codes.purpose_data_deleted",
+                target=purpose,
+                after={"records": n},
             )
         purged += 1
     result["purposes_deleted"] = purged
     if result["issuances"]:
         audit.record(
             actor=None,
+            via="codes",
             action="codes.retention_purge",
             target_type="codes.issuance",
             target_id="",

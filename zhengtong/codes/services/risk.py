@@ -85,6 +85,7 @@ def risk_compute(day: dt.date, *, actor=None) -> int:
             written += 1
         audit.record(
             actor=actor,
+            via="" if actor is not None else "codes",  # the daily task: the system, via codes
             action="codes.risk_compute",
             target_type="codes.regionrisk",
             target_id=day.isoformat(),

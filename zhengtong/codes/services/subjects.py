@@ -13,6 +13,7 @@ from zhengtong.codes.models import (
 )
 from zhengtong.codes.services.risk import risk_levels_on
 from zhengtong.core.masking import pseudonymize
+from zhengtong.registry import selectors as registry_selectors
 
 
 def subject_for_person(person) -> Subject:
@@ -118,9 +119,7 @@ def subject_owned_by(subject: Subject, user) -> bool:
 
 
 def subject_of_user(user) -> Subject | None:
-    from zhengtong.registry.models import Person
-
     if not getattr(user, "is_authenticated", False) or not user.resident_id:
         return None
-    person = Person.objects.filter(resident_id=user.resident_id).select_related("org_unit").first()
+    person = registry_selectors.person_with_resident_id(user.resident_id)
     return subject_for_person(person) if person else None
