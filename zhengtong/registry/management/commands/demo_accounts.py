@@ -3,6 +3,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zhengtong.registry.demo import DEMO_PASSWORD, account_rows
+from zhengtong.registry.management.commands.seed_demo import module_demos
 
 
 class Command(BaseCommand):
@@ -12,8 +13,6 @@ class Command(BaseCommand):
         table = Table(title=f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for column in ("username", "role", "scope", "what to try"):
             table.add_column(column)
-        from zhengtong.registry.management.commands.seed_demo import module_demos
-
         rows = list(account_rows())
         for demo in module_demos():
             rows.extend(getattr(demo, "account_rows", list)())
