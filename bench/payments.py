@@ -12,6 +12,7 @@ No peer system is named for these operations; targets are from issue 4 where one
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -217,15 +218,15 @@ def run(bills: int, orders: int) -> None:
         )
     )
     escalation = [0.0]
-    for i, (model, hook) in enumerate(sla._registered):
-        if model is WorkOrder and hook is not None:
+    reg = sla.CLOCKS.get(WorkOrder._meta.label_lower)
+    if reg is not None and reg.on_overdue is not None:
 
-            def timed_hook(ids, _hook=hook):
-                t0 = time.perf_counter()
-                _hook(ids)
-                escalation[0] += time.perf_counter() - t0
+        def timed_hook(ids, _hook=reg.on_overdue):
+            t0 = time.perf_counter()
+            _hook(ids)
+            escalation[0] += time.perf_counter() - t0
 
-            sla._registered[i] = (model, timed_hook)
+        sla.CLOCKS.add(WorkOrder._meta.label_lower, dataclasses.replace(reg, on_overdue=timed_hook))
     start = time.perf_counter()
     report = sla.sla_scan()
     took = time.perf_counter() - start

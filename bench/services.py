@@ -66,8 +66,8 @@ def setup_world(persons: int, citizens: int):
     from tests_support import build_population
 
     from zhengtong.accounts import services as acc
-    from zhengtong.accounts.models import ApiToken, Department, OrgUnit, User
-    from zhengtong.accounts.services import _digest
+    from zhengtong.accounts.credentials import credential_digest
+    from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit, User
     from zhengtong.registry.models import Licence, LicenceType, Person
     from zhengtong.services import demo
 
@@ -131,16 +131,17 @@ def setup_world(persons: int, citizens: int):
         token = f"zt_{prefix}_benchtoken{i:010d}"
         tokens.append(token)
         rows.append(
-            ApiToken(
-                user=user,
+            Credential(
+                kind=CredentialKind.API_TOKEN,
+                owner=user,
                 name="bench",
                 prefix=prefix,
-                digest=_digest(token),
+                digest=credential_digest(token),
                 scopes=["read", "write"],
                 expires_at=expires,
             )
         )
-    ApiToken.objects.bulk_create(rows)
+    Credential.objects.bulk_create(rows)
     items = demo.publish_items(system, xihu)
     demo.publish_bundles(xihu)
     if connection.vendor == "postgresql":

@@ -8,6 +8,8 @@ Errors always have the body {"error": {"code", "message", "details"}}.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,6 +17,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from zhengtong.accounts.services import api_token_authenticate
+from zhengtong.core import hooks
 from zhengtong.core.errors import ZhengtongError, retry_after_header
 
 
@@ -97,35 +100,12 @@ def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "http_error", str(exc))
 
 
-# Modules with a router of their own, mounted at /api/v1/<prefix>; each may declare the
-# operation ids anyone may call in its module-level PUBLIC_OPERATIONS.
-MODULE_ROUTERS = {
-    "privacy": "/privacy",
-    "datastore": "/datastore",
-    "catalog": "/catalog",
-    "services": "/services",
-    "payments": "/payments",
-    "notify": "/notifications",
-    "workorders": "/workorders",
-    "codes": "/codes",
-    "grid": "/grid",
-}
-
-
 def _register_routers() -> None:
-    from importlib import import_module
-
-    from zhengtong.accounts.api import router as accounts_router
-    from zhengtong.audit.api import router as audit_router
-    from zhengtong.core.api import router as core_router
-    from zhengtong.registry.api import router as registry_router
-
-    api.add_router("/", core_router)
-    api.add_router("/", accounts_router)
-    api.add_router("/registry", registry_router)
-    api.add_router("/audit", audit_router)
-    for module, prefix in MODULE_ROUTERS.items():
-        mod = import_module(f"zhengtong.{module}.api")
+    """Mount each app's ``router`` (in ``<app>/api.py``) at /api/v1<api_prefix>, the prefix its
+    AppConfig declares; each may declare the operation ids anyone may call in its module-level
+    PUBLIC_OPERATIONS."""
+    for config, prefix in hooks.app_attributes("api_prefix"):
+        mod = import_module(f"{config.name}.api")
         api.add_router(prefix, mod.router)
         PUBLIC_OPERATIONS.update(getattr(mod, "PUBLIC_OPERATIONS", ()))
 

@@ -231,6 +231,13 @@ TASKS = {
 SLA_DUE_SOON_DAYS = env_int("SLA_DUE_SOON_DAYS", 2, minimum=0)
 SLA_SCAN_INTERVAL_SECONDS = env_int("SLA_SCAN_INTERVAL_SECONDS", 300, minimum=10)
 
+# The transactional outbox (zhengtong.core.outbox): retries of a failed delivery, how long a first
+# attempt may wait for the worker before the sweep makes it, and how often the worker sweeps.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60, minimum=1)
+OUTBOX_SWEEP_DELAY_SECONDS = env_int("OUTBOX_SWEEP_DELAY_SECONDS", 120, minimum=1)
+OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 15, minimum=1)
+
 # Working days a registry holder's correction request (数据纠错) may take.
 REGISTRY_CORRECTION_DAYS = env_int("REGISTRY_CORRECTION_DAYS", 5, minimum=1)
 

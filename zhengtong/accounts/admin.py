@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from zhengtong.accounts.models import ApiToken, Department, OrgUnit, RoleGrant, User
+from zhengtong.accounts.models import Credential, Department, OrgUnit, RoleGrant, User
 from zhengtong.core.admin import ReadOnlyAdmin
 
 
@@ -39,7 +39,8 @@ class RoleGrantAdmin(ReadOnlyAdmin):
     list_filter = ("role",)
 
 
-@admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyAdmin):
-    list_display = ("name", "user", "prefix", "scopes", "expires_at", "revoked_at")
+@admin.register(Credential)
+class CredentialAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "owner", "org_unit", "prefix", "scopes", "expires_at", "revoked_at")
+    list_filter = ("kind",)
     exclude = ("digest",)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from zhengtong.accounts import selectors, services
-from zhengtong.accounts.models import ApiToken, Department, OrgUnit
+from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit
 from zhengtong.accounts.roles import role_label
 from zhengtong.core.masking import mask_resident_id
 from zhengtong.core.schemas import ERRORS
@@ -168,7 +168,7 @@ class TokenCreatedOut(TokenOut):
 
 @router.get("/me/tokens", response={200: list[TokenOut], **ERRORS}, operation_id="accounts_tokens")
 def my_tokens(request):
-    return list(ApiToken.objects.filter(user=request.auth))
+    return list(selectors.credentials_of(owner=request.auth, kind=CredentialKind.API_TOKEN))
 
 
 @router.post("/me/tokens", response={201: TokenCreatedOut, **ERRORS}, operation_id="accounts_token_create")
@@ -182,6 +182,6 @@ def token_create(request, payload: TokenIn):
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, operation_id="accounts_token_revoke")
 def token_revoke(request, token_id: int):
-    token = get_object_or_404(ApiToken, pk=token_id, user=request.auth)
+    token = get_object_or_404(Credential, pk=token_id, owner=request.auth, kind=CredentialKind.API_TOKEN)
     services.api_token_revoke(actor=request.auth, token=token)
     return Status(204, None)

@@ -4,19 +4,14 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class OrgLevel(models.TextChoices):
-    PROVINCE = "province", _("province")
-    CITY = "city", _("city")
-    COUNTY = "county", _("county")
-    TOWNSHIP = "township", _("township")
-    VILLAGE = "village", _("village")
-    GRID = "grid", _("grid")
-
-
-LEVEL_ORDER = [level.value for level in OrgLevel]
-# Region code length per level: GB/T 2260 six digits down to county, then 3 more per level.
-CODE_LENGTH = {"province": 6, "city": 6, "county": 6, "township": 9, "village": 12, "grid": 15}
+from zhengtong.accounts.kinds import (  # noqa: F401 - re-exported for migrations and older imports
+    CODE_LENGTH,
+    LEVEL_ORDER,
+    SECRET_PREFIX,
+    CredentialKind,
+    OrgLevel,
+    UserKind,
+)
 
 
 class OrgUnit(models.Model):
@@ -79,15 +74,6 @@ class Department(models.Model):
         return self.name
 
 
-class UserKind(models.TextChoices):
-    CITIZEN = "citizen", _("citizen")
-    ENTERPRISE = "enterprise", _("enterprise agent")
-    STAFF = "staff", _("staff")
-    GRID_WORKER = "grid_worker", _("grid worker")
-    ADMIN = "admin", _("platform administrator")
-    API_CLIENT = "api_client", _("API client")
-
-
 class User(AbstractUser):
     kind = models.CharField(_("kind"), max_length=12, choices=UserKind.choices, default=UserKind.CITIZEN)
     display_name = models.CharField(_("name"), max_length=100, blank=True)
@@ -143,23 +129,44 @@ class RoleGrant(models.Model):
         return f"{self.user} {self.role} @ {self.org_unit.code}"
 
 
-class ApiToken(models.Model):
-    """A bearer token for API clients. Only a SHA-256 digest is stored; the token is shown once."""
+class Credential(models.Model):
+    """A secret an API client presents: a personal API token, a data API key or an Open311 key.
 
-    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens")
+    Only a SHA-256 digest of the secret is stored (it is shown once). ``prefix`` is the short
+    public part of the secret after its kind's text, unique per kind, used to find the row.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=CredentialKind.choices)
+    owner = models.ForeignKey(
+        User, models.CASCADE, null=True, blank=True, related_name="credentials", verbose_name=_("owner")
+    )
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    digest = models.CharField(max_length=64)
-    scopes = models.JSONField(_("scopes"), default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(_("expires at"))
+    org_unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("org unit")
+    )
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(_("requests per minute"), null=True, blank=True)
+    created_by = models.ForeignKey(User, models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "prefix"], name="credential_prefix_unique")]
+        indexes = [models.Index(fields=["owner", "kind"], name="credential_owner_kind")]
+        verbose_name = _("API credential")
+        verbose_name_plural = _("API credentials")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def audit_label(self) -> str:
+        return str(self)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -61,6 +61,7 @@ register_permissions(
         "registry.import": _("Import registry files"),
         "registry.handle_correction": _("Handle registry correction requests"),
         "core.manage_calendar": _("Maintain the working-day calendar"),
+        "core.view_outbox": _("Browse the transactional outbox"),
     }
 )
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import Department, OrgUnit, RoleGrant, User, UserKind
+from zhengtong.accounts.models import Credential, Department, OrgUnit, RoleGrant, User
 from zhengtong.accounts.permissions import scope_roots, subtree_q
+from zhengtong.accounts.roles import ROLES
 from zhengtong.core.errors import NotFound
 
 
@@ -48,7 +50,11 @@ def user_scope_units(user: Any, perm: str | None = None) -> list[OrgUnit]:
     """The top org units of a user's scope (for any permission when ``perm`` is None)."""
     if getattr(user, "is_superuser", False):
         return list(OrgUnit.objects.filter(parent__isnull=True))
-    grants = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("org_unit")
+    grants = (
+        RoleGrant.objects.filter(user=user, revoked_at__isnull=True)
+        .exclude(valid_until__lte=timezone.now())
+        .select_related("org_unit")
+    )
     paths = scope_roots(user, perm) if perm else None
     units = {g.org_unit.path: g.org_unit for g in grants if paths is None or g.org_unit.path in paths}
     roots = [u for p, u in sorted(units.items()) if not any(p != q and p.startswith(q) for q in units)]
@@ -69,17 +75,85 @@ def departments_in(unit: OrgUnit, *, subtree: bool = True) -> QuerySet[Departmen
     return qs.filter(is_active=True).order_by("org_unit__path", "code")
 
 
-# --- Accounts and org units as other apps read them (registry: identity, imports) ----------
+def credentials_of(*, owner: Any, kind: str) -> QuerySet[Credential]:
+    """A user's credentials of one kind (live and revoked), newest first."""
+    return Credential.objects.filter(owner=owner, kind=kind).order_by("-created_at", "-id")
 
 
-def user_is_citizen(user: Any) -> bool:
-    """Whether ``user`` is a citizen account (the kind that verifies a resident identity)."""
-    return getattr(user, "kind", None) == UserKind.CITIZEN
+def credentials_in(*, roots: list[str], kind: str) -> QuerySet[Credential]:
+    """Credentials of one kind issued to org units in the subtrees ``roots`` (paths; ``[""]``
+    is everything), newest first."""
+    qs = Credential.objects.filter(kind=kind).select_related("org_unit")
+    if "" not in roots:
+        cond = Q(pk__in=[])
+        for root in roots:
+            cond |= subtree_q(root, "org_unit__path")
+        qs = qs.filter(cond)
+    return qs.order_by("-created_at", "-id")
 
 
-def user_is_enterprise_agent(user: Any) -> bool:
-    """Whether ``user`` is an enterprise agent's account (the kind that acts for a legal entity)."""
-    return getattr(user, "kind", None) == UserKind.ENTERPRISE
+def _ancestor_paths(org_path: str) -> list[str]:
+    parts = [p for p in org_path.split("/") if p]
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def holders_of(
+    permission: str, org_path: str, *, department: Any = None, nearest: bool = False
+) -> list[User]:
+    """The active users holding a role with ``permission`` at the unit ``org_path`` or one of its
+    ancestors, through grants that are neither revoked nor past ``valid_until``.
+
+    As in ``permissions.can``: with a ``department`` (a Department or its pk), a grant limited to
+    another department does not count; with None, every grant counts. With ``nearest``, only the
+    holders at the deepest unit that has any are returned (escalation goes to the nearest
+    supervisors first). Users are ordered by the depth of their grant (deepest first), then id;
+    each appears once.
+    """
+    roles = [code for code, role in ROLES.items() if role.permissions & {permission, "*"}]
+    paths = _ancestor_paths(org_path)
+    if not roles or not paths:
+        return []
+    dept_id = getattr(department, "pk", department)
+    dept_q = Q() if dept_id is None else Q(department__isnull=True) | Q(department_id=dept_id)
+    grants = (
+        RoleGrant.objects.filter(role__in=roles, revoked_at__isnull=True, org_unit__path__in=paths)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now()))
+        .filter(dept_q, user__is_active=True)
+        .select_related("user", "org_unit")
+        .order_by("-org_unit__depth", "user_id")
+    )
+    users: dict[int, User] = {}
+    depth = None
+    for grant in grants:
+        if nearest and depth is not None and grant.org_unit.depth != depth:
+            break
+        depth = grant.org_unit.depth
+        users.setdefault(grant.user_id, grant.user)
+    return list(users.values())
+
+
+# --- for the portal ---------------------------------------------------------------------------
+
+
+def org_unit_count() -> int:
+    """How many org units the installation has (the public home page's figure)."""
+    return OrgUnit.objects.count()
+
+
+def active_user(pk: int | None) -> User | None:
+    """The active user with this id, or None (e.g. the user half-way through a TOTP sign-in)."""
+    return User.objects.filter(pk=pk, is_active=True).first() if pk else None
+
+
+def credential_of(*, owner: Any, kind: str, pk: int) -> Credential:
+    """One of the owner's own credentials of this kind; NotFound for anyone else's."""
+    credential = Credential.objects.filter(pk=pk, owner=owner, kind=kind).first()
+    if credential is None:
+        raise NotFound(_("no such credential"))
+    return credential
+
+
+# --- Accounts and org units as other apps read them (registry: identity, imports, demo) ----
 
 
 def resident_id_verified_by_other(resident_id: str, *, user: Any) -> bool:

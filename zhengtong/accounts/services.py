@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -17,27 +15,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhengtong.accounts import credentials
+from zhengtong.accounts.errors import AccountsError
 from zhengtong.accounts.models import (
     CODE_LENGTH,
     LEVEL_ORDER,
-    ApiToken,
+    Credential,
+    CredentialKind,
     Department,
     OrgUnit,
     RoleGrant,
     User,
     UserKind,
 )
-from zhengtong.accounts.permissions import ensure_can, forget_grants
+from zhengtong.accounts.permissions import can, ensure_can, forget_grants
 from zhengtong.accounts.roles import ROLES
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import (
     AuthenticationRequired,
     Conflict,
+    CoreError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from zhengtong.core.identifiers import IdentifierError, validate_mobile
 
 audit_actions.register(
     {
@@ -96,7 +99,7 @@ def org_unit_create(
         ensure_can(actor, "accounts.manage_users", parent)
     _check_code(code, level, parent)
     if OrgUnit.objects.filter(code=code).exists():
-        raise Conflict(_("region code %s exists already") % code, code="duplicate")
+        raise Conflict(_("region code %s exists already") % code, code=CoreError.DUPLICATE)
     path = (parent.path if parent else "") + code + "/"
     unit = OrgUnit.objects.create(
         code=code,
@@ -146,7 +149,7 @@ def department_create(
     if not code or len(code) > 32:
         raise ValidationError.for_field("code", _("1 to 32 characters"))
     if Department.objects.filter(org_unit=org_unit, code=code).exists():
-        raise Conflict(_("department code %s exists in this unit") % code, code="duplicate")
+        raise Conflict(_("department code %s exists in this unit") % code, code=CoreError.DUPLICATE)
     dept = Department.objects.create(org_unit=org_unit, code=code, name=name, name_en=name_en, kind=kind)
     audit.record(
         actor=actor, action="accounts.department.create", target=dept, org_unit=org_unit, after={"name": name}
@@ -188,7 +191,7 @@ def user_create(
         raise ValidationError.for_field("username", _("1 to 150 characters"))
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(
-            _("the username is taken"), code="duplicate", details={"fields": {"username": ["taken"]}}
+            _("the username is taken"), code=CoreError.DUPLICATE, details={"fields": {"username": ["taken"]}}
         )
     user = User(
         username=username,
@@ -223,8 +226,6 @@ def user_create(
 def user_register_citizen(*, username: str, password: str, phone: str = "") -> User:
     """A citizen creates their own account (password rules apply; the mobile number, if given,
     must be a valid Chinese mobile number). Real-name verification is a separate step."""
-    from zhengtong.core.identifiers import IdentifierError, validate_mobile
-
     if not re.fullmatch(r"[\w.@+-]{3,150}", username or "", flags=re.ASCII):
         raise ValidationError.for_field("username", _("3 to 150 letters, digits or @ . + - _"))
     if phone:
@@ -275,8 +276,6 @@ def role_grant(
         raise ValidationError.for_field("department", _("the department must belong to the org unit"))
     if actor is not None:
         ensure_can(actor, "accounts.grant_roles", org_unit)
-        from zhengtong.accounts.permissions import can
-
         missing = [p for p in ROLES[role].permissions if not can(actor, p, org_unit)]
         if missing and not actor.is_superuser:
             raise PermissionDenied(
@@ -323,18 +322,13 @@ def role_revoke(*, actor: Any, grant: RoleGrant) -> RoleGrant:
     return grant
 
 
-# --- API tokens ---------------------------------------------------------------------------
-
-
-def _digest(token: str) -> str:
-    # Tokens are 256-bit random values, so a plain SHA-256 digest cannot be brute-forced.
-    return hashlib.sha256(token.encode()).hexdigest()
+# --- API tokens (personal credentials of kind api_token; mechanism in accounts.credentials) ------
 
 
 @transaction.atomic
 def api_token_create(
     *, actor: User, name: str, scopes: list[str], days: int | None = None, user: User | None = None
-) -> tuple[ApiToken, str]:
+) -> tuple[Credential, str]:
     """Create a token for ``user`` (default: the actor). Returns the row and the token, shown once."""
     owner = user or actor
     if owner.pk != actor.pk:
@@ -348,55 +342,53 @@ def api_token_create(
     days = days or settings.API_TOKEN_DEFAULT_DAYS
     if not 1 <= days <= 366:
         raise ValidationError.for_field("days", _("between 1 and 366"))
-    prefix = secrets.token_hex(4)
-    token = f"zt_{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiToken.objects.create(
-        user=owner,
+    return credentials.credential_create(
+        actor=actor,
+        kind=CredentialKind.API_TOKEN,
         name=name,
-        prefix=prefix,
-        digest=_digest(token),
-        scopes=sorted(set(scopes)),
+        owner=owner,
+        scopes=scopes,
         expires_at=timezone.now() + timedelta(days=days),
+        audit_action="accounts.token.create",
+        audit_target=owner,
+        audit_after={"scopes": scopes},
     )
-    audit.record(
-        actor=actor, action="accounts.token.create", target=owner, after={"token": prefix, "scopes": scopes}
-    )
-    return row, token
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
-    if token.user_id != actor.pk:
-        ensure_can(actor, "accounts.manage_users", token.user.org_unit)
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        audit.record(
-            actor=actor, action="accounts.token.revoke", target=token.user, before={"token": token.prefix}
-        )
-    return token
+def api_token_revoke(*, actor: User, token: Credential) -> Credential:
+    """Revoke one of the actor's tokens (or, for a user manager, a token of a user in scope)."""
+    if token.kind != CredentialKind.API_TOKEN:
+        raise NotFound(_("no such token"))
+    if token.owner_id != actor.pk:
+        ensure_can(actor, "accounts.manage_users", token.owner.org_unit)
+    return credentials.credential_revoke(
+        actor=actor, credential=token, audit_action="accounts.token.revoke", audit_target=token.owner
+    )
+
+
+_TOKEN_REFUSALS = {
+    "revoked": gettext_lazy("the API token was revoked"),
+    "expired": gettext_lazy("the API token has expired"),
+    "disabled": gettext_lazy("the account is disabled"),
+}
 
 
 def api_token_authenticate(raw: str, *, method: str) -> User:
     """The user behind a bearer token; unsafe methods need the ``write`` scope."""
-    parts = (raw or "").split("_")
-    if len(parts) < 3 or parts[0] != "zt":
-        raise AuthenticationRequired(_("malformed API token"), code="invalid_token")
-    row = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
-    if row is None or not secrets.compare_digest(row.digest, _digest(raw)):
-        raise AuthenticationRequired(_("unknown API token"), code="invalid_token")
-    now = timezone.now()
-    if row.revoked_at is not None:
-        raise AuthenticationRequired(_("the API token was revoked"), code="invalid_token")
-    if row.expires_at <= now:
-        raise AuthenticationRequired(_("the API token has expired"), code="invalid_token")
-    if not row.user.is_active:
-        raise AuthenticationRequired(_("the account is disabled"), code="invalid_token")
+    kind = CredentialKind.API_TOKEN
+    if credentials.credential_parse(raw or "", kind=kind) is None:
+        raise AuthenticationRequired(_("malformed API token"), code=AccountsError.INVALID_TOKEN)
+    row = credentials.credential_lookup(raw, kind=kind)
+    if row is None or row.owner is None:
+        raise AuthenticationRequired(_("unknown API token"), code=AccountsError.INVALID_TOKEN)
+    refusal = credentials.credential_refusal(row)
+    if refusal is not None:
+        raise AuthenticationRequired(str(_TOKEN_REFUSALS[refusal]), code=AccountsError.INVALID_TOKEN)
     if method not in {"GET", "HEAD", "OPTIONS"} and "write" not in row.scopes:
-        raise PermissionDenied(_("this token has no “write” scope"), code="insufficient_scope")
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-    return row.user
+        raise PermissionDenied(_("this token has no “write” scope"), code=AccountsError.INSUFFICIENT_SCOPE)
+    credentials.credential_touch(row)
+    return row.owner
 
 
 # --- two-step verification (TOTP) -----------------------------------------------------------

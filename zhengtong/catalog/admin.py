@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from zhengtong.catalog.models import (
-    DataApiKey,
     DataApplication,
     DataResource,
     LoadJob,
@@ -41,9 +40,3 @@ class UsageDailyAdmin(ReadOnlyAdmin):
 class DataApplicationAdmin(ReadOnlyAdmin):
     list_display = ("resource", "applicant", "state", "valid_until", "created_at")
     list_filter = ("state",)
-
-
-@admin.register(DataApiKey)
-class DataApiKeyAdmin(ReadOnlyAdmin):
-    list_display = ("name", "owner", "prefix", "rate_limit_per_minute", "created_at", "revoked_at")
-    exclude = ("digest",)

@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 
 from zhengtong.accounts.permissions import can
 from zhengtong.catalog import selectors, services
-from zhengtong.catalog.models import DataApiKey, DataApplication, DataResource, LoadJob, ResourceVersion
+from zhengtong.catalog.models import DataApplication, DataResource, LoadJob, ResourceVersion
 from zhengtong.core.errors import NotFound
 from zhengtong.core.schemas import ERRORS
 
@@ -478,7 +478,7 @@ def key_create(request, payload: KeyIn):
 
 @router.delete("/keys/{key_id}", response={200: KeyOut, **ERRORS}, operation_id="catalog_key_revoke")
 def key_revoke(request, key_id: int):
-    key = DataApiKey.objects.filter(pk=key_id).first()
+    key = selectors.key_get(key_id)
     if key is None or (key.owner_id != request.auth.pk and not can(request.auth, "catalog.manage_keys")):
         raise NotFound("no such key")
     return services.api_key_revoke(actor=request.auth, key=key)

@@ -6,12 +6,14 @@ class CatalogConfig(AppConfig):
     name = "zhengtong.catalog"
     label = "catalog"
     verbose_name = _("Public data catalogue")
+    api_prefix = "/catalog"
+    demo_order = 30
 
     def ready(self) -> None:
         from zhengtong.catalog import permissions  # noqa: F401  (registers permissions and roles)
         from zhengtong.catalog.tasks import loads_recover_stale_task
+        from zhengtong.core.nav import register_nav
         from zhengtong.core.tasks import register_periodic
-        from zhengtong.portal.nav import register_nav
 
         # Loads whose worker died stay "running"; fail them so the publisher can load again.
         register_periodic("catalog.loads_recover_stale", loads_recover_stale_task, 600)

@@ -525,7 +525,7 @@ def _publisher_for(users: dict[str, User], unit_code: str) -> User:
 
 def seed(stdout=None) -> dict[str, int]:
     """Create the demo datasets (idempotent); returns counts of what exists afterwards."""
-    from zhengtong.catalog import services
+    from zhengtong.catalog import selectors, services
     from zhengtong.catalog.models import DataApplication, DataResource
 
     say = stdout.write if stdout else (lambda *_: None)
@@ -631,9 +631,7 @@ def seed(stdout=None) -> dict[str, int]:
             purpose="研究西湖区养老服务床位供给与入住率，用于社区养老规划建议。",
             fields=["机构名称", "床位数", "入住人数"],
         )
-    from zhengtong.catalog.models import DataApiKey
-
-    if not DataApiKey.objects.filter(owner=user).exists():
+    if not selectors.keys_of(user=user):
         services.api_key_create(actor=user, name="演示应用")
     counts = {
         "data_resources": DataResource.objects.count(),

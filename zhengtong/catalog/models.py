@@ -266,34 +266,6 @@ class DataApplication(WorkflowModel):
         return f"application {self.pk} {self.resource.name}"
 
 
-class DataApiKey(models.Model):
-    """A data user's key for the open-data APIs. Only a SHA-256 digest is kept; shown once."""
-
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="data_api_keys")
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    digest = models.CharField(max_length=64)
-    rate_limit_per_minute = models.PositiveIntegerField(_("requests per minute"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("data API key")
-        verbose_name_plural = _("data API keys")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    def audit_label(self) -> str:
-        return str(self)
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-
 from zhengtong.catalog.workflows import APPLICATION_FLOW, RESOURCE_FLOW  # noqa: E402
 
 DataResource.workflow = RESOURCE_FLOW

@@ -16,11 +16,11 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import Department
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.models import Credential, CredentialKind, Department
 from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.catalog.models import (
     GRADES,
-    DataApiKey,
     DataApplication,
     DataResource,
     Domain,
@@ -329,8 +329,14 @@ def applications_of(*, user) -> QuerySet[DataApplication]:
     return DataApplication.objects.filter(applicant=user).select_related("resource").order_by("-id")
 
 
-def keys_of(*, user) -> list[DataApiKey]:
-    return list(DataApiKey.objects.filter(owner=user).order_by("-created_at", "-id"))
+def keys_of(*, user) -> list[Credential]:
+    """A data user's API keys (accounts credentials of kind data_api_key), newest first."""
+    return list(account_selectors.credentials_of(owner=user, kind=CredentialKind.DATA_API_KEY))
+
+
+def key_get(key_id: int) -> Credential | None:
+    """The data API key with this id, or None."""
+    return Credential.objects.filter(pk=key_id, kind=CredentialKind.DATA_API_KEY).first()
 
 
 def department_resources(*, user, department: Department) -> list[DataResource]:

@@ -13,7 +13,6 @@ import hashlib
 import logging
 import os
 import re
-import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -27,14 +26,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.models import Department
+from zhengtong.accounts import credentials
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.models import SECRET_PREFIX, Credential, CredentialKind, Department
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can, ensure_can_on
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.catalog.models import (
     GRADES,
     OPENNESS_RANK,
-    DataApiKey,
     DataApplication,
     DataResource,
     Domain,
@@ -895,23 +895,21 @@ def usage_record(resource: DataResource | int, kind: str) -> None:
 
 # --------------------------------------------------------------------------- API keys, rate limits
 
-KEY_PREFIX = "ztd_"
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+KEY_PREFIX = SECRET_PREFIX[CredentialKind.DATA_API_KEY]
 
 
 @transaction.atomic
 def api_key_create(
     *, actor: Any, name: str, rate_limit_per_minute: int | None = None
-) -> tuple[DataApiKey, str]:
-    """Issue a data API key to ``actor``; returns the key and its secret (shown once)."""
+) -> tuple[Credential, str]:
+    """Issue a data API key (an accounts credential of kind data_api_key) to ``actor``; returns
+    the key and its secret (shown once)."""
     ensure_authenticated(actor)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError.for_field("name", _("is required (at most 100 characters)"))
-    active = DataApiKey.objects.filter(owner=actor, revoked_at__isnull=True).count()
+    active = account_selectors.credentials_of(owner=actor, kind=CredentialKind.DATA_API_KEY)
+    active = active.filter(revoked_at__isnull=True).count()
     if active >= settings.CATALOG_MAX_KEYS_PER_USER:
         raise ValidationError.for_field(
             "name", _("you hold %d active keys already; revoke one first") % active, code="too_many_keys"
@@ -924,47 +922,38 @@ def api_key_create(
         if rate_limit_per_minute > limit:
             ensure_can(actor, "catalog.manage_keys")
         limit = rate_limit_per_minute
-    prefix = secrets.token_hex(4)
-    secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(24)}"
-    key = DataApiKey.objects.create(
-        owner=actor, name=name, prefix=prefix, digest=_digest(secret), rate_limit_per_minute=limit
+    return credentials.credential_create(
+        actor=actor,
+        kind=CredentialKind.DATA_API_KEY,
+        name=name,
+        owner=actor,
+        rate_limit_per_minute=limit,
+        audit_action="catalog.key.create",
+        audit_after={"name": name, "limit": limit},
     )
-    audit.record(actor=actor, action="catalog.key.create", target=key, after={"name": name, "limit": limit})
-    return key, secret
 
 
 @transaction.atomic
-def api_key_revoke(*, actor: Any, key: DataApiKey) -> DataApiKey:
+def api_key_revoke(*, actor: Any, key: Credential) -> Credential:
     """Revoke a key (its owner, or a holder of catalog.manage_keys)."""
     ensure_authenticated(actor)
+    if key.kind != CredentialKind.DATA_API_KEY:
+        raise NotFound(_("no such key"))
     if key.owner_id != actor.pk:
         ensure_can(actor, "catalog.manage_keys")
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="catalog.key.revoke", target=key)
-    return key
+    return credentials.credential_revoke(actor=actor, credential=key, audit_action="catalog.key.revoke")
 
 
-def api_key_authenticate(secret: str) -> DataApiKey | None:
-    """The active key for ``secret``, or None."""
-    if not secret or not secret.startswith(KEY_PREFIX):
-        return None
-    try:
-        prefix = secret[len(KEY_PREFIX) :].split("_", 1)[0]
-    except IndexError:
-        return None
-    key = DataApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).select_related("owner").first()
-    if key is None or not secrets.compare_digest(key.digest, _digest(secret)):
-        return None
-    return key
+def api_key_authenticate(secret: str) -> Credential | None:
+    """The live data API key for ``secret``, or None."""
+    return credentials.credential_authenticate(secret, kind=CredentialKind.DATA_API_KEY)
 
 
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def rate_limit_check(request) -> DataApiKey | None:
+def rate_limit_check(request) -> Credential | None:
     """Count one data-API call against its key (``X-API-Key`` header, ``Authorization: Key ...``
     or ``?api_key=``) or, without one, against the caller's IP address. Returns the key (None
     when anonymous); raises RateLimited past the limit, PermissionDenied for an unknown key."""
@@ -986,9 +975,6 @@ def rate_limit_check(request) -> DataApiKey | None:
             limit=key.rate_limit_per_minute,
             message=_("rate limit of %d requests per minute reached") % key.rate_limit_per_minute,
         )
-        now = timezone.now()
-        if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):
-            DataApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return key
     limit = settings.CATALOG_ANON_RATE_LIMIT
     ratelimit.hit(

@@ -21,7 +21,6 @@ from zhengtong.accounts.models import Department
 from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.catalog import forms, selectors, services
 from zhengtong.catalog.models import (
-    DataApiKey,
     DataApplication,
     DataResource,
     LoadJob,
@@ -450,7 +449,9 @@ def my_data(request):
 @authenticated
 @require_POST
 def key_revoke(request, pk: int):
-    key = get_object_or_404(DataApiKey, pk=pk, owner=request.user)
+    key = selectors.key_get(pk)
+    if key is None or key.owner_id != request.user.pk:
+        raise Http404
     services.api_key_revoke(actor=request.user, key=key)
     messages.success(request, _("The key was revoked."))
     return redirect("catalog:my_data")

@@ -6,12 +6,14 @@ class CodesConfig(AppConfig):
     name = "zhengtong.codes"
     label = "codes"
     verbose_name = _("Codes, risk map and indices")
+    api_prefix = "/codes"
+    demo_order = 80
 
     def ready(self) -> None:
         from zhengtong.codes import permissions
         from zhengtong.codes.tasks import daily_task, retention_task
+        from zhengtong.core.nav import register_nav
         from zhengtong.core.tasks import register_periodic
-        from zhengtong.portal.nav import register_nav
 
         permissions.install()
         register_periodic("codes.daily", daily_task, 6 * 3600)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.accounts import services as account_services
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.selectors import org_unit_with_code, user_with_username
 from zhengtong.accounts.services import system_actor
 from zhengtong.codes import cose, keys, services, trust
@@ -280,7 +281,7 @@ def _seed_accounts(actor) -> None:
             actor=actor,
             username=username,
             password=DEMO_PASSWORD,
-            kind="staff",
+            kind=UserKind.STAFF,
             display_name=username,
             org_unit=unit,
             validate=False,

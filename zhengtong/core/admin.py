@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from zhengtong.core.models import CalendarDay, TimelineEntry
+from zhengtong.core.models import CalendarDay, OutboxMessage, TimelineEntry
 from zhengtong.core.services import calendar_day_set
 
 
@@ -35,3 +35,11 @@ class CalendarDayAdmin(admin.ModelAdmin):
 class TimelineEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "object_type", "object_id", "transition", "from_state", "to_state", "actor_label")
     list_filter = ("object_type", "transition")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ("id", "topic", "key", "state", "attempts", "next_attempt_at", "last_error", "created_at")
+    list_filter = ("state", "topic")
+    search_fields = ("key",)
+    date_hierarchy = "created_at"

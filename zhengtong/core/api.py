@@ -5,6 +5,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from zhengtong.core import outbox
 from zhengtong.core.calendar import add_working_days, is_supported
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.schemas import ERRORS
@@ -55,3 +56,37 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok"}
+
+
+class OutboxMessageOut(Schema):
+    id: int
+    topic: str
+    key: str
+    state: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+class OutboxFilter(Schema):
+    state: str = ""
+    topic: str = ""
+    cursor: str | None = None
+    limit: int | None = None
+
+
+class OutboxPage(Schema):
+    items: list[OutboxMessageOut]
+    next: str | None
+
+
+@router.get("/outbox", response={200: OutboxPage, **ERRORS}, operation_id="core_outbox_messages")
+def outbox_messages(request, f: Query[OutboxFilter]):
+    """Transactional outbox messages, newest first, without their payloads (platform-wide
+    ``core.view_outbox`` only); ``state`` is pending, delivered or failed, ``topic`` exact."""
+    page = outbox.messages_list(
+        actor=request.auth, state=f.state, topic=f.topic, cursor=f.cursor, limit=f.limit
+    )
+    return {"items": page.items, "next": page.next_cursor}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CalendarDay(models.Model):
@@ -52,3 +53,34 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutboxMessage(models.Model):
+    """Something to deliver after a commit (the transactional outbox, zhengtong.core.outbox): written
+    in the caller's transaction, delivered by its topic's handler, retried with backoff."""
+
+    class State(models.TextChoices):
+        # A context: notify's "pending" (待发送) is another word.
+        PENDING = "pending", pgettext_lazy("outbox", "pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    topic = models.CharField(_("topic"), max_length=64)
+    key = models.CharField(_("idempotency key"), max_length=200)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["topic", "key"], name="core_outbox_topic_key")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="core_outbox_due")]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+
+    def __str__(self) -> str:
+        return f"{self.topic}:{self.key} {self.state}"

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core import hooks
 from zhengtong.core.calendar import add_working_days, working_days_between
 
 
@@ -83,7 +84,9 @@ class _Registration:
     overdue_stamp: str | None
 
 
-_registered: list[_Registration] = []
+CLOCKS = hooks.registry(
+    "core.sla", doc="Models whose clocks `sla_scan` moves, keyed by model label (`core.sla.register`)."
+)
 
 
 def register(
@@ -95,8 +98,8 @@ def register(
     """Have ``sla_scan`` look after this model; ``on_overdue(ids)`` runs for newly overdue objects.
     ``overdue_stamp`` names a datetime field set in the same UPDATE that marks a clock overdue
     (e.g. ``escalated_at``), so the hook need not write those rows a second time."""
-    if not any(r.model is model for r in _registered):
-        _registered.append(_Registration(model, on_overdue, overdue_stamp))
+    if CLOCKS.get(model._meta.label_lower) is None:
+        CLOCKS.add(model._meta.label_lower, _Registration(model, on_overdue, overdue_stamp))
 
 
 def today() -> dt.date:
@@ -279,7 +282,7 @@ def sla_scan(
         now = _start_of_day(on) if on is not None else timezone.now()
     on = on or timezone.localdate(now)
     report: dict[str, dict[str, int]] = {}
-    for reg in _registered:
+    for reg in CLOCKS.items():
         model, on_overdue = reg.model, reg.on_overdue
         stamp = {reg.overdue_stamp: timezone.now()} if reg.overdue_stamp else {}
         if has_hours(model):

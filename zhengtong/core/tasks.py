@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django_tasks import task
 
-from zhengtong.core import sla
+from zhengtong.core import hooks, sla
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +27,18 @@ class Periodic:
     interval_seconds: int
 
 
-_periodic: dict[str, Periodic] = {}
+PERIODIC = hooks.registry(
+    "core.periodic",
+    doc="Tasks the worker enqueues on a schedule, keyed by name (`core.tasks.register_periodic`).",
+)
 
 
 def register_periodic(name: str, task_obj: object, interval_seconds: int) -> None:
     """Have the worker's scheduler enqueue ``task_obj`` every ``interval_seconds`` (modules call
     this from their AppConfig.ready)."""
-    _periodic[name] = Periodic(name, task_obj, interval_seconds)
+    PERIODIC.add(name, Periodic(name, task_obj, interval_seconds))
 
 
 def periodic_tasks() -> list[Periodic]:
     """Everything the worker enqueues on a schedule."""
-    return [Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS), *_periodic.values()]
+    return [Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS), *PERIODIC.items()]

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core import authz, trail
 from zhengtong.core import sla as sla_clock
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, PermissionDenied, ValidationError
 from zhengtong.core.models import TimelineEntry
 
 
@@ -175,7 +175,7 @@ class Workflow:
             raise Conflict(
                 _gettext("cannot “%(action)s” in state “%(state)s”")
                 % {"action": t.label, "state": self.state_label(obj.state)},
-                code="invalid_transition",
+                code=CoreError.INVALID_TRANSITION,
                 details={"state": obj.state, "allowed_from": list(t.source)},
             )
         if t.note_required and not note.strip():
@@ -183,7 +183,7 @@ class Workflow:
         if t.guard is not None:
             problem = t.guard(obj, actor, data)
             if problem:
-                raise ValidationError(problem, code="guard_failed")
+                raise ValidationError(problem, code=CoreError.GUARD_FAILED)
         version = obj.version if expected_version is None else expected_version
         from_state = obj.state
         with transaction.atomic():
@@ -195,7 +195,7 @@ class Workflow:
             if updated != 1:
                 raise Conflict(
                     _gettext("this item was changed by someone else; reload it and try again"),
-                    code="stale_version",
+                    code=CoreError.STALE_VERSION,
                     details={"expected_version": version},
                 )
             obj.state = t.target

@@ -6,3 +6,4 @@ class DatastoreConfig(AppConfig):
     name = "zhengtong.datastore"
     label = "datastore"
     verbose_name = _("Datastore")
+    api_prefix = "/datastore"

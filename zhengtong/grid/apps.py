@@ -6,15 +6,17 @@ class GridConfig(AppConfig):
     name = "zhengtong.grid"
     label = "grid"
     verbose_name = _("Grid governance")
+    api_prefix = "/grid"
+    demo_order = 90
 
     def ready(self) -> None:
         from django.conf import settings
 
         from zhengtong.core import sla
+        from zhengtong.core.nav import register_nav
         from zhengtong.core.tasks import register_periodic
         from zhengtong.grid import permissions, tasks
         from zhengtong.grid.models import Incident
-        from zhengtong.portal.nav import register_nav
 
         permissions.install()
         _connect_cache_invalidation()
@@ -35,20 +37,15 @@ def _connect_cache_invalidation() -> None:
 
     from zhengtong.accounts.models import OrgUnit
     from zhengtong.grid import geo, open311
-    from zhengtong.grid.models import Category, Open311Key
+    from zhengtong.grid.models import Category
 
     for signal in (post_save, post_delete):
         signal.connect(geo.forget_units, sender=OrgUnit, dispatch_uid=f"grid.units.{signal}")
         signal.connect(open311.forget_categories, sender=Category, dispatch_uid=f"grid.cats.{signal}")
-        signal.connect(open311.forget_keys, sender=Open311Key, dispatch_uid=f"grid.keys.{signal}")
 
 
 def _connect_complaints() -> None:
     """Citizens' complaints (12345 work orders) that are grid matters become incidents."""
-    from django.apps import apps
-
-    if not apps.is_installed("zhengtong.workorders"):
-        return
     from zhengtong.grid import complaints
     from zhengtong.workorders.hooks import on_opened
 

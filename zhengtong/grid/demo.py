@@ -7,14 +7,14 @@ Deterministic (fixed seed) and idempotent: a second run changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 
 from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
+from zhengtong.accounts.credentials import credential_digest
+from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.workorders import selectors as workorder_selectors
 from zhengtong.workorders.models import RoutingDomain
@@ -379,7 +379,7 @@ def demo_cells() -> dict:
 def seed(stdout=None) -> dict[str, int]:
     from zhengtong.grid import geo, reports, services
     from zhengtong.grid.categories import categories_ensure
-    from zhengtong.grid.models import GridCell, Incident, Open311Key, Patrol, ReportTemplate
+    from zhengtong.grid.models import GridCell, Incident, Patrol, ReportTemplate
     from zhengtong.registry.demo import DEMO_PASSWORD, DETAILED_COUNTIES
 
     say = stdout.write if stdout else (lambda *_: None)
@@ -448,10 +448,15 @@ def seed(stdout=None) -> dict[str, int]:
 
     # An Open311 key with a known value, for trying the API (shown in the accounts table).
     root = OrgUnit.objects.filter(parent__isnull=True).first()
-    digest = hashlib.sha256(DEMO_OPEN311_KEY.encode()).hexdigest()
-    if root is not None and not Open311Key.objects.filter(digest=digest).exists():
-        Open311Key.objects.create(
-            name="Demo Open311 client", prefix="demo", digest=digest, org_unit=root, created_by=actor
+    digest = credential_digest(DEMO_OPEN311_KEY)
+    if root is not None and not Credential.objects.filter(digest=digest).exists():
+        Credential.objects.create(
+            kind=CredentialKind.OPEN311_KEY,
+            name="Demo Open311 client",
+            prefix="demo",
+            digest=digest,
+            org_unit=root,
+            created_by=actor,
         )
 
     if not Incident.objects.exists():

@@ -216,26 +216,6 @@ class IncidentPhoto(models.Model):
         return f"photo {self.pk} of incident {self.incident_id}"
 
 
-class Open311Key(models.Model):
-    """An Open311 api_key issued to a client application. Only a SHA-256 digest is stored."""
-
-    name = models.CharField(_("client name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    digest = models.CharField(max_length=64, unique=True)
-    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("Open311 key")
-        verbose_name_plural = _("Open311 keys")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-
 class Patrol(models.Model):
     """A patrol check-in (巡查打卡) of a grid worker: where, when, in which cell."""
 

@@ -53,15 +53,10 @@ def forget_categories(**_kwargs) -> None:
     _categories = (0.0, {})
 
 
-def forget_keys(**_kwargs) -> None:
-    services._key_cache.clear()
-
-
 def reset_caches() -> None:
-    """Forget cached categories and keys (after they change in bulk, and between tests)."""
+    """Forget cached categories (after they change in bulk, and between tests)."""
     global _categories
     _categories = (0.0, {})
-    services._key_cache.clear()
 
 
 # --- rendering ----------------------------------------------------------------------------

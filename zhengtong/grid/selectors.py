@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.models import Credential, CredentialKind
 from zhengtong.accounts.permissions import EVERYTHING, grants_of, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.grid import geo
@@ -156,3 +158,16 @@ def department_stats(user: Any, township_id: int, *, days: int = 90) -> list[dic
 
 def templates() -> QuerySet:
     return ReportTemplate.objects.all()
+
+
+# --- Open311 keys (accounts credentials of kind open311_key) ----------------------------------
+
+
+def open311_key_get(key_id: int) -> Credential | None:
+    """The Open311 key with this id, or None."""
+    return Credential.objects.filter(pk=key_id, kind=CredentialKind.OPEN311_KEY).first()
+
+
+def open311_keys_in(*, roots: list[str]) -> QuerySet[Credential]:
+    """Open311 keys of units in the subtrees ``roots`` (scope_roots paths), newest first."""
+    return account_selectors.credentials_in(roots=roots, kind=CredentialKind.OPEN311_KEY)

@@ -8,7 +8,6 @@ transaction (the workflow mechanism records transitions itself).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import math
@@ -26,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.models import Department, OrgUnit, User
+from zhengtong.accounts import credentials
+from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit, User
 from zhengtong.accounts.permissions import can_on, ensure_authenticated, ensure_can, in_subtree
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
@@ -40,7 +40,6 @@ from zhengtong.grid.models import (
     Incident,
     IncidentPhoto,
     IncidentStat,
-    Open311Key,
     Patrol,
 )
 from zhengtong.workorders import services as workorder_services
@@ -179,9 +178,10 @@ def cell_assign(*, actor: Any, cell: GridCell, worker: User) -> GridAssignment:
 
     ensure_can(actor, "grid.manage", cell.org_unit)
     assignment, created = GridAssignment.objects.get_or_create(cell=cell, worker=worker)
-    if not RoleGrant.objects.filter(
+    live = RoleGrant.objects.filter(
         user=worker, role="grid_worker", org_unit=cell.org_unit, revoked_at__isnull=True
-    ).exists():
+    ).exclude(valid_until__lte=timezone.now())  # an expired grant gives no scope: grant again
+    if not live.exists():
         account_services.role_grant(actor=None, user=worker, role="grid_worker", org_unit=cell.org_unit)
     if created:
         audit.record(actor=actor, action="grid.cell.assign", target=cell, after={"worker": worker.username})
@@ -672,64 +672,38 @@ def patrol_check_in(*, actor: Any, lat: Any, lng: Any, note: str = "", hazards_f
     return patrol
 
 
-# --- Open311 keys -------------------------------------------------------------------------
-
-
-def _key_digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+# --- Open311 keys (accounts credentials of kind open311_key) ----------------------------------
 
 
 @transaction.atomic
-def open311_key_create(*, actor: Any, name: str, org_unit: OrgUnit) -> tuple[Open311Key, str]:
+def open311_key_create(*, actor: Any, name: str, org_unit: OrgUnit) -> tuple[Credential, str]:
     """Issue an api_key for an Open311 client; the raw key is returned once, only its digest kept."""
     ensure_can(actor, "grid.manage", org_unit)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationError.for_field("name", _("is required (at most 100 characters)"))
-    prefix = secrets.token_hex(4)
-    raw = f"o311_{prefix}_{secrets.token_urlsafe(24)}"
-    key = Open311Key.objects.create(
-        name=name, prefix=prefix, digest=_key_digest(raw), org_unit=org_unit, created_by=actor
-    )
-    audit.record(
+    key, raw = credentials.credential_create(
         actor=actor,
-        action="grid.open311_key.create",
-        target=key,
+        kind=CredentialKind.OPEN311_KEY,
+        name=name,
         org_unit=org_unit,
-        after={"name": name, "prefix": prefix},
+        audit_action="grid.open311_key.create",
     )
     return key, raw
 
 
 @transaction.atomic
-def open311_key_revoke(*, actor: Any, key: Open311Key) -> Open311Key:
+def open311_key_revoke(*, actor: Any, key: Credential) -> Credential:
+    """Revoke an Open311 key of a unit in the actor's grid.manage scope."""
+    if key.kind != CredentialKind.OPEN311_KEY:
+        raise ValidationError.for_field("revoke", _("no such key"))
     ensure_can(actor, "grid.manage", key.org_unit)
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="grid.open311_key.revoke", target=key, org_unit=key.org_unit)
-    return key
+    return credentials.credential_revoke(actor=actor, credential=key, audit_action="grid.open311_key.revoke")
 
 
-_key_cache: dict[str, tuple[float, Open311Key | None]] = {}
-
-
-def open311_key_authenticate(raw: str) -> Open311Key | None:
-    """The active key for a raw api_key, or None (cached for 30 s per process)."""
-    import time
-
-    if not raw or len(raw) > 100:
-        return None
-    digest = _key_digest(raw)
-    hit = _key_cache.get(digest)
-    now = time.monotonic()
-    if hit and now - hit[0] < 30:
-        return hit[1]
-    key = Open311Key.objects.select_related("org_unit").filter(digest=digest, revoked_at__isnull=True).first()
-    if len(_key_cache) > 1000:
-        _key_cache.clear()
-    _key_cache[digest] = (now, key)
-    return key
+def open311_key_authenticate(raw: str) -> Credential | None:
+    """The live Open311 key for a raw api_key, or None."""
+    return credentials.credential_authenticate(raw, kind=CredentialKind.OPEN311_KEY)
 
 
 # --- clocks, escalation, statistics -------------------------------------------------------

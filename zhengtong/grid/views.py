@@ -27,7 +27,6 @@ from zhengtong.grid.models import (
     GridCell,
     Incident,
     IncidentPhoto,
-    Open311Key,
     ReportTemplate,
 )
 
@@ -386,7 +385,7 @@ def keys(request):
     if request.method == "POST":
         try:
             if request.POST.get("revoke", "").isdigit():
-                key = Open311Key.objects.filter(pk=int(request.POST["revoke"])).first()
+                key = selectors.open311_key_get(int(request.POST["revoke"]))
                 if key is None:
                     raise ValidationError.for_field("revoke", _("no such key"))
                 services.open311_key_revoke(actor=request.user, key=key)
@@ -401,15 +400,8 @@ def keys(request):
         except ERRORS as exc:
             messages.error(request, exc.message)
     roots = scope_roots(request.user, "grid.manage")
-    qs = Open311Key.objects.select_related("org_unit")
-    if roots != [""]:
-        from django.db.models import Q
-
-        cond = Q(pk__in=[])
-        for r in roots:
-            cond |= Q(org_unit__path__startswith=r)
-        qs = qs.filter(cond)
-    return render(request, "grid/keys.html", {"form": form, "keys": qs[:100], "raw": raw})
+    keys = selectors.open311_keys_in(roots=roots)[:100]
+    return render(request, "grid/keys.html", {"form": form, "keys": keys, "raw": raw})
 
 
 # --- reports (一表通) ---------------------------------------------------------------------

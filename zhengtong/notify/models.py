@@ -29,7 +29,8 @@ class Message(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt series to send a message over an outward channel (email, SMS)."""
+    """The record of sending a message over one outward channel (email, SMS); the attempts and their
+    schedule are the transactional outbox's (topic ``notify.delivery``, key = this row's id)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -45,7 +46,6 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     provider_id = models.CharField(_("provider message id"), max_length=100, blank=True, db_index=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,9 +1,10 @@
 """Notifications: the in-app inbox plus outward channels (email, SMS) after commit.
 
 ``notify()`` is the one entry point other modules call. The inbox row is written in the caller's
-transaction; outward deliveries are recorded there too (so nothing is lost if the process dies)
-and handed to the task worker only after the transaction commits. A failed attempt is retried
-by the periodic ``deliveries_retry_due`` with exponential backoff, up to NOTIFY_MAX_ATTEMPTS.
+transaction; each outward delivery is a ``Delivery`` row (the per-channel record: status, masked
+address, provider id) plus a transactional outbox message (topic ``notify.delivery``) written in the
+same transaction. The outbox sends it after the commit and retries failures with exponential backoff
+(NOTIFY_RETRY_BASE_SECONDS, up to NOTIFY_MAX_ATTEMPTS); no scheduling lives here.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.core import outbox
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.notify.adapters import ADAPTERS, NoAddress
 from zhengtong.notify.models import Delivery, Message
-from zhengtong.notify.sms import SmsRateLimited
+from zhengtong.notify.sms import SmsRateLimited, get_backend
 
 logger = logging.getLogger(__name__)
 
 CHANNELS = ("inbox", "email", "sms")
+DELIVERY_TOPIC = "notify.delivery"
+# An SMS gateway's hourly limit: no use trying again sooner.
+RATE_LIMIT_DELAY = dt.timedelta(minutes=10)
 
 
 def notify(
@@ -54,52 +59,46 @@ def notify(
             body=str(body),
             link=link[:500],
         )
-        deliveries = []
         for channel in dict.fromkeys(channels):
             if channel == "inbox":
                 continue
             adapter = ADAPTERS[channel]
             address = adapter.address(recipient)
-            deliveries.append(
-                Delivery.objects.create(
-                    message=message,
-                    channel=channel,
-                    address_masked=adapter.masked(address) if address else "",
-                )
+            delivery = Delivery.objects.create(
+                message=message,
+                channel=channel,
+                address_masked=adapter.masked(address) if address else "",
             )
-    if deliveries:
-        ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: _enqueue(ids))
+            outbox.enqueue(topic=DELIVERY_TOPIC, key=str(delivery.pk), payload={"delivery_id": delivery.pk})
 
 
-def _enqueue(ids: list[int]) -> None:
-    from zhengtong.notify.tasks import deliver_task
-
-    for pk in ids:
-        try:
-            deliver_task.enqueue(pk)
-        except Exception:  # noqa: BLE001 - the periodic retry picks it up
-            logger.exception("could not enqueue delivery %s", pk)
+def _delivery_failed(payload: dict, error: str) -> None:
+    """The outbox gave up: the per-channel record says so."""
+    Delivery.objects.filter(
+        pk=payload["delivery_id"], status__in=(Delivery.Status.PENDING, Delivery.Status.RETRYING)
+    ).update(status=Delivery.Status.FAILED, last_error=error[:300])
 
 
-def _backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=settings.NOTIFY_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0)))
-
-
-def delivery_attempt(delivery_id: int) -> str:
-    """Try to send one delivery now; returns its new status. Safe to call twice (a sent
-    delivery is not sent again: the row is locked while sending)."""
+@outbox.handler(
+    DELIVERY_TOPIC,
+    max_attempts=lambda: settings.NOTIFY_MAX_ATTEMPTS,
+    retry_base_seconds=lambda: settings.NOTIFY_RETRY_BASE_SECONDS,
+    on_failed=_delivery_failed,
+)
+def delivery_send(payload: dict) -> None:
+    """Send one delivery (the outbox handler of ``notify.delivery``). Re-delivery is harmless: the
+    row is locked while sending and a delivery already sent (or failed) is not sent again. A
+    recipient without an address fails at once; any other failure is raised for the outbox to retry."""
+    failure: Exception | None = None
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update()
             .select_related("message__recipient")
-            .filter(pk=delivery_id)
+            .filter(pk=payload["delivery_id"])
             .first()
         )
-        if delivery is None:
-            return "missing"
-        if delivery.status not in (Delivery.Status.PENDING, Delivery.Status.RETRYING):
-            return delivery.status
+        if delivery is None or delivery.status not in (Delivery.Status.PENDING, Delivery.Status.RETRYING):
+            return
         adapter = ADAPTERS[delivery.channel]
         delivery.attempts += 1
         try:
@@ -107,52 +106,25 @@ def delivery_attempt(delivery_id: int) -> str:
         except NoAddress as exc:
             delivery.status = Delivery.Status.FAILED
             delivery.last_error = str(exc)[:300]
-            delivery.next_attempt_at = None
-        except Exception as exc:  # noqa: BLE001 - any gateway failure is retried
-            retry = delivery.attempts < settings.NOTIFY_MAX_ATTEMPTS
-            delivery.status = Delivery.Status.RETRYING if retry else Delivery.Status.FAILED
+            failure = outbox.PermanentFailure(str(exc))
+        except SmsRateLimited as exc:
+            delivery.status = Delivery.Status.RETRYING
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            delay = _backoff(delivery.attempts)
-            if isinstance(exc, SmsRateLimited):
-                delay = max(delay, dt.timedelta(minutes=10))
-            delivery.next_attempt_at = timezone.now() + delay if retry else None
-            logger.warning(
-                "delivery %s (%s) attempt %s failed: %s",
-                delivery.pk,
-                delivery.channel,
-                delivery.attempts,
-                exc,
-            )
+            failure = outbox.RetryLater(str(exc), delay=RATE_LIMIT_DELAY)
+        except Exception as exc:  # noqa: BLE001 - any gateway failure is retried by the outbox
+            delivery.status = Delivery.Status.RETRYING
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            failure = exc
         else:
             delivery.status = Delivery.Status.SENT
             delivery.last_error = ""
-            delivery.next_attempt_at = None
         delivery.save()
-        return delivery.status
-
-
-def deliveries_retry_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Send deliveries whose retry time has come (and pending ones never picked up)."""
-    now = now or timezone.now()
-    stale = now - dt.timedelta(minutes=5)
-    due = list(
-        Delivery.objects.filter(status=Delivery.Status.RETRYING, next_attempt_at__lte=now).values_list(
-            "pk", flat=True
-        )[:limit]
-    ) + list(
-        Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lte=stale).values_list(
-            "pk", flat=True
-        )[:limit]
-    )
-    for pk in due:
-        delivery_attempt(pk)
-    return len(due)
+    if failure is not None:
+        raise failure
 
 
 def sms_receipts_collect() -> int:
     """Apply the SMS gateway's delivery receipts (sent → delivered / failed)."""
-    from zhengtong.notify.sms import get_backend
-
     count = 0
     for provider_id, status in get_backend().poll_receipts():
         target = Delivery.Status.DELIVERED if status == "delivered" else Delivery.Status.FAILED

@@ -1,20 +1,10 @@
-"""Background tasks of notify: deliveries, retries, SMS receipts."""
+"""Background tasks of notify: SMS receipts (deliveries and their retries are the outbox's)."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
 from zhengtong.notify import services
-
-
-@task()
-def deliver_task(delivery_id: int) -> str:
-    return services.delivery_attempt(delivery_id)
-
-
-@task()
-def deliveries_retry_task() -> int:
-    return services.deliveries_retry_due()
 
 
 @task()

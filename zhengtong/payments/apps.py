@@ -6,12 +6,13 @@ class PaymentsConfig(AppConfig):
     name = "zhengtong.payments"
     label = "payments"
     verbose_name = _("Unified payment")
+    api_prefix = "/payments"
+    demo_order = 40
 
     def ready(self) -> None:
         from zhengtong.accounts.roles import extend_role, register_permissions, register_role
-        from zhengtong.core.tasks import register_periodic
-        from zhengtong.payments.tasks import notices_retry_task
-        from zhengtong.portal.nav import register_nav
+        from zhengtong.core.nav import register_nav
+        from zhengtong.payments import providers  # noqa: F401 - registers the local provider's outbox handler
 
         register_permissions(
             {
@@ -38,4 +39,3 @@ class PaymentsConfig(AppConfig):
             permission="payments.reconcile",
             order=61,
         )
-        register_periodic("payments.local_notices_retry", notices_retry_task, 15)

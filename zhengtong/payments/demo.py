@@ -7,7 +7,7 @@ from zhengtong.accounts import services as account_services
 from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.payments import providers, services
-from zhengtong.payments.models import Bill, LocalNotice
+from zhengtong.payments.models import Bill
 from zhengtong.registry.demo import DEMO_PASSWORD
 
 ACCOUNTS = [
@@ -50,13 +50,6 @@ def _accounts(actor: User) -> None:
         account_services.role_grant(actor=actor, user=user, role=role, org_unit=unit, department=department)
 
 
-def _deliver_notices() -> None:
-    for pk in LocalNotice.objects.filter(acked_at__isnull=True, gave_up_at__isnull=True).values_list(
-        "pk", flat=True
-    ):
-        providers.notice_deliver(pk)
-
-
 def seed(stdout=None) -> dict[str, int]:
     actor = system_actor()
     xihu = OrgUnit.objects.filter(code="330106").first()
@@ -81,10 +74,10 @@ def seed(stdout=None) -> dict[str, int]:
         if paid:
             payment, _url = services.payment_start(actor=payer, bill=bill, return_url=bill.pay_url)
             providers.LocalProvider().payer_confirm(payment.token)
-            _deliver_notices()
+            providers.notices_deliver_pending()
             if refund:
                 services.refund_create(actor=finance, bill=bill, amount_fen=refund, reason="体检费重复收取")
-                _deliver_notices()
+                providers.notices_deliver_pending()
     counts = {"bills": Bill.objects.count(), "bills_paid": Bill.objects.exclude(state="unpaid").count()}
     if stdout:
         stdout.write(f"payments: {counts}")

@@ -1,50 +1,53 @@
-"""Hooks other modules register to react to bills being paid or refunded.
+"""The hooks payments fires when a bill is paid or refunded (declared in ``zhengtong.core.hooks``).
 
     from zhengtong.payments.hooks import on_paid
 
-    @on_paid("case")
-    def case_paid(bill): ...
+    on_paid("case")(case_paid)          # in AppConfig.ready(); case_paid(*, bill) -> None
 
-The prefix is the part of ``Bill.reference`` before the first ":" ("case:123" → "case"). A hook
-runs once per bill (confirmation is idempotent), inside the confirming transaction: if it
-raises, the confirmation rolls back and the provider's retry tries again.
+The key is the part of ``Bill.reference`` before the first ":" ("case:123" → "case"). A receiver
+runs once per bill (confirmation is idempotent), inside the confirming transaction: if it raises,
+the confirmation rolls back and the provider's retry tries again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-_PAID: dict[str, list[Callable]] = {}
-_REFUNDED: dict[str, list[Callable]] = {}
+from zhengtong.core import hooks
+from zhengtong.core.hooks import Receiver
+
+BILL_PAID = hooks.declare(
+    "payments.bill_paid",
+    args=("bill",),
+    keyed=True,
+    doc="A bill became paid, inside the confirming transaction; keyed by the prefix of Bill.reference.",
+)
+BILL_REFUNDED = hooks.declare(
+    "payments.bill_refunded",
+    args=("bill",),
+    keyed=True,
+    doc="A payment of a bill was refunded (in part or in full), inside the refund's transaction; "
+    "keyed by the prefix of Bill.reference.",
+)
 
 
-def _register(table: dict[str, list[Callable]], prefix: str) -> Callable[[Callable], Callable]:
-    def decorator(fn: Callable) -> Callable:
-        hooks = table.setdefault(prefix, [])
-        if fn not in hooks:
-            hooks.append(fn)
-        return fn
-
-    return decorator
+def on_paid(prefix: str) -> Callable[[Receiver], Receiver]:
+    """Decorator: receive ``payments.bill_paid`` for bills whose reference starts with ``prefix:``."""
+    return hooks.receiver(BILL_PAID.name, key=prefix)
 
 
-def on_paid(prefix: str) -> Callable[[Callable], Callable]:
-    return _register(_PAID, prefix)
+def on_refunded(prefix: str) -> Callable[[Receiver], Receiver]:
+    """Decorator: receive ``payments.bill_refunded`` for bills whose reference starts with ``prefix:``."""
+    return hooks.receiver(BILL_REFUNDED.name, key=prefix)
 
 
-def on_refunded(prefix: str) -> Callable[[Callable], Callable]:
-    return _register(_REFUNDED, prefix)
-
-
-def _prefix(reference: str) -> str:
+def reference_prefix(reference: str) -> str:
     return reference.split(":", 1)[0]
 
 
 def run_paid(bill) -> None:
-    for fn in list(_PAID.get(_prefix(bill.reference), [])):
-        fn(bill)
+    BILL_PAID.fire(key=reference_prefix(bill.reference), bill=bill)
 
 
 def run_refunded(bill) -> None:
-    for fn in list(_REFUNDED.get(_prefix(bill.reference), [])):
-        fn(bill)
+    BILL_REFUNDED.fire(key=reference_prefix(bill.reference), bill=bill)

@@ -217,22 +217,3 @@ class LocalRefund(models.Model):
 
     def __str__(self) -> str:
         return self.refund_no
-
-
-class LocalNotice(models.Model):
-    """A notification the local provider must deliver to the merchant until acknowledged."""
-
-    event_id = models.CharField(max_length=64)
-    body = models.TextField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    acked_at = models.DateTimeField(null=True, blank=True)
-    gave_up_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.event_id

@@ -7,9 +7,10 @@
 - ``refund(payment, refund) -> None``: ask for a refund; the result comes back as a callback.
 
 ``LocalProvider`` behaves like a real provider: it keeps its own books (LocalOrder, LocalRefund),
-shows a hosted payment page, and delivers signed asynchronous notifications (LocalNotice)
-through the task worker with retries and backoff until the merchant acknowledges them; with
-PAYMENTS_LOCAL_DUPLICATES each notification is sent twice. It can write a daily statement file.
+shows a hosted payment page, and delivers signed asynchronous notifications through the
+transactional outbox (topic ``payments.local_notice``): sent after the commit, retried with backoff
+until the merchant acknowledges them; with PAYMENTS_LOCAL_DUPLICATES each notification is sent
+twice (two messages). It can write a daily statement file.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+
+from zhengtong.core import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -212,13 +215,12 @@ class LocalProvider(PaymentProvider):
         return True
 
     def _notify(self, payload: dict) -> None:
-        from zhengtong.payments.models import LocalNotice
-
         payload = {"id": "E" + secrets.token_hex(10), **payload}
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         copies = 2 if settings.PAYMENTS_LOCAL_DUPLICATES else 1
-        ids = [LocalNotice.objects.create(event_id=payload["id"], body=body).pk for _ in range(copies)]
-        transaction.on_commit(lambda: _enqueue_notices(ids))
+        for copy in range(1, copies + 1):
+            key = payload["id"] if copy == 1 else f"{payload['id']}:{copy}"
+            outbox.enqueue(topic=NOTICE_TOPIC, key=key, payload={"event_id": payload["id"], "body": body})
 
 
 def _query(params: dict) -> str:
@@ -227,73 +229,32 @@ def _query(params: dict) -> str:
     return urlencode(params)
 
 
-def _enqueue_notices(ids: list[int]) -> None:
-    from zhengtong.payments.tasks import notice_deliver_task
-
-    for pk in ids:
-        try:
-            notice_deliver_task.enqueue(pk)
-        except Exception:  # noqa: BLE001 - the periodic retry picks it up
-            logger.exception("could not enqueue provider notice %s", pk)
+NOTICE_TOPIC = "payments.local_notice"
 
 
-def notice_deliver(notice_id: int) -> str:
-    """The local provider delivers one notification (signed afresh each attempt); on failure
-    the next attempt is scheduled with exponential backoff, until PAYMENTS_CALLBACK_MAX_ATTEMPTS."""
-    from zhengtong.payments.models import LocalNotice
-
-    with transaction.atomic():
-        notice = LocalNotice.objects.select_for_update().filter(pk=notice_id).first()
-        if notice is None or notice.acked_at or notice.gave_up_at:
-            return "done"
-        notice.attempts += 1
-        notice.save(update_fields=["attempts"])
-    body = notice.body.encode()
-    headers = signed_headers(body)
-    try:
-        status, text = _post(body, headers)
-        acked = status == 200 and '"SUCCESS"' in text
-    except Exception as exc:  # noqa: BLE001 - network errors are retried
-        status, acked = 0, False
-        text = str(exc)
-    now = timezone.now()
-    notice.last_status = f"{status}"[:40]
-    if acked:
-        notice.acked_at = now
-        notice.next_attempt_at = None
-    elif notice.attempts >= settings.PAYMENTS_CALLBACK_MAX_ATTEMPTS:
-        notice.gave_up_at = now
-        notice.next_attempt_at = None
-    else:
-        delay = settings.PAYMENTS_CALLBACK_RETRY_BASE_SECONDS * 2 ** (notice.attempts - 1)
-        notice.next_attempt_at = now + dt.timedelta(seconds=delay)
-    LocalNotice.objects.filter(pk=notice.pk).update(
-        last_status=notice.last_status,
-        acked_at=notice.acked_at,
-        gave_up_at=notice.gave_up_at,
-        next_attempt_at=notice.next_attempt_at,
-    )
-    return "acked" if acked else "retry"
+class NotAcknowledged(Exception):
+    """The merchant did not answer a notification with SUCCESS."""
 
 
-def notices_retry_due(*, now: dt.datetime | None = None) -> int:
-    from zhengtong.payments.models import LocalNotice
+@outbox.handler(
+    NOTICE_TOPIC,
+    max_attempts=lambda: settings.PAYMENTS_CALLBACK_MAX_ATTEMPTS,
+    retry_base_seconds=lambda: settings.PAYMENTS_CALLBACK_RETRY_BASE_SECONDS,
+)
+def notice_deliver(payload: dict) -> None:
+    """The local provider delivers one notification, signed afresh each attempt (the outbox handler
+    of ``payments.local_notice``). Anything but an acknowledgement raises, so the outbox retries it
+    with exponential backoff until PAYMENTS_CALLBACK_MAX_ATTEMPTS. Re-delivery is what real providers
+    do too: the merchant's callback handling is idempotent."""
+    body = payload["body"].encode()
+    status, text = _post(body, signed_headers(body))
+    if not (status == 200 and '"SUCCESS"' in text):
+        raise NotAcknowledged(f"HTTP {status}")
 
-    now = now or timezone.now()
-    due = list(
-        LocalNotice.objects.filter(
-            acked_at__isnull=True, gave_up_at__isnull=True, next_attempt_at__lte=now
-        ).values_list("pk", flat=True)[:500]
-    )
-    stale = now - dt.timedelta(minutes=2)
-    due += list(
-        LocalNotice.objects.filter(
-            acked_at__isnull=True, gave_up_at__isnull=True, attempts=0, created_at__lte=stale
-        ).values_list("pk", flat=True)[:500]
-    )
-    for pk in due:
-        notice_deliver(pk)
-    return len(due)
+
+def notices_deliver_pending() -> int:
+    """Deliver every notification not yet acknowledged now, whatever its schedule (demo data, tests)."""
+    return outbox.deliver_pending(topic=NOTICE_TOPIC)
 
 
 def _post(body: bytes, headers: dict) -> tuple[int, str]:

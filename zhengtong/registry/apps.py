@@ -6,6 +6,8 @@ class RegistryConfig(AppConfig):
     name = "zhengtong.registry"
     label = "registry"
     verbose_name = _("Base registries")
+    api_prefix = "/registry"
+    demo_order = 10
 
     def ready(self) -> None:
         from zhengtong.core import sla

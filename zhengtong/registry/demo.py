@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from zhengtong.accounts import services as account_services
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.selectors import (
     department_with_code,
     departments_by_unit_and_code,
+    org_unit_count,
     org_unit_subtree,
     org_unit_with_code,
     org_units_at_level,
-    org_units_by_code,
     org_units_with_codes,
     user_with_username,
 )
@@ -96,7 +97,7 @@ class DemoAccount:
 ACCOUNTS = [
     DemoAccount(
         "admin",
-        "admin",
+        UserKind.ADMIN,
         "平台管理员",
         "platform_admin",
         "330000",
@@ -105,7 +106,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "prov_auditor",
-        "staff",
+        UserKind.STAFF,
         "省审计员",
         "auditor",
         "330000",
@@ -114,7 +115,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "prov_data_officer",
-        "staff",
+        UserKind.STAFF,
         "省数据安全官",
         "data_officer",
         "330000",
@@ -123,17 +124,17 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "hz_admin",
-        "staff",
+        UserKind.STAFF,
         "杭州市管理员",
         "org_admin",
         "330100",
         "dsj",
         "org administrator of Hangzhou",
     ),
-    DemoAccount("hz_leader", "staff", "杭州市领导", "leader", "330100", None, "leader (cockpit)"),
+    DemoAccount("hz_leader", UserKind.STAFF, "杭州市领导", "leader", "330100", None, "leader (cockpit)"),
     DemoAccount(
         "xihu_clerk",
-        "staff",
+        UserKind.STAFF,
         "西湖区户籍员",
         "registry_clerk",
         "330106",
@@ -142,7 +143,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "xihu_counter",
-        "staff",
+        UserKind.STAFF,
         "西湖区窗口人员",
         "counter_staff",
         "330106",
@@ -151,7 +152,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "xihu_reviewer",
-        "staff",
+        UserKind.STAFF,
         "西湖区审批人员",
         "reviewer",
         "330106",
@@ -159,11 +160,11 @@ ACCOUNTS = [
         "reviewer, 西湖区市场监管",
     ),
     DemoAccount(
-        "xihu_supervisor", "staff", "西湖区督办员", "supervisor", "330106", None, "supervisor, 西湖区"
+        "xihu_supervisor", UserKind.STAFF, "西湖区督办员", "supervisor", "330106", None, "supervisor, 西湖区"
     ),
     DemoAccount(
         "yiwu_clerk",
-        "staff",
+        UserKind.STAFF,
         "义乌市户籍员",
         "registry_clerk",
         "330782",
@@ -172,7 +173,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "jingning_clerk",
-        "staff",
+        UserKind.STAFF,
         "景宁县户籍员",
         "registry_clerk",
         "331127",
@@ -181,7 +182,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "beishan_command",
-        "staff",
+        UserKind.STAFF,
         "北山街道指挥员",
         "command_staff",
         "330106002",
@@ -190,7 +191,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "grid_worker",
-        "grid_worker",
+        UserKind.GRID_WORKER,
         "网格员小陈",
         "grid_worker",
         "330106002001001",
@@ -199,7 +200,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "citizen_zhang",
-        "citizen",
+        UserKind.CITIZEN,
         "",
         None,
         None,
@@ -208,7 +209,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "citizen_li",
-        "citizen",
+        UserKind.CITIZEN,
         "",
         None,
         None,
@@ -217,7 +218,7 @@ ACCOUNTS = [
     ),
     DemoAccount(
         "enterprise_agent",
-        "enterprise",
+        UserKind.ENTERPRISE,
         "企业经办人",
         None,
         None,
@@ -249,7 +250,7 @@ def seed(stdout=None) -> dict[str, int]:
     rng = random.Random(SEED)
     tree = json.loads(REGIONS_FILE.read_text(encoding="utf-8"))
     created, _unchanged = account_services.org_units_load_tree(actor=None, tree=tree)
-    say(f"org units: {len(org_units_by_code())} ({created} new)")
+    say(f"org units: {org_unit_count()} ({created} new)")
     actor = system_actor()
 
     # Departments: province, cities, the detailed counties; command rooms in their townships.
@@ -415,7 +416,7 @@ def seed(stdout=None) -> dict[str, int]:
 
     _seed_accounts(actor, rng)
     return {
-        "org_units": len(org_units_by_code()),
+        "org_units": org_unit_count(),
         "persons": Person.objects.count(),
         "legal_entities": LegalEntity.objects.count(),
         "licences": Licence.objects.count(),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
 from zhengtong.accounts.roles import extend_role, register_permissions
+from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -756,29 +757,18 @@ def on_overdue(ids: list[int]) -> None:
     naming how many cases and which."""
     from django.urls import reverse
 
-    from zhengtong.accounts.models import RoleGrant
-    from zhengtong.accounts.roles import ROLES
-
-    roles = [code for code, role in ROLES.items() if "services.supervise" in role.permissions]
     rows = list(Case.objects.filter(pk__in=ids).values_list("pk", "org_path", "number"))
     by_path: dict[str, list[tuple[int, str]]] = {}
     for pk, path, number in rows:
         by_path.setdefault(path, []).append((pk, number))
     link = reverse("services:worklist") + "?view=overdue"
     for path, cases in by_path.items():
-        parts = path.strip("/").split("/")
-        ancestors = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-        grants = list(
-            RoleGrant.objects.filter(role__in=roles, revoked_at__isnull=True, org_unit__path__in=ancestors)
-            .select_related("user", "org_unit")
-            .order_by("-org_unit__depth", "id")[:20]
-        )
         # The nearest supervisors (deepest org unit) are told; higher levels only when none is nearer.
-        nearest = [g for g in grants if g.org_unit.depth == grants[0].org_unit.depth]
+        nearest = holders_of("services.supervise", path, nearest=True)[:20]
         with transaction.atomic():  # escalated_at was stamped by the scan's own UPDATE
-            for grant in nearest:
+            for supervisor in nearest:
                 _notify(
-                    grant.user,
+                    supervisor,
                     "services.case.overdue",
                     _("%(count)d case(s) overdue: %(first)s")
                     % {"count": len(cases), "first": ", ".join(n for _pk, n in cases[:3])},
@@ -793,7 +783,7 @@ def on_overdue(ids: list[int]) -> None:
                 after={
                     "count": len(cases),
                     "cases": [n for _pk, n in cases[:100]],
-                    "supervisors": [g.user.username for g in nearest],
+                    "supervisors": [u.username for u in nearest],
                 },
             )
 

@@ -6,11 +6,13 @@ class WorkordersConfig(AppConfig):
     name = "zhengtong.workorders"
     label = "workorders"
     verbose_name = _("Consultations and complaints")
+    api_prefix = "/workorders"
+    demo_order = 60
 
     def ready(self) -> None:
         from zhengtong.accounts.roles import extend_role, register_permissions, register_role
         from zhengtong.core import sla
-        from zhengtong.portal.nav import register_nav
+        from zhengtong.core.nav import register_nav
         from zhengtong.workorders.models import WorkOrder
         from zhengtong.workorders.services import escalate_overdue
 
@@ -22,6 +24,7 @@ class WorkordersConfig(AppConfig):
                 "workorders.handle": _("Handle and reply to work orders"),
                 "workorders.callback": _("Call back requesters"),
                 "workorders.manage_routing": _("Maintain work-order routing rules"),
+                "workorders.supervise": _("Receive escalations of overdue work orders"),
             }
         )
         register_role(
@@ -40,6 +43,7 @@ class WorkordersConfig(AppConfig):
                 "workorders.handle",
                 "workorders.callback",
                 "workorders.manage_routing",
+                "workorders.supervise",
             },
         )
         extend_role(

@@ -1,58 +1,54 @@
-"""Hooks other modules register to react to work orders opening and closing.
+"""The hooks work orders fire when they open and close (declared in ``zhengtong.core.hooks``).
 
     from zhengtong.workorders.hooks import on_closed, on_opened
 
-    @on_closed("rating")
-    def rectified(work_order): ...
+    on_closed("rating")(rectified)      # in AppConfig.ready(); rectified(*, work_order) -> None
+    on_opened("complaint")(to_grid)
 
-    @on_opened("complaint")
-    def to_grid(work_order): ...
-
-For ``on_closed`` the prefix is the part of ``WorkOrder.source_ref`` before the first ":"
-("rating:17" → "rating"); closed hooks run inside the closing transaction (close, merge into
-another, withdraw). ``on_opened`` is keyed by the work order's kind; opened hooks run after the
-opening transaction commits (a failing hook is logged and does not undo the work order).
+``workorders.work_order_closed`` is keyed by the part of ``WorkOrder.source_ref`` before the first
+":" ("rating:17" → "rating") and runs inside the closing transaction (close, merge into another,
+withdraw). ``workorders.work_order_opened`` is keyed by the work order's kind and runs after the
+opening transaction commits; it is isolated (a failing receiver is logged and does not undo the
+work order or stop the others).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
-logger = logging.getLogger(__name__)
+from zhengtong.core import hooks
+from zhengtong.core.hooks import Receiver
 
-_CLOSED: dict[str, list[Callable]] = {}
-_OPENED: dict[str, list[Callable]] = {}
-
-
-def _hook(registry: dict[str, list[Callable]], key: str) -> Callable[[Callable], Callable]:
-    def decorator(fn: Callable) -> Callable:
-        hooks = registry.setdefault(key, [])
-        if fn not in hooks:
-            hooks.append(fn)
-        return fn
-
-    return decorator
-
-
-def on_closed(prefix: str) -> Callable[[Callable], Callable]:
-    return _hook(_CLOSED, prefix)
-
-
-def run_closed(work_order) -> None:
-    if not work_order.source_ref:
-        return
-    for fn in list(_CLOSED.get(work_order.source_ref.split(":", 1)[0], [])):
-        fn(work_order)
+WORK_ORDER_OPENED = hooks.declare(
+    "workorders.work_order_opened",
+    args=("work_order",),
+    keyed=True,
+    isolated=True,
+    doc="A work order was opened, after its transaction committed; keyed by WorkOrder.kind.",
+)
+WORK_ORDER_CLOSED = hooks.declare(
+    "workorders.work_order_closed",
+    args=("work_order",),
+    keyed=True,
+    doc="A work order with a source_ref was closed (closed, merged or withdrawn), inside that "
+    "transaction; keyed by the prefix of WorkOrder.source_ref.",
+)
 
 
-def on_opened(kind: str) -> Callable[[Callable], Callable]:
-    return _hook(_OPENED, kind)
+def on_opened(kind: str) -> Callable[[Receiver], Receiver]:
+    """Decorator: receive ``workorders.work_order_opened`` for work orders of ``kind``."""
+    return hooks.receiver(WORK_ORDER_OPENED.name, key=kind)
+
+
+def on_closed(prefix: str) -> Callable[[Receiver], Receiver]:
+    """Decorator: receive ``workorders.work_order_closed`` for source refs starting ``prefix:``."""
+    return hooks.receiver(WORK_ORDER_CLOSED.name, key=prefix)
 
 
 def run_opened(work_order) -> None:
-    for fn in list(_OPENED.get(work_order.kind, [])):
-        try:
-            fn(work_order)
-        except Exception:  # noqa: BLE001 - one module's hook must not break the others
-            logger.exception("work-order opened hook %s failed for %s", fn, work_order.number)
+    WORK_ORDER_OPENED.fire(key=work_order.kind, work_order=work_order)
+
+
+def run_closed(work_order) -> None:
+    if work_order.source_ref:
+        WORK_ORDER_CLOSED.fire(key=work_order.source_ref.split(":", 1)[0], work_order=work_order)

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts.models import Department, OrgUnit, User
 from zhengtong.accounts.permissions import can, ensure_authenticated, ensure_can
+from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import NotFound, RateLimited, ValidationError
@@ -383,7 +384,6 @@ def escalate_overdue(ids: list[int]) -> int:
     holds some of them one message (not one per work order)."""
     from django.urls import reverse
 
-    from zhengtong.accounts.models import RoleGrant
     from zhengtong.notify.services import notify
 
     now = timezone.now()
@@ -406,15 +406,19 @@ def escalate_overdue(ids: list[int]) -> int:
             target_label=rows[0][1] if len(rows) == 1 else f"{len(rows)}",
             after={"numbers": [r[1] for r in rows], "escalated_at": now},
         )
-        grants = RoleGrant.objects.filter(role="supervisor", revoked_at__isnull=True).select_related(
-            "user", "org_unit"
-        )
-        for grant in grants:
-            mine = [r[1] for r in rows if r[2].startswith(grant.org_unit.path)]
-            if not mine:
-                continue
+        # Each supervisor of some of them (at their unit or above, grant live) gets one message.
+        numbers_of: dict[int, list[str]] = {}
+        supervisors: dict[int, User] = {}
+        by_path: dict[str, list[str]] = {}
+        for _pk, number, path in rows:
+            by_path.setdefault(path, []).append(number)
+        for path, numbers in by_path.items():
+            for user in holders_of("workorders.supervise", path):
+                supervisors[user.pk] = user
+                numbers_of.setdefault(user.pk, []).extend(numbers)
+        for user_pk, mine in sorted(numbers_of.items()):
             notify(
-                recipient=grant.user,
+                recipient=supervisors[user_pk],
                 event="workorders.overdue",
                 title=ngettext(
                     "%(count)d work order is overdue", "%(count)d work orders are overdue", len(mine)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from zhengtong.accounts import services
-from zhengtong.accounts.models import ApiToken
+from zhengtong.accounts.models import Credential
 from zhengtong.audit.models import AuditEvent
 from zhengtong.core.errors import AuthenticationRequired, PermissionDenied, ValidationError
 
@@ -42,7 +42,7 @@ def test_session_post_without_csrf_token_is_refused(world):
     )
     assert response.status_code == 403
     assert response.json()["error"]["message"] == "CSRF check Failed"
-    assert ApiToken.objects.count() == 0
+    assert Credential.objects.count() == 0
     assert AuditEvent.objects.count() == events
 
 
@@ -58,13 +58,18 @@ def test_session_post_with_csrf_token_creates_a_token_shown_once(world):
     body = response.json()
     token = body["token"]
     assert token.startswith(f"zt_{body['prefix']}_")
-    row = ApiToken.objects.get()
-    assert (row.user, row.name, row.scopes) == (world.xihu_clerk, "nightly sync", ["read", "write"])
+    row = Credential.objects.get()
+    assert (row.kind, row.owner, row.name, row.scopes) == (
+        "api_token",
+        world.xihu_clerk,
+        "nightly sync",
+        ["read", "write"],
+    )
     assert row.digest == hashlib.sha256(token.encode()).hexdigest()
     expected_expiry = timezone.now() + dt.timedelta(days=30)
     assert abs((row.expires_at - expected_expiry).total_seconds()) < 60
     # Only the digest is stored: the token appears in no column.
-    stored = {f.attname: getattr(row, f.attname) for f in ApiToken._meta.concrete_fields}
+    stored = {f.attname: getattr(row, f.attname) for f in Credential._meta.concrete_fields}
     assert all(token not in str(value) for value in stored.values())
     # The list shows the token's metadata, never the token again.
     listing = client.get("/api/v1/me/tokens")
@@ -80,7 +85,7 @@ def test_bearer_token_authenticates_get(world):
     response = Client().get("/api/v1/me", **bearer(token))
     assert response.status_code == 200
     assert response.json()["username"] == "xihu_clerk"
-    assert ApiToken.objects.get().last_used_at is not None
+    assert Credential.objects.get().last_used_at is not None
 
 
 def test_read_only_token_cannot_write(world):
@@ -95,7 +100,7 @@ def test_read_only_token_cannot_write(world):
         "message": "this token has no “write” scope",
         "details": {},
     }
-    assert ApiToken.objects.count() == 1
+    assert Credential.objects.count() == 1
     assert AuditEvent.objects.count() == events
 
 
@@ -108,7 +113,7 @@ def test_write_token_can_write_without_csrf(world):
         **bearer(token),
     )
     assert response.status_code == 201
-    assert ApiToken.objects.count() == 2
+    assert Credential.objects.count() == 2
 
 
 @pytest.mark.parametrize("how", ["revoked", "expired", "disabled", "tampered", "unknown", "malformed"])
@@ -117,7 +122,7 @@ def test_unusable_tokens_are_401(world, how):
     if how == "revoked":
         services.api_token_revoke(actor=world.xihu_clerk, token=row)
     elif how == "expired":
-        ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+        Credential.objects.filter(pk=row.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     elif how == "disabled":
         type(world.xihu_clerk).objects.filter(pk=world.xihu_clerk.pk).update(is_active=False)
     elif how == "tampered":
@@ -138,7 +143,7 @@ def test_revoked_and_expired_messages(world):
         services.api_token_authenticate(token, method="GET")
     assert (exc.value.code, exc.value.message) == ("invalid_token", "the API token was revoked")
     row2, token2 = services.api_token_create(actor=world.xihu_clerk, name="t2", scopes=["read"])
-    ApiToken.objects.filter(pk=row2.pk).update(expires_at=timezone.now())
+    Credential.objects.filter(pk=row2.pk).update(expires_at=timezone.now())
     with pytest.raises(AuthenticationRequired) as exc:
         services.api_token_authenticate(token2, method="GET")
     assert exc.value.message == "the API token has expired"
@@ -149,7 +154,7 @@ def test_revoke_through_the_api(world):
     client = Client()
     client.force_login(world.xihu_clerk, backend=MODEL_BACKEND)
     assert client.delete(f"/api/v1/me/tokens/{row.pk}").status_code == 204
-    assert ApiToken.objects.get(pk=row.pk).revoked_at is not None
+    assert Credential.objects.get(pk=row.pk).revoked_at is not None
     assert Client().get("/api/v1/me", **bearer(token)).status_code == 401
 
 
@@ -160,7 +165,7 @@ def test_cannot_revoke_someone_elses_token(world):
     assert client.delete(f"/api/v1/me/tokens/{row.pk}").status_code == 404
     with pytest.raises(PermissionDenied):
         services.api_token_revoke(actor=world.yiwu_clerk, token=row)
-    assert ApiToken.objects.get(pk=row.pk).revoked_at is None
+    assert Credential.objects.get(pk=row.pk).revoked_at is None
 
 
 @pytest.mark.parametrize(
@@ -176,4 +181,4 @@ def test_create_rules(world, kwargs, field):
     with pytest.raises(ValidationError) as exc:
         services.api_token_create(actor=world.xihu_clerk, **kwargs)
     assert list(exc.value.fields) == [field]
-    assert ApiToken.objects.count() == 0
+    assert Credential.objects.count() == 0

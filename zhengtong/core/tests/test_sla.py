@@ -66,7 +66,7 @@ def test_scan_moves_clocks_to_due_soon_and_overdue_and_calls_the_hook(world, set
     # Started "back then": classified against that day, not against today.
     CorrectionRequest.objects.filter(pk__in=[a.pk, b.pk]).update(sla_state=SlaState.ON_TIME)
     seen: list[int] = []
-    sla._registered[:] = [r for r in sla._registered if r.model is not CorrectionRequest]
+    sla.CLOCKS.remove("registry.correctionrequest")
     sla.register(CorrectionRequest, on_overdue=seen.extend)
     try:
         report = sla.sla_scan(on=D(2025, 10, 10))
@@ -79,7 +79,7 @@ def test_scan_moves_clocks_to_due_soon_and_overdue_and_calls_the_hook(world, set
         # A second scan finds nothing new.
         assert sla.sla_scan(on=D(2025, 10, 15))["registry.correctionrequest"] == {"overdue": 0, "due_soon": 0}
     finally:
-        sla._registered[:] = [r for r in sla._registered if r.model is not CorrectionRequest]
+        sla.CLOCKS.remove("registry.correctionrequest")
         sla.register(CorrectionRequest)
 
 

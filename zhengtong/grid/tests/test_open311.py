@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from zhengtong.grid import services
+from zhengtong.grid import selectors, services
 from zhengtong.grid.models import Incident
 from zhengtong.grid.tests.conftest import CELL_1, CELL_Y, inside
 
@@ -138,12 +138,13 @@ def test_errors_in_xml(client, grid):
 
 
 def test_revoked_key_is_refused(client, grid, key):
-    from zhengtong.grid.models import Open311Key
-
-    services._key_cache.clear()
-    services.open311_key_revoke(actor=grid.command, key=Open311Key.objects.get())
-    services._key_cache.clear()
+    assert post(client, key).status_code == 201
+    reported = Incident.objects.count()
+    (credential,) = selectors.open311_keys_in(roots=[""])
+    services.open311_key_revoke(actor=grid.command, key=credential)
+    # No per-process cache: the very next request is refused.
     assert post(client, key).status_code == 403
+    assert Incident.objects.count() == reported
 
 
 def test_address_string_without_coordinates(client, grid, key):

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from zhengtong.grid import reports, services
+from zhengtong.grid import reports, selectors, services
 from zhengtong.grid.demo import REPORT_TEMPLATES
-from zhengtong.grid.models import GridCell, Incident, Open311Key, Patrol
+from zhengtong.grid.models import GridCell, Incident, Patrol
 from zhengtong.grid.tests.conftest import CELL_1, inside, square
 
 
@@ -134,7 +134,7 @@ def test_cells_page_import(client, grid):
 def test_keys_page(client, grid):
     login(client, grid.command)
     page = client.post("/grid/keys/", {"name": "市民App"}).content.decode()
-    key = Open311Key.objects.get()
+    (key,) = selectors.open311_keys_in(roots=[""])
     assert "o311_" + key.prefix in page and key.org_unit == grid.command.org_unit
     client.post("/grid/keys/", {"revoke": key.pk})
     key.refresh_from_db()

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from zhengtong.core import outbox
+from zhengtong.core.models import OutboxMessage
 from zhengtong.notify import selectors, services
 from zhengtong.notify.models import Delivery, Message
 from zhengtong.notify.sms import FileSmsBackend
@@ -84,23 +86,47 @@ def test_rolled_back_transaction_sends_nothing(citizen, django_capture_on_commit
     assert not Message.objects.exists()
 
 
+def messages_of(deliveries) -> list[OutboxMessage]:
+    """The outbox message of each delivery (topic notify.delivery, key = the delivery's id)."""
+    return [OutboxMessage.objects.get(topic=services.DELIVERY_TOPIC, key=str(d.pk)) for d in deliveries]
+
+
+def test_every_delivery_is_one_outbox_message_written_with_it(citizen):
+    services.notify(recipient=citizen, event="e", title="t", channels=("inbox", "email", "sms", "email"))
+    deliveries = list(Delivery.objects.order_by("id"))
+    assert [d.channel for d in deliveries] == ["email", "sms"]
+    messages = messages_of(deliveries)
+    assert [(m.state, m.attempts, m.payload) for m in messages] == [
+        ("pending", 0, {"delivery_id": deliveries[0].pk}),
+        ("pending", 0, {"delivery_id": deliveries[1].pk}),
+    ]
+    assert OutboxMessage.objects.count() == 2
+
+
 def test_sms_rate_limit_retries_later_through_the_sweep(citizen, settings):
     for i in range(4):
         services.notify(recipient=citizen, event="e", title=f"t{i}", channels=("sms",))
-    ids = list(Delivery.objects.order_by("id").values_list("pk", flat=True))
-    statuses = [services.delivery_attempt(pk) for pk in ids]
-    assert statuses == ["sent", "sent", "sent", "retrying"]
-    limited = Delivery.objects.get(pk=ids[-1])
-    assert limited.attempts == 1 and limited.next_attempt_at > timezone.now() + dt.timedelta(minutes=9)
-    assert "limit" in limited.last_error
+    deliveries = list(Delivery.objects.order_by("id"))
+    messages = messages_of(deliveries)
+    states = [outbox.deliver(m.pk) for m in messages]
+    assert states == ["delivered", "delivered", "delivered", "pending"]
+    assert [d.status for d in Delivery.objects.order_by("id")] == ["sent", "sent", "sent", "retrying"]
+    limited = Delivery.objects.get(pk=deliveries[-1].pk)
+    message = OutboxMessage.objects.get(pk=messages[-1].pk)
+    assert limited.attempts == 1 and message.attempts == 1
+    assert message.next_attempt_at > timezone.now() + dt.timedelta(minutes=9)
+    assert "limit" in limited.last_error and "limit" in message.last_error
     # Not due yet: nothing happens; an hour later the gateway accepts it.
-    assert services.deliveries_retry_due() == 0
+    assert outbox.deliver_due() == 0
     settings.NOTIFY_SMS_PER_NUMBER_PER_HOUR = 10
-    assert services.deliveries_retry_due(now=timezone.now() + dt.timedelta(hours=1)) == 1
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(hours=1)) == 1
     limited.refresh_from_db()
     assert (limited.status, limited.attempts) == ("sent", 2)
-    # A sent delivery is never sent twice.
-    assert services.delivery_attempt(limited.pk) == "sent"
+    # A sent delivery is never sent twice: the message is delivered, and re-delivery is harmless.
+    assert outbox.deliver_now(message.pk) == "delivered"
+    services.delivery_send({"delivery_id": limited.pk})
+    limited.refresh_from_db()
+    assert (limited.status, limited.attempts) == ("sent", 2)
     assert len((FileSmsBackend().dir / "outbox.jsonl").read_text().splitlines()) == 4
 
 
@@ -113,23 +139,33 @@ def test_failures_stop_after_max_attempts(citizen, settings, monkeypatch):
     monkeypatch.setattr(FileSmsBackend, "send", broken)
     services.notify(recipient=citizen, event="e", title="t", channels=("sms",))
     d = Delivery.objects.get()
-    assert services.delivery_attempt(d.pk) == "retrying"
-    assert services.deliveries_retry_due(now=timezone.now() + dt.timedelta(days=1)) == 1
+    (message,) = messages_of([d])
+    assert outbox.deliver(message.pk) == "pending"
     d.refresh_from_db()
-    assert (d.status, d.attempts, d.next_attempt_at) == ("failed", 2, None)
+    assert (d.status, d.attempts) == ("retrying", 1)
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(days=1)) == 1
+    d.refresh_from_db()
+    message.refresh_from_db()
+    assert (d.status, d.attempts, d.last_error) == ("failed", 2, "OSError: gateway down")
+    assert (message.state, message.attempts, message.next_attempt_at) == ("failed", 2, None)
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(days=30)) == 0
 
 
 def test_no_address_fails_without_retry(world):
     services.notify(recipient=world.citizen, event="e", title="t", channels=("email",))
     d = Delivery.objects.get()
-    assert services.delivery_attempt(d.pk) == "failed"
-    assert d.address_masked == ""
+    (message,) = messages_of([d])
+    assert outbox.deliver(message.pk) == "failed"
+    d.refresh_from_db()
+    message.refresh_from_db()
+    assert (d.status, d.attempts, d.address_masked, d.last_error) == ("failed", 1, "", "no email address")
+    assert (message.state, message.attempts, message.next_attempt_at) == ("failed", 1, None)
 
 
 def test_sms_numbers_are_masked_in_logs(citizen, caplog):
     caplog.set_level("INFO", logger="zhengtong.notify.sms")
     services.notify(recipient=citizen, event="e", title="t", channels=("sms",))
-    services.delivery_attempt(Delivery.objects.get().pk)
+    outbox.deliver(messages_of([Delivery.objects.get()])[0].pk)
     assert "13912345678" not in caplog.text and "139****5678" in caplog.text
 
 

@@ -10,9 +10,11 @@ from django.db import connection
 from django.test import Client
 
 from zhengtong.audit.models import AuditEvent
+from zhengtong.core import outbox
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.models import OutboxMessage
 from zhengtong.payments import hooks, providers, services
-from zhengtong.payments.models import Bill, LocalNotice, LocalOrder, Payment, ProviderEvent, Refund, yuan
+from zhengtong.payments.models import Bill, LocalOrder, Payment, ProviderEvent, Refund, yuan
 from zhengtong.payments.providers import LocalProvider, signed_headers
 
 CALLBACK = "/api/v1/payments/callbacks/local"
@@ -164,13 +166,14 @@ def test_pay_flow_through_pages_and_async_callback(pw, django_capture_on_commit_
     assert back.url == f"/pay/{bill.number}/return/"
     status = client.get(back.url).content.decode()
     assert "Waiting for the payment provider" in status  # pending until the callback arrives
-    assert LocalNotice.objects.count() == 2  # the local provider sends every notice twice
+    notices = OutboxMessage.objects.filter(topic=providers.NOTICE_TOPIC)
+    assert notices.count() == 2  # the local provider sends every notice twice
     for cb in callbacks:
         cb()  # the task worker delivers both (in-process transport)
     assert ledger(bill) == ("paid", 3050, 0, 1)
     assert fired == [bill.number]
     assert sorted(ProviderEvent.objects.values_list("outcome", flat=True)) == ["applied", "duplicate"]
-    assert LocalNotice.objects.filter(acked_at__isnull=False).count() == 2
+    assert list(notices.values_list("state", "attempts")) == [("delivered", 1), ("delivered", 1)]
     assert "Paid" in client.get(back.url, HTTP_HX_REQUEST="true").content.decode()
     # Another user cannot see the bill.
     assert login(pw.xihu_clerk).get(bill.pay_url).status_code == 404
@@ -199,7 +202,7 @@ def test_forged_callback_rejected_and_ledger_unchanged(pw):
 
 def test_replayed_callback_counted_once(pw):
     fired = []
-    hooks.on_paid("replay")(lambda bill: fired.append(bill.pk))
+    receiver = hooks.on_paid("replay")(lambda bill: fired.append(bill.pk))
     try:
         bill = make_bill(pw, reference="replay:1")
         payment = pay_at_provider(pw, bill)
@@ -212,7 +215,7 @@ def test_replayed_callback_counted_once(pw):
         assert fired == [bill.pk]
         assert AuditEvent.objects.filter(action="payments.bill.paid").count() == 1
     finally:
-        hooks._PAID["replay"].clear()
+        hooks.BILL_PAID.disconnect(receiver, key="replay")
 
 
 def test_amount_mismatch_and_unknown_order_not_applied(pw):
@@ -225,11 +228,6 @@ def test_amount_mismatch_and_unknown_order_not_applied(pw):
     assert ledger(bill) == ("unpaid", 0, 0, 0)
 
 
-def _deliver_all():
-    for notice in LocalNotice.objects.filter(acked_at__isnull=True).order_by("id"):
-        providers.notice_deliver(notice.pk)
-
-
 def test_out_of_order_refund_before_paid_and_duplicate_paid_after_refund(
     pw, django_capture_on_commit_callbacks
 ):
@@ -238,7 +236,8 @@ def test_out_of_order_refund_before_paid_and_duplicate_paid_after_refund(
     bill = make_bill(pw, reference="ooo:1")
     with django_capture_on_commit_callbacks(execute=False):
         payment = pay_at_provider(pw, bill)
-    paid_notice = LocalNotice.objects.get()
+    paid_notice = OutboxMessage.objects.get(topic=providers.NOTICE_TOPIC)
+    assert paid_notice.state == "pending"
     # The paid notice was not acknowledged yet; staff cannot refund an unconfirmed bill...
     with pytest.raises(Conflict):
         services.refund_create(actor=pw.xihu_finance, bill=bill, amount_fen=1000, reason="x")
@@ -265,7 +264,7 @@ def test_out_of_order_refund_before_paid_and_duplicate_paid_after_refund(
         order.txn_id,
     )
     # Now the late paid notice arrives (and again): acknowledged, nothing counted twice.
-    providers.notice_deliver(paid_notice.pk)
+    assert outbox.deliver_now(paid_notice.pk) == "delivered"
     body = paid_body(payment)
     assert post(body, signed_headers(body))[1]["outcome"] == "duplicate"
     assert ledger(bill) == ("partially_refunded", 3050, 1000, 0)
@@ -326,24 +325,47 @@ def test_callback_retries_with_backoff_until_acknowledged(
     monkeypatch.setattr(providers, "_post", flaky)
     with django_capture_on_commit_callbacks(execute=True):
         pay_at_provider(pw, bill)
-    notice = LocalNotice.objects.get()
-    assert notice.attempts == 1 and notice.acked_at is None
+    notice = OutboxMessage.objects.get(topic=providers.NOTICE_TOPIC)
+    assert (notice.state, notice.attempts, notice.last_error) == (
+        "pending",
+        1,
+        "ConnectionError: merchant unreachable",
+    )
     first_wait = notice.next_attempt_at - timezone.now()
-    assert providers.notices_retry_due() == 0  # not due yet
-    providers.notices_retry_due(now=timezone.now() + dt.timedelta(hours=1))
+    assert outbox.deliver_due() == 0  # not due yet
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(hours=1)) == 1
     notice.refresh_from_db()
     assert notice.attempts == 2 and (notice.next_attempt_at - timezone.now()) > first_wait  # backoff grows
     assert ledger(bill) == ("unpaid", 0, 0, 0)
     down["on"] = False
-    providers.notices_retry_due(now=timezone.now() + dt.timedelta(hours=2))
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(hours=2)) == 1
     notice.refresh_from_db()
-    assert notice.acked_at is not None and notice.attempts == 3
+    assert (notice.state, notice.attempts, notice.next_attempt_at) == ("delivered", 3, None)
     assert ledger(bill) == ("paid", 3050, 0, 1)
+
+
+def test_unacknowledged_notice_given_up_after_max_attempts(pw, settings, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.PAYMENTS_CALLBACK_MAX_ATTEMPTS = 2
+    monkeypatch.setattr(providers, "_post", lambda body, headers: (500, ""))
+    bill = make_bill(pw)
+    pay_at_provider(pw, bill)  # on-commit callbacks do not run here: the sweep makes every attempt
+    notice = OutboxMessage.objects.get(topic=providers.NOTICE_TOPIC)
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(hours=1)) == 1
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(hours=2)) == 1
+    notice.refresh_from_db()
+    assert (notice.state, notice.attempts, notice.last_error) == ("failed", 2, "NotAcknowledged: HTTP 500")
+    assert outbox.deliver_due(now=timezone.now() + dt.timedelta(days=2)) == 0
+    assert ledger(bill) == ("unpaid", 0, 0, 0)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_confirmations_count_once(pw, monkeypatch):
-    monkeypatch.setattr(providers, "_enqueue_notices", lambda ids: None)  # we deliver by hand
+    # The provider's own notice cannot reach us: the contenders below are the only deliveries.
+    monkeypatch.setattr(providers, "_post", lambda body, headers: (503, ""))
     fired = []
     lock = threading.Lock()
 
@@ -379,7 +401,7 @@ def test_concurrent_duplicate_confirmations_count_once(pw, monkeypatch):
     assert ledger(bill) == ("paid", 3050, 0, 1)
     assert fired == [bill.pk]
     assert AuditEvent.objects.filter(action="payments.bill.paid").count() == 1
-    hooks._PAID["race"].clear()
+    hooks.BILL_PAID.disconnect(hook, key="race")
 
 
 def test_payer_only_and_unpaid_only(pw):

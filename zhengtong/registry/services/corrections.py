@@ -7,14 +7,17 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.permissions import ensure_authenticated
-from zhengtong.accounts.selectors import (
-    user_is_citizen,
-    user_is_enterprise_agent,
-)
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
 from zhengtong.core.identifiers import validate_mobile
-from zhengtong.registry.models import CorrectionRequest, LegalEntity, Person
+from zhengtong.registry.models import (
+    CORRECTABLE_ENTITY_FIELDS,
+    CORRECTABLE_PERSON_FIELDS,
+    CorrectionRequest,
+    LegalEntity,
+    Person,
+)
 from zhengtong.registry.services.records import (
     _identifier,
     _required,
@@ -26,19 +29,15 @@ if TYPE_CHECKING:
     from zhengtong.accounts.models import User
 
 
-CORRECTABLE_PERSON_FIELDS = ("name", "ethnicity", "phone", "address")
-CORRECTABLE_ENTITY_FIELDS = ("name", "registered_address", "legal_representative")
-
-
 @transaction.atomic
 def correction_submit(*, actor: User, field: str, requested_value: str, reason: str) -> CorrectionRequest:
     """A verified citizen (or enterprise agent) asks to correct their own registry record."""
     ensure_authenticated(actor)
     person = entity = None
-    if user_is_citizen(actor) and actor.is_real_name:
+    if actor.kind == UserKind.CITIZEN and actor.is_real_name:
         person = Person.objects.filter(resident_id=actor.resident_id).first()
         allowed = CORRECTABLE_PERSON_FIELDS
-    elif user_is_enterprise_agent(actor) and actor.uscc:
+    elif actor.kind == UserKind.ENTERPRISE and actor.uscc:
         entity = LegalEntity.objects.filter(uscc=actor.uscc).first()
         allowed = CORRECTABLE_ENTITY_FIELDS
     else:

@@ -8,12 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.permissions import ensure_authenticated
-from zhengtong.accounts.selectors import (
-    resident_id_verified_by_other,
-    user_is_citizen,
-    user_is_enterprise_agent,
-)
+from zhengtong.accounts.selectors import resident_id_verified_by_other
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.identifiers import validate_uscc
@@ -31,7 +28,7 @@ def citizen_verify_real_name(*, actor: User, resident_id: str, name: str) -> Use
     A failed match is recorded in the audit trail and stays there (not atomic with the raise).
     """
     ensure_authenticated(actor)
-    if not user_is_citizen(actor):
+    if not actor.kind == UserKind.CITIZEN:
         raise PermissionDenied(_("only citizen accounts verify a resident identity"))
     resident_id = parse_resident_id_field("resident_id", resident_id)
     name = _required("name", name, 100)
@@ -61,7 +58,7 @@ def citizen_verify_real_name(*, actor: User, resident_id: str, name: str) -> Use
 def enterprise_link(*, actor: User, uscc: str) -> LegalEntity:
     """Link an enterprise agent to the legal entity they act for, by USCC (GB 32100 check)."""
     ensure_authenticated(actor)
-    if not user_is_enterprise_agent(actor):
+    if not actor.kind == UserKind.ENTERPRISE:
         raise PermissionDenied(_("only enterprise accounts act for a legal entity"))
     uscc = _identifier("uscc", validate_uscc, uscc)
     entity = LegalEntity.objects.filter(uscc=uscc).first()

@@ -116,12 +116,10 @@ def svc(world):
 def pay_bill(bill, user):
     """Pay a bill through the local provider, as the payer would, and deliver its callback."""
     from zhengtong.payments import services as payments
-    from zhengtong.payments.models import LocalNotice
-    from zhengtong.payments.providers import LocalProvider, notice_deliver
+    from zhengtong.payments.providers import LocalProvider, notices_deliver_pending
 
     payment, _target = payments.payment_start(actor=user, bill=bill, return_url="/")
     LocalProvider().payer_confirm(payment.token)
-    for pk in LocalNotice.objects.filter(acked_at__isnull=True).values_list("pk", flat=True):
-        notice_deliver(pk)
+    notices_deliver_pending()
     bill.refresh_from_db()
     return bill

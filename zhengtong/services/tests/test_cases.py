@@ -227,8 +227,9 @@ def only_cases_scanned(monkeypatch):
     """Scan this module's clocks only (other modules' tables may not exist in this test run)."""
     from zhengtong.core import sla
 
-    monkeypatch.setattr(sla, "_registered", [])
-    sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
+    case_clock = sla.CLOCKS.get("services.case")
+    assert case_clock.on_overdue is services.on_overdue and case_clock.overdue_stamp == "escalated_at"
+    monkeypatch.setattr(sla.CLOCKS, "items", lambda: [case_clock])
 
 
 def test_overdue_scan_escalates_to_the_supervisor(svc, only_cases_scanned):
@@ -271,3 +272,22 @@ def test_not_found_for_unpublished(svc):
 
     with pytest.raises(NotFound):
         selectors.item_get("NOPE")
+
+
+def test_overdue_scan_skips_an_expired_supervisor_grant(svc, only_cases_scanned):
+    from zhengtong.accounts.models import RoleGrant
+    from zhengtong.audit.models import AuditEvent
+    from zhengtong.core import sla
+    from zhengtong.notify.models import Message
+
+    expired = svc.world.staff("expired_sup", "supervisor", svc.world.xihu)
+    RoleGrant.objects.filter(user=expired).update(valid_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    case = submit_shop(svc)
+    services.case_act(actor=svc.counter, case=case, action="accept")
+    past = dt.date.today() - dt.timedelta(days=3)
+    Case.objects.filter(pk=case.pk).update(sla_deadline=past, sla_due_soon_on=past, sla_state="on_time")
+    sla.sla_scan()
+    assert not Message.objects.filter(recipient=expired).exists()
+    assert Message.objects.filter(recipient=svc.supervisor, event="services.case.overdue").count() == 1
+    event = AuditEvent.objects.get(action="services.case.escalate")
+    assert event.after["supervisors"] == [svc.supervisor.username]

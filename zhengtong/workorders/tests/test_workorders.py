@@ -107,7 +107,7 @@ def test_bad_input_is_a_field_error(ww, kw, field):
 
 def test_full_lifecycle_with_callback_close_and_hook(ww):
     closed = []
-    hooks.on_closed("lifecycle")(lambda wo: closed.append(wo.number))
+    hooks.on_closed("lifecycle")(lambda work_order: closed.append(work_order.number))
     order = open_order(ww, source_ref="lifecycle:1", contact_phone="13912345678")
     services.work_order_act(actor=ww.scjg_handler, work_order=order, action="take")
     with pytest.raises(ValidationError):
@@ -430,3 +430,16 @@ def test_grid_routing_rules_need_grid_manage_and_one_target(ww):
         )
     assert RoutingRule.objects.filter(domain="grid").count() == 0
     assert RoutingRule.objects.count() == 3
+
+
+def test_expired_supervisor_grant_receives_no_escalation(ww):
+    from zhengtong.accounts.models import RoleGrant
+    from zhengtong.core import sla
+
+    expired = ww.staff("expired_supervisor", "supervisor", ww.xihu)
+    RoleGrant.objects.filter(user=expired).update(valid_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    order = open_order(ww, kind="consultation")
+    sla.sla_scan(on=order.sla_deadline + dt.timedelta(days=1))
+    assert not Message.objects.filter(recipient=expired).exists()
+    live = Message.objects.get(recipient=ww.xihu_supervisor, event="workorders.overdue")
+    assert live.title == "1 work order is overdue" and live.body == order.number

@@ -2,7 +2,7 @@ from django.core.management import BaseCommand
 from rich.console import Console
 from rich.table import Table
 
-from zhengtong.registry.demo import DEMO_PASSWORD, account_rows
+from zhengtong.registry.demo import DEMO_PASSWORD
 from zhengtong.registry.management.commands.seed_demo import module_demos
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         table = Table(title=f"Demo accounts (password for all: {DEMO_PASSWORD})")
         for column in ("username", "role", "scope", "what to try"):
             table.add_column(column)
-        rows = list(account_rows())
+        rows = []
         for demo in module_demos():
             rows.extend(getattr(demo, "account_rows", list)())
         for row in rows:

@@ -1,36 +1,24 @@
+from collections.abc import Iterator
 from importlib import import_module
-from importlib.util import find_spec
+from types import ModuleType
 
 from django.core.management import BaseCommand
 
-from zhengtong.registry.demo import seed
-
-# Modules that add to the demo province, in order (each may have a demo.py with seed(stdout) -> counts).
-DEMO_MODULES = (
-    "privacy",
-    "datastore",
-    "catalog",
-    "payments",
-    "notify",
-    "workorders",
-    "services",
-    "codes",
-    "grid",
-)
+from zhengtong.core import hooks
 
 
-def module_demos():
-    for module in DEMO_MODULES:
-        name = f"zhengtong.{module}.demo"
-        if find_spec(name) is not None:
-            yield import_module(name)
+def module_demos() -> Iterator[ModuleType]:
+    """The ``demo`` module (``seed(stdout) -> counts``, optionally ``account_rows()``) of every app
+    whose AppConfig sets ``demo_order``, lowest first (registry's base province comes first)."""
+    for config, _order in sorted(hooks.app_attributes("demo_order"), key=lambda pair: pair[1]):
+        yield import_module(f"{config.name}.demo")
 
 
 class Command(BaseCommand):
     help = "Load the demo province (deterministic, idempotent)."
 
     def handle(self, *args, **options):
-        counts = seed(stdout=self.stdout)
+        counts: dict = {}
         for demo in module_demos():
             counts.update(demo.seed(stdout=self.stdout) or {})
         self.stdout.write(

@@ -1,0 +1,269 @@
+"""The transactional outbox: the one way to do something outside the database after a commit.
+
+    from zhengtong.core import outbox
+
+    @outbox.handler("notify.delivery")
+    def deliver(payload: dict) -> None: ...          # raise to have it retried
+
+    outbox.enqueue(topic="notify.delivery", key=str(delivery.pk), payload={"delivery_id": delivery.pk})
+
+- ``enqueue`` writes an ``OutboxMessage`` in the caller's transaction: rolled back with it, never lost
+  once committed. The same topic and key twice is one message (idempotent enqueue).
+- After the commit the message is handed to the task worker, which tries it once at once.
+- A handler that raises is retried by the periodic sweep (``core.outbox``) with exponential backoff
+  (``retry_base_seconds * 2**(attempts-1)``) until ``max_attempts``; then the message is ``failed``
+  and the handler's ``on_failed(payload, error)`` runs. ``PermanentFailure`` fails it at once;
+  ``RetryLater(delay=...)`` asks for at least that delay.
+- Delivery is at least once: a worker dying after the handler ran but before the message was marked
+  delivered delivers it again. Handlers tolerate re-delivery (check their own state first).
+- A message is claimed by a conditional update before its handler runs (no lock is held while the
+  handler talks to the outside world), so two workers never run the same attempt twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from zhengtong.core.authz import ensure_can, root_unit
+from zhengtong.core.errors import ValidationError
+from zhengtong.core.models import OutboxMessage
+from zhengtong.core.pagination import Page, clamp_limit, keyset_page
+
+logger = logging.getLogger(__name__)
+
+# How long a claimed attempt may run before the sweep considers its worker dead and tries again.
+CLAIM_SECONDS = 300
+
+IntSetting = int | Callable[[], int] | None
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler: retrying cannot help; the message becomes ``failed`` at once."""
+
+
+class RetryLater(Exception):
+    """Raised by a handler: try again, but not before ``delay`` (e.g. a gateway's rate limit)."""
+
+    def __init__(self, message: str, *, delay: dt.timedelta) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+@dataclass(frozen=True)
+class Handler:
+    topic: str
+    fn: Callable[[dict], Any]
+    max_attempts: IntSetting
+    retry_base_seconds: IntSetting
+    on_failed: Callable[[dict, str], Any] | None
+
+    def limit(self) -> int:
+        return _resolve(self.max_attempts, settings.OUTBOX_MAX_ATTEMPTS)
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        base = _resolve(self.retry_base_seconds, settings.OUTBOX_RETRY_BASE_SECONDS)
+        return dt.timedelta(seconds=base * 2 ** max(attempts - 1, 0))
+
+
+_handlers: dict[str, Handler] = {}
+
+
+def _resolve(value: IntSetting, default: int) -> int:
+    if value is None:
+        return default
+    return value() if callable(value) else value
+
+
+def handler(
+    topic: str,
+    *,
+    max_attempts: IntSetting = None,
+    retry_base_seconds: IntSetting = None,
+    on_failed: Callable[[dict, str], Any] | None = None,
+) -> Callable[[Callable], Callable]:
+    """Register the function that delivers messages of ``topic`` (one per topic).
+
+    ``max_attempts`` and ``retry_base_seconds`` default to OUTBOX_MAX_ATTEMPTS and
+    OUTBOX_RETRY_BASE_SECONDS; a callable is read at each attempt (e.g. ``lambda:
+    settings.NOTIFY_MAX_ATTEMPTS``). ``on_failed(payload, last_error)`` runs once when the message
+    is given up."""
+
+    def decorator(fn: Callable) -> Callable:
+        existing = _handlers.get(topic)
+        if existing is not None and existing.fn is not fn:
+            raise ValueError(f"outbox topic {topic!r} already has a handler")
+        _handlers[topic] = Handler(topic, fn, max_attempts, retry_base_seconds, on_failed)
+        return fn
+
+    return decorator
+
+
+def topics() -> list[str]:
+    """The topics that have a handler."""
+    return sorted(_handlers)
+
+
+def enqueue(*, topic: str, key: str, payload: dict) -> OutboxMessage:
+    """Record a message in the caller's transaction and deliver it after the commit.
+
+    Promises: the message exists exactly when the caller's change commits; a second enqueue of the
+    same ``topic`` and ``key`` returns the first message and delivers nothing more. ``payload`` must
+    be JSON (ValueError otherwise); an unknown topic is a programming error (ValueError)."""
+    if topic not in _handlers:
+        raise ValueError(f"no outbox handler for topic {topic!r}")
+    key = str(key)
+    if not key or len(key) > 200:
+        raise ValueError("an outbox key is 1 to 200 characters")
+    try:
+        json.dumps(payload)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"outbox payload must be JSON: {exc}") from None
+    existing = OutboxMessage.objects.filter(topic=topic, key=key).first()
+    if existing is not None:
+        return existing
+    stale = timezone.now() + dt.timedelta(seconds=settings.OUTBOX_SWEEP_DELAY_SECONDS)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
+            message = OutboxMessage.objects.create(
+                topic=topic, key=key, payload=payload, next_attempt_at=stale
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(topic=topic, key=key)
+    pk = message.pk
+    transaction.on_commit(lambda: _hand_to_worker(pk))
+    return message
+
+
+def _hand_to_worker(message_id: int) -> None:
+    try:
+        outbox_deliver_task.enqueue(message_id)
+    except Exception:  # noqa: BLE001 - the periodic sweep picks it up
+        logger.exception("could not hand outbox message %s to the worker", message_id)
+
+
+def _claim(message_id: int, *, condition: Q, now: dt.datetime) -> bool:
+    claimed = OutboxMessage.objects.filter(
+        condition, pk=message_id, state=OutboxMessage.State.PENDING
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS))
+    return claimed == 1
+
+
+def _attempt(message_id: int, *, condition: Q) -> str:
+    now = timezone.now()
+    if not _claim(message_id, condition=condition, now=now):
+        state = OutboxMessage.objects.filter(pk=message_id).values_list("state", flat=True).first()
+        return state or "missing"
+    message = OutboxMessage.objects.get(pk=message_id)
+    entry = _handlers.get(message.topic)
+    try:
+        if entry is None:
+            raise RuntimeError(f"no outbox handler for topic {message.topic!r}")
+        entry.fn(message.payload)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        return _failed(message, entry, exc)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.DELIVERED, delivered_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+    return OutboxMessage.State.DELIVERED
+
+
+def _failed(message: OutboxMessage, entry: Handler | None, exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:300]
+    now = timezone.now()
+    give_up = entry is None or isinstance(exc, PermanentFailure) or message.attempts >= entry.limit()
+    if give_up:
+        state, next_at = OutboxMessage.State.FAILED, None
+    else:
+        delay = entry.backoff(message.attempts)
+        if isinstance(exc, RetryLater):
+            delay = max(delay, exc.delay)
+        state, next_at = OutboxMessage.State.PENDING, now + delay
+    OutboxMessage.objects.filter(pk=message.pk).update(state=state, next_attempt_at=next_at, last_error=error)
+    logger.warning(
+        "outbox %s:%s attempt %s failed%s: %s",
+        message.topic,
+        message.key,
+        message.attempts,
+        " (given up)" if give_up else "",
+        error,
+    )
+    if give_up and entry is not None and entry.on_failed is not None:
+        entry.on_failed(message.payload, error)
+    return state
+
+
+def deliver(message_id: int) -> str:
+    """The first attempt of a message (what the worker runs after the commit): a message some other
+    worker already attempted is left alone. Returns the message's state."""
+    return _attempt(message_id, condition=Q(attempts=0))
+
+
+def deliver_now(message_id: int) -> str:
+    """Attempt a pending message now, whatever its schedule (an admin's retry, tests, demo data).
+    A delivered or failed message is not touched. Returns the message's state."""
+    return _attempt(message_id, condition=Q())
+
+
+def deliver_due(*, now: dt.datetime | None = None, topic: str | None = None, limit: int = 500) -> int:
+    """Attempt every pending message whose time has come (retries after their backoff, and first
+    attempts that never reached the worker). Returns how many were attempted."""
+    now = now or timezone.now()
+    due = OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, next_attempt_at__lte=now)
+    if topic is not None:
+        due = due.filter(topic=topic)
+    ids = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        _attempt(pk, condition=Q(next_attempt_at__lte=now))
+    return len(ids)
+
+
+def deliver_pending(*, topic: str) -> int:
+    """Attempt every pending message of ``topic`` now, whatever its schedule (demo data, tests).
+    Returns how many were attempted."""
+    ids = list(
+        OutboxMessage.objects.filter(topic=topic, state=OutboxMessage.State.PENDING)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        deliver_now(pk)
+    return len(ids)
+
+
+def messages_list(
+    *, actor: Any, state: str = "", topic: str = "", cursor: str | None = None, limit: int | None = None
+) -> Page:
+    """Outbox messages newest first, for platform administrators (``core.view_outbox`` at the root
+    org unit: the outbox is platform-wide). PermissionDenied otherwise; an unknown ``state`` is a
+    ValidationError."""
+    ensure_can(actor, "core.view_outbox", root_unit())
+    qs = OutboxMessage.objects.all()
+    if state:
+        if state not in OutboxMessage.State.values:
+            raise ValidationError.for_field("state", _("must be pending, delivered or failed"))
+        qs = qs.filter(state=state)
+    if topic:
+        qs = qs.filter(topic=topic)
+    return keyset_page(qs, order=["-id"], cursor=cursor, limit=clamp_limit(limit))
+
+
+@task()
+def outbox_deliver_task(message_id: int) -> str:
+    return deliver(message_id)
+
+
+@task()
+def outbox_sweep_task() -> int:
+    return deliver_due()
