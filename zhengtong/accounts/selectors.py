@@ -151,3 +151,46 @@ def credential_of(*, owner: Any, kind: str, pk: int) -> Credential:
     if credential is None:
         raise NotFound(_("no such credential"))
     return credential
+
+
+# --- Accounts and org units as other apps read them (registry: identity, imports, demo) ----
+
+
+def resident_id_verified_by_other(resident_id: str, *, user: Any) -> bool:
+    """Whether an account other than ``user`` is already verified with ``resident_id``."""
+    return User.objects.filter(resident_id=resident_id).exclude(pk=user.pk).exists()
+
+
+def org_units_by_code() -> dict[str, OrgUnit]:
+    """Every org unit, by its code (for bulk imports that name units by code)."""
+    return {u.code: u for u in OrgUnit.objects.all()}
+
+
+def departments_by_unit_and_code() -> dict[tuple[int, str], Department]:
+    """Every department, by (org unit id, department code) (for bulk imports)."""
+    return {(d.org_unit_id, d.code): d for d in Department.objects.all()}
+
+
+def user_with_username(username: str) -> User | None:
+    """The account with this username, or None."""
+    return User.objects.filter(username=username).first()
+
+
+def org_unit_with_code(code: str) -> OrgUnit | None:
+    """The org unit with this region code, or None (``org_unit_get`` raises NotFound instead)."""
+    return OrgUnit.objects.filter(code=code).first()
+
+
+def org_units_at_level(level: str) -> QuerySet[OrgUnit]:
+    """The org units of one level ("province", "city", "county", "township", ...), by code."""
+    return OrgUnit.objects.filter(level=level).order_by("code")
+
+
+def org_units_with_codes(codes: list[str]) -> QuerySet[OrgUnit]:
+    """The org units with these region codes, by code."""
+    return OrgUnit.objects.filter(code__in=codes).order_by("code")
+
+
+def department_with_code(unit: OrgUnit, code: str) -> Department | None:
+    """The department ``code`` of an org unit, or None."""
+    return Department.objects.filter(org_unit=unit, code=code).first()

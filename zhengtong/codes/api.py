@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from zhengtong.accounts.permissions import can, ensure_can
 from zhengtong.codes import selectors, services, trust
 from zhengtong.codes.models import Appeal, ColourOverride, Subject
 from zhengtong.core.errors import NotFound, ValidationError
@@ -218,8 +220,6 @@ def appeal_submit(request, purpose: str, body: AppealIn):
 
 
 def _subject(request, subject_id: int) -> Subject:
-    from zhengtong.accounts.permissions import can
-
     subject = Subject.objects.filter(pk=subject_id).select_related("org_unit").first()
     if subject is None or not can(request.auth, "codes.view", subject.org_unit):
         raise NotFound("no such subject in your scope")
@@ -334,6 +334,9 @@ def purpose_sunset(request, code: str, body: SunsetIn):
     return next(p for p in selectors.purposes_public() if p["code"] == code)
 
 
+APPEAL_DECISIONS = {"uphold": services.appeal_uphold, "reject": services.appeal_reject}
+
+
 class DecideIn(Schema):
     action: str
     note: str
@@ -346,14 +349,15 @@ def appeal_decide(request, appeal_id: int, body: DecideIn):
     appeal = Appeal.objects.filter(pk=appeal_id).first()
     if appeal is None:
         raise NotFound("no such appeal")
-    services.appeal_decide(actor=request.auth, appeal=appeal, action=body.action, note=body.note)
+    decide = APPEAL_DECISIONS.get(body.action)
+    if decide is None:
+        raise ValidationError.for_field("action", _("action must be uphold or reject"))
+    decide(actor=request.auth, appeal=appeal, note=body.note)
     return appeal
 
 
 @router.get("/stats", response={200: list[dict], **ERRORS}, operation_id="codes_stats")
 def stats(request):
     """Verification counts (the only thing verifiers keep)."""
-    from zhengtong.accounts.permissions import ensure_can
-
     ensure_can(request.auth, "codes.view")
     return selectors.verification_stats()

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import OrgUnit, User, UserKind
+from zhengtong.accounts.kinds import UserKind
+from zhengtong.accounts.selectors import org_unit_with_code, user_with_username
 from zhengtong.accounts.services import system_actor
 from zhengtong.codes import cose, keys, services, trust
 from zhengtong.codes.geo import COUNTIES
@@ -27,6 +28,8 @@ from zhengtong.codes.models import (
     SubjectRecord,
     TrustAnchor,
 )
+from zhengtong.registry import selectors as registry_selectors
+from zhengtong.registry.demo import DEMO_PASSWORD
 
 SEED = b"zhengtong-demo-region-330000"
 REGION_B = ("310000", "上海市(示范B区)")
@@ -196,11 +199,9 @@ def seed(stdout=None) -> dict[str, int]:
 
 
 def _seed_subjects(actor, purpose, rng, today) -> None:
-    from zhengtong.registry.models import Person
-
     if SubjectRecord.objects.exists():
         return
-    persons = list(Person.objects.filter(resident_id__startswith="330106").order_by("id")[:12])
+    persons = list(registry_selectors.persons_with_resident_id_prefix("330106")[:12])
     for i, person in enumerate(persons):
         subject = services.subject_for_person(person)
         if i == 1:
@@ -243,11 +244,9 @@ def _seed_subjects(actor, purpose, rng, today) -> None:
 
 
 def _seed_enterprises(actor, rng, today) -> None:
-    from zhengtong.registry.models import LegalEntity
-
     if PowerUse.objects.exists():
         return
-    entities = list(LegalEntity.objects.filter(status="active").order_by("id")[:60])
+    entities = list(registry_selectors.legal_entities_active()[:60])
     rows = []
     for entity in entities:
         baseline = float(rng.randint(200, 5000))
@@ -272,12 +271,10 @@ ACCOUNTS = [
 
 
 def _seed_accounts(actor) -> None:
-    from zhengtong.registry.demo import DEMO_PASSWORD
-
     for username, role, scope, _note in ACCOUNTS:
-        if User.objects.filter(username=username).exists():
+        if user_with_username(username) is not None:
             continue
-        unit = OrgUnit.objects.filter(code=scope).first()
+        unit = org_unit_with_code(scope)
         if unit is None:
             continue
         user = account_services.user_create(

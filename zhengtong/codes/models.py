@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.models import OrgUnit
+from zhengtong.codes.workflows import APPEAL_FLOW
 from zhengtong.core.workflow import WorkflowModel
 
 
@@ -308,8 +309,6 @@ class Appeal(WorkflowModel):
 
     @property
     def workflow(self):
-        from zhengtong.codes.workflows import APPEAL_FLOW
-
         return APPEAL_FLOW
 
     class Meta:

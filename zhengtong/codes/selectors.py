@@ -16,11 +16,10 @@ from zhengtong.codes.models import (
     RuleSet,
     VerificationCount,
 )
+from zhengtong.codes.services.rules import rule_set_current
 
 
 def purposes_public() -> list[dict]:
-    from zhengtong.codes.services import rule_set_current
-
     out = []
     for p in Purpose.objects.all():
         current = rule_set_current(p)

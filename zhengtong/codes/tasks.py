@@ -7,20 +7,18 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+from zhengtong.codes import services
+from zhengtong.codes.models import Purpose
+
 
 @task()
 def reissue_task(purpose_code: str) -> int:
-    from zhengtong.codes import services
-
     return services.reissue_purpose(purpose_code)
 
 
 @task()
 def daily_task() -> dict:
     """Risk levels for today, indices for yesterday, then re-issue codes so levels take effect."""
-    from zhengtong.codes import services
-    from zhengtong.codes.models import Purpose
-
     today = timezone.localdate()
     report = {
         "counties": services.risk_compute(today),
@@ -33,7 +31,5 @@ def daily_task() -> dict:
 
 @task()
 def retention_task() -> dict:
-    from zhengtong.codes import services
-
     services.flush_counts()
     return services.retention_purge()

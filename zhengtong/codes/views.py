@@ -29,6 +29,7 @@ from zhengtong.codes.models import (
 )
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.registry import selectors as registry_selectors
 
 
 def _purpose(request) -> Purpose:
@@ -207,9 +208,7 @@ def console(request):
         raise PermissionDenied(_("you may not see codes"))
     form = LookupForm(request.GET or None)
     if form.is_valid():
-        from zhengtong.registry.models import Person
-
-        person = Person.objects.filter(resident_id=form.cleaned_data["resident_id"].upper()).first()
+        person = registry_selectors.person_with_resident_id(form.cleaned_data["resident_id"].upper())
         if person is None or not can(request.user, "codes.view", person.org_unit):
             form.add_error("resident_id", _("no person with this ID in your scope"))
         else:
@@ -334,18 +333,17 @@ class DecideForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Response"), min_length=2)
 
 
+APPEAL_DECISIONS = {"uphold": services.appeal_uphold, "reject": services.appeal_reject}
+
+
 @staff
 def appeal_decide(request, appeal_id: int):
     appeal = get_object_or_404(Appeal, pk=appeal_id)
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appeal_decide(
-                actor=request.user,
-                appeal=appeal,
-                action=form.cleaned_data["action"],
-                note=form.cleaned_data["note"],
-            )
+            decide = APPEAL_DECISIONS[form.cleaned_data["action"]]
+            decide(actor=request.user, appeal=appeal, note=form.cleaned_data["note"])
             messages.success(request, _("Decision recorded."))
         except (ValidationError, Conflict, PermissionDenied) as exc:
             messages.error(request, exc.message)
@@ -358,7 +356,7 @@ def key_rotate(request):
         if not can(request.user, "codes.manage_keys"):
             raise PermissionDenied(_("you may not manage keys"))
         new = keys.rotate(actor=request.user)
-        services._signer.cache_clear()
+        services.forget_signers()
         services.forget_trust_store()
         messages.success(request, _("New signing key %s is active.") % new.kid)
     return redirect("codes:console")

@@ -219,12 +219,9 @@ def licence(request, licence_id: int):
 def licence_transition(request, licence_id: int, payload: TransitionIn):
     """Suspend, restore, revoke or expire. Send ``version`` to be sure nobody acted in between."""
     lic = selectors.licence_get_for(request.auth, licence_id)
-    return services.licence_transition(
-        actor=request.auth,
-        licence=lic,
-        action=payload.action,
-        note=payload.note,
-        expected_version=payload.version,
+    lic.workflow.transition(payload.action)  # an unknown action: the workflow's ValidationError
+    return services.LICENCE_TRANSITIONS[payload.action](
+        actor=request.auth, licence=lic, note=payload.note, expected_version=payload.version
     )
 
 
@@ -334,12 +331,9 @@ def correction_submit(request, payload: CorrectionIn):
 )
 def correction_transition(request, correction_id: int, payload: TransitionIn):
     obj = selectors.correction_get_for(request.auth, correction_id)
-    return services.correction_act(
-        actor=request.auth,
-        request=obj,
-        action=payload.action,
-        note=payload.note,
-        expected_version=payload.version,
+    obj.workflow.transition(payload.action)  # an unknown action: the workflow's ValidationError
+    return services.CORRECTION_TRANSITIONS[payload.action](
+        actor=request.auth, request=obj, note=payload.note, expected_version=payload.version
     )
 
 

@@ -11,15 +11,29 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
+from zhengtong.accounts.kinds import UserKind
+from zhengtong.accounts.selectors import (
+    department_with_code,
+    departments_by_unit_and_code,
+    org_unit_count,
+    org_unit_subtree,
+    org_unit_with_code,
+    org_units_at_level,
+    org_units_with_codes,
+    user_with_username,
+)
 from zhengtong.accounts.services import system_actor
 from zhengtong.core.identifiers import generate_resident_id, make_org_code, make_uscc
 from zhengtong.registry import services
 from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, LicenceType, Person
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit, User
 
 REGIONS_FILE = Path(__file__).resolve().parent.parent / "accounts" / "data" / "zhejiang_regions.json"
 DEMO_PASSWORD = "Zt-demo-2025"
@@ -226,7 +240,7 @@ def _phone(rng: random.Random) -> str:
 
 
 def _leaf_units(county: OrgUnit) -> list[OrgUnit]:
-    villages = list(OrgUnit.objects.filter(path__startswith=county.path, level="village").order_by("code"))
+    villages = list(org_unit_subtree(county).filter(level="village").order_by("code"))
     return villages or [county]
 
 
@@ -236,16 +250,18 @@ def seed(stdout=None) -> dict[str, int]:
     rng = random.Random(SEED)
     tree = json.loads(REGIONS_FILE.read_text(encoding="utf-8"))
     created, _unchanged = account_services.org_units_load_tree(actor=None, tree=tree)
-    say(f"org units: {OrgUnit.objects.count()} ({created} new)")
+    say(f"org units: {org_unit_count()} ({created} new)")
     actor = system_actor()
 
     # Departments: province, cities, the detailed counties; command rooms in their townships.
-    dept_units = list(OrgUnit.objects.filter(level__in=["province", "city"])) + list(
-        OrgUnit.objects.filter(code__in=DETAILED_COUNTIES)
-    )
+    dept_units = [
+        *org_units_at_level("province"),
+        *org_units_at_level("city"),
+        *org_units_with_codes(DETAILED_COUNTIES),
+    ]
     for unit in dept_units:
         for code, suffix, english, kind in DEPARTMENTS:
-            if not Department.objects.filter(org_unit=unit, code=code).exists():
+            if department_with_code(unit, code) is None:
                 account_services.department_create(
                     actor=actor,
                     org_unit=unit,
@@ -254,9 +270,9 @@ def seed(stdout=None) -> dict[str, int]:
                     name_en=f"{unit.name_en} {english}",
                     kind=kind,
                 )
-    for unit in OrgUnit.objects.filter(level="township"):
+    for unit in org_units_at_level("township"):
         for code, suffix, english, kind in TOWNSHIP_DEPARTMENTS:
-            if not Department.objects.filter(org_unit=unit, code=code).exists():
+            if department_with_code(unit, code) is None:
                 account_services.department_create(
                     actor=actor,
                     org_unit=unit,
@@ -265,7 +281,7 @@ def seed(stdout=None) -> dict[str, int]:
                     name_en=f"{unit.name_en} {english}",
                     kind=kind,
                 )
-    say(f"departments: {Department.objects.count()}")
+    say(f"departments: {len(departments_by_unit_and_code())}")
 
     for code, name, name_en, holder, dept_kind, years in LICENCE_TYPES:
         services.licence_type_create(
@@ -280,8 +296,8 @@ def seed(stdout=None) -> dict[str, int]:
     types = {lt.code: lt for lt in LicenceType.objects.all()}
 
     # Persons: in the villages of the detailed counties, and in each city.
-    counties = list(OrgUnit.objects.filter(code__in=DETAILED_COUNTIES).order_by("code"))
-    cities = list(OrgUnit.objects.filter(level="city").order_by("code"))
+    counties = list(org_units_with_codes(DETAILED_COUNTIES))
+    cities = list(org_units_at_level("city"))
     targets = [(c, 120) for c in counties] + [(c, 20) for c in cities]
     seq = 0
     for area, count in targets:
@@ -316,9 +332,7 @@ def seed(stdout=None) -> dict[str, int]:
     n = 0
     for area, count in ent_targets:
         region = area.code if area.level == "county" else area.code[:4] + "02"
-        scjg = Department.objects.get(
-            org_unit=area if area.level in {"city", "county"} else area, code="scjg"
-        )
+        scjg = department_with_code(area, "scjg")
         for _i in range(count):
             n += 1
             body = f"{(SEED + n * 7919) % 10**8:08d}"
@@ -373,13 +387,13 @@ def seed(stdout=None) -> dict[str, int]:
     )
     for i, person in enumerate(persons):
         county = (
-            OrgUnit.objects.get(code=person.resident_id[:6])
+            org_unit_with_code(person.resident_id[:6])
             if person.resident_id[:6] in DETAILED_COUNTIES
             else None
         )
-        issuer_unit = county or OrgUnit.objects.get(code=person.resident_id[:4] + "00")
-        gaj = Department.objects.get(org_unit=issuer_unit, code="gaj")
-        rlsb = Department.objects.get(org_unit=issuer_unit, code="rlsb")
+        issuer_unit = county or org_unit_with_code(person.resident_id[:4] + "00")
+        gaj = department_with_code(issuer_unit, "gaj")
+        rlsb = department_with_code(issuer_unit, "rlsb")
         issued = dt.date(2015, 1, 1) + dt.timedelta(days=(i * 37) % 3000)
         wanted = [("id_card", person.resident_id, gaj, 20)]
         if i % 3 == 0:
@@ -402,7 +416,7 @@ def seed(stdout=None) -> dict[str, int]:
 
     _seed_accounts(actor, rng)
     return {
-        "org_units": OrgUnit.objects.count(),
+        "org_units": org_unit_count(),
         "persons": Person.objects.count(),
         "legal_entities": LegalEntity.objects.count(),
         "licences": Licence.objects.count(),
@@ -413,14 +427,10 @@ def _seed_accounts(actor: User, rng: random.Random) -> None:
     xihu_persons = list(Person.objects.filter(resident_id__startswith="330106").order_by("id")[:3])
     xihu_entity = LegalEntity.objects.filter(region_code="330106", status="active").order_by("id").first()
     for acc in ACCOUNTS:
-        user = User.objects.filter(username=acc.username).first()
+        user = user_with_username(acc.username)
         if user is None:
-            unit = OrgUnit.objects.get(code=acc.scope) if acc.scope else None
-            dept = (
-                Department.objects.filter(org_unit=unit, code=acc.department).first()
-                if acc.department
-                else None
-            )
+            unit = org_unit_with_code(acc.scope) if acc.scope else None
+            dept = department_with_code(unit, acc.department) if acc.department else None
             user = account_services.user_create(
                 actor=actor,
                 username=acc.username,
@@ -461,15 +471,13 @@ def _seed_accounts(actor: User, rng: random.Random) -> None:
     # One licence suspended, so the lifecycle shows on the pages.
     lic = Licence.objects.filter(licence_type__code="food_operation", state="valid").order_by("id").first()
     if lic and not Licence.objects.filter(state="suspended").exists():
-        services.licence_transition(
-            actor=actor, licence=lic, action="suspend", note="食品安全抽检不合格,责令整改。"
-        )
+        services.licence_suspend(actor=actor, licence=lic, note="食品安全抽检不合格,责令整改。")
 
 
 def account_rows() -> list[tuple[str, str, str, str]]:
     rows = []
     for acc in ACCOUNTS:
         scope = acc.scope or "-"
-        unit = OrgUnit.objects.filter(code=acc.scope).first() if acc.scope else None
+        unit = org_unit_with_code(acc.scope) if acc.scope else None
         rows.append((acc.username, acc.role or acc.kind, f"{unit.name} {scope}" if unit else scope, acc.note))
     return rows

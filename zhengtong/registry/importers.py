@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.accounts.permissions import can, ensure_authenticated
+from zhengtong.accounts.selectors import departments_by_unit_and_code, org_units_by_code
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, ValidationError
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
@@ -333,9 +333,9 @@ def registry_import(
         return report
     ctx = {
         "actor": actor,
-        "units": {u.code: u for u in OrgUnit.objects.all()},
+        "units": org_units_by_code(),
         "licence_types": {lt.code: lt for lt in LicenceType.objects.all()},
-        "departments": {(d.org_unit_id, d.code): d for d in Department.objects.all()},
+        "departments": departments_by_unit_and_code(),
     }
     cleaned: dict[str, dict[str, Any]] = {}
     first_seen: dict[str, int] = {}

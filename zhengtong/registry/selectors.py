@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -179,3 +180,92 @@ def correctable_fields(*, entity: bool) -> list[tuple[str, str]]:
         (LegalEntity, CORRECTABLE_ENTITY_FIELDS) if entity else (Person, CORRECTABLE_PERSON_FIELDS)
     )
     return [(f, model._meta.get_field(f).verbose_name) for f in fields]
+
+
+# --- Internal reads for other modules (services' e-forms, codes) ---------------------------
+# Not scoped by the reader's grants: each answers for one identified person or entity, or
+# feeds demo data. Callers decide who may see the result.
+
+HOLDINGS_PERSON_FIELDS = ("name", "resident_id", "sex", "birth_date", "phone", "address", "ethnicity")
+HOLDINGS_ENTITY_FIELDS = ("name", "uscc", "legal_representative", "registered_address", "entity_type")
+_PERSON_COLUMNS = ("id", "org_unit", *sorted(HOLDINGS_PERSON_FIELDS))
+_ENTITY_COLUMNS = ("id", "org_unit", *sorted(HOLDINGS_ENTITY_FIELDS))
+_LICENCE_COLUMNS = (
+    "id",
+    "number",
+    "data",
+    "state",
+    "valid_from",
+    "valid_to",
+    "licence_type",
+    "holder_person",
+    "holder_entity",
+)
+_LICENCE_TYPE_COLUMNS = ("id", "code", "name", "name_en")
+
+
+@dataclass
+class Holdings:
+    """What the registries hold about an applicant: their person record, the legal entity they
+    act for, and the valid e-licences of both (by licence type code)."""
+
+    person: Person | None = None
+    entity: LegalEntity | None = None
+    licences: dict[str, Licence] = field(default_factory=dict)
+
+
+def holdings_for(user: Any) -> Holdings:
+    """The registry records of a user (a real-name verified citizen's person record, an
+    enterprise agent's legal entity) and the valid e-licences they hold, for auto-filling forms
+    and checking materials (一证通办). One query when the user holds a valid e-licence (the
+    usual case: the resident identity card), three at most. Only the columns forms read are
+    loaded: ``HOLDINGS_PERSON_FIELDS``, ``HOLDINGS_ENTITY_FIELDS``, the licence's number, data,
+    state and validity, and its type's code and names."""
+    rid = user.resident_id if getattr(user, "is_real_name", False) and user.resident_id else ""
+    uscc = getattr(user, "uscc", "") or ""
+    if not rid and not uscc:
+        return Holdings()
+    cond = Q(pk__in=[])
+    if rid:
+        cond |= Q(holder_person__resident_id=rid)
+    if uscc:
+        cond |= Q(holder_entity__uscc=uscc)
+    person = entity = None
+    licences: dict[str, Licence] = {}
+    rows = (
+        Licence.objects.filter(cond, state="valid")
+        .select_related("licence_type", "holder_person", "holder_entity")
+        .only(
+            *_LICENCE_COLUMNS,
+            *(f"licence_type__{f}" for f in _LICENCE_TYPE_COLUMNS),
+            *(f"holder_person__{f}" for f in _PERSON_COLUMNS),
+            *(f"holder_entity__{f}" for f in _ENTITY_COLUMNS),
+        )
+    )
+    for lic in rows.order_by("id"):
+        licences[lic.licence_type.code] = lic
+        if rid and lic.holder_person is not None and lic.holder_person.resident_id == rid:
+            person = lic.holder_person
+        if uscc and lic.holder_entity is not None and lic.holder_entity.uscc == uscc:
+            entity = lic.holder_entity
+    # Registry records without any valid e-licence.
+    if rid and person is None:
+        person = Person.objects.filter(resident_id=rid).only(*_PERSON_COLUMNS).first()
+    if uscc and entity is None:
+        entity = LegalEntity.objects.filter(uscc=uscc).only(*_ENTITY_COLUMNS).first()
+    return Holdings(person=person, entity=entity, licences=licences)
+
+
+def person_with_resident_id(resident_id: str) -> Person | None:
+    """The person record with this resident ID number (with its org unit), or None."""
+    return Person.objects.filter(resident_id=resident_id).select_related("org_unit").first()
+
+
+def persons_with_resident_id_prefix(prefix: str) -> QuerySet[Person]:
+    """Persons whose resident ID number starts with ``prefix`` (e.g. a county code), by id."""
+    return Person.objects.filter(resident_id__startswith=prefix).order_by("id")
+
+
+def legal_entities_active() -> QuerySet[LegalEntity]:
+    """Legal entities in existence (存续), by id."""
+    return LegalEntity.objects.filter(status=LegalEntity.Status.ACTIVE).order_by("id")

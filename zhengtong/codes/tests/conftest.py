@@ -5,6 +5,7 @@ import pytest
 def codes(world):
     """World + this installation's keys, the health purpose and its demo rules, a subject."""
     from zhengtong.codes import demo, keys, services
+    from zhengtong.codes.services import verification
 
     code_key, anchor = keys.ensure_keys(actor=world.system, seed=b"test-region-a")
     purpose = demo.ensure_health_purpose(world.system)
@@ -13,8 +14,8 @@ def codes(world):
     officer = world.staff("xihu_codes", "codes_officer", world.xihu)
     admin = world.staff("codes_admin", "codes_admin", world.province)
     services.forget_trust_store()
-    services._signer.cache_clear()
-    services._counts.clear()
+    services.forget_signers()
+    verification._counts.clear()  # counts left unflushed by an earlier test's process state
 
     class C:
         pass

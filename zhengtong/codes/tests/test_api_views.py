@@ -8,6 +8,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from zhengtong.audit.models import AuditEvent
 from zhengtong.codes import services
 from zhengtong.codes.models import (
     Appeal,
@@ -100,9 +101,7 @@ def test_citizen_sees_code_reason_and_can_appeal(codes, citizen, django_capture_
     appeal = Appeal.objects.get()
     assert appeal.state == "submitted" and appeal.submitted_by == user
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_decide(
-            actor=codes.officer, appeal=appeal, action="uphold", note="Checked: not a contact."
-        )
+        services.appeal_uphold(actor=codes.officer, appeal=appeal, note="Checked: not a contact.")
     assert ColourOverride.objects.get().lifted_at is not None
     assert Issuance.objects.get(subject=codes.subject, is_current=True).colour == "green"
 
@@ -238,6 +237,12 @@ def test_risk_levels_from_indicators_and_api(codes, client):
     services.risk_compute(day)
     levels = dict(RegionRisk.objects.filter(day=day).values_list("county_code", "level"))
     assert levels["330782"] == 5 and levels["330106"] == 3 and levels["330102"] == 2 and levels["330902"] == 1
+    # The daily task has no person behind it: the system (no actor), via codes.
+    event = AuditEvent.objects.filter(action="codes.risk_compute").latest("id")
+    assert (event.actor_id, event.via, event.target_id) == (None, "codes", day.isoformat())
+    services.risk_compute(day, actor=codes.admin)
+    event = AuditEvent.objects.filter(action="codes.risk_compute").latest("id")
+    assert (event.actor_id, event.via) == (codes.admin.pk, "")
     body = client.get("/api/v1/codes/risk").json()
     assert body["day"] == day.isoformat() and any(
         c["county"] == "330782" and c["colour"] == "red" for c in body["counties"]

@@ -194,7 +194,7 @@ def test_untrusted_region_and_revoked_key(codes, valid_code):
 
 def test_rotation_keeps_old_codes_valid_until_expiry(codes, valid_code):
     new = keys.rotate(actor=codes.admin)
-    services._signer.cache_clear()
+    services.forget_signers()
     services.forget_trust_store()
     assert new.kid != codes.code_key.kid
     assert SigningKey.objects.get(pk=codes.code_key.pk).status == "retired"

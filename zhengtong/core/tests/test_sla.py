@@ -86,8 +86,8 @@ def test_scan_moves_clocks_to_due_soon_and_overdue_and_calls_the_hook(world, set
 @pytest.mark.django_db
 def test_resolving_stops_the_clock(world):
     req = _correction(world)
-    services.correction_act(actor=world.xihu_clerk, request=req, action="take")
-    services.correction_act(actor=world.xihu_clerk, request=req, action="resolve", note="已核实")
+    services.correction_take(actor=world.xihu_clerk, request=req)
+    services.correction_resolve(actor=world.xihu_clerk, request=req, note="已核实")
     req.refresh_from_db()
     assert (req.state, req.sla_state) == ("resolved", "stopped")
     assert req.person.address == "新地址8号"

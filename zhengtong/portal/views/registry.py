@@ -96,8 +96,9 @@ def _workflow_page(request, obj, act, template: str, context_name: str, detail_u
 def licence_detail(request, licence_id: int):
     licence = selectors.licence_get_for(request.user, licence_id)
 
-    def act(**kw):
-        services.licence_transition(actor=request.user, licence=licence, **kw)
+    def act(*, action: str, **kw):
+        licence.workflow.transition(action)  # an unknown action: the workflow's ValidationError
+        services.LICENCE_TRANSITIONS[action](actor=request.user, licence=licence, **kw)
 
     return _workflow_page(
         request, licence, act, "registry/licence_detail.html", "licence", "portal:licence_detail"
@@ -153,8 +154,9 @@ def corrections(request):
 def correction_detail(request, correction_id: int):
     obj = selectors.correction_get_for(request.user, correction_id)
 
-    def act(**kw):
-        services.correction_act(actor=request.user, request=obj, **kw)
+    def act(*, action: str, **kw):
+        obj.workflow.transition(action)  # an unknown action: the workflow's ValidationError
+        services.CORRECTION_TRANSITIONS[action](actor=request.user, request=obj, **kw)
 
     return _workflow_page(
         request, obj, act, "registry/correction_detail.html", "obj", "portal:correction_detail"

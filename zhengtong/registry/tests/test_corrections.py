@@ -91,8 +91,8 @@ def test_unverified_citizen_and_staff_cannot_submit(world, password):
 
 
 def test_clerk_in_scope_takes_and_resolves_and_the_record_changes(world, person, request_):
-    services.correction_act(actor=world.xihu_clerk, request=request_, action="take")
-    services.correction_act(actor=world.xihu_clerk, request=request_, action="resolve", note="已核实")
+    services.correction_take(actor=world.xihu_clerk, request=request_)
+    services.correction_resolve(actor=world.xihu_clerk, request=request_, note="已核实")
     stored = CorrectionRequest.objects.get(pk=request_.pk)
     assert (stored.state, stored.version, stored.resolution, stored.sla_state) == (
         "resolved",
@@ -114,7 +114,7 @@ def test_clerk_of_another_county_can_do_nothing(world, person, request_):
     before, person_before, events = snapshot(request_), snapshot(person), AuditEvent.objects.count()
     for action in ("take", "reject"):
         with pytest.raises(PermissionDenied):
-            services.correction_act(actor=world.yiwu_clerk, request=request_, action=action, note="不予受理")
+            services.CORRECTION_TRANSITIONS[action](actor=world.yiwu_clerk, request=request_, note="不予受理")
     assert snapshot(request_) == before
     assert snapshot(person) == person_before
     assert AuditEvent.objects.count() == events
@@ -128,11 +128,11 @@ def test_clerk_of_another_county_can_do_nothing(world, person, request_):
 def test_reject_needs_a_note(world, request_):
     before, events = snapshot(request_), AuditEvent.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.correction_act(actor=world.xihu_clerk, request=request_, action="reject", note="  ")
+        services.correction_reject(actor=world.xihu_clerk, request=request_, note="  ")
     assert exc.value.fields == {"note": ["a reason is required for this action"]}
     assert snapshot(request_) == before
     assert AuditEvent.objects.count() == events
-    services.correction_act(actor=world.xihu_clerk, request=request_, action="reject", note="材料不符")
+    services.correction_reject(actor=world.xihu_clerk, request=request_, note="材料不符")
     stored = CorrectionRequest.objects.get(pk=request_.pk)
     assert (stored.state, stored.resolution, stored.sla_state) == ("rejected", "材料不符", "stopped")
 
@@ -142,16 +142,16 @@ def test_only_the_submitter_withdraws(world, request_, password):
     before = snapshot(request_)
     for actor in (other, world.xihu_clerk):
         with pytest.raises(PermissionDenied):
-            services.correction_act(actor=actor, request=request_, action="withdraw")
+            services.correction_withdraw(actor=actor, request=request_)
     assert snapshot(request_) == before
-    services.correction_act(actor=world.citizen, request=request_, action="withdraw")
+    services.correction_withdraw(actor=world.citizen, request=request_)
     assert CorrectionRequest.objects.get(pk=request_.pk).state == "withdrawn"
 
 
 def test_citizen_cannot_handle_their_own_request(world, person, request_):
     before = snapshot(request_)
     with pytest.raises(PermissionDenied):
-        services.correction_act(actor=world.citizen, request=request_, action="take")
+        services.correction_take(actor=world.citizen, request=request_)
     assert snapshot(request_) == before
 
 

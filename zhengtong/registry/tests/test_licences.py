@@ -248,7 +248,7 @@ def test_other_department_clerk_in_the_same_county_cannot_suspend(world, setup):
     scjg_clerk = world.staff("xihu_scjg_clerk", "registry_clerk", world.xihu, world.xihu_scjg)
     before = snapshot(licence)
     with pytest.raises(PermissionDenied):
-        services.licence_transition(actor=scjg_clerk, licence=licence, action="suspend", note="x")
+        services.licence_suspend(actor=scjg_clerk, licence=licence, note="x")
     assert snapshot(licence) == before
     assert Licence.workflow.available(licence, scjg_clerk) == []
     assert [t.name for t in Licence.workflow.available(licence, world.xihu_clerk)] == [

@@ -129,7 +129,7 @@ def test_other_county_clerk_cannot_suspend_licence(world, xihu_records):
     licence = xihu_records[2]
     before, events = snapshot(licence), AuditEvent.objects.count()
     with pytest.raises(PermissionDenied) as exc:
-        services.licence_transition(actor=world.yiwu_clerk, licence=licence, action="suspend", note="test")
+        services.licence_suspend(actor=world.yiwu_clerk, licence=licence, note="test")
     assert exc.value.message == "you may not “Suspend licence” this item"
     assert snapshot(licence) == before
     assert AuditEvent.objects.count() == events
@@ -159,7 +159,7 @@ def test_viewer_cannot_change(world, xihu_records):
     with pytest.raises(PermissionDenied):
         services.legal_entity_update(actor=world.xihu_viewer, entity=entity, name="改名")
     with pytest.raises(PermissionDenied):
-        services.licence_transition(actor=world.xihu_viewer, licence=licence, action="revoke", note="x")
+        services.licence_revoke(actor=world.xihu_viewer, licence=licence, note="x")
     assert [snapshot(person), snapshot(entity), snapshot(licence)] == snapshots
     assert AuditEvent.objects.count() == events
 

@@ -8,9 +8,8 @@ from django.core.management import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from zhengtong.accounts.models import User
-from zhengtong.accounts.services import system_actor
-from zhengtong.core.errors import ZhengtongError
+from zhengtong.accounts.services import system_actor, user_by_username
+from zhengtong.core.errors import NotFound, ZhengtongError
 from zhengtong.registry.importers import HEADERS, registry_import
 
 
@@ -25,9 +24,10 @@ class Command(BaseCommand):
     def handle(self, *args, kind: str, path: Path, as_user: str, **options):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        actor = User.objects.filter(username=as_user).first() if as_user else system_actor()
-        if actor is None:
-            raise CommandError(f"no user {as_user!r}")
+        try:
+            actor = user_by_username(as_user) if as_user else system_actor()
+        except NotFound:
+            raise CommandError(f"no user {as_user!r}") from None
         console = Console(stderr=True)
         with Progress(
             TextColumn("[bold]validating"),
