@@ -599,10 +599,10 @@ def seed(stdout=None) -> dict[str, int]:
                     resource.refresh_from_db()
                 if openness != resource.openness:
                     services.resource_update(actor=publisher, resource=resource, openness=openness)
-                services.resource_transition(actor=publisher, resource=resource, action="submit")
+                services.resource_submit(actor=publisher, resource=resource)
                 resource.refresh_from_db()
             if resource.state == "under_review" and final == "published":
-                services.resource_transition(actor=officer, resource=resource, action="approve")
+                services.resource_approve(actor=officer, resource=resource)
                 resource.refresh_from_db()
             # Usage figures so the portal's sorting and the open-data index have something to show.
             from zhengtong.catalog.models import UsageDaily
