@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.models import SECRET_PREFIX, Credential, Department, OrgUnit, RoleGrant, User
 from zhengtong.accounts.models import CredentialKind as CredentialKind  # re-exported for kinds' owners
+from zhengtong.accounts.models import UserKind as UserKind  # re-exported: the kinds of account
 from zhengtong.accounts.permissions import grants_of, scope_q, scope_roots, subtree_q
 from zhengtong.accounts.roles import ROLES
 from zhengtong.core.errors import NotFound
@@ -134,8 +135,9 @@ def holders_of(
 
 
 # --- Credentials and departments as other apps read them (catalog) ---------------------------
-# ``CredentialKind`` is re-exported above: a module that owns a kind of credential (catalog: data
-# API keys) names it through this module, never through accounts.models.
+# ``CredentialKind`` and ``UserKind`` are re-exported above: a module that owns a kind of
+# credential (catalog: data API keys) or creates accounts (demos) names the kind through this
+# module, never through accounts.models.
 
 
 def secret_prefix(kind: str) -> str:
