@@ -8,9 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import SECRET_PREFIX, Credential, Department, OrgUnit, RoleGrant, User
-from zhengtong.accounts.models import CredentialKind as CredentialKind  # re-exported for kinds' owners
-from zhengtong.accounts.models import UserKind as UserKind  # re-exported: the kinds of account
+from zhengtong.accounts.models import Credential, Department, OrgUnit, RoleGrant, User
 from zhengtong.accounts.permissions import grants_of, scope_q, scope_roots, subtree_q
 from zhengtong.accounts.roles import ROLES
 from zhengtong.core.errors import NotFound
@@ -134,15 +132,28 @@ def holders_of(
     return list(users.values())
 
 
+# --- for the portal ---------------------------------------------------------------------------
+
+
+def org_unit_count() -> int:
+    """How many org units the installation has (the public home page's figure)."""
+    return OrgUnit.objects.count()
+
+
+def active_user(pk: int | None) -> User | None:
+    """The active user with this id, or None (e.g. the user half-way through a TOTP sign-in)."""
+    return User.objects.filter(pk=pk, is_active=True).first() if pk else None
+
+
+def credential_of(*, owner: Any, kind: str, pk: int) -> Credential:
+    """One of the owner's own credentials of this kind; NotFound for anyone else's."""
+    credential = Credential.objects.filter(pk=pk, owner=owner, kind=kind).first()
+    if credential is None:
+        raise NotFound(_("no such credential"))
+    return credential
+
+
 # --- Credentials and departments as other apps read them (catalog) ---------------------------
-# ``CredentialKind`` and ``UserKind`` are re-exported above: a module that owns a kind of
-# credential (catalog: data API keys) or creates accounts (demos) names the kind through this
-# module, never through accounts.models.
-
-
-def secret_prefix(kind: str) -> str:
-    """The text every secret of credential ``kind`` starts with (``ztd_`` for data API keys)."""
-    return SECRET_PREFIX[kind]
 
 
 def credential_get(*, pk: int, kind: str) -> Credential | None:

@@ -28,7 +28,7 @@ from django.db import transaction
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.selectors import UserKind
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.catalog import selectors, services
 from zhengtong.catalog.models import DataApplication, DataResource, UsageDaily

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import can, can_on, scope_q
-from zhengtong.accounts.selectors import CredentialKind
 from zhengtong.catalog.models import (
     GRADES,
     DataApplication,

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts import credentials
 from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.kinds import SECRET_PREFIX, CredentialKind
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
-from zhengtong.accounts.selectors import CredentialKind
 from zhengtong.audit import actions as audit_actions
 from zhengtong.catalog.errors import CatalogError
 from zhengtong.core import ratelimit
@@ -31,7 +31,7 @@ audit_actions.register(
 )
 
 
-KEY_PREFIX = account_selectors.secret_prefix(CredentialKind.DATA_API_KEY)
+KEY_PREFIX = SECRET_PREFIX[CredentialKind.DATA_API_KEY]
 
 
 @transaction.atomic

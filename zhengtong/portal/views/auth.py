@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -12,8 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from zhengtong.accounts.models import User
-from zhengtong.accounts.services import totp_verify
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.services import totp_verify, user_register_citizen, user_update_preferences
 from zhengtong.audit import services as audit
 from zhengtong.core.access import public
 from zhengtong.core.errors import Conflict, ValidationError
@@ -40,7 +42,7 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-def _finish_login(request, user: User):
+def _finish_login(request, user: Any):
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     audit.record(actor=user, action="accounts.login", target=user)
     response = redirect(
@@ -102,8 +104,6 @@ class RegisterForm(forms.Form):
 @public
 def register(request):
     """Citizen self-registration; real-name verification follows on the account page."""
-    from zhengtong.accounts.services import user_register_citizen
-
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,7 +127,7 @@ def register(request):
 @public
 def login_otp(request):
     user_id = request.session.get(PENDING_OTP)
-    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    user = account_selectors.active_user(user_id)
     if user is None:
         return redirect("portal:login")
     form = OtpForm(request.POST or None)
@@ -166,8 +166,6 @@ def lockout_response(request, credentials, *args, **kwargs):
 @require_POST
 def preferences(request):
     """Switch language and elder-friendly mode; remembered in cookies (and the account when logged in)."""
-    from zhengtong.accounts.services import user_update_preferences
-
     response = HttpResponseRedirect(_safe_next(request, reverse("portal:home")))
     language = request.POST.get("language")
     elder = request.POST.get("elder_mode")
