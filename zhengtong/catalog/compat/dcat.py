@@ -16,7 +16,7 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.catalog import selectors
 from zhengtong.catalog.models import DataResource
 from zhengtong.core.access import public
-from zhengtong.core.errors import NotFound, ValidationError, ZhengtongError
+from zhengtong.core.errors import CoreError, NotFound, ValidationError, ZhengtongError
 
 from . import common
 
@@ -198,7 +198,12 @@ def _respond(graph: Graph, fmt: str):
 
 def _error(message: str, status: int):
     return JsonResponse(
-        {"error": {"code": "not_found" if status == 404 else "validation_error", "message": message}},
+        {
+            "error": {
+                "code": CoreError.NOT_FOUND if status == 404 else CoreError.VALIDATION_ERROR,
+                "message": message,
+            }
+        },
         status=status,
     )
 
