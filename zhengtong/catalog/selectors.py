@@ -392,3 +392,8 @@ def department_get(pk: int) -> Department:
     if department is None:
         raise NotFound(_("no such department"))
     return department
+
+
+def published_resources() -> QuerySet[DataResource]:
+    """Every published resource, whatever its openness (the CKAN layer's lists and counts)."""
+    return DataResource.objects.filter(state="published")

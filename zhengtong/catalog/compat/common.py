@@ -17,14 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
 
 from zhengtong.accounts.services import api_token_authenticate
 from zhengtong.catalog import selectors, services
 from zhengtong.catalog.errors import CatalogError
-from zhengtong.catalog.models import UsageDaily
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
 from zhengtong.datastore import engine
@@ -234,11 +231,7 @@ def flush_usage() -> None:
         return
     try:
         for (resource_id, kind), n in pending.items():
-            services.usage_record(resource_id, kind)  # creates today's row when needed
-            if n > 1:
-                UsageDaily.objects.filter(resource_id=resource_id, day=timezone.localdate()).update(
-                    **{kind: F(kind) + (n - 1)}
-                )
+            services.usage_record(resource_id, kind, count=n)
     except Exception:  # usage counting must never break a read
         log.exception("usage counting failed")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count
 
 from zhengtong.accounts import selectors as account_selectors
+from zhengtong.catalog import selectors
 from zhengtong.catalog.compat import common
 from zhengtong.catalog.compat.ckan.dicts import (
     _org_name,
@@ -20,7 +21,7 @@ from zhengtong.core.errors import NotFound, ValidationError
 
 
 def _published():
-    return DataResource.objects.filter(state="published")
+    return selectors.published_resources()
 
 
 def package_list(request, user, data):
