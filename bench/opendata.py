@@ -184,9 +184,9 @@ def child_ingest(rows: int, work: Path) -> None:
     res.refresh_from_db()
     catalog.field_grades_set(actor=publisher, resource=res, changes={}, confirm_all=True)
     res.refresh_from_db()
-    catalog.resource_transition(actor=publisher, resource=res, action="submit")
+    catalog.resource_submit(actor=publisher, resource=res)
     res.refresh_from_db()
-    catalog.resource_transition(actor=officer, resource=res, action="approve")
+    catalog.resource_approve(actor=officer, resource=res)
     total = time.perf_counter() - started
     res.refresh_from_db()
     print(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.models import Credential, Department, OrgUnit, RoleGrant, User
-from zhengtong.accounts.permissions import scope_roots, subtree_q
+from zhengtong.accounts.permissions import grants_of, scope_q, scope_roots, subtree_q
 from zhengtong.accounts.roles import ROLES
 from zhengtong.core.errors import NotFound
 
@@ -194,3 +194,47 @@ def org_units_with_codes(codes: list[str]) -> QuerySet[OrgUnit]:
 def department_with_code(unit: OrgUnit, code: str) -> Department | None:
     """The department ``code`` of an org unit, or None."""
     return Department.objects.filter(org_unit=unit, code=code).first()
+
+
+# --- Credentials and departments as other apps read them (catalog) ---------------------------
+
+
+def credential_get(*, pk: int, kind: str) -> Credential | None:
+    """The credential of ``kind`` with this id (live or revoked), or None."""
+    return Credential.objects.filter(pk=pk, kind=kind).first()
+
+
+def department_get(pk: Any) -> Department | None:
+    """The department with this id (active or not, with its org unit), or None."""
+    if not str(pk).isdigit():
+        return None
+    return Department.objects.select_related("org_unit").filter(pk=int(pk)).first()
+
+
+def department_by_code(unit_code: str, code: str) -> Department | None:
+    """The department ``code`` of the org unit with region code ``unit_code``, or None."""
+    return Department.objects.select_related("org_unit").filter(org_unit__code=unit_code, code=code).first()
+
+
+def department_names(ids: list[int]) -> dict[int, str]:
+    """The names of the departments with these ids, by id."""
+    return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def departments_all() -> list[Department]:
+    """Every department (active or not) with its org unit, in no particular order."""
+    return list(Department.objects.select_related("org_unit"))
+
+
+def departments_for(user: Any, perm: str, *, limit: int = 200) -> list[Department]:
+    """The active departments where ``user`` holds ``perm``: every department in the scope of
+    the grants, or only the named departments when every such grant is limited to a department."""
+    qs = Department.objects.select_related("org_unit").filter(is_active=True)
+    qs = qs.filter(scope_q(user, perm))
+    if not getattr(user, "is_superuser", False):
+        grants = grants_of(user)
+        limited = {g.department_id for g in grants if g.allows(perm) and g.department_id}
+        unlimited = any(g.allows(perm) and g.department_id is None for g in grants)
+        if limited and not unlimited:
+            qs = qs.filter(pk__in=limited)
+    return list(qs.order_by("org_unit__path", "code")[:limit])

@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import can
+from zhengtong.accounts.services import api_token_authenticate
 from zhengtong.catalog import selectors, services
-from zhengtong.catalog.models import DataApplication, DataResource, LoadJob, ResourceVersion
-from zhengtong.core.errors import NotFound
+from zhengtong.catalog.models import DataApplication, DataResource, LoadJob
+from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.schemas import ERRORS
 
 router = Router(tags=["catalog"])
@@ -34,10 +37,16 @@ def _user(request):
     """The caller on a public operation: the session user, or the owner of a bearer API token."""
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer ") and not auth[7:].strip().startswith(services.KEY_PREFIX):
-        from zhengtong.accounts.services import api_token_authenticate
-
         return api_token_authenticate(auth[7:].strip(), method="GET")
     return request.user
+
+
+def _step(steps: dict, action: str):
+    """The named service function for a lifecycle action (one function per step)."""
+    step = steps.get(action)
+    if step is None:
+        raise ValidationError.for_field("transition", _("unknown action “%s”") % action)
+    return step
 
 
 class SearchQuery(Schema):
@@ -358,10 +367,7 @@ def resource_schema(request, name: str, version: int | None = None):
     desensitization policy applied to the public variant."""
     services.rate_limit_check(request)
     found = selectors.resource_get(user=_user(request), name_or_id=name)
-    if version is None:
-        v = found.current_version
-    else:
-        v = ResourceVersion.objects.filter(resource=found, number=version).first()
+    v = found.current_version if version is None else selectors.version_get(resource=found, number=version)
     if v is None:
         raise NotFound("no such version")
     return {
@@ -373,13 +379,9 @@ def resource_schema(request, name: str, version: int | None = None):
 
 @router.post("/resources", response={201: ResourceOut, **ERRORS}, operation_id="catalog_resource_create")
 def resource_create(request, payload: ResourceIn):
-    from zhengtong.accounts.models import Department
-
     data = payload.dict()
-    department = Department.objects.select_related("org_unit").filter(pk=data.pop("department")).first()
+    department = account_selectors.department_get(data.pop("department"))
     if department is None:
-        from zhengtong.core.errors import ValidationError
-
         raise ValidationError.for_field("department", "no such department")
     name = data.pop("name")
     return Status(201, services.resource_create(actor=request.auth, department=department, name=name, **data))
@@ -402,10 +404,10 @@ def resource_transition(request, name: str, payload: TransitionIn):
     """Lifecycle step: submit (publisher), approve / reject (data security officer; reject needs a
     reason), retire (reason) and reopen. Send ``version`` to guard against concurrent changes."""
     found = _staff_resource(request, name)
-    return services.resource_transition(
+    step = _step(services.RESOURCE_STEPS, payload.action)
+    return step(
         actor=request.auth,
         resource=found,
-        action=payload.action,
         note=payload.note,
         expected_version=payload.version,
     )
@@ -455,7 +457,7 @@ def loads(request, name: str):
 
 @router.get("/loads/{job_id}", response={200: LoadOut, **ERRORS}, operation_id="catalog_load")
 def load(request, job_id: int):
-    job = LoadJob.objects.select_related("resource", "version").filter(pk=job_id).first()
+    job = selectors.load_get(job_id)
     if job is None or not selectors.may_see_staff(request.auth, job.resource):
         raise NotFound("no such load")
     return job
@@ -516,16 +518,16 @@ def applications(request, role: str = "applicant"):
     operation_id="catalog_application_transition",
 )
 def application_transition(request, application_id: int, payload: TransitionIn):
-    application = DataApplication.objects.select_related("resource").filter(pk=application_id).first()
+    application = selectors.application_get(application_id)
     if application is None or not (
         application.applicant_id == request.auth.pk
         or selectors.applications_to_decide(user=request.auth).filter(pk=application_id).exists()
     ):
         raise NotFound("no such application")
-    return services.application_decide(
+    step = _step(services.APPLICATION_STEPS, payload.action)
+    return step(
         actor=request.auth,
         application=application,
-        action=payload.action,
         note=payload.note,
         expected_version=payload.version,
     )

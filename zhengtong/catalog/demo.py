@@ -22,13 +22,22 @@ import math
 import random
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Department, OrgUnit, RoleGrant, User, UserKind
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import system_actor
+from zhengtong.catalog import selectors, services
+from zhengtong.catalog.models import DataApplication, DataResource, UsageDaily
+from zhengtong.core.errors import NotFound
 from zhengtong.core.identifiers import generate_resident_id, make_uscc
+from zhengtong.registry.demo import DEMO_PASSWORD
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 SEED = 20251101
 DISTRICTS = [
@@ -477,21 +486,33 @@ DATASETS = [
 ]
 
 
+def _unit(code: str):
+    try:
+        return account_selectors.org_unit_get(code)
+    except NotFound:
+        return None
+
+
+def _user(username: str):
+    try:
+        return account_services.user_by_username(username)
+    except NotFound:
+        return None
+
+
 def _ensure_people(say) -> dict[str, User]:
     system = system_actor()
     for unit_code, code, name, name_en, kind in EXTRA_DEPARTMENTS:
-        unit = OrgUnit.objects.filter(code=unit_code).first()
-        if unit is not None and not Department.objects.filter(org_unit=unit, code=code).exists():
+        unit = _unit(unit_code)
+        if unit is not None and account_selectors.department_by_code(unit_code, code) is None:
             account_services.department_create(
                 actor=system, org_unit=unit, code=code, name=name, name_en=name_en, kind=kind
             )
-    from zhengtong.registry.demo import DEMO_PASSWORD
-
     users: dict[str, User] = {}
     for username, display, role, scope, dept_code, _note in ACCOUNTS:
-        unit = OrgUnit.objects.get(code=scope)
-        dept = Department.objects.filter(org_unit=unit, code=dept_code).first() if dept_code else None
-        user = User.objects.filter(username=username).first()
+        unit = account_selectors.org_unit_get(scope)
+        dept = account_selectors.department_by_code(scope, dept_code) if dept_code else None
+        user = _user(username)
         if user is None:
             user = account_services.user_create(
                 actor=system,
@@ -502,13 +523,11 @@ def _ensure_people(say) -> dict[str, User]:
                 department=dept,
                 display_name=display,
             )
-        if not RoleGrant.objects.filter(
-            user=user, role=role, org_unit=unit, revoked_at__isnull=True
-        ).exists():
+        if not account_selectors.user_grants(user).filter(role=role, org_unit=unit).exists():
             account_services.role_grant(actor=system, user=user, role=role, org_unit=unit, department=dept)
         users[username] = user
     username, display, _note = DATA_USER
-    user = User.objects.filter(username=username).first()
+    user = _user(username)
     if user is None:
         user = account_services.user_create(
             actor=None, username=username, password=DEMO_PASSWORD, kind=UserKind.CITIZEN, display_name=display
@@ -525,11 +544,8 @@ def _publisher_for(users: dict[str, User], unit_code: str) -> User:
 
 def seed(stdout=None) -> dict[str, int]:
     """Create the demo datasets (idempotent); returns counts of what exists afterwards."""
-    from zhengtong.catalog import selectors, services
-    from zhengtong.catalog.models import DataApplication, DataResource
-
     say = stdout.write if stdout else (lambda *_: None)
-    if not OrgUnit.objects.filter(code="330100").exists():
+    if _unit("330100") is None:
         say("catalog demo: the registry demo's org units are missing; run it first")
         return {"data_resources": 0}
     with transaction.atomic():
@@ -551,8 +567,7 @@ def seed(stdout=None) -> dict[str, int]:
             openness,
             overrides,
         ) in DATASETS:
-            unit = OrgUnit.objects.get(code=unit_code)
-            dept = Department.objects.filter(org_unit=unit, code=dept_code).first()
+            dept = account_selectors.department_by_code(unit_code, dept_code)
             if dept is None:
                 say(f"catalog demo: no department {dept_code} in {unit_code}; skipped {name}")
                 continue
@@ -599,14 +614,12 @@ def seed(stdout=None) -> dict[str, int]:
                     resource.refresh_from_db()
                 if openness != resource.openness:
                     services.resource_update(actor=publisher, resource=resource, openness=openness)
-                services.resource_transition(actor=publisher, resource=resource, action="submit")
+                services.resource_submit(actor=publisher, resource=resource)
                 resource.refresh_from_db()
             if resource.state == "under_review" and final == "published":
-                services.resource_transition(actor=officer, resource=resource, action="approve")
+                services.resource_approve(actor=officer, resource=resource)
                 resource.refresh_from_db()
             # Usage figures so the portal's sorting and the open-data index have something to show.
-            from zhengtong.catalog.models import UsageDaily
-
             if resource.state == "published" and not UsageDaily.objects.filter(resource=resource).exists():
                 rng = random.Random(f"{SEED}-{name}")
                 today = dt.date(2025, 10, 31)
@@ -654,7 +667,7 @@ def _description(title: str) -> str:
 def account_rows() -> list[tuple[str, str, str, str]]:
     rows = []
     for username, _display, role, scope, _dept, note in ACCOUNTS:
-        unit = OrgUnit.objects.filter(code=scope).first()
+        unit = _unit(scope)
         rows.append((username, role, f"{unit.name} {scope}" if unit else scope, note))
     rows.append((DATA_USER[0], "citizen", "-", DATA_USER[2]))
     return rows

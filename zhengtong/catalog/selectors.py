@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db.models import Count, Q, QuerySet, Sum
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import selectors as account_selectors
-from zhengtong.accounts.models import Credential, CredentialKind, Department
+from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.catalog.models import (
     DataApplication,
@@ -31,6 +31,9 @@ from zhengtong.catalog.models import (
 )
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.privacy.grades import GRADES
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Credential, Department
 
 FACET_FIELDS = ("domain", "department", "openness", "format", "grade", "update_frequency")
 SORTS = ("relevance", "modified", "title", "views")
@@ -65,7 +68,7 @@ def visible_resources(user) -> QuerySet[DataResource]:
     return DataResource.objects.filter(condition)
 
 
-def _search_q(q: str) -> Q:
+def search_q(q: str) -> Q:
     """Unsegmented Chinese search: every whitespace-separated term must occur as a substring."""
     condition = Q()
     for term in q.lower().split()[:8]:
@@ -73,7 +76,7 @@ def _search_q(q: str) -> Q:
     return condition
 
 
-def _apply_filters(qs: QuerySet, filters: dict[str, list[str]]) -> QuerySet:
+def apply_filters(qs: QuerySet, filters: dict[str, list[str]]) -> QuerySet:
     for name, values in (filters or {}).items():
         values = [str(v) for v in (values if isinstance(values, list | tuple) else [values]) if str(v) != ""]
         if not values:
@@ -128,9 +131,7 @@ def _facets(qs: QuerySet, names: tuple[str, ...]) -> dict[str, list[tuple[str, s
         column = {"department": "department_id", "format": "current_version__source_format"}.get(name, name)
         rows = list(qs.order_by().values(column).annotate(n=Count("id")).order_by("-n", column))
         if name == "department":
-            names_by_id = dict(
-                Department.objects.filter(pk__in=[r[column] for r in rows]).values_list("pk", "name")
-            )
+            names_by_id = account_selectors.department_names([r[column] for r in rows])
             facets[name] = [(str(r[column]), names_by_id.get(r[column], ""), r["n"]) for r in rows]
         else:
             labels = _labels(name)
@@ -174,8 +175,8 @@ def resource_search(
     qs = visible_resources(user)
     q = (q or "").strip()
     if q and q != "*:*":
-        qs = qs.filter(_search_q(q))
-    qs = _apply_filters(qs, filters or {})
+        qs = qs.filter(search_q(q))
+    qs = apply_filters(qs, filters or {})
     total = qs.count()
     facets = _facets(qs, tuple(facet_fields)) if facet_fields else {}
 
@@ -336,7 +337,7 @@ def keys_of(*, user) -> list[Credential]:
 
 def key_get(key_id: int) -> Credential | None:
     """The data API key with this id, or None."""
-    return Credential.objects.filter(pk=key_id, kind=CredentialKind.DATA_API_KEY).first()
+    return account_selectors.credential_get(pk=key_id, kind=CredentialKind.DATA_API_KEY)
 
 
 def department_resources(*, user, department: Department) -> list[DataResource]:
@@ -346,3 +347,53 @@ def department_resources(*, user, department: Department) -> list[DataResource]:
         .select_related("department", "current_version")
         .order_by("title", "id")
     )
+
+
+def version_get(*, resource: DataResource, number: int) -> ResourceVersion | None:
+    """Version ``number`` of ``resource``, or None."""
+    return ResourceVersion.objects.filter(resource=resource, number=number).first()
+
+
+def load_get(job_id: int) -> LoadJob | None:
+    """The load job with this id (with its resource and version), or None."""
+    return LoadJob.objects.select_related("resource", "version").filter(pk=job_id).first()
+
+
+def application_get(application_id: int) -> DataApplication | None:
+    """The data application with this id (with its resource), or None."""
+    return DataApplication.objects.select_related("resource").filter(pk=application_id).first()
+
+
+def pending_application(*, user, resource: DataResource) -> DataApplication | None:
+    """The user's application for ``resource`` that waits for a decision, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return DataApplication.objects.filter(resource=resource, applicant=user, state="submitted").first()
+
+
+def usage_by_resource(ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(views, downloads) of all time for each of these resources, by id."""
+    rows = (
+        UsageDaily.objects.filter(resource_id__in=ids)
+        .values("resource_id")
+        .annotate(v=Sum("views"), d=Sum("downloads"))
+    )
+    return {row["resource_id"]: (row["v"], row["d"]) for row in rows}
+
+
+def departments_to_edit(*, user) -> list[Department]:
+    """The departments for which ``user`` may catalogue resources (catalog.edit)."""
+    return account_selectors.departments_for(user, "catalog.edit")
+
+
+def department_get(pk: int) -> Department:
+    """A department for its catalogue page; NotFound otherwise."""
+    department = account_selectors.department_get(pk)
+    if department is None:
+        raise NotFound(_("no such department"))
+    return department
+
+
+def published_resources() -> QuerySet[DataResource]:
+    """Every published resource, whatever its openness (the CKAN layer's lists and counts)."""
+    return DataResource.objects.filter(state="published")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django_tasks import task
 
+# services.loads enqueues load_run_task and this module runs its functions: the two import each
+# other as modules (attributes are read when a task runs), so neither import sits in a function.
+from zhengtong.catalog.services import loads
+
 
 @task()
 def load_run_task(job_id: int) -> str:
-    from zhengtong.catalog.services import load_run
-
-    return load_run(job_id).state
+    return loads.load_run(job_id).state
 
 
 @task()
 def loads_recover_stale_task() -> int:
-    from zhengtong.catalog.services import loads_recover_stale
-
-    return loads_recover_stale()
+    return loads.loads_recover_stale()

@@ -4,7 +4,7 @@ They are thin translations onto the catalog's selectors and the datastore engine
 visibility rule (published only, desensitized "public" variant unless the caller may see raw)
 comes from ``zhengtong.catalog.selectors``; every query goes through
 ``zhengtong.datastore.engine.query`` (identifiers checked against the schema, values bound as
-parameters). Imports of the other apps are lazy so this package loads while they evolve.
+parameters).
 """
 
 from __future__ import annotations
@@ -16,9 +16,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from zhengtong.catalog import services as catalog_services
+from django.conf import settings
+from django.urls import reverse
+
+from zhengtong.accounts.services import api_token_authenticate
+from zhengtong.catalog import selectors, services
+from zhengtong.catalog.errors import CatalogError
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
+from zhengtong.datastore import engine
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +37,6 @@ DATASETTE_SIZE_MAX = 1000
 
 def datastore_limit_max() -> int:
     """CKAN allows 32000 rows per datastore_search page; the engine's own page cap wins."""
-    from django.conf import settings
-
     return min(DATASTORE_LIMIT_MAX, getattr(settings, "DATASTORE_MAX_PAGE_SIZE", DATASTORE_LIMIT_MAX))
 
 
@@ -40,7 +44,7 @@ _TRUE = {"1", "true", "t", "yes", "on", "y"}
 _FALSE = {"0", "false", "f", "no", "off", "n", ""}
 
 
-DATA_KEY_PREFIX = "ztd_"
+DATA_KEY_PREFIX = services.KEY_PREFIX
 
 
 def _raw_credential(request) -> str:
@@ -57,17 +61,13 @@ def request_user(request):
     user; anonymous otherwise."""
     raw = _raw_credential(request)
     if raw.startswith(DATA_KEY_PREFIX):
-        from zhengtong.catalog.services import api_key_authenticate
-
-        key = api_key_authenticate(raw)
+        key = services.api_key_authenticate(raw)
         if key is None:
-            raise PermissionDenied("unknown or revoked API key")
+            raise PermissionDenied("unknown or revoked API key", code=CatalogError.INVALID_API_KEY)
         # The catalog's rate limiter reads the key from X-API-Key.
         request.META["HTTP_X_API_KEY"] = raw
         return key.owner
     if raw:
-        from zhengtong.accounts.services import api_token_authenticate
-
         # Unsafe methods are only used here to carry a JSON body: everything is read-only.
         return api_token_authenticate(raw, method="GET")
     return request.user
@@ -109,8 +109,6 @@ ANON_RESOURCES_CACHE = "catalog.compat.anon_resources"
 
 
 def resource_get(user, name_or_id: str):
-    from zhengtong.catalog import selectors
-
     if not name_or_id or not isinstance(name_or_id, str | int):
         raise ValidationError.for_field("id", "is required")
     key = str(name_or_id)
@@ -151,9 +149,6 @@ def table_for(user, resource, *, version_number: int | None = None) -> Table:
     """The served table of a resource: its current version (or a given one), in the variant the
     user may see, restricted to the fields the user may read (conditional resources: the fields
     of an approved application). No access -> PermissionDenied; no data -> NotFound."""
-    from zhengtong.catalog import selectors
-    from zhengtong.catalog.models import ResourceVersion
-
     allowed, only_fields = selectors.rows_access(user=user, resource=resource)
     if not allowed:
         raise PermissionDenied(
@@ -163,7 +158,7 @@ def table_for(user, resource, *, version_number: int | None = None) -> Table:
     if version_number is None:
         version = resource.current_version
     else:
-        version = ResourceVersion.objects.filter(resource=resource, number=version_number).first()
+        version = selectors.version_get(resource=resource, number=version_number)
     if version is None:
         raise NotFound(
             f"dataset {resource.name} has no data" if version_number is None else "no such version"
@@ -183,8 +178,6 @@ def table_for(user, resource, *, version_number: int | None = None) -> Table:
 def query(table: Table, *, cursor_param: str = "cursor", **kwargs):
     """engine.query on the served table (its counts and facets come from the datastore's one
     result cache); a rejected cursor is reported under ``cursor_param``."""
-    from zhengtong.datastore import engine
-
     try:
         result = engine.query(
             table.table_key, table.number, table.variant, schema=public_schema(table), **kwargs
@@ -237,25 +230,15 @@ def flush_usage() -> None:
     if not pending:
         return
     try:
-        from django.db.models import F
-        from django.utils import timezone
-
-        from zhengtong.catalog.models import UsageDaily
-        from zhengtong.catalog.services import usage_record
-
         for (resource_id, kind), n in pending.items():
-            usage_record(resource_id, kind)  # creates today's row when needed
-            if n > 1:
-                UsageDaily.objects.filter(resource_id=resource_id, day=timezone.localdate()).update(
-                    **{kind: F(kind) + (n - 1)}
-                )
+            services.usage_record(resource_id, kind, count=n)
     except Exception:  # usage counting must never break a read
         log.exception("usage counting failed")
 
 
 def rate_limit(request, user) -> None:
     """Apply the catalog's per-key/per-client rate limit (core.ratelimit underneath)."""
-    catalog_services.rate_limit_check(request)
+    services.rate_limit_check(request)
 
 
 _TYPES_NUMERIC = {"integer": int, "number": float, "year": int}
@@ -289,9 +272,7 @@ def cast_value(field: dict, value: Any, *, param: str | None = None) -> Any:
 
 def jsonable(value: Any) -> Any:
     """A cell as JSON (the datastore's own conversion: dates as ISO text, decimals as numbers)."""
-    from zhengtong.datastore.engine import json_value
-
-    return json_value(value)
+    return engine.json_value(value)
 
 
 def iso(value) -> str | None:
@@ -319,3 +300,8 @@ def choices(model, field_name: str) -> list[tuple[str, str]]:
     except Exception:
         return []
     return [(k, str(v)) for k, v in (field.flatchoices or ())]
+
+
+def dataset_page(resource) -> str:
+    """The path of a dataset's page on the open-data portal."""
+    return reverse("catalog:dataset", args=[resource.name])

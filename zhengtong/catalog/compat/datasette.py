@@ -25,6 +25,7 @@ from zhengtong.core.errors import (
     ZhengtongError,
     retry_after_header,
 )
+from zhengtong.datastore import engine
 
 from . import common
 
@@ -301,8 +302,6 @@ def table_export(request, name: str, fmt: str):
         common.rate_limit(request, user)
         resource = common.resource_get(user, name)
         table = common.table_for(user, resource)
-        from zhengtong.datastore import engine
-
         data = engine.export(
             table.table_key,
             table.number,

@@ -12,8 +12,11 @@ from django.urls import reverse
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.catalog import selectors
+from zhengtong.catalog.models import DataResource
 from zhengtong.core.access import public
-from zhengtong.core.errors import NotFound, ValidationError, ZhengtongError
+from zhengtong.core.errors import CoreError, NotFound, ValidationError, ZhengtongError
 
 from . import common
 
@@ -103,8 +106,6 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
         theme = _abs(request, f"/theme/{resource.domain}")
         graph.add((node, DCAT.theme, theme))
         graph.add((theme, RDF.type, SKOS.Concept))
-        from zhengtong.catalog.models import DataResource
-
         graph.add(
             (theme, SKOS.prefLabel, Literal(common.choice_label(DataResource, "domain", resource.domain)))
         )
@@ -126,9 +127,10 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
         graph.add((node, DCTERMS.spatial, place))
         graph.add((place, RDF.type, DCTERMS.Location))
         graph.add((place, SKOS.notation, Literal(resource.spatial)))
-        from zhengtong.accounts.models import OrgUnit
-
-        unit = OrgUnit.objects.filter(code=resource.spatial).first()
+        try:
+            unit = account_selectors.org_unit_get(resource.spatial)
+        except NotFound:
+            unit = None
         if unit:
             graph.add((place, SKOS.prefLabel, Literal(unit.name, lang="zh")))
     licence = _licence(resource.licence)
@@ -182,9 +184,7 @@ def _licence(code: str | None):
 
 
 def _landing(resource) -> str:
-    from .ckan import _dataset_page
-
-    return _dataset_page(resource)
+    return common.dataset_page(resource)
 
 
 def _respond(graph: Graph, fmt: str):
@@ -198,15 +198,18 @@ def _respond(graph: Graph, fmt: str):
 
 def _error(message: str, status: int):
     return JsonResponse(
-        {"error": {"code": "not_found" if status == 404 else "validation_error", "message": message}},
+        {
+            "error": {
+                "code": CoreError.NOT_FOUND if status == 404 else CoreError.VALIDATION_ERROR,
+                "message": message,
+            }
+        },
         status=status,
     )
 
 
 @public
 def catalog_rdf(request, fmt: str):
-    from zhengtong.catalog import selectors
-
     try:
         page = common.as_int("page", request.GET.get("page"), 1, minimum=1)
         user = common.request_user(request)

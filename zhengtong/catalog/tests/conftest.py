@@ -73,8 +73,8 @@ class Cat:
         resource.refresh_from_db()
         services.field_grades_set(actor=self.publisher, resource=resource, changes={}, confirm_all=True)
         resource.refresh_from_db()
-        services.resource_transition(actor=self.publisher, resource=resource, action="submit")
-        services.resource_transition(actor=self.officer, resource=resource, action="approve")
+        services.resource_submit(actor=self.publisher, resource=resource)
+        services.resource_approve(actor=self.officer, resource=resource)
         resource.refresh_from_db()
         return resource
 

@@ -159,8 +159,8 @@ def test_formula_cells_load_as_text_and_exports_neutralize(client, cat):
     assert job.state == "succeeded", (job.message, job.errors)
     resource.refresh_from_db()
     services.field_grades_set(actor=cat.publisher, resource=resource, changes={}, confirm_all=True)
-    services.resource_transition(actor=cat.publisher, resource=resource, action="submit")
-    services.resource_transition(actor=cat.officer, resource=resource, action="approve")
+    services.resource_submit(actor=cat.publisher, resource=resource)
+    services.resource_approve(actor=cat.officer, resource=resource)
     csv_outputs = [
         client.get(reverse("catalog:download", args=["formulas", "csv"])),
         client.get("/data/formulas.csv"),

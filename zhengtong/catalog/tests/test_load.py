@@ -175,7 +175,7 @@ def test_retired_resource_takes_no_data(cat):
     from zhengtong.core.errors import Conflict
 
     resource = cat.published()
-    services.resource_transition(actor=cat.publisher, resource=resource, action="retire", note="停止更新")
+    services.resource_retire(actor=cat.publisher, resource=resource, note="停止更新")
     with pytest.raises(Conflict):
         cat.load(resource)
 

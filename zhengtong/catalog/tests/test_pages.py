@@ -121,7 +121,7 @@ def test_conditional_dataset_needs_approved_application(client, cat, world, pass
     application = resource.applications.get()
     assert application.state == "submitted"
     assert client.get(reverse("catalog:download", args=[resource.name, "csv"])).status_code == 404
-    services.application_decide(actor=cat.publisher, application=application, action="approve")
+    services.application_approve(actor=cat.publisher, application=application)
     response = client.get(reverse("catalog:download", args=[resource.name, "csv"]))
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -141,7 +141,7 @@ def test_application_denied_for_other_department(cat, world):
         actor=world.citizen, resource=resource, purpose="研究用途，说明足够长", fields=["企业名称"]
     )
     with pytest.raises(PermissionDenied):
-        services.application_decide(actor=cat.yiwu_publisher, application=application, action="approve")
+        services.application_approve(actor=cat.yiwu_publisher, application=application)
     application.refresh_from_db()
     assert application.state == "submitted"
 

@@ -30,11 +30,11 @@ def test_bad_metadata_names_the_field(cat):
 def test_submit_needs_confirmed_fields(cat):
     resource = cat.resource()
     with pytest.raises(ValidationError):
-        services.resource_transition(actor=cat.publisher, resource=resource, action="submit")
+        services.resource_submit(actor=cat.publisher, resource=resource)
     cat.load(resource)
     resource.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        services.resource_transition(actor=cat.publisher, resource=resource, action="submit")
+        services.resource_submit(actor=cat.publisher, resource=resource)
     assert "法定代表人身份证号" in exc.value.message
     resource.refresh_from_db()
     assert resource.state == "draft"
@@ -52,7 +52,7 @@ def test_full_lifecycle_is_audited(cat):
     assert actions[0] == "catalog.resource.create"
     assert "catalog.resource.fields" in actions
     assert actions[-2:] == ["catalog.resource.submit", "catalog.resource.approve"]
-    services.resource_transition(actor=cat.publisher, resource=resource, action="retire", note="superseded")
+    services.resource_retire(actor=cat.publisher, resource=resource, note="superseded")
     resource.refresh_from_db()
     assert resource.state == "retired"
 
@@ -63,15 +63,15 @@ def test_publisher_cannot_approve_own_resource(cat):
     resource.refresh_from_db()
     services.field_grades_set(actor=cat.publisher, resource=resource, changes={}, confirm_all=True)
     resource.refresh_from_db()
-    services.resource_transition(actor=cat.publisher, resource=resource, action="submit")
+    services.resource_submit(actor=cat.publisher, resource=resource)
     before = resource.version
     with pytest.raises(PermissionDenied):
-        services.resource_transition(actor=cat.publisher, resource=resource, action="approve")
+        services.resource_approve(actor=cat.publisher, resource=resource)
     resource.refresh_from_db()
     assert resource.state == "under_review" and resource.version == before
     with pytest.raises(ValidationError):
-        services.resource_transition(actor=cat.officer, resource=resource, action="reject", note="")
-    services.resource_transition(actor=cat.officer, resource=resource, action="reject", note="地址字段需脱敏")
+        services.resource_reject(actor=cat.officer, resource=resource, note="")
+    services.resource_reject(actor=cat.officer, resource=resource, note="地址字段需脱敏")
     resource.refresh_from_db()
     assert resource.state == "draft"
 
@@ -79,7 +79,7 @@ def test_publisher_cannot_approve_own_resource(cat):
 def test_stale_version_conflicts(cat):
     resource = cat.resource()
     with pytest.raises(Conflict):
-        services.resource_transition(actor=cat.publisher, resource=resource, action="retire", note="x")
+        services.resource_retire(actor=cat.publisher, resource=resource, note="x")
 
 
 def test_grade_override_is_audited_and_makes_new_version(cat):
@@ -140,10 +140,10 @@ def test_openness_may_not_exceed_grade(cat):
     resource.refresh_from_db()
     assert resource.grade == "L3"
     with pytest.raises(ValidationError) as exc:
-        services.resource_transition(actor=cat.publisher, resource=resource, action="submit")
+        services.resource_submit(actor=cat.publisher, resource=resource)
     assert "openness" in exc.value.fields
     services.resource_update(actor=cat.publisher, resource=resource, openness="conditional")
-    services.resource_transition(actor=cat.publisher, resource=resource, action="submit")
+    services.resource_submit(actor=cat.publisher, resource=resource)
     with pytest.raises(ValidationError):
         services.resource_update(actor=cat.publisher, resource=resource, openness="unconditional")
 

@@ -46,9 +46,9 @@ def loaded(world, settings, tmp_path):
     resource.refresh_from_db()
     services.field_grades_set(actor=publisher, resource=resource, changes={}, confirm_all=True)
     resource.refresh_from_db()
-    services.resource_transition(actor=publisher, resource=resource, action="submit")
+    services.resource_submit(actor=publisher, resource=resource)
     resource.refresh_from_db()
-    services.resource_transition(actor=officer, resource=resource, action="approve")
+    services.resource_approve(actor=officer, resource=resource)
     return ids + phones
 
 

@@ -8,8 +8,11 @@ Runs the same load path as the web form and the API (services.load_start), in th
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from zhengtong.core.errors import ZhengtongError
+from zhengtong.accounts.services import system_actor, user_by_username
+from zhengtong.catalog import services
+from zhengtong.core.errors import NotFound, ZhengtongError
 
 
 class Command(BaseCommand):
@@ -22,21 +25,16 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", default="", help="act as this user (default: system)")
 
     def handle(self, *args, **options):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from zhengtong.accounts.models import User
-        from zhengtong.accounts.services import system_actor
-        from zhengtong.catalog import services
-
         try:
             resource = services.resource_by_name(options["resource"])
         except ZhengtongError as exc:
             raise CommandError(exc.message) from None
         actor = system_actor()
         if options["username"]:
-            actor = User.objects.filter(username=options["username"]).first()
-            if actor is None:
-                raise CommandError(f"no user {options['username']!r}")
+            try:
+                actor = user_by_username(options["username"])
+            except NotFound:
+                raise CommandError(f"no user {options['username']!r}") from None
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

@@ -1,0 +1,49 @@
+"""Pages of the catalogue: the open-data portal (public) and the publishers' console.
+
+Views parse input, call one selector or service and render; permissions are decided in the
+services and selectors. Rows shown to the public always come from the desensitized "public"
+variant (``selectors.served_variant``).
+
+- ``portal``: search, a dataset's page, downloads, a department's datasets (public)
+- ``charts``: the automatic charts of a dataset's page
+- ``data_users``: applications for conditional data, a data user's keys
+- ``console``: the publishers' and data security officers' console
+- ``common``: domain errors on forms, the schema table
+"""
+
+from zhengtong.catalog.views.console import (
+    application_decide,
+    applications,
+    fields,
+    load_status,
+    my_resources,
+    resource_edit,
+    resource_manage,
+    resource_new,
+    review_queue,
+    transition,
+    upload,
+)
+from zhengtong.catalog.views.data_users import apply, key_revoke, my_data
+from zhengtong.catalog.views.portal import dataset, department, download, portal
+
+__all__ = [
+    "application_decide",
+    "applications",
+    "apply",
+    "dataset",
+    "department",
+    "download",
+    "fields",
+    "key_revoke",
+    "load_status",
+    "my_data",
+    "my_resources",
+    "portal",
+    "resource_edit",
+    "resource_manage",
+    "resource_new",
+    "review_queue",
+    "transition",
+    "upload",
+]
