@@ -13,7 +13,7 @@ from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
-from zhengtong.grid import geo, selectors, services
+from zhengtong.grid import actions, geo, selectors, services
 from zhengtong.grid.models import Incident, IncidentStat
 
 router = Router(tags=["grid"])
@@ -153,7 +153,7 @@ def incident_transition(request, incident_id: int, payload: ActionIn):
     """Register, dispatch, dispose, verify, close, return, reassign, suspend, resume, escalate,
     merge or reopen. Send ``version`` to be sure nobody acted in between."""
     obj = selectors.incident_get_for(request.auth, incident_id)
-    services.incident_act(
+    actions.incident_action(
         actor=request.auth,
         incident=obj,
         action=payload.action,

@@ -487,7 +487,7 @@ def seed(stdout=None) -> dict[str, int]:
 def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
     import shapely
 
-    from zhengtong.grid import services
+    from zhengtong.grid import actions, services
     from zhengtong.grid.models import Category, GridCell, Incident
 
     cats = list(Category.objects.order_by("code"))
@@ -528,7 +528,7 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
             note = "现场核实" if action in ("reject", "suspend") else ""
             if action == "reject":
                 note = "重复上报,不予立案"
-            services.incident_act(actor=actor, incident=incident, action=action, note=note)
+            actions.incident_action(actor=actor, incident=incident, action=action, note=note)
         # Backdate what happened, so months, averages and clocks look like a working township.
         changes = {}
         if state in ("disposed", "verified", "closed"):
@@ -554,7 +554,7 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
             attributes=original.attributes,
             reported_at=original.reported_at + dt.timedelta(hours=2),
         )
-        services.incident_act(actor=actor, incident=duplicate, action="merge", merge_into=original)
+        services.incident_merge(actor=actor, incident=duplicate, merge_into=original)
 
 
 def _seed_patrols(rng: random.Random) -> None:

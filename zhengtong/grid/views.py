@@ -20,7 +20,7 @@ from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
-from zhengtong.grid import reports, selectors, services
+from zhengtong.grid import actions, reports, selectors, services
 from zhengtong.grid.models import (
     CLOSED_STATES,
     Category,
@@ -205,7 +205,7 @@ def incident_detail(request, incident_id: int):
                 dept_id = request.POST.get("department", "")
                 unit_id = request.POST.get("unit", "")
                 merge_id = request.POST.get("merge_into", "")
-                services.incident_act(
+                actions.incident_action(
                     actor=request.user,
                     incident=incident,
                     action=request.POST.get("action", ""),
@@ -327,7 +327,7 @@ def command_dispatch(request, incident_id: int):
     error = ""
     if request.method == "POST":
         try:
-            services.incident_dispatch(actor=request.user, incident=incident)
+            services.incident_quick_dispatch(actor=request.user, incident=incident)
         except ERRORS as exc:
             error = exc.message
     incident = selectors.incident_get_for(request.user, incident_id)

@@ -10,7 +10,7 @@ from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.workorders import selectors, services
+from zhengtong.workorders import actions, selectors, services
 from zhengtong.workorders.models import CATEGORIES, Kind, RoutingRule, WorkOrder
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
@@ -220,7 +220,7 @@ def act(request, number: str, payload: ActionIn):
             master = selectors.work_order_for_staff(request.auth, payload.master)
         except NotFound:
             raise ValidationError.for_field("master", "unknown work order") from None
-    services.work_order_act(
+    actions.work_order_action(
         actor=request.auth,
         work_order=order,
         action=payload.action,

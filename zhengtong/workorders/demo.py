@@ -14,7 +14,7 @@ from zhengtong.accounts.services import system_actor
 from zhengtong.core import sla
 from zhengtong.core.calendar import add_working_days
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.workorders import selectors, services
+from zhengtong.workorders import actions, selectors, services
 from zhengtong.workorders.models import WorkOrder
 
 COUNTIES = ["330106", "330782", "331127"]
@@ -87,7 +87,7 @@ def _rules(actor: User) -> None:
 
 
 def _drive(order: WorkOrder, target: str, actor: User, master: WorkOrder | None) -> None:
-    act = services.work_order_act
+    act = actions.work_order_action
     if target in ("submitted", "overdue"):
         return
     if target == "merged" and master is not None:

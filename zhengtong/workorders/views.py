@@ -14,7 +14,7 @@ from zhengtong.core.access import authenticated, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
-from zhengtong.workorders import selectors, services
+from zhengtong.workorders import actions, selectors, services
 from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
@@ -95,10 +95,9 @@ def mine_detail(request, number: str):
     order = selectors.my_work_order(request.user, number)
     if request.method == "POST" and request.POST.get("action") == "withdraw":
         try:
-            services.work_order_act(
+            services.work_order_withdraw(
                 actor=request.user,
                 work_order=order,
-                action="withdraw",
                 expected_version=int(request.POST.get("version") or -1),
             )
         except (Conflict, PermissionDenied) as exc:
@@ -189,7 +188,7 @@ def detail(request, number: str):
             if request.POST.get("master"):
                 master = services.work_order_get_by_number(request.POST["master"].strip())
             sat = request.POST.get("satisfaction", "")
-            services.work_order_act(
+            actions.work_order_action(
                 actor=request.user,
                 work_order=order,
                 action=action,

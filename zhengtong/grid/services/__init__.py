@@ -1,7 +1,11 @@
 """Writes of the grid module, one module per use case:
 
 - ``cells``: the GeoJSON import of grid cells, assigning grid workers, patrol check-ins;
-- ``incidents``: reporting an incident, its workflow transitions, duplicates, escalation;
+- ``incidents``: reporting an incident, duplicates, reading one;
+- ``transitions``: one function per workflow transition (``incident_register``,
+  ``incident_dispatch``, ...), the command room's one-click dispatch, and ``escalate_overdue``
+  (the SLA scan's entry point: actor None, via "grid");
+- ``complaints``: the trusted hand-over with citizens' complaints (12345 work orders);
 - ``photos``: incident photos (original kept privately, a stripped copy for the public);
 - ``routing``: where an incident goes (the grid domain of workorders' one routing table);
 - ``keys``: Open311 keys (accounts credentials of kind ``open311_key``);
@@ -18,13 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
 from zhengtong.grid.services.cells import cell_assign, cells_import, patrol_check_in
+from zhengtong.grid.services.complaints import answer_work_orders, incident_report_for_work_order
 from zhengtong.grid.services.incidents import (
     category_get,
     clean_attributes,
     duplicates_for,
-    escalate_overdue,
-    incident_act,
-    incident_dispatch,
     incident_get,
     incident_report,
     parse_coordinate,
@@ -37,6 +39,24 @@ from zhengtong.grid.services.stats import (
     STATS_RESOURCE,
     incident_stats_refresh,
     stats_csv_bytes,
+)
+from zhengtong.grid.services.transitions import (
+    escalate_overdue,
+    incident_close,
+    incident_dispatch,
+    incident_dispose,
+    incident_escalate,
+    incident_merge,
+    incident_quick_dispatch,
+    incident_reassign,
+    incident_register,
+    incident_reject,
+    incident_reopen,
+    incident_resume,
+    incident_return,
+    incident_suspend,
+    incident_verify,
+    incident_verify_fail,
 )
 
 audit_actions.register(
@@ -61,10 +81,25 @@ __all__ = [
     "clean_attributes",
     "duplicates_for",
     "escalate_overdue",
-    "incident_act",
+    "answer_work_orders",
+    "incident_close",
     "incident_dispatch",
+    "incident_dispose",
+    "incident_escalate",
     "incident_get",
+    "incident_merge",
+    "incident_quick_dispatch",
+    "incident_reassign",
+    "incident_register",
+    "incident_reject",
+    "incident_reopen",
     "incident_report",
+    "incident_report_for_work_order",
+    "incident_resume",
+    "incident_return",
+    "incident_suspend",
+    "incident_verify",
+    "incident_verify_fail",
     "incident_stats_refresh",
     "open311_key_authenticate",
     "open311_key_create",
