@@ -130,3 +130,84 @@ def holders_of(
         depth = grant.org_unit.depth
         users.setdefault(grant.user_id, grant.user)
     return list(users.values())
+
+
+# --- Org units, departments, grants and credentials by id, code or level -----------------------
+# (for modules that must not import accounts.models: grid and workorders pages, API and services)
+
+
+def org_unit_by_id(pk: Any) -> OrgUnit | None:
+    """The org unit with primary key ``pk`` (an int or a digit string), or None."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return OrgUnit.objects.filter(pk=int(pk)).first()
+
+
+def org_unit_by_code(code: str) -> OrgUnit | None:
+    """The org unit with region code ``code``, or None (``org_unit_get`` raises NotFound)."""
+    return OrgUnit.objects.filter(code=code).first() if code else None
+
+
+def org_units_with_codes(codes: list[str]) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(code__in=codes)
+
+
+def org_units_at_levels(
+    levels: list[str], *, within: str = "", active_only: bool = False, ids: Any = None
+) -> QuerySet[OrgUnit]:
+    """Org units of these levels, ordered by path; ``within``: only at or below that path;
+    ``ids``: only these ids (a list or a subquery)."""
+    qs = OrgUnit.objects.filter(level__in=levels)
+    if within:
+        qs = qs.filter(subtree_q(within))
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("path")
+
+
+def is_org_unit(value: Any) -> bool:
+    return isinstance(value, OrgUnit)
+
+
+def department_by_id(pk: Any) -> Department | None:
+    """The department with primary key ``pk`` (an int or a digit string), with its unit, or None."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return Department.objects.select_related("org_unit").filter(pk=int(pk)).first()
+
+
+def departments_active(*, at_paths: list[str] | None = None) -> QuerySet[Department]:
+    """Active departments (``at_paths``: only those of the units with these paths), ordered by
+    unit path and code."""
+    qs = Department.objects.filter(is_active=True).select_related("org_unit")
+    if at_paths is not None:
+        qs = qs.filter(org_unit__path__in=at_paths)
+    return qs.order_by("org_unit__path", "code")
+
+
+def department_of_kind(*, org_unit_id: int, kind: str) -> Department | None:
+    """The first active department of ``kind`` at the unit ``org_unit_id``, or None."""
+    return Department.objects.filter(org_unit_id=org_unit_id, kind=kind, is_active=True).first()
+
+
+def role_grant_is_live(*, user: Any, role: str, org_unit: OrgUnit) -> bool:
+    """Whether ``user`` holds ``role`` at ``org_unit`` through a grant neither revoked nor expired."""
+    return (
+        RoleGrant.objects.filter(user=user, role=role, org_unit=org_unit, revoked_at__isnull=True)
+        .exclude(valid_until__lte=timezone.now())
+        .exists()
+    )
+
+
+def credential_by_id(pk: Any, *, kind: str) -> Credential | None:
+    """The credential of ``kind`` with primary key ``pk``, or None."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return Credential.objects.filter(pk=int(pk), kind=kind).first()
+
+
+def org_unit_by_path(path: str) -> OrgUnit | None:
+    """The org unit at ``path``, or None."""
+    return OrgUnit.objects.filter(path=path).first() if path else None

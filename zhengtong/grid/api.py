@@ -9,7 +9,7 @@ import datetime as dt
 
 from ninja import Query, Router, Schema, Status
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
@@ -159,10 +159,8 @@ def incident_transition(request, incident_id: int, payload: ActionIn):
         action=payload.action,
         note=payload.note,
         expected_version=payload.version,
-        department=Department.objects.filter(pk=payload.department_id).first()
-        if payload.department_id
-        else None,
-        unit=OrgUnit.objects.filter(pk=payload.unit_id).first() if payload.unit_id else None,
+        department=account_selectors.department_by_id(payload.department_id),
+        unit=account_selectors.org_unit_by_id(payload.unit_id),
         merge_into=selectors.incident_get_for(request.auth, payload.merge_into)
         if payload.merge_into
         else None,

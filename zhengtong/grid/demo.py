@@ -17,7 +17,7 @@ from zhengtong.accounts.credentials import credential_digest
 from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.workorders import selectors as workorder_selectors
-from zhengtong.workorders.models import RoutingDomain
+from zhengtong.workorders.services import RoutingDomain
 
 SEED = 20261122
 # Plausible WGS-84 centres of the demo counties (西湖区, 义乌市, 景宁畲族自治县).

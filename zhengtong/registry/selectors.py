@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.permissions import ensure_authenticated, scope_q
+from zhengtong.accounts.permissions import ensure_authenticated, scope_q, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, Person
 
@@ -120,3 +120,20 @@ def correction_get_for(actor: Any, pk: int) -> CorrectionRequest:
     if obj is None:
         raise NotFound(_("no correction request %s in your scope") % pk)
     return obj
+
+
+# --- Counts for base-level reports (grid's 一表通), aggregates only -----------------------------
+
+
+def persons_alive_count(*, org_path: str) -> int:
+    """How many living persons the population registry holds at or below the unit ``org_path``."""
+    return Person.objects.filter(subtree_q(org_path, "org_unit__path"), is_alive=True).count()
+
+
+def legal_entities_active_count(*, org_path: str = "", county_code: str = "") -> int:
+    """How many active legal entities are registered in the county ``county_code`` (by their
+    region code), or else at or below the unit ``org_path``."""
+    qs = LegalEntity.objects.filter(status="active")
+    if county_code:
+        return qs.filter(region_code__startswith=county_code).count()
+    return qs.filter(subtree_q(org_path, "org_unit__path")).count()

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import OrgUnit, RoleGrant, User
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import ValidationError
 from zhengtong.grid import geo
 from zhengtong.grid.models import GridAssignment, GridCell, Patrol
 from zhengtong.grid.services.incidents import parse_coordinate
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 # --- grid cells ---------------------------------------------------------------------------
 
@@ -66,10 +69,10 @@ def cells_import(
         except ValueError as exc:
             problems.append(f"{label}: {exc}")
             continue
-        unit = OrgUnit.objects.filter(code=code).first()
+        unit = account_selectors.org_unit_by_code(code)
         village = None
         if unit is None:
-            village = OrgUnit.objects.filter(code=code[:12], level="village").first()
+            village = account_selectors.org_units_at_levels(["village"]).filter(code=code[:12]).first()
             if village is None:
                 problems.append(f"{label}: " + _("no village or community with code %s") % code[:12])
                 continue
@@ -123,7 +126,6 @@ def cells_import(
 
 
 def _to_geojson(geom) -> str:
-
     return shapely.to_geojson(geom)
 
 
@@ -134,10 +136,8 @@ def cell_assign(*, actor: Any, cell: GridCell, worker: User) -> GridAssignment:
 
     ensure_can(actor, "grid.manage", cell.org_unit)
     assignment, created = GridAssignment.objects.get_or_create(cell=cell, worker=worker)
-    live = RoleGrant.objects.filter(
-        user=worker, role="grid_worker", org_unit=cell.org_unit, revoked_at__isnull=True
-    ).exclude(valid_until__lte=timezone.now())  # an expired grant gives no scope: grant again
-    if not live.exists():
+    # An expired grant gives no scope: grant again.
+    if not account_selectors.role_grant_is_live(user=worker, role="grid_worker", org_unit=cell.org_unit):
         account_services.role_grant(actor=None, user=worker, role="grid_worker", org_unit=cell.org_unit)
     if created:
         audit.record(actor=actor, action="grid.cell.assign", target=cell, after={"worker": worker.username})
@@ -158,7 +158,7 @@ def patrol_check_in(*, actor: Any, lat: Any, lng: Any, note: str = "", hazards_f
         raise ValidationError.for_field(
             "location", _("the location is outside every grid cell"), code="outside_grid"
         )
-    unit = OrgUnit.objects.get(pk=where.grid_unit_id)
+    unit = account_selectors.org_unit_by_id(where.grid_unit_id)
     ensure_can(actor, "grid.patrol", unit)
     if not 0 <= int(hazards_found) <= 100:
         raise ValidationError.for_field("hazards_found", _("must be between 0 and 100"))

@@ -7,18 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import OrgUnit
 from zhengtong.accounts.permissions import ensure_can, in_subtree
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.grid import geo
 from zhengtong.grid.models import CLOSED_STATES, Category, Incident
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit
 
 # --- incidents ----------------------------------------------------------------------------
 

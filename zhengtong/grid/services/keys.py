@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import credentials
-from zhengtong.accounts.models import Credential, CredentialKind, OrgUnit
+from zhengtong.accounts.credentials import CredentialKind
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Credential, OrgUnit
 
 # --- Open311 keys (accounts credentials of kind open311_key) ----------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from zhengtong.accounts.permissions import can_on
 from zhengtong.audit import services as audit
@@ -28,8 +29,6 @@ def photo_root() -> Path:
 def check_image(data: bytes, field: str = "photo"):
     """Decode an upload for real; returns (image, format). Refuses non-images, unknown formats,
     oversized files and decompression bombs."""
-    from PIL import Image, UnidentifiedImageError
-
     if len(data) > settings.GRID_PHOTO_MAX_BYTES:
         raise ValidationError.for_field(
             field, _("the file is larger than %d MB") % (settings.GRID_PHOTO_MAX_BYTES // (1024 * 1024) or 1)
@@ -56,8 +55,6 @@ def check_image(data: bytes, field: str = "photo"):
 
 def strip_image(img, fmt: str) -> bytes:
     """Re-encode without any metadata (EXIF, GPS, XMP, comments); orientation applied first."""
-    from PIL import ImageOps
-
     img = ImageOps.exif_transpose(img)
     out = io.BytesIO()
     if fmt == "JPEG":

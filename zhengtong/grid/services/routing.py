@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.grid.models import Category, Incident
 from zhengtong.workorders import services as workorder_services
-from zhengtong.workorders.models import RoutingDomain, RoutingRule
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Department, OrgUnit
+    from zhengtong.workorders.models import RoutingRule
 
 
 def routing_rule_create(
@@ -18,7 +21,7 @@ def routing_rule_create(
     ``workorders.RoutingRule`` in the grid domain (needs grid.manage at ``org_unit``)."""
     return workorder_services.routing_rule_set(
         actor=actor,
-        domain=RoutingDomain.GRID,
+        domain=workorder_services.RoutingDomain.GRID,
         category=category.code if category is not None else "",
         region=org_unit,
         department=department,
@@ -33,16 +36,16 @@ def route(incident: Incident) -> tuple[Department | None, OrgUnit | None]:
     path = (
         incident.org_unit.path
         if incident.org_unit.path
-        else OrgUnit.objects.get(pk=incident.org_unit_id).path
+        else account_selectors.org_unit_by_id(incident.org_unit_id).path
     )
     rule = workorder_services.route_for(
-        domain=RoutingDomain.GRID, category=incident.category.code, region_path=path
+        domain=workorder_services.RoutingDomain.GRID, category=incident.category.code, region_path=path
     )
     if rule is not None:
         return rule.department, rule.target_unit
     kind = incident.category.department_kind
     if kind:
-        dept = Department.objects.filter(org_unit_id=incident.county_id, kind=kind, is_active=True).first()
+        dept = account_selectors.department_of_kind(org_unit_id=incident.county_id, kind=kind)
         if dept is not None:
             return dept, None
-    return None, OrgUnit.objects.get(pk=incident.township_id)
+    return None, account_selectors.org_unit_by_id(incident.township_id)

@@ -12,7 +12,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from zhengtong.accounts.models import OrgUnit
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.catalog.services import platform_dataset_publish
 from zhengtong.grid.models import CLOSED_STATES, Category, Incident, IncidentStat
 
 
@@ -40,8 +41,9 @@ def incident_stats_refresh(*, months: int = 13) -> int:
         .iterator(chunk_size=5000)
     ):
         durations[(month_start, township, category)].append((closed_at - reported_at).total_seconds() / 3600)
-    units = dict(OrgUnit.objects.filter(level="township").values_list("id", "code"))
-    unit_names = dict(OrgUnit.objects.filter(level="township").values_list("id", "name"))
+    townships = account_selectors.org_units_at_levels(["township"]).values_list("id", "code", "name")
+    units = {pk: code for pk, code, _name in townships}
+    unit_names = {pk: name for pk, _code, name in townships}
     cats = {c.pk: c for c in Category.objects.all()}
     objs = []
     for row in rows:
@@ -105,10 +107,6 @@ def _publish_stats() -> str:
     """Load the statistics into the catalogue (data resource ``grid-incident-statistics``; see
     ``catalog.services.platform_dataset_publish``). Returns what happened; the statistics are
     always served by /api/v1/grid/stats and /grid/stats.csv as well."""
-    try:
-        from zhengtong.catalog.services import platform_dataset_publish
-    except ImportError:  # pragma: no cover - the catalogue is optional
-        return "no catalogue"
     if not IncidentStat.objects.exists():
         return "nothing to publish"
     return platform_dataset_publish(

@@ -11,20 +11,23 @@ timeline and the audit trail record the system (actor None) via "grid".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import ensure_authenticated, grants_of, in_subtree
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.grid.models import CLOSED_STATES, Incident
 from zhengtong.grid.services.complaints import answer_work_orders
 from zhengtong.grid.services.routing import route
 from zhengtong.notify.services import notify
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Department, OrgUnit
 
 VIA = "grid"
 
@@ -294,7 +297,7 @@ def incident_return(
 
 
 def _escalation_target(incident: Incident) -> OrgUnit | None:
-    current = incident.handling_unit or OrgUnit.objects.get(pk=incident.township_id)
+    current = incident.handling_unit or account_selectors.org_unit_by_id(incident.township_id)
     if incident.handling_department_id:
         current = incident.handling_department.org_unit
     parent = current.parent

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
+from zhengtong.workorders.models import RoutingDomain
 from zhengtong.workorders.services.escalation import escalate_overdue
 from zhengtong.workorders.services.orders import (
     kind_days,
@@ -55,6 +56,7 @@ audit_actions.register(
 
 __all__ = [
     "ANSWERABLE_STATES",
+    "RoutingDomain",
     "default_unit",
     "escalate_overdue",
     "kind_days",

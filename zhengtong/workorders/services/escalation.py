@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from zhengtong.accounts.models import User
 from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import services as audit
 from zhengtong.notify.services import notify
 from zhengtong.workorders.models import WorkOrder
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 
 def escalate_overdue(ids: list[int]) -> int:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import can, ensure_authenticated, ensure_can
 from zhengtong.core.errors import NotFound, RateLimited, ValidationError
 from zhengtong.core.identifiers import IdentifierError, validate_mobile
@@ -18,6 +18,9 @@ from zhengtong.workorders import hooks
 from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind, WorkOrder
 from zhengtong.workorders.services.routing import default_unit, route
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Department, OrgUnit
 
 VIA = "workorders"
 
@@ -38,7 +41,7 @@ def _check_kind(kind: str, category: str, region: Any) -> None:
         raise ValidationError.for_field("kind", _("must be one of %s") % ", ".join(Kind.values))
     if category not in CATEGORIES:
         raise ValidationError.for_field("category", _("unknown category “%s”") % category)
-    if not isinstance(region, OrgUnit):
+    if not account_selectors.is_org_unit(region):
         raise ValidationError.for_field("region", _("is required"))
 
 

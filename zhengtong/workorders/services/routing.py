@@ -3,16 +3,18 @@ by domain), resolving a rule, and writing rules."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import ValidationError
 from zhengtong.workorders.models import CATEGORIES, ROUTING_PERMISSIONS, RoutingDomain, RoutingRule
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Department, OrgUnit
 
 
 def default_unit(region: OrgUnit) -> OrgUnit:

@@ -10,14 +10,13 @@ through (grid, when the incident a complaint became is closed).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.models import Department
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can, ensure_can_on
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.notify.services import notify
@@ -25,6 +24,9 @@ from zhengtong.workorders import hooks
 from zhengtong.workorders.models import WorkOrder
 from zhengtong.workorders.services.routing import default_unit
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Department
 
 ANSWERABLE_STATES = ("submitted", "returned", "assigned", "in_progress")
 
