@@ -14,6 +14,7 @@ from zhengtong.core.errors import ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.grid import actions, geo, selectors, services
+from zhengtong.grid.errors import GridError
 from zhengtong.grid.models import Incident, IncidentStat
 
 router = Router(tags=["grid"])
@@ -113,7 +114,7 @@ def locate(request, lat: float, lng: float):
     where = geo.locate(lng, lat)
     if where is None:
         raise ValidationError.for_field(
-            "location", "the location is outside every grid cell", code="outside_grid"
+            "location", "the location is outside every grid cell", code=GridError.OUTSIDE_GRID
         )
     return where.as_dict()
 

@@ -16,6 +16,7 @@ from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import ValidationError
 from zhengtong.grid import geo
+from zhengtong.grid.errors import GridError
 from zhengtong.grid.models import GridAssignment, GridCell, Patrol
 from zhengtong.grid.services.incidents import parse_coordinate
 
@@ -156,7 +157,7 @@ def patrol_check_in(*, actor: Any, lat: Any, lng: Any, note: str = "", hazards_f
     where = geo.locate(lng, lat)
     if where is None:
         raise ValidationError.for_field(
-            "location", _("the location is outside every grid cell"), code="outside_grid"
+            "location", _("the location is outside every grid cell"), code=GridError.OUTSIDE_GRID
         )
     unit = account_selectors.org_unit_by_id(where.grid_unit_id)
     ensure_can(actor, "grid.patrol", unit)

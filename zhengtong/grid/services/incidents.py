@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_can, in_subtree
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.grid import geo
+from zhengtong.grid.errors import GridError
 from zhengtong.grid.models import CLOSED_STATES, Category, Incident
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def category_get(code: str) -> Category:
     category = Category.objects.filter(code=code, is_active=True).first() if code else None
     if category is None:
         raise ValidationError.for_field(
-            "category", _("unknown category “%s”") % (code or ""), code="unknown_category"
+            "category", _("unknown category “%s”") % (code or ""), code=GridError.UNKNOWN_CATEGORY
         )
     return category
 
@@ -126,14 +127,14 @@ def incident_report(
     where = geo.locate(lng, lat)
     if where is None:
         raise ValidationError.for_field(
-            "location", _("the location is outside every grid cell"), code="outside_grid"
+            "location", _("the location is outside every grid cell"), code=GridError.OUTSIDE_GRID
         )
     grid_unit = geo.grid_unit(where.grid_unit_id)
     if source in (Incident.Source.GRID_WORKER, Incident.Source.IMPORT):
         ensure_can(actor, "grid.report", grid_unit)
     elif within is not None and not in_subtree(grid_unit.path, within.path):
         raise ValidationError.for_field(
-            "location", _("the location is outside this client's jurisdiction"), code="outside_grid"
+            "location", _("the location is outside this client's jurisdiction"), code=GridError.OUTSIDE_GRID
         )
     now = reported_at or timezone.now()
     incident = Incident(

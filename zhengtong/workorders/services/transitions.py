@@ -21,6 +21,7 @@ from zhengtong.accounts.permissions import ensure_authenticated, ensure_can, ens
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.notify.services import notify
 from zhengtong.workorders import hooks
+from zhengtong.workorders.errors import WorkordersError
 from zhengtong.workorders.models import WorkOrder
 from zhengtong.workorders.services.routing import default_unit
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
@@ -303,7 +304,9 @@ def work_order_answer(
     if not via:
         raise ValueError("work_order_answer needs via (the calling module)")
     if work_order.state not in ANSWERABLE_STATES:
-        raise Conflict(_("the work order is answered or closed already"))
+        raise Conflict(
+            _("the work order is answered or closed already"), code=WorkordersError.ALREADY_ANSWERED
+        )
     if not (reply or "").strip():
         raise ValidationError.for_field("reply", _("is required"))
     if work_order.state in ("submitted", "returned"):
