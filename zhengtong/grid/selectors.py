@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import selectors as account_selectors
-from zhengtong.accounts.credentials import CredentialKind
+from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import EVERYTHING, grants_of, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.grid import geo

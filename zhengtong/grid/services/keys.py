@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import credentials
-from zhengtong.accounts.credentials import CredentialKind
+from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.core.errors import ValidationError
 
