@@ -232,3 +232,8 @@ def credential_by_id(pk: Any, *, kind: str) -> Credential | None:
 def org_unit_by_path(path: str) -> OrgUnit | None:
     """The org unit at ``path``, or None."""
     return OrgUnit.objects.filter(path=path).first() if path else None
+
+
+def users_with_usernames(usernames: list[str]) -> QuerySet[User]:
+    """The users with these usernames, ordered by username."""
+    return User.objects.filter(username__in=usernames).order_by("username")
