@@ -153,7 +153,8 @@ def credential_of(*, owner: Any, kind: str, pk: int) -> Credential:
     return credential
 
 
-# --- Accounts and org units as other apps read them (registry: identity, imports, demo) ----
+# --- Accounts, org units, departments and credentials as other apps read them ------------------
+# (an app never imports accounts.models: it reads through these)
 
 
 def resident_id_verified_by_other(resident_id: str, *, user: Any) -> bool:
@@ -176,14 +177,16 @@ def user_with_username(username: str) -> User | None:
     return User.objects.filter(username=username).first()
 
 
-def org_unit_with_code(code: str) -> OrgUnit | None:
-    """The org unit with this region code, or None (``org_unit_get`` raises NotFound instead)."""
-    return OrgUnit.objects.filter(code=code).first()
+def org_unit_by_id(pk: Any) -> OrgUnit | None:
+    """The org unit with primary key ``pk`` (an int or a digit string), or None."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return OrgUnit.objects.filter(pk=int(pk)).first()
 
 
-def org_units_at_level(level: str) -> QuerySet[OrgUnit]:
-    """The org units of one level ("province", "city", "county", "township", ...), by code."""
-    return OrgUnit.objects.filter(level=level).order_by("code")
+def org_unit_by_code(code: str) -> OrgUnit | None:
+    """The org unit with region code ``code``, or None (``org_unit_get`` raises NotFound)."""
+    return OrgUnit.objects.filter(code=code).first() if code else None
 
 
 def org_units_with_codes(codes: list[str]) -> QuerySet[OrgUnit]:
@@ -191,22 +194,28 @@ def org_units_with_codes(codes: list[str]) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(code__in=codes).order_by("code")
 
 
-def department_with_code(unit: OrgUnit, code: str) -> Department | None:
-    """The department ``code`` of an org unit, or None."""
-    return Department.objects.filter(org_unit=unit, code=code).first()
+def org_units_at_levels(
+    levels: list[str], *, within: str = "", active_only: bool = False, ids: Any = None
+) -> QuerySet[OrgUnit]:
+    """Org units of these levels, ordered by path; ``within``: only at or below that path;
+    ``ids``: only these ids (a list or a subquery)."""
+    qs = OrgUnit.objects.filter(level__in=levels)
+    if within:
+        qs = qs.filter(subtree_q(within))
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("path")
 
 
-# --- Credentials and departments as other apps read them (catalog) ---------------------------
+def is_org_unit(value: Any) -> bool:
+    return isinstance(value, OrgUnit)
 
 
-def credential_get(*, pk: int, kind: str) -> Credential | None:
-    """The credential of ``kind`` with this id (live or revoked), or None."""
-    return Credential.objects.filter(pk=pk, kind=kind).first()
-
-
-def department_get(pk: Any) -> Department | None:
-    """The department with this id (active or not, with its org unit), or None."""
-    if not str(pk).isdigit():
+def department_by_id(pk: Any) -> Department | None:
+    """The department with primary key ``pk`` (an int or a digit string), with its unit, or None."""
+    if pk is None or not str(pk).isdigit():
         return None
     return Department.objects.select_related("org_unit").filter(pk=int(pk)).first()
 
@@ -238,3 +247,43 @@ def departments_for(user: Any, perm: str, *, limit: int = 200) -> list[Departmen
         if limited and not unlimited:
             qs = qs.filter(pk__in=limited)
     return list(qs.order_by("org_unit__path", "code")[:limit])
+
+
+def departments_active(*, at_paths: list[str] | None = None) -> QuerySet[Department]:
+    """Active departments (``at_paths``: only those of the units with these paths), ordered by
+    unit path and code."""
+    qs = Department.objects.filter(is_active=True).select_related("org_unit")
+    if at_paths is not None:
+        qs = qs.filter(org_unit__path__in=at_paths)
+    return qs.order_by("org_unit__path", "code")
+
+
+def department_of_kind(*, org_unit_id: int, kind: str) -> Department | None:
+    """The first active department of ``kind`` at the unit ``org_unit_id``, or None."""
+    return Department.objects.filter(org_unit_id=org_unit_id, kind=kind, is_active=True).first()
+
+
+def role_grant_is_live(*, user: Any, role: str, org_unit: OrgUnit) -> bool:
+    """Whether ``user`` holds ``role`` at ``org_unit`` through a grant neither revoked nor expired."""
+    return (
+        RoleGrant.objects.filter(user=user, role=role, org_unit=org_unit, revoked_at__isnull=True)
+        .exclude(valid_until__lte=timezone.now())
+        .exists()
+    )
+
+
+def credential_by_id(pk: Any, *, kind: str) -> Credential | None:
+    """The credential of ``kind`` with primary key ``pk``, or None."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return Credential.objects.filter(pk=int(pk), kind=kind).first()
+
+
+def org_unit_by_path(path: str) -> OrgUnit | None:
+    """The org unit at ``path``, or None."""
+    return OrgUnit.objects.filter(path=path).first() if path else None
+
+
+def users_with_usernames(usernames: list[str]) -> QuerySet[User]:
+    """The users with these usernames, ordered by username."""
+    return User.objects.filter(username__in=usernames).order_by("username")

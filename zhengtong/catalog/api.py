@@ -380,7 +380,7 @@ def resource_schema(request, name: str, version: int | None = None):
 @router.post("/resources", response={201: ResourceOut, **ERRORS}, operation_id="catalog_resource_create")
 def resource_create(request, payload: ResourceIn):
     data = payload.dict()
-    department = account_selectors.department_get(data.pop("department"))
+    department = account_selectors.department_by_id(data.pop("department"))
     if department is None:
         raise ValidationError.for_field("department", "no such department")
     name = data.pop("name")

@@ -337,7 +337,7 @@ def keys_of(*, user) -> list[Credential]:
 
 def key_get(key_id: int) -> Credential | None:
     """The data API key with this id, or None."""
-    return account_selectors.credential_get(pk=key_id, kind=CredentialKind.DATA_API_KEY)
+    return account_selectors.credential_by_id(key_id, kind=CredentialKind.DATA_API_KEY)
 
 
 def department_resources(*, user, department: Department) -> list[DataResource]:
@@ -388,7 +388,7 @@ def departments_to_edit(*, user) -> list[Department]:
 
 def department_get(pk: int) -> Department:
     """A department for its catalogue page; NotFound otherwise."""
-    department = account_selectors.department_get(pk)
+    department = account_selectors.department_by_id(pk)
     if department is None:
         raise NotFound(_("no such department"))
     return department

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.kinds import UserKind
-from zhengtong.accounts.selectors import org_unit_with_code, user_with_username
+from zhengtong.accounts.selectors import org_unit_by_code, user_with_username
 from zhengtong.accounts.services import system_actor
 from zhengtong.codes import cose, keys, services, trust
 from zhengtong.codes.geo import COUNTIES
@@ -274,7 +274,7 @@ def _seed_accounts(actor) -> None:
     for username, role, scope, _note in ACCOUNTS:
         if user_with_username(username) is not None:
             continue
-        unit = org_unit_with_code(scope)
+        unit = org_unit_by_code(scope)
         if unit is None:
             continue
         user = account_services.user_create(

@@ -9,11 +9,12 @@ import datetime as dt
 
 from ninja import Query, Router, Schema, Status
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
-from zhengtong.grid import geo, selectors, services
+from zhengtong.grid import actions, geo, selectors, services
+from zhengtong.grid.errors import GridError
 from zhengtong.grid.models import Incident, IncidentStat
 
 router = Router(tags=["grid"])
@@ -113,7 +114,7 @@ def locate(request, lat: float, lng: float):
     where = geo.locate(lng, lat)
     if where is None:
         raise ValidationError.for_field(
-            "location", "the location is outside every grid cell", code="outside_grid"
+            "location", "the location is outside every grid cell", code=GridError.OUTSIDE_GRID
         )
     return where.as_dict()
 
@@ -153,16 +154,14 @@ def incident_transition(request, incident_id: int, payload: ActionIn):
     """Register, dispatch, dispose, verify, close, return, reassign, suspend, resume, escalate,
     merge or reopen. Send ``version`` to be sure nobody acted in between."""
     obj = selectors.incident_get_for(request.auth, incident_id)
-    services.incident_act(
+    actions.incident_action(
         actor=request.auth,
         incident=obj,
         action=payload.action,
         note=payload.note,
         expected_version=payload.version,
-        department=Department.objects.filter(pk=payload.department_id).first()
-        if payload.department_id
-        else None,
-        unit=OrgUnit.objects.filter(pk=payload.unit_id).first() if payload.unit_id else None,
+        department=account_selectors.department_by_id(payload.department_id),
+        unit=account_selectors.org_unit_by_id(payload.unit_id),
         merge_into=selectors.incident_get_for(request.auth, payload.merge_into)
         if payload.merge_into
         else None,

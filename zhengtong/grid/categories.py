@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from zhengtong.grid.models import Category
+
 SEVERITY = {
     "code": "severity",
     "datatype": "singlevaluelist",
@@ -80,8 +82,6 @@ CATEGORIES = [
 @transaction.atomic
 def categories_ensure() -> int:
     """Create the shipped categories that are missing (idempotent); returns how many were new."""
-    from zhengtong.grid.models import Category
-
     created = 0
     for code, kind, group, name, name_en, days, hours, dept, is_public, attributes in CATEGORIES:
         _obj, new = Category.objects.get_or_create(

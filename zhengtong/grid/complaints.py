@@ -20,12 +20,11 @@ import logging
 from typing import Any
 
 import shapely
-from django.db import transaction
-from django.utils.translation import gettext as _
 
-from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.grid import geo
 from zhengtong.grid.models import Category, GridCell, Incident
+from zhengtong.grid.services.complaints import answer_work_orders, incident_report_for_work_order
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,6 @@ GRID_MATTERS: dict[str, str | None] = {
     "transport": None,
     "public_security": None,
 }
-ANSWERABLE_STATES = ("submitted", "returned", "assigned", "in_progress")
 
 
 def category_for(work_order: Any) -> Category | None:
@@ -86,22 +84,13 @@ def incident_from_work_order(work_order: Any) -> Incident | None:
     where = location_for(work_order)
     if where is None:
         return None
-    from zhengtong.grid import services
-
-    reporter = work_order.requester or work_order.created_by
     try:
-        return services.incident_report(
-            actor=reporter,
+        return incident_report_for_work_order(
+            work_order=work_order,
             category=category,
             lat=where[0],
             lng=where[1],
-            description=f"{work_order.title}\n{work_order.description}"[:4000],
-            source=Incident.Source.COMPLAINT,
             attributes=_default_attributes(category),
-            reporter_name=getattr(work_order.requester, "display_name", "") or "",
-            reporter_phone=work_order.contact_phone,
-            within=work_order.region,
-            work_order=work_order.number,
         )
     except (ValidationError, PermissionDenied) as exc:
         # Outside every cell, outside the work order's region, ...: the work order goes on alone.
@@ -109,58 +98,4 @@ def incident_from_work_order(work_order: Any) -> Incident | None:
         return None
 
 
-def answer_work_orders(incident: Incident, *, note: str = "") -> list[str]:
-    """The incident closed: answer its work order and those of the incidents merged into it.
-    Returns the numbers answered. A work order that cannot be answered (already answered or
-    closed, or no department to give it to) is left to the hotline, and logged."""
-    numbers = [incident.work_order] if incident.work_order else []
-    numbers += list(
-        Incident.objects.filter(merged_into=incident)
-        .exclude(work_order="")
-        .values_list("work_order", flat=True)
-    )
-    answered = []
-    for number in numbers:
-        if _answer(number, incident, note):
-            answered.append(number)
-    return answered
-
-
-def _answer(number: str, incident: Incident, note: str) -> bool:
-    try:
-        from zhengtong.workorders.services import work_order_act, work_order_get_by_number
-    except ImportError:  # pragma: no cover - workorders is installed with grid
-        return False
-    from zhengtong.accounts.services import system_actor
-
-    try:
-        order = work_order_get_by_number(number)
-    except NotFound:
-        return False
-    if order.state not in ANSWERABLE_STATES:
-        return False
-    actor = system_actor()
-    reply = _("Handled through grid governance: incident #%(id)d was closed on %(date)s.") % {
-        "id": incident.pk,
-        "date": (incident.closed_at or incident.updated_at).date().isoformat(),
-    }
-    if note.strip():
-        reply += " " + note.strip()
-    try:
-        with transaction.atomic():
-            if order.state in ("submitted", "returned"):
-                if incident.handling_department_id is None:
-                    logger.info("work order %s: not dispatched and no department to answer it", number)
-                    return False
-                work_order_act(
-                    actor=actor,
-                    work_order=order,
-                    action="assign",
-                    department=incident.handling_department,
-                    note=_("handled as grid incident #%d") % incident.pk,
-                )
-            work_order_act(actor=actor, work_order=order, action="reply", reply=reply[:4000])
-    except (Conflict, ValidationError, PermissionDenied) as exc:
-        logger.warning("work order %s could not be answered from incident #%s: %s", number, incident.pk, exc)
-        return False
-    return True
+__all__ = ["answer_work_orders", "category_for", "incident_from_work_order", "location_for"]

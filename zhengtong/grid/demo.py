@@ -16,8 +16,21 @@ from zhengtong.accounts import services as account_services
 from zhengtong.accounts.credentials import credential_digest
 from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
+from zhengtong.grid import actions, geo, reports, services
+from zhengtong.grid.categories import categories_ensure
+from zhengtong.grid.models import (
+    Category,
+    GridAssignment,
+    GridCell,
+    Incident,
+    IncidentStat,
+    Patrol,
+    ReportRun,
+    ReportTemplate,
+)
+from zhengtong.registry.demo import DEMO_PASSWORD, DETAILED_COUNTIES
 from zhengtong.workorders import selectors as workorder_selectors
-from zhengtong.workorders.models import RoutingDomain
+from zhengtong.workorders.services import RoutingDomain
 
 SEED = 20261122
 # Plausible WGS-84 centres of the demo counties (西湖区, 义乌市, 景宁畲族自治县).
@@ -377,10 +390,6 @@ def demo_cells() -> dict:
 
 @transaction.atomic
 def seed(stdout=None) -> dict[str, int]:
-    from zhengtong.grid import geo, reports, services
-    from zhengtong.grid.categories import categories_ensure
-    from zhengtong.grid.models import GridCell, Incident, Patrol, ReportTemplate
-    from zhengtong.registry.demo import DEMO_PASSWORD, DETAILED_COUNTIES
 
     say = stdout.write if stdout else (lambda *_: None)
     rng = random.Random(SEED)
@@ -434,7 +443,6 @@ def seed(stdout=None) -> dict[str, int]:
             services.cell_assign(actor=actor, cell=cell, worker=user)
 
     # A routing rule: disputes in 北山街道 stay with the township's command room (调解 on the spot).
-    from zhengtong.grid.models import Category
 
     beishan = OrgUnit.objects.filter(code="330106002").first()
     if (
@@ -469,7 +477,6 @@ def seed(stdout=None) -> dict[str, int]:
     for spec in REPORT_TEMPLATES:
         if not ReportTemplate.objects.filter(code=spec["code"]).exists():
             reports.template_save(actor=actor, **spec)
-    from zhengtong.grid.models import IncidentStat, ReportRun
 
     produced = 0 if ReportRun.objects.exists() else reports.produce_due()
     stats = IncidentStat.objects.count() or services.incident_stats_refresh()
@@ -486,9 +493,6 @@ def seed(stdout=None) -> dict[str, int]:
 
 def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
     import shapely
-
-    from zhengtong.grid import services
-    from zhengtong.grid.models import Category, GridCell, Incident
 
     cats = list(Category.objects.order_by("code"))
     cells = list(GridCell.objects.select_related("org_unit").order_by("code"))
@@ -528,7 +532,7 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
             note = "现场核实" if action in ("reject", "suspend") else ""
             if action == "reject":
                 note = "重复上报,不予立案"
-            services.incident_act(actor=actor, incident=incident, action=action, note=note)
+            actions.incident_action(actor=actor, incident=incident, action=action, note=note)
         # Backdate what happened, so months, averages and clocks look like a working township.
         changes = {}
         if state in ("disposed", "verified", "closed"):
@@ -554,11 +558,10 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
             attributes=original.attributes,
             reported_at=original.reported_at + dt.timedelta(hours=2),
         )
-        services.incident_act(actor=actor, incident=duplicate, action="merge", merge_into=original)
+        services.incident_merge(actor=actor, incident=duplicate, merge_into=original)
 
 
 def _seed_patrols(rng: random.Random) -> None:
-    from zhengtong.grid.models import GridAssignment, Patrol
 
     now = timezone.now()
     rows = []

@@ -20,6 +20,10 @@ import shapely
 from django.db.models import Count, Max
 from shapely import STRtree
 
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.permissions import subtree_q
+from zhengtong.grid.models import GridCell
+
 _CHECK_SECONDS = 5.0
 
 
@@ -111,16 +115,11 @@ _checked_at = 0.0
 
 
 def _current_stamp() -> tuple:
-    from zhengtong.grid.models import GridCell
-
     agg = GridCell.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
     return (agg["n"], agg["last"], agg["top"])
 
 
 def _build() -> CellIndex:
-    from zhengtong.accounts.models import OrgUnit
-    from zhengtong.grid.models import GridCell
-
     rows = list(
         GridCell.objects.order_by("code").values_list(
             "id", "code", "name", "org_unit_id", "org_unit__path", "geometry"
@@ -129,7 +128,7 @@ def _build() -> CellIndex:
     codes = {c for row in rows for c in row[4].strip("/").split("/")}
     units = {
         code: (pk, name)
-        for pk, code, name in OrgUnit.objects.filter(code__in=codes).values_list("id", "code", "name")
+        for pk, code, name in account_selectors.org_units_with_codes(codes).values_list("id", "code", "name")
     }
     return CellIndex(rows, units)
 
@@ -166,13 +165,13 @@ _units: dict[int, tuple[float, object]] = {}
 
 def grid_unit(pk: int):
     """The OrgUnit ``pk`` (a shared, read-only instance: do not modify it)."""
-    from zhengtong.accounts.models import OrgUnit
-
     now = time.monotonic()
     hit = _units.get(pk)
     if hit is not None and now - hit[0] < _UNIT_SECONDS:
         return hit[1]
-    unit = OrgUnit.objects.get(pk=pk)
+    unit = account_selectors.org_unit_by_id(pk)
+    if unit is None:
+        raise LookupError(f"no org unit {pk}")
     if len(_units) > 100_000:
         _units.clear()
     _units[pk] = (now, unit)
@@ -192,13 +191,11 @@ def geocode(text: str, *, within=None) -> tuple[float, float] | None:
     whose (grid or village) name the text mentions; its representative point. No external
     geocoder is called. ``within``: only cells under this org unit. Used by Open311 and by
     complaints that become incidents."""
-    from zhengtong.grid.models import GridCell
-
     if not text:
         return None
     cells = GridCell.objects.select_related("org_unit__parent").order_by("-code")
     if within is not None:
-        cells = cells.filter(org_unit__path__startswith=within.path)
+        cells = cells.filter(subtree_q(within.path, "org_unit__path"))
     for cell in cells[:20000]:
         village = cell.org_unit.parent.name if cell.org_unit.parent_id else ""
         if cell.name in text or (village and village in text):

@@ -26,6 +26,7 @@ from zhengtong.core.access import public
 from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.grid import geo, services
 from zhengtong.grid.models import CLOSED_STATES, Category, Incident
+from zhengtong.privacy.detectors import scan_text
 
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW_DAYS = 90
@@ -103,10 +104,6 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 
 def _scan(text: str) -> str:
-    try:
-        from zhengtong.privacy.detectors import scan_text
-    except ImportError:  # pragma: no cover - privacy is optional
-        return re.sub(r"\d{7,}", lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), text)
     return scan_text(text)
 
 

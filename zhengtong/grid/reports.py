@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.models import OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import ensure_can, subtree_q
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
@@ -33,6 +33,10 @@ from zhengtong.grid.models import (
     ReportRun,
     ReportTemplate,
 )
+from zhengtong.registry import selectors as registry_selectors
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit
 
 audit_actions.register(
     {
@@ -155,17 +159,11 @@ def _value(spec: dict, unit: OrgUnit, period: str, start: dt.datetime, end: dt.d
             return qs.aggregate(n=Sum(spec.get("field", "hazards_found")))["n"] or 0
         return qs.count()
     if source == "persons":
-        from zhengtong.registry.models import Person
-
-        return Person.objects.filter(subtree_q(unit.path, "org_unit__path"), is_alive=True).count()
+        return registry_selectors.persons_alive_count(org_path=unit.path)
     if source == "legal_entities":
-        from zhengtong.registry.models import LegalEntity
-
-        return (
-            LegalEntity.objects.filter(region_code__startswith=unit.code[:6], status="active").count()
-            if unit.level == "county"
-            else LegalEntity.objects.filter(subtree_q(unit.path, "org_unit__path"), status="active").count()
-        )
+        if unit.level == "county":
+            return registry_selectors.legal_entities_active_count(county_code=unit.code[:6])
+        return registry_selectors.legal_entities_active_count(org_path=unit.path)
     if source == "grid_workers":
         return (
             GridAssignment.objects.filter(subtree_q(unit.path, "cell__org_unit__path"))
@@ -267,7 +265,7 @@ def produce_due(*, today: dt.date | None = None) -> int:
         for path in GridCell.objects.values_list("org_unit__path", flat=True)
         if path.count("/") >= 3
     }
-    units = list(OrgUnit.objects.filter(code__in=township_codes))
+    units = list(account_selectors.org_units_with_codes(sorted(township_codes)))
     count = 0
     for template in ReportTemplate.objects.all():
         for unit in units:

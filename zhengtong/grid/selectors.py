@@ -5,18 +5,21 @@ county, a department handler what was dispatched to their department."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import selectors as account_selectors
-from zhengtong.accounts.models import Credential, CredentialKind
+from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import EVERYTHING, grants_of, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.grid import geo
 from zhengtong.grid.models import CLOSED_STATES, GridCell, Incident, Patrol, ReportTemplate
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import Credential
 
 
 def incident_scope(user: Any, perm: str = "grid.view") -> Q:
@@ -160,12 +163,23 @@ def templates() -> QuerySet:
     return ReportTemplate.objects.all()
 
 
+def cells_within(path: str) -> QuerySet[GridCell]:
+    """The grid cells at or below the org unit ``path``."""
+    return GridCell.objects.filter(subtree_q(path, "org_unit__path"))
+
+
+def cell_unit_ancestors(*, levels_up: int) -> QuerySet:
+    """A subquery of the ids of the units ``levels_up`` levels above the cells' grid units (2: their
+    townships, 3: their counties)."""
+    return GridCell.objects.values("org_unit" + "__parent" * levels_up)
+
+
 # --- Open311 keys (accounts credentials of kind open311_key) ----------------------------------
 
 
 def open311_key_get(key_id: int) -> Credential | None:
     """The Open311 key with this id, or None."""
-    return Credential.objects.filter(pk=key_id, kind=CredentialKind.OPEN311_KEY).first()
+    return account_selectors.credential_by_id(key_id, kind=CredentialKind.OPEN311_KEY)
 
 
 def open311_keys_in(*, roots: list[str]) -> QuerySet[Credential]:

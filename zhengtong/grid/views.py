@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -14,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import can_on, ensure_can, scope_roots
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
-from zhengtong.grid import reports, selectors, services
+from zhengtong.grid import actions, reports, selectors, services
 from zhengtong.grid.models import (
     CLOSED_STATES,
     Category,
@@ -30,6 +31,9 @@ from zhengtong.grid.models import (
     IncidentPhoto,
     ReportTemplate,
 )
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit
 
 ERRORS = (ValidationError, Conflict, PermissionDenied)
 SOURCE_LABELS = {
@@ -181,9 +185,7 @@ def incidents(request):
 
 def _dispatch_targets(incident: Incident):
     county_path = incident.county.path
-    departments = Department.objects.filter(
-        org_unit__path__in=[county_path, incident.township.path], is_active=True
-    ).order_by("org_unit__depth", "code")
+    departments = account_selectors.departments_active(at_paths=[county_path, incident.township.path])
     return departments, [incident.township, incident.county]
 
 
@@ -201,14 +203,14 @@ def incident_detail(request, incident_id: int):
                 dept_id = request.POST.get("department", "")
                 unit_id = request.POST.get("unit", "")
                 merge_id = request.POST.get("merge_into", "")
-                services.incident_act(
+                actions.incident_action(
                     actor=request.user,
                     incident=incident,
                     action=request.POST.get("action", ""),
                     note=request.POST.get("note", ""),
                     expected_version=int(version),
-                    department=Department.objects.filter(pk=dept_id).first() if dept_id.isdigit() else None,
-                    unit=OrgUnit.objects.filter(pk=unit_id).first() if unit_id.isdigit() else None,
+                    department=account_selectors.department_by_id(dept_id),
+                    unit=account_selectors.org_unit_by_id(unit_id),
                     merge_into=selectors.incident_get_for(request.user, int(merge_id))
                     if merge_id.isdigit()
                     else None,
@@ -243,14 +245,15 @@ def _townships_for(user) -> list[OrgUnit]:
     roots = scope_roots(user, "grid.dispatch")
     townships = []
     for root in roots:
-        qs = OrgUnit.objects.filter(level="township")
-        if root:
-            qs = qs.filter(path__startswith=root)
-        townships.extend(qs.filter(pk__in=GridCell.objects.values("org_unit__parent__parent")))
-        unit = OrgUnit.objects.filter(path=root).first()
+        townships.extend(
+            account_selectors.org_units_at_levels(
+                ["township"], within=root, ids=selectors.cell_unit_ancestors(levels_up=2)
+            )
+        )
+        unit = account_selectors.org_unit_by_path(root)
         if unit is not None and unit.level in ("village", "grid"):
             # A grant below a township still shows that township's room, scoped to the grant.
-            townships.append(OrgUnit.objects.get(code=unit.code[:9]))
+            townships.append(account_selectors.org_unit_by_code(unit.code[:9]))
     seen, out = set(), []
     for t in sorted(townships, key=lambda u: u.code):
         if t.pk not in seen:
@@ -306,7 +309,7 @@ def command_map(request):
     points = selectors.map_points(request.user, township.pk, state=state)
     if category:
         points = [p for p in points if p[4] == category]
-    cells = GridCell.objects.filter(org_unit__path__startswith=township.path)
+    cells = selectors.cells_within(township.path)
     return JsonResponse(
         {
             "geojson": _geojson(cells),
@@ -323,7 +326,7 @@ def command_dispatch(request, incident_id: int):
     error = ""
     if request.method == "POST":
         try:
-            services.incident_dispatch(actor=request.user, incident=incident)
+            services.incident_quick_dispatch(actor=request.user, incident=incident)
         except ERRORS as exc:
             error = exc.message
     incident = selectors.incident_get_for(request.user, incident_id)
@@ -407,16 +410,18 @@ def _report_units(user) -> list[OrgUnit]:
     roots = scope_roots(user, "grid.reports")
     units = []
     for root in roots:
-        qs = OrgUnit.objects.filter(
-            level__in=["township", "county"], pk__in=GridCell.objects.values("org_unit__parent__parent")
-        ) | OrgUnit.objects.filter(
-            level="county", pk__in=GridCell.objects.values("org_unit__parent__parent__parent")
+        units.extend(
+            account_selectors.org_units_at_levels(
+                ["township", "county"], within=root, ids=selectors.cell_unit_ancestors(levels_up=2)
+            )
+        )
+        units.extend(
+            account_selectors.org_units_at_levels(
+                ["county"], within=root, ids=selectors.cell_unit_ancestors(levels_up=3)
+            )
         )
         if root:
-            qs = qs.filter(path__startswith=root)
-        units.extend(qs)
-        if root:
-            unit = OrgUnit.objects.filter(path=root).first()
+            unit = account_selectors.org_unit_by_path(root)
             if unit is not None and unit.level in ("village", "grid"):
                 units.append(unit)
     return sorted({u.pk: u for u in units}.values(), key=lambda u: u.code)
@@ -480,7 +485,7 @@ def report_run(request, code: str):
 def report_export(request, code: str, fmt: str):
     ensure_can(request.user, "grid.reports")
     template = ReportTemplate.objects.filter(code=code).first()
-    unit = OrgUnit.objects.filter(pk=request.GET.get("unit") or 0).first()
+    unit = account_selectors.org_unit_by_id(request.GET.get("unit"))
     period = request.GET.get("period", "")
     if template is None or unit is None:
         raise Http404

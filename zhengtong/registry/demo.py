@@ -18,12 +18,12 @@ from django.db import transaction
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.selectors import (
-    department_with_code,
+    department_by_code,
     departments_by_unit_and_code,
+    org_unit_by_code,
     org_unit_count,
     org_unit_subtree,
-    org_unit_with_code,
-    org_units_at_level,
+    org_units_at_levels,
     org_units_with_codes,
     user_with_username,
 )
@@ -255,13 +255,13 @@ def seed(stdout=None) -> dict[str, int]:
 
     # Departments: province, cities, the detailed counties; command rooms in their townships.
     dept_units = [
-        *org_units_at_level("province"),
-        *org_units_at_level("city"),
+        *org_units_at_levels(["province"]),
+        *org_units_at_levels(["city"]),
         *org_units_with_codes(DETAILED_COUNTIES),
     ]
     for unit in dept_units:
         for code, suffix, english, kind in DEPARTMENTS:
-            if department_with_code(unit, code) is None:
+            if department_by_code(unit.code, code) is None:
                 account_services.department_create(
                     actor=actor,
                     org_unit=unit,
@@ -270,9 +270,9 @@ def seed(stdout=None) -> dict[str, int]:
                     name_en=f"{unit.name_en} {english}",
                     kind=kind,
                 )
-    for unit in org_units_at_level("township"):
+    for unit in org_units_at_levels(["township"]):
         for code, suffix, english, kind in TOWNSHIP_DEPARTMENTS:
-            if department_with_code(unit, code) is None:
+            if department_by_code(unit.code, code) is None:
                 account_services.department_create(
                     actor=actor,
                     org_unit=unit,
@@ -297,7 +297,7 @@ def seed(stdout=None) -> dict[str, int]:
 
     # Persons: in the villages of the detailed counties, and in each city.
     counties = list(org_units_with_codes(DETAILED_COUNTIES))
-    cities = list(org_units_at_level("city"))
+    cities = list(org_units_at_levels(["city"]))
     targets = [(c, 120) for c in counties] + [(c, 20) for c in cities]
     seq = 0
     for area, count in targets:
@@ -332,7 +332,7 @@ def seed(stdout=None) -> dict[str, int]:
     n = 0
     for area, count in ent_targets:
         region = area.code if area.level == "county" else area.code[:4] + "02"
-        scjg = department_with_code(area, "scjg")
+        scjg = department_by_code(area.code, "scjg")
         for _i in range(count):
             n += 1
             body = f"{(SEED + n * 7919) % 10**8:08d}"
@@ -387,13 +387,11 @@ def seed(stdout=None) -> dict[str, int]:
     )
     for i, person in enumerate(persons):
         county = (
-            org_unit_with_code(person.resident_id[:6])
-            if person.resident_id[:6] in DETAILED_COUNTIES
-            else None
+            org_unit_by_code(person.resident_id[:6]) if person.resident_id[:6] in DETAILED_COUNTIES else None
         )
-        issuer_unit = county or org_unit_with_code(person.resident_id[:4] + "00")
-        gaj = department_with_code(issuer_unit, "gaj")
-        rlsb = department_with_code(issuer_unit, "rlsb")
+        issuer_unit = county or org_unit_by_code(person.resident_id[:4] + "00")
+        gaj = department_by_code(issuer_unit.code, "gaj")
+        rlsb = department_by_code(issuer_unit.code, "rlsb")
         issued = dt.date(2015, 1, 1) + dt.timedelta(days=(i * 37) % 3000)
         wanted = [("id_card", person.resident_id, gaj, 20)]
         if i % 3 == 0:
@@ -429,8 +427,8 @@ def _seed_accounts(actor: User, rng: random.Random) -> None:
     for acc in ACCOUNTS:
         user = user_with_username(acc.username)
         if user is None:
-            unit = org_unit_with_code(acc.scope) if acc.scope else None
-            dept = department_with_code(unit, acc.department) if acc.department else None
+            unit = org_unit_by_code(acc.scope) if acc.scope else None
+            dept = department_by_code(unit.code, acc.department) if acc.department else None
             user = account_services.user_create(
                 actor=actor,
                 username=acc.username,
@@ -478,6 +476,6 @@ def account_rows() -> list[tuple[str, str, str, str]]:
     rows = []
     for acc in ACCOUNTS:
         scope = acc.scope or "-"
-        unit = org_unit_with_code(acc.scope) if acc.scope else None
+        unit = org_unit_by_code(acc.scope) if acc.scope else None
         rows.append((acc.username, acc.role or acc.kind, f"{unit.name} {scope}" if unit else scope, acc.note))
     return rows

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.permissions import ensure_authenticated, scope_q
+from zhengtong.accounts.permissions import ensure_authenticated, scope_q, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.registry.models import (
     CORRECTABLE_ENTITY_FIELDS,
@@ -269,3 +269,20 @@ def persons_with_resident_id_prefix(prefix: str) -> QuerySet[Person]:
 def legal_entities_active() -> QuerySet[LegalEntity]:
     """Legal entities in existence (存续), by id."""
     return LegalEntity.objects.filter(status=LegalEntity.Status.ACTIVE).order_by("id")
+
+
+# --- Counts for base-level reports (grid's 一表通), aggregates only -----------------------------
+
+
+def persons_alive_count(*, org_path: str) -> int:
+    """How many living persons the population registry holds at or below the unit ``org_path``."""
+    return Person.objects.filter(subtree_q(org_path, "org_unit__path"), is_alive=True).count()
+
+
+def legal_entities_active_count(*, org_path: str = "", county_code: str = "") -> int:
+    """How many active legal entities are registered in the county ``county_code`` (by their
+    region code), or else at or below the unit ``org_path``."""
+    qs = LegalEntity.objects.filter(status="active")
+    if county_code:
+        return qs.filter(region_code__startswith=county_code).count()
+    return qs.filter(subtree_q(org_path, "org_unit__path")).count()

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from ninja import Query, Router, Schema, Status
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.workorders import selectors, services
+from zhengtong.workorders import actions, selectors, services
 from zhengtong.workorders.models import CATEGORIES, Kind, RoutingRule, WorkOrder
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit
 
 router = Router(tags=["workorders"])
 
@@ -104,7 +108,7 @@ class WorkOrderIn(Schema):
 
 
 def _unit(code: str, field: str) -> OrgUnit:
-    unit = OrgUnit.objects.filter(code=code).first()
+    unit = account_selectors.org_unit_by_code(code)
     if unit is None:
         raise ValidationError.for_field(field, "unknown region code")
     return unit
@@ -211,7 +215,7 @@ def act(request, number: str, payload: ActionIn):
     order = selectors.work_order_for_staff(request.auth, number)
     department = None
     if payload.department_id is not None:
-        department = Department.objects.select_related("org_unit").filter(pk=payload.department_id).first()
+        department = account_selectors.department_by_id(payload.department_id)
         if department is None:
             raise ValidationError.for_field("department_id", "unknown department")
     master = None
@@ -220,7 +224,7 @@ def act(request, number: str, payload: ActionIn):
             master = selectors.work_order_for_staff(request.auth, payload.master)
         except NotFound:
             raise ValidationError.for_field("master", "unknown work order") from None
-    services.work_order_act(
+    actions.work_order_action(
         actor=request.auth,
         work_order=order,
         action=payload.action,
@@ -286,7 +290,7 @@ def rules(request):
 @router.post("/routing-rules/all", response={200: RuleOut, **ERRORS}, operation_id="workorders_rule_set")
 def rule_set(request, payload: RuleIn):
     """Create or change the rule for (category, region) (workorders.manage_routing)."""
-    department = Department.objects.select_related("org_unit").filter(pk=payload.department_id).first()
+    department = account_selectors.department_by_id(payload.department_id)
     if department is None:
         raise ValidationError.for_field("department_id", "unknown department")
     return services.routing_rule_set(

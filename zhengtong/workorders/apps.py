@@ -10,50 +10,7 @@ class WorkordersConfig(AppConfig):
     demo_order = 60
 
     def ready(self) -> None:
-        from zhengtong.accounts.roles import extend_role, register_permissions, register_role
-        from zhengtong.core import sla
-        from zhengtong.core.nav import register_nav
-        from zhengtong.workorders.models import WorkOrder
-        from zhengtong.workorders.services import escalate_overdue
+        # Lazy: the wiring imports models, which must be loaded first.
+        from zhengtong.workorders import wiring
 
-        register_permissions(
-            {
-                "workorders.view": _("View work orders"),
-                "workorders.create": _("Open work orders for others (hotline, rectification)"),
-                "workorders.dispatch": _("Dispatch, reassign, merge, close and reopen work orders"),
-                "workorders.handle": _("Handle and reply to work orders"),
-                "workorders.callback": _("Call back requesters"),
-                "workorders.manage_routing": _("Maintain work-order routing rules"),
-                "workorders.supervise": _("Receive escalations of overdue work orders"),
-            }
-        )
-        register_role(
-            "hotline_operator",
-            _("Hotline operator (12345)"),
-            {"workorders.view", "workorders.create", "workorders.dispatch", "workorders.callback"},
-            _("Takes calls, opens and dispatches work orders, calls requesters back."),
-        )
-        extend_role("counter_staff", {"workorders.view", "workorders.handle"})
-        extend_role(
-            "supervisor",
-            {
-                "workorders.view",
-                "workorders.create",
-                "workorders.dispatch",
-                "workorders.handle",
-                "workorders.callback",
-                "workorders.manage_routing",
-                "workorders.supervise",
-            },
-        )
-        extend_role(
-            "command_staff",
-            {"workorders.view", "workorders.create", "workorders.dispatch", "workorders.callback"},
-        )
-        sla.register(WorkOrder, on_overdue=escalate_overdue)
-        register_nav(
-            "main", "workorders:mine", _("My consultations and complaints"), login_required=True, order=80
-        )
-        register_nav(
-            "console", "workorders:worklist", _("Work orders"), permission="workorders.view", order=50
-        )
+        wiring.install()

@@ -5,17 +5,22 @@ state, submitted by the demo citizens. Idempotent: each demo work order has sour
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.core import sla
 from zhengtong.core.calendar import add_working_days
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.workorders import selectors, services
+from zhengtong.workorders import actions, selectors, services
 from zhengtong.workorders.models import WorkOrder
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import User
 
 COUNTIES = ["330106", "330782", "331127"]
 ROUNDS = 2  # the list twice: 32 work orders
@@ -60,9 +65,9 @@ ORDERS = [
 
 def _accounts(actor: User) -> None:
     for username, name, role, scope, _note in ACCOUNTS:
-        if User.objects.filter(username=username).exists():
+        if account_selectors.users_with_usernames([username]).exists():
             continue
-        unit = OrgUnit.objects.get(code=scope)
+        unit = account_selectors.org_unit_get(scope)
         user = account_services.user_create(
             actor=actor,
             username=username,
@@ -77,24 +82,24 @@ def _accounts(actor: User) -> None:
 
 def _rules(actor: User) -> None:
     for code in COUNTIES:
-        county = OrgUnit.objects.filter(code=code).first()
+        county = account_selectors.org_unit_by_code(code)
         if county is None:
             continue
         for category, dept_code in RULES.items():
-            dept = Department.objects.filter(org_unit=county, code=dept_code).first()
+            dept = account_selectors.departments_in(county, subtree=False).filter(code=dept_code).first()
             if dept and not selectors.routing_rules().filter(category=category, region=county).exists():
                 services.routing_rule_set(actor=actor, category=category, region=county, department=dept)
 
 
 def _drive(order: WorkOrder, target: str, actor: User, master: WorkOrder | None) -> None:
-    act = services.work_order_act
+    act = actions.work_order_action
     if target in ("submitted", "overdue"):
         return
     if target == "merged" and master is not None:
         act(actor=actor, work_order=order, action="merge", master=master, note="同一事项,合并办理")
         return
     if order.state == "submitted":
-        xihu = Department.objects.filter(org_unit__code="330106")
+        xihu = account_selectors.departments_in(account_selectors.org_unit_get("330106"), subtree=False)
         dept = xihu.filter(code="dsj").first() or xihu.order_by("code").first()
         act(actor=actor, work_order=order, action="assign", department=dept)
     if target == "assigned":
@@ -116,14 +121,17 @@ def _drive(order: WorkOrder, target: str, actor: User, master: WorkOrder | None)
 
 def seed(stdout=None) -> dict[str, int]:
     actor = system_actor()
-    village = OrgUnit.objects.filter(code__startswith="330106", level="village").order_by("code").first()
+    village = (
+        account_selectors.org_units_at_levels(["village"])
+        .filter(code__startswith="330106")
+        .order_by("code")
+        .first()
+    )
     if village is None:
         return {}
     _accounts(actor)
     _rules(actor)
-    citizens = [
-        u for u in User.objects.filter(username__in=["citizen_zhang", "citizen_li"]).order_by("username")
-    ]
+    citizens = list(account_selectors.users_with_usernames(["citizen_zhang", "citizen_li"]))
     if not citizens:
         return {}
     for round_ in range(ROUNDS):

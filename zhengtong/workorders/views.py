@@ -8,14 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.models import Department, OrgUnit
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import can, ensure_can
 from zhengtong.core.access import authenticated, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
-from zhengtong.workorders import selectors, services
+from zhengtong.workorders import actions, selectors, services
 from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
@@ -23,9 +23,9 @@ from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 def _region_choices():
     return [
         (u.code, f"{u.name} ({u.code})")
-        for u in OrgUnit.objects.filter(level__in=["county", "township", "village"], is_active=True).order_by(
-            "path"
-        )[:500]
+        for u in account_selectors.org_units_at_levels(["county", "township", "village"], active_only=True)[
+            :500
+        ]
     ]
 
 
@@ -63,7 +63,7 @@ def submit(request):
                 category=data["category"],
                 title=data["title"],
                 description=data["description"],
-                region=OrgUnit.objects.get(code=data["region"]),
+                region=account_selectors.org_unit_get(data["region"]),
                 contact_phone=data["contact_phone"],
             )
         except (ValidationError, RateLimited, PermissionDenied) as exc:
@@ -87,10 +87,9 @@ def mine_detail(request, number: str):
     order = selectors.my_work_order(request.user, number)
     if request.method == "POST" and request.POST.get("action") == "withdraw":
         try:
-            services.work_order_act(
+            services.work_order_withdraw(
                 actor=request.user,
                 work_order=order,
-                action="withdraw",
                 expected_version=int(request.POST.get("version") or -1),
             )
         except (Conflict, PermissionDenied) as exc:
@@ -172,16 +171,14 @@ def detail(request, number: str):
                 raise ValidationError.for_field("version", _("reload the page and try again"))
             department = None
             if request.POST.get("department"):
-                department = Department.objects.filter(
-                    pk=int(request.POST["department"]) if request.POST["department"].isdigit() else 0
-                ).first()
+                department = account_selectors.department_by_id(request.POST["department"])
                 if department is None:
                     raise ValidationError.for_field("department", _("unknown department"))
             master = None
             if request.POST.get("master"):
                 master = services.work_order_get_by_number(request.POST["master"].strip())
             sat = request.POST.get("satisfaction", "")
-            services.work_order_act(
+            actions.work_order_action(
                 actor=request.user,
                 work_order=order,
                 action=action,
@@ -198,11 +195,7 @@ def detail(request, number: str):
             messages.success(request, _("Done."))
         return redirect("workorders:detail", number=number)
     available = WORK_ORDER_FLOW.available(order, request.user)
-    departments = (
-        Department.objects.filter(is_active=True)
-        .select_related("org_unit")
-        .order_by("org_unit__path", "code")[:300]
-    )
+    departments = account_selectors.departments_active()[:300]
     return render(
         request,
         "workorders/detail.html",
@@ -220,16 +213,14 @@ class RuleForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("Category"), choices=list(CATEGORIES.items()))
     region = forms.ChoiceField(label=gettext_lazy("Region"))
     department = forms.ModelChoiceField(
-        label=gettext_lazy("Department"), queryset=Department.objects.filter(is_active=True)
+        label=gettext_lazy("Department"), queryset=account_selectors.departments_active()
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [
             (u.code, f"{u.name} ({u.code})")
-            for u in OrgUnit.objects.filter(level__in=["province", "city", "county", "township"]).order_by(
-                "path"
-            )[:500]
+            for u in account_selectors.org_units_at_levels(["province", "city", "county", "township"])[:500]
         ]
 
 
@@ -251,7 +242,7 @@ def routing(request):
                 services.routing_rule_set(
                     actor=request.user,
                     category=form.cleaned_data["category"],
-                    region=OrgUnit.objects.get(code=form.cleaned_data["region"]),
+                    region=account_selectors.org_unit_get(form.cleaned_data["region"]),
                     department=form.cleaned_data["department"],
                 )
             except (ValidationError, PermissionDenied) as exc:

@@ -32,7 +32,8 @@ def complain(grid, capture, *, region, title="路边垃圾无人清理", descrip
 
 
 def act(incident, action, actor, **kw):
-    return services.incident_act(actor=actor, incident=incident, action=action, **kw)
+    """Take ``action`` through its own service function (incident_register, incident_dispatch, ...)."""
+    return getattr(services, f"incident_{action}")(actor=actor, incident=incident, **kw)
 
 
 def test_complaint_in_a_grid_becomes_an_incident_in_its_cell(grid, django_capture_on_commit_callbacks):
@@ -129,7 +130,7 @@ def test_closing_the_incident_answers_the_work_order(grid, django_capture_on_com
 
 def test_a_closed_work_order_is_left_alone(grid, django_capture_on_commit_callbacks):
     order = complain(grid, django_capture_on_commit_callbacks, region=grid.cell1.org_unit)
-    wo_services.work_order_act(actor=grid.w.citizen, work_order=order, action="withdraw")
+    wo_services.work_order_withdraw(actor=grid.w.citizen, work_order=order)
     incident = Incident.objects.get(work_order=order.number)
     for action in ("register", "dispatch"):
         act(incident, action, grid.command)

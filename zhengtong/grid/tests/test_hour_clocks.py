@@ -15,7 +15,8 @@ from zhengtong.grid.models import Incident
 
 
 def act(incident, action, actor, **kw):
-    return services.incident_act(actor=actor, incident=incident, action=action, **kw)
+    """Take ``action`` through its own service function (incident_register, incident_dispatch, ...)."""
+    return getattr(services, f"incident_{action}")(actor=actor, incident=incident, **kw)
 
 
 def test_an_hour_clock_starts_in_the_insert_from_the_report_time(grid):

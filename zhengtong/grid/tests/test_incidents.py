@@ -14,7 +14,8 @@ from zhengtong.workorders.models import RoutingRule
 
 
 def act(incident, action, actor, **kw):
-    return services.incident_act(actor=actor, incident=incident, action=action, **kw)
+    """Take ``action`` through its own service function (incident_register, incident_dispatch, ...)."""
+    return getattr(services, f"incident_{action}")(actor=actor, incident=incident, **kw)
 
 
 def snapshot(incident):
@@ -268,7 +269,7 @@ def test_reject_and_reopen(grid):
 
 def test_one_click_dispatch_registers_then_dispatches(grid):
     inc = grid.report(category="C0201")
-    services.incident_dispatch(actor=grid.command, incident=inc)
+    services.incident_quick_dispatch(actor=grid.command, incident=inc)
     assert inc.state == "dispatched" and inc.handling_department == grid.depts["zjj"]
 
 

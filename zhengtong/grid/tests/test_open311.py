@@ -156,9 +156,7 @@ def test_address_string_without_coordinates(client, grid, key):
 
 def test_requests_list_filters(client, grid, key):
     ids = [int(post(client, key).json()[0]["service_request_id"]) for _ in range(2)]
-    services.incident_act(
-        actor=grid.command, incident=Incident.objects.get(pk=ids[0]), action="reject", note="重复"
-    )
+    services.incident_reject(actor=grid.command, incident=Incident.objects.get(pk=ids[0]), note="重复")
     grid.report(category="E0701")  # private: never listed
     rows = client.get(f"{BASE}/requests.json").json()
     assert sorted(int(r["service_request_id"]) for r in rows) == sorted(ids)

@@ -26,10 +26,9 @@ def close(grid, incident):
         ("verify", grid.worker),
         ("close", grid.command),
     ]:
-        services.incident_act(
+        getattr(services, f"incident_{action}")(
             actor=actor,
             incident=incident,
-            action=action,
             **({"unit": grid.w.beishan} if action == "dispatch" else {}),
         )
 

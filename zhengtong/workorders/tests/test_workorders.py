@@ -109,28 +109,24 @@ def test_full_lifecycle_with_callback_close_and_hook(ww):
     closed = []
     hooks.on_closed("lifecycle")(lambda work_order: closed.append(work_order.number))
     order = open_order(ww, source_ref="lifecycle:1", contact_phone="13912345678")
-    services.work_order_act(actor=ww.scjg_handler, work_order=order, action="take")
+    services.work_order_take(actor=ww.scjg_handler, work_order=order)
     with pytest.raises(ValidationError):
-        services.work_order_act(actor=ww.scjg_handler, work_order=order, action="reply", reply=" ")
-    services.work_order_act(
-        actor=ww.scjg_handler, work_order=order, action="reply", reply="已责令下架并立案调查。"
-    )
+        services.work_order_reply(actor=ww.scjg_handler, work_order=order, reply=" ")
+    services.work_order_reply(actor=ww.scjg_handler, work_order=order, reply="已责令下架并立案调查。")
     assert order.state == "replied" and order.sla_state == "stopped"
     msg = Message.objects.get(recipient=ww.citizen, event="workorders.reply")
     assert order.number in msg.title and "下架" in msg.body
     with pytest.raises(PermissionDenied):  # handlers do not call back
-        services.work_order_act(actor=ww.scjg_handler, work_order=order, action="callback", satisfaction=5)
+        services.work_order_callback(actor=ww.scjg_handler, work_order=order, satisfaction=5)
     with pytest.raises(ValidationError):
-        services.work_order_act(actor=ww.xihu_supervisor, work_order=order, action="callback", satisfaction=9)
-    services.work_order_act(
-        actor=ww.xihu_supervisor, work_order=order, action="callback", satisfaction=4, note="满意"
-    )
-    services.work_order_act(actor=ww.xihu_supervisor, work_order=order, action="close")
+        services.work_order_callback(actor=ww.xihu_supervisor, work_order=order, satisfaction=9)
+    services.work_order_callback(actor=ww.xihu_supervisor, work_order=order, satisfaction=4, note="满意")
+    services.work_order_close(actor=ww.xihu_supervisor, work_order=order)
     order.refresh_from_db()
     assert (order.state, order.satisfaction, order.closed_at is not None) == ("closed", 4, True)
     assert closed == [order.number]
     assert Message.objects.filter(recipient=ww.citizen, event="workorders.close").count() == 1
-    services.work_order_act(actor=ww.xihu_supervisor, work_order=order, action="reopen", note="群众不认可")
+    services.work_order_reopen(actor=ww.xihu_supervisor, work_order=order, note="群众不认可")
     order.refresh_from_db()
     assert order.state == "in_progress" and order.closed_at is None and order.sla_state == "on_time"
     assert AuditEvent.objects.filter(action__startswith="workorders.work_order.").count() == 7
@@ -138,41 +134,36 @@ def test_full_lifecycle_with_callback_close_and_hook(ww):
 
 def test_return_reassign_and_merge(ww):
     order = open_order(ww)
-    services.work_order_act(actor=ww.scjg_handler, work_order=order, action="return", note="不属于本局职责")
+    services.work_order_return(actor=ww.scjg_handler, work_order=order, note="不属于本局职责")
     order.refresh_from_db()
     assert (order.state, order.department, order.org_unit) == ("returned", None, ww.beishan)
     # The Beishan dispatcher (township) may only dispatch to units in its scope.
     with pytest.raises(PermissionDenied):
-        services.work_order_act(
-            actor=ww.beishan_dispatcher, work_order=order, action="assign", department=ww.xihu_gaj
-        )
-    services.work_order_act(
-        actor=ww.xihu_supervisor, work_order=order, action="assign", department=ww.xihu_gaj
-    )
+        services.work_order_assign(actor=ww.beishan_dispatcher, work_order=order, department=ww.xihu_gaj)
+    services.work_order_assign(actor=ww.xihu_supervisor, work_order=order, department=ww.xihu_gaj)
     assert order.department == ww.xihu_gaj
-    services.work_order_act(
+    services.work_order_reassign(
         actor=ww.xihu_supervisor,
         work_order=order,
-        action="reassign",
         department=ww.xihu_scjg,
         note="改派市场监管",
     )
     assert (order.state, order.department) == ("assigned", ww.xihu_scjg)
     dup = open_order(ww)
-    services.work_order_act(actor=ww.xihu_supervisor, work_order=dup, action="merge", master=order)
+    services.work_order_merge(actor=ww.xihu_supervisor, work_order=dup, master=order)
     dup.refresh_from_db()
     assert (dup.state, dup.merged_into) == ("closed", order)
     assert Message.objects.filter(recipient=ww.citizen, event="workorders.merge").exists()
     with pytest.raises(ValidationError):
-        services.work_order_act(actor=ww.xihu_supervisor, work_order=order, action="merge", master=order)
+        services.work_order_merge(actor=ww.xihu_supervisor, work_order=order, master=order)
 
 
 def test_stale_version_is_a_conflict(ww):
     order = open_order(ww)
     stale = WorkOrder.objects.get(pk=order.pk)
-    services.work_order_act(actor=ww.scjg_handler, work_order=order, action="take")
+    services.work_order_take(actor=ww.scjg_handler, work_order=order)
     with pytest.raises(Conflict):
-        services.work_order_act(actor=ww.scjg_handler, work_order=stale, action="return", note="x")
+        services.work_order_return(actor=ww.scjg_handler, work_order=stale, note="x")
     assert snapshot(order)[0] == "in_progress"
 
 
@@ -188,8 +179,8 @@ def test_scope_denials_change_nothing(ww):
         (ww.scjg_handler, "close", {}),  # handlers do not close
     ]:
         with pytest.raises((PermissionDenied, Conflict)):
-            services.work_order_act(
-                actor=actor, work_order=WorkOrder.objects.get(pk=order.pk), action=action, **kw
+            getattr(services, f"work_order_{action}")(
+                actor=actor, work_order=WorkOrder.objects.get(pk=order.pk), **kw
             )
     assert snapshot(order) == before
     assert AuditEvent.objects.count() == audit_before
@@ -218,8 +209,8 @@ def test_citizen_sees_only_their_own(ww, password):
 def test_withdraw_by_requester_only(ww):
     order = open_order(ww, category="housing")
     with pytest.raises(PermissionDenied):
-        services.work_order_act(actor=ww.scjg_handler, work_order=order, action="withdraw")
-    services.work_order_act(actor=ww.citizen, work_order=order, action="withdraw")
+        services.work_order_withdraw(actor=ww.scjg_handler, work_order=order)
+    services.work_order_withdraw(actor=ww.citizen, work_order=order)
     assert order.state == "closed"
 
 

@@ -79,7 +79,7 @@ def organization_show(request, user, data):
     if not ident:
         raise ValidationError.for_field("id", "is required")
     if ident.isdigit():
-        department = account_selectors.department_get(ident)
+        department = account_selectors.department_by_id(ident)
     else:
         unit, _, code = ident.partition("-")
         department = account_selectors.department_by_code(unit, code)

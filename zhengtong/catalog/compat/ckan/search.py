@@ -215,7 +215,7 @@ def _tag_facet(user, text: str, filters: dict) -> list[tuple[str, str, int]]:
 
 def _facet_value(name: str, value) -> str:
     if name == "organization":
-        department = account_selectors.department_get(value)
+        department = account_selectors.department_by_id(value)
         return _org_name(department) if department else str(value)
     return str(value)
 

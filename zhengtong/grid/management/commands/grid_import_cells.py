@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zhengtong.accounts.services import system_actor
 from zhengtong.core.errors import ValidationError
+from zhengtong.grid.services import cells_import
 
 
 class Command(BaseCommand):
@@ -16,9 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, file: Path, **options):
-        from zhengtong.accounts.services import system_actor
-        from zhengtong.grid.services import cells_import
-
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         try:
