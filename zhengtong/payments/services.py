@@ -24,10 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
+from zhengtong.accounts.permissions import can, ensure_authenticated, ensure_can
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.notify.services import notify
 from zhengtong.payments import hooks
 from zhengtong.payments.models import Bill, Payment, ProviderEvent, Refund, yuan
 from zhengtong.payments.providers import CallbackEvent, CallbackRejected, get_provider
@@ -92,6 +93,59 @@ def bill_create(
     """Issue a bill (payments.bill at ``org_unit``). ``reference`` ("case:123") is unique among
     bills that are not cancelled: a second bill for it is a Conflict."""
     ensure_can(actor, "payments.bill", org_unit, department)
+    return _bill_create(
+        actor=actor,
+        payer=payer,
+        reference=reference,
+        org_unit=org_unit,
+        department=department,
+        items=items,
+        description=description,
+        via="",
+    )
+
+
+def bill_create_for_case(
+    *,
+    payer: Any,
+    via: str,
+    reference: str,
+    org_unit: Any,
+    department: Any = None,
+    items: list[tuple[str, int]],
+    description: str = "",
+) -> Bill:
+    """A trusted internal entry point: the module ``via`` (e.g. "services") bills ``payer`` for
+    their own case (``reference`` "case:123", "bundle:45"), on the payer's behalf. No billing
+    role is asked: the calling module has checked that the referenced case is the payer's and
+    what it costs. The bill and its audit event name the payer as the actor and ``via`` as the
+    module. Same rules as ``bill_create`` otherwise (items, one live bill per reference)."""
+    ensure_authenticated(payer)
+    if not via:
+        raise ValueError("bill_create_for_case needs the calling module as via")
+    return _bill_create(
+        actor=payer,
+        payer=payer,
+        reference=reference,
+        org_unit=org_unit,
+        department=department,
+        items=items,
+        description=description,
+        via=via,
+    )
+
+
+def _bill_create(
+    *,
+    actor: Any,
+    payer: Any,
+    reference: str,
+    org_unit: Any,
+    department: Any,
+    items: list[tuple[str, int]],
+    description: str,
+    via: str,
+) -> Bill:
     if not isinstance(reference, str) or not reference.strip() or len(reference) > 64 or ":" not in reference:
         raise ValidationError.for_field("reference", _("must look like “case:123” (at most 64 characters)"))
     cleaned = clean_items(items)
@@ -120,6 +174,7 @@ def bill_create(
             target=bill,
             org_unit=org_unit,
             after={"reference": reference, "total_fen": total, "items": cleaned},
+            via=via,
         )
     return bill
 
@@ -165,8 +220,6 @@ def bill_get_for_payer(user: Any, number: str) -> Bill:
 
 
 def _may_view(user: Any, bill: Bill) -> bool:
-    from zhengtong.accounts.permissions import can
-
     return (bill.payer_id is not None and bill.payer_id == user.pk) or can(
         user, "payments.view", bill.org_unit, bill.department
     )
@@ -404,8 +457,6 @@ def _confirm_refund(payment: Payment, event: CallbackEvent) -> Outcome:
 def _tell_payer(bill: Bill, event: str, title: str) -> None:
     if bill.payer_id is None:
         return
-    from zhengtong.notify.services import notify
-
     notify(recipient=bill.payer, event=event, title=title, link=bill.pay_url, channels=("inbox", "sms"))
 
 

@@ -114,10 +114,15 @@ def work_order_open(
     source_ref: str = "",
     due_working_days: int | None = None,
     contact_phone: str = "",
+    via: str = "",
 ) -> WorkOrder:
     """Open a work order. A citizen opens their own (requester = themselves, citizen kinds only);
     anything else needs workorders.create at ``region``. Routed by category + region when
-    ``department`` is None; the deadline is the kind's working days unless given."""
+    ``department`` is None; the deadline is the kind's working days unless given.
+
+    ``via`` marks a trusted internal call: another module (e.g. "services" for the
+    rectification of a bad rating) opens the order on behalf of ``actor``, its requester, and
+    has checked what it must; no role is asked and the creation names the actor and ``via``."""
     ensure_authenticated(actor)
     if kind not in Kind.values:
         raise ValidationError.for_field("kind", _("must be one of %s") % ", ".join(Kind.values))
@@ -125,8 +130,10 @@ def work_order_open(
         raise ValidationError.for_field("category", _("unknown category “%s”") % category)
     if not isinstance(region, OrgUnit):
         raise ValidationError.for_field("region", _("is required"))
+    if via and (requester is None or requester.pk != actor.pk):
+        raise ValueError("a work order opened on someone's behalf has them as its requester")
     self_service = requester is not None and requester.pk == actor.pk and kind in CITIZEN_KINDS
-    if not self_service:
+    if not self_service and not via:
         ensure_can(actor, "workorders.create", region)
     cleaned_title = _text("title", title, 200)
     cleaned_description = _text("description", description, 4000)
@@ -181,6 +188,7 @@ def work_order_open(
         WORK_ORDER_FLOW.start(
             order,
             actor=actor,
+            via=via,
             after={
                 "kind": kind,
                 "category": category,
