@@ -184,6 +184,11 @@ def bill_for(reference: str) -> Bill | None:
     return Bill.objects.filter(reference=reference).exclude(state=Bill.State.CANCELLED).first()
 
 
+def bill_is_paid(bill: Bill) -> bool:
+    """Whether ``bill`` is paid in full (refunds not counted: "paid" as on_paid hooks see it)."""
+    return bill.state == Bill.State.PAID
+
+
 def bill_cancel(*, actor: Any, bill: Bill, reason: str) -> Bill:
     """Cancel an unpaid bill (payments.bill). A paid bill is refunded instead (Conflict)."""
     ensure_can(actor, "payments.bill", bill.org_unit, bill.department)

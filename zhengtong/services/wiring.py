@@ -4,10 +4,10 @@ once by ``ServicesConfig.ready()``."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
 from zhengtong.payments.hooks import on_paid
@@ -18,8 +18,10 @@ from zhengtong.workorders.hooks import on_closed
 
 def install() -> None:
     sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
-    # The item cache (core.cache) is dropped in every process when what it holds changes.
-    for model in (ServiceItem, ServiceItemVersion, Department, OrgUnit):
+    # The item cache (core.cache) is dropped in every process when what it holds changes: the
+    # items, and the departments and org units they show (senders only: no accounts internals).
+    department, org_unit = apps.get_model("accounts", "Department"), apps.get_model("accounts", "OrgUnit")
+    for model in (ServiceItem, ServiceItemVersion, department, org_unit):
         for signal in (post_save, post_delete):
             signal.connect(
                 selectors.forget_items, sender=model, dispatch_uid=f"services-items-{model.__name__}"

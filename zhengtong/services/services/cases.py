@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -22,11 +22,13 @@ from zhengtong.accounts.permissions import ensure_authenticated
 from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
-from zhengtong.payments.models import Bill
-from zhengtong.payments.services import bill_create_for_case, bill_for
+from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_paid
 from zhengtong.services import eforms
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
+
+if TYPE_CHECKING:
+    from zhengtong.payments.models import Bill
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +303,7 @@ def case_mark_paid(*, case: Case, bill: Bill) -> None:
     changes nothing (and does not fail the confirmation: the money is in the ledger)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     reference = f"bundle:{case.bundle_application_id}" if case.bundle_application_id else f"case:{case.pk}"
-    if bill.reference != reference or bill.state != Bill.State.PAID or bill.payer_id != case.applicant_id:
+    if bill.reference != reference or not bill_is_paid(bill) or bill.payer_id != case.applicant_id:
         logger.warning("bill %s does not pay case %s: not marked paid", bill.number, case.number)
         return
     if case.paid_at is not None or case.state != "submitted":
