@@ -27,9 +27,10 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.permissions import can, ensure_authenticated, ensure_can
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, NotFound, PermissionDenied, ValidationError
 from zhengtong.notify.services import notify
 from zhengtong.payments import hooks
+from zhengtong.payments.errors import PaymentsError
 from zhengtong.payments.models import Bill, Payment, ProviderEvent, Refund, yuan
 from zhengtong.payments.providers import CallbackEvent, CallbackRejected, get_provider
 
@@ -152,7 +153,7 @@ def _bill_create(
     total = sum(i["amount_fen"] for i in cleaned)
     with transaction.atomic():
         if Bill.objects.filter(reference=reference).exclude(state=Bill.State.CANCELLED).exists():
-            raise Conflict(_("there is already a bill for %s") % reference, code="duplicate")
+            raise Conflict(_("there is already a bill for %s") % reference, code=CoreError.DUPLICATE)
         try:
             with transaction.atomic():
                 bill = Bill.objects.create(
@@ -167,7 +168,9 @@ def _bill_create(
                     created_by=actor if getattr(actor, "pk", None) else None,
                 )
         except IntegrityError:
-            raise Conflict(_("there is already a bill for %s") % reference, code="duplicate") from None
+            raise Conflict(
+                _("there is already a bill for %s") % reference, code=CoreError.DUPLICATE
+            ) from None
         audit.record(
             actor=actor,
             action="payments.bill.create",
@@ -239,7 +242,7 @@ def payment_start(*, actor: Any, bill: Bill, return_url: str) -> tuple[Payment, 
     if bill.payer_id is not None and bill.payer_id != actor.pk:
         raise PermissionDenied(_("this bill is addressed to someone else"))
     if bill.state != Bill.State.UNPAID:
-        raise Conflict(_("this bill is %s") % bill.get_state_display(), code="not_payable")
+        raise Conflict(_("this bill is %s") % bill.get_state_display(), code=PaymentsError.NOT_PAYABLE)
     provider = get_provider()
     with transaction.atomic():
         payment = Payment.objects.create(
@@ -484,7 +487,7 @@ def refund_create(*, actor: Any, bill: Bill, amount_fen: int, reason: str) -> Re
             .first()
         )
         if payment is None:
-            raise Conflict(_("this bill has no payment to refund"), code="not_refundable")
+            raise Conflict(_("this bill has no payment to refund"), code=PaymentsError.NOT_REFUNDABLE)
         pending = sum(
             r.amount_fen for r in Refund.objects.filter(payment__bill=bill, state=Refund.State.REQUESTED)
         )
@@ -505,7 +508,7 @@ def refund_create(*, actor: Any, bill: Bill, amount_fen: int, reason: str) -> Re
         try:
             get_provider(payment.provider).refund(payment, refund)
         except ValueError as exc:
-            raise Conflict(str(exc), code="provider_refused") from None
+            raise Conflict(str(exc), code=PaymentsError.PROVIDER_REFUSED) from None
         audit.record(
             actor=actor,
             action="payments.refund.request",

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, PermissionDenied, ValidationError
+from zhengtong.services.errors import ServicesError
 from zhengtong.services.models import Case, Rating
 from zhengtong.services.services.common import case_link, tell
 from zhengtong.workorders.services import work_order_open
@@ -43,7 +44,7 @@ def rating_submit(
     if case.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("only the applicant rates a case"))
     if case.state not in ("completed", "rejected", "refused"):
-        raise Conflict(_("a case is rated after it ends"), code="invalid_state")
+        raise Conflict(_("a case is rated after it ends"), code=ServicesError.INVALID_STATE)
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise ValidationError.for_field("score", _("must be 1 to 5"))
     subs: dict[str, int] = {}
@@ -60,7 +61,7 @@ def rating_submit(
         raise ValidationError.for_field("comment", _("at most %d characters") % 2000)
     ended = case.completed_at or case.updated_at
     if (timezone.now() - ended).days > settings.SERVICES_RATING_WINDOW_DAYS:
-        raise Conflict(_("the time for rating this case has passed"), code="rating_closed")
+        raise Conflict(_("the time for rating this case has passed"), code=ServicesError.RATING_CLOSED)
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
@@ -74,7 +75,7 @@ def rating_submit(
                 comment=comment,
             )
     except IntegrityError:
-        raise Conflict(_("this case has been rated already"), code="duplicate") from None
+        raise Conflict(_("this case has been rated already"), code=CoreError.DUPLICATE) from None
     audit.record(actor=actor, action="services.rating.create", target=case, after={"score": score, **subs})
     if score <= 2:
         # Opened on the applicant's behalf (a trusted internal call: they may not open a
@@ -140,7 +141,7 @@ def rating_appeal(*, actor: Any, rating: Rating, reason: str) -> Rating:
         state=Rating.State.APPEALED, appeal_reason=reason[:2000]
     )
     if updated != 1:
-        raise Conflict(_("only a rectified rating can be appealed"), code="invalid_state")
+        raise Conflict(_("only a rectified rating can be appealed"), code=ServicesError.INVALID_STATE)
     audit.record(
         actor=actor, action="services.rating.appeal", target=rating.case, after={"rating": rating.pk}
     )
@@ -157,7 +158,7 @@ def _appeal_decide(*, actor: Any, rating: Rating, revise: bool, note: str) -> Ra
         state=target, appeal_result=note[:2000]
     )
     if updated != 1:
-        raise Conflict(_("this rating is not under appeal"), code="invalid_state")
+        raise Conflict(_("this rating is not under appeal"), code=ServicesError.INVALID_STATE)
     audit.record(
         actor=actor, action="services.rating.appeal_decide", target=rating.case, after={"state": target}
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.services import system_actor
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.registry import services as registry
 from zhengtong.services import eforms
 from zhengtong.services.models import Case, Opinion
@@ -46,7 +46,7 @@ def _review(*, actor: Any, case: Case, decision: str, note: str, expected_versio
         raise ValidationError.for_field("note", _("a reason is required for this action"))
     step = case.current_step
     if step is None:
-        raise Conflict(_("this case is not under review"), code="invalid_transition")
+        raise Conflict(_("this case is not under review"), code=CoreError.INVALID_TRANSITION)
     version = case.version if expected_version is None else expected_version
     try:
         with transaction.atomic():
@@ -59,7 +59,9 @@ def _review(*, actor: Any, case: Case, decision: str, note: str, expected_versio
                 note=note,
             )
     except IntegrityError:
-        raise Conflict(_("you have already given your opinion on this step"), code="duplicate") from None
+        raise Conflict(
+            _("you have already given your opinion on this step"), code=CoreError.DUPLICATE
+        ) from None
     counts = {"approve": 0, "reject": 0}
     for d in Opinion.objects.filter(case=case, step_index=case.step_index).values_list("decision", flat=True):
         counts[d] += 1
