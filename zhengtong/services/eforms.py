@@ -26,9 +26,10 @@ from zhengtong.core.errors import ValidationError
 from zhengtong.core.masking import mask_phone, mask_resident_id
 from zhengtong.registry import selectors as registry_selectors
 
-# A form's ``x-source`` may name the fields the registry's holdings load (no deferred reads).
-PERSON_FIELDS = set(registry_selectors.HOLDINGS_PERSON_FIELDS)
-ENTITY_FIELDS = set(registry_selectors.HOLDINGS_ENTITY_FIELDS)
+# A form's ``x-source`` may name these fields: the ones registry.selectors.holdings_for loads
+# (its HOLDINGS_PERSON_FIELDS and HOLDINGS_ENTITY_FIELDS; a test checks they agree).
+PERSON_FIELDS = {"name", "resident_id", "sex", "birth_date", "phone", "address", "ethnicity"}
+ENTITY_FIELDS = {"name", "uscc", "legal_representative", "registered_address", "entity_type"}
 MASKED = {"person.resident_id": mask_resident_id, "person.phone": mask_phone}
 
 

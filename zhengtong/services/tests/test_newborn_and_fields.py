@@ -62,7 +62,9 @@ def test_completing_household_registration_enters_the_newborn(svc, newborn, gaj_
     # A valid, newly assigned number: the county's code, the birth date, an odd (male) sequence.
     assert baby.resident_id.startswith("33010620250901") and int(baby.resident_id[14:17]) % 2 == 1
     assert baby.resident_id != parent.resident_id
-    assert AuditEvent.objects.filter(action="registry.person.create", target_id=str(baby.pk)).exists()
+    # The registry's trusted entry point names the citizen (the parent) and the module, not "system".
+    created = AuditEvent.objects.get(action="registry.person.create", target_id=str(baby.pk))
+    assert (created.actor_id, created.via) == (svc.citizen.pk, "services")
     event = AuditEvent.objects.get(action="services.case.newborn", target_id=str(case.pk))
     assert event.actor_id == gaj_reviewer.pk and event.after["person"] == baby.pk
     # Repeated completion (the hook run again) does not create a second record.

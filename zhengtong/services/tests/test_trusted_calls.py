@@ -8,7 +8,8 @@ import pytest
 from zhengtong.audit.models import AuditEvent
 from zhengtong.core.workflow import timeline
 from zhengtong.payments.services import bill_for
-from zhengtong.services import demo, services
+from zhengtong.registry import selectors as registry_selectors
+from zhengtong.services import demo, eforms, services
 from zhengtong.services.models import Bundle
 from zhengtong.services.tests.conftest import pay_bill
 from zhengtong.workorders.models import WorkOrder
@@ -104,3 +105,8 @@ def test_a_bad_rating_opens_the_rectification_as_the_citizen_via_services(svc):
     assert (wo.requester_id, wo.created_by_id, wo.kind) == (svc.citizen.pk, svc.citizen.pk, "rectification")
     event = AuditEvent.objects.get(action="workorders.work_order.create", target_id=str(wo.pk))
     assert (event.actor_id, event.via) == (svc.citizen.pk, "services")
+
+
+def test_form_sources_are_the_fields_the_registry_holdings_load():
+    assert set(registry_selectors.HOLDINGS_PERSON_FIELDS) == eforms.PERSON_FIELDS
+    assert set(registry_selectors.HOLDINGS_ENTITY_FIELDS) == eforms.ENTITY_FIELDS
