@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, Person
+from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, LicenceType, Person
 
 
 def persons_for(actor: Any, *, q: str = "") -> QuerySet[Person]:
@@ -120,3 +120,11 @@ def correction_get_for(actor: Any, pk: int) -> CorrectionRequest:
     if obj is None:
         raise NotFound(_("no correction request %s in your scope") % pk)
     return obj
+
+
+# --- For the services module's demo (added by p2services) ----------------------------------
+
+
+def licence_types_by_code() -> dict[str, LicenceType]:
+    """Every e-licence type, by code (not scoped: the types are public reference data)."""
+    return {lt.code: lt for lt in LicenceType.objects.order_by("code")}

@@ -4,21 +4,34 @@ handful of cases in every state. Deterministic and idempotent (run twice: nothin
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.core import sla
+from zhengtong.core.errors import NotFound
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.registry.models import LicenceType
 from zhengtong.services import services
 from zhengtong.services.models import Bundle, Case, ServiceItem
 
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit, User
+
 COUNTY = "330106"
+
+
+def _user(username: str) -> User | None:
+    try:
+        return account_services.user_by_username(username)
+    except NotFound:
+        return None
+
 
 # --- form building blocks -------------------------------------------------------------------
 
@@ -683,9 +696,8 @@ def _guide(name: str, promised: int, visits: int) -> str:
 
 
 def publish_items(actor, county: OrgUnit) -> dict[str, object]:
-
-    types = {lt.code: lt for lt in LicenceType.objects.all()}
-    depts = {d.code: d for d in Department.objects.filter(org_unit=county)}
+    types = registry_selectors.licence_types_by_code()
+    depts = {d.code: d for d in account_selectors.departments_in(county, subtree=False)}
     out = {}
     for (
         code,
@@ -733,7 +745,6 @@ def publish_items(actor, county: OrgUnit) -> dict[str, object]:
 
 
 def publish_bundles(county: OrgUnit) -> None:
-
     for code, name, en, event, description, items in BUNDLES:
         bundle, _c = Bundle.objects.get_or_create(
             code=code,
@@ -749,16 +760,15 @@ def publish_bundles(county: OrgUnit) -> None:
 
 
 def _accounts(actor, county: OrgUnit) -> None:
-
     for username, display, role, dept_code, _note in EXTRA_ACCOUNTS:
-        if User.objects.filter(username=username).exists():
+        if _user(username) is not None:
             continue
-        dept = Department.objects.get(org_unit=county, code=dept_code)
+        dept = account_selectors.departments_in(county, subtree=False).get(code=dept_code)
         user = account_services.user_create(
             actor=actor,
             username=username,
             password=DEMO_PASSWORD,
-            kind=UserKind.STAFF,
+            kind="staff",
             display_name=display,
             org_unit=county,
             department=dept,
@@ -768,7 +778,6 @@ def _accounts(actor, county: OrgUnit) -> None:
 
 
 def _layout():
-
     return SimpleUploadedFile("floor-plan.pdf", b"%PDF-1.4 demo floor plan", content_type="application/pdf")
 
 
@@ -777,10 +786,10 @@ def _demo_cases(actor) -> int:
 
     if Case.objects.exists():
         return 0
-    zhang = User.objects.filter(username="citizen_zhang").first()
-    agent = User.objects.filter(username="enterprise_agent").first()
-    counter = User.objects.filter(username="xihu_counter").first()
-    reviewer = User.objects.filter(username="xihu_reviewer").first()
+    zhang = _user("citizen_zhang")
+    agent = _user("enterprise_agent")
+    counter = _user("xihu_counter")
+    reviewer = _user("xihu_reviewer")
     if not (zhang and agent and counter and reviewer and zhang.is_real_name):
         return 0
     items = {i.code: i for i in ServiceItem.objects.select_related("current_version")}
@@ -866,11 +875,11 @@ def _demo_cases(actor) -> int:
 
 @transaction.atomic
 def seed(stdout=None) -> dict[str, int]:
-
     say = stdout.write if stdout else (lambda *_: None)
     actor = system_actor()
-    county = OrgUnit.objects.filter(code=COUNTY).first()
-    if county is None:
+    try:
+        county = account_selectors.org_unit_get(COUNTY)
+    except NotFound:
         say("services: no 西湖区 in the org tree; run the registry demo first")
         return {}
     for code, name, en, holder, kind, years in LICENCE_TYPES:
