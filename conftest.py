@@ -1,10 +1,22 @@
-"""Shared fixtures: a small province built through the real service functions."""
+"""Shared fixtures: a small province built through the real service functions.
+
+The province (``World``) is built once and shared: for the tests that use it and run inside a
+transaction (every test except ``transaction=True`` / ``live_server`` ones), it is built inside an
+outer transaction that stays open while those tests run, each test's own transaction is a savepoint
+inside it and rolls back as before, and every test gets a ``World`` whose objects are fetched
+afresh from the database, so no test sees another's changes, in the database or in memory. Those
+tests run first (after pytest-django's own ordering), so the province is built once per run; the
+outer transaction is rolled back before the first test that does not use it, so no other test sees
+the province. Transactional tests build their own, as before.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.db import transaction
+from pytest_django.fixtures import validate_django_db
 
 PASSWORD = "Test-pass-2025!"
 
@@ -111,6 +123,23 @@ class World:
             actor=None, username="citizen", password=PASSWORD, kind=UserKind.CITIZEN
         )
 
+    @classmethod
+    def refetched(cls, world: World) -> World:
+        """A copy of ``world`` whose model instances are fetched afresh (one query per model)."""
+        from django.db.models import Model
+
+        fresh = cls.__new__(cls)
+        fresh.__dict__.update(world.__dict__)
+        by_model: dict[type[Model], dict[str, int]] = {}
+        for name, value in world.__dict__.items():
+            if isinstance(value, Model):
+                by_model.setdefault(type(value), {})[name] = value.pk
+        for model, names in by_model.items():
+            rows = model._default_manager.in_bulk(list(names.values()))
+            for name, pk in names.items():
+                setattr(fresh, name, rows[pk])
+        return fresh
+
     def staff(self, username, role, unit, department=None, kind="staff"):
         user = self.acc.user_create(
             actor=self.system,
@@ -139,8 +168,72 @@ class World:
         )
 
 
+def _transactional(item: pytest.Item) -> bool:
+    """Whether pytest-django runs ``item`` without a wrapping transaction (its own rule)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None:
+        transactional, reset_sequences, *_ = validate_django_db(marker)
+        if transactional or reset_sequences:
+            return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+def _shares_world(item: pytest.Item) -> bool:
+    return "world" in getattr(item, "fixturenames", ()) and not _transactional(item)
+
+
+class _SharedWorld:
+    """The outer transaction holding the shared province, open or not."""
+
+    atomic: transaction.Atomic | None = None
+    world: World | None = None
+
+    @classmethod
+    def open(cls) -> None:
+        if cls.atomic is None:
+            cls.atomic = transaction.atomic()
+            cls.atomic.__enter__()
+            cls.world = World()
+
+    @classmethod
+    def close(cls) -> None:
+        if cls.atomic is not None:
+            transaction.set_rollback(True)
+            cls.atomic.__exit__(None, None, None)
+            cls.atomic = cls.world = None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests sharing the province first, so it is built once (pytest-django has already
+    put the tests that run in a transaction first; this is a stable partition of those)."""
+    items[:] = [i for i in items if _shares_world(i)] + [i for i in items if not _shares_world(i)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Open or close the outer transaction just before pytest-django opens a test's own."""
+    if fixturedef.argname != "_django_db_helper":
+        return
+    with request.getfixturevalue("django_db_blocker").unblock():
+        if _shares_world(request.node):
+            _SharedWorld.open()
+        else:
+            _SharedWorld.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        _SharedWorld.close()
+
+
 @pytest.fixture
-def world(db):
+def world(request, db):
+    if _SharedWorld.world is not None and _shares_world(request.node):
+        return World.refetched(_SharedWorld.world)
     return World()
 
 

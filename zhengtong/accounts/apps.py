@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core import authz
+
 
 class AccountsConfig(AppConfig):
     name = "zhengtong.accounts"
@@ -9,7 +11,7 @@ class AccountsConfig(AppConfig):
     api_prefix = "/"
 
     def ready(self) -> None:
+        # Lazy: accounts.permissions imports the models, which need the app registry.
         from zhengtong.accounts import permissions
-        from zhengtong.core import authz
 
         authz.install(permissions)

@@ -4,19 +4,14 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class OrgLevel(models.TextChoices):
-    PROVINCE = "province", _("province")
-    CITY = "city", _("city")
-    COUNTY = "county", _("county")
-    TOWNSHIP = "township", _("township")
-    VILLAGE = "village", _("village")
-    GRID = "grid", _("grid")
-
-
-LEVEL_ORDER = [level.value for level in OrgLevel]
-# Region code length per level: GB/T 2260 six digits down to county, then 3 more per level.
-CODE_LENGTH = {"province": 6, "city": 6, "county": 6, "township": 9, "village": 12, "grid": 15}
+from zhengtong.accounts.kinds import (  # noqa: F401 - re-exported for migrations and older imports
+    CODE_LENGTH,
+    LEVEL_ORDER,
+    SECRET_PREFIX,
+    CredentialKind,
+    OrgLevel,
+    UserKind,
+)
 
 
 class OrgUnit(models.Model):
@@ -79,15 +74,6 @@ class Department(models.Model):
         return self.name
 
 
-class UserKind(models.TextChoices):
-    CITIZEN = "citizen", _("citizen")
-    ENTERPRISE = "enterprise", _("enterprise agent")
-    STAFF = "staff", _("staff")
-    GRID_WORKER = "grid_worker", _("grid worker")
-    ADMIN = "admin", _("platform administrator")
-    API_CLIENT = "api_client", _("API client")
-
-
 class User(AbstractUser):
     kind = models.CharField(_("kind"), max_length=12, choices=UserKind.choices, default=UserKind.CITIZEN)
     display_name = models.CharField(_("name"), max_length=100, blank=True)
@@ -141,21 +127,6 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} @ {self.org_unit.code}"
-
-
-class CredentialKind(models.TextChoices):
-    API_TOKEN = "api_token", _("API token")
-    DATA_API_KEY = "data_api_key", _("data API key")
-    OPEN311_KEY = "open311_key", _("Open311 key")
-
-
-# The text every secret of a kind starts with (``zt_<prefix>_<random>``): kept per kind so the
-# tokens and keys issued before the credentials were merged still authenticate.
-SECRET_PREFIX = {
-    CredentialKind.API_TOKEN: "zt_",
-    CredentialKind.DATA_API_KEY: "ztd_",
-    CredentialKind.OPEN311_KEY: "o311_",
-}
 
 
 class Credential(models.Model):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts.models import OrgUnit, RoleGrant
 from zhengtong.accounts.roles import ROLES
 from zhengtong.core.errors import AuthenticationRequired, PermissionDenied
 
@@ -55,8 +56,6 @@ def grants_of(user: Any) -> list[Grant]:
     cached = getattr(user, "_zt_grants", None)
     if cached is not None:
         return cached
-    from zhengtong.accounts.models import RoleGrant
-
     now = timezone.now()
     rows = (
         RoleGrant.objects.filter(user=user, revoked_at__isnull=True)
@@ -147,8 +146,6 @@ def scope_q(
 
 def root_unit() -> Any:
     """The top of the org tree (the installation's province, or the country for a national one)."""
-    from zhengtong.accounts.models import OrgUnit
-
     return OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
 
 

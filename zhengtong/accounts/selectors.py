@@ -130,3 +130,24 @@ def holders_of(
         depth = grant.org_unit.depth
         users.setdefault(grant.user_id, grant.user)
     return list(users.values())
+
+
+# --- for the portal ---------------------------------------------------------------------------
+
+
+def org_unit_count() -> int:
+    """How many org units the installation has (the public home page's figure)."""
+    return OrgUnit.objects.count()
+
+
+def active_user(pk: int | None) -> User | None:
+    """The active user with this id, or None (e.g. the user half-way through a TOTP sign-in)."""
+    return User.objects.filter(pk=pk, is_active=True).first() if pk else None
+
+
+def credential_of(*, owner: Any, kind: str, pk: int) -> Credential:
+    """One of the owner's own credentials of this kind; NotFound for anyone else's."""
+    credential = Credential.objects.filter(pk=pk, owner=owner, kind=kind).first()
+    if credential is None:
+        raise NotFound(_("no such credential"))
+    return credential

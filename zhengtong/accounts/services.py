@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts import credentials
+from zhengtong.accounts.errors import AccountsError
 from zhengtong.accounts.models import (
     CODE_LENGTH,
     LEVEL_ORDER,
@@ -27,17 +28,19 @@ from zhengtong.accounts.models import (
     User,
     UserKind,
 )
-from zhengtong.accounts.permissions import ensure_can, forget_grants
+from zhengtong.accounts.permissions import can, ensure_can, forget_grants
 from zhengtong.accounts.roles import ROLES
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import (
     AuthenticationRequired,
     Conflict,
+    CoreError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from zhengtong.core.identifiers import IdentifierError, validate_mobile
 
 audit_actions.register(
     {
@@ -96,7 +99,7 @@ def org_unit_create(
         ensure_can(actor, "accounts.manage_users", parent)
     _check_code(code, level, parent)
     if OrgUnit.objects.filter(code=code).exists():
-        raise Conflict(_("region code %s exists already") % code, code="duplicate")
+        raise Conflict(_("region code %s exists already") % code, code=CoreError.DUPLICATE)
     path = (parent.path if parent else "") + code + "/"
     unit = OrgUnit.objects.create(
         code=code,
@@ -146,7 +149,7 @@ def department_create(
     if not code or len(code) > 32:
         raise ValidationError.for_field("code", _("1 to 32 characters"))
     if Department.objects.filter(org_unit=org_unit, code=code).exists():
-        raise Conflict(_("department code %s exists in this unit") % code, code="duplicate")
+        raise Conflict(_("department code %s exists in this unit") % code, code=CoreError.DUPLICATE)
     dept = Department.objects.create(org_unit=org_unit, code=code, name=name, name_en=name_en, kind=kind)
     audit.record(
         actor=actor, action="accounts.department.create", target=dept, org_unit=org_unit, after={"name": name}
@@ -188,7 +191,7 @@ def user_create(
         raise ValidationError.for_field("username", _("1 to 150 characters"))
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(
-            _("the username is taken"), code="duplicate", details={"fields": {"username": ["taken"]}}
+            _("the username is taken"), code=CoreError.DUPLICATE, details={"fields": {"username": ["taken"]}}
         )
     user = User(
         username=username,
@@ -223,8 +226,6 @@ def user_create(
 def user_register_citizen(*, username: str, password: str, phone: str = "") -> User:
     """A citizen creates their own account (password rules apply; the mobile number, if given,
     must be a valid Chinese mobile number). Real-name verification is a separate step."""
-    from zhengtong.core.identifiers import IdentifierError, validate_mobile
-
     if not re.fullmatch(r"[\w.@+-]{3,150}", username or "", flags=re.ASCII):
         raise ValidationError.for_field("username", _("3 to 150 letters, digits or @ . + - _"))
     if phone:
@@ -275,8 +276,6 @@ def role_grant(
         raise ValidationError.for_field("department", _("the department must belong to the org unit"))
     if actor is not None:
         ensure_can(actor, "accounts.grant_roles", org_unit)
-        from zhengtong.accounts.permissions import can
-
         missing = [p for p in ROLES[role].permissions if not can(actor, p, org_unit)]
         if missing and not actor.is_superuser:
             raise PermissionDenied(
@@ -379,15 +378,15 @@ def api_token_authenticate(raw: str, *, method: str) -> User:
     """The user behind a bearer token; unsafe methods need the ``write`` scope."""
     kind = CredentialKind.API_TOKEN
     if credentials.credential_parse(raw or "", kind=kind) is None:
-        raise AuthenticationRequired(_("malformed API token"), code="invalid_token")
+        raise AuthenticationRequired(_("malformed API token"), code=AccountsError.INVALID_TOKEN)
     row = credentials.credential_lookup(raw, kind=kind)
     if row is None or row.owner is None:
-        raise AuthenticationRequired(_("unknown API token"), code="invalid_token")
+        raise AuthenticationRequired(_("unknown API token"), code=AccountsError.INVALID_TOKEN)
     refusal = credentials.credential_refusal(row)
     if refusal is not None:
-        raise AuthenticationRequired(str(_TOKEN_REFUSALS[refusal]), code="invalid_token")
+        raise AuthenticationRequired(str(_TOKEN_REFUSALS[refusal]), code=AccountsError.INVALID_TOKEN)
     if method not in {"GET", "HEAD", "OPTIONS"} and "write" not in row.scopes:
-        raise PermissionDenied(_("this token has no “write” scope"), code="insufficient_scope")
+        raise PermissionDenied(_("this token has no “write” scope"), code=AccountsError.INSUFFICIENT_SCOPE)
     credentials.credential_touch(row)
     return row.owner
 

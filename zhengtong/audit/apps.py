@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core import trail
+
 
 class AuditConfig(AppConfig):
     name = "zhengtong.audit"
@@ -11,6 +13,5 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         # Lazy: audit.services imports the AuditEvent model, which the app registry loads first.
         from zhengtong.audit.services import record
-        from zhengtong.core import trail
 
         trail.install(record)

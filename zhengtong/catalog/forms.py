@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.catalog.models import GRADES, Domain, Licence, Openness, UpdateFrequency
+from zhengtong.catalog.models import Domain, Licence, Openness, UpdateFrequency
+from zhengtong.privacy.grades import GRADES
 
 POLICY_CHOICES = [
     ("", _("(unchanged)")),

@@ -16,8 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.core.workflow import WorkflowModel
 
-GRADES = ("L1", "L2", "L3", "L4")
-
 
 class Domain(models.TextChoices):
     ECONOMY = "economy", _("Economy and enterprises")
@@ -49,9 +47,6 @@ class Openness(models.TextChoices):
     UNCONDITIONAL = "unconditional", _("open without conditions")
     CONDITIONAL = "conditional", _("open on conditions")
     CLOSED = "closed", _("not open")
-
-
-OPENNESS_RANK = {"closed": 0, "conditional": 1, "unconditional": 2}
 
 
 class Licence(models.TextChoices):

@@ -20,7 +20,6 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.models import Credential, CredentialKind, Department
 from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.catalog.models import (
-    GRADES,
     DataApplication,
     DataResource,
     Domain,
@@ -31,6 +30,7 @@ from zhengtong.catalog.models import (
     UsageDaily,
 )
 from zhengtong.core.errors import NotFound, ValidationError
+from zhengtong.privacy.grades import GRADES
 
 FACET_FIELDS = ("domain", "department", "openness", "format", "grade", "update_frequency")
 SORTS = ("relevance", "modified", "title", "views")

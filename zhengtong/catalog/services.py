@@ -33,8 +33,6 @@ from zhengtong.accounts.permissions import ensure_authenticated, ensure_can, ens
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.catalog.models import (
-    GRADES,
-    OPENNESS_RANK,
     DataApplication,
     DataResource,
     Domain,
@@ -47,6 +45,7 @@ from zhengtong.catalog.models import (
 )
 from zhengtong.core import ratelimit
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.privacy.grades import GRADES, grade_max, max_openness, openness_within, public_grade
 
 logger = logging.getLogger(__name__)
 
@@ -94,32 +93,9 @@ RELEASE_OPS = {"keep"}
 # --------------------------------------------------------------------------- grades
 
 
-def grade_max(grades) -> str:
-    present = [g for g in grades if g in GRADES]
-    return max(present, key=GRADES.index) if present else "L1"
-
-
-def public_grade(grade: str, policy: dict) -> str:
-    """The grade of what a field releases after its policy: a kept field keeps its grade; a
-    pseudonym is still personal data (at most L2); masked, generalized, rounded, scanned or
-    suppressed values are treated as not sensitive (L1)."""
-    op = (policy or {}).get("op", "keep")
-    if op == "keep":
-        return grade
-    if op == "pseudonymize":
-        return grade_max([min(grade, "L2"), "L1"])
-    return "L1"
-
-
-def max_openness(grade: str) -> str:
-    from zhengtong.privacy.classify import GRADE_OPENNESS
-
-    return GRADE_OPENNESS.get(grade, "closed")
-
-
 def _check_openness(openness: str, grade: str) -> None:
-    allowed = max_openness(grade)
-    if OPENNESS_RANK[openness] > OPENNESS_RANK[allowed]:
+    if not openness_within(openness, grade):
+        allowed = max_openness(grade)
         raise ValidationError.for_field(
             "openness",
             _("a resource graded %(grade)s may be at most “%(allowed)s”")

@@ -29,6 +29,7 @@ from zhengtong.catalog.models import (
 from zhengtong.core import cache
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import NotFound, ValidationError, ZhengtongError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.workflow import timeline
 
 PAGE_SIZE = 20
@@ -40,18 +41,6 @@ DOWNLOAD_TYPES = {
     "json": ("application/json; charset=utf-8", "json"),
     "parquet": ("application/vnd.apache.parquet", "parquet"),
 }
-
-
-def _form_errors(form, exc: ZhengtongError) -> None:
-    fields = getattr(exc, "fields", {}) or {}
-    placed = False
-    for name, msgs in fields.items():
-        key = name if name in form.fields else None
-        for m in msgs:
-            form.add_error(key, m)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 # =========================================================================== public portal
@@ -410,7 +399,7 @@ def apply(request, name: str):
                 fields=form.cleaned_data["fields"],
             )
         except ZhengtongError as exc:
-            _form_errors(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Your application was sent to %s.") % resource.department.name)
             return redirect("catalog:my_data")
@@ -431,7 +420,7 @@ def my_data(request):
         try:
             key, secret = services.api_key_create(actor=request.user, name=form.cleaned_data["name"])
         except ZhengtongError as exc:
-            _form_errors(form, exc)
+            apply_domain_error(form, exc)
         else:
             form = forms.KeyForm()
     return render(
@@ -499,7 +488,7 @@ def resource_new(request):
             try:
                 resource = services.resource_create(actor=request.user, department=dept, name=name, **data)
             except ZhengtongError as exc:
-                _form_errors(form, exc)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Data resource created. Now upload its data."))
                 return redirect("catalog:resource_manage", name=resource.name)
@@ -531,7 +520,7 @@ def resource_edit(request, name: str):
         try:
             services.resource_update(actor=request.user, resource=resource, **form.cleaned_data)
         except ZhengtongError as exc:
-            _form_errors(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("catalog:resource_manage", name=resource.name)
@@ -585,7 +574,7 @@ def upload(request, name: str):
                 file_name=form.cleaned_data["file"].name,
             )
         except ZhengtongError as exc:
-            _form_errors(form, exc)
+            apply_domain_error(form, exc)
     if request.headers.get("HX-Request"):
         if job is None:
             return render(request, "catalog/console/upload_errors.html", {"form": form}, status=422)

@@ -17,11 +17,15 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+from charset_normalizer import from_bytes
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from zhengtong.core.errors import ValidationError
+from zhengtong.datastore.storage import get_storage
 
 FORMATS = ("csv", "xlsx", "json", "ndjson")
 _SAMPLE = 1 << 20
@@ -86,8 +90,6 @@ def detect_encoding(data: bytes) -> str:
     except UnicodeDecodeError:
         text = None
     if text is not None:
-        from charset_normalizer import from_bytes
-
         sample = data[:_SAMPLE]
         best = from_bytes(sample, cp_isolation=["gb18030", "gbk", "gb2312"]).best()
         if best is not None and best.chaos < 0.3:
@@ -139,8 +141,6 @@ def _check_header(names: list[str]) -> list[str]:
 
 def _check_cells(table: pa.Table) -> None:
     """Reject cells above DATASTORE_MAX_CELL_BYTES, naming the first one (vectorised)."""
-    import pyarrow.compute as pc
-
     cap = settings.DATASTORE_MAX_CELL_BYTES
     for name in table.column_names:
         col = table[name]
@@ -206,8 +206,6 @@ def _csv_error(exc: Exception, names: list[str]) -> ValidationError:
 
 def _check_line_lengths(data: bytes, max_line: int, cell_cap: int) -> None:
     """Find a line longer than ``max_line`` (DuckDB drops an over-long last line silently)."""
-    import numpy as np
-
     if len(data) <= max_line:
         return
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
@@ -235,8 +233,6 @@ def _check_line_lengths(data: bytes, max_line: int, cell_cap: int) -> None:
 
 def _transcode(data: bytes, enc: str) -> str:
     """Write ``data`` decoded from ``enc`` as UTF-8 to a scratch file; returns its path."""
-    from zhengtong.datastore.storage import get_storage
-
     try:
         text = data.decode(enc)
     except (UnicodeDecodeError, LookupError):
@@ -402,7 +398,7 @@ def _cell_text(value) -> str | None:
 
 def _read_xlsx(path: str, cell_cap: int) -> pa.Table:
     _check_zip(path)
-    import openpyxl
+    import openpyxl  # Lazy: start-up cost (openpyxl takes ~90 ms to import)
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)

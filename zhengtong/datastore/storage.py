@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from django.conf import settings
+
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -124,8 +126,6 @@ _storage: Storage | None = None
 
 def get_storage() -> Storage:
     global _storage
-    from django.conf import settings
-
     root = Path(settings.DATASTORE_DIR)
     if _storage is None or (isinstance(_storage, LocalStorage) and _storage.root != root):
         _storage = LocalStorage(root)

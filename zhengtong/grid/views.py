@@ -18,6 +18,7 @@ from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.accounts.permissions import can_on, ensure_can, scope_roots
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
 from zhengtong.grid import reports, selectors, services
@@ -147,12 +148,7 @@ def report(request):
             messages.success(request, _("Incident #%d reported.") % incident.pk)
             return redirect("grid:incident_detail", incident.pk)
         except ERRORS as exc:
-            for field, msgs in getattr(exc, "fields", {}).items():
-                target = field if field in form.fields else None
-                for m in msgs:
-                    form.add_error(target, m)
-            if not getattr(exc, "fields", None):
-                form.add_error(None, exc.message)
+            apply_domain_error(form, exc)
     cells = list(selectors.cells_for(request.user)[:20])
     return render(request, "grid/report.html", {"form": form, "geojson": _geojson(cells)})
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from zhengtong.accounts.permissions import can, ensure_can, scope_q
 from zhengtong.core.access import authenticated, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.pagination import keyset_page
 from zhengtong.payments import services
 from zhengtong.payments.models import Bill, LocalOrder, Payment
@@ -108,11 +109,8 @@ def bill_detail(request, number: str):
             services.refund_create(
                 actor=request.user, bill=bill, amount_fen=fen, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as exc:
-            for name, errs in exc.fields.items():
-                form.add_error("amount_yuan" if name == "amount_fen" else None, errs)
-        except (Conflict, PermissionDenied) as exc:
-            form.add_error(None, exc.message)
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            apply_domain_error(form, exc, field_names={"amount_fen": "amount_yuan"})
         else:
             messages.success(request, _("Refund requested; it counts once the provider confirms it."))
             return redirect("payments:bill", number=bill.number)

@@ -5,7 +5,7 @@ A column is classified from its header (Chinese and English vocabulary) and a sa
 an address, a date). The grade follows the Zhejiang levels L1-L4 (DB33/T 2351), which map to the
 GB/T 43697-2024 一般数据 levels 1-4 (shared/reference/datasec.md, "Field type -> level"). 核心 and
 重要 data are declared by the publisher, never detected. The publisher confirms or overrides every
-suggestion (the catalogue audits that).
+suggestion (the catalogue audits that). What a grade allows lives in ``privacy.grades``.
 """
 
 from __future__ import annotations
@@ -23,17 +23,12 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_GRADE",
     "CATEGORY_LABELS",
-    "GB_LEVEL",
-    "GRADE_OPENNESS",
-    "GRADES",
     "ColumnClass",
     "classify_column",
     "classify_table",
-    "grade_allows",
 ]
 
 CATEGORIES = (*KINDS, "person_name", "address", "birth_date", "free_text", "none")
-GRADES = ("L1", "L2", "L3", "L4")
 
 CATEGORY_LABELS = {
     "resident_id": gettext_lazy("Resident ID number"),
@@ -53,23 +48,6 @@ CATEGORY_LABELS = {
     "birth_date": gettext_lazy("Birth date"),
     "free_text": gettext_lazy("Free text"),
     "none": gettext_lazy("No personal data"),
-}
-
-# Zhejiang level -> the most open category a dataset holding such a raw field may have.
-GRADE_OPENNESS: dict[str, str] = {
-    "L1": "unconditional",  # 不敏感: 无条件开放
-    "L2": "conditional",  # 低敏感: 受限 / 有条件开放, desensitized
-    "L3": "conditional",  # 较敏感: 受限 / 有条件开放, desensitized
-    "L4": "closed",  # 敏感: 不予开放
-}
-_OPENNESS_RANK = {"unconditional": 0, "conditional": 1, "closed": 2}
-
-# Zhejiang level -> GB/T 43697-2024 level of 一般数据.
-GB_LEVEL: dict[str, str] = {
-    "L1": "一般数据1级",
-    "L2": "一般数据2级",
-    "L3": "一般数据3级",
-    "L4": "一般数据4级",
 }
 
 # Suggested grade per category (datasec.md: ID/passport/bank card 一般4级 -> L4; phone, address,
@@ -93,11 +71,6 @@ CATEGORY_GRADE: dict[str, str] = {
     "org_code": "L1",
     "none": "L1",
 }
-
-
-def grade_allows(grade: str, openness: str) -> bool:
-    """Whether a raw field of ``grade`` may be served in a dataset of ``openness``."""
-    return _OPENNESS_RANK[openness] >= _OPENNESS_RANK[GRADE_OPENNESS.get(grade, "closed")]
 
 
 class ColumnClass(NamedTuple):

@@ -28,6 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.conf import settings
 
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.masking import mask
@@ -121,9 +122,7 @@ def validate_policy(field: str, policy: Any) -> dict:
 
 
 def _key() -> bytes:
-    from django.conf import settings
-
-    return (getattr(settings, "PRIVACY_PSEUDONYM_KEY", "") or settings.PSEUDONYM_KEY).encode()
+    return (settings.PRIVACY_PSEUDONYM_KEY or settings.PSEUDONYM_KEY).encode()
 
 
 def pseudonym(value: str, *, purpose: str = "default", key: bytes | None = None) -> str:

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.core.errors import ValidationError
-from zhengtong.privacy.classify import CATEGORY_LABELS, GB_LEVEL, GRADE_OPENNESS, classify_table
+from zhengtong.privacy.classify import CATEGORY_LABELS, classify_table
 from zhengtong.privacy.desensitize import apply_value, default_policy
 from zhengtong.privacy.detectors import scan_text_with_findings
+from zhengtong.privacy.grades import gb_level, max_openness
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,8 @@ def classify(*, actor: Any, fields: list[str], rows: list[dict]) -> list[dict]:
                 "category": column_class.category,
                 "category_label": str(CATEGORY_LABELS[column_class.category]),
                 "grade": column_class.grade,
-                "gb_level": GB_LEVEL[column_class.grade],
-                "max_openness": GRADE_OPENNESS[column_class.grade],
+                "gb_level": gb_level(column_class.grade),
+                "max_openness": max_openness(column_class.grade),
                 "confidence": column_class.confidence,
                 "reason": column_class.reason,
                 "policy": policy,

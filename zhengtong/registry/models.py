@@ -143,6 +143,11 @@ class Licence(WorkflowModel):
         return self.issuing_department
 
 
+# The fields of a record its holder may ask to correct (数据纠错).
+CORRECTABLE_PERSON_FIELDS = ("name", "ethnicity", "phone", "address")
+CORRECTABLE_ENTITY_FIELDS = ("name", "registered_address", "legal_representative")
+
+
 class CorrectionRequest(WorkflowModel, SlaMixin):
     """A holder's request to correct their registry data (数据纠错), handled within a time limit."""
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, LicenceType, Person
+from zhengtong.registry.models import (
+    CORRECTABLE_ENTITY_FIELDS,
+    CORRECTABLE_PERSON_FIELDS,
+    CorrectionRequest,
+    LegalEntity,
+    Licence,
+    LicenceType,
+    Person,
+)
 
 
 def persons_for(actor: Any, *, q: str = "") -> QuerySet[Person]:
@@ -120,6 +128,58 @@ def correction_get_for(actor: Any, pk: int) -> CorrectionRequest:
     if obj is None:
         raise NotFound(_("no correction request %s in your scope") % pk)
     return obj
+
+
+# --- for the portal ---------------------------------------------------------------------------
+
+
+def registry_totals() -> dict[str, int]:
+    """Installation-wide counts of the base registries (public figures, no personal data)."""
+    return {
+        "persons": Person.objects.count(),
+        "legal_entities": LegalEntity.objects.count(),
+        "licences": Licence.objects.count(),
+    }
+
+
+def registry_counts_for(actor: Any) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Counts of the registry records in ``actor``'s scope, and persons per org unit (top 15) for
+    the console's chart."""
+    persons = Person.objects.filter(scope_q(actor, "registry.view"))
+    counts = {
+        "persons": persons.count(),
+        "legal_entities": LegalEntity.objects.filter(scope_q(actor, "registry.view")).count(),
+        "licences": Licence.objects.filter(scope_q(actor, "registry.view")).count(),
+    }
+    chart = [
+        {"name": row["org_unit__name"], "value": row["n"]}
+        for row in persons.values("org_unit__name").annotate(n=Count("id")).order_by("-n")[:15]
+    ]
+    return counts, chart
+
+
+def correction_counts_for(actor: Any) -> QuerySet:
+    """Correction requests in ``actor``'s scope counted by SLA state (rows of sla_state, n)."""
+    return (
+        CorrectionRequest.objects.filter(scope_q(actor, "registry.handle_correction"))
+        .values("sla_state")
+        .annotate(n=Count("id"))
+        .order_by("sla_state")
+    )
+
+
+def my_corrections(actor: Any, *, limit: int = 20) -> QuerySet[CorrectionRequest]:
+    """The correction requests ``actor`` submitted, newest first."""
+    return CorrectionRequest.objects.filter(submitted_by=actor).select_related("org_unit")[:limit]
+
+
+def correctable_fields(*, entity: bool) -> list[tuple[str, str]]:
+    """(field, label) pairs a citizen (a person's record) or an enterprise (a legal entity's
+    record) may ask to correct."""
+    model, fields = (
+        (LegalEntity, CORRECTABLE_ENTITY_FIELDS) if entity else (Person, CORRECTABLE_PERSON_FIELDS)
+    )
+    return [(f, model._meta.get_field(f).verbose_name) for f in fields]
 
 
 # --- For the services module's demo (added by p2services) ----------------------------------

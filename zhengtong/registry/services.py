@@ -16,7 +16,15 @@ from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.core.identifiers import IdentifierError, parse_resident_id, validate_mobile, validate_uscc
-from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, LicenceType, Person
+from zhengtong.registry.models import (
+    CORRECTABLE_ENTITY_FIELDS,
+    CORRECTABLE_PERSON_FIELDS,
+    CorrectionRequest,
+    LegalEntity,
+    Licence,
+    LicenceType,
+    Person,
+)
 
 audit_actions.register(
     {
@@ -45,8 +53,6 @@ ENTITY_FIELDS = (
     "registered_capital_fen",
     "status",
 )
-CORRECTABLE_PERSON_FIELDS = ("name", "ethnicity", "phone", "address")
-CORRECTABLE_ENTITY_FIELDS = ("name", "registered_address", "legal_representative")
 
 
 def _identifier(field: str, validator, value: Any) -> str:

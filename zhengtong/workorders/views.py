@@ -12,6 +12,7 @@ from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.accounts.permissions import can, ensure_can
 from zhengtong.core.access import authenticated, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
 from zhengtong.workorders import selectors, services
@@ -49,13 +50,6 @@ def _timeline(order) -> list[tuple]:
     return [(e, WORK_ORDER_FLOW.state_label(e.to_state)) for e in timeline(order)]
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    for name, errors in exc.fields.items():
-        form.add_error(name if name in form.fields else None, errors)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
 @authenticated
 def submit(request):
     form = SubmitForm(request.POST or None)
@@ -72,10 +66,8 @@ def submit(request):
                 region=OrgUnit.objects.get(code=data["region"]),
                 contact_phone=data["contact_phone"],
             )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except (RateLimited, PermissionDenied) as exc:
-            form.add_error(None, exc.message)
+        except (ValidationError, RateLimited, PermissionDenied) as exc:
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Submitted: work order %s") % order.number)
             return redirect("workorders:mine_detail", number=order.number)
@@ -262,10 +254,8 @@ def routing(request):
                     region=OrgUnit.objects.get(code=form.cleaned_data["region"]),
                     department=form.cleaned_data["department"],
                 )
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, exc.message)
+            except (ValidationError, PermissionDenied) as exc:
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Routing rule saved."))
                 return redirect("workorders:routing")

@@ -68,15 +68,15 @@ def test_failure_mid_write_leaves_previous_versions(monkeypatch, store):
     v1 = engine.write_version("t4", {"raw": small([1]), "public": small([1])})
     engine.activate("t4", v1)
     calls = {"n": 0}
-    real = engine._write_parquet
+    real = pq.write_table  # the Parquet writer fails as a full disk would
 
-    def failing(table, path):
+    def failing(table, path, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:  # the second variant's file: the first one is already in place
             raise OSError("disk full")
-        real(table, path)
+        real(table, path, **kwargs)
 
-    monkeypatch.setattr(engine, "_write_parquet", failing)
+    monkeypatch.setattr(pq, "write_table", failing)
     with pytest.raises(OSError):
         engine.write_version("t4", {"raw": small([5, 6]), "public": small([5, 6])})
     assert engine.versions("t4") == [1]
@@ -86,7 +86,7 @@ def test_failure_mid_write_leaves_previous_versions(monkeypatch, store):
     assert engine.query("t4", 1, "public", schema=SCHEMA).rows == [{"a": 1, "b": "1"}]
     with pytest.raises(NotFound):
         engine.query("t4", 2, "public", schema=SCHEMA)
-    monkeypatch.setattr(engine, "_write_parquet", real)
+    monkeypatch.setattr(pq, "write_table", real)
     assert engine.write_version("t4", {"raw": small([7])}) == 2
 
 

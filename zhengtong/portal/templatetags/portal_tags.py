@@ -10,7 +10,12 @@ from django import template
 from django.apps import apps
 
 from zhengtong.accounts.roles import role_label as _role_label
-from zhengtong.core.masking import mask_phone, mask_resident_id
+from zhengtong.core.authz import can
+from zhengtong.core.identifiers import validate_resident_id
+from zhengtong.core.masking import SENSITIVE_FIELDS, mask_phone, mask_resident_id
+from zhengtong.core.sla import SlaState
+from zhengtong.portal.nav import visible
+from zhengtong.registry.workflows import CORRECTION_FLOW
 
 register = template.Library()
 
@@ -19,8 +24,6 @@ _RESIDENT_ID_RE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-
 
 
 def _mask_ids(text: str) -> str:
-    from zhengtong.core.identifiers import validate_resident_id
-
     def replace(match: re.Match) -> str:
         try:
             validate_resident_id(match.group(0))
@@ -92,8 +95,6 @@ def short_hash(value: str | None, length: int = 12) -> str:
 @register.filter
 def masked_for(value: Any, field: str) -> str:
     """Mask ``value`` when ``field`` holds a personal identifier (phone, resident ID)."""
-    from zhengtong.core.masking import SENSITIVE_FIELDS
-
     masker = SENSITIVE_FIELDS.get(field)
     return masker(value) if masker else ("" if value is None else str(value))
 
@@ -101,9 +102,8 @@ def masked_for(value: Any, field: str) -> str:
 @register.filter
 def correction_field_label(obj: Any) -> str:
     """The translated name of the field a correction request is about."""
-    from zhengtong.registry.models import LegalEntity, Person
-
-    model = Person if obj.person_id else LegalEntity
+    # The record's model, through the request's own foreign key (no import of registry models).
+    model = obj._meta.get_field("person" if obj.person_id else "legal_entity").related_model
     try:
         return str(model._meta.get_field(obj.field).verbose_name)
     except Exception:  # noqa: BLE001 - an unknown field name is shown as it is
@@ -112,8 +112,6 @@ def correction_field_label(obj: Any) -> str:
 
 @register.filter
 def sla_label(value: str) -> str:
-    from zhengtong.core.sla import SlaState
-
     try:
         return str(SlaState(value).label)
     except ValueError:
@@ -128,16 +126,12 @@ def as_json(value: Any) -> str:
 
 @register.simple_tag
 def correction_states() -> list[tuple[str, str]]:
-    from zhengtong.registry.workflows import CORRECTION_FLOW
-
     return [(code, str(label)) for code, label in CORRECTION_FLOW.states.items()]
 
 
 @register.simple_tag
 def console_flags(user: Any) -> dict[str, bool]:
     """Which console pages this user may open (the same checks the console view makes)."""
-    from zhengtong.accounts.permissions import can
-
     if not getattr(user, "is_authenticated", False):
         return {}
     return {
@@ -151,6 +145,4 @@ def console_flags(user: Any) -> dict[str, bool]:
 @register.simple_tag
 def nav_items(area: str, user: Any) -> list:
     """Navigation entries that modules registered for this area and this user (portal.nav)."""
-    from zhengtong.portal.nav import visible
-
     return visible(area, user)

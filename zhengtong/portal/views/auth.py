@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -12,11 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from zhengtong.accounts.models import User
-from zhengtong.accounts.services import totp_verify
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.services import totp_verify, user_register_citizen, user_update_preferences
 from zhengtong.audit import services as audit
 from zhengtong.core.access import public
 from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.portal.middleware import ELDER_COOKIE
 
 PENDING_OTP = "zt_pending_otp_user"
@@ -40,7 +43,7 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-def _finish_login(request, user: User):
+def _finish_login(request, user: Any):
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     audit.record(actor=user, action="accounts.login", target=user)
     response = redirect(
@@ -102,8 +105,6 @@ class RegisterForm(forms.Form):
 @public
 def register(request):
     """Citizen self-registration; real-name verification follows on the account page."""
-    from zhengtong.accounts.services import user_register_citizen
-
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -113,12 +114,7 @@ def register(request):
                 phone=form.cleaned_data["phone"],
             )
         except (ValidationError, Conflict) as exc:
-            fields = exc.fields if isinstance(exc, ValidationError) else (exc.details.get("fields") or {})
-            for field, msgs in fields.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
-            if not fields:
-                form.add_error(None, exc.message)
+            apply_domain_error(form, exc)
         else:
             return _finish_login(request, user)
     return render(request, "portal/register.html", {"form": form})
@@ -127,7 +123,7 @@ def register(request):
 @public
 def login_otp(request):
     user_id = request.session.get(PENDING_OTP)
-    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    user = account_selectors.active_user(user_id)
     if user is None:
         return redirect("portal:login")
     form = OtpForm(request.POST or None)
@@ -166,8 +162,6 @@ def lockout_response(request, credentials, *args, **kwargs):
 @require_POST
 def preferences(request):
     """Switch language and elder-friendly mode; remembered in cookies (and the account when logged in)."""
-    from zhengtong.accounts.services import user_update_preferences
-
     response = HttpResponseRedirect(_safe_next(request, reverse("portal:home")))
     language = request.POST.get("language")
     elder = request.POST.get("elder_mode")

@@ -7,35 +7,24 @@ import io
 import segno
 from django import forms
 from django.contrib import messages
-from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Credential, CredentialKind, UserKind
-from zhengtong.accounts.permissions import can, scope_q
+from zhengtong.accounts.kinds import CredentialKind, UserKind
+from zhengtong.accounts.permissions import can
 from zhengtong.accounts.roles import PERMISSIONS, ROLES
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.masking import mask_resident_id
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry_services
-from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, Person
 
 TOTP_PENDING = "zt_totp_secret"
-
-
-def form_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a domain ValidationError's field messages onto a Django form."""
-    for field, msgs in (exc.fields or {}).items():
-        target = field if field in form.fields else None
-        for msg in msgs:
-            form.add_error(target, msg if target else f"{field}: {msg}")
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 MODULES = [
@@ -111,10 +100,8 @@ MODULES = [
 @public
 def home(request):
     stats = {
-        "org_units": account_selectors.OrgUnit.objects.count(),
-        "persons": Person.objects.count(),
-        "legal_entities": LegalEntity.objects.count(),
-        "licences": Licence.objects.count(),
+        "org_units": account_selectors.org_unit_count(),
+        **registry_selectors.registry_totals(),
     }
     return render(request, "portal/home.html", {"modules": MODULES, "stats": stats})
 
@@ -151,13 +138,7 @@ class OtpForm(forms.Form):
 
 
 def _correction_choices(user):
-    fields = (
-        registry_services.CORRECTABLE_PERSON_FIELDS
-        if user.kind == UserKind.CITIZEN
-        else registry_services.CORRECTABLE_ENTITY_FIELDS
-    )
-    model = Person if user.kind == UserKind.CITIZEN else LegalEntity
-    return [(f, model._meta.get_field(f).verbose_name) for f in fields]
+    return registry_selectors.correctable_fields(entity=user.kind != UserKind.CITIZEN)
 
 
 @authenticated
@@ -212,7 +193,7 @@ def account(request):
                 "correction": correction_form,
                 "token": token_form,
             }[action]
-            form_errors(form, exc)
+            apply_domain_error(form, exc)
     person = registry_selectors.my_person(user)
     ctx = {
         "user_obj": user,
@@ -220,7 +201,7 @@ def account(request):
         "person": person,
         "entity": registry_selectors.my_legal_entity(user),
         "licences": registry_selectors.my_licences(user),
-        "corrections": CorrectionRequest.objects.filter(submitted_by=user).select_related("org_unit")[:20],
+        "corrections": registry_selectors.my_corrections(user),
         "grants": account_selectors.user_grants(user),
         "tokens": account_selectors.credentials_of(owner=user, kind=CredentialKind.API_TOKEN)[:20],
         "new_token": new_token,
@@ -237,7 +218,7 @@ def account(request):
 @authenticated
 @require_POST
 def token_revoke(request, token_id: int):
-    token = get_object_or_404(Credential, pk=token_id, owner=request.user, kind=CredentialKind.API_TOKEN)
+    token = account_selectors.credential_of(owner=request.user, kind=CredentialKind.API_TOKEN, pk=token_id)
     account_services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token was revoked."))
     return redirect("portal:account")
@@ -254,7 +235,7 @@ def totp_setup(request):
             messages.success(request, _("Two-step verification is off."))
             return redirect("portal:account")
         except ValidationError as exc:
-            form_errors(form, exc)
+            apply_domain_error(form, exc)
     elif request.method == "POST" and form.is_valid():
         secret = request.session.get(TOTP_PENDING, "")
         try:
@@ -263,7 +244,7 @@ def totp_setup(request):
             messages.success(request, _("Two-step verification is on."))
             return redirect("portal:account")
         except ValidationError as exc:
-            form_errors(form, exc)
+            apply_domain_error(form, exc)
     svg = ""
     if not user.totp_enabled:
         secret = request.session.get(TOTP_PENDING)
@@ -294,24 +275,10 @@ def console(request):
     counts = {}
     chart = []
     if can(user, "registry.view"):
-        persons = Person.objects.filter(scope_q(user, "registry.view"))
-        counts = {
-            "persons": persons.count(),
-            "legal_entities": LegalEntity.objects.filter(scope_q(user, "registry.view")).count(),
-            "licences": Licence.objects.filter(scope_q(user, "registry.view")).count(),
-        }
-        chart = [
-            {"name": row["org_unit__name"], "value": row["n"]}
-            for row in persons.values("org_unit__name").annotate(n=Count("id")).order_by("-n")[:15]
-        ]
+        counts, chart = registry_selectors.registry_counts_for(user)
     corrections = None
     if can(user, "registry.handle_correction"):
-        corrections = (
-            CorrectionRequest.objects.filter(scope_q(user, "registry.handle_correction"))
-            .values("sla_state")
-            .annotate(n=Count("id"))
-            .order_by("sla_state")
-        )
+        corrections = registry_selectors.correction_counts_for(user)
     ctx = {
         "scope_units": scope_units,
         "departments": departments,

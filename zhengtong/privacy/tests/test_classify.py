@@ -7,24 +7,14 @@ import datetime as dt
 from zhengtong.core.identifiers import generate_resident_id
 from zhengtong.privacy.classify import (
     CATEGORIES,
-    GRADE_OPENNESS,
     ColumnClass,
     classify_column,
     classify_table,
-    grade_allows,
     looks_like_address,
     looks_like_person_name,
 )
 
 IDS = [generate_resident_id("330106", dt.date(1980 + i, 1 + i % 12, 1 + i), i) for i in range(20)]
-
-
-def test_grade_openness_mapping():
-    assert GRADE_OPENNESS == {"L1": "unconditional", "L2": "conditional", "L3": "conditional", "L4": "closed"}
-    assert grade_allows("L1", "unconditional")
-    assert not grade_allows("L3", "unconditional")
-    assert grade_allows("L3", "conditional")
-    assert not grade_allows("L4", "conditional") and grade_allows("L4", "closed")
 
 
 def test_resident_id_column_by_values_and_header():
