@@ -10,9 +10,7 @@ class NotifyConfig(AppConfig):
     demo_order = 50
 
     def ready(self) -> None:
-        from zhengtong.core.tasks import register_periodic
+        # Lazy: the wiring imports models, which must be loaded first.
+        from zhengtong.notify import wiring
 
-        # Importing the tasks imports notify.services, which registers the outbox handler.
-        from zhengtong.notify.tasks import sms_receipts_task
-
-        register_periodic("notify.sms_receipts", sms_receipts_task, 60)
+        wiring.install()

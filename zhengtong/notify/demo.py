@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from zhengtong.accounts.models import User
+from zhengtong.accounts.services import user_by_username
+from zhengtong.core.errors import NotFound
 from zhengtong.notify.models import Message
 from zhengtong.notify.services import notify
 
@@ -15,8 +16,11 @@ MESSAGES = [
 
 def seed(stdout=None) -> dict[str, int]:
     for username, title, body, link in MESSAGES:
-        user = User.objects.filter(username=username).first()
-        if user is None or Message.objects.filter(recipient=user, event="demo.welcome", title=title).exists():
+        try:
+            user = user_by_username(username)
+        except NotFound:
+            continue
+        if Message.objects.filter(recipient=user, event="demo.welcome", title=title).exists():
             continue
         notify(recipient=user, event="demo.welcome", title=title, body=body, link=link)
     counts = {"messages": Message.objects.count()}

@@ -3,12 +3,18 @@ partly refunded. Idempotent: a bill is made only if its reference has none."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
+from zhengtong.core.errors import NotFound
 from zhengtong.payments import providers, services
 from zhengtong.payments.models import Bill
 from zhengtong.registry.demo import DEMO_PASSWORD
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit, User
 
 ACCOUNTS = [
     (
@@ -31,17 +37,33 @@ BILLS = [
 ]
 
 
+def _user(username: str) -> User | None:
+    try:
+        return account_services.user_by_username(username)
+    except NotFound:
+        return None
+
+
+def _unit(code: str) -> OrgUnit | None:
+    try:
+        return account_selectors.org_unit_get(code)
+    except NotFound:
+        return None
+
+
 def _accounts(actor: User) -> None:
     for username, name, role, scope, dept, _note in ACCOUNTS:
-        if User.objects.filter(username=username).exists():
+        if _user(username) is not None:
             continue
-        unit = OrgUnit.objects.get(code=scope)
-        department = Department.objects.filter(org_unit=unit, code=dept).first() if dept else None
+        unit = account_selectors.org_unit_get(scope)
+        department = (
+            account_selectors.departments_in(unit, subtree=False).filter(code=dept).first() if dept else None
+        )
         user = account_services.user_create(
             actor=actor,
             username=username,
             password=DEMO_PASSWORD,
-            kind=UserKind.STAFF,
+            kind="staff",
             display_name=name,
             org_unit=unit,
             department=department,
@@ -52,14 +74,14 @@ def _accounts(actor: User) -> None:
 
 def seed(stdout=None) -> dict[str, int]:
     actor = system_actor()
-    xihu = OrgUnit.objects.filter(code="330106").first()
+    xihu = _unit("330106")
     if xihu is None:
         return {}
     _accounts(actor)
-    scjg = Department.objects.filter(org_unit=xihu, code="scjg").first()
-    finance = User.objects.get(username="xihu_finance")
+    scjg = account_selectors.departments_in(xihu, subtree=False).filter(code="scjg").first()
+    finance = account_services.user_by_username("xihu_finance")
     for reference, payer_name, items, paid, refund in BILLS:
-        payer = User.objects.filter(username=payer_name).first()
+        payer = _user(payer_name)
         if payer is None or Bill.objects.filter(reference=reference).exists():
             continue
         bill = services.bill_create(

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhengtong.core import outbox
+from zhengtong.payments.models import LocalOrder, LocalRefund
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +105,6 @@ class LocalProvider(PaymentProvider):
     # -- merchant-facing interface ---------------------------------------------------------
 
     def create_payment(self, payment, *, return_url: str) -> str:
-        from zhengtong.payments.models import LocalOrder
-
         LocalOrder.objects.get_or_create(
             token=payment.token,
             defaults={"amount_fen": payment.amount_fen, "description": payment.bill.description[:200]},
@@ -148,8 +147,6 @@ class LocalProvider(PaymentProvider):
         return event
 
     def refund(self, payment, refund) -> None:
-        from zhengtong.payments.models import LocalOrder, LocalRefund
-
         with transaction.atomic():
             order = LocalOrder.objects.select_for_update().get(token=payment.token)
             done = sum(r.amount_fen for r in order.refunds.all())
@@ -176,8 +173,6 @@ class LocalProvider(PaymentProvider):
             )
 
     def statement(self, day: dt.date) -> str:
-        from zhengtong.payments.models import LocalOrder, LocalRefund
-
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["type", "provider_id", "order", "amount_fen", "at"])
@@ -191,8 +186,6 @@ class LocalProvider(PaymentProvider):
 
     def payer_confirm(self, token: str) -> bool:
         """The payer pays on the hosted page. Returns False when already paid (idempotent)."""
-        from zhengtong.payments.models import LocalOrder
-
         with transaction.atomic():
             order = LocalOrder.objects.select_for_update().filter(token=token).first()
             if order is None:
@@ -274,6 +267,7 @@ def _post(body: bytes, headers: dict) -> tuple[int, str]:
         except urllib.error.HTTPError as exc:
             return exc.code, ""
     # In-process: the same handler the HTTP endpoint calls.
+    # Lazy: a real import cycle (payments.services imports the providers).
     from zhengtong.payments.services import callback_receive
 
     status, payload = callback_receive("local", headers, body)

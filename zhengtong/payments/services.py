@@ -9,13 +9,10 @@ once per bill, whatever the provider replays, duplicates or reorders.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import hashlib
-import io
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,13 +21,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
+from zhengtong.accounts.permissions import can, ensure_authenticated, ensure_can
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, NotFound, PermissionDenied, ValidationError
+from zhengtong.notify.services import notify
 from zhengtong.payments import hooks
+from zhengtong.payments.errors import PaymentsError
 from zhengtong.payments.models import Bill, Payment, ProviderEvent, Refund, yuan
 from zhengtong.payments.providers import CallbackEvent, CallbackRejected, get_provider
+
+# The daily reconciliation is its own use case; callers keep writing ``services.reconcile(...)``.
+from zhengtong.payments.reconciliation import (  # noqa: F401 - re-exported
+    Reconciliation,
+    ledger_entries,
+    parse_statement,
+    reconcile,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +99,66 @@ def bill_create(
     """Issue a bill (payments.bill at ``org_unit``). ``reference`` ("case:123") is unique among
     bills that are not cancelled: a second bill for it is a Conflict."""
     ensure_can(actor, "payments.bill", org_unit, department)
+    return _bill_create(
+        actor=actor,
+        payer=payer,
+        reference=reference,
+        org_unit=org_unit,
+        department=department,
+        items=items,
+        description=description,
+        via="",
+    )
+
+
+def bill_create_for_case(
+    *,
+    payer: Any,
+    via: str,
+    reference: str,
+    org_unit: Any,
+    department: Any = None,
+    items: list[tuple[str, int]],
+    description: str = "",
+) -> Bill:
+    """A trusted internal entry point: the module ``via`` (e.g. "services") bills ``payer`` for
+    their own case (``reference`` "case:123", "bundle:45"), on the payer's behalf. No billing
+    role is asked: the calling module has checked that the referenced case is the payer's and
+    what it costs. The bill and its audit event name the payer as the actor and ``via`` as the
+    module. Same rules as ``bill_create`` otherwise (items, one live bill per reference)."""
+    ensure_authenticated(payer)
+    if not via:
+        raise ValueError("bill_create_for_case needs the calling module as via")
+    return _bill_create(
+        actor=payer,
+        payer=payer,
+        reference=reference,
+        org_unit=org_unit,
+        department=department,
+        items=items,
+        description=description,
+        via=via,
+    )
+
+
+def _bill_create(
+    *,
+    actor: Any,
+    payer: Any,
+    reference: str,
+    org_unit: Any,
+    department: Any,
+    items: list[tuple[str, int]],
+    description: str,
+    via: str,
+) -> Bill:
     if not isinstance(reference, str) or not reference.strip() or len(reference) > 64 or ":" not in reference:
         raise ValidationError.for_field("reference", _("must look like “case:123” (at most 64 characters)"))
     cleaned = clean_items(items)
     total = sum(i["amount_fen"] for i in cleaned)
     with transaction.atomic():
         if Bill.objects.filter(reference=reference).exclude(state=Bill.State.CANCELLED).exists():
-            raise Conflict(_("there is already a bill for %s") % reference, code="duplicate")
+            raise Conflict(_("there is already a bill for %s") % reference, code=CoreError.DUPLICATE)
         try:
             with transaction.atomic():
                 bill = Bill.objects.create(
@@ -113,13 +173,16 @@ def bill_create(
                     created_by=actor if getattr(actor, "pk", None) else None,
                 )
         except IntegrityError:
-            raise Conflict(_("there is already a bill for %s") % reference, code="duplicate") from None
+            raise Conflict(
+                _("there is already a bill for %s") % reference, code=CoreError.DUPLICATE
+            ) from None
         audit.record(
             actor=actor,
             action="payments.bill.create",
             target=bill,
             org_unit=org_unit,
             after={"reference": reference, "total_fen": total, "items": cleaned},
+            via=via,
         )
     return bill
 
@@ -127,6 +190,11 @@ def bill_create(
 def bill_for(reference: str) -> Bill | None:
     """The current bill of ``reference`` (not cancelled), or None."""
     return Bill.objects.filter(reference=reference).exclude(state=Bill.State.CANCELLED).first()
+
+
+def bill_is_paid(bill: Bill) -> bool:
+    """Whether ``bill`` is paid in full (refunds not counted: "paid" as on_paid hooks see it)."""
+    return bill.state == Bill.State.PAID
 
 
 def bill_cancel(*, actor: Any, bill: Bill, reason: str) -> Bill:
@@ -165,8 +233,6 @@ def bill_get_for_payer(user: Any, number: str) -> Bill:
 
 
 def _may_view(user: Any, bill: Bill) -> bool:
-    from zhengtong.accounts.permissions import can
-
     return (bill.payer_id is not None and bill.payer_id == user.pk) or can(
         user, "payments.view", bill.org_unit, bill.department
     )
@@ -181,7 +247,7 @@ def payment_start(*, actor: Any, bill: Bill, return_url: str) -> tuple[Payment, 
     if bill.payer_id is not None and bill.payer_id != actor.pk:
         raise PermissionDenied(_("this bill is addressed to someone else"))
     if bill.state != Bill.State.UNPAID:
-        raise Conflict(_("this bill is %s") % bill.get_state_display(), code="not_payable")
+        raise Conflict(_("this bill is %s") % bill.get_state_display(), code=PaymentsError.NOT_PAYABLE)
     provider = get_provider()
     with transaction.atomic():
         payment = Payment.objects.create(
@@ -404,8 +470,6 @@ def _confirm_refund(payment: Payment, event: CallbackEvent) -> Outcome:
 def _tell_payer(bill: Bill, event: str, title: str) -> None:
     if bill.payer_id is None:
         return
-    from zhengtong.notify.services import notify
-
     notify(recipient=bill.payer, event=event, title=title, link=bill.pay_url, channels=("inbox", "sms"))
 
 
@@ -428,7 +492,7 @@ def refund_create(*, actor: Any, bill: Bill, amount_fen: int, reason: str) -> Re
             .first()
         )
         if payment is None:
-            raise Conflict(_("this bill has no payment to refund"), code="not_refundable")
+            raise Conflict(_("this bill has no payment to refund"), code=PaymentsError.NOT_REFUNDABLE)
         pending = sum(
             r.amount_fen for r in Refund.objects.filter(payment__bill=bill, state=Refund.State.REQUESTED)
         )
@@ -449,7 +513,7 @@ def refund_create(*, actor: Any, bill: Bill, amount_fen: int, reason: str) -> Re
         try:
             get_provider(payment.provider).refund(payment, refund)
         except ValueError as exc:
-            raise Conflict(str(exc), code="provider_refused") from None
+            raise Conflict(str(exc), code=PaymentsError.PROVIDER_REFUSED) from None
         audit.record(
             actor=actor,
             action="payments.refund.request",
@@ -459,133 +523,3 @@ def refund_create(*, actor: Any, bill: Bill, amount_fen: int, reason: str) -> Re
             note=reason,
         )
     return refund
-
-
-# -- reconciliation ----------------------------------------------------------------------------
-
-
-@dataclass
-class Reconciliation:
-    day: dt.date
-    matched: list[dict] = field(default_factory=list)
-    missing_ours: list[dict] = field(default_factory=list)  # at the provider, not in our ledger
-    missing_provider: list[dict] = field(default_factory=list)  # in our ledger, not at the provider
-    mismatched: list[dict] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.missing_ours or self.missing_provider or self.mismatched)
-
-    def rows(self) -> list[dict]:
-        out = []
-        for status, rows in (
-            ("mismatch", self.mismatched),
-            ("missing_ours", self.missing_ours),
-            ("missing_provider", self.missing_provider),
-            ("matched", self.matched),
-        ):
-            out += [{"status": status, **r} for r in rows]
-        return out
-
-    def csv(self) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(["status", "type", "provider_id", "order", "ours_fen", "provider_fen"])
-        for r in self.rows():
-            writer.writerow(
-                [
-                    r["status"],
-                    r["type"],
-                    r["provider_id"],
-                    r["order"],
-                    r.get("ours_fen", ""),
-                    r.get("provider_fen", ""),
-                ]
-            )
-        return "\ufeff" + buf.getvalue()
-
-
-def _local_day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    return start, start + dt.timedelta(days=1)
-
-
-def ledger_entries(day: dt.date, provider: str) -> dict[tuple[str, str], dict]:
-    start, end = _local_day_range(day)
-    entries: dict[tuple[str, str], dict] = {}
-    for p in Payment.objects.filter(
-        provider=provider, paid_at__gte=start, paid_at__lt=end, provider_txn_id__isnull=False
-    ):
-        entries[("payment", p.provider_txn_id)] = {
-            "type": "payment",
-            "provider_id": p.provider_txn_id,
-            "order": p.token,
-            "ours_fen": p.amount_fen,
-        }
-    for r in Refund.objects.filter(
-        payment__provider=provider,
-        state=Refund.State.SUCCEEDED,
-        completed_at__gte=start,
-        completed_at__lt=end,
-    ):
-        key = r.provider_refund_id or r.refund_no
-        entries[("refund", key)] = {
-            "type": "refund",
-            "provider_id": key,
-            "order": r.refund_no,
-            "ours_fen": r.amount_fen,
-        }
-    return entries
-
-
-def parse_statement(text: str) -> dict[tuple[str, str], dict]:
-    rows: dict[tuple[str, str], dict] = {}
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    for i, row in enumerate(reader, start=1):
-        try:
-            kind, pid, amount = row["type"], row["provider_id"], int(row["amount_fen"])
-        except (KeyError, TypeError, ValueError):
-            raise ValidationError.for_field(
-                "statement", _("row %d is not type,provider_id,order,amount_fen,at") % i
-            ) from None
-        rows[(kind, pid)] = {
-            "type": kind,
-            "provider_id": pid,
-            "order": row.get("order", ""),
-            "provider_fen": amount,
-        }
-    return rows
-
-
-def reconcile(
-    *, actor: Any, day: dt.date, provider: str = "local", statement: str | None = None
-) -> Reconciliation:
-    """Compare our ledger of ``day`` with the provider's statement (payments.reconcile)."""
-    ensure_can(actor, "payments.reconcile")
-    text = statement if statement is not None else get_provider(provider).statement(day)
-    theirs = parse_statement(text)
-    ours = ledger_entries(day, provider)
-    result = Reconciliation(day)
-    for key in sorted(set(ours) | set(theirs)):
-        mine, other = ours.get(key), theirs.get(key)
-        if mine and other:
-            row = {**other, **mine}
-            (result.matched if mine["ours_fen"] == other["provider_fen"] else result.mismatched).append(row)
-        elif mine:
-            result.missing_provider.append(mine)
-        else:
-            result.missing_ours.append(other)
-    audit.record(
-        actor=actor,
-        action="payments.reconcile",
-        target_type="payments.day",
-        target_id=day.isoformat(),
-        target_label=day.isoformat(),
-        after={
-            "matched": len(result.matched),
-            "missing_ours": len(result.missing_ours),
-            "missing_provider": len(result.missing_provider),
-            "mismatched": len(result.mismatched),
-        },
-    )
-    return result

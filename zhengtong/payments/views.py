@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from zhengtong.accounts.permissions import ensure_can, scope_q
+from zhengtong.accounts.permissions import can, ensure_can, scope_q
 from zhengtong.core.access import authenticated, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.forms import apply_domain_error
@@ -114,7 +114,6 @@ def bill_detail(request, number: str):
         else:
             messages.success(request, _("Refund requested; it counts once the provider confirms it."))
             return redirect("payments:bill", number=bill.number)
-    from zhengtong.accounts.permissions import can
 
     return render(
         request,

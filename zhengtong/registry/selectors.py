@@ -16,6 +16,7 @@ from zhengtong.registry.models import (
     CorrectionRequest,
     LegalEntity,
     Licence,
+    LicenceType,
     Person,
 )
 
@@ -286,3 +287,11 @@ def legal_entities_active_count(*, org_path: str = "", county_code: str = "") ->
     if county_code:
         return qs.filter(region_code__startswith=county_code).count()
     return qs.filter(subtree_q(org_path, "org_unit__path")).count()
+
+
+# --- For the services module's demo (added by p2services) ----------------------------------
+
+
+def licence_types_by_code() -> dict[str, LicenceType]:
+    """Every e-licence type, by code (not scoped: the types are public reference data)."""
+    return {lt.code: lt for lt in LicenceType.objects.order_by("code")}

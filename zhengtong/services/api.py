@@ -18,6 +18,7 @@ from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
 from zhengtong.services import eforms, selectors, services
+from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.workflows import FINAL_STATES
 
@@ -443,23 +444,14 @@ def task_complete(request, case_id: int, payload: CompleteIn):
             "SENDBACK": "request_correction" if at_counter else "send_back",
             "REJECTED": "refuse" if at_counter else "reject",
         }[payload.status]
-    if action in ("approve", "reject"):
-        services.case_review(
-            actor=request.auth,
-            case=case,
-            decision=action,
-            note=payload.note,
-            expected_version=payload.version,
-        )
-    else:
-        services.case_act(
-            actor=request.auth,
-            case=case,
-            action=action,
-            note=payload.note,
-            items=payload.items,
-            expected_version=payload.version,
-        )
+    case_action_run(
+        actor=request.auth,
+        case=case,
+        action=action,
+        note=payload.note,
+        items=payload.items,
+        expected_version=payload.version,
+    )
     return _task(case, request.auth)
 
 

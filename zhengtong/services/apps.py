@@ -10,32 +10,7 @@ class ServicesConfig(AppConfig):
     demo_order = 70
 
     def ready(self) -> None:
-        from zhengtong.core import sla
-        from zhengtong.core.nav import register_nav
-        from zhengtong.payments.hooks import on_paid
-        from zhengtong.services import services
-        from zhengtong.services.models import Case
-        from zhengtong.workorders.hooks import on_closed
+        # Lazy: the wiring imports models, which must be loaded first.
+        from zhengtong.services import wiring
 
-        sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
-
-        from django.db.models.signals import post_delete, post_save
-
-        from zhengtong.accounts.models import Department, OrgUnit
-        from zhengtong.services import selectors
-        from zhengtong.services.models import ServiceItem, ServiceItemVersion
-
-        # The item cache (core.cache) is dropped in every process when what it holds changes.
-        for model in (ServiceItem, ServiceItemVersion, Department, OrgUnit):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    selectors.forget_items, sender=model, dispatch_uid=f"services-items-{model.__name__}"
-                )
-        on_paid("case")(services.on_case_paid)
-        on_paid("bundle")(services.on_bundle_paid)
-        on_closed("rating")(services.on_rating_work_order_closed)
-
-        register_nav("main", "services:catalogue", _("Services"), order=20)
-        register_nav("main", "services:my_cases", _("My applications"), login_required=True, order=21)
-        register_nav("main", "services:ratings", _("Service ratings"), order=22)
-        register_nav("console", "services:worklist", _("Cases"), permission="services.view", order=20)
+        wiring.install()

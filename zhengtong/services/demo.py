@@ -4,16 +4,34 @@ handful of cases in every state. Deterministic and idempotent (run twice: nothin
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.models import Department, OrgUnit, User, UserKind
 from zhengtong.accounts.services import system_actor
+from zhengtong.core import sla
+from zhengtong.core.errors import NotFound
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry
-from zhengtong.registry.models import LicenceType
+from zhengtong.registry.demo import DEMO_PASSWORD
+from zhengtong.services import services
+from zhengtong.services.models import Bundle, Case, ServiceItem
+
+if TYPE_CHECKING:
+    from zhengtong.accounts.models import OrgUnit, User
 
 COUNTY = "330106"
+
+
+def _user(username: str) -> User | None:
+    try:
+        return account_services.user_by_username(username)
+    except NotFound:
+        return None
+
 
 # --- form building blocks -------------------------------------------------------------------
 
@@ -678,10 +696,8 @@ def _guide(name: str, promised: int, visits: int) -> str:
 
 
 def publish_items(actor, county: OrgUnit) -> dict[str, object]:
-    from zhengtong.services import services
-
-    types = {lt.code: lt for lt in LicenceType.objects.all()}
-    depts = {d.code: d for d in Department.objects.filter(org_unit=county)}
+    types = registry_selectors.licence_types_by_code()
+    depts = {d.code: d for d in account_selectors.departments_in(county, subtree=False)}
     out = {}
     for (
         code,
@@ -729,8 +745,6 @@ def publish_items(actor, county: OrgUnit) -> dict[str, object]:
 
 
 def publish_bundles(county: OrgUnit) -> None:
-    from zhengtong.services.models import Bundle, ServiceItem
-
     for code, name, en, event, description, items in BUNDLES:
         bundle, _c = Bundle.objects.get_or_create(
             code=code,
@@ -746,17 +760,15 @@ def publish_bundles(county: OrgUnit) -> None:
 
 
 def _accounts(actor, county: OrgUnit) -> None:
-    from zhengtong.registry.demo import DEMO_PASSWORD
-
     for username, display, role, dept_code, _note in EXTRA_ACCOUNTS:
-        if User.objects.filter(username=username).exists():
+        if _user(username) is not None:
             continue
-        dept = Department.objects.get(org_unit=county, code=dept_code)
+        dept = account_selectors.departments_in(county, subtree=False).get(code=dept_code)
         user = account_services.user_create(
             actor=actor,
             username=username,
             password=DEMO_PASSWORD,
-            kind=UserKind.STAFF,
+            kind="staff",
             display_name=display,
             org_unit=county,
             department=dept,
@@ -766,23 +778,18 @@ def _accounts(actor, county: OrgUnit) -> None:
 
 
 def _layout():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile("floor-plan.pdf", b"%PDF-1.4 demo floor plan", content_type="application/pdf")
 
 
 def _demo_cases(actor) -> int:
     """Cases in every state, through the real service functions (idempotent: only once)."""
-    from zhengtong.core import sla
-    from zhengtong.services import services
-    from zhengtong.services.models import Bundle, Case, ServiceItem
 
     if Case.objects.exists():
         return 0
-    zhang = User.objects.filter(username="citizen_zhang").first()
-    agent = User.objects.filter(username="enterprise_agent").first()
-    counter = User.objects.filter(username="xihu_counter").first()
-    reviewer = User.objects.filter(username="xihu_reviewer").first()
+    zhang = _user("citizen_zhang")
+    agent = _user("enterprise_agent")
+    counter = _user("xihu_counter")
+    reviewer = _user("xihu_reviewer")
     if not (zhang and agent and counter and reviewer and zhang.is_real_name):
         return 0
     items = {i.code: i for i in ServiceItem.objects.select_related("current_version")}
@@ -794,25 +801,22 @@ def _demo_cases(actor) -> int:
     # scjg, processed by the demo counter staff and reviewers
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记小吃", premises="西湖区文三路18号")  # submitted
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记茶铺", premises="西湖区古翠路8号")
-    services.case_act(actor=counter, case=c, action="accept")  # accepted, under review
+    services.case_accept(actor=counter, case=c)  # accepted, under review
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记面馆", premises="西湖区学院路")
-    services.case_act(
+    services.case_request_correction(
         actor=counter,
         case=c,
-        action="request_correction",
         note="地址不完整",
         items=["经营场所地址缺少门牌号", "字号名称与已登记字号重复,请更换"],
     )  # correction requested
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记水果", premises="西湖区天目山路66号")
-    services.case_act(
-        actor=counter, case=c, action="refuse", note="经营场所位于禁止经营区域,不属于受理范围。"
-    )
+    services.case_refuse(actor=counter, case=c, note="经营场所位于禁止经营区域,不属于受理范围。")
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记烘焙", premises="西湖区文三路120号")
-    services.case_act(actor=counter, case=c, action="accept")
-    services.case_review(actor=reviewer, case=c, decision="reject", note="经营场所与住所性质不符。")
+    services.case_accept(actor=counter, case=c)
+    services.case_reject(actor=reviewer, case=c, note="经营场所与住所性质不符。")
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记文具", premises="西湖区学院路77号")
-    services.case_act(actor=counter, case=c, action="accept")
-    services.case_review(actor=reviewer, case=c, decision="approve", note="材料齐全,符合条件。")  # completed
+    services.case_accept(actor=counter, case=c)
+    services.case_approve(actor=reviewer, case=c, note="材料齐全,符合条件。")  # completed
     services.rating_submit(
         actor=zhang,
         case=c,
@@ -821,7 +825,7 @@ def _demo_cases(actor) -> int:
         comment="全程网办,很方便",
     )
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记花店", premises="西湖区古翠路15号")
-    services.case_act(actor=zhang, case=c, action="withdraw")
+    services.case_withdraw(actor=zhang, case=c)
     c = submit(
         zhang, "ZJ-SCJG-001", category="N1", training_org="杭州特种设备培训中心", work_years="3"
     )  # unpaid
@@ -834,11 +838,11 @@ def _demo_cases(actor) -> int:
         food_categories="热食类",
         area_sqm="80",
     )
-    services.case_act(actor=counter, case=c, action="accept")
-    services.case_review(actor=reviewer, case=c, decision="approve", note="审查通过")  # now at 会签
+    services.case_accept(actor=counter, case=c)
+    services.case_approve(actor=reviewer, case=c, note="审查通过")  # now at 会签
     # an overdue case (filed long ago), escalated by the SLA scan
     c = submit(agent, "ZJ-SCJG-005", change_item="住所", new_value="西湖区天目山路300号")
-    services.case_act(actor=counter, case=c, action="accept")
+    services.case_accept(actor=counter, case=c)
     past = dt.date.today() - dt.timedelta(days=3)
     Case.objects.filter(pk=c.pk).update(sla_deadline=past, sla_due_soon_on=past, sla_state="on_time")
     # a bundle (newborn), fanned out to four departments
@@ -861,8 +865,8 @@ def _demo_cases(actor) -> int:
     ]:
         raw = {"property_address": "西湖区文三路88号"} if code == "ZJ-ZRZY-001" else {}
         c = submit(zhang, code, **raw)
-        services.case_act(actor=actor, case=c, action="accept")
-        services.case_review(actor=actor, case=c, decision="approve", note="同意")
+        services.case_accept(actor=actor, case=c)
+        services.case_approve(actor=actor, case=c, note="同意")
         services.rating_submit(actor=zhang, case=c, score=score, comment=comment)
     sla.sla_scan()
     n = Case.objects.count()
@@ -871,12 +875,11 @@ def _demo_cases(actor) -> int:
 
 @transaction.atomic
 def seed(stdout=None) -> dict[str, int]:
-    from zhengtong.services.models import Bundle, Case, ServiceItem
-
     say = stdout.write if stdout else (lambda *_: None)
     actor = system_actor()
-    county = OrgUnit.objects.filter(code=COUNTY).first()
-    if county is None:
+    try:
+        county = account_selectors.org_unit_get(COUNTY)
+    except NotFound:
         say("services: no 西湖区 in the org tree; run the registry demo first")
         return {}
     for code, name, en, holder, kind, years in LICENCE_TYPES:

@@ -24,23 +24,12 @@ from django.utils.translation import gettext as _
 
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.masking import mask_phone, mask_resident_id
+from zhengtong.registry import selectors as registry_selectors
 
+# A form's ``x-source`` may name these fields: the ones registry.selectors.holdings_for loads
+# (its HOLDINGS_PERSON_FIELDS and HOLDINGS_ENTITY_FIELDS; a test checks they agree).
 PERSON_FIELDS = {"name", "resident_id", "sex", "birth_date", "phone", "address", "ethnicity"}
 ENTITY_FIELDS = {"name", "uscc", "legal_representative", "registered_address", "entity_type"}
-PERSON_COLUMNS = ("id", "org_unit", *sorted(PERSON_FIELDS))
-ENTITY_COLUMNS = ("id", "org_unit", *sorted(ENTITY_FIELDS))
-LICENCE_COLUMNS = (
-    "id",
-    "number",
-    "data",
-    "state",
-    "valid_from",
-    "valid_to",
-    "licence_type",
-    "holder_person",
-    "holder_entity",
-)
-LICENCE_TYPE_COLUMNS = ("id", "code", "name", "name_en")
 MASKED = {"person.resident_id": mask_resident_id, "person.phone": mask_phone}
 
 
@@ -55,46 +44,10 @@ class Holdings:
 
 
 def holdings_for(user) -> Holdings:
-    """The person, the entity and the valid e-licences of both: one query when the applicant
-    holds a valid e-licence (the usual case: the resident identity card), three at most."""
-    from django.db.models import Q
-
-    from zhengtong.registry.models import LegalEntity, Licence, Person
-
-    rid = user.resident_id if getattr(user, "is_real_name", False) and user.resident_id else ""
-    uscc = getattr(user, "uscc", "") or ""
-    if not rid and not uscc:
-        return Holdings()
-    cond = Q(pk__in=[])
-    if rid:
-        cond |= Q(holder_person__resident_id=rid)
-    if uscc:
-        cond |= Q(holder_entity__uscc=uscc)
-    person = entity = None
-    licences: dict[str, Any] = {}
-    # Only the columns auto-fill and the material check read (wide rows cost more to build).
-    rows = (
-        Licence.objects.filter(cond, state="valid")
-        .select_related("licence_type", "holder_person", "holder_entity")
-        .only(
-            *LICENCE_COLUMNS,
-            *(f"licence_type__{f}" for f in LICENCE_TYPE_COLUMNS),
-            *(f"holder_person__{f}" for f in PERSON_COLUMNS),
-            *(f"holder_entity__{f}" for f in ENTITY_COLUMNS),
-        )
-    )
-    for lic in rows.order_by("id"):
-        licences[lic.licence_type.code] = lic
-        if rid and lic.holder_person is not None and lic.holder_person.resident_id == rid:
-            person = lic.holder_person
-        if uscc and lic.holder_entity is not None and lic.holder_entity.uscc == uscc:
-            entity = lic.holder_entity
-    # Registry records without any valid e-licence.
-    if rid and person is None:
-        person = Person.objects.filter(resident_id=rid).only(*PERSON_COLUMNS).first()
-    if uscc and entity is None:
-        entity = LegalEntity.objects.filter(uscc=uscc).only(*ENTITY_COLUMNS).first()
-    return Holdings(person=person, entity=entity, licences=licences)
+    """The person, the entity and the valid e-licences of both, read through the registry's
+    selector (one query when the applicant holds a valid e-licence, three at most)."""
+    held = registry_selectors.holdings_for(user)
+    return Holdings(person=held.person, entity=held.entity, licences=held.licences)
 
 
 def _lang_en() -> bool:

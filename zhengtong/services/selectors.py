@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from zhengtong.accounts.permissions import ensure_authenticated, scope_q
+from zhengtong.accounts.permissions import ensure_authenticated, grants_of, scope_q
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound
 from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem
@@ -79,6 +79,11 @@ def item_get(key: str | int) -> ServiceItem:
     return _copy_item(_item_load(key, by_pk))
 
 
+def bundles_published() -> QuerySet[Bundle]:
+    """The bundles (一件事) citizens may apply for."""
+    return Bundle.objects.filter(is_published=True)
+
+
 def bundle_get(code: str) -> Bundle:
     bundle = Bundle.objects.filter(code=code, is_published=True).select_related("org_unit").first()
     if bundle is None:
@@ -111,8 +116,6 @@ def staff_scope(actor: Any, perm: str = "services.view", *, department_hint: boo
     is limited to a department (cases always have one): it lets the database use the
     (department, state, id) index instead of scanning the whole county (used for the counts; a
     first page is cheaper walking the primary key backwards, so worklists go without it)."""
-    from zhengtong.accounts.permissions import grants_of
-
     scope = scope_q(actor, perm, path_field="org_path", department_field="department")
     if not department_hint or getattr(actor, "is_superuser", False):
         return scope

@@ -11,7 +11,9 @@ from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
+from zhengtong.payments.services import bill_for
 from zhengtong.services import eforms, selectors, services
+from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, Rating, ServiceKind
 from zhengtong.services.workflows import STAFF_BUTTONS
 
@@ -52,8 +54,6 @@ def catalogue(request):
     f = {k: request.GET.get(k, "") for k in ("q", "department", "life_event", "visits", "kind")}
     qs = selectors.catalogue(**f)
     page = keyset_page(qs.order_by("id"), order=["id"], cursor=request.GET.get("cursor"), limit=50)
-    from zhengtong.services.models import Bundle
-
     return render(
         request,
         "services/catalogue.html",
@@ -63,7 +63,7 @@ def catalogue(request):
             "life_events": [(k, _label(v)) for k, v in LIFE_EVENTS.items()],
             "departments": [(k, _label(v)) for k, v in DEPARTMENT_KINDS.items()],
             "kinds": ServiceKind.choices,
-            "bundles": Bundle.objects.filter(is_published=True),
+            "bundles": selectors.bundles_published(),
         },
     )
 
@@ -189,9 +189,7 @@ def my_case(request, pk: int):
                 )
                 messages.success(request, _("Corrected application resubmitted."))
             elif action == "withdraw":
-                services.case_act(
-                    actor=request.user, case=case, action="withdraw", expected_version=int(version)
-                )
+                services.case_withdraw(actor=request.user, case=case, expected_version=int(version))
                 messages.success(request, _("Application withdrawn."))
             elif action == "rate":
                 subs = {
@@ -313,12 +311,7 @@ def bundle_status(request, pk: int):
     app = selectors.bundle_status(request.user, pk)
     bill = None
     if app.fee_fen:
-        try:
-            from zhengtong.payments.services import bill_for
-
-            bill = bill_for(f"bundle:{app.pk}")
-        except ImportError:  # pragma: no cover
-            bill = None
+        bill = bill_for(f"bundle:{app.pk}")
     return render(request, "services/bundle_status.html", {"app": app, "bill": bill})
 
 
@@ -378,20 +371,14 @@ def staff_case(request, pk: int):
         try:
             if not version.isdigit():
                 raise ValidationError.for_field("version", _("reload the page and try again"))
-            if action in ("approve", "reject"):
-                services.case_review(
-                    actor=request.user, case=case, decision=action, note=note, expected_version=int(version)
-                )
-            else:
-                items = [line for line in request.POST.get("items", "").splitlines() if line.strip()]
-                services.case_act(
-                    actor=request.user,
-                    case=case,
-                    action=action,
-                    note=note,
-                    items=items,
-                    expected_version=int(version),
-                )
+            case_action_run(
+                actor=request.user,
+                case=case,
+                action=action,
+                note=note,
+                items=[line for line in request.POST.get("items", "").splitlines() if line.strip()],
+                expected_version=int(version),
+            )
             messages.success(request, _("Done."))
             return redirect("services:staff_case", case.pk)
         except (ValidationError, Conflict, PermissionDenied) as exc:
@@ -426,12 +413,12 @@ def staff_ratings(request):
         try:
             if rating is None:
                 raise ValidationError.for_field("rating", _("no such rating in your scope"))
-            services.rating_appeal_decide(
-                actor=request.user,
-                rating=rating,
-                revise=request.POST.get("action") == "revise",
-                note=request.POST.get("note", ""),
+            decide = (
+                services.rating_appeal_revise
+                if request.POST.get("action") == "revise"
+                else services.rating_appeal_uphold
             )
+            decide(actor=request.user, rating=rating, note=request.POST.get("note", ""))
             messages.success(request, _("Done."))
         except (ValidationError, Conflict, PermissionDenied) as exc:
             messages.error(request, exc.message)

@@ -28,17 +28,17 @@ def test_who_may_not_accept(svc, who):
     case = _case(svc)
     before = _snapshot(case)
     with pytest.raises(PermissionDenied):
-        services.case_act(actor=getattr(svc, who), case=case, action="accept")
+        services.case_accept(actor=getattr(svc, who), case=case)
     assert _snapshot(case) == before
 
 
 @pytest.mark.parametrize("who", ["yiwu_reviewer", "counter", "gaj_counter", "supervisor"])
 def test_who_may_not_review(svc, who):
     case = _case(svc)
-    services.case_act(actor=svc.counter, case=case, action="accept")
+    services.case_accept(actor=svc.counter, case=case)
     before = _snapshot(case)
     with pytest.raises(PermissionDenied):
-        services.case_review(actor=getattr(svc, who), case=case, decision="approve")
+        services.case_approve(actor=getattr(svc, who), case=case)
     assert _snapshot(case) == before
 
 
@@ -77,7 +77,7 @@ def test_citizens_see_only_their_own(svc):
     with pytest.raises(PermissionDenied):
         services.case_resubmit(actor=svc.other_citizen, case=case, raw={})
     with pytest.raises(PermissionDenied):
-        services.case_act(actor=svc.other_citizen, case=case, action="withdraw")
+        services.case_withdraw(actor=svc.other_citizen, case=case)
     assert _snapshot(case) == before
     # Citizens hold no staff permission at all.
     assert list(selectors.worklist(svc.citizen)) == []

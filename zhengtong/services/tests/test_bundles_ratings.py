@@ -69,16 +69,16 @@ def test_combined_status_constant_queries_and_failed_parts(svc, restaurant, djan
         [c.item.name for c in status.parts]
     assert status.overall == "in_progress"
     first, *rest = list(app.cases.order_by("id"))
-    services.case_act(actor=svc.counter, case=first, action="refuse", note="名称不符合规定")
+    services.case_refuse(actor=svc.counter, case=first, note="名称不符合规定")
     for c in rest:
-        services.case_act(actor=svc.counter, case=c, action="accept")
+        services.case_accept(actor=svc.counter, case=c)
         while c.state == "accepted":
             for r in (svc.reviewer, svc.reviewer2, svc.reviewer3):
                 c.refresh_from_db()
                 if c.state != "accepted":
                     break
                 try:
-                    services.case_review(actor=r, case=c, decision="approve")
+                    services.case_approve(actor=r, case=c)
                 except Conflict:
                     continue
     status = selectors.bundle_status(svc.agent, app.pk)
@@ -117,8 +117,8 @@ def _completed_case(svc):
     case = services.case_submit(
         actor=svc.citizen, item=svc.items["ZJ-SCJG-004"], raw={"shop_name": "张记", "premises": "文三路1号"}
     )
-    services.case_act(actor=svc.counter, case=case, action="accept")
-    services.case_review(actor=svc.reviewer, case=case, decision="approve")
+    services.case_accept(actor=svc.counter, case=case)
+    services.case_approve(actor=svc.reviewer, case=case)
     case.refresh_from_db()
     return case
 
@@ -162,12 +162,10 @@ def test_bad_rating_opens_rectification_and_appeal(svc):
         services.rating_appeal(actor=svc.other_citizen, rating=rating, reason="x")
     services.rating_appeal(actor=svc.citizen, rating=rating, reason="并未回访")
     with pytest.raises(PermissionDenied):
-        services.rating_appeal_decide(actor=svc.counter, rating=rating, revise=True, note="x")
+        services.rating_appeal_revise(actor=svc.counter, rating=rating, note="x")
     rating.refresh_from_db()
     assert rating.state == "appealed"
-    services.rating_appeal_decide(
-        actor=svc.supervisor, rating=rating, revise=True, note="核实未回访,重新整改"
-    )
+    services.rating_appeal_revise(actor=svc.supervisor, rating=rating, note="核实未回访,重新整改")
     rating.refresh_from_db()
     assert rating.state == "revised"
     stats = selectors.rating_stats()

@@ -95,7 +95,7 @@ def test_full_flow_with_fee_correction_and_e_licence(svc):
     assert bill is not None and bill.total_fen == 5000 and bill.state == "unpaid"
     # Unpaid: the case does not move on.
     with pytest.raises(ValidationError):
-        services.case_act(actor=svc.counter, case=case, action="accept")
+        services.case_accept(actor=svc.counter, case=case)
     case.refresh_from_db()
     assert case.state == "submitted" and case.paid_at is None
     pay_bill(bill, svc.citizen)
@@ -106,14 +106,13 @@ def test_full_flow_with_fee_correction_and_e_licence(svc):
     from zhengtong.core.workflow import timeline
 
     assert [e.transition for e in timeline(case)].count("pay") == 1
-    services.case_act(actor=svc.counter, case=case, action="accept")
+    services.case_accept(actor=svc.counter, case=case)
     # 补正: every item at once; the clock pauses and resumes with the days it had left.
     with pytest.raises(ValidationError):
-        services.case_act(actor=svc.reviewer, case=case, action="send_back", note="缺材料", items=[])
-    services.case_act(
+        services.case_send_back(actor=svc.reviewer, case=case, note="缺材料", items=[])
+    services.case_send_back(
         actor=svc.reviewer,
         case=case,
-        action="send_back",
         note="请补正",
         items=["培训机构名称不全", "从业年限有误"],
     )
@@ -129,8 +128,8 @@ def test_full_flow_with_fee_correction_and_e_licence(svc):
     case.refresh_from_db()
     assert case.state == "submitted" and case.sla_state in ("on_time", "due_soon")
     assert case.data["work_years"] == 5
-    services.case_act(actor=svc.counter, case=case, action="accept")
-    services.case_review(actor=svc.reviewer, case=case, decision="approve", note="同意")
+    services.case_accept(actor=svc.counter, case=case)
+    services.case_approve(actor=svc.reviewer, case=case, note="同意")
     case.refresh_from_db()
     assert case.state == "completed" and case.sla_state == "stopped"
     licence = Licence.objects.get(number=case.number)
@@ -152,8 +151,8 @@ def test_full_flow_with_fee_correction_and_e_licence(svc):
 def test_refuse_needs_a_reason_and_stops_the_clock(svc):
     case = submit_shop(svc)
     with pytest.raises(ValidationError):
-        services.case_act(actor=svc.counter, case=case, action="refuse", note="")
-    services.case_act(actor=svc.counter, case=case, action="refuse", note="不属于本部门职权范围")
+        services.case_refuse(actor=svc.counter, case=case, note="")
+    services.case_refuse(actor=svc.counter, case=case, note="不属于本部门职权范围")
     case.refresh_from_db()
     assert case.state == "refused" and case.sla_state == "stopped" and case.decision_note
 
@@ -170,16 +169,16 @@ def test_joint_sign_off_all(svc):
     assert case.materials["entity"]["by"] == "legal_entity"
     assert case.materials["business_licence"]["by"] == "licence"
     assert case.materials["layout"]["by"] == "upload"
-    services.case_act(actor=svc.counter, case=case, action="accept")
-    services.case_review(actor=svc.reviewer, case=case, decision="approve")
+    services.case_accept(actor=svc.counter, case=case)
+    services.case_approve(actor=svc.reviewer, case=case)
     case.refresh_from_db()
     assert case.step_index == 1 and case.current_step["mode"] == "all"
-    services.case_review(actor=svc.reviewer2, case=case, decision="approve")
+    services.case_approve(actor=svc.reviewer2, case=case)
     case.refresh_from_db()
     assert case.state == "accepted"
     with pytest.raises(Conflict):
-        services.case_review(actor=svc.reviewer2, case=case, decision="approve")
-    services.case_review(actor=svc.reviewer3, case=case, decision="approve")
+        services.case_approve(actor=svc.reviewer2, case=case)
+    services.case_approve(actor=svc.reviewer3, case=case)
     case.refresh_from_db()
     assert case.state == "completed"
     assert Licence.objects.get(number=case.number).holder_entity == svc.entity
@@ -206,18 +205,16 @@ def _upload():
     ],
 )
 def test_step_outcomes(step, approvals, rejections, expected):
-    assert services._step_outcome(step, approvals, rejections) == expected
+    assert services.step_outcome(step, approvals, rejections) == expected
 
 
 def test_stale_version_is_a_conflict_and_changes_nothing(svc):
     case = submit_shop(svc)
-    services.case_act(actor=svc.counter, case=case, action="accept", expected_version=case.version)
+    services.case_accept(actor=svc.counter, case=case, expected_version=case.version)
     stale = Case.objects.get(pk=case.pk)
     stale.version -= 1
     with pytest.raises(Conflict):
-        services.case_review(
-            actor=svc.reviewer, case=stale, decision="approve", expected_version=stale.version
-        )
+        services.case_approve(actor=svc.reviewer, case=stale, expected_version=stale.version)
     case.refresh_from_db()
     assert case.state == "accepted" and not case.opinions.exists()
 
@@ -238,7 +235,7 @@ def test_overdue_scan_escalates_to_the_supervisor(svc, only_cases_scanned):
     from zhengtong.notify.models import Message
 
     case = submit_shop(svc)
-    services.case_act(actor=svc.counter, case=case, action="accept")
+    services.case_accept(actor=svc.counter, case=case)
     past = dt.date.today() - dt.timedelta(days=3)
     Case.objects.filter(pk=case.pk).update(sla_deadline=past, sla_due_soon_on=past, sla_state="on_time")
     report = sla.sla_scan()
@@ -254,8 +251,8 @@ def test_overdue_scan_escalates_to_the_supervisor(svc, only_cases_scanned):
 def test_withdraw_by_applicant_only(svc):
     case = submit_shop(svc)
     with pytest.raises(PermissionDenied):
-        services.case_act(actor=svc.other_citizen, case=case, action="withdraw")
-    services.case_act(actor=svc.citizen, case=case, action="withdraw")
+        services.case_withdraw(actor=svc.other_citizen, case=case)
+    services.case_withdraw(actor=svc.citizen, case=case)
     case.refresh_from_db()
     assert case.state == "withdrawn"
 
@@ -283,7 +280,7 @@ def test_overdue_scan_skips_an_expired_supervisor_grant(svc, only_cases_scanned)
     expired = svc.world.staff("expired_sup", "supervisor", svc.world.xihu)
     RoleGrant.objects.filter(user=expired).update(valid_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     case = submit_shop(svc)
-    services.case_act(actor=svc.counter, case=case, action="accept")
+    services.case_accept(actor=svc.counter, case=case)
     past = dt.date.today() - dt.timedelta(days=3)
     Case.objects.filter(pk=case.pk).update(sla_deadline=past, sla_due_soon_on=past, sla_state="on_time")
     sla.sla_scan()

@@ -43,15 +43,13 @@ def test_two_approvers_same_step(svc):
     case = services.case_submit(
         actor=svc.citizen, item=svc.items["ZJ-SCJG-004"], raw={"shop_name": "张记", "premises": "文三路1号"}
     )
-    services.case_act(actor=svc.counter, case=case, action="accept")
+    services.case_accept(actor=svc.counter, case=case)
     version = Case.objects.get(pk=case.pk).version
 
     def approve(user):
         def fn():
             c = Case.objects.select_related("item_version", "item", "department").get(pk=case.pk)
-            services.case_review(
-                actor=user, case=c, decision="approve", note=user.username, expected_version=version
-            )
+            services.case_approve(actor=user, case=c, note=user.username, expected_version=version)
 
         return fn
 
@@ -81,7 +79,7 @@ def test_two_counter_staff_accept_at_once(svc):
     def accept(user):
         def fn():
             c = Case.objects.get(pk=case.pk)
-            services.case_act(actor=user, case=c, action="accept", expected_version=version)
+            services.case_accept(actor=user, case=c, expected_version=version)
 
         return fn
 

@@ -36,8 +36,8 @@ def gaj_reviewer(svc):
 
 
 def _complete(svc, reviewer, case):
-    services.case_act(actor=svc.gaj_counter, case=case, action="accept")
-    services.case_review(actor=reviewer, case=case, decision="approve", note="同意")
+    services.case_accept(actor=svc.gaj_counter, case=case)
+    services.case_approve(actor=reviewer, case=case, note="同意")
     case.refresh_from_db()
     return case
 
@@ -62,7 +62,9 @@ def test_completing_household_registration_enters_the_newborn(svc, newborn, gaj_
     # A valid, newly assigned number: the county's code, the birth date, an odd (male) sequence.
     assert baby.resident_id.startswith("33010620250901") and int(baby.resident_id[14:17]) % 2 == 1
     assert baby.resident_id != parent.resident_id
-    assert AuditEvent.objects.filter(action="registry.person.create", target_id=str(baby.pk)).exists()
+    # The registry's trusted entry point names the citizen (the parent) and the module, not "system".
+    created = AuditEvent.objects.get(action="registry.person.create", target_id=str(baby.pk))
+    assert (created.actor_id, created.via) == (svc.citizen.pk, "services")
     event = AuditEvent.objects.get(action="services.case.newborn", target_id=str(case.pk))
     assert event.actor_id == gaj_reviewer.pk and event.after["person"] == baby.pk
     # Repeated completion (the hook run again) does not create a second record.
@@ -98,8 +100,8 @@ def test_other_items_create_no_person(svc):
     case = services.case_submit(
         actor=svc.citizen, item=svc.items["ZJ-SCJG-004"], raw={"shop_name": "张记", "premises": "文三路1号"}
     )
-    services.case_act(actor=svc.counter, case=case, action="accept")
-    services.case_review(actor=svc.reviewer, case=case, decision="approve", note="同意")
+    services.case_accept(actor=svc.counter, case=case)
+    services.case_approve(actor=svc.reviewer, case=case, note="同意")
     case.refresh_from_db()
     assert case.state == "completed" and Person.objects.count() == before
 
@@ -115,10 +117,10 @@ def test_household_outside_the_department_area_blocks_completion(svc, newborn, g
     user.refresh_from_db()
     app = services.bundle_submit(actor=user, bundle=newborn, raw={**BABY, "baby_name": "王小宝"})
     case = _hukou_case(app)
-    services.case_act(actor=svc.gaj_counter, case=case, action="accept")
+    services.case_accept(actor=svc.gaj_counter, case=case)
     before = Person.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.case_review(actor=gaj_reviewer, case=case, decision="approve", note="同意")
+        services.case_approve(actor=gaj_reviewer, case=case, note="同意")
     assert "applicant" in exc.value.fields
     case.refresh_from_db()
     assert case.state == "accepted" and Person.objects.count() == before
@@ -197,9 +199,7 @@ def test_bundle_part_unknown_field_is_named_with_its_prefix(svc, newborn):
 def test_resubmission_through_the_api_checks_names(svc):
     item = svc.items["ZJ-SCJG-004"]
     case = services.case_submit(actor=svc.citizen, item=item, raw={"shop_name": "张记", "premises": "文三路"})
-    services.case_act(
-        actor=svc.counter, case=case, action="request_correction", note="地址", items=["门牌号"]
-    )
+    services.case_request_correction(actor=svc.counter, case=case, note="地址", items=["门牌号"])
     with pytest.raises(ValidationError) as exc:
         services.case_resubmit(actor=svc.citizen, case=case, raw={"premisses": "文三路1号"})
     assert exc.value.fields == {"premisses": ["unknown field"]}

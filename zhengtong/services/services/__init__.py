@@ -1,0 +1,100 @@
+"""Writes of the services module, one module per use case (see docs/services.md "Layout"):
+
+- ``common``: the permissions, roles and audit actions of the module; telling the applicant;
+- ``items``: publishing service items and versions of their rules;
+- ``drafts``: what an applicant typed so far;
+- ``cases``: applying, the counter's and the applicant's transitions, payment, escalation;
+- ``reviews``: reviewers' opinions, joint sign-off, completion (e-licence, newborn);
+- ``newborn``: the birth registration's newborn, entered through the registry;
+- ``bundles``: bundle applications (一件事一次办);
+- ``ratings``: service ratings (好差评), rectification and appeals.
+
+Each workflow transition is its own function (``case_accept``, ``case_refuse``, ...); the HTTP
+edge maps a posted action to its function (``CASE_ACTIONS``). The public functions are
+re-exported here: callers write ``services.case_submit(...)``.
+"""
+
+from zhengtong.services.services.bundles import bundle_parts, bundle_schema, bundle_submit
+from zhengtong.services.services.cases import (
+    case_accept,
+    case_bill,
+    case_mark_paid,
+    case_refuse,
+    case_request_correction,
+    case_resubmit,
+    case_send_back,
+    case_submit,
+    case_withdraw,
+    on_bundle_paid,
+    on_case_paid,
+    on_overdue,
+    prepare_application,
+)
+from zhengtong.services.services.common import APPLICANT_EVENTS
+from zhengtong.services.services.drafts import draft_get, draft_save
+from zhengtong.services.services.items import NEWBORN_FIELDS, NEWBORN_KEY, VERSION_FIELDS, item_publish
+from zhengtong.services.services.newborn import register_newborn
+from zhengtong.services.services.ratings import (
+    RATING_LEVELS,
+    SUB_INDICATORS,
+    on_rating_work_order_closed,
+    rating_appeal,
+    rating_appeal_revise,
+    rating_appeal_uphold,
+    rating_submit,
+)
+from zhengtong.services.services.reviews import case_approve, case_complete, case_reject, step_outcome
+
+# The HTTP edge (pages and API) maps a staff or applicant action to its function. Every one
+# takes ``actor``, ``case``, ``note`` and ``expected_version``; those in CORRECTION_ACTIONS
+# also take ``items``.
+CASE_ACTIONS = {
+    "accept": case_accept,
+    "refuse": case_refuse,
+    "request_correction": case_request_correction,
+    "send_back": case_send_back,
+    "withdraw": case_withdraw,
+    "approve": case_approve,
+    "reject": case_reject,
+}
+CORRECTION_ACTIONS = ("request_correction", "send_back")
+
+__all__ = [
+    "APPLICANT_EVENTS",
+    "CASE_ACTIONS",
+    "CORRECTION_ACTIONS",
+    "NEWBORN_FIELDS",
+    "NEWBORN_KEY",
+    "RATING_LEVELS",
+    "SUB_INDICATORS",
+    "VERSION_FIELDS",
+    "bundle_parts",
+    "bundle_schema",
+    "bundle_submit",
+    "case_accept",
+    "case_approve",
+    "case_bill",
+    "case_complete",
+    "case_mark_paid",
+    "case_refuse",
+    "case_reject",
+    "case_request_correction",
+    "case_resubmit",
+    "case_send_back",
+    "case_submit",
+    "case_withdraw",
+    "draft_get",
+    "draft_save",
+    "item_publish",
+    "on_bundle_paid",
+    "on_case_paid",
+    "on_overdue",
+    "on_rating_work_order_closed",
+    "prepare_application",
+    "rating_appeal",
+    "rating_appeal_revise",
+    "rating_appeal_uphold",
+    "rating_submit",
+    "register_newborn",
+    "step_outcome",
+]

@@ -1,0 +1,371 @@
+"""Cases (办件): applying, the counter's and the applicant's transitions, payment, escalation.
+
+Each workflow transition is its own function (``case_accept``, ``case_refuse``, ...); the
+workflow checks the role (``services.accept`` at the case's unit, or being the applicant), the
+state and the version. The reviewers' transitions are in ``reviews``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengtong.accounts.permissions import ensure_authenticated
+from zhengtong.accounts.selectors import holders_of
+from zhengtong.audit import services as audit
+from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
+from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_paid
+from zhengtong.services import eforms
+from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
+from zhengtong.services.services.common import after_transition, case_link, new_number, tell
+
+if TYPE_CHECKING:
+    from zhengtong.payments.models import Bill
+
+logger = logging.getLogger(__name__)
+
+
+def _store_upload(case_number: str, code: str, upload) -> dict[str, Any]:
+    if upload.size > settings.SERVICES_UPLOAD_MAX_BYTES:
+        raise ValidationError.for_field(
+            f"materials.{code}", _("the file is larger than %d bytes") % settings.SERVICES_UPLOAD_MAX_BYTES
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    safe = "".join(c for c in upload.name if c.isalnum() or c in "._-")[-80:] or "file"
+    path = default_storage.save(f"services/{case_number}/{code}-{safe}", upload)
+    return {"by": "upload", "ref": path, "sha256": digest.hexdigest(), "size": upload.size}
+
+
+def prepare_application(
+    *,
+    actor: Any,
+    version: ServiceItemVersion,
+    raw: dict[str, Any],
+    files: dict[str, Any] | None = None,
+    holdings: eforms.Holdings | None = None,
+    prefix: str = "",
+    strict: bool = False,
+) -> tuple[dict, dict, dict, dict, eforms.Holdings]:
+    """Validate an application: the form data with the registry's values put in, their sources,
+    the material status and the uploads still to store. Raises ValidationError with field errors.
+    ``strict``: ``raw`` holds form fields only (an API's data), so a name the form does not
+    define is an error ("unknown field") rather than dropped."""
+    holdings = holdings or eforms.holdings_for(actor)
+    needs_results = [m["source"][8:] for m in version.materials if m.get("source", "").startswith("service:")]
+    if needs_results:
+        holdings.completed_items |= set(
+            Case.objects.filter(applicant=actor, state="completed", item__code__in=needs_results).values_list(
+                "item__code", flat=True
+            )
+        )
+    schema = version.form_schema or {"type": "object", "properties": {}}
+    filled, sources = eforms.autofill(schema, holdings)
+    data = eforms.coerce(schema, raw)
+    data.update(filled)  # what the government holds wins: never retyped, never tampered with
+    errors: dict[str, list[str]] = eforms.check_known(schema, raw, prefix=prefix) if strict else {}
+    try:
+        eforms.validate(schema, data, prefix=prefix)
+    except ValidationError as exc:
+        for name, messages in exc.fields.items():
+            errors.setdefault(name, []).extend(messages)
+    status = eforms.material_status(version.materials, holdings)
+    uploads: dict[str, Any] = {}
+    files = files or {}
+    for m in version.materials:
+        code = m["code"]
+        upload = files.get(f"{prefix}material_{code}")
+        if status[code]["by"]:
+            continue
+        if upload is not None:
+            uploads[code] = upload
+        elif m.get("required", True):
+            src = m.get("source", "upload")
+            msg = (
+                _("upload this material")
+                if src == "upload"
+                else _("the government holds no record for this: upload it instead")
+            )
+            errors.setdefault(f"{prefix}material_{code}", []).append(msg)
+    if errors:
+        raise ValidationError(fields=errors)
+    return data, sources, status, uploads, holdings
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    actor: Any,
+    item: ServiceItem,
+    raw: dict[str, Any],
+    files: dict[str, Any] | None = None,
+    bundle_application: BundleApplication | None = None,
+    prepared: tuple | None = None,
+    strict: bool = True,
+) -> Case:
+    """File an application under the item's current version; starts the promised-limit clock.
+    A fee creates a bill (reference "case:<id>"); the case waits for payment before acceptance.
+    ``raw`` holds form fields only, unless ``strict`` is False (a whole HTML post): a name the
+    form does not define is a field error."""
+    ensure_authenticated(actor)
+    if actor.is_staff_member and not actor.is_superuser:
+        raise PermissionDenied(_("staff accounts do not apply for services"))
+    if not item.is_published or item.current_version_id is None:
+        raise NotFound(_("no published service item %s") % item.code)
+    version = item.current_version
+    data, sources, status, uploads, holdings = prepared or prepare_application(
+        actor=actor, version=version, raw=raw, files=files, strict=strict
+    )
+    number = new_number()
+    for code, upload in uploads.items():
+        status[code] = _store_upload(number, code, upload)
+    case = Case(
+        number=number,
+        item=item,
+        item_version=version,
+        applicant=actor,
+        org_unit=item.org_unit,
+        org_path=item.org_unit.path,
+        department=item.department,
+        bundle_application=bundle_application,
+        data=data,
+        sources=sources,
+        materials=status,
+        fee_fen=version.fee_fen,
+        state=Case.workflow.initial,
+        submitted_at=timezone.now(),
+    )
+    case.applicant_person = holdings.person
+    case.applicant_entity = holdings.entity
+    Case.workflow.start_clock(case)  # the clock goes into the INSERT
+    case.save()
+    Draft.objects.filter(applicant=actor, key=f"item:{item.code}").delete()
+    if case.fee_fen and bundle_application is None:
+        # The bill is issued on the applicant's behalf (they hold no billing role): the trusted
+        # entry point of payments names them as the actor, via this module.
+        bill_create_for_case(
+            payer=actor,
+            via="services",
+            reference=f"case:{case.pk}",
+            org_unit=item.org_unit,
+            department=item.department,
+            items=[(item.name, case.fee_fen)],
+            description=f"{item.name} {case.number}",
+        )
+    tell(
+        actor,
+        "services.case.submitted",
+        _("Application %(number)s received: %(item)s") % {"number": case.number, "item": item.name},
+        _("Pay the fee to have it accepted.") if case.fee_fen and bundle_application is None else "",
+        case_link(case),
+    )
+    # Last: the audit append holds the trail's lock until commit, so little should follow it.
+    Case.workflow.start(
+        case, actor=actor, action="submit", after={"item": item.code, "version": version.number}
+    )
+    return case
+
+
+def case_bill(case: Case):
+    """The bill that pays this case (its own, or its bundle's), or None."""
+    ref = f"bundle:{case.bundle_application_id}" if case.bundle_application_id else f"case:{case.pk}"
+    return bill_for(ref)
+
+
+# --- the counter's transitions (行政许可法 §32) and the applicant's ---------------------------
+
+
+def _correction_items(items: list[str] | None) -> list[str]:
+    cleaned = [str(i).strip()[:300] for i in (items or []) if str(i).strip()]
+    if not cleaned:
+        raise ValidationError.for_field("items", _("list every item the applicant must correct, at once"))
+    return cleaned
+
+
+@transaction.atomic
+def case_accept(*, actor: Any, case: Case, note: str = "", expected_version: int | None = None) -> Case:
+    """Accept (受理) a submitted case whose fee, if any, is paid; it goes to review."""
+    Case.workflow.apply(case, "accept", actor=actor, note=note, expected_version=expected_version)
+    after_transition(case, "accept", note)
+    return case
+
+
+@transaction.atomic
+def case_refuse(*, actor: Any, case: Case, note: str, expected_version: int | None = None) -> Case:
+    """Do not accept (不予受理) a submitted case, with the reason (kept as the decision note);
+    the clock stops."""
+    Case.workflow.apply(
+        case,
+        "refuse",
+        actor=actor,
+        note=note,
+        changes={"decision_note": note},
+        expected_version=expected_version,
+    )
+    after_transition(case, "refuse", note)
+    return case
+
+
+@transaction.atomic
+def case_request_correction(
+    *, actor: Any, case: Case, note: str, items: list[str], expected_version: int | None = None
+) -> Case:
+    """Ask the applicant to correct a submitted case (补正): the reason and every missing item at
+    once (行政许可法 §32: one notice); the clock pauses."""
+    items = _correction_items(items)
+    Case.workflow.apply(
+        case,
+        "request_correction",
+        actor=actor,
+        note=note,
+        data={"items": items},
+        changes={"correction_items": items},
+        expected_version=expected_version,
+    )
+    after_transition(case, "request_correction", note)
+    return case
+
+
+@transaction.atomic
+def case_send_back(
+    *, actor: Any, case: Case, note: str, items: list[str], expected_version: int | None = None
+) -> Case:
+    """A reviewer sends an accepted case back for correction: the reason and every item; the
+    clock pauses."""
+    items = _correction_items(items)
+    Case.workflow.apply(
+        case,
+        "send_back",
+        actor=actor,
+        note=note,
+        data={"items": items},
+        changes={"correction_items": items},
+        expected_version=expected_version,
+    )
+    after_transition(case, "send_back", note)
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, actor: Any, case: Case, note: str = "", expected_version: int | None = None) -> Case:
+    """The applicant withdraws their case before acceptance; the clock stops."""
+    Case.workflow.apply(case, "withdraw", actor=actor, note=note, expected_version=expected_version)
+    return case
+
+
+@transaction.atomic
+def case_resubmit(
+    *,
+    actor: Any,
+    case: Case,
+    raw: dict[str, Any],
+    files: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    strict: bool = True,
+) -> Case:
+    """The applicant's corrected application (补正): validated again, then back to the counter;
+    the clock resumes with the days it had left. ``strict`` as for case_submit."""
+    if case.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("only the applicant corrects an application"))
+    data, sources, status, uploads, _holdings = prepare_application(
+        actor=actor, version=case.item_version, raw={**case.data, **raw}, files=files, strict=strict
+    )
+    for code, upload in uploads.items():
+        status[code] = _store_upload(case.number, code, upload)
+    Case.workflow.apply(
+        case,
+        "resubmit",
+        actor=actor,
+        changes={"data": data, "sources": sources, "materials": status, "correction_items": []},
+        expected_version=expected_version,
+    )
+    return case
+
+
+# --- payment (the payments module's on_paid hook) --------------------------------------------
+
+
+def case_mark_paid(*, case: Case, bill: Bill) -> None:
+    """The case's bill was paid: record it on the case's timeline (once) so it may be accepted.
+    A trusted internal call from payments (its on_paid hook, in the confirming transaction): the
+    ``pay`` transition is taken by the payer, via payments, without a role. Checks that ``bill``
+    is paid, is this case's (or its bundle's) and was paid by the case's applicant; any other bill
+    changes nothing (and does not fail the confirmation: the money is in the ledger)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    reference = f"bundle:{case.bundle_application_id}" if case.bundle_application_id else f"case:{case.pk}"
+    if bill.reference != reference or not bill_is_paid(bill) or bill.payer_id != case.applicant_id:
+        logger.warning("bill %s does not pay case %s: not marked paid", bill.number, case.number)
+        return
+    if case.paid_at is not None or case.state != "submitted":
+        if case.paid_at is None:
+            Case.objects.filter(pk=case.pk).update(paid_at=timezone.now())
+        return
+    Case.workflow.apply(case, "pay", actor=bill.payer, via="payments", changes={"paid_at": timezone.now()})
+    after_transition(case, "pay")
+
+
+def on_case_paid(bill: Bill) -> None:
+    """payments hook ``on_paid("case")``."""
+    ref = bill.reference.split(":", 1)[1]
+    case = Case.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+    if case is not None:
+        case_mark_paid(case=case, bill=bill)
+
+
+def on_bundle_paid(bill: Bill) -> None:
+    """payments hook ``on_paid("bundle")``: every case of the bundle application is paid."""
+    ref = bill.reference.split(":", 1)[1]
+    if not ref.isdigit():
+        return
+    BundleApplication.objects.filter(pk=int(ref)).update(paid=True)
+    for case in Case.objects.filter(bundle_application_id=int(ref)).order_by("id"):
+        case_mark_paid(case=case, bill=bill)
+
+
+# --- escalation (the SLA scan) ---------------------------------------------------------------
+
+
+def on_overdue(ids: list[int]) -> None:
+    """Newly overdue cases (a chunk of the SLA scan, which stamped their ``escalated_at``):
+    escalate to the supervising role of their county (督办). Set-based, so a scan over millions of
+    open cases stays cheap: one audit event and one notification per supervisor and org unit,
+    naming how many cases and which."""
+    rows = list(Case.objects.filter(pk__in=ids).values_list("pk", "org_path", "number"))
+    by_path: dict[str, list[tuple[int, str]]] = {}
+    for pk, path, number in rows:
+        by_path.setdefault(path, []).append((pk, number))
+    link = reverse("services:worklist") + "?view=overdue"
+    for path, cases in by_path.items():
+        # The nearest supervisors (deepest org unit) are told; higher levels only when none is nearer.
+        nearest = holders_of("services.supervise", path, nearest=True)[:20]
+        with transaction.atomic():  # escalated_at was stamped by the scan's own UPDATE
+            for supervisor in nearest:
+                tell(
+                    supervisor,
+                    "services.case.overdue",
+                    _("%(count)d case(s) overdue: %(first)s")
+                    % {"count": len(cases), "first": ", ".join(n for _pk, n in cases[:3])},
+                    link=link,
+                )
+            audit.record(
+                actor=None,
+                action="services.case.escalate",
+                target_type="services.case",
+                target_id=str(cases[0][0]) if len(cases) == 1 else "",
+                target_label=path,
+                after={
+                    "count": len(cases),
+                    "cases": [n for _pk, n in cases[:100]],
+                    "supervisors": [u.username for u in nearest],
+                },
+            )

@@ -1,0 +1,80 @@
+"""What the use cases of the services module share: the permissions, roles and audit actions it
+declares, and the helpers that tell an applicant what happened to their case."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from zhengtong.accounts.roles import extend_role, register_permissions
+from zhengtong.audit import actions as audit_actions
+from zhengtong.notify.services import notify
+from zhengtong.services.models import Case
+
+register_permissions(
+    {
+        "services.view": gettext_lazy("See cases of one's scope"),
+        "services.accept": gettext_lazy("Accept, refuse and request correction of cases"),
+        "services.review": gettext_lazy("Review, approve and reject cases"),
+        "services.supervise": gettext_lazy("Supervise cases, escalations and ratings"),
+        "services.manage_catalogue": gettext_lazy("Publish service items"),
+        "services.confirm_payment": gettext_lazy("Record a confirmed payment on a case (the platform only)"),
+    }
+)
+extend_role("counter_staff", {"services.view", "services.accept"})
+extend_role("reviewer", {"services.view", "services.review"})
+extend_role("supervisor", {"services.view", "services.supervise", "services.manage_catalogue"})
+
+audit_actions.register(
+    {
+        "services.item.publish": gettext_lazy("Publish service item version"),
+        "services.case.submit": gettext_lazy("Submit application"),
+        "services.case.escalate": gettext_lazy("Escalate overdue case"),
+        "services.case.licence": gettext_lazy("Issue e-licence for case"),
+        "services.case.newborn": gettext_lazy("Enter newborn of case in the population registry"),
+        "services.bundle.submit": gettext_lazy("Submit bundle application"),
+        "services.rating.create": gettext_lazy("Rate a service"),
+        "services.rating.rectified": gettext_lazy("Rectification of a bad rating closed"),
+        "services.rating.appeal": gettext_lazy("Appeal a rating's handling"),
+        "services.rating.appeal_decide": gettext_lazy("Decide a rating appeal"),
+    }
+)
+
+
+def tell(user, event: str, title: str, body: str = "", link: str = "") -> None:
+    """Notify a user through the notify module's contract."""
+    notify(recipient=user, event=event, title=title, body=body, link=link)
+
+
+def case_link(case: Case) -> str:
+    return reverse("services:my_case", args=[case.pk])
+
+
+def new_number(prefix: str = "") -> str:
+    return f"{prefix}{timezone.localdate():%Y%m%d}{secrets.randbelow(10**10):010d}"
+
+
+APPLICANT_EVENTS = {
+    "accept": gettext_lazy("Your application %(number)s was accepted"),
+    "refuse": gettext_lazy("Your application %(number)s was not accepted"),
+    "request_correction": gettext_lazy("Your application %(number)s needs correction"),
+    "send_back": gettext_lazy("Your application %(number)s needs correction"),
+    "reject": gettext_lazy("Your application %(number)s was rejected"),
+    "complete": gettext_lazy("Your application %(number)s is completed"),
+    "pay": gettext_lazy("Fee for application %(number)s received"),
+}
+
+
+def after_transition(case: Case, action: str, note: str = "") -> None:
+    title = APPLICANT_EVENTS.get(action)
+    if title:
+        tell(
+            case.applicant,
+            f"services.case.{action}",
+            str(title) % {"number": case.number},
+            note,
+            case_link(case),
+        )

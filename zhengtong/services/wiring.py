@@ -1,0 +1,36 @@
+"""How the services module plugs into the platform: its SLA clock, the hooks of payments and
+work orders it receives, the item cache's invalidation and its navigation entries. Installed
+once by ``ServicesConfig.ready()``."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.core import sla
+from zhengtong.core.nav import register_nav
+from zhengtong.payments.hooks import on_paid
+from zhengtong.services import selectors, services
+from zhengtong.services.models import Case, ServiceItem, ServiceItemVersion
+from zhengtong.workorders.hooks import on_closed
+
+
+def install() -> None:
+    sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
+    # The item cache (core.cache) is dropped in every process when what it holds changes: the
+    # items, and the departments and org units they show (senders only: no accounts internals).
+    department, org_unit = apps.get_model("accounts", "Department"), apps.get_model("accounts", "OrgUnit")
+    for model in (ServiceItem, ServiceItemVersion, department, org_unit):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                selectors.forget_items, sender=model, dispatch_uid=f"services-items-{model.__name__}"
+            )
+    on_paid("case")(services.on_case_paid)
+    on_paid("bundle")(services.on_bundle_paid)
+    on_closed("rating")(services.on_rating_work_order_closed)
+
+    register_nav("main", "services:catalogue", _("Services"), order=20)
+    register_nav("main", "services:my_cases", _("My applications"), login_required=True, order=21)
+    register_nav("main", "services:ratings", _("Service ratings"), order=22)
+    register_nav("console", "services:worklist", _("Cases"), permission="services.view", order=20)
