@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can, root_unit
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
 from zhengtong.registry.services.records import _required
 
@@ -47,9 +47,16 @@ def licence_issue(
     holder_person: Person | None = None,
     holder_entity: LegalEntity | None = None,
     data: dict[str, Any] | None = None,
+    via: str = "",
 ) -> Licence:
-    """Issue an e-licence in the issuing department's org unit (registry.change there)."""
-    ensure_can(actor, "registry.change", issuing_department.org_unit, issuing_department)
+    """Issue an e-licence in the issuing department's org unit (registry.change there).
+
+    ``via`` marks a trusted internal call: a module issues the licence as the result of its own
+    decision (e.g. ``"services"`` when a reviewer approves the last step of a case whose item
+    produces this licence); that module has checked the actor's right to decide, so no registry
+    role is asked, and the audit event and timeline name the actor and ``via``."""
+    if not via:
+        ensure_can(actor, "registry.change", issuing_department.org_unit, issuing_department)
     number = _required("number", number, 64)
     holder = holder_person if licence_type.holder_kind == "person" else holder_entity
     if holder is None or (holder_person is not None and holder_entity is not None):
@@ -59,7 +66,7 @@ def licence_issue(
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError.for_field("valid_to", _("must not be before valid_from"))
     if Licence.objects.filter(licence_type=licence_type, number=number).exists():
-        raise Conflict(_("licence number %s exists already for this type") % number, code="duplicate")
+        raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
     licence = Licence.objects.create(
         licence_type=licence_type,
         number=number,
@@ -77,6 +84,7 @@ def licence_issue(
         actor=actor,
         action="issue",
         after={"type": licence_type.code, "number": number, "holder": holder.pk},
+        via=via,
     )
     return licence
 

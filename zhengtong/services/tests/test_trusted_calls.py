@@ -110,3 +110,20 @@ def test_a_bad_rating_opens_the_rectification_as_the_citizen_via_services(svc):
 def test_form_sources_are_the_fields_the_registry_holdings_load():
     assert set(registry_selectors.HOLDINGS_PERSON_FIELDS) == eforms.PERSON_FIELDS
     assert set(registry_selectors.HOLDINGS_ENTITY_FIELDS) == eforms.ENTITY_FIELDS
+
+
+def test_the_e_licence_of_a_completed_case_is_issued_by_its_reviewer_via_services(svc):
+    # The reviewer holds no registry role: the licence is the result of their decision on the
+    # case, issued through the registry's trusted entry point, and recorded as theirs.
+    case = _fee_case(svc)
+    pay_bill(bill_for(f"case:{case.pk}"), svc.citizen)
+    services.case_accept(actor=svc.counter, case=case)
+    services.case_approve(actor=svc.reviewer, case=case, note="同意")
+    case.refresh_from_db()
+    assert case.state == "completed" and case.licence is not None
+    event = AuditEvent.objects.get(action="registry.licence.issue", target_id=str(case.licence.pk))
+    assert (event.actor_id, event.actor_label, event.via) == (
+        svc.reviewer.pk,
+        svc.reviewer.get_username(),
+        "services",
+    )
