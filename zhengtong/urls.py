@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from zhengtong.api import api
+from zhengtong.portal.views.auth import admin_login
 
 admin.site.site_header = "Zhengtong 政通"
 admin.site.site_title = "Zhengtong"
+# The admin signs in through the portal's login and its second step (accounts.signin), never alone.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -91,6 +91,9 @@ class User(AbstractUser):
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(_("two-step verification"), default=False)
+    # The time step (Unix time // 30) of the last code accepted: a code of that step or an earlier
+    # one is refused (replay). On the row, not in the cache: the cache may be per node or evict.
+    totp_last_step = models.BigIntegerField(null=True, blank=True, editable=False)
     language = models.CharField(_("language"), max_length=10, blank=True)
     elder_mode = models.BooleanField(_("elder-friendly mode"), default=False)
 

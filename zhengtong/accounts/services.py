@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -405,34 +408,62 @@ def totp_provisioning(*, actor: User) -> tuple[str, str]:
     return secret, totp_uri(user=actor, secret=secret)
 
 
+def _totp_step_of(secret: str, code: str) -> int | None:
+    """The time step whose code ``code`` is: the current one or one either side (clock drift)."""
+    totp = pyotp.TOTP(secret)
+    code = (code or "").strip()
+    if len(code) != totp.digits or not code.isdigit():
+        return None
+    now = totp.timecode(time.time())
+    for step in (now + 1, now, now - 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
 @transaction.atomic
 def totp_enable(*, actor: User, secret: str, code: str) -> User:
-    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+    """Turn two-step verification on with ``secret`` once ``code`` proves the app has it; that
+    code counts as used (it cannot sign in afterwards)."""
+    step = _totp_step_of(secret, code)
+    if step is None:
         raise ValidationError.for_field("otp", _("the code does not match; check the time on your phone"))
     actor.totp_secret = secret
     actor.totp_enabled = True
-    actor.save(update_fields=["totp_secret", "totp_enabled"])
+    actor.totp_last_step = step
+    actor.save(update_fields=["totp_secret", "totp_enabled", "totp_last_step"])
     audit.record(actor=actor, action="accounts.totp.enable", target=actor)
     return actor
 
 
 @transaction.atomic
 def totp_disable(*, actor: User, code: str) -> User:
+    """Turn two-step verification off; needs a current, unused code."""
     if not actor.totp_enabled or not totp_verify(user=actor, code=code):
         raise ValidationError.for_field("otp", _("enter a current code to turn two-step verification off"))
     actor.totp_secret = ""
     actor.totp_enabled = False
-    actor.save(update_fields=["totp_secret", "totp_enabled"])
+    actor.totp_last_step = None
+    actor.save(update_fields=["totp_secret", "totp_enabled", "totp_last_step"])
     audit.record(actor=actor, action="accounts.totp.disable", target=actor)
     return actor
 
 
 def totp_verify(*, user: User, code: str) -> bool:
-    return bool(
-        user.totp_enabled
-        and user.totp_secret
-        and pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1)
-    )
+    """True when ``code`` is the user's code for now (or one 30-second step either side) and
+    newer than the last code accepted; the code is then used up. A code already accepted, or an
+    older one, is refused (replay), even by another process at the same moment: the conditional
+    UPDATE lets exactly one caller move ``totp_last_step`` forward."""
+    if not (user.totp_enabled and user.totp_secret):
+        return False
+    step = _totp_step_of(user.totp_secret, code)
+    if step is None:
+        return False
+    newer = Q(totp_last_step__isnull=True) | Q(totp_last_step__lt=step)
+    if not User.objects.filter(newer, pk=user.pk, totp_enabled=True).update(totp_last_step=step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 def system_actor() -> User:

@@ -6,23 +6,23 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib import admin
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from zhengtong.accounts import selectors as account_selectors
-from zhengtong.accounts.services import totp_verify, user_register_citizen, user_update_preferences
+from zhengtong.accounts import signin
+from zhengtong.accounts.services import user_register_citizen, user_update_preferences
 from zhengtong.audit import services as audit
 from zhengtong.core.access import public
-from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.core.errors import Conflict, RateLimited, ValidationError, retry_after_header
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.portal.middleware import ELDER_COOKIE
-
-PENDING_OTP = "zt_pending_otp_user"
 
 
 class LoginForm(forms.Form):
@@ -43,9 +43,8 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-def _finish_login(request, user: Any):
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    audit.record(actor=user, action="accounts.login", target=user)
+def _signed_in(request, user: Any):
+    """Where a completed sign-in goes: ``next`` (same site) or the user's home page."""
     response = redirect(
         _safe_next(request, reverse("portal:console" if user.is_staff_member else "portal:account"))
     )
@@ -60,17 +59,10 @@ def _finish_login(request, user: Any):
 def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        user = signin.password_check(
+            request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
         if user is None:
-            audit.record(
-                actor=None,
-                action="accounts.login_failed",
-                target_type="accounts.user",
-                target_id="",
-                target_label=form.cleaned_data["username"],
-            )
             form.add_error(
                 None,
                 _(
@@ -79,12 +71,22 @@ def login_view(request):
                 )
                 % {"limit": settings.AXES_FAILURE_LIMIT, "minutes": settings.AXES_COOLOFF_TIME.seconds // 60},
             )
-        elif user.totp_enabled:
-            request.session[PENDING_OTP] = user.pk
-            return redirect(f"{reverse('portal:login_otp')}?next={_safe_next(request, '')}")
+        elif signin.sign_in(request=request, user=user):
+            return _signed_in(request, user)
         else:
-            return _finish_login(request, user)
+            return redirect(f"{reverse('portal:login_otp')}?{urlencode({'next': _safe_next(request, '')})}")
     return render(request, "portal/login.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@public
+def admin_login(request, extra_context=None):
+    """The Django admin's login (``admin.site.login``): the admin has no sign-in of its own, so
+    no password-only session can start there; it sends people to the portal's login (with its
+    second step) and back to ``next``."""
+    target = _safe_next(request, reverse("admin:index"))
+    if request.user.is_authenticated and admin.site.has_permission(request):
+        return redirect(target)
+    return redirect_to_login(target)
 
 
 class RegisterForm(forms.Form):
@@ -116,23 +118,35 @@ def register(request):
         except (ValidationError, Conflict) as exc:
             apply_domain_error(form, exc)
         else:
-            return _finish_login(request, user)
+            signin.sign_in(request=request, user=user)
+            return _signed_in(request, user)
     return render(request, "portal/register.html", {"form": form})
 
 
 @public
 def login_otp(request):
-    user_id = request.session.get(PENDING_OTP)
-    user = account_selectors.active_user(user_id)
-    if user is None:
+    """The second step of a sign-in: the code from the authenticator app."""
+    if signin.pending_user(request) is None:
         return redirect("portal:login")
     form = OtpForm(request.POST or None)
+    status, headers = 200, {}
     if request.method == "POST" and form.is_valid():
-        if totp_verify(user=user, code=form.cleaned_data["otp"]):
-            del request.session[PENDING_OTP]
-            return _finish_login(request, user)
-        form.add_error("otp", _("The code is wrong or expired; codes change every 30 seconds."))
-    return render(request, "portal/login_otp.html", {"form": form, "next": _safe_next(request, "")})
+        try:
+            user = signin.sign_in_second_factor(request=request, code=form.cleaned_data["otp"])
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+            headers = retry_after_header(exc)
+        except ValidationError as exc:
+            apply_domain_error(form, exc)
+        else:
+            return _signed_in(request, user)
+    response = render(
+        request, "portal/login_otp.html", {"form": form, "next": _safe_next(request, "")}, status=status
+    )
+    for header, value in headers.items():
+        response[header] = value
+    return response
 
 
 @public

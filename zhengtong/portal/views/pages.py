@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
+from zhengtong.accounts import signin
 from zhengtong.accounts.kinds import CredentialKind, UserKind
 from zhengtong.accounts.permissions import can
 from zhengtong.accounts.roles import PERMISSIONS, ROLES
@@ -240,6 +241,7 @@ def totp_setup(request):
         secret = request.session.get(TOTP_PENDING, "")
         try:
             account_services.totp_enable(actor=user, secret=secret, code=form.cleaned_data["otp"])
+            signin.second_factor_confirmed(request=request, user=user)
             request.session.pop(TOTP_PENDING, None)
             messages.success(request, _("Two-step verification is on."))
             return redirect("portal:account")
