@@ -117,6 +117,7 @@ def test_the_e_licence_of_a_completed_case_is_issued_by_its_reviewer_via_service
     # case, issued through the registry's trusted entry point, and recorded as theirs.
     case = _fee_case(svc)
     pay_bill(bill_for(f"case:{case.pk}"), svc.citizen)
+    case.refresh_from_db()
     services.case_accept(actor=svc.counter, case=case)
     services.case_approve(actor=svc.reviewer, case=case, note="同意")
     case.refresh_from_db()
