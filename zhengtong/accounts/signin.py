@@ -76,21 +76,22 @@ def sign_in_second_factor(*, request: HttpRequest, code: str) -> User:
 
     Raises ``AuthenticationRequired`` when no sign-in is pending, ``RateLimited`` (429 with a
     retry delay) once the account has tried ``LOGIN_FAILURE_LIMIT`` codes within the
-    ``LOGIN_COOLOFF_MINUTES`` window, right or wrong, and ``ValidationError`` (field ``otp``)
+    ``LOGIN_COOLOFF_MINUTES`` window (only wrong codes count), and ``ValidationError`` (field ``otp``)
     for a wrong, expired or already used code. Nothing is signed in on any refusal."""
     user = pending_user(request)
     if user is None:
         raise AuthenticationRequired(_("sign in with your password first"))
-    # Counted per account, not per address: whoever is here already has the password.
-    ratelimit.hit(
-        "accounts.totp",
-        str(user.pk),
-        limit=settings.AXES_FAILURE_LIMIT,
-        window_seconds=int(settings.AXES_COOLOFF_TIME.total_seconds()),
-        message=_("Too many codes tried for this account; try again later."),
-    )
+    # Wrong codes are counted per account, not per address: whoever is here already has the
+    # password. Only failures count, so signing in often never locks anyone out.
+    throttle = {
+        "limit": settings.AXES_FAILURE_LIMIT,
+        "window_seconds": int(settings.AXES_COOLOFF_TIME.total_seconds()),
+        "message": _("Too many codes tried for this account; try again later."),
+    }
+    ratelimit.check("accounts.totp", str(user.pk), **throttle)
     if not totp_verify(user=user, code=code):
         audit.record(actor=None, action="accounts.login_failed", target=user, note="second factor")
+        ratelimit.hit("accounts.totp", str(user.pk), **throttle)
         raise ValidationError.for_field(
             "otp", _("The code is wrong, expired or already used; codes change every 30 seconds.")
         )

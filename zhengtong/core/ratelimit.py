@@ -23,13 +23,24 @@ from zhengtong.core.errors import RateLimited
 PREFIX = "zt:rl"
 
 
+def _window(scope: str, key: str, window_seconds: int) -> tuple[str, int, int]:
+    now = int(time.time())
+    window = now // window_seconds
+    return f"{PREFIX}:{scope}:{key}:{window}", now, max(1, (window + 1) * window_seconds - now)
+
+
+def _refuse(limit: int, retry_after: int, message: str | None) -> RateLimited:
+    return RateLimited(
+        message or _("rate limit of %d requests reached; try again later") % limit,
+        details={"retry_after": retry_after, "limit": limit},
+    )
+
+
 def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:
     """Count one request of ``key`` in ``scope``; raise ``RateLimited`` once more than ``limit``
     requests fall in the current fixed window of ``window_seconds``. The error's ``retry_after``
     is the number of seconds until the window resets (at least 1)."""
-    now = int(time.time())
-    window = now // window_seconds
-    bucket = f"{PREFIX}:{scope}:{key}:{window}"
+    bucket, _now, retry_after = _window(scope, key, window_seconds)
     # The counter outlives its window a little so a late incr never recreates it as 1.
     timeout = window_seconds + 10
     if cache.add(bucket, 1, timeout=timeout):
@@ -41,8 +52,13 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: 
             cache.set(bucket, 1, timeout=timeout)
             count = 1
     if count > limit:
-        retry_after = max(1, (window + 1) * window_seconds - now)
-        raise RateLimited(
-            message or _("rate limit of %d requests reached; try again later") % limit,
-            details={"retry_after": retry_after, "limit": limit},
-        )
+        raise _refuse(limit, retry_after, message)
+
+
+def check(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:
+    """Raise ``RateLimited`` if ``key`` has already used up ``limit`` in the current window,
+    without counting anything: for limits on failures, where the caller checks first and
+    ``hit``s only when the attempt fails (e.g. wrong second-factor codes)."""
+    bucket, _now, retry_after = _window(scope, key, window_seconds)
+    if (cache.get(bucket) or 0) >= limit:
+        raise _refuse(limit, retry_after, message)

@@ -143,6 +143,23 @@ def test_the_second_factor_is_throttled_per_account(world, clock, settings):
     assert failures.count() == settings.AXES_FAILURE_LIMIT
 
 
+def test_only_wrong_codes_count_towards_the_lock(world, clock, settings):
+    secret = enabled(world.citizen)
+    user = User.objects.get(pk=world.citizen.pk)
+    # One wrong code short of the limit, then more right sign-ins than the limit: none is refused.
+    request = request_for()
+    signin.sign_in(request=request, user=user)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        with pytest.raises(ValidationError):
+            signin.sign_in_second_factor(request=request, code=code(secret, STEP + 5))
+    for step in range(STEP, STEP + settings.AXES_FAILURE_LIMIT + 1):
+        clock.value = float(step * 30)  # a new step for each code (a used one is refused)
+        request = request_for()
+        signin.sign_in(request=request, user=User.objects.get(pk=user.pk))
+        assert signin.sign_in_second_factor(request=request, code=code(secret, step)).pk == user.pk
+        assert request.session["_auth_user_id"] == str(user.pk)
+
+
 def test_a_direct_login_of_a_totp_user_counts_as_missing_the_second_factor(world, clock):
     enabled(world.citizen)
     request = request_for()

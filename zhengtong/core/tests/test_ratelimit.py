@@ -67,3 +67,15 @@ def test_counts_live_in_djangos_cache(clock):
 def test_rate_limited_without_a_delay_sends_no_header():
     exc = RateLimited("busy")
     assert exc.retry_after is None and retry_after_header(exc) == {}
+
+
+def test_check_refuses_a_used_up_key_without_counting(clock):
+    clock[0] = 600 * 60 + 50.0
+    for _ in range(5):
+        ratelimit.check("test", "c", limit=2)  # counts nothing
+    ratelimit.hit("test", "c", limit=2)
+    ratelimit.check("test", "c", limit=2)
+    ratelimit.hit("test", "c", limit=2)
+    with pytest.raises(RateLimited) as caught:
+        ratelimit.check("test", "c", limit=2)
+    assert caught.value.details == {"retry_after": 10, "limit": 2}
