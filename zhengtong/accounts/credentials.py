@@ -56,12 +56,21 @@ def credential_create(
     audit_action: str,
     audit_target: Any = None,
     audit_after: dict | None = None,
+    known_secret: str | None = None,
 ) -> tuple[Credential, str]:
     """Store a new credential of ``kind`` and return it with its secret, which is shown once and
     never stored (only its digest). The caller has checked permission and validated the fields;
     the audit event ``audit_action`` is written in the same transaction, targeting
-    ``audit_target`` (default: the credential) with ``audit_after`` (default: kind, name, prefix)."""
-    prefix, secret = _new_secret(kind, _SECRET_BYTES[kind])
+    ``audit_target`` (default: the credential) with ``audit_after`` (default: kind, name, prefix).
+
+    ``known_secret``: use this secret instead of a random one. Only for demo data that documents
+    a key people can try; it must be a well-formed secret of ``kind`` (ValueError otherwise)."""
+    if known_secret is None:
+        prefix, secret = _new_secret(kind, _SECRET_BYTES[kind])
+    else:
+        prefix, secret = credential_parse(known_secret, kind=kind), known_secret
+        if prefix is None:
+            raise ValueError(f"not a well-formed {kind} secret")
     row = Credential.objects.create(
         kind=kind,
         owner=owner,

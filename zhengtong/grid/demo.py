@@ -13,8 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.accounts import services as account_services
-from zhengtong.accounts.credentials import credential_digest
-from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit, User, UserKind
+from zhengtong.accounts.credentials import credential_create, credential_lookup
+from zhengtong.accounts.kinds import CredentialKind, UserKind
+from zhengtong.accounts.permissions import root_unit
+from zhengtong.accounts.selectors import (
+    department_by_code,
+    org_unit_by_code,
+    org_units_at_levels,
+    org_units_with_codes,
+    user_with_username,
+)
 from zhengtong.accounts.services import system_actor
 from zhengtong.grid import actions, geo, reports, services
 from zhengtong.grid.categories import categories_ensure
@@ -368,13 +376,12 @@ def demo_cells() -> dict:
     stacked in each township, grids side by side in each village."""
     features = []
     for county_code, (lng0, lat0) in COUNTY_ORIGINS.items():
-        townships = list(
-            OrgUnit.objects.filter(level="township", code__startswith=county_code).order_by("code")
-        )
+        county = org_unit_by_code(county_code)
+        townships = list(org_units_at_levels(["township"], within=county.path)) if county else []
         for t, township in enumerate(townships):
-            villages = list(OrgUnit.objects.filter(parent=township, level="village").order_by("code"))
+            villages = list(org_units_at_levels(["village"], within=township.path))
             for v, village in enumerate(villages):
-                grids = list(OrgUnit.objects.filter(parent=village, level="grid").order_by("code"))
+                grids = list(org_units_at_levels(["grid"], within=village.path))
                 for g, grid in enumerate(grids):
                     lng = lng0 + t * (2 * CELL_W + 4 * GAP) + g * CELL_W
                     lat = lat0 + v * (CELL_H + GAP)
@@ -395,9 +402,9 @@ def seed(stdout=None) -> dict[str, int]:
     rng = random.Random(SEED)
     actor = system_actor()
     categories_ensure()
-    for county in OrgUnit.objects.filter(code__in=DETAILED_COUNTIES):
+    for county in org_units_with_codes(DETAILED_COUNTIES):
         for code, suffix, english, kind in DEPARTMENTS:
-            if not Department.objects.filter(org_unit=county, code=code).exists():
+            if department_by_code(county.code, code) is None:
                 account_services.department_create(
                     actor=actor,
                     org_unit=county,
@@ -415,11 +422,11 @@ def seed(stdout=None) -> dict[str, int]:
     # Grid workers: the registry's demo grid worker and our own; each gets their cell.
     workers = {}
     for username, display, role, scope, dept_code, _note in ACCOUNTS:
-        user = User.objects.filter(username=username).first()
-        unit = OrgUnit.objects.filter(code=scope).first()
+        user = user_with_username(username)
+        unit = org_unit_by_code(scope)
         if unit is None:
             continue
-        dept = Department.objects.filter(org_unit=unit, code=dept_code).first() if dept_code else None
+        dept = department_by_code(unit.code, dept_code) if dept_code else None
         if user is None:
             user = account_services.user_create(
                 actor=actor,
@@ -437,14 +444,14 @@ def seed(stdout=None) -> dict[str, int]:
     for username, scope in [("grid_worker", "330106002001001")] + [
         (a[0], a[3]) for a in ACCOUNTS if a[2] == "grid_worker"
     ]:
-        user = User.objects.filter(username=username).first()
+        user = user_with_username(username)
         cell = GridCell.objects.filter(code=scope).first()
         if user is not None and cell is not None:
             services.cell_assign(actor=actor, cell=cell, worker=user)
 
     # A routing rule: disputes in 北山街道 stay with the township's command room (调解 on the spot).
 
-    beishan = OrgUnit.objects.filter(code="330106002").first()
+    beishan = org_unit_by_code("330106002")
     if (
         beishan is not None
         and not workorder_selectors.routing_rules(RoutingDomain.GRID).filter(region=beishan).exists()
@@ -455,16 +462,15 @@ def seed(stdout=None) -> dict[str, int]:
             )
 
     # An Open311 key with a known value, for trying the API (shown in the accounts table).
-    root = OrgUnit.objects.filter(parent__isnull=True).first()
-    digest = credential_digest(DEMO_OPEN311_KEY)
-    if root is not None and not Credential.objects.filter(digest=digest).exists():
-        Credential.objects.create(
+    root = root_unit()
+    if root is not None and credential_lookup(DEMO_OPEN311_KEY, kind=CredentialKind.OPEN311_KEY) is None:
+        credential_create(
+            actor=actor,
             kind=CredentialKind.OPEN311_KEY,
             name="Demo Open311 client",
-            prefix="demo",
-            digest=digest,
             org_unit=root,
-            created_by=actor,
+            audit_action="grid.open311_key.create",
+            known_secret=DEMO_OPEN311_KEY,
         )
 
     if not Incident.objects.exists():
@@ -589,7 +595,7 @@ def _seed_patrols(rng: random.Random) -> None:
 def account_rows() -> list[tuple[str, str, str, str]]:
     rows = []
     for username, _display, role, scope, _dept, note in ACCOUNTS:
-        unit = OrgUnit.objects.filter(code=scope).first()
+        unit = org_unit_by_code(scope)
         rows.append((username, role, f"{unit.name} {scope}" if unit else scope, note))
     rows.append(
         (
