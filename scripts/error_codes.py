@@ -30,7 +30,12 @@ def main() -> None:
             continue
         module = import_module(f"{config.name}.errors")
         for enum in vars(module).values():
-            if isinstance(enum, type) and issubclass(enum, ErrorCode) and enum.__module__ == module.__name__:
+            if (
+                isinstance(enum, type)
+                and issubclass(enum, ErrorCode)
+                and enum.__module__ == module.__name__
+                and len(enum)
+            ):
                 print(f"\n### `{config.label}`: `{enum.__name__}`\n")
                 print("| code | enum | when |")
                 print("|---|---|---|")

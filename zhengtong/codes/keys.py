@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.audit import services as audit
 from zhengtong.codes import cose
+from zhengtong.codes.errors import CodesError
 from zhengtong.codes.models import SigningKey
 from zhengtong.core.errors import Conflict, ValidationError
 
@@ -118,7 +119,7 @@ def revoke(*, actor, key: SigningKey, reason: str) -> SigningKey:
     if not reason.strip():
         raise ValidationError.for_field("reason", _("a reason is required to revoke a key"))
     if key.status == SigningKey.Status.REVOKED:
-        raise Conflict(_("this key is already revoked"), code="already_revoked")
+        raise Conflict(_("this key is already revoked"), code=CodesError.ALREADY_REVOKED)
     with transaction.atomic():
         was_active = key.status == SigningKey.Status.ACTIVE
         key.status = SigningKey.Status.REVOKED

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.audit import services as audit
 from zhengtong.codes import cose, keys
+from zhengtong.codes.errors import CodesError
 from zhengtong.codes.models import SigningKey, TrustAnchor, TrustedKey, TrustList
 from zhengtong.core.errors import ValidationError
 
@@ -82,7 +83,9 @@ def export_signed(*, now: dt.datetime | None = None) -> dict:
     """Our current trust list, signed by our anchor key."""
     anchor = keys.active_key(SigningKey.Role.ANCHOR)
     if anchor is None:
-        raise ValidationError(_("no trust-list anchor key: run codes_keys init first"), code="no_anchor")
+        raise ValidationError(
+            _("no trust-list anchor key: run codes_keys init first"), code=CodesError.NO_ANCHOR
+        )
     return sign_document(own_document(now=now), keys.private_key(anchor), anchor.kid)
 
 
@@ -90,7 +93,7 @@ def anchor_export() -> dict:
     """What another region configures to trust our lists: our anchor's public key."""
     anchor = keys.active_key(SigningKey.Role.ANCHOR)
     if anchor is None:
-        raise ValidationError(_("no trust-list anchor key"), code="no_anchor")
+        raise ValidationError(_("no trust-list anchor key"), code=CodesError.NO_ANCHOR)
     der = bytes(anchor.public_der)
     pem = load_der_public_key(der).public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     return {

@@ -23,6 +23,7 @@ from zhengtong.accounts.permissions import can, ensure_authenticated
 from zhengtong.accounts.selectors import departments_by_unit_and_code, org_units_by_code
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.registry.errors import RegistryError
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
 from zhengtong.registry.services import clean_legal_entity, clean_person
 
@@ -139,7 +140,7 @@ def decode(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     raise ValidationError.for_field(
-        "file", _("the file is neither UTF-8 nor GBK/GB18030 text"), code="encoding"
+        "file", _("the file is neither UTF-8 nor GBK/GB18030 text"), code=RegistryError.ENCODING
     )
 
 
@@ -312,7 +313,9 @@ def registry_import(
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
-        raise ValidationError.for_field("file", _("the CSV is malformed: %s") % exc, code="csv") from None
+        raise ValidationError.for_field(
+            "file", _("the CSV is malformed: %s") % exc, code=RegistryError.CSV
+        ) from None
     if not rows:
         raise ValidationError.for_field("file", _("the file is empty"))
     aliases = HEADERS[kind]

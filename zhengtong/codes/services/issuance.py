@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.codes import cose, keys
+from zhengtong.codes.errors import CodesError
 from zhengtong.codes.models import (
     ColourOverride,
     Issuance,
@@ -49,7 +50,7 @@ def forget_signers() -> None:
 def issue(*, subject: Subject, purpose: Purpose, now: dt.datetime | None = None, levels=None) -> Issuance:
     """Evaluate the purpose's rules (or an active override) and sign a fresh code."""
     if not purpose.is_active:
-        raise Conflict(_("this purpose has been sunset: no codes are issued"), code="purpose_sunset")
+        raise Conflict(_("this purpose has been sunset: no codes are issued"), code=CodesError.PURPOSE_SUNSET)
     now = now or timezone.now()
     override = active_override(subject, purpose, now=now)
     rule_set = rule_set_current(purpose, at=now)
@@ -70,7 +71,7 @@ def issue(*, subject: Subject, purpose: Purpose, now: dt.datetime | None = None,
         colour, reasons = evaluate_rules(rule_set, subject_context(subject, purpose, now=now, levels=levels))
     key = keys.active_key()
     if key is None:
-        raise Conflict(_("no active signing key"), code="no_signing_key")
+        raise Conflict(_("no active signing key"), code=CodesError.NO_SIGNING_KEY)
     private, kid = _signer(key.kid)
     iat = int(now.timestamp())
     exp = iat + settings.CODES_EXPIRY_HOURS * 3600

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.codes import cose, keys
+from zhengtong.codes.errors import CodesError
 from zhengtong.codes.models import (
     COLOUR_RANK,
     ColourOverride,
@@ -47,7 +48,7 @@ def override_set(*, actor, subject: Subject, purpose: Purpose, colour: str, reas
         raise ValidationError.for_field("hours", _("between 1 hour and 14 days"))
     key = keys.active_key()
     if key is None:
-        raise Conflict(_("no active signing key"), code="no_signing_key")
+        raise Conflict(_("no active signing key"), code=CodesError.NO_SIGNING_KEY)
     with transaction.atomic():
         override = ColourOverride(
             subject=subject,
@@ -84,7 +85,7 @@ def override_signature_valid(override: ColourOverride) -> bool:
 def override_lift(*, actor, override: ColourOverride, reason: str) -> ColourOverride:
     ensure_can(actor, "codes.override", override.subject.org_unit)
     if override.lifted_at is not None:
-        raise Conflict(_("already lifted"), code="already_lifted")
+        raise Conflict(_("already lifted"), code=CodesError.ALREADY_LIFTED)
     if not reason.strip():
         raise ValidationError.for_field("reason", _("a reason is required"))
     with transaction.atomic():

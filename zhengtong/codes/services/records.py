@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
+from zhengtong.codes.errors import CodesError
 from zhengtong.codes.models import (
     Purpose,
     Subject,
@@ -46,7 +47,7 @@ def record_add(
     """Staff enter a purpose-specific record; the subject's code is re-issued after commit."""
     ensure_can(actor, "codes.enter_data", subject.org_unit)
     if not purpose.is_active:
-        raise Conflict(_("this purpose has been sunset"), code="purpose_sunset")
+        raise Conflict(_("this purpose has been sunset"), code=CodesError.PURPOSE_SUNSET)
     data = _validate_record(kind, data)
     if until is not None and until < occurred_on:
         raise ValidationError.for_field("until", _("must not be before the date"))

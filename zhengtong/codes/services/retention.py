@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
+from zhengtong.codes.errors import CodesError
 from zhengtong.codes.models import (
     Appeal,
     ColourOverride,
@@ -25,7 +26,7 @@ def purpose_sunset(*, actor, purpose: Purpose, delete_after_days: int = 30, reas
     """Stop issuance for a purpose now, and schedule deletion of its data."""
     ensure_can(actor, "codes.manage_rules")
     if not purpose.is_active:
-        raise Conflict(_("this purpose has already been sunset"), code="purpose_sunset")
+        raise Conflict(_("this purpose has already been sunset"), code=CodesError.PURPOSE_SUNSET)
     if not 0 <= delete_after_days <= 365:
         raise ValidationError.for_field("delete_after_days", _("between 0 and 365 days"))
     now = timezone.now()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.identifiers import IdentifierError, generate_resident_id
+from zhengtong.registry.errors import RegistryError
 from zhengtong.registry.models import Person
 from zhengtong.registry.services.records import _required, clean_person
 
@@ -33,7 +34,7 @@ def resident_id_allocate(*, region: str, birth_date: dt.date, sex: str) -> str:
     for seq in range(1 if sex == "M" else 2, 1000, 2):
         if seq not in used:
             return generate_resident_id(region, birth_date, seq)
-    raise Conflict(_("no resident ID number is free for this date of birth"), code="exhausted")
+    raise Conflict(_("no resident ID number is free for this date of birth"), code=RegistryError.EXHAUSTED)
 
 
 @transaction.atomic
@@ -85,7 +86,9 @@ def person_register_birth(
         try:
             resident_id = resident_id_allocate(region=household.code[:6], birth_date=birth_date, sex=sex)
         except IdentifierError as exc:
-            raise ValidationError.for_field("birth_date", str(exc), code="invalid_identifier") from None
+            raise ValidationError.for_field(
+                "birth_date", str(exc), code=RegistryError.INVALID_IDENTIFIER
+            ) from None
         cleaned = clean_person(
             {
                 "resident_id": resident_id,
@@ -103,7 +106,7 @@ def person_register_birth(
         except IntegrityError:
             continue  # another registration took the number at the same moment: take the next
     else:
-        raise Conflict(_("the registry is busy; try again"), code="busy")
+        raise Conflict(_("the registry is busy; try again"), code=RegistryError.BUSY)
     audit.record(
         actor=actor,
         action="registry.person.create",

@@ -12,8 +12,9 @@ from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.permissions import ensure_authenticated
 from zhengtong.accounts.selectors import resident_id_verified_by_other
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, PermissionDenied, ValidationError
 from zhengtong.core.identifiers import validate_uscc
+from zhengtong.registry.errors import RegistryError
 from zhengtong.registry.models import LegalEntity, Person
 from zhengtong.registry.services.records import _identifier, _required, parse_resident_id_field
 
@@ -38,11 +39,15 @@ def citizen_verify_real_name(*, actor: User, resident_id: str, name: str) -> Use
             actor=actor, action="registry.real_name.failed", target=actor, after={"resident_id": resident_id}
         )
         raise ValidationError.for_field(
-            "resident_id", _("no registry record matches this name and ID number"), code="no_match"
+            "resident_id",
+            _("no registry record matches this name and ID number"),
+            code=RegistryError.NO_MATCH,
         )
     with transaction.atomic():
         if resident_id_verified_by_other(resident_id, user=actor):
-            raise Conflict(_("another account is already verified with this ID number"), code="duplicate")
+            raise Conflict(
+                _("another account is already verified with this ID number"), code=CoreError.DUPLICATE
+            )
         actor.resident_id = resident_id
         actor.display_name = person.name
         actor.is_real_name = True
@@ -64,10 +69,12 @@ def enterprise_link(*, actor: User, uscc: str) -> LegalEntity:
     entity = LegalEntity.objects.filter(uscc=uscc).first()
     if entity is None:
         raise ValidationError.for_field(
-            "uscc", _("no legal entity with this code in the registry"), code="no_match"
+            "uscc", _("no legal entity with this code in the registry"), code=RegistryError.NO_MATCH
         )
     if entity.status != LegalEntity.Status.ACTIVE:
-        raise ValidationError.for_field("uscc", _("the legal entity is not active"), code="inactive")
+        raise ValidationError.for_field(
+            "uscc", _("the legal entity is not active"), code=RegistryError.INACTIVE
+        )
     actor.uscc = uscc
     actor.save(update_fields=["uscc"])
     audit.record(actor=actor, action="registry.enterprise.link", target=entity, after={"uscc": uscc})

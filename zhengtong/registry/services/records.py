@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.permissions import ensure_can, ensure_can_on
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.core.identifiers import IdentifierError, parse_resident_id, validate_mobile, validate_uscc
+from zhengtong.registry.errors import RegistryError
 from zhengtong.registry.models import LegalEntity, Person
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def _identifier(field: str, validator, value: Any) -> str:
     try:
         return validator(value)
     except IdentifierError as exc:
-        raise ValidationError.for_field(field, str(exc), code="invalid_identifier") from None
+        raise ValidationError.for_field(field, str(exc), code=RegistryError.INVALID_IDENTIFIER) from None
 
 
 def _required(field: str, value: Any, max_length: int) -> str:
@@ -71,7 +72,9 @@ def clean_person(data: dict[str, Any]) -> dict[str, Any]:
     try:
         info = parse_resident_id(data.get("resident_id"))
     except IdentifierError as exc:
-        raise ValidationError.for_field("resident_id", str(exc), code="invalid_identifier") from None
+        raise ValidationError.for_field(
+            "resident_id", str(exc), code=RegistryError.INVALID_IDENTIFIER
+        ) from None
     cleaned: dict[str, Any] = {
         "resident_id": data["resident_id"].strip().upper(),
         "name": _required("name", data.get("name"), 100),
@@ -98,7 +101,7 @@ def person_create(*, actor: Any, org_unit: OrgUnit, **data: Any) -> Person:
     ensure_can(actor, "registry.change", org_unit)
     cleaned = clean_person(data)
     if Person.objects.filter(resident_id=cleaned["resident_id"]).exists():
-        raise Conflict(_("a person with this resident ID number exists already"), code="duplicate")
+        raise Conflict(_("a person with this resident ID number exists already"), code=CoreError.DUPLICATE)
     person = Person.objects.create(org_unit=org_unit, **cleaned)
     audit.record(actor=actor, action="registry.person.create", target=person, after=cleaned)
     return person
@@ -186,7 +189,7 @@ def parse_resident_id_field(field: str, value: Any) -> str:
     try:
         parse_resident_id(value)
     except IdentifierError as exc:
-        raise ValidationError.for_field(field, str(exc), code="invalid_identifier") from None
+        raise ValidationError.for_field(field, str(exc), code=RegistryError.INVALID_IDENTIFIER) from None
     return str(value).strip().upper()
 
 
@@ -195,7 +198,7 @@ def legal_entity_create(*, actor: Any, org_unit: OrgUnit, **data: Any) -> LegalE
     ensure_can(actor, "registry.change", org_unit)
     cleaned = clean_legal_entity(data)
     if LegalEntity.objects.filter(uscc=cleaned["uscc"]).exists():
-        raise Conflict(_("a legal entity with this USCC exists already"), code="duplicate")
+        raise Conflict(_("a legal entity with this USCC exists already"), code=CoreError.DUPLICATE)
     entity = LegalEntity.objects.create(org_unit=org_unit, region_code=org_unit.code, **cleaned)
     audit.record(actor=actor, action="registry.legal_entity.create", target=entity, after=cleaned)
     return entity
