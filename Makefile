@@ -57,6 +57,9 @@ run: demo
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check . >/dev/null || { $(VENV)/bin/ruff format --diff . | head -40; exit 1; }
+	@mkdir -p var
+	@$(VENV)/bin/lint-imports --no-cache > var/lint-imports.log 2>&1 || { cat var/lint-imports.log; exit 1; }
+	@grep "^Contracts:" var/lint-imports.log
 
 test: setup lint
 	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || $(MAKE) --no-print-directory browser || \
