@@ -10,14 +10,7 @@ class CodesConfig(AppConfig):
     demo_order = 80
 
     def ready(self) -> None:
-        from zhengtong.codes import permissions
-        from zhengtong.codes.tasks import daily_task, retention_task
-        from zhengtong.core.nav import register_nav
-        from zhengtong.core.tasks import register_periodic
+        # Lazy: the wiring imports models, which must be loaded first.
+        from zhengtong.codes import wiring
 
-        permissions.install()
-        register_periodic("codes.daily", daily_task, 6 * 3600)
-        register_periodic("codes.retention", retention_task, 3600)
-        register_nav("main", "codes:my_code", _("My code"), order=60)
-        register_nav("main", "codes:risk_map", _("Risk map"), order=61)
-        register_nav("console", "codes:console", _("Codes"), permission="codes.view")
+        wiring.install()

@@ -10,10 +10,7 @@ class RegistryConfig(AppConfig):
     demo_order = 10
 
     def ready(self) -> None:
-        from zhengtong.core import sla
-        from zhengtong.core.tasks import register_periodic
-        from zhengtong.registry.models import CorrectionRequest
-        from zhengtong.registry.tasks import licences_expire_due_task
+        # Lazy: the wiring imports models, which must be loaded first.
+        from zhengtong.registry import wiring
 
-        sla.register(CorrectionRequest)
-        register_periodic("registry.licences_expire_due", licences_expire_due_task, 3600)
+        wiring.install()

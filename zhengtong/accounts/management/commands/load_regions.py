@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
 
+from zhengtong.accounts.selectors import org_unit_count
 from zhengtong.accounts.services import org_units_load_tree, system_actor
 from zhengtong.core.errors import ZhengtongError
 
@@ -22,9 +23,7 @@ class Command(BaseCommand):
             tree = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CommandError(f"{path}: {exc}") from None
-        from zhengtong.accounts.models import OrgUnit
-
-        actor = system_actor() if OrgUnit.objects.exists() else None
+        actor = system_actor() if org_unit_count() else None
         try:
             created, unchanged = org_units_load_tree(actor=actor, tree=tree)
         except ZhengtongError as exc:

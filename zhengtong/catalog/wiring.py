@@ -1,0 +1,24 @@
+"""How the catalogue plugs into the platform, installed once by ``CatalogConfig.ready()``: its
+permissions and roles, the recovery of stale loads, and the menus."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.catalog import permissions, tasks  # noqa: F401 - importing permissions registers them
+from zhengtong.core.nav import register_nav
+from zhengtong.core.tasks import register_periodic
+
+
+def install() -> None:
+    # Loads whose worker died stay "running"; fail them so the publisher can load again.
+    register_periodic("catalog.loads_recover_stale", tasks.loads_recover_stale_task, 600)
+    register_nav("main", "catalog:portal", _("Open data"), order=40)
+    register_nav("console", "catalog:my_resources", _("Data resources"), permission="catalog.edit")
+    register_nav("console", "catalog:review_queue", _("Data review"), permission="catalog.review")
+    register_nav(
+        "console",
+        "catalog:applications",
+        _("Data applications"),
+        permission="catalog.decide_applications",
+    )
