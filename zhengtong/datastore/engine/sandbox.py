@@ -10,6 +10,9 @@ wall-clock timeout, so no query can grow the web worker or outlive its time.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import decimal
 import json
 import logging
 import os
@@ -17,10 +20,10 @@ import re
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
@@ -66,6 +69,29 @@ _CHILD = Path(__file__).with_name("sandbox_child.py")
 _STARTUP_S = 10
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(I?)B?\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4}
+
+
+# Rebuilds the cells ``sandbox_child._encode`` tagged (JSON only: nothing the child sends is run).
+_DECODERS = {
+    "tuple": lambda v: tuple(_decode(item) for item in v),
+    "dict": lambda v: {_decode(k): _decode(item) for k, item in v},
+    "datetime": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat,
+    "decimal": decimal.Decimal,
+    "uuid": uuid.UUID,
+    "timedelta": lambda v: dt.timedelta(*v),
+    "bytes": base64.b64decode,
+    "str": str,
+}
+
+
+def _decode(value):
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    if isinstance(value, dict):
+        return _DECODERS[value["$"]](value["v"])
+    return value
 
 
 def _parse_tree(sql: str) -> dict:
@@ -204,21 +230,22 @@ def run_sql(
             capture_output=True,
             timeout=timeout_s + _STARTUP_S,
             cwd=os.path.dirname(path),
-            env={"PATH": os.defpath, "LANG": "C.UTF-8"},
+            env={"PATH": os.defpath, "LANG": "C.UTF-8", "TZ": os.environ.get("TZ", "UTC")},
             check=False,
         )
     except subprocess.TimeoutExpired:  # subprocess.run has killed the child
         raise too_long from None
-    header, _sep, body = child.stdout.partition(b"\n")
     try:
-        answer = json.loads(header)
+        answer = json.loads(child.stdout)
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
         if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
             raise too_long
-        logger.warning("SQL sandbox child ended with %s: %s", child.returncode, child.stderr[-500:])
-        raise too_big
+        if child.returncode < 0 or b"MemoryError" in child.stderr:
+            logger.warning("SQL sandbox child ended with %s: %s", child.returncode, child.stderr[-500:])
+            raise too_big
+        raise RuntimeError(f"SQL sandbox child failed ({child.returncode}): {child.stderr[-500:]!r}")
     if not answer.get("ok"):
         error = answer.get("error")
         if error == "timeout":
@@ -226,8 +253,9 @@ def run_sql(
         if error == "memory":
             raise too_big
         raise ValidationError.for_field("sql", _("failed: %(msg)s") % {"msg": answer.get("message", "")})
-    table = pa.ipc.open_stream(body).read_all()
-    cells = [column.to_pylist() for column in table.columns]  # by position: names may repeat
-    rows = SqlRows(tuple(json_value(v) for v in row) for row in zip(*cells, strict=True))
+    try:
+        rows = SqlRows(tuple(json_value(_decode(cell)) for cell in row) for row in answer["rows"])
+    except RecursionError:
+        raise ValidationError.for_field("sql", _("is nested too deeply")) from None
     rows.truncated = bool(answer.get("truncated"))
     return list(answer["columns"]), rows

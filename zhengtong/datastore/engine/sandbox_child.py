@@ -11,21 +11,28 @@ request is one JSON object on stdin::
 the view's definition. Before the query runs the process limits itself: ``RLIMIT_AS`` to what it
 uses now plus ``memory_bytes`` (an allocation beyond fails, whatever DuckDB's own accounting says)
 and ``RLIMIT_CPU`` to what it used so far plus ``timeout_s`` + 1 s (the kernel ends it with SIGXCPU;
-the parent also kills it on a wall-clock timeout). The answer on stdout is one JSON line, then, on
-success, the rows as an Arrow IPC stream::
+the parent also kills it on a wall-clock timeout). The answer on stdout is one JSON object (no
+pickle: the parent never runs anything the child sends)::
 
-    {"ok": true, "columns": [...], "truncated": false}\\n<arrow stream>
-    {"ok": false, "error": "memory" | "timeout" | "failed", "message": "..."}\\n
+    {"ok": true, "columns": [...], "rows": [[...], ...], "truncated": false}
+    {"ok": false, "error": "memory" | "timeout" | "failed", "message": "..."}
+
+Cells are DuckDB's Python values; those JSON has no form for are tagged ``{"$": kind, "v": ...}``
+(dict, tuple, datetime, date, time, decimal, uuid, timedelta, bytes) and rebuilt by the parent, so
+the rows equal what an in-process ``fetchmany`` returns.
 """
 
+import base64
+import datetime as dt
+import decimal
 import json
 import math
 import resource
 import sys
 import threading
+import uuid
 
 import duckdb
-import pyarrow as pa
 
 
 def _vm_bytes() -> int:
@@ -33,9 +40,36 @@ def _vm_bytes() -> int:
         return int(fh.read().split()[0]) * resource.getpagesize()
 
 
-def _answer(header: dict, payload: bytes = b"") -> None:
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + payload)
+def _answer(answer: dict) -> None:
+    sys.stdout.buffer.write(json.dumps(answer).encode())
     sys.stdout.buffer.flush()
+
+
+def _encode(value):  # noqa: PLR0911 - one return per type
+    """A cell as JSON, with the types JSON lacks tagged (see the module docstring)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if isinstance(value, tuple):
+        return {"$": "tuple", "v": [_encode(item) for item in value]}
+    if isinstance(value, dict):
+        return {"$": "dict", "v": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, dt.datetime):
+        return {"$": "datetime", "v": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$": "date", "v": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$": "time", "v": value.isoformat()}
+    if isinstance(value, decimal.Decimal):
+        return {"$": "decimal", "v": str(value)}
+    if isinstance(value, uuid.UUID):
+        return {"$": "uuid", "v": str(value)}
+    if isinstance(value, dt.timedelta):
+        return {"$": "timedelta", "v": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$": "bytes", "v": base64.b64encode(bytes(value)).decode()}
+    return {"$": "str", "v": str(value)}
 
 
 def _fail(kind: str, message: str = "") -> None:
@@ -71,30 +105,22 @@ def _run(request: dict) -> None:
     timer = threading.Timer(request["timeout_s"], con.interrupt)
     timer.start()
     try:
-        reader = con.sql(request["sql"]).to_arrow_reader(min(max_rows + 1, 100_000))
-        columns = list(reader.schema.names)
-        batches, count = [], 0
-        for batch in reader:
-            batches.append(batch)
-            count += batch.num_rows
-            if count > max_rows:
-                break
+        cursor = con.execute(request["sql"])
+        columns = [d[0] for d in cursor.description or []]
+        fetched = cursor.fetchmany(max_rows + 1)
     except duckdb.InterruptException:
         return _fail("timeout")
     except (duckdb.OutOfMemoryException, MemoryError):
         return _fail("memory")
     except duckdb.Error as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "memory" in message.lower() and ("allocat" in message.lower() or "out of" in message.lower()):
+        if "bad_alloc" in message or "out of memory" in message.lower():
             return _fail("memory")
         return _fail("failed", message)
     finally:
         timer.cancel()
-    table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, max_rows)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    _answer({"ok": True, "columns": columns, "truncated": count > max_rows}, sink.getvalue().to_pybytes())
+    rows = [[_encode(value) for value in row] for row in fetched[:max_rows]]
+    return _answer({"ok": True, "columns": columns, "rows": rows, "truncated": len(fetched) > max_rows})
 
 
 def main() -> None:

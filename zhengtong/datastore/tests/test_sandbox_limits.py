@@ -1,7 +1,13 @@
 """The SQL sandbox's limits hold in a child process, and settings, paths and the catalog stay hidden."""
 
+import datetime as dt
+import decimal
 import resource
+import signal
+import subprocess
+import sys
 import time
+import uuid
 
 import pytest
 
@@ -127,3 +133,63 @@ def test_errors_do_not_reveal_the_store_path(people, store):
 )
 def test_memory_limit_setting_is_parsed_like_duckdb(text, expected):
     assert sandbox.memory_limit_bytes(text) == expected
+
+
+def test_cells_come_back_as_in_process(people):
+    key, version, _schema = people
+    sql = (
+        "SELECT INTERVAL 3 DAY AS i, '4d54da30-f88a-49f6-89e0-16159957e51e'::UUID AS u, "
+        "[DATE '2024-01-02'] AS l, {'k': 1.5::DECIMAL(3, 1)} AS s, MAP {1: 'a'} AS m, "
+        "'ab'::BLOB AS b, DATE '2024-02-03' AS d, 2.5::DECIMAL(4, 1) AS x, 'infinity'::DATE AS inf"
+    )
+    _c, rows = engine.run_sql(key, version, "public", sql)
+    assert rows == [
+        (
+            dt.timedelta(days=3),
+            uuid.UUID("4d54da30-f88a-49f6-89e0-16159957e51e"),
+            [dt.date(2024, 1, 2)],
+            {"k": decimal.Decimal("1.5")},
+            {1: "a"},
+            "YWI=",
+            "2024-02-03",
+            2.5,
+            "9999-12-31",
+        )
+    ]
+
+
+_LIMITED = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("child", sys.argv[1])
+child = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(child)
+child._limit(64_000_000, 0.1)
+if sys.argv[2] == "memory":
+    try:
+        bytearray(200_000_000)
+    except MemoryError:
+        print("MemoryError")
+else:
+    while True:
+        pass
+"""
+
+
+def test_child_limits_are_enforced_by_the_kernel():
+    """RLIMIT_AS and RLIMIT_CPU as the child sets them, beyond anything DuckDB checks itself."""
+    memory = subprocess.run(
+        [sys.executable, "-I", "-c", _LIMITED, str(sandbox._CHILD), "memory"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert (memory.returncode, memory.stdout.strip()) == (0, b"MemoryError")
+    started = time.monotonic()
+    cpu = subprocess.run(
+        [sys.executable, "-I", "-c", _LIMITED, str(sandbox._CHILD), "cpu"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert cpu.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+    assert time.monotonic() - started < 15
