@@ -82,6 +82,10 @@ _MESSAGES: dict[str, Any] = {
     "region_unknown": _("address code %(code)s is not a known GB/T 2260 region code"),
     "sequence": _("sequence number must be an integer from 0 to 999, not %(value)s"),
     "authority": _("registration authority code '%(char)s' is not one of 1-9, A, N, Y (GB 32100)"),
+    "uscc_region": _("positions 3-8 (%(code)s) are not a known registration region code (GB 32100)"),
+    "uscc_org_code": _(
+        "positions 9-17 (%(code)s) are not an organization code with a valid check character (GB 11714)"
+    ),
     "mobile_prefix": _("%(prefix)s is not an allocated mobile number prefix"),
     "plate_province": _("'%(char)s' is not a province abbreviation used on licence plates"),
     "plate_io": _("letters I and O are not used on licence plates"),
@@ -389,6 +393,8 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # Registration authorities: 1 机构编制, 2 外交, 3 司法行政, 4 文化, 5 民政,
 # 6 旅游, 7 宗教, 8 工会, 9 工商, A 军队编制, N 农业, Y 其他.
 _USCC_AUTHORITIES = frozenset("123456789ANY")
+# Region code of registrations at national level (GB 32100 positions 3-8).
+_USCC_NATIONAL_REGION = "100000"
 
 
 def _in_uscc_alphabet(char: str) -> bool:
@@ -407,11 +413,19 @@ def uscc_check_char(first17: str) -> str:
     return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def validate_uscc(value: object) -> str:
+def validate_uscc(value: object, *, strict: bool = False) -> str:
     """Validate a unified social credit code and return it upper-cased.
 
     Checks length, alphabet, registration authority (position 1), that the
     region code (positions 3-8) is digits, and the check character.
+
+    ``strict=True`` also checks the parts as GB 32100 defines them: positions
+    3-8 are a known GB/T 2260 region code (or 100000, registrations at national
+    level) and positions 9-17 the organization code with its GB 11714 check
+    character. Registration forms do not ask for it (codes issued with a
+    non-conforming subject identifier stay accepted); the personal-data
+    detector does, so that a resident ID whose digits happen to pass the
+    mod-31 check is not taken for a valid code.
     """
     code = _text(value).upper()
     _require_length(code, 18)
@@ -424,6 +438,14 @@ def validate_uscc(value: object) -> str:
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise _fail("checksum", "checksum", expected=expected, actual=code[17])
+    if strict:
+        region = code[2:8]
+        if region != _USCC_NATIONAL_REGION and (
+            region[:2] not in PROVINCE_CODES or not _is_known_region(region)
+        ):
+            raise _fail("region", "uscc_region", code=region)
+        if code[16] != org_code_check_char(code[8:16]):
+            raise _fail("org_code", "uscc_org_code", code=code[8:17])
     return code
 
 

@@ -229,34 +229,62 @@ def _landline_status(area: str, subscriber: str) -> bool:
     return area[1] in "3456789"
 
 
-def _resolve_token(tok: str) -> tuple[str, bool] | None:
-    """Kind and validity of a 9-19 character token of digits and capitals, or None."""
+def _uscc(code: str) -> bool:
+    """Valid unified social credit code, its region and organization-code parts included."""
+    return _ok(functools.partial(identifiers.validate_uscc, strict=True), code)
+
+
+# Words just before a number that say what it is (checked only for the ambiguous shapes below).
+_CARD_WORDS = ("卡", "账号", "帐号", "账户", "帐户", "银行", "银联", "card", "account")
+_PHONE_WORDS = ("电话", "座机", "固话", "致电", "拨打", "来电", "热线", "传真", "联系", "tel", "phone", "fax")
+_CONTEXT_CHARS = 12
+
+
+def _said_before(before: str, words: tuple[str, ...]) -> bool:
+    before = before.lower()
+    return any(word in before for word in words)
+
+
+def _resolve_token(tok: str, before: str = "") -> tuple[str, bool] | None:
+    """Kind and validity of a 9-19 character token of digits and capitals, or None.
+
+    ``before`` is the text just before the token: an 18-digit number shaped like a resident ID is
+    a bank card only after a word such as 卡号 or 账号, and an unseparated 11-12 digit number with a
+    4-digit area code is a landline only after a word such as 电话 (reference numbers have the
+    same shape).
+    """
     n = len(tok)
-    if tok.isdigit() or (n == 18 and tok[-1] in "Xx"):
-        if n == 18:
-            number = tok.upper()
-            if _resident_id_valid(number):
-                return "resident_id", True
-            if number[-1] != "X":
-                if _ok(identifiers.validate_uscc, number):
-                    return "uscc", True
-                card = _card(number)
-                if card:
-                    return "bank_card", True
-            if _id_shape(number):
-                return "resident_id", False
-            if number[-1] != "X" and card is False:
-                return "bank_card", False
-            return None
+    if n == 18 and tok[:17].isdigit() and (tok[17].isdigit() or tok[17] in "Xx"):
+        number = tok.upper()
+        if _resident_id_valid(number):
+            return "resident_id", True
+        if _uscc(number):
+            return "uscc", True
+        id_shaped = _id_shape(number)
+        card = _card(number) if number[17] != "X" else None
+        if card and (not id_shaped or _said_before(before, _CARD_WORDS)):
+            return "bank_card", True
+        if id_shaped:
+            return "resident_id", False
+        if card is False:
+            return "bank_card", False
+        if _ok(identifiers.validate_uscc, number):
+            return "uscc", False  # the mod-31 check holds, the region or organization code does not
+        return None
+    if tok.isdigit():
         if n == 11:
             if tok[0] == "1":
                 # 10x-12x are not mobile-shaped at all; 13x-19x outside the allocation are suspects
                 return ("mobile", _mobile_status(tok)) if tok[1] in "3456789" else None
             if tok[0] == "0":
                 area = tok[:3] if tok[1] in "12" else tok[:4]
+                if len(area) == 4 and not _said_before(before, _PHONE_WORDS):
+                    return None
                 return ("landline", True) if _landline_status(area, tok[len(area) :]) else None
             return None
         if n == 12 and tok[0] == "0" and tok[1] not in "12":
+            if not _said_before(before, _PHONE_WORDS):
+                return None
             return ("landline", True) if _landline_status(tok[:4], tok[4:]) else None
         if n == 15:
             # old resident ID (GB 11643-1989): region + YYMMDD + sequence, no check character
@@ -272,9 +300,9 @@ def _resolve_token(tok: str) -> tuple[str, bool] | None:
             return "bank_card", card
         return None
     if n == 18 and tok[:17].isdigit() and _id_shape(tok):
-        return ("uscc", True) if _ok(identifiers.validate_uscc, tok) else ("resident_id", False)
+        return ("uscc", True) if _uscc(tok) else ("resident_id", False)
     if n == 18 and _USCC_RE.fullmatch(tok):
-        return "uscc", _ok(identifiers.validate_uscc, tok)
+        return "uscc", _uscc(tok)
     if n == 9:
         if _PASSPORT_RE.fullmatch(tok):
             return "passport", True
@@ -292,7 +320,8 @@ def _resolve(match: re.Match) -> tuple[str, bool] | None:
     group = match.lastgroup
     value = match.group()
     if group == "tok":
-        return _resolve_token(value)
+        start = match.start()
+        return _resolve_token(value, match.string[max(0, start - _CONTEXT_CHARS) : start])
     if group == "email":
         return "email", True
     if group == "ipv4":

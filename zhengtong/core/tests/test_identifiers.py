@@ -697,3 +697,39 @@ def test_messages_are_translatable_templates():
     from django.utils.functional import Promise
 
     assert all(isinstance(template, Promise) for template in identifiers._MESSAGES.values())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "91350100M000100Y43",  # GB 32100 worked example: region 350100, org code M000100Y-4
+        "913301001TP94L0E0X",  # check character X
+        "91330106300000096X",
+        "52310115MA2000203X",
+        "11100000000013127D",  # national level: region 100000
+    ],
+)
+def test_validate_uscc_strict_accepts_conforming_parts(value):
+    assert validate_uscc(value, strict=True) == value
+
+
+@pytest.mark.parametrize(
+    "value, code, message",
+    [
+        # a resident ID whose last digit was replaced by the USCC check character
+        (
+            "330106198503140020",
+            "region",
+            "positions 3-8 (010619) are not a known registration region code (GB 32100)",
+        ),
+        (
+            "91330106MA27XL8T0T",
+            "org_code",
+            "positions 9-17 (MA27XL8T0) are not an organization code with a valid check character (GB 11714)",
+        ),
+    ],
+)
+def test_validate_uscc_strict_checks_region_and_org_code(value, code, message):
+    assert validate_uscc(value) == value  # the mod-31 check alone holds
+    error = error_of(validate_uscc, value, strict=True)
+    assert (error.code, error.message) == (code, message)

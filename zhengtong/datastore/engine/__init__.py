@@ -20,7 +20,7 @@ The package, one module per job (callers import this package, not the modules):
 - ``compiler``: filters, sorting, ``q`` and keyset cursors compiled to DuckDB SQL with bound values
 - ``results``: the one result cache of counts, facets and aggregates (through ``core.cache``)
 - ``queries``: ``query()`` on the process's DuckDB database
-- ``sandbox``: ``run_sql()``, one read-only SELECT on a locked-down connection
+- ``sandbox``: ``run_sql()``, one read-only SELECT in an OS-limited child process (``sandbox_child``)
 - ``exports``: ``export()``, CSV / XLSX / JSON / Parquet streams
 """
 

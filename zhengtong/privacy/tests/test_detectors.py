@@ -274,3 +274,47 @@ def test_more_forms():
     assert kinds("号牌粤BD12345，") == [("plate", "粤BD12345", True)]
     assert kinds("号牌粤B1234港，") == [("plate", "粤B1234港", True)]
     assert kinds("网址http://10.0.0.1:8080/x") == [("ipv4", "10.0.0.1", True)]
+
+
+# ------------------------------------------- issue 17: USCC with X, IDs taken for codes or cards
+
+
+@pytest.mark.parametrize("code", ["913301001TP94L0E0X", "91330106300000096X", "52310115MA2000203X"])
+def test_uscc_with_check_character_x_is_found_and_masked(code):
+    assert identifiers.validate_uscc(code, strict=True) == code
+    assert kinds(f"该公司统一社会信用代码{code}，已核验。") == [("uscc", code, True)]
+    assert scan_text(f"代码{code}。") == f"代码{code[:8]}********{code[16:]}。"
+
+
+@pytest.mark.parametrize(
+    "number, real_id",
+    [
+        ("330106198503140020", "330106198503140029"),
+        ("110105197211020019", "110105197211020015"),
+    ],
+)
+def test_resident_id_with_wrong_check_digit_is_not_a_valid_uscc(number, real_id):
+    identifiers.validate_resident_id(real_id)
+    assert identifiers.validate_uscc(number) == number  # passes the mod-31 check alone
+    assert kinds(f"申请人身份证号{number}，请核对。") == [("resident_id", number, False)]
+
+
+def test_resident_id_shaped_number_starting_62_is_a_card_only_when_the_context_says_so():
+    number, real_id = "620102199008210017", "620102199008210016"  # 兰州市城关区, check digit wrong
+    identifiers.validate_resident_id(real_id)
+    assert identifiers.validate_bank_card(number) == number  # passes Luhn
+    assert kinds(f"申请人身份证号{number}，请核对。") == [("resident_id", number, False)]
+    assert kinds(f"退款请转入银行卡号：{number}。") == [("bank_card", number, True)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["快递运单号053287654321已签收。", "合同编号075523456789。", "流水号05718765432。"],
+)
+def test_reference_numbers_starting_0_3_to_9_are_not_landlines(text):
+    assert kinds(text) == []
+
+
+def test_unseparated_landline_with_a_phone_word_before_it_is_found():
+    assert kinds("传真：053287654321。") == [("landline", "053287654321", True)]
+    assert kinds("联系电话05718765432。") == [("landline", "05718765432", True)]
