@@ -2,29 +2,26 @@
 
 A process-level index over every cell: a shapely 2 STRtree of the polygons. A single point is
 answered by one tree query; many points at once by one vectorised bulk query (``locate_many``).
-The index is rebuilt when cells change: at once in the process that changed them
-(``invalidate()``), and in the other processes within ``_CHECK_SECONDS`` (a cheap count/max
-query on the cells table tells them).
+The index lives in ``core.cache`` (namespace ``grid.cell_index``, kept in the process because
+an STRtree cannot be pickled): every change of the cells goes through ``cells_import``, which
+calls ``invalidate()``; the process that changed them rebuilds at once, the others within
+``CACHE_LOCAL_REVALIDATE_SECONDS``. ``INDEX_SECONDS`` bounds its age in any case.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.db.models import Count, Max
 from shapely import STRtree
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import subtree_q
+from zhengtong.core import cache
 from zhengtong.grid.models import GridCell
-
-_CHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -108,15 +105,13 @@ class CellIndex:
         return out
 
 
-_lock = threading.Lock()
-_index: CellIndex | None = None
-_stamp: tuple | None = None
-_checked_at = 0.0
-
-
-def _current_stamp() -> tuple:
-    agg = GridCell.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
-    return (agg["n"], agg["last"], agg["top"])
+CELL_INDEX = "grid.cell_index"
+INDEX_SECONDS = 3600
+# Grid org units by id (code, path: what an incident row and its audit event need), so a POST
+# does not read its grid's org unit every time; dropped when any org unit is saved or deleted
+# (signal in wiring.py) or cells change.
+GRID_UNITS = "grid.units"
+UNIT_SECONDS = 30
 
 
 def _build() -> CellIndex:
@@ -134,52 +129,28 @@ def _build() -> CellIndex:
 
 
 def index() -> CellIndex:
-    """The process's cell index, rebuilt when the cells have changed."""
-    global _index, _stamp, _checked_at
-    now = time.monotonic()
-    if _index is not None and now - _checked_at < _CHECK_SECONDS:
-        return _index
-    with _lock:
-        stamp = _current_stamp()
-        if _index is None or stamp != _stamp:
-            _index = _build()
-            _stamp = stamp
-        _checked_at = time.monotonic()
-        return _index
+    """The cell index, built once per process and rebuilt after the cells change."""
+    return cache.cached(CELL_INDEX, "all", _build, INDEX_SECONDS, local=True, shared=False)
 
 
 def invalidate() -> None:
-    global _index, _checked_at
-    with _lock:
-        _index = None
-        _checked_at = 0.0
+    """The cells changed: every process rebuilds its index (and forgets grid units)."""
+    cache.invalidate(CELL_INDEX)
     forget_units()
-
-
-# Grid org units by id (code, path: what an incident row and its audit event need), so a POST
-# does not read its grid's org unit every time. Kept _UNIT_SECONDS at most; dropped at once in
-# this process when any org unit is saved or deleted (signal in apps.py) or cells change.
-_UNIT_SECONDS = 30.0
-_units: dict[int, tuple[float, object]] = {}
 
 
 def grid_unit(pk: int):
     """The OrgUnit ``pk`` (a shared, read-only instance: do not modify it)."""
-    now = time.monotonic()
-    hit = _units.get(pk)
-    if hit is not None and now - hit[0] < _UNIT_SECONDS:
-        return hit[1]
-    unit = account_selectors.org_unit_by_id(pk)
+    unit = cache.cached(
+        GRID_UNITS, str(pk), lambda: account_selectors.org_unit_by_id(pk), UNIT_SECONDS, local=True
+    )
     if unit is None:
         raise LookupError(f"no org unit {pk}")
-    if len(_units) > 100_000:
-        _units.clear()
-    _units[pk] = (now, unit)
     return unit
 
 
 def forget_units(**_kwargs) -> None:
-    _units.clear()
+    cache.invalidate(GRID_UNITS)
 
 
 def locate(lng: float, lat: float) -> Location | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -22,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from zhengtong.core import cache
 from zhengtong.core.access import public
 from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.grid import geo, services
@@ -38,26 +38,22 @@ FIELD_NAMES = {
     "description": "description",
 }
 
-_categories: tuple[float, dict[str, Category]] = (0.0, {})
+PUBLIC_CATEGORIES = "grid.open311_categories"
 
 
 def _public_categories() -> dict[str, Category]:
-    global _categories
-    now = time.monotonic()
-    if now - _categories[0] > 30:
-        _categories = (now, {c.code: c for c in Category.objects.filter(is_active=True, is_public=True)})
-    return _categories[1]
+    return cache.cached(
+        PUBLIC_CATEGORIES,
+        "all",
+        lambda: {c.code: c for c in Category.objects.filter(is_active=True, is_public=True)},
+        30,
+        local=True,
+    )
 
 
 def forget_categories(**_kwargs) -> None:
-    global _categories
-    _categories = (0.0, {})
-
-
-def reset_caches() -> None:
-    """Forget cached categories (after they change in bulk, and between tests)."""
-    global _categories
-    _categories = (0.0, {})
+    """The categories changed (signal in wiring.py): every process reads them again."""
+    cache.invalidate(PUBLIC_CATEGORIES)
 
 
 # --- rendering ----------------------------------------------------------------------------

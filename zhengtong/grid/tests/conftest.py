@@ -34,6 +34,7 @@ class GridWorld:
         from zhengtong.grid import geo, services
         from zhengtong.grid.categories import categories_ensure
         from zhengtong.grid.models import GridCell
+        from zhengtong.grid.open311 import forget_categories
 
         self.w = world
         categories_ensure()
@@ -69,9 +70,7 @@ class GridWorld:
             },
         )
         geo.invalidate()
-        from zhengtong.grid.open311 import reset_caches
-
-        reset_caches()
+        forget_categories()
         self.cell1 = GridCell.objects.get(code=BEISHAN_GRID_1)
         self.cell2 = GridCell.objects.get(code=BEISHAN_GRID_2)
         self.cell_y = GridCell.objects.get(code=YIWU_GRID)
