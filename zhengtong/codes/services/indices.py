@@ -67,6 +67,7 @@ def index_publish() -> str:
     if not IndexValue.objects.exists():
         return "nothing to publish"
     return platform_dataset_publish(
+        via="codes",
         name=INDEX_RESOURCE,
         fields=INDEX_FIELDS,
         rows=IndexValue.objects.order_by("day", "county_code", "kind").values_list(*INDEX_FIELDS).iterator(),

@@ -307,6 +307,10 @@ def test_indices_are_published_to_the_catalogue(codes, django_capture_on_commit_
     assert resource.state == "draft" and resource.domain == "economy"
     # One county, two kinds: two rows, aggregates only.
     assert resource.current_version is not None and resource.current_version.row_count == 2
+    from zhengtong.audit.models import AuditEvent
+
+    created = AuditEvent.objects.get(action="catalog.resource.create", target_id=str(resource.pk))
+    assert (created.actor_id, created.via) == (None, "codes")
     stored = (settings.VAR_DIR / "generated" / "county-daily-indices.csv").read_text(encoding="utf-8")
     assert stored.splitlines()[0] == "day,county_code,kind,value,numerator,denominator"
     assert "企业" not in stored  # aggregates only: no enterprise name

@@ -110,6 +110,7 @@ def _publish_stats() -> str:
     if not IncidentStat.objects.exists():
         return "nothing to publish"
     return platform_dataset_publish(
+        via="grid",
         name=STATS_RESOURCE,
         fields=STATS_FIELDS,
         rows=IncidentStat.objects.values_list(*STATS_FIELDS).iterator(),

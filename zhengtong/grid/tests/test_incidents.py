@@ -319,6 +319,11 @@ def test_statistics_are_published_to_the_catalogue(grid):
     resource = DataResource.objects.get(name="grid-incident-statistics")
     assert resource.state == "draft" and resource.update_frequency == "daily"
     assert resource.current_version is not None and resource.current_version.row_count == 1
+    # Published by the platform's scheduled work, recorded as such: no actor, via grid.
+    from zhengtong.audit.models import AuditEvent
+
+    created = AuditEvent.objects.get(action="catalog.resource.create", target_id=str(resource.pk))
+    assert (created.actor_id, created.actor_label, created.via) == (None, "system", "grid")
 
 
 def test_clock_starts_at_the_report(grid):
