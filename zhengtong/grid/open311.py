@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -128,7 +129,7 @@ def _request_dict(incident: Incident, request) -> dict[str, Any]:
         "zipcode": "",
         "lat": incident.lat,
         "long": incident.lng,
-        "media_url": request.build_absolute_uri(f"/grid/photos/{photo.pk}/") if photo else "",
+        "media_url": request.build_absolute_uri(reverse("grid:photo", args=[photo.token])) if photo else "",
     }
 
 
