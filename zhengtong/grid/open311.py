@@ -22,9 +22,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from zhengtong.core import cache
+from zhengtong.core import cache, ratelimit
 from zhengtong.core.access import public
-from zhengtong.core.errors import PermissionDenied, ValidationError
+from zhengtong.core.errors import PermissionDenied, RateLimited, ValidationError
+from zhengtong.core.middleware import client_ip
 from zhengtong.grid import geo, services
 from zhengtong.grid.models import CLOSED_STATES, Category, Incident
 from zhengtong.privacy.detectors import scan_text
@@ -246,6 +247,14 @@ def requests_view(request, fmt: str):
 
 
 def _post_request(request, fmt: str) -> HttpResponse:
+    try:
+        ratelimit.hit(
+            "grid.open311.post", client_ip(request) or "-", limit=settings.GRID_OPEN311_POST_RATE_PER_MINUTE
+        )
+    except RateLimited as exc:
+        response = _error(fmt, 429, exc.message)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     data = request.POST
     if not _jurisdiction_ok(request):
         return _error(fmt, 404, _("unknown jurisdiction_id"))
