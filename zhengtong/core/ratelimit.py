@@ -36,22 +36,28 @@ def _refuse(limit: int, retry_after: int, message: str | None) -> RateLimited:
     )
 
 
+def incr(scope: str, key: str, *, window_seconds: int = 60) -> int:
+    """Count one event of ``key`` in ``scope`` and return the count in the current fixed window
+    (for counters that only watch, e.g. rejected anonymous requests logged once per threshold)."""
+    bucket, _now, _retry_after = _window(scope, key, window_seconds)
+    # The counter outlives its window a little so a late incr never recreates it as 1.
+    timeout = window_seconds + 10
+    if cache.add(bucket, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(bucket)
+    except ValueError:  # expired between add and incr
+        cache.set(bucket, 1, timeout=timeout)
+        return 1
+
+
 def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:
     """Count one request of ``key`` in ``scope``; raise ``RateLimited`` once more than ``limit``
     requests fall in the current fixed window of ``window_seconds``. The error's ``retry_after``
     is the number of seconds until the window resets (at least 1)."""
-    bucket, _now, retry_after = _window(scope, key, window_seconds)
-    # The counter outlives its window a little so a late incr never recreates it as 1.
-    timeout = window_seconds + 10
-    if cache.add(bucket, 1, timeout=timeout):
-        count = 1
-    else:
-        try:
-            count = cache.incr(bucket)
-        except ValueError:  # expired between add and incr
-            cache.set(bucket, 1, timeout=timeout)
-            count = 1
+    count = incr(scope, key, window_seconds=window_seconds)
     if count > limit:
+        _bucket, _now, retry_after = _window(scope, key, window_seconds)
         raise _refuse(limit, retry_after, message)
 
 

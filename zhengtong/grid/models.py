@@ -3,6 +3,8 @@ report templates (一表通) and the daily incident statistics."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -200,6 +202,8 @@ class IncidentPhoto(models.Model):
     (EXIF, GPS) for every public view."""
 
     incident = models.ForeignKey(Incident, models.CASCADE, related_name="photos")
+    # The photo's address in URLs (/grid/photos/<token>/): random, so photos cannot be enumerated.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     original = models.CharField(max_length=200)
     public = models.CharField(max_length=200)
     content_type = models.CharField(max_length=40)

@@ -16,14 +16,16 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from zhengtong.core import cache
+from zhengtong.core import cache, ratelimit
 from zhengtong.core.access import public
-from zhengtong.core.errors import PermissionDenied, ValidationError
+from zhengtong.core.errors import PermissionDenied, RateLimited, ValidationError
+from zhengtong.core.middleware import client_ip
 from zhengtong.grid import geo, services
 from zhengtong.grid.models import CLOSED_STATES, Category, Incident
 from zhengtong.privacy.detectors import scan_text
@@ -128,7 +130,7 @@ def _request_dict(incident: Incident, request) -> dict[str, Any]:
         "zipcode": "",
         "lat": incident.lat,
         "long": incident.lng,
-        "media_url": request.build_absolute_uri(f"/grid/photos/{photo.pk}/") if photo else "",
+        "media_url": request.build_absolute_uri(reverse("grid:photo", args=[photo.token])) if photo else "",
     }
 
 
@@ -245,6 +247,14 @@ def requests_view(request, fmt: str):
 
 
 def _post_request(request, fmt: str) -> HttpResponse:
+    try:
+        ratelimit.hit(
+            "grid.open311.post", client_ip(request) or "-", limit=settings.GRID_OPEN311_POST_RATE_PER_MINUTE
+        )
+    except RateLimited as exc:
+        response = _error(fmt, 429, exc.message)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     data = request.POST
     if not _jurisdiction_ok(request):
         return _error(fmt, 404, _("unknown jurisdiction_id"))

@@ -5,6 +5,7 @@ county, a department handler what was dispatched to their department."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
@@ -16,7 +17,7 @@ from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import EVERYTHING, grants_of, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.grid import geo
-from zhengtong.grid.models import CLOSED_STATES, GridCell, Incident, Patrol, ReportTemplate
+from zhengtong.grid.models import CLOSED_STATES, GridCell, Incident, IncidentPhoto, Patrol, ReportTemplate
 
 if TYPE_CHECKING:
     from zhengtong.accounts.models import Credential
@@ -70,6 +71,27 @@ def incident_get_for(user: Any, pk: int) -> Incident:
     if incident is None:
         raise NotFound(_("no such incident"))
     return incident
+
+
+def photo_get_for(user: Any, token: Any, *, original: bool = False) -> IncidentPhoto:
+    """The photo with ``token`` as ``user`` may fetch it; NotFound otherwise (also for a token
+    that is not a UUID). Photos are authorised exactly like their incident's page
+    (``incident_scope``: the org scope, and a department handler only what was dispatched to
+    their department). The only exception is the copy without metadata of a photo in a public
+    category, which is public like the Open311 request that links it; the original (EXIF,
+    GPS) never is."""
+    try:
+        key = uuid.UUID(str(token))
+    except ValueError:
+        raise NotFound(_("no such photo")) from None
+    photo = IncidentPhoto.objects.select_related("incident__category").filter(token=key).first()
+    if photo is None:
+        raise NotFound(_("no such photo"))
+    if not original and photo.incident.category.is_public:
+        return photo
+    if not Incident.objects.filter(incident_scope(user)).filter(pk=photo.incident_id).exists():
+        raise NotFound(_("no such photo"))
+    return photo
 
 
 def cells_for(user: Any) -> QuerySet:

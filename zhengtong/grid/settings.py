@@ -18,3 +18,5 @@ GRID_MAX_ESCALATION = env_int("GRID_MAX_ESCALATION", 2, minimum=0)
 GRID_STATS_INTERVAL_SECONDS = env_int("GRID_STATS_INTERVAL_SECONDS", 86400, minimum=60)
 # Open311: the jurisdiction_id this installation answers to ("" accepts any).
 GRID_OPEN311_JURISDICTION = env_str("GRID_OPEN311_JURISDICTION", "")
+# Open311: POSTed service requests per minute per client address (the shared rate limiter).
+GRID_OPEN311_POST_RATE_PER_MINUTE = env_int("GRID_OPEN311_POST_RATE_PER_MINUTE", 60, minimum=1)

@@ -38,7 +38,10 @@ urlpatterns = [
         views.report_export,
         name="report_export",
     ),
-    path("grid/photos/<int:photo_id>/", views.photo_public, name="photo"),
-    path("grid/photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),
+    path("grid/photos/<uuid:token>/", views.photo_public, name="photo"),
+    path("grid/photos/<uuid:token>/original/", views.photo_original, name="photo_original"),
+    # The old sequential addresses: 404 (photos are addressed by their random token only).
+    path("grid/photos/<int:photo_id>/", views.photo_by_id_gone),
+    path("grid/photos/<int:photo_id>/original/", views.photo_by_id_gone),
     path("grid/stats.csv", views.stats_csv, name="stats_csv"),
 ]

@@ -28,7 +28,6 @@ from zhengtong.grid.models import (
     Category,
     GridCell,
     Incident,
-    IncidentPhoto,
     ReportTemplate,
 )
 
@@ -509,30 +508,24 @@ def report_export(request, code: str, fmt: str):
 
 
 @public
-def photo_public(request, photo_id: int):
-    """The copy without metadata. Public for public categories; staff in scope for the rest."""
-    photo = (
-        IncidentPhoto.objects.select_related("incident__category", "incident__org_unit")
-        .filter(pk=photo_id)
-        .first()
-    )
-    if photo is None:
-        raise Http404
-    if not photo.incident.category.is_public and not can_on(request.user, "grid.view", photo.incident):
-        raise Http404
+def photo_public(request, token):
+    """The copy without metadata: public for public categories, otherwise for whoever may see
+    the incident (``selectors.photo_get_for``)."""
+    photo = selectors.photo_get_for(request.user, token)
     return _file(photo.public, photo.content_type)
 
 
 @authenticated
-def photo_original(request, photo_id: int):
-    photo = (
-        IncidentPhoto.objects.select_related("incident__org_unit", "incident__handling_department")
-        .filter(pk=photo_id)
-        .first()
-    )
-    if photo is None or not can_on(request.user, "grid.view", photo.incident):
-        raise Http404
+def photo_original(request, token):
+    """The original as uploaded (EXIF, GPS): staff who may see the incident's page only."""
+    photo = selectors.photo_get_for(request.user, token, original=True)
     return _file(photo.original, photo.content_type)
+
+
+@public
+def photo_by_id_gone(request, photo_id: int):
+    """The old sequential photo URLs (/grid/photos/<id>/...) answer 404 for everyone."""
+    raise Http404
 
 
 def _file(rel: str, content_type: str) -> FileResponse:

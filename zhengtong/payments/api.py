@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from ninja import Query, Router, Schema, Status
 
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q
+from zhengtong.core import ratelimit
+from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
-from zhengtong.core.schemas import ERRORS
+from zhengtong.core.schemas import ERRORS, Error
 from zhengtong.payments import services
 from zhengtong.payments.models import Bill
 
@@ -25,14 +28,19 @@ class CallbackAck(Schema):
 @router.post(
     "/callbacks/{provider}",
     auth=None,
-    response={200: CallbackAck, 400: CallbackAck, 404: ERRORS[404]},
+    response={200: CallbackAck, 400: CallbackAck, 404: ERRORS[404], 429: Error},
     operation_id="payments_callback",
 )
 def callback(request, provider: str):
     """The payment provider's asynchronous notification (signed: ``X-ZT-Timestamp``,
     ``X-ZT-Nonce``, ``X-ZT-Signature`` = hex HMAC-SHA256 over "timestamp\\nnonce\\nbody").
     200 ``{"code": "SUCCESS"}`` acknowledges (duplicates too); 400 rejects (forged, stale,
-    replayed, malformed); every call is kept in the provider-event ledger."""
+    replayed, malformed) and writes nothing (rejections are only counted); 429 past
+    ``PAYMENTS_CALLBACK_RATE_PER_MINUTE`` requests per client address. Every verified notice is
+    kept in the provider-event ledger."""
+    ratelimit.hit(
+        "payments.callback", client_ip(request) or "-", limit=settings.PAYMENTS_CALLBACK_RATE_PER_MINUTE
+    )
     status, body = services.callback_receive(provider, request.headers, request.body)
     return Status(status, body)
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.permissions import can, ensure_authenticated, ensure_can
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
+from zhengtong.core import ratelimit
 from zhengtong.core.errors import Conflict, CoreError, NotFound, PermissionDenied, ValidationError
 from zhengtong.notify.services import notify
 from zhengtong.payments import hooks
@@ -277,8 +278,12 @@ class Outcome:
 def callback_receive(provider_code: str, headers: Any, body: bytes) -> tuple[int, dict]:
     """Handle one provider callback: verify, record it in the ledger of events, apply it.
 
-    Returns (HTTP status, body). Forged / stale / replayed callbacks get 400 and change nothing
-    but the event ledger; duplicates are acknowledged (200) without counting anything again."""
+    Returns (HTTP status, body). Forged / stale / replayed callbacks get 400 and write nothing
+    permanent: anyone can send them, so they are only counted in the cache
+    (``core.ratelimit`` scope "payments.callback.rejected") and logged once per threshold, never one ledger row or audit event
+    each. Duplicates are acknowledged (200) without counting anything again. A signed notice
+    that cannot be applied (mismatch, unknown order) is kept in the event ledger with its
+    outcome, and none of its effects persist."""
     digest = hashlib.sha256(body).hexdigest()
     try:
         provider = get_provider(provider_code)
@@ -287,7 +292,7 @@ def callback_receive(provider_code: str, headers: Any, body: bytes) -> tuple[int
     try:
         event = provider.verify_callback(headers, body)
     except CallbackRejected as exc:
-        _reject(provider_code, digest, str(exc))
+        _count_rejected(provider_code, str(exc))
         return 400, {"code": "FAIL", "message": str(exc)}
     replay = False
     with transaction.atomic():
@@ -311,32 +316,48 @@ def callback_receive(provider_code: str, headers: Any, body: bytes) -> tuple[int
                 outcome=result.outcome, detail=result.detail[:300]
             )
     if replay:
-        _reject(provider_code, digest, "replayed nonce", kind=event.kind, event_id=event.event_id)
+        _count_rejected(provider_code, "replayed nonce")
         return 400, {"code": "FAIL", "message": "replayed nonce"}
     return 200, {"code": "SUCCESS", "outcome": result.outcome}
 
 
-def _reject(provider_code: str, digest: str, reason: str, *, kind: str = "", event_id: str = "") -> None:
-    with transaction.atomic():
-        event = ProviderEvent.objects.create(
-            provider=provider_code,
-            kind=kind,
-            event_id=event_id[:64],
-            signature_ok=False,
-            outcome=ProviderEvent.Outcome.REJECTED,
-            detail=reason[:300],
-            body_sha256=digest,
+# Rejected callbacks are counted per provider in hourly windows; a warning is logged for the
+# first of a window and then every this many.
+REJECTED_LOG_EVERY = 100
+
+
+def _count_rejected(provider_code: str, reason: str) -> None:
+    count = ratelimit.incr("payments.callback.rejected", provider_code, window_seconds=3600)
+    if count == 1 or count % REJECTED_LOG_EVERY == 0:
+        logger.warning(
+            "payment callbacks from %s rejected: %d this hour (latest: %s)", provider_code, count, reason
         )
-        audit.record(
-            actor=None,
-            action="payments.callback.rejected",
-            target=event,
-            after={"reason": reason, "body_sha256": digest},
-        )
-    logger.warning("payment callback from %s rejected: %s", provider_code, reason)
+
+
+class _NotApplied(Exception):
+    """Raised inside ``_apply``'s savepoint to roll back every write of a notice that ends
+    without being applied; carries the outcome."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.detail)
+        self.outcome = outcome
 
 
 def _apply(provider_code: str, event: CallbackEvent) -> Outcome:
+    """Apply a verified notice. All or nothing: a notice whose outcome is not "applied" or
+    "duplicate" (a mismatch, an unknown order) leaves nothing behind (e.g. no refund row and
+    no payment confirmed by a refund notice that is then refused)."""
+    try:
+        with transaction.atomic():
+            outcome = _apply_notice(provider_code, event)
+            if outcome.outcome not in (ProviderEvent.Outcome.APPLIED, ProviderEvent.Outcome.DUPLICATE):
+                raise _NotApplied(outcome)
+    except _NotApplied as exc:
+        return exc.outcome
+    return outcome
+
+
+def _apply_notice(provider_code: str, event: CallbackEvent) -> Outcome:
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update().filter(token=event.token, provider=provider_code).first()
@@ -416,6 +437,9 @@ def _confirm_refund(payment: Payment, event: CallbackEvent) -> Outcome:
         return Outcome(ProviderEvent.Outcome.MISMATCH, "refund without number or amount")
     refund = Refund.objects.select_for_update().filter(refund_no=event.refund_no).first()
     if refund is None:
+        # Validate before writing: a new refund must fit in what the payment has left.
+        if payment.refunded_fen + amount > payment.amount_fen:
+            return Outcome(ProviderEvent.Outcome.MISMATCH, "refund exceeds the payment")
         # A refund made at the provider (e.g. its console): the ledger follows the money.
         refund = Refund.objects.create(
             payment=payment,

@@ -16,6 +16,8 @@ PAYMENTS_LOCAL_CALLBACK_URL = env_str("PAYMENTS_LOCAL_CALLBACK_URL", "")
 # The local provider sends every notification twice (as real providers sometimes do).
 PAYMENTS_LOCAL_DUPLICATES = env_bool("PAYMENTS_LOCAL_DUPLICATES", True)
 PAYMENTS_CALLBACK_WINDOW_SECONDS = env_int("PAYMENTS_CALLBACK_WINDOW_SECONDS", 300, minimum=10)
+# Callback requests per minute per client address (anonymous endpoint; providers send far fewer).
+PAYMENTS_CALLBACK_RATE_PER_MINUTE = env_int("PAYMENTS_CALLBACK_RATE_PER_MINUTE", 600, minimum=1)
 PAYMENTS_CALLBACK_MAX_ATTEMPTS = env_int("PAYMENTS_CALLBACK_MAX_ATTEMPTS", 8, minimum=1)
 PAYMENTS_CALLBACK_RETRY_BASE_SECONDS = env_int("PAYMENTS_CALLBACK_RETRY_BASE_SECONDS", 15, minimum=1)
 PAYMENTS_STATEMENT_DIR = env_str("PAYMENTS_STATEMENT_DIR", str(VAR_DIR / "payments" / "statements"))

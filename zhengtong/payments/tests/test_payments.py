@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from zhengtong.audit.models import AuditEvent
-from zhengtong.core import outbox
+from zhengtong.core import outbox, ratelimit
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.models import OutboxMessage
 from zhengtong.payments import hooks, providers, services
@@ -194,10 +194,30 @@ def test_forged_callback_rejected_and_ledger_unchanged(pw):
     stale = signed_headers(body, timestamp=1_000_000_000)
     assert post(body, stale)[0] == 400  # outside the window
     assert ledger(bill) == before == ("unpaid", 0, 0, 0)
-    events = ProviderEvent.objects.all()
-    assert events.count() == 4 and {e.outcome for e in events} == {"rejected"}
-    assert not any(e.signature_ok for e in events)
-    assert AuditEvent.objects.filter(action="payments.callback.rejected").count() == 4
+    # Anyone can send these: nothing permanent is written, they are only counted and logged.
+    assert ProviderEvent.objects.count() == 0
+    assert AuditEvent.objects.filter(action="payments.callback.rejected").count() == 0
+    assert ratelimit.incr("payments.callback.rejected", "local", window_seconds=3600) == 5
+
+
+def test_forged_callback_flood_writes_nothing_and_is_rate_limited(pw, settings, caplog):
+    settings.PAYMENTS_CALLBACK_RATE_PER_MINUTE = 30
+    bill = make_bill(pw)
+    payment = pay_at_provider(pw, bill)
+    body = paid_body(payment)
+    forged = signed_headers(body, secret="not-the-secret")
+    audit_before = AuditEvent.objects.count()
+    with caplog.at_level("WARNING", logger="zhengtong.payments.services"):
+        statuses = [post(body, forged)[0] for _ in range(50)]
+    assert statuses == [400] * 30 + [429] * 20
+    assert ProviderEvent.objects.count() == 0
+    assert AuditEvent.objects.count() == audit_before
+    assert ledger(bill) == ("unpaid", 0, 0, 0)
+    # One log line for the first rejection of the hour (then one per 100), not one per request.
+    lines = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
+    assert lines == ["payment callbacks from local rejected: 1 this hour (latest: bad signature)"]
+    response = Client().post(CALLBACK, data=body, content_type="application/json")
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
 
 
 def test_replayed_callback_counted_once(pw):
@@ -422,3 +442,63 @@ def test_provider_page_does_not_redirect_off_site(pw):
     response = client.post(f"/pay/provider/{payment.token}/?return=//evil.example/x")
     assert response.status_code == 302 and response.url == "/"
     assert login(pw.xihu_clerk).get(url).status_code == 404  # not the payer
+
+
+def test_rejected_refund_notice_leaves_nothing_behind(pw, django_capture_on_commit_callbacks):
+    bill = make_bill(pw)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = pay_at_provider(pw, bill)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_create(actor=pw.xihu_finance, bill=bill, amount_fen=1050, reason="part")
+    assert ledger(bill)[0:3] == ("partially_refunded", 3050, 1050)
+    refunds_before = list(Refund.objects.values_list("refund_no", "amount_fen", "state"))
+    order = LocalOrder.objects.get(token=payment.token)
+    body = json.dumps(
+        {
+            "id": "E9",
+            "type": "refunded",
+            "out_trade_no": order.token,
+            "transaction_id": order.txn_id,
+            "amount_fen": order.amount_fen,
+            "refund_no": "Fnew-too-much",
+            "refund_id": "Rnew",
+            "refund_amount_fen": 2050 + 1,  # more than the 2000 left
+        }
+    ).encode()
+    assert post(body, signed_headers(body))[1]["outcome"] == "mismatch"
+    assert list(Refund.objects.values_list("refund_no", "amount_fen", "state")) == refunds_before
+    assert ledger(bill)[0:3] == ("partially_refunded", 3050, 1050)
+    # Staff can still refund what is left, down to the last fen.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_create(actor=pw.xihu_finance, bill=bill, amount_fen=100, reason="more")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_create(actor=pw.xihu_finance, bill=bill, amount_fen=1900, reason="rest")
+    assert ledger(bill)[0:3] == ("refunded", 3050, 3050)
+
+
+def test_refund_notice_rolled_back_whole_when_it_overtakes_the_payment(
+    pw, django_capture_on_commit_callbacks
+):
+    bill = make_bill(pw)
+    with django_capture_on_commit_callbacks(execute=False):
+        payment = pay_at_provider(pw, bill)
+    order = LocalOrder.objects.get(token=payment.token)
+    body = json.dumps(
+        {
+            "id": "E8",
+            "type": "refunded",
+            "out_trade_no": order.token,
+            "transaction_id": order.txn_id,
+            "amount_fen": order.amount_fen,
+            "refund_no": "Fconsole9",
+            "refund_id": "Rconsole9",
+            "refund_amount_fen": 4000,  # more than was paid
+        }
+    ).encode()
+    assert post(body, signed_headers(body))[1]["outcome"] == "mismatch"
+    assert not Refund.objects.exists()
+    payment.refresh_from_db()
+    assert (payment.state, payment.provider_txn_id) == ("created", None)
+    assert ledger(bill) == ("unpaid", 0, 0, 0)
+    assert AuditEvent.objects.filter(action="payments.payment.confirm").count() == 0
+    assert list(ProviderEvent.objects.values_list("outcome", flat=True)) == ["mismatch"]
