@@ -50,9 +50,12 @@ def test_field_errors_name_the_field_and_rule(svc):
 
 
 def test_unverified_citizen_must_upload_what_government_does_not_hold(svc, world):
+    unverified = world.acc.user_create(
+        actor=None, username="unverified", password="Test-pass-2025!", kind="citizen"
+    )
     with pytest.raises(ValidationError) as exc:
         services.case_submit(
-            actor=svc.agent, item=svc.items["ZJ-SCJG-004"], raw={"shop_name": "x", "premises": "y"}
+            actor=unverified, item=svc.items["ZJ-SCJG-004"], raw={"shop_name": "x", "premises": "y"}
         )
     assert "material_id_card" in exc.value.fields
     assert "applicant_name" in exc.value.fields
