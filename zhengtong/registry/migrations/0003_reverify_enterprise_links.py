@@ -2,12 +2,14 @@
 
 Until now an enterprise account linked itself to any active entity by typing its USCC. A link
 stays only when it is proven: the account is real-name verified and is the entity's legal
-representative (same resident ID), and the entity is active. No authorisation (授权) exists yet,
-so every other link is suspended by clearing it (``User.uscc`` set to ""): the account acts for
-no entity until the legal representative authorises it and it links again.
+representative (same resident ID) or holds a live authorisation (授权, none exist before this
+release), and the entity is active. Every other link is suspended by clearing it (``User.uscc``
+set to ""): the account acts for no entity until the legal representative authorises it and it
+links again.
 """
 
 from django.db import migrations
+from django.utils import timezone
 
 
 def reverify(apps, schema_editor):
@@ -19,10 +21,20 @@ def reverify(apps, schema_editor):
             "uscc", "legal_rep_resident_id", "status"
         )
     }
+    Authorization = apps.get_model("registry", "EntityAuthorization")
+    authorised = set(
+        Authorization.objects.filter(revoked_at__isnull=True, valid_until__gt=timezone.now()).values_list(
+            "grantee_id", "entity__uscc"
+        )
+    )
     suspended = []
     for user in User.objects.exclude(uscc="").only("id", "uscc", "resident_id", "is_real_name"):
         rep_id, status = reps.get(user.uscc, ("", ""))
-        proven = user.is_real_name and user.resident_id and user.resident_id == rep_id and status == "active"
+        proven = (
+            user.is_real_name
+            and status == "active"
+            and ((user.resident_id and user.resident_id == rep_id) or (user.pk, user.uscc) in authorised)
+        )
         if not proven:
             suspended.append(user.pk)
     if suspended:
