@@ -169,11 +169,15 @@ def authorizations_held_by(user: Any) -> QuerySet[EntityAuthorization]:
     return EntityAuthorization.objects.filter(grantee=user).select_related("entity")
 
 
-def authorization_granted_for(user: Any, pk: int) -> EntityAuthorization:
-    """One authorisation of an entity ``user`` represents; NotFound otherwise."""
-    auth = authorizations_granted_for(user).filter(pk=pk).first()
+def authorization_of(user: Any, pk: Any) -> EntityAuthorization:
+    """One authorisation ``user`` granted (as legal representative) or holds; NotFound otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("no authorisation %s of yours") % str(pk)[:20]) from None
+    auth = (authorizations_granted_for(user) | authorizations_held_by(user)).filter(pk=pk).first()
     if auth is None:
-        raise NotFound(_("no authorisation %s of an entity you represent") % pk)
+        raise NotFound(_("no authorisation %s of yours") % pk)
     return auth
 
 
