@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from zhengtong.core.admin import ReadOnlyAdmin
-from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, LicenceType, Person
+from zhengtong.registry.models import (
+    CorrectionRequest,
+    EntityAuthorization,
+    LegalEntity,
+    Licence,
+    LicenceType,
+    Person,
+)
 
 
 @admin.register(Person)
@@ -33,3 +40,9 @@ class LicenceAdmin(ReadOnlyAdmin):
 class CorrectionRequestAdmin(ReadOnlyAdmin):
     list_display = ("id", "field", "state", "sla_state", "sla_deadline", "org_unit")
     list_filter = ("state", "sla_state")
+
+
+@admin.register(EntityAuthorization)
+class EntityAuthorizationAdmin(ReadOnlyAdmin):
+    list_display = ("entity", "grantee", "granted_by", "valid_until", "revoked_at", "created_at")
+    list_filter = ("revoked_at",)

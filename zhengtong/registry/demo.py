@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.kinds import UserKind
@@ -31,6 +32,7 @@ from zhengtong.accounts.services import system_actor
 from zhengtong.core.identifiers import generate_resident_id, make_org_code, make_uscc
 from zhengtong.registry import services
 from zhengtong.registry.models import CorrectionRequest, LegalEntity, Licence, LicenceType, Person
+from zhengtong.registry.selectors import may_act_for
 
 if TYPE_CHECKING:
     from zhengtong.accounts.models import OrgUnit, User
@@ -223,7 +225,7 @@ ACCOUNTS = [
         None,
         None,
         None,
-        "enterprise agent of a 西湖区 company",
+        "enterprise agent, real-name verified, authorised by the legal representative (citizen_zhang) of a 西湖区 company",
     ),
 ]
 
@@ -462,14 +464,39 @@ def _seed_accounts(actor: User, rng: random.Random) -> None:
                 services.correction_submit(
                     actor=user, field="phone", requested_value="13957112345", reason="手机号已更换。"
                 )
-        if acc.username == "enterprise_agent" and not user.uscc and xihu_entity:
-            services.enterprise_link(actor=user, uscc=xihu_entity.uscc)
+        if acc.username == "enterprise_agent" and xihu_entity and len(xihu_persons) > 1:
+            _seed_enterprise_agent(actor, user, xihu_entity, xihu_persons[1])
     # Licences whose validity ended are expired (as the worker does every hour).
     services.licences_expire_due()
     # One licence suspended, so the lifecycle shows on the pages.
     lic = Licence.objects.filter(licence_type__code="food_operation", state="valid").order_by("id").first()
     if lic and not Licence.objects.filter(state="suspended").exists():
         services.licence_suspend(actor=actor, licence=lic, note="食品安全抽检不合格,责令整改。")
+
+
+def _seed_enterprise_agent(actor: User, agent: User, entity: LegalEntity, person: Person) -> None:
+    """The enterprise agent acts for the demo company as the law wants it: real-name verified
+    (as a 西湖区 resident), authorised (授权, all items, one year) by the company's verified legal
+    representative, who in the demo is citizen_zhang; then linked to the company."""
+    zhang = user_with_username("citizen_zhang")
+    if zhang is None or not zhang.is_real_name:
+        return
+    if entity.legal_rep_resident_id != zhang.resident_id:
+        entity = services.legal_entity_update(
+            actor=actor,
+            entity=entity,
+            legal_representative=zhang.display_name,
+            legal_rep_resident_id=zhang.resident_id,
+        )
+    if not agent.is_real_name:
+        services.citizen_verify_real_name(actor=agent, resident_id=person.resident_id, name=person.name)
+        agent.refresh_from_db()
+    if not may_act_for(agent, entity):
+        services.entity_authorize(
+            actor=zhang, entity=entity, grantee=agent, valid_until=timezone.now() + dt.timedelta(days=365)
+        )
+    if agent.uscc != entity.uscc:
+        services.enterprise_link(actor=agent, uscc=entity.uscc)
 
 
 def account_rows() -> list[tuple[str, str, str, str]]:

@@ -143,6 +143,42 @@ class Licence(WorkflowModel):
         return self.issuing_department
 
 
+class EntityAuthorization(models.Model):
+    """An authorisation (授权) to act for a legal entity: granted by the entity's verified legal
+    representative to a real-name account, for a scope of service items (empty: all), until an
+    expiry, revocable. Live while not revoked and not expired."""
+
+    entity = models.ForeignKey(
+        LegalEntity, models.PROTECT, related_name="authorizations", verbose_name=_("legal entity")
+    )
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="entity_authorizations",
+        verbose_name=_("authorised person"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("granted by")
+    )
+    scope = models.JSONField(_("service items"), default=list, blank=True)
+    valid_until = models.DateTimeField(_("valid until"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["grantee", "entity"], name="entity_auth_grantee_entity")]
+        verbose_name = _("entity authorisation")
+        verbose_name_plural = _("entity authorisations")
+
+    def __str__(self) -> str:
+        return f"{self.entity.name} → {self.grantee}"
+
+    def covers(self, item_code: str | None) -> bool:
+        """Whether the scope covers ``item_code`` (None: any item; an empty scope: all items)."""
+        return item_code is None or not self.scope or item_code in self.scope
+
+
 # The fields of a record its holder may ask to correct (数据纠错).
 CORRECTABLE_PERSON_FIELDS = ("name", "ethnicity", "phone", "address")
 CORRECTABLE_ENTITY_FIELDS = ("name", "registered_address", "legal_representative")

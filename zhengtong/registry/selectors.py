@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q, subtree_q
@@ -14,6 +15,7 @@ from zhengtong.registry.models import (
     CORRECTABLE_ENTITY_FIELDS,
     CORRECTABLE_PERSON_FIELDS,
     CorrectionRequest,
+    EntityAuthorization,
     LegalEntity,
     Licence,
     LicenceType,
@@ -96,9 +98,87 @@ def my_person(actor: Any) -> Person | None:
 
 
 def my_legal_entity(actor: Any) -> LegalEntity | None:
-    if not getattr(actor, "uscc", ""):
+    """The legal entity the actor is linked to and may act for now (see ``may_act_for``)."""
+    return entity_acting_for(actor)
+
+
+# --- Acting for a legal entity (授权) ---------------------------------------------------------
+
+
+def is_legal_representative(user: Any, entity: LegalEntity) -> bool:
+    """Whether ``user`` is the entity's verified legal representative: a real-name account whose
+    resident ID is the one the registry holds for the entity's representative."""
+    rid = getattr(user, "resident_id", None) or ""
+    return bool(getattr(user, "is_real_name", False) and rid and entity.legal_rep_resident_id == rid)
+
+
+def live_authorizations() -> QuerySet[EntityAuthorization]:
+    """Authorisations not revoked and not expired."""
+    return EntityAuthorization.objects.filter(revoked_at__isnull=True, valid_until__gt=timezone.now())
+
+
+def may_act_for(user: Any, entity: LegalEntity, item_code: str | None = None) -> bool:
+    """Whether ``user`` may act for ``entity`` (for the service item ``item_code``; None: for
+    anything at all): the entity is active, the user is real-name verified and either is its
+    legal representative or holds a live authorisation whose scope covers the item."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_real_name", False):
+        return False
+    if entity.status != LegalEntity.Status.ACTIVE:
+        return False
+    if is_legal_representative(user, entity):
+        return True
+    return any(a.covers(item_code) for a in live_authorizations().filter(grantee=user, entity=entity))
+
+
+def entity_acting_for(user: Any) -> LegalEntity | None:
+    """The legal entity the user is linked to (``User.uscc``) if they may act for it now, else None."""
+    uscc = getattr(user, "uscc", "") or ""
+    if not uscc:
         return None
-    return LegalEntity.objects.filter(uscc=actor.uscc).select_related("org_unit").first()
+    entity = LegalEntity.objects.filter(uscc=uscc).select_related("org_unit").first()
+    return entity if entity is not None and may_act_for(user, entity) else None
+
+
+def linked_legal_entity(user: Any) -> LegalEntity | None:
+    """The legal entity the user is linked to, whether or not they may act for it now."""
+    uscc = getattr(user, "uscc", "") or ""
+    return LegalEntity.objects.filter(uscc=uscc).first() if uscc else None
+
+
+def entities_represented_by(user: Any) -> QuerySet[LegalEntity]:
+    """Active legal entities whose verified legal representative ``user`` is."""
+    rid = getattr(user, "resident_id", None) or ""
+    if not getattr(user, "is_real_name", False) or not rid:
+        return LegalEntity.objects.none()
+    return LegalEntity.objects.filter(legal_rep_resident_id=rid, status=LegalEntity.Status.ACTIVE).order_by(
+        "id"
+    )
+
+
+def authorizations_granted_for(user: Any) -> QuerySet[EntityAuthorization]:
+    """Authorisations of the entities ``user`` represents (newest first), live or not."""
+    return EntityAuthorization.objects.filter(entity__in=entities_represented_by(user)).select_related(
+        "entity", "grantee"
+    )
+
+
+def authorizations_held_by(user: Any) -> QuerySet[EntityAuthorization]:
+    """Authorisations granted to ``user`` (newest first), live or not."""
+    if not getattr(user, "is_authenticated", False):
+        return EntityAuthorization.objects.none()
+    return EntityAuthorization.objects.filter(grantee=user).select_related("entity")
+
+
+def authorization_of(user: Any, pk: Any) -> EntityAuthorization:
+    """One authorisation ``user`` granted (as legal representative) or holds; NotFound otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("no authorisation %s of yours") % str(pk)[:20]) from None
+    auth = (authorizations_granted_for(user) | authorizations_held_by(user)).filter(pk=pk).first()
+    if auth is None:
+        raise NotFound(_("no authorisation %s of yours") % pk)
+    return auth
 
 
 def my_licences(actor: Any) -> QuerySet[Licence]:
@@ -218,12 +298,16 @@ class Holdings:
 def holdings_for(user: Any) -> Holdings:
     """The registry records of a user (a real-name verified citizen's person record, an
     enterprise agent's legal entity) and the valid e-licences they hold, for auto-filling forms
-    and checking materials (一证通办). One query when the user holds a valid e-licence (the
+    and checking materials (一证通办). The entity only while the user may act for it
+    (``entity_acting_for``; two more queries for an enterprise account). One query when the user holds a valid e-licence (the
     usual case: the resident identity card), three at most. Only the columns forms read are
     loaded: ``HOLDINGS_PERSON_FIELDS``, ``HOLDINGS_ENTITY_FIELDS``, the licence's number, data,
     state and validity, and its type's code and names."""
     rid = user.resident_id if getattr(user, "is_real_name", False) and user.resident_id else ""
-    uscc = getattr(user, "uscc", "") or ""
+    # The linked entity only while the user may act for it (a live authorisation, or being its
+    # legal representative): a suspended or unauthorised link fills in nothing.
+    acting = entity_acting_for(user) if rid else None
+    uscc = acting.uscc if acting is not None else ""
     if not rid and not uscc:
         return Holdings()
     cond = Q(pk__in=[])
@@ -253,7 +337,7 @@ def holdings_for(user: Any) -> Holdings:
     if rid and person is None:
         person = Person.objects.filter(resident_id=rid).only(*_PERSON_COLUMNS).first()
     if uscc and entity is None:
-        entity = LegalEntity.objects.filter(uscc=uscc).only(*_ENTITY_COLUMNS).first()
+        entity = acting
     return Holdings(person=person, entity=entity, licences=licences)
 
 

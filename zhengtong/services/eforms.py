@@ -22,6 +22,7 @@ import jsonschema
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.masking import mask_phone, mask_resident_id
 from zhengtong.registry import selectors as registry_selectors
@@ -41,6 +42,16 @@ class Holdings:
     entity: Any = None
     licences: dict[str, Any] = field(default_factory=dict)  # licence type code -> Licence
     completed_items: set[str] = field(default_factory=set)
+
+
+def may_apply_as_entity(user, item_code: str) -> bool:
+    """Whether an enterprise account may file ``item_code`` for the legal entity it is linked
+    to: a live authorisation covering the item, or being the entity's legal representative
+    (``registry.selectors.may_act_for``). Other accounts apply for themselves: always True."""
+    if getattr(user, "kind", "") != UserKind.ENTERPRISE:
+        return True
+    entity = registry_selectors.linked_legal_entity(user)
+    return entity is not None and registry_selectors.may_act_for(user, entity, item_code)
 
 
 def holdings_for(user) -> Holdings:

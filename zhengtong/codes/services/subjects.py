@@ -114,7 +114,10 @@ def subject_owned_by(subject: Subject, user) -> bool:
     if subject.person_id and user.resident_id:
         return subject.person.resident_id == user.resident_id
     if subject.legal_entity_id and getattr(user, "uscc", ""):
-        return subject.legal_entity.uscc == user.uscc
+        # The link alone is not enough: acting for the entity needs a live authorisation (授权).
+        return subject.legal_entity.uscc == user.uscc and registry_selectors.may_act_for(
+            user, subject.legal_entity
+        )
     return False
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import segno
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,7 +21,7 @@ from zhengtong.accounts.kinds import CredentialKind, UserKind
 from zhengtong.accounts.permissions import can
 from zhengtong.accounts.roles import PERMISSIONS, ROLES
 from zhengtong.core.access import authenticated, public, staff
-from zhengtong.core.errors import ValidationError
+from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.masking import mask_resident_id
 from zhengtong.registry import selectors as registry_selectors
@@ -116,6 +118,25 @@ class EnterpriseForm(forms.Form):
     uscc = forms.CharField(label=gettext_lazy("Unified social credit code"), max_length=18, min_length=18)
 
 
+class AuthorizeForm(forms.Form):
+    """The legal representative's grant of an authorisation (授权) to act for their entity."""
+
+    entity = forms.TypedChoiceField(label=gettext_lazy("Legal entity"), coerce=int)
+    grantee = forms.CharField(label=gettext_lazy("Username of the person to authorise"), max_length=150)
+    scope = forms.CharField(
+        label=gettext_lazy("Service item codes (comma-separated; empty: all items)"),
+        max_length=2000,
+        required=False,
+    )
+    days = forms.IntegerField(
+        label=gettext_lazy("Valid for (days)"), min_value=1, max_value=1098, initial=365
+    )
+
+    def __init__(self, *args, entities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity"].choices = [(e.pk, f"{e.name} ({e.uscc})") for e in entities]
+
+
 class CorrectionForm(forms.Form):
     field = forms.ChoiceField(label=gettext_lazy("Which item is wrong"))
     requested_value = forms.CharField(label=gettext_lazy("Correct value"), max_length=200)
@@ -149,6 +170,8 @@ def account(request):
     enterprise_form = EnterpriseForm(prefix="ent")
     correction_form = CorrectionForm(prefix="cor", choices=_correction_choices(user))
     token_form = TokenForm(prefix="tok")
+    represented = list(registry_selectors.entities_represented_by(user))
+    authorize_form = AuthorizeForm(prefix="auth", entities=represented)
     new_token = request.session.pop("zt_new_token", None)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -167,6 +190,17 @@ def account(request):
                     )
                     messages.success(request, _("You now act for %s.") % entity.name)
                     return redirect("portal:account")
+            elif action == "authorize":
+                authorize_form = AuthorizeForm(request.POST, prefix="auth", entities=represented)
+                if authorize_form.is_valid():
+                    _authorize(user, represented, authorize_form)
+                    messages.success(request, _("The authorisation was granted."))
+                    return redirect("portal:account")
+            elif action == "authorization_revoke":
+                auth = registry_selectors.authorization_of(user, request.POST.get("authorization", ""))
+                registry_services.entity_authorization_revoke(actor=user, authorization=auth)
+                messages.success(request, _("The authorisation was revoked."))
+                return redirect("portal:account")
             elif action == "correction":
                 correction_form = CorrectionForm(
                     request.POST, prefix="cor", choices=_correction_choices(user)
@@ -187,10 +221,16 @@ def account(request):
                     )
                     request.session["zt_new_token"] = token
                     return redirect("portal:account")
+        except (PermissionDenied, Conflict) as exc:
+            # Refusals of the enterprise link and of a grant show on their form; others are 403s.
+            if action not in ("enterprise", "authorize"):
+                raise
+            apply_domain_error(enterprise_form if action == "enterprise" else authorize_form, exc)
         except ValidationError as exc:
             form = {
                 "real_name": real_name_form,
                 "enterprise": enterprise_form,
+                "authorize": authorize_form,
                 "correction": correction_form,
                 "token": token_form,
             }[action]
@@ -201,6 +241,14 @@ def account(request):
         "resident_id_masked": mask_resident_id(user.resident_id),
         "person": person,
         "entity": registry_selectors.my_legal_entity(user),
+        "linked_entity": registry_selectors.linked_legal_entity(user),
+        "represented": represented,
+        "granted_authorizations": registry_selectors.authorizations_granted_for(user)[:50]
+        if represented
+        else [],
+        "held_authorizations": registry_selectors.authorizations_held_by(user)[:50],
+        "authorize_form": authorize_form,
+        "now": timezone.now(),
         "licences": registry_selectors.my_licences(user),
         "corrections": registry_selectors.my_corrections(user),
         "grants": account_selectors.user_grants(user),
@@ -214,6 +262,22 @@ def account(request):
         "permissions": PERMISSIONS,
     }
     return render(request, "portal/account.html", ctx)
+
+
+def _authorize(user, represented, form: AuthorizeForm) -> None:
+    """Grant from the account page: the grantee named by username (a real-name account)."""
+    data = form.cleaned_data
+    entity = next(e for e in represented if e.pk == data["entity"])
+    grantee = account_selectors.user_with_username(data["grantee"].strip())
+    if grantee is None:
+        raise ValidationError.for_field("grantee", _("authorise a real-name verified account only"))
+    registry_services.entity_authorize(
+        actor=user,
+        entity=entity,
+        grantee=grantee,
+        scope=[c for c in data["scope"].replace("，", ",").split(",") if c.strip()],
+        valid_until=timezone.now() + dt.timedelta(days=data["days"]),
+    )
 
 
 @authenticated

@@ -3,7 +3,7 @@
 - ``records``: person and legal-entity records (validation, create, change);
 - ``births``: the registry's side of a birth registration, with resident-ID allocation;
 - ``licences``: e-licence types, issuing and the lifecycle transitions;
-- ``identity``: real-name verification and enterprise links;
+- ``identity``: real-name verification, authorisations to act for an entity and enterprise links;
 - ``corrections``: correction requests (数据纠错) and their transitions.
 
 The public functions are re-exported here: callers write ``registry.person_create(...)``.
@@ -20,7 +20,12 @@ from zhengtong.registry.services.corrections import (
     correction_take,
     correction_withdraw,
 )
-from zhengtong.registry.services.identity import citizen_verify_real_name, enterprise_link
+from zhengtong.registry.services.identity import (
+    citizen_verify_real_name,
+    enterprise_link,
+    entity_authorization_revoke,
+    entity_authorize,
+)
 from zhengtong.registry.services.licences import (
     LICENCE_TRANSITIONS,
     licence_expire,
@@ -59,6 +64,8 @@ __all__ = [
     "correction_take",
     "correction_withdraw",
     "enterprise_link",
+    "entity_authorization_revoke",
+    "entity_authorize",
     "legal_entity_create",
     "legal_entity_update",
     "licence_expire",

@@ -34,6 +34,10 @@ audit_actions.register(
         "registry.real_name.verify": gettext_lazy("Verify real-name identity"),
         "registry.real_name.failed": gettext_lazy("Real-name verification failed"),
         "registry.enterprise.link": gettext_lazy("Link enterprise agent to legal entity"),
+        "registry.entity_authorization.grant": gettext_lazy("Authorise a person to act for a legal entity"),
+        "registry.entity_authorization.revoke": gettext_lazy(
+            "Revoke an authorisation to act for a legal entity"
+        ),
     }
 )
 

@@ -10,9 +10,10 @@ from django.test import Client
 
 from zhengtong.accounts.models import User, UserKind
 from zhengtong.audit.models import AuditEvent
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import PermissionDenied, RateLimited, ValidationError
 from zhengtong.core.identifiers import resident_id_check_char
 from zhengtong.registry import services
+from zhengtong.registry.services.identity import REAL_NAME_FAILURES_PER_ACCOUNT, REAL_NAME_FAILURES_PER_ID
 
 USER_FIELDS = ["resident_id", "is_real_name", "real_name_verified_at", "display_name"]
 
@@ -90,16 +91,52 @@ def test_invalid_id_is_rejected_before_any_lookup(world, person):
     assert AuditEvent.objects.count() == events
 
 
-def test_second_account_with_the_same_id_is_a_conflict(world, person, password):
+def test_second_account_with_the_same_id_answers_like_a_wrong_name(world, person, password):
+    """Issue 17 item 9: an ID another account holds is not confirmed (no 409 "duplicate")."""
     services.citizen_verify_real_name(actor=world.citizen, resident_id=person.resident_id, name="张三")
     other = world.acc.user_create(actor=None, username="citizen2", password=password, kind=UserKind.CITIZEN)
     before, events = user_state(other), AuditEvent.objects.count()
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(ValidationError) as taken:
         services.citizen_verify_real_name(actor=other, resident_id=person.resident_id, name="张三")
-    assert exc.value.code == "duplicate"
+    with pytest.raises(ValidationError) as wrong:
+        services.citizen_verify_real_name(actor=other, resident_id=person.resident_id, name="李四")
+    assert (taken.value.code, taken.value.fields) == (wrong.value.code, wrong.value.fields)
+    assert taken.value.code == "no_match"
+    assert taken.value.fields == {"resident_id": ["no registry record matches this name and ID number"]}
     assert user_state(other) == before
-    assert AuditEvent.objects.count() == events
+    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)[events:]) == [
+        "registry.real_name.failed",
+        "registry.real_name.failed",
+    ]
     assert User.objects.get(pk=world.citizen.pk).resident_id == person.resident_id
+
+
+def test_failures_are_throttled_per_account(world, person):
+    """Issue 17 item 9: after REAL_NAME_FAILURES_PER_ACCOUNT wrong names the account gets 429,
+    even with the right name, and no further failure is audited."""
+    for i in range(REAL_NAME_FAILURES_PER_ACCOUNT):
+        with pytest.raises(ValidationError):
+            services.citizen_verify_real_name(
+                actor=world.citizen, resident_id=person.resident_id, name=f"李{i}"
+            )
+    events = AuditEvent.objects.count()
+    with pytest.raises(RateLimited):
+        services.citizen_verify_real_name(actor=world.citizen, resident_id=person.resident_id, name="张三")
+    assert AuditEvent.objects.count() == events
+    assert user_state(world.citizen)["is_real_name"] is False
+
+
+def test_failures_are_throttled_per_resident_id(world, person, password):
+    """Issue 17 item 9: many accounts guessing names for one ID number share one limit."""
+    for i in range(REAL_NAME_FAILURES_PER_ID):
+        guesser = world.acc.user_create(
+            actor=None, username=f"guesser{i}", password=password, kind=UserKind.CITIZEN
+        )
+        with pytest.raises(ValidationError):
+            services.citizen_verify_real_name(actor=guesser, resident_id=person.resident_id, name=f"李{i}")
+    with pytest.raises(RateLimited):
+        services.citizen_verify_real_name(actor=world.citizen, resident_id=person.resident_id, name="张三")
+    assert user_state(world.citizen)["is_real_name"] is False
 
 
 def test_staff_accounts_do_not_verify(world, person):
@@ -144,12 +181,14 @@ def test_api_invalid_id_is_422_naming_the_check_character(world, person):
     assert user_state(world.citizen)["is_real_name"] is False
 
 
-def test_api_second_account_is_409(world, person, password):
+def test_api_second_account_answers_like_a_wrong_name(world, person, password):
     services.citizen_verify_real_name(actor=world.citizen, resident_id=person.resident_id, name="张三")
     other = world.acc.user_create(actor=None, username="citizen2", password=password, kind=UserKind.CITIZEN)
-    response = post_real_name(api(other), resident_id=person.resident_id, name="张三")
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "duplicate"
+    taken = post_real_name(api(other), resident_id=person.resident_id, name="张三")
+    wrong = post_real_name(api(other), resident_id=person.resident_id, name="李四")
+    assert taken.status_code == wrong.status_code == 422
+    assert taken.json() == wrong.json()
+    assert taken.json()["error"]["code"] == "no_match"
     assert user_state(other)["resident_id"] is None
 
 
@@ -159,7 +198,7 @@ def test_api_staff_is_403(world, person):
     assert response.status_code == 403
     assert response.json()["error"] == {
         "code": "permission_denied",
-        "message": "only citizen accounts verify a resident identity",
+        "message": "only citizen and enterprise accounts verify a resident identity",
         "details": {},
     }
     assert user_state(world.xihu_clerk) == before

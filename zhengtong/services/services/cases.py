@@ -122,6 +122,8 @@ def case_submit(
         raise PermissionDenied(_("staff accounts do not apply for services"))
     if not item.is_published or item.current_version_id is None:
         raise NotFound(_("no published service item %s") % item.code)
+    if not eforms.may_apply_as_entity(actor, item.code):
+        raise PermissionDenied(_("you hold no live authorisation to act for your legal entity on this item"))
     version = item.current_version
     data, sources, status, uploads, holdings = prepared or prepare_application(
         actor=actor, version=version, raw=raw, files=files, strict=strict

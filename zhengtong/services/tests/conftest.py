@@ -70,6 +70,7 @@ class Svc:
             name="西湖味道餐饮有限公司",
             entity_type="有限责任公司",
             legal_representative="张三",
+            legal_rep_resident_id=self.person.resident_id,
             registered_address="西湖区文三路1号",
             established_on=dt.date(2020, 1, 1),
         )
@@ -83,6 +84,18 @@ class Svc:
         )
         self.agent = w.acc.user_create(
             actor=None, username="agent", password="Test-pass-2025!", kind="enterprise"
+        )
+        # The agent is real-name verified and authorised by the legal representative (张三).
+        agent_person = w.person(w.village, name="王五", seq=37, birth=dt.date(1988, 8, 8))
+        registry.citizen_verify_real_name(actor=self.agent, resident_id=agent_person.resident_id, name="王五")
+        self.agent.refresh_from_db()
+        from django.utils import timezone
+
+        self.authorization = registry.entity_authorize(
+            actor=self.citizen,
+            entity=self.entity,
+            grantee=self.agent,
+            valid_until=timezone.now() + dt.timedelta(days=365),
         )
         registry.enterprise_link(actor=self.agent, uscc=uscc)
         self.agent.refresh_from_db()

@@ -6,8 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from zhengtong.accounts.models import User
+from zhengtong.audit.models import AuditEvent
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.registry import services as registry
 from zhengtong.services import services
 from zhengtong.services.models import Case
 from zhengtong.services.tests.conftest import pay_bill
@@ -50,9 +54,12 @@ def test_field_errors_name_the_field_and_rule(svc):
 
 
 def test_unverified_citizen_must_upload_what_government_does_not_hold(svc, world):
+    unverified = world.acc.user_create(
+        actor=None, username="unverified", password="Test-pass-2025!", kind="citizen"
+    )
     with pytest.raises(ValidationError) as exc:
         services.case_submit(
-            actor=svc.agent, item=svc.items["ZJ-SCJG-004"], raw={"shop_name": "x", "premises": "y"}
+            actor=unverified, item=svc.items["ZJ-SCJG-004"], raw={"shop_name": "x", "premises": "y"}
         )
     assert "material_id_card" in exc.value.fields
     assert "applicant_name" in exc.value.fields
@@ -230,7 +237,6 @@ def only_cases_scanned(monkeypatch):
 
 
 def test_overdue_scan_escalates_to_the_supervisor(svc, only_cases_scanned):
-    from zhengtong.audit.models import AuditEvent
     from zhengtong.core import sla
     from zhengtong.notify.models import Message
 
@@ -273,7 +279,6 @@ def test_not_found_for_unpublished(svc):
 
 def test_overdue_scan_skips_an_expired_supervisor_grant(svc, only_cases_scanned):
     from zhengtong.accounts.models import RoleGrant
-    from zhengtong.audit.models import AuditEvent
     from zhengtong.core import sla
     from zhengtong.notify.models import Message
 
@@ -288,3 +293,68 @@ def test_overdue_scan_skips_an_expired_supervisor_grant(svc, only_cases_scanned)
     assert Message.objects.filter(recipient=svc.supervisor, event="services.case.overdue").count() == 1
     event = AuditEvent.objects.get(action="services.case.escalate")
     assert event.after["supervisors"] == [svc.supervisor.username]
+
+
+# --- Acting for a legal entity needs a live authorisation (issue 17 item 2) -----------------
+
+
+def _change_licence(svc, user=None):
+    return services.case_submit(
+        actor=user or svc.agent,
+        item=svc.items["ZJ-SCJG-005"],
+        raw={"change_item": "住所", "new_value": "西湖区天目山路300号"},
+    )
+
+
+def test_authorised_agent_files_for_the_entity(svc):
+    case = _change_licence(svc)
+    assert case.state == "submitted"
+    assert case.data["uscc"] == svc.entity.uscc
+
+
+def test_agent_without_live_authorisation_is_refused_and_nothing_is_written(svc):
+    registry.entity_authorization_revoke(actor=svc.citizen, authorization=svc.authorization)
+    cases, events = Case.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        _change_licence(svc)
+    assert (Case.objects.count(), AuditEvent.objects.count()) == (cases, events)
+
+
+def test_authorisation_scope_limits_the_items_an_agent_files(svc):
+    registry.entity_authorization_revoke(actor=svc.citizen, authorization=svc.authorization)
+    registry.entity_authorize(
+        actor=svc.citizen,
+        entity=svc.entity,
+        grantee=svc.agent,
+        scope=["ZJ-SCJG-002"],
+        valid_until=timezone.now() + dt.timedelta(days=1),
+    )
+    with pytest.raises(PermissionDenied):
+        _change_licence(svc)
+    assert not Case.objects.filter(item=svc.items["ZJ-SCJG-005"]).exists()
+
+
+def test_unverified_enterprise_account_linked_by_hand_is_refused(svc, world):
+    """The attack of the issue: an enterprise account with a USCC typed into its record."""
+    intruder = world.acc.user_create(
+        actor=None, username="intruder", password="Test-pass-2025!", kind="enterprise"
+    )
+    User.objects.filter(pk=intruder.pk).update(uscc=svc.entity.uscc)
+    intruder.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        _change_licence(svc, intruder)
+    assert not Case.objects.filter(applicant=intruder).exists()
+
+
+def test_api_refuses_an_unauthorised_agent_with_403(svc, client):
+    registry.entity_authorization_revoke(actor=svc.citizen, authorization=svc.authorization)
+    client.force_login(svc.agent)
+    item = svc.items["ZJ-SCJG-005"]
+    r = client.post(
+        f"/api/v1/services/{item.pk}/applications",
+        {"data": {"change_item": "住所", "new_value": "西湖区天目山路300号"}},
+        content_type="application/json",
+    )
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "permission_denied"
+    assert not Case.objects.filter(applicant=svc.agent).exists()
