@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -98,6 +99,13 @@ def on_http_error(request, exc: HttpError):
         message = "the request body is not valid JSON"
         return _error(request, 422, "validation_error", message, {"fields": {"(body)": [message]}})
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc: MultiPartParserError):
+    # e.g. a multipart Content-Type without a boundary: the body cannot be read, like bad JSON.
+    message = "the request body is not valid multipart/form-data"
+    return _error(request, 422, "validation_error", message, {"fields": {"(body)": [message]}})
 
 
 def _register_routers() -> None:

@@ -6,6 +6,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zhengtong.accounts.selectors import org_unit_get
+from zhengtong.core.errors import ValidationError
 from zhengtong.core.masking import mask_phone, mask_resident_id
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
@@ -101,6 +102,13 @@ def person_update(request, person_id: int, payload: PersonPatch):
     """Change a person record: 404 outside your scope, 403 where you may look but not change."""
     person = selectors.person_get_for(request.auth, person_id)
     changes = payload.dict(exclude_unset=True)
+    nulls = {
+        name: "may not be null; leave the field out to keep its value"
+        for name, v in changes.items()
+        if v is None
+    }
+    if nulls:
+        raise ValidationError(fields=nulls)
     return services.person_update(actor=request.auth, person=person, **changes)
 
 
