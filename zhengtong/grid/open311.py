@@ -43,6 +43,8 @@ PUBLIC_CATEGORIES = "grid.open311_categories"
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 MAX_ID = 2**63 - 1
+# Control characters besides tab and line breaks (a NUL cannot even be stored in PostgreSQL text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _parse_id(value: str) -> int | None:
@@ -291,6 +293,8 @@ def _post_request(request, fmt: str) -> HttpResponse:
         for k in data
         if k.startswith("attribute[") and k.endswith("]")
     }
+    if any(_CONTROL.search(v) for values in data.lists() for v in values[1]):
+        return _error(fmt, 400, _("fields must not contain control characters"))
     description = data.get("description", "").strip() or category.name
     name = " ".join(p for p in (data.get("first_name", ""), data.get("last_name", "")) if p).strip()
     try:

@@ -70,3 +70,20 @@ def test_report_export_bad_unit_or_period_is_not_a_500(client, grid, templates, 
         query += f"&unit={grid.w.beishan.pk}"
     response = client.get(f"/grid/reports/grid-incidents-monthly/export.csv?{query}")
     assert response.status_code in (400, 404)
+
+
+def test_open311_post_with_a_nul_byte_is_400_and_stores_nothing(client, grid):
+    from zhengtong.grid import services
+    from zhengtong.grid.models import Incident
+    from zhengtong.grid.tests.conftest import CELL_1, inside
+
+    _key, raw = services.open311_key_create(actor=grid.command, name="测试客户端", org_unit=grid.w.beishan)
+    lat, lng = inside(CELL_1)
+    before = Incident.objects.count()
+    response = client.post(
+        f"{BASE}/requests.json",
+        {"api_key": raw, "service_code": "E0101", "lat": lat, "long": lng, "description": "路口\x00有垃圾"},
+    )
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": "fields must not contain control characters"}]
+    assert Incident.objects.count() == before
