@@ -11,14 +11,16 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from zhengtong.accounts.services import api_token_authenticate
 from zhengtong.core import hooks
-from zhengtong.core.errors import ZhengtongError, retry_after_header
+from zhengtong.core.errors import ValidationError, ZhengtongError, retry_after_header
 
 
 class BearerAuth(HttpBearer):
@@ -30,13 +32,42 @@ class BearerAuth(HttpBearer):
         return user
 
 
+class SignedInSessionAuth(SessionAuth):
+    """The browser session. The CSRF check guards a signed-in session; a request without one is
+    simply not authenticated (401 ``authentication_required``), never 403 "CSRF check Failed"."""
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+class ObjectBodyParser(Parser):
+    """Every JSON body is an object of named fields: an array or a scalar is refused (it would
+    otherwise stand for "all defaults"), and so is nesting too deep to read."""
+
+    def parse_body(self, request):
+        try:
+            data = super().parse_body(request)
+        except RecursionError:
+            raise _body_error("the request body is nested too deeply") from None
+        if not isinstance(data, dict):
+            raise _body_error("the request body must be a JSON object")
+        return data
+
+
+def _body_error(message: str) -> ValidationError:
+    return ValidationError(message, fields={"(body)": [message]})
+
+
 api = NinjaAPI(
     title="Zhengtong API",
     version="1",
     description='Zhengtong 政通 platform API. Errors: {"error": {"code", "message", "details"}}. '
     "Lists use keyset pagination: pass the `next` cursor back as `cursor`.",
     urls_namespace="api",
-    auth=[BearerAuth(), SessionAuth()],
+    auth=[BearerAuth(), SignedInSessionAuth()],
+    parser=ObjectBodyParser(),
     docs_url="/docs",
 )
 
@@ -93,11 +124,20 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and isinstance(exc.__cause__, ZhengtongError):
+        return on_domain_error(request, exc.__cause__)  # ObjectBodyParser's refusal, wrapped by ninja
     if exc.status_code == 400:
         # ninja's only 400 is a body it cannot parse (malformed JSON): bad input like any other, 422.
         message = "the request body is not valid JSON"
         return _error(request, 422, "validation_error", message, {"fields": {"(body)": [message]}})
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request, exc: MultiPartParserError):
+    # e.g. a multipart Content-Type without a boundary: the body cannot be read, like bad JSON.
+    message = "the request body is not valid multipart/form-data"
+    return _error(request, 422, "validation_error", message, {"fields": {"(body)": [message]}})
 
 
 def _register_routers() -> None:

@@ -21,6 +21,7 @@ urlpatterns = [
     ],
 ]
 
+handler400 = "zhengtong.portal.views.errors.bad_request"
 handler403 = "zhengtong.portal.views.errors.forbidden"
 handler404 = "zhengtong.portal.views.errors.not_found"
 handler500 = "zhengtong.portal.views.errors.server_error"

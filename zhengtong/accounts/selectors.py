@@ -179,9 +179,10 @@ def user_with_username(username: str) -> User | None:
 
 def org_unit_by_id(pk: Any) -> OrgUnit | None:
     """The org unit with primary key ``pk`` (an int or a digit string), or None."""
-    if pk is None or not str(pk).isdigit():
+    text = str(pk) if pk is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # e.g. "²", or past bigint
         return None
-    return OrgUnit.objects.filter(pk=int(pk)).first()
+    return OrgUnit.objects.filter(pk=int(text)).first()
 
 
 def org_unit_by_code(code: str) -> OrgUnit | None:

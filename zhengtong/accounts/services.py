@@ -342,7 +342,7 @@ def api_token_create(
     bad = [s for s in scopes if s not in TOKEN_SCOPES]
     if bad or not scopes:
         raise ValidationError.for_field("scopes", _("choose from: %s") % ", ".join(sorted(TOKEN_SCOPES)))
-    days = days or settings.API_TOKEN_DEFAULT_DAYS
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= 366:
         raise ValidationError.for_field("days", _("between 1 and 366"))
     return credentials.credential_create(

@@ -78,14 +78,14 @@ def events(request, f: Query[EventFilter]):
     return {"items": page.items, "next": page.next_cursor}
 
 
-class VerifyOut(Schema):
+class AuditVerifyOut(Schema):
     ok: bool
     checked: int
     first_break_id: int | None
     message: str
 
 
-@router.get("/verify", response={200: VerifyOut, **ERRORS}, operation_id="audit_verify")
+@router.get("/verify", response={200: AuditVerifyOut, **ERRORS}, operation_id="audit_verify")
 def verify(request):
     """Walk the whole chain (platform-wide auditors only)."""
     ensure_can(request.auth, "audit.view", root_unit())
@@ -94,7 +94,7 @@ def verify(request):
         actor=request.auth, action="audit.chain.verify", after={"ok": report.ok, "checked": report.checked}
     )
     brk = report.first_break
-    return VerifyOut(
+    return AuditVerifyOut(
         ok=report.ok,
         checked=report.checked,
         first_break_id=brk.event_id if brk else None,

@@ -44,6 +44,7 @@ class CoreError(ErrorCode):
     GUARD_FAILED = "guard_failed", "a workflow rule forbids the action now"
     DUPLICATE = "duplicate", "the object exists already"
     HTTP_ERROR = "http_error", "an HTTP-level error (e.g. the CSRF check for a session)"
+    SERVER_ERROR = "server_error", "an unexpected error on our side; it is logged, the body names no detail"
 
 
 class ZhengtongError(Exception):

@@ -500,6 +500,8 @@ def _read_json(path: str, encoding: str | None) -> pa.Table:
         raise _fail(
             "json", _("Line %(line)d: the file is not valid JSON.") % {"line": exc.lineno}, row=exc.lineno
         ) from None
+    except RecursionError:
+        raise _fail("json", _("The JSON is nested too deeply to be a table.")) from None
     if isinstance(data, dict):
         for key in ("records", "data", "rows", "result"):
             if isinstance(data.get(key), list):
@@ -522,6 +524,12 @@ def _read_ndjson(path: str, encoding: str | None) -> pa.Table:
             except json.JSONDecodeError:
                 raise _fail(
                     "json", _("Line %(line)d is not valid JSON.") % {"line": lineno}, row=lineno
+                ) from None
+            except RecursionError:
+                raise _fail(
+                    "json",
+                    _("Line %(line)d is nested too deeply to be a record.") % {"line": lineno},
+                    row=lineno,
                 ) from None
 
     return _records_table(records(), _("Line"))

@@ -83,7 +83,7 @@ class IncidentIn(Schema):
     attributes: dict = {}
 
 
-class ActionIn(Schema):
+class IncidentActionIn(Schema):
     action: str
     note: str = ""
     version: int | None = None
@@ -150,7 +150,7 @@ def incident(request, incident_id: int):
     response={200: IncidentOut, **ERRORS},
     operation_id="grid_incident_transition",
 )
-def incident_transition(request, incident_id: int, payload: ActionIn):
+def incident_transition(request, incident_id: int, payload: IncidentActionIn):
     """Register, dispatch, dispose, verify, close, return, reassign, suspend, resume, escalate,
     merge or reopen. Send ``version`` to be sure nobody acted in between."""
     obj = selectors.incident_get_for(request.auth, incident_id)

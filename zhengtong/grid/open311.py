@@ -41,6 +41,20 @@ FIELD_NAMES = {
 }
 
 PUBLIC_CATEGORIES = "grid.open311_categories"
+# Dates outside this window cannot name a report; outside it date arithmetic overflows.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+MAX_ID = 2**63 - 1
+# Control characters besides tab and line breaks (a NUL cannot even be stored in PostgreSQL text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _parse_id(value: str) -> int | None:
+    """An incident id as sent in a URL or list: ASCII digits within the database's bigint range."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_ID:
+        return None
+    return int(value)
 
 
 def _public_categories() -> dict[str, Category]:
@@ -186,13 +200,18 @@ def service_definition(request, code: str, fmt: str):
 
 
 def _parse_date(value: str, name: str) -> dt.datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        parsed = None
     if parsed is None:
         raise ValidationError.for_field(
             name, _("must be an ISO 8601 date-time, e.g. 2026-03-01T00:00:00+08:00")
         )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
+    if not EARLIEST <= parsed <= LATEST:
+        raise ValidationError.for_field(name, _("must be a date-time between 1900 and 9000"))
     return parsed
 
 
@@ -212,9 +231,10 @@ def requests_view(request, fmt: str):
     ids = [i for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     try:
         if ids:
-            if not all(i.strip().isdigit() for i in ids):
+            pks = [_parse_id(i) for i in ids]
+            if None in pks:
                 return _error(fmt, 400, _("service_request_id must be a comma-separated list of ids"))
-            qs = qs.filter(pk__in=[int(i) for i in ids])
+            qs = qs.filter(pk__in=pks)
         else:
             end = (
                 _parse_date(request.GET["end_date"], "end_date")
@@ -283,6 +303,8 @@ def _post_request(request, fmt: str) -> HttpResponse:
         for k in data
         if k.startswith("attribute[") and k.endswith("]")
     }
+    if any(_CONTROL.search(v) for values in data.lists() for v in values[1]):
+        return _error(fmt, 400, _("fields must not contain control characters"))
     description = data.get("description", "").strip() or category.name
     name = " ".join(p for p in (data.get("first_name", ""), data.get("last_name", "")) if p).strip()
     try:
@@ -322,11 +344,12 @@ def _post_request(request, fmt: str) -> HttpResponse:
 
 @public
 def request_detail(request, request_id: str, fmt: str):
+    pk = _parse_id(request_id)
     incident = (
-        Incident.objects.filter(pk=int(request_id), category__is_public=True)
+        Incident.objects.filter(pk=pk, category__is_public=True)
         .select_related("category", "handling_department", "handling_unit")
         .first()
-        if request_id.isdigit()
+        if pk is not None
         else None
     )
     if incident is None:

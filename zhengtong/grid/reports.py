@@ -109,6 +109,8 @@ def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
         first = dt.datetime.strptime(period, "%Y-%m").date()
     except (TypeError, ValueError):
         raise ValidationError.for_field("period", _("must be a month like 2026-03")) from None
+    if not 1900 <= first.year <= 9000:  # beyond, the month's bounds overflow the date range
+        raise ValidationError.for_field("period", _("must be a month between 1900-01 and 9000-12"))
     nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     tz = timezone.get_current_timezone()
     return (

@@ -488,7 +488,10 @@ def report_export(request, code: str, fmt: str):
     period = request.GET.get("period", "")
     if template is None or unit is None:
         raise Http404
-    run = reports.report_produce(actor=request.user, template=template, org_unit=unit, period=period)
+    try:
+        run = reports.report_produce(actor=request.user, template=template, org_unit=unit, period=period)
+    except ValidationError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     english = request.LANGUAGE_CODE == "en"
     name = f"{template.code}-{unit.code}-{period}"
     if fmt == "csv":

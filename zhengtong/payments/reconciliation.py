@@ -64,6 +64,10 @@ def _local_day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9000, 12, 31)
+
+
 def ledger_entries(day: dt.date, provider: str) -> dict[tuple[str, str], dict]:
     start, end = _local_day_range(day)
     entries: dict[tuple[str, str], dict] = {}
@@ -116,6 +120,11 @@ def reconcile(
 ) -> Reconciliation:
     """Compare our ledger of ``day`` with the provider's statement (payments.reconcile)."""
     ensure_can(actor, "payments.reconcile")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        # Outside this the day's bounds in local time overflow the date range.
+        raise ValidationError.for_field(
+            "day", _("must be between %(first)s and %(last)s") % {"first": FIRST_DAY, "last": LAST_DAY}
+        )
     text = statement if statement is not None else get_provider(provider).statement(day)
     theirs = parse_statement(text)
     ours = ledger_entries(day, provider)

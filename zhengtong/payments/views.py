@@ -137,8 +137,11 @@ def reconciliation(request):
     form = DayForm(request.GET or {"day": timezone.localdate().isoformat()})
     result = None
     if form.is_valid():
-        result = services.reconcile(actor=request.user, day=form.cleaned_data["day"])
-        if request.GET.get("format") == "csv":
+        try:
+            result = services.reconcile(actor=request.user, day=form.cleaned_data["day"])
+        except ValidationError as exc:
+            apply_domain_error(form, exc)
+        if result is not None and request.GET.get("format") == "csv":
             response = HttpResponse(result.csv(), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="reconciliation-{result.day}.csv"'
             return response

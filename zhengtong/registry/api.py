@@ -6,6 +6,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zhengtong.accounts.selectors import org_unit_get
+from zhengtong.core.errors import ValidationError
 from zhengtong.core.masking import mask_phone, mask_resident_id
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
@@ -101,6 +102,13 @@ def person_update(request, person_id: int, payload: PersonPatch):
     """Change a person record: 404 outside your scope, 403 where you may look but not change."""
     person = selectors.person_get_for(request.auth, person_id)
     changes = payload.dict(exclude_unset=True)
+    nulls = {
+        name: "may not be null; leave the field out to keep its value"
+        for name, v in changes.items()
+        if v is None
+    }
+    if nulls:
+        raise ValidationError(fields=nulls)
     return services.person_update(actor=request.auth, person=person, **changes)
 
 
@@ -182,13 +190,13 @@ class LicencePage(Schema):
     next: str | None
 
 
-class TransitionIn(Schema):
+class LicenceTransitionIn(Schema):
     action: str
     note: str = ""
     version: int | None = None
 
 
-class TimelineOut(Schema):
+class RegistryTimelineOut(Schema):
     transition: str
     from_state: str
     to_state: str
@@ -216,7 +224,7 @@ def licence(request, licence_id: int):
     response={200: LicenceOut, **ERRORS},
     operation_id="registry_licence_transition",
 )
-def licence_transition(request, licence_id: int, payload: TransitionIn):
+def licence_transition(request, licence_id: int, payload: LicenceTransitionIn):
     """Suspend, restore, revoke or expire. Send ``version`` to be sure nobody acted in between."""
     lic = selectors.licence_get_for(request.auth, licence_id)
     lic.workflow.transition(payload.action)  # an unknown action: the workflow's ValidationError
@@ -227,7 +235,7 @@ def licence_transition(request, licence_id: int, payload: TransitionIn):
 
 @router.get(
     "/licences/{licence_id}/timeline",
-    response={200: list[TimelineOut], **ERRORS},
+    response={200: list[RegistryTimelineOut], **ERRORS},
     operation_id="registry_licence_timeline",
 )
 def licence_timeline(request, licence_id: int):
@@ -329,7 +337,7 @@ def correction_submit(request, payload: CorrectionIn):
     response={200: CorrectionOut, **ERRORS},
     operation_id="registry_correction_transition",
 )
-def correction_transition(request, correction_id: int, payload: TransitionIn):
+def correction_transition(request, correction_id: int, payload: LicenceTransitionIn):
     obj = selectors.correction_get_for(request.auth, correction_id)
     obj.workflow.transition(payload.action)  # an unknown action: the workflow's ValidationError
     return services.CORRECTION_TRANSITIONS[payload.action](
@@ -337,7 +345,7 @@ def correction_transition(request, correction_id: int, payload: TransitionIn):
     )
 
 
-class RowErrorOut(Schema):
+class ImportRowErrorOut(Schema):
     row: int
     field: str
     message: str
@@ -350,7 +358,7 @@ class ImportOut(Schema):
     created: int
     updated: int
     committed: bool
-    errors: list[RowErrorOut]
+    errors: list[ImportRowErrorOut]
     truncated_errors: bool
     sha256: str
 

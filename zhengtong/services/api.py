@@ -194,11 +194,11 @@ def services_eforms(request, service_id: int):
     }
 
 
-class ApplicationIn(Schema):
+class CaseApplicationIn(Schema):
     data: dict[str, Any] = {}
 
 
-class ApplicationOut(Schema):
+class CaseApplicationOut(Schema):
     fileId: str
     id: int
     service_id: int
@@ -244,10 +244,10 @@ def _application(case: Case) -> dict:
 
 @router.post(
     "/{int:service_id}/applications",
-    response={201: ApplicationOut, **ERRORS},
+    response={201: CaseApplicationOut, **ERRORS},
     operation_id="services_application_create",
 )
-def application_create(request, service_id: int, payload: ApplicationIn):
+def application_create(request, service_id: int, payload: CaseApplicationIn):
     """Apply (GovStack ``POST /services/{serviceId}/applications``). Registry-held fields are
     filled in by the platform; ``data`` needs only what the government does not hold."""
     item = selectors.item_get(service_id)
@@ -262,7 +262,7 @@ class AppListQuery(Schema):
 
 
 class ApplicationPage(Schema):
-    items: list[ApplicationOut]
+    items: list[CaseApplicationOut]
     next: str | None
 
 
@@ -278,7 +278,7 @@ def applications(request, f: Query[AppListQuery]):
     return {"items": [_application(c) for c in page.items], "next": page.next_cursor}
 
 
-class TimelineOut(Schema):
+class CaseTimelineOut(Schema):
     transition: str
     from_state: str
     to_state: str
@@ -286,8 +286,8 @@ class TimelineOut(Schema):
     note: str
 
 
-class ApplicationDetail(ApplicationOut):
-    timeline: list[TimelineOut]
+class ApplicationDetail(CaseApplicationOut):
+    timeline: list[CaseTimelineOut]
 
 
 @router.get(
@@ -307,7 +307,7 @@ class ResubmitIn(Schema):
 
 @router.put(
     "/applications/{int:case_id}",
-    response={200: ApplicationOut, **ERRORS},
+    response={200: CaseApplicationOut, **ERRORS},
     operation_id="services_application_update",
 )
 def application_update(request, case_id: int, payload: ResubmitIn):
@@ -462,7 +462,7 @@ class BundleStatusOut(Schema):
     overall: str
     fee_fen: int
     paid: bool
-    parts: list[ApplicationOut]
+    parts: list[CaseApplicationOut]
     failed: list[str]
 
 

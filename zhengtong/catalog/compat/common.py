@@ -86,7 +86,12 @@ def as_bool(name: str, value: Any, default: bool) -> bool:
     raise ValidationError.for_field(name, "must be true or false")
 
 
-def as_int(name: str, value: Any, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+# The largest number any count, offset or page takes: beyond it a database integer (or the offset
+# computed from a page number) overflows, and no catalogue holds that many rows anyway.
+INT_MAX = 2**31 - 1
+
+
+def as_int(name: str, value: Any, default: int, *, minimum: int = 0, maximum: int = INT_MAX) -> int:
     if value is None or value == "":
         return default
     try:
@@ -95,7 +100,7 @@ def as_int(name: str, value: Any, default: int, *, minimum: int = 0, maximum: in
         raise ValidationError.for_field(name, "must be an integer") from None
     if number < minimum:
         raise ValidationError.for_field(name, f"must be at least {minimum}")
-    if maximum is not None and number > maximum:
+    if number > maximum:
         raise ValidationError.for_field(name, f"must be at most {maximum}")
     return number
 

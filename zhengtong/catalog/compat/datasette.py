@@ -160,7 +160,10 @@ def _table(request, resource, table, started):
             flag = common.as_bool(f"{column}__{op}", value or "1", True)
             filters.append((field["name"], "isnull", flag if engine_op == "isnull" else not flag))
         elif engine_op in ("in", "notin"):
-            items = json.loads(value) if value.startswith("[") else value.split(",")
+            try:
+                items = json.loads(value) if value.startswith("[") else value.split(",")
+            except (ValueError, RecursionError):
+                items = None
             if not isinstance(items, list):
                 raise ValidationError.for_field(f"{column}__{op}", "must be a comma list or a JSON list")
             cast = [common.cast_value(field, v, param=f"{column}__{op}") for v in items]

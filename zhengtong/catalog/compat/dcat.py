@@ -7,6 +7,9 @@ Only metadata: no data rows ever appear here.
 
 from __future__ import annotations
 
+import logging
+import re
+
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -19,6 +22,10 @@ from zhengtong.core.access import public
 from zhengtong.core.errors import CoreError, NotFound, ValidationError, ZhengtongError
 
 from . import common
+
+log = logging.getLogger(__name__)
+# Characters no IRI may hold: a URIRef with one cannot be written as Turtle (rdflib raises).
+_NOT_IN_IRI = re.compile(r'[<>"{}|\\^`\s\x00-\x1f]')
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -177,6 +184,33 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
     return node
 
 
+def _writable(term) -> bool:
+    return not (isinstance(term, URIRef) and _NOT_IN_IRI.search(str(term)))
+
+
+def add_dataset_safely(graph: Graph, request, resource) -> URIRef | None:
+    """``add_dataset``, robust to one bad record: a statement holding a value no serializer can
+    write (an e-mail with a space in a mailto: IRI, say) is left out and logged; a record that
+    cannot be described at all is skipped and logged (None). The feed never fails for one record."""
+    part = Graph()
+    try:
+        node = add_dataset(part, request, resource)
+    except Exception:
+        log.exception("dcat: dataset %s left out of the feed", resource.name)
+        return None
+    if not _writable(node):
+        log.warning("dcat: dataset %s left out: its IRI %r is not valid", resource.name, str(node))
+        return None
+    for triple in part:
+        if all(_writable(term) for term in triple):
+            graph.add(triple)
+        else:
+            log.warning(
+                "dcat: dataset %s: left out a statement with an invalid IRI: %r", resource.name, triple
+            )
+    return node
+
+
 def _licence(code: str | None):
     if not code:
         return None
@@ -200,7 +234,11 @@ def _error(message: str, status: int):
     return JsonResponse(
         {
             "error": {
-                "code": CoreError.NOT_FOUND if status == 404 else CoreError.VALIDATION_ERROR,
+                "code": CoreError.NOT_FOUND
+                if status == 404
+                else CoreError.SERVER_ERROR
+                if status >= 500
+                else CoreError.VALIDATION_ERROR,
                 "message": message,
             }
         },
@@ -236,7 +274,9 @@ def catalog_rdf(request, fmt: str):
     graph.add((catalog, FOAF.homepage, _abs(request, "/")))
     graph.add((catalog, DCTERMS.conformsTo, DCATAP))
     for resource in items:
-        graph.add((catalog, DCAT.dataset, add_dataset(graph, request, resource)))
+        node = add_dataset_safely(graph, request, resource)
+        if node is not None:
+            graph.add((catalog, DCAT.dataset, node))
     last = max(1, -(-total // PAGE_SIZE))
     if page > last and total:
         return _error(f"page: must be at most {last}", 404)
@@ -265,5 +305,6 @@ def dataset_rdf(request, name: str, fmt: str):
     except ZhengtongError as exc:
         return _error(exc.message, exc.status)
     graph = _bind(Graph())
-    add_dataset(graph, request, resource)
+    if add_dataset_safely(graph, request, resource) is None:
+        return _error(f"dataset {name} cannot be described now", 503)
     return _respond(graph, fmt)

@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +54,11 @@ def search_text(resource: DataResource, schema: dict | None = None) -> str:
     return "\n".join(str(p) for p in parts if p).lower()
 
 
+# Control characters besides tab and line breaks: no metadata needs one, and feeds (XML, Turtle)
+# cannot carry them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean_metadata(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     unknown = set(data) - set(METADATA_FIELDS) - {"name", "department"}
     if unknown:
@@ -92,9 +99,15 @@ def _clean_metadata(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     choice("update_frequency", UpdateFrequency)
     choice("licence", Licence)
     choice("openness", Openness)
-    if cleaned.get("contact_email") and "@" not in cleaned["contact_email"]:
-        errors["contact_email"] = [_("is not an email address")]
-    if cleaned.get("spatial") and not cleaned["spatial"].isdigit():
+    if cleaned.get("contact_email"):
+        try:
+            validate_email(cleaned["contact_email"])
+        except DjangoValidationError:
+            errors["contact_email"] = [_("is not an email address")]
+    for name, value in cleaned.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            errors.setdefault(name, []).append(_("must not contain control characters"))
+    if cleaned.get("spatial") and not (cleaned["spatial"].isascii() and cleaned["spatial"].isdigit()):
         errors["spatial"] = [_("must be a region code")]
     if "keywords" in data:
         raw = data["keywords"]
@@ -104,6 +117,8 @@ def _clean_metadata(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             errors["keywords"] = [_("must be a list of words")]
         elif len(raw) > 30 or any(len(k) > 40 for k in raw):
             errors["keywords"] = [_("at most 30 keywords of at most 40 characters")]
+        elif any(_CONTROL.search(k) for k in raw):
+            errors["keywords"] = [_("must not contain control characters")]
         else:
             cleaned["keywords"] = list(dict.fromkeys(k.strip() for k in raw if k.strip()))
     for name in ("temporal_start", "temporal_end"):
@@ -118,6 +133,9 @@ def _clean_metadata(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
                     cleaned[name] = dt.date.fromisoformat(str(value))
                 except ValueError:
                     errors[name] = [_("must be a date (YYYY-MM-DD)")]
+            if cleaned.get(name) and not 1000 <= cleaned[name].year <= 9999:
+                del cleaned[name]
+                errors[name] = [_("must be a date between 1000-01-01 and 9999-12-31")]
     start, end = cleaned.get("temporal_start"), cleaned.get("temporal_end")
     if start and end and start > end:
         errors["temporal_end"] = [_("must not be before the start")]

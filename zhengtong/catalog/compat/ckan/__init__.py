@@ -67,6 +67,8 @@ def _params(request) -> dict:
                 data = json.loads(request.body)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise _BadRequest(f"JSON Error: {exc}") from None
+            except RecursionError:
+                raise _BadRequest("JSON Error: the request body is nested too deeply") from None
             if not isinstance(data, dict):
                 raise _BadRequest("JSON Error: the request body must be a JSON object")
             return data

@@ -25,7 +25,7 @@ def _json_param(name: str, value):
         return value
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValidationError.for_field(name, "must be valid JSON") from None
 
 

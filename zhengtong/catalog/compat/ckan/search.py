@@ -56,6 +56,8 @@ SORTS = {
 _FQ_TOKEN = re.compile(
     r'\s*([+]?)([A-Za-z_][A-Za-z0-9_.]*):(?:"((?:[^"\\]|\\.)*)"|\(([^)]*)\)|([^\s"()]+))\s*'
 )
+# Each term is one more condition in the search query; databases refuse expressions past ~1,000.
+FQ_TERMS_MAX = 100
 _CONNECTIVE = re.compile(r"\s*(AND|&&)\s*")
 
 
@@ -129,7 +131,7 @@ def _facet_list(value) -> list[str]:
     else:
         try:
             names = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             names = [value] if re.fullmatch(r"[A-Za-z_]+", str(value)) else None
         if not isinstance(names, list):
             raise ValidationError.for_field(
@@ -149,6 +151,10 @@ def package_search(request, user, data):
     for fq in _as_list(data.get("fq")) + _as_list(data.get("fq_list")):
         for key, values in parse_fq(str(fq)).items():
             filters.setdefault(key, []).extend(values)
+    if sum(len(values) for values in filters.values()) > FQ_TERMS_MAX:
+        raise ValidationError.for_field(
+            "fq", f"at most {FQ_TERMS_MAX} field:value terms in q and fq together"
+        )
     rows = as_int("rows", data.get("rows"), 10, minimum=0, maximum=common.PACKAGE_ROWS_MAX)
     start = as_int("start", data.get("start"), 0, minimum=0)
     sort_text = re.sub(r"\s+", " ", str(data.get("sort") or "score desc, metadata_modified desc").strip())
@@ -230,6 +236,6 @@ def _as_list(value) -> list:
             parsed = json.loads(value)
             if isinstance(parsed, list):
                 return parsed
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return [value]
