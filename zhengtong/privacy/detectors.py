@@ -124,7 +124,7 @@ _DIGITS = frozenset("0123456789")
 def _known_region(code: str) -> bool:
     if code[:2] not in identifiers.PROVINCE_CODES:
         return False
-    return identifiers._is_known_region(code)
+    return identifiers.is_known_region(code)
 
 
 def _id_shape(number: str) -> bool:

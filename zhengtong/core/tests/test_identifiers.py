@@ -237,12 +237,12 @@ def test_resident_id_check_char_rejects_bad_input(first17, code):
 
 def test_extra_region_codes_can_be_extended(monkeypatch):
     assert error_of(validate_resident_id, "110199199001011232", today=TODAY).code == "region"
-    monkeypatch.setattr(identifiers, "EXTRA_REGION_CODES", {"440524", "110199"})
+    monkeypatch.setattr(identifiers.resident_id, "EXTRA_REGION_CODES", {"440524", "110199"})
     assert validate_resident_id("110199199001011232", today=TODAY) == "110199199001011232"
 
 
 def test_without_stdnum_table_only_the_province_is_checked(monkeypatch):
-    monkeypatch.setattr(identifiers, "_gb2260_lookup", lambda: None)
+    monkeypatch.setattr(identifiers.resident_id, "_gb2260_lookup", lambda: None)
     assert validate_resident_id("110199199001011232", today=TODAY) == "110199199001011232"
     error = error_of(validate_resident_id, "990106199001011232", today=TODAY)
     assert (error.code, error.message) == ("region", "99 is not a province-level region code")
@@ -696,7 +696,7 @@ def test_messages_are_translatable_templates():
     pytest.importorskip("django")
     from django.utils.functional import Promise
 
-    assert all(isinstance(template, Promise) for template in identifiers._MESSAGES.values())
+    assert all(isinstance(template, Promise) for template in identifiers._common._MESSAGES.values())
 
 
 @pytest.mark.parametrize(
