@@ -32,7 +32,9 @@ from django.urls import get_resolver, reverse
 from zhengtong.accounts.models import UserKind
 from zhengtong.api import PUBLIC_OPERATIONS, api
 from zhengtong.core import cache
-from zhengtong.portal.tests.test_access_policies import walk
+from zhengtong.core.identifiers import generate_uscc
+from zhengtong.portal.tests.test_access_policies import operations, walk
+from zhengtong.registry import services as registry_services
 
 # Routes this generic matrix cannot call meaningfully, with the reason. The anonymous check still runs
 # on each (a request without credentials must be refused or, for a public route, not fail).
@@ -48,6 +50,16 @@ IDENTITIES = ("anonymous", "citizen", "enterprise", "counter", "other_county", "
 NON_STAFF = {"citizen", "enterprise"}
 REFUSALS = {401, 403, 404, 405, 429}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+# Routes whose object is scoped to an org unit: the counter clerk (西湖区) reaches the in-scope object
+# (2xx, or 422 for an empty write), and is refused the out-of-scope one; the other county's clerk
+# the reverse; citizens and enterprise agents are refused both.
+SCOPED_ROUTES = {
+    ("get", "console/registry/persons/<int:person_id>/"),
+    ("get", "/api/v1/registry/persons/{person_id}"),
+    ("patch", "/api/v1/registry/persons/{person_id}"),
+    ("get", "/api/v1/registry/legal-entities/{entity_id}"),
+}
 
 # Findings not fixed on this branch: (method, route, identity) -> reason. Each is also an xfail below.
 KNOWN_FINDINGS: dict[tuple[str, str, str], str] = {}
@@ -106,11 +118,31 @@ class Objects:
         outside = world.person(world.yiwu, name="赵六", seq=23, birth=dt.date(1991, 4, 4))
         self.int_in, self.int_out = str(inside.pk), str(outside.pk)
         self.code_in, self.code_out = world.xihu.code, world.yiwu.code
+        entities = []
+        for clerk, unit, person, org in (
+            (world.xihu_clerk, world.xihu, inside, "91330106MA27XL8T0"),
+            (world.yiwu_clerk, world.yiwu, outside, "91330782MA27XL8T0"),
+        ):
+            entities.append(
+                registry_services.legal_entity_create(
+                    actor=clerk,
+                    org_unit=unit,
+                    uscc=generate_uscc(org),
+                    name=f"{unit.name}矩阵测试有限公司",
+                    entity_type="有限责任公司",
+                    legal_representative=person.name,
+                    legal_rep_resident_id=person.resident_id,
+                    registered_address=f"{unit.name}矩阵路1号",
+                )
+            )
+        self.by_name = {"entity_id": (str(entities[0].pk), str(entities[1].pk))}
 
     def value(self, name: str, conv: str, scope: str) -> str:
         inside = scope == "in"
         if name == "fmt":
             return "json"
+        if name in self.by_name:
+            return self.by_name[name][0 if inside else 1]
         if conv == "int" or name in {"pk", "version"} or (name.endswith("_id") and conv != "str"):
             if name == "version":
                 return "1"
@@ -182,6 +214,7 @@ def test_authorization_matrix(world, capsys):
     problems: list[str] = []
     requests = 0
     findings_seen: set[tuple[str, str, str]] = set()
+    scoped_checked: set[tuple[str, str]] = set()
     statuses: dict[str, dict[int, int]] = {identity: {} for identity in IDENTITIES}
 
     def call(client, method, url, *, api_call):
@@ -230,6 +263,17 @@ def test_authorization_matrix(world, capsys):
                 bad.append(f"anonymous got {status}, expected 401")
         if identity in NON_STAFF and policy == "staff" and status not in {403, 404, 405}:
             bad.append(f"non-staff got {status}, expected 403/404")
+        if (method, route) in SCOPED_ROUTES and identity != "anonymous":
+            reach = {"counter": scope == "in", "other_county": scope == "out", "admin": True}
+            if identity in reach:
+                allowed = reach[identity]
+                if allowed and not (200 <= status < 300 or status == 422):
+                    bad.append(f"in-scope object refused with {status}")
+                if not allowed and status not in {403, 404}:
+                    bad.append(f"out-of-scope object answered {status}, expected 403/404")
+            elif identity != "grid_worker" and status not in {403, 404}:
+                bad.append(f"scoped object answered {status} to {identity}, expected 403/404")
+            scoped_checked.add((method, route))
         if changed:
             bad.append(f"refusal {status} changed {changed}")
         if bad:
@@ -271,4 +315,29 @@ def test_authorization_matrix(world, capsys):
         for identity in IDENTITIES:
             print(f"  {identity}: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses[identity].items())))
     assert problems == [], summary + "\n" + "\n".join(problems)
+    assert scoped_checked == SCOPED_ROUTES
     assert findings_seen == set(KNOWN_FINDINGS), "a known finding no longer occurs: remove it"
+
+
+def test_the_matrix_covers_every_api_operation_bound_to_the_api():
+    from_schema = sorted(op_id for _m, _p, op_id, _public in api_operations())
+    bound = sorted(op_id for op_id, _auth, _module in operations())
+    assert from_schema == bound
+
+
+def test_every_url_is_in_the_matrix_or_under_an_untestable_prefix():
+    html, skipped = html_routes()
+    everything = [route for route, _view in walk(get_resolver().url_patterns)]
+    assert sorted([r for r, _p in html] + skipped) == sorted(everything)
+    assert [r for r in skipped if not r.lstrip("^").startswith(tuple(UNTESTABLE_PREFIXES))] == []
+    assert len(html) > 100
+
+
+def test_the_snapshot_sees_a_new_row_and_its_audit_event(world):
+    labels_sql = snapshot_sql()
+    before = snapshot(labels_sql)
+    world.person(world.village, name="王五", seq=31, birth=dt.date(1980, 1, 1))
+    after = snapshot(labels_sql)
+    changed = {k: after[k] - before[k] for k in after if after[k] != before[k]}
+    assert changed["registry.Person"] == 1
+    assert changed["audit.AuditEvent"] >= 1
