@@ -152,7 +152,14 @@ class Objects:
         if name == "code":
             return self.code_in if inside else self.code_out
         # number, name, slug, provider, purpose, request_id: names nothing here (must be 404, not 5xx).
-        return "no-such-" + name.replace("_", "-")
+        return UNRESOLVED + name.replace("_", "-")
+
+
+UNRESOLVED = "no-such-"
+# What a GET answers for a path value that names nothing: not found, refused, or (CKAN's action API,
+# whose action names are a closed list) 400 "unknown action"; or 405 from a POST-only view, which
+# refuses the method before it looks anything up.
+NAMES_NOTHING = {400, 401, 403, 404, 405}
 
 
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -246,7 +253,9 @@ def test_authorization_matrix(world, capsys):
             return 500, {}, error
         return response.status_code, refused_tables or {}, response.get("Location", "")
 
-    def check(kind, method, route, policy, identity, scope, status, changed, location):
+    def check(kind, method, route, url, policy, identity, scope, status, changed, location):
+        unresolved = UNRESOLVED in url
+        login_redirect = status == 302 and login_url in location
         key = (method, route, identity)
         statuses[identity][status] = statuses[identity].get(status, 0) + 1
         bad = []
@@ -274,6 +283,8 @@ def test_authorization_matrix(world, capsys):
             elif identity != "grid_worker" and status not in {403, 404}:
                 bad.append(f"scoped object answered {status} to {identity}, expected 403/404")
             scoped_checked.add((method, route))
+        if unresolved and method == "get" and status not in NAMES_NOTHING and not login_redirect:
+            bad.append(f"a value naming nothing answered {status}, expected 404/403/401")
         if changed:
             bad.append(f"refusal {status} changed {changed}")
         if bad:
@@ -288,7 +299,7 @@ def test_authorization_matrix(world, capsys):
                 url = fill_html(route, objects, scope)
                 for method in ("get", "post"):
                     status, changed, location = call(clients[identity], method, url, api_call=False)
-                    check("html", method, route, policy, identity, scope, status, changed, location)
+                    check("html", method, route, url, policy, identity, scope, status, changed, location)
     # The Django admin index (its own is_staff check): anonymous is sent to the admin log-in page.
     requests += 1
     assert clients["anonymous"].get("/admin/").status_code == 302
@@ -299,7 +310,7 @@ def test_authorization_matrix(world, capsys):
             for scope in ("in", "out"):
                 url = fill_api(path, objects, scope)
                 status, changed, location = call(clients[identity], method, url, api_call=True)
-                check("api", method, path, policy, identity, scope, status, changed, location)
+                check("api", method, path, url, policy, identity, scope, status, changed, location)
 
     routes = len(html) + len(ops)
     combos = (len(html) * 2 + len(ops)) * len(IDENTITIES) * 2
