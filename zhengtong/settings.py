@@ -257,6 +257,9 @@ TOTP_ISSUER = env_str("TOTP_ISSUER", "Zhengtong")
 REGION_CODE = env_str("ZHENGTONG_REGION_CODE", "330000")
 SITE_NAME = _("Zhengtong digital government")
 
+# Error reports (the development 500 page, error e-mails) hide connection URLs too: they hold passwords.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "zhengtong.core.debug.ExceptionReporterFilter"
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
