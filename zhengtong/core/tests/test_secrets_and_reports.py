@@ -15,8 +15,9 @@ from zhengtong.conf import ConfigurationError, env_secret
 
 @pytest.fixture
 def fresh_secrets(monkeypatch):
-    """Each test starts with no production secret read yet."""
+    """Each test starts with no production secret read yet, and declares nothing for good."""
     monkeypatch.setattr(conf, "_PRODUCTION_SECRETS", {})
+    monkeypatch.setattr(conf, "DECLARED", dict(conf.DECLARED))
 
 
 def test_a_random_production_secret_is_accepted(fresh_secrets, monkeypatch, tmp_path):
