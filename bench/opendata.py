@@ -29,6 +29,7 @@ import os
 import platform
 import re
 import resource
+import secrets
 import shutil
 import signal
 import sqlite3
@@ -62,6 +63,11 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+# One random value per secret for the whole run (the production start-up check refuses
+# short, patterned or shared values).
+_BENCH_SECRETS = {"SECRET_KEY": secrets.token_urlsafe(48), "PSEUDONYM_KEY": secrets.token_urlsafe(48)}
+
+
 def zt_env(work: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -72,8 +78,8 @@ def zt_env(work: Path) -> dict[str, str]:
             "ZHENGTONG_ENV": "production",
             "ZHENGTONG_HTTPS": "0",
             "DEBUG": "0",
-            "SECRET_KEY": "bench-opendata-" + "x" * 50,
-            "PSEUDONYM_KEY": "bench-opendata-pseudonym-" + "y" * 40,
+            "SECRET_KEY": _BENCH_SECRETS["SECRET_KEY"],
+            "PSEUDONYM_KEY": _BENCH_SECRETS["PSEUDONYM_KEY"],
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             # The anonymous per-IP limit would throttle the load test; Datasette has none.
             "CATALOG_ANON_RATE_LIMIT": "1000000000",
@@ -83,7 +89,7 @@ def zt_env(work: Path) -> dict[str, str]:
     # Every secret a module requires in production (modules add their own).
     for path in [ROOT / "zhengtong" / "settings.py", *(ROOT / "zhengtong").glob("*/settings.py")]:
         for name in re.findall(r'env_secret\(\s*"([A-Z0-9_]+)"', path.read_text(encoding="utf-8")):
-            env.setdefault(name, f"bench-{name.lower()}-" + "z" * 40)
+            env.setdefault(name, _BENCH_SECRETS.setdefault(name, secrets.token_urlsafe(48)))
     env.pop("PYTEST_VERSION", None)
     return env
 

@@ -20,10 +20,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from charset_normalizer import from_bytes
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from zhengtong.core import charset
 from zhengtong.core.errors import ValidationError
 from zhengtong.datastore.storage import get_storage
 
@@ -73,31 +73,19 @@ def detect_format(path: str, fmt: str | None) -> str:
 
 
 def detect_encoding(data: bytes) -> str:
-    """ "utf-8-sig", "utf-8" or "gb18030" by strict decode trials; else a ValidationError."""
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in data[:_SAMPLE]:
-        raise _fail("encoding", _("The file looks binary (it contains NUL bytes), not text."))
+    """The codec of ``data`` by ``core.charset.detect_encoding``; else a ValidationError (rule
+    ``encoding``)."""
     try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None:
-        sample = data[:_SAMPLE]
-        best = from_bytes(sample, cp_isolation=["gb18030", "gbk", "gb2312"]).best()
-        if best is not None and best.chaos < 0.3:
-            return "gb18030"
-    raise _fail(
-        "encoding",
-        _("Cannot tell the file's character encoding; save it as UTF-8 (or GBK/GB18030) and upload again."),
-    )
+        return charset.detect_encoding(data)
+    except charset.UndecodableText as exc:
+        if exc.reason == "binary":
+            raise _fail("encoding", _("The file looks binary (it contains NUL bytes), not text.")) from None
+        raise _fail(
+            "encoding",
+            _(
+                "Cannot tell the file's character encoding; save it as UTF-8 (or GBK/GB18030) and upload again."
+            ),
+        ) from None
 
 
 # --------------------------------------------------------------------------------------- common
@@ -377,6 +365,14 @@ def _check_zip(path: str) -> None:
             )
 
 
+def _too_many_cells(max_cells: int) -> ValidationError:
+    return _fail(
+        "max_cells",
+        _("The worksheet has more than %(max)d cells (rows × columns); split it or upload it as CSV.")
+        % {"max": max_cells},
+    )
+
+
 def _cell_text(value) -> str | None:
     if value is None:
         return None
@@ -406,6 +402,10 @@ def _read_xlsx(path: str, cell_cap: int) -> pa.Table:
         raise _fail("xlsx", _("The file is not a valid XLSX workbook.")) from None
     try:
         ws = wb.worksheets[0]
+        max_cells = settings.DATASTORE_XLSX_MAX_CELLS
+        # The sheet's <dimension> (when present) tells its size before any row is parsed.
+        if (ws.max_row or 0) * (ws.max_column or 0) > max_cells:
+            raise _too_many_cells(max_cells)
         rows = ws.iter_rows(values_only=True)
         try:
             header = next(rows)
@@ -417,7 +417,12 @@ def _read_xlsx(path: str, cell_cap: int) -> pa.Table:
         names = _check_header([_cell_text(h) for h in header])
         width = len(names)
         columns: list[list] = [[] for _ in names]
+        cells = 0
         for rownum, row in enumerate(rows, start=1):
+            # The dimension may be missing or false: count the cells as they come, too.
+            cells += max(len(row or ()), width)
+            if cells > max_cells:
+                raise _too_many_cells(max_cells)
             if row is None or all(v in (None, "") for v in row):
                 continue
             if len(row) > width and any(v not in (None, "") for v in row[width:]):

@@ -16,7 +16,10 @@ DATASTORE_MAX_CELL_BYTES = env_int("DATASTORE_MAX_CELL_BYTES", 1024 * 1024, mini
 # Most columns a file may have.
 DATASTORE_MAX_COLUMNS = env_int("DATASTORE_MAX_COLUMNS", 500, minimum=1)
 # XLSX (zip) defences: total declared uncompressed size, and compression ratio per member.
-DATASTORE_XLSX_MAX_UNCOMPRESSED = env_int("DATASTORE_XLSX_MAX_UNCOMPRESSED", 1024 * 1024 * 1024, minimum=1024)
+# A workbook is read into memory (about 5 bytes of memory per byte of sheet XML): keep this low.
+DATASTORE_XLSX_MAX_UNCOMPRESSED = env_int("DATASTORE_XLSX_MAX_UNCOMPRESSED", 100 * 1024 * 1024, minimum=1024)
+# Most cells (rows x columns) of the sheet read, by its declared dimension and while reading.
+DATASTORE_XLSX_MAX_CELLS = env_int("DATASTORE_XLSX_MAX_CELLS", 5_000_000, minimum=100)
 DATASTORE_XLSX_MAX_RATIO = env_int("DATASTORE_XLSX_MAX_RATIO", 200, minimum=2)
 # Filtered totals are counted exactly up to this many rows, estimated beyond (count="estimate").
 DATASTORE_EXACT_COUNT_LIMIT = env_int("DATASTORE_EXACT_COUNT_LIMIT", 100_000, minimum=0)

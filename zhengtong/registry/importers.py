@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import can, ensure_authenticated
 from zhengtong.accounts.selectors import departments_by_unit_and_code, org_units_by_code
 from zhengtong.audit import services as audit
+from zhengtong.core import charset
 from zhengtong.core.errors import Conflict, ValidationError
 from zhengtong.registry.errors import RegistryError
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
@@ -133,15 +134,17 @@ class ImportReport:
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Decode strictly as UTF-8 (BOM allowed), else GB18030 (a superset of GBK)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else "gb18030"
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError.for_field(
-        "file", _("the file is neither UTF-8 nor GBK/GB18030 text"), code=RegistryError.ENCODING
-    )
+    """Decode as the encoding ``core.charset.detect_encoding`` finds (UTF-8 with or without BOM,
+    or GB18030, a superset of GBK, when the text reads like Chinese); returns the text and
+    "utf-8", "utf-16" or "gb18030"."""
+    try:
+        encoding = charset.detect_encoding(raw)
+    except charset.UndecodableText:
+        raise ValidationError.for_field(
+            "file", _("the file is neither UTF-8 nor GBK/GB18030 text"), code=RegistryError.ENCODING
+        ) from None
+    text = raw.decode(encoding).lstrip("\ufeff")
+    return text, {"utf-8-sig": "utf-8"}.get(encoding, encoding)
 
 
 def _date(value: str, field_name: str) -> dt.date:

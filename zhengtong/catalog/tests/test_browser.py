@@ -50,6 +50,7 @@ def test_portal_list_and_dataset_page(browser, live_server, cat, settings):
     response = browser.goto(live_server.url + "/opendata/industry-mix/")
     assert response.get("status") == 200
     browser.wait_for("document.querySelectorAll('[data-chart-ready]').length >= 2", timeout=10)
+    assert browser.csp_violations() == []
     assert browser.evaluate("document.querySelectorAll('.chart-pair table').length") >= 2
     body = browser.evaluate("document.body.innerText")
     for raw in ("13900000001", "330106198506150011"):

@@ -52,6 +52,7 @@ def test_code_map_and_browser_verifier(codes, page, live_server):
 
     assert page.goto(live_server.url + "/codes/map/").get("status") == 200
     page.wait_for("document.getElementById('risk-map').getAttribute('data-chart-ready') === '1'", timeout=15)
+    assert page.csp_violations() == []
     page.screenshot(SHOTS / "codes-risk-map.png")
 
     code = services.issue(subject=codes.subject, purpose=codes.purpose).code
@@ -62,6 +63,7 @@ def test_code_map_and_browser_verifier(codes, page, live_server):
     page.wait_for("!document.getElementById('verify-result').hidden", timeout=15)
     shown = page.evaluate("document.getElementById('verify-result').innerText")
     assert "ok" in shown and "330000" in shown, shown
+    assert page.csp_violations() == []  # WebCrypto verification under the Content-Security-Policy
     page.screenshot(SHOTS / "codes-verify.png")
     # a tampered code is rejected in the browser too
     bad = code[:-6] + ("A" if code[-6] != "A" else "B") + code[-5:]

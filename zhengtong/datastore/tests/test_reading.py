@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 import zipfile
 
 import openpyxl
@@ -175,6 +176,49 @@ def test_xlsx_zip_bomb_total_size(tmp_path, settings):
     expect_error(path, "zip_bomb")
 
 
+def test_xlsx_declared_dimension_over_the_cell_cap_is_refused_before_parsing(tmp_path, settings, monkeypatch):
+    settings.DATASTORE_XLSX_MAX_CELLS = 1000
+    wb = openpyxl.Workbook()
+    wb.active["A1"], wb.active["B1"], wb.active["A100000"] = "a", "b", "x"
+    wb.save(tmp_path / "tall.xlsx")
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("rows parsed")
+
+    monkeypatch.setattr(openpyxl.worksheet._read_only.ReadOnlyWorksheet, "iter_rows", no_parsing)
+    err = expect_error(str(tmp_path / "tall.xlsx"), "max_cells")
+    assert err.fields["file"] == [
+        "The worksheet has more than 1000 cells (rows × columns); split it or upload it as CSV."
+    ]
+
+
+def test_highly_compressible_xlsx_without_dimension_is_stopped_while_reading(tmp_path, settings):
+    settings.DATASTORE_XLSX_MAX_CELLS = 10_000
+    built = make_xlsx(
+        tmp_path / "built.xlsx", [["name", "value", "note", "code"]] + [["甲", 1, "x" * 20, "0001"]] * 5000
+    )
+    # Drop the <dimension> element, as a crafted file would, and keep every other part.
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+                assert b"<dimension" not in data
+            out.writestr(info.filename, data)
+    with zipfile.ZipFile(path) as zf:
+        sheet = zf.getinfo("xl/worksheets/sheet1.xml")
+    assert sheet.file_size > 10 * sheet.compress_size  # highly compressible
+    expect_error(str(path), "max_cells")
+    settings.DATASTORE_XLSX_MAX_CELLS = 30_000
+    assert engine.read_file(str(path)).num_rows == 5000
+
+
+def test_xlsx_expanded_size_default_is_far_below_the_reported_bomb(settings):
+    # A 1.8 MB workbook expanding to a 214 MB sheet took 1 GB of worker memory.
+    assert settings.DATASTORE_XLSX_MAX_UNCOMPRESSED <= 100 * 1024 * 1024
+
+
 def test_not_a_workbook(tmp_path):
     expect_error(write(tmp_path, "a.xlsx", b"PK\x03\x04garbage"), "xlsx")
 
@@ -216,6 +260,29 @@ def test_bad_json(tmp_path, name, data, row):
 
 def test_json_not_a_list(tmp_path):
     expect_error(write(tmp_path, "a.json", b'"text"'), "json")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "名称,数量,日期\n甲公司,3,2020-01-02\n",  # Chinese characters, Japanese encoding
+        "名前,数量,日付\n株式会社山田,3,2020-01-02\nこんにちは、ありがとう,7,2022-01-01\n",
+        "社名,人数\n" + "".join(f"山田商事{i},{i}\n" for i in range(200)),
+    ],
+)
+def test_shift_jis_csv_is_refused_not_read_as_gb18030_garbage(tmp_path, text):
+    data = text.encode("shift_jis")
+    data.decode("gb18030")  # decodes without error: only the confidence check tells
+    err = expect_error(write(tmp_path, "a.csv", data), "encoding")
+    assert err.fields["file"] == [
+        "Cannot tell the file's character encoding; save it as UTF-8 (or GBK/GB18030) and upload again."
+    ]
+
+
+def test_mostly_ascii_gbk_csv_is_read(tmp_path):
+    data = ("name,city\n" + "".join(f"row{i},杭州\n" for i in range(2000))).encode("gbk")
+    table = engine.read_file(write(tmp_path, "a.csv", data))
+    assert (table.num_rows, rows(table)[0], rows(table)[-1]) == (2000, ("row0", "杭州"), ("row1999", "杭州"))
 
 
 def test_gbk_after_the_first_mebibyte(tmp_path):

@@ -124,6 +124,7 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
         "(() => { const c = echarts.getInstanceByDom(document.querySelector('.command-map')); return c && c.getOption() && c.getOption().series.length > 0; })()",
     )
     time.sleep(0.5)  # let the map finish its animation before the screenshot
+    assert page.csp_violations() == []  # the map (ECharts) and htmx under the Content-Security-Policy
     shot(page, "3-command-room")
     click(page, f"#wait-{incident.pk} button")
     wait(page, f"document.querySelector('#wait-{incident.pk}').textContent.includes('住房和城乡建设局')")

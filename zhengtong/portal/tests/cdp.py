@@ -131,6 +131,15 @@ class Page:
         self.call("Page.enable")
         self.call("Runtime.enable")
         self.call("Network.enable")
+        # Every document records the Content-Security-Policy violations it reports.
+        self.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            source=(
+                "window.__cspViolations = [];"
+                "document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push("
+                "e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));"
+            ),
+        )
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         self._next_id += 1
@@ -184,6 +193,10 @@ class Page:
         if "exceptionDetails" in result:
             raise CDPError(f"JavaScript error: {result['exceptionDetails'].get('text')}: {expression[:80]}")
         return result.get("result", {}).get("value")
+
+    def csp_violations(self) -> list[str]:
+        """The Content-Security-Policy violations the current document reported so far."""
+        return self.evaluate("window.__cspViolations || []")
 
     def wait_for(self, expression: str, timeout: float = 5.0) -> Any:
         """Poll a JavaScript expression until it is truthy."""

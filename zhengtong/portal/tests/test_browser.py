@@ -51,6 +51,7 @@ def open_as(browser, live_server):
             browser.set_cookie(settings.SESSION_COOKIE_NAME, session, live_server.url)
         response = browser.goto(live_server.url + path)
         assert response.get("status") == 200, (path, response.get("status"))
+        assert "script-src 'self';" in response["headers"]["Content-Security-Policy"]
         assert "Traceback" not in browser.evaluate("document.body.innerText")
         return browser
 
@@ -78,6 +79,7 @@ def test_home_in_chinese_english_and_elder_mode(open_as):
         page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor") == BRAND_RED
     )
     assert page.evaluate("typeof htmx") == "object"
+    assert page.csp_violations() == []
     standard = font_size(page)
     shot(page, "home-zh")
 
@@ -106,6 +108,7 @@ def test_console_draws_the_chart_with_a_table_beside_it(open_as, world):
         "[...document.querySelectorAll('.chart-grid tbody tr')].map(r => r.innerText.split('\\t'))"
     )
     assert rows == [["栖霞岭社区", "3"], ["北山街道", "1"]]
+    assert page.csp_violations() == []  # ECharts and htmx run under the Content-Security-Policy
     # The clerk may not browse the audit trail: no link to it.
     assert page.evaluate("!!document.querySelector('a[href=\"/console/audit/\"]')") is False
     shot(page, "console-zh")

@@ -142,6 +142,17 @@ def test_undecodable_bytes_are_a_file_error(world):
     assert Person.objects.count() == 0
 
 
+def test_shift_jis_text_is_a_file_error_not_garbage(world):
+    # Shift-JIS decodes as GB18030 without error, into rare characters (氏名 becomes 巵柤).
+    raw = csv_text("氏名,住所,電話", "山田太郎,東京都千代田区1番,0312345678").encode("shift_jis")
+    raw.decode("gb18030")  # the trap: it does decode
+    with pytest.raises(ValidationError) as exc:
+        import_persons(world.xihu_clerk, raw)
+    assert exc.value.code == "encoding"
+    assert exc.value.fields == {"file": ["the file is neither UTF-8 nor GBK/GB18030 text"]}
+    assert Person.objects.count() == 0
+
+
 def test_broken_quoting_is_a_file_error(world):
     text = csv_text(HEADER, f'{ID_A},"张三"x,,北山街道1号,330106')
     with pytest.raises(ValidationError) as exc:
