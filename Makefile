@@ -70,7 +70,7 @@ test: setup lint
 	@$(PY) scripts/run_tests.py --postgres-url '$(PG_TEST_URL)' $(PYTEST_ARGS)
 
 # Schemathesis against every REST operation for four identities, many examples each (make test
-# runs the same test with 5). FUZZ_EXAMPLES=150 makes over 50,000 requests; the counts are printed.
+# runs the same test with 5). FUZZ_EXAMPLES=150 makes over 50,000 requests (100 made 49,152); the counts are printed.
 FUZZ_EXAMPLES ?= 150
 FUZZ_DATABASE_URL ?= sqlite:///var/test.sqlite3
 fuzz: setup
