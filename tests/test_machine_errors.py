@@ -68,3 +68,10 @@ def test_rest_api_path_no_operation_matches_is_the_404_error_body(db, path):
 def test_page_not_found_is_still_the_page(db):
     response = Client().get("/no-such-page")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_catalog_resource_key_with_a_superscript_digit_is_404(db):
+    # Found by `make fuzz` (issue 17): "¹".isdigit() is true but int("¹") fails, a 500.
+    response = Client().get("/api/v1/catalog/resources/%C2%B9")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
