@@ -1,6 +1,7 @@
 # Zhengtong: two commands on a fresh machine.
 #   make run   - set up everything, load the demo province, serve on http://127.0.0.1:8000
 #   make test  - lint, migration check, the whole suite on SQLite and (when reachable) PostgreSQL
+#   make fuzz  - a long Schemathesis run against the REST API (at least 50,000 requests)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,7 +13,7 @@ WEB_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
 VENDOR := zhengtong/portal/static/vendor
 
-.PHONY: run test setup assets migrate demo lint messages browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
+.PHONY: run test fuzz setup assets migrate demo lint messages browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +68,15 @@ test: setup lint
 	@ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run -v 1 >/dev/null || \
 	  { echo "makemigrations --check: migrations are missing"; ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run; exit 1; }
 	@$(PY) scripts/run_tests.py --postgres-url '$(PG_TEST_URL)' $(PYTEST_ARGS)
+
+# Schemathesis against every REST operation for four identities, many examples each (make test
+# runs the same test with 5). FUZZ_EXAMPLES=150 makes over 50,000 requests (100 made 49,152); the counts are printed.
+FUZZ_EXAMPLES ?= 150
+FUZZ_DATABASE_URL ?= sqlite:///var/test.sqlite3
+fuzz: setup
+	@mkdir -p var
+	@DATABASE_URL='$(FUZZ_DATABASE_URL)' ZHENGTONG_ENV=test ZT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ZT_FUZZ_RANDOM=1 ZT_FUZZ_COUNTS=var/fuzz-counts.json \
+	  $(PY) -m pytest -q -p no:logging tests/test_fuzz_api.py $(PYTEST_ARGS)
 
 browser:
 	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || \

@@ -55,3 +55,23 @@ def test_too_big_open311_body_is_a_json_400(db, client_500, settings):
     )
     assert response.status_code == 400
     assert response.json() == [{"code": 400, "description": "This request could not be completed"}]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/services/bundle-applications/null,null", "/api/v1/nowhere"])
+def test_rest_api_path_no_operation_matches_is_the_404_error_body(db, path):
+    # Found by the Schemathesis fuzzer (issue 17): the portal's HTML page came back instead.
+    response = Client().get(path)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json() == {"error": {"code": "not_found", "message": "not found", "details": {}}}
+
+
+def test_page_not_found_is_still_the_page(db):
+    response = Client().get("/no-such-page")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_catalog_resource_key_with_a_superscript_digit_is_404(db):
+    # Found by `make fuzz` (issue 17): "¹".isdigit() is true but int("¹") fails, a 500.
+    response = Client().get("/api/v1/catalog/resources/%C2%B9")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

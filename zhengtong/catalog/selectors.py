@@ -82,8 +82,8 @@ def apply_filters(qs: QuerySet, filters: dict[str, list[str]]) -> QuerySet:
         if not values:
             continue
         if name == "department":
-            ids = [int(v) for v in values if v.isdigit()]
-            codes = [v for v in values if not v.isdigit()]
+            ids = [int(v) for v in values if v.isdecimal()]
+            codes = [v for v in values if not v.isdecimal()]
             qs = qs.filter(Q(department_id__in=ids) | Q(department__code__in=codes))
         elif name == "format":
             qs = qs.filter(current_version__source_format__in=values)
@@ -228,7 +228,7 @@ def resource_get(*, user, name_or_id) -> DataResource:
     key = str(name_or_id).strip()
     qs = visible_resources(user).select_related("department", "org_unit", "current_version")
     found = qs.filter(name=key).first()
-    if found is None and key.isdigit():
+    if found is None and key.isdecimal():
         found = qs.filter(pk=int(key)).first()
     if found is None:
         raise NotFound(_("no data resource “%s”") % key)

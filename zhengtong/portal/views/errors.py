@@ -40,6 +40,11 @@ def forbidden(request, exception=None):
 
 
 def not_found(request, exception=None):
+    if request.path.startswith("/api/v1/"):
+        # A path no REST operation matches (e.g. /api/v1/registry/persons/abc for an integer id):
+        # the API's own 404 body, never a page (found by the Schemathesis fuzzer, issue 17).
+        body = {"error": {"code": CoreError.NOT_FOUND, "message": "not found", "details": {}}}
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
     return render(request, "portal/error.html", {"status": 404, "message": ""}, status=404)
 
 
