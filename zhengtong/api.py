@@ -42,9 +42,33 @@ class SignedInSessionAuth(SessionAuth):
         return super().__call__(request)
 
 
+NUL_MESSAGE = "must not contain a NUL character"
+
+
+def _nul_field(value, path: str = "") -> str | None:
+    """The first field (dotted path) of a parsed body whose text holds a NUL character, or None.
+    PostgreSQL cannot store NUL in text, and no field of ours has a use for one."""
+    if isinstance(value, str):
+        return (path or "(body)") if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path or "(body)"
+        found = _nul_field(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 class ObjectBodyParser(Parser):
     """Every JSON body is an object of named fields: an array or a scalar is refused (it would
-    otherwise stand for "all defaults"), and so is nesting too deep to read."""
+    otherwise stand for "all defaults"), and so is nesting too deep to read; no text in a body
+    or a query string may hold a NUL character (a field error names it)."""
 
     def parse_body(self, request):
         try:
@@ -53,7 +77,16 @@ class ObjectBodyParser(Parser):
             raise _body_error("the request body is nested too deeply") from None
         if not isinstance(data, dict):
             raise _body_error("the request body must be a JSON object")
+        field = _nul_field(data)
+        if field:
+            raise ValidationError(f"{field}: {NUL_MESSAGE}", fields={field: [NUL_MESSAGE]})
         return data
+
+    def parse_querydict(self, data, list_fields, request):
+        for key, values in data.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                raise ValidationError(f"{key}: {NUL_MESSAGE}", fields={key: [NUL_MESSAGE]})
+        return super().parse_querydict(data, list_fields, request)
 
 
 def _body_error(message: str) -> ValidationError:
@@ -131,6 +164,15 @@ def on_http_error(request, exc: HttpError):
         message = "the request body is not valid JSON"
         return _error(request, 422, "validation_error", message, {"fields": {"(body)": [message]}})
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(ValueError)
+def on_value_error(request, exc: ValueError):
+    # A NUL character that reached the database some other way (a path parameter): PostgreSQL's
+    # driver refuses it before the query runs. Bad input, not a server error; anything else is one.
+    if "NUL" in str(exc):
+        return _error(request, 422, "validation_error", NUL_MESSAGE, {"fields": {"(path)": [NUL_MESSAGE]}})
+    raise exc
 
 
 @api.exception_handler(MultiPartParserError)
