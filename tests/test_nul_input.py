@@ -37,7 +37,9 @@ def test_a_nul_in_a_nested_field_names_the_path(world):
         content_type="application/json",
     )
     assert response.status_code == 422
-    assert response.json()["error"]["details"]["fields"] == {"extra.list.1": ["must not contain a NUL character"]}
+    assert response.json()["error"]["details"]["fields"] == {
+        "extra.list.1": ["must not contain a NUL character"]
+    }
 
 
 def test_a_nul_in_a_query_string_is_a_field_error(world):
