@@ -29,18 +29,36 @@ from zhengtong.accounts.services import totp_verify
 from zhengtong.audit import services as audit
 from zhengtong.core import ratelimit
 from zhengtong.core.errors import AuthenticationRequired, ValidationError
+from zhengtong.core.middleware import client_ip
 
 PENDING_USER = "zt_pending_otp_user"
 SECOND_FACTOR_DONE = "second_factor_done"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+def _address_limit(setting: int, window_seconds: int, message: str) -> dict:
+    return {"limit": setting, "window_seconds": window_seconds, "message": message}
+
+
 def password_check(*, request: HttpRequest, username: str, password: str) -> User | None:
     """The active user with this username and password, or None. Goes through django-axes, which
     counts the failure per username + address and locks the pair after ``LOGIN_FAILURE_LIMIT``
-    (its lockout response then answers the request); a failure is recorded in the audit trail."""
+    (its lockout response then answers the request); a failure is recorded in the audit trail.
+
+    Failures are also counted per client address, whatever the usernames tried: past
+    ``LOGIN_FAILURES_PER_ADDRESS`` in a ``LOGIN_COOLOFF_MINUTES`` window the address gets
+    ``RateLimited`` (429) before any password is checked, so an anonymous flood cannot grow the
+    audit trail without bound."""
+    address = client_ip(request) or "unknown"
+    throttle = _address_limit(
+        settings.LOGIN_FAILURES_PER_ADDRESS,
+        int(settings.AXES_COOLOFF_TIME.total_seconds()),
+        _("Too many failed sign-ins from this address; try again later."),
+    )
+    ratelimit.check("accounts.signin_address", address, **throttle)
     user = authenticate(request, username=username, password=password)
     if user is None:
+        ratelimit.hit("accounts.signin_address", address, **throttle)
         audit.record(
             actor=None,
             action="accounts.login_failed",
@@ -49,6 +67,21 @@ def password_check(*, request: HttpRequest, username: str, password: str) -> Use
             target_label=username,
         )
     return user
+
+
+def registration_attempt(*, request: HttpRequest) -> None:
+    """Count one self-registration from this request's address; ``RateLimited`` (429) past
+    ``REGISTRATIONS_PER_ADDRESS_PER_HOUR``, so anonymous requests cannot create accounts
+    without bound."""
+    ratelimit.hit(
+        "accounts.register",
+        client_ip(request) or "unknown",
+        **_address_limit(
+            settings.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+            3600,
+            _("Too many accounts registered from this address; try again later."),
+        ),
+    )
 
 
 def sign_in(*, request: HttpRequest, user: User) -> bool:

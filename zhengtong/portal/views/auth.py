@@ -109,6 +109,7 @@ def register(request):
     """Citizen self-registration; real-name verification follows on the account page."""
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        signin.registration_attempt(request=request)
         try:
             user = user_register_citizen(
                 username=form.cleaned_data["username"],
