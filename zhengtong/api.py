@@ -84,7 +84,8 @@ class ObjectBodyParser(Parser):
 
     def parse_querydict(self, data, list_fields, request):
         for key, values in data.lists():
-            if "\x00" in key or any("\x00" in v for v in values):
+            # Only text: uploaded files are form values too, and must not be read here.
+            if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
                 raise ValidationError(f"{key}: {NUL_MESSAGE}", fields={key: [NUL_MESSAGE]})
         return super().parse_querydict(data, list_fields, request)
 
