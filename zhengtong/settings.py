@@ -289,6 +289,7 @@ LOGGING = {
 
 # Each module's own settings (read from the environment through zhengtong.conf, so they are in
 # DECLARED and documented in docs/configuration.md) live in zhengtong/<module>/settings.py.
+from zhengtong.audit.settings import *  # noqa: E402,F403
 from zhengtong.catalog.settings import *  # noqa: E402,F403
 from zhengtong.codes.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
