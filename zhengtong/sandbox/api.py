@@ -19,14 +19,14 @@ router = Router(tags=["sandbox"])
 PUBLIC_OPERATIONS: set[str] = set()
 
 
-class DatasetOut(Schema):
+class SandboxDatasetOut(Schema):
     id: int
     name: str
     title: str
     version: int
 
 
-class ProjectOut(Schema):
+class SandboxProjectOut(Schema):
     id: int
     title: str
     purpose: str
@@ -38,7 +38,7 @@ class ProjectOut(Schema):
     starts_on: dt.date
     ends_on: dt.date
     min_cell: int
-    datasets: list[DatasetOut]
+    datasets: list[SandboxDatasetOut]
     version: int
 
     @staticmethod
@@ -57,12 +57,12 @@ class ProjectOut(Schema):
         ]
 
 
-class ProjectPage(Schema):
-    items: list[ProjectOut]
+class SandboxProjectPage(Schema):
+    items: list[SandboxProjectOut]
     next: str | None = None
 
 
-class ProjectIn(Schema):
+class SandboxProjectIn(Schema):
     title: str
     purpose: str
     public_benefit: str
@@ -74,12 +74,12 @@ class ProjectIn(Schema):
     min_cell: int | None = None
 
 
-class ActionIn(Schema):
+class SandboxProjectActionIn(Schema):
     action: str
     note: str = ""
 
 
-class FieldOut(Schema):
+class SandboxFieldOut(Schema):
     name: str
     type: str
     title: str
@@ -88,26 +88,26 @@ class FieldOut(Schema):
     identifier: bool
 
 
-class RowsOut(Schema):
+class SandboxRowsOut(Schema):
     columns: list[str]
     rows: list[list]
 
 
-class QueryIn(Schema):
+class SandboxQueryIn(Schema):
     dataset: int
     sql: str
 
 
-class QueryOut(RowsOut):
+class SandboxQueryOut(SandboxRowsOut):
     job_check: str
 
 
-class JobIn(Schema):
+class SandboxJobIn(Schema):
     dataset: int
     sql: str
 
 
-class JobOut(Schema):
+class SandboxJobOut(Schema):
     id: int
     project: int
     number: int
@@ -136,7 +136,7 @@ class JobOut(Schema):
         return getattr(obj, "shown_output", None)
 
 
-class ReviewIn(Schema):
+class SandboxReviewIn(Schema):
     decision: str
     note: str = ""
 
@@ -147,7 +147,7 @@ def _job_out(request, job: Job) -> Job:
     return job
 
 
-@router.get("/projects", response={200: ProjectPage, **ERRORS}, operation_id="sandbox_projects")
+@router.get("/projects", response={200: SandboxProjectPage, **ERRORS}, operation_id="sandbox_projects")
 def projects(request, state: str = "", cursor: str | None = None, limit: int | None = None):
     """Projects you applied for or may approve, newest first."""
     qs = selectors.projects_for(user=request.auth)
@@ -157,24 +157,26 @@ def projects(request, state: str = "", cursor: str | None = None, limit: int | N
     return {"items": page.items, "next": page.next_cursor}
 
 
-@router.post("/projects", response={201: ProjectOut, **ERRORS}, operation_id="sandbox_project_apply")
-def project_apply(request, payload: ProjectIn):
+@router.post("/projects", response={201: SandboxProjectOut, **ERRORS}, operation_id="sandbox_project_apply")
+def project_apply(request, payload: SandboxProjectIn):
     """Apply for a project (Five Safes: purpose, public benefit, datasets, period, training)."""
     project = services.project_apply(actor=request.auth, **payload.dict())
     return Status(201, selectors.project_get(user=request.auth, project_id=project.pk))
 
 
-@router.get("/projects/{project_id}", response={200: ProjectOut, **ERRORS}, operation_id="sandbox_project")
+@router.get(
+    "/projects/{project_id}", response={200: SandboxProjectOut, **ERRORS}, operation_id="sandbox_project"
+)
 def project(request, project_id: int):
     return selectors.project_get(user=request.auth, project_id=project_id)
 
 
 @router.post(
     "/projects/{project_id}/transitions",
-    response={200: ProjectOut, **ERRORS},
+    response={200: SandboxProjectOut, **ERRORS},
     operation_id="sandbox_project_transition",
 )
-def project_transition(request, project_id: int, payload: ActionIn):
+def project_transition(request, project_id: int, payload: SandboxProjectActionIn):
     """approve_owner (data owner), approve (data security officer), reject, close."""
     obj = selectors.project_get(user=request.auth, project_id=project_id)
     actions.project_action(actor=request.auth, project=obj, action=payload.action, note=payload.note)
@@ -183,7 +185,7 @@ def project_transition(request, project_id: int, payload: ActionIn):
 
 @router.get(
     "/projects/{project_id}/datasets/{dataset_id}/schema",
-    response={200: list[FieldOut], **ERRORS},
+    response={200: list[SandboxFieldOut], **ERRORS},
     operation_id="sandbox_dataset_schema",
 )
 def dataset_schema(request, project_id: int, dataset_id: int):
@@ -193,7 +195,7 @@ def dataset_schema(request, project_id: int, dataset_id: int):
 
 @router.get(
     "/projects/{project_id}/datasets/{dataset_id}/synthetic",
-    response={200: RowsOut, **ERRORS},
+    response={200: SandboxRowsOut, **ERRORS},
     operation_id="sandbox_synthetic_preview",
 )
 def synthetic_preview(request, project_id: int, dataset_id: int):
@@ -203,8 +205,10 @@ def synthetic_preview(request, project_id: int, dataset_id: int):
     return {"columns": columns, "rows": rows}
 
 
-@router.post("/projects/{project_id}/query", response={200: QueryOut, **ERRORS}, operation_id="sandbox_query")
-def synthetic_query(request, project_id: int, payload: QueryIn):
+@router.post(
+    "/projects/{project_id}/query", response={200: SandboxQueryOut, **ERRORS}, operation_id="sandbox_query"
+)
+def synthetic_query(request, project_id: int, payload: SandboxQueryIn):
     """Run one SELECT on the synthetic data; ``job_check`` says why it would be refused as a job."""
     obj = selectors.project_get(user=request.auth, project_id=project_id)
     return services.synthetic_query(
@@ -213,7 +217,7 @@ def synthetic_query(request, project_id: int, payload: QueryIn):
 
 
 @router.get(
-    "/projects/{project_id}/jobs", response={200: list[JobOut], **ERRORS}, operation_id="sandbox_jobs"
+    "/projects/{project_id}/jobs", response={200: list[SandboxJobOut], **ERRORS}, operation_id="sandbox_jobs"
 )
 def jobs(request, project_id: int):
     """Every version of the project's code with its status and check results."""
@@ -222,9 +226,9 @@ def jobs(request, project_id: int):
 
 
 @router.post(
-    "/projects/{project_id}/jobs", response={201: JobOut, **ERRORS}, operation_id="sandbox_job_submit"
+    "/projects/{project_id}/jobs", response={201: SandboxJobOut, **ERRORS}, operation_id="sandbox_job_submit"
 )
-def job_submit(request, project_id: int, payload: JobIn):
+def job_submit(request, project_id: int, payload: SandboxJobIn):
     """Submit SQL to run on the raw data. A refused job comes back with status ``refused`` and its
     reason; an accepted one is queued (poll ``GET /jobs/{id}``)."""
     obj = selectors.project_get(user=request.auth, project_id=project_id)
@@ -232,14 +236,16 @@ def job_submit(request, project_id: int, payload: JobIn):
     return Status(201, _job_out(request, selectors.job_get(user=request.auth, job_id=job.pk)))
 
 
-@router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, operation_id="sandbox_job")
+@router.get("/jobs/{job_id}", response={200: SandboxJobOut, **ERRORS}, operation_id="sandbox_job")
 def job(request, job_id: int):
     """A job; ``output`` only for the data officer once checked, for the applicant once released."""
     return _job_out(request, selectors.job_get(user=request.auth, job_id=job_id))
 
 
-@router.post("/jobs/{job_id}/review", response={200: JobOut, **ERRORS}, operation_id="sandbox_output_review")
-def output_review(request, job_id: int, payload: ReviewIn):
+@router.post(
+    "/jobs/{job_id}/review", response={200: SandboxJobOut, **ERRORS}, operation_id="sandbox_output_review"
+)
+def output_review(request, job_id: int, payload: SandboxReviewIn):
     """The data officer releases or withholds a checked output."""
     obj = selectors.job_get(user=request.auth, job_id=job_id)
     services.output_review(actor=request.auth, job=obj, decision=payload.decision, note=payload.note)

@@ -16,7 +16,9 @@ dataset's resident ID or credit code column, else rows) and, for each sum or ave
 largest contributions and the total. ``control`` applies the rules to the answer:
 
 - cells with fewer subjects than the threshold are dropped (their keys are not shown either);
-- count measures below the threshold are suppressed, the others rounded to ``round_to``;
+- count measures below the threshold are suppressed, the others rounded to ``round_to``; so are
+  sums and averages over fewer non-zero contributions than the threshold (a count hidden in
+  ``sum(CASE WHEN ... THEN 1 ELSE 0 END)``);
 - sums and averages failing the dominance rule (largest > top1 %, two largest > top2 %) are
   suppressed;
 - a cell whose key (dataset, grouping values and equality filters) the project has seen before
@@ -88,7 +90,7 @@ class Plan:
     keys: list[int]  # positions of grouping columns
     counts: list[int]  # positions of pure count measures (rounded)
     measures: list[int]  # positions of every measure
-    dominance: dict[int, list[int]]  # measure position -> indexes of its (top, total) helper pairs
+    dominance: dict[int, list[int]]  # measure position -> indexes of its (top 2, total, contributors)
     key_names: list[str]  # a stable name per grouping column
     fixed: dict[str, str] = field(default_factory=dict)  # equality filters folded into cell keys
     subject: str = ""  # the column counting subjects ("" = rows)
@@ -262,9 +264,12 @@ def plan(sql: str, fields: list[dict]) -> Plan:
                 continue
             argument = aggregate["arguments"][0]
             argument = argument.get("expression", argument) if isinstance(argument, dict) else argument
-            top, total = _template('SELECT max("__sbx_arg", 2), sum("__sbx_arg") FROM data')
+            top, total, contributors = _template(
+                'SELECT max("__sbx_arg", 2), sum("__sbx_arg"), '
+                'sum(CASE WHEN "__sbx_arg" <> 0 THEN 1 ELSE 0 END) FROM data'
+            )
             pair = []
-            for helper in (top, total):
+            for helper in (top, total, contributors):
                 helper = _replace_column(helper, "__sbx_arg", argument)
                 helper["filter"] = copy.deepcopy(aggregate.get("filter"))
                 helper["alias"] = f"__sbx_h{len(helpers)}"
@@ -375,6 +380,10 @@ def control(
             rule = None
             if differs:
                 rule = "differencing"
+            elif any(
+                0 < (_number(row[top + 2]) or 0) < min_cell for top in plan_.dominance.get(position, [])
+            ):
+                rule = "small_count"  # a sum or average over fewer contributors than the threshold
             elif any(
                 _dominated(row[top], row[top + 1], top1, top2) for top in plan_.dominance.get(position, [])
             ):

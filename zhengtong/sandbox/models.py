@@ -87,6 +87,17 @@ class Job(models.Model):
         RELEASED = "released", _("released")
         WITHHELD = "withheld", _("withheld")
 
+    class Rule(models.TextChoices):
+        FORBIDDEN_SQL = (
+            "forbidden_sql",
+            _("reads files, attaches databases, loads extensions or reads other tables"),
+        )
+        EXPORTS_ROWS = "exports_rows", _("would export records instead of aggregates")
+        SINGLES_OUT = "singles_out", _("singles out a person or an entity")
+        TIME_LIMIT = "time_limit", _("exceeded its time limit")
+        MEMORY_LIMIT = "memory_limit", _("exceeded its memory limit")
+        FAILED = "failed", _("failed")
+
     project = models.ForeignKey(Project, models.CASCADE, related_name="jobs")
     dataset = models.ForeignKey(ProjectDataset, models.PROTECT, related_name="jobs")
     number = models.PositiveIntegerField(_("version"))
@@ -96,7 +107,7 @@ class Job(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     # Why a job was refused or stopped, in words the applicant reads; ``rule`` is its code.
-    rule = models.CharField(max_length=40, blank=True)
+    rule = models.CharField(max_length=40, choices=Rule.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -80,19 +80,35 @@ def test_withheld_output_is_never_downloadable(box):
 def test_dominance_rule_suppresses_a_sum_driven_by_one_enterprise(box):
     project = box.approved()
     target = box.rows()[7]
+    # One enterprise's figure blown up to dominate its district's total (all of the district's
+    # enterprises still contribute, so only the dominance rule can catch it).
     sql = (
         'SELECT "所属区县" AS d, count(*) AS n, '
-        f'sum(CASE WHEN "企业名称" = \'{target["企业名称"]}\' THEN "注册资本(万元)" ELSE 0 END) AS capital '
-        "FROM data GROUP BY 1 ORDER BY 1"
+        f'sum(CASE WHEN "企业名称" = \'{target["企业名称"]}\' THEN "注册资本(万元)" * 1000000 '
+        'ELSE "注册资本(万元)" END) AS capital FROM data GROUP BY 1 ORDER BY 1'
     )
     job = _submit(box, project, sql)
     assert job.status == Job.Status.CHECKED, job.reason
     rows = {row[0]: (row, flags) for row, flags in zip(job.output["rows"], job.output["flags"], strict=True)}
     row, flags = rows[target["所属区县"]]
     assert row[2] is None and flags[2] == "dominance"
+    assert job.checks["dominance"] >= 1
+
+
+def test_a_single_contributor_hidden_in_a_sum_is_suppressed(box):
+    project = box.approved()
+    target = box.rows()[7]
+    sql = (
+        'SELECT "所属区县" AS d, count(*) AS n, '
+        f'sum(CASE WHEN "企业名称" = \'{target["企业名称"]}\' THEN "注册资本(万元)" ELSE 0 END) AS capital '
+        "FROM data GROUP BY 1 ORDER BY 1"
+    )
+    job = _submit(box, project, sql)
+    rows = {row[0]: (row, flags) for row, flags in zip(job.output["rows"], job.output["flags"], strict=True)}
+    row, flags = rows[target["所属区县"]]
+    assert row[2] is None and flags[2] == "small_count"
     others = [r for d, (r, f) in rows.items() if d != target["所属区县"]]
-    assert others and all(r[2] == 0 for r in others)  # nothing to dominate: the sum is 0
-    assert job.checks["dominance"] == 1
+    assert others and all(r[2] == 0 for r in others)  # no contributor: a plain zero
 
 
 def test_differencing_guard_suppresses_a_cell_differing_by_one_enterprise(box):
@@ -173,3 +189,17 @@ def test_a_job_whose_data_is_gone_fails_instead_of_hanging(box):
     job = _submit(box, project, GROUP)
     assert (job.status, job.rule, job.output) == (Job.Status.FAILED, "failed", None)
     assert AuditEvent.objects.filter(action="sandbox.job.fail", target_id=str(job.pk)).count() == 1
+
+
+def test_the_task_worker_runs_a_queued_job_once(box):
+    from zhengtong.sandbox.tasks import job_run_task
+
+    project = box.approved()
+    job = services.job_submit(
+        actor=box.researcher, project=project, dataset_id=box.dataset(project), sql=GROUP
+    )
+    # The test settings run tasks at once (ImmediateBackend): the job went through the worker path.
+    assert job.status == Job.Status.CHECKED and job.started_at is not None
+    assert services.job_run(job.pk) is None  # not queued any more: never run twice
+    assert job_run_task.call(job.pk) == "skipped"
+    assert AuditEvent.objects.filter(action="sandbox.job.check", target_id=str(job.pk)).count() == 1
