@@ -20,6 +20,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -94,10 +95,22 @@ def _decode(value):
     return value
 
 
+_PARSER = threading.local()
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    """This thread's DuckDB connection for parsing and unparsing SQL (no table, no file access;
+    kept because opening a connection costs far more than a parse)."""
+    # Per process too: a connection inherited through fork() is never used (DuckDB's threads are not).
+    if getattr(_PARSER, "pid", None) != os.getpid():
+        _PARSER.con = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
+        _PARSER.pid = os.getpid()
+    return _PARSER.con
+
+
 def _parse_tree(sql: str) -> dict:
     """DuckDB's syntax tree of ``sql`` (parsing only: nothing runs, no table is bound)."""
-    with duckdb.connect(":memory:", config={"enable_external_access": False}) as con:
-        text = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]
+    text = _parser().execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]
     try:
         return json.loads(text)
     except RecursionError:
@@ -188,13 +201,12 @@ def sql_tree(sql: str) -> dict:
 
 def sql_from_tree(tree: dict) -> str:
     """SQL text of a syntax tree from ``sql_tree`` (DuckDB's own deserializer: nothing runs)."""
-    with duckdb.connect(":memory:", config={"enable_external_access": False}) as con:
-        try:
-            return con.execute("SELECT json_deserialize_sql(?)", [json.dumps(tree)]).fetchone()[0]
-        except duckdb.Error as exc:
-            raise ValidationError.for_field(
-                "sql", _("does not parse: %(msg)s") % {"msg": str(exc).splitlines()[0][:200]}
-            ) from None
+    try:
+        return _parser().execute("SELECT json_deserialize_sql(?)", [json.dumps(tree)]).fetchone()[0]
+    except duckdb.Error as exc:
+        raise ValidationError.for_field(
+            "sql", _("does not parse: %(msg)s") % {"msg": str(exc).splitlines()[0][:200]}
+        ) from None
 
 
 _AGGREGATES: frozenset[str] | None = None
