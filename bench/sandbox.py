@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -223,6 +224,7 @@ def main() -> None:
             )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     table = Table(
         title=f"Zhengtong data sandbox ({connection.vendor}, {os.cpu_count()} cores, load {load[0]:.1f}/{load[1]:.1f}, "
