@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zhengtong.workorders",
     "zhengtong.codes",
     "zhengtong.grid",
+    "zhengtong.sandbox",
     "zhengtong.portal",
 ]
 
@@ -297,6 +298,7 @@ from zhengtong.grid.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
+from zhengtong.sandbox.settings import *  # noqa: E402,F403
 from zhengtong.seals.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403
