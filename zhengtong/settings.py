@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "zhengtong.workorders",
     "zhengtong.codes",
     "zhengtong.grid",
+    "zhengtong.credit",
+    "zhengtong.supervision",
     "zhengtong.portal",
 ]
 
@@ -290,10 +292,12 @@ LOGGING = {
 # DECLARED and documented in docs/configuration.md) live in zhengtong/<module>/settings.py.
 from zhengtong.catalog.settings import *  # noqa: E402,F403
 from zhengtong.codes.settings import *  # noqa: E402,F403
+from zhengtong.credit.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
+from zhengtong.supervision.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from zhengtong.credit import views
+
+app_name = "credit"
+
+urlpatterns: list = [
+    path("credit/", views.home, name="home"),
+    path("credit/entities/<str:uscc>/", views.entity, name="entity"),
+    path("console/credit/repairs/", views.repairs, name="repairs"),
+]
