@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.http import HttpResponse
 from ninja import Router, Schema
 
 from zhengtong.accounts import selectors as account_selectors
@@ -10,7 +11,7 @@ from zhengtong.core import ratelimit
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.middleware import client_ip
 from zhengtong.core.schemas import ERRORS
-from zhengtong.credit import scoring, selectors, services
+from zhengtong.credit import reports, scoring, selectors, services
 from zhengtong.credit.models import ListEntry
 
 router = Router(tags=["credit"])
@@ -187,3 +188,40 @@ def repair_decide(request, pk: int, body: DecideIn):
     if fn is None:
         raise ValidationError.for_field("action", "must be approve or reject")
     return fn(actor=request.auth, request=req, note=body.note, expected_version=body.version)
+
+
+class ReportOut(Schema):
+    id: int
+    uscc: str
+    grade: str
+    score: int
+    verification_code: str
+    verify_url: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_uscc(obj) -> str:
+        return obj.entity.uscc
+
+    @staticmethod
+    def resolve_verification_code(obj) -> str:
+        return obj.seal_code
+
+    @staticmethod
+    def resolve_verify_url(obj) -> str:
+        return f"/seals/verify/{obj.seal_code}/"
+
+
+@router.post(
+    "/entities/{uscc}/reports", response={201: ReportOut, **ERRORS}, operation_id="credit_report_issue"
+)
+def report_issue(request, uscc: str):
+    """Issue a sealed credit report (the entity's representative or agent, or credit staff)."""
+    report = reports.credit_report_issue(actor=request.auth, entity=selectors.entity_by_uscc(uscc[:18]))
+    return 201, report
+
+
+@router.get("/reports/{pk}/pdf", response={200: None, **ERRORS}, operation_id="credit_report_pdf")
+def report_pdf(request, pk: int):
+    report = selectors.report_get(pk)
+    return HttpResponse(reports.report_pdf(actor=request.auth, report=report), content_type="application/pdf")

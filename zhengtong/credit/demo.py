@@ -101,7 +101,7 @@ def seed(stdout=None) -> dict[str, int]:
     officer = account_selectors.users_with_usernames(["hz_credit"]).first()
     if hz and officer and not ListEntry.objects.exists():
         hangzhou = [e for e in entities if e.region_code.startswith("3301")]
-        for n, entity in enumerate(hangzhou[:6]):
+        for n, entity in enumerate(hangzhou[-6:]):
             black = n % 2 == 0
             services.list_entry_add(
                 actor=officer,

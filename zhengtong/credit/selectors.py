@@ -166,3 +166,11 @@ def repair_get_for(actor: Any, pk: int) -> RepairRequest:
 
 def reports_of(entity: Any) -> QuerySet[CreditReport]:
     return CreditReport.objects.filter(entity=entity)
+
+
+def report_get(pk: int) -> CreditReport:
+    """A credit report row (the caller checks who may see it: ``reports.may_see_reports``)."""
+    report = CreditReport.objects.filter(pk=pk).select_related("entity", "entity__org_unit").first()
+    if report is None:
+        raise NotFound(_("no such report"))
+    return report

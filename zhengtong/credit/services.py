@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.permissions import can_on, ensure_authenticated, ensure_can
 from zhengtong.audit import actions
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, CoreError, NotFound, PermissionDenied, ValidationError
 from zhengtong.credit import scoring
 from zhengtong.credit.errors import CreditError
 from zhengtong.credit.models import CreditEvent, CreditScore, EventKind, ListEntry, ListKind, RepairRequest
@@ -203,7 +203,7 @@ def list_entry_add(
     if until > today + dt.timedelta(days=365 * LIST_MAX_YEARS + 1):
         raise ValidationError.for_field("until", _("at most %d years") % LIST_MAX_YEARS)
     if ListEntry.objects.filter(entity=entity, kind=kind, removed_at__isnull=True, until__gte=today).exists():
-        raise Conflict(_("the entity is already on that list"), code=CreditError.REPAIR_PENDING)
+        raise Conflict(_("the entity is already on that list"), code=CoreError.DUPLICATE)
     entry = ListEntry.objects.create(
         entity=entity,
         kind=kind,

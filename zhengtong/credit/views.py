@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from zhengtong.core import ratelimit
-from zhengtong.core.access import public, staff
-from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.core.access import authenticated, public, staff
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
 from zhengtong.core.middleware import client_ip
-from zhengtong.credit import scoring, selectors, services
+from zhengtong.credit import reports, scoring, selectors, services
 from zhengtong.registry import selectors as registry_selectors
 
 DOMAIN_ERRORS = (ValidationError, Conflict, PermissionDenied, NotFound)
@@ -49,6 +50,14 @@ def entity(request, uscc: str):
     _limit(request)
     entity = selectors.entity_by_uscc(uscc[:18])
     may_act = request.user.is_authenticated and registry_selectors.may_act_for(request.user, entity)
+    may_report = request.user.is_authenticated and reports.may_see_reports(request.user, entity)
+    if request.method == "POST" and request.POST.get("action") == "report" and may_report:
+        try:
+            report = reports.credit_report_issue(actor=request.user, entity=entity)
+            messages.success(request, _("Credit report issued; verification code %s.") % report.seal_code)
+        except DOMAIN_ERRORS + (RateLimited,) as exc:
+            messages.error(request, exc.message)
+        return redirect("credit:entity", entity.uscc)
     if request.method == "POST" and may_act:
         ref = request.POST.get("record", "")
         try:
@@ -77,6 +86,8 @@ def entity(request, uscc: str):
             "measures": selectors.measures_for(entity.uscc),
             "may_act": may_act,
             "events": list(selectors.events_of(entity)[:50]) if may_act else [],
+            "may_report": may_report,
+            "reports": list(selectors.reports_of(entity)[:20]) if may_report else [],
         },
     )
 
@@ -101,3 +112,12 @@ def repairs(request):
         except DOMAIN_ERRORS as exc:
             messages.error(request, exc.message)
     return render(request, "credit/repairs.html", {"repairs": selectors.repairs_for(request.user)[:100]})
+
+
+@authenticated
+def report_pdf(request, pk: int):
+    report = selectors.report_get(pk)
+    data = reports.report_pdf(actor=request.user, report=report)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credit-report-{report.seal_code}.pdf"'
+    return response

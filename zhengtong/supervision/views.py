@@ -208,7 +208,7 @@ def penalty(request, pk: int):
         {
             "case": case,
             "available": PENALTY_FLOW.available(case, request.user),
-            "timeline": timeline(case),
+            "timeline": [(e, PENALTY_FLOW.state_label(e.to_state)) for e in timeline(case)],
             "kinds": PenaltyKind.choices,
             "state_label": PENALTY_FLOW.state_label(case.state),
         },

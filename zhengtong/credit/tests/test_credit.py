@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from zhengtong.core.errors import Conflict, PermissionDenied
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied
 from zhengtong.core.identifiers import make_org_code, make_uscc
 from zhengtong.credit import scoring, selectors, services
 from zhengtong.credit.models import CreditEvent, ListEntry
@@ -73,7 +73,6 @@ def test_repair_after_minimum_period_stops_counting(cr):
         severity=2,
     )
     assert selectors.score_of(cr.company).score == 60
-    cr.acc.user_create  # representative: link via registry's enterprise_link needs real-name; use staff as agent
     with pytest.raises(PermissionDenied):
         services.repair_submit(
             actor=cr.citizen, entity=cr.company, event=event, reason="已整改完毕并提交材料", commitment=True
@@ -104,3 +103,24 @@ def test_repair_after_minimum_period_stops_counting(cr):
     services.repair_approve(actor=cr.officer, request=req, note="材料齐全")
     assert selectors.score_of(cr.company).score == 80
     assert selectors.repaired_source_refs(["penalty:test"]) == {"penalty:test"}
+
+
+def test_credit_report_is_sealed_and_verifies(cr, settings):
+    from zhengtong.credit import reports
+    from zhengtong.seals import selectors as seal_selectors
+    from zhengtong.seals import services as seals
+
+    dsj = cr.acc.department_create(
+        actor=cr.system, org_unit=cr.province, code="dsj", name="浙江省大数据发展管理局"
+    )
+    settings.CREDIT_REPORT_DEPARTMENT = "330000/dsj"
+    with pytest.raises(PermissionDenied):
+        reports.credit_report_issue(actor=cr.citizen, entity=cr.company)
+    report = reports.credit_report_issue(actor=cr.officer, entity=cr.company)
+    doc = seal_selectors.document_by_code(report.seal_code)
+    assert doc.department_id == dsj.pk
+    pdf = reports.report_pdf(actor=cr.officer, report=report)
+    assert pdf.startswith(b"%PDF") and seals.verify_document(doc, pdf).status == "valid"
+    assert seals.verify_document(doc, pdf + b" ").status == "altered"
+    with pytest.raises(NotFound):
+        reports.report_pdf(actor=cr.citizen, report=report)
