@@ -35,14 +35,14 @@ def model(request):
     return scoring.published_model()
 
 
-class FactorOut(Schema):
+class CreditFactorOut(Schema):
     code: str
     label: str
     count: int
     points: int
 
 
-class ListEntryOut(Schema):
+class CreditListEntryOut(Schema):
     kind: str
     legal_basis: str
     reason: str
@@ -55,20 +55,23 @@ class ListEntryOut(Schema):
         return obj.department.name
 
 
-class EntityCreditOut(Schema):
+class CreditEntityCreditOut(Schema):
     uscc: str
     name: str
     grade: str
     score: int | None
     model_version: str
-    factors: list[FactorOut]
-    lists: list[ListEntryOut]
+    factors: list[CreditFactorOut]
+    lists: list[CreditListEntryOut]
     bid_eligible: bool
     tolerance_acceptance: bool
 
 
 @router.get(
-    "/entities/{uscc}", auth=None, response={200: EntityCreditOut, **ERRORS}, operation_id="credit_entity"
+    "/entities/{uscc}",
+    auth=None,
+    response={200: CreditEntityCreditOut, **ERRORS},
+    operation_id="credit_entity",
 )
 def entity(request, uscc: str):
     """An entity's public credit: grade, score explained per factor, list entries, joint measures."""
@@ -89,7 +92,7 @@ def entity(request, uscc: str):
     }
 
 
-class ListRowOut(ListEntryOut):
+class CreditListRowOut(CreditListEntryOut):
     uscc: str
     name: str
 
@@ -102,14 +105,16 @@ class ListRowOut(ListEntryOut):
         return obj.entity.name
 
 
-@router.get("/lists", auth=None, response={200: list[ListRowOut], **ERRORS}, operation_id="credit_lists")
+@router.get(
+    "/lists", auth=None, response={200: list[CreditListRowOut], **ERRORS}, operation_id="credit_lists"
+)
 def lists(request, kind: str = "black"):
     """Entities on the red or black list now (at most 500, newest first)."""
     _limit(request)
     return list(selectors.live_list_entries(kind=kind if kind in ("red", "black") else "black")[:500])
 
 
-class ListAddIn(Schema):
+class CreditListAddIn(Schema):
     uscc: str
     kind: str
     legal_basis: str
@@ -118,8 +123,8 @@ class ListAddIn(Schema):
     department_id: int
 
 
-@router.post("/lists", response={201: ListEntryOut, **ERRORS}, operation_id="credit_list_add")
-def list_add(request, body: ListAddIn):
+@router.post("/lists", response={201: CreditListEntryOut, **ERRORS}, operation_id="credit_list_add")
+def list_add(request, body: CreditListAddIn):
     department = account_selectors.department_by_id(body.department_id)
     if department is None:
         raise NotFound("department_id: no such department")
@@ -135,14 +140,14 @@ def list_add(request, body: ListAddIn):
     return 201, entry
 
 
-class RepairIn(Schema):
+class CreditRepairIn(Schema):
     uscc: str
     event_ref: str = ""
     reason: str
     commitment: bool = False
 
 
-class RepairOut(Schema):
+class CreditRepairOut(Schema):
     id: int
     number: str
     state: str
@@ -150,8 +155,8 @@ class RepairOut(Schema):
     sla_deadline: dt.date | None
 
 
-@router.post("/repairs", response={201: RepairOut, **ERRORS}, operation_id="credit_repair_submit")
-def repair_submit(request, body: RepairIn):
+@router.post("/repairs", response={201: CreditRepairOut, **ERRORS}, operation_id="credit_repair_submit")
+def repair_submit(request, body: CreditRepairIn):
     """The entity asks to repair one record (by its source ref, e.g. ``penalty:12``) or its
     current serious dishonesty listing (no ``event_ref``)."""
     entity = selectors.entity_by_uscc(body.uscc[:18])
@@ -175,14 +180,16 @@ def repair_submit(request, body: RepairIn):
     return 201, req
 
 
-class DecideIn(Schema):
+class CreditDecideIn(Schema):
     action: str
     note: str = ""
     version: int | None = None
 
 
-@router.post("/repairs/{pk}/decide", response={200: RepairOut, **ERRORS}, operation_id="credit_repair_decide")
-def repair_decide(request, pk: int, body: DecideIn):
+@router.post(
+    "/repairs/{pk}/decide", response={200: CreditRepairOut, **ERRORS}, operation_id="credit_repair_decide"
+)
+def repair_decide(request, pk: int, body: CreditDecideIn):
     req = selectors.repair_get_for(request.auth, pk)
     fn = {"approve": services.repair_approve, "reject": services.repair_reject}.get(body.action)
     if fn is None:
@@ -190,7 +197,7 @@ def repair_decide(request, pk: int, body: DecideIn):
     return fn(actor=request.auth, request=req, note=body.note, expected_version=body.version)
 
 
-class ReportOut(Schema):
+class CreditReportOut(Schema):
     id: int
     uscc: str
     grade: str
@@ -213,7 +220,7 @@ class ReportOut(Schema):
 
 
 @router.post(
-    "/entities/{uscc}/reports", response={201: ReportOut, **ERRORS}, operation_id="credit_report_issue"
+    "/entities/{uscc}/reports", response={201: CreditReportOut, **ERRORS}, operation_id="credit_report_issue"
 )
 def report_issue(request, uscc: str):
     """Issue a sealed credit report (the entity's representative or agent, or credit staff)."""

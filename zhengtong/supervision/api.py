@@ -34,7 +34,7 @@ def _limit(request) -> None:
     )
 
 
-class ItemOut(Schema):
+class SupervisionItemOut(Schema):
     code: str
     name: str
     department: str
@@ -46,14 +46,16 @@ class ItemOut(Schema):
         return obj.department.name
 
 
-@router.get("/items", auth=None, response={200: list[ItemOut], **ERRORS}, operation_id="supervision_items")
+@router.get(
+    "/items", auth=None, response={200: list[SupervisionItemOut], **ERRORS}, operation_id="supervision_items"
+)
 def items(request):
     """The supervision catalogue (监管事项目录清单)."""
     _limit(request)
     return list(selectors.items_public()[:1000])
 
 
-class OfficerOut(Schema):
+class SupervisionOfficerOut(Schema):
     number: str
     name: str
     certificate_no: str
@@ -65,12 +67,14 @@ class OfficerOut(Schema):
         return obj.department.name
 
 
-@router.get("/officers", response={200: list[OfficerOut], **ERRORS}, operation_id="supervision_officers")
+@router.get(
+    "/officers", response={200: list[SupervisionOfficerOut], **ERRORS}, operation_id="supervision_officers"
+)
 def officers(request):
     return list(selectors.officers_for(request.auth)[:1000])
 
 
-class PlanIn(Schema):
+class SupervisionPlanIn(Schema):
     title: str
     department_id: int
     joint_department_ids: list[int] = []
@@ -80,7 +84,7 @@ class PlanIn(Schema):
     inspectors_per_department: int = 2
 
 
-class PlanOut(Schema):
+class SupervisionPlanOut(Schema):
     number: str
     title: str
     state: str
@@ -97,8 +101,8 @@ def _department(pk: int, field: str):
     return dept
 
 
-@router.post("/plans", response={201: PlanOut, **ERRORS}, operation_id="supervision_plan_create")
-def plan_create(request, body: PlanIn):
+@router.post("/plans", response={201: SupervisionPlanOut, **ERRORS}, operation_id="supervision_plan_create")
+def plan_create(request, body: SupervisionPlanIn):
     items = list(selectors.items_public().filter(code__in=body.item_codes[:50]))
     plan = services.plan_create(
         actor=request.auth,
@@ -113,24 +117,28 @@ def plan_create(request, body: PlanIn):
     return 201, plan
 
 
-class VersionIn(Schema):
+class SupervisionVersionIn(Schema):
     version: int | None = None
 
 
-class DrawIn(VersionIn):
+class SupervisionDrawIn(SupervisionVersionIn):
     seed: str | None = None
 
 
 @router.post(
-    "/plans/{number}/commit", response={200: PlanOut, **ERRORS}, operation_id="supervision_plan_commit"
+    "/plans/{number}/commit",
+    response={200: SupervisionPlanOut, **ERRORS},
+    operation_id="supervision_plan_commit",
 )
-def plan_commit(request, number: str, body: VersionIn):
+def plan_commit(request, number: str, body: SupervisionVersionIn):
     plan = selectors.plan_get_for(request.auth, number)
     return services.plan_commit(actor=request.auth, plan=plan, expected_version=body.version)
 
 
-@router.post("/plans/{number}/draw", response={200: PlanOut, **ERRORS}, operation_id="supervision_plan_draw")
-def plan_draw(request, number: str, body: DrawIn):
+@router.post(
+    "/plans/{number}/draw", response={200: SupervisionPlanOut, **ERRORS}, operation_id="supervision_plan_draw"
+)
+def plan_draw(request, number: str, body: SupervisionDrawIn):
     """Draw with the committed seed (``seed``, if sent, must match the commitment: otherwise
     refused and audited)."""
     plan = selectors.plan_get_for(request.auth, number)
@@ -168,7 +176,7 @@ def plan_population(request, number: str):
     return response
 
 
-class RecordIn(Schema):
+class SupervisionRecordIn(Schema):
     checklist: list[dict[str, Any]]
     findings: str = ""
     result: str
@@ -176,7 +184,7 @@ class RecordIn(Schema):
     version: int | None = None
 
 
-class InspectionOut(Schema):
+class SupervisionInspectionOut(Schema):
     id: int
     state: str
     version: int
@@ -187,10 +195,10 @@ class InspectionOut(Schema):
 
 @router.post(
     "/inspections/{pk}/record",
-    response={200: InspectionOut, **ERRORS},
+    response={200: SupervisionInspectionOut, **ERRORS},
     operation_id="supervision_inspection_record",
 )
-def inspection_record(request, pk: int, body: RecordIn):
+def inspection_record(request, pk: int, body: SupervisionRecordIn):
     inspection = selectors.inspection_get_for(request.auth, pk)
     inspection = services.inspection_record(
         actor=request.auth,
@@ -205,7 +213,7 @@ def inspection_record(request, pk: int, body: RecordIn):
     return inspection
 
 
-class PenaltyOut(Schema):
+class SupervisionPenaltyOut(Schema):
     id: int
     number: str
     state: str
@@ -216,16 +224,18 @@ class PenaltyOut(Schema):
     decision_no: str
 
 
-class PenaltyActionIn(Schema):
+class SupervisionPenaltyActionIn(Schema):
     action: str
     note: str = ""
     version: int | None = None
 
 
 @router.post(
-    "/penalties/{pk}/actions", response={200: PenaltyOut, **ERRORS}, operation_id="supervision_penalty_action"
+    "/penalties/{pk}/actions",
+    response={200: SupervisionPenaltyOut, **ERRORS},
+    operation_id="supervision_penalty_action",
 )
-def penalty_action(request, pk: int, body: PenaltyActionIn):
+def penalty_action(request, pk: int, body: SupervisionPenaltyActionIn):
     """A step of the procedure other than the decision: investigate, notify, request_hearing,
     hold_hearing, serve, execute, close, dismiss."""
     case = selectors.penalty_get_for(request.auth, pk)
@@ -237,7 +247,7 @@ def penalty_action(request, pk: int, body: PenaltyActionIn):
     return case
 
 
-class DecideIn(Schema):
+class SupervisionDecideIn(Schema):
     decision_no: str
     penalty_kind: str
     legal_basis: str
@@ -247,9 +257,11 @@ class DecideIn(Schema):
 
 
 @router.post(
-    "/penalties/{pk}/decide", response={200: PenaltyOut, **ERRORS}, operation_id="supervision_penalty_decide"
+    "/penalties/{pk}/decide",
+    response={200: SupervisionPenaltyOut, **ERRORS},
+    operation_id="supervision_penalty_decide",
 )
-def penalty_decide(request, pk: int, body: DecideIn):
+def penalty_decide(request, pk: int, body: SupervisionDecideIn):
     case = selectors.penalty_get_for(request.auth, pk)
     services.penalty_decide(
         actor=request.auth,
@@ -265,7 +277,7 @@ def penalty_decide(request, pk: int, body: DecideIn):
     return case
 
 
-class PublicityOut(Schema):
+class SupervisionPublicityOut(Schema):
     decision_no: str
     party_kind: str
     party_name: str
@@ -281,7 +293,7 @@ class PublicityOut(Schema):
 @router.get(
     "/penalties/publicity",
     auth=None,
-    response={200: list[PublicityOut], **ERRORS},
+    response={200: list[SupervisionPublicityOut], **ERRORS},
     operation_id="supervision_penalty_publicity",
 )
 def penalty_publicity(request):
