@@ -16,6 +16,8 @@ from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import system_actor
 from zhengtong.credit import services
 from zhengtong.credit.models import CreditEvent, ListEntry
+from zhengtong.core.identifiers import make_org_code, make_uscc
+from zhengtong.registry import importers as registry_importers
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry.demo import DEMO_PASSWORD
 
@@ -40,6 +42,33 @@ SUMMARIES = {
     "penalty": "行政处罚（警告/罚款）",
     "commendation": "获评守合同重信用企业",
 }
+
+
+# Extra market entities so supervision and credit have a few thousand histories to work on,
+# imported through the registry's own CSV import (one audited import per county).
+EXTRA_ENTITIES = {"330106": 1500, "330782": 1200, "331127": 300}
+TRADES = ["餐饮", "食品", "超市", "药店", "美容美发", "住宿", "小商品", "物流", "建材", "网络科技"]
+BRANDS = "恒瑞鑫华达盛通佳源泰隆信和兴嘉禾永丰"
+
+
+def _extra_entities(actor) -> int:
+    added = 0
+    for county, count in EXTRA_ENTITIES.items():
+        if registry_selectors.legal_entity_by_uscc(make_uscc("9", "2", county, make_org_code(f"Y{county[-3:]}0001"))):
+            continue
+        rng = random.Random(f"{SEED}:{county}")
+        lines = ["uscc,name,entity_type,legal_representative,registered_address,region_code"]
+        for n in range(1, count + 1):
+            uscc = make_uscc("9", "2", county, make_org_code(f"Y{county[-3:]}{n:04d}"))
+            name = f"{rng.choice(BRANDS)}{rng.choice(BRANDS)}{TRADES[n % len(TRADES)]}经营部{n}号店"
+            rep = rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"])
+            lines.append(f"{uscc},{name},个体工商户,{rep},{county}某街道{n}号,{county}")
+        report = registry_importers.registry_import(
+            actor=actor, kind="legal_entities", raw="\n".join(lines).encode("utf-8"), filename=f"demo-{county}.csv"
+        )
+        if report.committed:
+            added += count
+    return added
 
 
 def account_rows() -> list[tuple[str, str, str, str]]:
@@ -72,13 +101,17 @@ def _accounts(actor) -> None:
 def seed(stdout=None) -> dict[str, int]:
     actor = system_actor()
     _accounts(actor)
+    _extra_entities(actor)
     entities = list(registry_selectors.legal_entities_active().select_related("org_unit"))
     if not entities:
         return {}
     today = timezone.localdate()
-    if not CreditEvent.objects.filter(source_ref__startswith="demo:").exists():
-        rows = []
-        for entity in entities:
+    done = set(
+        CreditEvent.objects.filter(source_ref__startswith="demo:").values_list("entity_id", flat=True).distinct()
+    )
+    rows: list[CreditEvent] = []
+    if entities:
+        for entity in (e for e in entities if e.pk not in done):
             rng = random.Random(f"{SEED}:{entity.uscc}")
             n = 0
             for _year in range(3):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -127,3 +129,44 @@ def test_staff_pages_render(sv):
         f"/console/supervision/penalties/{case.pk}/", {"action": "investigate", "version": case.version}
     )
     assert r.status_code == 302
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+def test_master_record_query_count_does_not_grow_with_records(sv):
+    from zhengtong.credit import services as credit
+
+    entity = sv.entities[0]
+    c = _client(sv.manager)
+    urls = [f"/api/v1/supervision/entities/{entity.uscc}", f"/console/supervision/entities/{entity.uscc}/"]
+    credit.credit_event_record(
+        actor=sv.manager,
+        via="test",
+        entity=entity,
+        kind="complaint",
+        source_ref="t:0",
+        summary="x",
+        occurred_on=dt.date(2026, 1, 1),
+    )
+    services.penalty_file(actor=sv.manager, department=sv.xihu_scjg, entity=entity, facts="一")
+    _queries(c, urls[0])  # warm per-process caches
+    before = [_queries(c, u) for u in urls]
+    for n in range(5):
+        services.penalty_file(actor=sv.manager, department=sv.xihu_scjg, entity=entity, facts=f"事实{n}")
+        credit.credit_event_record(
+            actor=sv.manager,
+            via="test",
+            entity=entity,
+            kind="complaint",
+            source_ref=f"t:{n + 1}",
+            summary="x",
+            occurred_on=dt.date(2026, 1, 1),
+        )
+    assert [_queries(c, u) for u in urls] == before
