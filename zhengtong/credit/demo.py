@@ -54,17 +54,24 @@ BRANDS = "恒瑞鑫华达盛通佳源泰隆信和兴嘉禾永丰"
 def _extra_entities(actor) -> int:
     added = 0
     for county, count in EXTRA_ENTITIES.items():
-        if registry_selectors.legal_entity_by_uscc(make_uscc("9", "2", county, make_org_code(f"Y{county[-3:]}0001"))):
+        if registry_selectors.legal_entity_by_uscc(
+            make_uscc("9", "2", county, make_org_code(f"Y{county[-3:]}0001"))
+        ):
             continue
         rng = random.Random(f"{SEED}:{county}")
         lines = ["uscc,name,entity_type,legal_representative,registered_address,region_code"]
         for n in range(1, count + 1):
             uscc = make_uscc("9", "2", county, make_org_code(f"Y{county[-3:]}{n:04d}"))
             name = f"{rng.choice(BRANDS)}{rng.choice(BRANDS)}{TRADES[n % len(TRADES)]}经营部{n}号店"
-            rep = rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"])
+            rep = rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(
+                ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"]
+            )
             lines.append(f"{uscc},{name},个体工商户,{rep},{county}某街道{n}号,{county}")
         report = registry_importers.registry_import(
-            actor=actor, kind="legal_entities", raw="\n".join(lines).encode("utf-8"), filename=f"demo-{county}.csv"
+            actor=actor,
+            kind="legal_entities",
+            raw="\n".join(lines).encode("utf-8"),
+            filename=f"demo-{county}.csv",
         )
         if report.committed:
             added += count
@@ -107,7 +114,9 @@ def seed(stdout=None) -> dict[str, int]:
         return {}
     today = timezone.localdate()
     done = set(
-        CreditEvent.objects.filter(source_ref__startswith="demo:").values_list("entity_id", flat=True).distinct()
+        CreditEvent.objects.filter(source_ref__startswith="demo:")
+        .values_list("entity_id", flat=True)
+        .distinct()
     )
     rows: list[CreditEvent] = []
     if entities:

@@ -3,15 +3,20 @@ inspection page, penalty cases and the master record (一户一档)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zhengtong.accounts import selectors as account_selectors
 
 from zhengtong.core import ratelimit
 from zhengtong.core.access import public, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.core.workflow import timeline
 from zhengtong.supervision import selectors, services
@@ -77,12 +82,54 @@ def public_entity(request, uscc: str):
     return render(request, "supervision/entity.html", {"r": record})
 
 
+class PlanForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    department = forms.TypedChoiceField(label=gettext_lazy("Lead department"), coerce=int)
+    joint = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Joint departments"), coerce=int, required=False
+    )
+    items = forms.MultipleChoiceField(label=gettext_lazy("Supervision items"))
+    entity_type = forms.CharField(label=gettext_lazy("Entity type"), max_length=60, required=False)
+    region_prefix = forms.CharField(label=gettext_lazy("Region code prefix"), max_length=15, required=False)
+    inspectors_per_department = forms.IntegerField(
+        label=gettext_lazy("Inspectors per department"), min_value=1, max_value=5, initial=1
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (d.pk, d.name) for d in account_selectors.departments_for(user, "supervision.plan")
+        ]
+        # Any department of the user's own unit may be invited to a joint plan (跨部门联合抽查).
+        unit = getattr(user, "org_unit", None)
+        joint = account_selectors.departments_in(unit, subtree=False)[:100] if unit is not None else []
+        self.fields["joint"].choices = [(d.pk, d.name) for d in joint]
+        self.fields["items"].choices = [(i.code, i.name) for i in selectors.items_public()[:200]]
+
+
 @staff
 def plans(request):
+    form = PlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.plan_create(
+                actor=request.user,
+                department=account_selectors.department_by_id(data["department"]),
+                joint_departments=[account_selectors.department_by_id(pk) for pk in data["joint"]],
+                title=data["title"],
+                items=list(selectors.items_public().filter(code__in=data["items"])),
+                filters={"entity_type": data["entity_type"], "region_prefix": data["region_prefix"]},
+                inspectors_per_department=data["inspectors_per_department"],
+            )
+            return redirect("supervision:plan", plan.number)
+        except DOMAIN_ERRORS as exc:
+            apply_domain_error(form, exc)
     return render(
         request,
         "supervision/plans.html",
         {
+            "form": form,
             "plans": selectors.plans_for(request.user)[:100],
             "items": selectors.items_for(request.user)[:200],
             "officers": selectors.officers_for(request.user)[:200],

@@ -170,3 +170,21 @@ def test_master_record_query_count_does_not_grow_with_records(sv):
             occurred_on=dt.date(2026, 1, 1),
         )
     assert [_queries(c, u) for u in urls] == before
+
+
+def test_manager_creates_joint_plan_on_the_page_officer_cannot(sv, world):
+    from zhengtong.supervision.models import InspectionPlan
+
+    data = {
+        "title": "联合抽查",
+        "department": sv.xihu_scjg.pk,
+        "joint": [world.xihu_gaj.pk],
+        "items": ["SCJG-001"],
+        "region_prefix": "330106",
+        "inspectors_per_department": 1,
+    }
+    r = _client(sv.officers[1].user).post("/console/supervision/", data)
+    assert r.status_code == 200 and InspectionPlan.objects.count() == 0
+    r = _client(sv.manager).post("/console/supervision/", data)
+    plan = InspectionPlan.objects.get()
+    assert r.status_code == 302 and list(plan.joint_departments.all()) == [world.xihu_gaj]
