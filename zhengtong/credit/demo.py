@@ -14,9 +14,9 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import system_actor
+from zhengtong.core.identifiers import make_org_code, make_uscc
 from zhengtong.credit import services
 from zhengtong.credit.models import CreditEvent, ListEntry
-from zhengtong.core.identifiers import make_org_code, make_uscc
 from zhengtong.registry import importers as registry_importers
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry.demo import DEMO_PASSWORD

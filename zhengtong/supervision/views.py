@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts import selectors as account_selectors
-
 from zhengtong.core import ratelimit
 from zhengtong.core.access import public, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
