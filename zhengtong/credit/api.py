@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
@@ -137,7 +137,7 @@ def list_add(request, body: CreditListAddIn):
         until=body.until,
         department=department,
     )
-    return 201, entry
+    return Status(201, entry)
 
 
 class CreditRepairIn(Schema):
@@ -177,7 +177,7 @@ def repair_submit(request, body: CreditRepairIn):
         reason=body.reason,
         commitment=body.commitment,
     )
-    return 201, req
+    return Status(201, req)
 
 
 class CreditDecideIn(Schema):
@@ -225,7 +225,7 @@ class CreditReportOut(Schema):
 def report_issue(request, uscc: str):
     """Issue a sealed credit report (the entity's representative or agent, or credit staff)."""
     report = reports.credit_report_issue(actor=request.auth, entity=selectors.entity_by_uscc(uscc[:18]))
-    return 201, report
+    return Status(201, report)
 
 
 @router.get("/reports/{pk}/pdf", response={200: None, **ERRORS}, operation_id="credit_report_pdf")

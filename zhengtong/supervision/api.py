@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
@@ -22,6 +22,8 @@ PUBLIC_OPERATIONS: set[str] = {
     "supervision_plan_population",
     "supervision_penalty_publicity",
     "supervision_entity_public",
+    "supervision_platform_schemas",
+    "supervision_platform_report",
 }
 
 
@@ -114,7 +116,7 @@ def plan_create(request, body: SupervisionPlanIn):
         permille=body.permille,
         inspectors_per_department=body.inspectors_per_department,
     )
-    return 201, plan
+    return Status(201, plan)
 
 
 class SupervisionVersionIn(Schema):
@@ -351,3 +353,55 @@ def entity_public(request, uscc: str):
     """一户一档, the published part (公示), desensitized."""
     _limit(request)
     return _record_out(selectors.entity_record(None, uscc[:18], public=True))
+
+
+@router.get(
+    "/platform/schemas",
+    auth=None,
+    response={200: dict, **ERRORS},
+    operation_id="supervision_platform_schemas",
+)
+def platform_schemas(request):
+    """The published schema of each platform report type."""
+    _limit(request)
+    return services.published_schemas()
+
+
+class SupervisionPlatformReportOut(Schema):
+    report_type: str
+    period: str
+    sha256: str
+    row_count: int
+    summary: dict[str, int]
+    alerts: list[str]
+
+
+@router.post(
+    "/platform/reports",
+    auth=None,
+    response={200: SupervisionPlatformReportOut, 201: SupervisionPlatformReportOut, **ERRORS},
+    operation_id="supervision_platform_report",
+)
+def platform_report(request, report_type: str = "", period: str = ""):
+    """A platform's signed report: body JSON ``{"report_type", "period", "rows": [...]}`` or CSV
+    (``Content-Type: text/csv``, ``report_type`` and ``period`` in the query); headers
+    ``X-Zt-Platform`` (its credit code) and ``X-Zt-Signature`` (ES256 over the exact body bytes,
+    raw r||s, base64url). 201 when accepted, 200 when the same bytes were accepted before."""
+    _limit(request)
+    report, created = services.platform_report_submit(
+        uscc=request.headers.get("X-Zt-Platform", ""),
+        body=request.body,
+        signature=request.headers.get("X-Zt-Signature", ""),
+        content_type=request.content_type or "",
+        report_type=report_type[:30],
+        period=period[:7],
+    )
+    out = {
+        "report_type": report.report_type,
+        "period": report.period,
+        "sha256": report.sha256,
+        "row_count": report.row_count,
+        "summary": report.summary,
+        "alerts": [a.message for a in report.alerts.all()],
+    }
+    return Status(201 if created else 200, out)

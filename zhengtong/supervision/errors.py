@@ -16,3 +16,16 @@ class SupervisionError(ErrorCode):
         "supervision_deadline_passed",
         "a statutory time limit of the penalty procedure has passed",
     )
+    BAD_SIGNATURE = (
+        "supervision_bad_signature",
+        "the platform report's signature does not verify with the registered key",
+    )
+    REPORT_LATE = "supervision_report_late", "the platform report arrived after its deadline"
+    REPORT_DUPLICATE = (
+        "supervision_report_duplicate",
+        "a different report for that platform, type and period was accepted already",
+    )
+    REPORT_INVALID = (
+        "supervision_report_invalid",
+        "rows break the published schema; details.rows lists row, field and rule",
+    )

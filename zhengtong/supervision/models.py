@@ -225,6 +225,69 @@ class PenaltyCase(WorkflowModel, SlaMixin):
         return self.number
 
 
+class PlatformKind(models.TextChoices):
+    RIDE_HAILING = "ride_hailing", _("ride-hailing platform")
+    FOOD_DELIVERY = "food_delivery", _("food delivery platform")
+
+
+class Platform(models.Model):
+    """A platform enterprise that reports its data (平台数据监管). Its requests are signed with
+    the ES256 key whose public part it registered (its credential; we never hold its secret)."""
+
+    entity = models.OneToOneField(LegalEntity, models.PROTECT, related_name="+", verbose_name=_("entity"))
+    kind = models.CharField(_("kind"), max_length=20, choices=PlatformKind.choices)
+    public_key_der = models.BinaryField(_("public key"))
+    kid = models.CharField(_("key id"), max_length=16)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reporting platform")
+        verbose_name_plural = _("reporting platforms")
+
+    def __str__(self) -> str:
+        return self.entity.name
+
+
+class PlatformReport(models.Model):
+    """One accepted periodic report: exactly one per platform, type and month."""
+
+    platform = models.ForeignKey(Platform, models.PROTECT, related_name="reports")
+    report_type = models.CharField(_("report type"), max_length=30)
+    period = models.CharField(_("period"), max_length=7)  # YYYY-MM
+    sha256 = models.CharField(max_length=64)
+    row_count = models.PositiveIntegerField(_("rows"))
+    summary = models.JSONField(_("summary"), default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "report_type", "period"], name="platform_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.report_type} {self.period}"
+
+
+class SupervisionAlert(models.Model):
+    """An anomaly found in a platform report; supervisors may seed an inspection plan from it."""
+
+    platform = models.ForeignKey(Platform, models.PROTECT, related_name="alerts")
+    report = models.ForeignKey(PlatformReport, models.PROTECT, related_name="alerts")
+    rule = models.CharField(_("rule"), max_length=40)
+    message = models.CharField(_("message"), max_length=300)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+
 from zhengtong.supervision.workflows import INSPECTION_FLOW, PENALTY_FLOW, PLAN_FLOW  # noqa: E402
 
 InspectionPlan.workflow = PLAN_FLOW

@@ -18,3 +18,10 @@ SUPERVISION_SERVICE_DAYS = env_int("SUPERVISION_SERVICE_DAYS", 7, minimum=1)
 SUPERVISION_PENALTY_PUBLICITY_DAYS = env_int("SUPERVISION_PENALTY_PUBLICITY_DAYS", 365, minimum=90)
 # Requests per client address per minute to the public plan, population and record pages.
 SUPERVISION_PUBLIC_RATE_PER_MINUTE = env_int("SUPERVISION_PUBLIC_RATE_PER_MINUTE", 60, minimum=1)
+# Working days after the end of a month within which a platform's report for it must arrive.
+SUPERVISION_PLATFORM_REPORT_DAYS = env_int("SUPERVISION_PLATFORM_REPORT_DAYS", 10, minimum=1)
+# Largest platform report accepted (bytes) and rows per report.
+SUPERVISION_PLATFORM_REPORT_MAX_BYTES = env_int(
+    "SUPERVISION_PLATFORM_REPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024
+)
+SUPERVISION_PLATFORM_REPORT_MAX_ROWS = env_int("SUPERVISION_PLATFORM_REPORT_MAX_ROWS", 200_000, minimum=1)

@@ -41,6 +41,13 @@ from zhengtong.supervision.services.plans import (
     population_path,
     stratum_counts,
 )
+from zhengtong.supervision.services.platforms import (
+    REPORT_TYPES,
+    platform_register,
+    platform_report_submit,
+    published_schemas,
+    report_due,
+)
 
 actions.register(
     {
@@ -49,10 +56,17 @@ actions.register(
         "supervision.plan.draw_refused": gettext_lazy("Random draw refused"),
         "supervision.photo.add": gettext_lazy("Add inspection photo"),
         "supervision.penalty.publicity_remove": gettext_lazy("Remove penalty decision from publicity"),
+        "supervision.platform.register": gettext_lazy("Register reporting platform"),
+        "supervision.platform.report": gettext_lazy("Accept platform data report"),
     }
 )
 
 __all__ = [
+    "REPORT_TYPES",
+    "platform_register",
+    "platform_report_submit",
+    "published_schemas",
+    "report_due",
     "PENALTY_ACTIONS",
     "assigned_officer",
     "department_key",
