@@ -6,16 +6,23 @@ differs per installation; everything else is the same."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+
+from cryptography.hazmat.primitives import serialization
+from django.utils import timezone
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import system_actor
+from zhengtong.core import keys
+from zhengtong.core.errors import ValidationError
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry.demo import DEMO_PASSWORD
 from zhengtong.supervision import selectors, services
-from zhengtong.supervision.models import InspectionPlan, Officer, PenaltyCase, SupervisionItem
+from zhengtong.supervision.models import InspectionPlan, Officer, PenaltyCase, Platform, SupervisionItem
 
 COUNTY = "330106"
 PLAN_TITLE = "2026年度西湖区餐饮服务单位跨部门联合双随机抽查"
@@ -123,6 +130,7 @@ def seed(stdout=None) -> dict[str, int]:
         _inspect_some(plan)
     if not PenaltyCase.objects.exists():
         _penalties(managers["scjg"], depts["scjg"])
+    _platform(managers["scjg"], depts["scjg"])
     counts = {
         "supervision_items": SupervisionItem.objects.count(),
         "officers": Officer.objects.count(),
@@ -178,4 +186,39 @@ def _penalties(manager, department) -> None:
             legal_basis="《中华人民共和国食品安全法》第一百二十六条",
             fine_fen=500_000,
             waived_hearing=True,
+        )
+
+
+def _platform(manager, department) -> None:
+    """A ride-hailing platform with a deterministic demo key, and last month's signed report
+    (three orders without a licensed driver: one alert). Skipped when the report would be late."""
+    entity = registry_selectors.legal_entities_filtered(region_prefix=COUNTY).order_by("-id").first()
+    if entity is None or Platform.objects.filter(entity=entity).exists():
+        return
+    private = keys.generate(seed=b"zhengtong-demo-platform")
+    pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    platform = services.platform_register(
+        actor=manager, entity=entity, kind="ride_hailing", public_key_pem=pem, department=department
+    )
+    period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    rows = [
+        {
+            "order_id": f"DD{n:06d}",
+            "driver_licence_no": f"330106{n:06d}",
+            "driver_licensed": n % 100 != 7,
+            "vehicle_licensed": True,
+            "amount_fen": 1800 + n,
+            "complaint": n % 40 == 0,
+        }
+        for n in range(300)
+    ]
+    body = json.dumps({"report_type": "ride_orders", "period": period, "rows": rows}).encode()
+    # Too late this month: the demo then has a registered platform and no report.
+    with contextlib.suppress(ValidationError):
+        services.platform_report_submit(
+            uscc=platform.entity.uscc, body=body, signature=keys.b64url(keys.sign_es256(private, body))
         )

@@ -23,6 +23,7 @@ from zhengtong.supervision.models import (
     Officer,
     PartyKind,
     PenaltyCase,
+    SupervisionAlert,
     SupervisionItem,
 )
 from zhengtong.workorders import selectors as workorder_selectors
@@ -272,3 +273,13 @@ def entity_record(actor: Any, uscc: str, *, public: bool) -> dict:
 
 def published_photo(pk: int) -> InspectionPhoto | None:
     return InspectionPhoto.objects.filter(pk=pk, inspection__state="published").first()
+
+
+def alerts_for(actor: Any) -> QuerySet[SupervisionAlert]:
+    """Platform-report alerts in the actor's supervision scope, newest first."""
+    ensure_authenticated(actor)
+    return (
+        SupervisionAlert.objects.filter(scope_q(actor, "supervision.view"))
+        .select_related("platform__entity", "report")
+        .order_by("-id")
+    )

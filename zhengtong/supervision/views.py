@@ -133,6 +133,7 @@ def plans(request):
             "items": selectors.items_for(request.user)[:200],
             "officers": selectors.officers_for(request.user)[:200],
             "penalties": selectors.penalties_for(request.user)[:50],
+            "alerts": selectors.alerts_for(request.user)[:50],
         },
     )
 

@@ -102,9 +102,7 @@ def test_late_report_refused_and_csv_over_http(plat, settings):
         _submit(plat, old)
     assert exc.value.code == "supervision_report_late"
     settings.SUPERVISION_PLATFORM_REPORT_DAYS = 400
-    csv_body = (
-        b"order_id,driver_licensed,vehicle_licensed,amount_fen,complaint\nA1,true,true,100,false\n"
-    )
+    csv_body = b"order_id,driver_licensed,vehicle_licensed,amount_fen,complaint\nA1,true,true,100,false\n"
     sig = keys.b64url(keys.sign_es256(plat.private, csv_body))
     r = Client().post(
         f"/api/v1/supervision/platform/reports?report_type=ride_orders&period={_period(2)}",
