@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "zhengtong.codes",
     "zhengtong.grid",
     "zhengtong.sandbox",
+    "zhengtong.credit",
+    "zhengtong.supervision",
     "zhengtong.portal",
 ]
 
@@ -293,6 +295,7 @@ LOGGING = {
 from zhengtong.audit.settings import *  # noqa: E402,F403
 from zhengtong.catalog.settings import *  # noqa: E402,F403
 from zhengtong.codes.settings import *  # noqa: E402,F403
+from zhengtong.credit.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
@@ -301,4 +304,5 @@ from zhengtong.privacy.settings import *  # noqa: E402,F403
 from zhengtong.sandbox.settings import *  # noqa: E402,F403
 from zhengtong.seals.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
+from zhengtong.supervision.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403

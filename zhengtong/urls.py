@@ -28,6 +28,8 @@ urlpatterns = [
             "codes",
             "grid",
             "sandbox",
+            "credit",
+            "supervision",
         )
     ],
 ]
