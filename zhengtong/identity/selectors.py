@@ -73,7 +73,11 @@ def access_token_verify(raw: str) -> tuple[Token | None, dict, str]:
         jwt.JWTClaimsRegistry(exp={"essential": True}, jti={"essential": True}).validate(values)
     except JoseError:
         return None, {}, "the token has expired"
-    row = Token.objects.select_related("client", "user").filter(jti=str(values["jti"])).first()
+    # get() on the unique jti: no ORDER BY to compile (first() would add one); this is the hot path
+    try:
+        row = Token.objects.select_related("client", "user").get(jti=str(values["jti"]))
+    except Token.DoesNotExist:
+        row = None
     if row is None or row.revoked_at is not None:
         return None, {}, "the token was revoked"
     if not row.client.enabled:

@@ -259,6 +259,11 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
+def _one(queryset):
+    """The row of a lookup by a unique column, or None (no ORDER BY, unlike first())."""
+    return next(iter(queryset[:1]), None)
+
+
 def _find_token(token_string: str, hint: str | None) -> Token | None:
     """A token row by access token (a JWT we signed: its jti) or by refresh token (its digest)."""
     token_string = token_string or ""
@@ -268,8 +273,8 @@ def _find_token(token_string: str, hint: str | None) -> Token | None:
         except (JoseError, ValueError):
             return None
         jti = decoded.claims.get("jti")
-        return Token.objects.select_related("client", "user").filter(jti=str(jti)).first() if jti else None
-    row = Token.objects.select_related("client", "user").filter(refresh_digest=digest(token_string)).first()
+        return _one(Token.objects.select_related("client", "user").filter(jti=str(jti))) if jti else None
+    row = _one(Token.objects.select_related("client", "user").filter(refresh_digest=digest(token_string)))
     if row is not None:
         row._as_refresh = True
     return row
@@ -345,10 +350,10 @@ class Server(AuthorizationServer):
         self.register_endpoint(EndSession)
 
     def query_client(self, client_id):
-        return (
-            Client.objects.select_related("department", "org_unit")
-            .filter(client_id=client_id or "", enabled=True)
-            .first()
+        return _one(
+            Client.objects.select_related("department", "org_unit", "secret").filter(
+                client_id=client_id or "", enabled=True
+            )
         )
 
     def save_token(self, token, request):
