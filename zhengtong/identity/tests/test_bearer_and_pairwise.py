@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 
 from zhengtong.identity import claims
-from zhengtong.identity.tests.conftest import authorize_params, exchange, get_code, make_client, pkce
+from zhengtong.identity.tests.conftest import authorize_params, basic, exchange, get_code, make_client, pkce
 
 
 def _tokens(http, client_id, secret, scope="openid profile"):
@@ -49,8 +49,6 @@ def test_client_credentials_token_acts_for_no_person_at_the_api(client, admin, w
         redirect_uris=[],
         secret="s-m",
     )
-    from zhengtong.identity.tests.conftest import basic
-
     response = client.post(
         "/oidc/token", {"grant_type": "client_credentials", "scope": "api:read"}, **basic("machine", "s-m")
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
@@ -22,7 +24,7 @@ def test_code_flow_with_pkce_issues_verified_tokens(client, world, rp, password)
             "redirect_uri": REDIRECT,
             "code_verifier": verifier,
         },
-        HTTP_AUTHORIZATION="Basic " + __import__("base64").b64encode(f"demo-rp:{SECRET}".encode()).decode(),
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"demo-rp:{SECRET}".encode()).decode(),
     )
     assert response.status_code == 200, response.content
     body = response.json()

@@ -3,11 +3,16 @@ event, and nothing issued."""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
 
+from zhengtong.accounts.kinds import UserKind
+from zhengtong.accounts.services import user_create
 from zhengtong.audit.models import AuditEvent
 from zhengtong.identity import services
 from zhengtong.identity.demo import REDIRECT
@@ -147,9 +152,6 @@ def test_code_of_another_client_is_refused(signed_in, rp, admin, world):
 def test_state_and_nonce_come_back_intact(signed_in, rp, tokens):
     # state: checked in get_code for every flow; nonce: in the ID token, unchanged.
     payload = tokens["id_token"].split(".")[1]
-    import base64
-    import json
-
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["nonce"] == "n-456"
 
@@ -236,9 +238,6 @@ def test_scope_not_allowed_to_the_client_is_refused(signed_in, rp):
 
 
 def test_enterprise_agent_cannot_choose_an_entity_they_do_not_represent(client, admin, world):
-    from zhengtong.accounts.kinds import UserKind
-    from zhengtong.accounts.services import user_create
-
     make_client(admin, world, scopes=["openid", "enterprise"])
     agent = user_create(actor=None, username="agent_x", password="Test-pass-2025!", kind=UserKind.ENTERPRISE)
     client.force_login(agent)
@@ -253,9 +252,7 @@ def test_enterprise_agent_cannot_choose_an_entity_they_do_not_represent(client, 
 
 def test_declining_consent_is_access_denied(signed_in, rp):
     params = authorize_params(challenge=pkce()[1])
-    response = signed_in.post(
-        "/oidc/authorize?" + __import__("urllib.parse").parse.urlencode(params), {"decision": "deny"}
-    )
+    response = signed_in.post("/oidc/authorize?" + urlencode(params), {"decision": "deny"})
     assert query(response["Location"])["error"] == "access_denied"
     assert AuthorizationCode.objects.count() == 0
 
