@@ -9,7 +9,7 @@ from zhengtong.identity.services.clients import (
     data_key_issue,
 )
 from zhengtong.identity.services.consents import consent_grant, consent_revoke
-from zhengtong.identity.services.sessions import keys_rotate, session_logout, token_refused
+from zhengtong.identity.services.sessions import keys_rotate, portal_signed_out, session_logout, token_refused
 
 __all__ = [
     "authorization_refused",
@@ -22,6 +22,7 @@ __all__ = [
     "consent_revoke",
     "data_key_issue",
     "keys_rotate",
+    "portal_signed_out",
     "session_logout",
     "token_refused",
 ]

@@ -20,6 +20,33 @@ from zhengtong.identity.server import issuer
 from zhengtong.identity.services.authorize import SESSION_SID, _failure_budget
 
 
+def _end_tokens_of_session(request: HttpRequest) -> int:
+    """Revoke the tokens issued in this browser session and queue a back-channel logout notice to
+    every client that registered for them and had a token in it; returns how many are notified."""
+    user = request.user if request.user.is_authenticated else None
+    sid = request.session.get(SESSION_SID, "")
+    if user is None or not sid:
+        return 0
+    notified = 0
+    rows = Token.objects.filter(user=user, sid=sid).select_related("client")
+    clients = {row.client for row in rows}
+    rows.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    for other in clients:
+        if other.backchannel_logout_uri and other.enabled:
+            outbox.enqueue(
+                topic=TOPIC,
+                key=f"{other.client_id}:{sid}",
+                payload={
+                    "client_id": other.client_id,
+                    "sub": claims.client_subject(user.pk, other),
+                    "sid": sid,
+                    "iss": issuer(),
+                },
+            )
+            notified += 1
+    return notified
+
+
 @transaction.atomic
 def session_logout(*, request: HttpRequest, client: Any = None) -> int:
     """Sign the browser session out (RP-initiated logout): revoke the tokens issued in this
@@ -27,25 +54,7 @@ def session_logout(*, request: HttpRequest, client: Any = None) -> int:
     registered for them and had a token in it, and end the Django session. Returns how many
     clients are notified."""
     user = request.user if request.user.is_authenticated else None
-    sid = request.session.get(SESSION_SID, "")
-    notified = 0
-    if user is not None and sid:
-        rows = Token.objects.filter(user=user, sid=sid).select_related("client")
-        clients = {row.client for row in rows}
-        rows.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        for other in clients:
-            if other.backchannel_logout_uri and other.enabled:
-                outbox.enqueue(
-                    topic=TOPIC,
-                    key=f"{other.client_id}:{sid}",
-                    payload={
-                        "client_id": other.client_id,
-                        "sub": claims.client_subject(user.pk, other),
-                        "sid": sid,
-                        "iss": issuer(),
-                    },
-                )
-                notified += 1
+    notified = _end_tokens_of_session(request)
     if user is not None:
         audit.record(
             actor=user,
@@ -56,6 +65,14 @@ def session_logout(*, request: HttpRequest, client: Any = None) -> int:
         )
     logout(request)
     return notified
+
+
+@transaction.atomic
+def portal_signed_out(*, request: HttpRequest) -> int:
+    """For the portal's own sign-out, just before it ends the session: the applications the person
+    signed in to through this session lose their tokens and are told (back-channel logout).
+    Writes nothing when the session signed in to none."""
+    return _end_tokens_of_session(request)
 
 
 def token_refused(*, request: HttpRequest, client_id: str, endpoint: str, error: str) -> None:

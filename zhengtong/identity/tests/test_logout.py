@@ -60,3 +60,12 @@ def test_logout_with_forged_hint_is_refused(signed_in, tokens, rp):
     assert response.status_code == 400 and "Location" not in response
     assert "_auth_user_id" in signed_in.session
     assert Token.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_portal_sign_out_tells_the_applications_of_the_session(signed_in, tokens, rp):
+    rp.backchannel_logout_uri = "http://127.0.0.1:8765/backchannel"
+    rp.save(update_fields=["backchannel_logout_uri"])
+    response = signed_in.post("/logout/")
+    assert response.status_code == 302
+    assert Token.objects.filter(revoked_at__isnull=True).count() == 0
+    assert OutboxMessage.objects.filter(topic=backchannel.TOPIC).count() == 1

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts import selectors as account_selectors
@@ -51,7 +51,7 @@ def _lines(value: str) -> list[str]:
 
 class ClientForm(forms.Form):
     client_id = forms.SlugField(label=gettext_lazy("Client ID"), max_length=64)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("oidc client", "Name"), max_length=100)
     org_unit = forms.CharField(label=gettext_lazy("Org unit code"), max_length=20)
     department = forms.CharField(
         label=gettext_lazy("Department code (optional)"), max_length=40, required=False
@@ -60,7 +60,7 @@ class ClientForm(forms.Form):
     logo_url = forms.URLField(
         label=gettext_lazy("Logo URL (optional)"), required=False, assume_scheme="https"
     )
-    client_type = forms.ChoiceField(label=gettext_lazy("Type"), choices=ClientType.choices)
+    client_type = forms.ChoiceField(label=pgettext_lazy("oidc client", "Type"), choices=ClientType.choices)
     redirect_uris = forms.CharField(
         label=gettext_lazy("Redirect URIs (one per line, matched exactly)"),
         widget=forms.Textarea(attrs={"rows": 3}),
