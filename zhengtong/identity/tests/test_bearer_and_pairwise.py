@@ -4,6 +4,7 @@ import secrets
 
 from zhengtong.identity import claims
 from zhengtong.identity.tests.conftest import authorize_params, basic, exchange, get_code, make_client, pkce
+from zhengtong.registry import services as registry
 
 
 def _tokens(http, client_id, secret, scope="openid profile"):
@@ -88,3 +89,32 @@ def test_claims_follow_scope_and_acr_follows_verification(signed_in, world, admi
         "/oidc/introspect", {"token": phone}, HTTP_AUTHORIZATION="Basic ZGVtby1ycDpkZW1vLXJwLXNlY3JldA=="
     ).json()
     assert introspected["acr"] == claims.ACR_REGISTERED  # the test citizen is not real-name verified
+
+
+def test_id_number_only_with_scope_and_legal_basis(signed_in, world, admin):
+    person = world.person(world.village, name="张三", seq=11)
+    registry.citizen_verify_real_name(actor=world.citizen, resident_id=person.resident_id, name="张三")
+    make_client(admin, world, "masked", sector="m", scopes=["openid", "id_number_masked"], secret="m")
+    make_client(
+        admin,
+        world,
+        "full",
+        sector="f",
+        scopes=["openid", "id_number"],
+        legal_basis="《条例》第十条",
+        secret="f",
+    )
+    masked = _tokens(signed_in, "masked", "m", "openid id_number_masked")["access_token"]
+    full = _tokens(signed_in, "full", "f", "openid id_number")["access_token"]
+    masked_info = signed_in.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {masked}").json()
+    assert "id_number" not in masked_info
+    assert (
+        masked_info["id_number_masked"] != person.resident_id
+        and masked_info["id_number_masked"][:6] == person.resident_id[:6]
+    )
+    full_info = signed_in.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {full}").json()
+    assert full_info["id_number"] == person.resident_id
+    assert (
+        signed_in.post("/oidc/introspect", {"token": full}, **basic("full", "f")).json()["acr"]
+        == claims.ACR_REAL_NAME
+    )
