@@ -156,6 +156,19 @@ def main() -> None:
 
     add_row("GET /api/v1/me with a JWT access token", timed(api_me, N), "≥ 1,500/s on 2 cores")
 
+    _row, api_token = acc.api_token_create(actor=person, name="bench", scopes=["read"])
+    api_bearer = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"}
+
+    def api_me_with_api_token(_i):
+        response = http.get("/api/v1/me", **api_bearer)
+        assert response.status_code == 200, response.content
+
+    add_row(
+        "GET /api/v1/me with a personal API token (the existing path, for comparison)",
+        timed(api_me_with_api_token, N),
+        "—",
+    )
+
     def introspect(_i):
         response = http.post("/oidc/introspect", {"token": access}, **auth)
         assert response.json()["active"] is True
