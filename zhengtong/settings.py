@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "zhengtong.sandbox",
     "zhengtong.credit",
     "zhengtong.supervision",
+    "zhengtong.identity",
     "zhengtong.portal",
 ]
 
@@ -298,6 +299,7 @@ from zhengtong.codes.settings import *  # noqa: E402,F403
 from zhengtong.credit.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403
+from zhengtong.identity.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403

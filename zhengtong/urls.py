@@ -30,6 +30,7 @@ urlpatterns = [
             "sandbox",
             "credit",
             "supervision",
+            "identity",
         )
     ],
 ]
