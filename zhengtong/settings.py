@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "zhengtong.workorders",
     "zhengtong.codes",
     "zhengtong.grid",
+    "zhengtong.workspace",
     "zhengtong.portal",
 ]
 
@@ -297,3 +298,4 @@ from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403
+from zhengtong.workspace.settings import *  # noqa: E402,F403
