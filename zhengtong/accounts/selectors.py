@@ -293,7 +293,9 @@ def users_with_usernames(usernames: list[str]) -> QuerySet[User]:
 def staff_users(*, within: str = "") -> QuerySet[User]:
     """Active staff accounts (staff, grid workers, admins) with their unit and department;
     ``within``: only those whose unit is at or below that path. For the workspace directory."""
-    qs = User.objects.filter(kind__in=["staff", "grid_worker", "admin"], is_active=True, org_unit__isnull=False)
+    qs = User.objects.filter(
+        kind__in=["staff", "grid_worker", "admin"], is_active=True, org_unit__isnull=False
+    )
     if within:
         qs = qs.filter(subtree_q(within, "org_unit__path"))
     return qs.select_related("org_unit", "department").order_by("pk")
@@ -311,4 +313,8 @@ def user_ids_with_role(role: str, *, user_ids: list[int] | None = None) -> set[i
 
 def users_by_ids(ids: list[int]) -> QuerySet[User]:
     """The active users with these ids, with unit and department, by id."""
-    return User.objects.filter(pk__in=ids, is_active=True).select_related("org_unit", "department").order_by("pk")
+    return (
+        User.objects.filter(pk__in=ids, is_active=True)
+        .select_related("org_unit", "department")
+        .order_by("pk")
+    )

@@ -16,4 +16,3 @@ class WorkspaceError(ErrorCode):
     NOT_SIGNATORY = "not_signatory", "only holders of the 签发 permission sign off documents"
     ALREADY_NUMBERED = "already_numbered", "the document has its number already"
     SIGNED_OFF = "signed_off", "the document is signed off: it can no longer be edited"
-    PUSH_NOT_CONFIGURED = "push_not_configured", "no VAPID keys are configured for Web Push"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.core.masking import mask_phone
@@ -42,7 +43,9 @@ class DirectoryEntry(models.Model):
     duties = models.CharField(_("duties"), max_length=300, blank=True)
     office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
     mobile = models.CharField(_("mobile number"), max_length=20, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ON_DUTY)
+    status = models.CharField(
+        pgettext_lazy("workspace", "status"), max_length=10, choices=Status.choices, default=Status.ON_DUTY
+    )
     is_leader = models.BooleanField(_("leader"), default=False)
     search_text = models.CharField(max_length=600)
     updated_at = models.DateTimeField(auto_now=True)
@@ -73,7 +76,7 @@ class DirectoryEntry(models.Model):
 class Conversation(models.Model):
     class Kind(models.TextChoices):
         DIRECT = "direct", _("one-to-one")
-        GROUP = "group", _("group")
+        GROUP = "group", pgettext_lazy("workspace", "group")
         DEPARTMENT = "department", _("department")
         CASE = "case", _("case")
         INCIDENT = "incident", _("incident")
@@ -123,6 +126,9 @@ class Member(models.Model):
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="ws_member_unique")]
         indexes = [models.Index(fields=["user", "conversation"], name="ws_member_user")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.conversation_id}"
+
 
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, models.CASCADE, related_name="messages")
@@ -162,6 +168,9 @@ class UrgentReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="ws_receipt_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} / {self.message_id}"
 
 
 # --- Tasks and 督办 ------------------------------------------------------------------------------
@@ -226,6 +235,9 @@ class ProgressReport(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.percent}%"
+
 
 # --- Internal approvals ------------------------------------------------------------------------
 
@@ -274,6 +286,9 @@ class DocumentCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="ws_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}〔{self.year}〕{self.last}"
+
 
 class OutgoingDocument(WorkflowModel):
     """发文, with the elements of GB/T 9704-2012: 份号, 密级, 发文机关标志, 发文字号, 签发人,
@@ -298,8 +313,8 @@ class OutgoingDocument(WorkflowModel):
     signed_by = models.ForeignKey(USER, models.PROTECT, null=True, blank=True, related_name="+")
     signed_at = models.DateTimeField(null=True, blank=True)
     issue_date = models.DateField(_("date (成文日期)"), null=True, blank=True)
+    # The seals module's public verification code of the sealed PDF, and the PDF's SHA-256.
     seal_code = models.CharField(max_length=64, blank=True)
-    pdf = models.FileField(upload_to="workspace/documents/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -344,6 +359,9 @@ class Countersign(models.Model):
             models.UniqueConstraint(fields=["document", "department"], name="ws_countersign_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.document_id} {self.department_id}"
+
 
 class Distribution(models.Model):
     """An issued document sent to one recipient unit; its acknowledgement registers it there."""
@@ -356,8 +374,13 @@ class Distribution(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["document", "org_unit", "department"], name="ws_distribution_unique")
+            models.UniqueConstraint(
+                fields=["document", "org_unit", "department"], name="ws_distribution_unique"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → {self.org_unit_id}"
 
 
 class IncomingDocument(WorkflowModel):
@@ -445,6 +468,9 @@ class KnowledgeLink(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "ref"], name="ws_klink_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.entry_id} ← {self.ref}"
+
 
 # --- Web Push ----------------------------------------------------------------------------------
 
@@ -456,6 +482,9 @@ class PushSubscription(models.Model):
     auth = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.endpoint[:40]}"
+
 
 class LocalPush(models.Model):
     """A push the local backend delivered: the encrypted request a push service would get."""
@@ -465,6 +494,9 @@ class LocalPush(models.Model):
     body_size = models.PositiveIntegerField()
     body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint[:40]} {self.created_at}"
 
 
 from zhengtong.workspace.workflows import (  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.accounts.roles import PERMISSIONS as PERMISSIONS_ALL
 from zhengtong.accounts.roles import ROLES, extend_role, register_permissions, register_role
 
 PERMISSIONS = {
@@ -21,7 +22,6 @@ PERMISSIONS = {
     "workspace.instruct": _("Instruct on incoming documents (批办)"),
     "workspace.knowledge_edit": _("Write knowledge-base entries"),
 }
-
 
 
 def install() -> None:
@@ -41,6 +41,11 @@ def install() -> None:
             "workspace.sign_off",
             "workspace.instruct",
         },
+    )
+    # Leaders supervise (督办): the view lists the overdue cases, incidents and work orders of
+    # their scope, so they read those modules' lists too (nothing more: no handling rights).
+    extend_role(
+        "leader", {p for p in ("services.view", "grid.view", "workorders.view") if p in PERMISSIONS_ALL}
     )
     extend_role("supervisor", {"workspace.assign", "workspace.supervise", "workspace.approve"})
     register_role(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import EVERYTHING, can, grants_of, scope_q, scope_roots, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.grid import selectors as grid_selectors
+from zhengtong.seals import selectors as seal_selectors
 from zhengtong.services import selectors as case_selectors
 from zhengtong.workorders import selectors as workorder_selectors
 from zhengtong.workspace.models import (
@@ -131,7 +132,9 @@ def directory_entry_for(viewer: Any, user_id: int) -> DirectoryEntry:
 def visible_user_ids(viewer: Any, user_ids: list[int]) -> set[int]:
     """Which of these users the viewer's directory shows."""
     return set(
-        DirectoryEntry.objects.filter(directory_q(viewer), user_id__in=user_ids).values_list("user_id", flat=True)
+        DirectoryEntry.objects.filter(directory_q(viewer), user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
     )
 
 
@@ -187,7 +190,10 @@ def message_receipts(user: Any, message_id: int) -> dict[str, Any]:
     """Who has read a message and who has not (members only; DING's read list). For an urgent
     notice, each recipient's read time and SMS time."""
     message = Message.objects.select_related("conversation", "sender").filter(pk=message_id).first()
-    if message is None or not Member.objects.filter(user=user, conversation_id=message.conversation_id).exists():
+    if (
+        message is None
+        or not Member.objects.filter(user=user, conversation_id=message.conversation_id).exists()
+    ):
         raise NotFound(_("no such message"))
     if message.urgent:
         rows = list(UrgentReceipt.objects.filter(message=message).select_related("user").order_by("user_id"))
@@ -200,8 +206,16 @@ def message_receipts(user: Any, message_id: int) -> dict[str, Any]:
             .select_related("user")
             .order_by("user_id")
         )
-        read = [{"user": m.user, "read_at": m.last_read_at, "sms_at": None} for m in members if m.last_read_seq >= message.seq]
-        unread = [{"user": m.user, "read_at": None, "sms_at": None} for m in members if m.last_read_seq < message.seq]
+        read = [
+            {"user": m.user, "read_at": m.last_read_at, "sms_at": None}
+            for m in members
+            if m.last_read_seq >= message.seq
+        ]
+        unread = [
+            {"user": m.user, "read_at": None, "sms_at": None}
+            for m in members
+            if m.last_read_seq < message.seq
+        ]
     return {"message": message, "read": read, "unread": unread}
 
 
@@ -247,11 +261,11 @@ def task_for(user: Any, pk: int) -> Task:
 def task_visible(user: Any, task: Task) -> bool:
     if task.created_by_id == getattr(user, "pk", None) or can(user, "workspace.supervise", task.org_unit):
         return True
-    if Task.objects.filter(Q(pk=task.pk) | Q(pk=task.parent_id) | Q(parent_id=task.pk)).filter(
-        _assignee_q(user) | Q(created_by_id=user.pk)
-    ).exists():
-        return True
-    return False
+    return bool(
+        Task.objects.filter(Q(pk=task.pk) | Q(pk=task.parent_id) | Q(parent_id=task.pk))
+        .filter(_assignee_q(user) | Q(created_by_id=user.pk))
+        .exists()
+    )
 
 
 def task_subtasks(task: Task) -> list[Task]:
@@ -397,7 +411,9 @@ def incoming_for(user: Any, *, limit: int = 50) -> list[IncomingDocument]:
 
 
 def incoming_get(user: Any, pk: int) -> IncomingDocument:
-    doc = IncomingDocument.objects.filter(_incoming_q(user), pk=pk).select_related("handler_department").first()
+    doc = (
+        IncomingDocument.objects.filter(_incoming_q(user), pk=pk).select_related("handler_department").first()
+    )
     if doc is None:
         raise NotFound(_("no such document"))
     return doc
@@ -439,8 +455,7 @@ def knowledge_for_ref(user: Any, ref: str) -> list[KnowledgeEntry]:
 
 
 def outgoing_pdf(document: OutgoingDocument) -> bytes:
-    """The sealed PDF of an issued document (empty before it is sealed)."""
-    if not document.pdf:
-        return b""
-    with document.pdf.open("rb") as fh:
-        return fh.read()
+    """The sealed PDF of an issued document (empty before it is sealed); the caller has checked
+    that the reader may see the document (``outgoing_get``)."""
+    sealed = seal_selectors.document_by_code(document.seal_code) if document.seal_code else None
+    return seal_selectors.document_pdf(sealed) if sealed is not None else b""

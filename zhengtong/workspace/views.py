@@ -4,6 +4,7 @@ approvals, documents, knowledge base; the web app manifest and the service worke
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import can, ensure_can
@@ -26,6 +27,7 @@ from zhengtong.workspace import selectors, services
 from zhengtong.workspace.models import Approval, KnowledgeEntry, Message
 from zhengtong.workspace.workflows import APPROVAL_FLOW, INCOMING_FLOW, OUTGOING_FLOW, TASK_FLOW, is_assignee
 
+SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "workspace" / "sw.js"
 ERRORS = (ValidationError, PermissionDenied, Conflict, NotFound)
 
 
@@ -86,9 +88,18 @@ def conversations(request):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=gettext_lazy("Message"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    urgent = forms.BooleanField(label=gettext_lazy("Urgent notice (DING): SMS to those who have not read it"), required=False)
-    sms_after_minutes = forms.IntegerField(label=gettext_lazy("SMS after (minutes)"), required=False, min_value=1, max_value=1440)
+    body = forms.CharField(
+        label=pgettext_lazy("workspace", "Message"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    urgent = forms.BooleanField(
+        label=gettext_lazy("Urgent notice (DING): SMS to those who have not read it"), required=False
+    )
+    sms_after_minutes = forms.IntegerField(
+        label=gettext_lazy("SMS after (minutes)"), required=False, min_value=1, max_value=1440
+    )
     attachment = forms.FileField(label=gettext_lazy("Attachment"), required=False)
 
 
@@ -187,7 +198,9 @@ def join(request, kind: str, pk: int):
         elif kind == "incident":
             conv = services.conversation_for_incident(actor=request.user, incident_id=pk)
         elif kind == "task":
-            conv = services.conversation_for_task(actor=request.user, task=selectors.task_for(request.user, pk))
+            conv = services.conversation_for_task(
+                actor=request.user, task=selectors.task_for(request.user, pk)
+            )
         elif kind == "department":
             dept = account_selectors.department_by_id(pk)
             if dept is None:
@@ -220,10 +233,21 @@ def tasks(request):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    description = forms.CharField(label=gettext_lazy("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    due_working_days = forms.IntegerField(label=gettext_lazy("Time limit (working days)"), min_value=1, max_value=250, initial=5)
-    assignee = forms.CharField(label=gettext_lazy("To a person (name or pinyin initials)"), required=False, max_length=50)
-    departments = forms.MultipleChoiceField(label=gettext_lazy("Or to departments"), required=False, widget=forms.CheckboxSelectMultiple)
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due_working_days = forms.IntegerField(
+        label=gettext_lazy("Time limit (working days)"), min_value=1, max_value=250, initial=5
+    )
+    assignee = forms.CharField(
+        label=gettext_lazy("To a person (name or pinyin initials)"), required=False, max_length=50
+    )
+    departments = forms.MultipleChoiceField(
+        label=gettext_lazy("Or to departments"), required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -238,7 +262,11 @@ class TaskForm(forms.Form):
 
 @staff
 def task_new(request):
-    parent = selectors.task_for(request.user, _int(request.GET.get("parent"), -1)) if request.GET.get("parent") else None
+    parent = (
+        selectors.task_for(request.user, _int(request.GET.get("parent"), -1))
+        if request.GET.get("parent")
+        else None
+    )
     form = TaskForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -331,10 +359,25 @@ def supervision(request):
 class ApprovalForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Approval.Kind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    details = forms.CharField(label=gettext_lazy("Details"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    amount_yuan = forms.DecimalField(label=gettext_lazy("Amount (yuan), procurement"), required=False, min_value=0, max_digits=13, decimal_places=2)
-    start_date = forms.DateField(label=gettext_lazy("From (leave)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=gettext_lazy("To (leave)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    details = forms.CharField(
+        label=gettext_lazy("Details"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    amount_yuan = forms.DecimalField(
+        label=gettext_lazy("Amount (yuan), procurement"),
+        required=False,
+        min_value=0,
+        max_digits=13,
+        decimal_places=2,
+    )
+    start_date = forms.DateField(
+        label=gettext_lazy("From (leave)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=gettext_lazy("To (leave)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @staff
@@ -378,7 +421,10 @@ def approval_detail(request, pk: int):
                 services.approval_withdraw(actor=request.user, approval=approval)
             else:
                 services.approval_decide(
-                    actor=request.user, approval=approval, decision=action, note=request.POST.get("note", "")[:1000]
+                    actor=request.user,
+                    approval=approval,
+                    decision=action,
+                    note=request.POST.get("note", "")[:1000],
                 )
         except ERRORS as exc:
             messages.error(request, exc.message)
@@ -386,7 +432,11 @@ def approval_detail(request, pk: int):
     return render(
         request,
         "workspace/approval.html",
-        {"approval": approval, "actions": APPROVAL_FLOW.available(approval, request.user), "timeline": timeline(approval)},
+        {
+            "approval": approval,
+            "actions": APPROVAL_FLOW.available(approval, request.user),
+            "timeline": timeline(approval),
+        },
     )
 
 
@@ -394,14 +444,34 @@ def approval_detail(request, pk: int):
 
 
 class DraftForm(forms.Form):
-    template = forms.ChoiceField(label=gettext_lazy("Template (文种)"), choices=[(k, v["label"]) for k, v in services.TEMPLATES.items()])
-    number_prefix = forms.CharField(label=gettext_lazy("Issuer code (机关代字), e.g. 西政办发"), max_length=40)
+    template = forms.ChoiceField(
+        label=gettext_lazy("Template (文种)"),
+        choices=[(k, v["label"]) for k, v in services.TEMPLATES.items()],
+    )
+    number_prefix = forms.CharField(
+        label=gettext_lazy("Issuer code (机关代字), e.g. 西政办发"), max_length=40
+    )
     title = forms.CharField(label=gettext_lazy("Title (标题)"), max_length=200)
-    recipients = forms.CharField(label=gettext_lazy("Main recipients (主送机关)"), max_length=300, required=False)
-    body = forms.CharField(label=gettext_lazy("Body (正文), one paragraph per line"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
-    attachments = forms.CharField(label=gettext_lazy("Attachments (附件说明), one per line"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    recipients = forms.CharField(
+        label=gettext_lazy("Main recipients (主送机关)"), max_length=300, required=False
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Body (正文), one paragraph per line"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    attachments = forms.CharField(
+        label=gettext_lazy("Attachments (附件说明), one per line"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     copy_to = forms.CharField(label=gettext_lazy("Copied to (抄送)"), max_length=300, required=False)
-    secrecy = forms.ChoiceField(label=gettext_lazy("Secrecy (密级)"), required=False, choices=[("", "—"), ("秘密", "秘密"), ("机密", "机密"), ("绝密", "绝密")])
+    secrecy = forms.ChoiceField(
+        label=gettext_lazy("Secrecy (密级)"),
+        required=False,
+        choices=[("", "—"), ("秘密", "秘密"), ("机密", "机密"), ("绝密", "绝密")],
+    )
     copy_number = forms.CharField(label=gettext_lazy("Copy number (份号)"), max_length=10, required=False)
 
 
@@ -431,7 +501,11 @@ def document_new(request):
             apply_domain_error(form, exc)
         else:
             return redirect("workspace:outgoing", pk=doc.pk)
-    return render(request, "workspace/form.html", {"form": form, "title": _("Draft a document (拟稿)"), "multipart": False})
+    return render(
+        request,
+        "workspace/form.html",
+        {"form": form, "title": _("Draft a document (拟稿)"), "multipart": False},
+    )
 
 
 @staff
@@ -444,16 +518,22 @@ def outgoing_detail(request, pk: int):
                 depts = [account_selectors.department_by_id(v) for v in request.POST.getlist("departments")]
                 services.document_route(actor=request.user, document=doc, departments=[d for d in depts if d])
             elif action == "countersign":
-                services.document_countersign(actor=request.user, document=doc, opinion=request.POST.get("opinion", "")[:500])
+                services.document_countersign(
+                    actor=request.user, document=doc, opinion=request.POST.get("opinion", "")[:500]
+                )
             elif action == "return":
-                services.document_return(actor=request.user, document=doc, note=request.POST.get("note", "")[:500])
+                services.document_return(
+                    actor=request.user, document=doc, note=request.POST.get("note", "")[:500]
+                )
             elif action == "sign":
                 services.document_sign(actor=request.user, document=doc)
             elif action == "number":
                 services.document_number(actor=request.user, document=doc)
             elif action == "issue":
                 units = account_selectors.org_units_with_codes(request.POST.getlist("units"))
-                services.document_issue(actor=request.user, document=doc, recipients=[(u, None) for u in units])
+                services.document_issue(
+                    actor=request.user, document=doc, recipients=[(u, None) for u in units]
+                )
             elif action == "file":
                 services.document_file(actor=request.user, document=doc)
             elif action == "edit":
@@ -471,7 +551,9 @@ def outgoing_detail(request, pk: int):
         {
             "doc": doc,
             "countersigns": list(doc.countersigns.select_related("department", "signed_by")),
-            "distributions": list(doc.distributions.select_related("org_unit", "department", "acknowledged_by")),
+            "distributions": list(
+                doc.distributions.select_related("org_unit", "department", "acknowledged_by")
+            ),
             "actions": [t.name for t in OUTGOING_FLOW.available(doc, request.user)],
             "departments": list(account_selectors.departments_in(unit)[:100]) if unit else [],
             "units": list(account_selectors.org_unit_subtree(unit, max_depth=1)[:100]) if unit else [],
@@ -562,14 +644,20 @@ def knowledge(request):
 
 @public
 def knowledge_entry(request, pk: int):
-    return render(request, "workspace/knowledge_entry.html", {"entry": selectors.knowledge_get(request.user, pk)})
+    return render(
+        request, "workspace/knowledge_entry.html", {"entry": selectors.knowledge_get(request.user, pk)}
+    )
 
 
 class KnowledgeForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=KnowledgeEntry.Kind.choices)
-    visibility = forms.ChoiceField(label=gettext_lazy("Visibility"), choices=KnowledgeEntry.Visibility.choices)
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Visibility"), choices=KnowledgeEntry.Visibility.choices
+    )
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    body = forms.CharField(label=gettext_lazy("Text"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(
+        label=gettext_lazy("Text"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
     tags = forms.CharField(label=gettext_lazy("Tags"), max_length=200, required=False)
 
 
@@ -583,7 +671,9 @@ def knowledge_new(request):
             apply_domain_error(form, exc)
         else:
             return redirect("workspace:knowledge_entry", pk=entry.pk)
-    return render(request, "workspace/form.html", {"form": form, "title": _("New knowledge entry"), "multipart": False})
+    return render(
+        request, "workspace/form.html", {"form": form, "title": _("New knowledge entry"), "multipart": False}
+    )
 
 
 # --- Phone: manifest, service worker, push -----------------------------------------------------
@@ -622,8 +712,7 @@ def icon(request):
 @public
 def service_worker(request):
     """The service worker, served under /workspace/ so its scope is the workspace."""
-    with open(settings.BASE_DIR / "zhengtong" / "workspace" / "static" / "workspace" / "sw.js", encoding="utf-8") as fh:
-        response = HttpResponse(fh.read(), content_type="text/javascript")
+    response = HttpResponse(SERVICE_WORKER.read_text(encoding="utf-8"), content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/workspace/"
     response["Cache-Control"] = "no-cache"
     return response
@@ -637,7 +726,9 @@ def push_subscription(request):
         if not isinstance(body, dict):
             raise ValueError
     except ValueError:
-        return JsonResponse({"error": {"code": "validation_error", "message": "JSON object expected"}}, status=422)
+        return JsonResponse(
+            {"error": {"code": "validation_error", "message": "JSON object expected"}}, status=422
+        )
     try:
         if request.method == "DELETE":
             services.push_unsubscribe(actor=request.user, endpoint=str(body.get("endpoint", "")))
@@ -654,4 +745,3 @@ def push_subscription(request):
     except ZhengtongError as exc:
         return JsonResponse({"error": {"code": str(exc.code), "message": exc.message}}, status=exc.status)
     return JsonResponse({"ok": True}, status=201)
-

@@ -4,6 +4,7 @@ documents (收文), all on the one workflow mechanism (core.workflow)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengtong.core.workflow import Transition, Workflow
 
@@ -28,10 +29,10 @@ def _is_assigner(obj, actor) -> bool:
 TASK_FLOW = Workflow(
     name="workspace.task",
     states={
-        "assigned": _("assigned"),
+        "assigned": pgettext_lazy("workspace", "assigned"),
         "in_progress": _("in progress"),
         "completed": _("reported complete"),
-        "closed": _("closed"),
+        "closed": pgettext_lazy("workspace", "closed"),
         "cancelled": _("cancelled"),
     },
     initial="assigned",
@@ -106,9 +107,7 @@ APPROVAL_FLOW = Workflow(
     },
     initial="submitted",
     transitions=[
-        Transition(
-            "approve", ("submitted",), "approved", _("Approve"), "workspace.approve", guard=_one_step
-        ),
+        Transition("approve", ("submitted",), "approved", _("Approve"), "workspace.approve", guard=_one_step),
         Transition(
             "endorse", ("submitted",), "endorsed", _("Endorse"), "workspace.approve", guard=_two_steps
         ),
@@ -190,10 +189,20 @@ INCOMING_FLOW = Workflow(
     },
     initial="registered",
     transitions=[
-        Transition("propose", ("registered",), "proposed", _("Propose handling (拟办)"), "workspace.register_incoming"),
+        Transition(
+            "propose",
+            ("registered",),
+            "proposed",
+            _("Propose handling (拟办)"),
+            "workspace.register_incoming",
+        ),
         Transition("instruct", ("proposed",), "instructed", _("Instruct (批办)"), "workspace.instruct"),
         Transition(
-            "assign", ("instructed",), "handling", _("Assign for handling (承办)"), "workspace.register_incoming"
+            "assign",
+            ("instructed",),
+            "handling",
+            _("Assign for handling (承办)"),
+            "workspace.register_incoming",
         ),
         Transition("complete", ("handling",), "completed", _("Complete (办结)"), allow=_is_handler),
     ],

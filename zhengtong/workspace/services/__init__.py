@@ -58,7 +58,11 @@ from zhengtong.workspace.services.documents import (
     incoming_propose,
     incoming_register,
 )
-from zhengtong.workspace.services.knowledge import knowledge_entry_create, knowledge_entry_update, knowledge_link
+from zhengtong.workspace.services.knowledge import (
+    knowledge_entry_create,
+    knowledge_entry_update,
+    knowledge_link,
+)
 from zhengtong.workspace.services.push import push_configured, push_subscribe, push_unsubscribe, vapid_keys
 
 audit_actions.register(

@@ -61,9 +61,11 @@ def approval_submit(
             raise ValidationError.for_field("start_date", _("a leave request needs its dates"))
         if end_date < start_date:
             raise ValidationError.for_field("end_date", _("must not be before the start"))
-    if kind == "procurement":
-        if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or not 0 < amount_fen <= 10**13:
-            raise ValidationError.for_field("amount_fen", _("a procurement needs a positive amount in fen"))
+    bad_amount = (
+        isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or not 0 < amount_fen <= 10**13
+    )
+    if kind == "procurement" and bad_amount:
+        raise ValidationError.for_field("amount_fen", _("a procurement needs a positive amount in fen"))
     approval = Approval(
         kind=kind,
         title=title,
@@ -104,7 +106,8 @@ def approval_decide(*, actor: Any, approval: Approval, decision: str, note: str 
         notify(
             recipient=approval.applicant,
             event="workspace.approval_decided",
-            title=_("Your request “%(title)s”: %(state)s") % {"title": approval.title, "state": approval.state_label},
+            title=_("Your request “%(title)s”: %(state)s")
+            % {"title": approval.title, "state": approval.state_label},
             link=reverse("workspace:approval", args=[approval.pk]),
         )
     return approval

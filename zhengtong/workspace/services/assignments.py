@@ -54,7 +54,9 @@ def _tell_assignee(task: Task) -> None:
         )
 
 
-def _create(*, actor: Any, parent: Task | None, title: str, description: str, days: int, target: dict) -> Task:
+def _create(
+    *, actor: Any, parent: Task | None, title: str, description: str, days: int, target: dict
+) -> Task:
     task = Task(
         title=title,
         description=description,
@@ -120,12 +122,16 @@ def task_assign(
     if not targets:
         raise ValidationError.for_field("assignee", _("choose a person or at least one unit"))
     if len(targets) == 1:
-        task = _create(actor=actor, parent=parent, title=title, description=description, days=days, target=targets[0])
+        task = _create(
+            actor=actor, parent=parent, title=title, description=description, days=days, target=targets[0]
+        )
         _tell_assignee(task)
         return task
     main = _create(actor=actor, parent=parent, title=title, description=description, days=days, target={})
     for target in targets:
-        sub = _create(actor=actor, parent=main, title=title, description=description, days=days, target=target)
+        sub = _create(
+            actor=actor, parent=main, title=title, description=description, days=days, target=target
+        )
         _tell_assignee(sub)
     return main
 
@@ -162,9 +168,11 @@ def task_accept(*, actor: Any, task: Task) -> Task:
     closed closes with them."""
     _apply(task, "accept", actor=actor, changes={"completed_at": timezone.now()})
     parent = task.parent
-    if parent is not None and parent.state == "assigned" and not parent.subtasks.exclude(
-        state__in=("closed", "cancelled")
-    ).exists():
+    if (
+        parent is not None
+        and parent.state == "assigned"
+        and not parent.subtasks.exclude(state__in=("closed", "cancelled")).exists()
+    ):
         TASK_FLOW.apply(parent, "complete", actor=actor, via=VIA, changes={"progress": 100})
         TASK_FLOW.apply(parent, "accept", actor=actor, via=VIA, changes={"completed_at": timezone.now()})
     return task
@@ -198,9 +206,7 @@ def task_report_progress(*, actor: Any, task: Task, text_: str, percent: int) ->
     report = ProgressReport.objects.create(task=task, author=actor, text=body, percent=percent)
     Task.objects.filter(pk=task.pk).update(progress=percent)
     task.progress = percent
-    audit.record(
-        actor=actor, action="workspace.task.progress", target=task, after={"percent": percent}
-    )
+    audit.record(actor=actor, action="workspace.task.progress", target=task, after={"percent": percent})
     return report
 
 
@@ -216,8 +222,9 @@ def escalate_overdue(ids: list[int]) -> int:
     now = timezone.now()
     with transaction.atomic():
         tasks = list(
-            Task.objects.filter(pk__in=ids, escalated_at__isnull=True)
-            .select_related("org_unit", "assignee", "assignee_department", "assignee_unit")
+            Task.objects.filter(pk__in=ids, escalated_at__isnull=True).select_related(
+                "org_unit", "assignee", "assignee_department", "assignee_unit"
+            )
         )
         if not tasks:
             return 0
@@ -265,7 +272,11 @@ def notify_due_soon(*, limit: int = 500) -> int:
                 due_soon_notified_at=now
             ):
                 continue
-            if task.assignee_id is None and task.assignee_department_id is None and task.assignee_unit_id is None:
+            if (
+                task.assignee_id is None
+                and task.assignee_department_id is None
+                and task.assignee_unit_id is None
+            ):
                 continue
             if task.assignee_id:
                 people = [task.assignee]
@@ -284,4 +295,3 @@ def notify_due_soon(*, limit: int = 500) -> int:
                 )
             count += 1
     return count
-

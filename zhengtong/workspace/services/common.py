@@ -41,7 +41,11 @@ def records_refusals(action: str) -> Callable[[F], F]:
             except (PermissionDenied, Conflict, ValidationError) as exc:
                 if exc.code in AUDITED_CODES:
                     target = next(
-                        (kwargs[k] for k in ("document", "approval", "conversation", "message") if k in kwargs),
+                        (
+                            kwargs[k]
+                            for k in ("document", "approval", "conversation", "message")
+                            if k in kwargs
+                        ),
                         None,
                     )
                     with transaction.atomic():
@@ -75,4 +79,3 @@ def text(field: str, value: Any, max_length: int, *, required: bool = True) -> s
     if "\x00" in cleaned:
         raise ValidationError.for_field(field, _("must not contain NUL characters"))
     return cleaned
-

@@ -116,7 +116,14 @@ def conversation_group_create(*, actor: Any, title: str, member_ids: list[int]) 
 
 
 def _conversation_for_ref(
-    *, actor: Any, kind: str, ref: str, title: str, org_unit: Any, department_id: int | None, member_ids: list[int]
+    *,
+    actor: Any,
+    kind: str,
+    ref: str,
+    title: str,
+    org_unit: Any,
+    department_id: int | None,
+    member_ids: list[int],
 ) -> Conversation:
     conv = Conversation.objects.filter(ref=ref).first()
     if conv is None:
@@ -130,7 +137,9 @@ def _conversation_for_ref(
                     ref=ref,
                     created_by=actor,
                 )
-                audit.record(actor=actor, action="workspace.conversation.create", target=conv, org_unit=org_unit)
+                audit.record(
+                    actor=actor, action="workspace.conversation.create", target=conv, org_unit=org_unit
+                )
         except IntegrityError:  # someone made it at the same moment
             conv = Conversation.objects.get(ref=ref)
     _add_members(conv, [actor.pk, *member_ids])
@@ -273,7 +282,9 @@ def _post(
     Member.objects.filter(pk=member.pk).update(last_read_seq=seq, last_read_at=now)
     if urgent:
         recipients = list(
-            Member.objects.filter(conversation=conv).exclude(user_id=actor.pk).values_list("user_id", flat=True)
+            Member.objects.filter(conversation=conv)
+            .exclude(user_id=actor.pk)
+            .values_list("user_id", flat=True)
         )
         UrgentReceipt.objects.bulk_create(
             [UrgentReceipt(message=message, user_id=pk) for pk in recipients], batch_size=1000
@@ -361,11 +372,15 @@ def message_forward(*, actor: Any, message: Message, conversation: Conversation)
             data = fh.read()
     leaving = message.origin_ref and message.origin_ref != (conversation.ref or "")
     if leaving:
-        content_type = "text/plain" if message.attachment_name.lower().endswith((".txt", ".csv", ".json")) else ""
+        content_type = (
+            "text/plain" if message.attachment_name.lower().endswith((".txt", ".csv", ".json")) else ""
+        )
         kinds = _identifiers(data, content_type, message.body, message.attachment_name)
         if kinds:
             raise ValidationError(
-                _("the message carries unmasked personal identifiers (%s) out of the case's scope; mask them first")
+                _(
+                    "the message carries unmasked personal identifiers (%s) out of the case's scope; mask them first"
+                )
                 % ", ".join(kinds),
                 code=WorkspaceError.ATTACHMENT_IDENTIFIERS,
                 details={"kinds": kinds},
@@ -416,12 +431,15 @@ def urgent_escalate(*, now: dt.datetime | None = None, limit: int = 200) -> int:
     )
     for message in due:
         with transaction.atomic():
-            claimed = Message.objects.filter(pk=message.pk, escalated_at__isnull=True).update(escalated_at=now)
+            claimed = Message.objects.filter(pk=message.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
             if not claimed:
                 continue
             pending = list(
-                UrgentReceipt.objects.filter(message=message, read_at__isnull=True, sms_at__isnull=True)
-                .values_list("pk", "user_id")
+                UrgentReceipt.objects.filter(
+                    message=message, read_at__isnull=True, sms_at__isnull=True
+                ).values_list("pk", "user_id")
             )
             UrgentReceipt.objects.filter(pk__in=[p for p, _u in pending]).update(sms_at=now)
             link = reverse("workspace:conversation", args=[message.conversation_id])
@@ -444,4 +462,3 @@ def urgent_escalate(*, now: dt.datetime | None = None, limit: int = 200) -> int:
             )
             sent += len(pending)
     return sent
-

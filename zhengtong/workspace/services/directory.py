@@ -52,7 +52,17 @@ def directory_refresh(*, users: list[Any] | None = None, via: str = VIA) -> int:
         DirectoryEntry.objects.bulk_create(create, batch_size=1000)
         DirectoryEntry.objects.bulk_update(
             update,
-            ["name", "pinyin", "initials", "org_unit", "org_path", "department", "mobile", "is_leader", "search_text"],
+            [
+                "name",
+                "pinyin",
+                "initials",
+                "org_unit",
+                "org_path",
+                "department",
+                "mobile",
+                "is_leader",
+                "search_text",
+            ],
             batch_size=1000,
         )
         audit.record(
@@ -110,4 +120,3 @@ def directory_entry_update(
         after={"position": entry.position, "duties": entry.duties, "status": entry.status},
     )
     return entry
-

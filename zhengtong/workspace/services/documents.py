@@ -18,6 +18,8 @@ from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.notify.services import notify
+from zhengtong.seals import services as seals
+from zhengtong.seals.pdf import DocumentSpec, render_pdf
 from zhengtong.workspace.errors import WorkspaceError
 from zhengtong.workspace.models import (
     Countersign,
@@ -33,7 +35,11 @@ from zhengtong.workspace.workflows import EDITABLE_STATES, INCOMING_FLOW, OUTGOI
 # the first page carries the red 发文机关标志 (letters, 函, use the letter format's own header).
 TEMPLATES: dict[str, dict[str, Any]] = {
     "notice": {"label": gettext_lazy("Notice (通知)"), "suffix": "的通知", "red_header": True},
-    "request": {"label": gettext_lazy("Request for instructions (请示)"), "suffix": "的请示", "red_header": True},
+    "request": {
+        "label": gettext_lazy("Request for instructions (请示)"),
+        "suffix": "的请示",
+        "red_header": True,
+    },
     "report": {"label": gettext_lazy("Report (报告)"), "suffix": "的报告", "red_header": True},
     "letter": {"label": gettext_lazy("Letter (函)"), "suffix": "的函", "red_header": False},
 }
@@ -43,7 +49,14 @@ FIELDS = ("title", "recipients", "body", "attachments", "copy_to", "secrecy", "c
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    limits = {"title": 200, "recipients": 300, "body": 20000, "attachments": 2000, "copy_to": 300, "copy_number": 10}
+    limits = {
+        "title": 200,
+        "recipients": 300,
+        "body": 20000,
+        "attachments": 2000,
+        "copy_to": 300,
+        "copy_number": 10,
+    }
     for key, value in values.items():
         if key == "secrecy":
             if value not in SECRECY:
@@ -174,7 +187,9 @@ def document_countersign(*, actor: Any, document: OutgoingDocument, opinion: str
         raise Conflict(_("the document is not out for joint sign-off"), details={"state": document.state})
     row = (
         Countersign.objects.select_for_update()
-        .filter(document=document, department_id=getattr(actor, "department_id", None), signed_at__isnull=True)
+        .filter(
+            document=document, department_id=getattr(actor, "department_id", None), signed_at__isnull=True
+        )
         .select_related("department__org_unit")
         .first()
     )
@@ -199,9 +214,12 @@ def document_countersign(*, actor: Any, document: OutgoingDocument, opinion: str
 def document_return(*, actor: Any, document: OutgoingDocument, note: str) -> OutgoingDocument:
     """A countersigning department or a signatory returns the document to its drafter."""
     ensure_authenticated(actor)
-    allowed = can(actor, "workspace.sign_off", document.org_unit) or Countersign.objects.filter(
-        document=document, department_id=getattr(actor, "department_id", None)
-    ).exists()
+    allowed = (
+        can(actor, "workspace.sign_off", document.org_unit)
+        or Countersign.objects.filter(
+            document=document, department_id=getattr(actor, "department_id", None)
+        ).exists()
+    )
     if not allowed:
         raise PermissionDenied(_("you may not return this document"))
     OUTGOING_FLOW.apply(document, "return", actor=actor, note=note, via=VIA)
@@ -222,7 +240,7 @@ def document_sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument
         document,
         "sign",
         actor=actor,
-        changes={"signed_by": actor, "signed_at": timezone.now()},
+        changes={"signed_by_id": actor.pk, "signed_at": timezone.now()},
     )
     return document
 
@@ -272,7 +290,9 @@ def document_number(*, actor: Any, document: OutgoingDocument) -> OutgoingDocume
             "issue_date": timezone.localdate(),
         },
     )
-    document.__dict__.update({k: getattr(current, k) for k in ("state", "version", "year", "serial", "doc_number", "issue_date")})
+    document.__dict__.update(
+        {k: getattr(current, k) for k in ("state", "version", "year", "serial", "doc_number", "issue_date")}
+    )
     return document
 
 
@@ -309,9 +329,41 @@ def document_issue(
     return document
 
 
+def document_spec(document: OutgoingDocument) -> DocumentSpec:
+    """The GB/T 9704 elements of a document as the seals module lays them out."""
+    template = TEMPLATES.get(document.template, TEMPLATES["notice"])
+    return DocumentSpec(
+        issuer=document.issuer,
+        title=document.title,
+        doc_number=document.doc_number,
+        recipients=document.recipients,
+        paragraphs=document.paragraphs,
+        attachments=document.attachment_list,
+        signer=document.issuer,
+        date=document.issue_date,
+        copy_to=f"抄送：{document.copy_to}。" if document.copy_to else "",
+        copy_number=document.copy_number,
+        secrecy=document.secrecy,
+        red_header=bool(template["red_header"]),
+        seal_name=document.issuer,
+    )
+
+
 def seal_document(*, actor: Any, document: OutgoingDocument) -> None:
-    """Render and seal the document's PDF (the platform's seals mechanism)."""
-    return None
+    """Render the document's PDF and seal it with the drafting department's key (the seals
+    module signs the exact bytes); the verification code and hash are kept on the document."""
+    pdf = render_pdf(document_spec(document))
+    sealed = seals.seal_document(
+        department=document.department,
+        kind="workspace.outgoing",
+        reference=str(document.pk),
+        title=document.title,
+        pdf=pdf,
+        actor=actor,
+        via=VIA,
+    )
+    OutgoingDocument.objects.filter(pk=document.pk).update(seal_code=sealed.code, pdf_sha256=sealed.sha256)
+    document.seal_code, document.pdf_sha256 = sealed.code, sealed.sha256
 
 
 @transaction.atomic
@@ -399,8 +451,10 @@ def incoming_assign(*, actor: Any, document: IncomingDocument, department: Any) 
     """承办: the office assigns the handling department (in the document's unit's subtree)."""
     if department is None or not department.org_unit.path.startswith(document.org_unit.path):
         raise ValidationError.for_field("department", _("choose a department of this unit"))
-    INCOMING_FLOW.apply(document, "assign", actor=actor, changes={"handler_department": department})
-    for person in holders_of("workspace.assign", department.org_unit.path, department=department, nearest=True):
+    INCOMING_FLOW.apply(document, "assign", actor=actor, changes={"handler_department_id": department.pk})
+    for person in holders_of(
+        "workspace.assign", department.org_unit.path, department=department, nearest=True
+    ):
         notify(
             recipient=person,
             event="workspace.incoming_assigned",

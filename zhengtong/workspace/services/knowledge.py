@@ -27,7 +27,9 @@ def _search_text(title: str, body: str, tags: str) -> str:
 
 def _values(kind: str, visibility: str, title: str, body: str, tags: str) -> dict[str, str]:
     if kind not in KnowledgeEntry.Kind.values:
-        raise ValidationError.for_field("kind", _("must be one of %s") % ", ".join(KnowledgeEntry.Kind.values))
+        raise ValidationError.for_field(
+            "kind", _("must be one of %s") % ", ".join(KnowledgeEntry.Kind.values)
+        )
     if visibility not in KnowledgeEntry.Visibility.values:
         raise ValidationError.for_field("visibility", _("must be public or internal"))
     return {
@@ -96,7 +98,9 @@ def knowledge_link(*, actor: Any, entry: KnowledgeEntry, ref: str) -> KnowledgeL
     ref = text("ref", ref, 64)
     kind, _sep, key = ref.partition(":")
     if kind not in REF_KINDS or not key:
-        raise ValidationError.for_field("ref", _("must be one of %s followed by “:” and an id") % ", ".join(REF_KINDS))
+        raise ValidationError.for_field(
+            "ref", _("must be one of %s followed by “:” and an id") % ", ".join(REF_KINDS)
+        )
     ensure_can(actor, "workspace.use")
     if kind == "task":
         if not key.isdigit():
@@ -110,4 +114,3 @@ def knowledge_link(*, actor: Any, entry: KnowledgeEntry, ref: str) -> KnowledgeL
         return link
     audit.record(actor=actor, action="workspace.knowledge.link", target=entry, after={"ref": ref})
     return link
-

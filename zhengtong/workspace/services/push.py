@@ -58,8 +58,7 @@ class LocalPushSession:
     def post(self, endpoint: str, *, data: bytes = b"", headers: dict | None = None, timeout: Any = None):
         LocalPush.objects.create(
             endpoint=endpoint,
-            headers={k: str(v) for k, v in (headers or {}).items() if k.lower() != "authorization"}
-            | {"authorization": "vapid (recorded)" if headers and "Authorization" in headers else ""},
+            headers={k.lower(): str(v) for k, v in (headers or {}).items()},
             body_size=len(data or b""),
             body=bytes(data or b""),
         )
@@ -139,8 +138,13 @@ def push_subscribe(*, actor: Any, endpoint: str, p256dh: str, auth: str) -> Push
         endpoint=endpoint, defaults={"user": actor, "p256dh": p256dh, "auth": auth}
     )
     if created:
-        audit.record(actor=actor, action="workspace.push.subscribe", target_type="workspace.pushsubscription",
-                     target_id=str(sub.pk), target_label=parsed.netloc)
+        audit.record(
+            actor=actor,
+            action="workspace.push.subscribe",
+            target_type="workspace.pushsubscription",
+            target_id=str(sub.pk),
+            target_label=parsed.netloc,
+        )
     return sub
 
 
