@@ -32,7 +32,7 @@ def _staff(request):
 # --- Directory ---------------------------------------------------------------------------------
 
 
-class EntryOut(Schema):
+class DirectoryEntryOut(Schema):
     user_id: int
     name: str
     initials: str
@@ -58,19 +58,19 @@ class EntryOut(Schema):
         return obj.mobile_shown
 
 
-class EntryPage(Schema):
-    items: list[EntryOut]
+class DirectoryEntryPage(Schema):
+    items: list[DirectoryEntryOut]
     next: str | None = None
 
 
-class DirectoryQuery(Schema):
+class DirectorySearchQuery(Schema):
     q: str = ""
     department: int | None = None
     limit: int = 50
 
 
-@router.get("/directory", response={200: EntryPage, **ERRORS}, operation_id="workspace_directory")
-def directory(request, f: Query[DirectoryQuery]):
+@router.get("/directory", response={200: DirectoryEntryPage, **ERRORS}, operation_id="workspace_directory")
+def directory(request, f: Query[DirectorySearchQuery]):
     """Colleagues in the caller's directory scope, by Chinese name, pinyin initials or full
     pinyin, or department; mobile numbers outside the caller's own unit are masked."""
     user = _staff(request)
@@ -82,7 +82,7 @@ def directory(request, f: Query[DirectoryQuery]):
 # --- Conversations -----------------------------------------------------------------------------
 
 
-class ConversationOut(Schema):
+class WorkspaceConversationOut(Schema):
     id: int
     kind: str
     title: str
@@ -92,27 +92,31 @@ class ConversationOut(Schema):
     unread: int = 0
 
 
-class ConversationPage(Schema):
-    items: list[ConversationOut]
+class WorkspaceConversationPage(Schema):
+    items: list[WorkspaceConversationOut]
     next: str | None = None
 
 
 @router.get(
-    "/conversations", response={200: ConversationPage, **ERRORS}, operation_id="workspace_conversations"
+    "/conversations",
+    response={200: WorkspaceConversationPage, **ERRORS},
+    operation_id="workspace_conversations",
 )
 def conversations(request):
     """The caller's conversations, latest first, with unread counts."""
     return {"items": selectors.conversations_for(_staff(request))}
 
 
-class DirectIn(Schema):
+class DirectConversationIn(Schema):
     user_id: int
 
 
 @router.post(
-    "/conversations/direct", response={200: ConversationOut, **ERRORS}, operation_id="workspace_direct"
+    "/conversations/direct",
+    response={200: WorkspaceConversationOut, **ERRORS},
+    operation_id="workspace_direct",
 )
-def direct(request, payload: DirectIn):
+def direct(request, payload: DirectConversationIn):
     """The one-to-one conversation with a colleague (refused outside the directory scope)."""
     user = _staff(request)
     other = account_selectors.users_by_ids([payload.user_id]).first()
@@ -121,15 +125,17 @@ def direct(request, payload: DirectIn):
     return services.conversation_direct(actor=user, other=other)
 
 
-class GroupIn(Schema):
+class GroupConversationIn(Schema):
     title: str
     member_ids: list[int]
 
 
 @router.post(
-    "/conversations", response={201: ConversationOut, **ERRORS}, operation_id="workspace_group_create"
+    "/conversations",
+    response={201: WorkspaceConversationOut, **ERRORS},
+    operation_id="workspace_group_create",
 )
-def group_create(request, payload: GroupIn):
+def group_create(request, payload: GroupConversationIn):
     """A group conversation with colleagues from the caller's directory."""
     conv = services.conversation_group_create(
         actor=_staff(request), title=payload.title, member_ids=payload.member_ids
@@ -137,7 +143,7 @@ def group_create(request, payload: GroupIn):
     return Status(201, conv)
 
 
-class MessageOut(Schema):
+class ConversationMessageOut(Schema):
     id: int
     seq: int
     sender: str
@@ -151,14 +157,14 @@ class MessageOut(Schema):
         return str(obj.sender)
 
 
-class MessagePage(Schema):
-    items: list[MessageOut]
+class ConversationMessagePage(Schema):
+    items: list[ConversationMessageOut]
     next: str | None = None
 
 
 @router.get(
     "/conversations/{conversation_id}/messages",
-    response={200: MessagePage, **ERRORS},
+    response={200: ConversationMessagePage, **ERRORS},
     operation_id="workspace_messages",
 )
 def messages_list(request, conversation_id: int, before_seq: int | None = None):
@@ -168,7 +174,7 @@ def messages_list(request, conversation_id: int, before_seq: int | None = None):
     return {"items": rows, "next": str(rows[0].seq) if len(rows) == 50 else None}
 
 
-class MessageIn(Schema):
+class ConversationMessageIn(Schema):
     body: str
     urgent: bool = False
     sms_after_minutes: int | None = None
@@ -176,10 +182,10 @@ class MessageIn(Schema):
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={201: MessageOut, **ERRORS},
+    response={201: ConversationMessageOut, **ERRORS},
     operation_id="workspace_message_send",
 )
-def message_send(request, conversation_id: int, payload: MessageIn):
+def message_send(request, conversation_id: int, payload: ConversationMessageIn):
     """Post a message; ``urgent`` makes it a DING notice escalated by SMS when unread."""
     user = _staff(request)
     member = selectors.membership(user, conversation_id)
@@ -193,12 +199,14 @@ def message_send(request, conversation_id: int, payload: MessageIn):
     return Status(201, message)
 
 
-class ReadOut(Schema):
+class ConversationReadOut(Schema):
     last_read_seq: int
 
 
 @router.post(
-    "/conversations/{conversation_id}/read", response={200: ReadOut, **ERRORS}, operation_id="workspace_read"
+    "/conversations/{conversation_id}/read",
+    response={200: ConversationReadOut, **ERRORS},
+    operation_id="workspace_read",
 )
 def read(request, conversation_id: int):
     """Mark the conversation read (read receipts)."""
@@ -207,16 +215,16 @@ def read(request, conversation_id: int):
     return {"last_read_seq": services.conversation_read(actor=user, conversation=member.conversation)}
 
 
-class ReceiptOut(Schema):
+class ReadReceiptOut(Schema):
     user_id: int
     name: str
     read_at: dt.datetime | None
     sms_at: dt.datetime | None
 
 
-class ReceiptsOut(Schema):
-    read: list[ReceiptOut]
-    unread: list[ReceiptOut]
+class ReadReceiptsOut(Schema):
+    read: list[ReadReceiptOut]
+    unread: list[ReadReceiptOut]
 
 
 def _receipt(row: dict) -> dict:
@@ -230,7 +238,7 @@ def _receipt(row: dict) -> dict:
 
 @router.get(
     "/messages/{message_id}/receipts",
-    response={200: ReceiptsOut, **ERRORS},
+    response={200: ReadReceiptsOut, **ERRORS},
     operation_id="workspace_receipts",
 )
 def receipts(request, message_id: int):
@@ -242,7 +250,7 @@ def receipts(request, message_id: int):
 # --- Tasks -------------------------------------------------------------------------------------
 
 
-class TaskOut(Schema):
+class AssignedTaskOut(Schema):
     id: int
     title: str
     state: str
@@ -260,12 +268,12 @@ class TaskOut(Schema):
         return obj.assignee_label
 
 
-class TaskPage(Schema):
-    items: list[TaskOut]
+class AssignedTaskPage(Schema):
+    items: list[AssignedTaskOut]
     next: str | None = None
 
 
-@router.get("/tasks", response={200: TaskPage, **ERRORS}, operation_id="workspace_tasks")
+@router.get("/tasks", response={200: AssignedTaskPage, **ERRORS}, operation_id="workspace_tasks")
 def tasks(request, view: str = "mine"):
     """``mine`` (assigned to me, my department or unit) or ``assigned`` (given by me)."""
     if view not in ("mine", "assigned"):
@@ -273,7 +281,7 @@ def tasks(request, view: str = "mine"):
     return {"items": selectors.tasks_for(_staff(request), view=view)}
 
 
-class TaskIn(Schema):
+class TaskAssignIn(Schema):
     title: str
     description: str = ""
     due_working_days: int
@@ -283,8 +291,8 @@ class TaskIn(Schema):
     parent_id: int | None = None
 
 
-@router.post("/tasks", response={201: TaskOut, **ERRORS}, operation_id="workspace_task_assign")
-def task_assign(request, payload: TaskIn):
+@router.post("/tasks", response={201: AssignedTaskOut, **ERRORS}, operation_id="workspace_task_assign")
+def task_assign(request, payload: TaskAssignIn):
     """Assign a task to one person, or to departments / org units (one sub-task each)."""
     user = _staff(request)
     assignee = None
@@ -315,15 +323,17 @@ def task_assign(request, payload: TaskIn):
     return Status(201, task)
 
 
-class TaskActionIn(Schema):
+class AssignedTaskActionIn(Schema):
     action: str
     note: str = ""
 
 
 @router.post(
-    "/tasks/{task_id}/actions", response={200: TaskOut, **ERRORS}, operation_id="workspace_task_action"
+    "/tasks/{task_id}/actions",
+    response={200: AssignedTaskOut, **ERRORS},
+    operation_id="workspace_task_action",
 )
-def task_action(request, task_id: int, payload: TaskActionIn):
+def task_action(request, task_id: int, payload: AssignedTaskActionIn):
     """start, complete, accept, return (note), cancel (note)."""
     user = _staff(request)
     task = selectors.task_for(user, task_id)
@@ -339,15 +349,17 @@ def task_action(request, task_id: int, payload: TaskActionIn):
     return fns[payload.action]()
 
 
-class ProgressIn(Schema):
+class TaskProgressIn(Schema):
     text: str
     percent: int
 
 
 @router.post(
-    "/tasks/{task_id}/progress", response={200: TaskOut, **ERRORS}, operation_id="workspace_task_progress"
+    "/tasks/{task_id}/progress",
+    response={200: AssignedTaskOut, **ERRORS},
+    operation_id="workspace_task_progress",
 )
-def task_progress(request, task_id: int, payload: ProgressIn):
+def task_progress(request, task_id: int, payload: TaskProgressIn):
     """A progress report by the assignee."""
     user = _staff(request)
     task = selectors.task_for(user, task_id)
@@ -355,7 +367,7 @@ def task_progress(request, task_id: int, payload: ProgressIn):
     return task
 
 
-class Late(Schema):
+class SupervisionItem(Schema):
     kind: str
     ref: str
     title: str
@@ -365,7 +377,7 @@ class Late(Schema):
 class SupervisionOut(Schema):
     totals: dict[str, int]
     by_state: dict[str, dict[str, int]]
-    overdue: list[Late]
+    overdue: list[SupervisionItem]
 
 
 @router.get("/supervision", response={200: SupervisionOut, **ERRORS}, operation_id="workspace_supervision")
@@ -397,7 +409,7 @@ def supervision(request):
 # --- Approvals ---------------------------------------------------------------------------------
 
 
-class ApprovalOut(Schema):
+class ApprovalRequestOut(Schema):
     id: int
     kind: str
     title: str
@@ -407,7 +419,7 @@ class ApprovalOut(Schema):
     end_date: dt.date | None
 
 
-class ApprovalIn(Schema):
+class ApprovalRequestIn(Schema):
     kind: str
     title: str
     details: str = ""
@@ -416,24 +428,26 @@ class ApprovalIn(Schema):
     end_date: dt.date | None = None
 
 
-@router.post("/approvals", response={201: ApprovalOut, **ERRORS}, operation_id="workspace_approval_submit")
-def approval_submit(request, payload: ApprovalIn):
+@router.post(
+    "/approvals", response={201: ApprovalRequestOut, **ERRORS}, operation_id="workspace_approval_submit"
+)
+def approval_submit(request, payload: ApprovalRequestIn):
     """File a leave, procurement or publication request."""
     approval = services.approval_submit(actor=_staff(request), **payload.dict())
     return Status(201, approval)
 
 
-class DecisionIn(Schema):
+class ApprovalDecisionIn(Schema):
     decision: str
     note: str = ""
 
 
 @router.post(
     "/approvals/{approval_id}/decision",
-    response={200: ApprovalOut, **ERRORS},
+    response={200: ApprovalRequestOut, **ERRORS},
     operation_id="workspace_approval_decide",
 )
-def approval_decide(request, approval_id: int, payload: DecisionIn):
+def approval_decide(request, approval_id: int, payload: ApprovalDecisionIn):
     """approve, endorse, approve_final or reject (note); never one's own request."""
     user = _staff(request)
     approval = selectors.approval_for(user, approval_id)
@@ -445,7 +459,7 @@ def approval_decide(request, approval_id: int, payload: DecisionIn):
 # --- Documents ---------------------------------------------------------------------------------
 
 
-class DocumentOut(Schema):
+class OutgoingDocumentOut(Schema):
     id: int
     title: str
     state: str
@@ -455,7 +469,7 @@ class DocumentOut(Schema):
     pdf_sha256: str
 
 
-class DocumentActionIn(Schema):
+class OutgoingDocumentActionIn(Schema):
     action: str
     note: str = ""
     department_ids: list[int] = []
@@ -464,10 +478,10 @@ class DocumentActionIn(Schema):
 
 @router.post(
     "/documents/{document_id}/actions",
-    response={200: DocumentOut, **ERRORS},
+    response={200: OutgoingDocumentOut, **ERRORS},
     operation_id="workspace_document_action",
 )
-def document_action(request, document_id: int, payload: DocumentActionIn):
+def document_action(request, document_id: int, payload: OutgoingDocumentActionIn):
     """route (department_ids), countersign, return (note), sign (签发), number, issue
     (unit_codes), file."""
     user = _staff(request)
@@ -498,7 +512,7 @@ def document_action(request, document_id: int, payload: DocumentActionIn):
 # --- Knowledge base and push -------------------------------------------------------------------
 
 
-class KnowledgeOut(Schema):
+class KnowledgeEntryOut(Schema):
     id: int
     kind: str
     visibility: str
@@ -508,15 +522,15 @@ class KnowledgeOut(Schema):
     updated_at: dt.datetime
 
 
-class KnowledgePage(Schema):
-    items: list[KnowledgeOut]
+class KnowledgeEntryPage(Schema):
+    items: list[KnowledgeEntryOut]
     next: str | None = None
 
 
 @router.get(
     "/knowledge",
     auth=None,
-    response={200: KnowledgePage, **ERRORS},
+    response={200: KnowledgeEntryPage, **ERRORS},
     operation_id="workspace_knowledge_search",
 )
 def knowledge_search(request, q: str = "", kind: str = ""):
@@ -531,11 +545,11 @@ def knowledge_search(request, q: str = "", kind: str = ""):
     return {"items": selectors.knowledge_search(user, q=q, kind=kind)}
 
 
-class PushKeyOut(Schema):
+class VapidKeyOut(Schema):
     public_key: str
 
 
-@router.get("/push/key", auth=None, response={200: PushKeyOut, **ERRORS}, operation_id="workspace_push_key")
+@router.get("/push/key", auth=None, response={200: VapidKeyOut, **ERRORS}, operation_id="workspace_push_key")
 def push_key(request):
     """The VAPID public key browsers pass as ``applicationServerKey`` (404 when none is set)."""
     if not services.push_configured():

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import EVERYTHING, can, grants_of, scope_q, scope_roots, subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.grid import selectors as grid_selectors
@@ -459,3 +460,22 @@ def outgoing_pdf(document: OutgoingDocument) -> bytes:
     that the reader may see the document (``outgoing_get``)."""
     sealed = seal_selectors.document_by_code(document.seal_code) if document.seal_code else None
     return seal_selectors.document_pdf(sealed) if sealed is not None else b""
+
+
+def join_target(user: Any, kind: str, pk: int) -> Any:
+    """The case, incident, task or department whose conversation ``user`` may join; NotFound
+    for anything else (the join page is shown only for a real, visible target)."""
+    if kind == "case":
+        return case_selectors.case_for_staff(user, pk)
+    if kind == "incident":
+        return grid_selectors.incident_get_for(user, pk)
+    if kind == "task":
+        return task_for(user, pk)
+    if kind == "department":
+        dept = account_selectors.department_by_id(pk)
+        if dept is not None and (
+            getattr(user, "department_id", None) == dept.pk
+            or can(user, "workspace.supervise", dept.org_unit, dept)
+        ):
+            return dept
+    raise NotFound(_("nothing to join"))

@@ -191,6 +191,7 @@ def group_new(request):
 def join(request, kind: str, pk: int):
     """Join the conversation of a case, an incident, a task or one's department (POST)."""
     if request.method != "POST":
+        selectors.join_target(request.user, kind, pk)  # 404 for nothing the user may join
         return render(request, "workspace/join.html", {"kind": kind, "pk": pk})
     try:
         if kind == "case":
