@@ -23,9 +23,16 @@ def b64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def fetch(url: str) -> dict:
+    if not url.startswith(("https://", "http://")):
+        raise SystemExit("the site must be an http(s) URL")
+    with urllib.request.urlopen(url) as response:  # noqa: S310 - scheme checked above
+        return json.load(response)
+
+
 def main(site: str, code: str, path: str) -> int:
-    status = json.load(urllib.request.urlopen(f"{site}/api/v1/seals/documents/{code}"))
-    keys = json.load(urllib.request.urlopen(f"{site}/seals/keys.json"))["keys"]
+    status = fetch(f"{site}/api/v1/seals/documents/{code}")
+    keys = fetch(f"{site}/seals/keys.json")["keys"]
     jwk = next(k for k in keys if k["kid"] == status["kid"])
     key = ec.EllipticCurvePublicNumbers(
         int.from_bytes(b64(jwk["x"]), "big"), int.from_bytes(b64(jwk["y"]), "big"), ec.SECP256R1()
