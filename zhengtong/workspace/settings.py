@@ -24,3 +24,7 @@ WORKSPACE_VAPID_SUBJECT = env_str("WORKSPACE_VAPID_SUBJECT", "mailto:admin@zheng
 WORKSPACE_PUSH_BACKEND = env_str("WORKSPACE_PUSH_BACKEND", "local")
 # Anonymous searches of the public knowledge base per client address per minute.
 WORKSPACE_KNOWLEDGE_SEARCH_PER_MINUTE = env_int("WORKSPACE_KNOWLEDGE_SEARCH_PER_MINUTE", 60, minimum=1)
+# Messages of one-to-one and group conversations older than this many days are deleted by the
+# periodic scan (0: kept). Conversations of cases, incidents, tasks and departments are official
+# records and are never purged here.
+WORKSPACE_MESSAGE_RETENTION_DAYS = env_int("WORKSPACE_MESSAGE_RETENTION_DAYS", 0, minimum=0)

@@ -7,7 +7,12 @@ import logging
 
 from django_tasks import task
 
-from zhengtong.workspace.services import escalate_overdue, notify_due_soon, urgent_escalate
+from zhengtong.workspace.services import (
+    escalate_overdue,
+    messages_purge_expired,
+    notify_due_soon,
+    urgent_escalate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -19,9 +24,11 @@ def on_overdue(ids: list[int]) -> None:
 
 @task()
 def scan_task() -> dict:
-    """Send unread urgent notices by SMS; tell assignees of tasks that became due soon."""
+    """Send unread urgent notices by SMS; tell assignees of tasks that became due soon; purge
+    informal messages past their retention period."""
     sms = urgent_escalate()
     due_soon = notify_due_soon()
-    if sms or due_soon:
-        logger.info("workspace scan: %s SMS, %s due-soon tasks", sms, due_soon)
-    return {"sms": sms, "due_soon": due_soon}
+    purged = messages_purge_expired()
+    if sms or due_soon or purged:
+        logger.info("workspace scan: %s SMS, %s due-soon tasks, %s messages purged", sms, due_soon, purged)
+    return {"sms": sms, "due_soon": due_soon, "purged": purged}

@@ -15,6 +15,7 @@ urlpatterns: list = [
     path("workspace/messages/", views.conversations, name="conversations"),
     path("workspace/messages/new-group/", views.group_new, name="group_new"),
     path("workspace/messages/<int:pk>/", views.conversation, name="conversation"),
+    path("workspace/messages/<int:pk>/export.json", views.conversation_export, name="conversation_export"),
     path("workspace/messages/receipts/<int:message_id>/", views.receipts, name="receipts"),
     path("workspace/join/<str:kind>/<int:pk>/", views.join, name="join"),
     path("workspace/tasks/", views.tasks, name="tasks"),

@@ -149,6 +149,16 @@ def conversation(request, pk: int):
 
 
 @staff
+def conversation_export(request, pk: int):
+    """The conversation as JSON (members only; audited)."""
+    member = selectors.membership(request.user, pk)
+    data = services.conversation_export(actor=request.user, conversation=member.conversation)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="conversation-{pk}.json"'
+    return response
+
+
+@staff
 def receipts(request, message_id: int):
     data = selectors.message_receipts(request.user, message_id)
     return render(request, "workspace/receipts.html", data)

@@ -6,6 +6,7 @@
 - ``approvals``: internal approval requests;
 - ``documents``: outgoing (发文) and incoming (收文) official documents;
 - ``knowledge``: the knowledge base;
+- ``retention``: purging informal conversations by policy, exporting a conversation;
 - ``push``: Web Push subscriptions and notify's ``push`` channel.
 """
 
@@ -64,6 +65,7 @@ from zhengtong.workspace.services.knowledge import (
     knowledge_link,
 )
 from zhengtong.workspace.services.push import push_configured, push_subscribe, push_unsubscribe, vapid_keys
+from zhengtong.workspace.services.retention import conversation_export, messages_purge_expired
 
 audit_actions.register(
     {
@@ -83,6 +85,8 @@ audit_actions.register(
         "workspace.knowledge.update": gettext_lazy("Change a knowledge entry"),
         "workspace.knowledge.link": gettext_lazy("Link a knowledge entry"),
         "workspace.push.subscribe": gettext_lazy("Subscribe a device to push notifications"),
+        "workspace.message.purge": gettext_lazy("Delete messages past their retention period"),
+        "workspace.conversation.export": gettext_lazy("Export a conversation"),
     }
 )
 
@@ -92,6 +96,7 @@ __all__ = [
     "approval_submit",
     "approval_withdraw",
     "conversation_direct",
+    "conversation_export",
     "conversation_for_case",
     "conversation_for_department",
     "conversation_for_incident",
@@ -121,6 +126,7 @@ __all__ = [
     "knowledge_link",
     "message_forward",
     "message_send",
+    "messages_purge_expired",
     "notify_due_soon",
     "push_configured",
     "push_subscribe",

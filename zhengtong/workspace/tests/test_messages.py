@@ -160,3 +160,29 @@ def test_pages_at_phone_size_render(ws):
     outsider = Client()
     outsider.force_login(ws.yiwu_staff, backend="django.contrib.auth.backends.ModelBackend")
     assert outsider.get(reverse("workspace:conversation", args=[conv.pk])).status_code == 404
+
+
+def test_retention_purges_informal_messages_only_and_export_is_audited(ws, settings):
+    group = heads_group(ws)
+    old = services.message_send(actor=ws.leader, conversation=group, body="旧消息")
+    case_conv = _case_conversation(ws)
+    kept = services.message_send(actor=ws.leader, conversation=case_conv, body="办件记录")
+    Message.objects.filter(pk__in=[old.pk, kept.pk]).update(
+        created_at=timezone.now() - dt.timedelta(days=400)
+    )
+    fresh = services.message_send(actor=ws.leader, conversation=group, body="新消息")
+    assert services.messages_purge_expired() == 0  # retention 0: keep everything
+    settings.WORKSPACE_MESSAGE_RETENTION_DAYS = 365
+    assert services.messages_purge_expired() == 1
+    assert set(Message.objects.filter(pk__in=[old.pk, kept.pk, fresh.pk]).values_list("pk", flat=True)) == {
+        kept.pk,
+        fresh.pk,
+    }
+    assert AuditEvent.objects.filter(action="workspace.message.purge").exists()
+    data = services.conversation_export(actor=ws.beishan_head, conversation=group)
+    assert [m["body"] for m in data["messages"]] == ["新消息"]
+    assert AuditEvent.objects.filter(
+        action="workspace.conversation.export", actor_id=ws.beishan_head.pk
+    ).exists()
+    with pytest.raises(NotFound):
+        services.conversation_export(actor=ws.yiwu_staff, conversation=group)
