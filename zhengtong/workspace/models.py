@@ -32,8 +32,8 @@ class DirectoryEntry(models.Model):
 
     user = models.OneToOneField(USER, models.CASCADE, related_name="directory_entry")
     name = models.CharField(_("name"), max_length=100)
-    initials = models.CharField(_("pinyin initials"), max_length=40, db_index=True)
-    pinyin = models.CharField(_("pinyin"), max_length=200, db_index=True)
+    initials = models.CharField(_("pinyin initials"), max_length=40)
+    pinyin = models.CharField(_("pinyin"), max_length=200)
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
     org_path = models.CharField(max_length=128, db_index=True)
     department = models.ForeignKey(
@@ -55,6 +55,9 @@ class DirectoryEntry(models.Model):
         indexes = [
             models.Index(fields=["org_path"], name="ws_dir_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["is_leader", "org_path"], name="ws_dir_leader"),
+            # Prefix searches: a range on SQLite, LIKE 'x%' on PostgreSQL (pattern ops).
+            models.Index(fields=["initials"], name="ws_dir_initials", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["pinyin"], name="ws_dir_pinyin", opclasses=["varchar_pattern_ops"]),
         ]
         verbose_name = _("directory entry")
         verbose_name_plural = _("directory entries")
