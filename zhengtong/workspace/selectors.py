@@ -171,11 +171,6 @@ def conversations_for(user: Any, *, limit: int = 50) -> list[Conversation]:
     return out
 
 
-def unread_total(user: Any) -> int:
-    rows = Member.objects.filter(user=user).annotate(unread=F("conversation__last_seq") - F("last_read_seq"))
-    return sum(max(r.unread, 0) for r in rows.only("last_read_seq"))
-
-
 def membership(user: Any, conversation_id: int) -> Member:
     member = (
         Member.objects.filter(user=user, conversation_id=conversation_id)
