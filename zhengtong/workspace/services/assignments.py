@@ -35,16 +35,25 @@ def _link(task: Task) -> str:
     return reverse("workspace:task", args=[task.pk])
 
 
-def _tell_assignee(task: Task) -> None:
-    """The person, or the department's (or unit's) nearest assigners, hear of a new task."""
+def _contacts(task: Task) -> list[Any]:
+    """Who answers for a task: the person; for a department, the nearest holders of
+    ``workspace.assign`` for it (its own heads when it has any, not every leader above); for a
+    unit, the nearest holders there."""
     if task.assignee_id:
-        people = [task.assignee]
-    elif task.assignee_department_id:
+        return [task.assignee]
+    if task.assignee_department_id:
         dept = task.assignee_department
         people = holders_of("workspace.assign", dept.org_unit.path, department=dept, nearest=True)
-    else:
-        people = holders_of("workspace.assign", task.assignee_unit.path, nearest=True)
-    for person in people:
+        own = [p for p in people if p.department_id == dept.pk]
+        return own or people
+    if task.assignee_unit_id:
+        return holders_of("workspace.assign", task.assignee_unit.path, nearest=True)
+    return []
+
+
+def _tell_assignee(task: Task) -> None:
+    """The person, or the department's (or unit's) nearest assigners, hear of a new task."""
+    for person in _contacts(task):
         notify(
             recipient=person,
             event="workspace.task",
@@ -278,14 +287,7 @@ def notify_due_soon(*, limit: int = 500) -> int:
                 and task.assignee_unit_id is None
             ):
                 continue
-            if task.assignee_id:
-                people = [task.assignee]
-            elif task.assignee_department_id:
-                dept = task.assignee_department
-                people = holders_of("workspace.assign", dept.org_unit.path, department=dept, nearest=True)
-            else:
-                people = holders_of("workspace.assign", task.assignee_unit.path, nearest=True)
-            for person in people:
+            for person in _contacts(task):
                 notify(
                     recipient=person,
                     event="workspace.task_due_soon",

@@ -120,3 +120,14 @@ def test_supervision_view_query_count_is_constant(ws):
     client.force_login(ws.leader, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get(reverse("workspace:supervision"))
     assert page.status_code == 200 and "任务4" in page.content.decode()
+
+
+def test_due_soon_tells_the_department_once(ws):
+    task = services.task_assign(actor=ws.leader, title="报送材料", due_working_days=5, departments=[ws.xihu_scjg])
+    sla_scan(on=task.sla_due_soon_on)
+    task.refresh_from_db()
+    assert task.sla_state == "due_soon"
+    assert services.notify_due_soon() == 1
+    told = InboxMessage.objects.filter(event="workspace.task_due_soon")
+    assert set(told.values_list("recipient__username", flat=True)) == {"scjg_head"}
+    assert services.notify_due_soon() == 0
