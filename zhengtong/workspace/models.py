@@ -171,6 +171,7 @@ class UrgentReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="ws_receipt_unique")]
+        indexes = [models.Index(fields=["user", "read_at"], name="ws_receipt_user_unread")]
 
     def __str__(self) -> str:
         return f"{self.user_id} / {self.message_id}"

@@ -59,7 +59,8 @@ def open_as(page, live_server, user, path: str):
     )
     response = page.goto(live_server.url + path)
     assert response.get("status") == 200, (path, response.get("status"))
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, path  # no sideways scrolling
+    # No sideways scrolling at 390 px (waited for: the previous page may still be unloading).
+    wait(page, "document.readyState === 'complete' && document.documentElement.scrollWidth <= 390")
     return page
 
 

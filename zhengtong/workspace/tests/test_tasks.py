@@ -123,7 +123,9 @@ def test_supervision_view_query_count_is_constant(ws):
 
 
 def test_due_soon_tells_the_department_once(ws):
-    task = services.task_assign(actor=ws.leader, title="报送材料", due_working_days=5, departments=[ws.xihu_scjg])
+    task = services.task_assign(
+        actor=ws.leader, title="报送材料", due_working_days=5, departments=[ws.xihu_scjg]
+    )
     sla_scan(on=task.sla_due_soon_on)
     task.refresh_from_db()
     assert task.sla_state == "due_soon"
