@@ -19,6 +19,11 @@ self.addEventListener("fetch", function (event) {
   var keep = KEPT.test(url.pathname) || url.pathname.indexOf("/static/") === 0;
   if (!keep) { return; }
   event.respondWith(fetch(request).then(function (response) {
+    if (response.redirected && new URL(response.url).pathname.indexOf("/login") === 0) {
+      // Signed out (or another person on this phone): forget every page kept for offline reading.
+      caches.delete(CACHE);
+      return response;
+    }
     if (response.ok) {
       var copy = response.clone();
       caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
