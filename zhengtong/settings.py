@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "zhengtong.credit",
     "zhengtong.supervision",
     "zhengtong.identity",
+    "zhengtong.workspace",
     "zhengtong.portal",
 ]
 
@@ -308,3 +309,4 @@ from zhengtong.seals.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
 from zhengtong.supervision.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403
+from zhengtong.workspace.settings import *  # noqa: E402,F403

@@ -31,6 +31,7 @@ urlpatterns = [
             "credit",
             "supervision",
             "identity",
+            "workspace",
         )
     ],
 ]

@@ -288,3 +288,33 @@ def org_unit_by_path(path: str) -> OrgUnit | None:
 def users_with_usernames(usernames: list[str]) -> QuerySet[User]:
     """The users with these usernames, ordered by username."""
     return User.objects.filter(username__in=usernames).order_by("username")
+
+
+def staff_users(*, within: str = "") -> QuerySet[User]:
+    """Active staff accounts (staff, grid workers, admins) with their unit and department;
+    ``within``: only those whose unit is at or below that path. For the workspace directory."""
+    qs = User.objects.filter(
+        kind__in=["staff", "grid_worker", "admin"], is_active=True, org_unit__isnull=False
+    )
+    if within:
+        qs = qs.filter(subtree_q(within, "org_unit__path"))
+    return qs.select_related("org_unit", "department").order_by("pk")
+
+
+def user_ids_with_role(role: str, *, user_ids: list[int] | None = None) -> set[int]:
+    """The ids of users holding ``role`` through a live grant (``user_ids``: only among these)."""
+    qs = RoleGrant.objects.filter(role=role, revoked_at__isnull=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
+    )
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=user_ids)
+    return set(qs.values_list("user_id", flat=True))
+
+
+def users_by_ids(ids: list[int]) -> QuerySet[User]:
+    """The active users with these ids, with unit and department, by id."""
+    return (
+        User.objects.filter(pk__in=ids, is_active=True)
+        .select_related("org_unit", "department")
+        .order_by("pk")
+    )

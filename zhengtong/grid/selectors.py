@@ -207,3 +207,14 @@ def open311_key_get(key_id: int) -> Credential | None:
 def open311_keys_in(*, roots: list[str]) -> QuerySet[Credential]:
     """Open311 keys of units in the subtrees ``roots`` (scope_roots paths), newest first."""
     return account_selectors.credentials_in(roots=roots, kind=CredentialKind.OPEN311_KEY)
+
+
+def overdue_incidents(user: Any, *, limit: int = 20) -> list[Incident]:
+    """Open incidents past their deadline that the user may see, earliest due first (the
+    workspace's 督办 view lists them)."""
+    return list(
+        Incident.objects.filter(incident_scope(user), sla_state="overdue")
+        .exclude(state__in=CLOSED_STATES)
+        .select_related("category", "township", "handling_department")
+        .order_by("sla_due_at", "id")[:limit]
+    )

@@ -67,3 +67,16 @@ def routing_rules(domain: str = RoutingDomain.WORK_ORDERS) -> QuerySet[RoutingRu
         .select_related("region", "department", "target_unit")
         .order_by("category", "region__path")
     )
+
+
+def overdue_work_orders(user: Any, *, limit: int = 20) -> list[WorkOrder]:
+    """Open work orders past their deadline in the user's scope, earliest deadline first (the
+    workspace's 督办 view lists them)."""
+    return list(
+        WorkOrder.objects.filter(
+            scope_q(user, "workorders.view", department_field="department"), sla_state="overdue"
+        )
+        .exclude(state__in=("replied", "called_back", "closed"))
+        .select_related("org_unit", "department")
+        .order_by("sla_deadline", "id")[:limit]
+    )

@@ -1,0 +1,88 @@
+"""The workspace API and pages through HTTP: directory, messages and receipts, tasks, 督办,
+refusals as error bodies, the public knowledge search, the join page."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+from django.urls import reverse
+
+from zhengtong.workspace import services
+from zhengtong.workspace.models import Conversation, Message
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def post(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_directory_messages_and_receipts_over_the_api(ws):
+    leader = client_for(ws.leader)
+    found = leader.get("/api/v1/workspace/directory?q=zw").json()["items"]
+    assert [e["name"] for e in found] == ["张伟"] and found[0]["mobile"] == "13900000003"
+    clerk_view = client_for(ws.beishan_clerk).get("/api/v1/workspace/directory?q=zw").json()["items"]
+    assert clerk_view[0]["mobile"] != "13900000003"
+    created = post(
+        leader,
+        "/api/v1/workspace/conversations",
+        {"title": "街道主任群", "member_ids": [ws.beishan_head.pk, ws.xixi_head.pk]},
+    )
+    assert created.status_code == 201
+    conv = created.json()["id"]
+    sent = post(
+        leader, f"/api/v1/workspace/conversations/{conv}/messages", {"body": "紧急会议", "urgent": True}
+    )
+    assert sent.status_code == 201
+    head = client_for(ws.beishan_head)
+    assert [c["unread"] for c in head.get("/api/v1/workspace/conversations").json()["items"]] == [1]
+    assert post(head, f"/api/v1/workspace/conversations/{conv}/read", {}).json() == {"last_read_seq": 1}
+    receipts = leader.get(f"/api/v1/workspace/messages/{sent.json()['id']}/receipts").json()
+    assert [r["name"] for r in receipts["read"]] == ["李小明"]
+    assert [r["name"] for r in receipts["unread"]] == ["张伟"]
+
+
+def test_refusal_is_an_error_body_and_changes_nothing(ws):
+    clerk = client_for(ws.beishan_clerk)
+    before = Conversation.objects.count()
+    response = post(clerk, "/api/v1/workspace/conversations/direct", {"user_id": ws.yiwu_staff.pk})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "outside_scope"
+    assert Conversation.objects.count() == before
+    bad = post(client_for(ws.leader), "/api/v1/workspace/tasks", {"title": "", "due_working_days": 3})
+    assert bad.status_code == 422 and "title" in bad.json()["error"]["details"]["fields"]
+
+
+def test_tasks_and_supervision_over_the_api(ws):
+    leader = client_for(ws.leader)
+    made = post(
+        leader,
+        "/api/v1/workspace/tasks",
+        {"title": "防寒防冻", "due_working_days": 2, "department_ids": [ws.xihu_scjg.pk, ws.xihu_gaj.pk]},
+    )
+    assert made.status_code == 201
+    view = leader.get("/api/v1/workspace/supervision").json()
+    assert view["totals"]["open"] == 3
+    assert client_for(ws.scjg_clerk).get("/api/v1/workspace/supervision").status_code == 403
+
+
+def test_public_knowledge_search_and_join_page(ws):
+    services.knowledge_entry_create(
+        actor=ws.scjg_clerk, kind="answer", visibility="public", title="营业执照怎么办", body="到窗口办理"
+    )
+    items = Client().get("/api/v1/workspace/knowledge?q=营业执照").json()["items"]
+    assert [i["title"] for i in items] == ["营业执照怎么办"]
+    leader = client_for(ws.leader)
+    assert leader.get(reverse("workspace:join", args=["case", 999999])).status_code == 404
+    assert leader.get(reverse("workspace:join", args=["nothing", 1])).status_code == 404
+    task = services.task_assign(actor=ws.leader, title="讨论", due_working_days=2, assignee=ws.scjg_clerk)
+    assert leader.get(reverse("workspace:join", args=["task", task.pk])).status_code == 200
+    assert leader.post(reverse("workspace:join", args=["task", task.pk])).status_code == 302
+    conv = Conversation.objects.get(ref=f"task:{task.pk}")
+    assert services.message_send(actor=ws.scjg_clerk, conversation=conv, body="收到").seq == 1
+    assert Message.objects.filter(conversation=conv).count() == 1

@@ -1,0 +1,124 @@
+"""Walk-through in headless Chromium at 390 px, screenshots in var/screenshots/workspace-*.png:
+the county leader sends an urgent notice to the township heads and sees who has not read it;
+assigns a task to two departments; one goes overdue and appears in the 督办 view; the office's
+document, signed off and numbered, is sealed and distributed, and a township acknowledges it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from zhengtong.core.calendar import add_working_days
+from zhengtong.core.sla import sla_scan
+from zhengtong.portal.tests.cdp import Browser, CDPError, find_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("transactional_db"),
+    pytest.mark.skipif(find_chromium() is None, reason="headless Chromium is not installed"),
+]
+SHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def phone():
+    with Browser.launch(width=390, height=844) as chromium:
+        page = chromium.page()
+        page.call(
+            "Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True
+        )
+        yield page
+        page.close()
+
+
+def wait(page, expression: str, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = page.evaluate(expression)
+            if value:
+                return value
+        except CDPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression!r}")
+        time.sleep(0.1)
+
+
+def open_as(page, live_server, user, path: str):
+    page.clear_cookies()
+    page.set_cookie(settings.LANGUAGE_COOKIE_NAME, "zh-hans", live_server.url)
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    page.set_cookie(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value, live_server.url
+    )
+    response = page.goto(live_server.url + path)
+    assert response.get("status") == 200, (path, response.get("status"))
+    # No sideways scrolling at 390 px (waited for: the previous page may still be unloading).
+    wait(page, "document.readyState === 'complete' && document.documentElement.scrollWidth <= 390")
+    return page
+
+
+def shot(page, name: str):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(SHOTS / f"workspace-{name}.png", full_page=True)
+
+
+def test_notice_task_supervision_document(phone, live_server, ws):
+    from zhengtong.workspace import services
+    from zhengtong.workspace.models import Message, Task
+
+    group = services.conversation_group_create(
+        actor=ws.leader, title="街道主任群", member_ids=[ws.beishan_head.pk, ws.xixi_head.pk]
+    )
+    # 1. The leader sends an urgent notice from the phone.
+    page = open_as(phone, live_server, ws.leader, f"/workspace/messages/{group.pk}/")
+    page.evaluate("document.getElementById('id_body').value = '寒潮预警：请立即部署防寒防冻'")
+    page.evaluate("document.getElementById('id_urgent').checked = true")
+    page.evaluate("document.querySelector('.ws-compose button[type=submit]').click()")
+    wait(page, "document.querySelector('.ws-urgent') !== null")
+    notice = Message.objects.get(conversation=group, urgent=True)
+    shot(page, "1-notice")
+    # 2. One head reads it; the leader sees who has not.
+    open_as(phone, live_server, ws.beishan_head, f"/workspace/messages/{group.pk}/")
+    page = open_as(phone, live_server, ws.leader, f"/workspace/messages/receipts/{notice.pk}/")
+    assert page.evaluate("document.getElementById('unread').textContent").strip() == "张伟"
+    assert "李小明" in page.evaluate("document.getElementById('read').textContent")
+    shot(page, "2-receipts")
+    # 3. A task for two departments; one becomes overdue and shows in the 督办 view.
+    main = services.task_assign(
+        actor=ws.leader, title="岁末安全检查", due_working_days=2, departments=[ws.xihu_scjg, ws.xihu_gaj]
+    )
+    done = main.subtasks.order_by("id").last()
+    services.task_complete(actor=ws.gaj_clerk, task=done)
+    sla_scan(on=add_working_days(main.sla_deadline, 1))
+    assert Task.objects.filter(parent=main, sla_state="overdue").count() == 1
+    page = open_as(phone, live_server, ws.leader, "/workspace/supervision/")
+    text = page.evaluate("document.getElementById('overdue-tasks').textContent")
+    assert "西湖区市场监督管理局" in text and "西湖区公安分局" not in text
+    shot(page, "3-supervision")
+    # 4. A document: 签发, numbered, sealed, distributed; the township acknowledges it.
+    doc = services.document_draft(
+        actor=ws.scjg_clerk,
+        template="notice",
+        title="关于开展岁末安全检查的通知",
+        body="请各街道做好安全检查。",
+        number_prefix="西市监发",
+    )
+    services.document_route(actor=ws.scjg_clerk, document=doc, departments=[])
+    services.document_sign(actor=ws.leader, document=doc)
+    services.document_number(actor=ws.scjg_clerk, document=doc)
+    doc.refresh_from_db()
+    services.document_issue(actor=ws.scjg_clerk, document=doc, recipients=[(ws.beishan, None)])
+    page = open_as(phone, live_server, ws.beishan_clerk, "/workspace/documents/")
+    page.evaluate("document.querySelector('form[action*=acknowledge] button').click()")
+    wait(page, "location.pathname.startsWith('/workspace/incoming/')")
+    page = open_as(phone, live_server, ws.scjg_clerk, f"/workspace/documents/{doc.pk}/")
+    assert "西市监发〔" in page.evaluate("document.querySelector('.ws-doc-number').textContent")
+    assert page.csp_violations() == []
+    shot(page, "4-document")

@@ -1,0 +1,56 @@
+"""The directory: search in Chinese and pinyin, scope, private numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhengtong.audit.models import AuditEvent
+from zhengtong.core.errors import PermissionDenied
+from zhengtong.workspace import selectors, services
+from zhengtong.workspace.models import DirectoryEntry
+
+
+def names(entries):
+    return sorted(e.name for e in entries)
+
+
+def test_search_by_name_initials_pinyin_and_department(ws):
+    clerk = ws.beishan_clerk
+    assert names(selectors.directory_search(clerk, q="小明")) == ["李小明"]
+    assert names(selectors.directory_search(clerk, q="lxm")) == ["李小明"]
+    assert names(selectors.directory_search(clerk, q="LXM")) == ["李小明"]  # case and width folded
+    assert names(selectors.directory_search(clerk, q="lixiao")) == ["李小明"]
+    assert names(selectors.directory_search(clerk, q="市场监督")) == ["吴刚", "周芳"]
+
+
+def test_township_clerk_sees_their_county_and_the_leaders_above_not_other_counties(ws):
+    seen = names(selectors.directory_search(ws.beishan_clerk, limit=100))
+    assert "张伟" in seen  # another township of the same county
+    assert "王建国" in seen  # the county's leader
+    assert "刘省" in seen  # a leader above the county
+    assert "陈静" not in seen  # Yiwu: another county
+    yiwu = names(selectors.directory_search(ws.yiwu_staff, limit=100))
+    assert "陈静" in yiwu and "李小明" not in yiwu and "刘省" in yiwu
+
+
+def test_private_numbers_masked_outside_own_unit(ws):
+    by_name = {e.name: e for e in selectors.directory_search(ws.beishan_clerk, limit=100)}
+    assert by_name["李小明"].mobile_shown == "13900000002"  # same township
+    assert by_name["张伟"].mobile_shown != "13900000003"
+    assert by_name["张伟"].mobile_shown.startswith("139") and "*" in by_name["张伟"].mobile_shown
+    # the county leader holds workspace.view_private_numbers over the county
+    leader_view = {e.name: e for e in selectors.directory_search(ws.leader, limit=100)}
+    assert leader_view["张伟"].mobile_shown == "13900000003"
+
+
+def test_entry_update_self_or_manager_only(ws):
+    entry = DirectoryEntry.objects.get(user=ws.xixi_head)
+    services.directory_entry_update(actor=ws.xixi_head, entry=entry, position="街道主任", status="meeting")
+    entry.refresh_from_db()
+    assert (entry.position, entry.status) == ("街道主任", "meeting")
+    events = AuditEvent.objects.filter(action="workspace.directory.update").count()
+    with pytest.raises(PermissionDenied):
+        services.directory_entry_update(actor=ws.beishan_clerk, entry=entry, position="别人改的")
+    entry.refresh_from_db()
+    assert entry.position == "街道主任"
+    assert AuditEvent.objects.filter(action="workspace.directory.update").count() == events

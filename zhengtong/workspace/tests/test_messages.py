@@ -1,0 +1,188 @@
+"""Conversations: scope policy, read receipts, urgent notices escalated by SMS, attachments
+scanned before they leave a case's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from zhengtong.audit.models import AuditEvent
+from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
+from zhengtong.core.identifiers import generate_resident_id
+from zhengtong.notify.models import Delivery
+from zhengtong.notify.models import Message as InboxMessage
+from zhengtong.workspace import selectors, services
+from zhengtong.workspace.errors import WorkspaceError
+from zhengtong.workspace.models import Conversation, Member, Message, UrgentReceipt
+
+
+def heads_group(ws):
+    return services.conversation_group_create(
+        actor=ws.leader, title="街道主任群", member_ids=[ws.beishan_head.pk, ws.xixi_head.pk]
+    )
+
+
+def test_message_outside_scope_refused_audited_nothing_created(ws):
+    before = Conversation.objects.count()
+    with pytest.raises(PermissionDenied) as err:
+        services.conversation_direct(actor=ws.beishan_clerk, other=ws.yiwu_staff)
+    assert err.value.code == WorkspaceError.OUTSIDE_SCOPE
+    assert Conversation.objects.count() == before
+    event = AuditEvent.objects.filter(action="workspace.refused").latest("id")
+    assert event.actor_id == ws.beishan_clerk.pk
+    assert event.after["code"] == "outside_scope" and event.after["operation"] == "conversation_direct"
+    with pytest.raises(PermissionDenied):
+        services.conversation_group_create(actor=ws.beishan_clerk, title="x", member_ids=[ws.yiwu_staff.pk])
+    assert Conversation.objects.count() == before
+
+
+def test_message_outside_scope_allowed_by_setting(ws, settings):
+    settings.WORKSPACE_MESSAGE_OUTSIDE_SCOPE = True
+    conv = services.conversation_direct(actor=ws.beishan_clerk, other=ws.yiwu_staff)
+    assert set(Member.objects.filter(conversation=conv).values_list("user_id", flat=True)) == {
+        ws.beishan_clerk.pk,
+        ws.yiwu_staff.pk,
+    }
+    assert services.conversation_direct(actor=ws.yiwu_staff, other=ws.beishan_clerk) == conv  # one per pair
+
+
+def test_read_receipts_and_unread_counts(ws):
+    conv = heads_group(ws)
+    m1 = services.message_send(actor=ws.leader, conversation=conv, body="今天下午三点开会")
+    m2 = services.message_send(actor=ws.leader, conversation=conv, body="请准时参加")
+    assert (m1.seq, m2.seq) == (1, 2)
+    unread = {c.pk: c.unread for c in selectors.conversations_for(ws.beishan_head)}
+    assert unread[conv.pk] == 2
+    assert {c.pk: c.unread for c in selectors.conversations_for(ws.leader)}[conv.pk] == 0
+    services.conversation_read(actor=ws.beishan_head, conversation=conv)
+    receipts = selectors.message_receipts(ws.leader, m2.pk)
+    assert [r["user"].username for r in receipts["read"]] == ["beishan_head"]
+    assert [r["user"].username for r in receipts["unread"]] == ["xixi_head"]
+    assert {c.pk: c.unread for c in selectors.conversations_for(ws.beishan_head)}[conv.pk] == 0
+    with pytest.raises(NotFound):  # not a member
+        selectors.message_receipts(ws.yiwu_staff, m2.pk)
+
+
+def test_non_member_cannot_post(ws):
+    conv = heads_group(ws)
+    with pytest.raises(PermissionDenied) as err:
+        services.message_send(actor=ws.beishan_clerk, conversation=conv, body="hi")
+    assert err.value.code == WorkspaceError.NOT_MEMBER
+    assert Message.objects.filter(conversation=conv).count() == 0
+
+
+def test_urgent_notice_escalates_to_sms_for_those_who_have_not_read(ws):
+    conv = heads_group(ws)
+    notice = services.message_send(
+        actor=ws.leader,
+        conversation=conv,
+        body="防汛紧急通知：今晚各街道值班",
+        urgent=True,
+        sms_after_minutes=10,
+    )
+    assert UrgentReceipt.objects.filter(message=notice).count() == 2
+    assert InboxMessage.objects.filter(event="workspace.urgent").count() == 2
+    services.conversation_read(actor=ws.beishan_head, conversation=conv)
+    assert UrgentReceipt.objects.get(message=notice, user=ws.beishan_head).read_at is not None
+    # not yet due
+    assert services.urgent_escalate(now=timezone.now() + dt.timedelta(minutes=5)) == 0
+    assert services.urgent_escalate(now=timezone.now() + dt.timedelta(minutes=11)) == 1
+    sms = Delivery.objects.filter(channel="sms", message__event="workspace.urgent_sms")
+    assert [d.message.recipient_id for d in sms] == [ws.xixi_head.pk]
+    assert UrgentReceipt.objects.get(message=notice, user=ws.xixi_head).sms_at is not None
+    assert UrgentReceipt.objects.get(message=notice, user=ws.beishan_head).sms_at is None
+    # once only
+    assert services.urgent_escalate(now=timezone.now() + dt.timedelta(minutes=30)) == 0
+    receipts = selectors.message_receipts(ws.leader, notice.pk)
+    assert [r["user"].username for r in receipts["unread"]] == ["xixi_head"]
+    assert receipts["unread"][0]["sms_at"] is not None
+
+
+def _case_conversation(ws):
+    conv = Conversation.objects.create(
+        kind="case", title="案件 1", org_unit=ws.xihu, ref="case:999", created_by=ws.leader
+    )
+    Member.objects.create(conversation=conv, user=ws.leader)
+    return conv
+
+
+def test_attachment_with_identifiers_refused_when_leaving_the_case(ws):
+    from datetime import date
+
+    case_conv = _case_conversation(ws)
+    rid = generate_resident_id("330106", date(1980, 1, 2), 7)
+    upload = SimpleUploadedFile("名单.txt", f"张三 {rid} 13912345678\n".encode(), content_type="text/plain")
+    inside = services.message_send(
+        actor=ws.leader, conversation=case_conv, body="当事人名单", attachment=upload
+    )
+    assert inside.origin_ref == "case:999" and inside.attachment_size > 0
+    group = heads_group(ws)
+    before = Message.objects.filter(conversation=group).count()
+    with pytest.raises(ValidationError) as err:
+        services.message_forward(actor=ws.leader, message=inside, conversation=group)
+    assert err.value.code == WorkspaceError.ATTACHMENT_IDENTIFIERS
+    assert "resident_id" in err.value.details["kinds"]
+    assert Message.objects.filter(conversation=group).count() == before
+    event = AuditEvent.objects.filter(action="workspace.refused").latest("id")
+    assert event.after["code"] == "attachment_identifiers"
+    assert rid not in str(event.after) and rid not in event.note
+    # a clean message leaves the case
+    clean = services.message_send(actor=ws.leader, conversation=case_conv, body="明天上午现场核查")
+    out = services.message_forward(actor=ws.leader, message=clean, conversation=group)
+    assert out.body == "明天上午现场核查" and out.origin_ref == ""
+
+
+def test_pages_at_phone_size_render(ws):
+    conv = heads_group(ws)
+    notice = services.message_send(actor=ws.leader, conversation=conv, body="紧急", urgent=True)
+    client = Client()
+    client.force_login(ws.leader, backend="django.contrib.auth.backends.ModelBackend")
+    for url in (
+        reverse("workspace:home"),
+        reverse("workspace:directory") + "?q=lxm",
+        reverse("workspace:conversations"),
+        reverse("workspace:conversation", args=[conv.pk]),
+        reverse("workspace:receipts", args=[notice.pk]),
+        reverse("workspace:manifest"),
+        reverse("workspace:service_worker"),
+    ):
+        assert client.get(url).status_code == 200, url
+    page = client.get(reverse("workspace:receipts", args=[notice.pk])).content.decode()
+    assert "李小明" in page and "张伟" in page
+    response = client.post(reverse("workspace:conversation", args=[conv.pk]), {"body": "收到请回复"})
+    assert response.status_code == 302
+    assert Message.objects.filter(conversation=conv, body="收到请回复").exists()
+    outsider = Client()
+    outsider.force_login(ws.yiwu_staff, backend="django.contrib.auth.backends.ModelBackend")
+    assert outsider.get(reverse("workspace:conversation", args=[conv.pk])).status_code == 404
+
+
+def test_retention_purges_informal_messages_only_and_export_is_audited(ws, settings):
+    group = heads_group(ws)
+    old = services.message_send(actor=ws.leader, conversation=group, body="旧消息")
+    case_conv = _case_conversation(ws)
+    kept = services.message_send(actor=ws.leader, conversation=case_conv, body="办件记录")
+    Message.objects.filter(pk__in=[old.pk, kept.pk]).update(
+        created_at=timezone.now() - dt.timedelta(days=400)
+    )
+    fresh = services.message_send(actor=ws.leader, conversation=group, body="新消息")
+    assert services.messages_purge_expired() == 0  # retention 0: keep everything
+    settings.WORKSPACE_MESSAGE_RETENTION_DAYS = 365
+    assert services.messages_purge_expired() == 1
+    assert set(Message.objects.filter(pk__in=[old.pk, kept.pk, fresh.pk]).values_list("pk", flat=True)) == {
+        kept.pk,
+        fresh.pk,
+    }
+    assert AuditEvent.objects.filter(action="workspace.message.purge").exists()
+    data = services.conversation_export(actor=ws.beishan_head, conversation=group)
+    assert [m["body"] for m in data["messages"]] == ["新消息"]
+    assert AuditEvent.objects.filter(
+        action="workspace.conversation.export", actor_id=ws.beishan_head.pk
+    ).exists()
+    with pytest.raises(NotFound):
+        services.conversation_export(actor=ws.yiwu_staff, conversation=group)

@@ -1,0 +1,27 @@
+"""How the workspace plugs into the platform, installed once by ``WorkspaceConfig.ready()``:
+permissions and roles, the SLA clock and escalation of tasks, the periodic scan, notify's push
+channel, the menus."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.core import sla
+from zhengtong.core.nav import register_nav
+from zhengtong.core.tasks import register_periodic
+from zhengtong.workspace import permissions, tasks
+from zhengtong.workspace.models import Task
+from zhengtong.workspace.services import push
+
+
+def install() -> None:
+    permissions.install()
+    push.install()
+    sla.register(Task, on_overdue=tasks.on_overdue)
+    register_periodic("workspace.scan", tasks.scan_task, settings.WORKSPACE_SCAN_INTERVAL_SECONDS)
+    register_nav("console", "workspace:home", _("Workspace (掌上办公)"), permission="workspace.use", order=5)
+    register_nav(
+        "console", "workspace:supervision", _("Supervision (督办)"), permission="workspace.supervise", order=6
+    )
+    register_nav("main", "workspace:knowledge", _("Knowledge base"), order=85)
