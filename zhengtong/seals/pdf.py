@@ -28,7 +28,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT = "ZhengtongCJK"
 RED = colors.Color(0.86, 0.08, 0.12)
@@ -211,6 +211,7 @@ def story(spec: DocumentSpec) -> list:
         items.append(_para(spec.recipients, _style("recipients", BODY_PT, alignment=TA_LEFT)))
     body = _style("body", BODY_PT, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_PT)
     items += [_para(text, body) for text in spec.paragraphs if text.strip()]
+    last_body = len(items) - 1 if any(text.strip() for text in spec.paragraphs) else len(items)
     if spec.extra_rows:
         cell = _style("cell", 12, alignment=TA_LEFT)
         table = Table(
@@ -236,10 +237,12 @@ def story(spec: DocumentSpec) -> list:
             number = f"{i}．" if len(spec.attachments) > 1 else ""
             items.append(_para(f"{prefix}{number}{name}", attach))
     if spec.signer or spec.date or spec.seal_name:
-        items.append(Spacer(1, BODY_PT))
-        items.append(
-            SignatureBlock(spec.signer, chinese_date(spec.date) if spec.date else "", spec.seal_name)
-        )
+        # GB/T 9704 7.3.5.3: the signature and seal never stand alone on a page; the last lines of
+        # the body (with the facts table and attachments after them) move with them.
+        tail = items[last_body:]
+        del items[last_body:]
+        signature = SignatureBlock(spec.signer, chinese_date(spec.date) if spec.date else "", spec.seal_name)
+        items.append(KeepTogether([*tail, Spacer(1, BODY_PT), signature]))
     if spec.copy_to:
         items += [Spacer(1, BODY_PT), Rule(colors.black, 0.8, 1 * mm)]
         items.append(
