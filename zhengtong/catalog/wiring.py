@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.catalog import permissions, tasks  # noqa: F401 - importing permissions registers them
+from zhengtong.catalog import hooks, permissions, tasks  # noqa: F401 - importing declares and registers them
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from zhengtong.catalog import selectors, services
+from zhengtong.catalog import hooks, selectors, services
 from zhengtong.catalog.models import Openness
 from zhengtong.catalog.views.charts import charts_for
 from zhengtong.catalog.views.common import _schema_rows
@@ -180,6 +180,8 @@ def dataset(request, name: str):
         "pending_application": pending,
         "can_manage": selectors.may_see_staff(request.user, resource),
         "Openness": Openness,
+        # Sections other modules add (reuses, feedback, quality): catalog.hooks.DATASET_PANELS.
+        "panels": hooks.dataset_panels(request, resource),
     }
     return render(request, "catalog/dataset.html", context)
 

@@ -151,10 +151,21 @@ def test_api_prefixes_and_demo_order_are_declared_on_the_app_configs():
         "workorders": "/workorders",
         "codes": "/codes",
         "grid": "/grid",
+        "datause": "/datause",
     }
     assert [demo.__name__ for demo in module_demos()] == [
         f"zhengtong.{m}.demo"
-        for m in ("registry", "catalog", "payments", "notify", "workorders", "services", "codes", "grid")
+        for m in (
+            "registry",
+            "catalog",
+            "payments",
+            "notify",
+            "workorders",
+            "services",
+            "codes",
+            "grid",
+            "datause",
+        )
     ]
 
 
