@@ -23,6 +23,8 @@ from zhengtong.catalog.models import (
     DataApplication,
     DataResource,
     Domain,
+    HarvestRun,
+    HarvestSource,
     LoadJob,
     Openness,
     ResourceVersion,
@@ -397,3 +399,78 @@ def department_get(pk: int) -> Department:
 def published_resources() -> QuerySet[DataResource]:
     """Every published resource, whatever its openness (the CKAN layer's lists and counts)."""
     return DataResource.objects.filter(state="published")
+
+
+def harvest_sources(*, user) -> QuerySet[HarvestSource]:
+    """The harvest sources of the user's scope (catalog.manage_harvest)."""
+    return HarvestSource.objects.filter(scope_q(user, "catalog.manage_harvest")).select_related("department")
+
+
+def harvest_runs(*, source: HarvestSource, limit: int = 10) -> list[HarvestRun]:
+    return list(source.runs.order_by("-started_at", "-id")[:limit])
+
+
+def catalogue_dump_rows() -> list[list]:
+    """One row per published dataset for the catalogue-wide CSV dump (metadata only)."""
+    rows = []
+    qs = (
+        published_resources()
+        .select_related("department", "current_version", "harvest_source")
+        .order_by("name")
+    )
+    for r in qs.iterator(chunk_size=500):
+        version = r.current_version
+        rows.append(
+            [
+                r.name,
+                r.title,
+                r.title_en,
+                r.description,
+                r.department.name,
+                r.domain,
+                "、".join(k for k in r.keywords or [] if isinstance(k, str)),
+                r.update_frequency,
+                r.licence,
+                r.openness,
+                r.grade,
+                r.spatial,
+                r.temporal_start.isoformat() if r.temporal_start else "",
+                r.temporal_end.isoformat() if r.temporal_end else "",
+                version.number if version else "",
+                version.row_count if version else "",
+                version.created_at.isoformat() if version else "",
+                r.published_at.isoformat() if r.published_at else "",
+                r.harvest_source.name if r.harvest_source_id else "",
+                r.origin_url,
+            ]
+        )
+    return rows
+
+
+DUMP_HEADER = [
+    "name",
+    "title",
+    "title_en",
+    "description",
+    "department",
+    "domain",
+    "keywords",
+    "update_frequency",
+    "licence",
+    "openness",
+    "grade",
+    "spatial",
+    "temporal_start",
+    "temporal_end",
+    "version",
+    "rows",
+    "version_created_at",
+    "published_at",
+    "harvest_source",
+    "origin_url",
+]
+
+
+def departments_for_harvest(*, user) -> list[Department]:
+    """The departments harvested records may be filed under (catalog.manage_harvest)."""
+    return account_selectors.departments_for(user, "catalog.manage_harvest")

@@ -3,6 +3,7 @@ permissions and roles, the recovery of stale loads, and the menus."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.catalog import hooks, permissions, tasks  # noqa: F401 - importing declares and registers them
@@ -13,9 +14,11 @@ from zhengtong.core.tasks import register_periodic
 def install() -> None:
     # Loads whose worker died stay "running"; fail them so the publisher can load again.
     register_periodic("catalog.loads_recover_stale", tasks.loads_recover_stale_task, 600)
+    register_periodic("catalog.harvests_due", tasks.harvests_due_task, settings.CATALOG_HARVEST_CHECK_SECONDS)
     register_nav("main", "catalog:portal", _("Open data"), order=40)
     register_nav("console", "catalog:my_resources", _("Data resources"), permission="catalog.edit")
     register_nav("console", "catalog:review_queue", _("Data review"), permission="catalog.review")
+    register_nav("console", "catalog:harvest", _("Harvesting"), permission="catalog.manage_harvest")
     register_nav(
         "console",
         "catalog:applications",

@@ -69,7 +69,10 @@ class DataRequest(WorkflowModel, SlaMixin):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["public", "state"], name="datause_req_public_state")]
+        indexes = [
+            models.Index(fields=["public", "state"], name="datause_req_public_state"),
+            models.Index(fields=["-created_at", "-id"], name="datause_req_created"),
+        ]
         verbose_name = _("data request")
         verbose_name_plural = _("data requests")
 
@@ -233,6 +236,7 @@ class Reuse(WorkflowModel):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["state", "-published_at", "-id"], name="datause_reuse_published")]
         verbose_name = _("reuse")
         verbose_name_plural = _("reuses")
 

@@ -9,7 +9,7 @@ component          weight  fraction
 completeness         20    filled among 10 metadata items (description, keywords, domain not
                            "other", frequency not "irregular", temporal start and end,
                            spatial, contact name, contact e-mail, English title)
-licence              10    1 for an open licence of the registry, else 0
+licence              10    1 for a licence the registry marks open (Open Definition), else 0
 description          10    length of the description / 100 characters, at most 1
 documentation        15    fields with a title other than their name or a description /
                            all fields (0 without data)
@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts import selectors as account_selectors
+from zhengtong.catalog import licences
 from zhengtong.catalog import selectors as catalog_selectors
 from zhengtong.datause.models import DatasetStatus, ErrorReport, Rating
 from zhengtong.datause.services.follows import tell
@@ -63,7 +64,6 @@ LABELS = {
     "ratings": gettext_lazy("users' ratings"),
     "error_reports": gettext_lazy("unresolved error reports"),
 }
-OPEN_LICENCES = {"CC-BY-4.0", "CC0-1.0", "ODC-BY-1.0", "gov-open"}
 OPEN_FORMATS = {"csv", "json", "ndjson", "parquet", "geojson"}
 SPREADSHEETS = {"xlsx", "xls"}
 # How old the current version may be for each declared update frequency (a day's grace).
@@ -95,7 +95,8 @@ def completeness(resource: Any) -> float:
 
 
 def licence(resource: Any) -> float:
-    return 1.0 if resource.licence in OPEN_LICENCES else 0.0
+    info = licences.get(resource.licence)
+    return 1.0 if info is not None and info.is_open else 0.0
 
 
 def description(resource: Any) -> float:

@@ -35,6 +35,7 @@ from zhengtong.catalog.compat.ckan.actions import (
 )
 from zhengtong.catalog.compat.ckan.datastore import datastore_search
 from zhengtong.catalog.compat.ckan.search import package_search, parse_fq
+from zhengtong.catalog.licences import license_list as _registry_licences
 from zhengtong.core.access import public
 from zhengtong.core.errors import (
     AuthenticationRequired,
@@ -127,6 +128,11 @@ def help_show(request, user, data):
     return (ACTIONS[name].__doc__ or "").strip()
 
 
+def license_list(request, user, data):
+    """The licences datasets here may carry (the licence registry)."""
+    return _registry_licences()
+
+
 ACTIONS = {
     "package_list": package_list,
     "package_search": package_search,
@@ -140,6 +146,7 @@ ACTIONS = {
     "status_show": status_show,
     "help_show": help_show,
     "datastore_search": datastore_search,
+    "license_list": license_list,
 }
 
 
