@@ -194,7 +194,7 @@ def resource_search(
         # "relevance" without a ranking engine: the most recently modified first (CKAN's tie-breaker).
         order = ["-modified_at", "-id"]
 
-    qs = qs.select_related("department", "org_unit", "current_version").order_by(*order)
+    qs = qs.select_related("department", "org_unit", "current_version", "harvest_source").order_by(*order)
     if cursor:
         try:
             payload = signing.loads(cursor, salt=_CURSOR_SALT)
@@ -228,7 +228,7 @@ def resource_search(
 def resource_get(*, user, name_or_id) -> DataResource:
     """One resource by name (or numeric id) that ``user`` may see; NotFound otherwise."""
     key = str(name_or_id).strip()
-    qs = visible_resources(user).select_related("department", "org_unit", "current_version")
+    qs = visible_resources(user).select_related("department", "org_unit", "current_version", "harvest_source")
     found = qs.filter(name=key).first()
     if found is None and key.isdecimal():
         found = qs.filter(pk=int(key)).first()

@@ -35,7 +35,7 @@ REQUEST_FLOW = Workflow(
 
 ERROR_REPORT_FLOW = Workflow(
     name="datause.error_report",
-    states={"open": _("open"), "resolved": _("corrected"), "rejected": _("not an error")},
+    states={"open": _("awaiting correction"), "resolved": _("corrected"), "rejected": _("not an error")},
     initial="open",
     transitions=[
         Transition("resolve", ("open",), "resolved", _("Corrected"), "datause.answer", sla="stop"),
@@ -57,7 +57,7 @@ REUSE_FLOW = Workflow(
     states={
         "submitted": _("awaiting review"),
         "published": _("published"),
-        "rejected": _("rejected"),
+        "rejected": _("not published"),
         "withdrawn": _("withdrawn"),
     },
     initial="submitted",

@@ -135,6 +135,9 @@ def read_ckan(source: HarvestSource, session: requests.Session | None = None) ->
         )
         results = page.get("results") or []
         for pkg in results:
+            extras = {e.get("key"): e.get("value") for e in pkg.get("extras") or [] if isinstance(e, dict)}
+            if extras.get("harvest_source") == source.name:
+                continue  # our own harvested copy of this source, read back: not a dataset of the origin
             name = str(pkg.get("name") or pkg.get("id") or "")
             records.append(
                 Record(

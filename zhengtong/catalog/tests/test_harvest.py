@@ -124,6 +124,14 @@ def test_a_ckan_source_is_kept_in_step_across_two_runs(source, client):
     assert HarvestRun.objects.filter(source=source).count() == 2
 
 
+def test_our_own_copies_read_back_are_not_harvested_again(source):
+    copy = _package("zj-portal-bus-lines", "公交线路", "1")
+    copy["extras"] = [{"key": "harvest_source", "value": "zj-portal"}]
+    run = services.harvest_run(source, session=_ckan([_package("bus-lines", "公交线路", "1"), copy]))
+    assert (run.created, run.unchanged) == (1, 0)
+    assert [r.origin_id for r in DataResource.objects.filter(harvest_source=source)] == ["id-bus-lines"]
+
+
 def test_an_origin_that_fails_changes_nothing(source):
     services.harvest_run(source, session=_ckan([_package("bus-lines", "公交线路", "1")]))
     failed = services.harvest_run(source, session=Recorded({}))
@@ -175,6 +183,11 @@ def test_only_harvest_managers_add_sources_and_input_is_checked(world, cat):
         )
     assert "url" in exc.value.fields
     assert not DataResource.objects.exists()
+
+
+def test_the_ckan_dataset_address_leads_to_the_portal_page(client):
+    response = client.get("/dataset/hz-bus-stops")
+    assert response.status_code == 301 and response["Location"] == "/opendata/hz-bus-stops/"
 
 
 def test_the_ckan_license_list_is_the_registry():

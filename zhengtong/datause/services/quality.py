@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -193,7 +194,12 @@ def status_refresh(resource: Any, *, now: dt.datetime | None = None) -> DatasetS
                 event="datause.dataset_overdue",
                 title=_("Dataset not updated on time: %s") % resource.title,
                 body=_("Declared update frequency: %(freq)s; last updated %(at)s.")
-                % {"freq": resource.get_update_frequency_display(), "at": status.last_updated_at},
+                % {
+                    "freq": resource.get_update_frequency_display(),
+                    "at": date_format(timezone.localtime(status.last_updated_at), "Y-m-d H:i")
+                    if status.last_updated_at
+                    else "—",
+                },
                 link=reverse("catalog:dataset", args=[resource.name]),
             )
         status.save()

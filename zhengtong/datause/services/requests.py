@@ -136,7 +136,7 @@ def request_answer(
             followers(Follow.Target.REQUEST, [request.pk]),
             event="datause.request_answered",
             title=_("Your data request was answered: %s") % request.title,
-            body=f"{Outcome(outcome).label}: {cleaned}",
+            body=_("%(outcome)s: %(answer)s") % {"outcome": Outcome(outcome).label, "answer": cleaned},
             link=_answer_link(request),
             skip=actor,
         )

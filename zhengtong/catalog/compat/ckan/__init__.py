@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from zhengtong.catalog.compat import common
@@ -128,6 +129,12 @@ def help_show(request, user, data):
     return (ACTIONS[name].__doc__ or "").strip()
 
 
+@public
+def dataset_page_redirect(request, name: str):
+    """CKAN's /dataset/<name> page address: a permanent redirect to the portal's dataset page."""
+    return HttpResponsePermanentRedirect(reverse("catalog:dataset", args=[name]))
+
+
 def license_list(request, user, data):
     """The licences datasets here may carry (the licence registry)."""
     return _registry_licences()
@@ -150,4 +157,4 @@ ACTIONS = {
 }
 
 
-__all__ = ["ACTIONS", "action", "parse_fq"]
+__all__ = ["ACTIONS", "action", "dataset_page_redirect", "parse_fq"]

@@ -102,6 +102,10 @@ def package_dict(request, resource) -> dict:
         "temporal_start": common.iso(resource.temporal_start),
         "temporal_end": common.iso(resource.temporal_end),
         "published_at": common.iso(resource.published_at),
+        # A harvested record says where it comes from, so a harvester reading it back (another
+        # installation, or this one harvesting itself) can recognise its own copies.
+        "harvest_source": resource.harvest_source.name if resource.harvest_source_id else None,
+        "origin_url": resource.origin_url or None,
     }
     return {
         "id": str(resource.pk),
