@@ -71,6 +71,7 @@ class DataResource(WorkflowModel):
     title = models.CharField(_("title"), max_length=200)
     title_en = models.CharField(_("English title"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
     department = models.ForeignKey(
         Department, models.PROTECT, related_name="data_resources", verbose_name=_("department")
     )
@@ -79,6 +80,7 @@ class DataResource(WorkflowModel):
     )
     domain = models.CharField(_("domain"), max_length=32, choices=Domain.choices, default=Domain.OTHER)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    keywords_en = models.JSONField(_("English keywords"), default=list, blank=True)
     update_frequency = models.CharField(
         _("update frequency"),
         max_length=16,

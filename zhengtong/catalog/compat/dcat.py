@@ -99,9 +99,14 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
         graph.add((node, DCTERMS.title, Literal(resource.title_en, lang="en")))
     if resource.description:
         graph.add((node, DCTERMS.description, Literal(resource.description, lang="zh")))
+    if resource.description_en:
+        graph.add((node, DCTERMS.description, Literal(resource.description_en, lang="en")))
     for keyword in resource.keywords or []:
         if isinstance(keyword, str) and keyword:
             graph.add((node, DCAT.keyword, Literal(keyword, lang="zh")))
+    for keyword in resource.keywords_en or []:
+        if isinstance(keyword, str) and keyword:
+            graph.add((node, DCAT.keyword, Literal(keyword, lang="en")))
     if resource.domain:
         theme = _abs(request, f"/theme/{resource.domain}")
         graph.add((node, DCAT.theme, theme))

@@ -195,7 +195,13 @@ def read_dcat(source: HarvestSource, session: requests.Session | None = None) ->
                 name=identifier.rstrip("/").rsplit("/", 1)[-1],
                 title=_text(graph, node, DCTERMS.title) or identifier,
                 description=_text(graph, node, DCTERMS.description),
-                keywords=sorted({str(k) for k in graph.objects(node, DCAT.keyword)}),
+                keywords=sorted(
+                    {
+                        str(k)
+                        for k in graph.objects(node, DCAT.keyword)
+                        if (getattr(k, "language", "") or "zh")[:2] != "en"
+                    }
+                ),
                 licence=licence,
                 modified=_text(graph, node, DCTERMS.modified),
                 url=_text(graph, node, DCAT.landingPage)

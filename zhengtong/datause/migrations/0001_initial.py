@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0004_user_totp_last_step"),
-        ("catalog", "0003_harvest_and_licences"),
+        ("catalog", "0003_harvest_licences_multilingual"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

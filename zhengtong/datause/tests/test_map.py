@@ -22,3 +22,24 @@ def test_a_dataset_without_coordinates_has_no_map(use, client):
     resource = use.published()
     page = client.get(reverse("catalog:dataset", args=[resource.name])).content.decode()
     assert 'id="dataset-map"' not in page
+
+
+def test_english_description_and_keywords_are_kept_and_shown(use, client):
+    from zhengtong.catalog import services as catalog_services
+
+    resource = use.published()
+    catalog_services.resource_update(
+        actor=use.publisher,
+        resource=resource,
+        description_en="Enterprises registered in Xihu district.",
+        keywords_en="enterprises, market entities",
+    )
+    resource.refresh_from_db()
+    assert resource.keywords_en == ["enterprises", "market entities"]
+    page = client.get(reverse("catalog:dataset", args=[resource.name])).content.decode()
+    assert "Enterprises registered in Xihu district." in page and "market entities" in page
+    ckan = client.get(f"/api/3/action/package_show?id={resource.name}").json()["result"]
+    extras = {e["key"]: e["value"] for e in ckan["extras"]}
+    assert extras["description_en"] == "Enterprises registered in Xihu district."
+    ttl = client.get(f"/dataset/{resource.name}.ttl").content.decode()
+    assert '"market entities"@en' in ttl

@@ -98,6 +98,8 @@ def package_dict(request, resource) -> dict:
         "update_frequency": resource.update_frequency,
         "domain": resource.domain,
         "title_en": resource.title_en,
+        "description_en": resource.description_en,
+        "keywords_en": ", ".join(resource.keywords_en or []),
         "spatial": resource.spatial,
         "temporal_start": common.iso(resource.temporal_start),
         "temporal_end": common.iso(resource.temporal_end),
