@@ -14,6 +14,8 @@ urlpatterns = [
     path("opendata/<slug:name>/", views.dataset, name="dataset"),
     path("opendata/<slug:name>/download.<str:fmt>", views.download, name="download"),
     path("opendata/<slug:name>/apply", views.apply, name="apply"),
+    path("opendata/<slug:name>/dictionary.csv", views.dictionary, name="dictionary"),
+    path("opendata/<slug:name>/points.geojson", views.geojson, name="geojson"),
     # The publishers' and data security officers' console.
     path("console/data/", views.my_resources, name="my_resources"),
     path("console/data/new", views.resource_new, name="resource_new"),

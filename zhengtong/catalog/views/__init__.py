@@ -29,8 +29,11 @@ from zhengtong.catalog.views.console import (
 from zhengtong.catalog.views.data_users import apply, key_revoke, my_data
 from zhengtong.catalog.views.harvest import catalogue_dump, harvest
 from zhengtong.catalog.views.portal import dataset, department, download, portal
+from zhengtong.catalog.views.resources import dictionary, geojson
 
 __all__ = [
+    "dictionary",
+    "geojson",
     "catalogue_dump",
     "harvest",
     "application_decide",

@@ -43,3 +43,18 @@ def test_english_description_and_keywords_are_kept_and_shown(use, client):
     assert extras["description_en"] == "Enterprises registered in Xihu district."
     ttl = client.get(f"/dataset/{resource.name}.ttl").content.decode()
     assert '"market entities"@en' in ttl
+
+
+def test_geojson_export_and_data_dictionary(use, client):
+    resource = use.published(name="bus-stops", text=STOPS_CSV)
+    body = client.get(f"/opendata/{resource.name}/points.geojson").json()
+    assert body["type"] == "FeatureCollection"
+    assert sorted(f["geometry"]["coordinates"] for f in body["features"]) == [
+        [120.063, 30.274],
+        [120.157, 30.29],
+    ]
+    assert {f["properties"]["站点名称"] for f in body["features"]} == {"西溪", "朝晖五区"}
+    lines = client.get(f"/opendata/{resource.name}/dictionary.csv").content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("name,title,type") and any(line.startswith("经度,") for line in lines)
+    plain = use.published()
+    assert client.get(f"/opendata/{plain.name}/points.geojson").status_code == 404
