@@ -250,6 +250,41 @@ class UsageDaily(models.Model):
         return f"{self.resource_id} {self.day}"
 
 
+class DataService(models.Model):
+    """A catalogued API (数据服务, DCAT-AP ``dcat:DataService``) beyond the automatic row APIs: its
+    base address, OpenAPI description, access conditions, rate limit, the datasets it serves, and
+    its availability as last checked."""
+
+    class Access(models.TextChoices):
+        OPEN = "open", _("open to anyone")
+        KEY = "key", _("with an API key")
+        APPLICATION = "application", _("after an application")
+
+    name = models.SlugField(_("name"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    base_url = models.URLField(_("base address"), max_length=500)
+    openapi_url = models.URLField(_("OpenAPI description"), max_length=500, blank=True)
+    access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.OPEN)
+    conditions = models.TextField(_("access conditions"), blank=True)
+    rate_limit = models.CharField(_("rate limit"), max_length=100, blank=True)
+    datasets = models.ManyToManyField(DataResource, blank=True, related_name="+", verbose_name=_("datasets"))
+    available = models.BooleanField(null=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_label(self) -> str:
+        return f"data service {self.name}"
+
+
 class HarvestSource(models.Model):
     """Another portal whose catalogue is harvested (CKAN Action API or a DCAT-AP RDF feed) into
     this one as metadata records of ``department``, every ``interval_hours``."""

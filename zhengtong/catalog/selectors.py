@@ -22,6 +22,7 @@ from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.catalog.models import (
     DataApplication,
     DataResource,
+    DataService,
     Domain,
     HarvestRun,
     HarvestSource,
@@ -469,6 +470,18 @@ DUMP_HEADER = [
     "harvest_source",
     "origin_url",
 ]
+
+
+def dataservices() -> QuerySet[DataService]:
+    """The catalogue of APIs (public), with their departments and datasets."""
+    return DataService.objects.select_related("department").prefetch_related("datasets")
+
+
+def dataservice_get(name: str) -> DataService:
+    found = dataservices().filter(name=str(name)).first()
+    if found is None:
+        raise NotFound(_("no such API"))
+    return found
 
 
 def departments_for_harvest(*, user) -> list[Department]:

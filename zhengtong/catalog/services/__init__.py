@@ -26,6 +26,7 @@ from zhengtong.catalog.services.applications import (
     application_submit,
     application_withdraw,
 )
+from zhengtong.catalog.services.dataservices import dataservice_create, dataservices_check
 from zhengtong.catalog.services.fields import POLICY_OPS, field_grades_set
 from zhengtong.catalog.services.grades import grade_max, max_openness, public_grade
 from zhengtong.catalog.services.harvest import harvest_now, harvest_run, harvest_source_create, harvests_due
@@ -77,6 +78,8 @@ __all__ = [
     "application_revoke",
     "application_submit",
     "application_withdraw",
+    "dataservice_create",
+    "dataservices_check",
     "field_grades_set",
     "grade_max",
     "harvest_now",

@@ -27,11 +27,15 @@ from zhengtong.catalog.views.console import (
     upload,
 )
 from zhengtong.catalog.views.data_users import apply, key_revoke, my_data
+from zhengtong.catalog.views.dataservices import dataservice, dataservice_new, dataservices
 from zhengtong.catalog.views.harvest import catalogue_dump, harvest
 from zhengtong.catalog.views.portal import dataset, department, download, portal
 from zhengtong.catalog.views.resources import dictionary, geojson
 
 __all__ = [
+    "dataservice",
+    "dataservice_new",
+    "dataservices",
     "dictionary",
     "geojson",
     "catalogue_dump",
