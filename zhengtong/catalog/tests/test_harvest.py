@@ -185,9 +185,11 @@ def test_only_harvest_managers_add_sources_and_input_is_checked(world, cat):
     assert not DataResource.objects.exists()
 
 
-def test_the_ckan_dataset_address_leads_to_the_portal_page(client):
-    response = client.get("/dataset/hz-bus-stops")
-    assert response.status_code == 301 and response["Location"] == "/opendata/hz-bus-stops/"
+def test_the_ckan_dataset_address_leads_to_the_portal_page(cat, client):
+    resource = cat.published()
+    response = client.get(f"/dataset/{resource.name}")
+    assert response.status_code == 301 and response["Location"] == f"/opendata/{resource.name}/"
+    assert client.get("/dataset/no-such-dataset").status_code == 404
 
 
 def test_the_ckan_license_list_is_the_registry():

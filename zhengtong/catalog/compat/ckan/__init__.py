@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from zhengtong.catalog import selectors
 from zhengtong.catalog.compat import common
 from zhengtong.catalog.compat.ckan.actions import (
     group_list,
@@ -131,8 +132,13 @@ def help_show(request, user, data):
 
 @public
 def dataset_page_redirect(request, name: str):
-    """CKAN's /dataset/<name> page address: a permanent redirect to the portal's dataset page."""
-    return HttpResponsePermanentRedirect(reverse("catalog:dataset", args=[name]))
+    """CKAN's /dataset/<name> page address: a permanent redirect to the portal's page of a
+    dataset the caller may see (404 otherwise, like the page itself)."""
+    try:
+        resource = selectors.resource_get(user=request.user, name_or_id=name)
+    except NotFound:
+        raise Http404 from None
+    return HttpResponsePermanentRedirect(reverse("catalog:dataset", args=[resource.name]))
 
 
 def license_list(request, user, data):
