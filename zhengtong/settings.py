@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "zhengtong.supervision",
     "zhengtong.identity",
     "zhengtong.workspace",
+    "zhengtong.datause",
     "zhengtong.portal",
 ]
 
@@ -299,6 +300,7 @@ from zhengtong.catalog.settings import *  # noqa: E402,F403
 from zhengtong.codes.settings import *  # noqa: E402,F403
 from zhengtong.credit.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
+from zhengtong.datause.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403
 from zhengtong.identity.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403

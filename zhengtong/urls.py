@@ -32,6 +32,7 @@ urlpatterns = [
             "supervision",
             "identity",
             "workspace",
+            "datause",
         )
     ],
 ]

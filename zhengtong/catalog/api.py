@@ -76,6 +76,8 @@ class ResourceOut(Schema):
     title: str
     title_en: str
     description: str
+    description_en: str
+    keywords_en: list[str]
     state: str
     version: int
     department: str
@@ -166,8 +168,10 @@ class ResourceIn(Schema):
     title: str
     title_en: str = ""
     description: str = ""
+    description_en: str = ""
     domain: str = "other"
     keywords: list[str] = []
+    keywords_en: list[str] = []
     update_frequency: str = "irregular"
     temporal_start: dt.date | None = None
     temporal_end: dt.date | None = None
@@ -182,8 +186,10 @@ class ResourcePatch(Schema):
     title: str | None = None
     title_en: str | None = None
     description: str | None = None
+    description_en: str | None = None
     domain: str | None = None
     keywords: list[str] | None = None
+    keywords_en: list[str] | None = None
     update_frequency: str | None = None
     temporal_start: dt.date | None = None
     temporal_end: dt.date | None = None

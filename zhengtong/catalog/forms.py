@@ -36,9 +36,15 @@ class ResourceForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
+    description_en = forms.CharField(
+        label=_("English description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     domain = forms.ChoiceField(label=_("Domain"), choices=Domain.choices)
     keywords = forms.CharField(
         label=_("Keywords"), required=False, help_text=_("Separated by commas or spaces.")
+    )
+    keywords_en = forms.CharField(
+        label=_("English keywords"), required=False, help_text=_("Separated by commas.")
     )
     update_frequency = forms.ChoiceField(label=_("Update frequency"), choices=UpdateFrequency.choices)
     temporal_start = forms.DateField(

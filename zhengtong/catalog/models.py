@@ -50,10 +50,18 @@ class Openness(models.TextChoices):
 
 
 class Licence(models.TextChoices):
+    """The licences of ``zhengtong.catalog.licences.REGISTRY`` (kept equal by a test)."""
+
     CC_BY_4 = "CC-BY-4.0", "CC BY 4.0"
+    CC_BY_SA_4 = "CC-BY-SA-4.0", "CC BY-SA 4.0"
     CC0 = "CC0-1.0", "CC0 1.0"
     ODC_BY = "ODC-BY-1.0", "ODC-BY 1.0"
+    ODBL = "ODbL-1.0", "ODbL 1.0"
+    PDDL = "PDDL-1.0", "PDDL 1.0"
     GOV_OPEN = "gov-open", _("Government open data licence")
+    CC_BY_NC_4 = "CC-BY-NC-4.0", "CC BY-NC 4.0"
+    OTHER_OPEN = "other-open", _("Other open licence")
+    NOT_SPECIFIED = "notspecified", _("Licence not specified")
 
 
 class DataResource(WorkflowModel):
@@ -63,6 +71,7 @@ class DataResource(WorkflowModel):
     title = models.CharField(_("title"), max_length=200)
     title_en = models.CharField(_("English title"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
     department = models.ForeignKey(
         Department, models.PROTECT, related_name="data_resources", verbose_name=_("department")
     )
@@ -71,6 +80,7 @@ class DataResource(WorkflowModel):
     )
     domain = models.CharField(_("domain"), max_length=32, choices=Domain.choices, default=Domain.OTHER)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    keywords_en = models.JSONField(_("English keywords"), default=list, blank=True)
     update_frequency = models.CharField(
         _("update frequency"),
         max_length=16,
@@ -81,6 +91,13 @@ class DataResource(WorkflowModel):
     temporal_end = models.DateField(_("temporal coverage to"), null=True, blank=True)
     spatial = models.CharField(_("spatial coverage (region code)"), max_length=15, blank=True)
     licence = models.CharField(_("licence"), max_length=32, choices=Licence.choices, default=Licence.CC_BY_4)
+    # Harvested records (metadata only; the data stays at the origin): where they come from.
+    harvest_source = models.ForeignKey(
+        "HarvestSource", models.SET_NULL, null=True, blank=True, related_name="resources"
+    )
+    origin_id = models.CharField(_("identifier at the origin"), max_length=300, blank=True)
+    origin_url = models.URLField(_("page at the origin"), max_length=500, blank=True)
+    origin_modified = models.CharField(max_length=64, blank=True)
     openness = models.CharField(
         _("openness"), max_length=16, choices=Openness.choices, default=Openness.UNCONDITIONAL
     )
@@ -231,6 +248,93 @@ class UsageDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} {self.day}"
+
+
+class DataService(models.Model):
+    """A catalogued API (数据服务, DCAT-AP ``dcat:DataService``) beyond the automatic row APIs: its
+    base address, OpenAPI description, access conditions, rate limit, the datasets it serves, and
+    its availability as last checked."""
+
+    class Access(models.TextChoices):
+        OPEN = "open", _("open to anyone")
+        KEY = "key", _("with an API key")
+        APPLICATION = "application", _("after an application")
+
+    name = models.SlugField(_("name"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    base_url = models.URLField(_("base address"), max_length=500)
+    openapi_url = models.URLField(_("OpenAPI description"), max_length=500, blank=True)
+    access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.OPEN)
+    conditions = models.TextField(_("access conditions"), blank=True)
+    rate_limit = models.CharField(_("rate limit"), max_length=100, blank=True)
+    datasets = models.ManyToManyField(DataResource, blank=True, related_name="+", verbose_name=_("datasets"))
+    available = models.BooleanField(null=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_label(self) -> str:
+        return f"data service {self.name}"
+
+
+class HarvestSource(models.Model):
+    """Another portal whose catalogue is harvested (CKAN Action API or a DCAT-AP RDF feed) into
+    this one as metadata records of ``department``, every ``interval_hours``."""
+
+    class Kind(models.TextChoices):
+        CKAN = "ckan", _("CKAN Action API")
+        DCAT = "dcat", _("DCAT-AP RDF")
+
+    name = models.SlugField(_("name"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    url = models.URLField(_("address"), max_length=500)
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    interval_hours = models.PositiveSmallIntegerField(_("every (hours)"), default=24)
+    active = models.BooleanField(_("active"), default=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_label(self) -> str:
+        return f"harvest source {self.name}"
+
+
+class HarvestRun(models.Model):
+    """One harvest of a source and its report: what was created, updated, left unchanged and
+    withdrawn, and the errors per record."""
+
+    source = models.ForeignKey(HarvestSource, models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    # [{"record": "<origin id>", "message": "..."}], at most HARVEST_MAX_ERRORS
+    errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"harvest {self.source_id} at {self.started_at}"
 
 
 class DataApplication(WorkflowModel):

@@ -14,6 +14,7 @@ register_permissions(
         "catalog.view_raw": _("See raw (not desensitized) data"),
         "catalog.manage_keys": _("Manage data users' API keys"),
         "catalog.decide_applications": _("Decide applications for conditionally open data"),
+        "catalog.manage_harvest": _("Manage harvest sources and run harvests"),
     }
 )
 
@@ -24,4 +25,7 @@ if "data_publisher" not in ROLES:
         {"catalog.view", "catalog.edit", "catalog.decide_applications"},
         _("Catalogues a department's data, loads it and answers data applications."),
     )
-extend_role("data_officer", {"catalog.view", "catalog.review", "catalog.view_raw", "catalog.manage_keys"})
+extend_role(
+    "data_officer",
+    {"catalog.view", "catalog.review", "catalog.view_raw", "catalog.manage_keys", "catalog.manage_harvest"},
+)

@@ -22,7 +22,10 @@ from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.catalog.models import (
     DataApplication,
     DataResource,
+    DataService,
     Domain,
+    HarvestRun,
+    HarvestSource,
     LoadJob,
     Openness,
     ResourceVersion,
@@ -192,7 +195,7 @@ def resource_search(
         # "relevance" without a ranking engine: the most recently modified first (CKAN's tie-breaker).
         order = ["-modified_at", "-id"]
 
-    qs = qs.select_related("department", "org_unit", "current_version").order_by(*order)
+    qs = qs.select_related("department", "org_unit", "current_version", "harvest_source").order_by(*order)
     if cursor:
         try:
             payload = signing.loads(cursor, salt=_CURSOR_SALT)
@@ -226,7 +229,7 @@ def resource_search(
 def resource_get(*, user, name_or_id) -> DataResource:
     """One resource by name (or numeric id) that ``user`` may see; NotFound otherwise."""
     key = str(name_or_id).strip()
-    qs = visible_resources(user).select_related("department", "org_unit", "current_version")
+    qs = visible_resources(user).select_related("department", "org_unit", "current_version", "harvest_source")
     found = qs.filter(name=key).first()
     if found is None and key.isdecimal():
         found = qs.filter(pk=int(key)).first()
@@ -397,3 +400,90 @@ def department_get(pk: int) -> Department:
 def published_resources() -> QuerySet[DataResource]:
     """Every published resource, whatever its openness (the CKAN layer's lists and counts)."""
     return DataResource.objects.filter(state="published")
+
+
+def harvest_sources(*, user) -> QuerySet[HarvestSource]:
+    """The harvest sources of the user's scope (catalog.manage_harvest)."""
+    return HarvestSource.objects.filter(scope_q(user, "catalog.manage_harvest")).select_related("department")
+
+
+def harvest_runs(*, source: HarvestSource, limit: int = 10) -> list[HarvestRun]:
+    return list(source.runs.order_by("-started_at", "-id")[:limit])
+
+
+def catalogue_dump_rows() -> list[list]:
+    """One row per published dataset for the catalogue-wide CSV dump (metadata only)."""
+    rows = []
+    qs = (
+        published_resources()
+        .select_related("department", "current_version", "harvest_source")
+        .order_by("name")
+    )
+    for r in qs.iterator(chunk_size=500):
+        version = r.current_version
+        rows.append(
+            [
+                r.name,
+                r.title,
+                r.title_en,
+                r.description,
+                r.department.name,
+                r.domain,
+                "、".join(k for k in r.keywords or [] if isinstance(k, str)),
+                r.update_frequency,
+                r.licence,
+                r.openness,
+                r.grade,
+                r.spatial,
+                r.temporal_start.isoformat() if r.temporal_start else "",
+                r.temporal_end.isoformat() if r.temporal_end else "",
+                version.number if version else "",
+                version.row_count if version else "",
+                version.created_at.isoformat() if version else "",
+                r.published_at.isoformat() if r.published_at else "",
+                r.harvest_source.name if r.harvest_source_id else "",
+                r.origin_url,
+            ]
+        )
+    return rows
+
+
+DUMP_HEADER = [
+    "name",
+    "title",
+    "title_en",
+    "description",
+    "department",
+    "domain",
+    "keywords",
+    "update_frequency",
+    "licence",
+    "openness",
+    "grade",
+    "spatial",
+    "temporal_start",
+    "temporal_end",
+    "version",
+    "rows",
+    "version_created_at",
+    "published_at",
+    "harvest_source",
+    "origin_url",
+]
+
+
+def dataservices() -> QuerySet[DataService]:
+    """The catalogue of APIs (public), with their departments and datasets."""
+    return DataService.objects.select_related("department").prefetch_related("datasets")
+
+
+def dataservice_get(name: str) -> DataService:
+    found = dataservices().filter(name=str(name)).first()
+    if found is None:
+        raise NotFound(_("no such API"))
+    return found
+
+
+def departments_for_harvest(*, user) -> list[Department]:
+    """The departments harvested records may be filed under (catalog.manage_harvest)."""
+    return account_selectors.departments_for(user, "catalog.manage_harvest")

@@ -20,3 +20,12 @@ CATALOG_ANON_RATE_LIMIT = env_int("CATALOG_ANON_RATE_LIMIT", 100_000 if TESTING 
 CATALOG_MAX_KEYS_PER_USER = env_int("CATALOG_MAX_KEYS_PER_USER", 5, minimum=1)
 # Days an approved application for conditionally open data gives access.
 CATALOG_APPLICATION_DAYS = env_int("CATALOG_APPLICATION_DAYS", 365, minimum=1)
+# Points at most in a dataset's map preview (rows with longitude and latitude).
+CATALOG_MAP_MAX_POINTS = env_int("CATALOG_MAP_MAX_POINTS", 1000, minimum=1)
+# Harvesting other portals: records read per run at most, seconds per HTTP request, and how
+# often the worker looks for sources that are due.
+CATALOG_HARVEST_MAX_RECORDS = env_int("CATALOG_HARVEST_MAX_RECORDS", 5000, minimum=1)
+CATALOG_HARVEST_TIMEOUT_SECONDS = env_int("CATALOG_HARVEST_TIMEOUT_SECONDS", 30, minimum=1)
+CATALOG_HARVEST_CHECK_SECONDS = env_int("CATALOG_HARVEST_CHECK_SECONDS", 600, minimum=60)
+# Features at most in a dataset's GeoJSON export.
+CATALOG_GEOJSON_MAX_FEATURES = env_int("CATALOG_GEOJSON_MAX_FEATURES", 50000, minimum=1)

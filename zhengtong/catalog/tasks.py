@@ -6,7 +6,7 @@ from django_tasks import task
 
 # services.loads enqueues load_run_task and this module runs its functions: the two import each
 # other as modules (attributes are read when a task runs), so neither import sits in a function.
-from zhengtong.catalog.services import loads
+from zhengtong.catalog.services import dataservices, harvest, loads
 
 
 @task()
@@ -17,3 +17,13 @@ def load_run_task(job_id: int) -> str:
 @task()
 def loads_recover_stale_task() -> int:
     return loads.loads_recover_stale()
+
+
+@task()
+def dataservices_check_task() -> int:
+    return dataservices.dataservices_check()
+
+
+@task()
+def harvests_due_task() -> int:
+    return harvest.harvests_due()

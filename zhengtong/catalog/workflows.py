@@ -56,6 +56,15 @@ RESOURCE_FLOW = Workflow(
             "retire", ("published",), "retired", _("Retire resource"), "catalog.edit", note_required=True
         ),
         Transition("reopen", ("retired",), "draft", _("Reopen as draft"), "catalog.edit"),
+        # Only the harvester takes this one (via="catalog.harvest"; no page or API offers it): a
+        # harvested metadata record is published as its origin published it.
+        Transition(
+            "harvest",
+            ("draft", "retired"),
+            "published",
+            _("Publish harvested record"),
+            "catalog.manage_harvest",
+        ),
     ],
 )
 

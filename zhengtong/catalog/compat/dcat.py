@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from zhengtong.accounts import selectors as account_selectors
-from zhengtong.catalog import selectors
+from zhengtong.catalog import licences, selectors
 from zhengtong.catalog.models import DataResource
 from zhengtong.core.access import public
 from zhengtong.core.errors import CoreError, NotFound, ValidationError, ZhengtongError
@@ -50,13 +50,6 @@ FREQUENCIES = {
     "irregular": "IRREG",
 }
 ACCESS_RIGHTS = {"unconditional": "PUBLIC", "conditional": "RESTRICTED", "closed": "NON_PUBLIC"}
-LICENCES = {
-    "CC-BY-4.0": "CC_BY_4_0",
-    "CC-BY-SA-4.0": "CC_BYSA_4_0",
-    "CC0-1.0": "CC0",
-    "CC-BY-NC-4.0": "CC_BYNC_4_0",
-    "ODbL-1.0": "ODBL",
-}
 FORMATS = [
     # (format label, EU file type, media type, compat URL name or None for the catalog's download)
     ("CSV", "CSV", "text/csv"),
@@ -106,9 +99,14 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
         graph.add((node, DCTERMS.title, Literal(resource.title_en, lang="en")))
     if resource.description:
         graph.add((node, DCTERMS.description, Literal(resource.description, lang="zh")))
+    if resource.description_en:
+        graph.add((node, DCTERMS.description, Literal(resource.description_en, lang="en")))
     for keyword in resource.keywords or []:
         if isinstance(keyword, str) and keyword:
             graph.add((node, DCAT.keyword, Literal(keyword, lang="zh")))
+    for keyword in resource.keywords_en or []:
+        if isinstance(keyword, str) and keyword:
+            graph.add((node, DCAT.keyword, Literal(keyword, lang="en")))
     if resource.domain:
         theme = _abs(request, f"/theme/{resource.domain}")
         graph.add((node, DCAT.theme, theme))
@@ -214,7 +212,12 @@ def add_dataset_safely(graph: Graph, request, resource) -> URIRef | None:
 def _licence(code: str | None):
     if not code:
         return None
-    return LICENCE[LICENCES[code]] if code in LICENCES else URIRef(f"https://spdx.org/licenses/{code}")
+    info = licences.get(code)
+    if info is not None and info.eu_code:
+        return LICENCE[info.eu_code]
+    if info is not None and info.url:
+        return URIRef(info.url)
+    return URIRef(f"https://spdx.org/licenses/{code}")
 
 
 def _landing(resource) -> str:

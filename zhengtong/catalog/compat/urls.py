@@ -19,4 +19,6 @@ urlpatterns = [
     re_path(
         r"^dataset/(?P<name>[-a-zA-Z0-9_]+)\.(?P<fmt>jsonld|ttl)$", dcat.dataset_rdf, name="dcat_dataset"
     ),
+    # CKAN's dataset page address (what harvesters link to) leads to the portal's page.
+    path("dataset/<slug:name>", ckan.dataset_page_redirect, name="ckan_dataset_page"),
 ]

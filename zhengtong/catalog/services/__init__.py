@@ -9,6 +9,8 @@
 - ``applications``: data applications for conditionally open resources
 - ``keys``: data users' API keys (accounts credentials) and the data API's rate limits
 - ``usage``: usage statistics per resource and day
+- ``harvest``: harvest sources and runs (CKAN Action API, DCAT-AP RDF): metadata records kept
+  in step with other portals
 - ``platform``: ``platform_dataset_publish``, the trusted internal entry point through which grid
   and codes publish their statistics
 
@@ -24,8 +26,10 @@ from zhengtong.catalog.services.applications import (
     application_submit,
     application_withdraw,
 )
+from zhengtong.catalog.services.dataservices import dataservice_create, dataservices_check
 from zhengtong.catalog.services.fields import POLICY_OPS, field_grades_set
 from zhengtong.catalog.services.grades import grade_max, max_openness, public_grade
+from zhengtong.catalog.services.harvest import harvest_now, harvest_run, harvest_source_create, harvests_due
 from zhengtong.catalog.services.keys import (
     KEY_PREFIX,
     api_key_authenticate,
@@ -74,8 +78,14 @@ __all__ = [
     "application_revoke",
     "application_submit",
     "application_withdraw",
+    "dataservice_create",
+    "dataservices_check",
     "field_grades_set",
     "grade_max",
+    "harvest_now",
+    "harvest_run",
+    "harvest_source_create",
+    "harvests_due",
     "load_run",
     "load_start",
     "loads_recover_stale",

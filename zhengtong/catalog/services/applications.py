@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated
+from zhengtong.catalog import hooks
 from zhengtong.catalog.errors import CatalogError
 from zhengtong.catalog.models import DataApplication, DataResource, Openness
 from zhengtong.core.errors import Conflict, CoreError, ValidationError
@@ -78,6 +79,8 @@ def _decide(
         DataApplication.workflow.apply(
             application, name, actor=actor, note=note, changes=changes, expected_version=expected_version
         )
+        if decision:
+            hooks.APPLICATION_DECIDED.fire(application=application)
     return application
 
 

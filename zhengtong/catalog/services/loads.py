@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.permissions import ensure_can_on
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
-from zhengtong.catalog import tasks
+from zhengtong.catalog import hooks, tasks
 from zhengtong.catalog.errors import CatalogError
 from zhengtong.catalog.models import DataResource, LoadJob, ResourceVersion
 from zhengtong.catalog.services.fields import _classified_schema
@@ -408,6 +408,7 @@ def _load_pipeline(job: LoadJob, progress) -> ResourceVersion:
             after={"job": job.pk, "version": version.number, "rows": table.num_rows, "mode": job.mode},
         )
         transaction.on_commit(lambda: _activate(version))
+        transaction.on_commit(lambda: hooks.VERSION_PUBLISHED.fire(resource=resource, version=version))
     if progress is not None:
         progress(100, "done")
     return version

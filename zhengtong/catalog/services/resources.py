@@ -32,8 +32,10 @@ METADATA_FIELDS = (
     "title",
     "title_en",
     "description",
+    "description_en",
     "domain",
     "keywords",
+    "keywords_en",
     "update_frequency",
     "temporal_start",
     "temporal_end",
@@ -46,7 +48,15 @@ METADATA_FIELDS = (
 
 
 def search_text(resource: DataResource, schema: dict | None = None) -> str:
-    parts = [resource.name, resource.title, resource.title_en, resource.description, *resource.keywords]
+    parts = [
+        resource.name,
+        resource.title,
+        resource.title_en,
+        resource.description,
+        resource.description_en,
+        *resource.keywords,
+        *resource.keywords_en,
+    ]
     if resource.department_id:
         parts.append(resource.department.name)
     for f in (schema or {}).get("fields", []):
@@ -92,6 +102,7 @@ def _clean_metadata(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     text("title", 200, required=True)
     text("title_en", 200)
     text("description", 5000)
+    text("description_en", 5000)
     text("contact_name", 100)
     text("contact_email", 254)
     text("spatial", 15)
@@ -109,18 +120,22 @@ def _clean_metadata(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             errors.setdefault(name, []).append(_("must not contain control characters"))
     if cleaned.get("spatial") and not (cleaned["spatial"].isascii() and cleaned["spatial"].isdigit()):
         errors["spatial"] = [_("must be a region code")]
-    if "keywords" in data:
-        raw = data["keywords"]
+    for name in ("keywords", "keywords_en"):
+        if name not in data:
+            continue
+        raw = data[name]
         if isinstance(raw, str):
-            raw = [k for k in re.split(r"[,，;；\s]+", raw) if k]
+            raw = [
+                k for k in re.split(r"[,，;；\s]+" if name == "keywords" else r"[,，;；]+", raw) if k.strip()
+            ]
         if not isinstance(raw, list | tuple) or not all(isinstance(k, str) for k in raw):
-            errors["keywords"] = [_("must be a list of words")]
+            errors[name] = [_("must be a list of words")]
         elif len(raw) > 30 or any(len(k) > 40 for k in raw):
-            errors["keywords"] = [_("at most 30 keywords of at most 40 characters")]
+            errors[name] = [_("at most 30 keywords of at most 40 characters")]
         elif any(_CONTROL.search(k) for k in raw):
-            errors["keywords"] = [_("must not contain control characters")]
+            errors[name] = [_("must not contain control characters")]
         else:
-            cleaned["keywords"] = list(dict.fromkeys(k.strip() for k in raw if k.strip()))
+            cleaned[name] = list(dict.fromkeys(k.strip() for k in raw if k.strip()))
     for name in ("temporal_start", "temporal_end"):
         if name in data:
             value = data[name]

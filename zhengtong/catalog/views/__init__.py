@@ -7,6 +7,8 @@ variant (``selectors.served_variant``).
 - ``portal``: search, a dataset's page, downloads, a department's datasets (public)
 - ``charts``: the automatic charts of a dataset's page
 - ``data_users``: applications for conditional data, a data user's keys
+- ``harvest``: harvest sources and runs (console); the catalogue-wide CSV dump
+- ``maps``: the map preview of datasets with coordinates
 - ``console``: the publishers' and data security officers' console
 - ``common``: domain errors on forms, the schema table
 """
@@ -25,9 +27,19 @@ from zhengtong.catalog.views.console import (
     upload,
 )
 from zhengtong.catalog.views.data_users import apply, key_revoke, my_data
+from zhengtong.catalog.views.dataservices import dataservice, dataservice_new, dataservices
+from zhengtong.catalog.views.harvest import catalogue_dump, harvest
 from zhengtong.catalog.views.portal import dataset, department, download, portal
+from zhengtong.catalog.views.resources import dictionary, geojson
 
 __all__ = [
+    "dataservice",
+    "dataservice_new",
+    "dataservices",
+    "dictionary",
+    "geojson",
+    "catalogue_dump",
+    "harvest",
     "application_decide",
     "applications",
     "apply",

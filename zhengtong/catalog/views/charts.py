@@ -96,7 +96,7 @@ def _charts_build(version, variant: str, allowed: list[str] | None) -> list[dict
                 count="exact",
                 filters=[(name, "gte", value_start), (name, op, value_end)],
             ).total
-            label = f"{_fmt(start)}–{_fmt(end)}"
+            label = f"{_fmt(start, width)}–{_fmt(end, width)}"
             rows.append({"name": label, "value": int(counted or 0)})
         charts.append({"field": name, "title": f.get("title") or name, "kind": "histogram", "rows": rows})
     for i, chart in enumerate(charts):
@@ -105,7 +105,12 @@ def _charts_build(version, variant: str, allowed: list[str] | None) -> list[dict
     return charts
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float, width: float | None = None) -> str:
+    """A bin edge with as many decimals as the bin width needs, so neighbouring edges differ
+    (longitudes 120.05–120.10, not "120–120")."""
+    if width is not None and 0 < width < 1:
+        decimals = min(6, max(2, 1 - math.floor(math.log10(width))))
+        return f"{value:,.{decimals}f}"
     if abs(value) >= 100 or value == int(value):
         return f"{value:,.0f}"
     return f"{value:,.2f}"

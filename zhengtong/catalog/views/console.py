@@ -83,6 +83,7 @@ def resource_edit(request, name: str):
     resource = _staff_resource(request, name)
     initial = {k: getattr(resource, k) for k in services.METADATA_FIELDS}
     initial["keywords"] = ", ".join(resource.keywords)
+    initial["keywords_en"] = ", ".join(resource.keywords_en)
     form = forms.ResourceForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,10 +8,11 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from zhengtong.catalog import selectors, services
+from zhengtong.catalog import hooks, selectors, services
 from zhengtong.catalog.models import Openness
 from zhengtong.catalog.views.charts import charts_for
 from zhengtong.catalog.views.common import _schema_rows
+from zhengtong.catalog.views.maps import map_points
 from zhengtong.core.access import public
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.datastore import engine
@@ -123,6 +124,7 @@ def dataset(request, name: str):
     variant = selectors.served_variant(user=request.user, resource=resource)
     preview = None
     charts: list[dict] = []
+    points: list[list] | None = None
     preview_error = ""
     if allowed and version is not None:
         fields = limited_fields or [f["name"] for f in version.fields]
@@ -147,6 +149,7 @@ def dataset(request, name: str):
                 else None,
             }
             charts = charts_for(resource, version, variant, limited_fields)
+            points = map_points(resource, version, variant, limited_fields)
         except ValidationError as exc:
             preview_error = exc.message
     if resource.state == "published":
@@ -163,6 +166,7 @@ def dataset(request, name: str):
         "preview": preview,
         "preview_error": preview_error,
         "charts": charts,
+        "map_points": points,
         "rows_allowed": allowed,
         "limited_fields": limited_fields,
         "variant": variant,
@@ -180,6 +184,8 @@ def dataset(request, name: str):
         "pending_application": pending,
         "can_manage": selectors.may_see_staff(request.user, resource),
         "Openness": Openness,
+        # Sections other modules add (reuses, feedback, quality): catalog.hooks.DATASET_PANELS.
+        "panels": hooks.dataset_panels(request, resource),
     }
     return render(request, "catalog/dataset.html", context)
 

@@ -155,6 +155,7 @@ def test_api_prefixes_and_demo_order_are_declared_on_the_app_configs():
         "codes": "/codes",
         "grid": "/grid",
         "identity": "/identity",
+        "datause": "/datause",
     }
     assert expected.items() <= prefixes.items()
     # Every app of the project with an API module declares where it is mounted.
@@ -177,6 +178,7 @@ def test_api_prefixes_and_demo_order_are_declared_on_the_app_configs():
             "codes",
             "grid",
             "identity",
+            "datause",
         )
     ]
     assert [name for name in demos if name in known] == known

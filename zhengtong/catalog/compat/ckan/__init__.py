@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from django.http import JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from zhengtong.catalog import selectors
 from zhengtong.catalog.compat import common
 from zhengtong.catalog.compat.ckan.actions import (
     group_list,
@@ -35,6 +37,7 @@ from zhengtong.catalog.compat.ckan.actions import (
 )
 from zhengtong.catalog.compat.ckan.datastore import datastore_search
 from zhengtong.catalog.compat.ckan.search import package_search, parse_fq
+from zhengtong.catalog.licences import license_list as _registry_licences
 from zhengtong.core.access import public
 from zhengtong.core.errors import (
     AuthenticationRequired,
@@ -127,6 +130,22 @@ def help_show(request, user, data):
     return (ACTIONS[name].__doc__ or "").strip()
 
 
+@public
+def dataset_page_redirect(request, name: str):
+    """CKAN's /dataset/<name> page address: a permanent redirect to the portal's page of a
+    dataset the caller may see (404 otherwise, like the page itself)."""
+    try:
+        resource = selectors.resource_get(user=request.user, name_or_id=name)
+    except NotFound:
+        raise Http404 from None
+    return HttpResponsePermanentRedirect(reverse("catalog:dataset", args=[resource.name]))
+
+
+def license_list(request, user, data):
+    """The licences datasets here may carry (the licence registry)."""
+    return _registry_licences()
+
+
 ACTIONS = {
     "package_list": package_list,
     "package_search": package_search,
@@ -140,7 +159,8 @@ ACTIONS = {
     "status_show": status_show,
     "help_show": help_show,
     "datastore_search": datastore_search,
+    "license_list": license_list,
 }
 
 
-__all__ = ["ACTIONS", "action", "parse_fq"]
+__all__ = ["ACTIONS", "action", "dataset_page_redirect", "parse_fq"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from zhengtong.catalog import licences
 from zhengtong.catalog.compat import common
 from zhengtong.catalog.models import DataResource
 
@@ -97,10 +98,16 @@ def package_dict(request, resource) -> dict:
         "update_frequency": resource.update_frequency,
         "domain": resource.domain,
         "title_en": resource.title_en,
+        "description_en": resource.description_en,
+        "keywords_en": ", ".join(resource.keywords_en or []),
         "spatial": resource.spatial,
         "temporal_start": common.iso(resource.temporal_start),
         "temporal_end": common.iso(resource.temporal_end),
         "published_at": common.iso(resource.published_at),
+        # A harvested record says where it comes from, so a harvester reading it back (another
+        # installation, or this one harvesting itself) can recognise its own copies.
+        "harvest_source": resource.harvest_source.name if resource.harvest_source_id else None,
+        "origin_url": resource.origin_url or None,
     }
     return {
         "id": str(resource.pk),
@@ -114,8 +121,8 @@ def package_dict(request, resource) -> dict:
         "maintainer": resource.contact_name,
         "maintainer_email": resource.contact_email,
         "license_id": licence,
-        "license_title": licence,
-        "license_url": LICENCE_URLS.get(licence, ""),
+        "license_title": str(info.title) if (info := licences.get(licence)) else licence,
+        "license_url": info.url if info else "",
         "isopen": resource.openness == "unconditional",
         "state": "active" if resource.state == "published" else resource.state,
         "type": "dataset",
@@ -141,12 +148,3 @@ def package_dict(request, resource) -> dict:
         "grade": resource.grade,
         "update_frequency": resource.update_frequency,
     }
-
-
-LICENCE_URLS = {
-    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
-    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
-    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
-}
