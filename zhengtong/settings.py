@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "zhengtong.datastore",
     "zhengtong.catalog",
     "zhengtong.services",
+    "zhengtong.sharing",
     "zhengtong.payments",
     "zhengtong.notify",
     "zhengtong.workorders",
@@ -296,4 +297,5 @@ from zhengtong.notify.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
+from zhengtong.sharing.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403
