@@ -25,6 +25,7 @@ from zhengtong.sharing.services.grants import (
     grants_expire,
 )
 from zhengtong.sharing.services.objections import objection_answer, objection_raise
+from zhengtong.sharing.services.peers import anchors, peer_refresh, remote_verify
 from zhengtong.sharing.services.profiles import default_fields, profile_set, source_fields
 from zhengtong.sharing.services.requests import (
     approvals_needed,
@@ -45,6 +46,9 @@ audit_actions.register(
 )
 
 __all__ = [
+    "anchors",
+    "peer_refresh",
+    "remote_verify",
     "approvals_needed",
     "capacities",
     "default_fields",
