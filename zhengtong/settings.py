@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "zhengtong.accounts",
     "zhengtong.registry",
     "zhengtong.privacy",
+    "zhengtong.seals",
     "zhengtong.datastore",
     "zhengtong.catalog",
     "zhengtong.services",
@@ -296,6 +297,7 @@ from zhengtong.grid.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
+from zhengtong.seals.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
 from zhengtong.sharing.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403

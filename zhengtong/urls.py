@@ -19,6 +19,7 @@ urlpatterns = [
         path("", include(f"zhengtong.{module}.urls"))
         for module in (
             "privacy",
+            "seals",
             "catalog",
             "services",
             "sharing",
