@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         if hashlib.sha256(canonical(answer)).hexdigest() != receipt["payload"].get("response_sha256"):
             ok, why = False, "the answer does not hash to the receipt's response_sha256"
     payload = receipt.get("payload", {})
-    print(f"{'VALID' if ok else 'INVALID'}: {why}; receipt {payload.get('id')} {payload.get('outcome')} at {payload.get('at')}")
+    print(
+        f"{'VALID' if ok else 'INVALID'}: {why}; receipt {payload.get('id')} {payload.get('outcome')} at {payload.get('at')}"
+    )
     return 0 if ok else 1
 
 

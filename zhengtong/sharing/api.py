@@ -125,7 +125,7 @@ class NoteIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class GrantOut(Schema):
+class SharingGrantOut(Schema):
     id: int
     profile: int = Field(..., alias="profile_id")
     title: str
@@ -156,17 +156,17 @@ class GrantOut(Schema):
 
 
 class GrantPage(Schema):
-    items: list[GrantOut]
+    items: list[SharingGrantOut]
     next: str | None = None
 
 
-class KeyOut(Schema):
+class SharingKeyOut(Schema):
     grant: int
     key: str
     expires_at: dt.datetime
 
 
-class VerifyIn(Schema):
+class SharingVerifyIn(Schema):
     subject: dict[str, str] = Field(..., max_length=20)
     on_behalf_of: str = Field("", max_length=64)
     end_user: str = Field("", max_length=100)
@@ -179,7 +179,7 @@ class Receipt(Schema):
     signature: str
 
 
-class VerifyOut(Schema):
+class SharingVerifyOut(Schema):
     result: str
     fields: dict[str, str]
     receipt: Receipt
@@ -335,12 +335,14 @@ def grants(request, as_owner: bool = False, cursor: str | None = None, limit: in
     return {"items": page.items, "next": page.next_cursor}
 
 
-@router.get("/grants/{grant_id}", response={200: GrantOut, **ERRORS}, operation_id="sharing_grant")
+@router.get("/grants/{grant_id}", response={200: SharingGrantOut, **ERRORS}, operation_id="sharing_grant")
 def grant(request, grant_id: int):
     return selectors.grant_get(actor=request.auth, pk=grant_id)
 
 
-@router.post("/grants/{grant_id}/key", response={201: KeyOut, **ERRORS}, operation_id="sharing_grant_key")
+@router.post(
+    "/grants/{grant_id}/key", response={201: SharingKeyOut, **ERRORS}, operation_id="sharing_grant_key"
+)
 def grant_key(request, grant_id: int):
     """Issue (or replace) the key your system presents for this grant; shown once."""
     obj = selectors.grant_get(actor=request.auth, pk=grant_id)
@@ -349,7 +351,9 @@ def grant_key(request, grant_id: int):
 
 
 @router.post(
-    "/grants/{grant_id}/{action}", response={200: GrantOut, **ERRORS}, operation_id="sharing_grant_action"
+    "/grants/{grant_id}/{action}",
+    response={200: SharingGrantOut, **ERRORS},
+    operation_id="sharing_grant_action",
 )
 def grant_action(request, grant_id: int, action: str, payload: NoteIn):
     """``suspend`` / ``revoke`` (with a note) or ``resume`` (the owner or the data security officer)."""
@@ -413,11 +417,11 @@ def usage(request):
 
 @router.post(
     "/exchange/verify",
-    response={200: VerifyOut, **EXCHANGE_ERRORS},
+    response={200: SharingVerifyOut, **EXCHANGE_ERRORS},
     auth=GrantKey(),
     operation_id="sharing_exchange_verify",
 )
-def exchange_verify(request, payload: VerifyIn):
+def exchange_verify(request, payload: SharingVerifyIn):
     """Verification (核验): send what you hold; get match / no_match / not_found per field, never
     the data. Send the case number as ``on_behalf_of``."""
     return services.exchange_call(
@@ -454,3 +458,43 @@ def installation(request):
         "rows_url": f"{base}/api/v1/sharing/exchange/rows",
         "keys_url": f"{base}/seals/keys.json",
     }
+
+
+class PeerOut(Schema):
+    installation: str
+    base_url: str
+    keys: int
+    refreshed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_keys(obj) -> int:
+        return len(obj.keys.get("keys", []))
+
+
+class RemoteVerifyIn(SharingVerifyIn):
+    key: str = Field(..., max_length=200)
+
+
+@router.get("/peers", response={200: list[PeerOut], **ERRORS}, operation_id="sharing_peers")
+def peers(request):
+    """The trust list: other installations, their exchange endpoints and keys."""
+    return list(selectors.peers())
+
+
+@router.post(
+    "/peers/{installation}/verify",
+    response={200: SharingVerifyOut, **ERRORS},
+    operation_id="sharing_peer_verify",
+)
+def peer_verify(request, installation: str, payload: RemoteVerifyIn):
+    """Verification against another installation's source, under the grant it issued to your
+    department (its key); logged here and there, its receipt checked against its published keys."""
+    data = payload.dict()
+    return services.remote_verify(
+        actor=request.auth,
+        installation=installation[:100],
+        key=data["key"],
+        subject=data["subject"],
+        on_behalf_of=data["on_behalf_of"],
+        end_user=data["end_user"],
+    )

@@ -73,7 +73,9 @@ def seed(stdout=None) -> dict[str, int]:
             )
         until = timezone.localdate() + dt.timedelta(days=365)
         for item, fields, purpose, basis in GRANTS:
-            if Grant.objects.filter(consumer_department=scjg, service_item_code=item, state="active").exists():
+            if Grant.objects.filter(
+                consumer_department=scjg, service_item_code=item, state="active"
+            ).exists():
                 continue
             request = services.request_create(
                 actor=counter,
@@ -107,7 +109,9 @@ def seed(stdout=None) -> dict[str, int]:
     counts = {
         "sharing_profiles": SharingProfile.objects.count(),
         "sharing_grants": Grant.objects.filter(state="active").count(),
-        "sharing_requests_pending": SharingRequest.objects.filter(state__in=["pending", "partly_approved"]).count(),
+        "sharing_requests_pending": SharingRequest.objects.filter(
+            state__in=["pending", "partly_approved"]
+        ).count(),
     }
     say(f"sharing demo: {counts}")
     return counts

@@ -7,7 +7,6 @@ from zhengtong.core.errors import ErrorCode
 
 class SharingError(ErrorCode):
     NOT_SHARED = "not_shared", "the resource is not shared (不予共享)"
-    FIELD_NOT_SHAREABLE = "field_not_shareable", "a requested field may not be shared"
     NO_GRANT = "no_grant", "the call carries no key of a live grant"
     GRANT_INACTIVE = "grant_inactive", "the grant is suspended, revoked or expired"
     OUTSIDE_FIELDS = "outside_fields", "the call names a field the grant does not cover"

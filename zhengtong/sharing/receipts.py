@@ -9,16 +9,13 @@ module's (one key mechanism for the whole platform).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from zhengtong.core import keys as core_keys
 from zhengtong.seals import services as seals
 
 PURPOSE = "sharing.receipt"
@@ -57,26 +54,18 @@ def verify(receipt: dict) -> bool:
         return False
 
 
-def _b64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def verify_with_jwks(receipt: dict, jwks: dict) -> bool:
     """Whether ``receipt`` is signed by a key of ``jwks`` (another installation's published
     keys, from the trust list): ES256 over the canonical payload."""
     try:
         if receipt.get("alg") != "ES256":
             return False
-        key = next(
+        jwk = next(
             k for k in jwks.get("keys", []) if k.get("kid") == receipt["kid"] and k.get("crv") == "P-256"
         )
-        x, y = (int.from_bytes(_b64url(key[c]), "big") for c in ("x", "y"))
+        x, y = (int.from_bytes(core_keys.b64url_decode(jwk[c]), "big") for c in ("x", "y"))
         public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
-        raw = _b64url(str(receipt["signature"]))
-        if len(raw) != 64:
-            return False
-        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-        public.verify(der, canonical(receipt["payload"]), ec.ECDSA(hashes.SHA256()))
-        return True
-    except (StopIteration, KeyError, TypeError, ValueError, AttributeError, InvalidSignature):
+        signature = core_keys.b64url_decode(str(receipt["signature"]))
+        return core_keys.verify_es256(public, canonical(receipt["payload"]), signature)
+    except (StopIteration, KeyError, TypeError, ValueError, AttributeError):
         return False

@@ -70,16 +70,28 @@ def peer_refresh(*, actor: Any, installation: str, base_url: str = "", via: str 
         raise NotFound(_("no anchor configured for %s") % installation)
     _status, described = _fetch(f"{base_url}/api/v1/sharing/installation")
     if described.get("installation") != installation:
-        raise PeerFailed(_("the installation at %(url)s calls itself %(name)s") % {"url": base_url, "name": str(described.get("installation"))[:100]})
+        raise PeerFailed(
+            _("the installation at %(url)s calls itself %(name)s")
+            % {"url": base_url, "name": str(described.get("installation"))[:100]}
+        )
     _status, jwks = _fetch(str(described.get("keys_url") or f"{base_url}/seals/keys.json"))
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
         raise PeerFailed(_("the installation publishes no keys"))
     peer, _created = Peer.objects.update_or_create(
         installation=installation,
-        defaults={"base_url": base_url, "keys": {"keys": jwks["keys"]}, "refreshed_at": timezone.now(), "is_active": True},
+        defaults={
+            "base_url": base_url,
+            "keys": {"keys": jwks["keys"]},
+            "refreshed_at": timezone.now(),
+            "is_active": True,
+        },
     )
     audit.record(
-        actor=actor, action="sharing.peer.refresh", target=peer, after={"base_url": base_url, "keys": len(jwks["keys"])}, via=via
+        actor=actor,
+        action="sharing.peer.refresh",
+        target=peer,
+        after={"base_url": base_url, "keys": len(jwks["keys"])},
+        via=via,
     )
     return peer
 
@@ -102,13 +114,26 @@ def remote_verify(
         data=json.dumps(body, ensure_ascii=False).encode(),
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )
-    receipt = answer.get("receipt") if status == 200 else (answer.get("error") or {}).get("details", {}).get("receipt")
+    receipt = (
+        answer.get("receipt")
+        if status == 200
+        else (answer.get("error") or {}).get("details", {}).get("receipt")
+    )
+    known = {k.get("kid") for k in peer.keys.get("keys", [])}
+    if isinstance(receipt, dict) and receipt.get("kid") not in known:
+        # A key the other installation created or rotated since we last looked: refresh once
+        # from its anchor (the base URL in the trust list), then judge the receipt.
+        peer = peer_refresh(actor=None, installation=installation, base_url=peer.base_url, via="sharing")
     problem = ""
     if not isinstance(receipt, dict) or not receipts.verify_with_jwks(receipt, peer.keys):
         problem = "receipt_invalid"
     else:
         payload = receipt["payload"]
-        response = {k: v for k, v in answer.items() if k != "receipt"} if status == 200 else {"error": payload.get("reason")}
+        response = (
+            {k: v for k, v in answer.items() if k != "receipt"}
+            if status == 200
+            else {"error": payload.get("reason")}
+        )
         if payload.get("installation") != installation:
             problem = "receipt_other_installation"
         elif payload.get("request_sha256") != receipts.body_hash(body):
@@ -137,5 +162,8 @@ def remote_verify(
         raise PeerFailed(_("the other installation's receipt does not verify (%s)") % problem)
     if status != 200:
         error = answer.get("error") or {}
-        raise PeerFailed(_("refused by %(peer)s: %(reason)s") % {"peer": installation, "reason": str(error.get("message", status))[:200]})
+        raise PeerFailed(
+            _("refused by %(peer)s: %(reason)s")
+            % {"peer": installation, "reason": str(error.get("message", status))[:200]}
+        )
     return answer

@@ -34,8 +34,12 @@ def shared(world):
     cat = Cat(world)
     resource = cat.published(name="food-licences", openness="closed", text=CSV)
     profile = services.profile_set(
-        actor=cat.publisher, resource=resource, sharing_type="conditional", fields={},
-        key_field="许可证编号", region_field="区划代码",
+        actor=cat.publisher,
+        resource=resource,
+        sharing_type="conditional",
+        fields={},
+        key_field="许可证编号",
+        region_field="区划代码",
     )
     consumer = world.staff("sh_gaj", "counter_staff", world.xihu, world.xihu_gaj)
     return cat, profile, consumer
@@ -47,8 +51,12 @@ def _grant(cat, profile, consumer, **kw):
     from django.utils import timezone
 
     request = services.request_create(
-        actor=consumer, profile=profile, fields=kw.pop("fields", ["许可证编号", "经营者名称", "区划代码"]),
-        purpose="核查经营者", legal_basis="《食品安全法》", valid_until=timezone.localdate() + dt.timedelta(days=30),
+        actor=consumer,
+        profile=profile,
+        fields=kw.pop("fields", ["许可证编号", "经营者名称", "区划代码"]),
+        purpose="核查经营者",
+        legal_basis="《食品安全法》",
+        valid_until=timezone.localdate() + dt.timedelta(days=30),
         **kw,
     )
     services.request_approve(actor=cat.publisher, request=request)
@@ -69,12 +77,15 @@ def test_profile_takes_the_catalogue_fields_and_grades(shared):
 def test_interface_rows_are_projected_and_scoped(shared):
     cat, profile, consumer = shared
     grant, secret = _grant(cat, profile, consumer, mode="interface", row_scope="330106")
-    answer = services.exchange_call(secret=secret, mode="interface", body={"fields": ["经营者名称", "区划代码"]})
+    answer = services.exchange_call(
+        secret=secret, mode="interface", body={"fields": ["经营者名称", "区划代码"]}
+    )
     assert sorted(r["经营者名称"] for r in answer["rows"]) == ["北山面馆", "西湖茶社"]
     assert all(set(r) == {"经营者名称", "区划代码"} for r in answer["rows"])
     with pytest.raises(PermissionDenied) as exc:
         services.exchange_call(
-            secret=secret, mode="interface",
+            secret=secret,
+            mode="interface",
             body={"filters": [{"field": "区划代码", "op": "eq", "value": "330782"}]},
         )
     assert exc.value.code == "outside_row_scope"
@@ -82,7 +93,9 @@ def test_interface_rows_are_projected_and_scoped(shared):
         services.exchange_call(secret=secret, mode="interface", body={"fields": ["法定代表人"]})
     assert exc.value.code == "outside_fields"
     assert list(Exchange.objects.filter(grant=grant).values_list("outcome", flat=True).order_by("id")) == [
-        "ok", "refused", "refused",
+        "ok",
+        "refused",
+        "refused",
     ]
 
 
@@ -90,11 +103,15 @@ def test_verification_against_catalogue_rows(shared):
     cat, profile, consumer = shared
     _grant_obj, secret = _grant(cat, profile, consumer, mode="verification")
     ok = services.exchange_call(
-        secret=secret, mode="verification", body={"subject": {"许可证编号": "JY13301060001", "经营者名称": "西湖茶社"}}
+        secret=secret,
+        mode="verification",
+        body={"subject": {"许可证编号": "JY13301060001", "经营者名称": "西湖茶社"}},
     )
     assert ok["result"] == "match"
     bad = services.exchange_call(
-        secret=secret, mode="verification", body={"subject": {"许可证编号": "JY13301060001", "经营者名称": "别家"}}
+        secret=secret,
+        mode="verification",
+        body={"subject": {"许可证编号": "JY13301060001", "经营者名称": "别家"}},
     )
     assert bad["fields"] == {"许可证编号": "match", "经营者名称": "no_match"}
     none = services.exchange_call(secret=secret, mode="verification", body={"subject": {"许可证编号": "JY0"}})
