@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import Field
 
 from zhengtong.catalog import selectors as catalog_selectors
+from zhengtong.core.errors import PermissionDenied
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.sharing import selectors, services
@@ -364,8 +366,8 @@ def grant_action(request, grant_id: int, action: str, payload: NoteIn):
         "revoke": services.grant_revoke,
     }
     if action not in functions:
-        obj.workflow.transition(action)
-        obj.workflow.apply(obj, action, actor=request.auth, note=payload.note)
+        obj.workflow.transition(action)  # an unknown action: the validation error names it
+        raise PermissionDenied(_("you may not “%s” this grant") % action)
     else:
         functions[action](actor=request.auth, grant=obj, note=payload.note)
     return selectors.grant_get(actor=request.auth, pk=grant_id)

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from zhengtong.accounts import credentials
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import in_subtree
-from zhengtong.core import ratelimit
+from zhengtong.core import cache, ratelimit
 from zhengtong.core.errors import Conflict, PermissionDenied, RateLimited, ValidationError, ZhengtongError
 from zhengtong.datastore import engine
 from zhengtong.notify.services import notify
@@ -43,12 +44,37 @@ _GRANT_RELATED = (
 )
 
 
-def grant_for_key(secret: str) -> Grant | None:
-    """The grant whose key is ``secret`` (live or not), or None."""
+GRANTS_CACHE = "sharing.grants"
+
+
+def _grant_for_key(secret: str) -> Grant | None:
     row = credentials.credential_lookup(secret, kind=CredentialKind.SHARING_KEY) if secret else None
     if row is None:
         return None
     return Grant.objects.select_related(*_GRANT_RELATED).filter(credential=row).first()
+
+
+def grant_for_key(secret: str) -> Grant | None:
+    """The grant whose key is ``secret`` (live or not), or None. Kept per process for a minute
+    (the hot path of every call): every change of a grant or its key invalidates the namespace,
+    at once in this process and within CACHE_LOCAL_REVALIDATE_SECONDS in the others; expiry is
+    checked against the clock on every call."""
+    if not secret or len(secret) > 200:
+        return None
+    return cache.cached(
+        GRANTS_CACHE,
+        credentials.credential_digest(secret),
+        lambda: _grant_for_key(secret),
+        60,
+        local=True,
+        shared=False,
+    )
+
+
+def forget_grants() -> None:
+    """Invalidate the grants kept for the hot path (after the transaction commits, and now)."""
+    cache.invalidate(GRANTS_CACHE)
+    transaction.on_commit(lambda: cache.invalidate(GRANTS_CACHE))
 
 
 def _dept_ref(department) -> str:

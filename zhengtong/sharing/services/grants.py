@@ -13,6 +13,7 @@ from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.core.errors import Conflict
 from zhengtong.sharing.models import DeliveryMode, Grant
+from zhengtong.sharing.services.exchange import forget_grants
 
 
 def _ensure_consumer(actor: Any, grant: Grant) -> None:
@@ -45,6 +46,7 @@ def grant_key_issue(*, actor: Any, grant: Grant) -> tuple[Any, str]:
     )
     grant.credential = row
     grant.save(update_fields=["credential"])
+    forget_grants()
     return row, secret
 
 
@@ -59,12 +61,14 @@ def _revoke_key(grant: Grant, actor: Any) -> None:
 def grant_suspend(*, actor: Any, grant: Grant, note: str) -> Grant:
     """Stop every call under ``grant`` at once (the owner or the data security officer)."""
     grant.workflow.apply(grant, "suspend", actor=actor, note=note)
+    forget_grants()
     return grant
 
 
 @transaction.atomic
 def grant_resume(*, actor: Any, grant: Grant, note: str = "") -> Grant:
     grant.workflow.apply(grant, "resume", actor=actor, note=note)
+    forget_grants()
     return grant
 
 
@@ -73,6 +77,7 @@ def grant_revoke(*, actor: Any, grant: Grant, note: str) -> Grant:
     """End ``grant`` for good; its key is revoked in the same transaction."""
     grant.workflow.apply(grant, "revoke", actor=actor, note=note)
     _revoke_key(grant, actor)
+    forget_grants()
     return grant
 
 
@@ -86,5 +91,6 @@ def grants_expire(*, now=None) -> int:
         with transaction.atomic():
             grant.workflow.apply(grant, "expire", actor=None, via="sharing")
             _revoke_key(grant, None)
+            forget_grants()
         done += 1
     return done

@@ -61,6 +61,8 @@ def _clean(profile: SharingProfile, **kw: Any) -> dict[str, list[str]]:
         errors["legal_basis"] = [_("at most 500 characters")]
     if kw["row_scope"] and not REGION_RE.match(kw["row_scope"]):
         errors["row_scope"] = [_("a region code prefix of 2 to 15 digits")]
+    elif kw["row_scope"] and not (profile.registry or profile.region_field):
+        errors["row_scope"] = [_("the owner has named no region field for this source")]
     if kw["mode"] not in DeliveryMode.values:
         errors["mode"] = [_("unknown delivery mode")]
     elif profile.modes and kw["mode"] not in profile.modes:
