@@ -88,6 +88,9 @@ class SharingProfile(models.Model):
     def field(self, name: str) -> dict | None:
         return next((f for f in self.fields if f.get("name") == name), None)
 
+    def mode_labels(self) -> list[str]:
+        return [str(DeliveryMode(m).label) for m in self.modes if m in DeliveryMode.values]
+
 
 class SharingRequest(WorkflowModel, SlaMixin):
     """A department's request (共享申请) for fields of a source, decided by the owner within a
@@ -186,7 +189,7 @@ class Exchange(models.Model):
     consumer_department = models.ForeignKey(
         Department, models.PROTECT, null=True, blank=True, related_name="+"
     )
-    mode = models.CharField(_("mode"), max_length=16)
+    mode = models.CharField(_("mode"), max_length=16, choices=DeliveryMode.choices)
     # "in": served by this installation; "out": this installation called another (``peer``).
     direction = models.CharField(max_length=3, default="in")
     peer = models.CharField(_("installation"), max_length=100, blank=True)

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhengtong.accounts.permissions import can, can_on
 from zhengtong.catalog import selectors as catalog_selectors
@@ -31,7 +31,9 @@ class RequestForm(forms.Form):
     purpose = forms.CharField(
         label=gettext_lazy("Purpose"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=500, required=False)
+    legal_basis = forms.CharField(
+        label=pgettext_lazy("sharing", "Legal basis"), max_length=500, required=False
+    )
     mode = forms.ChoiceField(label=gettext_lazy("Delivery mode"), choices=DeliveryMode.choices)
     row_scope = forms.CharField(
         label=gettext_lazy("Row scope (region code prefix)"), max_length=15, required=False

@@ -39,7 +39,8 @@ REGISTRY_KEY = {Registry.PERSON: "resident_id", Registry.ENTITY: "uscc"}
 REGISTRY_TITLE = {Registry.PERSON: "人口综合库", Registry.ENTITY: "法人综合库"}
 # Registry rows have no region column: their row scope applies to the record's org unit code.
 REGISTRY_REGION = "org_unit"
-MODES = [m.value for m in DeliveryMode]
+# Batch extracts are not built yet: no source offers them.
+MODES = [DeliveryMode.VERIFICATION.value, DeliveryMode.INTERFACE.value]
 
 
 def source_fields(*, resource: Any = None, registry: str = "") -> list[dict]:

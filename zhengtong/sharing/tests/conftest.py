@@ -10,7 +10,7 @@ from django.utils import timezone
 
 
 class Shr:
-    def __init__(self, world):
+    def __init__(self, world, *, person: bool = True):
         from zhengtong.sharing import services
 
         w = world
@@ -20,7 +20,7 @@ class Shr:
         self.officer = w.staff("sh_officer", "data_officer", w.xihu)
         self.consumer = w.staff("sh_consumer", "counter_staff", w.xihu, w.xihu_scjg)
         self.yiwu_consumer = w.staff("sh_yiwu", "counter_staff", w.yiwu, w.yiwu_scjg)
-        self.person = w.person(w.village, name="张三")
+        self.person = w.person(w.village, name="张三") if person else None
         self.profile = services.profile_set(
             actor=self.owner,
             registry="person",
