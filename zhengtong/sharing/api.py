@@ -352,6 +352,29 @@ def grant_key(request, grant_id: int):
     return Status(201, {"grant": obj.pk, "key": secret, "expires_at": row.expires_at})
 
 
+class ExtractOut(Schema):
+    receipt_id: str
+    rows: int
+    download: str
+
+
+@router.post(
+    "/grants/{grant_id}/extract", response={201: ExtractOut, **ERRORS}, operation_id="sharing_grant_extract"
+)
+def grant_extract(request, grant_id: int):
+    """A one-off batch extract under a batch grant, watermarked, delivered to your inbox."""
+    obj = selectors.grant_get(actor=request.auth, pk=grant_id)
+    extract = services.batch_extract(actor=request.auth, grant=obj)
+    return Status(
+        201,
+        {
+            "receipt_id": str(extract.receipt_id),
+            "rows": extract.rows,
+            "download": f"/sharing/batches/{extract.receipt_id}/",
+        },
+    )
+
+
 @router.post(
     "/grants/{grant_id}/{action}",
     response={200: SharingGrantOut, **ERRORS},

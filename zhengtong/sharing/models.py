@@ -203,6 +203,8 @@ class Exchange(models.Model):
     rows = models.PositiveIntegerField(_("rows"), default=0)
     at = models.DateTimeField(_("time"), db_index=True)
     receipt = models.JSONField(default=dict)
+    # A batch extract's file (default storage), watermarked per grant and extract.
+    file_path = models.CharField(max_length=300, blank=True)
     kid = models.CharField(max_length=100, blank=True)
     signature = models.CharField(max_length=200, blank=True)
 

@@ -32,3 +32,5 @@ SHARING_INSTALLATION_ID = env_str("SHARING_INSTALLATION_ID", "zhengtong-local")
 SHARING_PEERS = env_list("SHARING_PEERS", [])
 # Seconds a call to another installation may take.
 SHARING_PEER_TIMEOUT_SECONDS = env_int("SHARING_PEER_TIMEOUT_SECONDS", 10, minimum=1)
+# Batch extracts: the most rows one extract holds.
+SHARING_BATCH_MAX_ROWS = env_int("SHARING_BATCH_MAX_ROWS", 100000, minimum=1)

@@ -280,6 +280,10 @@ def grant_detail(request, grant_id: int):
             if action == "key":
                 _row, secret = services.grant_key_issue(actor=request.user, grant=grant)
                 messages.success(request, _("Key issued. Copy it now: it is shown only once."))
+            elif action == "extract":
+                extract = services.batch_extract(actor=request.user, grant=grant)
+                messages.success(request, _("Extract ready: %d rows.") % extract.rows)
+                return redirect("sharing:grant_detail", grant.pk)
             elif action == "objection":
                 objection_form = ObjectionForm(request.POST)
                 if objection_form.is_valid():
@@ -368,3 +372,13 @@ def objection_detail(request, objection_id: int):
             "may_answer": can_on(request.user, "sharing.approve", objection),
         },
     )
+
+
+@staff
+def batch_download(request, receipt_id: str):
+    """A batch extract's CSV (the consumer department's staff only)."""
+    exchange = selectors.exchange_get(actor=request.user, receipt_id=receipt_id)
+    data = services.batch_file(actor=request.user, exchange=exchange)
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="extract-{exchange.receipt_id}.csv"'
+    return response

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
 from zhengtong.sharing.services.alerts import spikes_scan
+from zhengtong.sharing.services.batch import batch_extract, batch_file, batch_trace
 from zhengtong.sharing.services.exchange import exchange_call, grant_for_key, serve, verify_for_case
 from zhengtong.sharing.services.grants import (
     grant_key_issue,
@@ -47,6 +48,9 @@ audit_actions.register(
 
 __all__ = [
     "anchors",
+    "batch_extract",
+    "batch_file",
+    "batch_trace",
     "peer_refresh",
     "remote_verify",
     "approvals_needed",

@@ -271,6 +271,7 @@ def _log(
     rows: int,
     now,
     peer: str = "",
+    file_path: str = "",
 ) -> dict:
     exchange = Exchange(
         grant=grant,
@@ -288,6 +289,7 @@ def _log(
         reason=reason[:40],
         rows=rows,
         at=now,
+        file_path=file_path,
     )
     payload = {
         "v": 1,

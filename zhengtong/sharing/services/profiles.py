@@ -39,8 +39,9 @@ REGISTRY_KEY = {Registry.PERSON: "resident_id", Registry.ENTITY: "uscc"}
 REGISTRY_TITLE = {Registry.PERSON: "人口综合库", Registry.ENTITY: "法人综合库"}
 # Registry rows have no region column: their row scope applies to the record's org unit code.
 REGISTRY_REGION = "org_unit"
-# Batch extracts are not built yet: no source offers them.
-MODES = [DeliveryMode.VERIFICATION.value, DeliveryMode.INTERFACE.value]
+MODES = [m.value for m in DeliveryMode]
+# A base registry is never extracted in bulk: one record at a time.
+REGISTRY_MODES = [DeliveryMode.VERIFICATION.value, DeliveryMode.INTERFACE.value]
 
 
 def source_fields(*, resource: Any = None, registry: str = "") -> list[dict]:
@@ -119,8 +120,9 @@ def profile_set(
         for label, value in (("key_field", key_field), ("region_field", region_field)):
             if value and value not in names:
                 errors[label] = [_("no such field")]
-    modes = list(modes) if modes else list(MODES)
-    if any(m not in MODES for m in modes):
+    allowed = REGISTRY_MODES if registry else MODES
+    modes = list(modes) if modes else list(allowed)
+    if any(m not in allowed for m in modes):
         errors["modes"] = [_("unknown delivery mode")]
     if errors:
         raise ValidationError(fields=errors)

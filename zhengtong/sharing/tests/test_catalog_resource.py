@@ -116,3 +116,48 @@ def test_verification_against_catalogue_rows(shared):
     assert bad["fields"] == {"许可证编号": "match", "经营者名称": "no_match"}
     none = services.exchange_call(secret=secret, mode="verification", body={"subject": {"许可证编号": "JY0"}})
     assert none["result"] == "not_found"
+
+
+def test_batch_extract_is_watermarked_scoped_logged_and_for_the_consumer_only(shared):
+    import csv
+    import io
+
+    from zhengtong.notify.models import Message
+    from zhengtong.sharing.models import SharingProfile
+
+    cat, profile, consumer = shared
+    assert "batch" in SharingProfile.objects.get(pk=profile.pk).modes
+    import datetime as dt
+
+    from django.utils import timezone
+
+    request = services.request_create(
+        actor=consumer,
+        profile=profile,
+        fields=["许可证编号", "经营者名称"],
+        purpose="年度核查",
+        legal_basis="《食品安全法》",
+        valid_until=timezone.localdate() + dt.timedelta(days=30),
+        mode="batch",
+        row_scope="330106",
+    )
+    services.request_approve(actor=cat.publisher, request=request)
+    grant = request.grant
+    extract = services.batch_extract(actor=consumer, grant=grant)
+    assert extract.rows == 2 and extract.outcome == "ok" and extract.mode == "batch"
+    rows = list(
+        csv.reader(io.StringIO(services.batch_file(actor=consumer, exchange=extract).decode("utf-8-sig")))
+    )
+    assert rows[0] == ["许可证编号", "经营者名称", "_watermark"]
+    assert sorted(r[1] for r in rows[1:]) == ["北山面馆", "西湖茶社"]
+    extract_id = extract.file_path.rsplit("/", 1)[1][:-4]
+    assert services.batch_trace(grant=grant, extract=extract_id, row=1, mark=rows[1][2])
+    assert not services.batch_trace(grant=grant, extract=extract_id, row=2, mark=rows[1][2])
+    assert Message.objects.filter(recipient=consumer, event="sharing.batch").exists()
+    with pytest.raises(PermissionDenied):
+        services.batch_file(actor=cat.yiwu_publisher, exchange=extract)
+    services.grant_suspend(actor=cat.publisher, grant=grant, note="核查")
+    with pytest.raises(PermissionDenied) as exc:
+        services.batch_extract(actor=consumer, grant=grant)
+    assert exc.value.code == "grant_inactive"
+    assert Exchange.objects.filter(grant=grant, outcome="refused").count() == 1
