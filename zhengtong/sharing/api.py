@@ -18,7 +18,7 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from zhengtong.catalog import selectors as catalog_selectors
-from zhengtong.core.errors import PermissionDenied
+from zhengtong.core.errors import NotFound, PermissionDenied
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.sharing import selectors, services
@@ -523,3 +523,81 @@ def peer_verify(request, installation: str, payload: RemoteVerifyIn):
         on_behalf_of=data["on_behalf_of"],
         end_user=data["end_user"],
     )
+
+
+class AgreementOut(Schema):
+    version: int
+    text: str
+    created_at: dt.datetime
+
+
+class AcceptIn(Schema):
+    version: int
+
+
+class ReportIn(Schema):
+    period: str = Field(..., max_length=40)
+    text: str = Field(..., max_length=10000)
+
+
+class ReportOut(Schema):
+    id: int
+    period: str
+    text: str
+    submitted_at: dt.datetime
+
+
+def _application(request, application_id: int):
+    application = catalog_selectors.application_get(application_id)
+    if application is None:
+        raise NotFound(_("no such application"))
+    return application
+
+
+@router.get("/open/agreement", response={200: AgreementOut, **ERRORS}, operation_id="sharing_open_agreement")
+def open_agreement(request):
+    """The current data-use agreement for conditionally open data."""
+    agreement = services.agreement_current()
+    if agreement is None:
+        raise NotFound(_("no agreement published yet"))
+    return agreement
+
+
+@router.post(
+    "/open/applications/{application_id}/accept",
+    response={200: dict, **ERRORS},
+    operation_id="sharing_open_accept",
+)
+def open_accept(request, application_id: int, payload: AcceptIn):
+    """Accept the current agreement version for your application."""
+    terms = services.terms_accept(
+        actor=request.auth, application=_application(request, application_id), version=payload.version
+    )
+    return {
+        "application": application_id,
+        "version": terms.agreement.version,
+        "accepted_at": terms.accepted_at.isoformat(),
+    }
+
+
+@router.post(
+    "/open/applications/{application_id}/reports",
+    response={201: ReportOut, **ERRORS},
+    operation_id="sharing_open_report",
+)
+def open_report(request, application_id: int, payload: ReportIn):
+    """Report how the data of your approved application was used."""
+    application = _application(request, application_id)
+    return Status(
+        201, services.usage_report_submit(actor=request.auth, application=application, **payload.dict())
+    )
+
+
+@router.get(
+    "/open/applications/{application_id}/reports",
+    response={200: list[ReportOut], **ERRORS},
+    operation_id="sharing_open_reports",
+)
+def open_reports(request, application_id: int):
+    """An application's usage reports (its applicant and the owning department's deciders)."""
+    return selectors.usage_reports_for(actor=request.auth, application=_application(request, application_id))

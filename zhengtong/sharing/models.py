@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.models import Credential, Department, OrgUnit
-from zhengtong.catalog.models import DataResource
+from zhengtong.catalog.models import DataApplication, DataResource
 from zhengtong.core.sla import SlaMixin
 from zhengtong.core.workflow import WorkflowModel
 
@@ -289,6 +289,66 @@ class Peer(models.Model):
 
     def __str__(self) -> str:
         return self.installation
+
+
+class OpenAgreement(models.Model):
+    """One version of the data-use agreement (数据使用协议) that applicants for conditionally open
+    data accept. Never edited: a change is a new version; acceptances name the version."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text = models.TextField(_("agreement text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("data-use agreement")
+        verbose_name_plural = _("data-use agreements")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+    def audit_label(self) -> str:
+        return f"data-use agreement v{self.version}"
+
+
+class OpenTerms(models.Model):
+    """The agreement version an applicant accepted for one conditional-open application."""
+
+    application = models.OneToOneField(DataApplication, models.CASCADE, related_name="open_terms")
+    agreement = models.ForeignKey(OpenAgreement, models.PROTECT, related_name="+")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(_("accepted at"))
+
+    class Meta:
+        verbose_name = _("accepted agreement")
+        verbose_name_plural = _("accepted agreements")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} v{self.agreement.version}"
+
+
+class UsageReport(models.Model):
+    """A data user's report on how conditionally open data was used (使用情况报告)."""
+
+    application = models.ForeignKey(DataApplication, models.CASCADE, related_name="usage_reports")
+    period = models.CharField(_("period"), max_length=40)
+    text = models.TextField(_("report"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("usage report")
+        verbose_name_plural = _("usage reports")
+
+    def __str__(self) -> str:
+        return f"report {self.pk}"
+
+    def audit_label(self) -> str:
+        return f"usage report {self.pk} ({self.period})"
 
 
 from zhengtong.sharing.workflows import GRANT_FLOW, OBJECTION_FLOW, REQUEST_FLOW  # noqa: E402

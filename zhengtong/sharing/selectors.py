@@ -10,7 +10,17 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import can, can_on, scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.sharing.models import Alert, Exchange, Grant, Objection, Peer, SharingProfile, SharingRequest
+from zhengtong.sharing.models import (
+    Alert,
+    Exchange,
+    Grant,
+    Objection,
+    OpenTerms,
+    Peer,
+    SharingProfile,
+    SharingRequest,
+    UsageReport,
+)
 
 
 def _owner_q(actor: Any, perm: str = "sharing.view") -> Q:
@@ -194,3 +204,19 @@ def peers() -> QuerySet[Peer]:
 
 def peer_get(installation: str) -> Peer | None:
     return Peer.objects.filter(installation=installation, is_active=True).first()
+
+
+def open_terms_for(application_ids: list[int]) -> dict[int, OpenTerms]:
+    return {
+        t.application_id: t
+        for t in OpenTerms.objects.filter(application_id__in=application_ids).select_related("agreement")
+    }
+
+
+def usage_reports_for(*, actor: Any, application: Any) -> list[UsageReport]:
+    """The usage reports of an application: for its applicant and its deciders."""
+    if application.applicant_id != getattr(actor, "pk", None) and not can_on(
+        actor, "catalog.decide_applications", application
+    ):
+        raise NotFound(_("no such application"))
+    return list(UsageReport.objects.filter(application=application).order_by("-submitted_at"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("sharing/grants/", views.grants, name="grants"),
     path("sharing/grants/<int:grant_id>/", views.grant_detail, name="grant_detail"),
     path("sharing/usage/", views.usage, name="usage"),
+    path("sharing/open/", views.open_applications, name="open_applications"),
     path("sharing/batches/<str:receipt_id>/", views.batch_download, name="batch_download"),
     path("sharing/receipts/<str:receipt_id>.json", views.receipt, name="receipt"),
     path("sharing/objections/<int:objection_id>/", views.objection_detail, name="objection_detail"),

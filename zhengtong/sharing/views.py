@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhengtong.accounts.permissions import can, can_on
 from zhengtong.catalog import selectors as catalog_selectors
-from zhengtong.core.access import staff
-from zhengtong.core.errors import ZhengtongError
+from zhengtong.core.access import authenticated, staff
+from zhengtong.core.errors import ValidationError, ZhengtongError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.workflow import timeline
 from zhengtong.privacy import grades
@@ -382,3 +382,55 @@ def batch_download(request, receipt_id: str):
     response = HttpResponse(data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="extract-{exchange.receipt_id}.csv"'
     return response
+
+
+class ReportForm(forms.Form):
+    period = forms.CharField(label=gettext_lazy("Period"), max_length=40)
+    text = forms.CharField(
+        label=gettext_lazy("How the data was used"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@authenticated
+def open_applications(request):
+    """An applicant's conditional-open applications: accept the data-use agreement, report use."""
+    agreement = services.agreement_current()
+    form = ReportForm()
+    if request.method == "POST":
+        application = (
+            catalog_selectors.application_get(int(request.POST.get("application", "0") or 0))
+            if request.POST.get("application", "").isdigit()
+            else None
+        )
+        try:
+            if application is None:
+                raise ValidationError.for_field("application", _("choose one of your applications"))
+            if request.POST.get("action") == "accept":
+                version = request.POST.get("version", "")
+                services.terms_accept(
+                    actor=request.user,
+                    application=application,
+                    version=int(version) if version.isdigit() else 0,
+                )
+                messages.success(request, _("Agreement accepted."))
+                return redirect("sharing:open_applications")
+            form = ReportForm(request.POST)
+            if form.is_valid():
+                services.usage_report_submit(actor=request.user, application=application, **form.cleaned_data)
+                messages.success(request, _("Report sent."))
+                return redirect("sharing:open_applications")
+        except ZhengtongError as exc:
+            messages.error(request, exc.message)
+    applications = list(catalog_selectors.applications_of(user=request.user)[:100])
+    accepted = selectors.open_terms_for([a.pk for a in applications])
+    return render(
+        request,
+        "sharing/open_applications.html",
+        {
+            "applications": [(a, accepted.get(a.pk)) for a in applications],
+            "agreement": agreement,
+            "form": form,
+        },
+    )

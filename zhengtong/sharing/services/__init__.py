@@ -26,6 +26,13 @@ from zhengtong.sharing.services.grants import (
     grants_expire,
 )
 from zhengtong.sharing.services.objections import objection_answer, objection_raise
+from zhengtong.sharing.services.open_terms import (
+    agreement_current,
+    agreement_publish,
+    application_revoke,
+    terms_accept,
+    usage_report_submit,
+)
 from zhengtong.sharing.services.peers import anchors, peer_refresh, remote_verify
 from zhengtong.sharing.services.profiles import default_fields, profile_set, source_fields
 from zhengtong.sharing.services.requests import (
@@ -43,11 +50,19 @@ audit_actions.register(
         "sharing.key.issue": gettext_lazy("Issue sharing key"),
         "sharing.key.revoke": gettext_lazy("Revoke sharing key"),
         "sharing.peer.refresh": gettext_lazy("Refresh a trusted installation's keys"),
+        "sharing.agreement.publish": gettext_lazy("Publish a data-use agreement version"),
+        "sharing.agreement.accept": gettext_lazy("Accept the data-use agreement"),
+        "sharing.usage_report.submit": gettext_lazy("Submit a usage report"),
     }
 )
 
 __all__ = [
+    "agreement_current",
+    "agreement_publish",
     "anchors",
+    "application_revoke",
+    "terms_accept",
+    "usage_report_submit",
     "batch_extract",
     "batch_file",
     "batch_trace",

@@ -161,3 +161,79 @@ def test_batch_extract_is_watermarked_scoped_logged_and_for_the_consumer_only(sh
         services.batch_extract(actor=consumer, grant=grant)
     assert exc.value.code == "grant_inactive"
     assert Exchange.objects.filter(grant=grant, outcome="refused").count() == 1
+
+
+def test_conditional_open_agreement_reports_and_revocation(shared, world):
+    from zhengtong.catalog import services as catalog
+    from zhengtong.core.errors import Conflict, ValidationError
+    from zhengtong.sharing.models import OpenTerms, UsageReport
+
+    cat, _profile, _consumer = shared
+    resource = cat.published(name="care-homes", openness="conditional", text=CSV)
+    user = world.citizen
+    application = catalog.application_submit(
+        actor=user, resource=resource, purpose="研究养老机构的分布与服务能力", fields=["经营者名称"]
+    )
+    with pytest.raises(PermissionDenied):
+        services.agreement_publish(actor=user, text="x" * 30)
+    v1 = services.agreement_publish(
+        actor=cat.officer, text="数据使用协议第一版：仅用于所述用途，不得再分发，按季度报告使用情况。"
+    )
+    v2 = services.agreement_publish(
+        actor=cat.officer, text="数据使用协议第二版：仅用于所述用途，不得再分发，不得识别个人，按季度报告。"
+    )
+    assert (v1.version, v2.version) == (1, 2)
+    with pytest.raises(ValidationError):
+        services.terms_accept(actor=user, application=application, version=1)  # not the current version
+    with pytest.raises(PermissionDenied):
+        services.terms_accept(actor=cat.officer, application=application, version=2)
+    services.terms_accept(actor=user, application=application, version=2)
+    assert OpenTerms.objects.get(application=application).agreement.version == 2
+    with pytest.raises(Conflict):
+        services.usage_report_submit(
+            actor=user, application=application, period="2026-Q4", text="尚未批准时不能报告使用情况"
+        )
+    catalog.application_approve(actor=cat.publisher, application=application)
+    application.refresh_from_db()
+    report = services.usage_report_submit(
+        actor=user, application=application, period="2026-Q4", text="用于养老机构分布研究，未再分发。"
+    )
+    assert UsageReport.objects.filter(application=application).get() == report
+    services.application_revoke(actor=cat.publisher, application=application, note="协议期满")
+    application.refresh_from_db()
+    assert application.state == "revoked"
+
+
+def test_open_applications_page_and_api(shared, world):
+    from django.test import Client
+
+    from zhengtong.catalog import services as catalog
+    from zhengtong.sharing.models import OpenTerms
+
+    cat, _profile, _consumer = shared
+    resource = cat.published(name="care-homes", openness="conditional", text=CSV)
+    application = catalog.application_submit(
+        actor=world.citizen, resource=resource, purpose="研究养老机构的分布与服务能力", fields=["经营者名称"]
+    )
+    services.agreement_publish(
+        actor=cat.officer, text="数据使用协议：仅用于所述用途，不得再分发，按季度报告使用情况。"
+    )
+    client = Client()
+    client.force_login(world.citizen)
+    page = client.get("/sharing/open/")
+    assert page.status_code == 200 and "数据使用协议" in page.content.decode()
+    r = client.post("/sharing/open/", {"application": application.pk, "action": "accept", "version": "1"})
+    assert r.status_code == 302 and OpenTerms.objects.filter(application=application).exists()
+    catalog.application_approve(actor=cat.publisher, application=application)
+    r = client.post(
+        f"/api/v1/sharing/open/applications/{application.pk}/reports",
+        {"period": "2026-Q4", "text": "用于养老机构分布研究，未再分发。"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    other = Client()
+    other.force_login(cat.yiwu_publisher)
+    assert other.get(f"/api/v1/sharing/open/applications/{application.pk}/reports").status_code == 404
+    owner = Client()
+    owner.force_login(cat.publisher)
+    assert len(owner.get(f"/api/v1/sharing/open/applications/{application.pk}/reports").json()) == 1
