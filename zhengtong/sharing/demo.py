@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts import services as account_services
 from zhengtong.sharing import services
 from zhengtong.sharing.models import Grant, SharingProfile, SharingRequest
 
@@ -51,6 +52,15 @@ def seed(stdout=None) -> dict[str, int]:
         say("sharing demo: the registry and catalogue demos' people are missing; run them first")
         return {"sharing_grants": 0}
     with transaction.atomic():
+        # 西湖区公安局's registry clerk also administers the sharing of its population registry.
+        if not account_selectors.role_grant_is_live(user=clerk, role="sharing_admin", org_unit=xihu):
+            account_services.role_grant(
+                actor=account_services.system_actor(),
+                user=clerk,
+                role="sharing_admin",
+                org_unit=xihu,
+                department=gaj,
+            )
         person = SharingProfile.objects.filter(registry="person", org_unit=xihu).first()
         if person is None:
             person = services.profile_set(

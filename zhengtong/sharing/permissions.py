@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.accounts.roles import extend_role, register_permissions
+from zhengtong.accounts.roles import extend_role, register_permissions, register_role
 
 PERMISSIONS = {
     "sharing.view": _("See sharing attributes, grants and the exchange log of one's scope"),
@@ -20,4 +20,11 @@ def install() -> None:
     extend_role("data_publisher", {"sharing.view", "sharing.manage", "sharing.request", "sharing.approve"})
     extend_role("data_officer", {"sharing.view", "sharing.approve_sensitive"})
     extend_role("counter_staff", {"sharing.view", "sharing.request"})
-    extend_role("registry_clerk", {"sharing.view", "sharing.manage", "sharing.approve"})
+    register_role(
+        "sharing_admin",
+        _("Data-sharing administrator (department)"),
+        {"sharing.view", "sharing.manage", "sharing.approve", "sharing.request"},
+        _(
+            "Sets the sharing attributes of the department's data and decides other departments' requests for it."
+        ),
+    )

@@ -15,8 +15,8 @@ class Shr:
 
         w = world
         self.world = w
-        self.owner = w.staff("sh_owner", "registry_clerk", w.xihu, w.xihu_gaj)
-        self.owner2 = w.staff("sh_owner2", "registry_clerk", w.xihu, w.xihu_gaj)
+        self.owner = w.staff("sh_owner", "sharing_admin", w.xihu, w.xihu_gaj)
+        self.owner2 = w.staff("sh_owner2", "sharing_admin", w.xihu, w.xihu_gaj)
         self.officer = w.staff("sh_officer", "data_officer", w.xihu)
         self.consumer = w.staff("sh_consumer", "counter_staff", w.xihu, w.xihu_scjg)
         self.yiwu_consumer = w.staff("sh_yiwu", "counter_staff", w.yiwu, w.yiwu_scjg)

@@ -43,7 +43,7 @@ def test_not_shared_needs_legal_basis_and_grade_never_lowered(shr, world):
 
 
 def test_profile_set_by_another_department_is_refused_and_changes_nothing(shr, world):
-    other = world.staff("sh_other", "registry_clerk", world.yiwu, world.yiwu_gaj)
+    other = world.staff("sh_other", "sharing_admin", world.yiwu, world.yiwu_gaj)
     before = SharingProfile.objects.get(pk=shr.profile.pk).fields
     with pytest.raises(PermissionDenied):
         services.profile_set(

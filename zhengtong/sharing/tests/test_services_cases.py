@@ -18,7 +18,7 @@ def both(world):
     svc = Svc(world)
     shr = Shr.__new__(Shr)
     shr.world = world
-    shr.owner = world.staff("sh_owner", "registry_clerk", world.xihu, world.xihu_gaj)
+    shr.owner = world.staff("sh_owner", "sharing_admin", world.xihu, world.xihu_gaj)
     shr.officer = world.staff("sh_officer", "data_officer", world.xihu)
     shr.consumer = world.staff("sh_consumer", "counter_staff", world.xihu, world.xihu_scjg)
     shr.profile = services.profile_set(
