@@ -53,7 +53,7 @@ def staff(name, role, dept):
     u = acc.user_create(actor=s, username=name, password="Bench-pass-2025!", kind="staff", org_unit=xihu, department=dept)
     acc.role_grant(actor=s, user=u, role=role, org_unit=xihu, department=dept)
     return u
-owner, consumer = staff("owner", "registry_clerk", gaj), staff("consumer", "counter_staff", scjg)
+owner, consumer = staff("owner", "sharing_admin", gaj), staff("consumer", "counter_staff", scjg)
 officer = staff("officer", "data_officer", None)
 people = []
 for i in range(%(persons)d):
