@@ -28,6 +28,10 @@ urlpatterns = [
             "workorders",
             "codes",
             "grid",
+            "sandbox",
+            "credit",
+            "supervision",
+            "identity",
         )
     ],
 ]

@@ -36,6 +36,7 @@ class CredentialKind(models.TextChoices):
     DATA_API_KEY = "data_api_key", _("data API key")
     OPEN311_KEY = "open311_key", _("Open311 key")
     SHARING_KEY = "sharing_key", _("data-sharing key")
+    CLIENT_SECRET = "client_secret", _("OpenID Connect client secret")
 
 
 # The text every secret of a kind starts with (``zt_<prefix>_<random>``): kept per kind so the
@@ -45,4 +46,5 @@ SECRET_PREFIX = {
     CredentialKind.DATA_API_KEY: "ztd_",
     CredentialKind.OPEN311_KEY: "o311_",
     CredentialKind.SHARING_KEY: "zts_",
+    CredentialKind.CLIENT_SECRET: "ztc_",
 }
