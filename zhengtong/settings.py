@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "zhengtong.datastore",
     "zhengtong.catalog",
     "zhengtong.services",
+    "zhengtong.sharing",
     "zhengtong.payments",
     "zhengtong.notify",
     "zhengtong.workorders",
@@ -309,6 +310,7 @@ from zhengtong.privacy.settings import *  # noqa: E402,F403
 from zhengtong.sandbox.settings import *  # noqa: E402,F403
 from zhengtong.seals.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
+from zhengtong.sharing.settings import *  # noqa: E402,F403
 from zhengtong.supervision.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403
 from zhengtong.workspace.settings import *  # noqa: E402,F403

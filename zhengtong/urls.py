@@ -22,6 +22,7 @@ urlpatterns = [
             "seals",
             "catalog",
             "services",
+            "sharing",
             "payments",
             "notify",
             "workorders",

@@ -35,6 +35,7 @@ class CredentialKind(models.TextChoices):
     API_TOKEN = "api_token", _("API token")
     DATA_API_KEY = "data_api_key", _("data API key")
     OPEN311_KEY = "open311_key", _("Open311 key")
+    SHARING_KEY = "sharing_key", _("data-sharing key")
     CLIENT_SECRET = "client_secret", _("OpenID Connect client secret")
 
 
@@ -44,5 +45,6 @@ SECRET_PREFIX = {
     CredentialKind.API_TOKEN: "zt_",
     CredentialKind.DATA_API_KEY: "ztd_",
     CredentialKind.OPEN311_KEY: "o311_",
+    CredentialKind.SHARING_KEY: "zts_",
     CredentialKind.CLIENT_SECRET: "ztc_",
 }

@@ -26,6 +26,7 @@ from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_
 from zhengtong.services import eforms
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
+from zhengtong.sharing import services as sharing
 
 if TYPE_CHECKING:
     from zhengtong.payments.models import Bill
@@ -102,6 +103,46 @@ def prepare_application(
     return data, sources, status, uploads, holdings
 
 
+# A registry material another department holds is confirmed under the item department's sharing
+# grant: verification (match / no match, never the data), in the exchange log with the case number.
+_REGISTRY_MATERIALS = {"population": ("person", "resident_id"), "legal_entity": ("entity", "uscc")}
+
+
+def _confirm_through_grants(
+    *, actor: Any, number: str, item: ServiceItem, version, status: dict, holdings
+) -> None:
+    for m in version.materials:
+        source = m.get("source", "")
+        if source not in _REGISTRY_MATERIALS or status[m["code"]].get("by") != source:
+            continue
+        registry, key = _REGISTRY_MATERIALS[source]
+        record = holdings.person if registry == "person" else holdings.entity
+        field = f"material_{m['code']}"
+        try:
+            answer = sharing.verify_for_case(
+                consumer_department=item.department,
+                registry=registry,
+                subject={key: getattr(record, key), "name": record.name},
+                case_number=number,
+                item_code=item.code,
+                end_user=f"user:{actor.pk}",
+            )
+        except PermissionDenied as exc:  # the grant is suspended, or refuses this record
+            raise ValidationError.for_field(field, _("%s: upload it instead") % exc.message) from None
+        if answer is None:
+            if settings.SHARING_SERVICES_REQUIRE_GRANT:
+                raise ValidationError.for_field(
+                    field, _("no sharing grant covers this record: upload it instead")
+                )
+            continue
+        if answer["result"] != "match":
+            raise ValidationError.for_field(
+                field, _("the registry does not confirm this record: upload it instead")
+            )
+        receipt = answer["receipt"]["payload"]
+        status[m["code"]] = {**status[m["code"]], "exchange": receipt["id"], "grant": receipt["grant"]}
+
+
 @transaction.atomic
 def case_submit(
     *,
@@ -129,6 +170,9 @@ def case_submit(
         actor=actor, version=version, raw=raw, files=files, strict=strict
     )
     number = new_number()
+    _confirm_through_grants(
+        actor=actor, number=number, item=item, version=version, status=status, holdings=holdings
+    )
     for code, upload in uploads.items():
         status[code] = _store_upload(number, code, upload)
     case = Case(

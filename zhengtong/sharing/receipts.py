@@ -1,0 +1,71 @@
+"""Signed exchange receipts: canonical JSON, signed ES256 by the platform's receipt key.
+
+A receipt is ``{"payload": {...}, "alg": "ES256", "kid": "...", "signature": "<b64url r||s>"}``.
+The signature covers ``canonical(payload)``: UTF-8 JSON with sorted keys, no spaces, non-ASCII
+kept. Anyone holding the key (``/seals/keys.json``, a JWKS) can verify it offline with
+``cryptography`` alone (``scripts/verify_receipt.py``, docs/sharing.md). The keys are the seals
+module's (one key mechanism for the whole platform).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from zhengtong.core import keys as core_keys
+from zhengtong.seals import services as seals
+
+PURPOSE = "sharing.receipt"
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def body_hash(value: Any) -> str:
+    """SHA-256 (hex) of the canonical form of a request or response body."""
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+
+def sign(payload: dict) -> dict:
+    signature = seals.sign_bytes(purpose=PURPOSE, payload=canonical(payload), via="sharing")
+    return {
+        "payload": payload,
+        "alg": signature.alg,
+        "kid": signature.kid,
+        "signature": signature.value_b64url,
+    }
+
+
+def verify(receipt: dict) -> bool:
+    """Whether ``receipt`` carries a valid signature by one of this platform's keys."""
+    try:
+        return bool(
+            seals.verify_bytes(
+                kid=str(receipt["kid"]),
+                payload=canonical(receipt["payload"]),
+                signature_b64url=str(receipt["signature"]),
+            )
+        )
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def verify_with_jwks(receipt: dict, jwks: dict) -> bool:
+    """Whether ``receipt`` is signed by a key of ``jwks`` (another installation's published
+    keys, from the trust list): ES256 over the canonical payload."""
+    try:
+        if receipt.get("alg") != "ES256":
+            return False
+        jwk = next(
+            k for k in jwks.get("keys", []) if k.get("kid") == receipt["kid"] and k.get("crv") == "P-256"
+        )
+        x, y = (int.from_bytes(core_keys.b64url_decode(jwk[c]), "big") for c in ("x", "y"))
+        public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        signature = core_keys.b64url_decode(str(receipt["signature"]))
+        return core_keys.verify_es256(public, canonical(receipt["payload"]), signature)
+    except (StopIteration, KeyError, TypeError, ValueError, AttributeError):
+        return False

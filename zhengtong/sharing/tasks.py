@@ -1,0 +1,12 @@
+"""Periodic work of the sharing module: expire grants, scan for volume spikes."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from zhengtong.sharing import services
+
+
+@task()
+def hourly_task() -> dict:
+    return {"expired": services.grants_expire(), "spikes": services.spikes_scan()}
