@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zhengtong.workorders",
     "zhengtong.codes",
     "zhengtong.grid",
+    "zhengtong.cockpit",
     "zhengtong.portal",
 ]
 
@@ -290,6 +291,7 @@ LOGGING = {
 # Each module's own settings (read from the environment through zhengtong.conf, so they are in
 # DECLARED and documented in docs/configuration.md) live in zhengtong/<module>/settings.py.
 from zhengtong.catalog.settings import *  # noqa: E402,F403
+from zhengtong.cockpit.settings import *  # noqa: E402,F403
 from zhengtong.codes.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403

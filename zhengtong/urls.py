@@ -27,6 +27,7 @@ urlpatterns = [
             "workorders",
             "codes",
             "grid",
+            "cockpit",
         )
     ],
 ]

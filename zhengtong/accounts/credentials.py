@@ -39,6 +39,7 @@ _SECRET_BYTES = {
     CredentialKind.API_TOKEN: 32,
     CredentialKind.DATA_API_KEY: 24,
     CredentialKind.OPEN311_KEY: 24,
+    CredentialKind.FEED_KEY: 24,
 }
 
 

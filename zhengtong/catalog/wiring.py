@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.catalog import permissions, tasks  # noqa: F401 - importing permissions registers them
+from zhengtong.catalog import indicators, permissions, tasks  # noqa: F401 - importing permissions registers them
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
 
 
 def install() -> None:
+    indicators.install()
     # Loads whose worker died stay "running"; fail them so the publisher can load again.
     register_periodic("catalog.loads_recover_stale", tasks.loads_recover_stale_task, 600)
     register_nav("main", "catalog:portal", _("Open data"), order=40)
