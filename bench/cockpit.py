@@ -39,7 +39,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.core.signals import request_finished, request_started  # noqa: E402
+from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -98,7 +99,9 @@ def build():
         )
         acc.role_grant(actor=system, user=user, role="leader", org_unit=unit)
         leaders[unit.code] = user
-    admin = acc.user_create(actor=system, username="feed_admin", password="Bench-pass-2025!", kind="staff")
+    admin = acc.user_create(
+        actor=system, username="feed_admin", password="Bench-pass-2025!", kind="staff", org_unit=counties[0]
+    )
     acc.role_grant(actor=system, user=admin, role="org_admin", org_unit=counties[0])
     townships = list(OrgUnit.objects.filter(level="township").order_by("code"))
     return province, counties, townships, departments, citizen, leaders, admin
@@ -123,6 +126,10 @@ def main() -> None:
 
     console = Console()
     setup_test_environment()
+    # One connection for the whole run, as a server with persistent connections has (and so the
+    # query counter sees every query of a request).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     rows = []
     try:

@@ -22,6 +22,7 @@ audit_actions.register(
         "cockpit.rectifications.open": gettext_lazy("Open rectification work orders"),
         "cockpit.feed.create": gettext_lazy("Create live feed"),
         "cockpit.feed.key": gettext_lazy("Issue live feed key"),
+        "cockpit.feed.key_revoke": gettext_lazy("Revoke live feed key"),
         "cockpit.export": gettext_lazy("Export cockpit"),
     }
 )

@@ -10,14 +10,21 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from reportlab.lib.units import mm
 
 from zhengtong.audit import services as audit
 from zhengtong.cockpit.services.dashboard import cockpit
 from zhengtong.seals.pdf import DocumentSpec, bar_chart, data_table, heading, render_pdf
 
+BANDS = {"ok": "正常", "warning": "提示", "alert": "预警", "": ""}
+
 
 def _fmt(v: Any) -> str:
-    return "—" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return str(v)
 
 
 def _figure_rows(data: dict) -> list[list]:
@@ -65,6 +72,7 @@ def cockpit_pdf(*, actor: Any, unit: Any, period: Any, map_indicator: str | None
     indicator by region (chart and table) and the open alerts."""
     data = cockpit(actor=actor, unit=unit, period=period, map_indicator=map_indicator)
     ind = data["indicator"]
+    names = {f["code"]: f["indicator"].name for f in data["figures"]}
     worse = [f for f in data["figures"] if f["better"] is False]
     better = [f for f in data["figures"] if f["better"] is True]
     paragraphs = [
@@ -79,7 +87,8 @@ def cockpit_pdf(*, actor: Any, unit: Any, period: Any, map_indicator: str | None
         heading("一、主要指标"),
         data_table(
             ["指标", "单位", "本期", "上期", "变化", "预警"],
-            [[_fmt(v) for v in r] for r in _figure_rows(data)],
+            [[*(_fmt(v) for v in r[:5]), BANDS.get(r[5], r[5])] for r in _figure_rows(data)],
+            col_widths=[44 * mm, 18 * mm, 26 * mm, 26 * mm, 24 * mm, 18 * mm],
         ),
     ]
     if data["regions"]:
@@ -97,7 +106,7 @@ def cockpit_pdf(*, actor: Any, unit: Any, period: Any, map_indicator: str | None
             data_table(
                 ["日期", "地区", "指标", "数值", "阈值"],
                 [
-                    [str(a.day), a.org_unit.name, a.code, _fmt(a.value), _fmt(a.threshold)]
+                    [str(a.day), a.org_unit.name, names.get(a.code, a.code), _fmt(a.value), _fmt(a.threshold)]
                     for a in data["alerts"]
                 ],
             ),

@@ -248,3 +248,26 @@ def _threshold_event(feed: Feed, window: FeedWindow) -> FeedEvent | None:
     return FeedEvent.objects.create(
         feed=feed, key=window.key, window_start=window.start, value=window.mean, work_order_number=number
     )
+
+
+@transaction.atomic
+def feed_key_rotate(*, actor: Any, feed: Feed) -> str:
+    """A new sender's key for ``feed`` (the old one stops verifying at once); returns the secret,
+    shown once. The actor holds ``cockpit.manage`` at the feed's unit and owns the new key."""
+    ensure_can(actor, "cockpit.manage", feed.org_unit)
+    if feed.credential is not None:
+        credentials.credential_revoke(
+            actor=actor, credential=feed.credential, audit_action="cockpit.feed.key_revoke", audit_target=feed
+        )
+    cred, secret = credentials.credential_create(
+        actor=actor,
+        kind=CredentialKind.FEED_KEY,
+        name=f"feed {feed.code}",
+        owner=actor,
+        org_unit=feed.org_unit,
+        audit_action="cockpit.feed.key",
+        audit_target=feed,
+    )
+    feed.credential = cred
+    feed.save(update_fields=["credential"])
+    return secret

@@ -228,3 +228,15 @@ def test_feed_creation_needs_manage_permission(cp):
             actor=cp.xihu_leader, code="x", name="x", org_unit=w.xihu, key_field="k", metric="m", schema={}
         )
     assert Feed.objects.count() == 0
+
+
+def test_rotating_the_feed_key_stops_the_old_one(client, feed, cp):
+    f, old = feed
+    with pytest.raises(PermissionDenied):
+        feeds.feed_key_rotate(actor=cp.xihu_leader, feed=f)
+    assert _push(client, "air", old, {"station": "s1", "aqi": 80}).status_code == 200
+    admin = f.credential.owner
+    new = feeds.feed_key_rotate(actor=admin, feed=f)
+    assert _push(client, "air", old, {"station": "s1", "aqi": 80}).status_code == 403
+    assert _push(client, "air", new, {"station": "s1", "aqi": 80}).status_code == 200
+    assert FeedWindow.objects.get(feed=f, key="s1").count == 2

@@ -30,12 +30,16 @@
     var onMap = regions.filter(function (r) { return codes[r.code]; });
     var option;
     // Units without a shape stay in the table below the map.
-    if (geo && onMap.length && onMap.length * 2 >= regions.length) {
+    if (geo && onMap.length >= 3) {
+      // Only the shapes of this scope, so the map zooms to the region.
+      var wanted = {};
+      onMap.forEach(function (r) { wanted[r.code] = true; });
+      window.echarts.registerMap("zt-scope", { type: "FeatureCollection", features: geo.features.filter(function (f) { return wanted[f.properties.code]; }) });
       option = {
         animation: false,
         tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + (p.value === undefined || isNaN(p.value) ? "—" : p.value) + " " + data.unit_of; } },
         visualMap: { min: min, max: max === min ? min + 1 : max, calculable: false, left: 8, bottom: 8, textStyle: { color: text }, inRange: { color: ["#e0f3f8", "#2c7fb8", "#08306b"] } },
-        series: [{ type: "map", map: "zt-schematic", roam: true, label: { show: true, fontSize: 10, color: text },
+        series: [{ type: "map", map: "zt-scope", roam: true, label: { show: true, fontSize: 10, color: text },
           data: onMap.map(function (r) { return { name: codes[r.code], value: r.value, code: r.code }; }) }]
       };
     } else {
@@ -71,7 +75,7 @@
   function start() { drawRegions(data.regions, data.counties); drawTrend(data.trend); }
   if (mapEl) {
     fetch(mapEl.getAttribute("data-geojson")).then(function (r) { return r.json(); }).then(function (g) {
-      geo = g; window.echarts.registerMap("zt-schematic", g); start();
+      geo = g; start();
     }).catch(start);
   } else { start(); }
   window.addEventListener("resize", function () { if (mapChart) { mapChart.resize(); } if (trendChart) { trendChart.resize(); } });
