@@ -11,7 +11,10 @@ class AuditConfig(AppConfig):
     api_prefix = "/audit"
 
     def ready(self) -> None:
-        # Lazy: audit.services imports the AuditEvent model, which the app registry loads first.
+        # Lazy: audit.services and audit.indicators import the AuditEvent model, which the app
+        # registry loads first.
+        from zhengtong.audit import indicators
         from zhengtong.audit.services import record
 
         trail.install(record)
+        indicators.install()

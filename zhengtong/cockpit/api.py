@@ -283,16 +283,7 @@ class EvaluationOut(Schema):
     scores: list[ScoreOut]
 
 
-@router.get(
-    "/evaluations/{evaluation_id}", response={200: EvaluationOut, **ERRORS}, operation_id="cockpit_evaluation"
-)
-def evaluation_get(request, evaluation_id: int):
-    """An evaluation with its published weights and every unit's components (``cockpit.view`` at
-    the evaluated unit)."""
-    ev = Evaluation.objects.select_related("org_unit").filter(pk=evaluation_id).first()
-    if ev is None:
-        raise NotFound("no such evaluation")
-    dashboard.unit_for(request.auth, ev.org_unit.code)
+def _evaluation_out(ev: Evaluation) -> dict:
     detail = selectors.evaluation_detail(ev)
     return {
         "id": ev.pk,
@@ -312,6 +303,64 @@ def evaluation_get(request, evaluation_id: int):
             for s in detail["scores"]
         ],
     }
+
+
+class EvaluationIn(Schema):
+    days: int = 30
+    end: dt.date | None = None
+    weights: dict[str, float] | None = None
+
+
+@router.post(
+    "/units/{code}/evaluations",
+    response={200: EvaluationOut, **ERRORS},
+    operation_id="cockpit_evaluation_run",
+)
+def evaluation_run(request, code: str, payload: EvaluationIn):
+    """Evaluate the regions directly below ``code`` over the period (``cockpit.evaluate`` there),
+    with the published default weights or the weights given (each 0–1, normalised)."""
+    unit = dashboard.unit_for(request.auth, code)
+    period = dashboard.period_of(days=payload.days, end=payload.end)
+    ev = evaluation.evaluation_run(actor=request.auth, unit=unit, period=period, weights=payload.weights)
+    return _evaluation_out(ev)
+
+
+class RectificationOut(Schema):
+    region: str
+    indicator: str
+    score: float
+    work_order: str
+
+
+@router.post(
+    "/evaluations/{evaluation_id}/rectifications",
+    response={200: list[RectificationOut], **ERRORS},
+    operation_id="cockpit_rectifications_open",
+)
+def rectifications_open(request, evaluation_id: int):
+    """Open a rectification work order for each region's worst component below 60 (idempotent)."""
+    ev = Evaluation.objects.select_related("org_unit").filter(pk=evaluation_id).first()
+    if ev is None:
+        raise NotFound("no such evaluation")
+    dashboard.unit_for(request.auth, ev.org_unit.code)
+    created = evaluation.rectifications_open(actor=request.auth, evaluation=ev)
+    return [
+        {"region": r.org_unit.code, "indicator": r.code, "score": r.score, "work_order": r.work_order_number}
+        for r in created
+    ]
+
+
+@router.get(
+    "/evaluations/{evaluation_id}", response={200: EvaluationOut, **ERRORS}, operation_id="cockpit_evaluation"
+)
+def evaluation_get(request, evaluation_id: int):
+    """An evaluation with its published weights and every unit's components (``cockpit.view`` at
+    the evaluated unit)."""
+    ev = Evaluation.objects.select_related("org_unit").filter(pk=evaluation_id).first()
+    if ev is None:
+        raise NotFound("no such evaluation")
+    dashboard.unit_for(request.auth, ev.org_unit.code)
+    return _evaluation_out(ev)
 
 
 class PushOut(Schema):

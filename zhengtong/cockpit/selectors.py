@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, Sum
 
 from zhengtong.accounts import selectors as account_selectors
-from zhengtong.cockpit.models import Alert, Evaluation, FeedWindow, IndicatorValue, OpenDataIndex
+from zhengtong.cockpit.models import Alert, Evaluation, Feed, FeedWindow, IndicatorValue, OpenDataIndex
 from zhengtong.core.indicators import Indicator, indicator, indicators
 
 
@@ -218,3 +218,18 @@ def live_windows(path: str, *, limit: int = 12) -> list[FeedWindow]:
             seen.add((w.feed_id, w.key))
             out.append(w)
     return out[:limit]
+
+
+def feeds_in(roots: list[str]) -> list:
+    """The feeds at or below the paths ``roots`` ([""]: every feed), with their latest windows."""
+    qs = Feed.objects.select_related("org_unit", "department", "credential")
+    if "" not in roots:
+        cond = Q(pk__in=[])
+        for root in roots:
+            cond |= Q(org_unit__path__startswith=root)
+        qs = qs.filter(cond)
+    return list(qs.order_by("code"))
+
+
+def feed_events(feed, *, limit: int = 20) -> list:
+    return list(feed.events.order_by("-created_at", "-id")[:limit])

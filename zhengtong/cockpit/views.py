@@ -3,20 +3,25 @@ wall mode, the drill-through, exports, evaluations, the open-data index and the 
 
 from __future__ import annotations
 
+import json
+
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zhengtong.accounts.permissions import can, ensure_can
+from zhengtong.accounts.permissions import can, ensure_can, scope_roots
 from zhengtong.cockpit import selectors
 from zhengtong.cockpit.models import Alert, Evaluation
-from zhengtong.cockpit.services import alerts, dashboard, evaluation, exports
+from zhengtong.cockpit.services import alerts, dashboard, evaluation, exports, feeds
 from zhengtong.cockpit.services.opendata_index import LAYERS
 from zhengtong.core.access import public, staff
 from zhengtong.core.errors import ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.indicators import indicators
 
 DOMAIN_LABELS = {
@@ -206,6 +211,87 @@ def evaluation_detail(request, evaluation_id: int):
                 for r in detail["rectifications"]
             ],
             "can_evaluate": can(request.user, "cockpit.evaluate", ev.org_unit),
+        },
+    )
+
+
+class FeedForm(forms.Form):
+    code = forms.SlugField(label=gettext_lazy("Code"), max_length=40)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    org_unit = forms.CharField(label=gettext_lazy("Region code"), max_length=15)
+    key_field = forms.CharField(label=gettext_lazy("Key field (station)"), max_length=40, initial="station")
+    metric = forms.CharField(label=gettext_lazy("Metric field"), max_length=40, initial="aqi")
+    unit = forms.CharField(label=gettext_lazy("Unit"), max_length=20, required=False)
+    window_seconds = forms.IntegerField(label=gettext_lazy("Window (seconds)"), initial=3600)
+    threshold = forms.FloatField(label=gettext_lazy("Threshold (window mean above)"), required=False)
+    category = forms.CharField(
+        label=gettext_lazy("Work-order category"), max_length=32, initial="environment"
+    )
+    schema = forms.CharField(
+        label=gettext_lazy("Message schema (JSON Schema)"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+@staff
+def feed_list(request):
+    """Live feeds in the manager's scope; a new feed shows its sender's key once."""
+    roots = scope_roots(request.user, "cockpit.manage")
+    if not roots:
+        ensure_can(request.user, "cockpit.manage")
+    form = FeedForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            schema = json.loads(d["schema"])
+            unit = dashboard.unit_for_manage(request.user, d["org_unit"])
+            feed, secret = feeds.feed_create(
+                actor=request.user,
+                code=d["code"],
+                name=d["name"],
+                org_unit=unit,
+                key_field=d["key_field"],
+                metric=d["metric"],
+                unit=d["unit"],
+                schema=schema if isinstance(schema, dict) else {},
+                window_seconds=d["window_seconds"],
+                threshold=d["threshold"],
+                category=d["category"],
+            )
+        except ValueError:
+            form.add_error("schema", _("must be JSON"))
+        except ValidationError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("Feed %s created. Copy the key now: it is shown only once.") % feed.code
+            )
+    return render(
+        request,
+        "cockpit/feeds.html",
+        {"feeds": selectors.feeds_in(roots), "form": form, "secret": secret},
+    )
+
+
+@staff
+def feed_detail(request, feed_code: str):
+    feed = next((f for f in selectors.feeds_in([""]) if f.code == feed_code), None)
+    if feed is None:
+        raise Http404("no such feed")
+    ensure_can(request.user, "cockpit.manage", feed.org_unit)
+    secret = None
+    if request.method == "POST":
+        secret = feeds.feed_key_rotate(actor=request.user, feed=feed)
+        messages.success(request, _("New key issued; the old one no longer verifies. Copy it now."))
+    return render(
+        request,
+        "cockpit/feed.html",
+        {
+            "feed": feed,
+            "secret": secret,
+            "windows": selectors.live_windows(feed.org_unit.path, limit=50),
+            "events": selectors.feed_events(feed),
+            "schema": json.dumps(feed.schema, ensure_ascii=False, indent=2),
         },
     )
 

@@ -66,6 +66,16 @@ def unit_for(actor: Any, code: str | None):
     return unit
 
 
+def unit_for_manage(actor: Any, code: str):
+    """The unit ``code`` if the actor may manage the cockpit there (feeds); a field error when no
+    such unit exists."""
+    unit = account_selectors.org_unit_by_code(str(code)[:15])
+    if unit is None:
+        raise ValidationError.for_field("org_unit", _("no org unit with region code %s") % str(code)[:15])
+    ensure_can(actor, "cockpit.manage", unit)
+    return unit
+
+
 def indicator_or_error(code: Any):
     ind = indicator(str(code or ""))
     if ind is None:

@@ -240,3 +240,68 @@ def test_rotating_the_feed_key_stops_the_old_one(client, feed, cp):
     assert _push(client, "air", old, {"station": "s1", "aqi": 80}).status_code == 403
     assert _push(client, "air", new, {"station": "s1", "aqi": 80}).status_code == 200
     assert FeedWindow.objects.get(feed=f, key="s1").count == 2
+
+
+def test_feed_pages_create_and_rotate_within_scope_only(client, cp):
+    from zhengtong.cockpit.models import Feed
+
+    w = cp.world
+    admin = w.staff("x_admin2", "org_admin", w.xihu)
+    other = w.staff("y_admin2", "org_admin", w.yiwu)
+    form = {
+        "code": "noise",
+        "name": "噪声",
+        "org_unit": "330106",
+        "key_field": "station",
+        "metric": "db",
+        "unit": "dB",
+        "window_seconds": 600,
+        "threshold": 70,
+        "category": "environment",
+        "schema": json.dumps({"type": "object", "required": ["station", "db"]}),
+    }
+    client.force_login(cp.xihu_leader)
+    assert client.get("/cockpit/feeds/").status_code == 403
+    client.force_login(other)
+    assert client.post("/cockpit/feeds/", form).status_code == 403
+    assert not Feed.objects.exists()
+    client.force_login(admin)
+    page = client.post("/cockpit/feeds/", {**form, "schema": "{not json"})
+    assert page.status_code == 200 and not Feed.objects.exists()
+    page = client.post("/cockpit/feeds/", form)
+    assert page.status_code == 200
+    feed = Feed.objects.get(code="noise")
+    secret = page.context["secret"]
+    assert secret.startswith("ztf_") and secret in page.content.decode()
+    key = feed.credential_id
+    client.force_login(other)
+    assert client.post("/cockpit/feeds/noise/").status_code == 403
+    feed.refresh_from_db()
+    assert feed.credential_id == key
+    client.force_login(admin)
+    assert client.post("/cockpit/feeds/noise/").status_code == 200
+    feed.refresh_from_db()
+    assert feed.credential_id != key
+
+
+def test_evaluation_api_runs_with_weights_and_refuses_other_scopes(client, data):
+    client.force_login(data.yiwu_leader)
+    r = client.post("/api/v1/cockpit/units/330000/evaluations", {"days": 30}, content_type="application/json")
+    assert r.status_code == 403 and Evaluation.objects.count() == 0
+    client.force_login(data.province_leader)
+    r = client.post(
+        "/api/v1/cockpit/units/330000/evaluations",
+        {"days": 30, "weights": {"services.satisfaction": 1}},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["weights"] == {"services.satisfaction": 1.0}
+    assert [s["rank"] for s in body["scores"]] == [1, 2]
+    r = client.post(
+        "/api/v1/cockpit/units/330000/evaluations", {"weights": {"nope": 1}}, content_type="application/json"
+    )
+    assert r.status_code == 422 and "weights.nope" in r.json()["error"]["details"]["fields"]
+    r = client.post(f"/api/v1/cockpit/evaluations/{body['id']}/rectifications")
+    assert r.status_code == 200
+    assert all(x["work_order"] for x in r.json())
