@@ -155,13 +155,21 @@ def main() -> None:
                 f"{IndicatorValue.objects.count():,} stored values",
             )
         )
-        materialize.materialize()  # sets every watermark
+        # The watermark keeps a minute of slack (rows saved just before a run are looked at again):
+        # let the history age past it, as it has on a running installation, then set every watermark.
+        time.sleep(max(0.0, 61 - full))
+        materialize.materialize()
 
         per_unit = max(1, NEW_DAY // len(townships))
         new = generate(scope, days=[today], per_day=per_unit, seed=2)
         t = time.perf_counter()
-        materialize.materialize()
+        done = materialize.materialize()
         inc = time.perf_counter() - t
+        slowest = sorted(done.items(), key=lambda kv: -kv[1].get("seconds", 0))[:4]
+        console.print(
+            "incremental, slowest: "
+            + ", ".join(f"{c} {v['seconds']} s ({v['days']} days)" for c, v in slowest)
+        )
         rows.append(
             (
                 "incremental materialization",
@@ -181,10 +189,12 @@ def main() -> None:
             client = Client()
             client.force_login(user)
             assert client.get(url).status_code == 200, url
+            connection.queries_log.clear()
             with CaptureQueriesContext(connection) as q:
                 client.get(url)
+            queries = len(q.captured_queries)
             p50, p95 = timed(lambda u=url, c=client: c.get(u), REQUESTS)
-            rows.append((label, size, f"p50 {p50:.0f} ms", f"p95 {p95:.0f} ms", f"{len(q)} queries"))
+            rows.append((label, size, f"p50 {p50:.0f} ms", f"p95 {p95:.0f} ms", f"{queries} queries"))
 
         schema = {
             "type": "object",

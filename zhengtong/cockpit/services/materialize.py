@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -92,8 +93,9 @@ def materialize_indicator(
     ind: Indicator, *, days: list[dt.date] | None = None, progress: Progress | None = None
 ) -> dict:
     """Materialize ``ind`` for ``days`` (default: what changed since its watermark) and move the
-    watermark. Returns {"days", "rows"}."""
+    watermark. Returns {"days", "rows", "seconds"}."""
     started = timezone.now()
+    clock = time.perf_counter()
     state, _created = MaterializationState.objects.get_or_create(code=ind.code)
     incremental = days is None
     if days is None:
@@ -110,7 +112,7 @@ def materialize_indicator(
         state.watermark = started
         fields.append("watermark")
     state.save(update_fields=fields)
-    return {"days": len(days), "rows": rows}
+    return {"days": len(days), "rows": rows, "seconds": round(time.perf_counter() - clock, 3)}
 
 
 def materialize(*, codes: list[str] | None = None) -> dict[str, dict]:

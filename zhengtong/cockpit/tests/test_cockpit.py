@@ -92,7 +92,7 @@ def test_cockpit_page_query_count_does_not_grow_with_the_data(client, data):
     materialize.materialize()
     with CaptureQueriesContext(connection) as after:
         assert client.get("/cockpit/330000/").status_code == 200
-    assert len(after) == len(before)
+    assert len(after) == len(before) > 5
 
 
 def test_exports_hold_the_units_figures(client, data):
