@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "zhengtong.identity",
     "zhengtong.workspace",
     "zhengtong.datause",
+    "zhengtong.cockpit",
     "zhengtong.portal",
 ]
 
@@ -298,6 +299,7 @@ LOGGING = {
 # DECLARED and documented in docs/configuration.md) live in zhengtong/<module>/settings.py.
 from zhengtong.audit.settings import *  # noqa: E402,F403
 from zhengtong.catalog.settings import *  # noqa: E402,F403
+from zhengtong.cockpit.settings import *  # noqa: E402,F403
 from zhengtong.codes.settings import *  # noqa: E402,F403
 from zhengtong.credit.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403

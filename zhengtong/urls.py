@@ -34,6 +34,7 @@ urlpatterns = [
             "identity",
             "workspace",
             "datause",
+            "cockpit",
         )
     ],
 ]

@@ -41,6 +41,7 @@ _SECRET_BYTES = {
     CredentialKind.OPEN311_KEY: 24,
     CredentialKind.SHARING_KEY: 24,
     CredentialKind.CLIENT_SECRET: 32,
+    CredentialKind.FEED_KEY: 24,
 }
 
 

@@ -37,6 +37,7 @@ class CredentialKind(models.TextChoices):
     OPEN311_KEY = "open311_key", _("Open311 key")
     SHARING_KEY = "sharing_key", _("data-sharing key")
     CLIENT_SECRET = "client_secret", _("OpenID Connect client secret")
+    FEED_KEY = "feed_key", _("live feed key")
 
 
 # The text every secret of a kind starts with (``zt_<prefix>_<random>``): kept per kind so the
@@ -47,4 +48,5 @@ SECRET_PREFIX = {
     CredentialKind.OPEN311_KEY: "o311_",
     CredentialKind.SHARING_KEY: "zts_",
     CredentialKind.CLIENT_SECRET: "ztc_",
+    CredentialKind.FEED_KEY: "ztf_",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from zhengtong.audit import log
+from zhengtong.audit import indicators, log
 from zhengtong.audit.services import record
 from zhengtong.core import trail
 from zhengtong.core.tasks import register_loop
@@ -12,4 +12,5 @@ from zhengtong.core.tasks import register_loop
 
 def install() -> None:
     trail.install(record)
+    indicators.install()
     register_loop("audit.sequencer", log.sequence_and_sign, settings.AUDIT_SEQUENCER_INTERVAL_MS / 1000)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.catalog import hooks, permissions, tasks  # noqa: F401 - importing declares and registers them
+from zhengtong.catalog import hooks, indicators, permissions, tasks  # noqa: F401 - importing declares and registers them
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
 
 
 def install() -> None:
+    indicators.install()
     # Loads whose worker died stay "running"; fail them so the publisher can load again.
     register_periodic("catalog.loads_recover_stale", tasks.loads_recover_stale_task, 600)
     register_periodic("catalog.harvests_due", tasks.harvests_due_task, settings.CATALOG_HARVEST_CHECK_SECONDS)

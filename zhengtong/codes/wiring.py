@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.codes import permissions
+from zhengtong.codes import indicators, permissions
 from zhengtong.codes.tasks import daily_task, retention_task
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
 
 
 def install() -> None:
+    indicators.install()
     permissions.install()
     register_periodic("codes.daily", daily_task, 6 * 3600)
     register_periodic("codes.retention", retention_task, 3600)

@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
-from zhengtong.grid import complaints, geo, open311, permissions, tasks
+from zhengtong.grid import complaints, geo, indicators, open311, permissions, tasks
 from zhengtong.grid.models import Category, Incident
 from zhengtong.workorders.hooks import on_opened
 
 
 def install() -> None:
+    indicators.install()
     permissions.install()
     _connect_cache_invalidation()
     _connect_complaints()

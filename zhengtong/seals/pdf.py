@@ -21,6 +21,8 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -185,8 +187,9 @@ def _para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def story(spec: DocumentSpec) -> list:
-    """The flowables of the document, in GB/T 9704 order."""
+def story(spec: DocumentSpec, blocks: list | tuple = ()) -> list:
+    """The flowables of the document, in GB/T 9704 order; ``blocks`` (tables, charts) follow the
+    body paragraphs."""
     small = _style("small", BODY_PT, alignment=TA_LEFT)
     items: list = []
     if spec.copy_number:
@@ -211,6 +214,7 @@ def story(spec: DocumentSpec) -> list:
         items.append(_para(spec.recipients, _style("recipients", BODY_PT, alignment=TA_LEFT)))
     body = _style("body", BODY_PT, alignment=TA_JUSTIFY, firstLineIndent=2 * BODY_PT)
     items += [_para(text, body) for text in spec.paragraphs if text.strip()]
+    items += list(blocks)
     last_body = len(items) - 1 if any(text.strip() for text in spec.paragraphs) else len(items)
     if spec.extra_rows:
         cell = _style("cell", 12, alignment=TA_LEFT)
@@ -252,8 +256,52 @@ def story(spec: DocumentSpec) -> list:
     return items
 
 
-def render_pdf(spec: DocumentSpec) -> bytes:
-    """The document as PDF bytes (A4, fonts embedded)."""
+def heading(text: str) -> Paragraph:
+    """A section heading for ``render_pdf(..., blocks=)`` (黑体-sized, left)."""
+    _ensure_font()
+    return _para(text, _style("heading", BODY_PT, alignment=TA_LEFT, spaceBefore=BODY_PT / 2))
+
+
+def data_table(header: list[str], rows: list[list[str]], *, col_widths: list[float] | None = None) -> Table:
+    """A ruled table with a shaded header row, for ``render_pdf(..., blocks=)``: the figures of a
+    report (the cockpit's briefing)."""
+    _ensure_font()
+    cell = _style("tcell", 10.5, alignment=TA_LEFT)
+    data = [[_para(str(h), cell) for h in header]] + [[_para(str(v), cell) for v in row] for row in rows]
+    table = Table(data, colWidths=col_widths or [WIDTH / max(len(header), 1)] * len(header), repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)),
+            ]
+        )
+    )
+    return table
+
+
+def bar_chart(labels: list[str], values: list[float], *, height: float = 55 * mm) -> Flowable:
+    """A horizontal-axis bar chart (reportlab graphics, CJK labels) for ``render_pdf(..., blocks=)``."""
+    _ensure_font()
+    drawing = Drawing(WIDTH, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 12 * mm, 12 * mm, WIDTH - 16 * mm, height - 16 * mm
+    chart.data = [[float(v or 0) for v in values] or [0.0]]
+    chart.categoryAxis.categoryNames = [str(lbl)[:6] for lbl in labels] or [""]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 8
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.Color(0.17, 0.44, 0.71)
+    drawing.add(chart)
+    return drawing
+
+
+def render_pdf(spec: DocumentSpec, blocks: list | tuple = ()) -> bytes:
+    """The document as PDF bytes (A4, fonts embedded); ``blocks`` are extra flowables after the
+    body (``heading``, ``data_table``, ``bar_chart``)."""
     _ensure_font()
     out = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -267,8 +315,8 @@ def render_pdf(spec: DocumentSpec) -> bytes:
         author=spec.signer or spec.issuer,
         creator="Zhengtong",
     )
-    doc.build(story(spec), onFirstPage=_page_number, onLaterPages=_page_number)
+    doc.build(story(spec, blocks), onFirstPage=_page_number, onLaterPages=_page_number)
     return out.getvalue()
 
 
-__all__ = ["DocumentSpec", "chinese_date", "draw_seal", "render_pdf"]
+__all__ = ["DocumentSpec", "bar_chart", "chinese_date", "data_table", "draw_seal", "heading", "render_pdf"]

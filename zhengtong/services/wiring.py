@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
 from zhengtong.payments.hooks import on_paid
-from zhengtong.services import selectors, services
+from zhengtong.services import indicators, selectors, services
 from zhengtong.services.models import Case, ServiceItem, ServiceItemVersion
 from zhengtong.workorders.hooks import on_closed
 
 
 def install() -> None:
+    indicators.install()
     sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
     # The item cache (core.cache) is dropped in every process when what it holds changes: the
     # items, and the departments and org units they show (senders only: no accounts internals).

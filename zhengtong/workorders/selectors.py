@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from zhengtong.accounts.permissions import can_on, scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.workorders.models import RoutingDomain, RoutingRule, WorkOrder
+from zhengtong.workorders.models import CATEGORIES, RoutingDomain, RoutingRule, WorkOrder
 
 FILTERS = ("state", "kind", "category", "sla_state")
 
@@ -80,3 +80,15 @@ def overdue_work_orders(user: Any, *, limit: int = 20) -> list[WorkOrder]:
         .select_related("org_unit", "department")
         .order_by("sla_deadline", "id")[:limit]
     )
+
+
+def work_order_states(numbers: list[str]) -> dict[str, dict[str, Any]]:
+    """State, time-limit state and closing time of the work orders with these numbers, by number
+    (for modules tracking orders they opened, e.g. the cockpit's rectifications)."""
+    rows = WorkOrder.objects.filter(number__in=numbers).values("number", "state", "sla_state", "closed_at")
+    return {r["number"]: r for r in rows}
+
+
+def category_codes() -> list[str]:
+    """The codes of the fixed work-order category list (for modules that open work orders)."""
+    return list(CATEGORIES)

@@ -9,11 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.accounts.roles import extend_role, register_permissions, register_role
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
+from zhengtong.workorders import indicators
 from zhengtong.workorders.models import WorkOrder
 from zhengtong.workorders.services import escalate_overdue
 
 
 def install() -> None:
+    indicators.install()
     register_permissions(
         {
             "workorders.view": _("View work orders"),

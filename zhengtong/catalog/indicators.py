@@ -1,0 +1,231 @@
+"""The catalogue's open-data indicators for the cockpit and its open-data index (registered by
+``wiring.install``): datasets opened by grade, their use (downloads, API calls), conditional-data
+applications and how long their decisions take."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.catalog.models import DataApplication, DataResource, UsageDaily
+from zhengtong.core.indicators import Indicator, days_of, grouped_rows, local_range, register_indicator
+
+OPEN = ("unconditional", "conditional")
+
+
+def opened(day_from, day_to):
+    a, b = local_range(day_from, day_to)
+    qs = DataResource.objects.filter(published_at__gte=a, published_at__lt=b, openness__in=OPEN)
+    return grouped_rows(
+        qs,
+        day="published_at",
+        path="org_unit__path",
+        num=Count("id"),
+        dims={"grade": "grade", "openness": "openness", "department": "department_id"},
+    )
+
+
+def _opened_share(q: Q):
+    def compute(day_from, day_to):
+        a, b = local_range(day_from, day_to)
+        qs = DataResource.objects.filter(published_at__gte=a, published_at__lt=b, openness__in=OPEN)
+        return grouped_rows(
+            qs, day="published_at", path="org_unit__path", num=Count("id", filter=q), den=Count("id")
+        )
+
+    return compute
+
+
+# Complete metadata: a description, keywords, a contact and the temporal coverage.
+COMPLETE = Q(description__gt="") & ~Q(keywords=[]) & Q(contact_email__gt="") & Q(temporal_start__isnull=False)
+
+
+def _usage(column: str):
+    def compute(day_from, day_to):
+        qs = UsageDaily.objects.filter(day__gte=day_from, day__lte=day_to)
+        return grouped_rows(
+            qs,
+            day="day",
+            day_is_date=True,
+            path="resource__org_unit__path",
+            num=Sum(column),
+            dims={"department": "resource__department_id"},
+        )
+
+    return compute
+
+
+def applications(day_from, day_to):
+    a, b = local_range(day_from, day_to)
+    return grouped_rows(
+        DataApplication.objects.filter(created_at__gte=a, created_at__lt=b),
+        day="created_at",
+        path="org_unit__path",
+        num=Count("id"),
+        dims={"department": "department_id"},
+    )
+
+
+def decision_days(day_from, day_to):
+    """Mean days from application to decision, on the day of the decision (summed in Python)."""
+    a, b = local_range(day_from, day_to)
+    sums: dict[tuple, list[float]] = {}
+    tz = timezone.get_current_timezone()
+    rows = DataApplication.objects.filter(decided_at__gte=a, decided_at__lt=b).values_list(
+        "decided_at", "created_at", "org_unit__path", "department_id"
+    )
+    for decided, created, path, dept in rows:
+        days = (decided - created).total_seconds() / 86400
+        for dim in ("", f"department:{dept}"):
+            acc = sums.setdefault((decided.astimezone(tz).date(), path, dim), [0.0, 0.0])
+            acc[0] += days
+            acc[1] += 1
+    return [(d, p, dim, round(n, 6), m) for (d, p, dim), (n, m) in sums.items()]
+
+
+def records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
+    a, b = local_range(day_from, day_to)
+    qs = (
+        DataResource.objects.filter(org_unit__path__startswith=path, published_at__gte=a, published_at__lt=b)
+        .select_related("org_unit")
+        .order_by("-published_at")[:limit]
+    )
+    return [
+        {
+            "ref": r.name,
+            "at": r.published_at,
+            "state": f"{r.state} · {r.grade}",
+            "label": r.title,
+            "path": r.org_unit.path,
+        }
+        for r in qs
+    ]
+
+
+def _published_changed(since: dt.datetime) -> set[dt.date]:
+    return days_of(
+        DataResource.objects.filter(modified_at__gte=since).exclude(published_at=None), "published_at"
+    )
+
+
+def _applications_changed(since: dt.datetime) -> set[dt.date]:
+    qs = DataApplication.objects
+    return days_of(qs.filter(created_at__gte=since), "created_at") | days_of(
+        qs.filter(decided_at__gte=since), "decided_at"
+    )
+
+
+def install() -> None:
+    common = {"owner": "dsj", "domain": "opendata", "dimensions": ("region", "department", "day")}
+    register_indicator(
+        Indicator(
+            code="opendata.datasets_opened",
+            name="开放数据集数",
+            name_en="Datasets opened",
+            definition=_("Datasets published openly or on conditions."),
+            formula="count(DataResource by published_at, openness unconditional or conditional)",
+            unit="个",
+            kind="count",
+            direction="up",
+            compute=opened,
+            records=records,
+            changed_days=_published_changed,
+            weight=0.05,
+            **{**common, "dimensions": ("region", "grade", "openness", "department", "day")},
+        )
+    )
+    for code, name, name_en, q, definition in (
+        (
+            "opendata.metadata_complete_share",
+            "元数据完整率",
+            "Metadata completeness",
+            COMPLETE,
+            _(
+                "Share of opened datasets with a description, keywords, a contact and their temporal coverage."
+            ),
+        ),
+        (
+            "opendata.machine_readable_share",
+            "可机读数据集占比",
+            "Machine-readable share",
+            Q(current_version__isnull=False),
+            _(
+                "Share of opened datasets whose rows are loaded (downloadable as CSV/JSON and through the API)."
+            ),
+        ),
+        (
+            "opendata.unconditional_share",
+            "无条件开放占比",
+            "Openly licensed share",
+            Q(openness="unconditional"),
+            _("Share of opened datasets open without conditions."),
+        ),
+    ):
+        register_indicator(
+            Indicator(
+                code=code,
+                name=name,
+                name_en=name_en,
+                definition=definition,
+                formula="count(opened datasets matching) / count(opened datasets) × 100",
+                unit="%",
+                kind="ratio",
+                direction="up",
+                compute=_opened_share(q),
+                records=records,
+                changed_days=_published_changed,
+                **{**common, "dimensions": ("region", "day")},
+            )
+        )
+    for code, name, name_en, column in (
+        ("opendata.downloads", "数据下载量", "Downloads", "downloads"),
+        ("opendata.api_calls", "数据接口调用量", "API calls", "api_calls"),
+    ):
+        register_indicator(
+            Indicator(
+                code=code,
+                name=name,
+                name_en=name_en,
+                definition=_("Daily usage counted by the catalogue."),
+                formula=f"sum(UsageDaily.{column})",
+                unit="次",
+                kind="count",
+                direction="up",
+                compute=_usage(column),
+                **common,
+            )
+        )
+    register_indicator(
+        Indicator(
+            code="opendata.applications",
+            name="数据申请量",
+            name_en="Data applications",
+            definition=_("Applications for conditionally open data."),
+            formula="count(DataApplication by created_at)",
+            unit="件",
+            kind="count",
+            direction="up",
+            compute=applications,
+            changed_days=_applications_changed,
+            **common,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="opendata.decision_days",
+            name="数据申请平均答复天数",
+            name_en="Average days to decide a data application",
+            definition=_("Mean days from a data application to its decision."),
+            formula="sum(decided_at - created_at) / count(decided), in days",
+            unit="天",
+            kind="mean",
+            direction="down",
+            thresholds=(10.0, 20.0),
+            compute=decision_days,
+            changed_days=_applications_changed,
+            **common,
+        )
+    )

@@ -1,0 +1,140 @@
+"""Materializing the registered indicators into the indicator store, incrementally (the worker,
+every few minutes) or over a chosen history (``manage.py cockpit_recompute``).
+
+A run of one indicator asks it which days changed since its watermark (rows updated since then)
+and always includes the days from the watermark to today; it computes those days from the raw
+records through the indicator's own ``compute``, adds each leaf row to every unit above it, and
+replaces the stored rows of those days in one transaction per chunk. The watermark is the time
+the run started, so a record written during the run is looked at again by the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from zhengtong.cockpit.models import IndicatorValue, MaterializationState
+from zhengtong.core.indicators import Indicator, Row, days_between, indicator, indicators
+
+logger = logging.getLogger(__name__)
+
+CHUNK_DAYS = 31
+Progress = Callable[[str, int], None]  # (indicator code, days just done)
+
+
+def ancestors(path: str) -> list[str]:
+    """ "330000/330100/330106/" → ["330000/", "330000/330100/", "330000/330100/330106/"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def rolled_up(rows: Iterable[Row]) -> dict[tuple[dt.date, str, str], list[float]]:
+    """Leaf rows added into every unit above them: (day, path, dim) → [num, den]."""
+    out: dict[tuple[dt.date, str, str], list[float]] = {}
+    for day, path, dim, num, den in rows:
+        for p in ancestors(path):
+            acc = out.setdefault((day, p, dim), [0.0, 0.0])
+            acc[0] += num
+            acc[1] += den
+    return out
+
+
+def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as contiguous ranges of at most CHUNK_DAYS."""
+    out: list[list[dt.date]] = []
+    for d in sorted(set(days)):
+        if out and (d - out[-1][1]).days == 1 and (d - out[-1][0]).days < CHUNK_DAYS:
+            out[-1][1] = d
+        else:
+            out.append([d, d])
+    return [(a, b) for a, b in out]
+
+
+def _store(ind: Indicator, day_from: dt.date, day_to: dt.date) -> int:
+    values = rolled_up(ind.compute(day_from, day_to))
+    objs = []
+    for (day, path, dim), (num, den) in values.items():
+        parts = path.rstrip("/").split("/")
+        objs.append(
+            IndicatorValue(
+                code=ind.code,
+                day=day,
+                path=path,
+                parent_path="/".join(parts[:-1]) + "/" if len(parts) > 1 else "",
+                depth=len(parts) - 1,
+                dim=dim[:80],
+                num=round(num, 6),
+                den=round(den, 6),
+            )
+        )
+    with transaction.atomic():
+        IndicatorValue.objects.filter(code=ind.code, day__gte=day_from, day__lte=day_to).delete()
+        IndicatorValue.objects.bulk_create(objs, batch_size=2000)
+    return len(objs)
+
+
+def days_to_refresh(ind: Indicator, state: MaterializationState, today: dt.date) -> list[dt.date]:
+    if state.watermark is None:
+        return days_between(today - dt.timedelta(days=settings.COCKPIT_HISTORY_DAYS - 1), today)
+    # A minute of slack: a row saved in the same second as the last run started is seen again.
+    since = state.watermark - dt.timedelta(minutes=1)
+    recent = days_between(min(timezone.localdate(since), today), today)
+    changed = ind.changed_days(since) if ind.changed_days else set()
+    return sorted(set(recent) | {d for d in changed if d <= today})
+
+
+def materialize_indicator(
+    ind: Indicator, *, days: list[dt.date] | None = None, progress: Progress | None = None
+) -> dict:
+    """Materialize ``ind`` for ``days`` (default: what changed since its watermark) and move the
+    watermark. Returns {"days", "rows", "seconds"}."""
+    started = timezone.now()
+    clock = time.perf_counter()
+    state, _created = MaterializationState.objects.get_or_create(code=ind.code)
+    incremental = days is None
+    if days is None:
+        days = days_to_refresh(ind, state, timezone.localdate(started))
+    rows = 0
+    for a, b in _runs(days):
+        rows += _store(ind, a, b)
+        if progress:
+            progress(ind.code, (b - a).days + 1)
+    state.last_run_at = started
+    state.last_days, state.last_rows = len(days), rows
+    fields = ["last_run_at", "last_days", "last_rows"]
+    if incremental or state.watermark is None:
+        state.watermark = started
+        fields.append("watermark")
+    state.save(update_fields=fields)
+    return {"days": len(days), "rows": rows, "seconds": round(time.perf_counter() - clock, 3)}
+
+
+def materialize(*, codes: list[str] | None = None) -> dict[str, dict]:
+    """The incremental run of every indicator (or of ``codes``): the worker's periodic task. One
+    indicator failing is logged and does not stop the others."""
+    out: dict[str, dict] = {}
+    for ind in indicators():
+        if codes is not None and ind.code not in codes:
+            continue
+        try:
+            out[ind.code] = materialize_indicator(ind)
+        except Exception:  # noqa: BLE001 - one module's indicator must not stop the others
+            logger.exception("materializing indicator %s failed", ind.code)
+            out[ind.code] = {"error": True}
+    return out
+
+
+def recompute(
+    *, day_from: dt.date, day_to: dt.date, codes: list[str] | None = None, progress: Progress | None = None
+) -> dict[str, dict]:
+    """Recompute the history [day_from, day_to] of every indicator (or of ``codes``) from the raw
+    records, replacing what is stored (the command with the progress bar)."""
+    chosen = [indicator(c) for c in codes] if codes else indicators()
+    days = days_between(day_from, day_to)
+    return {ind.code: materialize_indicator(ind, days=days, progress=progress) for ind in chosen if ind}

@@ -1,0 +1,23 @@
+"""Settings of the cockpit module (imported into zhengtong.settings; names are upper-case).
+
+Read values with the helpers of zhengtong.conf so they are declared and documented
+(docs/configuration.md, section of this module).
+"""
+
+from zhengtong.conf import env_int, env_str
+
+# How often the worker materializes the indicators incrementally (seconds).
+COCKPIT_MATERIALIZE_INTERVAL_SECONDS = env_int("COCKPIT_MATERIALIZE_INTERVAL_SECONDS", 300, minimum=30)
+# How many days back the first materialization of an indicator goes (a recompute can go further).
+COCKPIT_HISTORY_DAYS = env_int("COCKPIT_HISTORY_DAYS", 400, minimum=1)
+# Alerts compare each unit's value over this many days with the indicator's thresholds.
+COCKPIT_ALERT_WINDOW_DAYS = env_int("COCKPIT_ALERT_WINDOW_DAYS", 7, minimum=1)
+# Wall mode (command-centre screen): how often the figures refresh without a reload (seconds).
+COCKPIT_WALL_REFRESH_SECONDS = env_int("COCKPIT_WALL_REFRESH_SECONDS", 60, minimum=5)
+# Live feeds: most messages in one HTTP push; largest clock difference of a message's time.
+COCKPIT_FEED_MAX_BATCH = env_int("COCKPIT_FEED_MAX_BATCH", 500, minimum=1)
+COCKPIT_FEED_MAX_SKEW_SECONDS = env_int("COCKPIT_FEED_MAX_SKEW_SECONDS", 3600, minimum=1)
+# Live feeds over MQTT: the broker the `cockpit_mqtt` command subscribes to, and the topic filter.
+COCKPIT_MQTT_HOST = env_str("COCKPIT_MQTT_HOST", "127.0.0.1")
+COCKPIT_MQTT_PORT = env_int("COCKPIT_MQTT_PORT", 1883, minimum=1)
+COCKPIT_MQTT_TOPIC = env_str("COCKPIT_MQTT_TOPIC", "zhengtong/feeds/+")

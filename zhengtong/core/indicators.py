@@ -1,0 +1,167 @@
+"""The indicator registry: each module declares the figures it can compute, once, and the cockpit
+materializes, shows, evaluates and publishes them without knowing the module.
+
+Kept in core (like ``core.nav``) so every module can contribute from its ``wiring.py`` without
+importing the cockpit (the arrows keep pointing down):
+
+    from zhengtong.core.indicators import Indicator, register_indicator
+    register_indicator(Indicator(code="grid.received", ..., compute=received_rows))
+
+An indicator's ``compute(day_from, day_to)`` returns rows ``(day, org_path, dim, num, den)`` for
+every day in the closed range that has data: ``org_path`` is the deepest org unit the data knows
+(a grid, a township, a county); ``dim`` is ``""`` for the total and ``"<dimension>:<value>"`` for
+a breakdown row (``"department:12"``, ``"category:urban"``). Numerator and denominator add up,
+across days and up the org tree, so one stored row per day and unit serves any period and any
+ancestor: the value is ``num`` (count), ``num / den`` (mean) or ``100 * num / den`` (ratio, in %).
+
+``records(path, day_from, day_to, limit)`` lists the underlying records of a unit's subtree for
+the drill-through (no personal data: number, date, state, label); ``changed_days(since)`` says
+which days may have changed since a moment (rows updated since then), so materialization is
+incremental; None means "the days from ``since`` to today".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import F, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from zhengtong.core import hooks
+
+Row = tuple[dt.date, str, str, float, float]
+
+KINDS = ("count", "ratio", "mean")
+DIRECTIONS = ("up", "down")  # up: higher is better
+FREQUENCIES = ("hourly", "daily", "monthly")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str  # "<module>.<name>"
+    name: str  # Chinese name (the published one)
+    name_en: str
+    domain: str  # services | hotline | grid | opendata | sharing | codes | economy | environment | platform
+    definition: str | Promise
+    formula: str  # over the platform's data, in words a reader can check
+    unit: str  # "件", "%", "小时", "工作日", "分", "kWh", "μg/m³"
+    kind: str  # count | ratio | mean
+    direction: str  # up | down
+    owner: str  # department kind responsible ("zwfw", "dsj", "sthj"...)
+    compute: Callable[[dt.date, dt.date], Iterable[Row]]
+    frequency: str = "daily"
+    dimensions: tuple[str, ...] = ("region", "day")
+    # (warning, alert) in value units: for "up" indicators a value below them, for "down" above.
+    thresholds: tuple[float, float] | None = None
+    methodology: str | Promise = ""
+    records: Callable[[str, dt.date, dt.date, int], list[dict]] | None = None
+    changed_days: Callable[[dt.datetime], set[dt.date]] | None = None
+    # Names of breakdown values: (dimension, keys) -> {key: name} ("category", ["E0101"] -> ...).
+    labels: Callable[[str, list[str]], dict[str, str]] | None = None
+    # The weight this indicator has by default in a performance evaluation (0: not evaluated).
+    weight: float = 0.0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def value(self, num: float, den: float) -> float | None:
+        """The figure for summed numerator and denominator (None when a ratio has no base)."""
+        if self.kind == "count":
+            return round(num, 2)
+        if not den:
+            return None
+        return round((100.0 if self.kind == "ratio" else 1.0) * num / den, 2)
+
+    def band(self, value: float | None) -> str:
+        """ "ok", "warning" or "alert" against the thresholds ("" without thresholds or value)."""
+        if value is None or self.thresholds is None:
+            return ""
+        warning, alert = self.thresholds
+        worse = (lambda v, t: v < t) if self.direction == "up" else (lambda v, t: v > t)
+        if worse(value, alert):
+            return "alert"
+        if worse(value, warning):
+            return "warning"
+        return "ok"
+
+
+INDICATORS = hooks.registry(
+    "core.indicators",
+    doc="Indicators modules compute for the cockpit, keyed by code (`core.indicators.register_indicator`).",
+)
+
+
+def register_indicator(indicator: Indicator) -> Indicator:
+    """Declare ``indicator`` (from the module's wiring); the same code again replaces it."""
+    if indicator.kind not in KINDS:
+        raise ValueError(f"indicator {indicator.code}: kind must be one of {KINDS}")
+    if indicator.direction not in DIRECTIONS:
+        raise ValueError(f"indicator {indicator.code}: direction must be one of {DIRECTIONS}")
+    if indicator.frequency not in FREQUENCIES:
+        raise ValueError(f"indicator {indicator.code}: frequency must be one of {FREQUENCIES}")
+    if "." not in indicator.code or len(indicator.code) > 64:
+        raise ValueError(
+            f"indicator code {indicator.code!r} must be '<module>.<name>', at most 64 characters"
+        )
+    return INDICATORS.add(indicator.code, indicator)
+
+
+def indicators() -> list[Indicator]:
+    """Every registered indicator, in registration order."""
+    return INDICATORS.items()
+
+
+def indicator(code: str) -> Indicator | None:
+    return INDICATORS.get(code)
+
+
+def days_between(day_from: dt.date, day_to: dt.date) -> list[dt.date]:
+    return [day_from + dt.timedelta(days=i) for i in range((day_to - day_from).days + 1)]
+
+
+def grouped_rows(
+    qs,
+    *,
+    day: str,
+    path: str,
+    num,
+    den=None,
+    dims: dict[str, str] | None = None,
+    day_is_date: bool = False,
+) -> list[Row]:
+    """Rows of ``qs`` (already filtered to the period) grouped by local day of the field ``day``
+    and by the org path in ``path``: ``num`` and ``den`` are aggregate expressions; ``dims`` maps
+    a dimension name to a field whose values break the figure down (``{"department": "department_id"}``).
+    The total rows come first, then one set of breakdown rows per dimension."""
+    day_expr = F(day) if day_is_date else TruncDate(day)
+    base = qs.annotate(_d=day_expr, _p=F(path))
+    aggs = {"_n": num, "_m": den if den is not None else Value(0)}
+    out: list[Row] = [
+        (r["_d"], r["_p"], "", float(r["_n"] or 0), float(r["_m"] or 0))
+        for r in base.values("_d", "_p").annotate(**aggs).order_by()
+        if r["_p"]
+    ]
+    for name, fieldname in (dims or {}).items():
+        out += [
+            (r["_d"], r["_p"], f"{name}:{r[fieldname]}", float(r["_n"] or 0), float(r["_m"] or 0))
+            for r in base.values("_d", "_p", fieldname).annotate(**aggs).order_by()
+            if r["_p"] and r[fieldname] not in (None, "")
+        ]
+    return out
+
+
+def days_of(qs, field: str, *, is_date: bool = False) -> set[dt.date]:
+    """The distinct local days of ``field`` in ``qs`` (for ``changed_days``)."""
+    expr = F(field) if is_date else TruncDate(field)
+    return {d for d in qs.annotate(_d=expr).values_list("_d", flat=True).distinct().order_by() if d}
+
+
+def local_range(day_from: dt.date, day_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start of ``day_from``, start of the day after ``day_to``) in the local time zone, for
+    filtering a datetime field to whole local days: ``field__gte=a, field__lt=b``."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end

@@ -1,0 +1,331 @@
+"""The services module's indicators for the cockpit (registered by ``wiring.install``): cases,
+their time limits and channels, materials avoided, and 好差评 ratings and their rectification."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from zhengtong.core.indicators import Indicator, days_of, grouped_rows, local_range, register_indicator
+from zhengtong.services.models import Case, Rating
+
+DONE = ("completed", "approved", "rejected", "refused")
+BAD = 2  # a rating at or below this is 差评
+RECTIFIED = ("rectified", "upheld", "revised")
+
+
+def _submitted(day_from: dt.date, day_to: dt.date):
+    a, b = local_range(day_from, day_to)
+    return Case.objects.filter(submitted_at__gte=a, submitted_at__lt=b)
+
+
+def _completed(day_from: dt.date, day_to: dt.date):
+    a, b = local_range(day_from, day_to)
+    return Case.objects.filter(completed_at__gte=a, completed_at__lt=b)
+
+
+def _ratings(day_from: dt.date, day_to: dt.date):
+    a, b = local_range(day_from, day_to)
+    return Rating.objects.filter(created_at__gte=a, created_at__lt=b)
+
+
+def applications(day_from, day_to):
+    return grouped_rows(
+        _submitted(day_from, day_to),
+        day="submitted_at",
+        path="org_path",
+        num=Count("id"),
+        dims={"department": "department_id"},
+    )
+
+
+def _share_of_submitted(q: Q):
+    def compute(day_from, day_to):
+        return grouped_rows(
+            _submitted(day_from, day_to),
+            day="submitted_at",
+            path="org_path",
+            num=Count("id", filter=q),
+            den=Count("id"),
+            dims={"department": "department_id"},
+        )
+
+    return compute
+
+
+def on_time(day_from, day_to):
+    qs = _completed(day_from, day_to).annotate(_done=TruncDate("completed_at"))
+    return grouped_rows(
+        qs,
+        day="completed_at",
+        path="org_path",
+        num=Count("id", filter=Q(sla_deadline__isnull=True) | Q(sla_deadline__gte=F("_done"))),
+        den=Count("id"),
+        dims={"department": "department_id"},
+    )
+
+
+def first_time(day_from, day_to):
+    """一次办结, as far as the case row tells: decided without an escalation for lateness (a
+    correction request leaves no trace on the row once resubmitted; docs/cockpit.md says so)."""
+    return grouped_rows(
+        _completed(day_from, day_to),
+        day="completed_at",
+        path="org_path",
+        num=Count("id", filter=Q(escalated_at__isnull=True)),
+        den=Count("id"),
+        dims={"department": "department_id"},
+    )
+
+
+def materials_avoided(day_from, day_to):
+    """Materials satisfied by a registry record, an e-licence or another result (not uploaded):
+    summed in Python, since the per-case JSON is not portable SQL."""
+    sums: dict[tuple, float] = {}
+    qs = _submitted(day_from, day_to).annotate(_d=TruncDate("submitted_at"))
+    for day, path, dept, materials in qs.values_list("_d", "org_path", "department_id", "materials"):
+        n = sum(1 for m in (materials or {}).values() if isinstance(m, dict) and m.get("by"))
+        for dim in ("", f"department:{dept}" if dept else None):
+            if dim is not None:
+                sums[(day, path, dim)] = sums.get((day, path, dim), 0.0) + n
+    return [(d, p, dim, n, 0.0) for (d, p, dim), n in sums.items()]
+
+
+def satisfaction(day_from, day_to):
+    return grouped_rows(
+        _ratings(day_from, day_to),
+        day="created_at",
+        path="org_unit__path",
+        num=Sum("score"),
+        den=Count("id"),
+        dims={"department": "department_id"},
+    )
+
+
+def rectification(day_from, day_to):
+    return grouped_rows(
+        _ratings(day_from, day_to).filter(score__lte=BAD),
+        day="created_at",
+        path="org_unit__path",
+        num=Count("id", filter=Q(state__in=RECTIFIED)),
+        den=Count("id"),
+        dims={"department": "department_id"},
+    )
+
+
+def case_records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
+    a, b = local_range(day_from, day_to)
+    qs = (
+        Case.objects.filter(org_path__startswith=path, submitted_at__gte=a, submitted_at__lt=b)
+        .select_related("item")
+        .order_by("-submitted_at")[:limit]
+    )
+    return [
+        {"ref": c.number, "at": c.submitted_at, "state": c.state, "label": c.item.name, "path": c.org_path}
+        for c in qs
+    ]
+
+
+def rating_records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
+    a, b = local_range(day_from, day_to)
+    qs = (
+        Rating.objects.filter(org_unit__path__startswith=path, created_at__gte=a, created_at__lt=b)
+        .select_related("case", "item", "org_unit")
+        .order_by("-created_at")[:limit]
+    )
+    return [
+        {
+            "ref": r.case.number,
+            "at": r.created_at,
+            "state": f"{r.score} · {r.state}",
+            "label": r.item.name,
+            "path": r.org_unit.path,
+        }
+        for r in qs
+    ]
+
+
+def _cases_changed(since: dt.datetime) -> set[dt.date]:
+    qs = Case.objects.filter(updated_at__gte=since)
+    return days_of(qs.exclude(submitted_at=None), "submitted_at") | days_of(
+        qs.exclude(completed_at=None), "completed_at"
+    )
+
+
+# A bad rating's rectification moves on without a timestamp on the rating: the days of the bad
+# ratings of this many days are recomputed on every run (rectifications close well within it).
+RECTIFICATION_LOOKBACK = dt.timedelta(days=90)
+
+
+def _ratings_changed(since: dt.datetime) -> set[dt.date]:
+    qs = Rating.objects.filter(
+        Q(created_at__gte=since) | Q(score__lte=BAD, created_at__gte=since - RECTIFICATION_LOOKBACK)
+    )
+    return days_of(qs, "created_at")
+
+
+COMMON = {"owner": "zwfw", "domain": "services"}
+
+
+def install() -> None:
+    register_indicator(
+        Indicator(
+            code="services.applications",
+            name="办件量",
+            name_en="Applications",
+            definition=_("Applications submitted for government services."),
+            formula="count(Case where submitted_at in period)",
+            unit="件",
+            kind="count",
+            direction="up",
+            compute=applications,
+            records=case_records,
+            changed_days=_cases_changed,
+            dimensions=("region", "department", "day"),
+            methodology=_("Counted on the day of submission, at the unit that handles the case."),
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.on_time_rate",
+            name="按时办结率",
+            name_en="On-time completion rate",
+            definition=_("Share of cases decided within their promised time limit."),
+            formula="count(decided on or before sla_deadline) / count(decided) × 100",
+            unit="%",
+            kind="ratio",
+            direction="up",
+            thresholds=(98.0, 95.0),
+            compute=on_time,
+            records=case_records,
+            changed_days=_cases_changed,
+            dimensions=("region", "department", "day"),
+            weight=0.25,
+            methodology=_(
+                "Counted on the day of the decision; a case without a time limit counts as on time."
+            ),
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.first_time_rate",
+            name="一次办结率",
+            name_en="Done-in-one rate",
+            definition=_("Share of decided cases that were never escalated for lateness."),
+            formula="count(decided, never escalated) / count(decided) × 100",
+            unit="%",
+            kind="ratio",
+            direction="up",
+            thresholds=(95.0, 90.0),
+            compute=first_time,
+            records=case_records,
+            changed_days=_cases_changed,
+            dimensions=("region", "department", "day"),
+            weight=0.1,
+            **COMMON,
+        )
+    )
+    for code, name, name_en, q, definition in (
+        (
+            "services.online_rate",
+            "网办率",
+            "Online rate",
+            Q(item__online=True),
+            _("Share of applications for items that can be done entirely online."),
+        ),
+        (
+            "services.mobile_share",
+            "掌办率",
+            "Mobile share",
+            Q(item__mobile=True),
+            _("Share of applications for items available on mobile."),
+        ),
+        (
+            "services.zero_trip_share",
+            "跑零次率",
+            "Zero-trip share",
+            Q(item__visits=0),
+            _("Share of applications for items that need no visit in person."),
+        ),
+    ):
+        register_indicator(
+            Indicator(
+                code=code,
+                name=name,
+                name_en=name_en,
+                definition=definition,
+                formula="count(applications matching) / count(applications) × 100",
+                unit="%",
+                kind="ratio",
+                direction="up",
+                thresholds=(80.0, 60.0),
+                compute=_share_of_submitted(q),
+                records=case_records,
+                changed_days=_cases_changed,
+                dimensions=("region", "department", "day"),
+                weight=0.1 if code == "services.online_rate" else 0.0,
+                **COMMON,
+            )
+        )
+    register_indicator(
+        Indicator(
+            code="services.materials_avoided",
+            name="免提交材料数",
+            name_en="Materials avoided",
+            definition=_(
+                "Materials satisfied by registry data, e-licences or earlier results instead of uploads."
+            ),
+            formula="sum over applications of materials with a source",
+            unit="份",
+            kind="count",
+            direction="up",
+            compute=materials_avoided,
+            records=case_records,
+            changed_days=_cases_changed,
+            dimensions=("region", "department", "day"),
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.satisfaction",
+            name="好差评满意度",
+            name_en="Satisfaction (好差评)",
+            definition=_("Average overall score of ratings (5 = very satisfied)."),
+            formula="sum(score) / count(ratings)",
+            unit="分",
+            kind="mean",
+            direction="up",
+            thresholds=(4.5, 4.0),
+            compute=satisfaction,
+            records=rating_records,
+            changed_days=_ratings_changed,
+            dimensions=("region", "department", "day"),
+            weight=0.2,
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.rectification_rate",
+            name="差评整改率",
+            name_en="Bad-rating rectification rate",
+            definition=_("Share of bad ratings (score 1 or 2) whose rectification is finished."),
+            formula="count(bad ratings rectified, upheld or revised) / count(bad ratings) × 100",
+            unit="%",
+            kind="ratio",
+            direction="up",
+            thresholds=(95.0, 80.0),
+            compute=rectification,
+            records=rating_records,
+            changed_days=_ratings_changed,
+            dimensions=("region", "department", "day"),
+            weight=0.1,
+            **COMMON,
+        )
+    )
