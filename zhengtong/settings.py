@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "zhengtong.workorders",
     "zhengtong.codes",
     "zhengtong.grid",
+    "zhengtong.opengov",
     "zhengtong.portal",
 ]
 
@@ -293,6 +294,7 @@ from zhengtong.codes.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
+from zhengtong.opengov.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
