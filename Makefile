@@ -13,7 +13,7 @@ WEB_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
 VENDOR := zhengtong/portal/static/vendor
 
-.PHONY: run test fuzz setup assets migrate demo lint messages browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
+.PHONY: run test fuzz setup assets migrate demo lint messages fonts browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ assets: $(VENDOR)/.copied
 messages: $(VENV)/.installed
 	@$(PY) manage.py compilemessages --ignore '.venv' --ignore 'node_modules' -v 0
 
-setup: $(VENV)/.installed assets messages
+setup: $(VENV)/.installed assets messages fonts
 
 migrate: setup
 	@$(PY) manage.py migrate --no-input -v 0
@@ -77,6 +77,12 @@ fuzz: setup
 	@mkdir -p var
 	@DATABASE_URL='$(FUZZ_DATABASE_URL)' ZHENGTONG_ENV=test ZT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ZT_FUZZ_RANDOM=1 ZT_FUZZ_COUNTS=var/fuzz-counts.json \
 	  $(PY) -m pytest -q -p no:logging tests/test_fuzz_api.py $(PYTEST_ARGS)
+
+# The CJK font embedded in generated PDFs (sealed decisions, notices, documents) and the PDF tools
+# the tests use to look at them.
+fonts:
+	@{ test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc && command -v pdftoppm >/dev/null ; } || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei poppler-utils; }
 
 browser:
 	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || \

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "zhengtong.accounts",
     "zhengtong.registry",
     "zhengtong.privacy",
+    "zhengtong.seals",
     "zhengtong.datastore",
     "zhengtong.catalog",
     "zhengtong.services",
@@ -297,5 +298,6 @@ from zhengtong.notify.settings import *  # noqa: E402,F403
 from zhengtong.opengov.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
+from zhengtong.seals.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403

@@ -17,7 +17,18 @@ urlpatterns = [
     # Each module's pages and compatibility endpoints (CKAN /api/3, Open311 /open311/v2, ...).
     *[
         path("", include(f"zhengtong.{module}.urls"))
-        for module in ("privacy", "catalog", "services", "payments", "notify", "workorders", "codes", "grid", "opengov")
+        for module in (
+            "privacy",
+            "seals",
+            "catalog",
+            "services",
+            "payments",
+            "notify",
+            "workorders",
+            "codes",
+            "grid",
+            "opengov",
+        )
     ],
 ]
 

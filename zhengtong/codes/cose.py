@@ -10,16 +10,16 @@ steps of verification. The payload is minimal by design:
 from __future__ import annotations
 
 import base64
-import hashlib
 import struct
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cbor2
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+from zhengtong.core import keys
+from zhengtong.core.keys import kid_for, public_key_der, sign_es256, verify_es256  # noqa: F401 (the wire format's names)
 
 PREFIX = "ZT1:"
 ALG_ES256 = -7
@@ -29,7 +29,6 @@ COSE_SIGN1_TAG = 18
 COLOUR_CODES = {"green": "g", "yellow": "y", "red": "r"}
 COLOURS_BY_CODE = {v: k for k, v in COLOUR_CODES.items()}
 _SIGN1_CONTEXT = "Signature1"
-_ECDSA = ec.ECDSA(hashes.SHA256())
 
 
 class DecodeError(Exception):
@@ -62,29 +61,6 @@ class Decoded:
 
     def sig_structure(self) -> bytes:
         return cbor2.dumps([_SIGN1_CONTEXT, self.protected, b"", self.payload])
-
-
-def kid_for(public_key: ec.EllipticCurvePublicKey) -> bytes:
-    """The first 8 bytes of SHA-256 over the DER SubjectPublicKeyInfo."""
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(der).digest()[:8]
-
-
-def sign_es256(private_key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
-    """ES256 as COSE wants it: raw r||s, 64 bytes."""
-    r, s = decode_dss_signature(private_key.sign(message, _ECDSA))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-
-def verify_es256(public_key: ec.EllipticCurvePublicKey, message: bytes, signature: bytes) -> bool:
-    if len(signature) != 64:
-        return False
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-    try:
-        public_key.verify(der, message, _ECDSA)
-    except Exception:  # InvalidSignature, or a malformed key/signature
-        return False
-    return True
 
 
 def encode_claims(claims: Claims) -> bytes:
@@ -263,24 +239,6 @@ def decode_code(text: str, *, max_bytes: int = 4096, prefix: str = PREFIX) -> De
     return Decoded(kid, alg, protected, payload, signature, _claims(payload))
 
 
-def public_key_der(public_key: ec.EllipticCurvePublicKey) -> bytes:
-    return public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
 def public_key_jwk(public_key: ec.EllipticCurvePublicKey, kid: bytes) -> dict:
-    numbers = public_key.public_numbers()
-
-    def b64u(value: int) -> str:
-        return base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
-
-    return {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64u(numbers.x),
-        "y": b64u(numbers.y),
-        "alg": "ES256",
-        "use": "sig",
-        "kid": base64.b64encode(kid).decode(),
-    }
+    """The JWK the trust list publishes (``kid`` as standard base64 of the 8 key-id bytes)."""
+    return keys.public_key_jwk(public_key, base64.b64encode(kid).decode())

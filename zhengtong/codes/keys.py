@@ -6,10 +6,6 @@ derived from ``SECRET_KEY``); ``kid`` is the first 8 bytes of SHA-256 over the p
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import transaction
@@ -20,48 +16,31 @@ from zhengtong.audit import services as audit
 from zhengtong.codes import cose
 from zhengtong.codes.errors import CodesError
 from zhengtong.codes.models import SigningKey
+from zhengtong.core import keys as core_keys
 from zhengtong.core.errors import Conflict, ValidationError
 
-_P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
-_private_cache: dict[str, ec.EllipticCurvePrivateKey] = {}
+_STORE = "codes"
 
 
 def _passphrase() -> bytes:
-    if settings.CODES_KEY_PASSPHRASE:
-        return settings.CODES_KEY_PASSPHRASE.encode()
-    return (
-        hmac.new(settings.SECRET_KEY.encode(), b"zhengtong.codes.keys", hashlib.sha256).hexdigest().encode()
-    )
+    return core_keys.passphrase(settings.CODES_KEY_PASSPHRASE, "zhengtong.codes.keys")
 
 
 def generate(seed: bytes | None = None) -> ec.EllipticCurvePrivateKey:
     """A P-256 private key; deterministic from ``seed`` (demo regions), random otherwise."""
-    if seed is None:
-        return ec.generate_private_key(ec.SECP256R1())
-    scalar = int.from_bytes(hashlib.sha256(b"zhengtong-demo-key\x00" + seed).digest(), "big") % (
-        _P256_ORDER - 1
-    )
-    return ec.derive_private_key(scalar + 1, ec.SECP256R1())
+    return core_keys.generate(seed)
 
 
 def encrypt_private(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(_passphrase()),
-    )
+    return core_keys.encrypt_private(key, _passphrase())
 
 
 def private_key(key: SigningKey) -> ec.EllipticCurvePrivateKey:
-    cached = _private_cache.get(key.kid)
-    if cached is None:
-        cached = serialization.load_pem_private_key(bytes(key.private_encrypted), _passphrase())
-        _private_cache[key.kid] = cached
-    return cached
+    return core_keys.load_private(_STORE, key.kid, key.private_encrypted, _passphrase())
 
 
 def public_key(key) -> ec.EllipticCurvePublicKey:
-    return serialization.load_der_public_key(bytes(key.public_der))
+    return core_keys.load_public(key.public_der)
 
 
 def _store(*, actor, role: str, seed: bytes | None, region_code: str | None = None) -> SigningKey:

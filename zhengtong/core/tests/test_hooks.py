@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 from zhengtong.core import hooks
 from zhengtong.core.hooks import HookError
@@ -137,13 +139,14 @@ def test_the_modules_receivers_are_registered_at_start_up():
 
 def test_api_prefixes_and_demo_order_are_declared_on_the_app_configs():
     prefixes = {config.label: prefix for config, prefix in hooks.app_attributes("api_prefix")}
-    assert prefixes == {
+    expected = {
         "core": "/",
         "audit": "/audit",
         "accounts": "/",
         "registry": "/registry",
         "privacy": "/privacy",
         "datastore": "/datastore",
+        "seals": "/seals",
         "catalog": "/catalog",
         "services": "/services",
         "payments": "/payments",
@@ -152,10 +155,20 @@ def test_api_prefixes_and_demo_order_are_declared_on_the_app_configs():
         "codes": "/codes",
         "grid": "/grid",
     }
-    assert [demo.__name__ for demo in module_demos()] == [
+    assert expected.items() <= prefixes.items()
+    # Every app of the project with an API module declares where it is mounted.
+    with_api = {
+        config.label
+        for config in apps.get_app_configs()
+        if config.name.startswith("zhengtong.") and importlib.util.find_spec(f"{config.name}.api")
+    }
+    assert with_api <= set(prefixes)
+    demos = [demo.__name__ for demo in module_demos()]
+    known = [
         f"zhengtong.{m}.demo"
         for m in ("registry", "catalog", "payments", "notify", "workorders", "services", "codes", "grid")
     ]
+    assert [name for name in demos if name in known] == known
 
 
 def test_nav_entries_are_ordered_and_one_per_area_and_url(monkeypatch):
