@@ -13,7 +13,7 @@ WEB_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
 VENDOR := zhengtong/portal/static/vendor
 
-.PHONY: run test fuzz setup assets migrate demo lint messages fonts browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid clean
+.PHONY: run test fuzz setup assets migrate demo lint messages fonts browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid bench-opengov clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,7 +89,7 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 # Benchmarks (never part of make test): `make bench` runs them all, `make bench-<area>` one.
-bench: bench-foundation bench-opendata bench-services bench-codes bench-grid
+bench: bench-foundation bench-opendata bench-services bench-codes bench-grid bench-opengov
 
 # wrk, the HTTP load generator the benchmarks prefer (C: it leaves the cores to the server).
 bench-tools:
@@ -110,6 +110,9 @@ bench-codes: setup bench-tools
 
 bench-grid: setup bench-tools
 	@$(PY) bench/grid.py
+
+bench-opengov: setup
+	@$(PY) bench/opengov.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var staticfiles

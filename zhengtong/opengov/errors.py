@@ -17,4 +17,4 @@ class OpengovError(ErrorCode):
     PERSONAL_DATA = "personal_data", "the text still holds personal identifiers and cannot be published"
     BAD_DOCUMENT = "bad_document", "the attachment is not a text, PDF or DOCX document, or is too large"
     CONSULTATION_CLOSED = "consultation_closed", "the consultation is not open for comments now"
-    PUBLISHED = "published", "the object is published and can no longer be edited"
+    PUBLISHED = "already_published", "the object is published (or the reply sent) and can no longer change"

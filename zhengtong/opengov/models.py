@@ -64,9 +64,7 @@ class Document(models.Model):
 
     index_number = models.CharField(_("index number"), max_length=40, unique=True)
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
-    department = models.ForeignKey(
-        Department, models.PROTECT, related_name="+", verbose_name=_("department")
-    )
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     topic = models.CharField(_("topic"), max_length=20, default="general")
     title = models.CharField(_("title"), max_length=300)
@@ -121,6 +119,9 @@ class Guide(models.Model):
     phone = models.CharField(_("telephone"), max_length=30, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return self.audit_label()
+
     def audit_label(self) -> str:
         return str(self.department_id)
 
@@ -146,15 +147,14 @@ class InfoRequest(WorkflowModel, SlaMixin):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requester")
     )
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
-    department = models.ForeignKey(
-        Department, models.PROTECT, related_name="+", verbose_name=_("department")
-    )
+    department = models.ForeignKey(Department, models.PROTECT, related_name="+", verbose_name=_("department"))
     description = models.TextField(_("information requested"))
     purpose = models.CharField(_("purpose"), max_length=500, blank=True)
     delivery = models.CharField(_("delivery"), max_length=10, default="online")
     # The one extension (§33).
     extended_on = models.DateField(_("extended on"), null=True, blank=True)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    extension_code = models.CharField(_("extension notice code"), max_length=64, blank=True)
     # §30 correction and §32 third-party consultation (the clock pauses meanwhile).
     correction_asked_on = models.DateField(_("correction asked on"), null=True, blank=True)
     correction_note = models.TextField(_("what to correct"), blank=True)
@@ -221,6 +221,9 @@ class RequestDocument(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.audit_label()
+
     def audit_label(self) -> str:
         return f"{self.request_id}/{self.filename}"
 
@@ -242,6 +245,9 @@ class AnnualReport(models.Model):
     class Meta:
         ordering = ["-year", "department_id"]
         constraints = [models.UniqueConstraint(fields=["department", "year"], name="ogreport_once")]
+
+    def __str__(self) -> str:
+        return self.audit_label()
 
     def audit_label(self) -> str:
         return f"{self.department_id}/{self.year}"
@@ -272,6 +278,9 @@ class Consultation(models.Model):
     class Meta:
         ordering = ["-opens_on", "-id"]
 
+    def __str__(self) -> str:
+        return self.audit_label()
+
     def audit_label(self) -> str:
         return self.title[:60]
 
@@ -285,6 +294,9 @@ class Article(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["consultation", "position"], name="ogarticle_once")]
+
+    def __str__(self) -> str:
+        return self.heading
 
 
 class Comment(models.Model):
@@ -313,6 +325,9 @@ class Comment(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["consultation", "state"], name="ogcomment_state")]
 
+    def __str__(self) -> str:
+        return self.audit_label()
+
     def audit_label(self) -> str:
         return f"{self.consultation_id}#{self.pk}"
 
@@ -334,6 +349,9 @@ class Letter(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.audit_label()
 
     def audit_label(self) -> str:
         return f"mailbox:{self.pk}"
@@ -372,6 +390,9 @@ class Power(models.Model):
     class Meta:
         ordering = ["department_id", "power_type", "code"]
 
+    def __str__(self) -> str:
+        return self.audit_label()
+
     def audit_label(self) -> str:
         return self.code
 
@@ -408,6 +429,9 @@ class Publicity(models.Model):
     class Meta:
         ordering = ["-published_on", "-id"]
 
+    def __str__(self) -> str:
+        return self.audit_label()
+
     def audit_label(self) -> str:
         return self.source_ref
 
@@ -418,6 +442,9 @@ class SyncCursor(models.Model):
     name = models.CharField(max_length=40, unique=True)
     last_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 from zhengtong.opengov.workflows import REQUEST_FLOW  # noqa: E402

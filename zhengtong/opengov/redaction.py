@@ -121,10 +121,26 @@ def _redact_docx(content: bytes, extra_terms: list[str]) -> Redacted:
     return Redacted("\n".join(texts), out.getvalue(), findings)
 
 
+_SENTENCE_END = tuple("。！？；：!?;:")
+
+
+def _join_lines(text: str) -> str:
+    """Lines wrapped by the PDF's layout joined again: an identifier broken across two lines
+    must reach the detectors whole. A line ending a sentence keeps its break."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if out and out[-1] and not out[-1].endswith(_SENTENCE_END):
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def pdf_text(content: bytes) -> str:
     try:
         reader = pypdf.PdfReader(io.BytesIO(content))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
+        return _join_lines("\n".join(page.extract_text() or "" for page in reader.pages))
     except (pypdf.errors.PdfReadError, ValueError, KeyError) as exc:
         raise ValidationError.for_field(
             "file", _("is not a readable PDF: %s") % type(exc).__name__, code=OpengovError.BAD_DOCUMENT

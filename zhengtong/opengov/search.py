@@ -28,9 +28,7 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TERM = re.compile(rf"[{_HAN}]+|[0-9a-z]+")
 _IS_HAN = re.compile(rf"[{_HAN}]")
 FTS_TABLE = "opengov_document_fts"
-PG_VECTOR = (
-    "(setweight(to_tsvector('simple', grams_title), 'A') || setweight(to_tsvector('simple', grams_body), 'B'))"
-)
+PG_VECTOR = "(setweight(to_tsvector('simple', grams_title), 'A') || setweight(to_tsvector('simple', grams_body), 'B'))"
 
 SQLITE_SETUP = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(grams_title, grams_body, "
@@ -76,7 +74,7 @@ def index_document(doc, *, old: tuple[str, str] | None = None) -> None:
                 [doc.pk, old[0], old[1]],
             )
         cur.execute(
-            f"INSERT INTO {FTS_TABLE}(rowid, grams_title, grams_body) VALUES (%s, %s, %s)",
+            f"INSERT INTO {FTS_TABLE}(rowid, grams_title, grams_body) VALUES (%s, %s, %s)",  # noqa: S608 - constants and whitelisted conditions; values are parameters
             [doc.pk, doc.grams_title, doc.grams_body],
         )
 
@@ -105,7 +103,7 @@ def search_ids(query: str, *, limit: int = 20, offset: int = 0, filter_sql: str 
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             cur.execute(
-                f"SELECT d.id FROM {FTS_TABLE} f JOIN opengov_document d ON d.id = f.rowid "
+                f"SELECT d.id FROM {FTS_TABLE} f JOIN opengov_document d ON d.id = f.rowid "  # noqa: S608 - constants and whitelisted conditions; values are parameters
                 f"WHERE {FTS_TABLE} MATCH %s{extra} "
                 f"ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), d.published_on DESC LIMIT %s OFFSET %s",
                 [_sqlite_query(tokens), *params, limit, offset],
@@ -116,7 +114,7 @@ def search_ids(query: str, *, limit: int = 20, offset: int = 0, filter_sql: str 
             else:
                 tsquery, arg = "phraseto_tsquery('simple', %s)", " ".join(tokens)
             cur.execute(
-                f"SELECT d.id FROM opengov_document d, {tsquery} q WHERE {PG_VECTOR} @@ q{extra} "
+                f"SELECT d.id FROM opengov_document d, {tsquery} q WHERE {PG_VECTOR} @@ q{extra} "  # noqa: S608 - constants and whitelisted conditions; values are parameters
                 f"ORDER BY ts_rank({PG_VECTOR}, q) DESC, d.published_on DESC LIMIT %s OFFSET %s",
                 [arg, *params, limit, offset],
             )

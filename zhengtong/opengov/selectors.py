@@ -35,7 +35,9 @@ def documents(*, filters: dict[str, Any] | None = None) -> QuerySet[Document]:
     return qs
 
 
-def documents_search(q: str, *, filters: dict[str, Any] | None = None, limit: int = 20, offset: int = 0) -> list[Document]:
+def documents_search(
+    q: str, *, filters: dict[str, Any] | None = None, limit: int = 20, offset: int = 0
+) -> list[Document]:
     """Documents containing ``q`` (Chinese or Latin), ranked (title matches first)."""
     clauses, params = [], []
     for key in DOC_FILTERS:
@@ -89,9 +91,9 @@ def my_request(actor: Any, number: str) -> InfoRequest:
 
 
 def worklist(actor: Any, *, state: str = "", sla_state: str = "") -> QuerySet[InfoRequest]:
-    qs = InfoRequest.objects.filter(scope_q(actor, "opengov.view", department_field="department")).select_related(
-        "department", "org_unit"
-    )
+    qs = InfoRequest.objects.filter(
+        scope_q(actor, "opengov.view", department_field="department")
+    ).select_related("department", "org_unit")
     if state:
         qs = qs.filter(state=state)
     if sla_state:
@@ -100,7 +102,11 @@ def worklist(actor: Any, *, state: str = "", sla_state: str = "") -> QuerySet[In
 
 
 def request_for_staff(actor: Any, number: str) -> InfoRequest:
-    req = InfoRequest.objects.select_related("department", "org_unit", "requester").filter(number=number).first()
+    req = (
+        InfoRequest.objects.select_related("department", "org_unit", "requester")
+        .filter(number=number)
+        .first()
+    )
     if req is None or not can_on(actor, "opengov.view", req):
         raise NotFound("no such request")
     return req
@@ -125,7 +131,11 @@ def published_documents_of(req: InfoRequest) -> QuerySet[RequestDocument]:
 def request_document(actor: Any, pk: Any, *, redacted: bool) -> RequestDocument:
     """A reply document for download: the original only to staff in scope; the redacted
     version to staff, the requester once replied, anyone once the request is published."""
-    doc = RequestDocument.objects.select_related("request", "request__department", "request__org_unit").filter(pk=pk).first()
+    doc = (
+        RequestDocument.objects.select_related("request", "request__department", "request__org_unit")
+        .filter(pk=pk)
+        .first()
+    )
     if doc is None:
         raise NotFound("no such document")
     req = doc.request
@@ -135,7 +145,11 @@ def request_document(actor: Any, pk: Any, *, redacted: bool) -> RequestDocument:
     checked = redacted and doc.checked_at is not None
     if checked and req.published_at is not None:
         return doc
-    if checked and req.state in ("replied", "under_review") and req.requester_id == getattr(actor, "pk", None):
+    if (
+        checked
+        and req.state in ("replied", "under_review")
+        and req.requester_id == getattr(actor, "pk", None)
+    ):
         return doc
     raise NotFound("no such document")
 
@@ -183,7 +197,11 @@ def comments_to_moderate(actor: Any, consultation: Consultation) -> QuerySet[Com
 
 
 def comment_get(pk: Any) -> Comment:
-    c = Comment.objects.select_related("consultation", "consultation__department", "consultation__org_unit").filter(pk=pk).first()
+    c = (
+        Comment.objects.select_related("consultation", "consultation__department", "consultation__org_unit")
+        .filter(pk=pk)
+        .first()
+    )
     if c is None:
         raise NotFound("no such comment")
     return c

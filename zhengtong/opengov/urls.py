@@ -16,7 +16,9 @@ urlpatterns: list = [
     path("opengov/requests/mine/", views.my_requests, name="my_requests"),
     path("opengov/requests/mine/<str:number>/", views.my_request, name="my_request"),
     path("opengov/requests/<str:number>/", views.published_request, name="published_request"),
-    path("opengov/request-documents/<int:pk>/<str:variant>/", views.request_document, name="request_document"),
+    path(
+        "opengov/request-documents/<int:pk>/<str:variant>/", views.request_document, name="request_document"
+    ),
     path("opengov/reports/", views.reports, name="reports"),
     path("opengov/reports/<int:pk>/", views.report, name="report"),
     path("opengov/consultations/", views.consultations, name="consultations"),

@@ -187,13 +187,19 @@ def my_request(request, number):
         action = request.POST.get("action", "")
         try:
             if action == "correct":
-                services.request_correct(actor=request.user, request=req, description=request.POST.get("description", ""))
+                services.request_correct(
+                    actor=request.user, request=req, description=request.POST.get("description", "")
+                )
             elif action == "withdraw":
                 services.request_withdraw(actor=request.user, request=req)
             elif action == "publish":
-                services.request_publication_set(actor=request.user, request=req, consent=request.POST.get("consent") == "1")
+                services.request_publication_set(
+                    actor=request.user, request=req, consent=request.POST.get("consent") == "1"
+                )
             elif action == "review":
-                services.request_review_ask(actor=request.user, request=req, reason=request.POST.get("note", ""))
+                services.request_review_ask(
+                    actor=request.user, request=req, reason=request.POST.get("note", "")
+                )
             else:
                 raise ValidationError.for_field("action", _("unknown action"))
         except DOMAIN_ERRORS as exc:
@@ -217,7 +223,10 @@ def my_request(request, number):
 def published_requests(request):
     _limit(request, "list")
     page = keyset_page(
-        selectors.published_requests(), order=["-published_at", "-id"], cursor=request.GET.get("cursor"), limit=20
+        selectors.published_requests(),
+        order=["-published_at", "-id"],
+        cursor=request.GET.get("cursor"),
+        limit=20,
     )
     return render(request, "opengov/published_requests.html", {"page": page})
 
@@ -229,7 +238,9 @@ def published_request(request, number):
     except NotFound:
         raise Http404 from None
     return render(
-        request, "opengov/published_request.html", {"req": req, "documents": selectors.published_documents_of(req)}
+        request,
+        "opengov/published_request.html",
+        {"req": req, "documents": selectors.published_documents_of(req)},
     )
 
 
@@ -243,7 +254,9 @@ def request_document(request, pk, variant):
         raise Http404 from None
     content = bytes(doc.redacted if variant == "redacted" else doc.content)
     response = HttpResponse(content, content_type=CONTENT_TYPES.get(doc.kind, "application/octet-stream"))
-    response["Content-Disposition"] = f'attachment; filename="{variant}-{doc.pk}.{ {"text": "txt"}.get(doc.kind, doc.kind)}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{variant}-{doc.pk}.{ {"text": "txt"}.get(doc.kind, doc.kind) }"'
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -254,7 +267,9 @@ def request_document(request, pk, variant):
 @staff
 def worklist(request):
     page = keyset_page(
-        selectors.worklist(request.user, state=request.GET.get("state", ""), sla_state=request.GET.get("sla", "")),
+        selectors.worklist(
+            request.user, state=request.GET.get("state", ""), sla_state=request.GET.get("sla", "")
+        ),
         order=["-created_at", "-id"],
         cursor=request.GET.get("cursor"),
         limit=30,
@@ -308,7 +323,9 @@ def _staff_action(request, req) -> None:
     elif action == "check":
         services.request_document_check(actor=user, document=_document(req, request.POST.get("document")))
     elif action == "record_review":
-        services.request_review_record(actor=user, request=req, outcome=request.POST.get("outcome", ""), note=note)
+        services.request_review_record(
+            actor=user, request=req, outcome=request.POST.get("outcome", ""), note=note
+        )
     else:
         raise ValidationError.for_field("action", _("unknown action"))
 
@@ -442,7 +459,9 @@ def consultation(request, pk):
         article_pk = request.POST.get("article", "")
         article = item.articles.filter(pk=article_pk).first() if article_pk.isdigit() else None
         try:
-            services.comment_post(actor=request.user, consultation=item, body=request.POST.get("body", ""), article=article)
+            services.comment_post(
+                actor=request.user, consultation=item, body=request.POST.get("body", ""), article=article
+            )
         except DOMAIN_ERRORS as exc:
             error = exc.message
         else:
@@ -456,7 +475,13 @@ def consultation(request, pk):
     return render(
         request,
         "opengov/consultation.html",
-        {"c": item, "articles": articles, "general": by_article.get(None, []), "comments": comments, "error": error},
+        {
+            "c": item,
+            "articles": articles,
+            "general": by_article.get(None, []),
+            "comments": comments,
+            "error": error,
+        },
     )
 
 
@@ -471,7 +496,9 @@ def staff_consultation(request, pk):
         try:
             action = request.POST.get("action")
             if action == "summarize":
-                services.consultation_summarize(actor=request.user, consultation=item, summary=request.POST.get("summary", ""))
+                services.consultation_summarize(
+                    actor=request.user, consultation=item, summary=request.POST.get("summary", "")
+                )
             else:
                 comment = selectors.comment_get(request.POST.get("comment", "0"))
                 if comment.consultation_id != item.pk:
@@ -506,7 +533,9 @@ def staff_consultation(request, pk):
 class LetterForm(forms.Form):
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    body = forms.CharField(label=gettext_lazy("Letter"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=gettext_lazy("Letter"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
     publish_consent = forms.BooleanField(label=gettext_lazy("The reply may be published"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -543,7 +572,9 @@ def powers(request):
     power_type = request.GET.get("type", "")[:14]
     life_event = request.GET.get("life_event", "")[:40]
     items = selectors.powers(
-        department=int(department) if department.isdigit() else None, power_type=power_type, life_event=life_event
+        department=int(department) if department.isdigit() else None,
+        power_type=power_type,
+        life_event=life_event,
     )[:200]
     return render(
         request,

@@ -26,11 +26,12 @@ def _correction_once_in_time(obj, actor, data) -> str | None:
     if obj.correction_asked_on is not None:
         return _gettext("a correction can be asked only once")
     received = timezone.localdate(obj.created_at) if obj.created_at else None
-    if received is not None:
-        if working_days_between(received, timezone.localdate()) > settings.OPENGOV_CORRECTION_NOTICE_DAYS:
-            return _gettext("a correction must be asked within %d working days of receipt") % (
-                settings.OPENGOV_CORRECTION_NOTICE_DAYS
-            )
+    if received is not None and (
+        working_days_between(received, timezone.localdate()) > settings.OPENGOV_CORRECTION_NOTICE_DAYS
+    ):
+        return _gettext("a correction must be asked within %d working days of receipt") % (
+            settings.OPENGOV_CORRECTION_NOTICE_DAYS
+        )
     return None
 
 

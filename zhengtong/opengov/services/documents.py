@@ -118,7 +118,9 @@ def document_publish(
     return doc
 
 
-def _set_validity(*, actor: Any, document: Document, validity: str, replaced_by: Document | None = None) -> None:
+def _set_validity(
+    *, actor: Any, document: Document, validity: str, replaced_by: Document | None = None
+) -> None:
     before = {"validity": document.validity}
     document.validity = validity
     document.replaced_by = replaced_by
@@ -147,7 +149,14 @@ def document_set_validity(*, actor: Any, document: Document, validity: str) -> D
 
 @transaction.atomic
 def guide_set(
-    *, actor: Any, department: Any, body: str, office: str, address: str = "", hours: str = "", phone: str = ""
+    *,
+    actor: Any,
+    department: Any,
+    body: str,
+    office: str,
+    address: str = "",
+    hours: str = "",
+    phone: str = "",
 ) -> Guide:
     """Write ``department``'s disclosure guide (条例 §12)."""
     ensure_can(actor, "opengov.publish", department.org_unit, department)

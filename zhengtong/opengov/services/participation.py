@@ -75,12 +75,15 @@ def consultation_create(
 
 def _is_open(consultation: Consultation, today: dt.date) -> bool:
     return (
-        consultation.state == Consultation.State.OPEN and consultation.opens_on <= today <= consultation.closes_on
+        consultation.state == Consultation.State.OPEN
+        and consultation.opens_on <= today <= consultation.closes_on
     )
 
 
 @transaction.atomic
-def comment_post(*, actor: Any, consultation: Consultation, body: str, article: Article | None = None) -> Comment:
+def comment_post(
+    *, actor: Any, consultation: Consultation, body: str, article: Article | None = None
+) -> Comment:
     """A signed-in citizen comments on the draft or on one article, while it is open; the
     comment waits for moderation. Identifiers in the text are masked before it is stored."""
     ensure_authenticated(actor)
@@ -119,7 +122,9 @@ def comment_moderate(*, actor: Any, comment: Comment, publish: bool, reason: str
     comment.state = Comment.State.PUBLISHED if publish else Comment.State.REJECTED
     comment.moderation_reason = (reason or "").strip()[:300]
     comment.save(update_fields=["state", "moderation_reason"])
-    audit.record(actor=actor, action="opengov.comment.moderate", target=comment, after={"state": comment.state})
+    audit.record(
+        actor=actor, action="opengov.comment.moderate", target=comment, after={"state": comment.state}
+    )
     return comment
 
 
@@ -145,9 +150,7 @@ def consultation_summarize(*, actor: Any, consultation: Consultation, summary: s
         raise Conflict(_("the consultation is still open"), code=OpengovError.CONSULTATION_CLOSED)
     undecided = consultation.comments.filter(state=Comment.State.PUBLISHED, outcome="").count()
     if undecided:
-        raise ValidationError.for_field(
-            "summary", _("%d published opinions have no outcome yet") % undecided
-        )
+        raise ValidationError.for_field("summary", _("%d published opinions have no outcome yet") % undecided)
     consultation.summary = _text("summary", summary, 20_000)
     consultation.state = Consultation.State.SUMMARIZED
     consultation.summarized_at = timezone.now()
@@ -157,7 +160,9 @@ def consultation_summarize(*, actor: Any, consultation: Consultation, summary: s
 
 
 @transaction.atomic
-def letter_send(*, actor: Any, department: Any, title: str, body: str, publish_consent: bool = False) -> Letter:
+def letter_send(
+    *, actor: Any, department: Any, title: str, body: str, publish_consent: bool = False
+) -> Letter:
     """Write to a department's leaders: opened as a work order (``mailbox:<id>``) so the one
     work-order mechanism routes it, runs its clock and escalates it."""
     ensure_authenticated(actor)

@@ -35,7 +35,12 @@ def power_set(
     ensure_can(actor, "opengov.publish", department.org_unit, department)
     if power_type not in PowerType.values:
         raise ValidationError.for_field("power_type", _("must be one of %s") % ", ".join(PowerType.values))
-    for field, value in (("code", code), ("name", name), ("legal_basis", legal_basis), ("responsible_unit", responsible_unit)):
+    for field, value in (
+        ("code", code),
+        ("name", name),
+        ("legal_basis", legal_basis),
+        ("responsible_unit", responsible_unit),
+    ):
         if not isinstance(value, str) or not value.strip():
             raise ValidationError.for_field(field, _("is required"))
     items = list(service_items or [])
@@ -43,7 +48,9 @@ def power_set(
         try:
             service_selectors.item_get(item_code)
         except NotFound:
-            raise ValidationError.for_field("service_items", _("no published service item %s") % item_code) from None
+            raise ValidationError.for_field(
+                "service_items", _("no published service item %s") % item_code
+            ) from None
     power, created = Power.objects.update_or_create(
         code=code.strip()[:40],
         defaults={

@@ -98,6 +98,10 @@ def request_file(
 def request_ask_correction(*, actor: Any, request: InfoRequest, note: str) -> InfoRequest:
     """§30: the request is unclear; tell the requester once, within 7 working days of receipt,
     what to correct. The clock pauses; it counts afresh from the corrected request."""
+    ensure_can_on(actor, "opengov.handle", request)
+    problem = REQUEST_FLOW.transition("request_correction").guard(request, actor, {})
+    if problem and request.state == "received":
+        raise ValidationError.for_field("note", problem, code=OpengovError.CORRECTION_TOO_LATE)
     REQUEST_FLOW.apply(
         request,
         "request_correction",
@@ -145,7 +149,9 @@ def request_consulted(*, actor: Any, request: InfoRequest, opinion: str) -> Info
     """The third party answered (or its 15 working days passed: ``opinion`` says so); the clock
     runs on with the days it had left."""
     text = _text("opinion", opinion, 4000)
-    REQUEST_FLOW.apply(request, "consulted", actor=actor, note=text[:200], changes={"third_party_opinion": text})
+    REQUEST_FLOW.apply(
+        request, "consulted", actor=actor, note=text[:200], changes={"third_party_opinion": text}
+    )
     return request
 
 
@@ -170,12 +176,14 @@ def request_extend(*, actor: Any, request: InfoRequest, reason: str) -> InfoRequ
     )
     sla_extend(request, working_days=settings.OPENGOV_EXTENSION_DAYS)
     code = letters.issue_extension_notice(request, actor=actor)
+    request.extension_code = code
+    request.save(update_fields=["extension_code"])
     _tell(
         request,
         "extended",
         _("The reply to your request %(number)s is extended to %(date)s")
         % {"number": request.number, "date": request.sla_deadline.isoformat()},
-        reason + (f"\n{code}" if code else ""),
+        _("%(reason)s (notice %(code)s)") % {"reason": reason, "code": code},
     )
     return request
 
@@ -235,7 +243,7 @@ def request_reply(
                 raise ValidationError.for_field(
                     "documents",
                     _("a partial disclosure needs at least one redacted document checked by a person"),
-                    code=OpengovError.REPLY_INCOMPLETE,
+                    code=OpengovError.NOT_CHECKED,
                 )
         elif not values[field]:
             raise ValidationError.for_field(
@@ -260,10 +268,8 @@ def request_reply(
         note=str(ReplyType(reply_type).label),
         changes={"reply_type": reply_type, "replied_at": now, "replied_late": late, **values},
     )
-    code = letters.issue_reply_letter(request, actor=actor)
-    if code:
-        request.letter_code = code
-        request.save(update_fields=["letter_code"])
+    request.letter_code = letters.issue_reply_letter(request, actor=actor)
+    request.save(update_fields=["letter_code"])
     _tell(request, "replied", _("Your request %s has been answered") % request.number)
     return request
 
@@ -405,11 +411,15 @@ def request_document_redact(*, actor: Any, document: RequestDocument, extra_term
     """Redact again with the checker's extra terms; a new redaction must be checked again."""
     ensure_can_on(actor, "opengov.handle", document.request)
     if document.request.state != "received":
-        raise Conflict(_("the reply was sent: the document can no longer change"), code=OpengovError.PUBLISHED)
+        raise Conflict(
+            _("the reply was sent: the document can no longer change"), code=OpengovError.PUBLISHED
+        )
     _redact(document, _terms(extra_terms))
     document.checked_by = None
     document.checked_at = None
-    document.save(update_fields=["redacted", "redacted_text", "findings", "extra_terms", "checked_by", "checked_at"])
+    document.save(
+        update_fields=["redacted", "redacted_text", "findings", "extra_terms", "checked_by", "checked_at"]
+    )
     audit.record(
         actor=actor,
         action="opengov.document.redact",
