@@ -32,7 +32,7 @@ def install() -> None:
         _("Handles requests for disclosure, publishes documents, moderates consultations."),
     )
     extend_role("supervisor", {"opengov.view", "opengov.approve_extension"})
-    sla.register(InfoRequest)
+    sla.register(InfoRequest, on_overdue=services.requests_overdue)
     register_periodic("opengov.publicity", tasks.publicity_task, 3600)
     register_periodic("opengov.open_data", tasks.open_data_task, 24 * 3600)
     on_closed("mailbox")(services.on_mailbox_closed)

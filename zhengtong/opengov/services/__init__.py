@@ -52,10 +52,12 @@ from zhengtong.opengov.services.requests import (
     request_review_ask,
     request_review_record,
     request_withdraw,
+    requests_overdue,
 )
 
 audit_actions.register(
     {
+        "opengov.request.overdue": gettext_lazy("Overdue requests for disclosure escalated"),
         "opengov.request.publication": gettext_lazy("Publish or unpublish an answered request"),
         "opengov.document.add": gettext_lazy("Attach a document to a reply"),
         "opengov.document.redact": gettext_lazy("Redact a reply document"),
@@ -113,4 +115,5 @@ __all__ = [
     "request_review_ask",
     "request_review_record",
     "request_withdraw",
+    "requests_overdue",
 ]

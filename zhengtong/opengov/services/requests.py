@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can_on
 from zhengtong.audit import services as audit
 from zhengtong.core.calendar import add_working_days
@@ -440,3 +441,45 @@ def request_document_check(*, actor: Any, document: RequestDocument) -> RequestD
     document.save(update_fields=["checked_by", "checked_at"])
     audit.record(actor=actor, action="opengov.document.check", target=document, after={"checked": True})
     return document
+
+
+def requests_overdue(ids: list[int]) -> int:
+    """Called by the SLA scan with newly overdue requests: each head of a disclosure office
+    (``opengov.approve_extension``, nearest level) whose scope holds some of them gets one
+    message listing them (督办), and one audit event records the chunk."""
+    rows = list(
+        InfoRequest.objects.filter(pk__in=ids).values_list("number", "department_id", "org_unit__path")
+    )
+    if not rows:
+        return 0
+    by_place: dict[tuple[int, str], list[str]] = {}
+    for number, department_id, path in rows:
+        by_place.setdefault((department_id, path), []).append(number)
+    numbers_of: dict[int, list[str]] = {}
+    users: dict[int, Any] = {}
+    # One look-up per department and unit, not per request.
+    for (department_id, path), numbers in by_place.items():
+        for user in account_selectors.holders_of(
+            "opengov.approve_extension", path, department=department_id, nearest=True
+        ):
+            users[user.pk] = user
+            numbers_of.setdefault(user.pk, []).extend(numbers)
+    with transaction.atomic():
+        audit.record(
+            actor=None,
+            action="opengov.request.overdue",
+            target_type="opengov.inforequest",
+            target_id=f"{len(rows)} requests",
+            target_label=rows[0][0] if len(rows) == 1 else str(len(rows)),
+            after={"numbers": [r[0] for r in rows][:500]},
+            via="opengov",
+        )
+        for pk, numbers in numbers_of.items():
+            notify(
+                recipient=users[pk],
+                event="opengov.overdue",
+                title=_("%d requests for disclosure are overdue") % len(numbers),
+                body=", ".join(numbers[:50]),
+                link="/console/opengov/requests/?sla=overdue",
+            )
+    return len(rows)

@@ -233,3 +233,18 @@ def test_publication_refused_while_personal_data_remains(og):
     assert exc.value.code == "personal_data"
     req.refresh_from_db()
     assert req.published_at is None
+
+
+def test_overdue_requests_are_escalated_to_the_head_of_the_office(og):
+    from zhengtong.notify.models import Message
+
+    req = _back_date(_file(og), timezone.localdate() - dt.timedelta(days=60))
+    # As it was before the scan that finds it late.
+    InfoRequest.objects.filter(pk=req.pk).update(sla_state="on_time")
+    report = sla.sla_scan()
+    assert report["opengov.inforequest"]["overdue"] == 1
+    req.refresh_from_db()
+    assert req.sla_state == "overdue"
+    messages = Message.objects.filter(event="opengov.overdue")
+    assert [m.recipient_id for m in messages] == [og.head.pk]
+    assert req.number in messages[0].body
