@@ -113,6 +113,61 @@ def document(request, pk: int):
     return selectors.document_get(pk)
 
 
+class DocumentIn(Schema):
+    department: int
+    category: str
+    title: str
+    body: str
+    issuing_body: str
+    issued_on: dt.date
+    doc_number: str = ""
+    topic: str = "general"
+    effective_on: dt.date | None = None
+    replaces: int | None = None
+
+
+@router.post("/documents", response={201: DocumentFull, **ERRORS}, operation_id="opengov_document_publish")
+def document_publish(request, payload: DocumentIn):
+    """Publish a document in a department's catalogue (``opengov.publish`` there); ``replaces``:
+    an earlier document of the department, which stays findable marked replaced."""
+    ensure_authenticated(request.auth)
+    department = account_selectors.department_by_id(payload.department)
+    if department is None:
+        raise ValidationError.for_field("department", "unknown department")
+    replaces = selectors.document_get(payload.replaces) if payload.replaces else None
+    doc = services.document_publish(
+        actor=request.auth,
+        department=department,
+        category=payload.category,
+        title=payload.title,
+        body=payload.body,
+        issuing_body=payload.issuing_body,
+        issued_on=payload.issued_on,
+        doc_number=payload.doc_number,
+        topic=payload.topic,
+        effective_on=payload.effective_on,
+        replaces=replaces,
+    )
+    return Status(201, doc)
+
+
+class ValidityIn(Schema):
+    validity: str
+
+
+@router.post(
+    "/documents/{pk}/validity",
+    response={200: DocumentFull, **ERRORS},
+    operation_id="opengov_document_validity",
+)
+def document_validity(request, pk: int, payload: ValidityIn):
+    """Mark a document amended, repealed, expired or valid again (it stays published)."""
+    ensure_authenticated(request.auth)
+    return services.document_set_validity(
+        actor=request.auth, document=selectors.document_get(pk), validity=payload.validity
+    )
+
+
 class RequestIn(Schema):
     department: int
     description: str

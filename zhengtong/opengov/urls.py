@@ -28,6 +28,7 @@ urlpatterns: list = [
     path("opengov/publicity/", views.publicity, name="publicity"),
     path("console/opengov/requests/", views.worklist, name="worklist"),
     path("console/opengov/requests/<str:number>/", views.staff_request, name="staff_request"),
+    path("console/opengov/documents/new/", views.staff_document_new, name="staff_document_new"),
     path("console/opengov/reports/", views.staff_reports, name="staff_reports"),
     path("console/opengov/reports/<int:pk>/", views.staff_report, name="staff_report"),
     path("console/opengov/consultations/<int:pk>/", views.staff_consultation, name="staff_consultation"),

@@ -600,3 +600,49 @@ def publicity(request):
         limit=30,
     )
     return render(request, "opengov/publicity.html", {"page": page, "kind": kind})
+
+
+class DocumentForm(forms.Form):
+    department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=Category.choices)
+    topic = forms.ChoiceField(label=gettext_lazy("Topic"), choices=list(TOPICS.items()))
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
+    doc_number = forms.CharField(label=gettext_lazy("Document number"), max_length=80, required=False)
+    issuing_body = forms.CharField(label=gettext_lazy("Issuing body"), max_length=200)
+    issued_on = forms.DateField(label=gettext_lazy("Issued on"))
+    effective_on = forms.DateField(label=gettext_lazy("Effective from"), required=False)
+    replaces = forms.IntegerField(label=gettext_lazy("Replaces document (id)"), required=False)
+    body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 10, "cols": 80}))
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [(d.pk, f"{d.org_unit.name} · {d.name}") for d in departments]
+
+
+@staff
+def staff_document_new(request):
+    departments = account_selectors.departments_for(request.user, "opengov.publish")
+    form = DocumentForm(request.POST or None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            replaces = selectors.document_get(data["replaces"]) if data["replaces"] else None
+            doc = services.document_publish(
+                actor=request.user,
+                department=next(d for d in departments if d.pk == data["department"]),
+                category=data["category"],
+                topic=data["topic"],
+                title=data["title"],
+                doc_number=data["doc_number"],
+                issuing_body=data["issuing_body"],
+                issued_on=data["issued_on"],
+                effective_on=data["effective_on"],
+                body=data["body"],
+                replaces=replaces,
+            )
+        except (*DOMAIN_ERRORS, NotFound) as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Published: %s") % doc.index_number)
+            return redirect("opengov:document", pk=doc.pk)
+    return render(request, "opengov/staff_document_new.html", {"form": form})

@@ -130,3 +130,56 @@ def test_pages_request_flow(og):
     assert citizen.get(f"/opengov/requests/mine/{req.number}/").status_code == 200
     assert login(og.officer).get(f"/console/opengov/requests/{req.number}/").status_code == 200
     assert login(og.yiwu_officer).get(f"/console/opengov/requests/{req.number}/").status_code == 404
+
+
+def test_api_document_publish_and_repeal(og):
+    officer = login(og.officer)
+    body = {
+        "department": og.xihu_scjg.pk,
+        "category": "policy",
+        "title": "西湖区餐饮油烟管理办法",
+        "body": "第一条 为治理餐饮油烟……",
+        "issuing_body": "西湖区市场监督管理局",
+        "issued_on": "2026-04-01",
+        "doc_number": "西市监〔2026〕7号",
+    }
+    r = _post(officer, "/api/v1/opengov/documents", body)
+    assert r.status_code == 201, r.content
+    first = r.json()["id"]
+    r = _post(
+        officer,
+        "/api/v1/opengov/documents",
+        {**body, "title": "西湖区餐饮油烟管理办法（修订）", "replaces": first},
+    )
+    assert r.status_code == 201
+    assert Client().get(f"/api/v1/opengov/documents/{first}").json()["validity"] == "replaced"
+    second = r.json()["id"]
+    r = _post(officer, f"/api/v1/opengov/documents/{second}/validity", {"validity": "repealed"})
+    assert r.status_code == 200 and r.json()["validity"] == "repealed"
+    r = _post(login(og.yiwu_officer), "/api/v1/opengov/documents", body)
+    assert r.status_code == 403
+    assert Client().get("/api/v1/opengov/documents", {"q": "油烟"}).json()["items"][0]["id"] in (
+        first,
+        first + 1,
+    )
+
+
+def test_console_publishes_a_document(og):
+    r = login(og.officer).post(
+        "/console/opengov/documents/new/",
+        {
+            "department": og.xihu_scjg.pk,
+            "category": "plan",
+            "topic": "market",
+            "title": "2027年抽检计划",
+            "issuing_body": "西湖区市场监督管理局",
+            "issued_on": "2026-11-01",
+            "body": "全年抽检……",
+        },
+    )
+    assert r.status_code == 302
+    from zhengtong.opengov.models import Document
+
+    assert list(Document.objects.values_list("title", "category")) == [("2027年抽检计划", "plan")]
+    r = login(og.yiwu_officer).post("/console/opengov/documents/new/", {"department": og.xihu_scjg.pk})
+    assert r.status_code == 200 and Document.objects.count() == 1
