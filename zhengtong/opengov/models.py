@@ -189,6 +189,8 @@ class InfoRequest(WorkflowModel, SlaMixin):
             models.Index(fields=["department", "state", "-created_at"], name="ogreq_worklist"),
             models.Index(fields=["requester", "-created_at"], name="ogreq_requester"),
             models.Index(fields=["department", "created_at"], name="ogreq_report"),
+            # The SLA scan's two UPDATEs select by clock state and deadline.
+            models.Index(fields=["sla_state", "sla_deadline"], name="ogreq_sla_scan"),
         ]
         verbose_name = _("request for disclosure")
         verbose_name_plural = _("requests for disclosure")

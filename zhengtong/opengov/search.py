@@ -95,18 +95,26 @@ def _sqlite_query(tokens: list[str]) -> str:
 
 def search_ids(query: str, *, limit: int = 20, offset: int = 0, filter_sql: str = "", params=()) -> list[int]:
     """Ids of the documents containing ``query``, best first. ``filter_sql``: an extra condition
-    on ``opengov_document`` (aliased ``d``) with its ``params``."""
+    on ``opengov_document`` (aliased ``d``) with its ``params``.
+
+    Ranked among the ``OPENGOV_SEARCH_RANK_WINDOW`` newest matches: the engines read matches in
+    id order and stop there, so a very common query (a bigram in most documents) costs a bounded
+    amount of phrase checking and scoring instead of all of it."""
     tokens = terms(query)[:32]
     if not tokens:
         return []
     extra = f" AND {filter_sql}" if filter_sql else ""
+    window = settings.OPENGOV_SEARCH_RANK_WINDOW
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             cur.execute(
-                f"SELECT d.id FROM {FTS_TABLE} f JOIN opengov_document d ON d.id = f.rowid "  # noqa: S608 - constants and whitelisted conditions; values are parameters
-                f"WHERE {FTS_TABLE} MATCH %s{extra} "
-                f"ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), d.published_on DESC LIMIT %s OFFSET %s",
-                [_sqlite_query(tokens), *params, limit, offset],
+                # Only constants and whitelisted conditions are interpolated; values are parameters.
+                "SELECT id FROM ("  # noqa: S608
+                f"SELECT f.rowid AS id, bm25({FTS_TABLE}, 10.0, 1.0) AS score, d.published_on AS pub "
+                f"FROM {FTS_TABLE} f JOIN opengov_document d ON d.id = f.rowid "
+                f"WHERE {FTS_TABLE} MATCH %s{extra} ORDER BY f.rowid DESC LIMIT %s"
+                ") ORDER BY score, pub DESC LIMIT %s OFFSET %s",
+                [_sqlite_query(tokens), *params, window, limit, offset],
             )
         else:
             if len(tokens) == 1 and tokens[0].startswith("u"):
@@ -114,8 +122,11 @@ def search_ids(query: str, *, limit: int = 20, offset: int = 0, filter_sql: str 
             else:
                 tsquery, arg = "phraseto_tsquery('simple', %s)", " ".join(tokens)
             cur.execute(
-                f"SELECT d.id FROM opengov_document d, {tsquery} q WHERE {PG_VECTOR} @@ q{extra} "  # noqa: S608 - constants and whitelisted conditions; values are parameters
-                f"ORDER BY ts_rank({PG_VECTOR}, q) DESC, d.published_on DESC LIMIT %s OFFSET %s",
-                [arg, *params, limit, offset],
+                "SELECT id FROM ("  # noqa: S608
+                f"SELECT d.id, ts_rank({PG_VECTOR}, q) AS score, d.published_on AS pub "
+                f"FROM opengov_document d, {tsquery} q WHERE {PG_VECTOR} @@ q{extra} "
+                "ORDER BY d.id DESC LIMIT %s"
+                ") w ORDER BY score DESC, pub DESC LIMIT %s OFFSET %s",
+                [arg, *params, window, limit, offset],
             )
         return [row[0] for row in cur.fetchall()]

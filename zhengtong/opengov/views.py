@@ -173,7 +173,9 @@ def my_requests(request):
 
 
 def _timeline(req):
-    return [(e, REQUEST_FLOW.state_label(e.to_state)) for e in timeline(req)]
+    """Each step by what was done (the transition), the first by the state it opened in."""
+    names = {t.name: t.label for t in REQUEST_FLOW.transitions}
+    return [(e, names.get(e.transition) or REQUEST_FLOW.state_label(e.to_state)) for e in timeline(req)]
 
 
 @authenticated
