@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_user_totp_last_step'),
-        ('opengov', '0002_search_index'),
+        ("accounts", "0004_user_totp_last_step"),
+        ("opengov", "0002_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='inforequest',
-            index=models.Index(fields=['sla_state', 'sla_deadline'], name='ogreq_sla_scan'),
+            model_name="inforequest",
+            index=models.Index(fields=["sla_state", "sla_deadline"], name="ogreq_sla_scan"),
         ),
     ]

@@ -190,3 +190,24 @@ def test_mailbox_letter_is_a_work_order_and_its_reply_is_public_when_agreed(og):
     order.refresh_from_db()
     workorders.work_order_close(actor=dispatcher, work_order=order)
     assert [x.reply for x in selectors.letters_public()] == ["已安排每周检查。"]
+
+
+def test_a_completed_licensing_case_is_published_desensitized(world):
+    """End to end with the services module: its selector feeds the pull."""
+    from zhengtong.services import services as svc_services
+    from zhengtong.services.tests.conftest import Svc
+
+    svc = Svc(world)
+    case = svc_services.case_submit(actor=svc.citizen, item=svc.yiwu_item, raw={"shop_name": "义乌小商品店"})
+    svc_services.case_accept(actor=svc.yiwu_counter, case=case)
+    svc_services.case_approve(actor=svc.yiwu_reviewer, case=case, note="同意")
+    case.refresh_from_db()
+    assert case.state == "completed"
+    assert services.licensing_pull() == 1
+    entry = Publicity.objects.get(source_ref=f"services.case:{case.pk}")
+    assert entry.kind == "licensing" and entry.department_id == world.yiwu_scjg.pk
+    assert entry.party_category == "individual"
+    assert entry.party_name == "张*" and svc.person.resident_id not in entry.party_code
+    assert entry.party_code == svc.person.resident_id[:6] + "*" * 8 + svc.person.resident_id[-4:]
+    assert entry.decision_number == case.number
+    assert services.licensing_pull() == 0
