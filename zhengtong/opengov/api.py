@@ -34,7 +34,7 @@ def _limit(request) -> None:
     ratelimit.hit("opengov.api", request.META.get("REMOTE_ADDR", ""), limit=120, window_seconds=60)
 
 
-class DocumentOut(Schema):
+class OgDocumentOut(Schema):
     id: int
     index_number: str
     title: str
@@ -63,16 +63,16 @@ class DocumentOut(Schema):
         return obj.replaced_by_id
 
 
-class DocumentFull(DocumentOut):
+class OgDocumentFull(OgDocumentOut):
     body: str
 
 
-class DocumentPage(Schema):
-    items: list[DocumentOut]
+class OgDocumentPage(Schema):
+    items: list[OgDocumentOut]
     next: str | None
 
 
-class DocumentQuery(Schema):
+class OgDocumentQuery(Schema):
     q: str = ""
     department: int | None = None
     category: str = ""
@@ -83,8 +83,10 @@ class DocumentQuery(Schema):
     limit: int | None = None
 
 
-@router.get("/documents", auth=None, response={200: DocumentPage, **ERRORS}, operation_id="opengov_documents")
-def documents(request, f: Query[DocumentQuery]):
+@router.get(
+    "/documents", auth=None, response={200: OgDocumentPage, **ERRORS}, operation_id="opengov_documents"
+)
+def documents(request, f: Query[OgDocumentQuery]):
     """Disclosure documents, newest first; with ``q`` a Chinese full-text search (ranked, title
     matches first; paged with ``offset``). Replaced and repealed documents are included with
     their ``validity``."""
@@ -107,13 +109,13 @@ def documents(request, f: Query[DocumentQuery]):
 
 
 @router.get(
-    "/documents/{pk}", auth=None, response={200: DocumentFull, **ERRORS}, operation_id="opengov_document"
+    "/documents/{pk}", auth=None, response={200: OgDocumentFull, **ERRORS}, operation_id="opengov_document"
 )
 def document(request, pk: int):
     return selectors.document_get(pk)
 
 
-class DocumentIn(Schema):
+class OgDocumentIn(Schema):
     department: int
     category: str
     title: str
@@ -126,8 +128,8 @@ class DocumentIn(Schema):
     replaces: int | None = None
 
 
-@router.post("/documents", response={201: DocumentFull, **ERRORS}, operation_id="opengov_document_publish")
-def document_publish(request, payload: DocumentIn):
+@router.post("/documents", response={201: OgDocumentFull, **ERRORS}, operation_id="opengov_document_publish")
+def document_publish(request, payload: OgDocumentIn):
     """Publish a document in a department's catalogue (``opengov.publish`` there); ``replaces``:
     an earlier document of the department, which stays findable marked replaced."""
     ensure_authenticated(request.auth)
@@ -151,16 +153,16 @@ def document_publish(request, payload: DocumentIn):
     return Status(201, doc)
 
 
-class ValidityIn(Schema):
+class OgValidityIn(Schema):
     validity: str
 
 
 @router.post(
     "/documents/{pk}/validity",
-    response={200: DocumentFull, **ERRORS},
+    response={200: OgDocumentFull, **ERRORS},
     operation_id="opengov_document_validity",
 )
-def document_validity(request, pk: int, payload: ValidityIn):
+def document_validity(request, pk: int, payload: OgValidityIn):
     """Mark a document amended, repealed, expired or valid again (it stays published)."""
     ensure_authenticated(request.auth)
     return services.document_set_validity(
@@ -168,14 +170,14 @@ def document_validity(request, pk: int, payload: ValidityIn):
     )
 
 
-class RequestIn(Schema):
+class OgRequestIn(Schema):
     department: int
     description: str
     purpose: str = ""
     delivery: str = "online"
 
 
-class RequestOut(Schema):
+class OgRequestOut(Schema):
     number: str
     department: str
     description: str
@@ -206,22 +208,22 @@ class RequestOut(Schema):
         return obj.published_at is not None
 
 
-class StaffRequestOut(RequestOut):
+class OgStaffRequestOut(OgRequestOut):
     actions: list[str]
 
 
-class RequestPage(Schema):
-    items: list[RequestOut]
+class OgRequestPage(Schema):
+    items: list[OgRequestOut]
     next: str | None
 
 
-class PageQuery(Schema):
+class OgPageQuery(Schema):
     cursor: str | None = None
     limit: int | None = None
 
 
-@router.post("/requests", response={201: RequestOut, **ERRORS}, operation_id="opengov_request_file")
-def request_file(request, payload: RequestIn):
+@router.post("/requests", response={201: OgRequestOut, **ERRORS}, operation_id="opengov_request_file")
+def request_file(request, payload: OgRequestIn):
     """File a request for disclosure (real-name accounts only; 403 ``real_name_required``)."""
     ensure_authenticated(request.auth)
     department = account_selectors.department_by_id(payload.department)
@@ -237,8 +239,8 @@ def request_file(request, payload: RequestIn):
     return Status(201, req)
 
 
-@router.get("/requests/mine", response={200: RequestPage, **ERRORS}, operation_id="opengov_my_requests")
-def my_requests(request, f: Query[PageQuery]):
+@router.get("/requests/mine", response={200: OgRequestPage, **ERRORS}, operation_id="opengov_my_requests")
+def my_requests(request, f: Query[OgPageQuery]):
     page = keyset_page(
         selectors.my_requests(request.auth),
         order=["-created_at", "-id"],
@@ -248,16 +250,16 @@ def my_requests(request, f: Query[PageQuery]):
     return {"items": page.items, "next": page.next_cursor}
 
 
-class RequesterActionIn(Schema):
+class OgRequesterActionIn(Schema):
     action: str  # correct | withdraw | publish | unpublish | review
     description: str = ""
     note: str = ""
 
 
 @router.post(
-    "/requests/mine/{number}", response={200: RequestOut, **ERRORS}, operation_id="opengov_my_request_act"
+    "/requests/mine/{number}", response={200: OgRequestOut, **ERRORS}, operation_id="opengov_my_request_act"
 )
-def my_request_act(request, number: str, payload: RequesterActionIn):
+def my_request_act(request, number: str, payload: OgRequesterActionIn):
     """The requester's actions: correct an unclear request, withdraw it, agree to (or withdraw
     agreement to) publication, ask for administrative review."""
     req = selectors.my_request(request.auth, number)
@@ -277,15 +279,15 @@ def my_request_act(request, number: str, payload: RequesterActionIn):
     return req
 
 
-class WorklistQuery(Schema):
+class OgWorklistQuery(Schema):
     state: str = ""
     sla_state: str = ""
     cursor: str | None = None
     limit: int | None = None
 
 
-@router.get("/worklist", response={200: RequestPage, **ERRORS}, operation_id="opengov_worklist")
-def worklist(request, f: Query[WorklistQuery]):
+@router.get("/worklist", response={200: OgRequestPage, **ERRORS}, operation_id="opengov_worklist")
+def worklist(request, f: Query[OgWorklistQuery]):
     """Requests in your scope (department-limited grants see their department's)."""
     ensure_can(request.auth, "opengov.view")
     page = keyset_page(
@@ -297,14 +299,14 @@ def worklist(request, f: Query[WorklistQuery]):
     return {"items": page.items, "next": page.next_cursor}
 
 
-@router.get("/requests/{number}", response={200: StaffRequestOut, **ERRORS}, operation_id="opengov_request")
+@router.get("/requests/{number}", response={200: OgStaffRequestOut, **ERRORS}, operation_id="opengov_request")
 def staff_request(request, number: str):
     req = selectors.request_for_staff(request.auth, number)
     req.actions = [t.name for t in REQUEST_FLOW.available(req, request.auth)]
     return req
 
 
-class StaffActionIn(Schema):
+class OgStaffActionIn(Schema):
     action: str
     note: str = ""
     third_party: str = ""
@@ -318,8 +320,8 @@ class StaffActionIn(Schema):
     outcome: str = ""
 
 
-@router.post("/requests/{number}", response={200: RequestOut, **ERRORS}, operation_id="opengov_request_act")
-def staff_request_act(request, number: str, payload: StaffActionIn):
+@router.post("/requests/{number}", response={200: OgRequestOut, **ERRORS}, operation_id="opengov_request_act")
+def staff_request_act(request, number: str, payload: OgStaffActionIn):
     """Staff actions: ``request_correction`` (note), ``consult`` (third_party), ``consulted``
     (note: the opinion), ``extend`` (note: the reason; once), ``reply`` (reply_type and its
     required fields), ``record_review`` (outcome, note)."""
@@ -352,7 +354,7 @@ def staff_request_act(request, number: str, payload: StaffActionIn):
     return req
 
 
-class PublishedRequestOut(Schema):
+class OgPublishedRequestOut(Schema):
     number: str
     department: str
     description: str
@@ -369,18 +371,18 @@ class PublishedRequestOut(Schema):
         return obj.department.name
 
 
-class PublishedPage(Schema):
-    items: list[PublishedRequestOut]
+class OgPublishedPage(Schema):
+    items: list[OgPublishedRequestOut]
     next: str | None
 
 
 @router.get(
     "/published-requests",
     auth=None,
-    response={200: PublishedPage, **ERRORS},
+    response={200: OgPublishedPage, **ERRORS},
     operation_id="opengov_published_requests",
 )
-def published_requests(request, f: Query[PageQuery]):
+def published_requests(request, f: Query[OgPageQuery]):
     """Answered requests published with their requesters' agreement (never who asked)."""
     _limit(request)
     page = keyset_page(
@@ -392,7 +394,7 @@ def published_requests(request, f: Query[PageQuery]):
     return {"items": page.items, "next": page.next_cursor}
 
 
-class ReportOut(Schema):
+class OgReportOut(Schema):
     id: int
     department: str
     year: int
@@ -406,7 +408,9 @@ class ReportOut(Schema):
         return obj.department.name
 
 
-@router.get("/reports", auth=None, response={200: list[ReportOut], **ERRORS}, operation_id="opengov_reports")
+@router.get(
+    "/reports", auth=None, response={200: list[OgReportOut], **ERRORS}, operation_id="opengov_reports"
+)
 def reports(request, year: int | None = None):
     qs = selectors.reports_published()
     if year is not None:
@@ -414,12 +418,12 @@ def reports(request, year: int | None = None):
     return list(qs[:500])
 
 
-@router.get("/reports/{pk}", auth=None, response={200: ReportOut, **ERRORS}, operation_id="opengov_report")
+@router.get("/reports/{pk}", auth=None, response={200: OgReportOut, **ERRORS}, operation_id="opengov_report")
 def report(request, pk: int):
     return selectors.report_public(pk)
 
 
-class PowerOut(Schema):
+class OgPowerOut(Schema):
     code: str
     name: str
     power_type: str
@@ -440,7 +444,7 @@ class PowerOut(Schema):
         return [d.pk for d in obj.documents.all()]
 
 
-@router.get("/powers", auth=None, response={200: list[PowerOut], **ERRORS}, operation_id="opengov_powers")
+@router.get("/powers", auth=None, response={200: list[OgPowerOut], **ERRORS}, operation_id="opengov_powers")
 def powers(request, department: int | None = None, power_type: str = "", life_event: str = ""):
     """The lists of powers, by department, power type and life event."""
     return list(
@@ -448,7 +452,7 @@ def powers(request, department: int | None = None, power_type: str = "", life_ev
     )
 
 
-class PublicityOut(Schema):
+class OgPublicityOut(Schema):
     kind: str
     decision_number: str
     decision_name: str
@@ -465,12 +469,12 @@ class PublicityOut(Schema):
     published_on: dt.date
 
 
-class PublicityPage(Schema):
-    items: list[PublicityOut]
+class OgPublicityPage(Schema):
+    items: list[OgPublicityOut]
     next: str | None
 
 
-class PublicityQuery(Schema):
+class OgPublicityQuery(Schema):
     kind: str = ""
     q: str = ""
     cursor: str | None = None
@@ -478,9 +482,9 @@ class PublicityQuery(Schema):
 
 
 @router.get(
-    "/publicity", auth=None, response={200: PublicityPage, **ERRORS}, operation_id="opengov_publicity"
+    "/publicity", auth=None, response={200: OgPublicityPage, **ERRORS}, operation_id="opengov_publicity"
 )
-def publicity(request, f: Query[PublicityQuery]):
+def publicity(request, f: Query[OgPublicityQuery]):
     """双公示: licensing (and penalty) decisions in their publicity period, in the national fields;
     individuals desensitized."""
     _limit(request)
