@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -444,42 +445,46 @@ def request_document_check(*, actor: Any, document: RequestDocument) -> RequestD
 
 
 def requests_overdue(ids: list[int]) -> int:
-    """Called by the SLA scan with newly overdue requests: each head of a disclosure office
-    (``opengov.approve_extension``, nearest level) whose scope holds some of them gets one
-    message listing them (督办), and one audit event records the chunk."""
-    rows = list(
-        InfoRequest.objects.filter(pk__in=ids).values_list("number", "department_id", "org_unit__path")
-    )
-    if not rows:
+    """Called by the SLA scan with a chunk of newly overdue requests: each head of a disclosure
+    office (``opengov.approve_extension``, nearest level) whose department and unit have some of
+    them gets one message (督办), and one audit event records the chunk. The chunk is grouped by
+    department and unit in the database (a few rows), not read request by request."""
+    if not ids:
         return 0
-    by_place: dict[tuple[int, str], list[str]] = {}
-    for number, department_id, path in rows:
-        by_place.setdefault((department_id, path), []).append(number)
-    numbers_of: dict[int, list[str]] = {}
+    places = (
+        InfoRequest.objects.filter(pk__in=ids)
+        .values("department_id", "org_unit__path")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sample = list(InfoRequest.objects.filter(pk__in=ids[:50]).values_list("number", flat=True))
+    counts: dict[int, int] = {}
     users: dict[int, Any] = {}
-    # One look-up per department and unit, not per request.
-    for (department_id, path), numbers in by_place.items():
+    for place in places:
         for user in account_selectors.holders_of(
-            "opengov.approve_extension", path, department=department_id, nearest=True
+            "opengov.approve_extension",
+            place["org_unit__path"],
+            department=place["department_id"],
+            nearest=True,
         ):
             users[user.pk] = user
-            numbers_of.setdefault(user.pk, []).extend(numbers)
+            counts[user.pk] = counts.get(user.pk, 0) + place["n"]
     with transaction.atomic():
         audit.record(
             actor=None,
             action="opengov.request.overdue",
             target_type="opengov.inforequest",
-            target_id=f"{len(rows)} requests",
-            target_label=rows[0][0] if len(rows) == 1 else str(len(rows)),
-            after={"numbers": [r[0] for r in rows][:500]},
+            target_id=f"{len(ids)} requests",
+            target_label=sample[0] if len(ids) == 1 and sample else str(len(ids)),
+            after={"count": len(ids), "numbers": sample},
             via="opengov",
         )
-        for pk, numbers in numbers_of.items():
+        for pk, n in counts.items():
             notify(
                 recipient=users[pk],
                 event="opengov.overdue",
-                title=_("%d requests for disclosure are overdue") % len(numbers),
-                body=", ".join(numbers[:50]),
+                title=_("%d requests for disclosure are overdue") % n,
+                body=", ".join(sample),
                 link="/console/opengov/requests/?sla=overdue",
             )
-    return len(rows)
+    return len(ids)
