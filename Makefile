@@ -13,7 +13,7 @@ WEB_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
 VENDOR := zhengtong/portal/static/vendor
 
-.PHONY: run test fuzz setup assets migrate demo lint messages fonts browser bench-tools bench bench-foundation bench-opendata bench-services bench-codes bench-grid bench-opengov clean
+.PHONY: run test fuzz setup assets migrate demo lint messages fonts browser bench-tools bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,30 +89,21 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 # Benchmarks (never part of make test): `make bench` runs them all, `make bench-<area>` one.
-bench: bench-foundation bench-opendata bench-services bench-codes bench-grid bench-opengov
+# Every script in bench/ that is a benchmark (not a helper module) has a target bench-<name>.
+BENCHES := foundation opendata services codes grid audit sandbox supervision identity opengov
+bench: $(addprefix bench-,$(BENCHES))
 
 # wrk, the HTTP load generator the benchmarks prefer (C: it leaves the cores to the server).
 bench-tools:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
 	  echo "wrk could not be installed: the HTTP benchmarks fall back to a Python load generator"
 
-bench-foundation: setup
-	@$(PY) bench/foundation.py
 
-bench-opendata: setup bench-tools
-	@$(PY) bench/opendata.py
+# bench-<name>: run bench/<name>.py (wrk is installed first for the HTTP benchmarks).
+bench-%: setup bench-tools
+	@$(PY) bench/$*.py
 
-bench-services: setup bench-tools
-	@$(PY) bench/services.py
 
-bench-codes: setup bench-tools
-	@$(PY) bench/codes.py
-
-bench-grid: setup bench-tools
-	@$(PY) bench/grid.py
-
-bench-opengov: setup
-	@$(PY) bench/opengov.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var staticfiles

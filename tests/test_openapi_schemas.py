@@ -41,7 +41,12 @@ def test_audit_verify_declares_what_it_returns():
     assert _response_properties("/api/v1/audit/verify", "get", "200") == {
         "ok",
         "checked",
-        "first_break_id",
+        "tree_size",
+        "root_hash",
+        "signed_heads",
+        "unsequenced",
+        "first_break",
+        "reason",
         "message",
     }
 

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "zhengtong.workorders",
     "zhengtong.codes",
     "zhengtong.grid",
+    "zhengtong.sandbox",
+    "zhengtong.credit",
+    "zhengtong.supervision",
+    "zhengtong.identity",
     "zhengtong.opengov",
     "zhengtong.portal",
 ]
@@ -290,14 +294,19 @@ LOGGING = {
 
 # Each module's own settings (read from the environment through zhengtong.conf, so they are in
 # DECLARED and documented in docs/configuration.md) live in zhengtong/<module>/settings.py.
+from zhengtong.audit.settings import *  # noqa: E402,F403
 from zhengtong.catalog.settings import *  # noqa: E402,F403
 from zhengtong.codes.settings import *  # noqa: E402,F403
+from zhengtong.credit.settings import *  # noqa: E402,F403
 from zhengtong.datastore.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403
+from zhengtong.identity.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
 from zhengtong.opengov.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
+from zhengtong.sandbox.settings import *  # noqa: E402,F403
 from zhengtong.seals.settings import *  # noqa: E402,F403
 from zhengtong.services.settings import *  # noqa: E402,F403
+from zhengtong.supervision.settings import *  # noqa: E402,F403
 from zhengtong.workorders.settings import *  # noqa: E402,F403

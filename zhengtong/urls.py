@@ -27,6 +27,10 @@ urlpatterns = [
             "workorders",
             "codes",
             "grid",
+            "sandbox",
+            "credit",
+            "supervision",
+            "identity",
             "opengov",
         )
     ],

@@ -39,6 +39,7 @@ _SECRET_BYTES = {
     CredentialKind.API_TOKEN: 32,
     CredentialKind.DATA_API_KEY: 24,
     CredentialKind.OPEN311_KEY: 24,
+    CredentialKind.CLIENT_SECRET: 32,
 }
 
 
@@ -64,11 +65,15 @@ def credential_create(
     ``audit_target`` (default: the credential) with ``audit_after`` (default: kind, name, prefix).
 
     ``known_secret``: use this secret instead of a random one. Only for demo data that documents
-    a key people can try; it must be a well-formed secret of ``kind`` (ValueError otherwise)."""
+    a key people can try; it must be a well-formed secret of ``kind`` (ValueError otherwise),
+    except for client secrets, which are checked against their client's own credential (never
+    found by prefix), so the documented OIDC demo secrets (``demo-rp-secret``) can be stored."""
     if known_secret is None:
         prefix, secret = _new_secret(kind, _SECRET_BYTES[kind])
     else:
         prefix, secret = credential_parse(known_secret, kind=kind), known_secret
+        if prefix is None and kind == CredentialKind.CLIENT_SECRET:
+            prefix = hashlib.sha256(known_secret.encode()).hexdigest()[:8]
         if prefix is None:
             raise ValueError(f"not a well-formed {kind} secret")
     row = Credential.objects.create(

@@ -35,6 +35,7 @@ class CredentialKind(models.TextChoices):
     API_TOKEN = "api_token", _("API token")
     DATA_API_KEY = "data_api_key", _("data API key")
     OPEN311_KEY = "open311_key", _("Open311 key")
+    CLIENT_SECRET = "client_secret", _("OpenID Connect client secret")
 
 
 # The text every secret of a kind starts with (``zt_<prefix>_<random>``): kept per kind so the
@@ -43,4 +44,5 @@ SECRET_PREFIX = {
     CredentialKind.API_TOKEN: "zt_",
     CredentialKind.DATA_API_KEY: "ztd_",
     CredentialKind.OPEN311_KEY: "o311_",
+    CredentialKind.CLIENT_SECRET: "ztc_",
 }

@@ -35,6 +35,7 @@ from zhengtong.accounts.permissions import can, ensure_can, forget_grants
 from zhengtong.accounts.roles import ROLES
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
+from zhengtong.core import hooks
 from zhengtong.core.errors import (
     AuthenticationRequired,
     Conflict,
@@ -377,10 +378,26 @@ _TOKEN_REFUSALS = {
 }
 
 
+# Other kinds of bearer token the API accepts, contributed by higher modules (the identity
+# centre's OpenID Connect access tokens): ``fn(*, raw, method) -> User | None``. An entry returns
+# None for a token that is not of its kind, the user for a good one, and raises
+# ``AuthenticationRequired`` (401 ``invalid_token``) or ``PermissionDenied``
+# (403 ``insufficient_scope``) for one of its kind it refuses: the same answers as API tokens.
+BEARER_AUTHENTICATORS = hooks.registry(
+    "accounts.bearer_authenticators",
+    doc="Bearer tokens other than API tokens that /api/v1 accepts (fn(*, raw, method) -> User | None).",
+)
+
+
 def api_token_authenticate(raw: str, *, method: str) -> User:
-    """The user behind a bearer token; unsafe methods need the ``write`` scope."""
+    """The user behind a bearer token; unsafe methods need the ``write`` scope. A token that is
+    not an API token is offered to ``BEARER_AUTHENTICATORS`` (same scope rule: ``api:write``)."""
     kind = CredentialKind.API_TOKEN
     if credentials.credential_parse(raw or "", kind=kind) is None:
+        for authenticate in BEARER_AUTHENTICATORS.items():
+            user = authenticate(raw=raw or "", method=method)
+            if user is not None:
+                return user
         raise AuthenticationRequired(_("malformed API token"), code=AccountsError.INVALID_TOKEN)
     row = credentials.credential_lookup(raw, kind=kind)
     if row is None or row.owner is None:

@@ -2,17 +2,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from zhengtong.audit import actions, selectors
+from zhengtong.audit import actions, log, selectors
 from zhengtong.audit import services as audit
 from zhengtong.audit.models import AuditEvent
-from zhengtong.audit.services import verify_chain
+from zhengtong.core import ratelimit
 from zhengtong.core.authz import ensure_can, root_unit
+from zhengtong.core.errors import Conflict, NotFound, ValidationError
+from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 
 router = Router(tags=["audit"])
+
+# Tree heads and consistency proofs hold only hashes: anyone may check the log grows append-only.
+PUBLIC_OPERATIONS: set[str] = {"audit_tree_head", "audit_consistency"}
 
 
 class EventOut(Schema):
@@ -81,15 +88,20 @@ def events(request, f: Query[EventFilter]):
 class AuditVerifyOut(Schema):
     ok: bool
     checked: int
-    first_break_id: int | None
+    tree_size: int
+    root_hash: str
+    signed_heads: int
+    unsequenced: int
+    first_break: str | None
+    reason: str | None
     message: str
 
 
 @router.get("/verify", response={200: AuditVerifyOut, **ERRORS}, operation_id="audit_verify")
 def verify(request):
-    """Walk the whole chain (platform-wide auditors only)."""
+    """Check the whole log: events, entries, nodes, signed heads (platform-wide auditors only)."""
     ensure_can(request.auth, "audit.view", root_unit())
-    report = verify_chain()
+    report = log.verify_log()
     audit.record(
         actor=request.auth, action="audit.chain.verify", after={"ok": report.ok, "checked": report.checked}
     )
@@ -97,6 +109,89 @@ def verify(request):
     return AuditVerifyOut(
         ok=report.ok,
         checked=report.checked,
-        first_break_id=brk.event_id if brk else None,
-        message=brk.message if brk else f"{report.checked} events, chain intact",
+        tree_size=report.tree_size,
+        root_hash=report.root_hash,
+        signed_heads=report.heads,
+        unsequenced=report.unsequenced,
+        first_break=brk.where if brk else None,
+        reason=brk.reason if brk else None,
+        message=brk.message if brk else f"{report.checked} events in the log, all checks passed",
     )
+
+
+class TreeHeadOut(Schema):
+    log: str
+    tree_size: int
+    root_hash: str
+    timestamp: str
+    prev_head: str
+    kid: str
+    alg: str
+    signature: str
+
+
+class ConsistencyQuery(Schema):
+    first: int
+    second: int
+
+
+class ConsistencyOut(Schema):
+    first: int
+    second: int
+    path: list[str]
+
+
+class InclusionOut(Schema):
+    event_id: int
+    canonical: str
+    event_hash: str
+    leaf_index: int
+    leaf_hash: str
+    path: list[str]
+    head: TreeHeadOut
+
+
+def _public_limit(request) -> None:
+    ratelimit.hit(
+        "audit.public", client_ip(request) or "-", limit=settings.AUDIT_PUBLIC_PER_MINUTE, window_seconds=60
+    )
+
+
+@router.get(
+    "/tree-heads/latest", response={200: TreeHeadOut, **ERRORS}, auth=None, operation_id="audit_tree_head"
+)
+def tree_head(request):
+    """The latest signed tree head (verify with the `audit.tree_head` key of /api/v1/seals/keys)."""
+    _public_limit(request)
+    head = log.latest_head()
+    if head is None:
+        raise NotFound(_("no signed tree head yet"))
+    return log.head_dict(head)
+
+
+@router.get(
+    "/consistency", response={200: ConsistencyOut, **ERRORS}, auth=None, operation_id="audit_consistency"
+)
+def consistency(request, q: Query[ConsistencyQuery]):
+    """RFC 9162 consistency proof between two tree sizes (each ≤ the latest signed head's)."""
+    _public_limit(request)
+    head = log.latest_head()
+    limit = head.tree_size if head else 0
+    if not 0 < q.first <= limit:
+        raise ValidationError.for_field("first", _("must be between 1 and the latest signed tree size"))
+    if not q.first <= q.second <= limit:
+        raise ValidationError.for_field("second", _("must be between first and the latest signed tree size"))
+    return {"first": q.first, "second": q.second, "path": log.consistency_proof(q.first, q.second)}
+
+
+@router.get(
+    "/events/{event_id}/proof", response={200: InclusionOut, **ERRORS}, operation_id="audit_event_proof"
+)
+def event_proof(request, event_id: int):
+    """The event's inclusion proof to the latest signed head: for auditors in scope, and for the
+    person whose action the event records."""
+    event = selectors.audit_event_for_proof(request.auth, event_id)
+    proof = log.inclusion_proof(event)
+    if proof is None:
+        raise Conflict(_("the event is not yet covered by a signed tree head; try again in a few seconds"))
+    return proof

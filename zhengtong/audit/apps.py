@@ -1,8 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core import trail
-
 
 class AuditConfig(AppConfig):
     name = "zhengtong.audit"
@@ -11,7 +9,7 @@ class AuditConfig(AppConfig):
     api_prefix = "/audit"
 
     def ready(self) -> None:
-        # Lazy: audit.services imports the AuditEvent model, which the app registry loads first.
-        from zhengtong.audit.services import record
+        # Lazy: the wiring imports the audit models, which the app registry loads first.
+        from zhengtong.audit import wiring
 
-        trail.install(record)
+        wiring.install()

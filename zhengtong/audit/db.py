@@ -11,28 +11,49 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+# The event table and the log's own tables (entries, nodes, signed heads): none is ever updated or
+# deleted. The unsequenced queue (audit_auditqueue) is the one table the sequencer deletes from.
+APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditlogentry", "audit_auditnode", "audit_audittreehead")
+
+
+def _sqlite_create(table: str) -> list[str]:
+    short = table.removeprefix("audit_audit")
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS audit_{short}_no_update BEFORE UPDATE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+        f"CREATE TRIGGER IF NOT EXISTS audit_{short}_no_delete BEFORE DELETE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+    ]
+
+
+def _pg_trigger(table: str) -> str:
+    return "audit_event_no_change" if table == "audit_auditevent" else f"{table}_no_change"
+
+
 CREATE = {
-    "sqlite": [
-        "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent "
-        "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
-        "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent "
-        "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
-    ],
+    "sqlite": [sql for table in APPEND_ONLY_TABLES for sql in _sqlite_create(table)],
     "postgresql": [
         "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql;",
-        "DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent;",
-        "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_auditevent "
-        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
+        "BEGIN RAISE EXCEPTION 'audit records are append-only'; END; $$ LANGUAGE plpgsql;",
+        *[
+            sql
+            for table in APPEND_ONLY_TABLES
+            for sql in (
+                f"DROP TRIGGER IF EXISTS {_pg_trigger(table)} ON {table};",
+                f"CREATE TRIGGER {_pg_trigger(table)} BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
+            )
+        ],
     ],
 }
 DROP = {
     "sqlite": [
-        "DROP TRIGGER IF EXISTS audit_event_no_update;",
-        "DROP TRIGGER IF EXISTS audit_event_no_delete;",
+        f"DROP TRIGGER IF EXISTS audit_{table.removeprefix('audit_audit')}_no_{verb};"
+        for table in APPEND_ONLY_TABLES
+        for verb in ("update", "delete")
     ],
     "postgresql": [
-        "DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent;",
+        *[f"DROP TRIGGER IF EXISTS {_pg_trigger(table)} ON {table};" for table in APPEND_ONLY_TABLES],
         "DROP FUNCTION IF EXISTS audit_event_append_only();",
     ],
 }
@@ -57,10 +78,12 @@ def is_enforced() -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'audit_event_no_%'"
+                "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'audit_%_no_%'"
             )
         else:
-            cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_event_no_change'")
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_event_no_change'"
+            )  # the first one
         return cursor.fetchone()[0] > 0
 
 

@@ -28,8 +28,11 @@ class AuditEvent(models.Model):
     # action it was, never a superuser standing in for the platform.
     via = models.CharField(_("via"), max_length=40, blank=True, default="")
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Events written before the log (issue 16) form a hash chain: ``prev_hash`` links each to the one
+    # before. Later events leave it empty; their order is the log's (AuditLogEntry).
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    # SHA-256 of the event's canonical serialization (audit.services.canonical): the log's leaf data.
+    hash = models.CharField(max_length=64, db_index=True)
 
     class Meta:
         ordering = ["-id"]
@@ -45,3 +48,71 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action}"
+
+
+class AuditQueue(models.Model):
+    """An event committed but not yet sequenced into the log (Trillian's "unsequenced" table).
+
+    ``record()`` inserts here in the writer's transaction and takes no lock; the sequencer
+    (``audit.log.integrate``) moves rows from here into ``AuditLogEntry``.
+    """
+
+    event_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("unsequenced audit event")
+        verbose_name_plural = _("unsequenced audit events")
+
+    def __str__(self) -> str:
+        return f"queued #{self.event_id}"
+
+
+class AuditLogEntry(models.Model):
+    """Position ``seq`` of the Merkle log holds the event ``event_id`` (append-only)."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    event_id = models.BigIntegerField(unique=True)
+    leaf_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
+
+    def __str__(self) -> str:
+        return f"{self.seq}: #{self.event_id}"
+
+
+class AuditNode(models.Model):
+    """A perfect interior subtree of the Merkle log: level ≥ 1, ``index``-th at that level."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="audit_node_unique")]
+        verbose_name = _("audit tree node")
+        verbose_name_plural = _("audit tree nodes")
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class AuditTreeHead(models.Model):
+    """A signed tree head (STH): the log's size and root at a time, signed with the installation's
+    ``audit.tree_head`` key, linked to the previous head by its hash."""
+
+    tree_size = models.BigIntegerField(primary_key=True)
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.DateTimeField()
+    prev_head_hash = models.CharField(max_length=64)
+    kid = models.CharField(max_length=16)
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-tree_size"]
+        verbose_name = _("signed tree head")
+        verbose_name_plural = _("signed tree heads")
+
+    def __str__(self) -> str:
+        return f"STH {self.tree_size}"

@@ -4,9 +4,11 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from zhengtong.audit.models import AuditEvent
-from zhengtong.core.authz import ensure_can, scope_q
+from zhengtong.core.authz import can, ensure_can, scope_q
+from zhengtong.core.errors import NotFound
 
 
 def audit_events_for(
@@ -39,3 +41,21 @@ def audit_events_for(
     if until:
         qs = qs.filter(occurred_at__date__lte=until)
     return qs
+
+
+def audit_event_for_proof(actor: Any, event_id: int) -> AuditEvent:
+    """An event whose inclusion proof the actor may obtain: one they may see as an auditor, or one
+    recording their own action. Anything else is "not found" (its existence is not disclosed)."""
+    event = AuditEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(_("no such audit event"))
+    if actor is not None and getattr(actor, "pk", None) is not None and event.actor_id == actor.pk:
+        return event
+    if (
+        can(actor, "audit.view")
+        and AuditEvent.objects.filter(
+            scope_q(actor, "audit.view", path_field="org_unit_path"), pk=event_id
+        ).exists()
+    ):
+        return event
+    raise NotFound(_("no such audit event"))

@@ -1,12 +1,14 @@
 """Writing and verifying the audit trail.
 
 Every write in Zhengtong goes through a service function that calls ``record()`` inside the
-same transaction as the change. Each event stores the SHA-256 of the previous event, so an
-edited, deleted or reordered row breaks the chain; ``verify_chain()`` finds the first break.
+same transaction as the change. ``record()`` stores the event with the SHA-256 of its canonical
+serialization and puts its id on the unsequenced queue, both in the caller's transaction, and takes
+no lock: audited writes never queue behind one another. After commit the sequencer
+(``audit.log.integrate``, run by the task worker) appends queued events to a Merkle log and signs
+tree heads; ``audit.log.verify_log()`` checks the whole structure (see ``audit/log.py``).
 
-Concurrency: on PostgreSQL, ``record()`` takes a transaction-level advisory lock before reading
-the chain head, so concurrent writers append one after another and the chain stays a single
-line. On SQLite, write transactions are IMMEDIATE (settings), which serializes writers already.
+Events written before the log existed also form a hash chain (each stores its predecessor's hash
+in ``prev_hash``); they entered the log first, in id order, without their hashes being rewritten.
 """
 
 from __future__ import annotations
@@ -14,21 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from zhengtong.audit import actions
-from zhengtong.audit.models import AuditEvent
+from zhengtong.audit.models import AuditEvent, AuditQueue
 from zhengtong.core import context
 from zhengtong.core.logging import mask_text
 from zhengtong.core.masking import SENSITIVE_FIELDS, pseudonymize
 
 GENESIS_HASH = "0" * 64
-_ADVISORY_LOCK_KEY = 0x5A54_4155  # "ZTAU": one chain per database
 
 HASHED_FIELDS = (
     "occurred_at",
@@ -92,7 +92,7 @@ def compute_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(values)).hexdigest()
 
 
-def _event_values(event: AuditEvent) -> dict[str, Any]:
+def event_values(event: AuditEvent) -> dict[str, Any]:
     return {field: getattr(event, field) for field in (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS)}
 
 
@@ -111,29 +111,6 @@ def _org_fields(org_unit: Any, target: Any) -> tuple[str, str]:
     if unit is None:
         return "", ""
     return unit.code, unit.path
-
-
-def _locked_head() -> str | None:
-    """Take the chain lock (PostgreSQL) and read the chain head's hash.
-
-    On PostgreSQL both statements go in one round trip (client-side binding sends them as one
-    simple query). Under READ COMMITTED each statement of it takes its own snapshot, so the head
-    is read only after the lock is held: a writer that committed while we waited is seen.
-    """
-    if connection.vendor != "postgresql":
-        return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    head_sql = f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1"  # noqa: S608 (model's table)
-    with connection.cursor() as cursor:
-        if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
-            # Server-side binding (extended protocol) allows one statement per execute.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-            cursor.execute(head_sql)
-        else:
-            cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {head_sql}", [_ADVISORY_LOCK_KEY])
-            cursor.nextset()
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def record(
@@ -165,7 +142,6 @@ def record(
     # No savepoint: a failure here must abort the caller's change as well (an audited change
     # without its event is not allowed), so the caller's transaction is the unit of rollback.
     with transaction.atomic(savepoint=False):
-        head = _locked_head()
         event = AuditEvent(
             occurred_at=timezone.now(),
             actor_id=getattr(actor, "pk", None),
@@ -183,71 +159,12 @@ def record(
             channel=ctx.channel,
             ip=ctx.ip,
             via=via[:40],
-            prev_hash=head or GENESIS_HASH,
+            prev_hash="",
         )
-        event.hash = compute_hash(_event_values(event))
+        event.hash = compute_hash(event_values(event))
         event.save(force_insert=True)
+        AuditQueue.objects.create(event_id=event.id)
     return event
 
 
-@dataclass(frozen=True)
-class ChainBreak:
-    event_id: int
-    reason: str  # "edited" | "link"
-    message: str
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    checked: int
-    head_hash: str
-    first_break: ChainBreak | None
-
-    @property
-    def ok(self) -> bool:
-        return self.first_break is None
-
-
-def verify_chain(*, batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in id order; report the first row that is edited or out of line.
-
-    An edited row no longer matches its own hash. A deleted or reordered row shows up as the
-    next row's ``prev_hash`` not matching the row before it.
-    """
-    expected_prev = GENESIS_HASH
-    previous_id: int | None = None
-    checked = 0
-    last_id = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            break
-        for event in batch:
-            if event.prev_hash != expected_prev:
-                after = f"row {previous_id}" if previous_id is not None else "the start of the chain"
-                return ChainReport(
-                    checked,
-                    expected_prev,
-                    ChainBreak(
-                        event.id,
-                        "link",
-                        f"row {event.id}: its previous hash does not match {after}; "
-                        "a row between them was deleted, or rows were reordered or inserted",
-                    ),
-                )
-            if compute_hash(_event_values(event)) != event.hash:
-                return ChainReport(
-                    checked,
-                    expected_prev,
-                    ChainBreak(
-                        event.id, "edited", f"row {event.id}: content does not match its hash (edited)"
-                    ),
-                )
-            expected_prev = event.hash
-            previous_id = event.id
-            checked += 1
-        last_id = batch[-1].id
-    return ChainReport(checked, expected_prev, None)
-
-
-actions.register({"audit.chain.verify": "Verify the audit chain"})
+actions.register({"audit.chain.verify": "Verify the audit log"})

@@ -42,3 +42,27 @@ def register_periodic(name: str, task_obj: object, interval_seconds: int) -> Non
 def periodic_tasks() -> list[Periodic]:
     """Everything the worker enqueues on a schedule."""
     return [Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS), *PERIODIC.items()]
+
+
+@dataclass(frozen=True)
+class Loop:
+    name: str
+    function: object  # called with no arguments; returns how much it did (0: idle)
+    interval_seconds: float
+
+
+LOOPS = hooks.registry(
+    "core.loops",
+    doc="Functions the worker runs in their own thread every few seconds, keyed by name "
+    "(`core.tasks.register_loop`): work too frequent for a queued task, e.g. the audit log's sequencer.",
+)
+
+
+def register_loop(name: str, function: object, interval_seconds: float) -> None:
+    """Have every worker call ``function()`` every ``interval_seconds`` in a thread of its own (the
+    function must be safe to run in several workers at once, e.g. by taking a lock or skipping)."""
+    LOOPS.add(name, Loop(name, function, interval_seconds))
+
+
+def loops() -> list[Loop]:
+    return list(LOOPS.items())

@@ -379,3 +379,57 @@ def legal_entities_active_count(*, org_path: str = "", county_code: str = "") ->
 def licence_types_by_code() -> dict[str, LicenceType]:
     """Every e-licence type, by code (not scoped: the types are public reference data)."""
     return {lt.code: lt for lt in LicenceType.objects.order_by("code")}
+
+
+# --- For supervision and credit (一户一档, credit evaluation, random inspection populations) -----
+
+
+def legal_entity_by_uscc(uscc: str) -> LegalEntity | None:
+    """The legal entity with this unified social credit code (with its org unit), or None. Not
+    scoped: callers decide what of it they show (registry data of entities is public 公示 data)."""
+    return LegalEntity.objects.filter(uscc=uscc).select_related("org_unit").first()
+
+
+def legal_entities_by_ids(ids: list[int]) -> dict[int, LegalEntity]:
+    """Legal entities by id (with their org units); not scoped, as ``legal_entity_by_uscc``."""
+    return LegalEntity.objects.select_related("org_unit").in_bulk(ids)
+
+
+def legal_entities_filtered(
+    *, entity_type: str = "", region_prefix: str = "", licence_type_code: str = ""
+) -> QuerySet[LegalEntity]:
+    """Active legal entities by type, region code prefix and (optionally) holding a valid
+    e-licence of a type: the population of a random inspection plan."""
+    qs = LegalEntity.objects.filter(status=LegalEntity.Status.ACTIVE)
+    if entity_type:
+        qs = qs.filter(entity_type=entity_type)
+    if region_prefix:
+        qs = qs.filter(region_code__startswith=region_prefix)
+    if licence_type_code:
+        qs = qs.filter(
+            pk__in=Licence.objects.filter(
+                licence_type__code=licence_type_code, state="valid", holder_entity__isnull=False
+            ).values("holder_entity_id")
+        )
+    return qs
+
+
+def licence_state_counts(entity_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """{entity id: {licence state: count}} for entity holders (all entities when ``entity_ids``
+    is None): one grouped query."""
+    qs = Licence.objects.filter(holder_entity__isnull=False)
+    if entity_ids is not None:
+        qs = qs.filter(holder_entity_id__in=entity_ids)
+    out: dict[int, dict[str, int]] = {}
+    for row in qs.values("holder_entity_id", "state").annotate(n=Count("id")).order_by():
+        out.setdefault(row["holder_entity_id"], {})[row["state"]] = row["n"]
+    return out
+
+
+def licences_of_entity(entity: LegalEntity) -> QuerySet[Licence]:
+    """The e-licences an entity holds, newest first (with their types and departments)."""
+    return (
+        Licence.objects.filter(holder_entity=entity)
+        .select_related("licence_type", "issuing_department")
+        .order_by("-id")
+    )

@@ -11,6 +11,7 @@ from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
+from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_for
 from zhengtong.services import eforms, selectors, services
 from zhengtong.services.actions import case_action_run
@@ -400,6 +401,10 @@ def staff_case(request, pk: int):
             "opinions": case.opinions.select_related("reviewer"),
             "display_data": _display_data(case),
             "unpaid": bool(case.fee_fen and case.paid_at is None),
+            # Joint credit measures (联合奖惩) shown to the staff member who accepts the case.
+            "credit": credit_selectors.measures_for(case.applicant_entity.uscc)
+            if case.applicant_entity_id
+            else None,
         },
     )
 

@@ -154,6 +154,7 @@ def test_api_prefixes_and_demo_order_are_declared_on_the_app_configs():
         "workorders": "/workorders",
         "codes": "/codes",
         "grid": "/grid",
+        "identity": "/identity",
     }
     assert expected.items() <= prefixes.items()
     # Every app of the project with an API module declares where it is mounted.
@@ -166,7 +167,17 @@ def test_api_prefixes_and_demo_order_are_declared_on_the_app_configs():
     demos = [demo.__name__ for demo in module_demos()]
     known = [
         f"zhengtong.{m}.demo"
-        for m in ("registry", "catalog", "payments", "notify", "workorders", "services", "codes", "grid")
+        for m in (
+            "registry",
+            "catalog",
+            "payments",
+            "notify",
+            "workorders",
+            "services",
+            "codes",
+            "grid",
+            "identity",
+        )
     ]
     assert [name for name in demos if name in known] == known
 

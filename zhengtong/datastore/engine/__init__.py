@@ -28,7 +28,14 @@ from zhengtong.datastore.engine.compiler import json_value
 from zhengtong.datastore.engine.exports import export, neutralize
 from zhengtong.datastore.engine.queries import QueryResult, query
 from zhengtong.datastore.engine.results import RESULTS_CACHE
-from zhengtong.datastore.engine.sandbox import SqlRows, check_sql, run_sql
+from zhengtong.datastore.engine.sandbox import (
+    SqlRows,
+    aggregate_function_names,
+    check_sql,
+    run_sql,
+    sql_from_tree,
+    sql_tree,
+)
 from zhengtong.datastore.engine.store import (
     ROW,
     VARIANTS,
@@ -55,6 +62,7 @@ __all__ = [
     "SqlRows",
     "Storage",
     "activate",
+    "aggregate_function_names",
     "active_version",
     "arrow_type",
     "check_sql",
@@ -68,6 +76,8 @@ __all__ = [
     "query",
     "read_file",
     "run_sql",
+    "sql_from_tree",
+    "sql_tree",
     "validate",
     "versions",
     "write_version",

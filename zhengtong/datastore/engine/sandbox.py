@@ -20,6 +20,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -94,10 +95,22 @@ def _decode(value):
     return value
 
 
+_PARSER = threading.local()
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    """This thread's DuckDB connection for parsing and unparsing SQL (no table, no file access;
+    kept because opening a connection costs far more than a parse)."""
+    # Per process too: a connection inherited through fork() is never used (DuckDB's threads are not).
+    if getattr(_PARSER, "pid", None) != os.getpid():
+        _PARSER.con = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
+        _PARSER.pid = os.getpid()
+    return _PARSER.con
+
+
 def _parse_tree(sql: str) -> dict:
     """DuckDB's syntax tree of ``sql`` (parsing only: nothing runs, no table is bound)."""
-    with duckdb.connect(":memory:", config={"enable_external_access": False}) as con:
-        text = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]
+    text = _parser().execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]
     try:
         return json.loads(text)
     except RecursionError:
@@ -149,9 +162,8 @@ def _check_tree(tree: dict) -> None:
         raise ValidationError.for_field("sql", _("may not call %(name)s") % {"name": names})
 
 
-def check_sql(sql: str) -> str:
-    """Accept exactly one SELECT, by DuckDB's own parser, that reads only ``data`` (and its own
-    CTEs and generating table functions) and calls no function revealing settings or paths."""
+def _checked_tree(sql: str) -> dict:
+    """The checks of ``check_sql``; returns the syntax tree they were made on."""
     if not isinstance(sql, str) or not sql.strip():
         raise ValidationError.for_field("sql", _("is empty"))
     if len(sql) > _MAX_SQL:
@@ -168,8 +180,48 @@ def check_sql(sql: str) -> str:
         raise ValidationError.for_field(
             "sql", _("only SELECT is allowed, not %(kind)s") % {"kind": statements[0].type.name}
         )
-    _check_tree(_parse_tree(sql))
+    tree = _parse_tree(sql)
+    _check_tree(tree)
+    return tree
+
+
+def check_sql(sql: str) -> str:
+    """Accept exactly one SELECT, by DuckDB's own parser, that reads only ``data`` (and its own
+    CTEs and generating table functions) and calls no function revealing settings or paths."""
+    _checked_tree(sql)
     return sql
+
+
+def sql_tree(sql: str) -> dict:
+    """DuckDB's syntax tree of a query ``check_sql`` accepts (checked on this very tree), for
+    callers that inspect or extend it (the data sandbox's disclosure control); ``sql_from_tree``
+    turns it back into SQL."""
+    return _checked_tree(sql)
+
+
+def sql_from_tree(tree: dict) -> str:
+    """SQL text of a syntax tree from ``sql_tree`` (DuckDB's own deserializer: nothing runs)."""
+    try:
+        return _parser().execute("SELECT json_deserialize_sql(?)", [json.dumps(tree)]).fetchone()[0]
+    except duckdb.Error as exc:
+        raise ValidationError.for_field(
+            "sql", _("does not parse: %(msg)s") % {"msg": str(exc).splitlines()[0][:200]}
+        ) from None
+
+
+_AGGREGATES: frozenset[str] | None = None
+
+
+def aggregate_function_names() -> frozenset[str]:
+    """Names of DuckDB's aggregate functions (read once from the engine's own catalogue)."""
+    global _AGGREGATES  # noqa: PLW0603 - computed once per process; the set never changes
+    if _AGGREGATES is None:
+        with duckdb.connect(":memory:") as con:
+            rows = con.execute(
+                "SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'"
+            ).fetchall()
+        _AGGREGATES = frozenset(row[0] for row in rows) | {"count_star"}
+    return _AGGREGATES
 
 
 def memory_limit_bytes(limit: str) -> int:
@@ -189,6 +241,8 @@ def run_sql(
     *,
     timeout_s: float | None = None,
     max_rows: int | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> tuple[list[str], list[tuple]]:
     """Run one read-only SELECT in a sandbox where the version is the view ``data``.
 
@@ -199,12 +253,15 @@ def run_sql(
     ``DATASTORE_SQL_MEMORY_LIMIT`` (RLIMIT_AS) and its CPU time at ``timeout_s`` + 1 s (RLIMIT_CPU);
     it interrupts the query after ``timeout_s`` and is killed after ``timeout_s`` + a start-up
     allowance. Any breach is a ValidationError on ``sql``; the calling process is never touched.
-    At most ``max_rows`` rows come back (``rows.truncated`` says so).
+    At most ``max_rows`` rows come back (``rows.truncated`` says so). ``memory_limit`` (a DuckDB
+    size such as "1GB") and ``threads`` override ``DATASTORE_SQL_MEMORY_LIMIT`` and
+    ``DATASTORE_SQL_THREADS`` for callers with their own limits (the data sandbox's jobs).
     """
     check_sql(sql)
+    memory_limit = memory_limit or settings.DATASTORE_SQL_MEMORY_LIMIT
     timeout_s = timeout_s or settings.DATASTORE_SQL_TIMEOUT_S
     max_rows = min(max_rows or settings.DATASTORE_SQL_MAX_ROWS, settings.DATASTORE_SQL_MAX_ROWS * 10)
-    memory_bytes = memory_limit_bytes(settings.DATASTORE_SQL_MEMORY_LIMIT)
+    memory_bytes = memory_limit_bytes(memory_limit)
     memory_mb = memory_bytes // 1_000_000
     path = source_path(table_key, version, variant)
     request = {
@@ -212,16 +269,21 @@ def run_sql(
         "sql": sql,
         "exclude": ROW,
         "max_rows": max_rows,
-        "memory_limit": settings.DATASTORE_SQL_MEMORY_LIMIT,
+        "memory_limit": memory_limit,
         "memory_bytes": memory_bytes,
-        "threads": settings.DATASTORE_SQL_THREADS,
+        "threads": threads or settings.DATASTORE_SQL_THREADS,
         "timeout_s": timeout_s,
     }
+    # details["limit"] tells callers which limit stopped the query, whatever the language.
     too_long = ValidationError.for_field(
-        "sql", _("took longer than %(s)s seconds and was stopped") % {"s": timeout_s}
+        "sql",
+        _("took longer than %(s)s seconds and was stopped") % {"s": timeout_s},
+        details={"limit": "time"},
     )
     too_big = ValidationError.for_field(
-        "sql", _("exceeded the memory limit of %(mb)s MB and was stopped") % {"mb": memory_mb}
+        "sql",
+        _("exceeded the memory limit of %(mb)s MB and was stopped") % {"mb": memory_mb},
+        details={"limit": "memory"},
     )
     try:
         child = subprocess.run(  # noqa: S603 - our own interpreter and script, no shell

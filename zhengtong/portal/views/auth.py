@@ -22,6 +22,7 @@ from zhengtong.audit import services as audit
 from zhengtong.core.access import public
 from zhengtong.core.errors import Conflict, RateLimited, ValidationError, retry_after_header
 from zhengtong.core.forms import apply_domain_error
+from zhengtong.identity import services as identity_services
 from zhengtong.portal.middleware import ELDER_COOKIE
 
 
@@ -155,6 +156,9 @@ def login_otp(request):
 def logout_view(request):
     if request.user.is_authenticated:
         audit.record(actor=request.user, action="accounts.logout", target=request.user)
+        # Applications signed in through the identity centre in this session are told (OIDC
+        # back-channel logout) and lose this session's tokens.
+        identity_services.portal_signed_out(request=request)
     logout(request)
     return redirect("portal:home")
 

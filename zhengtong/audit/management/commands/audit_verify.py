@@ -2,31 +2,41 @@ from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 
 from zhengtong.accounts.services import system_actor
-from zhengtong.audit.services import record, verify_chain
+from zhengtong.audit import log
+from zhengtong.audit.services import record
 
 
 class Command(BaseCommand):
-    help = "Walk the audit hash chain and report the first edited, deleted or reordered row."
+    help = (
+        "Sequence what is queued and sign a head, then check the whole audit log: every event against "
+        "its hash, the log entries, the tree nodes, every signed tree head, and that no event was left out."
+    )
 
-    def handle(self, *args, **options):
-        report = verify_chain()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-sequence", action="store_true", help="only verify; leave queued events for the worker"
+        )
+
+    def handle(self, *args, no_sequence=False, **options):
+        if not no_sequence:
+            log.run_until_idle()
+        report = log.verify_log()
         with transaction.atomic():
             record(
                 actor=system_actor(),
                 action="audit.chain.verify",
-                after={"ok": report.ok, "checked": report.checked, "head": report.head_hash},
+                after={"ok": report.ok, "checked": report.checked, "root": report.root_hash},
             )
         if report.ok:
-            # Keep the head hash somewhere else (a ticket, a log shipper): deleting the newest rows
-            # leaves no later link to break, but it changes the head.
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"audit chain intact: {report.checked} events verified; head {report.head_hash}"
+                    f"audit log intact: {report.checked} events in the log ({report.unsequenced} queued), "
+                    f"{report.heads} signed tree heads verified; root {report.root_hash} at size {report.tree_size}"
                 )
             )
             return
         brk = report.first_break
         raise CommandError(
-            f"audit chain broken at event {brk.event_id} ({brk.reason}): {brk.message}; "
+            f"audit log broken at {brk.where} ({brk.reason}): {brk.message}; "
             f"{report.checked} events before it verified"
         )

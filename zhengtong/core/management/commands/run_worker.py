@@ -16,7 +16,7 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from zhengtong.core.models import PeriodicRun
-from zhengtong.core.tasks import periodic_tasks
+from zhengtong.core.tasks import loops, periodic_tasks
 
 
 def enqueue_due(now=None) -> list[str]:
@@ -56,8 +56,22 @@ class Command(BaseCommand):
                     self.stderr.write(f"scheduler: {exc}")
                 stop.wait(tick)
 
+        def run_loop(loop):
+            while not stop.is_set():
+                try:
+                    close_old_connections()
+                    done = loop.function()
+                except Exception as exc:  # noqa: BLE001 - keep looping; the error is reported
+                    self.stderr.write(f"{loop.name}: {exc}")
+                    done = 0
+                # Busy: go again at once (a backlog drains at full speed); idle: wait the interval.
+                if not done:
+                    stop.wait(loop.interval_seconds)
+
         thread = threading.Thread(target=scheduler, name="zt-scheduler", daemon=True)
         thread.start()
+        for loop in loops():
+            threading.Thread(target=run_loop, args=(loop,), name=f"zt-{loop.name}", daemon=True).start()
         self.stdout.write("worker started (queues: default, sla)")
         try:
             # No autoreloader: it would re-run this command (and its scheduler) in a child process.

@@ -1,0 +1,199 @@
+"""Audited writes under concurrency: the Merkle log (this checkout) beside the single hash chain it
+replaced (an earlier commit, checked out into a temporary worktree), on PostgreSQL.
+
+    .venv/bin/python bench/audit.py                      # 16 writers, 5 s each, ref 9b62925
+    .venv/bin/python bench/audit.py --writers 1,4,16 --seconds 10 --ref 9b62925
+    .venv/bin/python bench/audit.py --help
+
+Each writer is a separate process (its own connection) committing one transaction per audited
+event, as a service function does. For the log, a sequencer process runs the worker's loop
+(``log.sequence_and_sign``) during the run, and the lag from each event's commit to its position in
+the log is measured. Each side gets its own freshly migrated database (``zt_bench_audit_<side>``) on
+the server of ``BENCH_PG`` (default postgres://postgres@127.0.0.1:5432). Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def _django(root: Path, db: str) -> None:
+    sys.path.insert(0, str(root))
+    os.environ["DATABASE_URL"] = f"{PG}/{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
+    os.environ.setdefault("ZHENGTONG_ENV", "test")
+    import django  # noqa: PLC0415 - configured from the arguments first
+
+    django.setup()
+
+
+def writer(root: Path, db: str, seconds: float, out: Path) -> None:
+    _django(root, db)
+    from django.db import transaction  # noqa: PLC0415
+
+    from zhengtong.audit import actions  # noqa: PLC0415
+    from zhengtong.audit.services import record  # noqa: PLC0415
+
+    actions.register({"bench.audit.write": "bench"})
+    commits = []
+    end = time.time() + seconds
+    while time.time() < end:
+        with transaction.atomic():
+            event = record(actor=None, action="bench.audit.write", target_type="bench", target_id="1")
+        commits.append((event.id, time.time()))
+    out.write_text(json.dumps(commits))
+
+
+def sequencer(root: Path, db: str, seconds: float, out: Path) -> None:
+    _django(root, db)
+    from zhengtong.audit import log  # noqa: PLC0415
+
+    batches = []
+    end = time.time() + seconds + 3
+    while time.time() < end:
+        if log.sequence_and_sign():
+            batches.append((time.time(), log.tree_size()))
+        else:
+            time.sleep(0.05)
+    out.write_text(json.dumps(batches))
+
+
+def prepare(root: Path, db: str) -> None:
+    env = {**os.environ, "DATABASE_URL": f"{PG}/{db}", "ZHENGTONG_ENV": "test"}
+    subprocess.run(["psql", PG + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {db}"], check=True, env=env)
+    subprocess.run(["psql", PG + "/postgres", "-qc", f"CREATE DATABASE {db}"], check=True, env=env)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, check=True, env=env)
+
+
+def run_side(root: Path, db: str, writers: int, seconds: float, with_sequencer: bool) -> dict:
+    tmp = Path(tempfile.mkdtemp())
+    script = Path(__file__).resolve()
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                "--role",
+                "writer",
+                "--root",
+                str(root),
+                "--db",
+                db,
+                "--seconds",
+                str(seconds),
+                "--out",
+                str(tmp / f"w{i}.json"),
+            ]
+        )
+        for i in range(writers)
+    ]
+    seq = None
+    if with_sequencer:
+        seq = subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                "--role",
+                "sequencer",
+                "--root",
+                str(root),
+                "--db",
+                db,
+                "--seconds",
+                str(seconds),
+                "--out",
+                str(tmp / "seq.json"),
+            ]
+        )
+    for p in procs:
+        p.wait()
+    commits = [c for i in range(writers) for c in json.loads((tmp / f"w{i}.json").read_text())]
+    result = {"events": len(commits), "per_second": len(commits) / seconds}
+    if seq is not None:
+        seq.wait()
+        batches = json.loads((tmp / "seq.json").read_text())
+        env = {**os.environ, "DATABASE_URL": f"{PG}/{db}"}
+        rows = subprocess.run(
+            ["psql", f"{PG}/{db}", "-Atc", "SELECT event_id, seq FROM audit_auditlogentry"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout.split()
+        position = {int(a): int(b) for a, b in (r.split("|") for r in rows)}
+        lags = []
+        for event_id, committed in commits:
+            pos = position.get(event_id)
+            if pos is None:
+                continue
+            done = next((t for t, size in batches if size > pos), None)
+            if done is not None:
+                lags.append(max(0.0, done - committed))
+        lags.sort()
+        result["sequenced"] = len(lags)
+        result["lag_p50"] = lags[len(lags) // 2] if lags else None
+        result["lag_p95"] = lags[int(len(lags) * 0.95)] if lags else None
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--writers", default="16", help="comma-separated writer counts (default 16)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each run")
+    parser.add_argument("--ref", default="9b62925", help="git ref of the single-chain code to compare with")
+    parser.add_argument("--role", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "writer":
+        return writer(Path(args.root), args.db, args.seconds, Path(args.out))
+    if args.role == "sequencer":
+        return sequencer(Path(args.root), args.db, args.seconds, Path(args.out))
+
+    old = Path(tempfile.mkdtemp()) / "chain"
+    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old), args.ref], cwd=ROOT, check=True)
+    try:
+        prepare(old, "zt_bench_audit_chain")
+        prepare(ROOT, "zt_bench_audit_log")
+        rows = []
+        for n in [int(x) for x in args.writers.split(",")]:
+            chain = run_side(old, "zt_bench_audit_chain", n, args.seconds, with_sequencer=False)
+            merkle = run_side(ROOT, "zt_bench_audit_log", n, args.seconds, with_sequencer=True)
+            rows.append((n, chain, merkle))
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
+    load = os.getloadavg()[0]
+    print(
+        f"\nAudited writes on PostgreSQL, one event per transaction, {args.seconds:.0f} s per run; "
+        f"chain = {args.ref}, log = this checkout; load average at the end {load:.1f}\n"
+    )
+    print("| writers | single chain (advisory lock) | Merkle log | ratio | log sequencing lag p50 / p95 |")
+    print("|---|---|---|---|---|")
+    for n, chain, merkle in rows:
+        ratio = merkle["per_second"] / chain["per_second"] if chain["per_second"] else float("inf")
+        lag = (
+            (
+                f"{merkle['lag_p50'] * 1000:.0f} / {merkle['lag_p95'] * 1000:.0f} ms "
+                f"({merkle['sequenced']:,} of {merkle['events']:,} sequenced)"
+            )
+            if merkle.get("lag_p95") is not None
+            else "-"
+        )
+        print(
+            f"| {n} | {chain['per_second']:,.0f}/s | {merkle['per_second']:,.0f}/s | {ratio:.1f}× | {lag} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,399 @@
+"""The OAuth 2.0 / OpenID Connect protocol, by Authlib: the authorization server, its grants
+(authorization code with PKCE and OpenID Connect, refresh token with rotation, client
+credentials), JWT access tokens (RFC 9068), introspection (RFC 7662), revocation (RFC 7009) and
+RP-initiated logout. This module only fills in what Authlib asks of storage and policy; the
+protocol checks (redirect URI, PKCE verifier, client authentication, scopes, error codes) are
+Authlib's.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import hashlib
+import json
+import time
+from datetime import timedelta
+
+from authlib.common.security import generate_token
+from authlib.integrations.django_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from authlib.oidc.core import grants as oidc_grants
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from zhengtong.audit import services as audit
+from zhengtong.identity import claims, keys
+from zhengtong.identity.models import AuthorizationCode, Client, Token
+
+API_AUDIENCE = "urn:zhengtong:api"
+ACCESS_ALG = "ES256"
+ALGORITHMS = list(keys.ALGS)
+_issuer: contextvars.ContextVar[str] = contextvars.ContextVar("identity_issuer", default="")
+
+
+def set_issuer(request) -> str:
+    """The issuer for this request (``IDENTITY_ISSUER``, else the request's scheme and host)."""
+    value = settings.IDENTITY_ISSUER or f"{request.scheme}://{request.get_host()}"
+    _issuer.set(value.rstrip("/"))
+    return _issuer.get()
+
+
+def issuer() -> str:
+    return settings.IDENTITY_ISSUER.rstrip("/") or _issuer.get()
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def unverified_claims(token: str) -> dict:
+    """The payload of a JWT we just signed (no verification needed: it never left this process)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+class _Subject:
+    """What Authlib's JWT access token generator asks of a user: its identifier, here the
+    client's pairwise ``sub``."""
+
+    def __init__(self, user, client):
+        self.user, self.client = user, client
+
+    def get_user_id(self) -> str:
+        return claims.client_subject(self.user.pk, self.client)
+
+
+class AccessTokens(JWTBearerTokenGenerator):
+    """RFC 9068 JWT access tokens signed with the active ES256 key; ``aud`` is the client (its
+    own API) and, with an ``api:*`` scope, the platform API."""
+
+    def __init__(self):
+        super().__init__(
+            issuer="",
+            alg=ACCESS_ALG,
+            refresh_token_generator=lambda **kwargs: generate_token(48),
+            expires_generator=lambda client, grant_type: settings.IDENTITY_ACCESS_TOKEN_SECONDS,
+        )
+
+    @property
+    def issuer(self) -> str:
+        return issuer()
+
+    @issuer.setter
+    def issuer(self, value) -> None:
+        pass  # the issuer is read per request
+
+    def get_jwks(self):
+        return KeySet([keys.signing_key(ACCESS_ALG)])
+
+    def get_audiences(self, client, user, scope):
+        aud = [client.client_id]
+        if {"api:read", "api:write"} & set((scope or "").split()):
+            aud.append(API_AUDIENCE)
+        return aud
+
+    def access_token_generator(self, client, grant_type, user, scope):
+        subject = _Subject(user, client) if user is not None else None
+        return super().access_token_generator(client, grant_type, subject, scope)
+
+
+def _claims_of_request(request) -> dict:
+    return getattr(request, "zt_context", None) or {}
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def save_authorization_code(self, code, request):
+        context = _claims_of_request(request)
+        data = request.payload.data
+        AuthorizationCode.objects.create(
+            code_digest=digest(code),
+            client=request.client,
+            user=request.user,
+            redirect_uri=request.payload.redirect_uri,
+            scope=request.scope,
+            nonce=data.get("nonce", ""),
+            code_challenge=data.get("code_challenge", ""),
+            code_challenge_method=data.get("code_challenge_method", "")
+            or ("plain" if data.get("code_challenge") else ""),
+            auth_time=context.get("auth_time", int(time.time())),
+            acr=context.get("acr", claims.ACR_REGISTERED),
+            amr=context.get("amr", ["pwd"]),
+            sid=context.get("sid", ""),
+            entity_uscc=context.get("entity_uscc", ""),
+            entity_delegation=context.get("entity_delegation", ""),
+            expires_at=timezone.now() + timedelta(seconds=settings.IDENTITY_CODE_SECONDS),
+        )
+
+    def query_authorization_code(self, code, client):
+        """The code, claimed for this exchange; a code used before is refused and every token
+        issued from it revoked (RFC 6749 4.1.2)."""
+        row = AuthorizationCode.objects.filter(code_digest=digest(code or ""), client=client).first()
+        if row is None:
+            return None
+        now = timezone.now()
+        claimed = AuthorizationCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
+        if not claimed:
+            revoked = Token.objects.filter(code=row, revoked_at__isnull=True).update(revoked_at=now)
+            audit.record(
+                actor=None,
+                action="identity.code_reused",
+                target=client,
+                after={"client": client.client_id, "tokens_revoked": revoked},
+            )
+            return None
+        if row.expires_at <= now:
+            return None
+        return row
+
+    def delete_authorization_code(self, authorization_code):
+        pass  # claimed (used_at) when queried: a code is good for one exchange
+
+    def authenticate_user(self, authorization_code):
+        user = authorization_code.user
+        return user if user.is_active else None
+
+
+class PkceForPublicClients(CodeChallenge):
+    """PKCE (S256 only) required of public clients at the authorization request itself."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        request = grant.request
+        if request.client.is_public and not request.payload.data.get("code_challenge"):
+            raise InvalidRequestError("PKCE is required: send 'code_challenge' with method S256")
+        if (
+            request.payload.data.get("code_challenge")
+            and request.payload.data.get("code_challenge_method") != "S256"
+        ):
+            raise InvalidRequestError("'code_challenge_method' must be S256")
+        return super().validate_code_challenge(grant, redirect_uri)
+
+
+class OpenIDCode(oidc_grants.OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        return AuthorizationCode.objects.filter(client=request.client, nonce=nonce).exists()
+
+    def get_client_algorithm(self, client):
+        return client.id_token_alg
+
+    def resolve_client_private_key(self, client):
+        return KeySet([keys.signing_key(client.id_token_alg)])
+
+    def get_encode_header(self, client):
+        return {"alg": client.id_token_alg, "kid": keys.signing_key(client.id_token_alg).kid}
+
+    def get_client_claims(self, client):
+        return {
+            "iss": issuer(),
+            "aud": client.client_id,
+            "exp": int(time.time()) + settings.IDENTITY_ID_TOKEN_SECONDS,
+        }
+
+    def get_compatible_claims(self, request):
+        result = super().get_compatible_claims(request)
+        # sub is the client's pairwise identifier (generate_user_info does not know the client).
+        result["sub"] = claims.client_subject(request.user.pk, request.client)
+        code = request.authorization_code
+        if code is not None and code.sid:
+            result["sid"] = code.sid
+        if code is not None and code.entity_uscc:
+            result["entity"] = {"uscc": code.entity_uscc}
+        return result
+
+    def generate_user_info(self, user, scope):
+        return {}  # the ID token carries sub and acr; the claims of the scopes come from userinfo
+
+
+class RefreshGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        row = (
+            Token.objects.select_related("user", "client")
+            .filter(refresh_digest=digest(refresh_token or ""))
+            .first()
+        )
+        if row is None:
+            return None
+        now = timezone.now()
+        if row.revoked_at is not None:
+            # A rotated-away refresh token presented again: someone holds a copy. Revoke the family.
+            family = Token.objects.filter(revoked_at__isnull=True, client=row.client, user=row.user)
+            family = family.filter(code=row.code) if row.code_id else family.filter(pk=row.pk)
+            revoked = family.update(revoked_at=now)
+            audit.record(
+                actor=None,
+                action="identity.refresh_reused",
+                target=row.client,
+                after={"client": row.client.client_id, "tokens_revoked": revoked},
+            )
+            return None
+        if row.refresh_expires_at is None or row.refresh_expires_at <= now or not row.client.enabled:
+            return None
+        return row
+
+    def authenticate_user(self, refresh_token):
+        user = refresh_token.user
+        return user if user is not None and user.is_active else None
+
+    def revoke_old_credential(self, refresh_token):
+        Token.objects.filter(pk=refresh_token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def _one(queryset):
+    """The row of a lookup by a unique column, or None (no ORDER BY, unlike first())."""
+    return next(iter(queryset[:1]), None)
+
+
+def _find_token(token_string: str, hint: str | None) -> Token | None:
+    """A token row by access token (a JWT we signed: its jti) or by refresh token (its digest)."""
+    token_string = token_string or ""
+    if hint != "refresh_token" and token_string.count(".") == 2:
+        try:
+            decoded = jwt.decode(token_string, keys.verification_keys(), algorithms=ALGORITHMS)
+        except (JoseError, ValueError):
+            return None
+        jti = decoded.claims.get("jti")
+        return _one(Token.objects.select_related("client", "user").filter(jti=str(jti))) if jti else None
+    row = _one(Token.objects.select_related("client", "user").filter(refresh_digest=digest(token_string)))
+    if row is not None:
+        row._as_refresh = True
+    return row
+
+
+class Introspection(IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def query_token(self, token_string, token_type_hint):
+        return _find_token(token_string, token_type_hint)
+
+    def check_permission(self, token, client, request):
+        # A client introspects only its own tokens: another's answer is {"active": false}.
+        return token.client_id == client.pk
+
+    def introspect_token(self, token):
+        end = token.refresh_expires_at if getattr(token, "_as_refresh", False) else token.expires_at
+        body = {
+            "active": True,
+            "client_id": token.client.client_id,
+            "scope": token.scope,
+            "token_type": "refresh_token" if getattr(token, "_as_refresh", False) else "access_token",
+            "exp": int(end.timestamp()),
+            "iat": int(token.issued_at.timestamp()),
+            "iss": issuer(),
+            "sub": claims.client_subject(token.user_id, token.client)
+            if token.user_id
+            else token.client.client_id,
+        }
+        if token.acr:
+            body["acr"] = token.acr
+        return body
+
+
+class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def query_token(self, token_string, token_type_hint):
+        return _find_token(token_string, token_type_hint)
+
+    def revoke_token(self, token, request):
+        with transaction.atomic():
+            Token.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            audit.record(
+                actor=token.user,
+                action="identity.token_revoke",
+                target=token.client,
+                after={"client": token.client.client_id, "by": "client"},
+                via="identity",
+            )
+
+
+class EndSession(EndSessionEndpoint):
+    def get_server_jwks(self):
+        return keys.verification_keys()
+
+    def get_algorithms(self):
+        return ALGORITHMS
+
+    def end_session(self, end_session_request):
+        pass  # the view signs the session out and notifies the clients (services.logout)
+
+
+class Server(AuthorizationServer):
+    def __init__(self):
+        super().__init__(Client, Token)
+        self.register_token_generator("default", AccessTokens())
+        self.register_grant(CodeGrant, [PkceForPublicClients(required=True), OpenIDCode(require_nonce=False)])
+        self.register_grant(RefreshGrant)
+        self.register_grant(ClientCredentialsGrant)
+        self.register_endpoint(Introspection)
+        self.register_endpoint(Revocation)
+        self.register_endpoint(EndSession)
+
+    def query_client(self, client_id):
+        return _one(
+            Client.objects.select_related("department", "org_unit", "secret").filter(
+                client_id=client_id or "", enabled=True
+            )
+        )
+
+    def save_token(self, token, request):
+        """Record a token grant (its jti, the refresh token's digest) and audit it."""
+        values = unverified_claims(token["access_token"])
+        client = request.client
+        user = request.user
+        code = getattr(request, "authorization_code", None)
+        old = getattr(request, "refresh_token", None)
+        now = timezone.now()
+        source = code or old
+        row = Token.objects.create(
+            client=client,
+            user=user,
+            jti=values["jti"],
+            refresh_digest=digest(token["refresh_token"]) if token.get("refresh_token") else None,
+            scope=token.get("scope", ""),
+            grant_type=request.payload.grant_type or "",
+            code=code if code is not None else getattr(old, "code", None),
+            parent=old,
+            sid=getattr(source, "sid", ""),
+            acr=getattr(source, "acr", ""),
+            auth_time=getattr(source, "auth_time", None),
+            entity_uscc=getattr(source, "entity_uscc", ""),
+            entity_delegation=getattr(source, "entity_delegation", ""),
+            issued_at=now,
+            expires_at=now + timedelta(seconds=token["expires_in"]),
+            refresh_expires_at=now + timedelta(days=settings.IDENTITY_REFRESH_TOKEN_DAYS)
+            if token.get("refresh_token")
+            else None,
+        )
+        audit.record(
+            actor=user,
+            action="identity.token_issue",
+            target=client,
+            org_unit=client.org_unit,
+            after={"client": client.client_id, "grant_type": row.grant_type, "scope": row.scope},
+            via="identity" if user is not None else "",
+        )
+        return row
+
+
+server = Server()

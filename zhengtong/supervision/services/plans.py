@@ -1,0 +1,309 @@
+"""Random inspection plans (双随机一公开): create, commit (population hash and seed commitment
+published), draw (targets and inspectors, seed published), close."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhengtong.accounts.permissions import can, ensure_can
+from zhengtong.audit import services as audit
+from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.credit import selectors as credit_selectors
+from zhengtong.registry import selectors as registry_selectors
+from zhengtong.supervision import draw
+from zhengtong.supervision.errors import SupervisionError
+from zhengtong.supervision.models import Inspection, InspectionPlan, Officer, SupervisionItem
+from zhengtong.supervision.workflows import PLAN_FLOW
+
+STRATA = ("A", "B", "C", "D", "U")
+FILTER_KEYS = {"entity_type", "region_prefix", "licence_type", "grades"}
+
+
+def plan_dir(plan: InspectionPlan) -> Path:
+    return Path(settings.VAR_DIR) / "supervision" / "plans" / plan.number
+
+
+def population_path(plan: InspectionPlan) -> Path:
+    return plan_dir(plan) / "population.csv"
+
+
+def department_key(department: Any) -> str:
+    """How a department is named in published draws: ``<org unit code>-<department code>``."""
+    return f"{department.org_unit.code}-{department.code}"
+
+
+def _clean_filters(filters: Any) -> dict:
+    if not isinstance(filters, dict) or set(filters) - FILTER_KEYS:
+        raise ValidationError.for_field("filters", _("allowed keys: %s") % ", ".join(sorted(FILTER_KEYS)))
+    out: dict[str, Any] = {}
+    for key in ("entity_type", "region_prefix", "licence_type"):
+        value = filters.get(key) or ""
+        if not isinstance(value, str) or len(value) > 60:
+            raise ValidationError.for_field(f"filters.{key}", _("must be text of at most 60 characters"))
+        if key == "region_prefix" and value and not value.isdigit():
+            raise ValidationError.for_field("filters.region_prefix", _("must be a region code (digits)"))
+        if value:
+            out[key] = value
+    grades = filters.get("grades") or []
+    if not isinstance(grades, list) or any(g not in STRATA for g in grades):
+        raise ValidationError.for_field("filters.grades", _("choose among %s") % ", ".join(STRATA))
+    if grades:
+        out["grades"] = sorted(set(grades))
+    return out
+
+
+def _clean_permille(permille: Any) -> dict:
+    if permille in (None, {}):
+        return {}
+    if not isinstance(permille, dict) or set(permille) - set(STRATA):
+        raise ValidationError.for_field("permille", _("keys are the strata %s") % ", ".join(STRATA))
+    for key, value in permille.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+            raise ValidationError.for_field(f"permille.{key}", _("must be a whole number from 0 to 1000"))
+    return dict(permille)
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor: Any,
+    department: Any,
+    title: str,
+    items: list[SupervisionItem],
+    joint_departments: list[Any] | None = None,
+    filters: dict | None = None,
+    permille: dict | None = None,
+    inspectors_per_department: int = 2,
+) -> InspectionPlan:
+    """A draft plan of ``department`` (supervision.plan there), joint with others when given."""
+    ensure_can(actor, "supervision.plan", department.org_unit, department)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise ValidationError.for_field("title", _("is required, at most %d characters") % 200)
+    joint = [d for d in (joint_departments or []) if d.pk != department.pk]
+    departments = {department.pk, *(d.pk for d in joint)}
+    if not items:
+        raise ValidationError.for_field("items", _("choose at least one supervision item"))
+    if any(i.department_id not in departments or not i.active for i in items):
+        raise ValidationError.for_field("items", _("items must be active items of the plan's departments"))
+    if (
+        isinstance(inspectors_per_department, bool)
+        or not isinstance(inspectors_per_department, int)
+        or not 1 <= inspectors_per_department <= 5
+    ):
+        raise ValidationError.for_field("inspectors_per_department", _("must be between 1 and 5"))
+    plan = InspectionPlan.objects.create(
+        number="CC" + timezone.localdate().strftime("%Y%m%d") + f"{secrets.randbelow(10**6):06d}",
+        title=title,
+        department=department,
+        org_unit=department.org_unit,
+        filters=_clean_filters(filters or {}),
+        permille=_clean_permille(permille),
+        inspectors_per_department=inspectors_per_department,
+        created_by=actor,
+        state=PLAN_FLOW.initial,
+    )
+    plan.items.set(items)
+    plan.joint_departments.set(joint)
+    PLAN_FLOW.start(plan, actor=actor, after={"number": plan.number, "joint": [d.code for d in joint]})
+    return plan
+
+
+def plan_departments(plan: InspectionPlan) -> list[Any]:
+    return [plan.department, *plan.joint_departments.select_related("org_unit")]
+
+
+def _population_rows(plan: InspectionPlan) -> list[tuple[str, str]]:
+    f = plan.filters
+    qs = registry_selectors.legal_entities_filtered(
+        entity_type=f.get("entity_type", ""),
+        region_prefix=f.get("region_prefix", ""),
+        licence_type_code=f.get("licence_type", ""),
+    )
+    grades = credit_selectors.grades_by_entity_id(None)
+    wanted = set(f.get("grades") or STRATA)
+    rows = []
+    for pk, uscc in qs.values_list("id", "uscc").iterator(chunk_size=20_000):
+        stratum = grades.get(pk, "U")
+        if stratum in wanted:
+            rows.append((uscc, stratum))
+    return rows
+
+
+def _officer_pool(plan: InspectionPlan) -> dict[str, list[Officer]]:
+    today = timezone.localdate()
+    pool: dict[str, list[Officer]] = {}
+    for dept in plan_departments(plan):
+        officers = Officer.objects.filter(department=dept, active=True, certificate_valid_to__gte=today)
+        pool[department_key(dept)] = list(officers.order_by("number"))
+    return pool
+
+
+@transaction.atomic
+def plan_commit(*, actor: Any, plan: InspectionPlan, expected_version: int | None = None) -> InspectionPlan:
+    """Freeze the population (file + SHA-256) and commit to a fresh seed (SHA-256 of it): both
+    published before the draw. The seed stays secret until the draw."""
+    ensure_can(actor, "supervision.plan", plan.org_unit, plan.department)
+    rows = _population_rows(plan)
+    if not rows:
+        raise ValidationError(
+            _("the plan's filters select no entity"), code=SupervisionError.EMPTY_POPULATION
+        )
+    data = draw.population_text(rows)
+    pool = _officer_pool(plan)
+    officers_text = "".join(f"{dept},{o.number}\n" for dept in sorted(pool) for o in pool[dept]).encode(
+        "utf-8"
+    )
+    seed = draw.new_seed()
+    path = population_path(plan)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    (plan_dir(plan) / "officers.csv").write_bytes(officers_text)
+    # The seed is kept out of the audit trail until the draw publishes it.
+    now = timezone.now()
+    InspectionPlan.objects.filter(pk=plan.pk).update(seed=seed, committed_at=now)
+    plan.seed, plan.committed_at = seed, now
+    PLAN_FLOW.apply(
+        plan,
+        "commit",
+        actor=actor,
+        expected_version=expected_version,
+        changes={
+            "population_size": len(rows),
+            "population_hash": draw.sha256_hex(data),
+            "officers_hash": draw.sha256_hex(officers_text),
+            "seed_commitment": draw.commitment(seed),
+        },
+    )
+    return plan
+
+
+def stratum_counts(plan: InspectionPlan, strata: dict[str, list[str]]) -> dict[str, int]:
+    return {
+        s: draw.stratum_count(
+            len(members), plan.permille.get(s, credit_selectors.inspection_permille(s if s != "U" else ""))
+        )
+        for s, members in strata.items()
+    }
+
+
+def _refuse_draw(actor: Any, plan: InspectionPlan, reason: str) -> None:
+    # Recorded in its own transaction before raising: the refused attempt stays in the trail.
+    with transaction.atomic():
+        audit.record(
+            actor=actor, action="supervision.plan.draw_refused", target=plan, after={"reason": reason}
+        )
+    raise Conflict(
+        _("the draw is refused: %s") % reason, code=SupervisionError.SEED_MISMATCH, details={"reason": reason}
+    )
+
+
+def plan_draw(
+    *, actor: Any, plan: InspectionPlan, seed: str | None = None, expected_version: int | None = None
+) -> InspectionPlan:
+    """Draw targets per stratum and inspectors per target from the committed population with the
+    committed seed, then publish the seed. A second draw, or a seed that does not match the
+    commitment, is refused and audited; nothing else changes."""
+    ensure_can(actor, "supervision.plan", plan.org_unit, plan.department)
+    if plan.state != "committed":
+        _refuse_draw(actor, plan, "already drawn" if plan.drawn_at else "not committed")
+    if seed is not None and draw.commitment(seed) != plan.seed_commitment:
+        _refuse_draw(actor, plan, "seed does not match the commitment")
+    data = population_path(plan).read_bytes()
+    if draw.sha256_hex(data) != plan.population_hash:
+        _refuse_draw(actor, plan, "population file does not match its published hash")
+    strata = draw.parse_population(data)
+    targets = draw.draw_targets(strata, plan.seed, stratum_counts(plan, strata))
+    drawn = [(s, rank, code, mac) for s, rows in targets.items() for rank, (code, mac) in enumerate(rows, 1)]
+    entities = {
+        e.uscc: e
+        for e in registry_selectors.legal_entities_filtered()
+        .filter(uscc__in=[d[2] for d in drawn])
+        .select_related("org_unit")
+    }
+    pool = _officer_pool(plan)
+    by_number = {o.number: o for officers in pool.values() for o in officers}
+    numbers = {dept: [o.number for o in officers] for dept, officers in pool.items()}
+    recent_since = timezone.localdate() - dt.timedelta(days=settings.SUPERVISION_RECENT_INSPECTION_DAYS)
+    recent = set(
+        Inspection.inspectors.through.objects.filter(
+            inspection__entity__uscc__in=list(entities),
+            inspection__plan__drawn_at__date__gte=recent_since,
+        ).values_list("inspection__entity__uscc", "officer__number")
+    )
+    with transaction.atomic():
+        rows, links = [], []
+        for stratum, rank, code, mac in drawn:
+            entity = entities[code]
+            excluded: dict[str, str] = {}
+            for number, officer in by_number.items():
+                if officer.residence_region and entity.region_code.startswith(officer.residence_region):
+                    excluded[number] = "residence"
+                elif (code, number) in recent:
+                    excluded[number] = "recent"
+                elif code in officer.declared_relations:
+                    excluded[number] = "declared"
+            chosen = draw.draw_inspectors(
+                plan.seed, code, numbers, set(excluded), plan.inspectors_per_department
+            )
+            if chosen is None:
+                raise ValidationError(
+                    _("too few officers without a conflict of interest for %s") % code,
+                    code=SupervisionError.NO_INSPECTORS,
+                )
+            rows.append(
+                Inspection(
+                    plan=plan,
+                    entity=entity,
+                    stratum=stratum,
+                    rank=rank,
+                    draw_hmac=mac,
+                    exclusions=excluded,
+                    org_unit=plan.org_unit,
+                    department=plan.department,
+                    state="assigned",
+                )
+            )
+            links.append([n for dept in sorted(chosen) for n in chosen[dept]])
+        created = Inspection.objects.bulk_create(rows)
+        Through = Inspection.inspectors.through
+        Through.objects.bulk_create(
+            [
+                Through(inspection_id=i.pk, officer_id=by_number[n].pk)
+                for i, ns in zip(created, links, strict=True)
+                for n in ns
+            ]
+        )
+        PLAN_FLOW.apply(
+            plan,
+            "draw",
+            actor=actor,
+            expected_version=expected_version,
+            data={"targets": len(created), "seed": plan.seed},
+        )
+        plan.drawn_at = timezone.now()
+        InspectionPlan.objects.filter(pk=plan.pk).update(drawn_at=plan.drawn_at)
+    return plan
+
+
+@transaction.atomic
+def plan_close(*, actor: Any, plan: InspectionPlan, expected_version: int | None = None) -> InspectionPlan:
+    """Close a drawn plan once every inspection is published."""
+    if plan.inspections.exclude(state="published").exists():
+        raise ValidationError.for_field("state", _("publish every inspection result first"))
+    PLAN_FLOW.apply(plan, "close", actor=actor, expected_version=expected_version)
+    return plan
+
+
+def may_plan(actor: Any, plan: InspectionPlan) -> bool:
+    return can(actor, "supervision.plan", plan.org_unit, plan.department)

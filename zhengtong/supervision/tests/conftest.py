@@ -1,0 +1,56 @@
+"""A supervised county: entities, a market-regulation item, officers and their accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from zhengtong.core.identifiers import make_org_code, make_uscc
+from zhengtong.registry import services as registry
+from zhengtong.supervision import services
+
+
+def entity(world, n: int, *, unit=None):
+    unit = unit or world.xihu
+    return registry.legal_entity_create(
+        actor=world.system,
+        org_unit=unit,
+        uscc=make_uscc("9", "1", unit.code[:6], make_org_code(f"T{n:07d}")),
+        name=f"测试餐饮有限公司{n}",
+        entity_type="有限责任公司",
+        legal_representative="李四",
+        registered_address="西湖区某路1号",
+    )
+
+
+@pytest.fixture
+def sv(world, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    w = world
+    w.manager = w.staff("sv_manager", "supervision_manager", w.xihu, w.xihu_scjg)
+    w.officers = []
+    for n in range(4):
+        user = w.staff(f"officer{n}", "enforcement_officer", w.xihu, w.xihu_scjg)
+        w.officers.append(
+            services.officer_register(
+                actor=w.manager,
+                department=w.xihu_scjg,
+                number=f"3301060{n:03d}",
+                name=f"执法员{n}",
+                certificate_no=f"ZJ{n:06d}",
+                certificate_valid_to=dt.date(2030, 1, 1),
+                user=user,
+                residence_region="330782" if n == 0 else "",
+            )
+        )
+    w.item = services.item_create(
+        actor=w.manager,
+        department=w.xihu_scjg,
+        code="SCJG-001",
+        name="食品经营许可事项检查",
+        legal_basis="《食品安全法》第一百一十条",
+        checklist=["持有有效许可证", "从业人员健康证明"],
+    )
+    w.entities = [entity(w, n) for n in range(30)]
+    return w

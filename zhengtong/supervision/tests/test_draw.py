@@ -1,0 +1,139 @@
+import hashlib
+import hmac
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zhengtong.audit.models import AuditEvent
+from zhengtong.core.errors import Conflict, PermissionDenied
+from zhengtong.supervision import draw, selectors, services
+from zhengtong.supervision.models import Inspection, InspectionPlan
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _plan(w, **kw):
+    return services.plan_create(
+        actor=w.manager,
+        department=w.xihu_scjg,
+        title="2026年食品经营双随机抽查",
+        items=[w.item],
+        filters={"region_prefix": "330106"},
+        permille={"U": 200},
+        inspectors_per_department=2,
+        **kw,
+    )
+
+
+def test_commit_publishes_hash_and_commitment_then_draw_reveals_seed(sv):
+    plan = _plan(sv)
+    services.plan_commit(actor=sv.manager, plan=plan)
+    plan.refresh_from_db()
+    data = services.population_path(plan).read_bytes()
+    assert plan.population_size == 30
+    assert hashlib.sha256(data).hexdigest() == plan.population_hash
+    assert hashlib.sha256(plan.seed.encode()).hexdigest() == plan.seed_commitment
+    public = selectors.published_draw(plan)
+    assert public["seed"] is None and public["targets"] == []
+
+    services.plan_draw(actor=sv.manager, plan=plan)
+    plan.refresh_from_db()
+    public = selectors.published_draw(plan)
+    assert public["seed"] == plan.seed
+    # 30 × 200 ‰ = 6 targets, the six smallest HMACs of the credit codes.
+    codes = sorted(e.uscc for e in sv.entities)
+    expected = sorted(codes, key=lambda c: hmac.new(plan.seed.encode(), c.encode(), "sha256").digest())[:6]
+    assert [t["uscc"] for t in public["targets"]] == expected
+    for target in public["targets"]:
+        assert [len(v) for v in target["inspectors"].values()] == [2]
+        # officer 0 lives in 义乌 (330782), not where the targets are: not excluded for residence.
+        assert all(reason in ("residence", "recent", "declared") for reason in target["excluded"].values())
+
+
+def test_residence_conflict_excludes_officer(sv):
+    sv.officers[1].residence_region = "330106"
+    sv.officers[1].save(update_fields=["residence_region"])
+    plan = _plan(sv)
+    services.plan_commit(actor=sv.manager, plan=plan)
+    services.plan_draw(actor=sv.manager, plan=plan)
+    for inspection in Inspection.objects.filter(plan=plan):
+        assert inspection.exclusions == {sv.officers[1].number: "residence"}
+        assert sv.officers[1] not in inspection.inspectors.all()
+
+
+def test_second_draw_or_other_seed_refused_and_audited(sv):
+    plan = _plan(sv)
+    services.plan_commit(actor=sv.manager, plan=plan)
+    with pytest.raises(Conflict) as exc:
+        services.plan_draw(actor=sv.manager, plan=plan, seed="00" * 32)
+    assert exc.value.code == "supervision_seed_mismatch"
+    plan.refresh_from_db()
+    assert plan.state == "committed" and Inspection.objects.filter(plan=plan).count() == 0
+    assert AuditEvent.objects.filter(action="supervision.plan.draw_refused").count() == 1
+    services.plan_draw(actor=sv.manager, plan=plan, seed=plan.seed)
+    first = list(Inspection.objects.filter(plan=plan).values_list("entity_id", flat=True))
+    plan.refresh_from_db()
+    with pytest.raises(Conflict):
+        services.plan_draw(actor=sv.manager, plan=plan)
+    assert list(Inspection.objects.filter(plan=plan).values_list("entity_id", flat=True)) == first
+    assert AuditEvent.objects.filter(action="supervision.plan.draw_refused").count() == 2
+
+
+def test_officer_may_not_draw(sv):
+    plan = _plan(sv)
+    services.plan_commit(actor=sv.manager, plan=plan)
+    with pytest.raises(PermissionDenied):
+        services.plan_draw(actor=sv.officers[0].user, plan=plan)
+    assert InspectionPlan.objects.get(pk=plan.pk).state == "committed"
+
+
+def test_independent_script_recomputes_the_draw(sv, tmp_path):
+    import json
+
+    plan = _plan(sv)
+    services.plan_commit(actor=sv.manager, plan=plan)
+    services.plan_draw(actor=sv.manager, plan=plan)
+    plan.refresh_from_db()
+    (tmp_path / "draw.json").write_text(json.dumps(selectors.published_draw(plan), default=str))
+    (tmp_path / "population.csv").write_bytes(services.population_path(plan).read_bytes())
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "verify_draw.py"),
+            str(tmp_path / "draw.json"),
+            str(tmp_path / "population.csv"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "OK" in out.stdout
+    # A tampered list fails.
+    tampered = selectors.published_draw(plan)
+    tampered["targets"][0]["uscc"], tampered["targets"][1]["uscc"] = (
+        tampered["targets"][1]["uscc"],
+        tampered["targets"][0]["uscc"],
+    )
+    (tmp_path / "draw.json").write_text(json.dumps(tampered, default=str))
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "verify_draw.py"),
+            str(tmp_path / "draw.json"),
+            str(tmp_path / "population.csv"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1
+
+
+def test_draw_targets_pure():
+    strata = {"A": [f"C{i:03d}" for i in range(100)], "D": [f"D{i:03d}" for i in range(10)]}
+    result = draw.draw_targets(strata, "seed", {"A": 1, "D": 3})
+    assert len(result["A"]) == 1 and len(result["D"]) == 3
+    macs = [m for _c, m in result["D"]]
+    assert macs == sorted(macs)

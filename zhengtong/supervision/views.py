@@ -1,0 +1,268 @@
+"""Pages: the public plan pages (公示) and master records; staff plans, the phone-sized
+inspection page, penalty cases and the master record (一户一档)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.core import ratelimit
+from zhengtong.core.access import public, staff
+from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.middleware import client_ip
+from zhengtong.core.workflow import timeline
+from zhengtong.supervision import selectors, services
+from zhengtong.supervision.models import PenaltyKind, Result
+from zhengtong.supervision.workflows import PENALTY_FLOW
+
+DOMAIN_ERRORS = (ValidationError, Conflict, PermissionDenied)
+
+
+def _limit(request) -> None:
+    ratelimit.hit(
+        "supervision.public",
+        client_ip(request) or "-",
+        limit=settings.SUPERVISION_PUBLIC_RATE_PER_MINUTE,
+        window_seconds=60,
+    )
+
+
+def _version(request) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@public
+def public_plans(request):
+    _limit(request)
+    return render(
+        request,
+        "supervision/public_plans.html",
+        {"plans": selectors.plans_public()[:100], "items": selectors.items_public()[:200]},
+    )
+
+
+@public
+def public_plan(request, number: str):
+    _limit(request)
+    plan = selectors.plan_public(number[:24])
+    return render(
+        request,
+        "supervision/public_plan.html",
+        {
+            "plan": plan,
+            "draw": selectors.published_draw(plan),
+            "inspections": selectors.plan_inspections(plan),
+        },
+    )
+
+
+@public
+def public_photo(request, pk: int):
+    """The metadata-free copy of a photo of a published inspection."""
+    _limit(request)
+    photo = selectors.published_photo(pk)
+    if photo is None:
+        raise Http404
+    return FileResponse(open(services.photo_root() / photo.public, "rb"), content_type=photo.content_type)
+
+
+@public
+def public_entity(request, uscc: str):
+    _limit(request)
+    record = selectors.entity_record(None, uscc[:18], public=True)
+    return render(request, "supervision/entity.html", {"r": record})
+
+
+class PlanForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    department = forms.TypedChoiceField(label=gettext_lazy("Lead department"), coerce=int)
+    joint = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Joint departments"), coerce=int, required=False
+    )
+    items = forms.MultipleChoiceField(label=gettext_lazy("Supervision items"))
+    entity_type = forms.CharField(label=gettext_lazy("Entity type"), max_length=60, required=False)
+    region_prefix = forms.CharField(label=gettext_lazy("Region code prefix"), max_length=15, required=False)
+    inspectors_per_department = forms.IntegerField(
+        label=gettext_lazy("Inspectors per department"), min_value=1, max_value=5, initial=1
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (d.pk, d.name) for d in account_selectors.departments_for(user, "supervision.plan")
+        ]
+        # Any department of the user's own unit may be invited to a joint plan (跨部门联合抽查).
+        unit = getattr(user, "org_unit", None)
+        joint = account_selectors.departments_in(unit, subtree=False)[:100] if unit is not None else []
+        self.fields["joint"].choices = [(d.pk, d.name) for d in joint]
+        self.fields["items"].choices = [(i.code, i.name) for i in selectors.items_public()[:200]]
+
+
+@staff
+def plans(request):
+    form = PlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.plan_create(
+                actor=request.user,
+                department=account_selectors.department_by_id(data["department"]),
+                joint_departments=[account_selectors.department_by_id(pk) for pk in data["joint"]],
+                title=data["title"],
+                items=list(selectors.items_public().filter(code__in=data["items"])),
+                filters={"entity_type": data["entity_type"], "region_prefix": data["region_prefix"]},
+                inspectors_per_department=data["inspectors_per_department"],
+            )
+            return redirect("supervision:plan", plan.number)
+        except DOMAIN_ERRORS as exc:
+            apply_domain_error(form, exc)
+    return render(
+        request,
+        "supervision/plans.html",
+        {
+            "form": form,
+            "plans": selectors.plans_for(request.user)[:100],
+            "items": selectors.items_for(request.user)[:200],
+            "officers": selectors.officers_for(request.user)[:200],
+            "penalties": selectors.penalties_for(request.user)[:50],
+            "alerts": selectors.alerts_for(request.user)[:50],
+        },
+    )
+
+
+@staff
+def plan_detail(request, number: str):
+    plan = selectors.plan_get_for(request.user, number[:24])
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "commit":
+                services.plan_commit(actor=request.user, plan=plan, expected_version=_version(request))
+            elif action == "draw":
+                services.plan_draw(actor=request.user, plan=plan, expected_version=_version(request))
+            elif action == "publish":
+                n = services.plan_publish_results(actor=request.user, plan=plan)
+                messages.info(request, _("%d results published.") % n)
+            else:
+                raise ValidationError.for_field("action", _("unknown action"))
+            messages.success(request, _("Done."))
+            return redirect("supervision:plan", plan.number)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, exc.message)
+            plan = selectors.plan_get_for(request.user, number[:24])
+    return render(
+        request,
+        "supervision/plan.html",
+        {
+            "plan": plan,
+            "draw": selectors.published_draw(plan),
+            "inspections": selectors.plan_inspections(plan),
+            "may_plan": services.may_plan(request.user, plan),
+        },
+    )
+
+
+@staff
+def my_inspections(request):
+    return render(
+        request,
+        "supervision/my_inspections.html",
+        {"inspections": selectors.my_inspections(request.user)[:100]},
+    )
+
+
+@staff
+def inspection(request, pk: int):
+    obj = selectors.inspection_get_for(request.user, pk)
+    checks = [c for item in obj.plan.items.all() for c in item.checklist]
+    if request.method == "POST":
+        try:
+            if request.FILES.get("photo"):
+                services.inspection_photo_add(
+                    actor=request.user, inspection=obj, data=request.FILES["photo"].read()
+                )
+            else:
+                services.inspection_record(
+                    actor=request.user,
+                    inspection=obj,
+                    checklist=[
+                        {
+                            "ok": request.POST.get(f"check{n}") == "yes",
+                            "note": request.POST.get(f"note{n}", ""),
+                        }
+                        for n in range(len(checks))
+                    ],
+                    findings=request.POST.get("findings", ""),
+                    result=request.POST.get("result", ""),
+                    entity_signer=request.POST.get("entity_signer", ""),
+                    expected_version=_version(request),
+                )
+            messages.success(request, _("Saved."))
+            return redirect("supervision:inspection", obj.pk)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, exc.message)
+            obj = selectors.inspection_get_for(request.user, pk)
+    return render(
+        request,
+        "supervision/inspection.html",
+        {"i": obj, "checks": checks, "results": Result.choices, "photos": obj.photos.all()},
+    )
+
+
+@staff
+def penalty(request, pk: int):
+    case = selectors.penalty_get_for(request.user, pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "decide":
+                fine = request.POST.get("fine_yuan", "").strip()
+                services.penalty_decide(
+                    actor=request.user,
+                    case=case,
+                    decision_no=request.POST.get("decision_no", ""),
+                    penalty_kind=request.POST.get("penalty_kind", ""),
+                    legal_basis=request.POST.get("legal_basis", ""),
+                    fine_fen=int(fine) * 100 if fine.isdigit() and len(fine) < 12 else None,
+                    waived_hearing=request.POST.get("waived_hearing") == "on",
+                    expected_version=_version(request),
+                )
+            elif action in services.PENALTY_ACTIONS:
+                services.PENALTY_ACTIONS[action](
+                    actor=request.user,
+                    case=case,
+                    note=request.POST.get("note", ""),
+                    expected_version=_version(request),
+                )
+            else:
+                raise ValidationError.for_field("action", _("unknown action"))
+            messages.success(request, _("Done."))
+            return redirect("supervision:penalty", case.pk)
+        except DOMAIN_ERRORS as exc:
+            messages.error(request, exc.message)
+            case = selectors.penalty_get_for(request.user, pk)
+    return render(
+        request,
+        "supervision/penalty.html",
+        {
+            "case": case,
+            "available": PENALTY_FLOW.available(case, request.user),
+            "timeline": [(e, PENALTY_FLOW.state_label(e.to_state)) for e in timeline(case)],
+            "kinds": PenaltyKind.choices,
+            "state_label": PENALTY_FLOW.state_label(case.state),
+        },
+    )
+
+
+@staff
+def entity(request, uscc: str):
+    record = selectors.entity_record(request.user, uscc[:18], public=False)
+    return render(request, "supervision/entity.html", {"r": record})
