@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "zhengtong.workspace",
     "zhengtong.datause",
     "zhengtong.cockpit",
+    "zhengtong.opengov",
     "zhengtong.portal",
 ]
 
@@ -307,6 +308,7 @@ from zhengtong.datause.settings import *  # noqa: E402,F403
 from zhengtong.grid.settings import *  # noqa: E402,F403
 from zhengtong.identity.settings import *  # noqa: E402,F403
 from zhengtong.notify.settings import *  # noqa: E402,F403
+from zhengtong.opengov.settings import *  # noqa: E402,F403
 from zhengtong.payments.settings import *  # noqa: E402,F403
 from zhengtong.privacy.settings import *  # noqa: E402,F403
 from zhengtong.sandbox.settings import *  # noqa: E402,F403

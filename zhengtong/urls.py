@@ -35,6 +35,7 @@ urlpatterns = [
             "workspace",
             "datause",
             "cockpit",
+            "opengov",
         )
     ],
 ]

@@ -237,6 +237,23 @@ def sla_resume(
         _save(obj)
 
 
+def sla_extend(obj: SlaMixin, *, working_days: int, save: bool = True) -> None:
+    """Move a working-day clock's deadline ``working_days`` working days later (e.g. the one
+    extension a statute allows: 政府信息公开条例 §33). A running clock is reclassified; a paused one
+    stays paused and resumes with the longer remainder. The limit it runs to grows by as much."""
+    if working_days < 1:
+        raise ValueError("an extension is at least one working day")
+    if obj.sla_deadline is None or obj.sla_state in (SlaState.NONE, SlaState.STOPPED):
+        raise ValueError("only a running or paused clock can be extended")
+    paused = obj.sla_state == SlaState.PAUSED
+    obj.sla_working_days = (obj.sla_working_days or 0) + working_days
+    _set_deadline(obj, obj.sla_deadline, working_days, today())
+    if paused:
+        obj.sla_state = SlaState.PAUSED
+    if save:
+        _save(obj)
+
+
 def sla_stop(obj: SlaMixin, *, save: bool = True) -> None:
     if obj.sla_state == SlaState.NONE:
         return

@@ -239,3 +239,35 @@ def ratings_for_staff(actor: Any) -> QuerySet[Rating]:
     return Rating.objects.filter(
         scope_q(actor, "services.supervise", department_field="department")
     ).select_related("case", "item", "department")
+
+
+def licensing_decisions_after(after_id: int, *, limit: int = 1000) -> list[dict[str, Any]]:
+    """Completed cases of licensing items with an id above ``after_id``, oldest first: what
+    the 双公示 publication of licensing decisions reads (a trusted read of decisions that are
+    public by law; the caller desensitizes individuals before anything leaves)."""
+    rows = (
+        Case.objects.filter(pk__gt=after_id, state="completed", item__kind="licensing")
+        .select_related("item", "department", "org_unit", "applicant_person", "applicant_entity", "licence")
+        .order_by("pk")[:limit]
+    )
+    out = []
+    for case in rows:
+        person, entity, licence = case.applicant_person, case.applicant_entity, case.licence
+        out.append(
+            {
+                "id": case.pk,
+                "number": case.number,
+                "item_code": case.item.code,
+                "item_name": case.item.name,
+                "department": case.department,
+                "org_unit": case.org_unit,
+                "decided_at": case.completed_at or case.updated_at,
+                "party_kind": "legal_person" if entity is not None else "individual",
+                "party_name": entity.name if entity is not None else (person.name if person else ""),
+                "party_code": entity.uscc if entity is not None else (person.resident_id if person else ""),
+                "licence_number": licence.number if licence is not None else "",
+                "valid_from": getattr(licence, "valid_from", None),
+                "valid_to": getattr(licence, "valid_to", None),
+            }
+        )
+    return out

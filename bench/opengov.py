@@ -1,0 +1,386 @@
+"""Open-government benchmarks: Chinese full-text search over disclosure documents, the deadline
+scan over open requests, and an annual report over one department's requests.
+
+Runs in a throwaway database (created and dropped here) on whatever DATABASE_URL points at:
+
+    .venv/bin/python bench/opengov.py                      # SQLite file, default sizes
+    .venv/bin/python bench/opengov.py --full               # the issue's sizes (1,000,000 each)
+    BENCH_DOCUMENTS=20000 BENCH_REQUESTS=50000 .venv/bin/python bench/opengov.py
+
+Sizes: BENCH_DOCUMENTS (default 100,000; full 1,000,000), BENCH_REQUESTS (open requests for the
+deadline scan, default 200,000; full 1,000,000), BENCH_REPORT_REQUESTS (requests of the one
+department the annual report counts, default 100,000), BENCH_QUERIES (search queries, 300).
+
+- Search: documents generated from a vocabulary of government phrases (title ~20, text ~200
+  characters, the text indexed as the platform does), then queries of 2–6 characters drawn
+  from the same vocabulary (so selectivity varies from rare to very common), top 20 ranked.
+- Deadline scan: ``core.sla.sla_scan`` over open requests whose deadlines are spread over
+  ±30 days, i.e. the two set-based UPDATEs moving clocks to due-soon / overdue.
+- Annual report: ``opengov.services.reports.generate_tables`` for the department holding
+  BENCH_REPORT_REQUESTS requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
+os.environ.setdefault("ZHENGTONG_ENV", "test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+FULL = "--full" in sys.argv
+DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", 1_000_000 if FULL else 100_000))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1_000_000 if FULL else 200_000))
+REPORT_REQUESTS = int(os.environ.get("BENCH_REPORT_REQUESTS", 100_000))
+QUERIES = int(os.environ.get("BENCH_QUERIES", 300))
+ROWS: list[tuple[str, ...]] = []
+WORDS = [
+    "政府",
+    "信息",
+    "公开",
+    "食品",
+    "经营",
+    "许可",
+    "安全",
+    "监督",
+    "管理",
+    "抽检",
+    "市场",
+    "主体",
+    "登记",
+    "营业",
+    "执照",
+    "行政",
+    "处罚",
+    "规范性",
+    "文件",
+    "通知",
+    "意见",
+    "办法",
+    "规定",
+    "实施",
+    "方案",
+    "计划",
+    "规划",
+    "预算",
+    "决算",
+    "采购",
+    "项目",
+    "招标",
+    "收费",
+    "标准",
+    "环境",
+    "保护",
+    "生态",
+    "河道",
+    "治理",
+    "垃圾",
+    "分类",
+    "交通",
+    "道路",
+    "公交",
+    "停车",
+    "住房",
+    "保障",
+    "租赁",
+    "教育",
+    "学校",
+    "招生",
+    "医疗",
+    "卫生",
+    "医保",
+    "养老",
+    "服务",
+    "社区",
+    "街道",
+    "乡镇",
+    "农村",
+    "农业",
+    "补贴",
+    "就业",
+    "创业",
+    "社保",
+    "工伤",
+    "失业",
+    "人才",
+    "企业",
+    "营商",
+    "环境",
+    "优化",
+    "改革",
+    "数字",
+    "政府",
+    "数据",
+    "共享",
+    "开放",
+    "平台",
+    "建设",
+    "消防",
+    "应急",
+    "预案",
+    "防汛",
+    "台风",
+    "疫情",
+    "防控",
+    "统计",
+    "公报",
+    "经济",
+    "运行",
+    "财政",
+    "税收",
+    "审计",
+    "整改",
+    "督查",
+    "考核",
+    "公务员",
+    "招考",
+    "录用",
+    "名单",
+    "公示",
+]
+
+
+def peak_mb() -> str:
+    return f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+
+
+def add(measure, size, median_ms, p95_ms, extra, target) -> None:
+    ROWS.append(
+        (
+            measure,
+            size,
+            f"{median_ms:.1f} ms" if median_ms is not None else "—",
+            f"{p95_ms:.1f} ms" if p95_ms is not None else "—",
+            extra,
+            target,
+            peak_mb(),
+        )
+    )
+
+
+def _text(rng: random.Random, n_words: int) -> str:
+    return "".join(
+        rng.choice(WORDS) + (rng.choice("，。、") if rng.random() < 0.15 else "") for _ in range(n_words)
+    )
+
+
+def build_world():
+    from zhengtong.accounts import services as acc
+    from zhengtong.accounts.services import system_actor
+
+    acc.org_units_load_tree(
+        actor=None,
+        tree={
+            "code": "330000",
+            "name": "浙江省",
+            "level": "province",
+            "children": [
+                {
+                    "code": "330100",
+                    "name": "杭州市",
+                    "level": "city",
+                    "children": [{"code": "330106", "name": "西湖区", "level": "county", "children": []}],
+                }
+            ],
+        },
+    )
+    from zhengtong.accounts import selectors as account_selectors
+
+    xihu = account_selectors.org_unit_get("330106")
+    dept = acc.department_create(
+        actor=system_actor(), org_unit=xihu, code="scjg", name="西湖区市场监督管理局"
+    )
+    other = acc.department_create(actor=system_actor(), org_unit=xihu, code="dsj", name="西湖区大数据局")
+    citizen = acc.user_create(
+        actor=None, username="bench_citizen", password="Bench-pass-2025!", kind="citizen"
+    )
+    return xihu, dept, other, citizen
+
+
+def bench_search(xihu, dept) -> None:
+    from zhengtong.opengov import search, selectors
+    from zhengtong.opengov.models import Document
+
+    rng = random.Random(20)
+    today = timezone.localdate()
+    batch: list[Document] = []
+    t0 = time.perf_counter()
+    for i in range(DOCUMENTS):
+        title = _text(rng, 8)
+        body = _text(rng, 90)
+        gt, gb = search.grams_for(title, "", body)
+        published = today - dt.timedelta(days=rng.randrange(3650))
+        batch.append(
+            Document(
+                index_number=f"B{i:08d}",
+                org_unit=xihu,
+                department=dept,
+                category=rng.choice(["policy", "plan", "statistics", "other"]),
+                title=title,
+                issuing_body=dept.name,
+                issued_on=published,
+                published_on=published,
+                body=body,
+                grams_title=gt,
+                grams_body=gb,
+            )
+        )
+        if len(batch) == 5000:
+            with transaction.atomic():
+                Document.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        with transaction.atomic():
+            Document.objects.bulk_create(batch)
+    loaded = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    search.rebuild()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE opengov_document")
+    indexed = time.perf_counter() - t0
+    add(
+        "load documents (bulk, grams computed)",
+        f"{DOCUMENTS:,}",
+        None,
+        None,
+        f"{DOCUMENTS / loaded:,.0f} docs/s",
+        "—",
+    )
+    add("build full-text index", f"{DOCUMENTS:,}", None, None, f"{indexed:.1f} s", "—")
+    queries = []
+    for _ in range(QUERIES):
+        phrase = "".join(rng.choice(WORDS) for _ in range(3))
+        length = rng.randint(2, 6)
+        start = rng.randrange(max(1, len(phrase) - length + 1))
+        queries.append(phrase[start : start + length])
+    times, hits = [], 0
+    for q in queries:
+        t0 = time.perf_counter()
+        found = selectors.documents_search(q, limit=20)
+        times.append((time.perf_counter() - t0) * 1000)
+        hits += bool(found)
+    times.sort()
+    add(
+        "full-text search, 2–6 Han characters, top 20 ranked",
+        f"{DOCUMENTS:,} docs, {QUERIES} queries",
+        statistics.median(times),
+        times[int(len(times) * 0.95) - 1],
+        f"{hits}/{QUERIES} with hits",
+        "p50 ≤ 50 ms at 1,000,000",
+    )
+
+
+def bench_scan(dept, other, citizen) -> None:
+    from zhengtong.core import sla
+    from zhengtong.opengov.models import InfoRequest
+
+    rng = random.Random(21)
+    today = timezone.localdate()
+    now = timezone.now()
+    batch: list[InfoRequest] = []
+    for i in range(REQUESTS):
+        report_dept = i < REPORT_REQUESTS
+        deadline = today + dt.timedelta(days=rng.randint(-30, 30))
+        created = now - dt.timedelta(days=rng.randint(0, 360))
+        replied = rng.random() < 0.3 and report_dept
+        batch.append(
+            InfoRequest(
+                number=f"GKB{i:09d}",
+                requester=citizen,
+                org_unit=dept.org_unit,
+                department=dept if report_dept else other,
+                description="请公开……",
+                state="replied" if replied else "received",
+                reply_type=rng.choice(["disclosed", "partly", "not_held", "not_disclosable"])
+                if replied
+                else "",
+                replied_at=created + dt.timedelta(days=10) if replied else None,
+                sla_working_days=20,
+                sla_started_on=deadline - dt.timedelta(days=28),
+                sla_deadline=deadline,
+                sla_due_soon_on=deadline - dt.timedelta(days=4),
+                sla_state="stopped" if replied else "on_time",
+                created_at=created,
+            )
+        )
+        if len(batch) == 5000:
+            with transaction.atomic():
+                InfoRequest.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        with transaction.atomic():
+            InfoRequest.objects.bulk_create(batch)
+    t0 = time.perf_counter()
+    report = sla.sla_scan()
+    took = (time.perf_counter() - t0) * 1000
+    moved = report.get("opengov.inforequest", {})
+    add(
+        "deadline scan (core.sla.sla_scan)",
+        f"{REQUESTS:,} requests",
+        took,
+        None,
+        f"{moved.get('overdue', 0):,} overdue, {moved.get('due_soon', 0):,} due soon",
+        "≤ 5 s at 1,000,000",
+    )
+    from zhengtong.opengov.services.reports import generate_tables
+
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        tables = generate_tables(dept, today.year)
+        times.append((time.perf_counter() - t0) * 1000)
+    add(
+        "annual report tables, one department",
+        f"{REPORT_REQUESTS:,} requests",
+        statistics.median(times),
+        max(times),
+        f"{tables['received']['new']['total']:,} new this year",
+        "≤ 10 s",
+    )
+
+
+def main() -> None:
+    setup_test_environment()
+    if connection.vendor == "sqlite":
+        # A file, not memory: a million documents do not fit in RAM next to everyone else's work.
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(
+            Path(settings.VAR_DIR) / "bench_opengov.sqlite3"
+        )
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        xihu, dept, other, citizen = build_world()
+        bench_search(xihu, dept)
+        bench_scan(dept, other, citizen)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    table = Table(
+        title=f"Zhengtong opengov benchmarks ({connection.vendor}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}{', full size' if FULL else ''})"
+    )
+    for col in ("measure", "size", "median", "p95", "result", "target", "peak RSS"):
+        table.add_column(col)
+    for row in ROWS:
+        table.add_row(*row)
+    Console(width=180).print(table)
+
+
+if __name__ == "__main__":
+    main()
