@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.roles import extend_role, register_permissions, register_role
-from zhengtong.core import sla
+from zhengtong.core import hooks, sla
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
-from zhengtong.opengov import services, tasks
+from zhengtong.opengov import penalties, services, tasks
 from zhengtong.opengov.models import InfoRequest
 from zhengtong.workorders.hooks import on_closed
 
@@ -36,5 +36,6 @@ def install() -> None:
     register_periodic("opengov.publicity", tasks.publicity_task, 3600)
     register_periodic("opengov.open_data", tasks.open_data_task, 24 * 3600)
     on_closed("mailbox")(services.on_mailbox_closed)
+    hooks.connect(penalties.HOOK, penalties.on_penalty_decided)
     register_nav("main", "opengov:home", _("Open government"), order=30)
     register_nav("console", "opengov:worklist", _("Disclosure requests"), permission="opengov.view", order=60)

@@ -6,6 +6,7 @@ from PIL import Image
 from zhengtong.core.calendar import add_working_days
 from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.credit import selectors as credit_selectors
+from zhengtong.opengov import selectors as opengov_selectors
 from zhengtong.supervision import hooks, selectors, services
 from zhengtong.supervision.models import Inspection, PenaltyCase
 
@@ -205,6 +206,10 @@ def test_individual_desensitized_in_publicity(sv):
     [row] = selectors.penalty_decisions_for_publicity()
     assert row["party_name"] == "赵*"
     assert row["party_identifier"] == rid[:4] + "*" * 10 + rid[-4:]
+    # Open government published it for 双公示 at once (its hook receiver), desensitized as well.
+    [entry] = opengov_selectors.publicity_current(kind="penalty")
+    assert (entry.decision_number, entry.party_name) == ("D2", "赵*")
+    assert rid not in str(vars(entry))
 
 
 def test_officer_cannot_decide(sv):
