@@ -30,22 +30,26 @@ def _pg_trigger(table: str) -> str:
     return "audit_event_no_change" if table == "audit_auditevent" else f"{table}_no_change"
 
 
-CREATE = {
-    "sqlite": [sql for table in APPEND_ONLY_TABLES for sql in _sqlite_create(table)],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit records are append-only'; END; $$ LANGUAGE plpgsql;",
-        *[
-            sql
-            for table in APPEND_ONLY_TABLES
-            for sql in (
-                f"DROP TRIGGER IF EXISTS {_pg_trigger(table)} ON {table};",
-                f"CREATE TRIGGER {_pg_trigger(table)} BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
-            )
+def _create(tables) -> dict[str, list[str]]:
+    return {
+        "sqlite": [sql for table in tables for sql in _sqlite_create(table)],
+        "postgresql": [
+            "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit records are append-only'; END; $$ LANGUAGE plpgsql;",
+            *[
+                sql
+                for table in tables
+                for sql in (
+                    f"DROP TRIGGER IF EXISTS {_pg_trigger(table)} ON {table};",
+                    f"CREATE TRIGGER {_pg_trigger(table)} BEFORE UPDATE OR DELETE ON {table} "
+                    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();",
+                )
+            ],
         ],
-    ],
-}
+    }
+
+
+CREATE = _create(APPEND_ONLY_TABLES)
 DROP = {
     "sqlite": [
         f"DROP TRIGGER IF EXISTS audit_{table.removeprefix('audit_audit')}_no_{verb};"
@@ -66,8 +70,9 @@ def _execute(statements: dict[str, list[str]], conn=None) -> None:
             cursor.execute(sql)
 
 
-def enforce_append_only(conn=None) -> None:
-    _execute(CREATE, conn)
+def enforce_append_only(conn=None, tables=APPEND_ONLY_TABLES) -> None:
+    """Install the triggers on ``tables`` (migrations name the tables that exist at their point)."""
+    _execute(_create(tables), conn)
 
 
 def lift_append_only(conn=None) -> None:

@@ -13,7 +13,7 @@ from zhengtong.audit.db import enforce_append_only
 
 def reinstall_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite" and not getattr(settings, "TESTING", False):
-        enforce_append_only(schema_editor.connection)
+        enforce_append_only(schema_editor.connection, tables=("audit_auditevent",))
 
 
 class Migration(migrations.Migration):
