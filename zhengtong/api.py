@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from django.db import DataError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
@@ -173,6 +174,28 @@ def on_value_error(request, exc: ValueError):
     # driver refuses it before the query runs. Bad input, not a server error; anything else is one.
     if "NUL" in str(exc):
         return _error(request, 422, "validation_error", NUL_MESSAGE, {"fields": {"(path)": [NUL_MESSAGE]}})
+    raise exc
+
+
+RANGE_MESSAGE = "a number in the request is out of range (integers are 64-bit)"
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request, exc: OverflowError):
+    # An id or number beyond 64 bits in a path or query parameter: SQLite's driver cannot bind it.
+    return _error(
+        request, 422, "validation_error", RANGE_MESSAGE, {"fields": {"(parameters)": [RANGE_MESSAGE]}}
+    )
+
+
+@api.exception_handler(DataError)
+def on_data_error(request, exc: DataError):
+    # The same on PostgreSQL ("integer out of range", "value too long"): bad input, not a server error.
+    message = str(exc).splitlines()[0] if exc.args else RANGE_MESSAGE
+    if "out of range" in message or "too long" in message:
+        return _error(
+            request, 422, "validation_error", RANGE_MESSAGE, {"fields": {"(parameters)": [message]}}
+        )
     raise exc
 
 

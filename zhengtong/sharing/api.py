@@ -78,7 +78,7 @@ class ProfileIn(Schema):
     modes: list[str] = []
 
 
-class RequestIn(Schema):
+class SharingRequestIn(Schema):
     profile: int
     fields: list[str] = Field(..., max_length=200)
     purpose: str = Field(..., max_length=2000)
@@ -92,7 +92,7 @@ class RequestIn(Schema):
     service_item_code: str = Field("", max_length=64)
 
 
-class RequestOut(Schema):
+class SharingRequestOut(Schema):
     id: int
     profile: int = Field(..., alias="profile_id")
     consumer: str
@@ -247,7 +247,7 @@ class ObjectionOut(Schema):
     sla_deadline: dt.date | None
 
 
-class AnswerIn(Schema):
+class SharingAnswerIn(Schema):
     answer: str = Field(..., max_length=4000)
 
 
@@ -282,15 +282,15 @@ def resource_profile_set(request, name: str, payload: ProfileIn):
     return services.profile_set(actor=request.auth, resource=resource, **data)
 
 
-@router.post("/requests", response={201: RequestOut, **ERRORS}, operation_id="sharing_request_create")
-def request_create(request, payload: RequestIn):
+@router.post("/requests", response={201: SharingRequestOut, **ERRORS}, operation_id="sharing_request_create")
+def request_create(request, payload: SharingRequestIn):
     """Request fields of a source for your department (purpose, legal basis, period)."""
     data = payload.dict()
     data["profile"] = selectors.profile_get(actor=request.auth, pk=data["profile"])
     return Status(201, services.request_create(actor=request.auth, **data))
 
 
-@router.get("/requests", response={200: list[RequestOut], **ERRORS}, operation_id="sharing_requests")
+@router.get("/requests", response={200: list[SharingRequestOut], **ERRORS}, operation_id="sharing_requests")
 def requests_list(request, to_decide: bool = False):
     """Your department's requests, or (``to_decide``) those waiting for your decision."""
     qs = (
@@ -301,14 +301,16 @@ def requests_list(request, to_decide: bool = False):
     return list(qs[:200])
 
 
-@router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS}, operation_id="sharing_request")
+@router.get(
+    "/requests/{request_id}", response={200: SharingRequestOut, **ERRORS}, operation_id="sharing_request"
+)
 def request_detail(request, request_id: int):
     return selectors.request_get(actor=request.auth, pk=request_id)
 
 
 @router.post(
     "/requests/{request_id}/{action}",
-    response={200: RequestOut, **ERRORS},
+    response={200: SharingRequestOut, **ERRORS},
     operation_id="sharing_request_action",
 )
 def request_action(request, request_id: int, action: str, payload: NoteIn):
@@ -412,7 +414,7 @@ def objection_raise(request, grant_id: int, payload: ObjectionIn):
     response={200: ObjectionOut, **ERRORS},
     operation_id="sharing_objection_answer",
 )
-def objection_answer(request, objection_id: int, payload: AnswerIn):
+def objection_answer(request, objection_id: int, payload: SharingAnswerIn):
     obj = selectors.objection_get(actor=request.auth, pk=objection_id)
     return services.objection_answer(actor=request.auth, objection=obj, answer=payload.answer)
 
@@ -535,12 +537,12 @@ class AcceptIn(Schema):
     version: int
 
 
-class ReportIn(Schema):
+class SharingReportIn(Schema):
     period: str = Field(..., max_length=40)
     text: str = Field(..., max_length=10000)
 
 
-class ReportOut(Schema):
+class SharingReportOut(Schema):
     id: int
     period: str
     text: str
@@ -582,10 +584,10 @@ def open_accept(request, application_id: int, payload: AcceptIn):
 
 @router.post(
     "/open/applications/{application_id}/reports",
-    response={201: ReportOut, **ERRORS},
+    response={201: SharingReportOut, **ERRORS},
     operation_id="sharing_open_report",
 )
-def open_report(request, application_id: int, payload: ReportIn):
+def open_report(request, application_id: int, payload: SharingReportIn):
     """Report how the data of your approved application was used."""
     application = _application(request, application_id)
     return Status(
@@ -595,7 +597,7 @@ def open_report(request, application_id: int, payload: ReportIn):
 
 @router.get(
     "/open/applications/{application_id}/reports",
-    response={200: list[ReportOut], **ERRORS},
+    response={200: list[SharingReportOut], **ERRORS},
     operation_id="sharing_open_reports",
 )
 def open_reports(request, application_id: int):
