@@ -1,6 +1,9 @@
-"""Run the whole pytest suite on SQLite, then again on PostgreSQL when one is reachable.
+"""Run the whole pytest suite on SQLite and on PostgreSQL (when one is reachable), side by side.
 
-Prints which databases ran and a closing line "total: N passed, N failed".
+The two runs are separate processes with their own databases and their own ``var`` directory
+(``var/test-sqlite``, ``var/test-postgresql``), so on a machine with two cores or more they take
+about as long as the slower one (``--sequential`` runs one after the other, streaming the output).
+Prints each run's output, which databases ran and a closing line "total: N passed, N failed".
 """
 
 from __future__ import annotations
@@ -30,52 +33,89 @@ def postgres_reachable(url: str) -> tuple[bool, str]:
         return False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def run_suite(label: str, database_url: str, extra: list[str]) -> tuple[int, dict[str, int], float]:
-    env = dict(os.environ, DATABASE_URL=database_url, ZHENGTONG_ENV="test")
-    print(f"\n=== pytest on {label} ({database_url.split('@')[-1]}) ===", flush=True)
-    started = time.monotonic()
+def _env(database_url: str, label: str) -> dict[str, str]:
+    var = os.path.join(ROOT, "var", f"test-{label.lower()}")
+    os.makedirs(var, exist_ok=True)
+    return dict(os.environ, DATABASE_URL=database_url, ZHENGTONG_ENV="test", ZHENGTONG_VAR_DIR=var)
+
+
+def _counts(last: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for number, word in re.findall(r"(\d+) (passed|failed|skipped|errors?|deselected)", last):
+        counts[word.rstrip("s") if word.startswith("error") else word] = int(number)
+    return counts
+
+
+def start_suite(label: str, database_url: str, extra: list[str], log_path: str | None):
+    """Start one run; its output goes to ``log_path`` (or is streamed when None)."""
+    out = open(log_path, "w", encoding="utf-8") if log_path else subprocess.PIPE  # noqa: SIM115 - closed in finish_suite
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-ra", *extra],
         cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
+        env=_env(database_url, label),
+        stdout=out,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    counts: dict[str, int] = {}
-    assert proc.stdout is not None
+    return proc, out, time.monotonic()
+
+
+def finish_suite(label: str, database_url: str, proc, out, started: float, log_path: str | None):
+    print(f"\n=== pytest on {label} ({database_url.split('@')[-1]}) ===", flush=True)
     last = ""
-    for line in proc.stdout:
-        sys.stdout.write(line)
-        if line.strip():
-            last = line
-    proc.wait()
-    for number, word in re.findall(r"(\d+) (passed|failed|skipped|errors?|deselected)", last):
-        counts[word.rstrip("s") if word.startswith("error") else word] = int(number)
-    return proc.returncode, counts, time.monotonic() - started
+    if log_path is None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            if line.strip():
+                last = line
+        proc.wait()
+    else:
+        proc.wait()
+        out.close()
+        with open(log_path, encoding="utf-8") as f:
+            for line in f:
+                sys.stdout.write(line)
+                if line.strip():
+                    last = line
+    return proc.returncode, _counts(last), time.monotonic() - started
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/zhengtong")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--sequential", action="store_true", help="one database after the other")
     args, extra = parser.parse_known_args()
 
     env_url = os.environ.get("DATABASE_URL", "")
     pg_url = env_url if env_url.startswith(("postgres://", "postgresql://")) else args.postgres_url
     runs: list[tuple[str, int, dict[str, int], float]] = []
 
-    code, counts, secs = run_suite("SQLite", "sqlite:///var/test.sqlite3", extra)
-    runs.append(("SQLite", code, counts, secs))
+    parallel = not args.sequential
+    suites = [("SQLite", "sqlite:///var/test.sqlite3")]
     if args.sqlite_only:
         print("\nPostgreSQL: skipped (--sqlite-only)")
     else:
         ok, why = postgres_reachable(pg_url)
         if ok:
-            code, counts, secs = run_suite("PostgreSQL", pg_url, extra)
-            runs.append(("PostgreSQL", code, counts, secs))
+            suites.append(("PostgreSQL", pg_url))
         else:
             print(f"\nPostgreSQL: not reachable at {pg_url.split('@')[-1]} ({why}); suite ran on SQLite only")
+    if parallel and len(suites) > 1:
+        print(f"running {' and '.join(label for label, _ in suites)} side by side ...", flush=True)
+        started = []
+        for label, url in suites:
+            log = os.path.join(ROOT, "var", f"test-{label.lower()}.log")
+            os.makedirs(os.path.dirname(log), exist_ok=True)
+            started.append((label, url, *start_suite(label, url, extra, log), log))
+        for label, url, proc, out, t0, log in started:
+            code, counts, secs = finish_suite(label, url, proc, out, t0, log)
+            runs.append((label, code, counts, secs))
+    else:
+        for label, url in suites:
+            code, counts, secs = finish_suite(label, url, *start_suite(label, url, extra, None), None)
+            runs.append((label, code, counts, secs))
 
     print("\n=== databases ===")
     passed = failed = 0
