@@ -13,6 +13,7 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import subtree_q
 from zhengtong.core.errors import NotFound
 from zhengtong.identity import keys
+from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import Client, Consent, SigningKey, Token
 from zhengtong.identity.server import ALGORITHMS
 
@@ -38,7 +39,11 @@ def client_get_for(actor: Any, pk: Any) -> Client:
 
 
 def client_by_client_id(client_id: str) -> Client | None:
-    return Client.objects.select_related("department", "org_unit").filter(client_id=client_id or "").first()
+    return (
+        Client.objects.select_related("department", "org_unit")
+        .filter(client_id=plain_client_id(client_id))
+        .first()
+    )
 
 
 def consents_of(user: Any) -> QuerySet[Consent]:

@@ -34,6 +34,7 @@ from joserfc.jwk import KeySet
 
 from zhengtong.audit import services as audit
 from zhengtong.identity import claims, keys
+from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import AuthorizationCode, Client, Token
 
 API_AUDIENCE = "urn:zhengtong:api"
@@ -352,7 +353,7 @@ class Server(AuthorizationServer):
     def query_client(self, client_id):
         return _one(
             Client.objects.select_related("department", "org_unit", "secret").filter(
-                client_id=client_id or "", enabled=True
+                client_id=plain_client_id(client_id), enabled=True
             )
         )
 

@@ -235,8 +235,7 @@ def flush_usage() -> None:
     if not pending:
         return
     try:
-        for (resource_id, kind), n in pending.items():
-            services.usage_record(resource_id, kind, count=n)
+        services.usage_record_many(pending)
     except Exception:  # usage counting must never break a read
         log.exception("usage counting failed")
 

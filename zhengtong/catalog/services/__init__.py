@@ -59,7 +59,7 @@ from zhengtong.catalog.services.resources import (
     resource_update,
     search_text,
 )
-from zhengtong.catalog.services.usage import usage_record
+from zhengtong.catalog.services.usage import usage_record, usage_record_many
 
 __all__ = [
     "APPLICATION_STEPS",
@@ -103,4 +103,5 @@ __all__ = [
     "resource_update",
     "search_text",
     "usage_record",
+    "usage_record_many",
 ]

@@ -14,6 +14,7 @@ from zhengtong.audit import services as audit
 from zhengtong.core import ratelimit
 from zhengtong.core.middleware import client_ip
 from zhengtong.identity import claims
+from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import Client
 from zhengtong.identity.server import server
 from zhengtong.identity.services.consents import consent_grant
@@ -84,6 +85,7 @@ def authorization_refused(
     past the budget the refusals are still refused, just no longer recorded one by one). A
     request naming no registered client is refused without a record, so anonymous junk cannot
     grow the audit trail."""
+    client_id = plain_client_id(client_id)
     if not client_id or not Client.objects.filter(client_id=client_id).exists():
         return
     address, budget = _failure_budget(request)

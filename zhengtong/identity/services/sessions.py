@@ -15,6 +15,7 @@ from zhengtong.audit import services as audit
 from zhengtong.core import outbox, ratelimit
 from zhengtong.identity import claims, keys
 from zhengtong.identity.backchannel import TOPIC
+from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import Client, Token
 from zhengtong.identity.server import issuer
 from zhengtong.identity.services.authorize import SESSION_SID, _failure_budget
@@ -78,6 +79,7 @@ def portal_signed_out(*, request: HttpRequest) -> int:
 def token_refused(*, request: HttpRequest, client_id: str, endpoint: str, error: str) -> None:
     """Audit a refused token, introspection or revocation request that names a registered client
     (bounded per client address; requests naming none are refused without a record)."""
+    client_id = plain_client_id(client_id)
     if not client_id or not Client.objects.filter(client_id=client_id).exists():
         return
     address, budget = _failure_budget(request)
