@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from zhengtong.portal.tests.cdp import Browser, CDPError, find_chromium
+from zhengtong.portal.tests.cdp import Browser, find_chromium
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,20 +33,6 @@ def phone():
         )
         yield page
         page.close()
-
-
-def wait(page, expression: str, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = page.evaluate(expression)
-            if value:
-                return value
-        except CDPError:
-            pass  # the page is navigating
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression!r}")
-        time.sleep(0.1)
 
 
 def open_as(page, live_server, user, path: str):
@@ -72,7 +58,7 @@ def shot(page, name: str):
 
 def act(page, action: str):
     click(page, f"button[name=action][value={action}]")
-    wait(page, "document.readyState === 'complete' && !!document.querySelector('.message')")
+    page.wait_for("document.readyState === 'complete' && !!document.querySelector('.message')", timeout=10.0)
 
 
 def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid, tmp_path):
@@ -92,8 +78,9 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     # 1. The grid worker reports from the phone: category, description, a tap on the map, a photo.
     page = open_as(phone, live_server, grid.worker, "/grid/report/")
     assert page.evaluate("window.innerWidth") == 390
-    wait(
-        page, "typeof echarts === 'object' && !!echarts.getInstanceByDom(document.querySelector('.pick-map'))"
+    page.wait_for(
+        "typeof echarts === 'object' && !!echarts.getInstanceByDom(document.querySelector('.pick-map'))",
+        timeout=10.0,
     )
     page.evaluate("document.getElementById('id_category').value = 'C0201'")
     page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮,连续三盏'")
@@ -108,26 +95,31 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     page.call(
         "Input.dispatchMouseEvent", type="mouseReleased", x=box[0], y=box[1], button="left", clickCount=1
     )
-    wait(page, "document.getElementById('id_lat').value !== ''")
+    page.wait_for("document.getElementById('id_lat').value !== ''", timeout=10.0)
     page.set_files("#id_photos", [str(photo)])
     shot(page, "1-report-phone")
     click(page, ".report-form button[type=submit]")
-    wait(page, "location.pathname.startsWith('/grid/incidents/') && document.readyState === 'complete'")
+    page.wait_for(
+        "location.pathname.startsWith('/grid/incidents/') && document.readyState === 'complete'", timeout=10.0
+    )
     incident = Incident.objects.get()
     assert (incident.cell_id, incident.state, incident.photos.count()) == (grid.cell1.pk, "reported", 1)
     shot(page, "2-reported")
 
     # 2. The township command room dispatches it in one click (htmx).
     page = open_as(phone, live_server, grid.command, "/grid/command/")
-    wait(
-        page,
+    page.wait_for(
         "(() => { const c = echarts.getInstanceByDom(document.querySelector('.command-map')); return c && c.getOption() && c.getOption().series.length > 0; })()",
+        timeout=10.0,
     )
     time.sleep(0.5)  # let the map finish its animation before the screenshot
     assert page.csp_violations() == []  # the map (ECharts) and htmx under the Content-Security-Policy
     shot(page, "3-command-room")
     click(page, f"#wait-{incident.pk} button")
-    wait(page, f"document.querySelector('#wait-{incident.pk}').textContent.includes('住房和城乡建设局')")
+    page.wait_for(
+        f"document.querySelector('#wait-{incident.pk}').textContent.includes('住房和城乡建设局')",
+        timeout=10.0,
+    )
     incident.refresh_from_db()
     assert incident.state == "dispatched" and incident.handling_department == grid.depts["zjj"]
     shot(page, "4-dispatched")

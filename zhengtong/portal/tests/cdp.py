@@ -199,10 +199,14 @@ class Page:
         return self.evaluate("window.__cspViolations || []")
 
     def wait_for(self, expression: str, timeout: float = 5.0) -> Any:
-        """Poll a JavaScript expression until it is truthy."""
+        """Poll a JavaScript expression until it is truthy (an evaluation that fails while the page
+        is navigating counts as not yet)."""
         deadline = time.monotonic() + timeout
         while True:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except CDPError:
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:

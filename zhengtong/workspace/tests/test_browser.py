@@ -5,7 +5,6 @@ document, signed off and numbered, is sealed and distributed, and a township ack
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from django.test import Client
 
 from zhengtong.core.calendar import add_working_days
 from zhengtong.core.sla import sla_scan
-from zhengtong.portal.tests.cdp import Browser, CDPError, find_chromium
+from zhengtong.portal.tests.cdp import Browser, find_chromium
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,20 +34,6 @@ def phone():
         page.close()
 
 
-def wait(page, expression: str, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = page.evaluate(expression)
-            if value:
-                return value
-        except CDPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression!r}")
-        time.sleep(0.1)
-
-
 def open_as(page, live_server, user, path: str):
     page.clear_cookies()
     page.set_cookie(settings.LANGUAGE_COOKIE_NAME, "zh-hans", live_server.url)
@@ -60,7 +45,9 @@ def open_as(page, live_server, user, path: str):
     response = page.goto(live_server.url + path)
     assert response.get("status") == 200, (path, response.get("status"))
     # No sideways scrolling at 390 px (waited for: the previous page may still be unloading).
-    wait(page, "document.readyState === 'complete' && document.documentElement.scrollWidth <= 390")
+    page.wait_for(
+        "document.readyState === 'complete' && document.documentElement.scrollWidth <= 390", timeout=10.0
+    )
     return page
 
 
@@ -81,7 +68,7 @@ def test_notice_task_supervision_document(phone, live_server, ws):
     page.evaluate("document.getElementById('id_body').value = '寒潮预警：请立即部署防寒防冻'")
     page.evaluate("document.getElementById('id_urgent').checked = true")
     page.evaluate("document.querySelector('.ws-compose button[type=submit]').click()")
-    wait(page, "document.querySelector('.ws-urgent') !== null")
+    page.wait_for("document.querySelector('.ws-urgent') !== null", timeout=10.0)
     notice = Message.objects.get(conversation=group, urgent=True)
     shot(page, "1-notice")
     # 2. One head reads it; the leader sees who has not.
@@ -117,7 +104,7 @@ def test_notice_task_supervision_document(phone, live_server, ws):
     services.document_issue(actor=ws.scjg_clerk, document=doc, recipients=[(ws.beishan, None)])
     page = open_as(phone, live_server, ws.beishan_clerk, "/workspace/documents/")
     page.evaluate("document.querySelector('form[action*=acknowledge] button').click()")
-    wait(page, "location.pathname.startsWith('/workspace/incoming/')")
+    page.wait_for("location.pathname.startsWith('/workspace/incoming/')", timeout=10.0)
     page = open_as(phone, live_server, ws.scjg_clerk, f"/workspace/documents/{doc.pk}/")
     assert "西市监发〔" in page.evaluate("document.querySelector('.ws-doc-number').textContent")
     assert page.csp_violations() == []
