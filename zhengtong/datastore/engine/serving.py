@@ -67,7 +67,12 @@ def index_answer(
         key = score[matches]
         want = start + limit + 1
         if len(matches) > want:
-            part = np.argpartition(key, want - 1)[:want]
+            # the ``want`` best by (score, row): all below the cut-off score, then the rows
+            # with exactly that score in row order (``matches`` ascends), so pages never overlap
+            cut = np.partition(key, want - 1)[want - 1]
+            below = np.flatnonzero(key < cut)
+            at = np.flatnonzero(key == cut)[: want - len(below)]
+            part = np.concatenate([below, at])
             matches, key = matches[part], key[part]
         chosen = np.lexsort((matches, key))  # score, then row
         positions = matches[chosen][start:want]

@@ -201,7 +201,9 @@ def test_total_modes(numbers, settings):
     )
     assert (small.total, small.total_is_estimate) == (29, False)
     # the row index of the served (public) variant counts exactly in the page's pass
-    indexed = engine.query(key, version, "public", schema=schema, filters=[("id", "gt", 10)], count="estimate")
+    indexed = engine.query(
+        key, version, "public", schema=schema, filters=[("id", "gt", 10)], count="estimate"
+    )
     assert (indexed.total, indexed.total_is_estimate, indexed.count_method) == (190, False, "index")
     # the raw variant has no row index: DuckDB estimates beyond the limit and says so
     big = engine.query(key, version, "raw", schema=schema, filters=[("id", "gt", 10)], count="estimate")
@@ -356,6 +358,7 @@ def test_counts_and_facets_come_from_the_one_result_cache(numbers, monkeypatch):
 
     def spy(namespace, k, compute, timeout, **kw):
         return real(namespace, k, lambda: computed.append(namespace) or compute(), timeout, **kw)
+
     # (the raw variant: DuckDB; the public one answers facets from its row index, no cache needed)
 
     monkeypatch.setattr(cache, "cached", spy)
