@@ -275,6 +275,14 @@ def page(
         if after is not None:
             rows = rows[np.searchsorted(rows, after[1]) :]  # after row r (1-based): positions >= r
         return rows[offset:want], total
+    if rows is None and len(order) == 1:
+        # every row, one sort column: the sorted order is kept per process (one stable argsort
+        # on first use), a keyset page is then a binary search and a slice
+        perm, keys = _sorted_order(index, *order[0])
+        start = 0
+        if after is not None:
+            start = int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
+        return perm[start + offset : start + want].astype(np.int64), total
     key = None
     for name, direction in order:
         part = _direction_codes(index.columns[name], direction, rows)
@@ -289,6 +297,14 @@ def page(
         key, positions = key[part], positions[part]
     chosen = np.argsort(key, kind="stable")
     return positions[chosen][offset:want], total
+
+
+@lru_cache(maxsize=32)
+def _sorted_order(index: RowIndex, name: str, direction: str) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions in sort order, their ascending composite keys) for one column."""
+    codes = _direction_codes(index.columns[name], direction, None)
+    perm = np.argsort(codes, kind="stable")  # stable: ties stay in row order
+    return perm, codes[perm] * index.rows + perm
 
 
 def facet(index: RowIndex, name: str, mask: np.ndarray | None, size: int) -> list[tuple[object, int]]:

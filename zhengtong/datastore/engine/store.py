@@ -383,6 +383,7 @@ def clear_caches() -> None:
     _open_row_cache.cache_clear()
     rowindex.load.cache_clear()
     rowindex._all_row_facet.cache_clear()
+    rowindex._sorted_order.cache_clear()
     textindex.forget()
 
 
