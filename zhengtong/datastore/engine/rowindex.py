@@ -266,9 +266,29 @@ def page(
         span *= index.columns[name].n + 1
     if span * max(index.rows, 1) >= _INT64_LIMIT:
         raise Unsupported
+    want = offset + limit + 1
+    if mask is not None and len(order) == 1 and index.rows:
+        matching = int(np.count_nonzero(mask))
+        if matching * 50 >= index.rows:
+            # many matches, one sort column: walk the sorted order and keep the matching rows
+            # until the page is full (a range filter on the sort column finds them at once)
+            perm, keys = _sorted_order(index, *order[0])
+            start = 0
+            if after is not None:
+                start = int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
+            found, step = [], 4096
+            have = 0
+            while start < index.rows and have < want:
+                chunk = perm[start : start + step]
+                hit = chunk[mask[chunk]]
+                found.append(hit)
+                have += len(hit)
+                start += step
+                step = min(step * 4, 1 << 20)
+            rows_ = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            return rows_[offset:want].astype(np.int64), (matching if count else None)
     rows = None if mask is None else np.flatnonzero(mask)
     total = (index.rows if rows is None else len(rows)) if count else None
-    want = offset + limit + 1
     if not order:
         if rows is None:
             rows = np.arange(index.rows, dtype=np.int64)
