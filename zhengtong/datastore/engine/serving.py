@@ -27,8 +27,11 @@ class IndexAnswer:
     next_offset: int
     index: RowIndex
     mask: np.ndarray | None
+    searched: str | None = None  # a ranked page straight from FTS5: no mask to facet over
 
     def facet(self, name: str, size: int) -> list[tuple[object, int]]:
+        if self.searched is not None:
+            raise Unsupported
         if self.mask is None:
             return rowindex.all_row_facet(self.index, name, size)
         return rowindex.facet(self.index, name, self.mask, size)
@@ -48,6 +51,17 @@ def index_answer(
     rows: pa.Table | None,
 ) -> IndexAnswer:
     index, fts_path = served
+    if q and not parsed and not order and (cursor is None or cursor.get("o") == "rank"):
+        start = offset if cursor is None else cursor.get("n")
+        if isinstance(start, int) and not isinstance(start, bool) and start >= 0:
+            try:
+                positions, total = textindex.ranked_page(
+                    fts_path, q, searchable, index, limit=limit, offset=start, count=count
+                )
+                more = len(positions) > limit
+                return IndexAnswer(positions[:limit], more, total, True, start + limit, index, None, q)
+            except Unsupported:
+                pass
     mask = rowindex.filter_mask(index, parsed)
     score = None
     if q:

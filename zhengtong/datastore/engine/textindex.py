@@ -112,6 +112,37 @@ def forget() -> None:
     _local.connections = {}
 
 
+def ranked_page(
+    path: str, q: str, searchable: list[str], index: RowIndex, *, limit: int, offset: int, count: bool
+) -> tuple[np.ndarray, int | None]:
+    """A page of a search without filters or sort, straight from FTS5 (bm25 computed and ranked
+    inside SQLite, no row set in Python): (0-based positions of the page plus one, total).
+    Unsupported when the general path is needed (short query, matches in row-index columns)."""
+    if len(q) < 3 or q.isascii() or (not re.search("[A-Za-z]", q) and (q.lower() != q or q.upper() != q)):
+        raise Unsupported
+    con, fts, ascii_only = _connection(path)
+    wanted = [c for c in searchable if c in fts]
+    for name in searchable:
+        if name in fts or name in ascii_only:
+            continue
+        col = index.columns.get(name)
+        if col is None or col.kind != "text":
+            raise Unsupported
+        if col.n and pc.any(pc.match_substring(col.values, pattern=q, ignore_case=True)).as_py():
+            raise Unsupported  # rows matched through the row index: the general path merges them
+    if not wanted:
+        raise Unsupported
+    expr = "{" + " ".join(_quote(c) for c in wanted) + "} : " + '"' + q.replace('"', '""') + '"'
+    found = con.execute(
+        "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?",
+        (expr, limit + 1, offset),
+    ).fetchall()
+    total = (
+        con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (expr,)).fetchone()[0] if count else None
+    )
+    return np.array([r for (r,) in found], dtype=np.int64) - 1, total
+
+
 def search(
     path: str, q: str, searchable: list[str], index: RowIndex, rows: pa.Table
 ) -> tuple[np.ndarray, np.ndarray]:

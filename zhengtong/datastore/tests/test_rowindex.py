@@ -317,3 +317,32 @@ def test_structures_are_not_used_before_the_version_is_complete(both, store):
     (store / key / f"v{version}" / "public.fts.sqlite").unlink()  # one file missing
     result = engine.query(key, version, "public", schema=SCHEMA, filters=[("status", "eq", "存续")])
     assert result.engine == "duckdb"
+
+
+def test_ranked_pages_straight_from_fts_match_the_general_path(both):
+    key, version = both
+    codes, after = [], None
+    while True:
+        page = engine.query(key, version, "public", schema=SCHEMA, q="制造有限", limit=40, after=after)
+        assert page.ranked and page.engine == "index"
+        codes.extend(r["code"] for r in page.rows)
+        after = page.next_cursor
+        if not after:
+            break
+    scanned = engine.query(key, version, "raw", schema=SCHEMA, q="制造有限", limit=1000)
+    assert len(codes) == len(set(codes)) == page.total == scanned.total
+    assert set(codes) == {r["code"] for r in scanned.rows}
+    # the same order as the general path (which a filter forces), on the rows the filter keeps
+    general = engine.query(
+        key,
+        version,
+        "public",
+        schema=SCHEMA,
+        q="制造有限",
+        limit=1000,
+        filters=[("employees", "isnull", False)],
+    )
+    assert general.engine == "index" and general.ranked
+    fast = engine.query(key, version, "public", schema=SCHEMA, q="制造有限", limit=1000)
+    kept = [r["code"] for r in fast.rows if r["employees"] is not None]
+    assert kept == [r["code"] for r in general.rows]
