@@ -9,15 +9,17 @@ Steps (everything under var/bench/opendata/<rows>/):
    ``generate_enterprises``; bench/opendata_data.py if that is missing).
 2. Ingest it into Zhengtong through the catalogue's load path (read, validate, classify,
    desensitize, write both variants) and publish it: wall time and peak RSS of that process.
-3. Load the same CSV into SQLite (indexes on the filtered, sorted and faceted columns) and run
-   ``datasette inspect``; Datasette 0.65 lives in its own venv, var/bench/datasette-venv
-   (created with pip from PyPI when missing).
+3. Load the same CSV into SQLite (indexes on the filtered, sorted and faceted columns, an FTS5
+   trigram table for ``_search``) and run ``datasette inspect``. Datasette is an optional dev
+   dependency of this benchmark only (``pip install -e '.[bench]'``).
 4. Serve both side by side: Datasette in immutable mode (``-i`` with the inspect file, 4 SQL
    threads, generous time limits so facets complete), Zhengtong under gunicorn (2 workers x 4
    threads, ZHENGTONG_ENV=production, DEBUG off). Both answer the same Datasette-style URLs.
-5. Measure HTTP p50/p95 (keep-alive, sequential) and throughput at concurrency 16 (wrk when
-   installed, else bench/loadgen.py), and the PII scan (bench/privacy.py's
-   ``pii_scan_benchmark`` when present).
+5. Sanity check before timing: the same rows (in order) and counts from both servers.
+6. Every measure twice: the cached stream (one URL repeated) and the distinct stream (URLs
+   generated from the data: other districts, statuses, industries, capital bounds and search
+   terms each time), each at concurrency 1 (p50/p95, keep-alive) and 16 (wrk, throughput), with
+   the server's CPU time per request and the load average at the start of each run.
 """
 
 from __future__ import annotations
@@ -201,6 +203,7 @@ def child_ingest(rows: int, work: Path) -> None:
                 "load_s": loaded,
                 "total_s": total,
                 "peak_mb": peak_rss_mb(),
+                "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
                 "rows": res.current_version.row_count,
                 "grade": res.grade,
                 "csv": str(csv_path),
@@ -247,6 +250,16 @@ def child_sqlite(csv_path: Path, db_path: Path) -> None:
             con.execute(f'CREATE INDEX idx_{column} ON {NAME}("{column}")')
     # The composite index a DBA would add for "district = ? AND status = ? ORDER BY capital".
     con.execute(f'CREATE INDEX idx_district_status_capital ON {NAME}(district, status, "{cap}")')
+    # Datasette's _search: an FTS5 trigram table over the same free-text columns as ours (content
+    # table, so Datasette detects it as this table's search index)
+    con.execute(
+        f"CREATE VIRTUAL TABLE {NAME}_fts USING fts5(name, address, legal_representative, "
+        f'content="{NAME}", tokenize="trigram")'
+    )
+    con.execute(
+        f"INSERT INTO {NAME}_fts(rowid, name, address, legal_representative) "
+        f"SELECT rowid, name, address, legal_representative FROM {NAME}"
+    )
     con.commit()
     con.execute("ANALYZE")
     con.close()
@@ -258,13 +271,11 @@ def child_sqlite(csv_path: Path, db_path: Path) -> None:
 
 
 def ensure_datasette() -> Path:
-    exe = DATASETTE_VENV / "bin" / "datasette"
+    """Datasette from the project's venv: an optional dependency for this benchmark only
+    (``pip install -e '.[bench]'``); nothing in the project imports it."""
+    exe = ROOT / ".venv" / "bin" / "datasette"
     if not exe.exists():
-        log("creating the Datasette venv (pip install 'datasette==0.65.*')")
-        subprocess.run([sys.executable, "-m", "venv", str(DATASETTE_VENV)], check=True)
-        subprocess.run(
-            [str(DATASETTE_VENV / "bin" / "pip"), "install", "-q", "datasette==0.65.*"], check=True
-        )
+        raise SystemExit("Datasette is not installed: .venv/bin/pip install 'datasette>=0.65.5,<0.66'")
     return exe
 
 
@@ -498,6 +509,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=30, help="requests per latency measure")
     parser.add_argument("--duration", type=int, default=10, help="seconds of each throughput run")
+    parser.add_argument("--distinct", type=int, default=3000, help="queries generated per distinct stream")
     parser.add_argument("--zt-port", type=int, default=8761)
     parser.add_argument("--ds-port", type=int, default=8762)
     parser.add_argument("--reuse", action="store_true", help="keep an earlier ingest and SQLite file")
@@ -555,156 +567,350 @@ def main() -> None:
     version = subprocess.run([str(exe), "--version"], capture_output=True, text=True).stdout.strip()
 
     zt = ds = None
-    rows_out = []
+    results = []
     try:
         zt = start_zhengtong(work, args.zt_port)
         ds = start_datasette(exe, db, inspect, args.ds_port, work)
         wait_ready(args.zt_port, f"/data/{NAME}.json?_size=1")
         wait_ready(args.ds_port, f"/{NAME}/{NAME}.json?_size=1")
-        zt_base, ds_base = f"/data/{NAME}.json", f"/{NAME}/{NAME}.json"
-
-        # 1. facet counts on two columns over all rows
-        facets = {"_facet": ["district", "industry"], "_size": "1"}
-
-        def has_facets(body):
-            assert body["facet_results"]["district"]["results"], body.get("facets_timed_out")
-
-        z_facet = latency(args.zt_port, q(zt_base, **facets), args.repeat, has_facets)
-        # Uncached: an always-true extra filter that differs per request defeats the result cache.
-        z_facet_cold = latency(
-            args.zt_port, lambda i: q(zt_base, **facets, employees__gte=str(-1000 - i)), args.repeat
-        )
-        d_facet = latency(args.ds_port, q(ds_base, **facets, _facet_size="30"), args.repeat, has_facets)
-        log(
-            f"facets: ours {z_facet[0]:.1f} ms (uncached {z_facet_cold[0]:.1f}), Datasette {d_facet[0]:.1f} ms"
-        )
-
-        # 2. two equality filters, sorted by capital, page of 50
-        filtered = {"district": "西湖区", "status": "存续", "_sort_desc": "registered_capital", "_size": "50"}
-        z_path, d_path = q(zt_base, **filtered), q(ds_base, **filtered)
-
-        def fifty(body):
-            assert len(body["rows"]) == 50, body
-
-        z_filter = latency(args.zt_port, z_path, args.repeat, fifty)
-        z_filter_cold = latency(
-            args.zt_port, lambda i: q(zt_base, **filtered, employees__gte=str(-1000 - i)), args.repeat, fifty
-        )
-        d_filter = latency(args.ds_port, d_path, args.repeat, fifty)
-        log(
-            f"filtered: ours {z_filter[0]:.1f} ms (uncached {z_filter_cold[0]:.1f}), Datasette {d_filter[0]:.1f} ms"
-        )
-
-        # 3. keyset page deep in the table (~90% through the rows, default order)
-        depth = int(args.rows * 0.9)
-        conn = http.client.HTTPConnection("127.0.0.1", args.zt_port, timeout=120)
-        status, body = fetch(
-            conn,
-            q(
-                "/api/3/action/datastore_search",
-                resource_id=NAME,
-                offset=str(depth - 50),
-                limit="50",
-                include_total="false",
-            ),
-        )
-        token = json.loads(body)["result"]["next_page"]
-        conn.close()
-        z_deep = latency(args.zt_port, q(zt_base, _next=token, _size="50", _nocount="1"), args.repeat, fifty)
-        z_deep_cold = latency(
-            args.zt_port,
-            lambda i: q(zt_base, _next=token, _size="50", _nocount="1", employees__gte=str(-1000 - i)),
-            args.repeat,
-            fifty,
-        )
-        d_deep = latency(
-            args.ds_port, q(ds_base, _next=str(depth), _size="50", _nocount="1"), args.repeat, fifty
-        )
-        log(
-            f"deep keyset: ours {z_deep[0]:.1f} ms (uncached {z_deep_cold[0]:.1f}), Datasette {d_deep[0]:.1f} ms"
-        )
-
-        # 4. throughput of the filtered page at concurrency 16
-        z_rps = throughput(args.zt_port, z_path, args.duration)
-        z_rps_cold = throughput(args.zt_port, z_path, args.duration, uncached=True)
-        d_rps = throughput(args.ds_port, d_path, args.duration)
-        log(f"throughput: ours {z_rps:.0f} req/s (uncached {z_rps_cold:.0f}), Datasette {d_rps:.0f} req/s")
+        streams = make_streams(Path(ingest["csv"]), args.rows, args.distinct)
+        sanity(args.zt_port, args.ds_port, streams)
+        for measure in streams:
+            for server, port, proc, base in (
+                ("Zhengtong", args.zt_port, zt, f"/data/{NAME}.json"),
+                ("Datasette", args.ds_port, ds, f"/{NAME}/{NAME}.json"),
+            ):
+                row = {"measure": measure["name"], "server": server}
+                for stream in ("cached", "distinct"):
+                    paths = (
+                        [base + "?" + measure["cached"]]
+                        if stream == "cached"
+                        else [base + "?" + query for query in measure["distinct"]]
+                    )
+                    row[stream] = run_stream(port, proc, paths, args.repeat, args.duration)
+                    log(f"{measure['name']} | {server} | {stream}: {fmt_stream(row[stream])}")
+                results.append(row)
     finally:
         stop(zt)
         stop(ds)
+    print_report(results, ingest, sqlite_load, version, args)
 
-    pii = pii_row()
 
-    def ms(pair, cold=None):
-        text = f"p50 {pair[0]:.1f} / p95 {pair[1]:.1f} ms"
-        if cold:
-            text += f"; uncached p50 {cold[0]:.1f} / p95 {cold[1]:.1f} ms"
-        return text
+# ------------------------------------------------------------------------------ streams of queries
 
-    def ratio(ours, theirs, lower_is_better=True, cold=None):
-        if not ours or not theirs:
-            return "n/a"
-        if not lower_is_better:
-            return f"{ours / theirs:.2f}×"
-        text = f"{theirs / ours:.1f}× faster"
-        if cold:
-            text += f" (uncached {theirs / cold:.1f}×)"
-        return text
 
-    rows_out = [
-        (
-            "ingest CSV: validate, classify, desensitize, publish",
-            f"{ingest['total_s']:.1f} s, peak {ingest['peak_mb']:,.0f} MB",
-            f"{sqlite_load['seconds']:.1f} s, peak {sqlite_load['peak_mb']:,.0f} MB (CSV→SQLite+indexes only)",
-            f"{sqlite_load['seconds'] / ingest['total_s']:.2f}×",
-            TARGETS["ingest"],
-        ),
-        (
-            "HTTP facet counts, 2 columns, all rows",
-            ms(z_facet, z_facet_cold),
-            ms(d_facet),
-            ratio(z_facet[0], d_facet[0], cold=z_facet_cold[0]),
-            TARGETS["facets"],
-        ),
-        (
-            "HTTP 2 equality filters, sort by capital, 50 rows",
-            ms(z_filter, z_filter_cold),
-            ms(d_filter),
-            ratio(z_filter[0], d_filter[0], cold=z_filter_cold[0]),
-            TARGETS["filtered"],
-        ),
-        (
-            f"HTTP keyset page at row {depth:,}",
-            ms(z_deep, z_deep_cold),
-            ms(d_deep),
-            ratio(z_deep[0], d_deep[0], cold=z_deep_cold[0]),
-            TARGETS["deep"],
-        ),
-        (
-            "throughput, filtered page, concurrency 16",
-            f"{z_rps:,.0f} req/s; uncached {z_rps_cold:,.0f} req/s",
-            f"{d_rps:,.0f} req/s",
-            f"{z_rps / d_rps:.2f}× (uncached {z_rps_cold / d_rps:.2f}×)" if d_rps else "n/a",
-            TARGETS["throughput"],
-        ),
-        ("PII scan, short Chinese documents", pii[0], "n/a (no such feature)", "", TARGETS["pii"]),
+def make_streams(csv_path: Path, rows: int, distinct: int) -> list[dict]:
+    """The measures, each with one repeated query (cached stream) and ``distinct`` queries whose
+    values are drawn from the data (distinct stream: no result cache can answer them)."""
+    import csv
+    import random
+
+    rnd = random.Random(2026)
+    districts, statuses, industries, capitals, names = set(), set(), set(), [], []
+    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+        for i, rec in enumerate(csv.DictReader(fh)):
+            districts.add(rec["district"])
+            statuses.add(rec["status"])
+            industries.add(rec["industry"])
+            if i % 97 == 0:
+                capitals.append(rec["registered_capital"])
+                names.append(rec["name"])
+    districts, statuses, industries = sorted(districts), sorted(statuses), sorted(industries)
+
+    def enc(**params) -> str:
+        return urllib.parse.urlencode(
+            [(k, x) for k, v in params.items() for x in (v if isinstance(v, list) else [v])]
+        )
+
+    def page(**extra) -> str:
+        return enc(_sort_desc="registered_capital", _size="50", _shape="objects", **extra)
+
+    def term(length: int) -> str:
+        while True:
+            name = rnd.choice(names)
+            chinese = re.sub(r"[^\u4e00-\u9fff]", "", name)
+            if len(chinese) >= length + 2:
+                start = rnd.randint(0, len(chinese) - length)
+                return chinese[start : start + length]
+
+    measures = [
+        {
+            "name": "filtered + sorted page (district, status; sort capital desc)",
+            "target": "p50 ≤ 10 ms distinct; c=16 ≥ 2× Datasette",
+            "cached": page(district="西湖区", status="存续"),
+            "distinct": [
+                page(
+                    district=rnd.choice(districts),
+                    status=rnd.choice(statuses),
+                    registered_capital__lt=rnd.choice(capitals),
+                )
+                for _ in range(distinct)
+            ],
+        },
+        {
+            "name": "three filters (district, status, industry; sort capital desc)",
+            "target": "≥ 2× Datasette",
+            "cached": page(district="西湖区", status="存续", industry="制造业"),
+            "distinct": [
+                page(
+                    district=rnd.choice(districts),
+                    status=rnd.choice(statuses),
+                    industry=rnd.choice(industries),
+                    registered_capital__lt=rnd.choice(capitals),
+                )
+                for _ in range(distinct)
+            ],
+        },
+        {
+            "name": "keyset page deep in the table (sort capital, after a value)",
+            "target": "p50 ≤ Datasette's",
+            "cached": enc(
+                _sort="registered_capital",
+                registered_capital__gt=sorted(capitals, key=float)[int(len(capitals) * 0.9)],
+                _size="50",
+                _shape="objects",
+                _nocount="1",
+            ),
+            "distinct": [
+                enc(
+                    _sort="registered_capital",
+                    registered_capital__gt=rnd.choice(capitals),
+                    _size="50",
+                    _shape="objects",
+                    _nocount="1",
+                )
+                for _ in range(distinct)
+            ],
+        },
+        {
+            "name": "facets district + industry under a changing filter",
+            "target": "≥ 10× Datasette",
+            "cached": enc(_facet=["district", "industry"], status="存续", _size="1", _shape="objects"),
+            "distinct": [
+                enc(
+                    _facet=["district", "industry"],
+                    status=rnd.choice(statuses),
+                    registered_capital__gt=rnd.choice(capitals),
+                    _size="1",
+                    _shape="objects",
+                )
+                for _ in range(distinct)
+            ],
+        },
     ]
+    for length in (2, 3, 4):
+        measures.append(
+            {
+                "name": f"_search, {length} Chinese characters (ranked)",
+                "target": "p50 ≤ 20 ms",
+                "cached": enc(_search=term(length), _size="20", _shape="objects"),
+                "distinct": [
+                    enc(_search=term(length), _size="20", _shape="objects") for _ in range(distinct)
+                ],
+                "search": length,
+            }
+        )
+    return measures
+
+
+def sanity(zt_port: int, ds_port: int, measures: list[dict], per_measure: int = 10) -> None:
+    """Before timing: the same rows (in order) and counts from both servers."""
+    zc = http.client.HTTPConnection("127.0.0.1", zt_port, timeout=120)
+    dc = http.client.HTTPConnection("127.0.0.1", ds_port, timeout=120)
+    for measure in measures:
+        length = measure.get("search")
+        for query in [measure["cached"], *measure["distinct"][:per_measure]]:
+            zs, zb = fetch(zc, f"/data/{NAME}.json?{query}")
+            ds_, db_ = fetch(dc, f"/{NAME}/{NAME}.json?{query}")
+            if zs != 200 or ds_ != 200:
+                raise SystemExit(f"sanity: {query} -> {zs} / {ds_}: {zb[:200]!r} {db_[:200]!r}")
+            z, d = json.loads(zb), json.loads(db_)
+            if length is not None and length < 3:
+                continue  # an FTS5 trigram index cannot answer fewer than 3 characters: Datasette finds none
+            if "_nocount" not in query and z.get("filtered_table_rows_count") != d.get(
+                "filtered_table_rows_count"
+            ):
+                raise SystemExit(
+                    f"sanity: count differs for {query}: ours {z.get('filtered_table_rows_count')}, "
+                    f"Datasette {d.get('filtered_table_rows_count')}"
+                )
+            if length is None:
+                # Datasette's first page orders ties of the sort value as the plan yields them
+                # (it adds the rowid tie-breaker only with _next); ours breaks ties by row. So:
+                # the same sort values in the same order, and the same rows apart from a tie
+                # that straddles the page's end.
+                key = "registered_capital"
+                if [r[key] for r in z["rows"]] != [r[key] for r in d["rows"]]:
+                    raise SystemExit(f"sanity: sort values differ for {query}")
+                edge = z["rows"][-1][key] if z["rows"] else None
+                ours = {r["credit_code"] for r in z["rows"] if r[key] != edge}
+                theirs = {r["credit_code"] for r in d["rows"] if r[key] != edge}
+                if ours != theirs:
+                    raise SystemExit(f"sanity: rows differ for {query}")
+            for name, facet in (d.get("facet_results") or {}).items():
+                want = {(x["value"], x["count"]) for x in facet["results"]}
+                got = {(x["value"], x["count"]) for x in z["facet_results"][name]["results"]}
+                if want - got and len(got) >= len(want):
+                    raise SystemExit(f"sanity: facet {name} differs for {query}")
+    zc.close()
+    dc.close()
+    log("sanity check passed: same rows, order and counts on both servers")
+
+
+# ------------------------------------------------------------------------------ running a stream
+
+
+def group_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of every process in the server's process group."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pid:  # pgrp
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+WRK_LIST_LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local n = 0
+function setup(thread) n = n + 1; thread:set("id", n) end
+function init(args) counter = id * 7919 end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+"""
+
+
+def run_stream(port: int, proc, paths: list[str], repeat: int, seconds: int) -> dict:
+    """c=1: p50/p95 over ``repeat`` requests (keep-alive); c=16: throughput for ``seconds``;
+    both with the server's CPU time per request and the load average at the start."""
+    out = {}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    fetch(conn, paths[-1])  # warm the connection (not one of the measured distinct paths)
+    load = os.getloadavg()[0]
+    cpu = group_cpu_seconds(proc.pid)
+    samples = []
+    for i in range(repeat):
+        started = time.perf_counter()
+        status, body = fetch(conn, paths[i % len(paths)])
+        samples.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"GET :{port}{paths[i % len(paths)]} -> {status}: {body[:200]!r}")
+    conn.close()
+    samples.sort()
+    out["c1"] = {
+        "p50": statistics.median(samples),
+        "p95": samples[min(len(samples) - 1, int(round(len(samples) * 0.95)) - 1)],
+        "cpu_ms": (group_cpu_seconds(proc.pid) - cpu) * 1000 / repeat,
+        "load": load,
+    }
+    listing = ROOT / "var" / "bench" / f"paths-{port}.txt"
+    listing.write_text("\n".join(paths[repeat:] if len(paths) > repeat else paths) + "\n")
+    lua = ROOT / "var" / "bench" / f"paths-{port}.lua"
+    lua.write_text(WRK_LIST_LUA % listing)
+    load = os.getloadavg()[0]
+    cpu = group_cpu_seconds(proc.pid)
+    text = subprocess.run(
+        ["wrk", "-t", "2", "-c", "16", "-d", f"{seconds}s", "-s", str(lua), f"http://127.0.0.1:{port}/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    total = re.search(r"(\d+) requests in", text)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if errors:
+        raise SystemExit(f"wrk saw {errors.group(1)} error responses on :{port}")
+    requests = int(total.group(1)) if total else 0
+    out["c16"] = {
+        "rps": float(match.group(1)) if match else 0.0,
+        "cpu_ms": (group_cpu_seconds(proc.pid) - cpu) * 1000 / max(requests, 1),
+        "load": load,
+    }
+    return out
+
+
+def fmt_stream(stream: dict) -> str:
+    c1, c16 = stream["c1"], stream["c16"]
+    return (
+        f"c=1 p50 {c1['p50']:.1f} / p95 {c1['p95']:.1f} ms, {c1['cpu_ms']:.1f} ms CPU/req (load {c1['load']:.1f}); "
+        f"c=16 {c16['rps']:.0f} req/s, {c16['cpu_ms']:.1f} ms CPU/req (load {c16['load']:.1f})"
+    )
+
+
+def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: str, args) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Open data: Zhengtong vs {version}, {args.rows:,} rows")
-    for column in ("measure", "Zhengtong", "Datasette 0.65", "ratio", "target"):
+    console = Console(width=220)
+    table = Table(
+        title=f"Open data: Zhengtong vs {version}, {args.rows:,} rows (load average at the start of each run)"
+    )
+    for column in (
+        "measure",
+        "stream",
+        "server",
+        "c=1 p50 / p95",
+        "CPU/req c=1",
+        "c=16 req/s",
+        "CPU/req c=16",
+        "load c=1 / c=16",
+    ):
         table.add_column(column)
-    for row in rows_out:
-        table.add_row(*row)
-    console = Console(width=200)
+    by_key = {(r["measure"], r["server"]): r for r in results}
+    for r in results:
+        for stream in ("cached", "distinct"):
+            s = r[stream]
+            table.add_row(
+                r["measure"],
+                stream,
+                r["server"],
+                f"{s['c1']['p50']:.1f} / {s['c1']['p95']:.1f} ms",
+                f"{s['c1']['cpu_ms']:.1f} ms",
+                f"{s['c16']['rps']:.0f}",
+                f"{s['c16']['cpu_ms']:.1f} ms",
+                f"{s['c1']['load']:.1f} / {s['c16']['load']:.1f}",
+            )
     console.print(table)
-    console.print(f"machine: {machine()}")
+    ratios = Table(title="Zhengtong ÷ Datasette (throughput at c=16; latency: Datasette p50 ÷ ours)")
+    for column in ("measure", "cached c=16", "distinct c=16", "distinct c=1 p50"):
+        ratios.add_column(column)
+    for (measure, server), r in by_key.items():
+        if server != "Zhengtong":
+            continue
+        d = by_key[(measure, "Datasette")]
+
+        def div(a, b):
+            return f"{a / b:.2f}×" if b else "∞"
+
+        ratios.add_row(
+            measure,
+            div(r["cached"]["c16"]["rps"], d["cached"]["c16"]["rps"]),
+            div(r["distinct"]["c16"]["rps"], d["distinct"]["c16"]["rps"]),
+            div(d["distinct"]["c1"]["p50"], r["distinct"]["c1"]["p50"]),
+        )
+    console.print(ratios)
     console.print(
-        "Zhengtong: gunicorn 2 workers × 4 threads, production settings, SQLite catalogue, DuckDB over Parquet; "
-        "Datasette: immutable mode (-i, inspect file), 4 SQL threads, suggest_facets off, indexes on "
+        f"ingest (catalogue load path incl. row and text indexes): {ingest['total_s']:.1f} s wall, "
+        f"{ingest.get('cpu_s', float('nan')):.1f} s CPU, peak {ingest['peak_mb']:,.0f} MB "
+        f"(target {TARGETS['ingest']}); Datasette's SQLite file + indexes + FTS: "
+        f"{sqlite_load['seconds']:.1f} s, peak {sqlite_load['peak_mb']:,.0f} MB"
+    )
+    console.print(f"machine: {machine()}; load average now {os.getloadavg()}")
+    console.print(
+        "Zhengtong: gunicorn 2 workers × 4 threads, production settings, row index + FTS5 trigram per "
+        "published version; Datasette: immutable mode (-i, inspect file), 4 SQL threads, indexes on "
         + ", ".join(INDEXED)
-        + " and (district, status, registered_capital)."
+        + ", (district, status, registered_capital) and an FTS5 trigram table on name, address, "
+        "legal_representative. Distinct streams: every request has other values drawn from the data."
     )
 
 

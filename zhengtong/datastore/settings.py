@@ -36,3 +36,6 @@ DATASTORE_SQL_TIMEOUT_S = env_int("DATASTORE_SQL_TIMEOUT_S", 5, minimum=1)
 DATASTORE_SQL_MAX_ROWS = env_int("DATASTORE_SQL_MAX_ROWS", 1000, minimum=1)
 # Count, facet and aggregate results go through the one result cache (core.cache); 0 turns it off.
 DATASTORE_RESULT_CACHE = env_int("DATASTORE_RESULT_CACHE", 512, minimum=0)
+# Text columns with at most this many distinct values get a row index (filters, sorts, facets
+# without a scan); more varied text (names, addresses) goes to the full-text index instead.
+DATASTORE_INDEX_MAX_TEXT_DISTINCT = env_int("DATASTORE_INDEX_MAX_TEXT_DISTINCT", 50_000, minimum=0)

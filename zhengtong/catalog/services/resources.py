@@ -20,6 +20,7 @@ from zhengtong.audit import services as audit
 from zhengtong.catalog.models import DataResource, Domain, Licence, Openness, UpdateFrequency
 from zhengtong.catalog.services.grades import _check_openness
 from zhengtong.core.errors import Conflict, CoreError, NotFound, ValidationError
+from zhengtong.datastore import engine
 
 if TYPE_CHECKING:
     from zhengtong.accounts.models import Department
@@ -275,7 +276,7 @@ def resource_approve(
 ) -> DataResource:
     """Approve a resource under review and publish it (catalog.review); the openness is checked
     against the grade once more."""
-    return _step(
+    resource = _step(
         resource,
         "approve",
         actor=actor,
@@ -284,6 +285,8 @@ def resource_approve(
         check_openness=True,
         published=True,
     )
+    _serve_structures(resource, retire=False)
+    return resource
 
 
 def resource_reject(
@@ -297,7 +300,29 @@ def resource_retire(
     *, actor: Any, resource: DataResource, note: str = "", expected_version: int | None = None
 ) -> DataResource:
     """Retire a published resource (catalog.edit); the reason is required. It takes no new data."""
-    return _step(resource, "retire", actor=actor, note=note, expected_version=expected_version)
+    resource = _step(resource, "retire", actor=actor, note=note, expected_version=expected_version)
+    _serve_structures(resource, retire=True)
+    return resource
+
+
+def _serve_structures(resource: DataResource, *, retire: bool) -> None:
+    """After commit: a retired resource's row and text indexes are removed (its files stay for
+    history); a (re)published one's current version gets them back if they were removed."""
+    version = resource.current_version
+    if version is None or not version.table_key:
+        return
+    key, number = version.table_key, version.store_version
+
+    def apply() -> None:
+        try:
+            if retire:
+                engine.retire(key)
+            else:
+                engine.activate(key, number)
+        except CoreError:  # the catalog's row stays the source of truth; queries fall back to scans
+            pass
+
+    transaction.on_commit(apply)
 
 
 def resource_reopen(

@@ -219,3 +219,16 @@ def test_a_rate_limited_download_page_says_when_to_retry(client, cat, settings):
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert "rate limit of 1 requests per minute reached" in response.content.decode()
+
+
+def test_dataset_preview_search_is_ranked_and_highlighted(client, cat):
+    resource = cat.published()
+    url = reverse("catalog:dataset", args=[resource.name])
+    html = client.get(url, {"q": "北山文"}).content.decode()
+    assert "<mark>北山文</mark>" in html  # a 3-character query: the trigram index, ranked
+    assert "杭州西湖茶叶" not in html and "1 " in html
+    html = client.get(url, {"q": "栖霞"}).content.decode()  # 2 characters
+    assert "<mark>栖霞</mark>" in html and "北山" not in html
+    # masked fields are not searched: the raw representative's name finds nothing publicly
+    html = client.get(url, {"q": "330106198506150011"}).content.decode()
+    assert "<mark>" not in html

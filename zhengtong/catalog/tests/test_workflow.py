@@ -6,6 +6,8 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.catalog import selectors, services
 from zhengtong.catalog.models import DataResource, ResourceVersion
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.datastore import engine
+from zhengtong.datastore.engine import store as datastore_store
 
 
 def test_create_denied_outside_scope_creates_nothing(cat, world):
@@ -188,3 +190,27 @@ def test_search_chinese_substring_facets_and_keyset(cat):
         selectors.resource_search(user=None, sort="bogus")
     with pytest.raises(ValidationError):
         selectors.resource_search(user=None, cursor="forged")
+
+
+def test_retire_removes_the_served_indexes_and_approval_restores_them(
+    cat, django_capture_on_commit_callbacks
+):
+    resource = cat.published()
+    version = resource.current_version
+    key, number = version.table_key, version.store_version
+    assert datastore_store.structures(key, number, "public") is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resource_retire(actor=cat.publisher, resource=resource, note="superseded")
+    assert datastore_store.structures(key, number, "public") is None
+    assert engine.active_version(key) is None
+    # the data stays readable (by a scan) for history and downloads
+    assert engine.query(key, number, "public", schema=version.schema, limit=1).engine == "duckdb"
+    resource.refresh_from_db()
+    services.resource_reopen(actor=cat.publisher, resource=resource, note="back")
+    resource.refresh_from_db()
+    services.resource_submit(actor=cat.publisher, resource=resource)
+    resource.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resource_approve(actor=cat.officer, resource=resource)
+    assert datastore_store.structures(key, number, "public") is not None
+    assert engine.active_version(key) == number

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from zhengtong.catalog import hooks, selectors, services
+from zhengtong.catalog.compat.common import UNSEARCHED_POLICIES
 from zhengtong.catalog.models import Openness
 from zhengtong.catalog.views.charts import charts_for
 from zhengtong.catalog.views.common import _schema_rows
@@ -111,6 +112,40 @@ def portal(request):
     return render(request, "catalog/portal.html", context)
 
 
+def _searched_schema(schema: dict, variant: str, fields: list[str]) -> dict:
+    """The preview's search covers the shown fields, and on the public variant not the masked,
+    pseudonymized or suppressed ones (the same rule as the APIs' q)."""
+    out = []
+    for f in schema.get("fields", []):
+        hidden = f["name"] not in fields or (
+            variant != "raw" and (f.get("policy") or {}).get("op") in UNSEARCHED_POLICIES
+        )
+        out.append({**f, "searchable": False} if hidden else f)
+    return {**schema, "fields": out}
+
+
+def _highlight(value, q: str):
+    """A preview cell: None, or a list of (text, is-match) parts marking where ``q`` occurs
+    (case-insensitive, as the search matched)."""
+    if value is None:
+        return None
+    text = str(value)
+    if not q:
+        return [(text, False)]
+    parts, lower, needle, at = [], text.lower(), q.lower(), 0
+    while needle:
+        found = lower.find(needle, at)
+        if found < 0:
+            break
+        if found > at:
+            parts.append((text[at:found], False))
+        parts.append((text[found : found + len(needle)], True))
+        at = found + len(needle)
+    if at < len(text):
+        parts.append((text[at:], False))
+    return parts
+
+
 @public
 def dataset(request, name: str):
     """A dataset's page: metadata, schema with grades, preview, charts, downloads, API examples,
@@ -128,23 +163,29 @@ def dataset(request, name: str):
     preview_error = ""
     if allowed and version is not None:
         fields = limited_fields or [f["name"] for f in version.fields]
+        q = (request.GET.get("q") or "").strip()[:200]
         try:
             result = engine.query(
                 version.table_key,
                 version.store_version,
                 variant,
-                schema=version.schema,
+                schema=_searched_schema(version.schema, variant, fields),
                 fields=fields,
                 limit=PREVIEW_ROWS,
                 after=request.GET.get("after") or None,
+                q=q or None,
                 count="estimate",
             )
             preview = {
                 "fields": fields,
-                "rows": [[row.get(f) for f in fields] for row in result.rows],
+                "rows": [[_highlight(row.get(f), q) for f in fields] for row in result.rows],
+                "q": q,
+                "ranked": result.ranked,
                 "total": result.total,
                 "estimate": result.total_is_estimate,
-                "next": ("?" + urlencode({"after": result.next_cursor}) + "#preview")
+                "next": (
+                    "?" + urlencode({"after": result.next_cursor, **({"q": q} if q else {})}) + "#preview"
+                )
                 if result.next_cursor
                 else None,
             }

@@ -45,6 +45,7 @@ from zhengtong.datastore.engine.store import (
     clear_caches,
     delete_table,
     manifest,
+    retire,
     versions,
     write_version,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "neutralize",
     "query",
     "read_file",
+    "retire",
     "run_sql",
     "sql_from_tree",
     "sql_tree",

@@ -158,11 +158,7 @@ def where_sql(fields: dict[str, dict], filters, q: str | None) -> tuple[str, lis
         if not isinstance(q, str) or len(q) > 200:
             raise ValidationError.for_field("q", _("must be text of at most 200 characters"))
         # a schema can leave a string column out of q (``"searchable": false``: masked codes, ...)
-        texts = [
-            n
-            for n, f in fields.items()
-            if f.get("type", "string") == "string" and f.get("searchable", True) is not False
-        ]
+        texts = searchable_fields(fields)
         if texts and re.search(r"[A-Za-z]", q):
             # letters have case: ILIKE with the wildcards of the search text escaped
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -175,6 +171,47 @@ def where_sql(fields: dict[str, dict], filters, q: str | None) -> tuple[str, lis
         else:
             clauses.append("FALSE")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def parse_filters(fields: dict[str, dict], filters) -> list[tuple[str, str, Any]]:
+    """``filters`` as (field, op, value) with values converted as ``where_sql`` binds them
+    (``in``: a list; ``isnull``: a bool). Call ``where_sql`` first: it reports bad input."""
+    parsed = []
+    for item in filters or []:
+        if isinstance(item, dict):
+            item = (item.get("field"), item.get("op", "eq"), item.get("value"))
+        name, op, value = item
+        fld = fields[name]
+        if fld.get("type") == "any":
+            raise LookupError(name)  # compared as text by DuckDB only
+        if op == "isnull":
+            value = _coerce(
+                {"name": name, "type": "boolean"}, value if value is not None else True, "filters"
+            )
+        elif op == "in":
+            items = (
+                value.split(",")
+                if isinstance(value, str)
+                else list(value)
+                if isinstance(value, list | tuple | set)
+                else [value]
+            )
+            value = [_coerce(fld, v, "filters") for v in items]
+        elif op in {"contains", "startswith"}:
+            value = str(value)[:1000]
+        else:
+            value = _coerce(fld, value, "filters")
+        parsed.append((name, op, value))
+    return parsed
+
+
+def searchable_fields(fields: dict[str, dict]) -> list[str]:
+    """The string fields ``q`` searches (a schema can leave one out: ``"searchable": false``)."""
+    return [
+        n
+        for n, f in fields.items()
+        if f.get("type", "string") == "string" and f.get("searchable", True) is not False
+    ]
 
 
 def json_value(value: Any) -> Any:

@@ -24,11 +24,15 @@ from zhengtong.datastore.engine.compiler import (
     known_field,
     lit,
     order_spec,
+    parse_filters,
     qi,
+    searchable_fields,
     where_sql,
 )
 from zhengtong.datastore.engine.results import fetch_cached
-from zhengtong.datastore.engine.store import ROW, file_info, row_cache, source_path
+from zhengtong.datastore.engine.rowindex import Unsupported
+from zhengtong.datastore.engine.serving import IndexAnswer, index_answer
+from zhengtong.datastore.engine.store import ROW, file_info, row_cache, source_path, structures
 
 
 @dataclass
@@ -42,6 +46,14 @@ class QueryResult:
     facets: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
     aggregates: list[dict] = field(default_factory=list)
     fields: list[dict] = field(default_factory=list)
+    # which engine found the rows ("index": row index / text index; "duckdb": a scan) and how the
+    # total was obtained: "index" (exact, same pass as the page), "footer" (exact, Parquet
+    # metadata), "scan" (exact, DuckDB count), "sample" (estimate: 10 % system sample, then
+    # total_is_estimate is True) or None (count="none")
+    engine: str = "duckdb"
+    count_method: str | None = None
+    # rows ordered by search relevance (q without sort, text index: bm25, or the shortest match)
+    ranked: bool = False
 
 
 _local = threading.local()
@@ -74,8 +86,6 @@ def connection() -> duckdb.DuckDBPyConnection:
 def _count(cur, src: str, where: str, params: list, mode: str, num_rows: int) -> tuple[int | None, bool]:
     if mode == "none":
         return None, False
-    if mode not in {"exact", "estimate"}:
-        raise ValidationError.for_field("count", _("must be exact, estimate or none"))
     if not where:
         return num_rows, False
     if mode == "exact":
@@ -137,8 +147,49 @@ def query(
         known_field(known, name, "fields")
     order = order_spec(sort, known)
     where, params = where_sql(known, filters, q)
-    cur = connection()
+    if count not in {"exact", "estimate", "none"}:
+        raise ValidationError.for_field("count", _("must be exact, estimate or none"))
+    payload = decode_cursor(after) if after else None
+    if payload is not None:
+        expected = "rank" if (q and not order) else [list(o) for o in order]
+        if payload.get("t") != table_key or payload.get("o") not in (expected, [list(o) for o in order]):
+            raise ValidationError.for_field("after", _("belongs to another table or sort order"))
+        if payload.get("o") == "rank" and payload.get("q") != q:
+            raise ValidationError.for_field("after", _("belongs to another search"))
     result = QueryResult(rows=[], total=None, fields=[known[n] for n in selected])
+
+    # the row and text indexes of a published variant answer what they can exactly (docs:
+    # "Choosing the engine"); anything else, and versions without them, go to DuckDB
+    served = structures(table_key, version, variant)
+    answer: IndexAnswer | None = None
+    if served is not None:
+        try:
+            answer = index_answer(
+                served,
+                parse_filters(known, filters),
+                q or None,
+                searchable_fields(known),
+                order,
+                limit=limit,
+                offset=offset or 0,
+                cursor=payload,
+                count=count != "none",
+                rows=row_cache(table_key, version, variant) if q else None,
+            )
+        except (Unsupported, LookupError):
+            answer = None
+    if answer is not None:
+        return _from_index(
+            result, answer, table_key, version, variant, selected, order, q, facets, facet_size, known,
+            group_by=group_by, aggregates=aggregates, src=src, where=where, params=params,
+        )  # fmt: skip
+    cur = connection()
+    if payload is not None and payload.get("o") == "rank":  # a relevance cursor on a version without
+        payload = None  # a text index: continue by position
+        offset = after_offset = payload_offset(after)
+        after = None
+    else:
+        after_offset = None
 
     # rows: phase 1 finds the page's row numbers (DuckDB reads only the filter and sort
     # columns); phase 2 takes those rows by position from the memory-mapped Arrow copy.
@@ -150,8 +201,7 @@ def query(
         start_after = None
         conditions, cond_params = [], []
         if after:
-            payload = decode_cursor(after)
-            if payload.get("t") != table_key or payload.get("o") != [list(o) for o in order]:
+            if payload.get("o") != [list(o) for o in order]:
                 raise ValidationError.for_field("after", _("belongs to another table or sort order"))
             values = payload.get("k") or []
             if (
@@ -205,8 +255,69 @@ def query(
                 }
             )
 
-    result.total, result.total_is_estimate = _count(cur, src, where, params, count, num_rows)
+        if more and page and after_offset is not None:
+            result.next_cursor = encode_cursor(
+                {"t": table_key, "o": "rank", "q": q, "n": after_offset + limit}
+            )
 
+    result.total, result.total_is_estimate = _count(cur, src, where, params, count, num_rows)
+    result.count_method = (
+        None
+        if count == "none"
+        else "footer"
+        if not where
+        else "sample"
+        if result.total_is_estimate
+        else "scan"
+    )
+    _facets_and_aggregates(result, known, facets, facet_size, group_by, aggregates, src, where, params)
+    return result
+
+
+def payload_offset(after: str) -> int:
+    """The position a relevance cursor continues from."""
+    n = decode_cursor(after).get("n")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValidationError.for_field("after", _("is not a cursor this table issued"))
+    return n
+
+
+def _from_index(
+    result, answer, table_key, version, variant, selected, order, q, facets, facet_size, known, *,
+    group_by, aggregates, src, where, params,
+) -> QueryResult:  # fmt: skip
+    """A QueryResult from the index's page positions, total and facets (aggregates: DuckDB)."""
+    result.engine = "index"
+    result.ranked = answer.ranked
+    result.total = answer.total
+    result.count_method = None if answer.total is None else "index"
+    positions = answer.positions
+    if len(positions):
+        rowcache = row_cache(table_key, version, variant)
+        columns_ = {n: rowcache.column(n) for n in selected}
+        for index in positions.tolist():
+            result.rows.append({n: json_value(col[index].as_py()) for n, col in columns_.items()})
+        if answer.more:
+            last = int(positions[-1])
+            if answer.ranked:
+                result.next_cursor = encode_cursor(
+                    {"t": table_key, "o": "rank", "q": q, "n": answer.next_offset}
+                )
+            else:
+                values = [json_value(rowcache.column(n)[last].as_py()) for n, _d in order]
+                result.next_cursor = encode_cursor(
+                    {"t": table_key, "o": [list(o) for o in order], "k": values, "r": last + 1}
+                )
+    _facets_and_aggregates(
+        result, known, facets, facet_size, group_by, aggregates, src, where, params, answer=answer
+    )
+    return result
+
+
+def _facets_and_aggregates(
+    result, known, facets, facet_size, group_by, aggregates, src, where, params, answer=None
+) -> None:
+    cur = None
     # facets
     if facets:
         if len(facets) > 10:
@@ -215,7 +326,14 @@ def query(
             raise ValidationError.for_field("facet_size", _("must be between 1 and 1000"))
         for name in facets:
             known_field(known, name, "facets")
+            if answer is not None:
+                try:
+                    result.facets[name] = [(json_value(v), n) for v, n in answer.facet(name, facet_size)]
+                    continue
+                except Unsupported:
+                    pass
             col = qi(name)
+            cur = cur or connection()
             rows = fetch_cached(
                 cur,
                 f"SELECT {col}, count(*) AS n FROM {src}{where} GROUP BY {col} ORDER BY n DESC, {col} NULLS LAST LIMIT {int(facet_size)}",  # noqa: S608 - identifiers checked and quoted, values bound
@@ -224,7 +342,9 @@ def query(
             result.facets[name] = [(json_value(v), n) for v, n in rows]
 
     # group-by aggregates
+    max_page = settings.DATASTORE_MAX_PAGE_SIZE
     if aggregates or group_by:
+        cur = cur or connection()
         groups = [group_by] if isinstance(group_by, str) else list(group_by or [])
         if len(groups) > 5:
             raise ValidationError.for_field("group_by", _("at most 5 fields"))
@@ -261,4 +381,3 @@ def query(
         rows = fetch_cached(cur, sql, params)
         keys = groups + labels
         result.aggregates = [{k: json_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
-    return result

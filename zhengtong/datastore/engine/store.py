@@ -24,12 +24,19 @@ from django.utils.translation import gettext as _
 
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound, ValidationError
+from zhengtong.datastore.engine import rowindex, textindex
 from zhengtong.datastore.engine.results import RESULTS_CACHE
 from zhengtong.datastore.schema import ARROW_TYPES
 from zhengtong.datastore.storage import check_key, get_storage
 
 ROW = "_row"
 VARIANTS = ("raw", "public")
+# Variants served to the public get the row index and the text index (the raw variant, read by
+# staff and sharing grants now and then, is answered by DuckDB alone).
+SERVED_VARIANTS = ("public",)
+# The files of a served variant's row and text indexes (derived: removed when the version is
+# replaced or retired, rebuilt when it is activated again).
+STRUCTURES = ("idx.arrow", "keys.arrow", "fts.sqlite")
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 
 
@@ -174,14 +181,24 @@ def write_version(
                 tmp = storage.temp_file(suffix)
                 temps.append(tmp)
                 jobs.append((writer, table, tmp, key))
+            if name in SERVED_VARIANTS:
+                tmps = [storage.temp_file("." + part) for part in STRUCTURES]
+                temps.extend(tmps)
+                keys = [_structure_key(table_key, number, name, part) for part in STRUCTURES]
+                jobs.append((_write_structures, table, tmps, keys))
             info[name] = {"rows": table.num_rows, "columns": [c for c in table.column_names if c != ROW]}
         # the writers release the GIL: write the files side by side, then rename them in place
+        # (the text index, the longest job, starts first)
+        jobs.sort(key=lambda job: job[0] is not _write_structures)
         with ThreadPoolExecutor(max_workers=min(len(jobs), settings.DATASTORE_QUERY_THREADS)) as pool:
             for future in [pool.submit(writer, table, tmp) for writer, table, tmp, _key in jobs]:
                 future.result()
         for _writer, _table, tmp, key in jobs:
-            storage.put(key, tmp)
-            temps.remove(tmp)
+            for one_tmp, one_key in zip(
+                *((tmp, key) if isinstance(tmp, list) else ([tmp], [key])), strict=True
+            ):
+                storage.put(one_key, one_tmp)
+                temps.remove(one_tmp)
         body = {
             "version": number,
             "mode": mode,
@@ -207,13 +224,87 @@ def write_version(
 
 
 def activate(table_key: str, version: int) -> None:
-    """Record ``version`` as the table's active version (atomic rename)."""
-    manifest(table_key, version)  # NotFound for an incomplete or unknown version
+    """Record ``version`` as the table's active version (atomic rename).
+
+    The version's row and text indexes are rebuilt first if they were removed (a version made
+    current again); the indexes of every other version of the table (replaced ones) are removed
+    afterwards. Queries on a version without indexes are answered by DuckDB, so removal never
+    changes a result.
+    """
+    body = manifest(table_key, version)  # NotFound for an incomplete or unknown version
+    for variant in body.get("variants", {}):
+        if variant in SERVED_VARIANTS:
+            ensure_structures(table_key, version, variant)
     storage = get_storage()
     tmp = storage.temp_file(".active")
     with open(tmp, "w") as fh:
         fh.write(str(int(version)))
     storage.put(_key(table_key, "active"), tmp)
+    for other in versions(table_key):
+        if other != int(version):
+            drop_structures(table_key, other)
+
+
+def retire(table_key: str) -> None:
+    """The table is no longer served (its resource was retired): forget the active version and
+    remove every version's row and text indexes. The Parquet files stay (history, downloads)."""
+    get_storage().delete(_key(table_key, "active"))
+    for number in versions(table_key):
+        drop_structures(table_key, number)
+
+
+def _structure_key(table_key: str, version: int, variant: str, part: str) -> str:
+    return _key(table_key, f"v{int(version)}", f"{variant}.{part}")
+
+
+def _write_structures(table: pa.Table, paths: list[str]) -> None:
+    index_path, keys_path, fts_path = paths
+    indexed = rowindex.build(
+        table, index_path, keys_path, max_text_distinct=settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT
+    )
+    if os.path.exists(fts_path):
+        os.unlink(fts_path)
+    textindex.build(table, fts_path, indexed)
+
+
+def ensure_structures(table_key: str, version: int, variant: str) -> None:
+    """Build a version's row and text indexes if they are missing (each file renamed into place;
+    the index file, which queries look for first, last)."""
+    storage = get_storage()
+    keys = [_structure_key(table_key, version, variant, part) for part in STRUCTURES]
+    if all(storage.exists(k) for k in keys):
+        return
+    tmps = [storage.temp_file("." + part) for part in STRUCTURES]
+    try:
+        _write_structures(pq.read_table(source_path(table_key, version, variant)), tmps)
+        for tmp, key in reversed(list(zip(tmps, keys, strict=True))):
+            storage.put(key, tmp)
+    finally:
+        for tmp in tmps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def drop_structures(table_key: str, version: int) -> None:
+    """Remove a version's row and text indexes (the index file first: queries stop using them)."""
+    storage = get_storage()
+    for variant in SERVED_VARIANTS:
+        for part in STRUCTURES:
+            key = _structure_key(table_key, version, variant, part)
+            if storage.exists(key):
+                storage.delete(key)
+    textindex.forget()
+
+
+def structures(table_key: str, version: int, variant: str):
+    """(row index, text index path) of a complete version's variant, or None when it has none."""
+    if variant not in SERVED_VARIANTS:
+        return None
+    storage = get_storage()
+    keys = [_structure_key(table_key, version, variant, part) for part in STRUCTURES]
+    if not storage.exists(_manifest_key(table_key, version)) or not all(storage.exists(k) for k in keys):
+        return None
+    return rowindex.load(storage.path(keys[0]), storage.path(keys[1])), storage.path(keys[2])
 
 
 def active_version(table_key: str) -> int | None:
@@ -290,6 +381,10 @@ def clear_caches() -> None:
     cache.invalidate(RESULTS_CACHE)
     file_info.cache_clear()
     _open_row_cache.cache_clear()
+    rowindex.load.cache_clear()
+    rowindex._all_row_facet.cache_clear()
+    rowindex._sorted_order.cache_clear()
+    textindex.forget()
 
 
 def arrow_type(field_type: str) -> pa.DataType:

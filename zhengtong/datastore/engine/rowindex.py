@@ -1,0 +1,354 @@
+"""The row index: per published variant, every orderable column as dense, order-preserving codes.
+
+Built once when a version is written (``build``), read memory-mapped (``load``). For each indexed
+column the distinct non-null values are sorted (byte order for text, as DuckDB compares) and each
+row holds its value's position in that list (``int32``; null = the number of distinct values, so
+it sorts last). Every filter operator the APIs accept then becomes a comparison of small integers
+over one array (``eq``/``gt``/... are a binary search in the sorted values, ``in``/``contains``/
+``startswith`` a lookup table over the distinct values), a sort is an ``argpartition`` of an
+``int64`` key built from the codes and the row number (ties broken by ``_row``, nulls last in both
+directions), the total is the number of matching rows of the same pass, and facets are a
+``bincount`` of the codes. Anything the index cannot answer exactly returns ``None`` and the
+caller uses DuckDB (see docs/datastore.md, "Choosing the engine").
+
+Files (``<variant>.idx.arrow``: one int32 column per indexed field, N rows; ``<variant>.keys.arrow``:
+the sorted distinct values, padded with nulls to the longest list) are uncompressed Arrow IPC, so
+the operating system shares their pages between worker processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+FORMAT = 1
+_INT64_LIMIT = 2**62
+
+
+@dataclass
+class Column:
+    codes: np.ndarray  # int32 per row; null = n
+    uniques: np.ndarray  # sorted distinct values (numpy: object for text, datetime64 for dates)
+    n: int  # number of distinct non-null values
+    kind: str  # "text", "number", "bool", "date", "datetime"
+    values: pa.Array  # the sorted distinct values as Arrow (json values, substring tests)
+
+
+@dataclass(eq=False)  # hashed by identity: one per mapped file
+class RowIndex:
+    rows: int
+    columns: dict[str, Column]
+
+
+def _kind(typ: pa.DataType) -> str | None:
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return "text"
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+        return "number"
+    if pa.types.is_boolean(typ):
+        return "bool"
+    if pa.types.is_date(typ):
+        return "date"
+    if pa.types.is_timestamp(typ):
+        return "datetime"
+    return None
+
+
+def indexable(table: pa.Table, max_text_distinct: int) -> dict[str, pa.Array]:
+    """The columns worth indexing and their sorted distinct values: every number, boolean, date
+    and timestamp column, and text columns with at most ``max_text_distinct`` distinct values
+    (districts, statuses, codes of a classification; not names or addresses)."""
+    chosen = {}
+    for name in table.column_names:
+        if name == "_row":
+            continue
+        column = table.column(name)
+        kind = _kind(column.type)
+        if kind is None:
+            continue
+        uniques = pc.unique(column).drop_null()
+        if kind == "text" and len(uniques) > max_text_distinct:
+            continue
+        if kind == "number" and pa.types.is_floating(column.type) and pc.any(pc.is_nan(uniques)).as_py():
+            continue  # NaN orders differently in DuckDB: leave such a column to it
+        chosen[name] = uniques.take(pc.array_sort_indices(uniques))
+    return chosen
+
+
+def build(table: pa.Table, index_path: str, keys_path: str, *, max_text_distinct: int) -> list[str]:
+    """Write the index files of ``table`` (the variant as stored, without or with ``_row``)."""
+    chosen = indexable(table, max_text_distinct)
+    codes, meta = {}, {}
+    for name, uniques in chosen.items():
+        column = table.column(name)
+        positions = pc.index_in(column, value_set=uniques).fill_null(len(uniques))
+        codes[name] = positions.cast(pa.int32()).combine_chunks()
+        meta[name] = {"n": len(uniques), "type": str(column.type)}
+    schema_meta = {b"zhengtong.rowindex": json.dumps({"format": FORMAT, "columns": meta}).encode()}
+    index_table = pa.table(codes) if codes else pa.table({"_none": pa.nulls(table.num_rows, pa.int32())})
+    index_table = index_table.replace_schema_metadata(schema_meta)
+    with pa.ipc.new_file(index_path, index_table.schema) as writer:
+        writer.write_table(index_table, max_chunksize=max(1, table.num_rows))
+    longest = max([len(u) for u in chosen.values()], default=0)
+    padded = {
+        name: pa.concat_arrays([u, pa.nulls(longest - len(u), u.type)]) if len(u) < longest else u
+        for name, u in chosen.items()
+    } or {"_none": pa.nulls(0, pa.int32())}
+    keys_table = pa.table(padded).replace_schema_metadata(schema_meta)
+    with pa.ipc.new_file(keys_path, keys_table.schema) as writer:
+        writer.write_table(keys_table, max_chunksize=max(1, longest))
+    return list(chosen)
+
+
+@lru_cache(maxsize=64)
+def load(index_path: str, keys_path: str) -> RowIndex:
+    index_table = pa.ipc.open_file(pa.memory_map(index_path, "r")).read_all()
+    keys_table = pa.ipc.open_file(pa.memory_map(keys_path, "r")).read_all()
+    meta = json.loads(index_table.schema.metadata[b"zhengtong.rowindex"])
+    columns = {}
+    for name, info in meta["columns"].items():
+        n = info["n"]
+        values = keys_table.column(name).combine_chunks().slice(0, n)
+        kind = _kind(values.type)
+        chunks = index_table.column(name).chunks
+        codes = chunks[0].to_numpy() if len(chunks) == 1 else index_table.column(name).to_numpy()
+        if kind == "text":
+            uniques = np.array(values.to_pylist(), dtype=object)
+        else:
+            uniques = values.to_numpy(zero_copy_only=False)
+        columns[name] = Column(codes=codes, uniques=uniques, n=n, kind=kind, values=values)
+    return RowIndex(rows=index_table.num_rows, columns=columns)
+
+
+# ---------------------------------------------------------------------------------------- queries
+
+
+class Unsupported(Exception):
+    """The index cannot answer this query exactly: use DuckDB."""
+
+
+def _scalar(col: Column, value):
+    """A coerced filter value in the type of the column's sorted values."""
+    if value is None:
+        raise Unsupported
+    if col.kind == "text":
+        if not isinstance(value, str):
+            raise Unsupported
+        return value
+    if col.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Unsupported
+        return value
+    if col.kind == "bool":
+        if not isinstance(value, bool):
+            raise Unsupported
+        return value
+    if col.kind == "date":
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise Unsupported
+        return np.datetime64(value, "D").astype(col.uniques.dtype)
+    if col.kind == "datetime":
+        if not isinstance(value, dt.datetime):
+            raise Unsupported
+        return np.datetime64(value.replace(tzinfo=None), "us").astype(col.uniques.dtype)
+    raise Unsupported
+
+
+def _bounds(col: Column, value) -> tuple[int, int]:
+    """(first position >= value, first position > value) in the sorted distinct values."""
+    v = _scalar(col, value)
+    if col.n == 0:
+        return 0, 0
+    if col.kind == "number" and isinstance(v, int) and col.uniques.dtype.kind == "f" and abs(v) > 2**53:
+        raise Unsupported  # a float64 cannot tell such integers apart: leave it to DuckDB
+    return int(np.searchsorted(col.uniques, v, "left")), int(np.searchsorted(col.uniques, v, "right"))
+
+
+def _table_mask(col: Column, allowed: np.ndarray) -> np.ndarray:
+    """Rows whose code is allowed (``allowed``: bool per distinct value; null never)."""
+    lookup = np.zeros(col.n + 1, dtype=bool)
+    lookup[: col.n] = allowed
+    return lookup[col.codes]
+
+
+def filter_mask(index: RowIndex, parsed: list[tuple[str, str, object]]) -> np.ndarray | None:
+    """The rows matching every (field, op, coerced value) filter, or None for "all rows"."""
+    mask = None
+    for name, op, value in parsed:
+        col = index.columns.get(name)
+        if col is None:
+            raise Unsupported
+        codes, n = col.codes, col.n
+        if op == "isnull":
+            part = codes == n if value else codes < n
+        elif op == "in":
+            allowed = np.zeros(n, dtype=bool)
+            for item in value:
+                lo, hi = _bounds(col, item)
+                allowed[lo:hi] = True
+            part = _table_mask(col, allowed)
+        elif op in {"contains", "startswith"}:
+            if col.kind != "text":
+                raise Unsupported  # the text form of numbers and dates is DuckDB's
+            fn = pc.match_substring if op == "contains" else pc.starts_with
+            allowed = fn(col.values, pattern=value).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
+            part = _table_mask(col, allowed.astype(bool))
+        else:
+            lo, hi = _bounds(col, value)
+            if op == "eq":
+                part = codes == lo if hi > lo else np.zeros(len(codes), dtype=bool)
+            elif op == "ne":
+                part = (codes != lo) & (codes < n) if hi > lo else codes < n
+            elif op == "gt":
+                part = (codes >= hi) & (codes < n)
+            elif op == "gte":
+                part = (codes >= lo) & (codes < n)
+            elif op == "lt":
+                part = codes < lo
+            elif op == "lte":
+                part = codes < hi
+            else:
+                raise Unsupported
+        mask = part if mask is None else (mask & part)
+    return mask
+
+
+def _direction_codes(col: Column, direction: str, rows: np.ndarray | None) -> np.ndarray:
+    codes = col.codes if rows is None else col.codes[rows]
+    codes = codes.astype(np.int64)
+    if direction == "desc":
+        codes = np.where(codes < col.n, col.n - 1 - codes, col.n)
+    return codes
+
+
+def _cursor_key(index: RowIndex, order, values: list, row: int) -> int:
+    """The composite key of a keyset cursor (values of the last row and its 1-based row)."""
+    key, maxed = 0, False
+    for (name, direction), value in zip(order, values, strict=True):
+        col = index.columns[name]
+        base = col.n + 1
+        if maxed or value is None:
+            part = col.n
+        else:
+            lo, hi = _bounds(col, value)
+            if hi > lo:  # the value exists: its code
+                part = lo if direction == "asc" else col.n - 1 - lo
+            else:  # between codes: just before the first row after it, then the maximum
+                part = lo - 1 if direction == "asc" else col.n - 1 - lo
+                maxed = True
+        key = key * base + part
+    tail = index.rows - 1 if maxed else row - 1
+    return key * index.rows + tail
+
+
+def page(
+    index: RowIndex,
+    mask: np.ndarray | None,
+    order: list[tuple[str, str]],
+    *,
+    limit: int,
+    offset: int = 0,
+    after: tuple[list, int] | None = None,
+    count: bool = True,
+) -> tuple[np.ndarray, int | None]:
+    """(0-based row positions of the page plus one look-ahead row, total matching rows)."""
+    for name, _d in order:
+        if name not in index.columns:
+            raise Unsupported
+    span = 1
+    for name, _d in order:
+        span *= index.columns[name].n + 1
+    if span * max(index.rows, 1) >= _INT64_LIMIT:
+        raise Unsupported
+    want = offset + limit + 1
+    if mask is not None and len(order) == 1 and index.rows:
+        matching = int(np.count_nonzero(mask))
+        if matching * 50 >= index.rows:
+            # many matches, one sort column: walk the sorted order and keep the matching rows
+            # until the page is full (a range filter on the sort column finds them at once)
+            perm, keys = _sorted_order(index, *order[0])
+            start = 0
+            if after is not None:
+                start = int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
+            found, step = [], 4096
+            have = 0
+            while start < index.rows and have < want:
+                chunk = perm[start : start + step]
+                hit = chunk[mask[chunk]]
+                found.append(hit)
+                have += len(hit)
+                start += step
+                step = min(step * 4, 1 << 20)
+            rows_ = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            return rows_[offset:want].astype(np.int64), (matching if count else None)
+    rows = None if mask is None else np.flatnonzero(mask)
+    total = (index.rows if rows is None else len(rows)) if count else None
+    if not order:
+        if rows is None:
+            rows = np.arange(index.rows, dtype=np.int64)
+        if after is not None:
+            rows = rows[np.searchsorted(rows, after[1]) :]  # after row r (1-based): positions >= r
+        return rows[offset:want], total
+    if rows is None and len(order) == 1:
+        # every row, one sort column: the sorted order is kept per process (one stable argsort
+        # on first use), a keyset page is then a binary search and a slice
+        perm, keys = _sorted_order(index, *order[0])
+        start = 0
+        if after is not None:
+            start = int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
+        return perm[start + offset : start + want].astype(np.int64), total
+    key = None
+    for name, direction in order:
+        part = _direction_codes(index.columns[name], direction, rows)
+        key = part if key is None else key * (index.columns[name].n + 1) + part
+    positions = np.arange(index.rows, dtype=np.int64) if rows is None else rows.astype(np.int64)
+    key = key * index.rows + positions
+    if after is not None:
+        keep = key > _cursor_key(index, order, after[0], after[1])
+        key, positions = key[keep], positions[keep]
+    if len(key) > want:
+        part = np.argpartition(key, want - 1)[:want]
+        key, positions = key[part], positions[part]
+    chosen = np.argsort(key, kind="stable")
+    return positions[chosen][offset:want], total
+
+
+@lru_cache(maxsize=8)  # 12 bytes a row each: 12 MB per sorted column of 1,000,000 rows
+def _sorted_order(index: RowIndex, name: str, direction: str) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions in sort order, their ascending composite keys) for one column."""
+    codes = _direction_codes(index.columns[name], direction, None)
+    perm = np.argsort(codes, kind="stable")  # stable: ties stay in row order
+    keys = codes[perm] * index.rows + perm
+    return perm.astype(np.int32), keys
+
+
+def facet(index: RowIndex, name: str, mask: np.ndarray | None, size: int) -> list[tuple[object, int]]:
+    """Top ``size`` values with counts (count desc, value asc, null last) of the matching rows."""
+    col = index.columns.get(name)
+    if col is None:
+        raise Unsupported
+    codes = col.codes if mask is None else col.codes[mask]
+    counts = np.bincount(codes, minlength=col.n + 1)
+    present = np.flatnonzero(counts)
+    ranked = present[np.lexsort((present, -counts[present]))][:size]
+    out = []
+    for code in ranked:
+        value = None if code == col.n else col.values[int(code)].as_py()
+        out.append((value, int(counts[code])))
+    return out
+
+
+def all_row_facet(index: RowIndex, name: str, size: int) -> list[tuple[object, int]]:
+    """All-row facet counts (no filter), kept per process: the portal's and the APIs' first page."""
+    return _all_row_facet(index, name, size)
+
+
+@lru_cache(maxsize=256)
+def _all_row_facet(index: RowIndex, name: str, size: int):
+    return facet(index, name, None, size)

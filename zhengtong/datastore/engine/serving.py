@@ -1,0 +1,130 @@
+"""Answering a query from a published variant's row index and text index (no scan).
+
+``index_answer`` raises ``Unsupported`` for anything the indexes cannot answer exactly (a filter
+or sort on a column without a row index, ``contains`` on a number, an ASCII-only ``q``, ...); the
+caller then runs the query on DuckDB. The page, the total and the facets come from one pass over
+the matching rows' mask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from zhengtong.datastore.engine import rowindex, textindex
+from zhengtong.datastore.engine.rowindex import RowIndex, Unsupported
+
+
+@dataclass
+class IndexAnswer:
+    positions: np.ndarray  # 0-based row positions of the page
+    more: bool
+    total: int | None
+    ranked: bool
+    next_offset: int
+    index: RowIndex
+    mask: np.ndarray | None
+    searched: str | None = None  # a ranked page straight from FTS5: no mask to facet over
+
+    def facet(self, name: str, size: int) -> list[tuple[object, int]]:
+        if self.searched is not None:
+            raise Unsupported
+        if self.mask is None:
+            return rowindex.all_row_facet(self.index, name, size)
+        return rowindex.facet(self.index, name, self.mask, size)
+
+
+def index_answer(
+    served: tuple[RowIndex, str],
+    parsed: list[tuple[str, str, object]],
+    q: str | None,
+    searchable: list[str],
+    order: list[tuple[str, str]],
+    *,
+    limit: int,
+    offset: int,
+    cursor: dict | None,
+    count: bool,
+    rows: pa.Table | None,
+) -> IndexAnswer:
+    index, fts_path = served
+    if q and not parsed and not order and (cursor is None or cursor.get("o") == "rank"):
+        start = offset if cursor is None else cursor.get("n")
+        if isinstance(start, int) and not isinstance(start, bool) and start >= 0:
+            try:
+                positions, total = textindex.ranked_page(
+                    fts_path, q, searchable, index, limit=limit, offset=start, count=count
+                )
+                more = len(positions) > limit
+                return IndexAnswer(positions[:limit], more, total, True, start + limit, index, None, q)
+            except Unsupported:
+                pass
+    mask = rowindex.filter_mask(index, parsed)
+    score = None
+    if q:
+        if rows is None:
+            raise Unsupported
+        qmask, score = textindex.search(fts_path, q, searchable, index, rows)
+        mask = qmask if mask is None else (mask & qmask)
+    ranked = bool(q) and not order and (cursor is None or cursor.get("o") == "rank")
+    if ranked:
+        start = offset
+        if cursor is not None:
+            start = cursor.get("n")
+            if not isinstance(start, int) or isinstance(start, bool) or start < 0 or cursor.get("q") != q:
+                raise Unsupported  # the caller reports the cursor
+        matches = np.flatnonzero(mask)
+        total = len(matches) if count else None
+        key = score[matches]
+        want = start + limit + 1
+        if len(matches) > want:
+            # the ``want`` best by (score, row): all below the cut-off score, then the rows
+            # with exactly that score in row order (``matches`` ascends), so pages never overlap
+            cut = np.partition(key, want - 1)[want - 1]
+            below = np.flatnonzero(key < cut)
+            at = np.flatnonzero(key == cut)[: want - len(below)]
+            part = np.concatenate([below, at])
+            matches, key = matches[part], key[part]
+        chosen = np.lexsort((matches, key))  # score, then row
+        positions = matches[chosen][start:want]
+        more = len(positions) > limit
+        return IndexAnswer(positions[:limit], more, total, True, start + limit, index, mask)
+    after = None
+    if cursor is not None:
+        values, row = cursor.get("k") or [], cursor.get("r")
+        if len(values) != len(order) or not isinstance(row, int) or isinstance(row, bool):
+            raise Unsupported  # DuckDB's path reports the bad cursor
+        after = (_cursor_values(index, order, values), row)
+    positions, total = rowindex.page(index, mask, order, limit=limit, offset=offset, after=after, count=count)
+    more = len(positions) > limit
+    return IndexAnswer(positions[:limit], more, total, False, offset + limit, index, mask)
+
+
+def _cursor_values(index: RowIndex, order, values: list) -> list:
+    """A cursor's JSON values in the types the row index compares (dates from ISO text, ...)."""
+    out = []
+    for (name, _d), value in zip(order, values, strict=True):
+        col = index.columns.get(name)
+        if col is None:
+            raise Unsupported
+        if value is None:
+            out.append(None)
+            continue
+        try:
+            if col.kind == "date":
+                value = dt.date.fromisoformat(value)
+            elif col.kind == "datetime":
+                value = dt.datetime.fromisoformat(value).replace(tzinfo=None)
+        except (TypeError, ValueError):
+            raise Unsupported from None
+        if col.kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise Unsupported
+        if col.kind == "text" and not isinstance(value, str):
+            raise Unsupported
+        if col.kind == "bool" and not isinstance(value, bool):
+            raise Unsupported
+        out.append(value)
+    return out

@@ -1,0 +1,348 @@
+"""The row index and text index give the same rows, order and counts as DuckDB's plain scan.
+
+The same generated table is written as both variants: ``public`` gets the indexes (and is
+answered from them), ``raw`` has none (DuckDB scans it). Every filter operator and sort the APIs
+accept is compared, with ties broken by ``_row`` and nulls last.
+"""
+
+import datetime as dt
+import random
+
+import pyarrow as pa
+import pytest
+
+from zhengtong.core.errors import ValidationError
+from zhengtong.datastore import engine
+from zhengtong.datastore.engine import store as store_module
+
+N = 3000
+DISTRICTS = ["上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "临平区"]
+WORDS = ["信宏", "制造", "建设", "工程", "科技", "贸易", "餐饮", "杭州", "服务", "电子", "Ab", "xY"]
+
+
+def _table(seed: int = 7) -> pa.Table:
+    rnd = random.Random(seed)
+
+    def maybe(value, p=0.08):
+        return None if rnd.random() < p else value
+
+    rows = {
+        "district": [maybe(rnd.choice(DISTRICTS)) for _ in range(N)],
+        "status": [maybe(rnd.choice(["存续", "注销", "吊销"])) for _ in range(N)],
+        "capital": [
+            maybe(round(rnd.choice([10, 50, 100, 3.5, 0, -2]) * rnd.randint(0, 3), 2)) for _ in range(N)
+        ],
+        "employees": [maybe(rnd.randint(0, 40)) for _ in range(N)],
+        "founded": [maybe(dt.date(1990, 1, 1) + dt.timedelta(days=rnd.randint(0, 12000))) for _ in range(N)],
+        "checked": [
+            maybe(dt.datetime(2024, 1, 1) + dt.timedelta(minutes=rnd.randint(0, 5000))) for _ in range(N)
+        ],
+        "active": [maybe(rnd.random() < 0.6) for _ in range(N)],
+        "name": [
+            maybe("".join(rnd.choice(WORDS) for _ in range(rnd.randint(1, 4))) + "有限公司", 0.02)
+            for _ in range(N)
+        ],
+        "address": [
+            maybe(f"浙江省杭州市{rnd.choice(DISTRICTS)}解放路{rnd.randint(1, 999)}号", 0.05) for _ in range(N)
+        ],
+        "code": [f"9133{i:06d}X" for i in range(N)],
+    }
+    types = {
+        "capital": pa.float64(),
+        "employees": pa.int64(),
+        "founded": pa.date32(),
+        "checked": pa.timestamp("us"),
+        "active": pa.bool_(),
+    }
+    return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
+
+
+SCHEMA = {
+    "fields": [
+        {"name": "district", "type": "string"},
+        {"name": "status", "type": "string"},
+        {"name": "capital", "type": "number"},
+        {"name": "employees", "type": "integer"},
+        {"name": "founded", "type": "date"},
+        {"name": "checked", "type": "datetime"},
+        {"name": "active", "type": "boolean"},
+        {"name": "name", "type": "string"},
+        {"name": "address", "type": "string"},
+        {"name": "code", "type": "string"},
+    ]
+}
+
+
+@pytest.fixture
+def both(settings):
+    settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT = 100  # district/status indexed; name/address text
+    table = _table()
+    version = engine.write_version("gen", {"raw": table, "public": table})
+    engine.activate("gen", version)
+    return "gen", version
+
+
+def _pair(both, **kw):
+    key, version = both
+    indexed = engine.query(key, version, "public", schema=SCHEMA, **kw)
+    scanned = engine.query(key, version, "raw", schema=SCHEMA, **kw)
+    return indexed, scanned
+
+
+def _same(indexed, scanned):
+    assert indexed.rows == scanned.rows
+    assert indexed.total == scanned.total
+    assert indexed.total_is_estimate is False
+
+
+FILTERS = [
+    ("district", "eq", "拱墅区"),
+    ("district", "eq", "不存在区"),
+    ("district", "ne", "拱墅区"),
+    ("district", "gt", "拱"),
+    ("district", "gte", "拱墅区"),
+    ("district", "lt", "西湖区"),
+    ("district", "lte", "西湖区"),
+    ("district", "in", ["拱墅区", "滨江区", "不存在区"]),
+    ("district", "in", "上城区,余杭区"),
+    ("district", "in", []),
+    ("district", "contains", "杭"),
+    ("district", "contains", "湖"),
+    ("district", "startswith", "余"),
+    ("district", "isnull", True),
+    ("district", "isnull", False),
+    ("capital", "eq", 100),
+    ("capital", "ne", 0),
+    ("capital", "gt", 3.5),
+    ("capital", "gte", "3.5"),
+    ("capital", "lt", 1),
+    ("capital", "lte", -2),
+    ("capital", "gt", 99999),
+    ("capital", "in", [0, 50, 7]),
+    ("capital", "isnull", True),
+    ("employees", "eq", 7),
+    ("employees", "gte", 20),
+    ("employees", "lt", "3"),
+    ("employees", "in", "1,2,3"),
+    ("employees", "ne", 0),
+    ("founded", "gte", "2000-01-01"),
+    ("founded", "lt", "1995-06-15"),
+    ("founded", "eq", "2001-02-03"),
+    ("checked", "gt", "2024-01-02T10:00:00"),
+    ("checked", "lte", "2024-01-01 12:30:00"),
+    ("active", "eq", "true"),
+    ("active", "ne", "false"),
+    ("active", "isnull", "true"),
+]
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=[f"{f}-{o}-{v}" for f, o, v in FILTERS])
+def test_every_filter_operator_matches_the_scan(both, flt):
+    indexed, scanned = _pair(both, filters=[flt], limit=1000)
+    assert indexed.engine == "index" and scanned.engine == "duckdb"
+    _same(indexed, scanned)
+
+
+def test_operators_the_index_cannot_answer_fall_back_to_the_scan(both):
+    for flt in [
+        ("capital", "contains", "5"),
+        ("name", "eq", "信宏有限公司"),
+        ("code", "startswith", "91330001"),
+    ]:
+        indexed, scanned = _pair(both, filters=[flt], limit=100)
+        assert indexed.engine == "duckdb"
+        _same(indexed, scanned)
+
+
+SORTS = [
+    ["district"],
+    ["-district"],
+    ["capital"],
+    ["-capital"],
+    ["-employees", "district"],
+    ["founded", "-capital"],
+    ["-checked"],
+    ["active", "-founded", "status"],
+]
+
+
+@pytest.mark.parametrize("sort", SORTS, ids=[",".join(s) for s in SORTS])
+@pytest.mark.parametrize(
+    "filters", [[], [("status", "eq", "存续"), ("capital", "gte", 0)]], ids=["all", "filtered"]
+)
+def test_sorts_and_keyset_pages_match_the_scan(both, sort, filters):
+    key, version = both
+    seen = {"public": [], "raw": []}
+    for variant in seen:
+        after, pages = None, 0
+        while True:
+            result = engine.query(
+                key, version, variant, schema=SCHEMA, sort=sort, filters=filters, limit=97, after=after
+            )
+            assert result.engine == ("index" if variant == "public" else "duckdb")
+            seen[variant].extend(result.rows)
+            pages += 1
+            after = result.next_cursor
+            if not after:
+                break
+        assert pages > 1
+    assert seen["public"] == seen["raw"]
+    # a cursor of one engine continues on the other (the cursor holds values, not positions)
+    first = engine.query(key, version, "raw", schema=SCHEMA, sort=sort, filters=filters, limit=50)
+    indexed, scanned = _pair(both, sort=sort, filters=filters, limit=50, after=first.next_cursor)
+    _same(indexed, scanned)
+    # offset paging
+    indexed, scanned = _pair(both, sort=sort, filters=filters, limit=30, offset=1234)
+    _same(indexed, scanned)
+
+
+def test_multiple_filters_and_file_order_pages(both):
+    filters = [("district", "in", ["拱墅区", "西湖区"]), ("employees", "gt", 5), ("active", "eq", True)]
+    indexed, scanned = _pair(both, filters=filters, limit=40)
+    _same(indexed, scanned)
+    indexed, scanned = _pair(both, filters=filters, limit=40, after=scanned.next_cursor)
+    _same(indexed, scanned)
+    indexed, scanned = _pair(both, filters=filters, count="none", limit=5)
+    assert indexed.total is None and indexed.count_method is None and indexed.rows == scanned.rows
+
+
+def test_facets_match_the_scan(both):
+    for filters in ([], [("status", "eq", "存续")], [("capital", "gt", 10), ("district", "ne", "上城区")]):
+        indexed, scanned = _pair(
+            both,
+            filters=filters,
+            facets=["district", "status", "employees", "active", "name"],
+            facet_size=5,
+            limit=0,
+        )
+        assert indexed.facets == scanned.facets
+        assert indexed.total == scanned.total
+
+
+@pytest.mark.parametrize("q", ["信宏", "杭", "制造有限", "拱墅区", "湖区解放", "Ab科技", "xy", "不存在的词"])
+def test_search_finds_the_rows_the_scan_finds(both, q):
+    indexed, scanned = _pair(both, q=q, limit=1000)
+    assert indexed.total == scanned.total
+    if scanned.total <= 1000:  # one page holds every match: the same rows (in another order)
+        assert sorted(r["code"] for r in indexed.rows) == sorted(r["code"] for r in scanned.rows)
+    if q.isascii():
+        assert indexed.engine == "duckdb"
+    else:
+        assert indexed.engine == "index" and indexed.ranked
+    # with a sort the order is the sort's, the same as the scan's
+    indexed, scanned = _pair(both, q=q, sort=["-capital"], filters=[("status", "ne", "吊销")], limit=200)
+    _same(indexed, scanned)
+
+
+def test_search_is_ranked_and_pages_by_relevance(both):
+    key, version = both
+    result = engine.query(
+        key, version, "public", schema=SCHEMA, q="信宏", limit=20, fields=["name", "address"]
+    )
+    assert result.ranked and result.next_cursor
+    # bm25 prefers a short name in which the term is a larger share
+    lengths = [len(r["name"] or "") for r in result.rows[:5]]
+    assert min(lengths) <= 8
+    codes = []
+    after = None
+    while True:
+        page = engine.query(key, version, "public", schema=SCHEMA, q="信宏", limit=50, after=after)
+        codes.extend(r["code"] for r in page.rows)
+        after = page.next_cursor
+        if not after:
+            break
+    assert len(codes) == len(set(codes)) == result.total
+    with pytest.raises(ValidationError) as info:
+        engine.query(key, version, "public", schema=SCHEMA, q="制造", after=result.next_cursor)
+    assert "after" in info.value.fields
+
+
+def test_unsearchable_fields_stay_unsearched(both):
+    schema = {"fields": [dict(f, searchable=False) if f["name"] == "name" else f for f in SCHEMA["fields"]]}
+    key, version = both
+    indexed = engine.query(key, version, "public", schema=schema, q="信宏", limit=1000)
+    scanned = engine.query(key, version, "raw", schema=schema, q="信宏", limit=1000)
+    assert indexed.total == scanned.total == 0
+    indexed = engine.query(key, version, "public", schema=schema, q="解放路", limit=0)
+    scanned = engine.query(key, version, "raw", schema=schema, q="解放路", limit=0)
+    assert indexed.total == scanned.total > 0
+
+
+STRUCTURE_FILES = {"public.fts.sqlite", "public.idx.arrow", "public.keys.arrow"}
+
+
+def _structure_files(root, key, version):
+    return sorted(p.name for p in (root / key / f"v{version}").iterdir() if p.name in STRUCTURE_FILES)
+
+
+def test_replaced_and_retired_versions_lose_their_structures(both, store):
+    key, v1 = both
+    assert _structure_files(store, key, v1) == ["public.fts.sqlite", "public.idx.arrow", "public.keys.arrow"]
+    v2 = engine.write_version(key, {"raw": _table(8), "public": _table(8)})
+    # written but not yet active: both versions have their structures
+    assert _structure_files(store, key, v2) and _structure_files(store, key, v1)
+    engine.activate(key, v2)
+    assert _structure_files(store, key, v1) == []  # replaced
+    old = engine.query(key, v1, "public", schema=SCHEMA, filters=[("status", "eq", "存续")], limit=10)
+    assert old.engine == "duckdb" and old.total > 0  # still answered, by a scan
+    assert (
+        engine.query(key, v2, "public", schema=SCHEMA, filters=[("status", "eq", "存续")]).engine == "index"
+    )
+    engine.activate(key, v1)  # made current again: rebuilt
+    assert len(_structure_files(store, key, v1)) == 3 and _structure_files(store, key, v2) == []
+    assert (
+        engine.query(key, v1, "public", schema=SCHEMA, filters=[("status", "eq", "存续")]).engine == "index"
+    )
+    engine.retire(key)
+    assert _structure_files(store, key, v1) == [] and engine.active_version(key) is None
+    assert engine.versions(key) == [v1, v2]  # the data itself stays
+
+
+def test_a_failed_write_leaves_no_structures(both, store, monkeypatch):
+    key, _v = both
+
+    def broken(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module, "_write_structures", broken)
+    with pytest.raises(OSError):
+        engine.write_version(key, {"raw": _table(9), "public": _table(9)})
+    assert engine.versions(key) == [1]
+    assert not (store / key / "v2").exists()
+    assert not list((store / "_tmp").glob("*")) if (store / "_tmp").exists() else True
+
+
+def test_structures_are_not_used_before_the_version_is_complete(both, store):
+    key, version = both
+    (store / key / f"v{version}" / "public.fts.sqlite").unlink()  # one file missing
+    result = engine.query(key, version, "public", schema=SCHEMA, filters=[("status", "eq", "存续")])
+    assert result.engine == "duckdb"
+
+
+def test_ranked_pages_straight_from_fts_match_the_general_path(both):
+    key, version = both
+    codes, after = [], None
+    while True:
+        page = engine.query(key, version, "public", schema=SCHEMA, q="制造有限", limit=40, after=after)
+        assert page.ranked and page.engine == "index"
+        codes.extend(r["code"] for r in page.rows)
+        after = page.next_cursor
+        if not after:
+            break
+    scanned = engine.query(key, version, "raw", schema=SCHEMA, q="制造有限", limit=1000)
+    assert len(codes) == len(set(codes)) == page.total == scanned.total
+    assert set(codes) == {r["code"] for r in scanned.rows}
+    # the same order as the general path (which a filter forces), on the rows the filter keeps
+    general = engine.query(
+        key,
+        version,
+        "public",
+        schema=SCHEMA,
+        q="制造有限",
+        limit=1000,
+        filters=[("employees", "isnull", False)],
+    )
+    assert general.engine == "index" and general.ranked
+    fast = engine.query(key, version, "public", schema=SCHEMA, q="制造有限", limit=1000)
+    kept = [r["code"] for r in fast.rows if r["employees"] is not None]
+    assert kept == [r["code"] for r in general.rows]
