@@ -5,79 +5,58 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.indicators import Indicator, days_of, grouped_rows, local_range, register_indicator
+from zhengtong.core.indicators import (
+    Indicator,
+    changed_days_of,
+    count_rows,
+    days_of,
+    grouped_rows,
+    in_period,
+    on_time_rows,
+    records_of,
+    register_indicator,
+    share_rows,
+)
 from zhengtong.services.models import Case, Rating
 
 DONE = ("completed", "approved", "rejected", "refused")
 BAD = 2  # a rating at or below this is 差评
 RECTIFIED = ("rectified", "upheld", "revised")
-
-
-def _submitted(day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return Case.objects.filter(submitted_at__gte=a, submitted_at__lt=b)
-
-
-def _completed(day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return Case.objects.filter(completed_at__gte=a, completed_at__lt=b)
-
-
-def _ratings(day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return Rating.objects.filter(created_at__gte=a, created_at__lt=b)
+DEPARTMENT = {"department": "department_id"}
 
 
 def applications(day_from, day_to):
-    return grouped_rows(
-        _submitted(day_from, day_to),
-        day="submitted_at",
-        path="org_path",
-        num=Count("id"),
-        dims={"department": "department_id"},
-    )
+    return count_rows(Case.objects, day_from, day_to, day="submitted_at", path="org_path", dims=DEPARTMENT)
 
 
 def _share_of_submitted(q: Q):
     def compute(day_from, day_to):
-        return grouped_rows(
-            _submitted(day_from, day_to),
-            day="submitted_at",
-            path="org_path",
-            num=Count("id", filter=q),
-            den=Count("id"),
-            dims={"department": "department_id"},
+        return share_rows(
+            Case.objects, day_from, day_to, day="submitted_at", path="org_path", where=q, dims=DEPARTMENT
         )
 
     return compute
 
 
 def on_time(day_from, day_to):
-    qs = _completed(day_from, day_to).annotate(_done=TruncDate("completed_at"))
-    return grouped_rows(
-        qs,
-        day="completed_at",
-        path="org_path",
-        num=Count("id", filter=Q(sla_deadline__isnull=True) | Q(sla_deadline__gte=F("_done"))),
-        den=Count("id"),
-        dims={"department": "department_id"},
-    )
+    return on_time_rows(Case.objects, day_from, day_to, done="completed_at", path="org_path", dims=DEPARTMENT)
 
 
 def first_time(day_from, day_to):
     """一次办结, as far as the case row tells: decided without an escalation for lateness (a
     correction request leaves no trace on the row once resubmitted; docs/cockpit.md says so)."""
-    return grouped_rows(
-        _completed(day_from, day_to),
+    return share_rows(
+        Case.objects,
+        day_from,
+        day_to,
         day="completed_at",
         path="org_path",
-        num=Count("id", filter=Q(escalated_at__isnull=True)),
-        den=Count("id"),
-        dims={"department": "department_id"},
+        where=Q(escalated_at__isnull=True),
+        dims=DEPARTMENT,
     )
 
 
@@ -85,7 +64,7 @@ def materials_avoided(day_from, day_to):
     """Materials satisfied by a registry record, an e-licence or another result (not uploaded):
     summed in Python, since the per-case JSON is not portable SQL."""
     sums: dict[tuple, float] = {}
-    qs = _submitted(day_from, day_to).annotate(_d=TruncDate("submitted_at"))
+    qs = in_period(Case.objects, "submitted_at", day_from, day_to).annotate(_d=TruncDate("submitted_at"))
     for day, path, dept, materials in qs.values_list("_d", "org_path", "department_id", "materials"):
         n = sum(1 for m in (materials or {}).values() if isinstance(m, dict) and m.get("by"))
         for dim in ("", f"department:{dept}" if dept else None):
@@ -96,63 +75,67 @@ def materials_avoided(day_from, day_to):
 
 def satisfaction(day_from, day_to):
     return grouped_rows(
-        _ratings(day_from, day_to),
+        in_period(Rating.objects, "created_at", day_from, day_to),
         day="created_at",
         path="org_unit__path",
         num=Sum("score"),
         den=Count("id"),
-        dims={"department": "department_id"},
+        dims=DEPARTMENT,
     )
 
 
 def rectification(day_from, day_to):
-    return grouped_rows(
-        _ratings(day_from, day_to).filter(score__lte=BAD),
+    return share_rows(
+        Rating.objects.filter(score__lte=BAD),
+        day_from,
+        day_to,
         day="created_at",
         path="org_unit__path",
-        num=Count("id", filter=Q(state__in=RECTIFIED)),
-        den=Count("id"),
-        dims={"department": "department_id"},
+        where=Q(state__in=RECTIFIED),
+        dims=DEPARTMENT,
     )
 
 
 def case_records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
-    a, b = local_range(day_from, day_to)
-    qs = (
-        Case.objects.filter(org_path__startswith=path, submitted_at__gte=a, submitted_at__lt=b)
-        .select_related("item")
-        .order_by("-submitted_at")[:limit]
+    return records_of(
+        Case.objects.select_related("item"),
+        path,
+        day_from,
+        day_to,
+        limit,
+        at="submitted_at",
+        path_field="org_path",
+        row=lambda c: {
+            "ref": c.number,
+            "at": c.submitted_at,
+            "state": c.state,
+            "label": c.item.name,
+            "path": c.org_path,
+        },
     )
-    return [
-        {"ref": c.number, "at": c.submitted_at, "state": c.state, "label": c.item.name, "path": c.org_path}
-        for c in qs
-    ]
 
 
 def rating_records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
-    a, b = local_range(day_from, day_to)
-    qs = (
-        Rating.objects.filter(org_unit__path__startswith=path, created_at__gte=a, created_at__lt=b)
-        .select_related("case", "item", "org_unit")
-        .order_by("-created_at")[:limit]
-    )
-    return [
-        {
+    return records_of(
+        Rating.objects.select_related("case", "item", "org_unit"),
+        path,
+        day_from,
+        day_to,
+        limit,
+        at="created_at",
+        path_field="org_unit__path",
+        row=lambda r: {
             "ref": r.case.number,
             "at": r.created_at,
             "state": f"{r.score} · {r.state}",
             "label": r.item.name,
             "path": r.org_unit.path,
-        }
-        for r in qs
-    ]
+        },
+    )
 
 
 def _cases_changed(since: dt.datetime) -> set[dt.date]:
-    qs = Case.objects.filter(updated_at__gte=since)
-    return days_of(qs.exclude(submitted_at=None), "submitted_at") | days_of(
-        qs.exclude(completed_at=None), "completed_at"
-    )
+    return changed_days_of(Case.objects, since, days=("submitted_at", "completed_at"), updated="updated_at")
 
 
 # A bad rating's rectification moves on without a timestamp on the rating: the days of the bad
