@@ -270,7 +270,7 @@ def duration_rows(
 
 
 def changed_days_of(
-    qs, since: dt.datetime, *, days: tuple[str, ...], updated: str | None = None
+    qs, since: dt.datetime, *, days: tuple[str, ...], updated: str | None = None, is_date: bool = False
 ) -> set[dt.date]:
     """The days an indicator over ``qs`` must recompute since ``since``: the local days of the
     ``days`` fields of the rows changed since then (``updated``: their modification time), or,
@@ -278,7 +278,7 @@ def changed_days_of(
     out: set[dt.date] = set()
     for name in days:
         rows = qs.filter(**{f"{updated or name}__gte": since})
-        out |= days_of(rows.exclude(**{name: None}), name)
+        out |= days_of(rows.exclude(**{name: None}), name, is_date=is_date)
     return out
 
 
@@ -292,8 +292,9 @@ def records_of(
     at: str,
     path_field: str,
     row: Callable[[object], dict],
+    is_date: bool = False,
 ) -> list[dict]:
     """The drill-through: the newest ``limit`` records of the unit ``path``'s subtree in the
     period (by ``at``), each turned into ``{"ref", "at", "state", "label", "path"}`` by ``row``."""
-    qs = in_period(qs.filter(**{f"{path_field}__startswith": path}), at, day_from, day_to)
+    qs = in_period(qs.filter(**{f"{path_field}__startswith": path}), at, day_from, day_to, is_date=is_date)
     return [row(obj) for obj in qs.order_by(f"-{at}")[:limit]]

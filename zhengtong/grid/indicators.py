@@ -11,12 +11,14 @@ from zhengtong.core.indicators import (
     Indicator,
     changed_days_of,
     count_rows,
+    days_between,
     duration_rows,
     on_time_rows,
     records_of,
     register_indicator,
 )
 from zhengtong.grid.models import Category, Incident
+from zhengtong.registry.selectors import persons_alive_by_unit
 
 PATH = "org_unit__path"
 DEPARTMENT = {"department": "handling_department_id"}
@@ -55,6 +57,30 @@ def disposal_hours(day_from, day_to):
         path=PATH,
         dim=("department", "handling_department_id"),
     )
+
+
+# Incidents per 1,000 residents are given per year: a day's numerator is its incidents × 1,000 ×
+# 365 and its denominator the residents, so any period's figure (Σ num / Σ den) is the annual rate
+# at that period's pace, and both add up the org tree like every other figure.
+PER_YEAR = 1000.0 * 365
+
+
+def per_thousand(day_from, day_to):
+    """Every day of the period at every unit with residents (zero incidents included) or with
+    incidents. Residents are today's count in the population registry (人口库): it keeps no history."""
+    residents = persons_alive_by_unit()
+    incidents: dict[dt.date, dict[str, float]] = {}
+    for day, path, dim, num, _den in count_rows(_incidents(), day_from, day_to, day="reported_at", path=PATH):
+        if not dim:
+            incidents.setdefault(day, {})[path] = num
+    out = []
+    for day in days_between(day_from, day_to):
+        today = incidents.get(day, {})
+        for path in set(residents) | set(today):
+            n, r = today.get(path, 0.0), float(residents.get(path, 0))
+            if n or r:
+                out.append((day, path, "", n * PER_YEAR, r))
+    return out
 
 
 def _record(i: Incident) -> dict:
@@ -107,6 +133,26 @@ def install() -> None:
             **{**common, "dimensions": ("region", "category", "department", "day")},
             methodology=_(
                 "Counted at the grid where the incident happened; the category breakdown is the hot-spot list."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="grid.per_thousand_residents",
+            name="千人事件数",
+            name_en="Incidents per 1,000 residents",
+            definition=_(
+                "Incidents reported per 1,000 residents registered in the population registry, per year."
+            ),
+            formula="count(Incident by reported_at) × 1,000 × 365 / (residents × days in the period)",
+            unit="件/千人·年",
+            kind="mean",
+            direction="down",
+            compute=per_thousand,
+            **{**common, "dimensions": ("region", "day")},
+            methodology=_(
+                "Residents are the living persons the population registry holds at or below the unit today "
+                "(it keeps no history); the figure is annualised so that periods of any length compare."
             ),
         )
     )
