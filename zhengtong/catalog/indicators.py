@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.catalog.models import DataApplication, DataResource, UsageDaily
 from zhengtong.core.indicators import (
     Indicator,
+    RowSums,
     changed_days_of,
     count_rows,
     duration_rows,
@@ -39,6 +41,18 @@ def opened(day_from, day_to):
         path=PATH,
         dims={"grade": "grade", "openness": "openness", "department": "department_id"},
     )
+
+
+def fields_opened(day_from, day_to):
+    """Fields of the loaded opened datasets, by each field's grade (the schema keeps one per
+    field): counted in Python, since the schema is JSON."""
+    tz = timezone.get_current_timezone()
+    sums = RowSums()
+    rows = in_period(_opened(), "published_at", day_from, day_to).exclude(current_version=None)
+    for published, path, schema in rows.values_list("published_at", PATH, "current_version__schema"):
+        for f in (schema or {}).get("fields", []):
+            sums.add(published.astimezone(tz).date(), path, 1.0, grade=f.get("grade"))
+    return sums.rows()
 
 
 def _opened_share(q: Q):
@@ -135,6 +149,27 @@ def install() -> None:
             changed_days=_published_changed,
             weight=0.05,
             **{**common, "dimensions": ("region", "grade", "openness", "department", "day")},
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="opendata.fields_opened",
+            name="开放数据项数",
+            name_en="Fields opened",
+            definition=_(
+                "Fields (columns) of the opened datasets whose rows are loaded, by each field's grade."
+            ),
+            formula="sum over opened datasets of the fields in their current version's schema",
+            unit="项",
+            kind="count",
+            direction="up",
+            compute=fields_opened,
+            records=records,
+            changed_days=_published_changed,
+            **{**common, "dimensions": ("region", "grade", "day")},
+            methodology=_(
+                "Counted on the day the dataset was published, with the schema of its current version."
+            ),
         )
     )
     for code, name, name_en, q, definition in (

@@ -171,6 +171,27 @@ def local_range(day_from: dt.date, day_to: dt.date) -> tuple[dt.datetime, dt.dat
     return start, end
 
 
+class RowSums:
+    """Rows summed in Python (durations, JSON contents, calendar arithmetic: what portable SQL
+    cannot aggregate): ``add(day, path, num, den, department=12, grade="A")`` adds to the total row
+    and to one breakdown row per non-empty keyword; ``rows()`` returns them."""
+
+    def __init__(self) -> None:
+        self._sums: dict[tuple[dt.date, str, str], list[float]] = {}
+
+    def add(self, day: dt.date, path: str, num: float, den: float = 0.0, **dims) -> None:
+        if not path:
+            return
+        keys = [""] + [f"{name}:{value}" for name, value in dims.items() if value not in (None, "")]
+        for key in keys:
+            acc = self._sums.setdefault((day, path, key), [0.0, 0.0])
+            acc[0] += num
+            acc[1] += den
+
+    def rows(self) -> list[Row]:
+        return [(d, p, key, round(n, 6), m) for (d, p, key), (n, m) in self._sums.items()]
+
+
 def in_period(qs, field: str, day_from: dt.date, day_to: dt.date, *, is_date: bool = False):
     """``qs`` filtered to the local days [day_from, day_to] of the datetime (or date) ``field``."""
     if is_date:
@@ -253,20 +274,18 @@ def duration_rows(
     local day of ``end``; ``dim`` is (dimension name, field) for a breakdown. Durations are summed
     in Python: date arithmetic differs between SQLite and PostgreSQL."""
     tz = timezone.get_current_timezone()
-    sums: dict[tuple, list[float]] = {}
+    sums = RowSums()
     fields = [end, start, path] + ([dim[1]] if dim else [])
     for row in in_period(qs, end, day_from, day_to).values_list(*fields).order_by():
-        finished, started, unit = row[0], row[1], row[2]
-        if not unit:
-            continue
-        amount = (finished - started).total_seconds() / seconds
-        day = finished.astimezone(tz).date()
-        keys = [""] + ([f"{dim[0]}:{row[3]}"] if dim and row[3] not in (None, "") else [])
-        for key in keys:
-            acc = sums.setdefault((day, unit, key), [0.0, 0.0])
-            acc[0] += amount
-            acc[1] += 1
-    return [(d, p, key, round(n, 6), m) for (d, p, key), (n, m) in sums.items()]
+        breakdown = {dim[0]: row[3]} if dim else {}
+        sums.add(
+            row[0].astimezone(tz).date(),
+            row[2],
+            (row[0] - row[1]).total_seconds() / seconds,
+            1.0,
+            **breakdown,
+        )
+    return sums.rows()
 
 
 def changed_days_of(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core.indicators import (
     Indicator,
+    RowSums,
     changed_days_of,
     days_between,
     grouped_rows,
@@ -44,16 +45,13 @@ def timely(day_from, day_to):
             PATH, "resource__published_at", "overdue_since"
         )
     )
-    sums: dict[tuple, list[float]] = {}
+    sums = RowSums()
     for day in days_between(day_from, day_to):
         _start, end = local_range(day, day)
         for path, published, overdue in rows:
-            if not path or published >= end:
-                continue
-            acc = sums.setdefault((day, path), [0.0, 0.0])
-            acc[0] += 0 if overdue is not None and overdue < end else 1
-            acc[1] += 1
-    return [(d, p, "", n, m) for (d, p), (n, m) in sums.items()]
+            if published < end:
+                sums.add(day, path, 0.0 if overdue is not None and overdue < end else 1.0, 1.0)
+    return sums.rows()
 
 
 def _ratings_changed(since: dt.datetime) -> set[dt.date]:

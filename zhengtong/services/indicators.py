@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.core.calendar import is_workday
 from zhengtong.core.indicators import (
     Indicator,
+    RowSums,
     changed_days_of,
     count_rows,
     days_between,
@@ -66,14 +67,12 @@ def first_time(day_from, day_to):
 def materials_avoided(day_from, day_to):
     """Materials satisfied by a registry record, an e-licence or another result (not uploaded):
     summed in Python, since the per-case JSON is not portable SQL."""
-    sums: dict[tuple, float] = {}
+    sums = RowSums()
     qs = in_period(Case.objects, "submitted_at", day_from, day_to).annotate(_d=TruncDate("submitted_at"))
     for day, path, dept, materials in qs.values_list("_d", "org_path", "department_id", "materials"):
         n = sum(1 for m in (materials or {}).values() if isinstance(m, dict) and m.get("by"))
-        for dim in ("", f"department:{dept}" if dept else None):
-            if dim is not None:
-                sums[(day, path, dim)] = sums.get((day, path, dim), 0.0) + n
-    return [(d, p, dim, n, 0.0) for (d, p, dim), n in sums.items()]
+        sums.add(day, path, n, department=dept)
+    return sums.rows()
 
 
 def _working_days(against_limit: bool):
@@ -100,16 +99,11 @@ def _working_days(against_limit: bool):
         for day in days_between(min(r[0] for r in rows), day_to):
             n += 1 if is_workday(day) else 0
             index[day] = n
-        sums: dict[tuple, list[float]] = {}
+        sums = RowSums()
         for submitted, decided, path, dept, limit in rows:
             used = max(0, index[decided] - index[submitted])
-            den = float(limit or 0) if against_limit else 1.0
-            for key in ("", f"department:{dept}" if dept else None):
-                if key is not None:
-                    acc = sums.setdefault((decided, path, key), [0.0, 0.0])
-                    acc[0] += used
-                    acc[1] += den
-        return [(d, p, key, n, m) for (d, p, key), (n, m) in sums.items()]
+            sums.add(decided, path, used, float(limit or 0) if against_limit else 1.0, department=dept)
+        return sums.rows()
 
     return compute
 

@@ -4,24 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cockpit', '0001_initial'),
+        ("cockpit", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Probe',
+            name="Probe",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('component', models.CharField(max_length=60)),
-                ('ok', models.BooleanField()),
-                ('ms', models.FloatField()),
-                ('detail', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("component", models.CharField(max_length=60)),
+                ("ok", models.BooleanField()),
+                ("ms", models.FloatField()),
+                ("detail", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['-at', 'component'],
+                "ordering": ["-at", "component"],
             },
         ),
     ]
