@@ -112,17 +112,38 @@ def replicate(model, copies: int, base_max_id: int) -> None:
         )
 
 
+def rate_today(n: int) -> int:
+    """``n`` ratings given in the last hours, of decided cases not rated yet (PostgreSQL): the
+    ratings of one day's events (a rating follows a decision, so not of today's new cases)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO services_rating (case_id, applicant_id, item_id, department_id, org_unit_id,
+                score, sub_scores, comment, state, work_order_id, rectification_result, appeal_reason,
+                appeal_result, created_at, rectified_at, updated_at)
+            SELECT c.id, c.applicant_id, c.item_id, c.department_id, o.id, 1 + c.id % 5, '{{}}', '',
+                'recorded', NULL, '', '', '', now() - make_interval(mins => c.id % 600), NULL, now()
+            FROM services_case c JOIN accounts_orgunit o ON o.path = c.org_path
+            WHERE c.completed_at IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM services_rating r WHERE r.case_id = c.id)
+            ORDER BY c.id DESC LIMIT {int(n)}"""
+        )
+        return cur.rowcount
+
+
 def rate_in_sql() -> None:
     """Ratings of half the decided cases without one, 3 hours after the decision (PostgreSQL)."""
     with connection.cursor() as cur:
         cur.execute(
             """INSERT INTO services_rating (case_id, applicant_id, item_id, department_id, org_unit_id,
                 score, sub_scores, comment, state, work_order_id, rectification_result, appeal_reason,
-                appeal_result, created_at)
+                appeal_result, created_at, rectified_at, updated_at)
             SELECT c.id, c.applicant_id, c.item_id, c.department_id, o.id, 1 + c.id % 5, '{}', '',
                 CASE WHEN c.id % 5 < 2 THEN (ARRAY['recorded', 'rectified', 'rectifying'])[1 + c.id % 3]
                      ELSE 'recorded' END,
-                NULL, '', '', '', least(c.completed_at + interval '3 hours', now())
+                NULL, '', '', '', least(c.completed_at + interval '3 hours', now()),
+                CASE WHEN c.id % 5 < 2 AND c.id % 3 = 1
+                     THEN least(c.completed_at + interval '51 hours', now()) END,
+                now()
             FROM services_case c JOIN accounts_orgunit o ON o.path = c.org_path
             WHERE c.completed_at IS NOT NULL AND c.id % 2 = 0
               AND NOT EXISTS (SELECT 1 FROM services_rating r WHERE r.case_id = c.id)"""
@@ -279,6 +300,8 @@ def main() -> None:
             materialize.materialize()
             per_unit = max(1, NEW_DAY // len(townships))
             new = generate(scope, days=[today], per_day=per_unit, seed=int(time.time()))
+            if ROWS and connection.vendor == "postgresql":
+                new["ratings"] += rate_today(NEW_DAY)
             t, c = time.perf_counter(), cpu()
             done = materialize.materialize()
             inc, inc_cpu = time.perf_counter() - t, cpu() - c

@@ -70,9 +70,9 @@ def main(base: str, shots: Path) -> None:
         # Drill down: the first region link of the map's table alternative (a city), then a county.
         for step in ("02-drilldown-city", "03-drilldown-county"):
             href = page.evaluate(
-                "(() => { const a = [...document.querySelectorAll('main a[href^=\"/cockpit/33\"]')]"
-                ".find(a => !a.href.endsWith(location.pathname) && !/wall|records|export|briefing|evaluate/"
-                ".test(a.href)); return a ? a.getAttribute('href') : null; })()"
+                "(() => { const a = [...document.querySelectorAll('main a')].find(a => {"
+                " const u = new URL(a.href); return /^\\/cockpit\\/\\d+\\/$/.test(u.pathname)"
+                " && u.pathname.length > location.pathname.length; }); return a ? a.getAttribute('href') : null; })()"
             )
             assert href, "no region link to drill into"
             assert w.goto(href) == 200, href

@@ -73,7 +73,8 @@ class Indicator:
     def value(self, num: float, den: float) -> float | None:
         """The figure for summed numerator and denominator (None when a ratio has no base)."""
         if self.kind == "count":
-            return round(num, 2)
+            # Whole counts read as counts (5034, not 5034.0); sums of measures keep two decimals.
+            return int(num) if float(num).is_integer() else round(num, 2)
         if not den:
             return None
         return round((100.0 if self.kind == "ratio" else 1.0) * num / den, 2)

@@ -447,3 +447,9 @@ def persons_alive_by_unit() -> dict[str, int]:
         .values_list("org_unit__path", "n")
     )
     return {path: n for path, n in rows if path}
+
+
+def legal_entities_established() -> QuerySet[LegalEntity]:
+    """Every legal entity with a date of establishment, for aggregates by that date (the cockpit's
+    new market entities); callers read counts, names and codes only (public registration data)."""
+    return LegalEntity.objects.exclude(established_on=None)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from zhengtong.core import sla
 from zhengtong.core.tasks import register_periodic
-from zhengtong.registry import indicators
 from zhengtong.registry.models import CorrectionRequest
 from zhengtong.registry.tasks import licences_expire_due_task
 
 
 def install() -> None:
     sla.register(CorrectionRequest)
-    indicators.install()
     register_periodic("registry.licences_expire_due", licences_expire_due_task, 3600)

@@ -17,7 +17,7 @@ from zhengtong.core.indicators import (
     changed_days_of,
     count_rows,
     days_between,
-    days_of,
+    duration_rows,
     grouped_rows,
     in_period,
     on_time_rows,
@@ -173,16 +173,23 @@ def _cases_changed(since: dt.datetime) -> set[dt.date]:
     return changed_days_of(Case.objects, since, days=("submitted_at", "completed_at"), updated="updated_at")
 
 
-# A bad rating's rectification moves on without a timestamp on the rating: the days of the bad
-# ratings of this many days are recomputed on every run (rectifications close well within it).
-RECTIFICATION_LOOKBACK = dt.timedelta(days=90)
-
-
 def _ratings_changed(since: dt.datetime) -> set[dt.date]:
-    qs = Rating.objects.filter(
-        Q(created_at__gte=since) | Q(score__lte=BAD, created_at__gte=since - RECTIFICATION_LOOKBACK)
+    """The days of the ratings created or changed (rectified, appealed) since then."""
+    return changed_days_of(Rating.objects, since, days=("created_at", "rectified_at"), updated="updated_at")
+
+
+def rectification_days(day_from, day_to):
+    """Mean days from a bad rating to the close of its rectification, on the day it closed."""
+    return duration_rows(
+        Rating.objects.filter(score__lte=BAD),
+        day_from,
+        day_to,
+        start="created_at",
+        end="rectified_at",
+        path="org_unit__path",
+        dim=("department", "department_id"),
+        seconds=86400.0,
     )
-    return days_of(qs, "created_at")
 
 
 COMMON = {"owner": "zwfw", "domain": "services"}
@@ -389,6 +396,30 @@ def install() -> None:
             changed_days=_ratings_changed,
             dimensions=("region", "department", "day"),
             weight=0.1,
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.rectification_days",
+            name="差评整改平均天数",
+            name_en="Average days to rectify a bad rating",
+            definition=_(
+                "Mean days from a bad rating (score 1 or 2) to the close of its rectification work order."
+            ),
+            formula="sum(rectified_at - created_at) / count(rectified bad ratings), in days",
+            unit="天",
+            kind="mean",
+            direction="down",
+            thresholds=(5.0, 10.0),
+            compute=rectification_days,
+            records=rating_records,
+            changed_days=_ratings_changed,
+            dimensions=("region", "department", "day"),
+            methodology=_(
+                "Counted on the day the rectification closed; ratings rectified before the platform kept that "
+                "time have none and are not counted."
+            ),
             **COMMON,
         )
     )

@@ -298,11 +298,18 @@ class Rating(models.Model):
     appeal_reason = models.TextField(_("appeal"), blank=True)
     appeal_result = models.TextField(_("appeal result"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the rectification work order closed (the cockpit's rectification time), and when the
+    # rating last changed (its materialization recomputes only the days of changed ratings).
+    rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]
-        # The cockpit's materialization reads one day of ratings.
-        indexes = [models.Index(fields=["created_at"], name="rating_created")]
+        # The cockpit's materialization reads one day of ratings, and the ratings changed since.
+        indexes = [
+            models.Index(fields=["created_at"], name="rating_created"),
+            models.Index(fields=["updated_at"], name="rating_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.score}"
