@@ -121,7 +121,7 @@ def rate_today(n: int) -> int:
                 score, sub_scores, comment, state, work_order_id, rectification_result, appeal_reason,
                 appeal_result, created_at, rectified_at, updated_at)
             SELECT c.id, c.applicant_id, c.item_id, c.department_id, o.id, 1 + c.id % 5, '{{}}', '',
-                'recorded', NULL, '', '', '', now() - make_interval(mins => c.id % 600), NULL, now()
+                'recorded', NULL, '', '', '', now() - make_interval(mins => (c.id % 600)::int), NULL, now()
             FROM services_case c JOIN accounts_orgunit o ON o.path = c.org_path
             WHERE c.completed_at IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM services_rating r WHERE r.case_id = c.id)
@@ -226,7 +226,7 @@ def main() -> None:
     # query counter sees every query of a request).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=KEEP)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=KEEP, serialize=False)
     rows = []
     try:
         from zhengtong.accounts.models import Department, OrgUnit, User

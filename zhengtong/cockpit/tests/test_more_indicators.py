@@ -161,3 +161,21 @@ def test_availability_from_real_probes_counts_a_refused_address_as_down(cp, sett
     )
     # Counted for the whole platform only: not at a county.
     assert _figure("platform.availability", cp.world.xihu.path, today, today) is None
+
+
+def test_average_days_to_rectify_a_bad_rating_on_the_day_it_closed(cp):
+    from zhengtong.services.models import Rating
+
+    cp.generate(days=cp.days[:10], per_day=3, seed=5)
+    Rating.objects.update(rectified_at=None)
+    bad = list(Rating.objects.order_by("pk")[:3])
+    assert len(bad) == 3
+    closed = _at(cp.days[-2], 15)
+    # Rated 3 days and 1 day before the rectification closed; the third is rated but not bad.
+    for rating, days, score in ((bad[0], 3, 1), (bad[1], 1, 2), (bad[2], 2, 5)):
+        Rating.objects.filter(pk=rating.pk).update(
+            score=score, created_at=closed - dt.timedelta(days=days), rectified_at=closed, state="rectified"
+        )
+    day = cp.days[-2]
+    materialize.recompute(day_from=day, day_to=day, codes=["services.rectification_days"])
+    assert _figure("services.rectification_days", cp.world.province.path, day, day) == 2.0
