@@ -70,9 +70,9 @@ def main(base: str, shots: Path) -> None:
         # Drill down: the first region link of the map's table alternative (a city), then a county.
         for step in ("02-drilldown-city", "03-drilldown-county"):
             href = page.evaluate(
-                "(() => { const a = [...document.querySelectorAll('main a')].find(a => {"
+                "(() => { const a = [...document.querySelectorAll('main table a')].find(a => {"
                 " const u = new URL(a.href); return /^\\/cockpit\\/\\d+\\/$/.test(u.pathname)"
-                " && u.pathname.length > location.pathname.length; }); return a ? a.getAttribute('href') : null; })()"
+                " && u.pathname !== location.pathname; }); return a ? a.getAttribute('href') : null; })()"
             )
             assert href, "no region link to drill into"
             assert w.goto(href) == 200, href
