@@ -6,35 +6,58 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.catalog.models import DataApplication, DataResource, UsageDaily
-from zhengtong.core.indicators import Indicator, days_of, grouped_rows, local_range, register_indicator
+from zhengtong.core.indicators import (
+    Indicator,
+    RowSums,
+    changed_days_of,
+    count_rows,
+    duration_rows,
+    grouped_rows,
+    in_period,
+    records_of,
+    register_indicator,
+    share_rows,
+)
 
 OPEN = ("unconditional", "conditional")
+PATH = "org_unit__path"
+
+
+def _opened():
+    return DataResource.objects.filter(openness__in=OPEN)
 
 
 def opened(day_from, day_to):
-    a, b = local_range(day_from, day_to)
-    qs = DataResource.objects.filter(published_at__gte=a, published_at__lt=b, openness__in=OPEN)
-    return grouped_rows(
-        qs,
+    return count_rows(
+        _opened(),
+        day_from,
+        day_to,
         day="published_at",
-        path="org_unit__path",
-        num=Count("id"),
+        path=PATH,
         dims={"grade": "grade", "openness": "openness", "department": "department_id"},
     )
 
 
+def fields_opened(day_from, day_to):
+    """Fields of the loaded opened datasets, by each field's grade (the schema keeps one per
+    field): counted in Python, since the schema is JSON."""
+    tz = timezone.get_current_timezone()
+    sums = RowSums()
+    rows = in_period(_opened(), "published_at", day_from, day_to).exclude(current_version=None)
+    for published, path, schema in rows.values_list("published_at", PATH, "current_version__schema"):
+        for f in (schema or {}).get("fields", []):
+            sums.add(published.astimezone(tz).date(), path, 1.0, grade=f.get("grade"))
+    return sums.rows()
+
+
 def _opened_share(q: Q):
     def compute(day_from, day_to):
-        a, b = local_range(day_from, day_to)
-        qs = DataResource.objects.filter(published_at__gte=a, published_at__lt=b, openness__in=OPEN)
-        return grouped_rows(
-            qs, day="published_at", path="org_unit__path", num=Count("id", filter=q), den=Count("id")
-        )
+        return share_rows(_opened(), day_from, day_to, day="published_at", path=PATH, where=q)
 
     return compute
 
@@ -45,9 +68,8 @@ COMPLETE = Q(description__gt="") & ~Q(keywords=[]) & Q(contact_email__gt="") & Q
 
 def _usage(column: str):
     def compute(day_from, day_to):
-        qs = UsageDaily.objects.filter(day__gte=day_from, day__lte=day_to)
         return grouped_rows(
-            qs,
+            in_period(UsageDaily.objects, "day", day_from, day_to, is_date=True),
             day="day",
             day_is_date=True,
             path="resource__org_unit__path",
@@ -59,63 +81,55 @@ def _usage(column: str):
 
 
 def applications(day_from, day_to):
-    a, b = local_range(day_from, day_to)
-    return grouped_rows(
-        DataApplication.objects.filter(created_at__gte=a, created_at__lt=b),
+    return count_rows(
+        DataApplication.objects,
+        day_from,
+        day_to,
         day="created_at",
-        path="org_unit__path",
-        num=Count("id"),
+        path=PATH,
         dims={"department": "department_id"},
     )
 
 
 def decision_days(day_from, day_to):
-    """Mean days from application to decision, on the day of the decision (summed in Python)."""
-    a, b = local_range(day_from, day_to)
-    sums: dict[tuple, list[float]] = {}
-    tz = timezone.get_current_timezone()
-    rows = DataApplication.objects.filter(decided_at__gte=a, decided_at__lt=b).values_list(
-        "decided_at", "created_at", "org_unit__path", "department_id"
+    """Mean days from application to decision, on the day of the decision."""
+    return duration_rows(
+        DataApplication.objects,
+        day_from,
+        day_to,
+        start="created_at",
+        end="decided_at",
+        path=PATH,
+        dim=("department", "department_id"),
+        seconds=86400.0,
     )
-    for decided, created, path, dept in rows:
-        days = (decided - created).total_seconds() / 86400
-        for dim in ("", f"department:{dept}"):
-            acc = sums.setdefault((decided.astimezone(tz).date(), path, dim), [0.0, 0.0])
-            acc[0] += days
-            acc[1] += 1
-    return [(d, p, dim, round(n, 6), m) for (d, p, dim), (n, m) in sums.items()]
 
 
 def records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
-    a, b = local_range(day_from, day_to)
-    qs = (
-        DataResource.objects.filter(org_unit__path__startswith=path, published_at__gte=a, published_at__lt=b)
-        .select_related("org_unit")
-        .order_by("-published_at")[:limit]
-    )
-    return [
-        {
+    return records_of(
+        DataResource.objects.select_related("org_unit"),
+        path,
+        day_from,
+        day_to,
+        limit,
+        at="published_at",
+        path_field=PATH,
+        row=lambda r: {
             "ref": r.name,
             "at": r.published_at,
             "state": f"{r.state} · {r.grade}",
             "label": r.title,
             "path": r.org_unit.path,
-        }
-        for r in qs
-    ]
+        },
+    )
 
 
 def _published_changed(since: dt.datetime) -> set[dt.date]:
-    return days_of(
-        DataResource.objects.filter(modified_at__gte=since).exclude(published_at=None), "published_at"
-    )
+    return changed_days_of(DataResource.objects, since, days=("published_at",), updated="modified_at")
 
 
 def _applications_changed(since: dt.datetime) -> set[dt.date]:
-    qs = DataApplication.objects
-    return days_of(qs.filter(created_at__gte=since), "created_at") | days_of(
-        qs.filter(decided_at__gte=since), "decided_at"
-    )
+    return changed_days_of(DataApplication.objects, since, days=("created_at", "decided_at"))
 
 
 def install() -> None:
@@ -135,6 +149,27 @@ def install() -> None:
             changed_days=_published_changed,
             weight=0.05,
             **{**common, "dimensions": ("region", "grade", "openness", "department", "day")},
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="opendata.fields_opened",
+            name="开放数据项数",
+            name_en="Fields opened",
+            definition=_(
+                "Fields (columns) of the opened datasets whose rows are loaded, by each field's grade."
+            ),
+            formula="sum over opened datasets of the fields in their current version's schema",
+            unit="项",
+            kind="count",
+            direction="up",
+            compute=fields_opened,
+            records=records,
+            changed_days=_published_changed,
+            **{**common, "dimensions": ("region", "grade", "day")},
+            methodology=_(
+                "Counted on the day the dataset was published, with the schema of its current version."
+            ),
         )
     )
     for code, name, name_en, q, definition in (

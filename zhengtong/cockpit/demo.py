@@ -15,7 +15,7 @@ from zhengtong.accounts.selectors import org_unit_by_code, user_with_username
 from zhengtong.accounts.services import system_actor
 from zhengtong.cockpit.models import Evaluation, Feed
 from zhengtong.cockpit.selectors import Period
-from zhengtong.cockpit.services import alerts, evaluation, feeds, materialize, opendata_index, publish
+from zhengtong.cockpit.services import alerts, evaluation, feeds, materialize, opendata_index, probes, publish
 from zhengtong.registry.demo import DEMO_PASSWORD
 
 ACCOUNTS = [
@@ -100,6 +100,7 @@ def seed(stdout=None) -> dict[str, int]:
     say = stdout.write if stdout else (lambda *_: None)
     users = _accounts()
     pushed = _air_feed(users.get("xihu_data_admin"))
+    probes.probes_run()  # as the worker does before each materialization: today's availability
     done = materialize.materialize()
     rows = sum(d.get("rows", 0) for d in done.values())
     created = alerts.alerts_scan()

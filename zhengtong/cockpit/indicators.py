@@ -1,15 +1,27 @@
-"""The cockpit's own indicators: what the live feeds measure (the demo's air-quality stations).
-A feed's windows become daily figures at the feed's unit."""
+"""The cockpit's own indicators: what the live feeds measure (the demo's air-quality stations),
+a feed's windows becoming daily figures at the feed's unit; and the platform's availability from
+the worker's probes, counted at the top of the org tree."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.cockpit.models import FeedWindow
-from zhengtong.core.indicators import Indicator, grouped_rows, local_range, register_indicator
+from zhengtong.accounts.selectors import org_units_at_levels
+from zhengtong.audit.selectors import audit_events_with_actions
+from zhengtong.cockpit.models import FeedWindow, Probe
+from zhengtong.core import trail
+from zhengtong.core.indicators import (
+    Indicator,
+    changed_days_of,
+    grouped_rows,
+    in_period,
+    local_range,
+    register_indicator,
+)
 
 AQI_METRIC = "aqi"
 
@@ -20,7 +32,126 @@ def aqi(day_from: dt.date, day_to: dt.date):
     return grouped_rows(qs, day="start", path="feed__org_unit__path", num=Sum("total"), den=Sum("count"))
 
 
+# Audit actions that are security events: refused sign-ins and real-name checks, replayed OIDC
+# codes and refresh tokens, refused token and authorization requests, and keys revoked (one leaked
+# or misused).
+SECURITY_ACTIONS = (
+    "accounts.login_failed",
+    "registry.real_name.failed",
+    "identity.code_reused",
+    "identity.refresh_reused",
+    "identity.token_refused",
+    "identity.authorize_refused",
+    "accounts.token.revoke",
+    "catalog.key.revoke",
+    "sharing.key.revoke",
+    "grid.open311_key.revoke",
+    "codes.key_revoke",
+    "cockpit.feed.key_revoke",
+)
+
+
+def _province() -> str | None:
+    unit = org_units_at_levels(["province"]).first()
+    return unit.path if unit else None
+
+
+def security_events(day_from: dt.date, day_to: dt.date):
+    """Per day, unit and action; events without an org unit (a failed sign-in of an unknown name)
+    count at the province."""
+    qs = in_period(audit_events_with_actions(SECURITY_ACTIONS), "occurred_at", day_from, day_to)
+    rows = grouped_rows(
+        qs, day="occurred_at", path="org_unit_path", num=Count("id"), dims={"action": "action"}
+    )
+    unplaced = (
+        qs.filter(org_unit_path="")
+        .annotate(_d=TruncDate("occurred_at"))
+        .values_list("_d", "action")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    root = _province()
+    for day, action, n in unplaced if root else []:
+        rows += [(day, root, "", float(n), 0.0), (day, root, f"action:{action}", float(n), 0.0)]
+    return rows
+
+
+def security_labels(dimension: str, keys: list[str]) -> dict[str, str]:
+    return {k: trail.label(k) for k in keys} if dimension == "action" else {}
+
+
+def security_changed(since: dt.datetime) -> set[dt.date]:
+    # The audit trail is append-only: only events recorded since then.
+    return changed_days_of(audit_events_with_actions(SECURITY_ACTIONS), since, days=("occurred_at",))
+
+
+def availability(day_from: dt.date, day_to: dt.date):
+    root = _province()
+    if root is None:
+        return []
+    rows = grouped_rows(
+        in_period(Probe.objects, "at", day_from, day_to).annotate(_root=Value(root)),
+        day="at",
+        path="_root",
+        num=Count("id", filter=Q(ok=True)),
+        den=Count("id"),
+        dims={"component": "component"},
+    )
+    return rows
+
+
 def install() -> None:
+    register_indicator(
+        Indicator(
+            code="platform.security_events",
+            name="安全事件数",
+            name_en="Security events",
+            definition=_(
+                "Refused sign-ins and real-name checks, replayed or refused OIDC codes and tokens, and revoked keys."
+            ),
+            formula="count(AuditEvent with a security action, by occurred_at)",
+            unit="次",
+            kind="count",
+            direction="down",
+            compute=security_events,
+            changed_days=security_changed,
+            labels=security_labels,
+            dimensions=("region", "action", "day"),
+            owner="dsj",
+            domain="platform",
+            methodology=_(
+                "From the append-only audit trail; events without an org unit (an unknown user name) count "
+                "at the province."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="platform.availability",
+            name="平台可用率",
+            name_en="Platform availability",
+            definition=_(
+                "Share of the worker's availability checks that passed (database, cache, web addresses)."
+            ),
+            formula="count(Probe passed) / count(Probe) × 100",
+            unit="%",
+            kind="ratio",
+            direction="up",
+            thresholds=(99.9, 99.0),
+            compute=availability,
+            dimensions=("region", "component", "day"),
+            frequency="hourly",
+            owner="dsj",
+            domain="platform",
+            methodology=_(
+                "Checked with every materialization run (COCKPIT_MATERIALIZE_INTERVAL_SECONDS): a query of the "
+                "database, a write and read of the cache, and a GET of each address in COCKPIT_PROBE_URLS that "
+                "must answer 2xx within COCKPIT_PROBE_TIMEOUT_SECONDS. Counted for the whole platform, at the "
+                "province; a check that cannot run because the worker is down is not counted, so read it beside "
+                "the worker's own monitoring."
+            ),
+        )
+    )
     register_indicator(
         Indicator(
             code="environment.aqi",

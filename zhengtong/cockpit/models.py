@@ -257,3 +257,21 @@ class FeedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed_id} {self.key} {self.window_start}"
+
+
+class Probe(models.Model):
+    """One availability check of a part of the platform by the worker (``services.probes``): the
+    database, the cache and each address of ``COCKPIT_PROBE_URLS``. The availability indicator is
+    the share of passed checks."""
+
+    at = models.DateTimeField(db_index=True)
+    component = models.CharField(max_length=60)
+    ok = models.BooleanField()
+    ms = models.FloatField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "component"]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.at} {'ok' if self.ok else 'failed'}"

@@ -21,3 +21,8 @@ COCKPIT_FEED_MAX_SKEW_SECONDS = env_int("COCKPIT_FEED_MAX_SKEW_SECONDS", 3600, m
 COCKPIT_MQTT_HOST = env_str("COCKPIT_MQTT_HOST", "127.0.0.1")
 COCKPIT_MQTT_PORT = env_int("COCKPIT_MQTT_PORT", 1883, minimum=1)
 COCKPIT_MQTT_TOPIC = env_str("COCKPIT_MQTT_TOPIC", "zhengtong/feeds/+")
+# Availability probes (platform.availability): addresses the worker GETs with every materialization
+# run besides its own database and cache checks (comma-separated, e.g. the web server's
+# http://127.0.0.1:8000/api/v1/health); a probe passes on 2xx within the timeout (seconds).
+COCKPIT_PROBE_URLS = env_str("COCKPIT_PROBE_URLS", "")
+COCKPIT_PROBE_TIMEOUT_SECONDS = env_int("COCKPIT_PROBE_TIMEOUT_SECONDS", 5, minimum=1)

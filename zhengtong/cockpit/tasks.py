@@ -7,14 +7,16 @@ import logging
 
 from django_tasks import task
 
-from zhengtong.cockpit.services import alerts, materialize, opendata_index, publish
+from zhengtong.cockpit.services import alerts, materialize, opendata_index, probes, publish
 
 logger = logging.getLogger(__name__)
 
 
 @task()
 def materialize_task() -> dict:
-    """Materialize what changed since the last run, then raise today's threshold alerts."""
+    """Check the platform's availability, materialize what changed since the last run, then
+    raise today's threshold alerts."""
+    probes.probes_run()
     done = materialize.materialize()
     created = alerts.alerts_scan()
     rows = sum(d.get("rows", 0) for d in done.values())

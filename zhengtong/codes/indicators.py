@@ -1,6 +1,7 @@
 """The codes module's indicators for the cockpit (registered by ``wiring.install``): the colour
-distribution of issued codes, the county risk levels (五色图) and enterprises' power use (the
-economic-operation series the demo has)."""
+distribution of issued codes, the county risk levels (五色图), and the economic-operation series
+(经济运行监测) the platform holds: enterprises' power use, and new market entities from the
+legal-entity registry (法人库), by date of establishment at the unit they are registered in."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.selectors import org_units_with_codes
 from zhengtong.codes.models import Issuance, PowerUse, RegionRisk
-from zhengtong.core.indicators import Indicator, grouped_rows, local_range, register_indicator
+from zhengtong.core.indicators import (
+    Indicator,
+    changed_days_of,
+    count_rows,
+    grouped_rows,
+    local_range,
+    records_of,
+    register_indicator,
+)
+from zhengtong.registry.selectors import legal_entities_established
 
 
 def issued(day_from, day_to):
@@ -53,6 +63,45 @@ def risk(day_from, day_to):
     )
     paths = {u.code: u.path for u in org_units_with_codes(sorted({r[0] for r in rows}))}
     return [(day, paths[code], "", float(level), 1.0) for code, day, level in rows if code in paths]
+
+
+def new_entities(day_from, day_to):
+    return count_rows(
+        legal_entities_established(),
+        day_from,
+        day_to,
+        day="established_on",
+        path="org_unit__path",
+        dims={"type": "entity_type"},
+        is_date=True,
+    )
+
+
+def entity_records(path: str, day_from, day_to, limit: int) -> list[dict]:
+    # Enterprises' names and codes are public (国家企业信用信息公示); the representative is not shown.
+    return records_of(
+        legal_entities_established().select_related("org_unit"),
+        path,
+        day_from,
+        day_to,
+        limit,
+        at="established_on",
+        path_field="org_unit__path",
+        is_date=True,
+        row=lambda e: {
+            "ref": e.uscc,
+            "at": e.established_on,
+            "state": e.status,
+            "label": e.name,
+            "path": e.org_unit.path,
+        },
+    )
+
+
+def entities_changed(since):
+    return changed_days_of(
+        legal_entities_established(), since, days=("established_on",), updated="updated_at", is_date=True
+    )
 
 
 def install() -> None:
@@ -115,5 +164,27 @@ def install() -> None:
             compute=power,
             owner="fgw",
             domain="economy",
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="economy.new_entities",
+            name="新设市场主体",
+            name_en="New market entities",
+            definition=_("Legal entities established, as registered in the legal-entity registry (法人库)."),
+            formula="count(LegalEntity by established_on)",
+            unit="户",
+            kind="count",
+            direction="up",
+            compute=new_entities,
+            records=entity_records,
+            changed_days=entities_changed,
+            dimensions=("region", "type", "day"),
+            owner="scjg",
+            domain="economy",
+            methodology=_(
+                "Counted at the unit the entity is registered in, on its date of establishment; "
+                "entities without that date are not counted."
+            ),
         )
     )

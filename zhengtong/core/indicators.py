@@ -18,6 +18,10 @@ ancestor: the value is ``num`` (count), ``num / den`` (mean) or ``100 * num / de
 the drill-through (no personal data: number, date, state, label); ``changed_days(since)`` says
 which days may have changed since a moment (rows updated since then), so materialization is
 incremental; None means "the days from ``since`` to today".
+
+The helpers below are the one way a module's ``indicators.py`` writes the usual figures (records
+of a period, counts, shares, on-time rates, mean durations, changed days, drill-through rows), so
+the modules declare *what* they count and not again *how*.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Value
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -69,7 +73,8 @@ class Indicator:
     def value(self, num: float, den: float) -> float | None:
         """The figure for summed numerator and denominator (None when a ratio has no base)."""
         if self.kind == "count":
-            return round(num, 2)
+            # Whole counts read as counts (5034, not 5034.0); sums of measures keep two decimals.
+            return int(num) if float(num).is_integer() else round(num, 2)
         if not den:
             return None
         return round((100.0 if self.kind == "ratio" else 1.0) * num / den, 2)
@@ -165,3 +170,151 @@ def local_range(day_from: dt.date, day_to: dt.date) -> tuple[dt.datetime, dt.dat
     start = dt.datetime.combine(day_from, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return start, end
+
+
+class RowSums:
+    """Rows summed in Python (durations, JSON contents, calendar arithmetic: what portable SQL
+    cannot aggregate): ``add(day, path, num, den, department=12, grade="A")`` adds to the total row
+    and to one breakdown row per non-empty keyword; ``rows()`` returns them."""
+
+    def __init__(self) -> None:
+        self._sums: dict[tuple[dt.date, str, str], list[float]] = {}
+
+    def add(self, day: dt.date, path: str, num: float, den: float = 0.0, **dims) -> None:
+        if not path:
+            return
+        keys = [""] + [f"{name}:{value}" for name, value in dims.items() if value not in (None, "")]
+        for key in keys:
+            acc = self._sums.setdefault((day, path, key), [0.0, 0.0])
+            acc[0] += num
+            acc[1] += den
+
+    def rows(self) -> list[Row]:
+        return [(d, p, key, round(n, 6), m) for (d, p, key), (n, m) in self._sums.items()]
+
+
+def in_period(qs, field: str, day_from: dt.date, day_to: dt.date, *, is_date: bool = False):
+    """``qs`` filtered to the local days [day_from, day_to] of the datetime (or date) ``field``."""
+    if is_date:
+        return qs.filter(**{f"{field}__gte": day_from, f"{field}__lte": day_to})
+    a, b = local_range(day_from, day_to)
+    return qs.filter(**{f"{field}__gte": a, f"{field}__lt": b})
+
+
+def count_rows(
+    qs,
+    day_from: dt.date,
+    day_to: dt.date,
+    *,
+    day: str,
+    path: str,
+    dims: dict[str, str] | None = None,
+    is_date: bool = False,
+) -> list[Row]:
+    """How many records of ``qs`` fall on each day of the period (field ``day``), per unit."""
+    return grouped_rows(
+        in_period(qs, day, day_from, day_to, is_date=is_date),
+        day=day,
+        path=path,
+        num=Count("id"),
+        dims=dims,
+        day_is_date=is_date,
+    )
+
+
+def share_rows(
+    qs,
+    day_from: dt.date,
+    day_to: dt.date,
+    *,
+    day: str,
+    path: str,
+    where: Q,
+    dims: dict[str, str] | None = None,
+) -> list[Row]:
+    """Records matching ``where`` over all records of the day (a ``ratio`` indicator)."""
+    return grouped_rows(
+        in_period(qs, day, day_from, day_to),
+        day=day,
+        path=path,
+        num=Count("id", filter=where),
+        den=Count("id"),
+        dims=dims,
+    )
+
+
+def on_time_rows(
+    qs,
+    day_from: dt.date,
+    day_to: dt.date,
+    *,
+    done: str,
+    path: str,
+    deadline: str = "sla_deadline",
+    dims: dict[str, str] | None = None,
+) -> list[Row]:
+    """Records finished (``done``, a datetime) on or before their ``deadline`` (a date; none
+    counts as on time) over all records finished that day: the on-time rate."""
+    qs = in_period(qs, done, day_from, day_to).annotate(_done_day=TruncDate(done))
+    on_time = Q(**{f"{deadline}__isnull": True}) | Q(**{f"{deadline}__gte": F("_done_day")})
+    return grouped_rows(qs, day=done, path=path, num=Count("id", filter=on_time), den=Count("id"), dims=dims)
+
+
+def duration_rows(
+    qs,
+    day_from: dt.date,
+    day_to: dt.date,
+    *,
+    start: str,
+    end: str,
+    path: str,
+    dim: tuple[str, str] | None = None,
+    seconds: float = 3600.0,
+) -> list[Row]:
+    """The mean time from ``start`` to ``end`` (in units of ``seconds``: hours by default), on the
+    local day of ``end``; ``dim`` is (dimension name, field) for a breakdown. Durations are summed
+    in Python: date arithmetic differs between SQLite and PostgreSQL."""
+    tz = timezone.get_current_timezone()
+    sums = RowSums()
+    fields = [end, start, path] + ([dim[1]] if dim else [])
+    for row in in_period(qs, end, day_from, day_to).values_list(*fields).order_by():
+        breakdown = {dim[0]: row[3]} if dim else {}
+        sums.add(
+            row[0].astimezone(tz).date(),
+            row[2],
+            (row[0] - row[1]).total_seconds() / seconds,
+            1.0,
+            **breakdown,
+        )
+    return sums.rows()
+
+
+def changed_days_of(
+    qs, since: dt.datetime, *, days: tuple[str, ...], updated: str | None = None, is_date: bool = False
+) -> set[dt.date]:
+    """The days an indicator over ``qs`` must recompute since ``since``: the local days of the
+    ``days`` fields of the rows changed since then (``updated``: their modification time), or,
+    without such a field, of the rows whose ``days`` field itself is at or after ``since``."""
+    out: set[dt.date] = set()
+    for name in days:
+        rows = qs.filter(**{f"{updated or name}__gte": since})
+        out |= days_of(rows.exclude(**{name: None}), name, is_date=is_date)
+    return out
+
+
+def records_of(
+    qs,
+    path: str,
+    day_from: dt.date,
+    day_to: dt.date,
+    limit: int,
+    *,
+    at: str,
+    path_field: str,
+    row: Callable[[object], dict],
+    is_date: bool = False,
+) -> list[dict]:
+    """The drill-through: the newest ``limit`` records of the unit ``path``'s subtree in the
+    period (by ``at``), each turned into ``{"ref", "at", "state", "label", "path"}`` by ``row``."""
+    qs = in_period(qs.filter(**{f"{path_field}__startswith": path}), at, day_from, day_to, is_date=is_date)
+    return [row(obj) for obj in qs.order_by(f"-{at}")[:limit]]

@@ -12,7 +12,7 @@ from zhengtong.catalog.hooks import DATASET_PANELS, DatasetPanel
 from zhengtong.core import hooks, sla
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
-from zhengtong.datause import panels, services, tasks
+from zhengtong.datause import indicators, panels, services, tasks
 from zhengtong.datause.models import DataRequest, ErrorReport
 
 
@@ -28,6 +28,7 @@ def install() -> None:
     extend_role("data_publisher", {"datause.answer"})
     extend_role("data_officer", {"datause.review"})
     sla.register(DataRequest)
+    indicators.install()
     sla.register(ErrorReport)
     hooks.connect("catalog.version_published", services.version_published)
     hooks.connect("catalog.application_decided", services.application_decided)

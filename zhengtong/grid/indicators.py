@@ -5,86 +5,97 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.indicators import Indicator, days_of, grouped_rows, local_range, register_indicator
+from zhengtong.core.indicators import (
+    Indicator,
+    changed_days_of,
+    count_rows,
+    days_between,
+    duration_rows,
+    on_time_rows,
+    records_of,
+    register_indicator,
+)
 from zhengtong.grid.models import Category, Incident
+from zhengtong.registry.selectors import persons_alive_by_unit
+
+PATH = "org_unit__path"
+DEPARTMENT = {"department": "handling_department_id"}
 
 
-def _between(field: str, day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return Incident.objects.filter(**{f"{field}__gte": a, f"{field}__lt": b}).exclude(state="merged")
+def _incidents():
+    return Incident.objects.exclude(state="merged")
 
 
 def received(day_from, day_to):
-    return grouped_rows(
-        _between("reported_at", day_from, day_to),
+    return count_rows(
+        _incidents(),
+        day_from,
+        day_to,
         day="reported_at",
-        path="org_unit__path",
-        num=Count("id"),
-        dims={"category": "category__code", "department": "handling_department_id"},
+        path=PATH,
+        dims={"category": "category__code", **DEPARTMENT},
     )
 
 
 def closed(day_from, day_to):
-    return grouped_rows(
-        _between("closed_at", day_from, day_to),
-        day="closed_at",
-        path="org_unit__path",
-        num=Count("id"),
-        dims={"department": "handling_department_id"},
-    )
+    return count_rows(_incidents(), day_from, day_to, day="closed_at", path=PATH, dims=DEPARTMENT)
 
 
 def on_time(day_from, day_to):
-    qs = _between("closed_at", day_from, day_to).annotate(_done=TruncDate("closed_at"))
-    return grouped_rows(
-        qs,
-        day="closed_at",
-        path="org_unit__path",
-        num=Count("id", filter=Q(sla_deadline__isnull=True) | Q(sla_deadline__gte=F("_done"))),
-        den=Count("id"),
-        dims={"department": "handling_department_id"},
-    )
+    return on_time_rows(_incidents(), day_from, day_to, done="closed_at", path=PATH, dims=DEPARTMENT)
 
 
 def disposal_hours(day_from, day_to):
-    """Mean hours from report to disposal, on the day of disposal (summed in Python)."""
-    sums: dict[tuple, list[float]] = {}
-    tz = timezone.get_current_timezone()
-    rows = _between("disposed_at", day_from, day_to).values_list(
-        "disposed_at", "reported_at", "org_unit__path", "handling_department_id"
+    return duration_rows(
+        _incidents(),
+        day_from,
+        day_to,
+        start="reported_at",
+        end="disposed_at",
+        path=PATH,
+        dim=("department", "handling_department_id"),
     )
-    for disposed, reported, path, dept in rows:
-        hours = (disposed - reported).total_seconds() / 3600
-        for dim in ("", f"department:{dept}" if dept else None):
-            if dim is not None:
-                acc = sums.setdefault((disposed.astimezone(tz).date(), path, dim), [0.0, 0.0])
-                acc[0] += hours
-                acc[1] += 1
-    return [(d, p, dim, round(n, 6), m) for (d, p, dim), (n, m) in sums.items()]
+
+
+# Incidents per 1,000 residents are given per year: a day's numerator is its incidents × 1,000 ×
+# 365 and its denominator the residents, so any period's figure (Σ num / Σ den) is the annual rate
+# at that period's pace, and both add up the org tree like every other figure.
+PER_YEAR = 1000.0 * 365
+
+
+def per_thousand(day_from, day_to):
+    """Every day of the period at every unit with residents (zero incidents included) or with
+    incidents. Residents are today's count in the population registry (人口库): it keeps no history."""
+    residents = persons_alive_by_unit()
+    incidents: dict[dt.date, dict[str, float]] = {}
+    for day, path, dim, num, _den in count_rows(_incidents(), day_from, day_to, day="reported_at", path=PATH):
+        if not dim:
+            incidents.setdefault(day, {})[path] = num
+    out = []
+    for day in days_between(day_from, day_to):
+        today = incidents.get(day, {})
+        for path in set(residents) | set(today):
+            n, r = today.get(path, 0.0), float(residents.get(path, 0))
+            if n or r:
+                out.append((day, path, "", n * PER_YEAR, r))
+    return out
+
+
+def _record(i: Incident) -> dict:
+    return {
+        "ref": i.token[:10],
+        "at": i.reported_at,
+        "state": i.state,
+        "label": i.category.name,
+        "path": i.org_unit.path,
+    }
 
 
 def records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
-    a, b = local_range(day_from, day_to)
-    qs = (
-        Incident.objects.filter(org_unit__path__startswith=path, reported_at__gte=a, reported_at__lt=b)
-        .select_related("category", "org_unit")
-        .order_by("-reported_at")[:limit]
-    )
-    return [
-        {
-            "ref": i.token[:10],
-            "at": i.reported_at,
-            "state": i.state,
-            "label": i.category.name,
-            "path": i.org_unit.path,
-        }
-        for i in qs
-    ]
+    qs = Incident.objects.select_related("category", "org_unit")
+    return records_of(qs, path, day_from, day_to, limit, at="reported_at", path_field=PATH, row=_record)
 
 
 def labels(dimension: str, keys: list[str]) -> dict[str, str]:
@@ -94,11 +105,8 @@ def labels(dimension: str, keys: list[str]) -> dict[str, str]:
 
 
 def changed(since: dt.datetime) -> set[dt.date]:
-    qs = Incident.objects.filter(updated_at__gte=since)
-    return (
-        days_of(qs, "reported_at")
-        | days_of(qs.exclude(closed_at=None), "closed_at")
-        | days_of(qs.exclude(disposed_at=None), "disposed_at")
+    return changed_days_of(
+        Incident.objects, since, days=("reported_at", "closed_at", "disposed_at"), updated="updated_at"
     )
 
 
@@ -125,6 +133,26 @@ def install() -> None:
             **{**common, "dimensions": ("region", "category", "department", "day")},
             methodology=_(
                 "Counted at the grid where the incident happened; the category breakdown is the hot-spot list."
+            ),
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="grid.per_thousand_residents",
+            name="千人事件数",
+            name_en="Incidents per 1,000 residents",
+            definition=_(
+                "Incidents reported per 1,000 residents registered in the population registry, per year."
+            ),
+            formula="count(Incident by reported_at) × 1,000 × 365 / (residents × days in the period)",
+            unit="件/千人·年",
+            kind="mean",
+            direction="down",
+            compute=per_thousand,
+            **{**common, "dimensions": ("region", "day")},
+            methodology=_(
+                "Residents are the living persons the population registry holds at or below the unit today "
+                "(it keeps no history); the figure is annualised so that periods of any length compare."
             ),
         )
     )

@@ -173,6 +173,11 @@ class Incident(WorkflowModel, HourSlaMixin):
             # core.sla's scan: overdue by sla_due_at, due soon by sla_due_soon_at (both units).
             models.Index(fields=["sla_state", "sla_due_at"], name="incident_hour_scan"),
             models.Index(fields=["sla_state", "sla_due_soon_at"], name="incident_due_soon_scan"),
+            # The cockpit's materialization: one day of closures or disposals, and the incidents
+            # changed since its last run.
+            models.Index(fields=["closed_at"], name="incident_closed"),
+            models.Index(fields=["disposed_at"], name="incident_disposed"),
+            models.Index(fields=["updated_at"], name="incident_updated"),
         ]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")

@@ -433,3 +433,23 @@ def licences_of_entity(entity: LegalEntity) -> QuerySet[Licence]:
         .select_related("licence_type", "issuing_department")
         .order_by("-id")
     )
+
+
+def persons_alive_by_unit() -> dict[str, int]:
+    """How many living persons the population registry holds at each org unit (by its path,
+    the unit itself only: a caller adds them up the tree). Aggregates only: the cockpit's
+    incidents per 1,000 residents."""
+    rows = (
+        Person.objects.filter(is_alive=True)
+        .values("org_unit__path")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("org_unit__path", "n")
+    )
+    return {path: n for path, n in rows if path}
+
+
+def legal_entities_established() -> QuerySet[LegalEntity]:
+    """Every legal entity with a date of establishment, for aggregates by that date (the cockpit's
+    new market entities); callers read counts, names and codes only (public registration data)."""
+    return LegalEntity.objects.exclude(established_on=None)

@@ -5,166 +5,191 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.indicators import Indicator, days_of, grouped_rows, local_range, register_indicator
+from zhengtong.core.calendar import is_workday
+from zhengtong.core.indicators import (
+    Indicator,
+    RowSums,
+    changed_days_of,
+    count_rows,
+    days_between,
+    duration_rows,
+    grouped_rows,
+    in_period,
+    on_time_rows,
+    records_of,
+    register_indicator,
+    share_rows,
+)
 from zhengtong.services.models import Case, Rating
 
 DONE = ("completed", "approved", "rejected", "refused")
 BAD = 2  # a rating at or below this is 差评
 RECTIFIED = ("rectified", "upheld", "revised")
-
-
-def _submitted(day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return Case.objects.filter(submitted_at__gte=a, submitted_at__lt=b)
-
-
-def _completed(day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return Case.objects.filter(completed_at__gte=a, completed_at__lt=b)
-
-
-def _ratings(day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return Rating.objects.filter(created_at__gte=a, created_at__lt=b)
+DEPARTMENT = {"department": "department_id"}
 
 
 def applications(day_from, day_to):
-    return grouped_rows(
-        _submitted(day_from, day_to),
-        day="submitted_at",
-        path="org_path",
-        num=Count("id"),
-        dims={"department": "department_id"},
-    )
+    return count_rows(Case.objects, day_from, day_to, day="submitted_at", path="org_path", dims=DEPARTMENT)
 
 
 def _share_of_submitted(q: Q):
     def compute(day_from, day_to):
-        return grouped_rows(
-            _submitted(day_from, day_to),
-            day="submitted_at",
-            path="org_path",
-            num=Count("id", filter=q),
-            den=Count("id"),
-            dims={"department": "department_id"},
+        return share_rows(
+            Case.objects, day_from, day_to, day="submitted_at", path="org_path", where=q, dims=DEPARTMENT
         )
 
     return compute
 
 
 def on_time(day_from, day_to):
-    qs = _completed(day_from, day_to).annotate(_done=TruncDate("completed_at"))
-    return grouped_rows(
-        qs,
-        day="completed_at",
-        path="org_path",
-        num=Count("id", filter=Q(sla_deadline__isnull=True) | Q(sla_deadline__gte=F("_done"))),
-        den=Count("id"),
-        dims={"department": "department_id"},
-    )
+    return on_time_rows(Case.objects, day_from, day_to, done="completed_at", path="org_path", dims=DEPARTMENT)
 
 
 def first_time(day_from, day_to):
     """一次办结, as far as the case row tells: decided without an escalation for lateness (a
     correction request leaves no trace on the row once resubmitted; docs/cockpit.md says so)."""
-    return grouped_rows(
-        _completed(day_from, day_to),
+    return share_rows(
+        Case.objects,
+        day_from,
+        day_to,
         day="completed_at",
         path="org_path",
-        num=Count("id", filter=Q(escalated_at__isnull=True)),
-        den=Count("id"),
-        dims={"department": "department_id"},
+        where=Q(escalated_at__isnull=True),
+        dims=DEPARTMENT,
     )
 
 
 def materials_avoided(day_from, day_to):
     """Materials satisfied by a registry record, an e-licence or another result (not uploaded):
     summed in Python, since the per-case JSON is not portable SQL."""
-    sums: dict[tuple, float] = {}
-    qs = _submitted(day_from, day_to).annotate(_d=TruncDate("submitted_at"))
+    sums = RowSums()
+    qs = in_period(Case.objects, "submitted_at", day_from, day_to).annotate(_d=TruncDate("submitted_at"))
     for day, path, dept, materials in qs.values_list("_d", "org_path", "department_id", "materials"):
         n = sum(1 for m in (materials or {}).values() if isinstance(m, dict) and m.get("by"))
-        for dim in ("", f"department:{dept}" if dept else None):
-            if dim is not None:
-                sums[(day, path, dim)] = sums.get((day, path, dim), 0.0) + n
-    return [(d, p, dim, n, 0.0) for (d, p, dim), n in sums.items()]
+        sums.add(day, path, n, department=dept)
+    return sums.rows()
+
+
+def _working_days(against_limit: bool):
+    """Working days from submission to decision (in (submitted, decided], the working-day
+    calendar with 调休), on the day of the decision: the mean (``against_limit`` False) or the
+    share of the statutory limit used (Σ used / Σ statutory days)."""
+
+    def compute(day_from, day_to):
+        tz = timezone.get_current_timezone()
+        rows = [
+            (sub.astimezone(tz).date(), done.astimezone(tz).date(), path, dept, limit)
+            for sub, done, path, dept, limit in in_period(Case.objects, "completed_at", day_from, day_to)
+            .exclude(submitted_at=None)
+            .values_list(
+                "submitted_at", "completed_at", "org_path", "department_id", "item_version__statutory_days"
+            )
+            .order_by()
+        ]
+        if not rows:
+            return []
+        # Working days up to each date, counted once for the whole period (a case spans a few days,
+        # a million cases would otherwise ask the calendar millions of times).
+        index, n = {}, 0
+        for day in days_between(min(r[0] for r in rows), day_to):
+            n += 1 if is_workday(day) else 0
+            index[day] = n
+        sums = RowSums()
+        for submitted, decided, path, dept, limit in rows:
+            used = max(0, index[decided] - index[submitted])
+            sums.add(decided, path, used, float(limit or 0) if against_limit else 1.0, department=dept)
+        return sums.rows()
+
+    return compute
 
 
 def satisfaction(day_from, day_to):
     return grouped_rows(
-        _ratings(day_from, day_to),
+        in_period(Rating.objects, "created_at", day_from, day_to),
         day="created_at",
         path="org_unit__path",
         num=Sum("score"),
         den=Count("id"),
-        dims={"department": "department_id"},
+        dims=DEPARTMENT,
     )
 
 
 def rectification(day_from, day_to):
-    return grouped_rows(
-        _ratings(day_from, day_to).filter(score__lte=BAD),
+    return share_rows(
+        Rating.objects.filter(score__lte=BAD),
+        day_from,
+        day_to,
         day="created_at",
         path="org_unit__path",
-        num=Count("id", filter=Q(state__in=RECTIFIED)),
-        den=Count("id"),
-        dims={"department": "department_id"},
+        where=Q(state__in=RECTIFIED),
+        dims=DEPARTMENT,
     )
 
 
 def case_records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
-    a, b = local_range(day_from, day_to)
-    qs = (
-        Case.objects.filter(org_path__startswith=path, submitted_at__gte=a, submitted_at__lt=b)
-        .select_related("item")
-        .order_by("-submitted_at")[:limit]
+    return records_of(
+        Case.objects.select_related("item"),
+        path,
+        day_from,
+        day_to,
+        limit,
+        at="submitted_at",
+        path_field="org_path",
+        row=lambda c: {
+            "ref": c.number,
+            "at": c.submitted_at,
+            "state": c.state,
+            "label": c.item.name,
+            "path": c.org_path,
+        },
     )
-    return [
-        {"ref": c.number, "at": c.submitted_at, "state": c.state, "label": c.item.name, "path": c.org_path}
-        for c in qs
-    ]
 
 
 def rating_records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
-    a, b = local_range(day_from, day_to)
-    qs = (
-        Rating.objects.filter(org_unit__path__startswith=path, created_at__gte=a, created_at__lt=b)
-        .select_related("case", "item", "org_unit")
-        .order_by("-created_at")[:limit]
-    )
-    return [
-        {
+    return records_of(
+        Rating.objects.select_related("case", "item", "org_unit"),
+        path,
+        day_from,
+        day_to,
+        limit,
+        at="created_at",
+        path_field="org_unit__path",
+        row=lambda r: {
             "ref": r.case.number,
             "at": r.created_at,
             "state": f"{r.score} · {r.state}",
             "label": r.item.name,
             "path": r.org_unit.path,
-        }
-        for r in qs
-    ]
+        },
+    )
 
 
 def _cases_changed(since: dt.datetime) -> set[dt.date]:
-    qs = Case.objects.filter(updated_at__gte=since)
-    return days_of(qs.exclude(submitted_at=None), "submitted_at") | days_of(
-        qs.exclude(completed_at=None), "completed_at"
-    )
-
-
-# A bad rating's rectification moves on without a timestamp on the rating: the days of the bad
-# ratings of this many days are recomputed on every run (rectifications close well within it).
-RECTIFICATION_LOOKBACK = dt.timedelta(days=90)
+    return changed_days_of(Case.objects, since, days=("submitted_at", "completed_at"), updated="updated_at")
 
 
 def _ratings_changed(since: dt.datetime) -> set[dt.date]:
-    qs = Rating.objects.filter(
-        Q(created_at__gte=since) | Q(score__lte=BAD, created_at__gte=since - RECTIFICATION_LOOKBACK)
+    """The days of the ratings created or changed (rectified, appealed) since then."""
+    return changed_days_of(Rating.objects, since, days=("created_at", "rectified_at"), updated="updated_at")
+
+
+def rectification_days(day_from, day_to):
+    """Mean days from a bad rating to the close of its rectification, on the day it closed."""
+    return duration_rows(
+        Rating.objects.filter(score__lte=BAD),
+        day_from,
+        day_to,
+        start="created_at",
+        end="rectified_at",
+        path="org_unit__path",
+        dim=("department", "department_id"),
+        seconds=86400.0,
     )
-    return days_of(qs, "created_at")
 
 
 COMMON = {"owner": "zwfw", "domain": "services"}
@@ -207,6 +232,51 @@ def install() -> None:
             weight=0.25,
             methodology=_(
                 "Counted on the day of the decision; a case without a time limit counts as on time."
+            ),
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.working_days",
+            name="平均办理工作日",
+            name_en="Average working days to decide",
+            definition=_("Mean working days from submission to decision."),
+            formula="sum(working days in (submitted_at, completed_at]) / count(decided)",
+            unit="工作日",
+            kind="mean",
+            direction="down",
+            compute=_working_days(False),
+            records=case_records,
+            changed_days=_cases_changed,
+            dimensions=("region", "department", "day"),
+            methodology=_(
+                "Working days follow the platform's calendar (official holidays and 调休, with its overrides); "
+                "counted on the day of the decision."
+            ),
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.statutory_time_used",
+            name="法定时限使用率",
+            name_en="Statutory time limit used",
+            definition=_(
+                "Working days used to decide, as a share of the statutory time limits of the cases."
+            ),
+            formula="sum(working days used) / sum(statutory working days of the item version) × 100",
+            unit="%",
+            kind="ratio",
+            direction="down",
+            thresholds=(60.0, 100.0),
+            compute=_working_days(True),
+            records=case_records,
+            changed_days=_cases_changed,
+            dimensions=("region", "department", "day"),
+            methodology=_(
+                "Below 100% the cases were decided within the law's limit on the whole; 承诺时限 below the "
+                "statutory one is what makes the share fall (减时限)."
             ),
             **COMMON,
         )
@@ -326,6 +396,30 @@ def install() -> None:
             changed_days=_ratings_changed,
             dimensions=("region", "department", "day"),
             weight=0.1,
+            **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.rectification_days",
+            name="差评整改平均天数",
+            name_en="Average days to rectify a bad rating",
+            definition=_(
+                "Mean days from a bad rating (score 1 or 2) to the close of its rectification work order."
+            ),
+            formula="sum(rectified_at - created_at) / count(rectified bad ratings), in days",
+            unit="天",
+            kind="mean",
+            direction="down",
+            thresholds=(5.0, 10.0),
+            compute=rectification_days,
+            records=rating_records,
+            changed_days=_ratings_changed,
+            dimensions=("region", "department", "day"),
+            methodology=_(
+                "Counted on the day the rectification closed; ratings rectified before the platform kept that "
+                "time have none and are not counted."
+            ),
             **COMMON,
         )
     )

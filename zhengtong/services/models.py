@@ -208,6 +208,11 @@ class Case(WorkflowModel, SlaMixin):
             models.Index(fields=["org_path"], name="case_org_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["applicant", "-id"], name="case_applicant"),
             models.Index(fields=["sla_state", "sla_deadline"], name="case_sla_scan"),
+            # The cockpit's materialization reads one day of submissions or decisions, and the
+            # cases changed since its last run.
+            models.Index(fields=["submitted_at"], name="case_submitted"),
+            models.Index(fields=["completed_at"], name="case_completed"),
+            models.Index(fields=["updated_at"], name="case_updated"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -293,9 +298,18 @@ class Rating(models.Model):
     appeal_reason = models.TextField(_("appeal"), blank=True)
     appeal_result = models.TextField(_("appeal result"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the rectification work order closed (the cockpit's rectification time), and when the
+    # rating last changed (its materialization recomputes only the days of changed ratings).
+    rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]
+        # The cockpit's materialization reads one day of ratings, and the ratings changed since.
+        indexes = [
+            models.Index(fields=["created_at"], name="rating_created"),
+            models.Index(fields=["updated_at"], name="rating_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.score}"

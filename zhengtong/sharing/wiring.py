@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
-from zhengtong.sharing import permissions, tasks
+from zhengtong.sharing import indicators, permissions, tasks
 from zhengtong.sharing.models import Objection, SharingRequest
 
 
 def install() -> None:
     permissions.install()
+    indicators.install()
     sla.register(SharingRequest)
     sla.register(Objection)
     register_periodic("sharing.hourly", tasks.hourly_task, settings.SHARING_ALERT_INTERVAL_SECONDS)

@@ -6,113 +6,96 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core.indicators import Indicator, days_of, grouped_rows, local_range, register_indicator
+from zhengtong.core.indicators import (
+    Indicator,
+    changed_days_of,
+    count_rows,
+    duration_rows,
+    grouped_rows,
+    in_period,
+    on_time_rows,
+    records_of,
+    register_indicator,
+)
 from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, WorkOrder
+
+PATH = "region__path"
+DEPARTMENT = {"department": "department_id"}
 
 
 def _orders():
     return WorkOrder.objects.filter(kind__in=CITIZEN_KINDS)
 
 
-def _between(field: str, day_from: dt.date, day_to: dt.date):
-    a, b = local_range(day_from, day_to)
-    return _orders().filter(**{f"{field}__gte": a, f"{field}__lt": b})
-
-
 def received(day_from, day_to):
-    return grouped_rows(
-        _between("created_at", day_from, day_to),
+    return count_rows(
+        _orders(),
+        day_from,
+        day_to,
         day="created_at",
-        path="region__path",
-        num=Count("id"),
-        dims={"category": "category", "department": "department_id"},
+        path=PATH,
+        dims={"category": "category", **DEPARTMENT},
     )
 
 
 def closed(day_from, day_to):
-    return grouped_rows(
-        _between("closed_at", day_from, day_to),
-        day="closed_at",
-        path="region__path",
-        num=Count("id"),
-        dims={"department": "department_id"},
-    )
+    return count_rows(_orders(), day_from, day_to, day="closed_at", path=PATH, dims=DEPARTMENT)
 
 
 def on_time(day_from, day_to):
-    qs = _between("closed_at", day_from, day_to).annotate(_done=TruncDate("closed_at"))
-    return grouped_rows(
-        qs,
-        day="closed_at",
-        path="region__path",
-        num=Count("id", filter=Q(sla_deadline__isnull=True) | Q(sla_deadline__gte=F("_done"))),
-        den=Count("id"),
-        dims={"department": "department_id"},
-    )
+    return on_time_rows(_orders(), day_from, day_to, done="closed_at", path=PATH, dims=DEPARTMENT)
 
 
 def repeats(day_from, day_to):
     return grouped_rows(
-        _between("created_at", day_from, day_to),
+        in_period(_orders(), "created_at", day_from, day_to),
         day="created_at",
-        path="region__path",
+        path=PATH,
         num=Count("id", filter=Q(merged_into__isnull=False)),
         den=Count("id"),
     )
 
 
 def reply_hours(day_from, day_to):
-    """Mean hours from submission to reply, on the day of the reply (durations summed in Python:
-    date arithmetic differs between SQLite and PostgreSQL)."""
-    sums: dict[tuple, list[float]] = {}
-    tz = timezone.get_current_timezone()
-    qs = _between("replied_at", day_from, day_to).values_list(
-        "replied_at", "created_at", "region__path", "department_id"
+    """Mean hours from submission to reply, on the day of the reply."""
+    return duration_rows(
+        _orders(),
+        day_from,
+        day_to,
+        start="created_at",
+        end="replied_at",
+        path=PATH,
+        dim=("department", "department_id"),
     )
-    for replied, created, path, dept in qs:
-        hours = (replied - created).total_seconds() / 3600
-        for dim in ("", f"department:{dept}" if dept else None):
-            if dim is not None:
-                acc = sums.setdefault((replied.astimezone(tz).date(), path, dim), [0.0, 0.0])
-                acc[0] += hours
-                acc[1] += 1
-    return [(d, p, dim, round(n, 6), m) for (d, p, dim), (n, m) in sums.items()]
 
 
 def satisfaction(day_from, day_to):
     return grouped_rows(
-        _between("closed_at", day_from, day_to).filter(satisfaction__isnull=False),
+        in_period(_orders(), "closed_at", day_from, day_to).filter(satisfaction__isnull=False),
         day="closed_at",
-        path="region__path",
+        path=PATH,
         num=Sum("satisfaction"),
         den=Count("id"),
-        dims={"department": "department_id"},
+        dims=DEPARTMENT,
     )
+
+
+def _record(o: WorkOrder) -> dict:
+    return {
+        "ref": o.number,
+        "at": o.created_at,
+        "state": o.state,
+        "label": o.category_label,
+        "path": o.region.path,
+    }
 
 
 def records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[dict]:
-    a, b = local_range(day_from, day_to)
-    qs = (
-        _orders()
-        .filter(region__path__startswith=path, created_at__gte=a, created_at__lt=b)
-        .select_related("region")
-        .order_by("-created_at")[:limit]
-    )
-    return [
-        {
-            "ref": o.number,
-            "at": o.created_at,
-            "state": o.state,
-            "label": o.category_label,
-            "path": o.region.path,
-        }
-        for o in qs
-    ]
+    qs = _orders().select_related("region")
+    return records_of(qs, path, day_from, day_to, limit, at="created_at", path_field=PATH, row=_record)
 
 
 def labels(dimension: str, keys: list[str]) -> dict[str, str]:
@@ -120,12 +103,7 @@ def labels(dimension: str, keys: list[str]) -> dict[str, str]:
 
 
 def changed(since: dt.datetime) -> set[dt.date]:
-    qs = _orders()
-    return (
-        days_of(qs.filter(created_at__gte=since), "created_at")
-        | days_of(qs.filter(closed_at__gte=since), "closed_at")
-        | days_of(qs.filter(replied_at__gte=since), "replied_at")
-    )
+    return changed_days_of(_orders(), since, days=("created_at", "closed_at", "replied_at"))
 
 
 def install() -> None:

@@ -86,6 +86,9 @@ class WorkOrder(WorkflowModel, SlaMixin):
         indexes = [
             models.Index(fields=["org_unit", "state", "created_at"], name="wo_unit_state"),
             models.Index(fields=["requester", "created_at"], name="wo_requester"),
+            # The cockpit's materialization: one day of closures or replies.
+            models.Index(fields=["closed_at"], name="wo_closed"),
+            models.Index(fields=["replied_at"], name="wo_replied"),
         ]
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")

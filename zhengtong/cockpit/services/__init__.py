@@ -6,7 +6,8 @@
 - ``evaluation``: performance evaluation, ranks and rectification work orders;
 - ``opendata_index``: the open-data index and its publication;
 - ``feeds``: live feeds, signed pushes, windows and threshold events;
-- ``exports``: XLSX and the PDF briefing.
+- ``exports``: XLSX and the PDF briefing;
+- ``probes``: availability checks of the platform itself.
 """
 
 from __future__ import annotations

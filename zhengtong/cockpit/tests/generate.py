@@ -183,9 +183,11 @@ def generate(scope: Scope, *, days: list[dt.date], per_day: int, seed: int = 7) 
     Rating.objects.bulk_create(ratings, batch_size=2000)
     rating_times = {}
     for r in Rating.objects.filter(case__number__in=[c.number for c in cases]).select_related("case"):
-        rating_times[r.pk] = r.case.completed_at + dt.timedelta(hours=3)
-    for pk, at in rating_times.items():
-        Rating.objects.filter(pk=pk).update(created_at=min(at, now))
+        rating_times[r.pk] = (r.case.completed_at + dt.timedelta(hours=3), r.state)
+    for pk, (at, state) in rating_times.items():
+        # A rectified bad rating closed its rectification two days later.
+        rectified = min(at + dt.timedelta(days=2), now) if state == "rectified" else None
+        Rating.objects.filter(pk=pk).update(created_at=min(at, now), rectified_at=rectified)
     return {
         "cases": len(cases),
         "work_orders": len(orders),

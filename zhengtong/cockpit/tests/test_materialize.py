@@ -49,8 +49,8 @@ def test_incremental_materialization_equals_recomputation_from_raw_records(cp):
     late.pk, late.number, late.submitted_at = None, "LATE-1", late.submitted_at - dt.timedelta(days=2)
     late.save()
     bad = Rating.objects.filter(score__lte=2, state="rectifying").first()
-    bad.state = "rectified"
-    bad.save(update_fields=["state"])
+    bad.state, bad.rectified_at = "rectified", timezone.now()
+    bad.save(update_fields=["state", "rectified_at", "updated_at"])
     order = WorkOrder.objects.filter(
         closed_at__isnull=True, created_at__lt=timezone.now() - dt.timedelta(days=10)
     ).first()

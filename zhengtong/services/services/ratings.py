@@ -95,7 +95,7 @@ def rating_submit(
         )
         rating.state = Rating.State.RECTIFYING
         rating.work_order_id = wo.pk
-        rating.save(update_fields=["state", "work_order_id"])
+        rating.save(update_fields=["state", "work_order_id", "updated_at"])
     return rating
 
 
@@ -110,8 +110,12 @@ def on_rating_work_order_closed(work_order) -> None:
         result = getattr(work_order, attr, "") or ""
         if result:
             break
+    now = timezone.now()
     Rating.objects.filter(pk=rating.pk).update(
-        state=Rating.State.RECTIFIED, rectification_result=str(result)[:4000]
+        state=Rating.State.RECTIFIED,
+        rectification_result=str(result)[:4000],
+        rectified_at=now,
+        updated_at=now,
     )
     audit.record(
         actor=None,
@@ -137,7 +141,7 @@ def rating_appeal(*, actor: Any, rating: Rating, reason: str) -> Rating:
     if not reason:
         raise ValidationError.for_field("reason", _("is required"))
     updated = Rating.objects.filter(pk=rating.pk, state=Rating.State.RECTIFIED).update(
-        state=Rating.State.APPEALED, appeal_reason=reason[:2000]
+        state=Rating.State.APPEALED, appeal_reason=reason[:2000], updated_at=timezone.now()
     )
     if updated != 1:
         raise Conflict(_("only a rectified rating can be appealed"), code=ServicesError.INVALID_STATE)
@@ -154,7 +158,7 @@ def _appeal_decide(*, actor: Any, rating: Rating, revise: bool, note: str) -> Ra
         raise ValidationError.for_field("note", _("a reason is required for this action"))
     target = Rating.State.REVISED if revise else Rating.State.UPHELD
     updated = Rating.objects.filter(pk=rating.pk, state=Rating.State.APPEALED).update(
-        state=target, appeal_result=note[:2000]
+        state=target, appeal_result=note[:2000], updated_at=timezone.now()
     )
     if updated != 1:
         raise Conflict(_("this rating is not under appeal"), code=ServicesError.INVALID_STATE)

@@ -106,10 +106,10 @@
               li.appendChild(n); li.appendChild(v); live.appendChild(li);
             });
           }
-          if (stamp) { stamp.textContent = new Date().toLocaleTimeString(); }
+          if (stamp) { stamp.textContent = new Date().toLocaleTimeString(document.documentElement.lang || undefined); }
         }).catch(function () { if (stamp) { stamp.textContent = "!"; } });
     };
-    if (stamp) { stamp.textContent = new Date().toLocaleTimeString(); }
+    if (stamp) { stamp.textContent = new Date().toLocaleTimeString(document.documentElement.lang || undefined); }
     window.setInterval(refresh, seconds * 1000);
   }
 })();

@@ -1,0 +1,181 @@
+"""The indicators added for the rest of issue 13, each against figures counted here: working
+days used against the statutory limit, incidents per 1,000 residents, new market entities,
+security events and the platform's availability (real probes: a refused connection fails)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from zhengtong.cockpit.models import IndicatorValue, Probe
+from zhengtong.cockpit.services import materialize, probes
+from zhengtong.core.indicators import indicator
+
+pytestmark = pytest.mark.django_db
+
+
+def _figure(code: str, path: str, day_from: dt.date, day_to: dt.date, dim: str = "") -> float | None:
+    rows = IndicatorValue.objects.filter(code=code, path=path, dim=dim, day__gte=day_from, day__lte=day_to)
+    num = sum(r.num for r in rows)
+    den = sum(r.den for r in rows)
+    return indicator(code).value(num, den)
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def test_working_days_used_against_the_statutory_limit(cp):
+    from zhengtong.services.models import Case
+
+    cp.generate(days=[cp.days[0]], per_day=1, seed=3)
+    template = Case.objects.order_by("pk").first()
+    template.item_version.statutory_days = 10
+    template.item_version.save(update_fields=["statutory_days"])
+    Case.objects.exclude(pk=template.pk).update(completed_at=None)
+    # 2026-11-02 is a Monday, 2026-11-06 a Friday: four working days in (Monday, Friday]; the
+    # second case spans a weekend: Friday 2026-11-06 to Monday 2026-11-09 is one working day.
+    monday, friday, next_monday = dt.date(2026, 11, 2), dt.date(2026, 11, 6), dt.date(2026, 11, 9)
+    template.submitted_at, template.completed_at = _at(monday, 10), _at(friday, 15)
+    template.save()
+    second = Case.objects.get(pk=template.pk)
+    second.pk, second.number = None, "WD-2"
+    second.submitted_at, second.completed_at = _at(friday, 16), _at(next_monday, 9)
+    second.save()
+    materialize.recompute(
+        day_from=monday,
+        day_to=next_monday,
+        codes=["services.working_days", "services.statutory_time_used"],
+    )
+    path = template.org_path
+    assert _figure("services.working_days", path, friday, friday) == 4.0
+    assert _figure("services.working_days", path, next_monday, next_monday) == 1.0
+    assert _figure("services.working_days", path, monday, next_monday) == 2.5
+    # (4 + 1) working days used of 2 × 10 statutory ones.
+    assert _figure("services.statutory_time_used", path, monday, next_monday) == 25.0
+    # Up the tree the same figure: the province sums the same two cases.
+    assert _figure("services.statutory_time_used", cp.world.province.path, monday, next_monday) == 25.0
+
+
+def _person(n: int, unit, *, alive: bool = True):
+    from zhengtong.registry.models import Person
+
+    return Person.objects.create(
+        resident_id=f"33010619900101{n:04d}"[:18],
+        name=f"居民{n}",
+        sex="M",
+        birth_date=dt.date(1990, 1, 1),
+        org_unit=unit,
+        is_alive=alive,
+    )
+
+
+def test_incidents_per_thousand_residents_is_annualised_over_registered_residents(cp):
+    from zhengtong.grid.models import Incident
+
+    w = cp.world
+    day = cp.days[-2]
+    cp.generate(days=[day], per_day=2, seed=4)
+    for n in range(4):
+        _person(n, w.village)
+    _person(9, w.village, alive=False)
+    materialize.recompute(day_from=day, day_to=day, codes=["grid.per_thousand_residents"])
+    in_beishan = Incident.objects.filter(org_unit__path__startswith=w.beishan.path).exclude(state="merged")
+    assert in_beishan.count() == 4  # two at the grid, two at the township
+    # 4 incidents in one day among 4 living residents: 4 × 1,000 × 365 / (4 × 1 day).
+    assert _figure("grid.per_thousand_residents", w.beishan.path, day, day) == 365000.0
+    # Over a week with the same incidents the pace is a seventh.
+    materialize.recompute(
+        day_from=day - dt.timedelta(days=6), day_to=day, codes=["grid.per_thousand_residents"]
+    )
+    week = _figure("grid.per_thousand_residents", w.beishan.path, day - dt.timedelta(days=6), day)
+    assert week == round(365000.0 / 7, 2)
+    # 义乌 has incidents but no registered residents: no figure rather than a division by zero.
+    assert _figure("grid.per_thousand_residents", w.yiwu.path, day, day) is None
+
+
+def test_new_market_entities_by_day_of_establishment(cp):
+    from zhengtong.registry.models import LegalEntity
+
+    w = cp.world
+    day = cp.days[-3]
+    for n, (unit, established) in enumerate(
+        ((w.yiwu, day), (w.yiwu, day), (w.xihu, day), (w.xihu, day - dt.timedelta(days=1)), (w.xihu, None))
+    ):
+        LegalEntity.objects.create(
+            uscc=f"91330000MA{n:08d}"[:18],
+            name=f"企业{n}",
+            entity_type="有限责任公司",
+            legal_representative="某某",
+            registered_address="浙江",
+            region_code=unit.code,
+            org_unit=unit,
+            established_on=established,
+        )
+    materialize.recompute(day_from=day - dt.timedelta(days=1), day_to=day, codes=["economy.new_entities"])
+    assert _figure("economy.new_entities", w.yiwu.path, day, day) == 2
+    assert _figure("economy.new_entities", w.xihu.path, day, day) == 1
+    assert _figure("economy.new_entities", w.province.path, day - dt.timedelta(days=1), day) == 4
+
+
+def test_security_events_count_refusals_and_place_the_unplaced_at_the_province(cp):
+    from zhengtong.audit import services as audit
+
+    w = cp.world
+    audit.record(actor=None, action="accounts.login_failed", target_type="user", target_id="nobody")
+    audit.record(actor=None, action="accounts.login_failed", target=cp.xihu_leader, org_unit=w.xihu)
+    audit.record(
+        actor=None, action="identity.refresh_reused", org_unit=w.yiwu, target_type="token", target_id="1"
+    )
+    audit.record(actor=None, action="cockpit.export", org_unit=w.xihu)  # not a security event
+    today = cp.today
+    materialize.recompute(day_from=today, day_to=today, codes=["platform.security_events"])
+    assert _figure("platform.security_events", w.province.path, today, today) == 3
+    assert _figure("platform.security_events", w.xihu.path, today, today) == 1
+    assert _figure("platform.security_events", w.yiwu.path, today, today) == 1
+    assert (
+        _figure("platform.security_events", w.province.path, today, today, dim="action:accounts.login_failed")
+        == 2
+    )
+
+
+def test_availability_from_real_probes_counts_a_refused_address_as_down(cp, settings):
+    # Port 9 (discard) on the loopback: nothing listens, the connection is refused.
+    settings.COCKPIT_PROBE_URLS = "http://127.0.0.1:9/api/v1/health"
+    settings.COCKPIT_PROBE_TIMEOUT_SECONDS = 2
+    done = probes.probes_run()
+    by_component = {p.component: p for p in done}
+    assert by_component["database"].ok and by_component["cache"].ok
+    url = by_component["http://127.0.0.1:9/api/v1/health"]
+    assert not url.ok and "ConnectionError" in url.detail
+    settings.COCKPIT_PROBE_URLS = ""
+    probes.probes_run()
+    assert Probe.objects.count() == 5
+    today = cp.today
+    materialize.recompute(day_from=today, day_to=today, codes=["platform.availability"])
+    assert _figure("platform.availability", cp.world.province.path, today, today) == 80.0
+    assert (
+        _figure("platform.availability", cp.world.province.path, today, today, dim="component:cache") == 100.0
+    )
+    # Counted for the whole platform only: not at a county.
+    assert _figure("platform.availability", cp.world.xihu.path, today, today) is None
+
+
+def test_average_days_to_rectify_a_bad_rating_on_the_day_it_closed(cp):
+    from zhengtong.services.models import Rating
+
+    cp.generate(days=cp.days[:10], per_day=3, seed=5)
+    Rating.objects.update(rectified_at=None)
+    bad = list(Rating.objects.order_by("pk")[:3])
+    assert len(bad) == 3
+    closed = _at(cp.days[-2], 15)
+    # Rated 3 days and 1 day before the rectification closed; the third is rated but not bad.
+    for rating, days, score in ((bad[0], 3, 1), (bad[1], 1, 2), (bad[2], 2, 5)):
+        Rating.objects.filter(pk=rating.pk).update(
+            score=score, created_at=closed - dt.timedelta(days=days), rectified_at=closed, state="rectified"
+        )
+    day = cp.days[-2]
+    materialize.recompute(day_from=day, day_to=day, codes=["services.rectification_days"])
+    assert _figure("services.rectification_days", cp.world.province.path, day, day) == 2.0
