@@ -79,9 +79,11 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     page = open_as(phone, live_server, grid.worker, "/grid/report/")
     assert page.evaluate("window.innerWidth") == 390
     page.wait_for(
-        "typeof echarts === 'object' && !!echarts.getInstanceByDom(document.querySelector('.pick-map'))",
+        "!!document.querySelector('.pick-map.leaflet-container[data-chart-ready]') && "
+        "document.querySelectorAll('.pick-map path.leaflet-interactive').length > 1",
         timeout=10.0,
     )
+    assert page.evaluate("typeof echarts") == "undefined"  # the phone page does not load ECharts
     page.evaluate("document.getElementById('id_category').value = 'C0201'")
     page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮,连续三盏'")
     page.evaluate("document.querySelector('.pick-map').scrollIntoView({block: 'center'})")
@@ -109,11 +111,14 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     # 2. The township command room dispatches it in one click (htmx).
     page = open_as(phone, live_server, grid.command, "/grid/command/")
     page.wait_for(
-        "(() => { const c = echarts.getInstanceByDom(document.querySelector('.command-map')); return c && c.getOption() && c.getOption().series.length > 0; })()",
+        "!!document.querySelector('.command-map[data-chart-ready]') && "
+        "document.querySelectorAll('.command-map .zt-map-label').length > 1",
         timeout=10.0,
     )
+    # The incident is a dot on the map, drawn over the real county boundary and the cells.
+    assert page.evaluate("document.querySelectorAll('.command-map path.leaflet-interactive').length") >= 3
     time.sleep(0.5)  # let the map finish its animation before the screenshot
-    assert page.csp_violations() == []  # the map (ECharts) and htmx under the Content-Security-Policy
+    assert page.csp_violations() == []  # the map (Leaflet) and htmx under the Content-Security-Policy
     shot(page, "3-command-room")
     click(page, f"#wait-{incident.pk} button")
     page.wait_for(

