@@ -25,6 +25,6 @@ def install() -> None:
         _("My authorizations"),
         order=90,
         login_required=True,
-        audiences=("citizen", "enterprise"),
+        audiences=(),
     )
     register_nav("console", "identity:clients", _("Client registry"), permission="identity.manage_clients")

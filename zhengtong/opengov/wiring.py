@@ -38,6 +38,6 @@ def install() -> None:
     on_closed("mailbox")(services.on_mailbox_closed)
     hooks.connect(penalties.HOOK, penalties.on_penalty_decided)
     register_nav(
-        "main", "opengov:home", _("Open government"), order=30, audiences=("public", "citizen", "enterprise")
+        "main", "opengov:home", _("Open government"), order=30, audiences=("public", "citizen")
     )
     register_nav("console", "opengov:worklist", _("Disclosure requests"), permission="opengov.view", order=60)
