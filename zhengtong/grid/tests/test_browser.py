@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from zhengtong.portal.tests import axe, weight
 from zhengtong.portal.tests.cdp import Browser, find_chromium
 
 pytestmark = [
@@ -84,6 +85,13 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
         timeout=10.0,
     )
     assert page.evaluate("typeof echarts") == "undefined"  # the phone page does not load ECharts
+    assert axe.violations(page) == []
+    # First load under 150 KB transferred: each file the page fetched, gzip-compressed as the demo
+    # (WhiteNoise, HTML_GZIP) sends it.
+    fetched = page.evaluate(
+        "[location.pathname].concat(performance.getEntriesByType('resource').map(e => new URL(e.name).pathname))"
+    )
+    assert weight.transferred(fetched, user=grid.worker) < 150_000, fetched
     page.evaluate("document.getElementById('id_category').value = 'C0201'")
     page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮,连续三盏'")
     page.evaluate("document.querySelector('.pick-map').scrollIntoView({block: 'center'})")
@@ -119,6 +127,7 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     assert page.evaluate("document.querySelectorAll('.command-map path.leaflet-interactive').length") >= 3
     time.sleep(0.5)  # let the map finish its animation before the screenshot
     assert page.csp_violations() == []  # the map (Leaflet) and htmx under the Content-Security-Policy
+    assert axe.violations(page) == []
     shot(page, "3-command-room")
     click(page, f"#wait-{incident.pk} button")
     page.wait_for(
