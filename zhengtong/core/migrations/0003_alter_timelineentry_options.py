@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_outbox'),
+        ("core", "0002_outbox"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='timelineentry',
-            options={'ordering': ['at', 'id'], 'verbose_name': 'timeline entry', 'verbose_name_plural': 'timeline entries'},
+            name="timelineentry",
+            options={
+                "ordering": ["at", "id"],
+                "verbose_name": "timeline entry",
+                "verbose_name_plural": "timeline entries",
+            },
         ),
     ]

