@@ -84,6 +84,19 @@ def test_template_text_uses_full_width_punctuation_next_to_chinese(template):
     assert bad == []
 
 
+# A translated label followed by a literal colon prints "申请人:" in Chinese: use {% colon %}.
+LABEL_COLON = re.compile(r"\{% (?:translate|trans|endblocktranslate|endblocktrans)\b[^%]*%\}[:,;] ?(?=<|\{|\s|$)")
+
+
+def test_templates_put_no_half_width_colon_after_translated_labels():
+    found = [
+        f"{t.relative_to(ROOT)}: {m.group(0)}"
+        for t in TEMPLATES
+        for m in LABEL_COLON.finditer(t.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
 def test_the_scanner_finds_what_it_should():
     # The checks above can fail: the examples from the issue are found, fixed text is not.
     for wrong in ["网上申请:自动填入,无需填写", "已受理,审查中", "咨询投诉(12345)", "还没有账户?", "已完成."]:
@@ -95,6 +108,8 @@ def test_the_scanner_finds_what_it_should():
         "http(s)地址",
     ]:
         assert not HALF_WIDTH.search(NOT_TEXT.sub("X", right)), right
+    assert LABEL_COLON.search('<dt>{% translate "Day" %}: <output>')
+    assert not LABEL_COLON.search('<dt>{% translate "Day" %}{% colon %}<output>')
     assert set(INTERNAL_CODE.findall("角色：counter_staff，证照 licence:id_card")) == {
         "counter_staff",
         "licence:id_card",

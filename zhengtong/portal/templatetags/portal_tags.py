@@ -11,6 +11,7 @@ from django import template
 from django.apps import apps
 from django.conf import settings
 from django.templatetags.static import static
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.roles import role_label as _role_label
@@ -207,3 +208,9 @@ def source_name(source: Any) -> str:
         licence_type = registry_selectors.licence_types_by_code().get(code)
         return _("e-licence: %s") % (licence_type.name if licence_type is not None else code)
     return source
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (``申请人：``), ``": "`` in English."""
+    return "：" if (get_language() or "").startswith("zh") else ": "
