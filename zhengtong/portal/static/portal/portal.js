@@ -34,6 +34,28 @@
     document.head.appendChild(tag);
   }
 
+  // A table wider than the screen scrolls inside its .table-wrap: keyboard users reach it too
+  // (focusable region named after the table's caption or the section's heading).
+  function scrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (!wrap.hasAttribute("tabindex")) {
+          var named = wrap.querySelector("caption") || (wrap.closest("section, .panel") || document).querySelector("h2, h3");
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          if (named) { wrap.setAttribute("aria-label", named.textContent.trim()); }
+        }
+      } else if (wrap.getAttribute("role") === "region" && wrap.getAttribute("tabindex") === "0") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  scrollableTables();
+  window.addEventListener("resize", scrollableTables);
+  document.addEventListener("htmx:afterSwap", scrollableTables);
+
   // After a failed form submission, move focus to the first field in error (or the error summary).
   var invalid = document.querySelector("[aria-invalid=true], .has-error input, .has-error select, .has-error textarea");
   if (invalid && !document.querySelector("[autofocus]")) { invalid.focus(); }
