@@ -85,7 +85,9 @@ def test_template_text_uses_full_width_punctuation_next_to_chinese(template):
 
 
 # A translated label followed by a literal colon prints "申请人:" in Chinese: use {% colon %}.
-LABEL_COLON = re.compile(r"\{% (?:translate|trans|endblocktranslate|endblocktrans)\b[^%]*%\}[:,;] ?(?=<|\{|\s|$)")
+LABEL_COLON = re.compile(
+    r"\{% (?:translate|trans|endblocktranslate|endblocktrans)\b[^%]*%\}[:,;] ?(?=<|\{|\s|$)"
+)
 
 
 def test_templates_put_no_half_width_colon_after_translated_labels():
