@@ -26,10 +26,11 @@ node_modules/.installed: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(VENDOR)/.copied: node_modules/.installed
+$(VENDOR)/.copied: node_modules/.installed Makefile
 	@mkdir -p $(VENDOR)
 	@cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	@cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
+	@cp -r node_modules/leaflet/dist/{leaflet.js,leaflet.js.map,leaflet.css,images} $(VENDOR)/
 	@touch $@
 
 assets: $(VENDOR)/.copied
@@ -45,13 +46,19 @@ migrate: setup
 demo: migrate
 	@$(PY) manage.py seed_demo
 
+# The demo runs as production would serve it (DEBUG off): static files from collectstatic through
+# WhiteNoise, hashed, compressed (.gz/.br) and cached for a year; pages gzip-compressed (HTML_GZIP).
+# Ctrl-C: the trap stops both children once (it removes itself first, so its own TERM does not
+# fire it again) and the recipe ends without an error.
+RUN_ENV := DEBUG=0
+
 run: demo
-	@$(PY) manage.py collectstatic --no-input -v 0
+	@$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	@$(PY) manage.py demo_accounts
 	@echo "Zhengtong: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)  Ctrl-C stops the web server and the worker."
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py run_worker & \
-	  $(VENV)/bin/gunicorn zhengtong.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads 4 \
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait; exit 0' INT TERM EXIT; \
+	  $(RUN_ENV) $(PY) manage.py run_worker & \
+	  $(RUN_ENV) $(VENV)/bin/gunicorn zhengtong.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads 4 \
 	    --access-logfile - --log-level warning & \
 	  wait
 

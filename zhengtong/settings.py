@@ -86,6 +86,16 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Compress pages and API answers when the client accepts gzip. Production leaves it to the proxy
+# (nginx `gzip on;`, docs/deployment.md) unless this is turned on. Django masks the CSRF token anew in
+# every response, which defeats BREACH against it.
+HTML_GZIP = env_bool("HTML_GZIP", default=not PRODUCTION)
+if HTML_GZIP:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "django.middleware.gzip.GZipMiddleware",
+    )
+
 ROOT_URLCONF = "zhengtong.urls"
 WSGI_APPLICATION = "zhengtong.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
@@ -210,6 +220,35 @@ CONTENT_SECURITY_POLICY = env_str(
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
 )
 
+# Maps (portal/static/portal/map.js): the base map's tiles. An XYZ URL template ({z}/{x}/{y}, also a
+# WMTS KVP GetTile URL with TILEMATRIX={z}&TILEROW={y}&TILECOL={x}), {s} for a subdomain and {key}
+# for MAP_TILES_KEY; empty: the boundaries are drawn on a plain background (nothing fetched outside).
+MAP_TILES_URL = env_str("MAP_TILES_URL", "")
+MAP_TILES_OVERLAY_URL = env_str("MAP_TILES_OVERLAY_URL", "")
+MAP_TILES_KEY = env_str("MAP_TILES_KEY", "")
+MAP_TILES_SUBDOMAINS = env_str("MAP_TILES_SUBDOMAINS", "abc")
+MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
+MAP_TILES_MAX_ZOOM = env_int("MAP_TILES_MAX_ZOOM", 18, minimum=1)
+
+
+def _tile_source(url: str) -> str:
+    """The CSP source of a tile URL template: scheme and host, a templated label becoming ``*``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{", "%7B").replace("}", "%7D"))
+    labels = parts.hostname.split(".") if parts.hostname else []
+    if labels and "%7b" in labels[0].lower():
+        labels[0] = "*"
+    return f"{parts.scheme}://{'.'.join(labels)}" if labels else ""
+
+
+# Tiles are images from another origin: the policy allows exactly that origin in img-src.
+for _url in (MAP_TILES_URL, MAP_TILES_OVERLAY_URL):
+    if _url and CONTENT_SECURITY_POLICY and (_src := _tile_source(_url)):
+        CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self'", f"img-src 'self' {_src}", 1
+        )
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "zhengtong" / "locale"]
@@ -283,6 +322,9 @@ SITE_NAME = _("Zhengtong digital government")
 DEFAULT_EXCEPTION_REPORTER_FILTER = "zhengtong.core.debug.ExceptionReporterFilter"
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# The task queue logs two lines per task run (enqueued/started, finished); the worker's scheduled
+# loops make that a flood at INFO, so it has its own level (failures are logged at WARNING/ERROR).
+TASKS_LOG_LEVEL = env_str("TASKS_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -293,6 +335,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "django_tasks": {"level": TASKS_LOG_LEVEL},
+        "django_tasks_db": {"level": TASKS_LOG_LEVEL},
     },
 }
 

@@ -17,7 +17,7 @@ def install() -> None:
     register_periodic("catalog.loads_recover_stale", tasks.loads_recover_stale_task, 600)
     register_periodic("catalog.harvests_due", tasks.harvests_due_task, settings.CATALOG_HARVEST_CHECK_SECONDS)
     register_periodic("catalog.dataservices_check", tasks.dataservices_check_task, 3600)
-    register_nav("main", "catalog:portal", _("Open data"), order=40)
+    register_nav("main", "catalog:portal", _("Open data"), order=40, audiences=("public", "enterprise"))
     register_nav("console", "catalog:my_resources", _("Data resources"), permission="catalog.edit")
     register_nav("console", "catalog:review_queue", _("Data review"), permission="catalog.review")
     register_nav("console", "catalog:harvest", _("Harvesting"), permission="catalog.manage_harvest")

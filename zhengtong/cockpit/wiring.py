@@ -19,5 +19,8 @@ def install() -> None:
     )
     register_periodic("cockpit.open_data_index", tasks.open_data_index_task, 86400)
     register_nav("console", "cockpit:home", _("Cockpit"), permission="cockpit.view", order=5)
+    register_nav(
+        "main", "cockpit:home", _("Cockpit"), permission="cockpit.view", order=10, audiences=("leader",)
+    )
     register_nav("console", "cockpit:feeds", _("Live feeds"), permission="cockpit.manage", order=6)
-    register_nav("main", "cockpit:methodology", _("Indicators"), order=80)
+    register_nav("main", "cockpit:methodology", _("Indicators"), order=80, audiences=("leader",))

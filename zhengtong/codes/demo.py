@@ -32,7 +32,7 @@ from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry.demo import DEMO_PASSWORD
 
 SEED = b"zhengtong-demo-region-330000"
-REGION_B = ("310000", "上海市(示范B区)")
+REGION_B = ("310000", "上海市（示范B区）")
 REGION_B_SEED = b"zhengtong-demo-region-310000"
 DAYS = 30
 
@@ -49,7 +49,7 @@ HEALTH_RULES = [
         "colour": "red",
         "description": "过去14天内没有阳性检测结果",
         "description_en": "No positive test in the past 14 days",
-        "advice": "最后一次阳性检测14天后,如无其他规则适用,转为绿码。",
+        "advice": "最后一次阳性检测14天后，如无其他规则适用，转为绿码。",
         "advice_en": "Turns green 14 days after the last positive test, if no other rule applies.",
         "logic": {
             "if": [
@@ -77,16 +77,16 @@ HEALTH_RULES = [
     {
         "id": "HC-03",
         "colour": "red",
-        "description": "过去14天内未从高风险地区(红色)抵达",
+        "description": "过去14天内未从高风险地区（红色）抵达",
         "description_en": "No arrival from a high-risk (red) county in the past 14 days",
-        "advice": "抵达14天后转码;如该地区风险等级下调,次日重新评估。",
+        "advice": "抵达14天后转码；如该地区风险等级下调，次日重新评估。",
         "advice_en": "Changes 14 days after arrival, or the day after the county's level is lowered.",
         "logic": {"<": [{"var": "subject.arrivalRiskLevel"}, 5]},
     },
     {
         "id": "HC-04",
         "colour": "yellow",
-        "description": "过去14天内未从较高风险地区(橙色)抵达",
+        "description": "过去14天内未从较高风险地区（橙色）抵达",
         "description_en": "No arrival from a relatively high-risk (orange) county in the past 14 days",
         "advice": "抵达14天后或该地区等级下调后转为绿码。",
         "advice_en": "Turns green 14 days after arrival, or when the county's level is lowered.",
@@ -139,7 +139,7 @@ def ensure_health_purpose(actor) -> Purpose:
         defaults={
             "name": "健康码",
             "name_en": "Health code",
-            "description": "疫情防控期间的通行健康状态,仅用于防疫查验。",
+            "description": "疫情防控期间的通行健康状态，仅用于防疫查验。",
             "subject_kind": "person",
         },
     )

@@ -162,6 +162,8 @@ def verifier(request):
 @public
 def risk_map(request):
     day, rows = selectors.risk_on(None)
+    for row in rows:
+        row["level_label"] = RiskLevel(row["level"]).label
     legend = [{"level": lv.value, "label": str(lv.label), "colour": RISK_HEX[lv.value]} for lv in RiskLevel]
     return render(
         request,

@@ -16,6 +16,6 @@ def install() -> None:
     permissions.install()
     register_periodic("codes.daily", daily_task, 6 * 3600)
     register_periodic("codes.retention", retention_task, 3600)
-    register_nav("main", "codes:my_code", _("My code"), order=60)
-    register_nav("main", "codes:risk_map", _("Risk map"), order=61)
+    register_nav("main", "codes:my_code", _("My code"), order=60, audiences=("citizen",))
+    register_nav("main", "codes:risk_map", _("Risk map"), order=61, audiences=())
     register_nav("console", "codes:console", _("Codes"), permission="codes.view")

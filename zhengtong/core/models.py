@@ -40,6 +40,8 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
 
     def __str__(self) -> str:
         return f"{self.object_type}:{self.object_id} {self.transition}"

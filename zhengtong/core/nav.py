@@ -8,8 +8,10 @@ A module registers its entries in its AppConfig.ready():
 
 Areas: "main" (the header, for everyone, or only logged-in users with ``login_required``) and
 "console" (the staff console's sub-navigation and its Work list). ``permission`` hides the entry from
-users who do not hold it anywhere (the page itself still checks). The portal renders the entries
-(``zhengtong.portal.nav.visible``).
+users who do not hold it anywhere (the page itself still checks). ``audiences`` puts a header entry
+only in the header of those audiences (``AUDIENCES``: "public" is a visitor who has not signed in;
+"leader" is staff who may see a cockpit); every main entry a person may open is still listed in the
+footer. The portal renders the entries (``zhengtong.portal.nav.visible``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from django.utils.functional import Promise
 from zhengtong.core import hooks
 
 AREAS = ("main", "console")
+AUDIENCES = ("public", "citizen", "enterprise", "staff", "grid", "leader")
+#: The audiences of the public-facing pages (services, open government, open data).
+PUBLIC = ("public", "citizen", "enterprise")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class NavItem:
     permission: str | None = None
     login_required: bool = False
     order: int = 100
+    audiences: tuple[str, ...] | None = None
 
 
 NAV = hooks.registry(
@@ -46,11 +52,29 @@ def register_nav(
     permission: str | None = None,
     login_required: bool = False,
     order: int = 100,
+    audiences: tuple[str, ...] | None = None,
 ) -> None:
-    """Add a link to ``area``; registering the same URL name in the same area again replaces it."""
+    """Add a link to ``area``; registering the same URL name in the same area again replaces it.
+
+    ``audiences`` (main area): the headers the entry appears in; ``None``: every header; ``()``:
+    no header (the footer lists it)."""
     if area not in AREAS:
         raise ValueError(f"unknown navigation area {area!r}")
-    NAV.add(f"{area}:{url_name}", NavItem(area, url_name, label, permission, login_required, order))
+    unknown = set(audiences or ()) - set(AUDIENCES)
+    if unknown:
+        raise ValueError(f"unknown navigation audiences {sorted(unknown)}")
+    NAV.add(
+        f"{area}:{url_name}",
+        NavItem(
+            area,
+            url_name,
+            label,
+            permission,
+            login_required,
+            order,
+            tuple(audiences) if audiences is not None else None,
+        ),
+    )
 
 
 def nav_items(area: str) -> list[NavItem]:

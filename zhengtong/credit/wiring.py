@@ -29,5 +29,5 @@ def install() -> None:
     extend_role("supervisor", {"credit.view"})
     sla.register(RepairRequest)
     register_periodic("credit.rescore_all", credit_rescore_all, 24 * 3600)
-    register_nav("main", "credit:home", _("Public credit"), order=95)
+    register_nav("main", "credit:home", _("Public credit"), order=95, audiences=("enterprise",))
     register_nav("console", "credit:repairs", _("Credit repair"), permission="credit.repair", order=96)

@@ -36,8 +36,8 @@ def install() -> None:
     DATASET_PANELS.add("datause.reuses", DatasetPanel(order=20, render=panels.reuses_panel))
     DATASET_PANELS.add("datause.feedback", DatasetPanel(order=30, render=panels.feedback_panel))
     register_periodic("datause.status_scan", tasks.status_scan_task, settings.DATAUSE_SCAN_SECONDS)
-    register_nav("main", "datause:requests", _("Data requests"), order=41)
-    register_nav("main", "datause:reuses", _("Reuses"), order=42)
+    register_nav("main", "datause:requests", _("Data requests"), order=41, audiences=())
+    register_nav("main", "datause:reuses", _("Reuses"), order=42, audiences=())
     register_nav(
         "console", "datause:requests_manage", _("Data requests to answer"), permission="datause.answer"
     )

@@ -97,21 +97,21 @@ ACCOUNTS = [
     ),
 ]
 DESCRIPTIONS = {
-    "C0101": "上水井盖破损,行人有踩空危险",
-    "C0103": "污水井盖缺失,已临时围挡",
-    "C0201": "路灯夜间不亮,连续三盏",
+    "C0101": "上水井盖破损，行人有踩空危险",
+    "C0103": "污水井盖缺失，已临时围挡",
+    "C0201": "路灯夜间不亮，连续三盏",
     "C0208": "交通护栏被撞变形",
-    "C0306": "垃圾箱破损,垃圾外溢",
-    "C0401": "行道树倾斜,枝条遮挡信号灯",
-    "E0101": "路边暴露垃圾,约两袋",
+    "C0306": "垃圾箱破损，垃圾外溢",
+    "C0401": "行道树倾斜，枝条遮挡信号灯",
+    "E0101": "路边暴露垃圾，约两袋",
     "E0102": "施工渣土堆积在人行道",
-    "E0302": "屋顶新搭彩钢棚,疑似违法建设",
-    "E0401": "路面出现塌陷,直径约半米",
+    "E0302": "屋顶新搭彩钢棚，疑似违法建设",
+    "E0401": "路面出现塌陷，直径约半米",
     "E0501": "早市流动摊贩占道经营",
     "E0506": "机动车占用消防通道停放",
     "E0701": "楼上漏水引发邻里纠纷",
     "E0702": "装修工人反映工资被拖欠",
-    "E0801": "楼道堆放杂物,堵塞消防通道",
+    "E0801": "楼道堆放杂物，堵塞消防通道",
     "E0802": "餐馆液化气瓶存放不规范",
     "E0803": "老旧民房墙体开裂",
 }
@@ -142,7 +142,7 @@ REPORT_TEMPLATES = [
         "code": "grid-incidents-monthly",
         "name": "网格事件月报",
         "name_en": "Monthly grid incident report",
-        "description": "乡镇(街道)网格事件上报、办结与超期情况",
+        "description": "乡镇（街道）网格事件上报、办结与超期情况",
         "fields": [
             {
                 "key": "incidents_reported",
@@ -197,7 +197,7 @@ REPORT_TEMPLATES = [
             },
             {
                 "key": "avg_close_hours",
-                "label": "平均办结时长(小时)",
+                "label": "平均办结时长（小时）",
                 "label_en": "Average hours to close",
                 "source": "incidents",
                 "aggregate": "avg_hours",
@@ -220,7 +220,7 @@ REPORT_TEMPLATES = [
             },
             {
                 "key": "typical_case",
-                "label": "典型案例(简述)",
+                "label": "典型案例（简述）",
                 "label_en": "Typical case (short)",
                 "source": "manual",
             },
@@ -292,7 +292,7 @@ REPORT_TEMPLATES = [
             },
             {
                 "key": "typical_case",
-                "label": "典型案例(简述)",
+                "label": "典型案例（简述）",
                 "label_en": "Typical case (short)",
                 "source": "manual",
             },
@@ -300,7 +300,7 @@ REPORT_TEMPLATES = [
     },
     {
         "code": "safety-patrol-monthly",
-        "name": "安全隐患巡查月报(网格员巡查考核表)",
+        "name": "安全隐患巡查月报（网格员巡查考核表）",
         "name_en": "Monthly safety patrol report (grid worker patrol assessment)",
         "description": "网格员巡查打卡、隐患发现与整改情况",
         "fields": [
@@ -321,7 +321,7 @@ REPORT_TEMPLATES = [
             },
             {
                 "key": "hazards_on_patrol",
-                "label": "巡查发现隐患数(打卡登记)",
+                "label": "巡查发现隐患数（打卡登记）",
                 "label_en": "Hazards noted on patrol",
                 "source": "patrols",
                 "aggregate": "sum",
@@ -537,7 +537,7 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
         for action in PATHS[state]:
             note = "现场核实" if action in ("reject", "suspend") else ""
             if action == "reject":
-                note = "重复上报,不予立案"
+                note = "重复上报，不予立案"
             actions.incident_action(actor=actor, incident=incident, action=action, note=note)
         # Backdate what happened, so months, averages and clocks look like a working township.
         changes = {}

@@ -24,6 +24,17 @@ def install() -> None:
     sla.register(Incident, on_overdue=tasks.on_overdue)
     register_periodic("grid.daily", tasks.daily_task, settings.GRID_STATS_INTERVAL_SECONDS)
     register_nav("console", "grid:workbench", _("Grid workbench"), permission="grid.report", order=60)
+    register_nav(
+        "main", "grid:workbench", _("Grid workbench"), permission="grid.report", order=10, audiences=("grid",)
+    )
+    register_nav(
+        "main",
+        "grid:report",
+        _("Report an incident"),
+        permission="grid.report",
+        order=11,
+        audiences=("grid",),
+    )
     register_nav("console", "grid:command_room", _("Command room"), permission="grid.dispatch", order=61)
     register_nav("console", "grid:incidents", _("Incidents"), permission="grid.view", order=62)
     register_nav("console", "grid:reports", _("Reports (一表通)"), permission="grid.reports", order=63)

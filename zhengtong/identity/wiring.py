@@ -19,5 +19,12 @@ def install() -> None:
     BEARER_AUTHENTICATORS.add("identity.oidc_access_token", api_bearer)
     register_periodic("identity.keys", keys_task, 3600)
     register_periodic("identity.purge", purge_task, 6 * 3600)
-    register_nav("main", "identity:my_authorizations", _("My authorizations"), order=90, login_required=True)
+    register_nav(
+        "main",
+        "identity:my_authorizations",
+        _("My authorizations"),
+        order=90,
+        login_required=True,
+        audiences=(),
+    )
     register_nav("console", "identity:clients", _("Client registry"), permission="identity.manage_clients")

@@ -8,8 +8,8 @@ from zhengtong.notify.models import Message
 from zhengtong.notify.services import notify
 
 MESSAGES = [
-    ("citizen_zhang", "欢迎使用政通", "您的账号已完成实名认证,可在线办理政务服务事项。", "/"),
-    ("citizen_zhang", "电子证照已入库", "您的机动车驾驶证已归集为电子证照,办事时无需再提交纸质材料。", ""),
+    ("citizen_zhang", "欢迎使用政通", "您的账号已完成实名认证，可在线办理政务服务事项。", "/"),
+    ("citizen_zhang", "电子证照已入库", "您的机动车驾驶证已归集为电子证照，办事时无需再提交纸质材料。", ""),
     ("citizen_li", "欢迎使用政通", "完成实名认证后即可在线办事、缴费和提交咨询投诉。", "/"),
 ]
 

@@ -37,5 +37,5 @@ def install() -> None:
     register_periodic("opengov.open_data", tasks.open_data_task, 24 * 3600)
     on_closed("mailbox")(services.on_mailbox_closed)
     hooks.connect(penalties.HOOK, penalties.on_penalty_decided)
-    register_nav("main", "opengov:home", _("Open government"), order=30)
+    register_nav("main", "opengov:home", _("Open government"), order=30, audiences=("public", "citizen"))
     register_nav("console", "opengov:worklist", _("Disclosure requests"), permission="opengov.view", order=60)

@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("login/", auth.login_view, name="login"),
     path("login/otp/", auth.login_otp, name="login_otp"),
     path("register/", auth.register, name="register"),

@@ -170,7 +170,7 @@ ITEMS = [
                 "Operation category",
                 enum=["N1", "T", "G1"],
                 **{
-                    "x-enum-labels": ["叉车司机(N1)", "电梯修理(T)", "工业锅炉司炉(G1)"],
+                    "x-enum-labels": ["叉车司机（N1）", "电梯修理（T）", "工业锅炉司炉（G1）"],
                     "x-enum-labels-en": ["forklift driver (N1)", "lift repair (T)", "boiler operator (G1)"],
                 },
             ),
@@ -210,7 +210,7 @@ ITEMS = [
             ),
             "area_sqm": {
                 "type": "number",
-                "title": "经营面积(平方米)",
+                "title": "经营面积（平方米）",
                 "x-title-en": "Floor area (m²)",
                 "minimum": 1,
                 "maximum": 100000,
@@ -553,7 +553,7 @@ ITEMS = [
             **ENTITY,
             "quantity": {
                 "type": "integer",
-                "title": "申领数量(份)",
+                "title": "申领数量（份）",
                 "x-title-en": "Quantity",
                 "minimum": 1,
                 "maximum": 1000,
@@ -596,7 +596,7 @@ ITEMS = [
             **PERSON,
             "amount": {
                 "type": "number",
-                "title": "报销金额(元)",
+                "title": "报销金额（元）",
                 "x-title-en": "Amount (yuan)",
                 "minimum": 0.01,
                 "maximum": 1000000,
@@ -608,7 +608,7 @@ ITEMS = [
     (
         "ZJ-XF-001",
         "xfjy",
-        "公众聚集场所投入使用、营业前消防安全检查(告知承诺)",
+        "公众聚集场所投入使用、营业前消防安全检查（告知承诺）",
         "Fire-safety notification before opening",
         "licensing",
         ["business"],
@@ -662,7 +662,7 @@ BUNDLES = [
         "开办餐饮店“一件事”",
         "Opening a restaurant",
         "business",
-        "营业执照、食品经营许可、消防安全告知承诺、税务登记:一张表单,一次提交,各部门并联办理。",
+        "营业执照、食品经营许可、消防安全告知承诺、税务登记：一张表单，一次提交，各部门并联办理。",
         ["ZJ-SCJG-003", "ZJ-SCJG-002", "ZJ-XF-001", "ZJ-SW-001"],
     ),
     (
@@ -670,7 +670,7 @@ BUNDLES = [
         "新生儿出生“一件事”",
         "Having a baby",
         "birth",
-        "出生医学证明、出生户口登记、医保参保、社会保障卡:新生儿信息只填一次。",
+        "出生医学证明、出生户口登记、医保参保、社会保障卡：新生儿信息只填一次。",
         ["ZJ-WJW-001", "ZJ-GAJ-002", "ZJ-YBJ-001", "ZJ-RLSB-001"],
     ),
 ]
@@ -690,8 +690,8 @@ EXTRA_ACCOUNTS = [
 
 def _guide(name: str, promised: int, visits: int) -> str:
     return (
-        f"{name}:网上申请,系统自动调取人口库、法人库和电子证照,无需重复提交。"
-        f"承诺{promised}个工作日内办结;跑动次数{visits}次。"
+        f"{name}：网上申请，系统自动调取人口库、法人库和电子证照，无需重复提交。"
+        f"承诺{promised}个工作日内办结；跑动次数{visits}次。"
     )
 
 
@@ -728,7 +728,7 @@ def publish_items(actor, county: OrgUnit) -> dict[str, object]:
             life_events=events,
             visits=visits,
             legal_basis="《中华人民共和国行政许可法》及相关法律法规。",
-            conditions="申请人身份真实,材料齐全、符合法定形式。",
+            conditions="申请人身份真实，材料齐全、符合法定形式。",
             materials=materials,
             form_schema={**schema(props, required), **SCHEMA_EXTRAS.get(code, {})},
             statutory_days=statutory,
@@ -807,22 +807,22 @@ def _demo_cases(actor) -> int:
         actor=counter,
         case=c,
         note="地址不完整",
-        items=["经营场所地址缺少门牌号", "字号名称与已登记字号重复,请更换"],
+        items=["经营场所地址缺少门牌号", "字号名称与已登记字号重复，请更换"],
     )  # correction requested
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记水果", premises="西湖区天目山路66号")
-    services.case_refuse(actor=counter, case=c, note="经营场所位于禁止经营区域,不属于受理范围。")
+    services.case_refuse(actor=counter, case=c, note="经营场所位于禁止经营区域，不属于受理范围。")
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记烘焙", premises="西湖区文三路120号")
     services.case_accept(actor=counter, case=c)
     services.case_reject(actor=reviewer, case=c, note="经营场所与住所性质不符。")
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记文具", premises="西湖区学院路77号")
     services.case_accept(actor=counter, case=c)
-    services.case_approve(actor=reviewer, case=c, note="材料齐全,符合条件。")  # completed
+    services.case_approve(actor=reviewer, case=c, note="材料齐全，符合条件。")  # completed
     services.rating_submit(
         actor=zhang,
         case=c,
         score=5,
         sub_scores={"efficiency": 5, "convenience": 5},
-        comment="全程网办,很方便",
+        comment="全程网办，很方便",
     )
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记花店", premises="西湖区古翠路15号")
     services.case_withdraw(actor=zhang, case=c)
@@ -861,7 +861,7 @@ def _demo_cases(actor) -> int:
     # other departments' items, completed and rated (statistics have content)
     for code, score, comment in [
         ("ZJ-RLSB-003", 4, ""),
-        ("ZJ-ZRZY-001", 2, "查询结果打印不清晰,窗口未说明原因"),
+        ("ZJ-ZRZY-001", 2, "查询结果打印不清晰，窗口未说明原因"),
     ]:
         raw = {"property_address": "西湖区文三路88号"} if code == "ZJ-ZRZY-001" else {}
         c = submit(zhang, code, **raw)

@@ -387,7 +387,9 @@ def staff_case(request, pk: int):
             case = selectors.case_for_staff(request.user, pk)
     available = Case.workflow.available(case, request.user)
     names = {t.name for t in available}
-    buttons = [t for t in available if t.name in STAFF_BUTTONS]
+    unpaid = bool(case.fee_fen and case.paid_at is None)
+    # Accepting needs the fee paid (the service refuses it): the button is not offered meanwhile.
+    buttons = [t for t in available if t.name in STAFF_BUTTONS and not (unpaid and t.name == "accept")]
     can_review = "approve" in names or "sign" in names
     return render(
         request,
@@ -400,7 +402,7 @@ def staff_case(request, pk: int):
             "can_review": can_review and case.current_step is not None,
             "opinions": case.opinions.select_related("reviewer"),
             "display_data": _display_data(case),
-            "unpaid": bool(case.fee_fen and case.paid_at is None),
+            "unpaid": unpaid,
             # Joint credit measures (联合奖惩) shown to the staff member who accepts the case.
             "credit": credit_selectors.measures_for(case.applicant_entity.uscc)
             if case.applicant_entity_id

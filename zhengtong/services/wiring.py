@@ -31,7 +31,16 @@ def install() -> None:
     on_paid("bundle")(services.on_bundle_paid)
     on_closed("rating")(services.on_rating_work_order_closed)
 
-    register_nav("main", "services:catalogue", _("Services"), order=20)
-    register_nav("main", "services:my_cases", _("My applications"), login_required=True, order=21)
-    register_nav("main", "services:ratings", _("Service ratings"), order=22)
+    register_nav(
+        "main", "services:catalogue", _("Services"), order=20, audiences=("public", "citizen", "enterprise")
+    )
+    register_nav(
+        "main",
+        "services:my_cases",
+        _("My applications"),
+        login_required=True,
+        order=21,
+        audiences=("citizen", "enterprise"),
+    )
+    register_nav("main", "services:ratings", _("Service ratings"), order=22, audiences=())
     register_nav("console", "services:worklist", _("Cases"), permission="services.view", order=20)

@@ -42,7 +42,9 @@ def install() -> None:
     extend_role("supervisor", {"supervision.view"})
     sla.register(Inspection)
     sla.register(PenaltyCase)
-    register_nav("main", "supervision:public_plans", _("Random inspections"), order=94)
+    register_nav(
+        "main", "supervision:public_plans", _("Random inspections"), order=94, audiences=("enterprise",)
+    )
     register_nav("console", "supervision:plans", _("Supervision"), permission="supervision.view", order=90)
     register_nav(
         "console", "supervision:my_inspections", _("My inspections"), permission="supervision.view", order=91

@@ -44,22 +44,28 @@ ACCOUNTS = [
 
 # (kind, category, title, description, target state)
 ORDERS = [
-    ("consultation", "market", "个体工商户如何办理营业执照", "想开一家奶茶店,需要准备哪些材料?", "submitted"),
+    (
+        "consultation",
+        "market",
+        "个体工商户如何办理营业执照",
+        "想开一家奶茶店，需要准备哪些材料？",
+        "submitted",
+    ),
     ("complaint", "market", "超市出售过期牛奶", "文三路某超市货架上有过期三天的牛奶。", "assigned"),
     ("complaint", "market", "餐馆后厨卫生差", "学院路一家餐馆后厨有老鼠出没。", "in_progress"),
-    ("help", "housing", "楼道路灯损坏三个月", "小区3幢楼道灯一直不亮,老人夜里上下楼不方便。", "submitted"),
-    ("suggestion", "transport", "建议增设公交站台", "天目山路古翠路口人流大,建议增设公交站。", "submitted"),
+    ("help", "housing", "楼道路灯损坏三个月", "小区3幢楼道灯一直不亮，老人夜里上下楼不方便。", "submitted"),
+    ("suggestion", "transport", "建议增设公交站台", "天目山路古翠路口人流大，建议增设公交站。", "submitted"),
     ("report", "public_security", "噪音扰民", "夜间有人在广场使用大功率音响。", "in_progress"),
-    ("consultation", "labour", "灵活就业社保怎么缴", "自由职业者如何参加职工养老保险?", "replied"),
-    ("consultation", "health", "疫苗接种预约", "孩子的疫苗在哪里预约?", "called_back"),
+    ("consultation", "labour", "灵活就业社保怎么缴", "自由职业者如何参加职工养老保险？", "replied"),
+    ("consultation", "health", "疫苗接种预约", "孩子的疫苗在哪里预约？", "called_back"),
     ("complaint", "government_services", "网上办事系统卡顿", "提交材料时多次提示超时。", "closed"),
     ("help", "labour", "被拖欠工资", "装修公司拖欠两个月工资。", "returned"),
-    ("complaint", "market", "超市出售过期牛奶(重复)", "同一家超市,过期牛奶。", "merged"),
-    ("consultation", "market", "食品经营许可证延续", "许可证快到期了,怎么延续?", "closed"),
+    ("complaint", "market", "超市出售过期牛奶（重复）", "同一家超市，过期牛奶。", "merged"),
+    ("consultation", "market", "食品经营许可证延续", "许可证快到期了，怎么延续？", "closed"),
     ("complaint", "health", "诊所收费不透明", "某诊所收费未公示。", "replied"),
     ("suggestion", "environment", "河道垃圾清理", "沿河步道有垃圾漂浮。", "assigned"),
-    ("consultation", "government_services", "电子证照怎么用", "办事时如何出示电子营业执照?", "overdue"),
-    ("help", "public_security", "身份证丢失补办", "身份证丢了,能不能在网上补办?", "overdue"),
+    ("consultation", "government_services", "电子证照怎么用", "办事时如何出示电子营业执照？", "overdue"),
+    ("help", "public_security", "身份证丢失补办", "身份证丢了，能不能在网上补办？", "overdue"),
 ]
 
 
@@ -96,7 +102,7 @@ def _drive(order: WorkOrder, target: str, actor: User, master: WorkOrder | None)
     if target in ("submitted", "overdue"):
         return
     if target == "merged" and master is not None:
-        act(actor=actor, work_order=order, action="merge", master=master, note="同一事项,合并办理")
+        act(actor=actor, work_order=order, action="merge", master=master, note="同一事项，合并办理")
         return
     if order.state == "submitted":
         xihu = account_selectors.departments_in(account_selectors.org_unit_get("330106"), subtree=False)
@@ -105,15 +111,20 @@ def _drive(order: WorkOrder, target: str, actor: User, master: WorkOrder | None)
     if target == "assigned":
         return
     if target == "returned":
-        act(actor=actor, work_order=order, action="return", note="不属于本部门职责,请重新派单")
+        act(actor=actor, work_order=order, action="return", note="不属于本部门职责，请重新派单")
         return
     act(actor=actor, work_order=order, action="take")
     if target == "in_progress":
         return
-    act(actor=actor, work_order=order, action="reply", reply="您好,您反映的问题已收悉并处理,详情见办理结果。")
+    act(
+        actor=actor,
+        work_order=order,
+        action="reply",
+        reply="您好，您反映的问题已收悉并处理，详情见办理结果。",
+    )
     if target == "replied":
         return
-    act(actor=actor, work_order=order, action="callback", satisfaction=5, note="电话回访,群众表示满意")
+    act(actor=actor, work_order=order, action="callback", satisfaction=5, note="电话回访，群众表示满意")
     if target == "called_back":
         return
     act(actor=actor, work_order=order, action="close")

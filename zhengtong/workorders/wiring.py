@@ -52,6 +52,11 @@ def install() -> None:
     )
     sla.register(WorkOrder, on_overdue=escalate_overdue)
     register_nav(
-        "main", "workorders:mine", _("My consultations and complaints"), login_required=True, order=80
+        "main",
+        "workorders:mine",
+        _("My consultations and complaints"),
+        login_required=True,
+        order=80,
+        audiences=("citizen", "enterprise"),
     )
     register_nav("console", "workorders:worklist", _("Work orders"), permission="workorders.view", order=50)

@@ -22,6 +22,14 @@ def install() -> None:
     register_periodic("workspace.scan", tasks.scan_task, settings.WORKSPACE_SCAN_INTERVAL_SECONDS)
     register_nav("console", "workspace:home", _("Workspace (掌上办公)"), permission="workspace.use", order=5)
     register_nav(
+        "main",
+        "workspace:home",
+        _("Workspace (掌上办公)"),
+        permission="workspace.use",
+        order=11,
+        audiences=("staff",),
+    )
+    register_nav(
         "console", "workspace:supervision", _("Supervision (督办)"), permission="workspace.supervise", order=6
     )
-    register_nav("main", "workspace:knowledge", _("Knowledge base"), order=85)
+    register_nav("main", "workspace:knowledge", _("Knowledge base"), order=85, audiences=())

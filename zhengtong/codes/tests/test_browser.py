@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from zhengtong.portal.tests import axe
 from zhengtong.portal.tests.cdp import Browser, find_chromium
 
 pytestmark = [
@@ -52,7 +53,9 @@ def test_code_map_and_browser_verifier(codes, page, live_server):
 
     assert page.goto(live_server.url + "/codes/map/").get("status") == 200
     page.wait_for("document.getElementById('risk-map').getAttribute('data-chart-ready') === '1'", timeout=15)
+    page.wait_for("document.querySelectorAll('#risk-map path.leaflet-interactive').length > 80", timeout=15)
     assert page.csp_violations() == []
+    assert axe.violations(page) == []
     page.screenshot(SHOTS / "codes-risk-map.png")
 
     code = services.issue(subject=codes.subject, purpose=codes.purpose).code

