@@ -3,11 +3,13 @@ readings, polyphonic surnames included)."""
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from pypinyin import Style, lazy_pinyin
 
 
+@functools.lru_cache(maxsize=65536)  # names repeat: a province's directory refresh reads each once
 def readings(text: str) -> tuple[str, str]:
     """(full pinyin without tones, initials) of ``text``, lower-case; non-Chinese characters
     are kept as they are (letters and digits only)."""

@@ -19,7 +19,6 @@ told once (the outbox then sends the pushes with its retries)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -35,10 +34,9 @@ from zhengtong.workspace.models import Conversation, Member, Message, PushSubscr
 BATCH = 2000
 
 
-def messages_deliver(*, limit: int = BATCH, now: dt.datetime | None = None) -> int:
+def messages_deliver(*, limit: int = BATCH) -> int:
     """Tell the members of every conversation about the messages not yet delivered (at most
     ``limit``); returns how many messages were delivered (0: nothing to do)."""
-    now = now or timezone.now()
     with transaction.atomic():
         batch = list(
             Message.objects.filter(delivered_at__isnull=True)
@@ -64,7 +62,7 @@ def messages_deliver(*, limit: int = BATCH, now: dt.datetime | None = None) -> i
         for row in batch:
             if row["urgent"]:
                 _tell_urgent(row, titles.get(row["conversation_id"], ""))
-        Message.objects.filter(pk__in=[m["id"] for m in batch]).update(delivered_at=now)
+        Message.objects.filter(pk__in=[m["id"] for m in batch]).update(delivered_at=timezone.now())
     return len(batch)
 
 
