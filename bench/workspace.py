@@ -49,6 +49,7 @@ _common.django_setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 logging.getLogger("django_tasks").setLevel(logging.WARNING)  # a line per push otherwise
 FULL = "--full" in sys.argv
@@ -280,6 +281,7 @@ def bench_fanout(leader) -> None:
         )
     readers = ids[: GROUP // 2]
     last_id = ids[-1]
+    reverse("workspace:home")  # load the URLconf once, as a running worker has (the processes inherit it)
     connections.close_all()  # each process opens its own
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()

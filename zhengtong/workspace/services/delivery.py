@@ -92,7 +92,6 @@ def _push_streaks(conversation_id: int, row: dict[str, Any], title: str) -> None
     user_ids = list(to_tell.values_list("user_id", flat=True))
     if not user_ids:
         return
-    Member.objects.filter(conversation_id=conversation_id, user_id__in=user_ids).update(notified_seq=seq)
     notify_many(
         recipients=account_selectors.users_by_ids(user_ids),
         event="workspace.message",
@@ -102,6 +101,8 @@ def _push_streaks(conversation_id: int, row: dict[str, Any], title: str) -> None
         channels=("push",),
         read=True,
     )
+    # Last, so that the members' rows (which their own reads lock) are held only to the commit.
+    Member.objects.filter(conversation_id=conversation_id, user_id__in=user_ids).update(notified_seq=seq)
 
 
 def _tell_urgent(row: dict[str, Any], title: str) -> None:
@@ -116,11 +117,6 @@ def _tell_urgent(row: dict[str, Any], title: str) -> None:
     }
     if not recipients:
         return
-    Member.objects.filter(
-        conversation_id=row["conversation_id"],
-        user_id__in=[pk for pk, subscribed in recipients.items() if subscribed],
-        notified_seq__lt=row["seq"],
-    ).update(notified_seq=row["seq"])
     notify_many(
         recipients=account_selectors.users_by_ids(list(recipients)),
         event="workspace.urgent",
@@ -129,3 +125,8 @@ def _tell_urgent(row: dict[str, Any], title: str) -> None:
         link=reverse("workspace:conversation", args=[row["conversation_id"]]),
         channels=lambda user: ("inbox", "push") if recipients.get(user.pk) else ("inbox",),
     )
+    Member.objects.filter(
+        conversation_id=row["conversation_id"],
+        user_id__in=[pk for pk, subscribed in recipients.items() if subscribed],
+        notified_seq__lt=row["seq"],
+    ).update(notified_seq=row["seq"])
