@@ -8,6 +8,7 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.core.errors import PermissionDenied
 from zhengtong.workspace import selectors, services
 from zhengtong.workspace.models import DirectoryEntry
+from zhengtong.workspace.services import directory
 
 
 def names(entries):
@@ -54,3 +55,15 @@ def test_entry_update_self_or_manager_only(ws):
     entry.refresh_from_db()
     assert entry.position == "街道主任"
     assert AuditEvent.objects.filter(action="workspace.directory.update").count() == events
+
+
+def test_refresh_in_chunks_matches_one_pass(ws, monkeypatch):
+    """A province's staff exceed one statement's parameters: the refresh works in chunks and
+    gives the same entries."""
+    before = {e.user_id: (e.name, e.initials, e.is_leader, e.org_path) for e in DirectoryEntry.objects.all()}
+    DirectoryEntry.objects.all().delete()
+    monkeypatch.setattr(directory, "CHUNK", 2)
+    assert services.directory_refresh() == len(before)
+    after = {e.user_id: (e.name, e.initials, e.is_leader, e.org_path) for e in DirectoryEntry.objects.all()}
+    assert after == before
+    assert after[ws.leader.pk][2] is True and after[ws.beishan_clerk.pk][2] is False
