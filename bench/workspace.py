@@ -6,7 +6,7 @@ Runs in a throwaway database (created and dropped here) on whatever DATABASE_URL
     .venv/bin/python bench/workspace.py                                   # SQLite, small sizes
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zt_ws .venv/bin/python bench/workspace.py --full
 
-Sizes (``--full`` = the issue's targets): BENCH_STAFF (100,000 staff in the directory; 20,000),
+BENCH_ONLY=directory,fanout,supervision chooses the parts. Sizes (``--full`` = the issue's targets): BENCH_STAFF (100,000 staff in the directory; 20,000),
 BENCH_TASKS (100,000 open tasks; 20,000), BENCH_CASES (1,000,000 cases; 100,000), BENCH_GROUP
 (members of the group; 500), BENCH_SENDERS (processes sending at once; 4), BENCH_SECONDS (how
 long they send; 20 with --full, 8), BENCH_PUSH_SHARE (members with a Web Push device; 0.1).
@@ -60,6 +60,8 @@ GROUP = int(os.environ.get("BENCH_GROUP", 500))
 SENDERS = int(os.environ.get("BENCH_SENDERS", 4))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20 if FULL else 8))
 PUSH_SHARE = float(os.environ.get("BENCH_PUSH_SHARE", 0.1))
+# Parts to run (comma-separated): directory, fanout, supervision; all by default.
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "directory,fanout,supervision").split(",")))
 ROWS: list[tuple[str, ...]] = []
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅鹏飞志宏海波宇浩晨欣怡婷雪琳"
@@ -595,9 +597,12 @@ def main() -> None:
     load_start = os.getloadavg()
     with _common.throwaway_database():
         leader, clerk, county, system = build_world()
-        bench_directory(clerk)
-        bench_fanout(leader)
-        bench_supervision(leader, county, system)
+        if "directory" in ONLY:
+            bench_directory(clerk)
+        if "fanout" in ONLY:
+            bench_fanout(leader)
+        if "supervision" in ONLY:
+            bench_supervision(leader, county, system)
     load = os.getloadavg()
     _common.print_table(
         f"Zhengtong workspace benchmarks ({connection.vendor}, {os.cpu_count()} cores, load {load_start[0]:.1f} at the"

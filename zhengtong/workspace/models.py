@@ -48,6 +48,9 @@ class DirectoryEntry(models.Model):
     )
     is_leader = models.BooleanField(_("leader"), default=False)
     search_text = models.CharField(max_length=600)
+    # Han characters and pairs of name, department and position (pinyin.grams): on PostgreSQL a
+    # GIN index over to_tsvector('simple', search_grams) finds Chinese fragments (migration 0003).
+    search_grams = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from zhengtong.accounts.permissions import can, ensure_authenticated
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.workspace.models import DirectoryEntry
-from zhengtong.workspace.pinyin import normalize_text, readings
+from zhengtong.workspace.pinyin import grams, normalize_text, readings
 from zhengtong.workspace.services.common import VIA, text
 
 LEADER_ROLE = "leader"
@@ -53,6 +53,7 @@ def directory_refresh(*, users: list[Any] | None = None, via: str = VIA) -> int:
             entry.is_leader = user.pk in leaders
             dept = user.department.name if user.department_id else ""
             entry.search_text = _search_text(entry.name, full, initials, dept, entry.position)
+            entry.search_grams = grams(f"{entry.name} {dept} {entry.position}")
             (update if entry.pk else create).append(entry)
     with transaction.atomic():
         DirectoryEntry.objects.bulk_create(create, batch_size=1000)
@@ -68,6 +69,7 @@ def directory_refresh(*, users: list[Any] | None = None, via: str = VIA) -> int:
                 "mobile",
                 "is_leader",
                 "search_text",
+                "search_grams",
             ],
             batch_size=1000,
         )
@@ -116,6 +118,7 @@ def directory_entry_update(
         entry.status = status
     dept = entry.department.name if entry.department_id else ""
     entry.search_text = _search_text(entry.name, entry.pinyin, entry.initials, dept, entry.position)
+    entry.search_grams = grams(f"{entry.name} {dept} {entry.position}")
     entry.save()
     audit.record(
         actor=actor,
