@@ -222,6 +222,8 @@ class Task(WorkflowModel, SlaMixin):
         indexes = [
             models.Index(fields=["state", "sla_state"], name="ws_task_state"),
             models.Index(fields=["assignee", "state"], name="ws_task_assignee"),
+            # The 督办 view's overdue and due-soon lists: read in deadline order, stop at the page.
+            models.Index(fields=["sla_state", "sla_deadline", "id"], name="ws_task_sla_deadline"),
         ]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
