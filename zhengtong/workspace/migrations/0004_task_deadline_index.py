@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_credential_kind_feed_key'),
-        ('workspace', '0003_directory_grams'),
+        ("accounts", "0007_credential_kind_feed_key"),
+        ("workspace", "0003_directory_grams"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['sla_state', 'sla_deadline', 'id'], name='ws_task_sla_deadline'),
+            model_name="task",
+            index=models.Index(fields=["sla_state", "sla_deadline", "id"], name="ws_task_sla_deadline"),
         ),
     ]
