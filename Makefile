@@ -97,7 +97,7 @@ browser:
 
 # Benchmarks (never part of make test): `make bench` runs them all, `make bench-<area>` one.
 # Every script in bench/ that is a benchmark (not a helper module) has a target bench-<name>.
-BENCHES := foundation opendata services codes grid audit sandbox supervision identity datause cockpit
+BENCHES := foundation opendata services codes grid audit sandbox supervision identity datause cockpit workspace
 bench: $(addprefix bench-,$(BENCHES))
 
 # wrk, the HTTP load generator the benchmarks prefer (C: it leaves the cores to the server).

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import resource
 import socket
 import statistics
 import subprocess
@@ -33,20 +32,14 @@ import time
 import urllib.parse
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
-os.environ.setdefault("ZHENGTONG_ENV", "test")
+import _common  # noqa: E402 - bench/ is the script's directory
 
-import django  # noqa: E402
-
-django.setup()
+_common.django_setup()
 
 import numpy as np  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
 
 FULL = "--full" in sys.argv
 POLYGONS = int(os.environ.get("BENCH_POLYGONS", 10_000 if FULL else 2_000))
@@ -62,10 +55,6 @@ TOWNSHIPS = 20
 ROWS: list[tuple[str, ...]] = []
 
 
-def peak_mb() -> str:
-    return f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-
-
 def add(measure, size, median_ms, p95_ms, throughput, target) -> None:
     ROWS.append(
         (
@@ -75,14 +64,9 @@ def add(measure, size, median_ms, p95_ms, throughput, target) -> None:
             f"{p95_ms:.2f} ms" if p95_ms is not None else "—",
             throughput,
             target,
-            peak_mb(),
+            _common.peak_mb(),
         )
     )
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 # --- setup --------------------------------------------------------------------------------
@@ -97,49 +81,23 @@ def build_world():
     from zhengtong.grid import geo, services
     from zhengtong.grid.categories import categories_ensure
 
-    tree = {
-        "code": "330000",
-        "name": "浙江省",
-        "level": "province",
-        "children": [
+    tree = _common.province_tree(
+        [("330106", "西湖区")],
+        TOWNSHIPS,
+        township_name=lambda _county, t: f"街道{t}",
+        township_children=lambda code: [
             {
-                "code": "330100",
-                "name": "杭州市",
-                "level": "city",
+                "code": f"{code}{v:03d}",
+                "name": f"社区{int(code[6:])}-{v}",
+                "level": "village",
                 "children": [
-                    {
-                        "code": "330106",
-                        "name": "西湖区",
-                        "level": "county",
-                        "children": [
-                            {
-                                "code": f"330106{t:03d}",
-                                "name": f"街道{t}",
-                                "level": "township",
-                                "children": [
-                                    {
-                                        "code": f"330106{t:03d}{v:03d}",
-                                        "name": f"社区{t}-{v}",
-                                        "level": "village",
-                                        "children": [
-                                            {
-                                                "code": f"330106{t:03d}{v:03d}{g:03d}",
-                                                "name": f"网格{t}-{v}-{g}",
-                                                "level": "grid",
-                                            }
-                                            for g in range(1, 11)
-                                        ],
-                                    }
-                                    for v in range(1, 6)
-                                ],
-                            }
-                            for t in range(1, TOWNSHIPS + 1)
-                        ],
-                    }
+                    {"code": f"{code}{v:03d}{g:03d}", "name": f"网格{int(code[6:])}-{v}-{g}", "level": "grid"}
+                    for g in range(1, 11)
                 ],
             }
+            for v in range(1, 6)
         ],
-    }
+    )
     acc.org_units_load_tree(actor=None, tree=tree)
     system = system_actor()
     categories_ensure()
@@ -227,7 +185,7 @@ def bench_point_in_polygon() -> None:
         "point-in-polygon, bulk (STRtree, vectorised)",
         f"{POLYGONS:,} polygons, {n:,} points",
         med * 1000,
-        p95(samples) * 1000,
+        _common.p95(samples) * 1000,
         f"{n / med:,.0f} points/s",
         "≥ 20,000 points/s",
     )
@@ -240,7 +198,7 @@ def bench_point_in_polygon() -> None:
         "point-in-polygon, one point (locate)",
         f"{POLYGONS:,} polygons",
         statistics.median(single) * 1000,
-        p95(single) * 1000,
+        _common.p95(single) * 1000,
         f"{1 / statistics.median(single):,.0f} points/s",
         "—",
     )
@@ -337,7 +295,7 @@ def bench_map(command, township) -> None:
             f"command-room map query (one township, state={state})",
             f"{INCIDENTS:,} incidents, {len(points):,} points",
             statistics.median(samples) * 1000,
-            p95(samples) * 1000,
+            _common.p95(samples) * 1000,
             f"{1 / statistics.median(samples):,.0f}/s",
             "p95 ≤ 200 ms",
         )
@@ -354,7 +312,7 @@ def bench_map(command, township) -> None:
         "GET /grid/command/map.json (view: cells GeoJSON + points)",
         f"{INCIDENTS:,} incidents",
         statistics.median(samples) * 1000,
-        p95(samples) * 1000,
+        _common.p95(samples) * 1000,
         f"{1 / statistics.median(samples):,.0f}/s",
         "—",
     )
@@ -369,36 +327,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    return f"sqlite:///{s['NAME']}"
-
-
-def _tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (the gunicorn workers), /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pids = [pid]
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            pids += [int(c) for c in (task / "children").read_text().split()]
-    except OSError:
-        return float("nan")
-    for p in set(pids):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
-
-
 def bench_open311(api_key: str) -> None:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "ZHENGTONG_ENV": "test", "DEBUG": "false"}
+    env = {**os.environ, "DATABASE_URL": _common.database_url(), "ZHENGTONG_ENV": "test", "DEBUG": "false"}
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -475,7 +406,7 @@ def bench_open311(api_key: str) -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from loadgen import postgres_cpu_seconds, wrk_requests
 
-        cpu_before = _tree_cpu_seconds(server.pid)
+        cpu_before = _common.tree_cpu_seconds(server.pid)
         pg_before = postgres_cpu_seconds()
         load_before = os.getloadavg()[0]
 
@@ -517,10 +448,10 @@ def bench_open311(api_key: str) -> None:
             total = per_thread * CONCURRENCY
             median_ms, p95_ms, client = (
                 statistics.median(latencies) * 1000,
-                p95(latencies) * 1000,
+                _common.p95(latencies) * 1000,
                 "Python threads",
             )
-        cpu_ms = (_tree_cpu_seconds(server.pid) - cpu_before) / total * 1000
+        cpu_ms = (_common.tree_cpu_seconds(server.pid) - cpu_before) / total * 1000
         pg_ms = (postgres_cpu_seconds() - pg_before) / total * 1000
         assert not errors, f"{len(errors)} failed requests, e.g. {errors[:3]}"
         from zhengtong.audit import log
@@ -547,22 +478,15 @@ def main() -> None:
     only_open311 = "--open311-only" in sys.argv  # for trying gunicorn settings quickly
     if not only_open311:
         bench_point_in_polygon()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with _common.throwaway_database():
         command, township, raw = build_world()
         bench_open311(raw)
         if not only_open311:
             bench_map(command, township)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    table = Table(
-        title=f"Zhengtong grid benchmarks ({connection.vendor}, {os.cpu_count()} cores{', full size' if FULL else ''})"
+    _common.print_table(
+        f"Zhengtong grid benchmarks ({connection.vendor}, {os.cpu_count()} cores{', full size' if FULL else ''})",
+        ROWS,
     )
-    for col in ("measure", "size", "median", "p95", "throughput", "target", "peak RSS"):
-        table.add_column(col)
-    for row in ROWS:
-        table.add_row(*row)
-    Console(width=170).print(table)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -45,31 +46,73 @@ def notify(
 
     ``recipient`` None (e.g. an anonymous requester) does nothing. Unknown channels are a
     programming error (ValueError)."""
-    unknown = [c for c in channels if c not in CHANNELS and c not in ADAPTERS]
-    if unknown:
-        raise ValueError(f"unknown notification channels {unknown}")
-    if recipient is None or getattr(recipient, "pk", None) is None:
-        return
-    # No savepoint: the message belongs to the caller's change; if it cannot be written, neither is the change.
-    with transaction.atomic(savepoint=False):
-        message = Message.objects.create(
+    notify_many(recipients=[recipient], event=event, title=title, body=body, link=link, channels=channels)
+
+
+def notify_many(
+    *,
+    recipients: Iterable[Any],
+    event: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    channels: tuple[str, ...] | Callable[[Any], tuple[str, ...]] = ("inbox",),
+    read: bool = False,
+) -> int:
+    """``notify`` for many recipients at once, set-based: one INSERT of the inbox messages and one
+    of the deliveries, whatever the number (a group's fan-out, run after the sender's commit by
+    the caller's background task). ``channels`` is a tuple for everyone or a function of the
+    recipient (e.g. push only for those who subscribed a device). ``read=True`` stores the inbox
+    messages as already read: the record behind an outward delivery (a push about a chat message)
+    that needs no place among the inbox's unread. Returns how many recipients were told."""
+    if not callable(channels):
+        _check_channels(channels)
+    pick = channels if callable(channels) else (lambda _recipient: channels)
+    rows: list[tuple[Message, tuple[str, ...]]] = []
+    now = timezone.now() if read else None
+    for recipient in recipients:
+        if recipient is None or getattr(recipient, "pk", None) is None:
+            continue
+        chosen = tuple(dict.fromkeys(pick(recipient)))
+        _check_channels(chosen)
+        message = Message(
             recipient=recipient,
             event=event[:64],
             title=str(title)[:200],
             body=str(body),
             link=link[:500],
+            read_at=now,
         )
-        for channel in dict.fromkeys(channels):
-            if channel == "inbox":
-                continue
-            adapter = ADAPTERS[channel]
-            address = adapter.address(recipient)
-            delivery = Delivery.objects.create(
-                message=message,
-                channel=channel,
-                address_masked=adapter.masked(address) if address else "",
-            )
+        rows.append((message, chosen))
+    if not rows:
+        return 0
+    # No savepoint: the messages belong to the caller's change; if they cannot be written, neither is the change.
+    with transaction.atomic(savepoint=False):
+        Message.objects.bulk_create([m for m, _c in rows], batch_size=1000)
+        deliveries = []
+        for message, chosen in rows:
+            for channel in chosen:
+                if channel == "inbox":
+                    continue
+                adapter = ADAPTERS[channel]
+                address = adapter.address(message.recipient)
+                deliveries.append(
+                    Delivery(
+                        message=message,
+                        channel=channel,
+                        address_masked=adapter.masked(address) if address else "",
+                    )
+                )
+        Delivery.objects.bulk_create(deliveries, batch_size=1000)
+        for delivery in deliveries:
             outbox.enqueue(topic=DELIVERY_TOPIC, key=str(delivery.pk), payload={"delivery_id": delivery.pk})
+    return len(rows)
+
+
+def _check_channels(channels: tuple[str, ...]) -> None:
+    unknown = [c for c in channels if c not in CHANNELS and c not in ADAPTERS]
+    if unknown:
+        raise ValueError(f"unknown notification channels {unknown}")
 
 
 def _delivery_failed(payload: dict, error: str) -> None:

@@ -118,6 +118,7 @@ def _notice(people: dict[str, User]) -> None:
         body="【紧急】今晚起寒潮来袭，请各街道主任立即部署防寒防冻工作，落实值班值守，收到请回复。",
         urgent=True,
     )
+    services.messages_deliver()  # what the worker's delivery loop does after the commit
     if heads:
         services.conversation_read(actor=heads[0], conversation=group)
         services.message_send(actor=heads[0], conversation=group, body="北山街道收到，立即部署。")

@@ -48,6 +48,9 @@ class DirectoryEntry(models.Model):
     )
     is_leader = models.BooleanField(_("leader"), default=False)
     search_text = models.CharField(max_length=600)
+    # Han characters and pairs of name, department and position (pinyin.grams): on PostgreSQL a
+    # GIN index over to_tsvector('simple', search_grams) finds Chinese fragments (migration 0003).
+    search_grams = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -124,6 +127,9 @@ class Member(models.Model):
     last_read_at = models.DateTimeField(null=True, blank=True)
     # The conversation's last_seq when the member joined: earlier messages are not theirs.
     joined_seq = models.PositiveIntegerField(default=0)
+    # The last message the member was told about by Web Push: one push per unread streak
+    # (a push goes only when notified_seq <= last_read_seq, i.e. nothing told is still unread).
+    notified_seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="ws_member_unique")]
@@ -148,11 +154,19 @@ class Message(models.Model):
     # The conversation ref an attachment came from (a case's), kept when it is forwarded.
     origin_ref = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the delivery loop (``messages_deliver``) once the members were told after the commit
+    # (Web Push, and the inbox for urgent notices); null = still to tell.
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["conversation", "seq"]
         constraints = [models.UniqueConstraint(fields=["conversation", "seq"], name="ws_message_seq")]
-        indexes = [models.Index(fields=["urgent", "escalated_at", "escalate_at"], name="ws_msg_urgent")]
+        indexes = [
+            models.Index(fields=["urgent", "escalated_at", "escalate_at"], name="ws_msg_urgent"),
+            models.Index(
+                fields=["id"], name="ws_msg_undelivered", condition=models.Q(delivered_at__isnull=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.conversation_id}#{self.seq}"
@@ -208,6 +222,8 @@ class Task(WorkflowModel, SlaMixin):
         indexes = [
             models.Index(fields=["state", "sla_state"], name="ws_task_state"),
             models.Index(fields=["assignee", "state"], name="ws_task_assignee"),
+            # The 督办 view's overdue and due-soon lists: read in deadline order, stop at the page.
+            models.Index(fields=["sla_state", "sla_deadline", "id"], name="ws_task_sla_deadline"),
         ]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")

@@ -30,7 +30,7 @@ from zhengtong.workspace.models import (
     Task,
     UrgentReceipt,
 )
-from zhengtong.workspace.pinyin import normalize_query
+from zhengtong.workspace.pinyin import grams_query, normalize_query
 
 # Region codes of six digits (GB/T 2260) are province, city and county; township and below are
 # longer. A staff member's home is the deepest of those above them: a township clerk's county.
@@ -119,6 +119,13 @@ def directory_search(
             qs = qs.filter(_prefix_q("initials", text) | _prefix_q("pinyin", text))
         else:
             qs = qs.filter(search_text__contains=text)
+            terms = grams_query(text)
+            if terms and connection.vendor == "postgresql":
+                # The GIN index over the Han characters and pairs (migration 0003) finds the few
+                # candidates; the substring check above keeps the answer exact.
+                qs = qs.extra(  # noqa: S610 - a constant condition; the terms are a parameter
+                    where=["to_tsvector('simple', search_grams) @@ to_tsquery('simple', %s)"], params=[terms]
+                )
     if department_id:
         qs = qs.filter(department_id=department_id)
     entries = list(qs.order_by("org_path", "-is_leader", "pinyin", "id")[:limit])

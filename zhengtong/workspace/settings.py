@@ -11,6 +11,9 @@ WORKSPACE_MESSAGE_OUTSIDE_SCOPE = env_bool("WORKSPACE_MESSAGE_OUTSIDE_SCOPE", Fa
 WORKSPACE_URGENT_SMS_AFTER_MINUTES = env_int("WORKSPACE_URGENT_SMS_AFTER_MINUTES", 30, minimum=1)
 # How often the periodic scan looks for unread urgent notices and due-soon tasks.
 WORKSPACE_SCAN_INTERVAL_SECONDS = env_int("WORKSPACE_SCAN_INTERVAL_SECONDS", 60, minimum=5)
+# How often each worker's delivery loop tells members about new messages (Web Push, and the
+# inbox for urgent notices), after the senders' commits and in bulk (milliseconds).
+WORKSPACE_DELIVERY_INTERVAL_MS = env_int("WORKSPACE_DELIVERY_INTERVAL_MS", 500, minimum=50)
 # Largest attachment accepted on a message (bytes).
 WORKSPACE_ATTACHMENT_MAX_BYTES = env_int("WORKSPACE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Members of one group conversation at most.

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
-from zhengtong.core.tasks import register_periodic
+from zhengtong.core.tasks import register_loop, register_periodic
 from zhengtong.workspace import permissions, tasks
 from zhengtong.workspace.models import Task
-from zhengtong.workspace.services import push
+from zhengtong.workspace.services import delivery, push
 
 
 def install() -> None:
@@ -20,6 +20,7 @@ def install() -> None:
     push.install()
     sla.register(Task, on_overdue=tasks.on_overdue)
     register_periodic("workspace.scan", tasks.scan_task, settings.WORKSPACE_SCAN_INTERVAL_SECONDS)
+    register_loop("workspace.delivery", delivery.deliver_loop, settings.WORKSPACE_DELIVERY_INTERVAL_MS / 1000)
     register_nav("console", "workspace:home", _("Workspace (掌上办公)"), permission="workspace.use", order=5)
     register_nav(
         "main",

@@ -2,6 +2,7 @@
 
 - ``directory``: the directory entries kept beside the accounts;
 - ``conversations``: conversations, messages, read receipts, urgent notices and their SMS;
+- ``delivery``: telling members about new messages after the commit, in bulk (the worker's loop);
 - ``assignments``: tasks (交办), progress, escalation (督办);
 - ``approvals``: internal approval requests;
 - ``documents``: outgoing (发文) and incoming (收文) official documents;
@@ -40,6 +41,7 @@ from zhengtong.workspace.services.conversations import (
     message_send,
     urgent_escalate,
 )
+from zhengtong.workspace.services.delivery import messages_deliver
 from zhengtong.workspace.services.directory import directory_entry_update, directory_refresh
 from zhengtong.workspace.services.documents import (
     TEMPLATES,
@@ -126,6 +128,7 @@ __all__ = [
     "knowledge_link",
     "message_forward",
     "message_send",
+    "messages_deliver",
     "messages_purge_expired",
     "notify_due_soon",
     "push_configured",

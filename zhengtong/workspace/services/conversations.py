@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,12 +19,12 @@ from zhengtong.accounts.permissions import can, ensure_authenticated
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
 from zhengtong.grid import selectors as grid_selectors
-from zhengtong.notify.services import notify
+from zhengtong.notify.services import notify_many
 from zhengtong.privacy.detectors import detect
 from zhengtong.services import selectors as case_selectors
 from zhengtong.workspace import selectors
 from zhengtong.workspace.errors import WorkspaceError
-from zhengtong.workspace.models import Conversation, Member, Message, PushSubscription, Task, UrgentReceipt
+from zhengtong.workspace.models import Conversation, Member, Message, Task, UrgentReceipt
 from zhengtong.workspace.services.common import VIA, records_refusals, text
 
 TEXT_TYPES = ("text/", "application/json", "application/csv", "application/xml")
@@ -246,10 +246,24 @@ def _read_upload(upload: Any) -> tuple[bytes, str, str]:
     return data, name, getattr(upload, "content_type", "") or ""
 
 
+def _next_seq(conversation_id: int, now: dt.datetime) -> int:
+    """Take the conversation's next message number: one UPDATE ... RETURNING that increments the
+    counter and takes the row lock (held to the commit, so numbers never collide and senders to
+    one group queue only for the few statements of their own transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE workspace_conversation SET last_seq = last_seq + 1, last_message_at = %s"
+            " WHERE id = %s RETURNING last_seq",
+            [now, conversation_id],
+        )
+        return cursor.fetchone()[0]
+
+
 def _post(
     *,
     actor: Any,
     member: Member,
+    conversation: Conversation,
     body: str,
     urgent: bool,
     sms_after_minutes: int | None,
@@ -257,11 +271,14 @@ def _post(
     name: str,
     origin_ref: str,
 ) -> Message:
-    conv = Conversation.objects.select_for_update().get(pk=member.conversation_id)
+    """Three statements whatever the group's size: the number, the message, the sender's read
+    position. Members' unread counts follow from their read positions; telling them (Web Push,
+    and the inbox for urgent notices) is the delivery loop's job after the commit
+    (``delivery.messages_deliver``)."""
     now = timezone.now()
-    seq = conv.last_seq + 1
+    seq = _next_seq(conversation.pk, now)
     message = Message(
-        conversation=conv,
+        conversation=conversation,
         seq=seq,
         sender=actor,
         body=body,
@@ -277,45 +294,27 @@ def _post(
         message.attachment_name = name
         message.attachment_size = len(data)
     message.save()
-    Conversation.objects.filter(pk=conv.pk).update(last_seq=seq, last_message_at=now)
-    conv.last_seq = seq
+    conversation.last_seq = seq
+    conversation.last_message_at = now
     Member.objects.filter(pk=member.pk).update(last_read_seq=seq, last_read_at=now)
     if urgent:
+        # Urgent notices keep a receipt per recipient (who has read it, when its SMS went).
         recipients = list(
-            Member.objects.filter(conversation=conv)
+            Member.objects.filter(conversation_id=conversation.pk)
             .exclude(user_id=actor.pk)
             .values_list("user_id", flat=True)
         )
         UrgentReceipt.objects.bulk_create(
             [UrgentReceipt(message=message, user_id=pk) for pk in recipients], batch_size=1000
         )
-        _tell_urgent(conv, message, recipients)
         audit.record(
             actor=actor,
             action="workspace.message.urgent",
             target=message,
-            org_unit=conv.org_unit,
+            org_unit=conversation.org_unit,
             after={"recipients": len(recipients), "sms_after_minutes": message.sms_after_minutes},
         )
     return message
-
-
-def _tell_urgent(conv: Conversation, message: Message, recipient_ids: list[int]) -> None:
-    """Each recipient of an urgent notice gets it in their inbox, and by Web Push on the devices
-    they subscribed (notify's ``push`` channel)."""
-    pushable = set(
-        PushSubscription.objects.filter(user_id__in=recipient_ids).values_list("user_id", flat=True)
-    )
-    link = reverse("workspace:conversation", args=[conv.pk])
-    for user in account_selectors.users_by_ids(recipient_ids):
-        notify(
-            recipient=user,
-            event="workspace.urgent",
-            title=_("Urgent: %s") % conv.title,
-            body=message.body[:500],
-            link=link,
-            channels=("inbox", "push") if user.pk in pushable else ("inbox",),
-        )
 
 
 @records_refusals("message_send")
@@ -345,6 +344,7 @@ def message_send(
     return _post(
         actor=actor,
         member=member,
+        conversation=conversation,
         body=body,
         urgent=bool(urgent),
         sms_after_minutes=sms_after_minutes,
@@ -388,6 +388,7 @@ def message_forward(*, actor: Any, message: Message, conversation: Conversation)
     return _post(
         actor=actor,
         member=member,
+        conversation=conversation,
         body=message.body,
         urgent=False,
         sms_after_minutes=None,
@@ -442,16 +443,14 @@ def urgent_escalate(*, now: dt.datetime | None = None, limit: int = 200) -> int:
                 ).values_list("pk", "user_id")
             )
             UrgentReceipt.objects.filter(pk__in=[p for p, _u in pending]).update(sms_at=now)
-            link = reverse("workspace:conversation", args=[message.conversation_id])
-            for user in account_selectors.users_by_ids([u for _p, u in pending]):
-                notify(
-                    recipient=user,
-                    event="workspace.urgent_sms",
-                    title=_("Unread urgent notice: %s") % message.conversation.title,
-                    body=message.body[:200],
-                    link=link,
-                    channels=("sms",),
-                )
+            notify_many(
+                recipients=account_selectors.users_by_ids([u for _p, u in pending]),
+                event="workspace.urgent_sms",
+                title=_("Unread urgent notice: %s") % message.conversation.title,
+                body=message.body[:200],
+                link=reverse("workspace:conversation", args=[message.conversation_id]),
+                channels=("sms",),
+            )
             audit.record(
                 actor=None,
                 action="workspace.message.escalate",

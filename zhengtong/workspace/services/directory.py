@@ -12,10 +12,11 @@ from zhengtong.accounts.permissions import can, ensure_authenticated
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.workspace.models import DirectoryEntry
-from zhengtong.workspace.pinyin import normalize_text, readings
+from zhengtong.workspace.pinyin import grams, normalize_text, readings
 from zhengtong.workspace.services.common import VIA, text
 
 LEADER_ROLE = "leader"
+CHUNK = 5000
 
 
 def _search_text(name: str, pinyin: str, initials: str, department: str, position: str) -> str:
@@ -30,24 +31,30 @@ def directory_refresh(*, users: list[Any] | None = None, via: str = VIA) -> int:
     staff = list(account_selectors.staff_users()) if users is None else list(users)
     if not staff:
         return 0
-    leaders = account_selectors.user_ids_with_role(LEADER_ROLE, user_ids=[u.pk for u in staff])
-    existing = {e.user_id: e for e in DirectoryEntry.objects.filter(user_id__in=[u.pk for u in staff])}
     create, update = [], []
-    for user in staff:
-        if user.org_unit_id is None:
-            continue
-        name = user.display_name or user.username
-        full, initials = readings(name)
-        entry = existing.get(user.pk) or DirectoryEntry(user_id=user.pk)
-        entry.name = name[:100]
-        entry.pinyin, entry.initials = full, initials
-        entry.org_unit_id, entry.org_path = user.org_unit_id, user.org_unit.path
-        entry.department_id = user.department_id
-        entry.mobile = user.phone or ""
-        entry.is_leader = user.pk in leaders
-        dept = user.department.name if user.department_id else ""
-        entry.search_text = _search_text(entry.name, full, initials, dept, entry.position)
-        (update if entry.pk else create).append(entry)
+    # In chunks: a province's staff are more ids than one statement may carry (PostgreSQL takes
+    # at most 65,535 parameters).
+    for start in range(0, len(staff), CHUNK):
+        chunk = staff[start : start + CHUNK]
+        ids = [u.pk for u in chunk]
+        leaders = account_selectors.user_ids_with_role(LEADER_ROLE, user_ids=ids)
+        existing = {e.user_id: e for e in DirectoryEntry.objects.filter(user_id__in=ids)}
+        for user in chunk:
+            if user.org_unit_id is None:
+                continue
+            name = user.display_name or user.username
+            full, initials = readings(name)
+            entry = existing.get(user.pk) or DirectoryEntry(user_id=user.pk)
+            entry.name = name[:100]
+            entry.pinyin, entry.initials = full, initials
+            entry.org_unit_id, entry.org_path = user.org_unit_id, user.org_unit.path
+            entry.department_id = user.department_id
+            entry.mobile = user.phone or ""
+            entry.is_leader = user.pk in leaders
+            dept = user.department.name if user.department_id else ""
+            entry.search_text = _search_text(entry.name, full, initials, dept, entry.position)
+            entry.search_grams = grams(f"{entry.name} {dept} {entry.position}")
+            (update if entry.pk else create).append(entry)
     with transaction.atomic():
         DirectoryEntry.objects.bulk_create(create, batch_size=1000)
         DirectoryEntry.objects.bulk_update(
@@ -62,6 +69,7 @@ def directory_refresh(*, users: list[Any] | None = None, via: str = VIA) -> int:
                 "mobile",
                 "is_leader",
                 "search_text",
+                "search_grams",
             ],
             batch_size=1000,
         )
@@ -110,6 +118,7 @@ def directory_entry_update(
         entry.status = status
     dept = entry.department.name if entry.department_id else ""
     entry.search_text = _search_text(entry.name, entry.pinyin, entry.initials, dept, entry.position)
+    entry.search_grams = grams(f"{entry.name} {dept} {entry.position}")
     entry.save()
     audit.record(
         actor=actor,

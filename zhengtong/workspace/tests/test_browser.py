@@ -1,10 +1,15 @@
 """Walk-through in headless Chromium at 390 px, screenshots in var/screenshots/workspace-*.png:
 the county leader sends an urgent notice to the township heads and sees who has not read it;
 assigns a task to two departments; one goes overdue and appears in the 督办 view; the office's
-document, signed off and numbered, is sealed and distributed, and a township acknowledges it."""
+document, countersigned (会签) by another department, signed off (签发) and numbered, is sealed and
+distributed, and a township acknowledges it; the sealed PDF verifies with the independent script
+(scripts/verify_sealed_pdf.py) and is rendered with pdftoppm."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,7 +102,12 @@ def test_notice_task_supervision_document(phone, live_server, ws):
         body="请各街道做好安全检查。",
         number_prefix="西市监发",
     )
-    services.document_route(actor=ws.scjg_clerk, document=doc, departments=[])
+    services.document_route(actor=ws.scjg_clerk, document=doc, departments=[ws.xihu_gaj])  # 会签
+    page = open_as(phone, live_server, ws.gaj_head, f"/workspace/documents/{doc.pk}/")
+    shot(page, "4a-countersign")
+    services.document_countersign(actor=ws.gaj_head, document=doc, opinion="同意")
+    doc.refresh_from_db()
+    assert doc.state == "awaiting_signoff", doc.state
     services.document_sign(actor=ws.leader, document=doc)
     services.document_number(actor=ws.scjg_clerk, document=doc)
     doc.refresh_from_db()
@@ -109,3 +119,26 @@ def test_notice_task_supervision_document(phone, live_server, ws):
     assert "西市监发〔" in page.evaluate("document.querySelector('.ws-doc-number').textContent")
     assert page.csp_violations() == []
     shot(page, "4-document")
+    # 5. The sealed PDF verifies with the independent script against the live site; a copy with
+    # one byte more does not. Rendered with pdftoppm for looking at.
+    doc.refresh_from_db()
+    client = Client()
+    client.force_login(ws.scjg_clerk, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(f"/workspace/documents/{doc.pk}/pdf/")
+    assert response.status_code == 200
+    pdf = b"".join(response.streaming_content) if response.streaming else response.content
+    assert pdf.startswith(b"%PDF")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    good, bad = SHOTS / "workspace-document.pdf", SHOTS / "workspace-document-altered.pdf"
+    good.write_bytes(pdf)
+    bad.write_bytes(pdf + b"\n")
+    script = Path(settings.BASE_DIR) / "scripts" / "verify_sealed_pdf.py"
+    run = [sys.executable, str(script), live_server.url, doc.seal_code]
+    assert subprocess.run([*run, str(good)], capture_output=True, timeout=60).returncode == 0
+    assert subprocess.run([*run, str(bad)], capture_output=True, timeout=60).returncode == 1
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(good), str(SHOTS / "workspace-5-pdf")],
+            check=True,
+            timeout=60,
+        )

@@ -8,6 +8,7 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.core.errors import PermissionDenied
 from zhengtong.workspace import selectors, services
 from zhengtong.workspace.models import DirectoryEntry
+from zhengtong.workspace.services import directory
 
 
 def names(entries):
@@ -54,3 +55,35 @@ def test_entry_update_self_or_manager_only(ws):
     entry.refresh_from_db()
     assert entry.position == "街道主任"
     assert AuditEvent.objects.filter(action="workspace.directory.update").count() == events
+
+
+def test_refresh_in_chunks_matches_one_pass(ws, monkeypatch):
+    """A province's staff exceed one statement's parameters: the refresh works in chunks and
+    gives the same entries."""
+    before = {e.user_id: (e.name, e.initials, e.is_leader, e.org_path) for e in DirectoryEntry.objects.all()}
+    DirectoryEntry.objects.all().delete()
+    monkeypatch.setattr(directory, "CHUNK", 2)
+    assert services.directory_refresh() == len(before)
+    after = {e.user_id: (e.name, e.initials, e.is_leader, e.org_path) for e in DirectoryEntry.objects.all()}
+    assert after == before
+    assert after[ws.leader.pk][2] is True and after[ws.beishan_clerk.pk][2] is False
+
+
+def test_grams_prefilter_keeps_every_entry_that_contains_the_query():
+    """PostgreSQL's index prefilter must never drop a real match: every Han fragment of a name,
+    department or position asks only for terms that the entry's grams hold."""
+    from zhengtong.workspace.pinyin import grams, grams_query
+
+    for text in ("王建国 西湖区市场监督管理局 科长", "李小明", "欧阳娜娜 北山街道党政办"):
+        held = set(grams(text).split())
+        han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+        for i in range(len(text)):
+            for j in range(i + 1, min(len(text), i + 6) + 1):
+                fragment = text[i:j]
+                query = grams_query(fragment)
+                if not any(c in han for c in fragment):
+                    assert query == ""
+                    continue
+                assert set(query.split(" & ")) <= held, (fragment, query)
+    assert grams_query("王伟") != grams_query("伟王")
+    assert grams_query("lxm") == ""

@@ -86,7 +86,11 @@ def test_urgent_notice_escalates_to_sms_for_those_who_have_not_read(ws):
         sms_after_minutes=10,
     )
     assert UrgentReceipt.objects.filter(message=notice).count() == 2
+    # the recipients are told after the commit, in bulk, by the delivery loop
+    assert InboxMessage.objects.filter(event="workspace.urgent").count() == 0
+    assert services.messages_deliver() == 1
     assert InboxMessage.objects.filter(event="workspace.urgent").count() == 2
+    assert services.messages_deliver() == 0  # told once
     services.conversation_read(actor=ws.beishan_head, conversation=conv)
     assert UrgentReceipt.objects.get(message=notice, user=ws.beishan_head).read_at is not None
     # not yet due
@@ -186,3 +190,62 @@ def test_retention_purges_informal_messages_only_and_export_is_audited(ws, setti
     ).exists()
     with pytest.raises(NotFound):
         services.conversation_export(actor=ws.yiwu_staff, conversation=group)
+
+
+def test_sending_costs_the_same_statements_whatever_the_group_size(ws):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = heads_group(ws)
+    everyone = [u.pk for u in (ws.beishan_head, ws.xixi_head, ws.beishan_clerk, ws.scjg_clerk, ws.scjg_head)]
+    everyone += [u.pk for u in (ws.gaj_head, ws.gaj_clerk, ws.province_leader)]
+    large = services.conversation_group_create(actor=ws.leader, title="全区", member_ids=everyone)
+    counts = []
+    for conv in (small, large, small, large):
+        with CaptureQueriesContext(connection) as ctx:
+            services.message_send(actor=ws.leader, conversation=conv, body="通知")
+        counts.append(len(ctx))
+    assert counts[2] == counts[3], counts
+    assert InboxMessage.objects.count() == 0  # nothing per member inside the sender's transaction
+    unread = {c.pk: c.unread for c in selectors.conversations_for(ws.gaj_clerk)}
+    assert unread[large.pk] == 2
+
+
+def test_push_once_per_unread_streak_after_commit(ws, settings):
+    from zhengtong.workspace.models import LocalPush, PushSubscription
+
+    private, public = services.vapid_keys()
+    settings.WORKSPACE_VAPID_PRIVATE_KEY, settings.WORKSPACE_VAPID_PUBLIC_KEY = private, public
+    from zhengtong.workspace.tests.test_knowledge_push import _browser_keys
+
+    p256dh, auth = _browser_keys()
+    PushSubscription.objects.create(
+        user=ws.beishan_head, endpoint="https://push.example.invalid/s/1", p256dh=p256dh, auth=auth
+    )
+    conv = heads_group(ws)
+    for body in ("一", "二", "三"):
+        services.message_send(actor=ws.leader, conversation=conv, body=body)
+    assert Delivery.objects.filter(channel="push").count() == 0  # nothing before the loop runs
+    assert services.messages_deliver() == 3
+    pushes = Delivery.objects.filter(channel="push")
+    assert [(d.message.recipient_id, d.message.body) for d in pushes] == [(ws.beishan_head.pk, "三")]
+    assert pushes[0].message.read_at is not None  # the chat keeps its own unread count
+    services.message_send(actor=ws.leader, conversation=conv, body="四")
+    services.messages_deliver()
+    assert Delivery.objects.filter(channel="push").count() == 1  # same unread streak: no new push
+    services.conversation_read(actor=ws.beishan_head, conversation=conv)
+    services.message_send(actor=ws.leader, conversation=conv, body="五")
+    services.messages_deliver()
+    assert Delivery.objects.filter(channel="push").count() == 2  # a new streak
+    # the xixi head subscribed nothing: no push rows for them, and no inbox clutter
+    assert not Delivery.objects.filter(message__recipient=ws.xixi_head).exists()
+    notice = services.message_send(actor=ws.leader, conversation=conv, body="紧急", urgent=True)
+    services.messages_deliver()
+    urgent = InboxMessage.objects.filter(event="workspace.urgent")
+    assert sorted(m.recipient_id for m in urgent) == sorted([ws.beishan_head.pk, ws.xixi_head.pk])
+    assert Delivery.objects.filter(channel="push", message__event="workspace.urgent").count() == 1
+    from zhengtong.core import outbox
+
+    outbox.deliver_pending(topic="notify.delivery")
+    assert LocalPush.objects.count() == 3
+    assert notice.seq == 6

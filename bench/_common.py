@@ -1,0 +1,137 @@
+"""What the benchmarks share (a helper module, not a benchmark): Django set-up against a
+throwaway database, the synthetic province → city → county → township tree, percentiles, peak
+memory, CPU seconds of process trees, the results table.
+
+    import _common
+
+    _common.django_setup()          # before importing anything of the project
+    ...
+    with _common.throwaway_database():
+        ...
+    _common.print_table("Zhengtong … benchmarks", ROWS)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COLUMNS = ("measure", "size", "median", "p95", "throughput", "target", "peak RSS")
+
+
+def django_setup() -> None:
+    """The project importable, the test settings (``ZHENGTONG_ENV=test`` unless told), Django set up."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
+    os.environ.setdefault("ZHENGTONG_ENV", "test")
+    import django  # noqa: PLC0415 - only after the settings are chosen
+
+    django.setup()
+
+
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[None]:
+    """A test database made from DATABASE_URL's (``test_<name>``), dropped afterwards whatever
+    happens. The caller has run ``setup_test_environment()``."""
+    from django.db import connection  # noqa: PLC0415 - Django is set up by then
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def province_tree(
+    counties: list[tuple[str, str]],
+    townships: int,
+    *,
+    township_name: Callable[[str, int], str],
+    township_children: Callable[[str], list[dict]] | None = None,
+) -> dict:
+    """浙江省 → 杭州市 → ``counties`` (code, name) → ``townships`` townships each (code
+    county + 3 digits), for ``accounts.services.org_units_load_tree``."""
+
+    def township(code: str, name: str, t: int) -> dict:
+        node = {"code": f"{code}{t:03d}", "name": township_name(name, t), "level": "township"}
+        if township_children is not None:
+            node["children"] = township_children(node["code"])
+        return node
+
+    return {
+        "code": "330000",
+        "name": "浙江省",
+        "level": "province",
+        "children": [
+            {
+                "code": "330100",
+                "name": "杭州市",
+                "level": "city",
+                "children": [
+                    {
+                        "code": code,
+                        "name": name,
+                        "level": "county",
+                        "children": [township(code, name, t) for t in range(1, townships + 1)],
+                    }
+                    for code, name in counties
+                ],
+            }
+        ],
+    }
+
+
+def peak_mb() -> str:
+    return f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def database_url() -> str:
+    """The URL of the database the connection uses now (the throwaway one), for child processes."""
+    from django.db import connection  # noqa: PLC0415 - Django is set up by then
+
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return f"sqlite:///{s['NAME']}"
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (e.g. gunicorn's workers), /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        return float("nan")
+    for p in set(pids):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def print_table(title: str, rows: list[tuple[str, ...]], *, width: int = 170) -> None:
+    from rich.console import Console  # noqa: PLC0415 - a bench-only dependency
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=title)
+    for col in COLUMNS:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    Console(width=width).print(table)
