@@ -8,6 +8,7 @@ urlpatterns = [
     path("services/", views.catalogue, name="catalogue"),
     path("services/items/<str:code>/", views.item_detail, name="item"),
     path("services/items/<str:code>/apply/", views.apply, name="apply"),
+    path("services/track/", views.track, name="track"),
     path("services/my/", views.my_cases, name="my_cases"),
     path("services/my/<int:pk>/", views.my_case, name="my_case"),
     path("services/bundles/<str:code>/", views.bundle_detail, name="bundle"),

@@ -3,17 +3,27 @@ ratings, and the staff worklist. Views only call selectors and services."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhengtong.core.access import authenticated, public, staff
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationError,
+    retry_after_header,
+)
+from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import keyset_page
-from zhengtong.core.workflow import timeline
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_for
-from zhengtong.services import eforms, selectors, services
+from zhengtong.services import eforms, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, Rating, ServiceKind
 from zhengtong.services.workflows import STAFF_BUTTONS
@@ -228,7 +238,7 @@ def my_case(request, pk: int):
         {
             "case": case,
             "obj": case,
-            "timeline": timeline(case),
+            "timeline": progress.case_progress(case),
             "fields": fields,
             "materials": materials,
             "rating": rating,
@@ -395,7 +405,7 @@ def staff_case(request, pk: int):
         {
             "case": case,
             "obj": case,
-            "timeline": timeline(case),
+            "timeline": progress.case_progress(case),
             "buttons": buttons,
             "can_review": can_review and case.current_step is not None,
             "opinions": case.opinions.select_related("reviewer"),
@@ -432,3 +442,37 @@ def staff_ratings(request):
         selectors.ratings_for_staff(request.user), order=["-id"], cursor=request.GET.get("cursor"), limit=50
     )
     return render(request, "services/staff_ratings.html", {"page": page})
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("Case number"), max_length=32)
+    check = forms.CharField(
+        label=gettext_lazy("Check value"),
+        max_length=6,
+        help_text=gettext_lazy("Last 4 digits of the mobile number, or last 6 characters of the ID number"),
+    )
+
+
+@public
+def track(request):
+    """Public 办件查询: a case's progress by its number and the check value (see progress.case_track)."""
+    form = TrackForm(request.GET if request.GET else None)
+    context: dict = {"form": form, "result": None}
+    status, headers = 200, {}
+    if form.is_bound:
+        try:
+            context["result"] = progress.case_track(
+                number=request.GET.get("number", ""),
+                check=request.GET.get("check", ""),
+                client=client_ip(request) or "",
+            )
+        except ValidationError as exc:
+            apply_domain_error(form, exc)
+            status = 400
+        except (NotFound, RateLimited) as exc:
+            form.add_error(None, exc.message)
+            status, headers = exc.status, retry_after_header(exc)
+    response = render(request, "services/track.html", context, status=status)
+    for header, value in headers.items():
+        response[header] = value
+    return response

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengtong.core.workflow import Transition, Workflow
 
@@ -34,7 +35,7 @@ CASE_FLOW = Workflow(
         "accepted": _("accepted, under review"),
         "refused": _("not accepted"),
         "approved": _("approved"),
-        "rejected": _("rejected"),
+        "rejected": pgettext_lazy("case state", "rejected"),
         "completed": _("completed"),
         "withdrawn": _("withdrawn"),
     },

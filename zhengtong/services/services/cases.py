@@ -23,6 +23,7 @@ from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
 from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_paid
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.services import eforms
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
@@ -48,6 +49,19 @@ def _store_upload(case_number: str, code: str, upload) -> dict[str, Any]:
     return {"by": "upload", "ref": path, "sha256": digest.hexdigest(), "size": upload.size}
 
 
+def _add_licence_in_renewal(actor: Any, version: ServiceItemVersion, holdings: eforms.Holdings) -> None:
+    """An item that issues licence type T and asks for a T licence is its renewal (换证): the
+    applicant's expired T licence is that material, so it is not asked for again as an upload."""
+    produces = version.produces.code if version.produces_id else ""
+    if not produces or produces in holdings.licences:
+        return
+    if not any(m.get("source") == f"licence:{produces}" for m in version.materials):
+        return
+    expired = registry_selectors.renewable_licence(actor, produces)
+    if expired is not None:
+        holdings.licences[produces] = expired
+
+
 def prepare_application(
     *,
     actor: Any,
@@ -70,6 +84,7 @@ def prepare_application(
                 "item__code", flat=True
             )
         )
+    _add_licence_in_renewal(actor, version, holdings)
     schema = version.form_schema or {"type": "object", "properties": {}}
     filled, sources = eforms.autofill(schema, holdings)
     data = eforms.coerce(schema, raw)
@@ -214,6 +229,7 @@ def case_submit(
         _("Application %(number)s received: %(item)s") % {"number": case.number, "item": item.name},
         _("Pay the fee to have it accepted.") if case.fee_fen and bundle_application is None else "",
         case_link(case),
+        applicant=True,
     )
     # Last: the audit append holds the trail's lock until commit, so little should follow it.
     Case.workflow.start(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -44,9 +45,12 @@ audit_actions.register(
 )
 
 
-def tell(user, event: str, title: str, body: str = "", link: str = "") -> None:
-    """Notify a user through the notify module's contract."""
-    notify(recipient=user, event=event, title=title, body=body, link=link)
+def tell(user, event: str, title: str, body: str = "", link: str = "", *, applicant: bool = False) -> None:
+    """Notify a user through the notify module's contract. ``applicant``: a step of their own
+    case, also sent on the outward channels of ``SERVICES_CASE_CHANNELS`` (SMS by default), so
+    people without the app hear of each step."""
+    channels = ("inbox", *settings.SERVICES_CASE_CHANNELS) if applicant else ("inbox",)
+    notify(recipient=user, event=event, title=title, body=body, link=link, channels=channels)
 
 
 def case_link(case: Case) -> str:
@@ -77,4 +81,5 @@ def after_transition(case: Case, action: str, note: str = "") -> None:
             str(title) % {"number": case.number},
             note,
             case_link(case),
+            applicant=True,
         )
