@@ -126,6 +126,8 @@ def _form_context(request, version, *, raw: dict, errors: dict, prefix: str = ""
             note = _("provided by the legal-entity registry")
         elif by == "service":
             note = _("provided by the result of another service")
+        elif m.get("tolerable"):
+            note = _("may be supplied after acceptance (容缺受理)")
         materials.append(
             {
                 **m,
@@ -199,6 +201,11 @@ def my_case(request, pk: int):
                     strict=False,
                 )
                 messages.success(request, _("Corrected application resubmitted."))
+            elif action == "supply":
+                services.case_supply(
+                    actor=request.user, case=case, files=request.FILES, expected_version=int(version)
+                )
+                messages.success(request, _("Owed materials received."))
             elif action == "withdraw":
                 services.case_withdraw(actor=request.user, case=case, expected_version=int(version))
                 messages.success(request, _("Application withdrawn."))
@@ -389,6 +396,7 @@ def staff_case(request, pk: int):
                 note=note,
                 items=[line for line in request.POST.get("items", "").splitlines() if line.strip()],
                 expected_version=int(version),
+                owed_until=request.POST.get("owed_until", ""),
             )
             messages.success(request, _("Done."))
             return redirect("services:staff_case", case.pk)
@@ -411,6 +419,8 @@ def staff_case(request, pk: int):
             "opinions": case.opinions.select_related("reviewer"),
             "display_data": _display_data(case),
             "unpaid": bool(case.fee_fen and case.paid_at is None),
+            # 容缺受理: materials accepted as owed (before acceptance) or still owed (after).
+            "owed": case.owed_materials or (services.owed_of(case) if case.state == "submitted" else []),
             # Joint credit measures (联合奖惩) shown to the staff member who accepts the case.
             "credit": credit_selectors.measures_for(case.applicant_entity.uscc)
             if case.applicant_entity_id

@@ -7,6 +7,7 @@ corrects (补正) and stops at the end. A case with a fee stays "submitted" unti
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -24,8 +25,20 @@ def _paid(obj, actor, data) -> str | None:
     return None
 
 
+def _nothing_owed(obj, actor, data) -> str | None:
+    if obj.owed_until is not None:
+        return _gettext("owed materials (容缺) have not all arrived: the case cannot be decided yet")
+    return None
+
+
+def _owed_overdue(obj, actor, data) -> str | None:
+    if obj.owed_until is None or obj.owed_until >= timezone.localdate():
+        return _gettext("the owed materials are not overdue")
+    return None
+
+
 OPEN_STATES = ("submitted", "accepted", "correction_requested", "approved")
-FINAL_STATES = ("refused", "rejected", "completed", "withdrawn")
+FINAL_STATES = ("refused", "rejected", "completed", "withdrawn", "terminated")
 
 CASE_FLOW = Workflow(
     name="services.case",
@@ -38,6 +51,7 @@ CASE_FLOW = Workflow(
         "rejected": pgettext_lazy("case state", "rejected"),
         "completed": _("completed"),
         "withdrawn": _("withdrawn"),
+        "terminated": _("terminated: owed material not supplied"),
     },
     initial="submitted",
     transitions=[
@@ -88,7 +102,20 @@ CASE_FLOW = Workflow(
             sla="stop",
         ),
         Transition("sign", ("accepted",), "accepted", _("Review opinion"), "services.review"),
-        Transition("approve", ("accepted",), "approved", _("Approve"), "services.review"),
+        Transition(
+            "approve", ("accepted",), "approved", _("Approve"), "services.review", guard=_nothing_owed
+        ),
+        # 容缺受理: the applicant supplies owed materials; the deadline passing ends the case.
+        Transition("supply", ("accepted",), "accepted", _("Owed material supplied"), allow=_is_applicant),
+        Transition(
+            "terminate",
+            ("accepted",),
+            "terminated",
+            _("Terminate: owed material not supplied"),
+            "services.accept",
+            sla="stop",
+            guard=_owed_overdue,
+        ),
         Transition(
             "reject",
             ("accepted",),
