@@ -476,6 +476,7 @@ class CompleteIn(Schema):
     note: str = ""
     items: list[str] = []
     version: int
+    owed_until: dt.date | None = None  # 容缺受理: accepting a case with materials owed
 
 
 @router.post(
@@ -484,7 +485,9 @@ class CompleteIn(Schema):
 def task_complete(request, case_id: int, payload: CompleteIn):
     """Complete your task on a case (GovStack ``POST /tasks/{id}/complete``): ``status``
     APPROVED / SENDBACK / REJECTED, meaning accept / request correction / refuse at the counter
-    and approve / send back / reject in review; or an explicit ``action``."""
+    and approve / send back / reject in review; or an explicit ``action``. Accepting a case with
+    tolerable materials owed (容缺受理) needs ``owed_until``, a date between today and the promised
+    deadline."""
     case = selectors.case_for_staff(request.auth, case_id)
     action = payload.action
     if action is None:
@@ -503,6 +506,7 @@ def task_complete(request, case_id: int, payload: CompleteIn):
         note=payload.note,
         items=payload.items,
         expected_version=payload.version,
+        owed_until=payload.owed_until,
     )
     return _task(case, request.auth)
 
