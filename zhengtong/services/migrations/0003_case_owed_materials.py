@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('services', '0002_case_indexes'),
+        ("services", "0002_case_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='owed_materials',
-            field=models.JSONField(blank=True, db_default=models.Value('[]'), default=list, verbose_name='owed materials'),
+            model_name="case",
+            name="owed_materials",
+            field=models.JSONField(
+                blank=True, db_default=models.Value("[]"), default=list, verbose_name="owed materials"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='owed_until',
-            field=models.DateField(blank=True, null=True, verbose_name='owed materials due'),
+            model_name="case",
+            name="owed_until",
+            field=models.DateField(blank=True, null=True, verbose_name="owed materials due"),
         ),
     ]
