@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
 from zhengtong.core.errors import ValidationError
@@ -18,7 +19,7 @@ from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.services import eforms, progress, selectors, services
+from zhengtong.services import eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.workflows import FINAL_STATES
@@ -304,9 +305,18 @@ class ServicesProgressOut(Schema):
     items: list[str]
 
 
+class ServicesNoticeOut(Schema):
+    code: str
+    kind: str
+    title: str
+    sealed_at: dt.datetime
+    url: str
+
+
 class ApplicationDetail(CaseApplicationOut):
     timeline: list[CaseTimelineOut]
     progress: list[ServicesProgressOut]
+    notices: list[ServicesNoticeOut]
 
 
 class ServicesTrackOut(Schema):
@@ -349,6 +359,16 @@ def application(request, case_id: int):
         **_application(case),
         "timeline": timeline(case),
         "progress": [e.__dict__ for e in progress.case_progress(case)],
+        "notices": [
+            {
+                "code": d.code,
+                "kind": d.kind,
+                "title": d.title,
+                "sealed_at": d.sealed_at,
+                "url": reverse("services:case_notice", args=[case.pk, d.code]),
+            }
+            for d in notices.case_notices(case)
+        ],
     }
 
 

@@ -22,3 +22,6 @@ SERVICES_TRACK_FAILURES_PER_NUMBER = env_int("SERVICES_TRACK_FAILURES_PER_NUMBER
 # Outward channels besides the inbox on which applicants hear of each step of their case
 # (comma-separated: sms, email; empty: the inbox only).
 SERVICES_CASE_CHANNELS = env_list("SERVICES_CASE_CHANNELS", ["sms"])
+# 行政许可法 §32: working days after an application (or its correction) arrives within which the
+# counter may still ask for a correction; later it counts as accepted.
+SERVICES_CORRECTION_NOTICE_DAYS = env_int("SERVICES_CORRECTION_NOTICE_DAYS", 5, minimum=1)

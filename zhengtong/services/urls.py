@@ -11,6 +11,7 @@ urlpatterns = [
     path("services/track/", views.track, name="track"),
     path("services/my/", views.my_cases, name="my_cases"),
     path("services/my/<int:pk>/", views.my_case, name="my_case"),
+    path("services/cases/<int:pk>/notices/<str:code>.pdf", views.case_notice, name="case_notice"),
     path("services/bundles/<str:code>/", views.bundle_detail, name="bundle"),
     path("services/my/bundles/<int:pk>/", views.bundle_status, name="bundle_status"),
     path("services/ratings/", views.ratings, name="ratings"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,7 @@ from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import keyset_page
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_for
-from zhengtong.services import eforms, progress, selectors, services
+from zhengtong.services import eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, Rating, ServiceKind
 from zhengtong.services.workflows import STAFF_BUTTONS
@@ -246,6 +247,7 @@ def my_case(request, pk: int):
             "case": case,
             "obj": case,
             "timeline": progress.case_progress(case),
+            "notices": notices.case_notices(case),
             "fields": fields,
             "materials": materials,
             "rating": rating,
@@ -414,6 +416,7 @@ def staff_case(request, pk: int):
             "case": case,
             "obj": case,
             "timeline": progress.case_progress(case),
+            "notices": notices.case_notices(case),
             "buttons": buttons,
             "can_review": can_review and case.current_step is not None,
             "opinions": case.opinions.select_related("reviewer"),
@@ -485,4 +488,18 @@ def track(request):
     response = render(request, "services/track.html", context, status=status)
     for header, value in headers.items():
         response[header] = value
+    return response
+
+
+@authenticated
+def case_notice(request, pk: int, code: str):
+    """A sealed notice of a case as PDF: to its applicant, or to staff who may see the case."""
+    case = (
+        selectors.case_for_applicant(request.user, pk)
+        if not request.user.is_staff_member
+        else selectors.case_for_staff(request.user, pk)
+    )
+    document, pdf = notices.case_notice_pdf(case, code)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.number}-{document.code}.pdf"'
     return response

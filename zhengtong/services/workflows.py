@@ -7,12 +7,14 @@ corrects (补正) and stops at the end. A case with a fee stays "submitted" unti
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from zhengtong.core.workflow import Transition, Workflow
+from zhengtong.core.calendar import working_days_between
+from zhengtong.core.workflow import Transition, Workflow, timeline
 
 
 def _is_applicant(obj, actor) -> bool:
@@ -34,6 +36,22 @@ def _nothing_owed(obj, actor, data) -> str | None:
 def _owed_overdue(obj, actor, data) -> str | None:
     if obj.owed_until is None or obj.owed_until >= timezone.localdate():
         return _gettext("the owed materials are not overdue")
+    return None
+
+
+def _correction_in_time(obj, actor, data) -> str | None:
+    # 行政许可法 §32: incomplete materials are notified once, within 5 days of receipt (of the
+    # application, or of its corrected version); later the application counts as accepted.
+    received = [e.at for e in timeline(obj) if e.transition in ("submit", "resubmit")]
+    if not received:
+        return None
+    day = timezone.localtime(received[-1]).date()
+    limit = settings.SERVICES_CORRECTION_NOTICE_DAYS
+    if working_days_between(day, timezone.localdate()) > limit:
+        return _gettext(
+            "more than %(n)d working days have passed since the application arrived: a correction "
+            "can no longer be requested, the application counts as accepted (行政许可法 §32)"
+        ) % {"n": limit}
     return None
 
 
@@ -75,6 +93,7 @@ CASE_FLOW = Workflow(
             "services.accept",
             sla="pause",
             note_required=True,
+            guard=_correction_in_time,
         ),
         Transition(
             "send_back",

@@ -26,7 +26,7 @@ from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_paid
 from zhengtong.registry import selectors as registry_selectors
-from zhengtong.services import eforms
+from zhengtong.services import eforms, notices
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
 from zhengtong.sharing import services as sharing
@@ -322,6 +322,7 @@ def case_accept(
         expected_version=expected_version,
     )
     if owed:
+        notices.notice_enqueue(case, "accept")
         lines = [
             f"{n}. {m['name']}（{m['form']}）" if m["form"] else f"{n}. {m['name']}"
             for n, m in enumerate(owed, 1)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.roles import extend_role, register_permissions
 from zhengtong.audit import actions as audit_actions
 from zhengtong.notify.services import notify
+from zhengtong.services import notices
 from zhengtong.services.models import Case
 
 register_permissions(
@@ -73,6 +74,8 @@ APPLICANT_EVENTS = {
 
 
 def after_transition(case: Case, action: str, note: str = "") -> None:
+    """In the transition's transaction: tell the applicant and have its notice sealed after commit."""
+    notices.notice_enqueue(case, action)
     title = APPLICANT_EVENTS.get(action)
     if title:
         tell(
