@@ -330,6 +330,7 @@ class ServicesTrackOut(Schema):
     deadline: dt.date | None
     sla_state: str
     completed_at: dt.datetime | None
+    is_open: bool
     progress: list[ServicesProgressOut]
 
 

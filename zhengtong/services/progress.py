@@ -23,6 +23,7 @@ from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.masking import mask_name, mask_resident_id
 from zhengtong.core.workflow import timeline
 from zhengtong.services.models import Case
+from zhengtong.services.workflows import OPEN_STATES
 
 # Check values: the last four digits of the applicant's mobile number, or the last six characters
 # of their resident ID (or of the enterprise's USCC), as printed on the acceptance notice.
@@ -65,14 +66,17 @@ def case_progress(case: Case, *, public: bool = False) -> list[ProgressEntry]:
     out: list[ProgressEntry] = []
     for entry in timeline(case):
         data = entry.data if isinstance(entry.data, dict) else {}
+        label = _label(case, entry.transition)
+        state_label = case.workflow.state_label(entry.to_state)
+        # The state only when the step changed it and its name says more than the step's own.
         changed = entry.from_state != entry.to_state or entry.transition == "submit"
         out.append(
             ProgressEntry(
                 at=entry.at,
                 action=entry.transition,
-                label=_label(case, entry.transition),
+                label=label,
                 state=entry.to_state,
-                state_label=case.workflow.state_label(entry.to_state) if changed else "",
+                state_label=state_label if changed and state_label != label else "",
                 step=str(data.get("step", "")) if isinstance(data.get("step", ""), str) else "",
                 note="" if public else entry.note,
                 items=[] if public else _items(data),
@@ -96,6 +100,7 @@ class TrackedCase:
     deadline: Any
     sla_state: str
     completed_at: datetime | None
+    is_open: bool
     progress: list[ProgressEntry]
 
 
@@ -172,5 +177,6 @@ def case_track(*, number: Any, check: Any, client: str) -> TrackedCase:
         deadline=case.sla_deadline,
         sla_state=case.sla_state,
         completed_at=case.completed_at,
+        is_open=case.state in OPEN_STATES,
         progress=case_progress(case, public=True),
     )

@@ -57,7 +57,7 @@ def test_progress_labels_each_step_once_and_lists_correction_items(svc):
         entries = progress.case_progress(case)
     labels = [e.action for e in entries]
     assert labels[:3] == ["submit", "request_correction", "resubmit"]
-    assert entries[0].label == "已提交" and entries[0].state_label
+    assert entries[0].label == "已提交" and entries[0].state_label == ""  # not "已提交 → 已提交"
     correction = entries[1]
     assert correction.items == ["经营场所证明", "照片"] and correction.note == "材料不全"
     # A review opinion's data ({"step": …, "decision": …}) is not a list of correction items
@@ -77,7 +77,7 @@ def test_an_entry_that_keeps_the_state_names_no_state(svc):
     case.refresh_from_db()
     entries = progress.case_progress(case)
     assert [e.action for e in entries] == ["submit", "pay"]
-    assert entries[0].state_label and entries[1].state_label == ""  # not "已提交 → 已提交"
+    assert entries[1].state_label == ""  # a payment keeps the state: not "已缴费 → 已提交"
 
 
 def test_public_progress_leaves_out_notes_and_items(svc):
