@@ -48,13 +48,13 @@ def run_load(
 
 WRK_LUA = """
 local reqs = {}
-local bodies, heads = {}, {}
+local bodies, heads, paths = {}, {}, {}
 %(table)s
 local i = 0
 local n = 0
 function setup(thread) n = n + 1; thread:set("offset", n * 7919) end
 function init(args)
-  for k = 1, #bodies do reqs[k] = wrk.format("%(method)s", "%(path)s", heads[k], bodies[k]) end
+  for k = 1, #heads do reqs[k] = wrk.format("%(method)s", paths[k] or "%(path)s", heads[k], bodies[k]) end
   i = (offset or 0) %% #reqs
 end
 function request() i = i %% #reqs + 1; return reqs[i] end
@@ -83,9 +83,11 @@ def wrk_requests(
     threads: int = 1,
     method: str = "POST",
     script_dir: str = "var/bench",
+    paths: list[str] | None = None,
 ) -> dict[str, float] | None:
     """Load ``path`` with wrk (C, so the load generator takes little of the cores it shares with
     the server), cycling through ``requests`` (headers, body); None when wrk is not installed.
+    ``paths`` (one per request) sends each to its own path and query: a stream of distinct GETs.
     Returns requests, requests per second, latency p50/p95/p99 (ms) and errors (non-2xx or socket)."""
     import os
     import shutil
@@ -96,7 +98,12 @@ def wrk_requests(
     lines = []
     for k, (headers, body) in enumerate(requests, start=1):
         head = ", ".join(f"[ {_lua_string(h)} ] = {_lua_string(v)}" for h, v in headers.items())
-        lines.append(f"bodies[{k}] = {_lua_string(body)}; heads[{k}] = {{{head}}}")
+        line = f"heads[{k}] = {{{head}}}"
+        if body:
+            line += f"; bodies[{k}] = {_lua_string(body)}"
+        if paths:
+            line += f"; paths[{k}] = {_lua_string(paths[k - 1])}"
+        lines.append(line)
     os.makedirs(script_dir, exist_ok=True)
     script = os.path.join(script_dir, f"wrk-{port}.lua")
     with open(script, "w", encoding="utf-8") as fh:

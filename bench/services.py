@@ -503,6 +503,100 @@ def bundle_bench(world) -> None:
     )
 
 
+def start_server(workers: int):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url_for_test_db(), "ZHENGTONG_ENV": "test", "DEBUG": "0"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "zhengtong.wsgi", "-k", "sync", "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/api/v1/health")
+            if c.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    return server, port
+
+
+def track_bench(world, n: int, workers: int, seconds: int) -> None:
+    """Public 办件查询 over HTTP: a stream of distinct case numbers with their check values (the
+    last 6 characters of the applicant's ID), nothing cached (the answer is read per request)."""
+    from loadgen import postgres_cpu_seconds, wrk_requests
+
+    users = world["users"]
+    rng = random.Random(7)
+    picks = [rng.randrange(n) for _ in range(20_000)]
+    paths = [
+        f"/api/v1/services/track?number=B{i:012d}&check={users[i % len(users)].resident_id[-6:]}"
+        for i in picks
+    ]
+    os.environ["SERVICES_TRACK_PER_MINUTE"] = "100000000"  # every request comes from one address
+    server, port = start_server(workers)
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", paths[0])
+        first = c.getresponse()
+        body = first.read()
+        assert first.status == 200, (first.status, body[:300])
+        cpu_before, pg_before = cpu_seconds(server.pid), postgres_cpu_seconds()
+        result = wrk_requests(port, "/api/v1/services/track", [({}, "")] * len(paths), paths=paths,
+                              seconds=seconds, connections=16, method="GET")  # fmt: skip
+        if result is None:
+            row(
+                "public 办件查询 (GET /api/v1/services/track)",
+                "-",
+                "wrk not installed (make bench-tools)",
+                "—",
+            )
+            return
+        done = result["requests"]
+        cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(done, 1)
+        pg_ms = (postgres_cpu_seconds() - pg_before) * 1000 / max(done, 1)
+        row(
+            "public 办件查询, distinct case numbers (GET /api/v1/services/track)",
+            f"{n:,} cases, {done} requests, 16 connections from wrk, gunicorn {workers}×sync",
+            f"{result['rps']:,.0f}/s, p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms",
+            "≥ 500/s, p95 ≤ 50 ms",
+            f"{result['errors']} errors; CPU per request gunicorn {cpu_ms:.1f} ms, database {pg_ms:.1f} ms; "
+            f"load average {os.getloadavg()[0]:.1f}",
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
+
+def notices_bench(world, count: int) -> None:
+    """Sealed PDF notices: render (GB/T 9704, embedded font) and seal, per notice, one core."""
+    from zhengtong.seals import services as seals
+    from zhengtong.services import notices
+    from zhengtong.services.models import Case
+
+    cases = list(
+        Case.objects.select_related(
+            "item", "item_version", "department", "applicant", "applicant_entity", "licence"
+        ).filter(state="refused")[:count]
+    )
+    if not cases:
+        return
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for case in cases:
+        title, pdf = notices.render(case, "refuse")
+        seals.seal_document(department=case.department, kind="services.refusal",
+                            reference=f"bench:{case.number}", title=title, pdf=pdf, via="services")  # fmt: skip
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    row(
+        "sealed PDF decision (render after GB/T 9704 + ES256 seal + store)",
+        f"{len(cases)} notices, one process",
+        f"{len(cases) / cpu:,.0f} per CPU-second ({len(cases) / wall:,.0f}/s wall)",
+        "≥ 50 per second per core",
+        f"load average {os.getloadavg()[0]:.1f}",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=50_000)
@@ -513,19 +607,27 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15, help="length of the wrk run")
     parser.add_argument("--http-only", action="store_true", help="only the HTTP submissions")
     parser.add_argument("--persons", type=int, default=5000)
+    parser.add_argument("--track-only", action="store_true", help="only bulk cases + 办件查询 + notices")
     args = parser.parse_args()
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         print("setting up ...", flush=True)
         world = setup_world(args.persons, citizens=400)
-        http_submissions(world, args.submissions, args.clients, args.workers, args.threads, args.seconds)
-        if not args.http_only:
+        if args.track_only:
+            bulk_cases(world, args.cases)
+            track_bench(world, args.cases, args.workers, args.seconds)
+            notices_bench(world, 300)
+        else:
+            http_submissions(world, args.submissions, args.clients, args.workers, args.threads, args.seconds)
+        if not args.http_only and not args.track_only:
             bundle_bench(world)
             print(f"bulk-loading {args.cases:,} cases ...", flush=True)
             seconds = bulk_cases(world, args.cases)
             row("bulk load of cases (COPY on PostgreSQL)", f"{args.cases:,} cases", f"{seconds:.1f} s", "—")
             worklist_bench(world, args.cases)
+            track_bench(world, args.cases, args.workers, args.seconds)
+            notices_bench(world, 300)
             scan_bench(args.cases)
     finally:
         connection.close()

@@ -341,6 +341,25 @@ def holdings_for(user: Any) -> Holdings:
     return Holdings(person=person, entity=entity, licences=licences)
 
 
+def renewable_licence(user: Any, type_code: str) -> Licence | None:
+    """The user's newest expired e-licence of ``type_code`` (their own, or their acting entity's):
+    the material of its own renewal (换证), which ``holdings_for`` leaves out because it is no
+    longer valid. Revoked and suspended licences never count. None when there is none."""
+    rid = user.resident_id if getattr(user, "is_real_name", False) and user.resident_id else ""
+    acting = entity_acting_for(user) if rid else None
+    cond = Q(pk__in=[])
+    if rid:
+        cond |= Q(holder_person__resident_id=rid)
+    if acting is not None:
+        cond |= Q(holder_entity__uscc=acting.uscc)
+    return (
+        Licence.objects.filter(cond, state="expired", licence_type__code=type_code)
+        .select_related("licence_type")
+        .order_by("-valid_to", "-id")
+        .first()
+    )
+
+
 def person_with_resident_id(resident_id: str) -> Person | None:
     """The person record with this resident ID number (with its org unit), or None."""
     return Person.objects.filter(resident_id=resident_id).select_related("org_unit").first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengtong.core.workflow import Transition, Workflow
 
@@ -45,7 +46,7 @@ CORRECTION_FLOW = Workflow(
         "submitted": _("submitted"),
         "in_progress": _("in progress"),
         "resolved": _("corrected"),
-        "rejected": _("rejected"),
+        "rejected": pgettext_lazy("correction request state", "rejected"),
         "withdrawn": _("withdrawn"),
     },
     initial="submitted",

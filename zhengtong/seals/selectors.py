@@ -21,6 +21,16 @@ def documents_for(kind: str, reference: str):
     return SealedDocument.objects.filter(kind=kind, reference=str(reference)).defer("pdf")
 
 
+def documents_by_reference_prefix(prefix: str):
+    """The sealed documents whose reference starts with ``prefix`` (a module's documents about one
+    object, e.g. ``case:<number>:``), oldest first, without their bytes."""
+    return (
+        SealedDocument.objects.filter(reference__startswith=str(prefix))
+        .defer("pdf")
+        .order_by("sealed_at", "id")
+    )
+
+
 def document_pdf(document: SealedDocument) -> bytes:
     """The exact sealed bytes (callers check who may read them first)."""
     return bytes(SealedDocument.objects.values_list("pdf", flat=True).get(pk=document.pk))

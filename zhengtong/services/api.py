@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
 from zhengtong.core.errors import ValidationError
+from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.services import eforms, selectors, services
+from zhengtong.services import eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.workflows import FINAL_STATES
@@ -25,7 +27,13 @@ from zhengtong.services.workflows import FINAL_STATES
 router = Router(tags=["services"])
 
 # Operation ids of this router that anyone may call without logging in (zhengtong.api unions them).
-PUBLIC_OPERATIONS: set[str] = {"services_list", "services_detail", "services_eforms", "services_rating_stats"}
+PUBLIC_OPERATIONS: set[str] = {
+    "services_list",
+    "services_detail",
+    "services_eforms",
+    "services_rating_stats",
+    "services_track",
+}
 
 
 def govstack_status(case: Case) -> dict[str, Any]:
@@ -286,8 +294,59 @@ class CaseTimelineOut(Schema):
     note: str
 
 
+class ServicesProgressOut(Schema):
+    at: dt.datetime
+    action: str
+    label: str
+    state: str
+    state_label: str
+    step: str
+    note: str
+    items: list[str]
+
+
+class ServicesNoticeOut(Schema):
+    code: str
+    kind: str
+    title: str
+    sealed_at: dt.datetime
+    url: str
+
+
 class ApplicationDetail(CaseApplicationOut):
     timeline: list[CaseTimelineOut]
+    progress: list[ServicesProgressOut]
+    notices: list[ServicesNoticeOut]
+
+
+class ServicesTrackOut(Schema):
+    number: str
+    item: str
+    department: str
+    applicant: str
+    state: str
+    state_label: str
+    submitted_at: dt.datetime | None
+    deadline: dt.date | None
+    sla_state: str
+    completed_at: dt.datetime | None
+    is_open: bool
+    progress: list[ServicesProgressOut]
+
+
+class ServicesTrackQuery(Schema):
+    number: str = ""
+    check: str = ""
+
+
+@router.get("/track", response={200: ServicesTrackOut, **ERRORS}, auth=None, operation_id="services_track")
+def track(request, q: Query[ServicesTrackQuery]):
+    """Public 办件查询: where a case stands, by its number and a check value (the last 4 digits of
+    the applicant's mobile number or the last 6 characters of the ID number or USCC). An unknown
+    number and a wrong check value are the same 404; wrong values per number and look-ups per
+    address are rate-limited (429 with ``Retry-After``). Notes and correction items are left out."""
+    result = progress.case_track(number=q.number, check=q.check, client=client_ip(request) or "")
+    return {**result.__dict__, "progress": [e.__dict__ for e in result.progress]}
 
 
 @router.get(
@@ -297,7 +356,21 @@ class ApplicationDetail(CaseApplicationOut):
 )
 def application(request, case_id: int):
     case = selectors.case_for_applicant(request.auth, case_id)
-    return {**_application(case), "timeline": timeline(case)}
+    return {
+        **_application(case),
+        "timeline": timeline(case),
+        "progress": [e.__dict__ for e in progress.case_progress(case)],
+        "notices": [
+            {
+                "code": d.code,
+                "kind": d.kind,
+                "title": d.title,
+                "sealed_at": d.sealed_at,
+                "url": reverse("services:case_notice", args=[case.pk, d.code]),
+            }
+            for d in notices.case_notices(case)
+        ],
+    }
 
 
 class ResubmitIn(Schema):
@@ -424,6 +497,7 @@ class CompleteIn(Schema):
     note: str = ""
     items: list[str] = []
     version: int
+    owed_until: dt.date | None = None  # 容缺受理: accepting a case with materials owed
 
 
 @router.post(
@@ -432,7 +506,9 @@ class CompleteIn(Schema):
 def task_complete(request, case_id: int, payload: CompleteIn):
     """Complete your task on a case (GovStack ``POST /tasks/{id}/complete``): ``status``
     APPROVED / SENDBACK / REJECTED, meaning accept / request correction / refuse at the counter
-    and approve / send back / reject in review; or an explicit ``action``."""
+    and approve / send back / reject in review; or an explicit ``action``. Accepting a case with
+    tolerable materials owed (容缺受理) needs ``owed_until``, a date between today and the promised
+    deadline."""
     case = selectors.case_for_staff(request.auth, case_id)
     action = payload.action
     if action is None:
@@ -451,6 +527,7 @@ def task_complete(request, case_id: int, payload: CompleteIn):
         note=payload.note,
         items=payload.items,
         expected_version=payload.version,
+        owed_until=payload.owed_until,
     )
     return _task(case, request.auth)
 

@@ -114,8 +114,8 @@ BIZ_LICENCE = {
 }
 
 
-def upload(code: str, name: str, en: str, required: bool = True) -> dict:
-    return {
+def upload(code: str, name: str, en: str, required: bool = True, tolerable: bool = False) -> dict:
+    m = {
         "code": code,
         "name": name,
         "name_en": en,
@@ -123,6 +123,9 @@ def upload(code: str, name: str, en: str, required: bool = True) -> dict:
         "required": required,
         "source": "upload",
     }
+    if tolerable:  # 容缺受理: may arrive after acceptance
+        m["tolerable"] = True
+    return m
 
 
 LICENCE_TYPES = [
@@ -217,7 +220,11 @@ ITEMS = [
             },
         },
         ["premises", "food_categories", "area_sqm"],
-        [ENTITY_REC, BIZ_LICENCE, upload("layout", "经营场所平面图", "Floor plan of the premises")],
+        [
+            ENTITY_REC,
+            BIZ_LICENCE,
+            upload("layout", "经营场所平面图", "Floor plan of the premises", tolerable=True),
+        ],
     ),
     (
         "ZJ-SCJG-003",

@@ -175,6 +175,13 @@ class Case(WorkflowModel, SlaMixin):
     sources = models.JSONField(default=dict, blank=True)  # field -> where the value came from
     materials = models.JSONField(default=dict, blank=True)  # material code -> how it is satisfied
     correction_items = models.JSONField(default=list, blank=True)
+    # 容缺受理: the tolerable materials accepted as owed ([{"code", "name", "form"}]) and the date
+    # by which they must arrive (set by the counter at acceptance; None once nothing is owed).
+    # db_default: rows bulk-loaded with SQL (benchmarks, imports) need not name the column.
+    owed_materials = models.JSONField(
+        _("owed materials"), default=list, db_default=models.Value("[]"), blank=True
+    )
+    owed_until = models.DateField(_("owed materials due"), null=True, blank=True)
     fee_fen = models.PositiveIntegerField(_("fee (fen)"), default=0)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     step_index = models.PositiveSmallIntegerField(default=0)

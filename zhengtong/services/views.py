@@ -3,17 +3,28 @@ ratings, and the staff worklist. Views only call selectors and services."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhengtong.core.access import authenticated, public, staff
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationError,
+    retry_after_header,
+)
+from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import keyset_page
-from zhengtong.core.workflow import timeline
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_for
-from zhengtong.services import eforms, selectors, services
+from zhengtong.services import eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, Rating, ServiceKind
 from zhengtong.services.workflows import STAFF_BUTTONS
@@ -116,6 +127,8 @@ def _form_context(request, version, *, raw: dict, errors: dict, prefix: str = ""
             note = _("provided by the legal-entity registry")
         elif by == "service":
             note = _("provided by the result of another service")
+        elif m.get("tolerable"):
+            note = _("may be supplied after acceptance (容缺受理)")
         materials.append(
             {
                 **m,
@@ -189,6 +202,11 @@ def my_case(request, pk: int):
                     strict=False,
                 )
                 messages.success(request, _("Corrected application resubmitted."))
+            elif action == "supply":
+                services.case_supply(
+                    actor=request.user, case=case, files=request.FILES, expected_version=int(version)
+                )
+                messages.success(request, _("Owed materials received."))
             elif action == "withdraw":
                 services.case_withdraw(actor=request.user, case=case, expected_version=int(version))
                 messages.success(request, _("Application withdrawn."))
@@ -228,7 +246,8 @@ def my_case(request, pk: int):
         {
             "case": case,
             "obj": case,
-            "timeline": timeline(case),
+            "timeline": progress.case_progress(case),
+            "notices": notices.case_notices(case),
             "fields": fields,
             "materials": materials,
             "rating": rating,
@@ -379,6 +398,7 @@ def staff_case(request, pk: int):
                 note=note,
                 items=[line for line in request.POST.get("items", "").splitlines() if line.strip()],
                 expected_version=int(version),
+                owed_until=request.POST.get("owed_until", ""),
             )
             messages.success(request, _("Done."))
             return redirect("services:staff_case", case.pk)
@@ -397,12 +417,15 @@ def staff_case(request, pk: int):
         {
             "case": case,
             "obj": case,
-            "timeline": timeline(case),
+            "timeline": progress.case_progress(case),
+            "notices": notices.case_notices(case),
             "buttons": buttons,
             "can_review": can_review and case.current_step is not None,
             "opinions": case.opinions.select_related("reviewer"),
             "display_data": _display_data(case),
             "unpaid": unpaid,
+            # 容缺受理: materials accepted as owed (before acceptance) or still owed (after).
+            "owed": case.owed_materials or (services.owed_of(case) if case.state == "submitted" else []),
             # Joint credit measures (联合奖惩) shown to the staff member who accepts the case.
             "credit": credit_selectors.measures_for(case.applicant_entity.uscc)
             if case.applicant_entity_id
@@ -434,3 +457,51 @@ def staff_ratings(request):
         selectors.ratings_for_staff(request.user), order=["-id"], cursor=request.GET.get("cursor"), limit=50
     )
     return render(request, "services/staff_ratings.html", {"page": page})
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("Case number"), max_length=32)
+    check = forms.CharField(
+        label=gettext_lazy("Check value"),
+        max_length=6,
+        help_text=gettext_lazy("Last 4 digits of the mobile number, or last 6 characters of the ID number"),
+    )
+
+
+@public
+def track(request):
+    """Public 办件查询: a case's progress by its number and the check value (see progress.case_track)."""
+    form = TrackForm(request.GET if request.GET else None)
+    context: dict = {"form": form, "result": None}
+    status, headers = 200, {}
+    if form.is_bound:
+        try:
+            context["result"] = progress.case_track(
+                number=request.GET.get("number", ""),
+                check=request.GET.get("check", ""),
+                client=client_ip(request) or "",
+            )
+        except ValidationError as exc:
+            apply_domain_error(form, exc)
+            status = 400
+        except (NotFound, RateLimited) as exc:
+            form.add_error(None, exc.message)
+            status, headers = exc.status, retry_after_header(exc)
+    response = render(request, "services/track.html", context, status=status)
+    for header, value in headers.items():
+        response[header] = value
+    return response
+
+
+@authenticated
+def case_notice(request, pk: int, code: str):
+    """A sealed notice of a case as PDF: to its applicant, or to staff who may see the case."""
+    case = (
+        selectors.case_for_applicant(request.user, pk)
+        if not request.user.is_staff_member
+        else selectors.case_for_staff(request.user, pk)
+    )
+    document, pdf = notices.case_notice_pdf(case, code)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.number}-{document.code}.pdf"'
+    return response

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
+from zhengtong.core.tasks import register_periodic
 from zhengtong.payments.hooks import on_paid
-from zhengtong.services import indicators, selectors, services
+from zhengtong.services import indicators, selectors, services, tasks
 from zhengtong.services.models import Case, ServiceItem, ServiceItemVersion
 from zhengtong.workorders.hooks import on_closed
 
@@ -30,6 +31,7 @@ def install() -> None:
     on_paid("case")(services.on_case_paid)
     on_paid("bundle")(services.on_bundle_paid)
     on_closed("rating")(services.on_rating_work_order_closed)
+    register_periodic("services.owed_scan", tasks.owed_scan_task, 3600)
 
     register_nav(
         "main", "services:catalogue", _("Services"), order=20, audiences=("public", "citizen", "enterprise")

@@ -7,10 +7,14 @@ corrects (补正) and stops at the end. A case with a fee stays "submitted" unti
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from zhengtong.core.workflow import Transition, Workflow
+from zhengtong.core.calendar import working_days_between
+from zhengtong.core.workflow import Transition, Workflow, timeline
 
 
 def _is_applicant(obj, actor) -> bool:
@@ -23,8 +27,36 @@ def _paid(obj, actor, data) -> str | None:
     return None
 
 
+def _nothing_owed(obj, actor, data) -> str | None:
+    if obj.owed_until is not None:
+        return _gettext("owed materials (容缺) have not all arrived: the case cannot be decided yet")
+    return None
+
+
+def _owed_overdue(obj, actor, data) -> str | None:
+    if obj.owed_until is None or obj.owed_until >= timezone.localdate():
+        return _gettext("the owed materials are not overdue")
+    return None
+
+
+def _correction_in_time(obj, actor, data) -> str | None:
+    # 行政许可法 §32: incomplete materials are notified once, within 5 days of receipt (of the
+    # application, or of its corrected version); later the application counts as accepted.
+    received = [e.at for e in timeline(obj) if e.transition in ("submit", "resubmit")]
+    if not received:
+        return None
+    day = timezone.localtime(received[-1]).date()
+    limit = settings.SERVICES_CORRECTION_NOTICE_DAYS
+    if working_days_between(day, timezone.localdate()) > limit:
+        return _gettext(
+            "more than %(n)d working days have passed since the application arrived: a correction "
+            "can no longer be requested, the application counts as accepted (行政许可法 §32)"
+        ) % {"n": limit}
+    return None
+
+
 OPEN_STATES = ("submitted", "accepted", "correction_requested", "approved")
-FINAL_STATES = ("refused", "rejected", "completed", "withdrawn")
+FINAL_STATES = ("refused", "rejected", "completed", "withdrawn", "terminated")
 
 CASE_FLOW = Workflow(
     name="services.case",
@@ -34,9 +66,10 @@ CASE_FLOW = Workflow(
         "accepted": _("accepted, under review"),
         "refused": _("not accepted"),
         "approved": _("approved"),
-        "rejected": _("rejected"),
+        "rejected": pgettext_lazy("case state", "rejected"),
         "completed": _("completed"),
         "withdrawn": _("withdrawn"),
+        "terminated": _("terminated: owed material not supplied"),
     },
     initial="submitted",
     transitions=[
@@ -60,6 +93,7 @@ CASE_FLOW = Workflow(
             "services.accept",
             sla="pause",
             note_required=True,
+            guard=_correction_in_time,
         ),
         Transition(
             "send_back",
@@ -87,7 +121,20 @@ CASE_FLOW = Workflow(
             sla="stop",
         ),
         Transition("sign", ("accepted",), "accepted", _("Review opinion"), "services.review"),
-        Transition("approve", ("accepted",), "approved", _("Approve"), "services.review"),
+        Transition(
+            "approve", ("accepted",), "approved", _("Approve"), "services.review", guard=_nothing_owed
+        ),
+        # 容缺受理: the applicant supplies owed materials; the deadline passing ends the case.
+        Transition("supply", ("accepted",), "accepted", _("Owed material supplied"), allow=_is_applicant),
+        Transition(
+            "terminate",
+            ("accepted",),
+            "terminated",
+            _("Terminate: owed material not supplied"),
+            "services.accept",
+            sla="stop",
+            guard=_owed_overdue,
+        ),
         Transition(
             "reject",
             ("accepted",),

@@ -24,11 +24,15 @@ from zhengtong.services.services.cases import (
     case_resubmit,
     case_send_back,
     case_submit,
+    case_supply,
     case_withdraw,
     on_bundle_paid,
     on_case_paid,
     on_overdue,
+    owed_of,
+    owed_scan,
     prepare_application,
+    tolerance_excluded,
 )
 from zhengtong.services.services.common import APPLICANT_EVENTS
 from zhengtong.services.services.drafts import draft_get, draft_save
@@ -82,6 +86,7 @@ __all__ = [
     "case_resubmit",
     "case_send_back",
     "case_submit",
+    "case_supply",
     "case_withdraw",
     "draft_get",
     "draft_save",
@@ -90,6 +95,8 @@ __all__ = [
     "on_case_paid",
     "on_overdue",
     "on_rating_work_order_closed",
+    "owed_of",
+    "owed_scan",
     "prepare_application",
     "rating_appeal",
     "rating_appeal_revise",
@@ -97,4 +104,5 @@ __all__ = [
     "rating_submit",
     "register_newborn",
     "step_outcome",
+    "tolerance_excluded",
 ]

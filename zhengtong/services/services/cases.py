@@ -7,6 +7,7 @@ state and the version. The reviewers' transitions are in ``reviews``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
@@ -21,9 +22,11 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_authenticated
 from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_paid
-from zhengtong.services import eforms
+from zhengtong.registry import selectors as registry_selectors
+from zhengtong.services import eforms, notices
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
 from zhengtong.sharing import services as sharing
@@ -48,6 +51,19 @@ def _store_upload(case_number: str, code: str, upload) -> dict[str, Any]:
     return {"by": "upload", "ref": path, "sha256": digest.hexdigest(), "size": upload.size}
 
 
+def _add_licence_in_renewal(actor: Any, version: ServiceItemVersion, holdings: eforms.Holdings) -> None:
+    """An item that issues licence type T and asks for a T licence is its renewal (换证): the
+    applicant's expired T licence is that material, so it is not asked for again as an upload."""
+    produces = version.produces.code if version.produces_id else ""
+    if not produces or produces in holdings.licences:
+        return
+    if not any(m.get("source") == f"licence:{produces}" for m in version.materials):
+        return
+    expired = registry_selectors.renewable_licence(actor, produces)
+    if expired is not None:
+        holdings.licences[produces] = expired
+
+
 def prepare_application(
     *,
     actor: Any,
@@ -70,6 +86,7 @@ def prepare_application(
                 "item__code", flat=True
             )
         )
+    _add_licence_in_renewal(actor, version, holdings)
     schema = version.form_schema or {"type": "object", "properties": {}}
     filled, sources = eforms.autofill(schema, holdings)
     data = eforms.coerce(schema, raw)
@@ -90,6 +107,13 @@ def prepare_application(
             continue
         if upload is not None:
             uploads[code] = upload
+        elif m.get("required", True) and m.get("tolerable"):
+            # 容缺受理: accepted as owed; the counter sets the date it is due by at acceptance.
+            excluded = tolerance_excluded(holdings)
+            if excluded:
+                errors.setdefault(f"{prefix}material_{code}", []).append(excluded)
+            else:
+                status[code] = {"by": "", "owed": True}
         elif m.get("required", True):
             src = m.get("source", "upload")
             msg = (
@@ -101,6 +125,24 @@ def prepare_application(
     if errors:
         raise ValidationError(fields=errors)
     return data, sources, status, uploads, holdings
+
+
+def tolerance_excluded(holdings: eforms.Holdings) -> str:
+    """Why the applicant may not be accepted with a material owed (容缺受理), or "" when they may:
+    an enterprise on the serious-dishonesty list or in credit grade D (the credit module's joint
+    measures) must supply everything first. Persons carry no credit flag yet."""
+    if holdings.entity is not None and credit_selectors.measures_for(holdings.entity.uscc).flagged:
+        return _("your credit record excludes acceptance with a material owed (容缺受理): upload it")
+    return ""
+
+
+def owed_of(case: Case) -> list[dict[str, str]]:
+    """The materials of ``case`` accepted as owed and not yet supplied."""
+    return [
+        {"code": m["code"], "name": m.get("name", m["code"]), "form": m.get("form", "")}
+        for m in case.item_version.materials
+        if (case.materials.get(m["code"]) or {}).get("owed")
+    ]
 
 
 # A registry material another department holds is confirmed under the item department's sharing
@@ -214,6 +256,7 @@ def case_submit(
         _("Application %(number)s received: %(item)s") % {"number": case.number, "item": item.name},
         _("Pay the fee to have it accepted.") if case.fee_fen and bundle_application is None else "",
         case_link(case),
+        applicant=True,
     )
     # Last: the audit append holds the trail's lock until commit, so little should follow it.
     Case.workflow.start(
@@ -239,11 +282,127 @@ def _correction_items(items: list[str] | None) -> list[str]:
 
 
 @transaction.atomic
-def case_accept(*, actor: Any, case: Case, note: str = "", expected_version: int | None = None) -> Case:
-    """Accept (受理) a submitted case whose fee, if any, is paid; it goes to review."""
-    Case.workflow.apply(case, "accept", actor=actor, note=note, expected_version=expected_version)
-    after_transition(case, "accept", note)
+def case_accept(
+    *,
+    actor: Any,
+    case: Case,
+    note: str = "",
+    expected_version: int | None = None,
+    owed_until: dt.date | None = None,
+) -> Case:
+    """Accept (受理) a submitted case whose fee, if any, is paid; it goes to review.
+
+    容缺受理: when tolerable materials are owed, ``owed_until`` is the date they must arrive by
+    (today at the earliest, the promised deadline at the latest); the applicant gets one notice
+    listing every owed item, its form and that date, and the case cannot be approved before they
+    arrive (``case_supply``) nor survive the date (``owed_scan`` terminates it)."""
+    owed = owed_of(case)
+    changes: dict[str, Any] = {}
+    if owed:
+        if owed_until is None:
+            raise ValidationError.for_field(
+                "owed_until", _("materials are owed (容缺): set the date they must arrive by")
+            )
+        latest = case.sla_deadline
+        if owed_until < timezone.localdate() or (latest is not None and owed_until > latest):
+            raise ValidationError.for_field(
+                "owed_until",
+                _("the date must be between today and the promised deadline %s") % (latest or "—"),
+            )
+        changes = {"owed_materials": owed, "owed_until": owed_until}
+    elif owed_until is not None:
+        raise ValidationError.for_field("owed_until", _("no material is owed on this case"))
+    Case.workflow.apply(
+        case,
+        "accept",
+        actor=actor,
+        note=note,
+        data={"owed": [m["name"] for m in owed], "owed_until": owed_until.isoformat()} if owed else {},
+        changes=changes,
+        expected_version=expected_version,
+    )
+    if owed:
+        notices.notice_enqueue(case, "accept")
+        lines = [
+            f"{n}. {m['name']}（{m['form']}）" if m["form"] else f"{n}. {m['name']}"
+            for n, m in enumerate(owed, 1)
+        ]
+        tell(
+            case.applicant,
+            "services.case.accept",
+            _("Your application %(number)s was accepted with materials owed (容缺受理)")
+            % {"number": case.number},
+            _("Supply these by %(date)s, or the case ends:") % {"date": owed_until.isoformat()}
+            + "\n"
+            + "\n".join(lines),
+            case_link(case),
+            applicant=True,
+        )
+    else:
+        after_transition(case, "accept", note)
     return case
+
+
+@transaction.atomic
+def case_supply(
+    *, actor: Any, case: Case, files: dict[str, Any], expected_version: int | None = None
+) -> Case:
+    """The applicant supplies owed materials (容缺补齐): each as ``material_<code>``. When the last
+    arrives nothing is owed any more and the case may be decided."""
+    if case.applicant_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("only the applicant supplies owed materials"))
+    owed = {m["code"]: m for m in case.owed_materials}
+    if not owed or case.owed_until is None:
+        raise ValidationError.for_field("materials", _("no material is owed on this case"))
+    given = {code: files[f"material_{code}"] for code in owed if files.get(f"material_{code}") is not None}
+    if not given:
+        raise ValidationError(fields={f"material_{code}": [_("upload this material")] for code in owed})
+    status = dict(case.materials)
+    for code, upload in given.items():
+        status[code] = _store_upload(case.number, code, upload)
+    remaining = [m for code, m in owed.items() if code not in given]
+    Case.workflow.apply(
+        case,
+        "supply",
+        actor=actor,
+        data={"supplied": [owed[c]["name"] for c in given]},
+        changes={
+            "materials": status,
+            "owed_materials": remaining,
+            "owed_until": case.owed_until if remaining else None,
+        },
+        expected_version=expected_version,
+    )
+    return case
+
+
+def owed_scan() -> int:
+    """Terminate accepted cases whose owed materials did not arrive by their date (a periodic
+    task; scheduled work: no actor, via this module). Returns how many ended."""
+    today = timezone.localdate()
+    ended = 0
+    for case in Case.objects.filter(state="accepted", owed_until__lt=today).select_related("applicant")[:500]:
+        with transaction.atomic():
+            try:
+                Case.workflow.apply(
+                    case,
+                    "terminate",
+                    actor=None,
+                    via="services",
+                    note=_("owed materials not supplied by %s") % case.owed_until.isoformat(),
+                )
+            except Conflict:  # changed meanwhile (supplied, decided): the next run looks again
+                continue
+            tell(
+                case.applicant,
+                "services.case.terminate",
+                _("Your application %(number)s ended: the owed materials did not arrive in time")
+                % {"number": case.number},
+                link=case_link(case),
+                applicant=True,
+            )
+        ended += 1
+    return ended
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.roles import extend_role, register_permissions
 from zhengtong.audit import actions as audit_actions
 from zhengtong.notify.services import notify
+from zhengtong.services import notices
 from zhengtong.services.models import Case
 
 register_permissions(
@@ -44,9 +46,12 @@ audit_actions.register(
 )
 
 
-def tell(user, event: str, title: str, body: str = "", link: str = "") -> None:
-    """Notify a user through the notify module's contract."""
-    notify(recipient=user, event=event, title=title, body=body, link=link)
+def tell(user, event: str, title: str, body: str = "", link: str = "", *, applicant: bool = False) -> None:
+    """Notify a user through the notify module's contract. ``applicant``: a step of their own
+    case, also sent on the outward channels of ``SERVICES_CASE_CHANNELS`` (SMS by default), so
+    people without the app hear of each step."""
+    channels = ("inbox", *settings.SERVICES_CASE_CHANNELS) if applicant else ("inbox",)
+    notify(recipient=user, event=event, title=title, body=body, link=link, channels=channels)
 
 
 def case_link(case: Case) -> str:
@@ -69,6 +74,8 @@ APPLICANT_EVENTS = {
 
 
 def after_transition(case: Case, action: str, note: str = "") -> None:
+    """In the transition's transaction: tell the applicant and have its notice sealed after commit."""
+    notices.notice_enqueue(case, action)
     title = APPLICANT_EVENTS.get(action)
     if title:
         tell(
@@ -77,4 +84,5 @@ def after_transition(case: Case, action: str, note: str = "") -> None:
             str(title) % {"number": case.number},
             note,
             case_link(case),
+            applicant=True,
         )

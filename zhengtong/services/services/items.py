@@ -63,6 +63,12 @@ def _clean_version(rules: dict[str, Any]) -> dict[str, Any]:
             ("licence:", "service:")
         ):
             errors[f"materials.{i}.source"] = _("unknown source “%s”") % src
+        if "tolerable" in m and (
+            not isinstance(m["tolerable"], bool) or (m["tolerable"] and src != "upload")
+        ):
+            errors[f"materials.{i}.tolerable"] = _(
+                "must be true or false, and true only for a material to upload"
+            )
     newborn = schema.get(NEWBORN_KEY) if isinstance(schema, dict) else None
     if newborn is not None:
         props = schema.get("properties") or {}

@@ -1,0 +1,182 @@
+"""Progress of a case for people (办件进度): the timeline as labelled steps, and the public
+办件查询 by case number plus a check value only the applicant knows.
+
+``case_progress`` is what the applicant's page, the staff page, the API and the public look-up
+show: one entry per timeline entry with the action's label, the state it led to only when the
+state changed (no "已提交 → 已提交"), the review step, the correction items and the note. The
+public look-up (``case_track``) leaves out the note, the items and the reviewers: it says where a
+case stands, not what is in it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from zhengtong.core import ratelimit
+from zhengtong.core.errors import NotFound, ValidationError
+from zhengtong.core.masking import mask_name, mask_resident_id
+from zhengtong.core.workflow import timeline
+from zhengtong.services.models import Case
+from zhengtong.services.workflows import OPEN_STATES
+
+# Check values: the last four digits of the applicant's mobile number, or the last six characters
+# of their resident ID (or of the enterprise's USCC), as printed on the acceptance notice.
+PHONE_CHECK_LEN = 4
+ID_CHECK_LEN = 6
+
+
+@dataclass
+class ProgressEntry:
+    at: datetime
+    action: str
+    label: str
+    state: str
+    state_label: str  # empty when the entry did not change the state
+    step: str = ""
+    note: str = ""
+    items: list[str] = field(default_factory=list)
+
+
+def _items(data: Any) -> list[str]:
+    # ``data`` is the transition's JSON; only a list under "items" is a correction list (a
+    # template's ``entry.data.items`` would call dict.items() when the key is absent).
+    value = data.get("items") if isinstance(data, dict) else None
+    return [str(i) for i in value] if isinstance(value, list) else []
+
+
+def _label(case: Case, action: str) -> str:
+    if action == "submit":
+        return _("Submitted")
+    if action == "create":
+        return _("Created")
+    try:
+        return str(case.workflow.transition(action).label)
+    except ValidationError:
+        return action
+
+
+def case_progress(case: Case, *, public: bool = False) -> list[ProgressEntry]:
+    """The case's timeline for people; ``public`` leaves out notes and correction items."""
+    out: list[ProgressEntry] = []
+    for entry in timeline(case):
+        data = entry.data if isinstance(entry.data, dict) else {}
+        label = _label(case, entry.transition)
+        state_label = case.workflow.state_label(entry.to_state)
+        # The state only when the step changed it and its name says more than the step's own.
+        changed = entry.from_state != entry.to_state or entry.transition == "submit"
+        out.append(
+            ProgressEntry(
+                at=entry.at,
+                action=entry.transition,
+                label=label,
+                state=entry.to_state,
+                state_label=state_label if changed and state_label != label else "",
+                step=str(data.get("step", "")) if isinstance(data.get("step", ""), str) else "",
+                note="" if public else entry.note,
+                items=[] if public else _items(data),
+            )
+        )
+    return out
+
+
+# --- public 办件查询 ----------------------------------------------------------------------------
+
+
+@dataclass
+class TrackedCase:
+    number: str
+    item: str
+    department: str
+    applicant: str  # masked
+    state: str
+    state_label: str
+    submitted_at: datetime | None
+    deadline: Any
+    sla_state: str
+    completed_at: datetime | None
+    is_open: bool
+    progress: list[ProgressEntry]
+
+
+def clean_track_query(number: Any, check: Any) -> tuple[str, str]:
+    """The case number and check value, or field errors naming the rule."""
+    number = str(number or "").strip()
+    check = str(check or "").strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not number:
+        errors["number"] = [_("enter the case number printed on your receipt")]
+    elif len(number) > 32 or not number.isascii() or not number.isalnum():
+        errors["number"] = [_("a case number has at most 32 letters and digits")]
+    if not check:
+        errors["check"] = [
+            _("enter the last 4 digits of your mobile number or the last 6 characters of your ID number")
+        ]
+    elif len(check) not in (PHONE_CHECK_LEN, ID_CHECK_LEN) or not check.isascii() or not check.isalnum():
+        errors["check"] = [
+            _("4 digits of the mobile number or 6 characters of the ID number, letters and digits only")
+        ]
+    if errors:
+        raise ValidationError(fields=errors)
+    return number, check
+
+
+def _checks_for(case: Case) -> list[str]:
+    user = case.applicant
+    checks = []
+    phone = (user.phone or "").strip()
+    if len(phone) >= PHONE_CHECK_LEN:
+        checks.append(phone[-PHONE_CHECK_LEN:])
+    for ident in (
+        getattr(case.applicant_person, "resident_id", "") or user.resident_id or "",
+        getattr(case.applicant_entity, "uscc", "") or "",
+    ):
+        if len(ident) >= ID_CHECK_LEN:
+            checks.append(ident[-ID_CHECK_LEN:].upper())
+    return checks
+
+
+def _masked_name(case: Case) -> str:
+    if case.applicant_entity is not None:
+        return case.applicant_entity.name  # an enterprise's name is public
+    name = case.applicant.display_name or ""
+    return mask_name(name) if name else mask_resident_id(case.applicant.resident_id or "")
+
+
+def case_track(*, number: Any, check: Any, client: str) -> TrackedCase:
+    """Public 办件查询: where the case ``number`` stands, for whoever knows the check value.
+
+    Rate-limited per client address (``SERVICES_TRACK_PER_MINUTE``) and per case number for wrong
+    check values (``SERVICES_TRACK_FAILURES_PER_NUMBER`` an hour), so the four digits cannot be
+    guessed; an unknown number and a wrong check value give the same answer. Writes nothing."""
+    number, check = clean_track_query(number, check)
+    ratelimit.hit("services.track", client or "-", limit=settings.SERVICES_TRACK_PER_MINUTE)
+    failures = dict(limit=settings.SERVICES_TRACK_FAILURES_PER_NUMBER, window_seconds=3600)
+    ratelimit.check("services.track.fail", number, **failures)
+    case = (
+        Case.objects.filter(number=number)
+        .select_related("item", "department", "applicant", "applicant_person", "applicant_entity")
+        .first()
+    )
+    if case is None or not any(hmac.compare_digest(check, c) for c in _checks_for(case)):
+        ratelimit.hit("services.track.fail", number, **failures)
+        raise NotFound(_("no case with this number and check value"))
+    return TrackedCase(
+        number=case.number,
+        item=case.item.name,
+        department=case.department.name,
+        applicant=_masked_name(case),
+        state=case.state,
+        state_label=case.state_label,
+        submitted_at=case.submitted_at,
+        deadline=case.sla_deadline,
+        sla_state=case.sla_state,
+        completed_at=case.completed_at,
+        is_open=case.state in OPEN_STATES,
+        progress=case_progress(case, public=True),
+    )

@@ -1,0 +1,13 @@
+"""Background tasks of the services module."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from zhengtong.services import services
+
+
+@task()
+def owed_scan_task() -> int:
+    """容缺受理: end the accepted cases whose owed materials did not arrive by their date."""
+    return services.owed_scan()
