@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("services", "0002_case_indexes"),
+        ("services", "0004_rating_rectified_at_updated_at"),
     ]
 
     operations = [
