@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core import signing
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -487,3 +487,12 @@ def dataservice_get(name: str) -> DataService:
 def departments_for_harvest(*, user) -> list[Department]:
     """The departments harvested records may be filed under (catalog.manage_harvest)."""
     return account_selectors.departments_for(user, "catalog.manage_harvest")
+
+
+def published_dates() -> dict[str, dt.datetime | None]:
+    """When the first resource was published and when a published one last changed (the
+    catalogue's dct:issued and dct:modified)."""
+    found = DataResource.objects.filter(state="published").aggregate(
+        issued=Min("published_at"), modified=Max("modified_at")
+    )
+    return {"issued": found["issued"], "modified": found["modified"] or found["issued"]}
