@@ -36,12 +36,12 @@ def _search_for_datasets(remote_ckan_base_url: str, fq_terms=None) -> list[dict]
         url = base_search_url + "?" + urlencode(params)
         content = requests.get(url, timeout=30).text
         if previous_content and content == previous_content:
-            raise SearchError("The paging doesn't seem to work. URL: %s" % url)
+            raise SearchError(f"The paging doesn't seem to work. URL: {url}")
         previous_content = content
         try:
             response_dict = json.loads(content)
         except ValueError:
-            raise SearchError("Response from remote CKAN was not JSON: %r" % content) from None
+            raise SearchError(f"Response from remote CKAN was not JSON: {content!r}") from None
         pkg_dicts_page = (response_dict.get("result") or {}).get("results", [])
         ids_in_page = {p["id"] for p in pkg_dicts_page}
         duplicate_ids = ids_in_page & pkg_ids
@@ -62,12 +62,12 @@ def gather(base_url: str, *, config: dict | None = None, last_gather_started=Non
     include = config.get("organizations_filter_include", [])
     exclude = config.get("organizations_filter_exclude", [])
     if include:
-        fq_terms.append(" OR ".join("organization:%s" % name for name in include))
+        fq_terms.append(" OR ".join(f"organization:{name}" for name in include))
     elif exclude:
-        fq_terms.extend("-organization:%s" % name for name in exclude)
+        fq_terms.extend(f"-organization:{name}" for name in exclude)
     if last_gather_started is not None:
         get_changes_since = (last_gather_started - dt.timedelta(hours=1)).isoformat()
-        fq_since_last_time = "metadata_modified:[{since}Z TO *]".format(since=get_changes_since)
+        fq_since_last_time = f"metadata_modified:[{get_changes_since}Z TO *]"
         return _search_for_datasets(base_url, fq_terms + [fq_since_last_time])
     return _search_for_datasets(base_url, fq_terms)
 
