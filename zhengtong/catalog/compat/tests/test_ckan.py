@@ -230,7 +230,7 @@ def test_datastore_search_defaults_and_fields(client, opendata):
     assert result["total"] == 1205
     assert result["limit"] == 100 and len(result["records"]) == 100
     ids = [f["id"] for f in result["fields"]]
-    assert ids[:3] == ["credit_code", "name", "district"]
+    assert ids[:4] == ["_id", "credit_code", "name", "district"]
     types = {f["id"]: f["type"] for f in result["fields"]}
     assert types["capital"] == "numeric" and types["employees"] == "int" and types["founded"] == "date"
     assert result["_links"]["next"].startswith("/api/3/action/datastore_search?")
