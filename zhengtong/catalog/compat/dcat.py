@@ -222,7 +222,7 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
             graph.add((dist, DCAT.accessURL, page))
             graph.add((page, RDF.type, RDFS.Resource))
             if label == "CSV":
-                url = reverse("compat:datasette_export", args=[resource.name, "csv"])
+                url = reverse("compat:datasette_export", args=[resource.name, "csv"]) + "?_stream=on"
             else:
                 url = reverse("compat:datasette_table", args=[resource.name]) + "?_shape=array&_size=max"
             if resource.openness == "unconditional":

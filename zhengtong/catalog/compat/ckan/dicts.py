@@ -58,7 +58,9 @@ def group_dict(domain: str, *, package_count: int | None = None) -> dict:
 
 
 def _download_url(request, resource) -> str:
-    return request.build_absolute_uri(reverse("compat:datasette_export", args=[resource.name, "csv"]))
+    return request.build_absolute_uri(
+        reverse("compat:datasette_export", args=[resource.name, "csv"]) + "?_stream=on"
+    )
 
 
 def resource_dict(request, resource) -> dict:

@@ -79,7 +79,7 @@ def test_package_list_and_show_shape(client, opendata):
     assert resource["id"] == "enterprise-registry"
     assert resource["datastore_active"] is True
     assert resource["format"] == "CSV"
-    assert resource["url"].endswith("/data/enterprise-registry.csv")
+    assert resource["url"].endswith("/data/enterprise-registry.csv?_stream=on")
     # by numeric id too, and through POST with a JSON body
     assert ok(client, "package_show", id=package["id"])["name"] == "enterprise-registry"
     assert ok(client, "package_show", method="post", id="enterprise-registry")["id"] == package["id"]

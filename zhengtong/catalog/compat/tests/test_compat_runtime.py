@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_csv_download_is_public_variant_and_counted(client, opendata):
     from zhengtong.catalog.models import UsageDaily
 
-    response = client.get("/data/enterprise-registry.csv")
+    response = client.get("/data/enterprise-registry.csv", {"_stream": "on"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
