@@ -264,7 +264,9 @@ def _table(request, resource, table, started):
     if shape == "array":
         return [{c: common.jsonable(row.get(c)) for c in columns} for row in rows], headers
     if shape == "object":
-        return {str(row[ROWID]): {c: common.jsonable(row.get(c)) for c in columns} for row in rows}, headers
+        # Datasette 0.65 keys _shape=object by primary key and answers a rowid table (ours: every
+        # table) with this error, status 200 (recorded).
+        return {"ok": False, "error": "_shape=object not available for tables with no primary keys"}, headers
     if shape == "objects":
         out_rows = [{c: common.jsonable(row.get(c)) for c in columns} for row in rows]
     else:
@@ -353,12 +355,13 @@ def _suggested_facets(request, table, filters, facets) -> list[dict]:
         limit=0,
         facets=candidates,
         facet_size=SUGGEST_MAX_VALUES + 1,
-        count="none",
+        count="exact",
     )
+    total = result.total
     out = []
     for name in candidates:
         values = result.facets.get(name, [])
-        if 1 < len(values) <= SUGGEST_MAX_VALUES:
+        if 1 < len(values) <= SUGGEST_MAX_VALUES and (total is None or len(values) < total):
             params = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "_next"]
             params.append(("_facet", name))
             out.append(
