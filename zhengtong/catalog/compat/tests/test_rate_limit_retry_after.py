@@ -14,7 +14,7 @@ PATHS = [
     "/data/enterprise-registry.json",
     "/data/enterprise-registry.csv",
     "/api/v1/catalog/resources",
-    "/api/v1/catalog/resources/enterprise-registry/schema",
+    "/api/v1/catalog/resources/enterprise-registry",
     "/opendata/enterprise-registry/download.csv",
 ]
 
