@@ -167,6 +167,10 @@ def _table(request, resource, table, started):
     for column, value in searches:
         filters.append((column, "contains", value))
     for column, op, value in raw_filters:
+        if column == ROWID:
+            raise ValidationError.for_field(
+                f"{column}__{op}", "rowid filters are not offered here; use _next to page"
+            )
         field = table.field(column)
         if field is None:
             # Datasette: a filter on a column the table lacks matches nothing (200, no rows).
