@@ -87,7 +87,9 @@ class CodesSignedTrustList(Schema):
 
 
 class CodesTrustLists(Schema):
-    lists: list[CodesSignedTrustList]
+    # Ours first (a CodesSignedTrustList), then the imported ones exactly as received: a schema
+    # would drop or add fields and break their signatures, so they stay plain objects.
+    lists: list[dict]
 
 
 class CodesAnchorOut(Schema):
