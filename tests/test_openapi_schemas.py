@@ -103,6 +103,10 @@ def test_codes_success_responses_are_typed():
             continue
         for status, response in operation["responses"].items():
             schema = (response.get("content") or {}).get("application/json", {}).get("schema") or {}
-            if str(status).startswith("2") and schema.get("type") == "object" and not schema.get("properties"):
+            if (
+                str(status).startswith("2")
+                and schema.get("type") == "object"
+                and not schema.get("properties")
+            ):
                 untyped.append((operation["operationId"], status))
     assert untyped == []
