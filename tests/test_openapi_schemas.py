@@ -74,3 +74,39 @@ def test_registry_import_422_declares_the_report_and_the_error_body():
         {"$ref": "#/components/schemas/ImportOut"},
         {"$ref": "#/components/schemas/Error"},
     ]
+
+
+# Modules whose operations still lack descriptions; their owners were changing their API files in
+# the same session (issue 15, 2026-12-02). Remove a module from here once it is described.
+UNDESCRIBED_MODULES = {"datause", "opengov", "supervision", "credit", "sharing", "sandbox"}
+
+
+def _operations():
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_every_operation_has_a_description():
+    missing = [
+        operation["operationId"]
+        for path, _method, operation in _operations()
+        if not (operation.get("description") or "").strip() and path.split("/")[3] not in UNDESCRIBED_MODULES
+    ]
+    assert missing == []
+
+
+def test_codes_success_responses_are_typed():
+    untyped = []
+    for path, _method, operation in _operations():
+        if not path.startswith("/api/v1/codes/"):
+            continue
+        for status, response in operation["responses"].items():
+            schema = (response.get("content") or {}).get("application/json", {}).get("schema") or {}
+            if (
+                str(status).startswith("2")
+                and schema.get("type") == "object"
+                and not schema.get("properties")
+            ):
+                untyped.append((operation["operationId"], status))
+    assert untyped == []

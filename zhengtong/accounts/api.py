@@ -104,6 +104,7 @@ def org_units_tree(request, depth: int = 2):
     operation_id="accounts_org_unit_detail",
 )
 def org_unit_detail(request, code: str):
+    """One org unit by its code, with its parent (public)."""
     return OrgUnit.objects.select_related("parent").get(pk=selectors.org_unit_get(code).pk)
 
 
@@ -168,6 +169,7 @@ class TokenCreatedOut(TokenOut):
 
 @router.get("/me/tokens", response={200: list[TokenOut], **ERRORS}, operation_id="accounts_tokens")
 def my_tokens(request):
+    """The caller's personal API tokens (names, scopes, last use; never the secret)."""
     return list(selectors.credentials_of(owner=request.auth, kind=CredentialKind.API_TOKEN))
 
 
@@ -182,6 +184,7 @@ def token_create(request, payload: TokenIn):
 
 @router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, operation_id="accounts_token_revoke")
 def token_revoke(request, token_id: int):
+    """Revoke one of the caller's API tokens; it stops working at once."""
     token = get_object_or_404(Credential, pk=token_id, owner=request.auth, kind=CredentialKind.API_TOKEN)
     services.api_token_revoke(actor=request.auth, token=token)
     return Status(204, None)

@@ -346,6 +346,7 @@ def resources(request, f: Query[SearchQuery]):
     "/resources/{name}", response={200: ResourceOut, **ERRORS}, auth=None, operation_id="catalog_resource"
 )
 def resource(request, name: str):
+    """One data resource's metadata (published ones for everyone; drafts for their department's staff)."""
     services.rate_limit_check(request)
     return selectors.resource_get(user=_user(request), name_or_id=name)
 
@@ -357,6 +358,7 @@ def resource(request, name: str):
     operation_id="catalog_resource_versions",
 )
 def resource_versions(request, name: str):
+    """The resource's data versions, newest first, with row counts and load times."""
     services.rate_limit_check(request)
     found = selectors.resource_get(user=_user(request), name_or_id=name)
     return selectors.resource_versions(resource=found)
@@ -385,6 +387,7 @@ def resource_schema(request, name: str, version: int | None = None):
 
 @router.post("/resources", response={201: ResourceOut, **ERRORS}, operation_id="catalog_resource_create")
 def resource_create(request, payload: ResourceIn):
+    """Create a data resource (catalogue entry) as a draft in the caller's department."""
     data = payload.dict()
     department = account_selectors.department_by_id(data.pop("department"))
     if department is None:
@@ -397,6 +400,7 @@ def resource_create(request, payload: ResourceIn):
     "/resources/{name}", response={200: ResourceOut, **ERRORS}, operation_id="catalog_resource_update"
 )
 def resource_update(request, name: str, payload: ResourcePatch):
+    """Change a resource's metadata; only the fields sent change (department staff with catalog.edit)."""
     found = _staff_resource(request, name)
     return services.resource_update(actor=request.auth, resource=found, **payload.dict(exclude_unset=True))
 
@@ -455,6 +459,7 @@ def load_start(request, name: str, file: File[UploadedFile], mode: Form[str] = "
 
 @router.get("/resources/{name}/loads", response={200: list[LoadOut], **ERRORS}, operation_id="catalog_loads")
 def loads(request, name: str):
+    """The resource's load jobs (uploads and harvests) with their state and errors, newest first."""
     found = _staff_resource(request, name)
     if not selectors.may_see_staff(request.auth, found):
         raise NotFound("no such resource")
@@ -463,6 +468,7 @@ def loads(request, name: str):
 
 @router.get("/loads/{job_id}", response={200: LoadOut, **ERRORS}, operation_id="catalog_load")
 def load(request, job_id: int):
+    """One load job: state, progress, row errors and the version it produced."""
     job = selectors.load_get(job_id)
     if job is None or not selectors.may_see_staff(request.auth, job.resource):
         raise NotFound("no such load")
@@ -471,6 +477,7 @@ def load(request, job_id: int):
 
 @router.get("/keys", response={200: list[KeyOut], **ERRORS}, operation_id="catalog_keys")
 def keys(request):
+    """The caller's data-API keys (name, rate limit, last use; never the secret)."""
     return selectors.keys_of(user=request.auth)
 
 
@@ -486,6 +493,7 @@ def key_create(request, payload: KeyIn):
 
 @router.delete("/keys/{key_id}", response={200: KeyOut, **ERRORS}, operation_id="catalog_key_revoke")
 def key_revoke(request, key_id: int):
+    """Revoke one of the caller's data-API keys; calls with it are refused at once."""
     key = selectors.key_get(key_id)
     if key is None or (key.owner_id != request.auth.pk and not can(request.auth, "catalog.manage_keys")):
         raise NotFound("no such key")
@@ -524,6 +532,7 @@ def applications(request, role: str = "applicant"):
     operation_id="catalog_application_transition",
 )
 def application_transition(request, application_id: int, payload: TransitionIn):
+    """Decide or withdraw an application for conditionally open data (approve, reject, withdraw)."""
     application = selectors.application_get(application_id)
     if application is None or not (
         application.applicant_id == request.auth.pk

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core import signing
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 FACET_FIELDS = ("domain", "department", "openness", "format", "grade", "update_frequency")
 SORTS = ("relevance", "modified", "title", "views")
+# Further orders for harvesting clients (CKAN's "id asc", "metadata_modified asc", "name asc"):
+# accepted by resource_search, not offered on the portal.
+CLIENT_SORTS = {"id": ["id"], "modified_asc": ["modified_at", "id"], "name": ["name", "id"]}
 _CURSOR_SALT = "zhengtong.catalog.search"
 _STAFF_PERMS = ("catalog.view", "catalog.edit", "catalog.review")
 
@@ -94,6 +97,21 @@ def apply_filters(qs: QuerySet, filters: dict[str, list[str]]) -> QuerySet:
             qs = qs.filter(**{f"{name}__in": values})
         elif name == "org_unit":
             qs = qs.filter(org_unit__code__in=values)
+        elif name == "name":
+            qs = qs.filter(name__in=values)
+        elif name == "id":
+            qs = qs.filter(pk__in=[int(v) for v in values if v.isdecimal()])
+        elif name in ("modified_from", "modified_to", "created_from", "created_to"):
+            column = "modified_at" if name.startswith("modified") else "created_at"
+            lookup = "gte" if name.endswith("_from") else "lte"
+            for value in values:
+                try:
+                    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                except ValueError:
+                    raise ValidationError.for_field(name, _("must be an ISO 8601 date and time")) from None
+                if timezone.is_naive(moment):
+                    moment = timezone.make_aware(moment, dt.UTC)
+                qs = qs.filter(**{f"{column}__{lookup}": moment})
         elif name == "keyword":
             cond = Q()
             for v in values:
@@ -168,10 +186,12 @@ def resource_search(
     offset: int | None = None,
     limit: int = 20,
     facet_fields: tuple[str, ...] = FACET_FIELDS,
+    exclude: dict[str, list[str]] | None = None,
 ) -> SearchResult:
     """Search the catalogue: substring search (no word segmentation), facets, sorting, and keyset
-    pagination (``cursor``; ``offset`` is accepted for CKAN-style clients)."""
-    if sort not in SORTS:
+    pagination (``cursor``; ``offset`` is accepted for CKAN-style clients). ``exclude`` leaves out
+    what each of its filters matches (CKAN's negated ``-field:value`` terms)."""
+    if sort not in SORTS and sort not in CLIENT_SORTS:
         raise ValidationError.for_field("sort", _("must be one of %s") % ", ".join(SORTS))
     if limit < 1 or limit > 1000:
         raise ValidationError.for_field("limit", _("must be between 1 and %d") % 1000)
@@ -180,6 +200,8 @@ def resource_search(
     if q and q != "*:*":
         qs = qs.filter(search_q(q))
     qs = apply_filters(qs, filters or {})
+    for name, values in (exclude or {}).items():
+        qs = qs.exclude(pk__in=apply_filters(DataResource.objects.all(), {name: values}).values("pk"))
     total = qs.count()
     facets = _facets(qs, tuple(facet_fields)) if facet_fields else {}
 
@@ -191,6 +213,8 @@ def resource_search(
         order = ["-views_30d", "-id"]
     elif sort == "title":
         order = ["title", "id"]
+    elif sort in CLIENT_SORTS:
+        order = CLIENT_SORTS[sort]
     else:
         # "relevance" without a ranking engine: the most recently modified first (CKAN's tie-breaker).
         order = ["-modified_at", "-id"]
@@ -487,3 +511,12 @@ def dataservice_get(name: str) -> DataService:
 def departments_for_harvest(*, user) -> list[Department]:
     """The departments harvested records may be filed under (catalog.manage_harvest)."""
     return account_selectors.departments_for(user, "catalog.manage_harvest")
+
+
+def published_dates() -> dict[str, dt.datetime | None]:
+    """When the first resource was published and when a published one last changed (the
+    catalogue's dct:issued and dct:modified)."""
+    found = DataResource.objects.filter(state="published").aggregate(
+        issued=Min("published_at"), modified=Max("modified_at")
+    )
+    return {"issued": found["issued"], "modified": found["modified"] or found["issued"]}

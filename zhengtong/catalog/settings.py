@@ -29,3 +29,7 @@ CATALOG_HARVEST_TIMEOUT_SECONDS = env_int("CATALOG_HARVEST_TIMEOUT_SECONDS", 30,
 CATALOG_HARVEST_CHECK_SECONDS = env_int("CATALOG_HARVEST_CHECK_SECONDS", 600, minimum=60)
 # Features at most in a dataset's GeoJSON export.
 CATALOG_GEOJSON_MAX_FEATURES = env_int("CATALOG_GEOJSON_MAX_FEATURES", 50000, minimum=1)
+# The DCAT-AP catalogue's publisher (dct:publisher, a foaf:Agent) and the licence of the catalogue
+# record itself (an id of catalog.licences; the datasets carry their own).
+CATALOG_PUBLISHER_NAME = env_str("CATALOG_PUBLISHER_NAME", "政通公共数据开放平台")
+CATALOG_LICENCE = env_str("CATALOG_LICENCE", "CC-BY-4.0")

@@ -60,20 +60,99 @@ def verify(request, body: VerifyIn):
     return services.verify_code(body.code, purpose=body.purpose).as_dict()
 
 
-@router.get("/trustlist", response={200: dict, **ERRORS}, auth=None, operation_id="codes_trustlist")
+class CodesTrustListKey(Schema):
+    kid: str  # 16 lower-case hex digits, as everywhere
+    region: str
+    alg: str
+    status: str
+    public_key_der: str  # standard base64
+    jwk: dict[str, str]
+
+
+class CodesTrustListDocument(Schema):
+    format: str
+    region: str
+    region_name: str
+    sequence: int
+    issued_at: str
+    next_update: str
+    keys_digest: str
+    keys: list[CodesTrustListKey]
+
+
+class CodesSignedTrustList(Schema):
+    trustlist: CodesTrustListDocument
+    anchor_kid: str
+    signature: str  # standard base64 of the ES256 r||s over the canonical trustlist
+
+
+class CodesTrustLists(Schema):
+    # Ours first (a CodesSignedTrustList), then the imported ones exactly as received: a schema
+    # would drop or add fields and break their signatures, so they stay plain objects.
+    lists: list[dict]
+
+
+class CodesAnchorOut(Schema):
+    region: str
+    name: str
+    anchor_kid: str
+    public_key_pem: str
+
+
+class CodesIndexPoint(Schema):
+    day: dt.date
+    county: str
+    value: float
+    numerator: float
+    denominator: float
+
+
+class CodesCountyIndex(CodesIndexPoint):
+    name: str
+
+
+class CodesIndicesOut(Schema):
+    kind: str
+    series: list[CodesIndexPoint]
+    latest: list[CodesCountyIndex]
+
+
+class CodesRecordAdded(Schema):
+    id: int
+    kind: str
+
+
+class CodesOverrideSet(Schema):
+    id: int
+    colour: str
+    valid_until: dt.datetime
+    kid: str
+    signature: str
+
+
+class CodesOverrideLifted(Schema):
+    id: int
+    lifted_at: dt.datetime | None
+
+
+@router.get(
+    "/trustlist", response={200: CodesSignedTrustList, **ERRORS}, auth=None, operation_id="codes_trustlist"
+)
 def trustlist(request):
     """This region's signed trust list (current, retired and revoked code-signing keys)."""
     return trust.export_signed()
 
 
-@router.get("/trustlists", response={200: dict, **ERRORS}, auth=None, operation_id="codes_trustlists")
+@router.get(
+    "/trustlists", response={200: CodesTrustLists, **ERRORS}, auth=None, operation_id="codes_trustlists"
+)
 def trustlists(request):
     """Every list this installation trusts: ours (signed) and the imported ones (as received, signed
     by their regions' anchors) — the file format the offline CLI and the browser verifier read."""
     return {"lists": [trust.export_signed(), *trust.imported_signed()]}
 
 
-@router.get("/anchor", response={200: dict, **ERRORS}, auth=None, operation_id="codes_anchor")
+@router.get("/anchor", response={200: CodesAnchorOut, **ERRORS}, auth=None, operation_id="codes_anchor")
 def anchor(request):
     """This region's trust-list anchor public key (to be configured by other regions out of band)."""
     return trust.anchor_export()
@@ -92,6 +171,7 @@ class PurposeOut(Schema):
 
 @router.get("/purposes", response={200: list[PurposeOut], **ERRORS}, auth=None, operation_id="codes_purposes")
 def purposes(request):
+    """The code purposes offered (health, work resumption, ...) with their colours and current rule set."""
     return selectors.purposes_public()
 
 
@@ -143,7 +223,7 @@ class IndexQuery(Schema):
     days: int = 30
 
 
-@router.get("/indices", response={200: dict, **ERRORS}, auth=None, operation_id="codes_indices")
+@router.get("/indices", response={200: CodesIndicesOut, **ERRORS}, auth=None, operation_id="codes_indices")
 def indices(request, q: Query[IndexQuery]):
     """Daily index series (province-wide, or one county) and the latest value per county."""
     if q.kind not in ("resumption_rate", "power_index"):
@@ -206,6 +286,7 @@ class AppealOut(Schema):
 
 @router.post("/me/{purpose}/appeals", response={201: AppealOut, **ERRORS}, operation_id="codes_appeal_submit")
 def appeal_submit(request, purpose: str, body: AppealIn):
+    """Appeal the colour of the caller's own code for a purpose, with a reason."""
     appeal = services.appeal_submit(
         actor=request.auth,
         subject=_my_subject(request),
@@ -235,9 +316,12 @@ class RecordIn(Schema):
 
 
 @router.post(
-    "/subjects/{subject_id}/records", response={201: dict, **ERRORS}, operation_id="codes_record_add"
+    "/subjects/{subject_id}/records",
+    response={201: CodesRecordAdded, **ERRORS},
+    operation_id="codes_record_add",
 )
 def record_add(request, subject_id: int, body: RecordIn):
+    """Add a record (test result, declaration, ...) to a subject; the colour is re-evaluated."""
     record = services.record_add(
         actor=request.auth,
         subject=_subject(request, subject_id),
@@ -258,9 +342,12 @@ class OverrideIn(Schema):
 
 
 @router.post(
-    "/subjects/{subject_id}/overrides", response={201: dict, **ERRORS}, operation_id="codes_override_set"
+    "/subjects/{subject_id}/overrides",
+    response={201: CodesOverrideSet, **ERRORS},
+    operation_id="codes_override_set",
 )
 def override_set(request, subject_id: int, body: OverrideIn):
+    """Set a manual colour override on a subject's code, with a reason and an end time (audited)."""
     o = services.override_set(
         actor=request.auth,
         subject=_subject(request, subject_id),
@@ -286,9 +373,12 @@ class LiftIn(Schema):
 
 
 @router.post(
-    "/overrides/{override_id}/lift", response={200: dict, **ERRORS}, operation_id="codes_override_lift"
+    "/overrides/{override_id}/lift",
+    response={200: CodesOverrideLifted, **ERRORS},
+    operation_id="codes_override_lift",
 )
 def override_lift(request, override_id: int, body: LiftIn):
+    """Lift a manual colour override before it ends (audited)."""
     o = ColourOverride.objects.filter(pk=override_id).select_related("subject__org_unit", "purpose").first()
     if o is None:
         raise NotFound("no such override")
@@ -306,6 +396,7 @@ class RuleSetIn(Schema):
     "/purposes/{code}/rules", response={201: RuleSetOut, **ERRORS}, operation_id="codes_ruleset_publish"
 )
 def ruleset_publish(request, code: str, body: RuleSetIn):
+    """Publish a new rule set for a purpose; codes are re-evaluated with it from now on."""
     rs = services.rule_set_publish(
         actor=request.auth,
         purpose=services.purpose_get(code),
@@ -325,6 +416,8 @@ class SunsetIn(Schema):
     "/purposes/{code}/sunset", response={200: PurposeOut, **ERRORS}, operation_id="codes_purpose_sunset"
 )
 def purpose_sunset(request, code: str, body: SunsetIn):
+    """Sunset a purpose now: issuance stops, current codes stop being current, and its data is
+    deleted after ``delete_after_days`` (0-365; codes.manage_rules; audited)."""
     services.purpose_sunset(
         actor=request.auth,
         purpose=services.purpose_get(code),
@@ -346,6 +439,7 @@ class DecideIn(Schema):
     "/appeals/{appeal_id}/decide", response={200: AppealOut, **ERRORS}, operation_id="codes_appeal_decide"
 )
 def appeal_decide(request, appeal_id: int, body: DecideIn):
+    """Decide an appeal: ``uphold`` or ``reject``, with a note (staff in scope)."""
     appeal = Appeal.objects.filter(pk=appeal_id).first()
     if appeal is None:
         raise NotFound("no such appeal")

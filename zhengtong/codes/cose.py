@@ -9,7 +9,6 @@ steps of verification. The payload is minimal by design:
 
 from __future__ import annotations
 
-import base64
 import struct
 import zlib
 from collections.abc import Mapping
@@ -240,5 +239,6 @@ def decode_code(text: str, *, max_bytes: int = 4096, prefix: str = PREFIX) -> De
 
 
 def public_key_jwk(public_key: ec.EllipticCurvePublicKey, kid: bytes) -> dict:
-    """The JWK the trust list publishes (``kid`` as standard base64 of the 8 key-id bytes)."""
-    return keys.public_key_jwk(public_key, base64.b64encode(kid).decode())
+    """The JWK the trust list publishes. Its ``kid`` is the 8 key-id bytes in lower-case hex, the
+    one encoding of a key id everywhere (trust list entries, anchors, the database, the API)."""
+    return keys.public_key_jwk(public_key, kid.hex())

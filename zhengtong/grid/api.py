@@ -142,6 +142,7 @@ def incident_report(request, payload: IncidentIn):
 
 @router.get("/incidents/{incident_id}", response={200: IncidentOut, **ERRORS}, operation_id="grid_incident")
 def incident(request, incident_id: int):
+    """One incident with its location, state, SLA clock, photos and timeline (staff and grid workers in scope)."""
     return selectors.incident_get_for(request.auth, incident_id)
 
 

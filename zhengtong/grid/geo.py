@@ -175,6 +175,16 @@ def geocode(text: str, *, within=None) -> tuple[float, float] | None:
     return None
 
 
+def cell_point(code: str) -> tuple[float, float] | None:
+    """The representative point (lng, lat) of the grid cell with this code (Open311's
+    address_id), None when there is none."""
+    cell = GridCell.objects.filter(code=code).only("geometry").first() if code else None
+    if cell is None:
+        return None
+    point = shapely.from_geojson(cell.geometry).representative_point()
+    return point.x, point.y
+
+
 EARTH_RADIUS_M = 6_371_008.8
 
 

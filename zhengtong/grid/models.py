@@ -136,6 +136,9 @@ class Incident(WorkflowModel, HourSlaMixin):
     reporter_name = models.CharField(_("reporter's name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
     reporter_email = models.CharField(_("reporter's email"), max_length=200, blank=True)
+    # Open311: the reporter's photo link and the client's account id, kept as sent.
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True)
+    account_id = models.CharField(_("client account id"), max_length=100, blank=True)
     # The handling body: a department (its staff dispose) or a township.
     # Not called "department": the core permission check would then confine department-limited
     # grants of command staff to it; grid.selectors decides who handles what.

@@ -95,7 +95,13 @@ def _xml_element(tag: str, value: Any) -> str:
 
 def _render(fmt: str, payload: Any, *, root: str, item: str, status: int = 200) -> HttpResponse:
     if fmt == "json":
-        return JsonResponse(payload, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            payload,
+            status=status,
+            safe=False,
+            json_dumps_params={"ensure_ascii": False},
+            content_type="application/json; charset=utf-8",
+        )
     if isinstance(payload, list):
         body = f"<{root}>" + "".join(_xml_element(item, row) for row in payload) + f"</{root}>"
     else:
@@ -135,30 +141,97 @@ def _request_dict(incident: Incident, request) -> dict[str, Any]:
         "service_code": incident.category.code,
         "description": _scan(incident.description),
         "agency_responsible": agency,
-        "service_notice": "",
+        "service_notice": _service_notice(incident),
         "requested_datetime": _iso(incident.reported_at),
         "updated_datetime": _iso(incident.updated_at),
         "expected_datetime": _iso(incident.due_at),
         "address": _scan(incident.address),
-        "address_id": "",
+        "address_id": incident.cell.code if incident.cell_id else "",
         "zipcode": "",
         "lat": incident.lat,
         "long": incident.lng,
-        "media_url": request.build_absolute_uri(reverse("grid:photo", args=[photo.token])) if photo else "",
+        "media_url": (
+            request.build_absolute_uri(reverse("grid:photo", args=[photo.token]))
+            if photo
+            else incident.media_url
+        ),
+    }
+
+
+def _service_notice(incident: Incident) -> str:
+    """What the POST answered as service_notice; GET requests/{id} repeats it."""
+    return _("Registered in %(grid)s; expected handling within the category's time limit.") % {
+        "grid": incident.address
     }
 
 
 def _jurisdiction_ok(request) -> bool:
-    wanted = settings.GRID_OPEN311_JURISDICTION
+    """jurisdiction_id is optional; one that is sent must be this endpoint's (GeoReport v2: an
+    unknown jurisdiction is an error, 404)."""
     given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
-    return not wanted or not given or given == wanted
+    return not given or given == settings.GRID_OPEN311_JURISDICTION
+
+
+def _read_only(request, fmt: str) -> HttpResponse | None:
+    """PUT, DELETE, ... on a read-only resource: 405 in the specification's error format (the
+    views are CSRF-exempt for this reason: nothing they accept changes state except the POST of a
+    request, which an API key authorises)."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    response = _error(fmt, 405, _("method %s is not allowed here; use GET") % request.method)
+    response["Allow"] = "GET, HEAD"
+    return response
 
 
 # --- views --------------------------------------------------------------------------------
 
 
 @public
+@csrf_exempt
+def discovery(request, fmt: str):
+    """The discovery document (GeoReport v2 "Service Discovery"): where the endpoint is and what
+    it speaks."""
+    refused = _read_only(request, fmt)
+    if refused:
+        return refused
+    base = request.build_absolute_uri("/open311/v2/")
+    payload = {
+        "changeset": settings.GRID_OPEN311_CHANGESET,
+        "contact": settings.GRID_OPEN311_CONTACT,
+        # Keys are issued by the platform's staff (console); the contact says whom to ask.
+        "key_service": settings.GRID_OPEN311_CONTACT,
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base.rstrip("/"),
+                "changeset": settings.GRID_OPEN311_CHANGESET,
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    if fmt == "xml":
+        body = (
+            "<discovery>"
+            + "".join(_xml_element(k, payload[k]) for k in ("changeset", "contact", "key_service"))
+            + "<endpoints><endpoint>"
+            + "".join(_xml_element(k, v) for k, v in payload["endpoints"][0].items() if k != "formats")
+            + "<formats>"
+            + "".join(f"<format>{escape(f)}</format>" for f in payload["endpoints"][0]["formats"])
+            + "</formats></endpoint></endpoints></discovery>"
+        )
+        return HttpResponse(
+            '<?xml version="1.0" encoding="utf-8"?>' + body, content_type="text/xml; charset=utf-8"
+        )
+    return _render(fmt, payload, root="discovery", item="")
+
+
+@public
+@csrf_exempt
 def services_list(request, fmt: str):
+    refused = _read_only(request, fmt)
+    if refused:
+        return refused
     if not _jurisdiction_ok(request):
         return _error(fmt, 404, _("unknown jurisdiction_id"))
     rows = [
@@ -177,7 +250,13 @@ def services_list(request, fmt: str):
 
 
 @public
+@csrf_exempt
 def service_definition(request, code: str, fmt: str):
+    refused = _read_only(request, fmt)
+    if refused:
+        return refused
+    if not _jurisdiction_ok(request):
+        return _error(fmt, 404, _("unknown jurisdiction_id"))
     category = _public_categories().get(code)
     if category is None:
         return _error(fmt, 404, _("unknown service_code “%s”") % code)
@@ -220,13 +299,15 @@ def _parse_date(value: str, name: str) -> dt.datetime:
 def requests_view(request, fmt: str):
     if request.method == "POST":
         return _post_request(request, fmt)
-    if request.method != "GET":
-        return _error(fmt, 405, _("use GET or POST"))
+    if request.method not in ("GET", "HEAD"):
+        response = _error(fmt, 405, _("use GET or POST"))
+        response["Allow"] = "GET, HEAD, POST"
+        return response
     if not _jurisdiction_ok(request):
         return _error(fmt, 404, _("unknown jurisdiction_id"))
     public_ids = [c.pk for c in _public_categories().values()]
     qs = Incident.objects.filter(category_id__in=public_ids).select_related(
-        "category", "handling_department", "handling_unit"
+        "category", "handling_department", "handling_unit", "cell"
     )
     ids = [i for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     try:
@@ -289,11 +370,18 @@ def _post_request(request, fmt: str) -> HttpResponse:
         return _error(fmt, 400, _("service_code: unknown service “%s”") % code)
     lat, lng = data.get("lat", ""), data.get("long", "")
     address = data.get("address_string", "").strip()
+    address_id = data.get("address_id", "").strip()
     if (lat == "") != (lng == ""):
         return _error(fmt, 400, _("lat and long: send both, or neither with address_string"))
-    if lat == "":
+    if lat == "" and not address and address_id:
+        # address_id: this endpoint's address ids are grid cell codes (GET requests returns them).
+        point = geo.cell_point(address_id)
+        if point is None:
+            return _error(fmt, 400, _("address_id: no grid cell has the code “%s”") % address_id[:40])
+        lng, lat = point
+    elif lat == "":
         if not address:
-            return _error(fmt, 400, _("a location is required: lat and long, or address_string"))
+            return _error(fmt, 400, _("a location is required: lat and long, address_string or address_id"))
         point = geo.geocode(address)
         if point is None:
             return _error(fmt, 400, _("address_string: no grid cell matches this address; send lat and long"))
@@ -305,6 +393,11 @@ def _post_request(request, fmt: str) -> HttpResponse:
     }
     if any(_CONTROL.search(v) for values in data.lists() for v in values[1]):
         return _error(fmt, 400, _("fields must not contain control characters"))
+    media_url = data.get("media_url", "").strip()
+    if media_url and (not re.match(r"https?://", media_url) or len(media_url) > 500):
+        return _error(fmt, 400, _("media_url: must be an http(s) URL of at most 500 characters"))
+    if len(data.get("account_id", "")) > 100:
+        return _error(fmt, 400, _("account_id: at most 100 characters"))
     description = data.get("description", "").strip() or category.name
     name = " ".join(p for p in (data.get("first_name", ""), data.get("last_name", "")) if p).strip()
     try:
@@ -321,6 +414,8 @@ def _post_request(request, fmt: str) -> HttpResponse:
             reporter_phone=data.get("phone", ""),
             reporter_email=data.get("email", ""),
             within=key.org_unit,
+            media_url=media_url,
+            account_id=data.get("account_id", "").strip(),
         )
     except ValidationError as exc:
         fields = exc.fields or {}
@@ -334,20 +429,25 @@ def _post_request(request, fmt: str) -> HttpResponse:
         {
             "service_request_id": str(incident.pk),
             "token": incident.token,
-            "service_notice": _("Registered in %(grid)s; expected handling within the category's time limit.")
-            % {"grid": incident.address},
-            "account_id": None,
+            "service_notice": _service_notice(incident),
+            "account_id": incident.account_id or None,
         }
     ]
     return _render(fmt, body, root="service_requests", item="request", status=201)
 
 
 @public
+@csrf_exempt
 def request_detail(request, request_id: str, fmt: str):
+    refused = _read_only(request, fmt)
+    if refused:
+        return refused
+    if not _jurisdiction_ok(request):
+        return _error(fmt, 404, _("unknown jurisdiction_id"))
     pk = _parse_id(request_id)
     incident = (
         Incident.objects.filter(pk=pk, category__is_public=True)
-        .select_related("category", "handling_department", "handling_unit")
+        .select_related("category", "handling_department", "handling_unit", "cell")
         .first()
         if pk is not None
         else None
@@ -358,7 +458,11 @@ def request_detail(request, request_id: str, fmt: str):
 
 
 @public
+@csrf_exempt
 def token_detail(request, token: str, fmt: str):
+    refused = _read_only(request, fmt)
+    if refused:
+        return refused
     incident = (
         Incident.objects.filter(token=token).only("pk", "token").first()
         if re.fullmatch(r"[0-9a-f]{24}", token)

@@ -20,3 +20,7 @@ GRID_STATS_INTERVAL_SECONDS = env_int("GRID_STATS_INTERVAL_SECONDS", 86400, mini
 GRID_OPEN311_JURISDICTION = env_str("GRID_OPEN311_JURISDICTION", "")
 # Open311: POSTed service requests per minute per client address (the shared rate limiter).
 GRID_OPEN311_POST_RATE_PER_MINUTE = env_int("GRID_OPEN311_POST_RATE_PER_MINUTE", 60, minimum=1)
+# The Open311 discovery document (/open311/discovery.json): its changeset (when the endpoint
+# last changed, ISO 8601) and the contact it names.
+GRID_OPEN311_CHANGESET = env_str("GRID_OPEN311_CHANGESET", "2026-12-02T00:00:00Z")
+GRID_OPEN311_CONTACT = env_str("GRID_OPEN311_CONTACT", "12345 政务服务便民热线")

@@ -8,6 +8,7 @@ FMT = r"(?P<fmt>json|xml)"
 
 urlpatterns = [
     # Open311 GeoReport v2 (first: the hot API path resolves without trying the pages)
+    re_path(rf"^open311/discovery\.{FMT}$", open311.discovery, name="open311_discovery"),
     re_path(rf"^open311/v2/services\.{FMT}$", open311.services_list, name="open311_services"),
     re_path(
         rf"^open311/v2/services/(?P<code>[-\w]+)\.{FMT}$", open311.service_definition, name="open311_service"

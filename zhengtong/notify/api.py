@@ -62,5 +62,6 @@ def mark_read(request, message_id: int):
 
 @router.post("/messages/read-all", response={200: MarkedOut, **ERRORS}, operation_id="notify_mark_all_read")
 def mark_all_read(request):
+    """Mark every unread message of the caller as read; answers how many changed."""
     ensure_authenticated(request.auth)
     return {"marked": services.messages_mark_all_read(actor=request.auth)}

@@ -112,6 +112,7 @@ def bills(request, f: Query[BillQuery]):
 
 @router.get("/bills/{number}", response={200: BillOut, **ERRORS}, operation_id="payments_bill")
 def bill(request, number: str):
+    """One bill by its number: amount, payer, state and payment channel (its payer or staff in scope)."""
     return services.bill_get_for_payer(request.auth, number)
 
 

@@ -85,11 +85,14 @@ def persons(request, f: Query[ListQuery]):
 
 @router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, operation_id="registry_person")
 def person(request, person_id: int):
+    """One person of the base registry, identifiers masked unless the caller may see them in full."""
     return selectors.person_get_for(request.auth, person_id)
 
 
 @router.post("/persons", response={201: PersonOut, **ERRORS}, operation_id="registry_person_create")
 def person_create(request, payload: PersonIn):
+    """Register a natural person in the base registry (staff with registry rights in the org unit;
+    the record is validated and audited)."""
     data = payload.dict()
     unit = org_unit_get(data.pop("org_unit"))
     return Status(201, services.person_create(actor=request.auth, org_unit=unit, **data))
@@ -146,6 +149,7 @@ def legal_entities(request, f: Query[ListQuery]):
     operation_id="registry_legal_entity",
 )
 def legal_entity(request, entity_id: int):
+    """One legal entity of the base registry (unified social credit code, name, status)."""
     return selectors.legal_entity_get_for(request.auth, entity_id)
 
 
@@ -216,6 +220,7 @@ def licences(request, f: Query[ListQuery]):
 
 @router.get("/licences/{licence_id}", response={200: LicenceOut, **ERRORS}, operation_id="registry_licence")
 def licence(request, licence_id: int):
+    """One licence or certificate of the registry with its holder and validity."""
     return selectors.licence_get_for(request.auth, licence_id)
 
 
@@ -239,6 +244,7 @@ def licence_transition(request, licence_id: int, payload: LicenceTransitionIn):
     operation_id="registry_licence_timeline",
 )
 def licence_timeline(request, licence_id: int):
+    """The licence's history: issue, changes, suspension, revocation, each with actor and time."""
     return timeline(selectors.licence_get_for(request.auth, licence_id))
 
 
@@ -329,6 +335,7 @@ def corrections(request, f: Query[CorrectionQuery]):
     "/corrections", response={201: CorrectionOut, **ERRORS}, operation_id="registry_correction_submit"
 )
 def correction_submit(request, payload: CorrectionIn):
+    """Ask for a correction of registry data (the holder or staff); it enters review."""
     return Status(201, services.correction_submit(actor=request.auth, **payload.dict()))
 
 
@@ -338,6 +345,7 @@ def correction_submit(request, payload: CorrectionIn):
     operation_id="registry_correction_transition",
 )
 def correction_transition(request, correction_id: int, payload: LicenceTransitionIn):
+    """Move a correction request along its workflow (accept, reject, apply) by staff in scope."""
     obj = selectors.correction_get_for(request.auth, correction_id)
     obj.workflow.transition(payload.action)  # an unknown action: the workflow's ValidationError
     return services.CORRECTION_TRANSITIONS[payload.action](

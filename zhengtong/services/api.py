@@ -355,6 +355,7 @@ def track(request, q: Query[ServicesTrackQuery]):
     operation_id="services_application",
 )
 def application(request, case_id: int):
+    """One of the caller's own applications (cases) with its state, materials and timeline."""
     case = selectors.case_for_applicant(request.auth, case_id)
     return {
         **_application(case),
@@ -488,6 +489,7 @@ def tasks(request, f: Query[TaskQuery]):
 
 @router.get("/tasks/{int:case_id}", response={200: TaskOut, **ERRORS}, operation_id="services_task")
 def task(request, case_id: int):
+    """One case as the staff member handling it sees it, with the actions open to them."""
     return _task(selectors.case_for_staff(request.auth, case_id), request.auth)
 
 

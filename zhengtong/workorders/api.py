@@ -151,6 +151,7 @@ def mine(request, f: Query[PageQuery]):
 
 @router.get("/mine/{number}", response={200: WorkOrderOut, **ERRORS}, operation_id="workorders_mine_detail")
 def mine_detail(request, number: str):
+    """One of the caller's own 12345 work orders with its replies."""
     ensure_authenticated(request.auth)
     return selectors.my_work_order(request.auth, number)
 
@@ -251,6 +252,7 @@ class TimelineOut(Schema):
     "/{number}/timeline", response={200: list[TimelineOut], **ERRORS}, operation_id="workorders_timeline"
 )
 def order_timeline(request, number: str):
+    """A work order's timeline: assignments, transfers, replies and SLA events."""
     ensure_authenticated(request.auth)
     try:
         order = selectors.my_work_order(request.auth, number)
@@ -283,6 +285,7 @@ class RuleIn(Schema):
 
 @router.get("/routing-rules/all", response={200: list[RuleOut], **ERRORS}, operation_id="workorders_rules")
 def rules(request):
+    """All routing rules (category and area to department) in evaluation order, for staff who manage routing."""
     ensure_can(request.auth, "workorders.view")
     return list(selectors.routing_rules())
 

@@ -9,6 +9,8 @@ Shape of Datasette 0.65's table JSON (``rows``, ``columns``, ``next``, ``next_ur
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from urllib.parse import urlencode
@@ -38,6 +40,10 @@ OPS = {
     "lte": "lte",
     "contains": "contains",
     "startswith": "startswith",
+    "endswith": "endswith",
+    "like": "like",
+    "glob": "glob",
+    "date": "date",
     "in": "in",
     "notin": "notin",
     "isnull": "isnull",
@@ -56,6 +62,12 @@ IGNORED = {
     "_extra",
     "_nl",
 }
+# Datasette's implicit row id of a table without a primary key: here the row's position in the
+# version (1..N), which never changes.
+ROWID = "rowid"
+# Suggested facets: columns with 2..30 distinct values on at most this many candidate columns.
+SUGGEST_MAX_COLUMNS = 10
+SUGGEST_MAX_VALUES = 30
 STATUS = {
     NotFound: 404,
     ValidationError: 400,
@@ -119,6 +131,11 @@ def _one(special, key) -> str | None:
 
 def _table(request, resource, table, started):
     special, raw_filters = _params(request)
+    searches = []
+    for key in list(special):
+        # _search_<column>: search one column only
+        if key.startswith("_search_") and table.field(key[len("_search_") :]) is not None:
+            searches.append((key[len("_search_") :], special.pop(key)[-1]))
     for key in special:
         if key not in IGNORED and key not in {
             "_shape",
@@ -140,19 +157,25 @@ def _table(request, resource, table, started):
             "_where", "_where (raw SQL) is not supported; use col__op=value filters"
         )
     shape = _one(special, "_shape") or "arrays"
-    if shape not in ("objects", "arrays", "array"):
-        raise ValidationError.for_field("_shape", f"_shape={shape} is not one of objects, arrays, array")
-    size_text = _one(special, "_size")
-    size = (
-        common.DATASETTE_SIZE_MAX
-        if size_text == "max"
-        else common.as_int("_size", size_text, 100, minimum=1, maximum=common.DATASETTE_SIZE_MAX)
-    )
+    if shape not in ("objects", "arrays", "array", "object"):
+        raise ValidationError.for_field(
+            "_shape", f"_shape={shape} is not one of objects, arrays, array, object"
+        )
+    size = _size(special)
     filters = []
+    no_rows = False
+    for column, value in searches:
+        filters.append((column, "contains", value))
     for column, op, value in raw_filters:
+        if column == ROWID:
+            raise ValidationError.for_field(
+                f"{column}__{op}", "rowid filters are not offered here; use _next to page"
+            )
         field = table.field(column)
         if field is None:
-            raise ValidationError.for_field(column, f"no such column: {column}")
+            # Datasette: a filter on a column the table lacks matches nothing (200, no rows).
+            no_rows = True
+            continue
         if op not in OPS:
             raise ValidationError.for_field(f"{column}__{op}", f"unknown filter operation “{op}”")
         engine_op = OPS[op]
@@ -171,7 +194,7 @@ def _table(request, resource, table, started):
                 filters.append((field["name"], "in", cast))
             else:
                 filters.extend((field["name"], "ne", v) for v in cast)
-        elif engine_op in ("contains", "startswith"):
+        elif engine_op in ("contains", "startswith", "endswith", "like", "glob", "date"):
             filters.append((field["name"], engine_op, value))
         else:
             filters.append(
@@ -183,6 +206,10 @@ def _table(request, resource, table, started):
         raise ValidationError.for_field("_sort", "cannot use _sort and _sort_desc at the same time")
     for key, direction in (("_sort", "asc"), ("_sort_desc", "desc")):
         column = _one(special, key)
+        if column == ROWID:
+            if direction == "desc":
+                raise ValidationError.for_field(key, "rowid sorts ascending only here (the table's order)")
+            continue  # row order is every sort's last key
         if column:
             if table.field(column) is None:
                 raise ValidationError.for_field(key, f"cannot sort table by {column}: no such column")
@@ -208,6 +235,8 @@ def _table(request, resource, table, started):
             facets.append(value)
     facet_size = common.as_int("_facet_size", _one(special, "_facet_size"), 30, minimum=1, maximum=1000)
     nocount = common.as_bool("_nocount", _one(special, "_nocount"), False)
+    if no_rows and table.fields:
+        filters.append((table.fields[0]["name"], "in", []))
     result = common.query(
         table,
         cursor_param="_next",
@@ -220,9 +249,12 @@ def _table(request, resource, table, started):
         facets=facets,
         facet_size=facet_size,
         count="none" if nocount else "estimate",
+        row_numbers=True,
     )
-    rows = result.rows[:size]
-    next_token = result.next_cursor if len(rows) == size else None
+    rows = result.rows[:size] if size else []
+    for row in rows:
+        row[ROWID] = row.pop(engine.ROW, None)
+    next_token = result.next_cursor if size and len(rows) == size else None
     next_url = None
     if next_token:
         params = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "_next"]
@@ -231,8 +263,14 @@ def _table(request, resource, table, started):
     headers = {}
     if next_url and shape != "objects" and shape != "arrays":
         headers["Link"] = f'<{next_url}>; rel="next"'
+    # A rowid table: Datasette puts rowid first in every row and in columns.
+    columns = [ROWID, *columns]
     if shape == "array":
         return [{c: common.jsonable(row.get(c)) for c in columns} for row in rows], headers
+    if shape == "object":
+        # Datasette 0.65 keys _shape=object by primary key and answers a rowid table (ours: every
+        # table) with this error, status 200 (recorded).
+        return {"ok": False, "error": "_shape=object not available for tables with no primary keys"}, headers
     if shape == "objects":
         out_rows = [{c: common.jsonable(row.get(c)) for c in columns} for row in rows]
     else:
@@ -249,12 +287,15 @@ def _table(request, resource, table, started):
                     "value": common.jsonable(value),
                     "label": common.jsonable(value),
                     "count": count,
-                    "selected": any(f[0] == column and f[2] == value for f in filters),
+                    "toggle_url": _toggle_url(request, column, value, selected),
+                    "selected": selected,
                 }
                 for value, count in entries
+                for selected in [any(f[0] == column and f[2] == value for f in filters)]
             ],
             "truncated": len(entries) >= facet_size,
         }
+    suggested = [] if "_nosuggest" in special else _suggested_facets(request, table, filters, facets)
     body = {
         "ok": True,
         "database": "data",
@@ -273,7 +314,7 @@ def _table(request, resource, table, started):
         "units": {f["name"]: f["unit"] for f in table.fields if f.get("unit")},
         "query": {"sql": "", "params": {}},
         "facet_results": facet_results,
-        "suggested_facets": [],
+        "suggested_facets": suggested,
         "next": next_token,
         "next_url": next_url,
         "private": False,
@@ -281,6 +322,59 @@ def _table(request, resource, table, started):
         "query_ms": round((time.perf_counter() - started) * 1000, 3),
     }
     return body, headers
+
+
+def _size(special) -> int:
+    size_text = _one(special, "_size")
+    if size_text == "max":
+        return common.DATASETTE_SIZE_MAX
+    # _size=0: no rows, the count only (Datasette 0.65).
+    return common.as_int("_size", size_text, 100, minimum=0, maximum=common.DATASETTE_SIZE_MAX)
+
+
+def _toggle_url(request, column: str, value, selected: bool) -> str:
+    """The address that adds this facet value as a filter, or removes it when it is selected."""
+    text = "" if value is None else str(common.jsonable(value))
+    params = [(k, v) for k, vs in request.GET.lists() for v in vs if k not in ("_next",)]
+    if selected:
+        params = [(k, v) for k, v in params if not (k in (column, f"{column}__exact") and v == text)]
+    else:
+        params.append((column, text))
+    return request.build_absolute_uri(request.path + ("?" + urlencode(params) if params else ""))
+
+
+def _suggested_facets(request, table, filters, facets) -> list[dict]:
+    """Datasette's suggestion: columns (not yet faceted) whose matching rows hold 2..30 distinct
+    values, each with the address that facets by it."""
+    candidates = [
+        f["name"]
+        for f in table.fields
+        if f["name"] not in facets and f.get("type", "string") in ("string", "integer", "boolean", "date")
+    ][:SUGGEST_MAX_COLUMNS]
+    if not candidates:
+        return []
+    result = common.query(
+        table,
+        filters=filters,
+        limit=0,
+        facets=candidates,
+        facet_size=SUGGEST_MAX_VALUES + 1,
+        count="exact",
+    )
+    total = result.total
+    out = []
+    for name in candidates:
+        values = result.facets.get(name, [])
+        if 1 < len(values) <= SUGGEST_MAX_VALUES and (total is None or len(values) < total):
+            params = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "_next"]
+            params.append(("_facet", name))
+            out.append(
+                {
+                    "name": name,
+                    "toggle_url": request.build_absolute_uri(request.path + "?" + urlencode(params)),
+                }
+            )
+    return out
 
 
 def _describe(filters, sort) -> str:
@@ -297,14 +391,22 @@ def _describe(filters, sort) -> str:
 
 @public
 def table_export(request, name: str, fmt: str):
-    """The current version as a file (CSV with UTF-8 BOM), in the variant the caller may see."""
+    """``/data/<name>.csv``: as Datasette, the rows the same parameters select in JSON (filters,
+    sort, ``_size``, ``_next``), with a header row; ``_stream=on`` streams every matching row of
+    the current version (CSV with UTF-8 BOM) in the variant the caller may see."""
     if fmt != "csv":
         return _error(f"unsupported format {fmt}", 404, "Not found")
+    started = time.perf_counter()
+    stream = (
+        common.as_bool("_stream", request.GET.get("_stream"), False) if "_stream" in request.GET else False
+    )
     try:
         user = common.request_user(request)
         common.rate_limit(request, user)
         resource = common.resource_get(user, name)
         table = common.table_for(user, resource)
+        if not stream:
+            return _csv_page(request, resource, table, started)
         data = engine.export(
             table.table_key,
             table.number,
@@ -327,4 +429,21 @@ def table_export(request, name: str, fmt: str):
     else:
         response = StreamingHttpResponse(data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{resource.name}.csv"'
+    return response
+
+
+def _csv_page(request, resource, table, started):
+    if request.GET.get("_shape", "arrays") != "arrays":
+        raise ValidationError.for_field("_shape", "a .csv has one shape; leave _shape out")
+    body, _headers = _table(request, resource, table, started)
+    columns, rows = body["columns"], body["rows"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else engine.neutralize(v) for v in row])
+    common.count_call(resource, "downloads")
+    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/plain; charset=utf-8")
+    if body.get("next_url"):
+        response["Link"] = f'<{body["next_url"]}>; rel="next"'
     return response

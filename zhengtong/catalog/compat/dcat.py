@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import re
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.catalog import licences, selectors
@@ -34,11 +35,20 @@ FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 FILETYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 ACCESS = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 LICENCE = Namespace("http://publications.europa.eu/resource/authority/licence/")
+THEME = Namespace("http://publications.europa.eu/resource/authority/data-theme/")
+LANGUAGE = Namespace("http://publications.europa.eu/resource/authority/language/")
+COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
+GEONAMES = "https://sws.geonames.org/"
 IANA = "http://www.iana.org/assignments/media-types/"
 DCATAP = URIRef("http://data.europa.eu/r5r/")
 DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3 term, not in rdflib's closed namespace
 
 PAGE_SIZE = 100
+DISTRIBUTION_TEXT = {
+    "CSV": "{}：全部公开字段的 CSV 文件（UTF-8，首行为字段名）。",
+    "JSON": "{}：全部公开字段的 JSON 数组，每行一个对象。",
+}
 FREQUENCIES = {
     "realtime": "UPDATE_CONT",
     "hourly": "HOURLY",
@@ -55,6 +65,31 @@ FORMATS = [
     ("CSV", "CSV", "text/csv"),
     ("JSON", "JSON", "application/json"),
 ]
+# Our domains on the EU data-theme authority list (DCAT-AP asks for at least one of its concepts);
+# "other" has no counterpart and gets no theme.
+THEMES = {
+    "economy": "ECON",
+    "transport": "TRAN",
+    "environment": "ENVI",
+    "government_services": "GOVE",
+    "health": "HEAL",
+    "education": "EDUC",
+    "social": "SOCI",
+    "urban": "REGI",
+    "agriculture": "AGRI",
+    "culture": "EDUC",
+    "public_safety": "JUST",
+}
+# dct:spatial: GeoNames features (the authority DCAT-AP's controlled-vocabulary shapes accept for
+# places outside the EU) for region codes (GB/T 2260). A code not listed climbs to its prefecture
+# and province (330106 -> 330100 -> 330000); a code with no listed ancestor becomes the EU
+# country authority's CHN. Decision and its limits: docs/opendata-api.md, "DCAT-AP".
+GEONAMES_IDS = {
+    "330000": "1784764",  # Zhejiang Sheng
+    "330100": "1808926",  # Hangzhou
+    "330200": "1799397",  # Ningbo
+    "330300": "1791388",  # Wenzhou
+}
 RDF_FORMATS = {"jsonld": ("json-ld", "application/ld+json"), "ttl": ("turtle", "text/turtle")}
 
 
@@ -107,18 +142,25 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
     for keyword in resource.keywords_en or []:
         if isinstance(keyword, str) and keyword:
             graph.add((node, DCAT.keyword, Literal(keyword, lang="en")))
-    if resource.domain:
-        theme = _abs(request, f"/theme/{resource.domain}")
+    theme_code = THEMES.get(resource.domain or "")
+    if theme_code:
+        theme = THEME[theme_code]
         graph.add((node, DCAT.theme, theme))
         graph.add((theme, RDF.type, SKOS.Concept))
+        graph.add((theme, SKOS.inScheme, THEME_SCHEME))
         graph.add(
-            (theme, SKOS.prefLabel, Literal(common.choice_label(DataResource, "domain", resource.domain)))
+            (
+                theme,
+                SKOS.prefLabel,
+                Literal(str(common.choice_label(DataResource, "domain", resource.domain)), lang="zh"),
+            )
         )
     if resource.department_id:
         graph.add((node, DCTERMS.publisher, _agent(graph, request, resource.department)))
     frequency = FREQUENCIES.get(resource.update_frequency or "")
     if frequency:
         graph.add((node, DCTERMS.accrualPeriodicity, FREQ[frequency]))
+        graph.add((FREQ[frequency], RDF.type, DCTERMS.Frequency))
     if resource.temporal_start or resource.temporal_end:
         period = BNode()
         graph.add((node, DCTERMS.temporal, period))
@@ -128,24 +170,25 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
         if resource.temporal_end:
             graph.add((period, DCAT.endDate, Literal(resource.temporal_end, datatype=XSD.date)))
     if resource.spatial:
-        place = _abs(request, f"/region/{resource.spatial}")
+        place, code = spatial_uri(resource.spatial)
         graph.add((node, DCTERMS.spatial, place))
         graph.add((place, RDF.type, DCTERMS.Location))
-        graph.add((place, SKOS.notation, Literal(resource.spatial)))
         try:
-            unit = account_selectors.org_unit_get(resource.spatial)
+            unit = account_selectors.org_unit_get(code) if code else None
         except NotFound:
             unit = None
         if unit:
             graph.add((place, SKOS.prefLabel, Literal(unit.name, lang="zh")))
-    licence = _licence(resource.licence)
+    licence = _licence(resource.licence, graph)
     access = ACCESS_RIGHTS.get(resource.openness or "")
     if access:
         graph.add((node, DCTERMS.accessRights, ACCESS[access]))
+        graph.add((ACCESS[access], RDF.type, DCTERMS.RightsStatement))
     if resource.contact_name or resource.contact_email:
         contact = BNode()
         graph.add((node, DCAT.contactPoint, contact))
         graph.add((contact, RDF.type, VCARD.Organization))
+        graph.add((contact, RDF.type, VCARD.Kind))
         if resource.contact_name:
             graph.add((contact, VCARD.fn, Literal(resource.contact_name)))
         if resource.contact_email:
@@ -165,15 +208,26 @@ def add_dataset(graph: Graph, request, resource) -> URIRef:
             graph.add((node, DCAT.distribution, dist))
             graph.add((dist, RDF.type, DCAT.Distribution))
             graph.add((dist, DCTERMS.title, Literal(f"{resource.title} ({label})", lang="zh")))
+            graph.add(
+                (
+                    dist,
+                    DCTERMS.description,
+                    Literal(DISTRIBUTION_TEXT[label].format(resource.title), lang="zh"),
+                )
+            )
             graph.add((dist, DCTERMS.format, FILETYPE[filetype]))
+            graph.add((FILETYPE[filetype], RDF.type, DCTERMS.MediaTypeOrExtent))
             graph.add((dist, DCAT.mediaType, URIRef(IANA + media)))
+            graph.add((URIRef(IANA + media), RDF.type, DCTERMS.MediaType))
             graph.add((dist, DCAT.accessURL, page))
+            graph.add((page, RDF.type, RDFS.Resource))
             if label == "CSV":
-                url = reverse("compat:datasette_export", args=[resource.name, "csv"])
+                url = reverse("compat:datasette_export", args=[resource.name, "csv"]) + "?_stream=on"
             else:
                 url = reverse("compat:datasette_table", args=[resource.name]) + "?_shape=array&_size=max"
             if resource.openness == "unconditional":
                 graph.add((dist, DCAT.downloadURL, _abs(request, url)))
+                graph.add((_abs(request, url), RDF.type, RDFS.Resource))
             if licence is not None:
                 graph.add((dist, DCTERMS.license, licence))
             graph.add((dist, DCTERMS.modified, Literal(version.created_at, datatype=XSD.dateTime)))
@@ -209,15 +263,31 @@ def add_dataset_safely(graph: Graph, request, resource) -> URIRef | None:
     return node
 
 
-def _licence(code: str | None):
+def _licence(code: str | None, graph: Graph | None = None):
     if not code:
         return None
     info = licences.get(code)
     if info is not None and info.eu_code:
-        return LICENCE[info.eu_code]
-    if info is not None and info.url:
-        return URIRef(info.url)
-    return URIRef(f"https://spdx.org/licenses/{code}")
+        uri = LICENCE[info.eu_code]
+    elif info is not None and info.url:
+        uri = URIRef(info.url)
+    else:
+        uri = URIRef(f"https://spdx.org/licenses/{code}")
+    if graph is not None:
+        graph.add((uri, RDF.type, DCTERMS.LicenseDocument))
+    return uri
+
+
+def spatial_uri(code: str) -> tuple[URIRef, str]:
+    """The authority URI for a region code, and the code it stands for (see GEONAMES_IDS)."""
+    code = code.strip()
+    candidates = [code]
+    if len(code) == 6 and code.isdigit():
+        candidates += [code[:4] + "00", code[:2] + "0000"]
+    for candidate in candidates:
+        if candidate in GEONAMES_IDS:
+            return URIRef(f"{GEONAMES}{GEONAMES_IDS[candidate]}/"), candidate
+    return COUNTRY["CHN"], ""
 
 
 def _landing(resource) -> str:
@@ -274,8 +344,7 @@ def catalog_rdf(request, fmt: str):
     graph.add((catalog, DCTERMS.title, Literal("政通公共数据开放目录", lang="zh")))
     graph.add((catalog, DCTERMS.title, Literal("Zhengtong open data catalogue", lang="en")))
     graph.add((catalog, DCTERMS.description, Literal("Published public data resources", lang="en")))
-    graph.add((catalog, FOAF.homepage, _abs(request, "/")))
-    graph.add((catalog, DCTERMS.conformsTo, DCATAP))
+    add_catalog_facts(graph, request, catalog)
     for resource in items:
         node = add_dataset_safely(graph, request, resource)
         if node is not None:
@@ -311,3 +380,32 @@ def dataset_rdf(request, name: str, fmt: str):
     if add_dataset_safely(graph, request, resource) is None:
         return _error(f"dataset {name} cannot be described now", 503)
     return _respond(graph, fmt)
+
+
+def add_catalog_facts(graph: Graph, request, catalog: URIRef) -> None:
+    """What DCAT-AP 3 asks of the catalogue itself: publisher, homepage, languages, dates,
+    licence and theme taxonomy."""
+    homepage = _abs(request, "/")
+    graph.add((catalog, FOAF.homepage, homepage))
+    graph.add((homepage, RDF.type, FOAF.Document))
+    graph.add((catalog, DCTERMS.conformsTo, DCATAP))
+    graph.add((DCATAP, RDF.type, DCTERMS.Standard))
+    publisher = _abs(request, "/catalog#publisher")
+    graph.add((catalog, DCTERMS.publisher, publisher))
+    graph.add((publisher, RDF.type, FOAF.Agent))
+    graph.add((publisher, RDF.type, FOAF.Organization))
+    graph.add((publisher, FOAF.name, Literal(settings.CATALOG_PUBLISHER_NAME, lang="zh")))
+    for code in ("ZHO", "ENG"):
+        graph.add((catalog, DCTERMS.language, LANGUAGE[code]))
+        graph.add((LANGUAGE[code], RDF.type, DCTERMS.LinguisticSystem))
+    graph.add((catalog, DCAT.themeTaxonomy, THEME_SCHEME))
+    graph.add((THEME_SCHEME, RDF.type, SKOS.ConceptScheme))
+    graph.add((THEME_SCHEME, DCTERMS.title, Literal("Data theme", lang="en")))
+    licence = _licence(settings.CATALOG_LICENCE, graph)
+    if licence is not None:
+        graph.add((catalog, DCTERMS.license, licence))
+    dates = selectors.published_dates()
+    if dates["issued"]:
+        graph.add((catalog, DCTERMS.issued, Literal(dates["issued"], datatype=XSD.dateTime)))
+    if dates["modified"]:
+        graph.add((catalog, DCTERMS.modified, Literal(dates["modified"], datatype=XSD.dateTime)))

@@ -8,6 +8,8 @@ from . import ckan, datasette, dcat
 app_name = "compat"
 
 urlpatterns = [
+    path("api/3", ckan.api_version, name="ckan_api_version"),
+    path("api/3/", ckan.api_version),
     path("api/3/action/<str:name>", ckan.action, name="ckan_action"),
     path("api/action/<str:name>", ckan.action, name="ckan_action_unversioned"),
     path("data/<slug:name>.json", datasette.table_json, name="datasette_table"),

@@ -19,7 +19,24 @@ from zhengtong.core.errors import ValidationError
 from zhengtong.datastore.engine.store import ROW
 from zhengtong.datastore.schema import check_schema
 
-OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
+OPS = (
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "contains",
+    "startswith",
+    "isnull",
+    # Datasette's text and date operators (SQLite semantics: LIKE case-insensitive for ASCII,
+    # GLOB case-sensitive; date: the value's calendar date)
+    "endswith",
+    "like",
+    "glob",
+    "date",
+)
 AGG_OPS = ("count", "sum", "avg", "min", "max")
 NUMERIC = {"integer", "number", "year"}
 _CURSOR_SALT = "zhengtong.datastore.cursor"
@@ -144,12 +161,24 @@ def where_sql(fields: dict[str, dict], filters, q: str | None) -> tuple[str, lis
             else:
                 clauses.append(f"{col} IN ({', '.join('?' for _i in items)})")
                 params.extend(_coerce(fld, v, "filters") for v in items)
-        elif op in {"contains", "startswith"}:
+        elif op in {"contains", "startswith", "endswith", "like", "glob"}:
             if isinstance(value, dict | list | tuple) or value is None:
                 raise ValidationError.for_field("filters", _("must be a single value"))
-            fn = "contains" if op == "contains" else "starts_with"
-            clauses.append(f"{fn}(CAST({col} AS VARCHAR), ?)")
+            if op == "like":
+                clauses.append(f"CAST({col} AS VARCHAR) ILIKE ?")
+            elif op == "glob":
+                clauses.append(f"CAST({col} AS VARCHAR) GLOB ?")
+            else:
+                fn = {"contains": "contains", "startswith": "starts_with", "endswith": "ends_with"}[op]
+                clauses.append(f"{fn}(CAST({col} AS VARCHAR), ?)")
             params.append(str(value)[:1000])
+        elif op == "date":
+            try:
+                day = dt.date.fromisoformat(str(value)[:10])
+            except ValueError:
+                raise ValidationError.for_field("filters", _("date takes YYYY-MM-DD")) from None
+            clauses.append(f"TRY_CAST({col} AS DATE) = ?")
+            params.append(day)
         else:
             sql_op = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
             clauses.append(f"{col} {sql_op} ?")

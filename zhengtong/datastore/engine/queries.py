@@ -125,8 +125,11 @@ def query(
     aggregates: list | None = None,
     count: str = "exact",
     schema: dict,
+    row_numbers: bool = False,
 ) -> QueryResult:
-    """Rows, totals, facets and aggregates of one version's variant; see docs/datastore.md."""
+    """Rows, totals, facets and aggregates of one version's variant; see docs/datastore.md.
+    ``row_numbers``: each row also carries its row number (1..N, the stored ``_row``) under
+    ``ROW`` (CKAN's ``_id``, Datasette's ``rowid``)."""
     path = source_path(table_key, version, variant)
     num_rows, columns, _groups = file_info(path)
     known = field_map(schema, columns)
@@ -243,7 +246,10 @@ def query(
         columns_ = {n: rowcache.column(n) for n in selected}
         for key_row in page:
             index = key_row[-1] - 1
-            result.rows.append({n: json_value(col[index].as_py()) for n, col in columns_.items()})
+            row = {n: json_value(col[index].as_py()) for n, col in columns_.items()}
+            if row_numbers:
+                row[ROW] = key_row[-1]
+            result.rows.append(row)
         if more and page:
             last = dict(zip(names, page[-1], strict=True))
             result.next_cursor = encode_cursor(

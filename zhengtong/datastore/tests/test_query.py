@@ -259,7 +259,9 @@ def test_values_are_parameters(people, value):
 def test_bad_operators_directions_and_values(people):
     key, version, schema = people
     bad_calls = [
-        {"filters": [("city", "like", "x")]},
+        {"filters": [("city", "regex", "x")]},
+        {"filters": [("joined", "date", "not-a-date")]},
+        {"filters": [("city", "like", ["x"])]},
         {"filters": [("city", "eq")]},
         {"filters": ["city"]},
         {"filters": [("age", "gt", "old")]},
@@ -419,3 +421,30 @@ def test_a_column_named_file_row_number():
         after=first.next_cursor,
     )
     assert [r["x"] for r in first.rows + second.rows] == ["b", "c", "a"]
+
+
+def test_datasette_text_and_date_operators_and_row_numbers(numbers):
+    """endswith, like (case-insensitive), glob (case-sensitive), and row numbers on request."""
+    key, version, schema, _table = numbers
+    labels = [f"item {i:03d}" for i in range(200)]
+
+    def names(op, value):
+        result = engine.query(
+            key,
+            version,
+            "public",
+            schema=schema,
+            filters=[("label", op, value)],
+            limit=1000,
+            row_numbers=True,
+        )
+        for row in result.rows:
+            assert labels[row[engine.ROW] - 1] == row["label"]
+        return [r["label"] for r in result.rows]
+
+    assert names("endswith", "07") == [s for s in labels if s.endswith("07")]
+    assert names("like", "ITEM 1_9") == [s for s in labels if s.startswith("item 1") and s.endswith("9")]
+    assert names("glob", "item 0?5") == [s for s in labels if s[:6] == "item 0" and s[7:] == "5"]
+    assert names("glob", "ITEM*") == []
+    plain = engine.query(key, version, "public", schema=schema, limit=3)
+    assert all(engine.ROW not in row for row in plain.rows)

@@ -106,6 +106,8 @@ def incident_report(
     reported_at: dt.datetime | None = None,
     work_order: str = "",
     via: str = "",
+    media_url: str = "",
+    account_id: str = "",
 ) -> Incident:
     """Record a new incident at a location: the grid cell (and village, township, county) come
     from point-in-polygon. Grid workers and staff report within their scope; citizens and Open311
@@ -158,6 +160,8 @@ def incident_report(
         reported_at=now,
         state=Incident.workflow.initial,
         work_order=(work_order or "")[:20],
+        media_url=(media_url or "")[:500],
+        account_id=(account_id or "")[:100],
     )
     # The clock (hours from the report, or working days) goes into the INSERT (no second UPDATE).
     Incident.workflow.start_clock(incident, at=now)

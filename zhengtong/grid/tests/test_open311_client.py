@@ -125,3 +125,87 @@ def test_spec_client_sees_errors_as_specified(client311):
     assert status == 403 and body[0]["code"] == 403 and body[0]["description"]
     status, body = client311.post("xml", service_code="E0101", lat="30.26", long="120.14")
     assert status == 403 and body[0]["code"] == "403"
+
+
+def discover(server: str) -> str:
+    """Service discovery as the specification describes it: read /open311/discovery.json and take
+    the production GeoReport v2 endpoint that speaks JSON."""
+    with urllib.request.urlopen(server.rstrip("/") + "/open311/discovery.json", timeout=10) as response:
+        assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+        document = json.loads(response.read())
+    assert document["changeset"] and document["contact"]
+    endpoint = next(
+        e
+        for e in document["endpoints"]
+        if e["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        and e["type"] == "production"
+        and "application/json" in e["formats"]
+    )
+    return endpoint["url"]
+
+
+def _raw(method: str, url: str, data: bytes | None = None):
+    request = urllib.request.Request(url, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def test_client_follows_discovery(live_server, grid):
+    from zhengtong.grid import services
+    from zhengtong.grid.models import Incident
+    from zhengtong.grid.tests.conftest import CELL_1, inside
+
+    _key, raw = services.open311_key_create(actor=grid.command, name="discovering", org_unit=grid.w.beishan)
+    client = GeoReportClient(discover(live_server.url), raw)
+    assert client.services()
+
+    # media_url and account_id are kept; service_notice is the same on GET as on POST
+    lat, lng = inside(CELL_1)
+    status, created = client.post(
+        service_code="E0101",
+        lat=lat,
+        long=lng,
+        description="垃圾堆放",
+        media_url="https://example.org/photo.jpg",
+        account_id="acct-42",
+    )
+    assert status == 201 and created[0]["account_id"] == "acct-42"
+    request = client.request(created[0]["service_request_id"])[0]
+    assert request["media_url"] == "https://example.org/photo.jpg"
+    assert request["service_notice"] == created[0]["service_notice"] != ""
+    assert request["address_id"]
+
+    # address_id alone locates a request (our address ids are grid cell codes)
+    before = Incident.objects.count()
+    status, again = client.post(
+        service_code="E0101", address_id=request["address_id"], description="再次堆放"
+    )
+    assert status == 201, again
+    assert Incident.objects.count() == before + 1
+    assert client.request(again[0]["service_request_id"])[0]["address_id"] == request["address_id"]
+    status, bad = client.post(service_code="E0101", address_id="NO-SUCH-CELL", description="x")
+    assert status == 400 and "address_id" in bad[0]["description"]
+    assert Incident.objects.count() == before + 1
+
+
+def test_unknown_jurisdiction_and_read_only_methods(live_server, grid):
+    from zhengtong.grid.models import Incident
+
+    endpoint = discover(live_server.url)
+    status, _headers, body = _raw("GET", endpoint + "/services.json?jurisdiction_id=nowhere.example")
+    assert status == 404 and json.loads(body)[0]["code"] == 404
+    status, _headers, body = _raw("GET", endpoint + "/requests.json?jurisdiction_id=nowhere.example")
+    assert status == 404
+    before = Incident.objects.count()
+    for method in ("PUT", "DELETE", "PATCH"):
+        for path in ("/services.json", "/requests/1.json", "/requests.json"):
+            status, headers, body = _raw(method, endpoint + path, b"x=1")
+            assert status == 405, (method, path, body[:200])
+            assert headers["Content-Type"] == "application/json; charset=utf-8"
+            assert json.loads(body)[0]["code"] == 405
+        status, headers, body = _raw(method, endpoint + "/services.xml", b"x=1")
+        assert status == 405 and b"<errors><error><code>405</code>" in body
+    assert Incident.objects.count() == before

@@ -25,17 +25,19 @@ from django.views.decorators.csrf import csrf_exempt
 from zhengtong.catalog import selectors
 from zhengtong.catalog.compat import common
 from zhengtong.catalog.compat.ckan.actions import (
+    current_package_list_with_resources,
     group_list,
     group_show,
     organization_list,
     organization_show,
+    package_autocomplete,
     package_list,
     package_show,
     resource_show,
     status_show,
     tag_list,
 )
-from zhengtong.catalog.compat.ckan.datastore import datastore_search
+from zhengtong.catalog.compat.ckan.datastore import datastore_info, datastore_search
 from zhengtong.catalog.compat.ckan.search import package_search, parse_fq
 from zhengtong.catalog.licences import license_list as _registry_licences
 from zhengtong.core.access import public
@@ -89,7 +91,8 @@ def action(request, name: str):
     help_url = _help(request, name)
     handler = ACTIONS.get(name)
     if handler is None:
-        return _error(help_url, 400, "Bad Request", f"Bad request - Action name not known: {name}")
+        # CKAN answers an unknown action with a bare JSON string, not the envelope.
+        return JsonResponse(f"Bad request - Action name not known: {name}", status=400, safe=False)
     if request.method not in ("GET", "POST"):
         return _error(help_url, 400, "Bad Request", "Bad request - only GET and POST are supported")
     try:
@@ -131,6 +134,12 @@ def help_show(request, user, data):
 
 
 @public
+def api_version(request, version: int = 3):
+    """``/api/3`` (and ``/api``): the API version, as CKAN answers it."""
+    return JsonResponse({"version": version})
+
+
+@public
 def dataset_page_redirect(request, name: str):
     """CKAN's /dataset/<name> page address: a permanent redirect to the portal's page of a
     dataset the caller may see (404 otherwise, like the page itself)."""
@@ -159,8 +168,11 @@ ACTIONS = {
     "status_show": status_show,
     "help_show": help_show,
     "datastore_search": datastore_search,
+    "datastore_info": datastore_info,
     "license_list": license_list,
+    "current_package_list_with_resources": current_package_list_with_resources,
+    "package_autocomplete": package_autocomplete,
 }
 
 
-__all__ = ["ACTIONS", "action", "dataset_page_redirect", "parse_fq"]
+__all__ = ["ACTIONS", "action", "api_version", "dataset_page_redirect", "parse_fq"]

@@ -3,7 +3,7 @@ group_list/show, tag_list, status_show."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.catalog import selectors
@@ -48,6 +48,13 @@ def resource_show(request, user, data):
     return resource_dict(request, resource)
 
 
+def _department_created() -> dict[int, str | None]:
+    """An organisation's ``created``: when its first dataset entered the catalogue (departments
+    carry no creation time of their own)."""
+    rows = DataResource.objects.values("department").annotate(first=Min("created_at"))
+    return {row["department"]: common.iso(row["first"]) for row in rows}
+
+
 def _department_counts() -> dict[int, int]:
     rows = _published().values("department").annotate(n=Count("id"))
     return {row["department"]: row["n"] for row in rows}
@@ -70,7 +77,11 @@ def organization_list(request, user, data):
     departments = departments[offset : offset + limit]
     if not all_fields:
         return [_org_name(d) for d in departments]
-    return [organization_dict(d, package_count=counts.get(d.pk, 0)) for d in departments]
+    created = _department_created()
+    return [
+        organization_dict(d, package_count=counts.get(d.pk, 0), created=created.get(d.pk))
+        for d in departments
+    ]
 
 
 def organization_show(request, user, data):
@@ -86,7 +97,9 @@ def organization_show(request, user, data):
     if department is None:
         raise NotFound(f"organization not found: {ident}")
     datasets = _published().filter(department=department)
-    out = organization_dict(department, package_count=datasets.count())
+    out = organization_dict(
+        department, package_count=datasets.count(), created=_department_created().get(department.pk)
+    )
     if as_bool("include_datasets", data.get("include_datasets"), False):
         out["packages"] = [package_dict(request, r) for r in datasets.order_by("name")[:1000]]
     return out
@@ -132,3 +145,44 @@ def status_show(request, user, data):
         "locale_default": "zh_Hans",
         "extensions": ["datastore", "dcat"],
     }
+
+
+def current_package_list_with_resources(request, user, data):
+    """Published datasets with their resources, most recently modified first (limit, offset,
+    page)."""
+    limit = min(as_int("limit", data.get("limit"), 100, minimum=1), common.PACKAGE_ROWS_MAX)
+    offset = as_int("offset", data.get("offset"), 0)
+    page = as_int("page", data.get("page"), 0, minimum=0)
+    if page:
+        offset = (page - 1) * limit
+    resources = (
+        _published()
+        .select_related("department__org_unit", "current_version")
+        .order_by("-modified_at", "-id")[offset : offset + limit]
+    )
+    return [package_dict(request, r) for r in resources]
+
+
+def package_autocomplete(request, user, data):
+    """Datasets whose name or title contain q (limit ≤ 100), as CKAN's dataset-name autocomplete
+    answers: name, title, match_field, match_displayed."""
+    query = str(data.get("q") or "").strip()
+    if not query:
+        raise ValidationError.for_field("q", "is required")
+    limit = min(as_int("limit", data.get("limit"), 10, minimum=1), 100)
+    lowered = query.lower()
+    out = []
+    for resource in (
+        _published().filter(Q(name__icontains=query) | Q(title__icontains=query)).order_by("name")[:limit]
+    ):
+        field = "name" if lowered in resource.name.lower() else "title"
+        value = resource.name if field == "name" else resource.title
+        out.append(
+            {
+                "name": resource.name,
+                "title": resource.title,
+                "match_field": field,
+                "match_displayed": value if field == "title" else f"{value} ({resource.title})",
+            }
+        )
+    return out

@@ -12,9 +12,13 @@ from urllib.parse import urlencode
 from zhengtong.catalog.compat import common
 from zhengtong.catalog.compat.common import as_bool, as_int
 from zhengtong.core.errors import ValidationError
-from zhengtong.datastore.engine import neutralize
+from zhengtong.datastore.engine import ROW, neutralize
 
 _OPS = {"eq": "eq", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte", "ne": "ne"}
+# CKAN's row id: first in every datastore_search's fields, an int numbering the rows 1..N (here
+# the row's position in the version, which never changes).
+ID = "_id"
+ID_FIELD = {"id": ID, "type": "int"}
 _SORT_ITEM = re.compile(r'^\s*"?([^",]+?)"?(?:\s+(asc|desc))?\s*$', re.IGNORECASE)
 
 
@@ -70,6 +74,10 @@ def _sort(table, raw) -> list[tuple[str, str]]:
         match = _SORT_ITEM.match(str(item))
         if not match:
             raise ValidationError.for_field("sort", f"cannot parse “{item}”: use “field” or “field desc”")
+        if match.group(1).strip() == ID:
+            if (match.group(2) or "asc").lower() != "asc":
+                raise ValidationError.for_field("sort", "_id sorts ascending only (the table's order)")
+            break  # row order is the tie-breaker of every sort: nothing after it changes the order
         field = _check_field(table, match.group(1).strip(), "sort")
         out.append((field["name"], (match.group(2) or "asc").lower()))
     return out
@@ -80,7 +88,9 @@ def _fields(table, raw) -> list[str] | None:
         return None
     items = raw if isinstance(raw, list) else str(raw).split(",")
     return [
-        _check_field(table, str(item).strip().strip('"'), "fields")["name"]
+        ID
+        if str(item).strip().strip('"') == ID
+        else _check_field(table, str(item).strip().strip('"'), "fields")["name"]
         for item in items
         if str(item).strip()
     ]
@@ -116,12 +126,17 @@ def datastore_search(request, user, data):
         q_text = str(q)
     sort = _sort(table, data.get("sort"))
     fields = _fields(table, data.get("fields"))
-    limit = as_int("limit", data.get("limit"), 100, minimum=0, maximum=common.datastore_limit_max())
+    # CKAN caps limit silently (ckan.datastore.search.rows_max); so do we.
+    limit = min(as_int("limit", data.get("limit"), 100, minimum=0), common.datastore_limit_max())
     offset = as_int("offset", data.get("offset"), 0)
     include_total = as_bool("include_total", data.get("include_total"), True)
     records_format = str(data.get("records_format") or "objects")
     if records_format not in ("objects", "lists", "csv", "tsv"):
         raise ValidationError.for_field("records_format", "must be objects, lists, csv or tsv")
+    if as_bool("distinct", data.get("distinct"), False):
+        return _distinct(
+            request, resource, table, data, filters, q_text, fields, limit, offset, records_format
+        )
     token = data.get("next_page")
     if token is not None and not isinstance(token, str):
         raise ValidationError.for_field("next_page", "must be the token a previous page returned")
@@ -130,7 +145,8 @@ def datastore_search(request, user, data):
         cursor_param="next_page",
         filters=filters,
         sort=sort,
-        fields=fields,
+        fields=[n for n in fields if n != ID] if fields else fields,
+        row_numbers=True,
         limit=max(limit, 1),
         after=token or None,
         offset=None if token else (offset or None),
@@ -138,11 +154,11 @@ def datastore_search(request, user, data):
         count="estimate" if include_total else "none",
     )
     common.count_call(resource)
-    names = fields or table.field_names
+    names = fields or [ID, *table.field_names]
     rows = result.rows[:limit] if limit else []
-    field_meta = [
-        {"id": n, "type": _datastore_type(table.field(n)), "info": _info(table.field(n))} for n in names
-    ]
+    for row in rows:
+        row[ID] = row.pop(ROW, None)
+    field_meta = _field_meta(table, names)
     if records_format == "objects":
         records = [{n: common.jsonable(row.get(n)) for n in names} for row in rows]
     elif records_format == "lists":
@@ -185,6 +201,61 @@ def datastore_search(request, user, data):
         else:
             out["_links"]["next"] = _link(request, data, drop=("next_page",), add={"offset": offset + limit})
     return out
+
+
+def _field_meta(table, names: list[str]) -> list[dict]:
+    return [
+        dict(ID_FIELD)
+        if n == ID
+        else {"id": n, "type": _datastore_type(table.field(n)), "info": _info(table.field(n))}
+        for n in names
+    ]
+
+
+def _distinct(request, resource, table, data, filters, q_text, fields, limit, offset, records_format):
+    """distinct=true: the distinct combinations of the chosen fields (SELECT DISTINCT), through
+    the engine's group-by (at most 5 fields; no _id, which is unique per row)."""
+    names = [n for n in (fields or table.field_names) if n != ID]
+    if len(names) > 5:
+        raise ValidationError.for_field("distinct", "takes at most 5 fields: name them in fields")
+    if records_format not in ("objects", "lists"):
+        raise ValidationError.for_field("records_format", "distinct returns objects or lists")
+    result = common.query(table, filters=filters, q=q_text, limit=0, group_by=names, count="none")
+    groups = [{n: common.jsonable(g.get(n)) for n in names} for g in result.aggregates]
+    page = groups[offset : offset + limit]
+    common.count_call(resource)
+    records = page if records_format == "objects" else [[r[n] for n in names] for r in page]
+    return {
+        "resource_id": resource.name,
+        "fields": _field_meta(table, names),
+        "records": records,
+        "records_format": records_format,
+        "limit": limit,
+        "offset": offset,
+        "distinct": True,
+        "total": len(groups),
+        "total_was_estimated": False,
+        "_links": {"start": _link(request, data, drop=("offset",))},
+    }
+
+
+def datastore_info(request, user, data):
+    """A dataset's datastore table: its fields (with _id first) and row count (id)."""
+    resource = common.resource_get(user, data.get("id") or data.get("resource_id") or "")
+    table = common.table_for(user, resource)
+    total = common.query(table, limit=0, count="exact").total
+    return {
+        "meta": {"count": total, "id": resource.name, "table_type": "BASE TABLE"},
+        "fields": [
+            {
+                "id": f["id"],
+                "type": f["type"],
+                "schema": {"native_type": f["type"]},
+                "info": f.get("info", {}),
+            }
+            for f in _field_meta(table, [ID, *table.field_names])
+        ],
+    }
 
 
 def _info(field: dict) -> dict:

@@ -14,7 +14,7 @@ def _org_name(department) -> str:
     return f"{department.org_unit.code}-{department.code}"
 
 
-def organization_dict(department, *, package_count: int | None = None) -> dict:
+def organization_dict(department, *, package_count: int | None = None, created: str | None = None) -> dict:
     out = {
         "id": str(department.pk),
         "name": _org_name(department),
@@ -26,7 +26,7 @@ def organization_dict(department, *, package_count: int | None = None) -> dict:
         "state": "active",
         "approval_status": "approved",
         "image_url": "",
-        "created": None,
+        "created": created,
         "org_unit": department.org_unit.code,
     }
     if package_count is not None:
@@ -58,7 +58,9 @@ def group_dict(domain: str, *, package_count: int | None = None) -> dict:
 
 
 def _download_url(request, resource) -> str:
-    return request.build_absolute_uri(reverse("compat:datasette_export", args=[resource.name, "csv"]))
+    return request.build_absolute_uri(
+        reverse("compat:datasette_export", args=[resource.name, "csv"]) + "?_stream=on"
+    )
 
 
 def resource_dict(request, resource) -> dict:

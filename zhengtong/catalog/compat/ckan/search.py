@@ -3,9 +3,12 @@ rows/start, facets."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import Counter
+
+from django.utils import timezone
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.catalog import selectors
@@ -28,7 +31,13 @@ FQ_FIELDS = {
     "domain": "domain",
     "department": "department",
     "spatial": "org_unit",
+    "name": "name",
+    "id": "id",
 }
+# Range fields (``field:[from TO to]``, ``*`` open): CKAN field -> the catalog's filter prefix.
+RANGE_FIELDS = {"metadata_modified": "modified", "metadata_created": "created"}
+# Fields CKAN indexes as text: a term on them is a search word.
+TEXT_FIELDS = ("text", "title", "notes")
 FACET_FIELDS = {
     "organization": "department",
     "groups": "domain",
@@ -50,37 +59,78 @@ SORTS = {
     "name asc": "title",
     "views_recent desc": "views",
     "views_total desc": "views",
+    # What harvesters send (ckanext-harvest's CKAN harvester always sorts "id asc").
+    "id asc": "id",
+    "id": "id",
+    "metadata_modified asc": "modified_asc",
+    "name": "name",
 }
 
 
 _FQ_TOKEN = re.compile(
-    r'\s*([+]?)([A-Za-z_][A-Za-z0-9_.]*):(?:"((?:[^"\\]|\\.)*)"|\(([^)]*)\)|([^\s"()]+))\s*'
+    r"\s*([+-]|NOT\s+)?([A-Za-z_][A-Za-z0-9_.]*):"
+    r'(?:"((?:[^"\\]|\\.)*)"|\(([^)]*)\)|[\[{]\s*(\S+)\s+TO\s+(\S+?)\s*[\]}]|([^\s"()]+))\s*'
 )
+_OR = re.compile(r"\s*(OR|\|\|)\s+")
 # Each term is one more condition in the search query; databases refuse expressions past ~1,000.
 FQ_TERMS_MAX = 100
 _CONNECTIVE = re.compile(r"\s*(AND|&&)\s*")
 
 
-def parse_fq(text: str, *, param: str = "fq") -> dict[str, list[str]]:
-    """``organization:x tags:"a b" +res_format:CSV groups:(a OR b)`` -> {filter: [values]}."""
+def parse_fq(
+    text: str, *, param: str = "fq", excludes: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
+    """``organization:x tags:"a b" +res_format:CSV groups:(a OR b) -organization:y
+    metadata_modified:[2026-01-01T00:00:00Z TO *] organization:a OR organization:b`` ->
+    {filter: [values]}. Negated terms go to ``excludes`` (an error when it is None); terms joined by
+    OR must name the same field (values of one field are alternatives)."""
     filters: dict[str, list[str]] = {}
     pos = 0
     text = (text or "").strip()
+    last_field = None
     while pos < len(text):
         connective = _CONNECTIVE.match(text, pos)
         if connective and connective.end() > pos:
             pos = connective.end()
+            last_field = None
             continue
+        alternative = _OR.match(text, pos)
+        if alternative and last_field is not None:
+            pos = alternative.end()
+            match = _FQ_TOKEN.match(text, pos)
+            if not match or match.group(2) != last_field:
+                raise ValidationError.for_field(
+                    param, "OR joins terms on one field only (write field:(a OR b))"
+                )
         match = _FQ_TOKEN.match(text, pos)
         if not match:
             raise ValidationError.for_field(
                 param, f'cannot parse “{text[pos:][:40]}”: use field:value or field:"value"'
             )
-        _, field, quoted, group, bare = match.groups()
+        sign, field, quoted, group, low, high, bare = match.groups()
+        negated = bool(sign) and sign.strip() in ("-", "NOT")
+        target_filters = filters
+        if negated:
+            if excludes is None:
+                raise ValidationError.for_field(param, "negated terms are not accepted here")
+            target_filters = excludes
+        if low is not None:
+            prefix = RANGE_FIELDS.get(field)
+            if prefix is None:
+                raise ValidationError.for_field(
+                    param, f"“{field}” takes no range; ranges: {', '.join(RANGE_FIELDS)}"
+                )
+            for bound, suffix in ((low, "_from"), (high, "_to")):
+                if bound != "*":
+                    target_filters.setdefault(prefix + suffix, []).append(_solr_time(param, bound))
+            last_field = field
+            pos = match.end()
+            continue
         target = FQ_FIELDS.get(field)
         if target is None:
             raise ValidationError.for_field(
-                param, f"unknown field “{field}”; known: {', '.join(sorted(FQ_FIELDS))}"
+                param,
+                f"unknown field “{field}”; known: {', '.join(sorted([*FQ_FIELDS, *RANGE_FIELDS]))}",
             )
         if group is not None:
             values = [v.strip().strip('"') for v in re.split(r"\s+OR\s+", group) if v.strip()]
@@ -91,9 +141,27 @@ def parse_fq(text: str, *, param: str = "fq") -> dict[str, list[str]]:
         for value in values:
             if field in ("organization", "owner_org"):
                 value = _department_filter_value(value)
-            filters.setdefault(target, []).append(value)
+            elif field == "res_format":
+                # Resources say "CSV", the store says "csv": CKAN's res_format match is exact,
+                # ours takes either case.
+                value = value.lower()
+            target_filters.setdefault(target, []).append(value)
+        last_field = field
         pos = match.end()
     return filters
+
+
+def _solr_time(param: str, value: str) -> str:
+    """A Solr date (``2026-12-01T10:00:00.123Z``, ``NOW``) as ISO 8601 for the catalog's filter."""
+    if value.upper() == "NOW":
+        return timezone.now().isoformat()
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError.for_field(
+            param, f"“{value[:40]}” is not a date: use 2026-12-01T00:00:00Z or *"
+        ) from None
+    return value
 
 
 def _department_filter_value(value: str) -> str:
@@ -105,18 +173,18 @@ def _department_filter_value(value: str) -> str:
     return str(department.pk) if department else "0"
 
 
-def _split_q(q: str) -> tuple[str, dict[str, list[str]]]:
+def _split_q(q: str, excludes: dict[str, list[str]] | None = None) -> tuple[str, dict[str, list[str]]]:
     q = (q or "").strip()
     if q in ("*:*", "*"):
         return "", {}
     filters: dict[str, list[str]] = {}
     words = []
-    for token in re.findall(r'\S+:"[^"]*"|\S+', q):
-        field = token.split(":", 1)[0]
-        if ":" in token and field in FQ_FIELDS:
-            for key, values in parse_fq(token, param="q").items():
+    for token in re.findall(r'\S+:"[^"]*"|\S+:[\[{]\S+ TO \S+[\]}]|\S+', q):
+        field = token.split(":", 1)[0].lstrip("+-")
+        if ":" in token and (field in FQ_FIELDS or field in RANGE_FIELDS):
+            for key, values in parse_fq(token, param="q", excludes=excludes).items():
                 filters.setdefault(key, []).extend(values)
-        elif field == "text" and ":" in token:
+        elif field in TEXT_FIELDS and ":" in token:
             words.append(token.split(":", 1)[1].strip('"'))
         else:
             words.append(token)
@@ -147,15 +215,18 @@ def _facet_list(value) -> list[str]:
 
 def package_search(request, user, data):
     """Search datasets: q, fq, sort, rows (≤ 1000), start (any depth), facet.field, facet.limit."""
-    text, filters = _split_q(str(data.get("q") or ""))
+    excludes: dict[str, list[str]] = {}
+    text, filters = _split_q(str(data.get("q") or ""), excludes)
     for fq in _as_list(data.get("fq")) + _as_list(data.get("fq_list")):
-        for key, values in parse_fq(str(fq)).items():
+        for key, values in parse_fq(str(fq), excludes=excludes).items():
             filters.setdefault(key, []).extend(values)
-    if sum(len(values) for values in filters.values()) > FQ_TERMS_MAX:
+    terms = sum(len(values) for values in [*filters.values(), *excludes.values()])
+    if terms > FQ_TERMS_MAX:
         raise ValidationError.for_field(
             "fq", f"at most {FQ_TERMS_MAX} field:value terms in q and fq together"
         )
-    rows = as_int("rows", data.get("rows"), 10, minimum=0, maximum=common.PACKAGE_ROWS_MAX)
+    # CKAN caps rows silently (ckan.search.rows_max, 1000); so do we.
+    rows = min(as_int("rows", data.get("rows"), 10, minimum=0), common.PACKAGE_ROWS_MAX)
     start = as_int("start", data.get("start"), 0, minimum=0)
     sort_text = re.sub(r"\s+", " ", str(data.get("sort") or "score desc, metadata_modified desc").strip())
     sort = SORTS.get(sort_text.lower())
@@ -179,6 +250,7 @@ def package_search(request, user, data):
         offset=start,
         limit=max(rows, 1),
         facet_fields=catalog_facets,
+        exclude=excludes,
     )
     items = list(result.items)[:rows] if rows else []
     search_facets = {}
@@ -223,6 +295,8 @@ def _facet_value(name: str, value) -> str:
     if name == "organization":
         department = account_selectors.department_by_id(value)
         return _org_name(department) if department else str(value)
+    if name == "res_format":
+        return str(value).upper()  # as the resources' "format" says it
     return str(value)
 
 

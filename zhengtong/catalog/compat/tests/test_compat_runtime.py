@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_csv_download_is_public_variant_and_counted(client, opendata):
     from zhengtong.catalog.models import UsageDaily
 
-    response = client.get("/data/enterprise-registry.csv")
+    response = client.get("/data/enterprise-registry.csv", {"_stream": "on"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -71,7 +71,8 @@ def test_repeats_reach_the_engine_and_keep_variants_apart(client, opendata, worl
     calls = []
     real = engine.query
     monkeypatch.setattr(engine, "query", lambda *a, **kw: calls.append(a) or real(*a, **kw))
-    params = {"_size": "1", "_sort": "name", "_shape": "objects", "_col": "phone"}
+    # (_nosuggest: suggested facets would be a second engine query per request)
+    params = {"_size": "1", "_sort": "name", "_shape": "objects", "_col": "phone", "_nosuggest": "1"}
     first = client.get("/data/enterprise-registry.json", params).json()
     second = client.get("/data/enterprise-registry.json", params).json()
     assert first["rows"] == second["rows"] and len(calls) == 2

@@ -57,6 +57,7 @@ def test_catalogue_loaded_dataset_never_exposes_raw_values(client, loaded):
         client.get("/data/xihu-enterprises.json", {"_size": "max", "_shape": "objects"}),
         client.get("/data/xihu-enterprises.json", {"_facet": ["法定代表人身份证号", "联系电话"]}),
         client.get("/data/xihu-enterprises.csv"),
+        client.get("/data/xihu-enterprises.csv", {"_stream": "on"}),
         client.get("/api/3/action/datastore_search", {"resource_id": "xihu-enterprises", "limit": 100}),
         client.get(
             "/api/3/action/datastore_search",
