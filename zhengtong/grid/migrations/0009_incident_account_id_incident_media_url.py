@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grid", "0007_incidentphoto_token"),
+        ("grid", "0008_incident_incident_closed_incident_incident_disposed_and_more"),
     ]
 
     operations = [
