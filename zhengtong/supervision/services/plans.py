@@ -188,12 +188,13 @@ def plan_commit(*, actor: Any, plan: InspectionPlan, expected_version: int | Non
     return plan
 
 
-def stratum_counts(plan: InspectionPlan, strata: dict[str, list[str]]) -> dict[str, int]:
+def stratum_counts(plan: InspectionPlan, sizes: dict[str, int]) -> dict[str, int]:
+    """{stratum: number drawn} for {stratum: population size}."""
     return {
         s: draw.stratum_count(
-            len(members), plan.permille.get(s, credit_selectors.inspection_permille(s if s != "U" else ""))
+            size, plan.permille.get(s, credit_selectors.inspection_permille(s if s != "U" else ""))
         )
-        for s, members in strata.items()
+        for s, size in sizes.items()
     }
 
 
@@ -222,8 +223,7 @@ def plan_draw(
     data = population_path(plan).read_bytes()
     if draw.sha256_hex(data) != plan.population_hash:
         _refuse_draw(actor, plan, "population file does not match its published hash")
-    strata = draw.parse_population(data)
-    targets = draw.draw_targets(strata, plan.seed, stratum_counts(plan, strata))
+    targets = draw.draw_targets_from_file(data, plan.seed, lambda sizes: stratum_counts(plan, sizes))
     drawn = [(s, rank, code, mac) for s, rows in targets.items() for rank, (code, mac) in enumerate(rows, 1)]
     entities = {
         e.uscc: e
