@@ -8,8 +8,15 @@
 
     .venv/bin/python bench/supervision.py            # 1,000,000 entities (BENCH_ENTITIES to change)
 
-What it does not measure: reading the population from PostgreSQL (one indexed scan of the
-legal-entity table plus the grade map) and writing 1,000 inspections; see docs/supervision.md.
+With ``--db`` the draw is measured end to end through the services in a throwaway database on
+whatever DATABASE_URL points at (created and dropped here): BENCH_ENTITIES legal entities, 90 %
+of them graded, two departments with 100 officers each; ``plan_commit`` (population read from
+the database, file written and hashed, seed committed) and ``plan_draw`` (file re-hashed, targets
+and inspectors drawn, 1,000 inspections and their inspector links written), wall and CPU time of
+this process (the database server's own CPU is not in it).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zt_h14 .venv/bin/python bench/supervision.py --db
+    DATABASE_URL=sqlite:///var/bench_h14.sqlite3 .venv/bin/python bench/supervision.py --db
 """
 
 from __future__ import annotations
@@ -108,8 +115,167 @@ def intake_run(n: int = 10_000) -> float:
     return time.perf_counter() - t0
 
 
+def db_build(n: int):
+    """Org units, two market-regulation departments with 100 officers each, one item, ``n``
+    entities (bulk inserts) and grades for 90 % of them."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zhengtong.accounts import services as acc
+    from zhengtong.accounts.models import OrgUnit
+    from zhengtong.credit.models import CreditScore
+    from zhengtong.registry.models import LegalEntity
+    from zhengtong.supervision import services
+
+    acc.org_units_load_tree(
+        actor=None,
+        tree={
+            "code": "330000",
+            "name": "浙江省",
+            "level": "province",
+            "children": [
+                {
+                    "code": "330100",
+                    "name": "杭州市",
+                    "level": "city",
+                    "children": [{"code": "330106", "name": "西湖区", "level": "county"}],
+                }
+            ],
+        },
+    )
+    system = acc.system_actor()
+    county = OrgUnit.objects.get(code="330106")
+    depts = [
+        acc.department_create(actor=system, org_unit=county, code="scjg", name="西湖区市场监督管理局"),
+        acc.department_create(actor=system, org_unit=county, code="wjw", name="西湖区卫生健康局"),
+    ]
+    manager = acc.user_create(actor=system, username="bench_sv", password=None, kind="staff", org_unit=county)
+    for d in depts:
+        acc.role_grant(actor=system, user=manager, role="supervision_manager", org_unit=county, department=d)
+    items = []
+    for i, d in enumerate(depts):
+        for k in range(100):
+            services.officer_register(
+                actor=manager,
+                department=d,
+                number=f"33010{i}{k:04d}",
+                name=f"执法员{i}-{k}",
+                certificate_no=f"ZJ{i}{k:05d}",
+                certificate_valid_to=dt.date(2030, 1, 1),
+                residence_region="330106001" if k % 10 == 0 else "",
+            )
+        items.append(
+            services.item_create(
+                actor=manager,
+                department=d,
+                code=f"BENCH-{i}",
+                name="检查",
+                legal_basis="《食品安全法》",
+                checklist=["持证"],
+            )
+        )
+    rng = random.Random(3)
+    now = timezone.now()
+    grades = "AAABBBBBCCD"
+    batch, scores = 20_000, []
+    for start in range(0, n, batch):
+        rows = [
+            LegalEntity(
+                uscc=f"91330106{i:09d}X",
+                name=f"企业{i}",
+                entity_type="有限责任公司",
+                legal_representative="张三",
+                registered_address="西湖区",
+                region_code=f"330106{(i % 9) + 1:03d}",
+                org_unit=county,
+            )
+            for i in range(start, min(n, start + batch))
+        ]
+        created = LegalEntity.objects.bulk_create(rows)
+        if created[0].pk is None:  # SQLite before RETURNING support on bulk insert
+            created = list(LegalEntity.objects.filter(uscc__in=[r.uscc for r in rows]))
+        scores = [
+            CreditScore(
+                entity_id=e.pk,
+                score=80,
+                grade=rng.choice(grades),
+                factors=[],
+                model_version="b",
+                computed_at=now,
+            )
+            for e in created
+            if rng.random() < 0.9
+        ]
+        CreditScore.objects.bulk_create(scores)
+    return manager, depts, items
+
+
+def db_draw(console: Console) -> None:
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from zhengtong.supervision import services
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        t = time.perf_counter()
+        manager, depts, items = db_build(N)
+        console.print(
+            f"built {N:,} entities in {time.perf_counter() - t:.0f} s (load {os.getloadavg()[0]:.1f})"
+        )
+        table = Table(
+            title=f"draw on {connection.vendor} ({N:,} entities, {RUNS} plans; load {os.getloadavg()[0]:.1f})"
+        )
+        for col in ("step", "median wall s", "max wall s", "median CPU s", "target"):
+            table.add_column(col)
+        results: dict[str, list[tuple[float, float]]] = {"commit": [], "draw": [], "both": []}
+        for run in range(RUNS):
+            plan = services.plan_create(
+                actor=manager,
+                department=depts[0],
+                joint_departments=[depts[1]],
+                title=f"bench {run}",
+                items=items,
+                filters={},
+                # 1,000 targets: A 1 ‰, B 1 ‰, C 1 ‰, D 2 ‰, U 1 ‰ of the strata here.
+                permille={"A": 1, "B": 1, "C": 1, "D": 1, "U": 1},
+                inspectors_per_department=2,
+            )
+            c0, t0 = time.process_time(), time.perf_counter()
+            services.plan_commit(actor=manager, plan=plan)
+            c1, t1 = time.process_time(), time.perf_counter()
+            services.plan_draw(actor=manager, plan=plan)
+            c2, t2 = time.process_time(), time.perf_counter()
+            results["commit"].append((t1 - t0, c1 - c0))
+            results["draw"].append((t2 - t1, c2 - c1))
+            results["both"].append((t2 - t0, c2 - c0))
+            targets = plan.inspections.count()
+        for key, label in (
+            ("commit", "plan_commit: population from the DB, file + SHA-256, seed commitment"),
+            ("draw", f"plan_draw: {targets:,} targets + inspectors, inspections written"),
+            ("both", "commit + draw"),
+        ):
+            walls = [w for w, _c in results[key]]
+            cpus = [c for _w, c in results[key]]
+            table.add_row(
+                label,
+                f"{statistics.median(walls):.2f}",
+                f"{max(walls):.2f}",
+                f"{statistics.median(cpus):.2f}",
+                "≤ 2 s" if key == "both" else "",
+            )
+        console.print(table)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
 def main() -> None:
     console = Console()
+    if "--db" in sys.argv:
+        db_draw(console)
+        return
     rows = population(N)
     build, select, cpu, targets = [], [], [], 0
     for _ in range(RUNS):

@@ -208,6 +208,13 @@ class Case(WorkflowModel, SlaMixin):
             models.Index(fields=["org_path"], name="case_org_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["applicant", "-id"], name="case_applicant"),
             models.Index(fields=["sla_state", "sla_deadline"], name="case_sla_scan"),
+            # An entity's cases (supervision's master record reads its ratings and the sharing
+            # calls made for them); partial: cases of individuals pay nothing.
+            models.Index(
+                fields=["applicant_entity", "-id"],
+                name="case_applicant_entity",
+                condition=models.Q(applicant_entity__isnull=False),
+            ),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -83,9 +83,7 @@ def _hmac_sha256_factory(key: bytes):
     return mac
 
 
-def draw_targets_from_file(
-    data: bytes, seed: str, counts_of: Any
-) -> dict[str, list[tuple[str, str]]]:
+def draw_targets_from_file(data: bytes, seed: str, counts_of: Any) -> dict[str, list[tuple[str, str]]]:
     """The draw straight from the population file's bytes (what ``plan_draw`` does):
     ``counts_of({stratum: size})`` gives the number to draw per stratum."""
     strata = _split(data)
@@ -128,9 +126,7 @@ def draw_inspectors(
     chosen: dict[str, list[str]] = {}
     for dept in sorted(pool):
         ranked = sorted(
-            (mac(f"{uscc}/{number}".encode()), number)
-            for number in pool[dept]
-            if number not in excluded
+            (mac(f"{uscc}/{number}".encode()), number) for number in pool[dept] if number not in excluded
         )
         if len(ranked) < per_department:
             return None
