@@ -297,3 +297,11 @@ def alerts_for(actor: Any) -> QuerySet[SupervisionAlert]:
         .select_related("platform__entity", "report")
         .order_by("-id")
     )
+
+
+def alert_get_for(actor: Any, pk: Any) -> SupervisionAlert:
+    """One alert in the actor's supervision scope (404 otherwise)."""
+    alert = alerts_for(actor).filter(pk=int(pk)).first() if str(pk).isdigit() else None
+    if alert is None:
+        raise NotFound(_("no such alert"))
+    return alert
