@@ -17,6 +17,10 @@ this process (the database server's own CPU is not in it).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zt_h14 .venv/bin/python bench/supervision.py --db
     DATABASE_URL=sqlite:///var/bench_h14.sqlite3 .venv/bin/python bench/supervision.py --db
+
+With ``--record``: the master record (一户一档) of an entity with 1,000 records (200 each of credit
+events, penalty cases, grid incidents, rated applications and sharing-log calls) next to one with
+10, console page and API, p50/p95 server time and query count (same DATABASE_URL rule).
 """
 
 from __future__ import annotations
@@ -65,15 +69,18 @@ def population(n: int) -> list[tuple[str, str]]:
 
 
 def one_draw(rows: list[tuple[str, str]]) -> tuple[int, float, float, float]:
+    """At commitment: the population file and its hash; at the draw: the file re-hashed, targets
+    per stratum straight from its bytes (as ``plan_draw``), inspectors per target."""
     c0 = time.process_time()
     t0 = time.perf_counter()
     data = draw.population_text(rows)
     digest = draw.sha256_hex(data)
-    strata = draw.parse_population(data)
     t1 = time.perf_counter()
+    assert draw.sha256_hex(data) == digest
     seed = draw.new_seed()
-    counts = {s: draw.stratum_count(len(m), STRATA[s][1]) for s, m in strata.items()}
-    targets = draw.draw_targets(strata, seed, counts)
+    targets = draw.draw_targets_from_file(
+        data, seed, lambda sizes: {s: draw.stratum_count(n, STRATA[s][1]) for s, n in sizes.items()}
+    )
     pool = {
         "330106-scjg": [f"3301060{i:04d}" for i in range(120)],
         "330106-wjw": [f"3301061{i:04d}" for i in range(80)],
@@ -85,7 +92,6 @@ def one_draw(rows: list[tuple[str, str]]) -> tuple[int, float, float, float]:
             assert draw.draw_inspectors(seed, code, pool, excluded, 2) is not None
             n += 1
     t2 = time.perf_counter()
-    assert digest
     return n, t1 - t0, t2 - t1, time.process_time() - c0
 
 
@@ -271,10 +277,178 @@ def db_draw(console: Console) -> None:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def record_build(manager, dept, entity, per_kind: int) -> int:
+    """``per_kind`` each of credit events, penalty cases, grid incidents, rated cases and
+    sharing-log calls about one entity (bulk inserts): 5 × ``per_kind`` records."""
+    import datetime as dt
+    import secrets
+
+    from django.utils import timezone
+
+    from zhengtong.accounts.models import OrgUnit
+    from zhengtong.credit.models import CreditEvent
+    from zhengtong.grid.categories import categories_ensure
+    from zhengtong.grid.models import Category, Incident
+    from zhengtong.services.models import Case, Rating, ServiceItem, ServiceItemVersion
+    from zhengtong.sharing.models import Exchange, SharingProfile
+    from zhengtong.supervision.models import PenaltyCase
+
+    categories_ensure()
+    county = OrgUnit.objects.get(code="330106")
+    now, today = timezone.now(), timezone.localdate()
+    CreditEvent.objects.bulk_create(
+        CreditEvent(
+            entity=entity,
+            kind="complaint",
+            source_ref=f"bench:{entity.pk}:{i}",
+            summary=f"投诉{i}",
+            occurred_on=today - dt.timedelta(days=i),
+            org_unit=county,
+        )
+        for i in range(per_kind)
+    )
+    PenaltyCase.objects.bulk_create(
+        PenaltyCase(
+            number=f"BENCH-P{entity.pk}-{i:06d}",
+            party_kind="entity",
+            entity=entity,
+            party_name=entity.name,
+            facts="无证经营",
+            org_unit=county,
+            department=dept,
+            filed_on=today,
+            created_by=manager,
+            state="filed",
+        )
+        for i in range(per_kind)
+    )
+    category = Category.objects.get(code="E0501")
+    Incident.objects.bulk_create(
+        Incident(
+            category=category,
+            org_unit=county,
+            township=county,
+            county=county,
+            lat=30.25,
+            lng=120.15,
+            description="占道经营",
+            attributes={"entity_uscc": entity.uscc},
+            source="grid_worker",
+            token=secrets.token_hex(8),
+            reported_at=now,
+            state="reported",
+        )
+        for _ in range(per_kind)
+    )
+    item, _new = ServiceItem.objects.get_or_create(
+        code="BENCH-S",
+        defaults={"name": "食品经营许可", "kind": "licensing", "department": dept, "org_unit": county},
+    )
+    version, _new = ServiceItemVersion.objects.get_or_create(
+        item=item, number=1, defaults={"statutory_days": 20, "promised_days": 5}
+    )
+    cases = Case.objects.bulk_create(
+        Case(
+            number=f"BENCH-C{entity.pk}-{i:06d}",
+            item=item,
+            item_version=version,
+            applicant=manager,
+            applicant_entity=entity,
+            org_unit=county,
+            org_path=county.path,
+            department=dept,
+            state="completed",
+        )
+        for i in range(per_kind)
+    )
+    cases = list(Case.objects.filter(applicant_entity=entity))
+    Rating.objects.bulk_create(
+        Rating(case=c, applicant=manager, item=item, department=dept, org_unit=county, score=4) for c in cases
+    )
+    profile = SharingProfile.objects.filter(title="法人基本信息").first() or SharingProfile.objects.create(
+        title="法人基本信息", department=dept, org_unit=county, fields=[]
+    )
+    Exchange.objects.bulk_create(
+        Exchange(
+            profile=profile,
+            owner_department=dept,
+            consumer_department=dept,
+            mode="verify",
+            on_behalf_of=c.number,
+            request_sha256="0" * 64,
+            response_sha256="0" * 64,
+            outcome="ok",
+            at=now,
+        )
+        for c in cases
+    )
+    return 5 * per_kind
+
+
+def db_record(console: Console) -> None:
+    """The master record page of an entity with 1,000 records: server time through the test
+    client (no network), p50/p95 over BENCH_REQUESTS, its query count, and at 10 records."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from zhengtong.registry.models import LegalEntity
+
+    setup_test_environment()
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    requests = int(os.environ.get("BENCH_REQUESTS", "50"))
+    try:
+        manager, depts, _items = db_build(int(os.environ.get("BENCH_RECORD_ENTITIES", "10000")))
+        small, big = LegalEntity.objects.order_by("id")[:2]
+        sizes = {small.uscc: record_build(manager, depts[0], small, 2)}
+        sizes[big.uscc] = record_build(manager, depts[0], big, 200)
+        client = Client()
+        client.force_login(manager)
+        table = Table(
+            title=f"master record on {connection.vendor} ({requests} requests each; load {os.getloadavg()[0]:.1f})"
+        )
+        for col in ("page", "records", "queries", "p50 ms", "p95 ms", "CPU ms/request", "target"):
+            table.add_column(col)
+        for uscc, n in sizes.items():
+            for label, url in (
+                ("console page", f"/console/supervision/entities/{uscc}/"),
+                ("API", f"/api/v1/supervision/entities/{uscc}"),
+            ):
+                client.get(url)
+                with CaptureQueriesContext(connection) as ctx:
+                    assert client.get(url).status_code == 200
+                times = []
+                c0 = time.process_time()
+                for _ in range(requests):
+                    t = time.perf_counter()
+                    client.get(url)
+                    times.append((time.perf_counter() - t) * 1000)
+                cpu = (time.process_time() - c0) * 1000 / requests
+                times.sort()
+                table.add_row(
+                    label,
+                    f"{n:,}",
+                    str(len(ctx)),
+                    f"{statistics.median(times):.0f}",
+                    f"{times[int(0.95 * (len(times) - 1))]:.0f}",
+                    f"{cpu:.0f}",
+                    "p95 ≤ 200 ms",
+                )
+        console.print(table)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
 def main() -> None:
     console = Console()
     if "--db" in sys.argv:
         db_draw(console)
+        return
+    if "--record" in sys.argv:
+        db_record(console)
         return
     rows = population(N)
     build, select, cpu, targets = [], [], [], 0
