@@ -154,7 +154,7 @@ def test_joint_plan_inspection_penalty_credit_walk(page, live_server, sv, world)
         w.go(f"/console/supervision/penalties/{case.pk}/")
         w.submit(
             f"const f = document.querySelector('input[name=action][value={action}]').form;"
-            " f.note.value = '当事人到场陈述申辩，听证笔录已签字'; f.submit()"
+            f" if ('{action}' === 'hold_hearing') f.note.value = '当事人到场陈述申辩，听证笔录已签字'; f.submit()"
         )
         case.refresh_from_db()
         assert (
