@@ -1,6 +1,7 @@
 """一户一档: grid incidents, applications with their ratings and sharing-log access about the
 entity, through grid's, services' and sharing's selectors; staff only; constant query count."""
 
+import datetime as dt
 import secrets
 
 import pytest
@@ -144,3 +145,31 @@ def test_incident_entity_attribute_must_be_a_credit_code(sv, world):
     assert clean_attributes(category, {"entity_uscc": sv.entities[0].uscc.lower()}) == {
         "entity_uscc": sv.entities[0].uscc
     }
+
+
+def test_black_listed_entitys_next_application_is_flagged_to_the_accepting_staff(sv, world):
+    from zhengtong.credit import services as credit
+
+    entity = sv.entities[6]
+    rec = Records(sv)
+    rec.add(entity)
+    case = Case.objects.get(applicant_entity=entity)
+    Case.objects.filter(pk=case.pk).update(state="submitted")
+    counter = world.staff("sv_counter", "counter_staff", world.xihu, world.xihu_scjg)
+    credit_officer = world.staff("sv_credit", "credit_officer", world.xihu, world.xihu_scjg)
+    url = f"/services/console/cases/{case.pk}/"
+    c = Client()
+    c.force_login(counter)
+    before = c.get(url).content.decode()
+    assert "从严审查" not in before and "examine strictly" not in before
+    credit.list_entry_add(
+        actor=credit_officer,
+        entity=entity,
+        kind="black",
+        legal_basis="《失信行为纠正后的信用信息修复管理办法》",
+        reason="拒不履行",
+        until=timezone.localdate() + dt.timedelta(days=365),
+        department=world.xihu_scjg,
+    )
+    body = c.get(url).content.decode()
+    assert "不得参与招投标" in body or "not eligible for bidding" in body
