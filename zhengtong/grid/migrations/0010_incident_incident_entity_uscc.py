@@ -27,7 +27,7 @@ def add_entity_attribute(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_credential_kind_feed_key"),
-        ("grid", "0007_incidentphoto_token"),
+        ("grid", "0009_incident_account_id_incident_media_url"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

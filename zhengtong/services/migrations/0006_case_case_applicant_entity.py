@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_credential_kind_feed_key"),
         ("registry", "0003_reverify_enterprise_links"),
-        ("services", "0002_case_indexes"),
+        ("services", "0005_case_owed_materials"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
