@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,9 +30,10 @@ def grades_by_entity_id(entity_ids: list[int] | None = None) -> dict[int, str]:
 
 
 def grade_counts() -> dict[str, int]:
+    """{grade: number of entities} (one grouped query on the grade index)."""
     out = dict.fromkeys("ABCD", 0)
-    for grade in CreditScore.objects.values_list("grade", flat=True):
-        out[grade] = out.get(grade, 0) + 1
+    for grade, n in CreditScore.objects.values_list("grade").annotate(n=Count("id")).order_by():
+        out[grade] = n
     return out
 
 
@@ -174,3 +175,16 @@ def report_get(pk: int) -> CreditReport:
     if report is None:
         raise NotFound(_("no such report"))
     return report
+
+
+def list_entries_for(actor: Any, *, kind: str = "") -> QuerySet[ListEntry]:
+    """Live list entries the actor may manage (credit.manage in scope), for the console."""
+    ensure_authenticated(actor)
+    return live_list_entries(kind=kind).filter(scope_q(actor, "credit.manage", department_field="department"))
+
+
+def list_entry_get_for(actor: Any, pk: Any) -> ListEntry:
+    entry = list_entries_for(actor).filter(pk=int(pk)).first() if str(pk).isdigit() else None
+    if entry is None:
+        raise NotFound(_("no such list entry"))
+    return entry

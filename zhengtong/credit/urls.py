@@ -9,4 +9,5 @@ urlpatterns: list = [
     path("credit/entities/<str:uscc>/", views.entity, name="entity"),
     path("credit/reports/<int:pk>.pdf", views.report_pdf, name="report_pdf"),
     path("console/credit/repairs/", views.repairs, name="repairs"),
+    path("console/credit/lists/", views.lists, name="lists"),
 ]

@@ -3,17 +3,22 @@ requests; the credit office's repair worklist."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
+from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.credit import reports, scoring, selectors, services
+from zhengtong.credit.models import ListKind
 from zhengtong.registry import selectors as registry_selectors
 
 DOMAIN_ERRORS = (ValidationError, Conflict, PermissionDenied, NotFound)
@@ -121,3 +126,60 @@ def report_pdf(request, pk: int):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="credit-report-{report.seal_code}.pdf"'
     return response
+
+
+class ListEntryForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("List"), choices=ListKind.choices)
+    uscc = forms.CharField(label=gettext_lazy("Unified social credit code"), max_length=18)
+    department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
+    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=300)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
+    until = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (d.pk, d.name) for d in account_selectors.departments_for(user, "credit.manage")
+        ]
+
+
+@staff
+def lists(request):
+    """Red and black list management (credit.manage): the live entries in scope, adding one,
+    ending one early with a reason. The services check the permission on every path."""
+    form = ListEntryForm(request.POST if request.POST.get("action") == "add" else None, user=request.user)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "add":
+                if form.is_valid():
+                    data = form.cleaned_data
+                    entry = services.list_entry_add(
+                        actor=request.user,
+                        entity=selectors.entity_by_uscc(data["uscc"].strip().upper()),
+                        kind=data["kind"],
+                        legal_basis=data["legal_basis"],
+                        reason=data["reason"],
+                        until=data["until"],
+                        department=account_selectors.department_by_id(data["department"]),
+                    )
+                    messages.success(request, _("%s listed.") % entry.entity.name)
+                    return redirect("credit:lists")
+            elif request.POST.get("action") == "remove":
+                entry = selectors.list_entry_get_for(request.user, request.POST.get("pk", ""))
+                services.list_entry_remove(
+                    actor=request.user, entry=entry, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("List entry ended."))
+                return redirect("credit:lists")
+            else:
+                raise ValidationError.for_field("action", _("unknown action"))
+        except DOMAIN_ERRORS as exc:
+            if request.POST.get("action") == "add":
+                apply_domain_error(form, exc)
+            else:
+                messages.error(request, exc.message)
+    return render(
+        request,
+        "credit/lists.html",
+        {"form": form, "entries": selectors.list_entries_for(request.user)[:500]},
+    )

@@ -31,3 +31,4 @@ def install() -> None:
     register_periodic("credit.rescore_all", credit_rescore_all, 24 * 3600)
     register_nav("main", "credit:home", _("Public credit"), order=95, audiences=("enterprise",))
     register_nav("console", "credit:repairs", _("Credit repair"), permission="credit.repair", order=96)
+    register_nav("console", "credit:lists", _("Credit lists"), permission="credit.manage", order=97)

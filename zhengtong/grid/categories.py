@@ -23,6 +23,14 @@ PARTIES = {
     "required": False,
     "description": "当事人数 parties involved",
 }
+# The legal entity an incident is about (a shop vending on the road, a site building without a
+# permit): supervision's master record of the entity (一户一档) lists these incidents.
+ENTITY = {
+    "code": "entity_uscc",
+    "datatype": "string",
+    "required": False,
+    "description": "涉及单位统一社会信用代码 credit code of the entity concerned",
+}
 
 # code, kind, group, name, name_en, working days, hours, department kind, public, attributes
 CATEGORIES = [
@@ -55,7 +63,7 @@ CATEGORIES = [
         None,
         "law_enforcement",
         True,
-        [],
+        [ENTITY],
     ),
     ("E0401", "event", "突发事件", "路面塌陷", "Road collapse", None, 4, "housing", True, [SEVERITY]),
     (
@@ -68,13 +76,46 @@ CATEGORIES = [
         24,
         "law_enforcement",
         True,
-        [],
+        [ENTITY],
     ),
     ("E0506", "event", "街面秩序", "机动车乱停放", "Illegal parking", None, 8, "public_security", True, []),
     ("E0701", "event", "矛盾纠纷", "邻里纠纷", "Neighbour dispute", 5, None, "justice", False, [PARTIES]),
-    ("E0702", "event", "矛盾纠纷", "劳资纠纷", "Wage dispute", 5, None, "human_resources", False, [PARTIES]),
-    ("E0801", "event", "安全隐患", "消防安全隐患", "Fire hazard", None, 24, "fire_rescue", True, [SEVERITY]),
-    ("E0802", "event", "安全隐患", "燃气安全隐患", "Gas hazard", None, 4, "emergency", True, [SEVERITY]),
+    (
+        "E0702",
+        "event",
+        "矛盾纠纷",
+        "劳资纠纷",
+        "Wage dispute",
+        5,
+        None,
+        "human_resources",
+        False,
+        [PARTIES, ENTITY],
+    ),
+    (
+        "E0801",
+        "event",
+        "安全隐患",
+        "消防安全隐患",
+        "Fire hazard",
+        None,
+        24,
+        "fire_rescue",
+        True,
+        [SEVERITY, ENTITY],
+    ),
+    (
+        "E0802",
+        "event",
+        "安全隐患",
+        "燃气安全隐患",
+        "Gas hazard",
+        None,
+        4,
+        "emergency",
+        True,
+        [SEVERITY, ENTITY],
+    ),
     ("E0803", "event", "安全隐患", "危房隐患", "Dangerous building", 2, None, "housing", True, [SEVERITY]),
 ]
 

@@ -7,6 +7,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.models import Department, OrgUnit
@@ -181,6 +183,13 @@ class Incident(WorkflowModel, HourSlaMixin):
             models.Index(fields=["closed_at"], name="incident_closed"),
             models.Index(fields=["disposed_at"], name="incident_disposed"),
             models.Index(fields=["updated_at"], name="incident_updated"),
+            # The entity an incident is about (the ``entity_uscc`` attribute): the supervision
+            # master record (一户一档) reads by it. Partial: incidents without it pay nothing.
+            models.Index(
+                KT("attributes__entity_uscc"),
+                name="incident_entity_uscc",
+                condition=Q(attributes__has_key="entity_uscc"),
+            ),
         ]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")

@@ -9,6 +9,8 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -217,4 +219,18 @@ def overdue_incidents(user: Any, *, limit: int = 20) -> list[Incident]:
         .exclude(state__in=CLOSED_STATES)
         .select_related("category", "township", "handling_department")
         .order_by("sla_due_at", "id")[:limit]
+    )
+
+
+def incidents_about_entity(uscc: str, *, limit: int = 200) -> list[Incident]:
+    """Incidents reported about the legal entity with this credit code (the ``entity_uscc``
+    attribute), newest first, at most ``limit``: one query on the partial index
+    ``incident_entity_uscc``. A trusted read for the supervision module's master record
+    (一户一档), which shows them to supervision staff in the entity's scope only."""
+    return list(
+        # The plain Exact lookup on the key's text (the index's expression); the JSON key lookup
+        # would compare JSON values. The index's condition is repeated so a planner may use it.
+        Incident.objects.filter(Exact(KT("attributes__entity_uscc"), uscc), attributes__has_key="entity_uscc")
+        .select_related("category", "township")
+        .order_by("-reported_at", "-id")[:limit]
     )

@@ -220,6 +220,13 @@ class Case(WorkflowModel, SlaMixin):
             models.Index(fields=["submitted_at"], name="case_submitted"),
             models.Index(fields=["completed_at"], name="case_completed"),
             models.Index(fields=["updated_at"], name="case_updated"),
+            # An entity's cases (supervision's master record reads its ratings and the sharing
+            # calls made for them); partial: cases of individuals pay nothing.
+            models.Index(
+                fields=["applicant_entity", "-id"],
+                name="case_applicant_entity",
+                condition=models.Q(applicant_entity__isnull=False),
+            ),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -271,3 +271,36 @@ def licensing_decisions_after(after_id: int, *, limit: int = 1000) -> list[dict[
             }
         )
     return out
+
+
+def cases_of_entity(entity: Any, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest cases a legal entity applied for, with their rating if any (好差评): one query
+    on the index ``case_applicant_entity``. A trusted read for the supervision module's master
+    record (一户一档), shown to supervision staff in the entity's scope only."""
+    rows = (
+        Case.objects.filter(applicant_entity=entity)
+        .select_related("item", "department", "rating")
+        .order_by("-id")[:limit]
+    )
+    out = []
+    for case in rows:
+        rating = getattr(case, "rating", None)
+        out.append(
+            {
+                "number": case.number,
+                "item": case.item.name,
+                "department": case.department.name,
+                "state": case.state,
+                "submitted_at": case.submitted_at,
+                "rating": rating.score if rating is not None else None,
+                "rating_comment": rating.comment if rating is not None else "",
+                "rating_state": rating.state if rating is not None else "",
+            }
+        )
+    return out
+
+
+def case_numbers_of_entity(entity: Any) -> QuerySet:
+    """The numbers of every case the entity applied for, as a lazy query (a subquery where it is
+    used: sharing's exchange log looks up the calls made for them)."""
+    return Case.objects.filter(applicant_entity=entity).values_list("number", flat=True)

@@ -220,3 +220,17 @@ def usage_reports_for(*, actor: Any, application: Any) -> list[UsageReport]:
     ):
         raise NotFound(_("no such application"))
     return list(UsageReport.objects.filter(application=application).order_by("-submitted_at"))
+
+
+def exchanges_for_cases(case_numbers: Any, *, limit: int = 200) -> list[Exchange]:
+    """Exchange-log entries made on behalf of these cases (``on_behalf_of``), newest first: one
+    query on its index. A trusted read for the supervision module's master record (一户一档):
+    which department read whose data for the entity's applications, shown to supervision staff
+    in the entity's scope only. ``case_numbers``: a list or a query of numbers (a subquery)."""
+    if isinstance(case_numbers, list | tuple | set) and not case_numbers:
+        return []
+    return list(
+        Exchange.objects.filter(on_behalf_of__in=case_numbers)
+        .select_related("profile", "owner_department", "consumer_department")
+        .order_by("-at", "-id")[:limit]
+    )

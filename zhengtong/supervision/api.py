@@ -327,6 +327,37 @@ def _record_out(record: dict) -> dict:
         ],
         "publicity": record["publicity"],
         "work_orders": [{"number": w.number, "state": w.state} for w in record["work_orders"]],
+        "incidents": [
+            {
+                "id": i.pk,
+                "category": i.category.code,
+                "category_name": i.category.name,
+                "state": i.state,
+                "reported_at": i.reported_at,
+                "township": i.township.name,
+            }
+            for i in record["incidents"]
+        ],
+        "cases": [
+            {
+                k: c[k]
+                for k in ("number", "item", "department", "state", "submitted_at", "rating", "rating_state")
+            }
+            for c in record["cases"]
+        ],
+        "exchanges": [
+            {
+                "receipt_id": str(x.receipt_id),
+                "at": x.at,
+                "data": x.profile.title if x.profile_id else "",
+                "owner": x.owner_department.name if x.owner_department_id else "",
+                "consumer": x.consumer_department.name if x.consumer_department_id else x.peer,
+                "case": x.on_behalf_of,
+                "mode": x.mode,
+                "outcome": x.outcome,
+            }
+            for x in record["exchanges"]
+        ],
         "credit": {
             "grade": score.grade if score else "",
             "score": score.score if score else None,

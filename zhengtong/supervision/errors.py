@@ -29,3 +29,4 @@ class SupervisionError(ErrorCode):
         "supervision_report_invalid",
         "rows break the published schema; details.rows lists row, field and rule",
     )
+    ALERT_SEEDED = "supervision_alert_seeded", "a targeted plan was seeded from this alert already"

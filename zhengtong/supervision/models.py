@@ -93,6 +93,9 @@ class InspectionPlan(WorkflowModel):
     seed = models.CharField(_("seed"), max_length=128, blank=True)  # shown only once drawn
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    # What a targeted plan (专项检查) was seeded from: "alert:<id>" (a platform-data alert) or
+    # "credit:D" (the credit grade D); empty for a routine plan.
+    source_ref = models.CharField(_("seeded from"), max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -259,6 +262,10 @@ class PlatformReport(models.Model):
     sha256 = models.CharField(max_length=64)
     row_count = models.PositiveIntegerField(_("rows"))
     summary = models.JSONField(_("summary"), default=dict)
+    # Where the rows went in the catalogue (catalog.services.platform_dataset_publish) and what
+    # it answered ("loaded", or why not).
+    catalogue_resource = models.CharField(_("catalogue resource"), max_length=100, blank=True)
+    catalogue_result = models.CharField(_("catalogue load"), max_length=300, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -279,6 +286,10 @@ class SupervisionAlert(models.Model):
     rule = models.CharField(_("rule"), max_length=40)
     message = models.CharField(_("message"), max_length=300)
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
+    # The targeted plan seeded from this alert (at most one).
+    plan = models.ForeignKey(
+        InspectionPlan, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("plan")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

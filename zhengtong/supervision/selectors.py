@@ -14,8 +14,11 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import can, ensure_authenticated, scope_q
 from zhengtong.core.errors import NotFound
 from zhengtong.credit import selectors as credit_selectors
+from zhengtong.grid import selectors as grid_selectors
 from zhengtong.privacy.desensitize import apply_value
 from zhengtong.registry import selectors as registry_selectors
+from zhengtong.services import selectors as service_selectors
+from zhengtong.sharing import selectors as sharing_selectors
 from zhengtong.supervision.models import (
     Inspection,
     InspectionPhoto,
@@ -31,6 +34,7 @@ from zhengtong.workorders import selectors as workorder_selectors
 NAME_POLICY = {"op": "mask", "keep_first": 1}
 ID_POLICY = {"op": "mask", "keep_first": 4, "keep_last": 4}
 PUBLIC_PLAN_STATES = ("committed", "drawn", "closed")
+LIST_LIMIT = 200  # rows per list of the master record
 
 
 def items_for(actor: Any) -> QuerySet[SupervisionItem]:
@@ -260,6 +264,9 @@ def entity_record(actor: Any, uscc: str, *, public: bool) -> dict:
         "penalties": [],
         "publicity": penalty_decisions_for_publicity(entity=entity),
         "work_orders": [],
+        "incidents": [],
+        "cases": [],
+        "exchanges": [],
         "staff": staff,
     }
     if staff:
@@ -267,6 +274,13 @@ def entity_record(actor: Any, uscc: str, *, public: bool) -> dict:
         refs = [f"inspection:{i.pk}" for i in record["inspections"]]
         record["work_orders"] = list(
             workorder_selectors.worklist(actor).filter(source_ref__in=refs).order_by("-id")[:200]
+        )
+        # What the other modules know about the entity, through their public selectors (one
+        # query each, so the page's query count does not grow with the records).
+        record["incidents"] = grid_selectors.incidents_about_entity(entity.uscc, limit=LIST_LIMIT)
+        record["cases"] = service_selectors.cases_of_entity(entity, limit=LIST_LIMIT)
+        record["exchanges"] = sharing_selectors.exchanges_for_cases(
+            service_selectors.case_numbers_of_entity(entity), limit=LIST_LIMIT
         )
     return record
 
@@ -283,3 +297,11 @@ def alerts_for(actor: Any) -> QuerySet[SupervisionAlert]:
         .select_related("platform__entity", "report")
         .order_by("-id")
     )
+
+
+def alert_get_for(actor: Any, pk: Any) -> SupervisionAlert:
+    """One alert in the actor's supervision scope (404 otherwise)."""
+    alert = alerts_for(actor).filter(pk=int(pk)).first() if str(pk).isdigit() else None
+    if alert is None:
+        raise NotFound(_("no such alert"))
+    return alert

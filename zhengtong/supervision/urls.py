@@ -15,4 +15,7 @@ urlpatterns: list = [
     path("console/supervision/inspections/<int:pk>/", views.inspection, name="inspection"),
     path("console/supervision/penalties/<int:pk>/", views.penalty, name="penalty"),
     path("console/supervision/entities/<str:uscc>/", views.entity, name="entity"),
+    path("console/supervision/items/", views.items, name="items"),
+    path("console/supervision/officers/", views.officers, name="officers"),
+    path("console/supervision/targeted/", views.targeted, name="targeted"),
 ]

@@ -18,6 +18,7 @@ from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.core.workflow import timeline
+from zhengtong.credit import selectors as credit_selectors
 from zhengtong.supervision import selectors, services
 from zhengtong.supervision.models import PenaltyKind, Result
 from zhengtong.supervision.workflows import PENALTY_FLOW
@@ -133,7 +134,9 @@ def plans(request):
             "items": selectors.items_for(request.user)[:200],
             "officers": selectors.officers_for(request.user)[:200],
             "penalties": selectors.penalties_for(request.user)[:50],
-            "alerts": selectors.alerts_for(request.user)[:50],
+            "alerts": selectors.alerts_for(request.user).select_related("plan")[:50],
+            "may_plan": bool(form.fields["department"].choices),
+            "grade_d": credit_selectors.grade_counts().get("D", 0),
         },
     )
 
@@ -266,3 +269,129 @@ def penalty(request, pk: int):
 def entity(request, uscc: str):
     record = selectors.entity_record(request.user, uscc[:18], public=False)
     return render(request, "supervision/entity.html", {"r": record})
+
+
+class ItemForm(forms.Form):
+    department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
+    code = forms.CharField(label=gettext_lazy("Code"), max_length=40)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=500)
+    checklist = forms.CharField(
+        label=gettext_lazy("Checklist (one check per line)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (d.pk, d.name) for d in account_selectors.departments_for(user, "supervision.manage")
+        ]
+
+
+class OfficerForm(forms.Form):
+    department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
+    number = forms.CharField(label=gettext_lazy("Officer number"), max_length=20)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
+    certificate_no = forms.CharField(label=gettext_lazy("Enforcement certificate number"), max_length=40)
+    certificate_valid_to = forms.DateField(
+        label=gettext_lazy("Certificate valid to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    username = forms.CharField(label=gettext_lazy("Account (user name)"), max_length=150, required=False)
+    residence_region = forms.CharField(
+        label=gettext_lazy("Region of residence"), max_length=15, required=False
+    )
+    declared_relations = forms.CharField(
+        label=gettext_lazy("Declared relations (credit codes, one per line)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (d.pk, d.name) for d in account_selectors.departments_for(user, "supervision.manage")
+        ]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@staff
+def items(request):
+    """The supervision catalogue of the actor's scope, and a new item (supervision.manage)."""
+    form = ItemForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.item_create(
+                actor=request.user,
+                department=account_selectors.department_by_id(data["department"]),
+                code=data["code"],
+                name=data["name"],
+                legal_basis=data["legal_basis"],
+                checklist=_lines(data["checklist"]),
+            )
+            messages.success(request, _("Supervision item created."))
+            return redirect("supervision:items")
+        except DOMAIN_ERRORS as exc:
+            apply_domain_error(form, exc)
+    return render(
+        request, "supervision/items.html", {"form": form, "items": selectors.items_for(request.user)[:500]}
+    )
+
+
+@staff
+def officers(request):
+    """The enforcement officers of the actor's scope, and registering one (supervision.manage)."""
+    form = OfficerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = account_selectors.user_with_username(data["username"]) if data["username"] else None
+            if data["username"] and account is None:
+                raise ValidationError.for_field("username", _("no account with this user name"))
+            services.officer_register(
+                actor=request.user,
+                department=account_selectors.department_by_id(data["department"]),
+                number=data["number"],
+                name=data["name"],
+                certificate_no=data["certificate_no"],
+                certificate_valid_to=data["certificate_valid_to"],
+                user=account,
+                residence_region=data["residence_region"],
+                declared_relations=_lines(data["declared_relations"]),
+            )
+            messages.success(request, _("Officer registered."))
+            return redirect("supervision:officers")
+        except DOMAIN_ERRORS as exc:
+            apply_domain_error(form, exc)
+    return render(
+        request,
+        "supervision/officers.html",
+        {"form": form, "officers": selectors.officers_for(request.user)[:500]},
+    )
+
+
+@staff
+def targeted(request):
+    """Seed a targeted plan (专项检查) from an alert: a platform-data alert (``alert``) or the
+    credit alert (``credit``: grade D entities of the department's area). POST only."""
+    if request.method != "POST":
+        return redirect("supervision:plans")
+    try:
+        chosen = list(selectors.items_public().filter(code__in=request.POST.getlist("items")))
+        if not chosen:
+            raise ValidationError.for_field("items", _("choose at least one supervision item"))
+        if request.POST.get("source") == "credit":
+            department = account_selectors.department_by_id(request.POST.get("department"))
+            if department is None:
+                raise ValidationError.for_field("department", _("choose a department"))
+            plan = services.plan_from_credit(actor=request.user, department=department, items=chosen)
+        else:
+            alert = selectors.alert_get_for(request.user, request.POST.get("alert", ""))
+            plan = services.plan_from_alert(actor=request.user, alert=alert, items=chosen)
+    except DOMAIN_ERRORS as exc:
+        messages.error(request, exc.message)
+        return redirect("supervision:plans")
+    messages.success(request, _("Targeted plan created: commit it, then draw."))
+    return redirect("supervision:plan", plan.number)

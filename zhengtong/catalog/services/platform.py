@@ -33,6 +33,8 @@ def platform_dataset_publish(
     update_frequency: str = "daily",
     actor: Any = None,
     via: str = "platform",
+    openness: str = "",
+    mode: str = "replace",
 ) -> str:
     """Load a dataset the platform produces itself (statistics, indices) into the catalogue as
     resource ``name`` of the root unit's big-data bureau: created as a draft the first time, for a
@@ -44,6 +46,11 @@ def platform_dataset_publish(
     (a valid resource, and that an existing resource ``name`` is one of the platform's own, not a
     department's), and the audit trail and timelines name the real actor (``actor``; None for
     scheduled work, shown as "system") and ``via``, the calling module (``"grid"``, ``"codes"``).
+
+    ``openness`` (optional) is the new resource's openness, for data that must not be open by
+    default (supervision's platform reports are ``closed``: shared, never opened; the data
+    officer still confirms the field grades). ``mode="append"`` adds the rows as a new version
+    on top of the current one (replace when there is none yet).
     """
     department = _platform_department()
     if department is None:
@@ -63,6 +70,7 @@ def platform_dataset_publish(
                 update_frequency=update_frequency,
                 licence="CC-BY-4.0",
                 keywords=keywords,
+                **({"openness": openness} if openness else {}),
             )
         elif resource.department_id != department.pk:
             return f"resource {name} belongs to another department"
@@ -78,7 +86,7 @@ def platform_dataset_publish(
             via=via,
             resource=resource,
             uploaded_file=str(path),
-            mode="replace",
+            mode=mode if mode == "append" and resource.current_version_id else "replace",
             file_name=f"{name}.csv",
         )
     except Exception as exc:  # noqa: BLE001 - reported to the caller, never raised

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can, in_subtree
 from zhengtong.core.errors import NotFound, ValidationError
+from zhengtong.core.identifiers import validate_uscc
 from zhengtong.grid import geo
 from zhengtong.grid.errors import GridError
 from zhengtong.grid.models import CLOSED_STATES, Category, Incident
@@ -45,6 +46,10 @@ def category_get(code: str) -> Category:
             "category", _("unknown category “%s”") % (code or ""), code=GridError.UNKNOWN_CATEGORY
         )
     return category
+
+
+# The attribute naming the legal entity an incident is about (grid.categories.ENTITY).
+ENTITY_ATTRIBUTE = "entity_uscc"
 
 
 def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +87,13 @@ def clean_attributes(category: Category, raw: dict[str, Any]) -> dict[str, Any]:
             value = [str(v) for v in values]
         else:
             value = str(value)[:1000]
+        if code == ENTITY_ATTRIBUTE:
+            # The entity the incident is about: a real credit code (the master record reads by it).
+            try:
+                value = validate_uscc(value)
+            except (TypeError, ValueError):
+                problems[f"attribute[{code}]"] = _("must be a unified social credit code (18 characters)")
+                continue
         out[code] = value
     if problems:
         raise ValidationError(fields=problems)

@@ -38,11 +38,14 @@ from zhengtong.supervision.services.plans import (
     plan_departments,
     plan_dir,
     plan_draw,
+    plan_from_alert,
+    plan_from_credit,
     population_path,
     stratum_counts,
 )
 from zhengtong.supervision.services.platforms import (
     REPORT_TYPES,
+    catalogue_name,
     platform_register,
     platform_report_submit,
     published_schemas,
@@ -63,6 +66,7 @@ actions.register(
 
 __all__ = [
     "REPORT_TYPES",
+    "catalogue_name",
     "platform_register",
     "platform_report_submit",
     "published_schemas",
@@ -97,5 +101,7 @@ __all__ = [
     "plan_draw",
     "plan_publish_results",
     "population_path",
+    "plan_from_alert",
+    "plan_from_credit",
     "stratum_counts",
 ]

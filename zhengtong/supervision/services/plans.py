@@ -16,15 +16,23 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import can, ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, ValidationError
+from zhengtong.core.identifiers import validate_uscc
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.supervision import draw
 from zhengtong.supervision.errors import SupervisionError
-from zhengtong.supervision.models import Inspection, InspectionPlan, Officer, SupervisionItem
+from zhengtong.supervision.models import (
+    Inspection,
+    InspectionPlan,
+    Officer,
+    SupervisionAlert,
+    SupervisionItem,
+)
 from zhengtong.supervision.workflows import PLAN_FLOW
 
 STRATA = ("A", "B", "C", "D", "U")
-FILTER_KEYS = {"entity_type", "region_prefix", "licence_type", "grades"}
+FILTER_KEYS = {"entity_type", "region_prefix", "licence_type", "grades", "entities"}
+MAX_TARGETED = 1000  # credit codes a targeted plan may list
 
 
 def plan_dir(plan: InspectionPlan) -> Path:
@@ -57,6 +65,18 @@ def _clean_filters(filters: Any) -> dict:
         raise ValidationError.for_field("filters.grades", _("choose among %s") % ", ".join(STRATA))
     if grades:
         out["grades"] = sorted(set(grades))
+    entities = filters.get("entities") or []
+    if not isinstance(entities, list) or len(entities) > MAX_TARGETED:
+        raise ValidationError.for_field(
+            "filters.entities", _("a list of at most %d credit codes") % MAX_TARGETED
+        )
+    if entities:
+        try:
+            out["entities"] = sorted({validate_uscc(code) for code in entities})
+        except (TypeError, ValueError):
+            raise ValidationError.for_field(
+                "filters.entities", _("each must be a unified social credit code")
+            ) from None
     return out
 
 
@@ -117,6 +137,63 @@ def plan_create(
     return plan
 
 
+def region_prefix_of(unit: Any) -> str:
+    """The region-code prefix of an org unit's area: 330000 → 33, 330100 → 3301, 330106 → 330106."""
+    code = unit.code if unit.code.isdigit() else ""
+    while len(code) > 2 and code.endswith("00") and len(code) <= 6:
+        code = code[:-2]
+    return code
+
+
+ALL_STRATA = dict.fromkeys(STRATA, 1000)
+
+
+@transaction.atomic
+def plan_from_alert(
+    *, actor: Any, alert: SupervisionAlert, items: list[SupervisionItem], department: Any = None
+) -> InspectionPlan:
+    """A targeted plan (专项检查) seeded from a platform-data alert: the platform is the whole
+    population (drawn whole), its supervising department leads unless another is given; the
+    inspectors are still drawn at random with the conflict rules. One plan per alert."""
+    alert = SupervisionAlert.objects.select_for_update().select_related("platform__entity").get(pk=alert.pk)
+    if alert.plan_id is not None:
+        raise Conflict(_("a plan was seeded from this alert already"), code=SupervisionError.ALERT_SEEDED)
+    platform = alert.platform
+    plan = plan_create(
+        actor=actor,
+        department=department or platform.department,
+        title=(
+            _("Targeted inspection: %(name)s, %(alert)s")
+            % {"name": platform.entity.name, "alert": alert.message}
+        )[:200],
+        items=items,
+        filters={"entities": [platform.entity.uscc]},
+        permille=ALL_STRATA,
+        inspectors_per_department=2,
+    )
+    plan.source_ref = f"alert:{alert.pk}"
+    InspectionPlan.objects.filter(pk=plan.pk).update(source_ref=plan.source_ref)
+    SupervisionAlert.objects.filter(pk=alert.pk).update(plan=plan)
+    return plan
+
+
+def plan_from_credit(*, actor: Any, department: Any, items: list[SupervisionItem]) -> InspectionPlan:
+    """A targeted plan seeded from the credit alert: every entity graded D (serious dishonesty
+    included) in the department's area, drawn whole (信用分级分类监管)."""
+    plan = plan_create(
+        actor=actor,
+        department=department,
+        title=_("Targeted inspection of credit grade D entities"),
+        items=items,
+        filters={"grades": ["D"], "region_prefix": region_prefix_of(department.org_unit)},
+        permille={"D": 1000},
+        inspectors_per_department=2,
+    )
+    plan.source_ref = "credit:D"
+    InspectionPlan.objects.filter(pk=plan.pk).update(source_ref=plan.source_ref)
+    return plan
+
+
 def plan_departments(plan: InspectionPlan) -> list[Any]:
     return [plan.department, *plan.joint_departments.select_related("org_unit")]
 
@@ -128,6 +205,8 @@ def _population_rows(plan: InspectionPlan) -> list[tuple[str, str]]:
         region_prefix=f.get("region_prefix", ""),
         licence_type_code=f.get("licence_type", ""),
     )
+    if f.get("entities"):
+        qs = qs.filter(uscc__in=f["entities"])
     grades = credit_selectors.grades_by_entity_id(None)
     wanted = set(f.get("grades") or STRATA)
     rows = []
@@ -188,12 +267,13 @@ def plan_commit(*, actor: Any, plan: InspectionPlan, expected_version: int | Non
     return plan
 
 
-def stratum_counts(plan: InspectionPlan, strata: dict[str, list[str]]) -> dict[str, int]:
+def stratum_counts(plan: InspectionPlan, sizes: dict[str, int]) -> dict[str, int]:
+    """{stratum: number drawn} for {stratum: population size}."""
     return {
         s: draw.stratum_count(
-            len(members), plan.permille.get(s, credit_selectors.inspection_permille(s if s != "U" else ""))
+            size, plan.permille.get(s, credit_selectors.inspection_permille(s if s != "U" else ""))
         )
-        for s, members in strata.items()
+        for s, size in sizes.items()
     }
 
 
@@ -222,8 +302,7 @@ def plan_draw(
     data = population_path(plan).read_bytes()
     if draw.sha256_hex(data) != plan.population_hash:
         _refuse_draw(actor, plan, "population file does not match its published hash")
-    strata = draw.parse_population(data)
-    targets = draw.draw_targets(strata, plan.seed, stratum_counts(plan, strata))
+    targets = draw.draw_targets_from_file(data, plan.seed, lambda sizes: stratum_counts(plan, sizes))
     drawn = [(s, rank, code, mac) for s, rows in targets.items() for rank, (code, mac) in enumerate(rows, 1)]
     entities = {
         e.uscc: e
@@ -241,18 +320,28 @@ def plan_draw(
             inspection__plan__drawn_at__date__gte=recent_since,
         ).values_list("inspection__entity__uscc", "officer__number")
     )
+    # Only the officers a rule can exclude are looked at per target (not the whole pool).
+    residents = [(n, o.residence_region) for n, o in by_number.items() if o.residence_region]
+    recent_of: dict[str, list[str]] = {}
+    for code, number in recent:
+        if number in by_number:
+            recent_of.setdefault(code, []).append(number)
+    declared_of: dict[str, list[str]] = {}
+    for number, officer in by_number.items():
+        for code in officer.declared_relations:
+            declared_of.setdefault(code, []).append(number)
     with transaction.atomic():
         rows, links = [], []
         for stratum, rank, code, mac in drawn:
             entity = entities[code]
-            excluded: dict[str, str] = {}
-            for number, officer in by_number.items():
-                if officer.residence_region and entity.region_code.startswith(officer.residence_region):
-                    excluded[number] = "residence"
-                elif (code, number) in recent:
-                    excluded[number] = "recent"
-                elif code in officer.declared_relations:
-                    excluded[number] = "declared"
+            # One reason per officer, in this order: residence, recent, declared.
+            excluded: dict[str, str] = {
+                number: "residence" for number, region in residents if entity.region_code.startswith(region)
+            }
+            for number in sorted(recent_of.get(code, ())):
+                excluded.setdefault(number, "recent")
+            for number in declared_of.get(code, ()):
+                excluded.setdefault(number, "declared")
             chosen = draw.draw_inspectors(
                 plan.seed, code, numbers, set(excluded), plan.inspectors_per_department
             )

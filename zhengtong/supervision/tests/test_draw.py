@@ -137,3 +137,22 @@ def test_draw_targets_pure():
     assert len(result["A"]) == 1 and len(result["D"]) == 3
     macs = [m for _c, m in result["D"]]
     assert macs == sorted(macs)
+
+
+@pytest.mark.parametrize("key", [b"", b"k", b"0" * 64, b"x" * 65, b"\xff" * 200])
+def test_precomputed_hmac_equals_the_standard_library(key):
+    mac = draw._hmac_sha256_factory(key)
+    for msg in (b"", b"91330106MA27XXXX0X", "统一/3301".encode(), b"a" * 1000):
+        assert mac(msg) == hmac.digest(key, msg, "sha256")
+
+
+def test_draw_from_file_equals_draw_from_parsed_strata():
+    rows = [(f"91330106{i:09d}X", "ABCDU"[i % 5]) for i in range(2000)]
+    data = draw.population_text(rows)
+    assert data == "".join(f"{c},{s}\n" for c, s in sorted(rows)).encode()
+    seed = draw.new_seed()
+    counts = {"A": 3, "B": 0, "C": 7, "D": 400, "U": 1}
+    from_file = draw.draw_targets_from_file(data, seed, lambda sizes: {s: counts[s] for s in sizes})
+    assert from_file == draw.draw_targets(draw.parse_population(data), seed, counts)
+    assert [len(from_file[s]) for s in "ABCDU"] == [3, 0, 7, 400, 1]
+    assert from_file["D"] == sorted(from_file["D"], key=lambda r: r[1])

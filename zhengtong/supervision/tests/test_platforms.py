@@ -113,3 +113,29 @@ def test_late_report_refused_and_csv_over_http(plat, settings):
     )
     assert r.status_code == 201, r.content
     assert r.json()["row_count"] == 1
+
+
+def test_accepted_reports_are_loaded_into_the_catalogue_closed_one_version_per_month(plat, settings, world):
+    from zhengtong.catalog.models import DataResource, LoadJob
+
+    settings.SUPERVISION_PLATFORM_REPORT_DAYS = 400
+    world.acc.department_create(actor=world.system, org_unit=world.province, code="dsj", name="省大数据局")
+    first = _submit(
+        plat, json.dumps({"report_type": "ride_orders", "period": _period(2), "rows": _rows(5)}).encode()
+    )[0]
+    name = services.catalogue_name(plat.platform, "ride_orders")
+    assert first.catalogue_resource == name and first.catalogue_result == "loaded"
+    resource = DataResource.objects.get(name=name)
+    assert resource.openness == "closed" and resource.state == "draft"
+    jobs = list(LoadJob.objects.filter(resource=resource).order_by("id"))
+    assert len(jobs) == 1
+    assert jobs[0].mode == "replace"
+    # A refused report (schema) loads nothing.
+    bad = json.dumps(
+        {"report_type": "ride_orders", "period": _period(1), "rows": [{"order_id": "x"}]}
+    ).encode()
+    with pytest.raises(ValidationError):
+        _submit(plat, bad)
+    assert LoadJob.objects.filter(resource=resource).count() == 1
+    schemas = Client().get("/api/v1/supervision/platform/schemas").json()
+    assert schemas["ride_orders"]["grade"] == "L3"

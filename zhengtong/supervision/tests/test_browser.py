@@ -1,0 +1,204 @@
+"""The acceptance walk-through in headless Chromium (screenshots in var/screenshots/supervision-*.png):
+a supervision manager creates a joint random inspection plan on the console, commits and draws
+it; the public plan page shows the seed; an inspector records a finding on a phone-sized screen
+(a violation: a penalty case opens); the manager publishes the results; the penalty case goes
+through its steps with a hearing to a decision and service; the entity's credit grade changes;
+the master record shows it all; a credit officer puts the entity on the black list on the lists
+page. (The flag on the next service application, the repair request and the report PDF's
+verification are covered by the server-side tests of credit and services, not by this walk.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from zhengtong.portal.tests.cdp import Browser, find_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("transactional_db"),
+    pytest.mark.skipif(find_chromium() is None, reason="headless Chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    with Browser.launch(height=1400) as chromium:
+        p = chromium.page()
+        yield p
+        p.close()
+
+
+class Walk:
+    def __init__(self, page, live_server, shots):
+        self.page, self.url, self.shots = page, live_server.url, shots
+
+    def login(self, user):
+        self.page.clear_cookies()
+        self.page.set_cookie(settings.LANGUAGE_COOKIE_NAME, "zh-hans", self.url)
+        client = Client()
+        client.force_login(user)
+        self.page.set_cookie(
+            settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value, self.url
+        )
+
+    def go(self, path):
+        response = self.page.goto(self.url + path)
+        assert response.get("status") == 200, (path, response.get("status"))
+
+    def js(self, expression):
+        return self.page.evaluate(expression)
+
+    def submit(self, expression):
+        """Run ``expression`` (which submits a form or clicks a button) and wait for the page."""
+        self.page.events.clear()
+        self.js(expression)
+        self.page.wait_event("Page.loadEventFired")
+
+    def click(self, selector):
+        self.submit(f"document.querySelector({selector!r}).click()")
+
+    def fill(self, selector, value):
+        self.js(f"document.querySelector({selector!r}).value = {value!r}")
+
+    def shot(self, name):
+        self.page.screenshot(self.shots / f"supervision-{name}.png")
+
+    def text(self):
+        return self.js("document.body.innerText")
+
+
+def test_joint_plan_inspection_penalty_credit_walk(page, live_server, sv, world):
+    from pathlib import Path
+
+    from zhengtong.credit import selectors as credit_selectors
+    from zhengtong.supervision import services
+    from zhengtong.supervision.models import Inspection, InspectionPlan, PenaltyCase
+
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    world.acc.role_grant(
+        actor=world.system,
+        user=sv.manager,
+        role="supervision_manager",
+        org_unit=world.xihu,
+        department=world.xihu_gaj,
+    )
+    for n in range(2):  # the joint department's officers
+        services.officer_register(
+            actor=sv.manager,
+            department=world.xihu_gaj,
+            number=f"3301069{n:03d}",
+            name=f"公安执法员{n}",
+            certificate_no=f"GA{n:05d}",
+            certificate_valid_to=dt.date(2030, 1, 1),
+        )
+    w = Walk(page, live_server, shots)
+    w.login(sv.manager)
+    w.go("/console/supervision/")
+    w.fill("#id_title", "2026年食品经营联合双随机抽查")
+    w.fill("#id_region_prefix", "330106")
+    w.fill("#id_inspectors_per_department", "1")
+    w.js(f"document.querySelector('#id_department').value = '{sv.xihu_scjg.pk}'")
+    w.js(
+        f"for (const o of document.querySelector('#id_joint').options) o.selected = o.value === '{world.xihu_gaj.pk}'"
+    )
+    w.js("for (const o of document.querySelector('#id_items').options) o.selected = o.value === 'SCJG-001'")
+    w.submit("document.querySelector('#id_title').form.submit()")
+    plan = InspectionPlan.objects.get()
+    assert list(plan.joint_departments.all()) == [world.xihu_gaj]
+    InspectionPlan.objects.filter(pk=plan.pk).update(permille={"U": 100})  # 3 of the 30 test entities
+    w.go(f"/console/supervision/plans/{plan.number}/")
+    w.click("button[value=commit]")
+    w.click("button[value=draw]")
+    plan.refresh_from_db()
+    assert plan.state == "drawn" and plan.inspections.count() == 3
+    w.shot("1-plan-drawn")
+    w.go(f"/supervision/plans/{plan.number}/")
+    assert plan.seed in w.text()
+    w.shot("2-public-plan")
+
+    inspection = Inspection.objects.filter(plan=plan).order_by("rank").first()
+    entity = inspection.entity
+    grade_before = credit_selectors.score_of(entity)
+    officer = inspection.inspectors.filter(user__isnull=False).first()
+    w.login(officer.user)
+    w.page.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
+    try:
+        w.go(f"/console/supervision/inspections/{inspection.pk}/")
+        w.js("document.querySelector('input[name=check1][value=no]').checked = true")
+        w.fill("input[name=note1]", "从业人员健康证明过期")
+        w.fill("textarea[name=findings]", "两名从业人员健康证明过期，仍在岗位上")
+        w.fill("select[name=result]", "penalty")
+        w.fill("input[name=entity_signer]", "王五")
+        w.shot("3-phone-inspection")
+        w.submit("document.querySelector('textarea[name=findings]').form.submit()")
+        assert w.js("document.documentElement.scrollWidth") <= 390
+        w.shot("4-phone-recorded")
+    finally:
+        w.page.call("Emulation.clearDeviceMetricsOverride")
+    inspection.refresh_from_db()
+    assert inspection.state == "recorded" and inspection.result == "penalty"
+
+    w.login(sv.manager)
+    w.go(f"/console/supervision/plans/{plan.number}/")
+    w.click("button[value=publish]")
+    inspection.refresh_from_db()
+    assert inspection.state == "published"
+
+    case = PenaltyCase.objects.get(inspection=inspection)
+    for action in ("investigate", "notify", "request_hearing", "hold_hearing"):
+        w.go(f"/console/supervision/penalties/{case.pk}/")
+        w.submit(
+            f"const f = document.querySelector('input[name=action][value={action}]').form;"
+            f" if ('{action}' === 'hold_hearing') f.note.value = '当事人到场陈述申辩，听证笔录已签字'; f.submit()"
+        )
+        case.refresh_from_db()
+        assert (
+            case.state
+            == {
+                "investigate": "investigating",
+                "notify": "notified",
+                "request_hearing": "hearing",
+                "hold_hearing": "heard",
+            }[action]
+        ), action
+    w.go(f"/console/supervision/penalties/{case.pk}/")
+    w.fill("input[name=decision_no]", "杭西市监罚〔2026〕18号")
+    w.fill("select[name=penalty_kind]", "fine")
+    w.fill("input[name=fine_yuan]", "5000")
+    w.fill("input[name=legal_basis]", "《食品安全法》第一百二十六条")
+    w.submit("document.querySelector('input[name=decision_no]').form.submit()")
+    case.refresh_from_db()
+    assert case.state == "decided", w.text()[:500]
+    w.go(f"/console/supervision/penalties/{case.pk}/")
+    w.submit("document.querySelector('input[name=action][value=serve]').form.submit()")
+    case.refresh_from_db()
+    assert case.state == "served"
+    w.shot("5-penalty-served")
+
+    after = credit_selectors.score_of(entity)
+    assert after is not None and (grade_before is None or after.score < grade_before.score)
+    w.go(f"/credit/entities/{entity.uscc}/")
+    assert after.grade in w.text()
+    w.shot("6-credit")
+    w.go(f"/console/supervision/entities/{entity.uscc}/")
+    assert "杭西市监罚〔2026〕18号" in w.text()
+    w.shot("7-master-record")
+
+    credit_officer = world.staff("hz_credit_walk", "credit_officer", world.xihu, world.xihu_scjg)
+    w.login(credit_officer)
+    w.go("/console/credit/lists/")
+    w.fill("#id_kind", "black")
+    w.fill("#id_uscc", entity.uscc)
+    w.js(f"document.querySelector('#id_department').value = '{sv.xihu_scjg.pk}'")
+    w.fill("#id_legal_basis", "《食品安全法》第一百三十四条")
+    w.fill("#id_reason", "一年内累计三次受到罚款处罚")
+    w.fill("#id_until", (dt.date.today() + dt.timedelta(days=365)).isoformat())
+    w.submit("document.querySelector('#id_reason').form.submit()")
+    assert credit_selectors.measures_for(entity.uscc).black_listed
+    assert credit_selectors.score_of(entity).grade == "D"
+    w.shot("8-black-list")
