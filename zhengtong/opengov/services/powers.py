@@ -56,10 +56,8 @@ def power_set(
             raise ValidationError.for_field(field, _("must be a list of texts of at most 40 characters"))
     existing = Power.objects.select_for_update().filter(code=code.strip()).first()
     if existing is not None and existing.department_id != department.pk:
-        raise Conflict(
-            _("the code %s is in another department's list") % code.strip(),
-            code=OpengovError.POWER_CODE_TAKEN,
-        )
+        message = _("the code %s is in another department's list") % code.strip()
+        raise Conflict(message, code=OpengovError.POWER_CODE_TAKEN, details={"fields": {"code": [message]}})
     if documents and any(d.department_id != department.pk for d in documents):
         raise ValidationError.for_field("documents", _("must be documents of the same department"))
     items = list(service_items or [])

@@ -244,7 +244,9 @@ def test_validity_changed_from_the_document_page_in_scope_only(og):
     page = login(og.officer).get(f"/opengov/documents/{doc.pk}/").content.decode()
     assert 'name="validity"' in page
     assert 'name="validity"' not in Client().get(f"/opengov/documents/{doc.pk}/").content.decode()
-    r = login(og.yiwu_officer).post(f"/console/opengov/documents/{doc.pk}/validity/", {"validity": "repealed"})
+    r = login(og.yiwu_officer).post(
+        f"/console/opengov/documents/{doc.pk}/validity/", {"validity": "repealed"}
+    )
     assert r.status_code == 302
     doc.refresh_from_db()
     assert doc.validity == "valid"

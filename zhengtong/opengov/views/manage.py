@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core.access import staff
@@ -161,7 +161,7 @@ def staff_consultation_edit(request, pk):
 class PowerForm(forms.Form):
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
     code = forms.CharField(label=gettext_lazy("Code"), max_length=40)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("power", "Name"), max_length=200)
     power_type = forms.ChoiceField(label=gettext_lazy("Type"), choices=PowerType.choices)
     legal_basis = forms.CharField(
         label=gettext_lazy("Legal basis"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
