@@ -1,8 +1,11 @@
 """Headless-Chromium walk-through of open government on a running demo server, with screenshots:
 a citizen files a request; the head of the disclosure office extends it once (sealed notice); the
-officer attaches a DOCX, redacts names, checks the redaction and replies "partly disclosed" (sealed
-reply letter); the citizen publishes it; the annual report counts it; the citizen comments on a
-draft and reads the summary of opinions of another.
+officer attaches a DOCX and a PDF, redacts names, checks the redactions and replies "partly
+disclosed" (sealed reply letter); the citizen publishes it; the annual report counts it; the
+citizen comments on a draft and reads the summary of opinions of another; the officer opens a
+new draft for comments and adds a power to the department's list through the console pages.
+The redacted PDF is downloaded from the public page and rendered next to the original
+(``pdftoppm``) into the screenshots directory.
 
     DATABASE_URL=sqlite:///var/dev.sqlite3 .venv/bin/python manage.py seed_demo
     DATABASE_URL=sqlite:///var/dev.sqlite3 .venv/bin/python manage.py runserver 127.0.0.1:8105
@@ -13,8 +16,10 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 import docx
@@ -38,6 +43,33 @@ def _decision_docx() -> str:
     path = Path(tempfile.mkdtemp()) / "decision.docx"
     path.write_bytes(out.getvalue())
     return str(path)
+
+
+def _decision_pdf() -> str:
+    """The same decision as a PDF laid out by the platform's renderer (the redaction must keep it)."""
+    import os  # noqa: PLC0415 - Django is set up only for this one helper
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from zhengtong.opengov.letters import render_plain_pdf  # noqa: PLC0415
+
+    pdf = render_plain_pdf(
+        "食品经营许可决定书",
+        [
+            "经营者王五，身份证号11010519491231002X，联系电话13912345678，经营场所西湖区文三路1号。",
+            "经审查，申请材料齐全，符合法定形式，准予许可，许可证编号JY13301060001。",
+            "如不服本决定，可在六十日内申请行政复议，或在六个月内提起行政诉讼。",
+        ],
+    )
+    path = Path(tempfile.mkdtemp()) / "decision.pdf"
+    path.write_bytes(pdf)
+    return str(path)
+
+
+def _render(pdf: Path, out: Path) -> None:
+    subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", str(pdf), str(out)], check=True)
 
 
 class Walk:
@@ -110,8 +142,15 @@ def main(base: str, shots: Path) -> None:
             "document.querySelector('input[name=action][value=add_document]').form.querySelector('button').click()"
         )
         w.load()
+        page.set_files("#file", [pdf_path := _decision_pdf()])
+        page.evaluate("document.querySelector('#extra').value = '王五\\n文三路1号'")
+        page.evaluate(
+            "document.querySelector('input[name=action][value=add_document]').form.querySelector('button').click()"
+        )
+        w.load()
         w.shot("03-redacted-awaiting-check")
-        w.action("check")
+        w.action("check")  # the DOCX
+        w.action("check")  # the PDF
         w.action(
             "reply",
             {
@@ -129,6 +168,16 @@ def main(base: str, shots: Path) -> None:
         page.set_cookie("zt_lang", "zh-hans", base)
         page.goto(f"{base}/opengov/requests/{number}/")
         w.shot("06-public-request")
+        pdf_links = page.evaluate(
+            "[...document.querySelectorAll('main a')].map(a => a.href).filter(h => h.includes('/request-documents/'))"
+        )
+        for n, href in enumerate(pdf_links):
+            body = urllib.request.urlopen(href).read()  # noqa: S310 - the demo server given on the command line
+            if body.startswith(b"%PDF-"):
+                (shots / "redacted.pdf").write_bytes(body)
+                _render(Path(pdf_path), shots / "06b-original-pdf")
+                _render(shots / "redacted.pdf", shots / "06c-redacted-pdf")
+            print(f"published document {n}: {href} ({len(body)} bytes)")
         w.login("xh_disclosure")
         page.goto(base + "/console/opengov/reports/")
         page.evaluate("document.querySelector('#year').value = String(new Date().getFullYear())")
@@ -145,6 +194,44 @@ def main(base: str, shots: Path) -> None:
         w.shot("08-commented")
         page.goto(next(h for t, h in links if "农贸" in t))
         w.shot("09-summary-of-opinions")
+        w.login("xh_disclosure")
+        page.goto(base + "/console/opengov/consultations/new/")
+        w.fill_and_click(
+            {"#id_title": "西湖区共享单车停放管理办法（征求意见稿）", "#id_closes_on": "2020-01-01"},
+            "main form.panel button[type=submit]",
+        )
+        w.shot("10-consultation-form-errors")
+        w.fill_and_click(
+            {
+                "#id_introduction": "为规范共享单车停放，现公开征求意见。",
+                "#id_opens_on": page.evaluate("new Date().toISOString().slice(0, 10)"),
+                "#id_closes_on": page.evaluate(
+                    "new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10)"
+                ),
+                "#id_rules": "不发布含人身攻击、广告或与本稿无关的内容；个人信息将被遮盖。",
+                "#id_articles": "第一条 为规范共享单车停放秩序，制定本办法。\n\n第二条 本办法适用于西湖区行政区域。\n\n第三条 运营企业应当及时清理违规停放车辆。",
+            },
+            "main form.panel button[type=submit]",
+        )
+        w.shot("11-consultation-created")
+        page.goto(base + "/console/opengov/powers/new/")
+        w.fill_and_click(
+            {
+                "#id_code": "XK-330106-SCJG-9001",
+                "#id_name": "小餐饮店登记",
+                "#id_power_type": "licensing",
+                "#id_legal_basis": "《浙江省食品小作坊小餐饮店小食杂店和食品摊贩管理规定》第十五条",
+                "#id_responsible_unit": "西湖区市场监督管理局行政审批科",
+                "#id_procedure": "申请、受理、审查、登记",
+                "#id_life_events": "开办企业、餐饮",
+            },
+            "main form.panel button[type=submit]",
+        )
+        w.shot("12-powers-console")
+        page.clear_cookies()
+        page.set_cookie("zt_lang", "zh-hans", base)
+        page.goto(base + "/opengov/powers/?life_event=餐饮")
+        w.shot("13-powers-by-life-event")
         violations = page.csp_violations()
         print(f"walk-through done: request {number}; screenshots in {shots}; CSP violations: {violations}")
 

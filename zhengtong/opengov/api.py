@@ -9,11 +9,10 @@ from ninja import Query, Router, Schema, Status
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
-from zhengtong.core import ratelimit
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
-from zhengtong.opengov import selectors, services
+from zhengtong.opengov import selectors, services, throttle
 from zhengtong.opengov.workflows import REQUEST_FLOW
 
 router = Router(tags=["opengov"])
@@ -31,7 +30,13 @@ PUBLIC_OPERATIONS: set[str] = {
 
 
 def _limit(request) -> None:
-    ratelimit.hit("opengov.api", request.META.get("REMOTE_ADDR", ""), limit=120, window_seconds=60)
+    throttle.anonymous_read(request, "api")
+
+
+def _page(qs, order: list[str], f) -> dict:
+    """One keyset page of ``qs`` as the API's ``{items, next}``."""
+    page = keyset_page(qs, order=order, cursor=f.cursor, limit=clamp_limit(f.limit))
+    return {"items": page.items, "next": page.next_cursor}
 
 
 class OgDocumentOut(Schema):
@@ -102,10 +107,7 @@ def documents(request, f: Query[OgDocumentQuery]):
             "items": selectors.documents_search(f.q, filters=filters, limit=limit, offset=f.offset),
             "next": None,
         }
-    page = keyset_page(
-        selectors.documents(filters=filters), order=["-published_on", "-id"], cursor=f.cursor, limit=limit
-    )
-    return {"items": page.items, "next": page.next_cursor}
+    return _page(selectors.documents(filters=filters), ["-published_on", "-id"], f)
 
 
 @router.get(
@@ -241,13 +243,7 @@ def request_file(request, payload: OgRequestIn):
 
 @router.get("/requests/mine", response={200: OgRequestPage, **ERRORS}, operation_id="opengov_my_requests")
 def my_requests(request, f: Query[OgPageQuery]):
-    page = keyset_page(
-        selectors.my_requests(request.auth),
-        order=["-created_at", "-id"],
-        cursor=f.cursor,
-        limit=clamp_limit(f.limit),
-    )
-    return {"items": page.items, "next": page.next_cursor}
+    return _page(selectors.my_requests(request.auth), ["-created_at", "-id"], f)
 
 
 class OgRequesterActionIn(Schema):
@@ -290,13 +286,9 @@ class OgWorklistQuery(Schema):
 def worklist(request, f: Query[OgWorklistQuery]):
     """Requests in your scope (department-limited grants see their department's)."""
     ensure_can(request.auth, "opengov.view")
-    page = keyset_page(
-        selectors.worklist(request.auth, state=f.state, sla_state=f.sla_state),
-        order=["-created_at", "-id"],
-        cursor=f.cursor,
-        limit=clamp_limit(f.limit),
+    return _page(
+        selectors.worklist(request.auth, state=f.state, sla_state=f.sla_state), ["-created_at", "-id"], f
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @router.get("/requests/{number}", response={200: OgStaffRequestOut, **ERRORS}, operation_id="opengov_request")
@@ -385,13 +377,7 @@ class OgPublishedPage(Schema):
 def published_requests(request, f: Query[OgPageQuery]):
     """Answered requests published with their requesters' agreement (never who asked)."""
     _limit(request)
-    page = keyset_page(
-        selectors.published_requests(),
-        order=["-published_at", "-id"],
-        cursor=f.cursor,
-        limit=clamp_limit(f.limit),
-    )
-    return {"items": page.items, "next": page.next_cursor}
+    return _page(selectors.published_requests(), ["-published_at", "-id"], f)
 
 
 class OgReportOut(Schema):
@@ -490,10 +476,4 @@ def publicity(request, f: Query[OgPublicityQuery]):
     _limit(request)
     if f.kind and f.kind not in ("licensing", "penalty"):
         raise ValidationError.for_field("kind", "must be licensing or penalty")
-    page = keyset_page(
-        selectors.publicity_current(kind=f.kind, q=f.q.strip()[:50]),
-        order=["-published_on", "-id"],
-        cursor=f.cursor,
-        limit=clamp_limit(f.limit),
-    )
-    return {"items": page.items, "next": page.next_cursor}
+    return _page(selectors.publicity_current(kind=f.kind, q=f.q.strip()[:50]), ["-published_on", "-id"], f)

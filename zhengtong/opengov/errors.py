@@ -18,3 +18,8 @@ class OpengovError(ErrorCode):
     BAD_DOCUMENT = "bad_document", "the attachment is not a text, PDF or DOCX document, or is too large"
     CONSULTATION_CLOSED = "consultation_closed", "the consultation is not open for comments now"
     PUBLISHED = "already_published", "the object is published (or the reply sent) and can no longer change"
+    CONSULTATION_STARTED = (
+        "consultation_started",
+        "the consultation has opened: only its closing date can be moved later",
+    )
+    POWER_CODE_TAKEN = "power_code_taken", "the power code is used by another department's list"

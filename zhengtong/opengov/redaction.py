@@ -3,9 +3,9 @@
 The privacy module's detectors find personal identifiers (resident IDs, phone numbers, bank
 cards, …); the person checking adds what no detector finds (names, addresses) as extra terms.
 Everything found is replaced by ``█`` of the same length. The redacted file never carries the
-original text: a DOCX is rewritten paragraph by paragraph (python-docx), a PDF's text is
-extracted (pypdf) and the redacted text is set again as a new PDF, so nothing hidden under a
-black box survives.
+original text: a DOCX is rewritten paragraph by paragraph (python-docx); in a PDF the found text
+is removed from each page's content stream and a black box drawn where it stood, the rest of the
+page unchanged (``opengov.pdf_redaction``), so nothing hidden under a box survives.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.core.errors import ValidationError
 from zhengtong.opengov.errors import OpengovError
+from zhengtong.opengov.pdf_redaction import redact_pdf
 from zhengtong.privacy.detectors import detect
 
 BLOCK = "█"
@@ -30,7 +31,7 @@ KINDS = ("text", "pdf", "docx")
 @dataclass(frozen=True)
 class Redacted:
     text: str  # the redacted text (shown to the person checking)
-    content: bytes  # the redacted file, same format as the original (PDF: re-set text)
+    content: bytes  # the redacted file, same format and layout as the original
     findings: list[dict]  # what was removed: kind and masked value, never the value itself
 
 
@@ -155,14 +156,22 @@ def document_text(kind: str, content: bytes) -> str:
     return "\n".join(p.text for p in _docx_paragraphs(docx.Document(io.BytesIO(content))))
 
 
-def redact(kind: str, content: bytes, extra_terms: list[str], *, render_pdf) -> Redacted:
-    """Redact a document of ``kind``; ``render_pdf(paragraphs) -> bytes`` sets a PDF's redacted
-    text again (the platform's one PDF renderer)."""
+def _redact_pdf(content: bytes, extra_terms: list[str]) -> Redacted:
+    try:
+        out, findings = redact_pdf(content, lambda text: _spans(text, extra_terms))
+    except (pypdf.errors.PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise ValidationError.for_field(
+            "file", _("is not a readable PDF: %s") % type(exc).__name__, code=OpengovError.BAD_DOCUMENT
+        ) from None
+    # What the person checking sees (and the detectors check again) is read back from the result.
+    return Redacted(pdf_text(out), out, findings)
+
+
+def redact(kind: str, content: bytes, extra_terms: list[str]) -> Redacted:
+    """Redact a document of ``kind`` (``text``, ``pdf``, ``docx``)."""
     if kind == "docx":
         return _redact_docx(content, extra_terms)
-    text = document_text(kind, content)
-    redacted, findings = redact_text(text, extra_terms)
-    if kind == "text":
-        return Redacted(redacted, redacted.encode("utf-8"), findings)
-    paragraphs = [line for line in redacted.splitlines() if line.strip()] or [""]
-    return Redacted(redacted, render_pdf(paragraphs), findings)
+    if kind == "pdf":
+        return _redact_pdf(content, extra_terms)
+    redacted, findings = redact_text(content.decode("utf-8"), extra_terms)
+    return Redacted(redacted, redacted.encode("utf-8"), findings)

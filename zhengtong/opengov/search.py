@@ -7,12 +7,22 @@ standard tokenizers keep it whole whatever the locale. A query is cut the same w
 a *phrase* of its tokens, i.e. consecutive bigrams: the phrase matches exactly the documents that
 contain the query as a substring, and the engine ranks them.
 
+Ranking (over *all* matches, at a bounded cost): a match in the title (or document number) ranks
+before a match in the text only, and within each of the two tiers the newer document (higher id:
+documents are registered as they are published) comes first. Each tier is read in id order,
+newest first, and the engine stops after the rows the page needs, so a query whose bigrams occur
+in most of a million documents reads a few dozen of them; a rare query reads its few matches.
+Term-frequency scores (bm25, ts_rank) would need every match scored, which is what made common
+two-character queries cost seconds; the tiers give the same order for what people look for in a
+catalogue (the document *about* the words first, the current one before the old one).
+
 - SQLite: an FTS5 table over ``grams_title`` and ``grams_body`` of ``opengov_document`` (external
-  content: the terms are stored once, in the document row), ranked by ``bm25`` with the title
-  weighted 10 to 1.
-- PostgreSQL: a GIN index on the expression ``setweight(to_tsvector('simple', grams_title), 'A') ||
-  setweight(to_tsvector('simple', grams_body), 'B')``, queried with ``phraseto_tsquery`` and ranked
-  by ``ts_rank``.
+  content: the terms are stored once, in the document row); a tier is a column filter
+  (``grams_title : "…"``, then ``grams_body : "…" NOT grams_title : "…"``) read ``ORDER BY rowid
+  DESC`` with a LIMIT, which FTS5 evaluates incrementally.
+- PostgreSQL: two stored ``tsvector`` columns generated from the same columns (``fts_title``,
+  ``fts_body``; added by migration 0004, unknown to the ORM), each with a GIN index, queried with
+  ``phraseto_tsquery``; a tier is ``… ORDER BY id DESC LIMIT n``.
 
 Both are maintained in the transaction that writes the document (``index_document``).
 """
@@ -28,15 +38,34 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TERM = re.compile(rf"[{_HAN}]+|[0-9a-z]+")
 _IS_HAN = re.compile(rf"[{_HAN}]")
 FTS_TABLE = "opengov_document_fts"
-PG_VECTOR = "(setweight(to_tsvector('simple', grams_title), 'A') || setweight(to_tsvector('simple', grams_body), 'B'))"
 
 SQLITE_SETUP = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(grams_title, grams_body, "
     "content='opengov_document', content_rowid='id', tokenize='unicode61')",
 ]
 SQLITE_TEARDOWN = [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
-PG_SETUP = [f"CREATE INDEX IF NOT EXISTS opengov_document_fts ON opengov_document USING GIN ({PG_VECTOR})"]
+# Migration 0002 created a GIN expression index over both columns; 0004 replaces it by the two
+# stored, generated columns below (a phrase match must re-check positions in the row: reading a
+# stored vector is far cheaper than computing to_tsvector again for every candidate).
+PG_SETUP = [
+    "CREATE INDEX IF NOT EXISTS opengov_document_fts ON opengov_document USING GIN "
+    "((setweight(to_tsvector('simple', grams_title), 'A') || setweight(to_tsvector('simple', grams_body), 'B')))"
+]
 PG_TEARDOWN = ["DROP INDEX IF EXISTS opengov_document_fts"]
+PG_TIERS_SETUP = [
+    "DROP INDEX IF EXISTS opengov_document_fts",
+    "ALTER TABLE opengov_document ADD COLUMN fts_title tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', grams_title)) STORED",
+    "ALTER TABLE opengov_document ADD COLUMN fts_body tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', grams_body)) STORED",
+    "CREATE INDEX opengov_document_fts_title ON opengov_document USING GIN (fts_title)",
+    "CREATE INDEX opengov_document_fts_body ON opengov_document USING GIN (fts_body)",
+]
+PG_TIERS_TEARDOWN = [
+    "ALTER TABLE opengov_document DROP COLUMN IF EXISTS fts_title",
+    "ALTER TABLE opengov_document DROP COLUMN IF EXISTS fts_body",
+    *PG_SETUP,
+]
 
 
 def _han(run: str) -> list[str]:
@@ -86,47 +115,57 @@ def rebuild() -> None:
             cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')")
 
 
-def _sqlite_query(tokens: list[str]) -> str:
+def _sqlite_phrase(tokens: list[str]) -> str:
     if len(tokens) == 1 and tokens[0].startswith("u"):
         # A single Han character: any bigram that starts with it, or the lone character.
-        return f'"c{tokens[0][1:]}"* OR "{tokens[0]}"'
+        return f'("c{tokens[0][1:]}"* OR "{tokens[0]}")'
     return '"' + " ".join(tokens) + '"'
 
 
-def search_ids(query: str, *, limit: int = 20, offset: int = 0, filter_sql: str = "", params=()) -> list[int]:
-    """Ids of the documents containing ``query``, best first. ``filter_sql``: an extra condition
-    on ``opengov_document`` (aliased ``d``) with its ``params``.
+def _pg_query(tokens: list[str]) -> tuple[str, str]:
+    if len(tokens) == 1 and tokens[0].startswith("u"):
+        return "to_tsquery('simple', %s)", f"c{tokens[0][1:]}:* | {tokens[0]}"
+    return "phraseto_tsquery('simple', %s)", " ".join(tokens)
 
-    Ranked among the ``OPENGOV_SEARCH_RANK_WINDOW`` newest matches: the engines read matches in
-    id order and stop there, so a very common query (a bigram in most documents) costs a bounded
-    amount of phrase checking and scoring instead of all of it."""
+
+def _tier(cur, tier: int, tokens: list[str], n: int, extra: str, params) -> list[int]:
+    """Ids of up to ``n`` documents of one tier (1: the title matches, 2: the text only), newest first."""
+    if connection.vendor == "sqlite":
+        phrase = _sqlite_phrase(tokens)
+        match = (
+            f"grams_title : {phrase}" if tier == 1 else f"grams_body : {phrase} NOT grams_title : {phrase}"
+        )
+        join = " JOIN opengov_document d ON d.id = f.rowid" if extra else ""
+        cur.execute(
+            # Only constants and whitelisted conditions are interpolated; values are parameters.
+            f"SELECT f.rowid FROM {FTS_TABLE} f{join} WHERE {FTS_TABLE} MATCH %s{extra} "  # noqa: S608
+            "ORDER BY f.rowid DESC LIMIT %s",
+            [match, *params, n],
+        )
+    else:
+        tsquery, arg = _pg_query(tokens)
+        cond = "d.fts_title @@ q" if tier == 1 else "d.fts_body @@ q AND NOT d.fts_title @@ q"
+        cur.execute(
+            f"SELECT d.id FROM opengov_document d, {tsquery} q WHERE {cond}{extra} "  # noqa: S608
+            "ORDER BY d.id DESC LIMIT %s",
+            [arg, *params, n],
+        )
+    return [row[0] for row in cur.fetchall()]
+
+
+def search_ids(query: str, *, limit: int = 20, offset: int = 0, filter_sql: str = "", params=()) -> list[int]:
+    """Ids of the documents containing ``query``, best first (title matches, then text matches;
+    newest first in each). ``filter_sql``: an extra condition on ``opengov_document`` (aliased
+    ``d``) with its ``params``. The cost grows with ``offset + limit``, not with the number of
+    matches."""
     tokens = terms(query)[:32]
-    if not tokens:
+    if not tokens or limit <= 0:
         return []
     extra = f" AND {filter_sql}" if filter_sql else ""
-    window = settings.OPENGOV_SEARCH_RANK_WINDOW
     with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            cur.execute(
-                # Only constants and whitelisted conditions are interpolated; values are parameters.
-                "SELECT id FROM ("  # noqa: S608
-                f"SELECT f.rowid AS id, bm25({FTS_TABLE}, 10.0, 1.0) AS score, d.published_on AS pub "
-                f"FROM {FTS_TABLE} f JOIN opengov_document d ON d.id = f.rowid "
-                f"WHERE {FTS_TABLE} MATCH %s{extra} ORDER BY f.rowid DESC LIMIT %s"
-                ") ORDER BY score, pub DESC LIMIT %s OFFSET %s",
-                [_sqlite_query(tokens), *params, window, limit, offset],
-            )
-        else:
-            if len(tokens) == 1 and tokens[0].startswith("u"):
-                tsquery, arg = "to_tsquery('simple', %s)", f"c{tokens[0][1:]}:* | {tokens[0]}"
-            else:
-                tsquery, arg = "phraseto_tsquery('simple', %s)", " ".join(tokens)
-            cur.execute(
-                "SELECT id FROM ("  # noqa: S608
-                f"SELECT d.id, ts_rank({PG_VECTOR}, q) AS score, d.published_on AS pub "
-                f"FROM opengov_document d, {tsquery} q WHERE {PG_VECTOR} @@ q{extra} "
-                "ORDER BY d.id DESC LIMIT %s"
-                ") w ORDER BY score DESC, pub DESC LIMIT %s OFFSET %s",
-                [arg, *params, window, limit, offset],
-            )
-        return [row[0] for row in cur.fetchall()]
+        first = _tier(cur, 1, tokens, offset + limit, extra, params)
+        if len(first) == offset + limit:
+            return first[offset:]
+        # Fewer title matches than the page needs: len(first) is their exact count.
+        rest = _tier(cur, 2, tokens, offset + limit - len(first), extra, params)
+        return (first + rest)[offset : offset + limit]

@@ -3,6 +3,7 @@ requester's own requests, staff worklists (scoped), reports, consultations, powe
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -186,6 +187,30 @@ def consultation_get(pk: Any) -> Consultation:
     return c
 
 
+def consultations_for_staff(actor: Any) -> QuerySet[Consultation]:
+    """The consultations of the departments where ``actor`` publishes or moderates, newest first."""
+    return (
+        Consultation.objects.filter(
+            scope_q(actor, "opengov.publish", department_field="department")
+            | scope_q(actor, "opengov.moderate", department_field="department")
+        )
+        .select_related("department", "org_unit")
+        .annotate(
+            pending=Count("comments", filter=Q(comments__state=Comment.State.PENDING)),
+            total=Count("comments"),
+        )
+        .order_by("-opens_on", "-id")
+    )
+
+
+def consultation_for_staff(actor: Any, pk: Any, perm: str = "opengov.publish") -> Consultation:
+    """A consultation ``actor`` may change (``perm`` in its department's scope); NotFound otherwise."""
+    c = Consultation.objects.select_related("department", "org_unit").filter(pk=pk).first()
+    if c is None or not can_on(actor, perm, c):
+        raise NotFound("no such consultation")
+    return c
+
+
 def comments_public(consultation: Consultation) -> QuerySet[Comment]:
     return consultation.comments.filter(state=Comment.State.PUBLISHED).select_related("article")
 
@@ -223,8 +248,32 @@ def powers(*, department: Any = None, power_type: str = "", life_event: str = ""
     if power_type:
         qs = qs.filter(power_type=power_type)
     if life_event:
-        qs = qs.filter(life_events__icontains=f'"{life_event}"')
+        # The JSON list as stored: PostgreSQL keeps Chinese as is, SQLite as \u escapes.
+        qs = qs.filter(
+            Q(life_events__icontains=f'"{life_event}"') | Q(life_events__icontains=json.dumps(life_event))
+        )
     return qs
+
+
+def powers_for_staff(actor: Any) -> QuerySet[Power]:
+    """The powers of the departments where ``actor`` publishes the list."""
+    return (
+        Power.objects.filter(scope_q(actor, "opengov.publish", department_field="department"))
+        .select_related("department", "org_unit")
+        .order_by("department__name", "code")
+    )
+
+
+def power_for_staff(actor: Any, pk: Any) -> Power:
+    power = (
+        Power.objects.select_related("department", "org_unit")
+        .prefetch_related("documents")
+        .filter(pk=pk)
+        .first()
+    )
+    if power is None or not can_on(actor, "opengov.publish", power):
+        raise NotFound("no such power")
+    return power
 
 
 def publicity_current(*, kind: str = "", q: str = "") -> QuerySet[Publicity]:

@@ -19,8 +19,6 @@ OPENGOV_REQUESTS_PER_DAY = env_int("OPENGOV_REQUESTS_PER_DAY", 10, minimum=1)
 OPENGOV_ATTACHMENT_MAX_BYTES = env_int("OPENGOV_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Characters of a document's body that go into the full-text index (title and number always do).
 OPENGOV_SEARCH_BODY_CHARS = env_int("OPENGOV_SEARCH_BODY_CHARS", 5000, minimum=100)
-# A search ranks the newest this-many matches (bounds the cost of very common queries).
-OPENGOV_SEARCH_RANK_WINDOW = env_int("OPENGOV_SEARCH_RANK_WINDOW", 5000, minimum=20)
 # 双公示: licensing decisions are published within 7 working days, and shown this many days.
 OPENGOV_PUBLICITY_WORKING_DAYS = env_int("OPENGOV_PUBLICITY_WORKING_DAYS", 7, minimum=1)
 OPENGOV_LICENSING_PUBLICITY_DAYS = env_int("OPENGOV_LICENSING_PUBLICITY_DAYS", 365 * 3, minimum=1)

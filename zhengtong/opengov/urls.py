@@ -31,5 +31,21 @@ urlpatterns: list = [
     path("console/opengov/documents/new/", views.staff_document_new, name="staff_document_new"),
     path("console/opengov/reports/", views.staff_reports, name="staff_reports"),
     path("console/opengov/reports/<int:pk>/", views.staff_report, name="staff_report"),
+    path("console/opengov/consultations/", views.staff_consultations, name="staff_consultations"),
+    path("console/opengov/consultations/new/", views.staff_consultation_new, name="staff_consultation_new"),
     path("console/opengov/consultations/<int:pk>/", views.staff_consultation, name="staff_consultation"),
+    path(
+        "console/opengov/consultations/<int:pk>/edit/",
+        views.staff_consultation_edit,
+        name="staff_consultation_edit",
+    ),
+    path("console/opengov/powers/", views.staff_powers, name="staff_powers"),
+    path("console/opengov/guide/", views.staff_guide, name="staff_guide"),
+    path(
+        "console/opengov/documents/<int:pk>/validity/",
+        views.staff_document_validity,
+        name="staff_document_validity",
+    ),
+    path("console/opengov/powers/new/", views.staff_power_new, name="staff_power_new"),
+    path("console/opengov/powers/<int:pk>/", views.staff_power, name="staff_power"),
 ]

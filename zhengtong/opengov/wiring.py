@@ -39,3 +39,12 @@ def install() -> None:
     hooks.connect(penalties.HOOK, penalties.on_penalty_decided)
     register_nav("main", "opengov:home", _("Open government"), order=30, audiences=("public", "citizen"))
     register_nav("console", "opengov:worklist", _("Disclosure requests"), permission="opengov.view", order=60)
+    register_nav(
+        "console", "opengov:staff_consultations", _("Consultations"), permission="opengov.moderate", order=61
+    )
+    register_nav(
+        "console", "opengov:staff_powers", _("Lists of powers"), permission="opengov.publish", order=62
+    )
+    register_nav(
+        "console", "opengov:staff_guide", _("Disclosure guide"), permission="opengov.publish", order=63
+    )

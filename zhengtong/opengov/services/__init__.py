@@ -24,10 +24,11 @@ from zhengtong.opengov.services.participation import (
     comment_post,
     consultation_create,
     consultation_summarize,
+    consultation_update,
     letter_send,
     on_mailbox_closed,
 )
-from zhengtong.opengov.services.powers import power_set
+from zhengtong.opengov.services.powers import power_remove, power_set
 from zhengtong.opengov.services.publicity import (
     desensitize_party,
     licensing_pull,
@@ -70,11 +71,13 @@ audit_actions.register(
         "opengov.report.publish": gettext_lazy("Publish an annual disclosure report"),
         "opengov.consultation.create": gettext_lazy("Open a draft for comments"),
         "opengov.consultation.summarize": gettext_lazy("Publish the summary of opinions"),
+        "opengov.consultation.update": gettext_lazy("Change a consultation"),
         "opengov.comment.post": gettext_lazy("Comment on a draft"),
         "opengov.comment.moderate": gettext_lazy("Moderate a comment"),
         "opengov.comment.decide": gettext_lazy("Adopt or reject an opinion"),
         "opengov.letter.send": gettext_lazy("Write to the leaders' mailbox"),
         "opengov.power.set": gettext_lazy("Set an entry of the list of powers"),
+        "opengov.power.remove": gettext_lazy("Remove an entry from the list of powers"),
         "opengov.publicity.publish": gettext_lazy("Publish a decision (double publicity)"),
     }
 )
@@ -87,6 +90,7 @@ __all__ = [
     "comment_post",
     "consultation_create",
     "consultation_summarize",
+    "consultation_update",
     "desensitize_party",
     "document_publish",
     "document_set_validity",
@@ -94,6 +98,7 @@ __all__ = [
     "letter_send",
     "licensing_pull",
     "on_mailbox_closed",
+    "power_remove",
     "power_set",
     "publicity_export",
     "publicity_publish",

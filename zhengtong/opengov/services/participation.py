@@ -32,6 +32,27 @@ def _text(field: str, value: Any, max_length: int, *, required: bool = True) -> 
     return text
 
 
+def _articles(articles: Any) -> list[tuple[str, str]]:
+    if not isinstance(articles, (list, tuple)) or not articles:
+        raise ValidationError.for_field("articles", _("a draft needs at least one article"))
+    if len(articles) > 300:
+        raise ValidationError.for_field("articles", _("at most %d articles") % 300)
+    out = []
+    for pair in articles:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValidationError.for_field("articles", _("each article is a heading and a text"))
+        out.append((_text("articles", pair[0], 100), _text("articles", pair[1], 10_000)))
+    return out
+
+
+def _period(opens_on: Any, closes_on: Any) -> tuple[dt.date, dt.date]:
+    if not isinstance(opens_on, dt.date):
+        raise ValidationError.for_field("opens_on", _("must be a date"))
+    if not isinstance(closes_on, dt.date) or closes_on < opens_on:
+        raise ValidationError.for_field("closes_on", _("must be a date on or after the opening date"))
+    return opens_on, closes_on
+
+
 @transaction.atomic
 def consultation_create(
     *,
@@ -47,10 +68,10 @@ def consultation_create(
     """Open a draft for comments from ``opens_on`` to ``closes_on`` (inclusive), article by
     article, under published moderation ``rules``."""
     ensure_can(actor, "opengov.publish", department.org_unit, department)
-    if not isinstance(opens_on, dt.date) or not isinstance(closes_on, dt.date) or closes_on < opens_on:
-        raise ValidationError.for_field("closes_on", _("must be a date on or after the opening date"))
-    if not articles:
-        raise ValidationError.for_field("articles", _("a draft needs at least one article"))
+    opens_on, closes_on = _period(opens_on, closes_on)
+    if closes_on < timezone.localdate():
+        raise ValidationError.for_field("closes_on", _("cannot be in the past"))
+    pairs = _articles(articles)
     consultation = Consultation.objects.create(
         org_unit=department.org_unit,
         department=department,
@@ -62,14 +83,74 @@ def consultation_create(
         state=Consultation.State.OPEN,
         created_by=actor,
     )
-    for i, (heading, text) in enumerate(articles, start=1):
-        Article.objects.create(
-            consultation=consultation,
-            position=i,
-            heading=_text("articles", heading, 100),
-            text=_text("articles", text, 10_000),
-        )
+    Article.objects.bulk_create(
+        Article(consultation=consultation, position=i, heading=heading, text=text)
+        for i, (heading, text) in enumerate(pairs, start=1)
+    )
     audit.record(actor=actor, action="opengov.consultation.create", target=consultation)
+    return consultation
+
+
+@transaction.atomic
+def consultation_update(
+    *,
+    actor: Any,
+    consultation: Consultation,
+    title: str,
+    rules: str,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    articles: list[tuple[str, str]],
+    introduction: str = "",
+) -> Consultation:
+    """Change a consultation. Before it opens, everything may change; once open (people may have
+    read and commented on the text), only the closing date may move, and only later; after its
+    summary, nothing."""
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    ensure_can(actor, "opengov.publish", consultation.org_unit, consultation.department)
+    if consultation.state == Consultation.State.SUMMARIZED:
+        raise Conflict(_("the summary is published"), code=OpengovError.PUBLISHED)
+    opens_on, closes_on = _period(opens_on, closes_on)
+    today = timezone.localdate()
+    before = {"closes_on": consultation.closes_on.isoformat()}
+    if consultation.opens_on <= today:
+        current = [(a.heading, a.text) for a in consultation.articles.all()]
+        unchanged = (
+            _text("title", title, 300) == consultation.title
+            and _text("rules", rules, 5000) == consultation.rules
+            and _text("introduction", introduction, 10_000, required=False) == consultation.introduction
+            and opens_on == consultation.opens_on
+            and _articles(articles) == current
+        )
+        if not unchanged or closes_on < consultation.closes_on:
+            raise Conflict(
+                _("the consultation opened on %s: only its closing date can be moved later")
+                % consultation.opens_on.isoformat(),
+                code=OpengovError.CONSULTATION_STARTED,
+            )
+        consultation.closes_on = closes_on
+        consultation.save(update_fields=["closes_on"])
+    else:
+        if opens_on < today:
+            raise ValidationError.for_field("opens_on", _("cannot be in the past"))
+        pairs = _articles(articles)
+        consultation.title = _text("title", title, 300)
+        consultation.rules = _text("rules", rules, 5000)
+        consultation.introduction = _text("introduction", introduction, 10_000, required=False)
+        consultation.opens_on, consultation.closes_on = opens_on, closes_on
+        consultation.save(update_fields=["title", "rules", "introduction", "opens_on", "closes_on"])
+        consultation.articles.all().delete()
+        Article.objects.bulk_create(
+            Article(consultation=consultation, position=i, heading=heading, text=text)
+            for i, (heading, text) in enumerate(pairs, start=1)
+        )
+    audit.record(
+        actor=actor,
+        action="opengov.consultation.update",
+        target=consultation,
+        before=before,
+        after={"closes_on": consultation.closes_on.isoformat()},
+    )
     return consultation
 
 

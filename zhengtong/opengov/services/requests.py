@@ -360,9 +360,7 @@ def _terms(extra_terms: Any) -> list[str]:
 
 
 def _redact(doc: RequestDocument, terms: list[str]) -> None:
-    result = redaction.redact(
-        doc.kind, bytes(doc.content), terms, render_pdf=lambda ps: letters.render_plain_pdf(doc.filename, ps)
-    )
+    result = redaction.redact(doc.kind, bytes(doc.content), terms)
     doc.redacted = result.content
     doc.redacted_text = result.text
     doc.findings = result.findings

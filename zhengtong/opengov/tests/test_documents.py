@@ -53,6 +53,22 @@ def test_search_finds_substrings_ranked_title_first(og):
     assert selectors.documents_search("食品", filters={"category": "plan"}) == []
 
 
+def test_ranking_covers_every_match_and_pages_across_the_tiers(og):
+    """The oldest document is the only one with the words in its title: it ranks first however
+    many newer documents hold them in their text (no window of newest matches); then the text
+    matches, newest first; paging is exact across the two tiers."""
+    about = _doc(og, "农贸市场改造实施方案", "为改善购物环境……")
+    texts = [_doc(og, f"第{i}号工作通报", f"本周督查了{i}个点位，推进农贸市场改造。") for i in range(25)]
+    _doc(og, "无关的通知", "燃气安全检查。")
+    expected = [about.pk] + [d.pk for d in reversed(texts)]
+    assert [d.pk for d in selectors.documents_search("农贸市场改造", limit=20)] == expected[:20]
+    assert [d.pk for d in selectors.documents_search("农贸市场改造", limit=20, offset=20)] == expected[20:]
+    assert [d.pk for d in selectors.documents_search("贸市", limit=3, offset=1)] == expected[1:4]
+    assert selectors.documents_search("农贸市场改造", limit=20, offset=26) == []
+    # A filter applies within both tiers.
+    assert [d.pk for d in selectors.documents_search("农贸", filters={"category": "plan"})] == []
+
+
 def test_replaced_document_stays_findable_with_its_status(og):
     old = _doc(og, "西湖区食品摊贩管理办法", "第一条 为规范食品摊贩……")
     new = _doc(og, "西湖区食品摊贩管理办法（修订）", "第一条 为进一步规范……", replaces=old)

@@ -4,10 +4,12 @@ a partial disclosure with a sealed reply letter; publication of the checked docu
 from __future__ import annotations
 
 import io
+import subprocess
 
 import docx
 import pypdf
 import pytest
+from PIL import Image, ImageChops
 
 from zhengtong.core.errors import ValidationError
 from zhengtong.opengov import redaction, selectors, services
@@ -44,24 +46,62 @@ def test_text_redaction_blocks_identifiers_and_extra_terms():
 
 
 def test_docx_redaction_rewrites_runs_and_tables():
-    result = redaction.redact(
-        "docx", _docx(TEXT), ["王五"], render_pdf=lambda ps: render_plain_pdf("redacted", ps)
-    )
+    result = redaction.redact("docx", _docx(TEXT), ["王五"])
     d = docx.Document(io.BytesIO(result.content))
     everything = "\n".join(p.text for p in d.paragraphs) + d.tables[0].cell(0, 0).text
     assert ID not in everything and "13912345678" not in everything and "王五" not in everything
     assert "█" in everything
 
 
-def test_pdf_redaction_sets_the_text_again():
-    original = render_plain_pdf("原件", [TEXT])
-    assert ID in redaction.pdf_text(original)
-    result = redaction.redact(
-        "pdf", original, ["王五"], render_pdf=lambda ps: render_plain_pdf("redacted", ps)
+def _render(pdf: bytes, directory) -> Image.Image:
+    """The first page as pixels (poppler's pdftoppm, as a reader would see it)."""
+    path = directory / "page.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-singlefile", str(path), str(directory / "page")], check=True
     )
+    return Image.open(directory / "page.png").convert("L")
+
+
+def test_pdf_redaction_removes_the_text_and_keeps_the_layout(tmp_path):
+    closing = "本决定自公布之日起施行。" * 4
+    original = render_plain_pdf("原件", [TEXT, closing])
+    assert ID in redaction.pdf_text(original)
+    result = redaction.redact("pdf", original, ["王五"])
     assert result.content.startswith(b"%PDF-")
-    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(result.content)).pages)
-    assert ID not in text.replace("\n", "") and "王五" not in text
+    reader = pypdf.PdfReader(io.BytesIO(result.content))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    # Really gone: not in the text a reader extracts, nor in the raw content streams.
+    assert ID not in text and "13912345678" not in text and "王五" not in text
+    assert "王五" not in result.text and ID not in result.text
+    raw = b"".join(page.get_contents().get_data() for page in reader.pages)
+    original_raw = b"".join(
+        page.get_contents().get_data() for page in pypdf.PdfReader(io.BytesIO(original)).pages
+    )
+    assert len(raw) < len(original_raw) + 400  # the codes went, boxes came: no copy of the page
+    # What was not found stays, where it was.
+    assert "许可证号JY13301060001" in text and closing in text
+    assert {f["kind"] for f in result.findings} >= {"resident_id", "mobile", "manual"}
+    before, after = _render(original, tmp_path), _render(result.content, tmp_path)
+    changed = ImageChops.difference(before, after).getbbox()
+    assert changed is not None  # the boxes are drawn
+    # Only the lines holding the findings changed: the closing paragraph's pixels are identical.
+    width, height = before.size
+    assert changed[3] < height * 0.35
+    assert (
+        ImageChops.difference(
+            before.crop((0, changed[3], width, height)), after.crop((0, changed[3], width, height))
+        ).getbbox()
+        is None
+    )
+    # Each box is dark where the ID stood.
+    assert after.crop(changed).getextrema()[0] == 0
+
+
+def test_pdf_redaction_of_a_pdf_without_findings_keeps_it_readable():
+    original = render_plain_pdf("原件", ["本决定自公布之日起施行。"])
+    result = redaction.redact("pdf", original, [])
+    assert result.findings == [] and "本决定自公布之日起施行" in result.text
 
 
 def test_not_a_document_is_refused(og):
