@@ -185,6 +185,7 @@ def query(
         return _from_index(
             result, answer, table_key, version, variant, selected, order, q, facets, facet_size, known,
             group_by=group_by, aggregates=aggregates, src=src, where=where, params=params,
+            row_numbers=row_numbers,
         )  # fmt: skip
     cur = connection()
     if payload is not None and payload.get("o") == "rank":  # a relevance cursor on a version without
@@ -290,9 +291,10 @@ def payload_offset(after: str) -> int:
 
 def _from_index(
     result, answer, table_key, version, variant, selected, order, q, facets, facet_size, known, *,
-    group_by, aggregates, src, where, params,
+    group_by, aggregates, src, where, params, row_numbers=False,
 ) -> QueryResult:  # fmt: skip
-    """A QueryResult from the index's page positions, total and facets (aggregates: DuckDB)."""
+    """A QueryResult from the index's page positions, total and facets (aggregates: DuckDB).
+    ``row_numbers``: each row carries its row number (position + 1) under ``ROW``, as on DuckDB."""
     result.engine = "index"
     result.ranked = answer.ranked
     result.total = answer.total
@@ -302,7 +304,10 @@ def _from_index(
         rowcache = row_cache(table_key, version, variant)
         columns_ = {n: rowcache.column(n) for n in selected}
         for index in positions.tolist():
-            result.rows.append({n: json_value(col[index].as_py()) for n, col in columns_.items()})
+            row = {n: json_value(col[index].as_py()) for n, col in columns_.items()}
+            if row_numbers:
+                row[ROW] = index + 1
+            result.rows.append(row)
         if answer.more:
             last = int(positions[-1])
             if answer.ranked:
