@@ -12,7 +12,7 @@ from zhengtong.catalog.hooks import DATASET_PANELS, DatasetPanel
 from zhengtong.core import hooks, sla
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
-from zhengtong.datause import panels, services, tasks
+from zhengtong.datause import indicators, panels, services, tasks
 from zhengtong.datause.models import DataRequest, ErrorReport
 
 
@@ -34,6 +34,7 @@ def install() -> None:
     DATASET_PANELS.add("datause.quality", DatasetPanel(order=10, render=panels.quality_panel))
     DATASET_PANELS.add("datause.reuses", DatasetPanel(order=20, render=panels.reuses_panel))
     DATASET_PANELS.add("datause.feedback", DatasetPanel(order=30, render=panels.feedback_panel))
+    indicators.install()
     register_periodic("datause.status_scan", tasks.status_scan_task, settings.DATAUSE_SCAN_SECONDS)
     register_nav("main", "datause:requests", _("Data requests"), order=41)
     register_nav("main", "datause:reuses", _("Reuses"), order=42)
