@@ -213,7 +213,7 @@ def test_the_issue_22_walk_through(page, live_server, use, world):
     page.goto(live_server.url + f"/opendata/{stops.name}/#map")
     shot(page, "7-map-preview")
     assert page.evaluate("!!document.querySelector('#dataset-map')"), text(page)[:3000]
-    page.wait_for("document.querySelector('#dataset-map[data-chart-ready]')", timeout=30)
+    page.wait_for("!!document.querySelector('#dataset-map[data-chart-ready]')", timeout=30)
     assert page.evaluate("document.querySelectorAll('#dataset-map svg path').length") > 10
     assert page.csp_violations() == []
     shot(page, "7-map-preview")
@@ -281,7 +281,7 @@ def test_item_6_geojson_upload_documents_links_and_english_titles(page, live_ser
 
     as_user(page, live_server, None, lang="en")
     page.goto(live_server.url + f"/opendata/{parks.name}/")
-    page.wait_for("document.querySelector('#dataset-map[data-chart-ready]')", timeout=15)
+    page.wait_for("!!document.querySelector('#dataset-map[data-chart-ready]')", timeout=15)
     body = text(page)
     assert "Park name" in body and "Area (ha)" in body
     rows = page.evaluate("[...document.querySelectorAll('#resources tbody tr')].map(r => r.dataset.resource)")
