@@ -441,7 +441,7 @@ def resource_fields(request, name: str, payload: FieldsIn):
 
 @router.post("/resources/{name}/loads", response={202: LoadOut, **ERRORS}, operation_id="catalog_load_start")
 def load_start(request, name: str, file: File[UploadedFile], mode: Form[str] = "replace"):
-    """Upload a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, JSON or NDJSON file; the load runs
+    """Upload a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, JSON, NDJSON or GeoJSON file; the load runs
     in the background: poll ``GET /loads/{id}`` for progress and errors (row, field, rule)."""
     found = _staff_resource(request, name)
     job = services.load_start(

@@ -72,7 +72,9 @@ class ResourceForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Data file"), help_text=_("CSV (UTF-8 or GBK), XLSX, JSON or NDJSON."))
+    file = forms.FileField(
+        label=_("Data file"), help_text=_("CSV (UTF-8 or GBK), XLSX, JSON, NDJSON or GeoJSON.")
+    )
     mode = forms.ChoiceField(
         label=_("Mode"),
         choices=[("replace", _("replace all rows")), ("append", _("append rows"))],

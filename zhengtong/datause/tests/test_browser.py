@@ -246,7 +246,7 @@ def test_item_6_geojson_upload_documents_links_and_english_titles(page, live_ser
     catalog.field_grades_set(
         actor=use.publisher,
         resource=parks,
-        changes={"geometry": keep, "centroid_lon": keep, "centroid_lat": keep},
+        changes={"name": keep, "geometry": keep, "centroid_lon": keep, "centroid_lat": keep},
         confirm_all=True,
     )
     page.goto(live_server.url + f"/console/data/{parks.name}/")
