@@ -24,7 +24,7 @@ from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.schemas import ERRORS
 
 router = Router(tags=["catalog"])
-router.add_router("", api_further.router)
+api_further.register(router)
 
 # Operation ids of this router that anyone may call without logging in (zhengtong.api unions them).
 PUBLIC_OPERATIONS: set[str] = {

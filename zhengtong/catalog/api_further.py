@@ -1,4 +1,4 @@
-"""Catalogue API (mounted in ``catalog.api``): a dataset's resources (distributions: the data
+"""Catalogue API (added to ``catalog.api``'s router by ``register``): a dataset's resources (distributions: the data
 table, data dictionary, map data, documents, API links, catalogued APIs), attaching documents
 and API links, downloading a document with its grade's check, and the fields' titles."""
 
@@ -14,8 +14,6 @@ from zhengtong.accounts.services import api_token_authenticate
 from zhengtong.catalog import further, selectors, services
 from zhengtong.core.errors import NotFound, PermissionDenied
 from zhengtong.core.schemas import ERRORS
-
-router = Router(tags=["catalog"])
 
 PUBLIC_OPERATIONS: set[str] = {
     "catalog_resource_distributions",
@@ -120,12 +118,6 @@ def _absolute(request, items: list[dict]) -> list[dict]:
     return [{**i, "url": request.build_absolute_uri(i["url"])} for i in items]
 
 
-@router.get(
-    "/dataservices",
-    response={200: list[CatalogDataServiceOut], **ERRORS},
-    auth=None,
-    operation_id="catalog_dataservices",
-)
 def dataservices(request):
     """The API catalogue: base address, OpenAPI description, access, conditions, rate limit,
     licence, last availability check and the published datasets each API serves."""
@@ -133,23 +125,11 @@ def dataservices(request):
     return list(selectors.dataservices()[:500])
 
 
-@router.get(
-    "/dataservices/{name}",
-    response={200: CatalogDataServiceOut, **ERRORS},
-    auth=None,
-    operation_id="catalog_dataservice",
-)
 def dataservice(request, name: str):
     services.rate_limit_check(request)
     return selectors.dataservice_get(name)
 
 
-@router.get(
-    "/resources/{name}/distributions",
-    response={200: list[CatalogDistributionOut], **ERRORS},
-    auth=None,
-    operation_id="catalog_resource_distributions",
-)
 def distributions(request, name: str):
     """Every resource of the dataset: ``table`` (CSV of the rows), ``dictionary``, ``gis`` (GeoJSON,
     when it has coordinates or geometries), ``document`` and ``api``; ``allowed`` says whether you
@@ -160,12 +140,6 @@ def distributions(request, name: str):
     return _absolute(request, further.resource_list(user=user, resource=resource))
 
 
-@router.get(
-    "/resources/{name}/documents/{doc_id}",
-    response={200: None, **ERRORS},
-    auth=None,
-    operation_id="catalog_resource_document",
-)
 def document(request, name: str, doc_id: int):
     """Download a document: 403 when its grade does not allow you (L1 anyone on an open
     dataset; L2–L3 approved applicants; L4 staff)."""
@@ -190,11 +164,6 @@ def document(request, name: str, doc_id: int):
     return response
 
 
-@router.post(
-    "/resources/{name}/documents",
-    response={201: CatalogAttachmentOut, **ERRORS},
-    operation_id="catalog_resource_document_add",
-)
 def document_add(
     request,
     name: str,
@@ -219,22 +188,12 @@ def document_add(
     return Status(201, attachment)
 
 
-@router.post(
-    "/resources/{name}/api-links",
-    response={201: CatalogAttachmentOut, **ERRORS},
-    operation_id="catalog_resource_api_link_add",
-)
 def api_link_add(request, name: str, payload: CatalogApiLinkIn):
     """Attach an API link; ``dataservice`` names its API catalogue entry (else matched by address)."""
     resource = selectors.resource_get(user=request.auth, name_or_id=name)
     return Status(201, services.api_link_add(actor=request.auth, resource=resource, **payload.dict()))
 
 
-@router.delete(
-    "/resources/{name}/attachments/{attachment_id}",
-    response={204: None, **ERRORS},
-    operation_id="catalog_resource_attachment_remove",
-)
 def attachment_remove(request, name: str, attachment_id: int):
     resource = selectors.resource_get(user=request.auth, name_or_id=name)
     attachment = further.attachment_get(resource=resource, pk=attachment_id)
@@ -242,11 +201,6 @@ def attachment_remove(request, name: str, attachment_id: int):
     return Status(204, None)
 
 
-@router.put(
-    "/resources/{name}/field-titles",
-    response={200: CatalogFieldTitlesOut, **ERRORS},
-    operation_id="catalog_resource_field_titles",
-)
 def field_titles(request, name: str, payload: CatalogFieldTitlesIn):
     """Set fields' Chinese and English titles and descriptions (a key left out is kept, "" clears
     it); no new version."""
@@ -255,3 +209,51 @@ def field_titles(request, name: str, payload: CatalogFieldTitlesIn):
     version = services.field_titles_set(actor=request.auth, resource=resource, titles=titles)
     keys = ("name", "title", "title_en", "description", "description_en")
     return {"version": version.number, "fields": [{k: f[k] for k in keys if k in f} for f in version.fields]}
+
+
+def register(router: Router) -> None:
+    """Add these operations to the catalogue's router (``catalog.api``)."""
+    router.get(
+        "/dataservices",
+        response={200: list[CatalogDataServiceOut], **ERRORS},
+        auth=None,
+        operation_id="catalog_dataservices",
+    )(dataservices)
+    router.get(
+        "/dataservices/{name}",
+        response={200: CatalogDataServiceOut, **ERRORS},
+        auth=None,
+        operation_id="catalog_dataservice",
+    )(dataservice)
+    router.get(
+        "/resources/{name}/distributions",
+        response={200: list[CatalogDistributionOut], **ERRORS},
+        auth=None,
+        operation_id="catalog_resource_distributions",
+    )(distributions)
+    router.get(
+        "/resources/{name}/documents/{doc_id}",
+        response={200: None, **ERRORS},
+        auth=None,
+        operation_id="catalog_resource_document",
+    )(document)
+    router.post(
+        "/resources/{name}/documents",
+        response={201: CatalogAttachmentOut, **ERRORS},
+        operation_id="catalog_resource_document_add",
+    )(document_add)
+    router.post(
+        "/resources/{name}/api-links",
+        response={201: CatalogAttachmentOut, **ERRORS},
+        operation_id="catalog_resource_api_link_add",
+    )(api_link_add)
+    router.delete(
+        "/resources/{name}/attachments/{attachment_id}",
+        response={204: None, **ERRORS},
+        operation_id="catalog_resource_attachment_remove",
+    )(attachment_remove)
+    router.put(
+        "/resources/{name}/field-titles",
+        response={200: CatalogFieldTitlesOut, **ERRORS},
+        operation_id="catalog_resource_field_titles",
+    )(field_titles)
