@@ -1,5 +1,6 @@
 """Catalogue API at /api/v1/catalog: search with facets and keyset pagination, resource detail,
-versions, schema, loads and lifecycle steps, field grades, data applications and API keys.
+versions, schema, loads and lifecycle steps, field grades, data applications and API keys; a
+dataset's further resources and field titles are in ``api_further``.
 
 Reading the catalogue is public (rate-limited per key or IP); every write needs a logged-in user
 and is checked in the service functions.
@@ -16,13 +17,14 @@ from ninja.files import UploadedFile
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import can
-from zhengtong.accounts.services import api_token_authenticate
-from zhengtong.catalog import selectors, services
+from zhengtong.catalog import api_further, selectors, services
+from zhengtong.catalog.api_further import caller as _user
 from zhengtong.catalog.models import DataApplication, DataResource, LoadJob
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.schemas import ERRORS
 
 router = Router(tags=["catalog"])
+api_further.register(router)
 
 # Operation ids of this router that anyone may call without logging in (zhengtong.api unions them).
 PUBLIC_OPERATIONS: set[str] = {
@@ -30,15 +32,8 @@ PUBLIC_OPERATIONS: set[str] = {
     "catalog_resource",
     "catalog_resource_versions",
     "catalog_resource_schema",
+    *api_further.PUBLIC_OPERATIONS,
 }
-
-
-def _user(request):
-    """The caller on a public operation: the session user, or the owner of a bearer API token."""
-    auth = request.headers.get("Authorization", "")
-    if auth.lower().startswith("bearer ") and not auth[7:].strip().startswith(services.KEY_PREFIX):
-        return api_token_authenticate(auth[7:].strip(), method="GET")
-    return request.user
 
 
 def _step(steps: dict, action: str):
@@ -144,9 +139,11 @@ class VersionOut(Schema):
 class FieldOut(Schema):
     name: str
     title: str = ""
+    title_en: str = ""
     type: str = "string"
     format: str | None = None
     description: str = ""
+    description_en: str = ""
     unit: str | None = None
     constraints: dict = {}
     category: str = "none"
@@ -297,7 +294,7 @@ def _field_out(f: dict) -> dict[str, Any]:
     return {
         **{
             k: f.get(k)
-            for k in ("name", "title", "type", "format", "description", "unit")
+            for k in ("name", "title", "title_en", "type", "format", "description", "description_en", "unit")
             if f.get(k) is not None
         },
         "constraints": f.get("constraints") or {},
@@ -448,7 +445,7 @@ def resource_fields(request, name: str, payload: FieldsIn):
 
 @router.post("/resources/{name}/loads", response={202: LoadOut, **ERRORS}, operation_id="catalog_load_start")
 def load_start(request, name: str, file: File[UploadedFile], mode: Form[str] = "replace"):
-    """Upload a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, JSON or NDJSON file; the load runs
+    """Upload a CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, JSON, NDJSON or GeoJSON file; the load runs
     in the background: poll ``GET /loads/{id}`` for progress and errors (row, field, rule)."""
     found = _staff_resource(request, name)
     job = services.load_start(

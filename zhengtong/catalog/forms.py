@@ -72,7 +72,9 @@ class ResourceForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Data file"), help_text=_("CSV (UTF-8 or GBK), XLSX, JSON or NDJSON."))
+    file = forms.FileField(
+        label=_("Data file"), help_text=_("CSV (UTF-8 or GBK), XLSX, JSON, NDJSON or GeoJSON.")
+    )
     mode = forms.ChoiceField(
         label=_("Mode"),
         choices=[("replace", _("replace all rows")), ("append", _("append rows"))],
@@ -108,3 +110,39 @@ class KeyForm(forms.Form):
 
 
 GRADE_CHOICES = [("", _("(unchanged)"))] + [(g, g) for g in GRADES]
+
+
+class DocumentForm(forms.Form):
+    prefix = "doc"  # the manage page holds the upload form too (its own "file")
+    file = forms.FileField(
+        label=_("Document"),
+        help_text=_("PDF, DOCX, DOC, XLSX, XLS, PPTX, ODT, ODS, TXT, MD or CSV."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    title_en = forms.CharField(label=_("English title"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    grade = forms.ChoiceField(
+        label=_("Grade of its content"),
+        choices=[(g, g) for g in GRADES],
+        help_text=_("L1: anyone may download it; L2–L3: approved applicants only; L4: staff only."),
+    )
+
+
+class ApiLinkForm(forms.Form):
+    prefix = "api"
+    url = forms.CharField(label=_("Address"), max_length=500)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    title_en = forms.CharField(label=_("English title"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("What it does"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    dataservice = forms.CharField(
+        label=_("Catalogued API (name)"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Left empty, the link is matched to the catalogued API whose base address it starts with."
+        ),
+    )

@@ -270,7 +270,10 @@ class DataService(models.Model):
     access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.OPEN)
     conditions = models.TextField(_("access conditions"), blank=True)
     rate_limit = models.CharField(_("rate limit"), max_length=100, blank=True)
-    datasets = models.ManyToManyField(DataResource, blank=True, related_name="+", verbose_name=_("datasets"))
+    licence = models.CharField(_("licence"), max_length=32, choices=Licence.choices, default=Licence.CC_BY_4)
+    datasets = models.ManyToManyField(
+        DataResource, blank=True, related_name="dataservices", verbose_name=_("datasets")
+    )
     available = models.BooleanField(null=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -283,6 +286,51 @@ class DataService(models.Model):
 
     def audit_label(self) -> str:
         return f"data service {self.name}"
+
+
+class ResourceAttachment(models.Model):
+    """A further resource of a dataset besides its data table (CKAN's "resources", DCAT's
+    distributions): a document (an uploaded file, PDF, DOCX…, kept under CATALOG_UPLOAD_DIR and
+    served with the permission its own grade allows) or an API link (an address and what it
+    does, linked to the API catalogue's entry when there is one)."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("document")
+        API = "api", _("API link")
+
+    resource = models.ForeignKey(DataResource, models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    # Documents: the grade of what the file holds (it caps who may download it, as for fields).
+    grade = models.CharField(_("grade"), max_length=2, default="L1")
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_path = models.CharField(max_length=500, blank=True)
+    file_size = models.BigIntegerField(_("size"), default=0)
+    file_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    file_format = models.CharField(_("format"), max_length=12, blank=True)
+    media_type = models.CharField(max_length=100, blank=True)
+    # API links: the address and, when the API is catalogued, its entry.
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    dataservice = models.ForeignKey(
+        DataService, models.SET_NULL, null=True, blank=True, related_name="links", verbose_name=_("API")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["resource", "kind", "id"]
+        verbose_name = _("further resource")
+        verbose_name_plural = _("further resources")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_label(self) -> str:
+        return f"{self.kind} {self.pk} {self.title}"
 
 
 class HarvestSource(models.Model):

@@ -33,3 +33,5 @@ CATALOG_GEOJSON_MAX_FEATURES = env_int("CATALOG_GEOJSON_MAX_FEATURES", 50000, mi
 # record itself (an id of catalog.licences; the datasets carry their own).
 CATALOG_PUBLISHER_NAME = env_str("CATALOG_PUBLISHER_NAME", "政通公共数据开放平台")
 CATALOG_LICENCE = env_str("CATALOG_LICENCE", "CC-BY-4.0")
+# Bytes at most of a document attached to a dataset (PDF, DOCX, …).
+CATALOG_DOCUMENT_MAX_BYTES = env_int("CATALOG_DOCUMENT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("opendata/<slug:name>/apply", views.apply, name="apply"),
     path("opendata/<slug:name>/dictionary.csv", views.dictionary, name="dictionary"),
     path("opendata/<slug:name>/points.geojson", views.geojson, name="geojson"),
+    path("opendata/<slug:name>/documents/<int:pk>/<str:filename>", views.document, name="document"),
     # The publishers' and data security officers' console.
     path("console/data/", views.my_resources, name="my_resources"),
     path("console/data/new", views.resource_new, name="resource_new"),
@@ -31,5 +32,13 @@ urlpatterns = [
     path("console/data/<slug:name>/edit", views.resource_edit, name="resource_edit"),
     path("console/data/<slug:name>/upload", views.upload, name="upload"),
     path("console/data/<slug:name>/fields", views.fields, name="fields"),
+    path("console/data/<slug:name>/field-titles", views.field_titles, name="field_titles"),
+    path("console/data/<slug:name>/documents", views.document_add, name="document_add"),
+    path("console/data/<slug:name>/api-links", views.api_link_add, name="api_link_add"),
+    path(
+        "console/data/<slug:name>/attachments/<int:pk>/remove",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
     path("console/data/<slug:name>/transition", views.transition, name="transition"),
 ]

@@ -27,7 +27,7 @@ from zhengtong.core import charset
 from zhengtong.core.errors import ValidationError
 from zhengtong.datastore.storage import get_storage
 
-FORMATS = ("csv", "xlsx", "json", "ndjson")
+FORMATS = ("csv", "xlsx", "json", "ndjson", "geojson")
 _SAMPLE = 1 << 20
 
 
@@ -49,7 +49,8 @@ def detect_format(path: str, fmt: str | None) -> str:
             fmt = "csv"
         if fmt not in FORMATS:
             raise _fail(
-                "format", _("Unsupported file format %(fmt)s (CSV, XLSX, JSON or NDJSON).") % {"fmt": fmt}
+                "format",
+                _("Unsupported file format %(fmt)s (CSV, XLSX, JSON, NDJSON or GeoJSON).") % {"fmt": fmt},
             )
         return fmt
     ext = Path(path).suffix.lower().lstrip(".")
@@ -567,6 +568,12 @@ def read_file(
         table = _read_xlsx(path, cell_cap)
     elif kind == "json":
         table = _read_json(path, encoding)
+    elif kind == "geojson":
+        # Lazy: the GeoJSON reader builds on this module's helpers (a module-level import would
+        # be circular).
+        from zhengtong.datastore.geojson import read_geojson
+
+        table = read_geojson(path, encoding)
     else:
         table = _read_ndjson(path, encoding)
     _check_cells(table)

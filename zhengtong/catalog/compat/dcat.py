@@ -18,7 +18,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.catalog import licences, selectors
-from zhengtong.catalog.models import DataResource
+from zhengtong.catalog.models import DataResource, DataService
 from zhengtong.core.access import public
 from zhengtong.core.errors import CoreError, NotFound, ValidationError, ZhengtongError
 
@@ -60,6 +60,9 @@ FREQUENCIES = {
     "irregular": "IRREG",
 }
 ACCESS_RIGHTS = {"unconditional": "PUBLIC", "conditional": "RESTRICTED", "closed": "NON_PUBLIC"}
+# A catalogued API's access (DataService.Access) -> EU access right: a key anyone can create
+# still makes the API public; one that needs an approved application is restricted.
+SERVICE_ACCESS_RIGHTS = {"open": "PUBLIC", "key": "PUBLIC", "application": "RESTRICTED"}
 FORMATS = [
     # (format label, EU file type, media type, compat URL name or None for the catalog's download)
     ("CSV", "CSV", "text/csv"),
@@ -263,6 +266,58 @@ def add_dataset_safely(graph: Graph, request, resource) -> URIRef | None:
     return node
 
 
+def add_dataservices(graph: Graph, request, catalog: URIRef) -> list[URIRef]:
+    """The API catalogue (``DataService``) as ``dcat:DataService`` nodes of ``catalog``
+    (``dcat:service``): title, description, publisher, ``dcat:endpointURL`` (base address),
+    ``dcat:endpointDescription`` (OpenAPI description), ``dcat:servesDataset`` (its published
+    datasets, with ``dcat:accessService`` back from each dataset's node), licence and access
+    rights; rate limit and access conditions as ``dct:rights``. A service that cannot be
+    described is left out and logged; the feed never fails for one."""
+    nodes = []
+    services = DataService.objects.select_related("department__org_unit").prefetch_related("datasets")
+    for service in services.order_by("name"):
+        part = Graph()
+        try:
+            node = _abs(request, reverse("catalog:dataservice", args=[service.name]))
+            part.add((node, RDF.type, DCAT.DataService))
+            part.add((node, DCTERMS.identifier, Literal(service.name)))
+            part.add((node, DCTERMS.title, Literal(service.title, lang="zh")))
+            if service.description:
+                part.add((node, DCTERMS.description, Literal(service.description, lang="zh")))
+            part.add((node, DCTERMS.publisher, _agent(part, request, service.department)))
+            part.add((node, DCAT.endpointURL, URIRef(service.base_url)))
+            if service.openapi_url:
+                part.add((node, DCAT.endpointDescription, URIRef(service.openapi_url)))
+            licence = _licence(service.licence, part)
+            if licence is not None:
+                part.add((node, DCTERMS.license, licence))
+            part.add(
+                (node, DCTERMS.accessRights, ACCESS[SERVICE_ACCESS_RIGHTS.get(service.access, "RESTRICTED")])
+            )
+            rights = "; ".join(x for x in (service.conditions, service.rate_limit) if x)
+            if rights:
+                statement = BNode()
+                part.add((node, DCTERMS.rights, statement))
+                part.add((statement, RDF.type, DCTERMS.RightsStatement))
+                part.add((statement, RDFS.label, Literal(rights, lang="zh")))
+            part.add((node, DCAT.landingPage, node))
+            for dataset in service.datasets.all():
+                if dataset.state == "published":
+                    served = dataset_uri(request, dataset)
+                    part.add((node, DCAT.servesDataset, served))
+        except Exception:
+            log.exception("dcat: data service %s left out of the feed", service.name)
+            continue
+        if not all(_writable(term) for triple in part for term in triple):
+            log.warning("dcat: data service %s left out: an address is not a valid IRI", service.name)
+            continue
+        for triple in part:
+            graph.add(triple)
+        graph.add((catalog, DCAT.service, node))
+        nodes.append(node)
+    return nodes
+
+
 def _licence(code: str | None, graph: Graph | None = None):
     if not code:
         return None
@@ -349,6 +404,8 @@ def catalog_rdf(request, fmt: str):
         node = add_dataset_safely(graph, request, resource)
         if node is not None:
             graph.add((catalog, DCAT.dataset, node))
+    if page == 1:
+        add_dataservices(graph, request, catalog)
     last = max(1, -(-total // PAGE_SIZE))
     if page > last and total:
         return _error(f"page: must be at most {last}", 404)

@@ -4,7 +4,9 @@
   reject, retire, reopen)
 - ``grades``: the grade a field releases, and openness within what the grade allows
 - ``versions``: make a version current and publish it in the datastore; desensitize a table
-- ``fields``: field classification (the privacy module's suggestion) and the publisher's decisions
+- ``fields``: field classification (the privacy module's suggestion) and the publisher's decisions;
+  multilingual field titles
+- ``attachments``: a dataset's further resources: documents and API links
 - ``loads``: ingestion, from the upload to a new version, in the background worker
 - ``applications``: data applications for conditionally open resources
 - ``keys``: data users' API keys (accounts credentials) and the data API's rate limits
@@ -26,8 +28,14 @@ from zhengtong.catalog.services.applications import (
     application_submit,
     application_withdraw,
 )
+from zhengtong.catalog.services.attachments import (
+    DOCUMENT_TYPES,
+    api_link_add,
+    attachment_remove,
+    document_add,
+)
 from zhengtong.catalog.services.dataservices import dataservice_create, dataservices_check
-from zhengtong.catalog.services.fields import POLICY_OPS, field_grades_set
+from zhengtong.catalog.services.fields import POLICY_OPS, field_grades_set, field_titles_set
 from zhengtong.catalog.services.grades import grade_max, max_openness, public_grade
 from zhengtong.catalog.services.harvest import harvest_now, harvest_run, harvest_source_create, harvests_due
 from zhengtong.catalog.services.keys import (
@@ -62,6 +70,11 @@ from zhengtong.catalog.services.resources import (
 from zhengtong.catalog.services.usage import usage_record, usage_record_many
 
 __all__ = [
+    "DOCUMENT_TYPES",
+    "api_link_add",
+    "attachment_remove",
+    "document_add",
+    "field_titles_set",
     "APPLICATION_STEPS",
     "FORMATS",
     "KEY_PREFIX",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
-from zhengtong.catalog.models import DataResource, DataService
+from zhengtong.catalog.models import DataResource, DataService, Licence
 from zhengtong.core.errors import ValidationError
 
 audit_actions.register({"catalog.dataservice.create": gettext_lazy("Catalogue an API")})
@@ -44,6 +44,7 @@ def dataservice_create(
     access: str = "open",
     conditions: str = "",
     rate_limit: str = "",
+    licence: str = "CC-BY-4.0",
     datasets: list[str] | None = None,
 ) -> DataService:
     """Catalogue an API of ``department`` (catalog.edit there), linked to its published datasets."""
@@ -60,6 +61,8 @@ def dataservice_create(
         raise ValidationError.for_field(
             "access", _("must be one of %s") % ", ".join(DataService.Access.values)
         )
+    if licence not in Licence.values:
+        raise ValidationError.for_field("licence", _("must be one of %s") % ", ".join(Licence.values))
     if len(rate_limit or "") > 100:
         raise ValidationError.for_field("rate_limit", _("at most %d characters") % 100)
     names = [n for n in datasets or [] if n]
@@ -79,6 +82,7 @@ def dataservice_create(
             access=access,
             conditions=(conditions or "")[:5000],
             rate_limit=(rate_limit or "").strip(),
+            licence=licence,
         )
         service.datasets.set(linked)
         audit.record(

@@ -16,6 +16,7 @@ from zhengtong.audit import services as audit
 from zhengtong.catalog.errors import CatalogError
 from zhengtong.catalog.models import DataResource, ResourceVersion
 from zhengtong.catalog.services.grades import grade_max, public_grade
+from zhengtong.catalog.services.resources import search_text
 from zhengtong.catalog.services.versions import _activate, _desensitize, _make_current, _read_variant
 from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.datastore import engine
@@ -23,7 +24,12 @@ from zhengtong.privacy.classify import ColumnClass, classify_table
 from zhengtong.privacy.desensitize import default_policy, validate_policy
 from zhengtong.privacy.grades import GRADES
 
-audit_actions.register({"catalog.resource.fields": gettext_lazy("Confirm or override field grades")})
+audit_actions.register(
+    {
+        "catalog.resource.fields": gettext_lazy("Confirm or override field grades"),
+        "catalog.resource.field_titles": gettext_lazy("Set field titles (Chinese and English)"),
+    }
+)
 
 
 def _field_decision(field: dict, change: dict) -> dict:
@@ -198,3 +204,84 @@ def _classified_schema(table, schema: dict, previous: dict | None) -> dict:
             }
         )
     return {**schema, "fields": fields}
+
+
+TITLE_KEYS = {"title": 200, "title_en": 200, "description": 2000, "description_en": 2000}
+
+
+def field_titles_set(*, actor: Any, resource: DataResource, titles: dict[str, dict]) -> ResourceVersion:
+    """Set the multilingual titles and descriptions of fields (``{"name": {"title": "…",
+    "title_en": "…", "description": "…", "description_en": "…"}}``; a key left out keeps its
+    value, an empty string clears it); catalog.edit at the resource, in any state but retired.
+
+    Titles are documentation, not data: they change the current version's schema in place (no
+    new version, no republication, no follower notice), are audited field by field, and are
+    carried over by every later load (which starts from the previous schema)."""
+    ensure_can_on(actor, "catalog.edit", resource)
+    if resource.state == "retired":
+        raise Conflict(_("a retired resource cannot be changed"), code=CatalogError.RETIRED)
+    current = resource.current_version
+    if current is None:
+        raise ValidationError.for_field("fields", _("load data first"))
+    if not isinstance(titles, dict) or not titles:
+        raise ValidationError.for_field("fields", _("name at least one field"))
+    by_name = {f["name"]: f for f in current.fields}
+    unknown = set(titles) - set(by_name)
+    if unknown:
+        raise ValidationError(fields={f: [_("is not a field of this resource")] for f in sorted(unknown)})
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, dict[str, str]] = {}
+    for name, change in titles.items():
+        if not isinstance(change, dict):
+            errors[name] = [_("must be an object of titles")]
+            continue
+        out = {}
+        for key, value in change.items():
+            if key not in TITLE_KEYS:
+                errors[f"{name}.{key}"] = [
+                    _("is not a title or description (one of %s)") % ", ".join(TITLE_KEYS)
+                ]
+                continue
+            if value is None:
+                continue
+            text = str(value).strip()
+            if len(text) > TITLE_KEYS[key]:
+                errors[f"{name}.{key}"] = [_("at most %d characters") % TITLE_KEYS[key]]
+            elif any(ord(c) < 32 for c in text):
+                errors[f"{name}.{key}"] = [_("may not hold control characters")]
+            else:
+                out[key] = text
+        cleaned[name] = out
+    if errors:
+        raise ValidationError(fields=errors)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    new_fields = []
+    for f in current.fields:
+        change = cleaned.get(f["name"]) or {}
+        updated = dict(f)
+        for key, text in change.items():
+            if text:
+                updated[key] = text
+            else:
+                updated.pop(key, None)
+        if key_diff := {k for k in TITLE_KEYS if updated.get(k) != f.get(k)}:
+            before[f["name"]] = {k: f.get(k) for k in sorted(key_diff)}
+            after[f["name"]] = {k: updated.get(k) for k in sorted(key_diff)}
+        new_fields.append(updated)
+    if not after:
+        return current
+    schema = {**current.schema, "fields": new_fields}
+    with transaction.atomic():
+        locked = DataResource.objects.select_for_update().get(pk=resource.pk)
+        if locked.current_version_id != current.pk:
+            raise Conflict(
+                _("a new version was loaded meanwhile; reload and try again"), code=CoreError.STALE_VERSION
+            )
+        ResourceVersion.objects.filter(pk=current.pk).update(schema=schema)
+        current.schema = schema
+        DataResource.objects.filter(pk=resource.pk).update(search_text=search_text(locked, schema))
+        audit.record(
+            actor=actor, action="catalog.resource.field_titles", target=resource, before=before, after=after
+        )
+    return current

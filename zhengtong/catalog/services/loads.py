@@ -53,6 +53,7 @@ FORMATS = {
     ".json": "json",
     ".ndjson": "ndjson",
     ".jsonl": "ndjson",
+    ".geojson": "geojson",
 }
 # Keys of a Frictionless field the datastore understands; the catalogue adds its own beside them.
 FRICTIONLESS_KEYS = ("name", "title", "type", "format", "constraints", "description", "unit", "example")
@@ -75,19 +76,24 @@ def _detect_format(file_name: str, fmt: str | None) -> str:
     ext = Path(file_name).suffix.lower()
     if ext not in FORMATS:
         raise ValidationError.for_field(
-            "file", _("unsupported file type “%s” (CSV, XLSX, JSON or NDJSON)") % (ext or file_name)
+            "file", _("unsupported file type “%s” (CSV, XLSX, JSON, NDJSON or GeoJSON)") % (ext or file_name)
         )
     return FORMATS[ext]
 
 
-def _store_upload(resource: DataResource, uploaded_file: Any, file_name: str) -> tuple[str, int, str]:
-    """Copy the upload under CATALOG_UPLOAD_DIR (hashing it on the way); path, size, sha256."""
+def _store_upload(
+    resource: DataResource, uploaded_file: Any, file_name: str, *, subdir: str = "", limit: int | None = None
+) -> tuple[str, int, str]:
+    """Copy the upload under CATALOG_UPLOAD_DIR/<resource>/<subdir> (hashing it on the way), at
+    most ``limit`` bytes (CATALOG_UPLOAD_MAX_BYTES by default); path, size, sha256."""
     directory = Path(settings.CATALOG_UPLOAD_DIR) / str(resource.pk)
+    if subdir:
+        directory = directory / subdir
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{uuid.uuid4().hex}-{_safe_name(file_name)}"
     digest = hashlib.sha256()
     size = 0
-    limit = settings.CATALOG_UPLOAD_MAX_BYTES
+    limit = limit or settings.CATALOG_UPLOAD_MAX_BYTES
     partial = target.with_name(target.name + ".part")
     temporary = getattr(uploaded_file, "temporary_file_path", None)
     if temporary is not None:

@@ -61,7 +61,7 @@ def search_text(resource: DataResource, schema: dict | None = None) -> str:
     if resource.department_id:
         parts.append(resource.department.name)
     for f in (schema or {}).get("fields", []):
-        parts += [f.get("name", ""), f.get("title", ""), f.get("description", "")]
+        parts += [f.get("name", ""), f.get("title", ""), f.get("title_en", ""), f.get("description", "")]
     return "\n".join(str(p) for p in parts if p).lower()
 
 

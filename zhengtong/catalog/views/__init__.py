@@ -10,9 +10,18 @@ variant (``selectors.served_variant``).
 - ``harvest``: harvest sources and runs (console); the catalogue-wide CSV dump
 - ``maps``: the map preview of datasets with coordinates
 - ``console``: the publishers' and data security officers' console
+- ``attachments``: documents (download with the grade's check) and API links of a dataset, and
+  the fields' Chinese and English titles (console forms)
 - ``common``: domain errors on forms, the schema table
 """
 
+from zhengtong.catalog.views.attachments import (
+    api_link_add,
+    attachment_remove,
+    document,
+    document_add,
+    field_titles,
+)
 from zhengtong.catalog.views.console import (
     application_decide,
     applications,
@@ -33,6 +42,11 @@ from zhengtong.catalog.views.portal import dataset, department, download, portal
 from zhengtong.catalog.views.resources import dictionary, geojson
 
 __all__ = [
+    "api_link_add",
+    "attachment_remove",
+    "document",
+    "document_add",
+    "field_titles",
     "dataservice",
     "dataservice_new",
     "dataservices",

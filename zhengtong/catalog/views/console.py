@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengtong.accounts.permissions import can, can_on
-from zhengtong.catalog import forms, selectors, services
+from zhengtong.catalog import forms, further, selectors, services
 from zhengtong.catalog.models import DataResource
 from zhengtong.catalog.views.common import _schema_rows
 from zhengtong.core.access import staff
@@ -123,6 +123,9 @@ def resource_manage(request, name: str):
             "can_edit": can_on(request.user, "catalog.edit", resource),
             "policy_choices": forms.POLICY_CHOICES,
             "grade_choices": forms.GRADE_CHOICES,
+            "attachments": further.attachments_of(resource),
+            "document_form": forms.DocumentForm(),
+            "api_link_form": forms.ApiLinkForm(),
         },
     )
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.catalog import selectors, services
-from zhengtong.catalog.models import DataService
+from zhengtong.catalog.models import DataService, Licence
 from zhengtong.core.access import public, staff
 from zhengtong.core.errors import NotFound, ZhengtongError
 from zhengtong.core.forms import apply_domain_error
@@ -33,6 +33,9 @@ class DataServiceForm(forms.Form):
         label=gettext_lazy("Access conditions"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     rate_limit = forms.CharField(label=gettext_lazy("Rate limit"), max_length=100, required=False)
+    licence = forms.ChoiceField(
+        label=gettext_lazy("Licence"), choices=Licence.choices, initial=Licence.CC_BY_4
+    )
     datasets = forms.CharField(
         label=gettext_lazy("Datasets served"),
         max_length=2000,

@@ -9,8 +9,10 @@ from zhengtong.core import cache
 from zhengtong.datastore import engine
 
 MAP_CACHE = "catalog.maps"
-LONGITUDE = {"经度", "lng", "lon", "long", "longitude", "x_lng"}
-LATITUDE = {"纬度", "lat", "latitude", "y_lat"}
+# centroid_lon / centroid_lat: the columns a GeoJSON load adds (zhengtong.datastore.geojson).
+LONGITUDE = {"经度", "lng", "lon", "long", "longitude", "x_lng", "centroid_lon"}
+LATITUDE = {"纬度", "lat", "latitude", "y_lat", "centroid_lat"}
+GEOMETRY = "geometry"
 # Only points inside this box (China) are drawn; others are data errors for the map's purpose.
 BOUNDS = (73.0, 136.0, 3.0, 54.0)
 
@@ -32,6 +34,17 @@ def coordinate_fields(version, allowed: list[str] | None) -> tuple[str, str, str
         return None
     label = next((f["name"] for f in fields if f.get("type", "string") == "string"), None)
     return lng, lat, label
+
+
+def geometry_field(version, allowed: list[str] | None) -> str | None:
+    """The released GeoJSON geometry column of a version loaded from a GeoJSON file, else None."""
+    if version is None or version.source_format != "geojson":
+        return None
+    for f in version.fields:
+        released = (f.get("policy") or {}).get("op", "keep") == "keep"
+        if f["name"] == GEOMETRY and (allowed is None or GEOMETRY in allowed) and released:
+            return GEOMETRY
+    return None
 
 
 def map_points(resource, version, variant: str, allowed: list[str] | None) -> list[list] | None:

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from zhengtong.catalog import hooks, selectors, services
+from zhengtong.catalog import further, hooks, selectors, services
 from zhengtong.catalog.compat.common import UNSEARCHED_POLICIES
 from zhengtong.catalog.models import Openness
 from zhengtong.catalog.views.charts import charts_for
@@ -215,6 +215,10 @@ def dataset(request, name: str):
         "usage": usage,
         "usage_30": usage_30,
         "download_formats": list(DOWNLOAD_TYPES),
+        # The data table, dictionary, map data, documents and API links (catalog.further).
+        "further": [
+            r for r in further.resource_list(user=request.user, resource=resource) if r["kind"] != "table"
+        ],
         "api_examples": {
             "ckan": f'curl "{base}/api/3/action/datastore_search?resource_id={resource.name}&limit=5"',
             "datasette": f'curl "{base}/data/{resource.name}.json?_size=5&_shape=objects"',

@@ -12,12 +12,24 @@ from django.http import Http404, HttpResponse
 
 from zhengtong.catalog import selectors, services
 from zhengtong.catalog.views.common import _schema_rows
-from zhengtong.catalog.views.maps import BOUNDS, coordinate_fields
+from zhengtong.catalog.views.maps import BOUNDS, coordinate_fields, geometry_field
 from zhengtong.core.access import public
 from zhengtong.core.errors import NotFound
 from zhengtong.datastore import engine
 
-DICTIONARY_HEADER = ["name", "title", "type", "format", "class", "grade", "desensitization", "released_grade"]
+DICTIONARY_HEADER = [
+    "name",
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "type",
+    "format",
+    "class",
+    "grade",
+    "desensitization",
+    "released_grade",
+]
 
 
 def _resource(request, name: str):
@@ -43,6 +55,9 @@ def dictionary(request, name: str):
                 for v in (
                     f["name"],
                     f["title"],
+                    f["title_en"],
+                    f["description"],
+                    f["description_en"],
                     f["type"],
                     f["format"],
                     f["category"],
@@ -71,7 +86,12 @@ def geojson(request, name: str):
     lng, lat, _label = found
     variant = selectors.served_variant(user=request.user, resource=resource)
     fields = limited_fields or [f["name"] for f in version.fields]
+    geometry = geometry_field(version, limited_fields)
     west, east, south, north = BOUNDS
+    # Points made from coordinates are kept to the map's area; imported geometries are all given.
+    bounds = (
+        [] if geometry else [(lng, "gte", west), (lng, "lte", east), (lat, "gte", south), (lat, "lte", north)]
+    )
     features, after = [], None
     while len(features) < settings.CATALOG_GEOJSON_MAX_FEATURES:
         result = engine.query(
@@ -80,19 +100,15 @@ def geojson(request, name: str):
             variant,
             schema=version.schema,
             fields=fields,
-            filters=[(lng, "gte", west), (lng, "lte", east), (lat, "gte", south), (lat, "lte", north)],
+            filters=bounds,
             limit=settings.DATASTORE_MAX_PAGE_SIZE,
             after=after,
             count="none",
         )
         for row in result.rows:
-            properties = {k: v for k, v in row.items() if k not in (lng, lat)}
+            properties = {k: v for k, v in row.items() if k not in (lng, lat, geometry)}
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [float(row[lng]), float(row[lat])]},
-                    "properties": properties,
-                }
+                {"type": "Feature", "geometry": _geometry(row, lng, lat, geometry), "properties": properties}
             )
         after = result.next_cursor
         if not after:
@@ -104,6 +120,13 @@ def geojson(request, name: str):
     response["Content-Disposition"] = f'attachment; filename="{resource.name}-v{version.number}.geojson"'
     services.usage_record(resource, "downloads")
     return response
+
+
+def _geometry(row: dict, lng: str, lat: str, geometry: str | None) -> dict | None:
+    if geometry:
+        text = row.get(geometry)
+        return json.loads(text) if text else None
+    return {"type": "Point", "coordinates": [float(row[lng]), float(row[lat])]}
 
 
 def _neutral(value) -> str:

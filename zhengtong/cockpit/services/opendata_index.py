@@ -44,7 +44,8 @@ LAYERS: dict[str, tuple[str, str, float, list[str]]] = {
         "利用层",
         "Use",
         0.30,
-        ["opendata.downloads", "opendata.api_calls", "opendata.applications"],
+        # reuses: the use side's outcomes (开放应用), counted by datause's indicator
+        ["opendata.downloads", "opendata.api_calls", "opendata.applications", "datause.reuses_published"],
     ),
 }
 LAYER_WEIGHTS = {k: v[2] for k, v in LAYERS.items()}
@@ -112,6 +113,7 @@ def open_data_index_compute(*, day_to: dt.date | None = None) -> list[OpenDataIn
             "opendata.downloads",
             "opendata.api_calls",
             "opendata.applications",
+            "datause.reuses_published",
         ):
             if raw[u.pk][c] is None:
                 raw[u.pk][c] = 0.0

@@ -55,6 +55,8 @@ def test_geojson_export_and_data_dictionary(use, client):
     ]
     assert {f["properties"]["站点名称"] for f in body["features"]} == {"西溪", "朝晖五区"}
     lines = client.get(f"/opendata/{resource.name}/dictionary.csv").content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("name,title,type") and any(line.startswith("经度,") for line in lines)
+    assert lines[0].startswith("name,title,title_en,description,description_en,type") and any(
+        line.startswith("经度,") for line in lines
+    )
     plain = use.published()
     assert client.get(f"/opendata/{plain.name}/points.geojson").status_code == 404

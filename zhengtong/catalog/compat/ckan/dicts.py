@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from zhengtong.catalog import licences
 from zhengtong.catalog.compat import common
+from zhengtong.catalog.compat.ckan.further import further_resource_dicts
 from zhengtong.catalog.models import DataResource
 
 
@@ -93,6 +94,7 @@ def package_dict(request, resource) -> dict:
     keywords = [k for k in (resource.keywords or []) if isinstance(k, str)]
     department = resource.department
     resources = [resource_dict(request, resource)] if resource.current_version_id else []
+    resources += further_resource_dicts(request, resource, first_position=len(resources))
     licence = resource.licence or ""
     extras = {
         "openness": resource.openness,

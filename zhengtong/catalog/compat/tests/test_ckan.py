@@ -75,7 +75,9 @@ def test_package_list_and_show_shape(client, opendata):
     assert extras["openness"] == "unconditional"
     assert extras["grade"] == "L3"
     assert extras["update_frequency"] == "monthly"
-    (resource,) = package["resources"]
+    # the data table first, then the further resources (here its data dictionary)
+    resource, dictionary = package["resources"]
+    assert (dictionary["resource_type"], dictionary["position"]) == ("dictionary", 1)
     assert resource["id"] == "enterprise-registry"
     assert resource["datastore_active"] is True
     assert resource["format"] == "CSV"
