@@ -33,7 +33,8 @@ INTERNAL_CODE = re.compile(
 # Request parameters and commands that API clients and operators type themselves.
 API_NAMES = {
     "service_code", "jurisdiction_id", "service_request_id", "api_key", "address_string", "age_band",
-    "provider_id", "amount_fen", "codes_keys", "id_number", "api:write",
+    "provider_id", "amount_fen", "codes_keys", "id_number", "api:write", "address_id", "media_url",
+    "account_id",
 }  # fmt: skip
 
 TEMPLATE_CODE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.S)
