@@ -126,6 +126,8 @@ def dataservices(request):
 
 
 def dataservice(request, name: str):
+    """One entry of the API catalogue by its name: base address, OpenAPI description, access and
+    conditions, rate limit, availability and the datasets it serves (404 for an unknown name)."""
     services.rate_limit_check(request)
     return selectors.dataservice_get(name)
 
@@ -195,6 +197,7 @@ def api_link_add(request, name: str, payload: CatalogApiLinkIn):
 
 
 def attachment_remove(request, name: str, attachment_id: int):
+    """Remove a document or API link from the dataset (the publisher in scope; audited)."""
     resource = selectors.resource_get(user=request.auth, name_or_id=name)
     attachment = further.attachment_get(resource=resource, pk=attachment_id)
     services.attachment_remove(actor=request.auth, attachment=attachment)

@@ -150,7 +150,7 @@ def overdue_datasets(day_from, day_to):
         qs,
         day="overdue_since",
         path="resource__org_unit__path",
-        num=Count("id"),
+        num=Count("resource_id"),
         dims={"department": "resource__department_id"},
     )
 
