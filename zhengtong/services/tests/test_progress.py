@@ -164,6 +164,7 @@ def test_track_api_and_page(svc, client):
     page = client.get("/services/track/", {"number": case.number, "check": "12"})
     assert page.status_code == 400 and 'id="track-result"' not in page.content.decode()
     assert client.get("/services/track/").status_code == 200
+    assert 'href="/services/track/"' in client.get("/services/").content.decode()  # found from the catalogue
 
 
 def test_each_case_node_reaches_the_applicant_by_sms(svc):
