@@ -13,7 +13,6 @@ litigation (行政诉讼, 6 months: 行政诉讼法 §46).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.utils import timezone
@@ -26,8 +25,6 @@ from zhengtong.seals import selectors as seal_selectors
 from zhengtong.seals import services as seals
 from zhengtong.seals.pdf import DocumentSpec, render_pdf
 from zhengtong.services.models import Case
-
-logger = logging.getLogger(__name__)
 
 TOPIC = "services.notice"
 KIND_PREFIX = "services."
@@ -161,9 +158,7 @@ def case_notices(case: Case) -> list:
     """The sealed notices of a case, oldest first (for the applicant's and the staff's pages:
     callers have checked that the reader may see the case)."""
     kinds = {KIND_PREFIX + k for _t, k in NOTICES.values()}
-    return [
-        d for d in seal_selectors.documents_by_reference_prefix(f"case:{case.number}:") if d.kind in kinds
-    ]
+    return list(seal_selectors.documents_by_reference_prefix(f"case:{case.number}:").filter(kind__in=kinds))
 
 
 def case_notice_pdf(case: Case, code: str) -> tuple[Any, bytes]:
