@@ -13,7 +13,7 @@ WEB_WORKERS ?= 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/zhengtong
 VENDOR := zhengtong/portal/static/vendor
 
-.PHONY: run test fuzz setup assets migrate demo lint messages fonts browser bench-tools bench clean
+.PHONY: run test test-replica fuzz setup assets migrate demo lint messages fonts browser bench-tools bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ test: setup lint
 	@ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run -v 1 >/dev/null || \
 	  { echo "makemigrations --check: migrations are missing"; ZHENGTONG_ENV=test $(PY) manage.py makemigrations --check --dry-run; exit 1; }
 	@$(PY) scripts/run_tests.py --postgres-url '$(PG_TEST_URL)' $(PYTEST_ARGS)
+
+# Read routing against a real streaming replica: a PostgreSQL primary and a pg_basebackup replica in
+# a temporary directory (tests/replica_harness.py); make test runs the same check in its SQLite run.
+test-replica: setup
+	@ZT_REPLICA_CHECK=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_replicas_live.py
 
 # Schemathesis against every REST operation for four identities, many examples each (make test
 # runs the same test with 5). FUZZ_EXAMPLES=150 makes over 50,000 requests (100 made 49,152); the counts are printed.

@@ -146,6 +146,33 @@ elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.post
 else:
     raise ConfigurationError("DATABASE_URL must be a sqlite:// or postgres:// URL")
 DATABASES = {"default": _db}
+# Read replicas (core.replicas, docs/deployment.md §9): PostgreSQL streaming replicas that GET pages
+# and API lists read from when they have replayed the client's last write.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 300, minimum=1)
+DATABASE_REPLICA_PROBE_MS = env_int("DATABASE_REPLICA_PROBE_MS", 1000, minimum=0)
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 30, minimum=0)
+DATABASE_REPLICA_PRIMARY_PATHS = env_list(
+    "DATABASE_REPLICA_PRIMARY_PATHS", ["/admin/", "/accounts/", "/oidc/", "/.well-known/"]
+)
+for _number, _replica_url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(_replica_url, conn_max_age=_db["CONN_MAX_AGE"])
+    if _db["ENGINE"] != "django.db.backends.postgresql" or not _replica["ENGINE"].startswith(
+        "django.db.backends.postgresql"
+    ):
+        raise ConfigurationError("DATABASE_REPLICA_URLS needs postgres:// URLs and a PostgreSQL DATABASE_URL")
+    _replica["ENGINE"] = "django.db.backends.postgresql"
+    _replica["OPTIONS"] = dict(_db["OPTIONS"])
+    # Tests read the primary's test database through the replica aliases.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+DATABASE_ROUTERS = ["zhengtong.core.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+if DATABASE_REPLICA_URLS:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("zhengtong.core.middleware.RequestContextMiddleware") + 1,
+        "zhengtong.core.replicas.ReplicaReadsMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache behind core.cache and core.ratelimit (docs/configuration.md, "Cache").
