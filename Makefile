@@ -105,10 +105,13 @@ browser:
 BENCHES := foundation opendata services codes grid audit sandbox supervision identity datause cockpit workspace
 bench: $(addprefix bench-,$(BENCHES))
 
-# wrk, the HTTP load generator the benchmarks prefer (C: it leaves the cores to the server).
+# wrk, the HTTP load generator the benchmarks prefer (C: it leaves the cores to the server), and
+# nginx, the load balancer of the multi-node soak (bench/soak.py, make bench-soak).
 bench-tools:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
 	  echo "wrk could not be installed: the HTTP benchmarks fall back to a Python load generator"
+	@test -x /usr/sbin/nginx || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } || echo "nginx could not be installed: bench/soak.py needs it"
 
 
 # bench-<name>: run bench/<name>.py (wrk is installed first for the HTTP benchmarks).

@@ -125,12 +125,14 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def print_table(title: str, rows: list[tuple[str, ...]], *, width: int = 170) -> None:
+def print_table(
+    title: str, rows: list[tuple[str, ...]], *, width: int = 170, columns: tuple[str, ...] = COLUMNS
+) -> None:
     from rich.console import Console  # noqa: PLC0415 - a bench-only dependency
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title=title)
-    for col in COLUMNS:
+    for col in columns:
         table.add_column(col)
     for row in rows:
         table.add_row(*row)

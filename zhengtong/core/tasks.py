@@ -1,4 +1,4 @@
-"""Background tasks of the core: the SLA scan, and the periodic schedule the worker runs."""
+"""Background tasks of the core: the SLA scan, partition upkeep, and the periodic schedule the worker runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django_tasks import task
 
-from zhengtong.core import hooks, sla
+from zhengtong.core import hooks, partitions, sla
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +18,11 @@ def sla_scan_task() -> dict:
     report = sla.sla_scan()
     logger.info("SLA scan: %s", report)
     return report
+
+
+@task()
+def partitions_task() -> dict:
+    return partitions.maintain()
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,11 @@ def register_periodic(name: str, task_obj: object, interval_seconds: int) -> Non
 
 def periodic_tasks() -> list[Periodic]:
     """Everything the worker enqueues on a schedule."""
-    return [Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS), *PERIODIC.items()]
+    return [
+        Periodic("core.sla_scan", sla_scan_task, settings.SLA_SCAN_INTERVAL_SECONDS),
+        Periodic("core.partitions", partitions_task, 86400),
+        *PERIODIC.items(),
+    ]
 
 
 @dataclass(frozen=True)
