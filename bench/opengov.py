@@ -426,6 +426,9 @@ def load_requests(dept, other, citizen) -> None:
         if start >= REQUESTS:
             return
         rng = random.Random(21 + start)
+    if KEEP and start > REPORT_REQUESTS:
+        _clone_requests(start)
+        return
     batch: list[InfoRequest] = []
     for i in range(start, REQUESTS):
         report_dept = i < REPORT_REQUESTS
@@ -459,6 +462,32 @@ def load_requests(dept, other, citizen) -> None:
     if batch:
         with transaction.atomic():
             InfoRequest.objects.bulk_create(batch)
+
+
+def _clone_requests(start: int) -> None:
+    """The rest of the requests (all of the other department, open, on time) in one INSERT …
+    SELECT over generate_series, copying a loaded one with a new number, deadline (spread over
+    ±30 days of today) and receipt time."""
+    from zhengtong.opengov.models import InfoRequest
+
+    qn = connection.ops.quote_name
+    exprs = {
+        "number": "'GKB' || lpad(i::text, 9, '0')",
+        "sla_deadline": "CURRENT_DATE + ((i * 7919) %% 61 - 30)",
+        "sla_started_on": "CURRENT_DATE + ((i * 7919) %% 61 - 30) - 28",
+        "sla_due_soon_on": "CURRENT_DATE + ((i * 7919) %% 61 - 30) - 4",
+        "created_at": "now() - ((i * 31) %% 361) * interval '1 day'",
+    }
+    fields = [f for f in InfoRequest._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(qn(f.column) for f in fields)
+    values = ", ".join(exprs.get(f.column, f"src.{qn(f.column)}") for f in fields)
+    source = f"GKB{REPORT_REQUESTS:09d}"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO opengov_inforequest ({columns}) SELECT {values} "  # noqa: S608 - names from the model
+            "FROM generate_series(%s, %s) AS i, (SELECT * FROM opengov_inforequest WHERE number = %s) AS src",
+            [start, REQUESTS - 1, source],
+        )
 
 
 def _reset_clocks() -> dt.date:
