@@ -473,9 +473,9 @@ def _clone_requests(start: int) -> None:
     qn = connection.ops.quote_name
     exprs = {
         "number": "'GKB' || lpad(i::text, 9, '0')",
-        "sla_deadline": "CURRENT_DATE + ((i * 7919) %% 61 - 30)",
-        "sla_started_on": "CURRENT_DATE + ((i * 7919) %% 61 - 30) - 28",
-        "sla_due_soon_on": "CURRENT_DATE + ((i * 7919) %% 61 - 30) - 4",
+        "sla_deadline": "CURRENT_DATE + ((i * 7919) %% 61 - 30)::int",
+        "sla_started_on": "CURRENT_DATE + ((i * 7919) %% 61 - 30)::int - 28",
+        "sla_due_soon_on": "CURRENT_DATE + ((i * 7919) %% 61 - 30)::int - 4",
         "created_at": "now() - ((i * 31) %% 361) * interval '1 day'",
     }
     fields = [f for f in InfoRequest._meta.concrete_fields if not f.primary_key]
@@ -485,7 +485,7 @@ def _clone_requests(start: int) -> None:
     with connection.cursor() as cur:
         cur.execute(
             f"INSERT INTO opengov_inforequest ({columns}) SELECT {values} "  # noqa: S608 - names from the model
-            "FROM generate_series(%s, %s) AS i, (SELECT * FROM opengov_inforequest WHERE number = %s) AS src",
+            "FROM generate_series(%s::bigint, %s::bigint) AS i, (SELECT * FROM opengov_inforequest WHERE number = %s) AS src",
             [start, REQUESTS - 1, source],
         )
 
