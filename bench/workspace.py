@@ -6,6 +6,16 @@ Runs in a throwaway database (created and dropped here) on whatever DATABASE_URL
     .venv/bin/python bench/workspace.py                                   # SQLite, small sizes
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zt_ws .venv/bin/python bench/workspace.py --full
 
+or, on PostgreSQL, in a database kept between runs (DATABASE_URL's own database, migrated here):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h20 .venv/bin/python bench/workspace.py --full --prepare
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h20 .venv/bin/python bench/workspace.py --full --reuse
+
+``--prepare`` makes what is missing (staff, directory) and measures; ``--reuse`` only measures
+(each run makes a new 500-member group and its devices). In a kept database the parts are
+directory and fan-out unless BENCH_ONLY says otherwise (the 督办 part's million cases would
+join the SLA scan that bench/opengov.py measures in the same database).
+
 BENCH_ONLY=directory,fanout,supervision chooses the parts. Sizes (``--full`` = the issue's targets): BENCH_STAFF (100,000 staff in the directory; 20,000),
 BENCH_TASKS (100,000 open tasks; 20,000), BENCH_CASES (1,000,000 cases; 100,000), BENCH_GROUP
 (members of the group; 500), BENCH_SENDERS (processes sending at once; 4), BENCH_SECONDS (how
@@ -42,17 +52,25 @@ import time
 import traceback
 from pathlib import Path
 
+if "--help" in sys.argv or "-h" in sys.argv:
+    print(__doc__)
+    raise SystemExit(0)
+
 import _common  # noqa: E402 - bench/ is the script's directory
 
 _common.django_setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 logging.getLogger("django_tasks").setLevel(logging.WARNING)  # a line per push otherwise
 FULL = "--full" in sys.argv
+PREPARE = "--prepare" in sys.argv
+REUSE = "--reuse" in sys.argv
+KEEP = PREPARE or REUSE
 STAFF = int(os.environ.get("BENCH_STAFF", 100_000 if FULL else 20_000))
 TASKS = int(os.environ.get("BENCH_TASKS", 100_000 if FULL else 20_000))
 CASES = int(os.environ.get("BENCH_CASES", 1_000_000 if FULL else 100_000))
@@ -61,7 +79,14 @@ SENDERS = int(os.environ.get("BENCH_SENDERS", 4))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20 if FULL else 8))
 PUSH_SHARE = float(os.environ.get("BENCH_PUSH_SHARE", 0.1))
 # Parts to run (comma-separated): directory, fanout, supervision; all by default.
-ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "directory,fanout,supervision").split(",")))
+ONLY = set(
+    filter(
+        None,
+        os.environ.get("BENCH_ONLY", "directory,fanout" if KEEP else "directory,fanout,supervision").split(
+            ","
+        ),
+    )
+)
 ROWS: list[tuple[str, ...]] = []
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅鹏飞志宏海波宇浩晨欣怡婷雪琳"
@@ -104,9 +129,16 @@ def build_world():
     acc.org_units_load_tree(actor=None, tree=tree)
     system = system_actor()
     xihu = OrgUnit.objects.get(code="330106")
-    units = list(OrgUnit.objects.filter(level="township"))
+    if KEEP and User.objects.filter(username="leader").exists():
+        # A kept database: the staff, the leader, the clerk and the directory are there.
+        leader = User.objects.get(username="leader")
+        clerk_user = (
+            User.objects.filter(org_unit__code="330106001", username__startswith="s").order_by("id").first()
+        )
+        return leader, clerk_user, xihu, system
+    units = list(OrgUnit.objects.filter(level="township").order_by("id"))
     depts = [
-        Department.objects.create(org_unit=u, code=f"d{i}", name=f"{u.name}第{i}科")
+        Department.objects.get_or_create(org_unit=u, code=f"d{i}", defaults={"name": f"{u.name}第{i}科"})[0]
         for u in units
         for i in range(1, 4)
     ]
@@ -265,6 +297,8 @@ def bench_fanout(leader) -> None:
     settings.WORKSPACE_PUSH_BACKEND = "local"
     _browser_private, p256dh = vapid_keys()  # a P-256 public key as a browser sends it
     pushers = ids[: int(len(ids) * PUSH_SHARE)]
+    PushSubscription.objects.filter(user_id__in=ids).delete()  # a kept database: the last run's
+    pushes_before = LocalPush.objects.count()
     PushSubscription.objects.bulk_create(
         [
             PushSubscription(
@@ -278,7 +312,7 @@ def bench_fanout(leader) -> None:
     )
     senders = [leader.pk, *ids[-SENDERS:-1]][:SENDERS]
     for pk in senders[1:]:  # staff who may use the workspace (the synthetic ones hold no role)
-        RoleGrant.objects.create(
+        RoleGrant.objects.get_or_create(
             user_id=pk, role="office_clerk", org_unit_id=User.objects.get(pk=pk).org_unit_id
         )
     readers = ids[: GROUP // 2]
@@ -327,7 +361,7 @@ def bench_fanout(leader) -> None:
     )
     lags = [(d - c).total_seconds() for c, d in rows]
     delivery = next(r for r in results if r[0] == "delivery")
-    pushes = LocalPush.objects.count()
+    pushes = LocalPush.objects.count() - pushes_before
     pusher = next(r for r in results if r[0] == "pusher")
     undelivered = Message.objects.filter(conversation=group, delivered_at__isnull=True).count()
     med, p95 = _ms(lags) if lags else ("—", "—")
@@ -588,6 +622,16 @@ def bench_supervision(leader, unit, system) -> None:
     )
 
 
+def _run() -> None:
+    leader, clerk, county, system = build_world()
+    if "directory" in ONLY:
+        bench_directory(clerk)
+    if "fanout" in ONLY:
+        bench_fanout(leader)
+    if "supervision" in ONLY:
+        bench_supervision(leader, county, system)
+
+
 def main() -> None:
     setup_test_environment()
     if connection.vendor == "sqlite":  # a file, so that the sender processes share it
@@ -595,14 +639,18 @@ def main() -> None:
             _common.ROOT / "var" / "bench_workspace.sqlite3"
         )
     load_start = os.getloadavg()
-    with _common.throwaway_database():
-        leader, clerk, county, system = build_world()
-        if "directory" in ONLY:
-            bench_directory(clerk)
-        if "fanout" in ONLY:
-            bench_fanout(leader)
-        if "supervision" in ONLY:
-            bench_supervision(leader, county, system)
+    if KEEP:
+        if connection.vendor != "postgresql":
+            raise SystemExit("--prepare / --reuse keep their data in a PostgreSQL database (DATABASE_URL)")
+        call_command("migrate", verbosity=0)
+        from zhengtong.accounts.models import User  # noqa: PLC0415 - the project is set up by now
+
+        if REUSE and not User.objects.filter(username="leader").exists():
+            raise SystemExit("nothing prepared in this database: run with --prepare first")
+        _run()
+    else:
+        with _common.throwaway_database():
+            _run()
     load = os.getloadavg()
     _common.print_table(
         f"Zhengtong workspace benchmarks ({connection.vendor}, {os.cpu_count()} cores, load {load_start[0]:.1f} at the"

@@ -178,6 +178,22 @@ def conversations_for(user: Any, *, limit: int = 50) -> list[Conversation]:
     return out
 
 
+def unread_summary(user: Any) -> dict[str, Any]:
+    """What the workspace shows every member in-app, whether or not they have a push device:
+    the conversations with unread messages and how many, and the total (one query over the
+    member's own rows; the counts follow from the read positions, as in ``conversations_for``)."""
+    rows = list(
+        Member.objects.filter(user=user, conversation__last_seq__gt=F("last_read_seq"))
+        .annotate(unread=F("conversation__last_seq") - F("last_read_seq"))
+        .order_by(F("conversation__last_message_at").desc(nulls_last=True), "-conversation_id")
+        .values_list("conversation_id", "conversation__title", "unread")
+    )
+    return {
+        "total": sum(n for _pk, _title, n in rows),
+        "conversations": [{"id": pk, "title": title, "unread": n} for pk, title, n in rows],
+    }
+
+
 def membership(user: Any, conversation_id: int) -> Member:
     member = (
         Member.objects.filter(user=user, conversation_id=conversation_id)

@@ -14,6 +14,9 @@ WORKSPACE_SCAN_INTERVAL_SECONDS = env_int("WORKSPACE_SCAN_INTERVAL_SECONDS", 60,
 # How often each worker's delivery loop tells members about new messages (Web Push, and the
 # inbox for urgent notices), after the senders' commits and in bulk (milliseconds).
 WORKSPACE_DELIVERY_INTERVAL_MS = env_int("WORKSPACE_DELIVERY_INTERVAL_MS", 500, minimum=50)
+# How often an open workspace page asks for the member's unread counts (seconds): how every
+# member, with or without a push device, sees new messages in-app.
+WORKSPACE_UNREAD_POLL_SECONDS = env_int("WORKSPACE_UNREAD_POLL_SECONDS", 15, minimum=2)
 # Largest attachment accepted on a message (bytes).
 WORKSPACE_ATTACHMENT_MAX_BYTES = env_int("WORKSPACE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Members of one group conversation at most.

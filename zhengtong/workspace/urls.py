@@ -14,6 +14,7 @@ urlpatterns: list = [
     path("workspace/directory/<int:user_id>/", views.directory_entry, name="directory_entry"),
     path("workspace/messages/", views.conversations, name="conversations"),
     path("workspace/messages/new-group/", views.group_new, name="group_new"),
+    path("workspace/messages/unread.json", views.unread, name="unread"),
     path("workspace/messages/<int:pk>/", views.conversation, name="conversation"),
     path("workspace/messages/<int:pk>/export.json", views.conversation_export, name="conversation_export"),
     path("workspace/messages/receipts/<int:message_id>/", views.receipts, name="receipts"),

@@ -91,3 +91,52 @@ def test_resolving_stops_the_clock(world):
     req.refresh_from_db()
     assert (req.state, req.sla_state) == ("resolved", "stopped")
     assert req.person.address == "新地址8号"
+
+
+@pytest.mark.django_db
+def test_scan_writes_only_changed_clocks_once_with_their_final_state_and_chunks_the_hook(world):
+    """An on-time clock already past its deadline goes straight to overdue (counted once, as
+    overdue); due-soon ones past the deadline too; paused and stopped clocks and clocks not yet
+    due soon are not written; the hook gets the ids in the registration's chunks."""
+    reqs = [_correction(world)] + [
+        services.correction_submit(
+            actor=world.citizen, field="phone", requested_value=f"1370000{n:04d}", reason="换号"
+        )
+        for n in range(5)
+    ]
+    for obj in reqs:
+        sla.sla_start(obj, working_days=5, start=D(2025, 9, 29))  # deadline 2025-10-13, due soon from 10-10
+    late_on_time, late_due_soon, soon, paused, stopped, calm = reqs
+    CorrectionRequest.objects.filter(pk__in=[late_on_time.pk, soon.pk, paused.pk]).update(
+        sla_state=SlaState.ON_TIME
+    )
+    CorrectionRequest.objects.filter(pk=late_due_soon.pk).update(sla_state=SlaState.DUE_SOON)
+    CorrectionRequest.objects.filter(pk=paused.pk).update(sla_state=SlaState.PAUSED)
+    CorrectionRequest.objects.filter(pk=stopped.pk).update(sla_state=SlaState.STOPPED)
+    CorrectionRequest.objects.filter(pk__in=[late_on_time.pk, late_due_soon.pk]).update(
+        sla_deadline=D(2025, 10, 9), sla_due_soon_on=D(2025, 10, 8)
+    )
+    CorrectionRequest.objects.filter(pk=calm.pk).update(
+        sla_state=SlaState.ON_TIME, sla_deadline=D(2025, 10, 20), sla_due_soon_on=D(2025, 10, 17)
+    )
+    calls: list[list[int]] = []
+    sla.CLOCKS.remove("registry.correctionrequest")
+    sla.register(CorrectionRequest, on_overdue=calls.append, chunk=1)
+    try:
+        report = sla.sla_scan(on=D(2025, 10, 10))
+    finally:
+        sla.CLOCKS.remove("registry.correctionrequest")
+        sla.register(CorrectionRequest)
+    assert report["registry.correctionrequest"] == {"overdue": 2, "due_soon": 1}
+    assert sorted(calls) == sorted([[late_on_time.pk], [late_due_soon.pk]])
+    states = dict(
+        CorrectionRequest.objects.filter(pk__in=[r.pk for r in reqs]).values_list("pk", "sla_state")
+    )
+    assert states == {
+        late_on_time.pk: "overdue",
+        late_due_soon.pk: "overdue",
+        soon.pk: "due_soon",
+        paused.pk: "paused",
+        stopped.pk: "stopped",
+        calm.pk: "on_time",
+    }

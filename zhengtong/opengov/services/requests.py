@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -449,12 +450,12 @@ def requests_overdue(ids: list[int]) -> int:
     department and unit in the database (a few rows), not read request by request."""
     if not ids:
         return 0
-    places = (
-        InfoRequest.objects.filter(pk__in=ids)
-        .values("department_id", "org_unit__path")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    chosen = InfoRequest.objects.filter(pk__in=ids)
+    if connection.vendor == "postgresql":
+        # One array parameter: as an IN list, Django prepares each of tens of thousands of ids
+        # one by one (seconds of Python per scan that moves half a million clocks).
+        chosen = InfoRequest.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+    places = chosen.values("department_id", "org_unit__path").annotate(n=Count("id")).order_by()
     sample = list(InfoRequest.objects.filter(pk__in=ids[:50]).values_list("number", flat=True))
     counts: dict[int, int] = {}
     users: dict[int, Any] = {}

@@ -259,6 +259,52 @@ def _next_seq(conversation_id: int, now: dt.datetime) -> int:
         return cursor.fetchone()[0]
 
 
+def _post_plain(
+    actor: Any, member: Member, conversation: Conversation, body: str, origin_ref: str, now: dt.datetime
+) -> Message:
+    """An ordinary message on PostgreSQL, in one statement: the number (the row lock, held to the
+    commit), the message row and the sender's read position, so concurrent senders to one group
+    queue for one round trip and the commit only. The same three writes as ``_post``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH c AS (
+                UPDATE workspace_conversation SET last_seq = last_seq + 1, last_message_at = %(now)s
+                WHERE id = %(conversation)s RETURNING last_seq
+            ), r AS (
+                UPDATE workspace_member SET last_read_seq = (SELECT last_seq FROM c), last_read_at = %(now)s
+                WHERE id = %(member)s
+            )
+            INSERT INTO workspace_message (conversation_id, seq, sender_id, body, urgent, attachment,
+                attachment_name, attachment_size, origin_ref, created_at)
+            SELECT %(conversation)s, last_seq, %(sender)s, %(body)s, false, '', '', 0, %(origin)s, %(now)s FROM c
+            RETURNING id, seq
+            """,
+            {
+                "now": now,
+                "conversation": conversation.pk,
+                "member": member.pk,
+                "sender": actor.pk,
+                "body": body,
+                "origin": origin_ref,
+            },
+        )
+        pk, seq = cursor.fetchone()
+    conversation.last_seq = seq
+    conversation.last_message_at = now
+    message = Message(
+        pk=pk,
+        conversation=conversation,
+        seq=seq,
+        sender=actor,
+        body=body,
+        origin_ref=origin_ref,
+        created_at=now,
+    )
+    message._state.adding = False
+    return message
+
+
 def _post(
     *,
     actor: Any,
@@ -276,6 +322,8 @@ def _post(
     and the inbox for urgent notices) is the delivery loop's job after the commit
     (``delivery.messages_deliver``)."""
     now = timezone.now()
+    if connection.vendor == "postgresql" and not urgent and not data:
+        return _post_plain(actor, member, conversation, body, origin_ref, now)
     seq = _next_seq(conversation.pk, now)
     message = Message(
         conversation=conversation,

@@ -142,3 +142,32 @@ def test_notice_task_supervision_document(phone, live_server, ws):
             check=True,
             timeout=60,
         )
+
+
+def test_a_member_without_a_device_sees_new_messages_arrive_in_app(phone, live_server, ws, settings):
+    """The Messages tab's badge and the conversation's badge update while the page is open (the
+    page polls unread.json); the member has no push device."""
+    from zhengtong.workspace import services
+    from zhengtong.workspace.models import PushSubscription
+
+    settings.WORKSPACE_UNREAD_POLL_SECONDS = 2
+    group = services.conversation_group_create(
+        actor=ws.leader, title="街道主任群", member_ids=[ws.beishan_head.pk, ws.xixi_head.pk]
+    )
+    assert not PushSubscription.objects.filter(user=ws.xixi_head).exists()
+    page = open_as(phone, live_server, ws.xixi_head, "/workspace/messages/")
+    assert page.evaluate("document.getElementById('ws-unread').hidden") is True
+    services.message_send(actor=ws.leader, conversation=group, body="请于今天下班前报送值班表")
+    services.message_send(actor=ws.leader, conversation=group, body="收到请回复")
+    page.wait_for(
+        "(() => { const b = document.getElementById('ws-unread');"
+        " return !b.hidden && b.textContent === '2'; })()",
+        timeout=15.0,
+    )
+    badge = page.evaluate(f"document.querySelector('[data-ws-conversation=\"{group.pk}\"]').textContent")
+    assert badge == "2"
+    shot(page, "unread-in-app")
+    page.goto(live_server.url + f"/workspace/messages/{group.pk}/")
+    page.wait_for("document.readyState === 'complete'", timeout=10.0)
+    assert "请于今天下班前报送值班表" in page.evaluate("document.body.innerText")
+    assert page.evaluate("document.getElementById('ws-unread').hidden") is True

@@ -249,3 +249,50 @@ def test_push_once_per_unread_streak_after_commit(ws, settings):
     outbox.deliver_pending(topic="notify.delivery")
     assert LocalPush.objects.count() == 3
     assert notice.seq == 6
+
+
+def test_every_member_sees_new_messages_in_app_push_only_where_subscribed(ws, settings):
+    """A member without a push device sees the message and the unread count in the workspace
+    (the tabs' badge, the lists, unread.json); pushes go only to the subscribed device."""
+    from zhengtong.workspace.models import PushSubscription
+    from zhengtong.workspace.tests.test_knowledge_push import _browser_keys
+
+    private, public = services.vapid_keys()
+    settings.WORKSPACE_VAPID_PRIVATE_KEY, settings.WORKSPACE_VAPID_PUBLIC_KEY = private, public
+    p256dh, auth = _browser_keys()
+    PushSubscription.objects.create(
+        user=ws.beishan_head, endpoint="https://push.example.invalid/s/2", p256dh=p256dh, auth=auth
+    )
+    conv = heads_group(ws)
+    services.message_send(actor=ws.leader, conversation=conv, body="请报送周报")
+    services.message_send(actor=ws.leader, conversation=conv, body="今天下班前")
+    services.messages_deliver()
+    assert [d.message.recipient_id for d in Delivery.objects.filter(channel="push")] == [ws.beishan_head.pk]
+    client = Client()
+    client.force_login(ws.xixi_head, backend="django.contrib.auth.backends.ModelBackend")  # no device
+    data = client.get(reverse("workspace:unread")).json()
+    assert data == {
+        "total": 2,
+        "conversations": [
+            {
+                "id": conv.pk,
+                "title": "街道主任群",
+                "unread": 2,
+                "url": reverse("workspace:conversation", args=[conv.pk]),
+            }
+        ],
+    }
+    page = client.get(reverse("workspace:conversations")).content.decode()
+    assert 'id="ws-unread" aria-label="unread">2</span>' in page
+    assert f'data-ws-conversation="{conv.pk}">2</span>' in page
+    opened = client.get(reverse("workspace:conversation", args=[conv.pk])).content.decode()
+    assert "请报送周报" in opened and "今天下班前" in opened
+    assert client.get(reverse("workspace:unread")).json() == {"total": 0, "conversations": []}
+    assert (
+        'id="ws-unread" aria-label="unread" hidden>0</span>'
+        in client.get(reverse("workspace:home")).content.decode()
+    )
+    assert (
+        Member.objects.get(conversation=conv, user=ws.beishan_head).last_read_seq == 0
+    )  # not read for others
+    assert Client().get(reverse("workspace:unread")).status_code == 302  # anonymous: to the login page

@@ -13,6 +13,7 @@ from zhengtong.workspace.views.conversations import (  # noqa: F401 - the pages 
     group_new,
     join,
     receipts,
+    unread,
 )
 from zhengtong.workspace.views.documents import (  # noqa: F401 - the pages urls.py routes to
     acknowledge,

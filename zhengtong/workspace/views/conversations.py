@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -88,6 +89,19 @@ def conversation(request, pk: int):
             "others": [c for c in selectors.conversations_for(request.user) if c.pk != conv.pk],
         },
     )
+
+
+@staff
+def unread(request):
+    """The caller's unread counts as JSON, which every workspace page polls
+    (``WORKSPACE_UNREAD_POLL_SECONDS``): members without a push device see new messages too."""
+    ensure_can(request.user, "workspace.use")
+    data = selectors.unread_summary(request.user)
+    for row in data["conversations"]:
+        row["url"] = reverse("workspace:conversation", args=[row["id"]])
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff
