@@ -244,17 +244,20 @@ def test_active_users_once_a_day_at_one_unit_as_a_daily_mean(cp):
 def test_app_rating_is_the_usability_sub_score_of_the_ratings_that_carry_it(cp):
     from zhengtong.services.models import Rating
 
-    cp.generate(days=[cp.days[-2]], per_day=3, seed=5)
-    ratings = list(Rating.objects.order_by("pk"))
-    assert len(ratings) >= 3
-    day = timezone.localdate(ratings[0].created_at)
+    cp.generate(seed=5)
+    ratings = list(Rating.objects.order_by("pk")[:3])
+    assert len(ratings) == 3
+    first, second, third = ratings
+    at = first.created_at
+    day = timezone.localdate(at)
     Rating.objects.update(sub_scores={})
-    first, second = ratings[0], ratings[1]
-    Rating.objects.filter(pk=first.pk).update(sub_scores={"usability": 5, "efficiency": 1})
-    Rating.objects.filter(pk=second.pk).update(sub_scores={"usability": 2})
+    # Three ratings on one day; the third scores other sub-indicators only.
+    Rating.objects.filter(pk=first.pk).update(sub_scores={"usability": 5, "efficiency": 1}, created_at=at)
+    Rating.objects.filter(pk=second.pk).update(sub_scores={"usability": 2}, created_at=at)
+    Rating.objects.filter(pk=third.pk).update(sub_scores={"efficiency": 4}, created_at=at)
     materialize.recompute(day_from=day, day_to=day, codes=["services.app_rating"])
     root = cp.world.province.path
-    # (5 + 2) / 2; the ratings without the sub-indicator are not counted.
+    # (5 + 2) / 2; the ratings without the sub-indicator are not counted (nor other days').
     assert _figure("services.app_rating", root, day, day) == 3.5
     assert _figure("services.app_rating", root, day, day, dim=f"item:{first.item_id}") == (
         3.5 if first.item_id == second.item_id else 5.0
