@@ -147,10 +147,13 @@ def recompute(
     """Recompute the history [day_from, day_to] of every indicator (or of ``codes``) from the raw
     records, replacing what is stored (the command with the progress bar). ``workers`` > 1 runs
     the indicators in that many forked processes, each with its own database connection (not on
-    SQLite, whose writes serialize anyway); the progress then moves one indicator at a time."""
+    SQLite, whose writes serialize anyway, nor inside a transaction); the progress then moves one
+    indicator at a time."""
     chosen = [ind for ind in ([indicator(c) for c in codes] if codes else indicators()) if ind]
     days = days_between(day_from, day_to)
-    if workers <= 1 or len(chosen) < 2 or connection.vendor == "sqlite":
+    # Inside a transaction the worker processes could not see its uncommitted rows (and closing
+    # the connection would end it): then, as on SQLite, everything runs here.
+    if workers <= 1 or len(chosen) < 2 or connection.vendor == "sqlite" or connection.in_atomic_block:
         out = {ind.code: materialize_indicator(ind, days=days, progress=progress) for ind in chosen}
         core_cache.invalidate(STORE_CACHE)
         return out

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             type=int,
             default=min(2, os.cpu_count() or 1),
             help="processes computing indicators side by side (default: 2 or the CPUs if fewer; "
-            "SQLite always 1)",
+            "SQLite and inside a transaction always 1)",
         )
 
     def handle(self, *args, **options):
