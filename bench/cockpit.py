@@ -28,10 +28,23 @@ half the decided cases in SQL. The incremental run then adds one day of BENCH_NE
 each kind through the ORM. ``BENCH_KEEP=1`` keeps the database (and reuses it when it has data),
 so the page measurements can be repeated without generating again. CPU time is this process's plus
 the PostgreSQL backend's (``/proc/<pg_backend_pid>/stat``: same machine).
+
+Prepared data (the 1,000,000-row set-up takes many minutes, so it is done once):
+
+    BENCH_ROWS=1000000 BENCH_NEW_DAY=12500 DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h13 \\
+        .venv/bin/python bench/cockpit.py --prepare      # migrate, generate, copy, full recompute
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h13 \\
+        .venv/bin/python bench/cockpit.py --reuse        # measure only, on the prepared database
+
+``--prepare`` and ``--reuse`` work in the database DATABASE_URL names itself (not a ``test_``
+copy) and leave it in place. ``--reuse`` refuses to run on a database that was not prepared;
+``--only full,incremental,pages,feed`` picks the measures (all by default; ``full`` is the
+365-day recomputation, ``incremental`` adds one more day of records each time it runs).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -39,6 +52,15 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+PARSER = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+PARSER.add_argument(
+    "--prepare", action="store_true", help="generate the data in DATABASE_URL's database and keep it"
+)
+PARSER.add_argument("--reuse", action="store_true", help="measure only, on a database made by --prepare")
+PARSER.add_argument("--only", default="full,incremental,pages,feed", help="comma-separated measures to run")
+ARGS = PARSER.parse_args() if __name__ == "__main__" else PARSER.parse_args([])
+ONLY = set(ARGS.only.split(","))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
@@ -51,19 +73,22 @@ django.setup()
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 DAYS = int(os.environ.get("BENCH_DAYS", 60))
 PER_DAY = int(os.environ.get("BENCH_PER_DAY", 8))
-NEW_DAY = int(os.environ.get("BENCH_NEW_DAY", 2_000))
+NEW_DAY = int(os.environ.get("BENCH_NEW_DAY", 12_500 if ARGS.prepare or ARGS.reuse else 2_000))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 30))
 PUSHES = int(os.environ.get("BENCH_PUSHES", 20))
 ROWS = int(os.environ.get("BENCH_ROWS", 0))
 SPREAD = int(os.environ.get("BENCH_SPREAD", 365))
 KEEP = os.environ.get("BENCH_KEEP", "") == "1"
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
+# --prepare / --reuse: the database DATABASE_URL names itself, kept.
+IN_PLACE = ARGS.prepare or ARGS.reuse
 
 
 def backend_cpu() -> float:
@@ -81,7 +106,58 @@ def backend_cpu() -> float:
 
 
 def cpu() -> float:
-    return time.process_time() + backend_cpu()
+    """This process's and its children's CPU seconds (the recompute's worker processes, once
+    they have ended) plus this connection's PostgreSQL backend's."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system + backend_cpu()
+
+
+class BackendSampler:
+    """CPU seconds of the other PostgreSQL backends of this database while they live (the
+    recompute's worker processes each have their own connection): sampled from /proc every half
+    second, the last sample of each backend counted (so up to half a second of each is missed)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def sample(self) -> None:
+        from django.db import connection as conn  # this thread's own connection
+
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pids = [r[0] for r in cur.fetchall()]
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            self.seen[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def run(self) -> None:
+        from django.db import connection as conn
+
+        while not self.stop.wait(0.5):
+            self.sample()
+        conn.close()
+
+    def __enter__(self):
+        if connection.vendor == "postgresql":
+            self.sample()
+            self.before = dict(self.seen)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.thread.is_alive():
+            self.stop.set()
+            self.thread.join()
+        self.total = sum(v - getattr(self, "before", {}).get(pid, 0.0) for pid, v in self.seen.items())
 
 
 def replicate(model, copies: int, base_max_id: int) -> None:
@@ -221,19 +297,29 @@ def main() -> None:
     from zhengtong.cockpit.tests.generate import Scope, generate
 
     console = Console(width=200)
-    setup_test_environment()
-    # One connection for the whole run, as a server with persistent connections has (and so the
+    # No setup_test_environment(): it instruments every template render for the test client
+    # (copies of each context), which a server does not do. One connection for the whole run, as a server with persistent connections has (and so the
     # query counter sees every query of a request).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=KEEP, serialize=False)
+    if IN_PLACE:
+        old_name = None
+        call_command("migrate", verbosity=0)
+    else:
+        old_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, keepdb=KEEP, serialize=False
+        )
     rows = []
     try:
         from zhengtong.accounts.models import Department, OrgUnit, User
         from zhengtong.services.models import Case
         from zhengtong.workorders.models import WorkOrder
 
-        reuse = KEEP and OrgUnit.objects.filter(code="330000").exists()
+        reuse = (KEEP or IN_PLACE) and OrgUnit.objects.filter(code="330000").exists()
+        if ARGS.reuse and not reuse:
+            sys.exit("--reuse: this database was not prepared (run --prepare first)")
+        if ARGS.prepare and reuse:
+            sys.exit("--prepare: this database already holds data (measure with --reuse)")
         if reuse:
             province = OrgUnit.objects.get(code="330000")
             counties = list(OrgUnit.objects.filter(level="county").order_by("code"))
@@ -273,22 +359,32 @@ def main() -> None:
             "ratings": Rating.objects.count(),
         }
         size = f"{made['cases']:,} cases, {made['work_orders']:,} orders, {made['incidents']:,} incidents, {made['ratings']:,} ratings"
-        history_days = SPREAD if ROWS else DAYS + 1
+        history_days = SPREAD if ROWS or IN_PLACE else DAYS + 1
 
-        full_run = not (reuse and IndicatorValue.objects.exists()) or os.environ.get("BENCH_FULL") == "1"
+        full_run = (
+            not (reuse and IndicatorValue.objects.exists())
+            or os.environ.get("BENCH_FULL") == "1"
+            or (ARGS.reuse and "full" in ONLY)
+        )
         if full_run:
             t, c = time.perf_counter(), cpu()
-            with open(os.devnull, "w") as devnull:
+            with open(os.devnull, "w") as devnull, BackendSampler() as others:
                 call_command(
-                    "cockpit_recompute", "--days", str(history_days), "--no-progress", stdout=devnull
+                    "cockpit_recompute",
+                    "--days",
+                    str(history_days),
+                    "--no-progress",
+                    "--workers",
+                    str(WORKERS),
+                    stdout=devnull,
                 )
-            full, full_cpu = time.perf_counter() - t, cpu() - c
+            full, full_cpu = time.perf_counter() - t, cpu() - c + others.total
             rows.append(
                 (
                     "full materialization",
                     f"{history_days} days; {size}",
                     f"{full:.2f} s",
-                    f"CPU {full_cpu:.1f} s (Python + PostgreSQL backend)",
+                    f"CPU {full_cpu:.1f} s (Python + PostgreSQL backends), {WORKERS} processes",
                     f"{IndicatorValue.objects.count():,} stored values; load {os.getloadavg()[0]:.1f}",
                 )
             )
@@ -296,11 +392,15 @@ def main() -> None:
             # again): let the history age past it, as it has on a running installation, then set
             # every watermark.
             time.sleep(max(0.0, 61 - full))
-        if full_run or os.environ.get("BENCH_INCREMENTAL", "1") == "1":
+        if (
+            not ARGS.prepare
+            and ("incremental" in ONLY or not ARGS.reuse)
+            and (full_run or os.environ.get("BENCH_INCREMENTAL", "1") == "1")
+        ):
             materialize.materialize()
             per_unit = max(1, NEW_DAY // len(townships))
             new = generate(scope, days=[today], per_day=per_unit, seed=int(time.time()))
-            if ROWS and connection.vendor == "postgresql":
+            if (ROWS or IN_PLACE) and connection.vendor == "postgresql":
                 new["ratings"] += rate_today(NEW_DAY)
             t, c = time.perf_counter(), cpu()
             done = materialize.materialize()
@@ -320,7 +420,7 @@ def main() -> None:
                 )
             )
 
-        for label, user, url in (
+        pages = (
             ("cockpit page, county", leaders[counties[0].code], f"/cockpit/{counties[0].code}/"),
             ("cockpit page, province", leaders["330000"], "/cockpit/330000/"),
             ("drill-down to a township", leaders["330000"], f"/cockpit/{townships[0].code}/"),
@@ -330,27 +430,59 @@ def main() -> None:
                 leaders["330000"],
                 f"/api/v1/cockpit/units/{townships[0].code}/records?indicator=grid.received",
             ),
-        ):
+        )
+        if ARGS.prepare or "pages" not in ONLY:
+            pages = ()
+        from zhengtong.cockpit.services.materialize import STORE_CACHE
+        from zhengtong.core import cache as core_cache
+        from zhengtong.core.indicators import indicators
+
+        codes = [i.code for i in indicators()]
+        for label, user, url in pages:
             client = Client()
             client.force_login(user)
             assert client.get(url).status_code == 200, url
-            connection.queries_log.clear()
-            with CaptureQueriesContext(connection) as q:
-                client.get(url)
-            queries = len(q.captured_queries)
-            c0 = cpu()
-            p50, p95 = timed(lambda u=url, c=client: c.get(u), REQUESTS)
-            per = (cpu() - c0) / REQUESTS * 1000
-            rows.append(
-                (
-                    label,
-                    size,
-                    f"p50 {p50:.0f} ms",
-                    f"p95 {p95:.0f} ms",
-                    f"{queries} queries; CPU {per:.0f} ms/request; load {os.getloadavg()[0]:.1f}",
-                )
-            )
+            sep = "&" if "?" in url else "?"
+            # Uncached: a stream of distinct requests (another indicator and end day each time)
+            # with the store cache invalidated before each, as after every materialization run.
+            distinct = [
+                f"{url}{sep}indicator={codes[i % len(codes)]}&end={today - dt.timedelta(days=i)}"
+                for i in range(REQUESTS)
+            ]
+            for mode in ("uncached", "cached"):
+                core_cache.invalidate(STORE_CACHE)
+                if mode == "cached":
+                    client.get(url)  # the first view fills the cache
 
+                stream = iter(distinct)
+
+                def one(u=url, c=client, mode=mode, stream=stream):
+                    if mode == "uncached":
+                        core_cache.invalidate(STORE_CACHE)
+                        u = next(stream)
+                    assert c.get(u).status_code == 200, u
+
+                connection.queries_log.clear()
+                with CaptureQueriesContext(connection) as q:
+                    one(stream=iter([url])) if mode == "uncached" else one()
+                queries = len(q.captured_queries)
+                if mode == "uncached":
+                    core_cache.invalidate(STORE_CACHE)
+                c0 = cpu()
+                p50, p95 = timed(one, REQUESTS)
+                per = (cpu() - c0) / REQUESTS * 1000
+                rows.append(
+                    (
+                        f"{label} ({mode})",
+                        size,
+                        f"p50 {p50:.0f} ms",
+                        f"p95 {p95:.0f} ms",
+                        f"{queries} queries; CPU {per:.0f} ms/request; load {os.getloadavg()[0]:.1f}",
+                    )
+                )
+
+        if ARGS.prepare or "feed" not in ONLY:
+            return finish(console, rows)
         schema = {
             "type": "object",
             "required": ["station", "aqi"],
@@ -402,9 +534,15 @@ def main() -> None:
             )
         )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=KEEP)
+        if old_name is not None:
+            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=KEEP)
+    finish(console, rows)
 
-    table = Table(title=f"cockpit benchmarks ({connection.vendor}, load {os.getloadavg()[0]:.1f})")
+
+def finish(console, rows) -> None:
+    table = Table(
+        title=f"cockpit benchmarks ({connection.vendor}, load {' '.join(map('{:.1f}'.format, os.getloadavg()))})"
+    )
     for col in ("operation", "size", "median / total", "p95", "note"):
         table.add_column(col)
     for r in rows:

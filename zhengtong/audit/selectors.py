@@ -65,3 +65,9 @@ def audit_events_with_actions(actions: tuple[str, ...]) -> QuerySet[AuditEvent]:
     """Every event of these actions, for aggregates (the cockpit's security events): counted by
     day, org unit and action, never shown one by one through this selector."""
     return AuditEvent.objects.filter(action__in=actions)
+
+
+def audit_events_by_users() -> QuerySet[AuditEvent]:
+    """Every event a signed-in user caused, for aggregates (the cockpit's active users): counted
+    by day, user, unit, channel and module, never shown one by one through this selector."""
+    return AuditEvent.objects.filter(actor_id__isnull=False)

@@ -259,6 +259,29 @@ class FeedEvent(models.Model):
         return f"{self.feed_id} {self.key} {self.window_start}"
 
 
+class RequestCount(models.Model):
+    """Answers of the web and API servers in one hour by channel and status class, copied by the
+    worker from the request counters the middleware keeps (``core.middleware``, through
+    ``core.ratelimit``): the base of ``platform.error_rate``."""
+
+    hour = models.DateTimeField()
+    channel = models.CharField(max_length=10)
+    status_class = models.PositiveSmallIntegerField()  # 1..5 for 1xx..5xx
+    count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "channel", "status_class"], name="cockpit_requestcount_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["hour"], name="cockpit_requestcount_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.hour} {self.channel} {self.status_class}xx {self.count}"
+
+
 class Probe(models.Model):
     """One availability check of a part of the platform by the worker (``services.probes``): the
     database, the cache and each address of ``COCKPIT_PROBE_URLS``. The availability indicator is

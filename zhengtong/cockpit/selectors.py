@@ -13,6 +13,9 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.cockpit.models import Alert, Evaluation, Feed, FeedWindow, IndicatorValue, OpenDataIndex
 from zhengtong.core.indicators import Indicator, indicator, indicators
 
+# Kinds whose value without stored rows is 0 (nothing counted), not "no value".
+ZERO_KINDS = ("count", "per_day")
+
 
 @dataclass(frozen=True)
 class Period:
@@ -33,8 +36,8 @@ class Period:
         return cls(day_to - dt.timedelta(days=days - 1), day_to)
 
 
-def _fmt(ind: Indicator, num: float, den: float) -> float | None:
-    return ind.value(num or 0.0, den or 0.0)
+def _fmt(ind: Indicator, num: float, den: float, days: int = 1) -> float | None:
+    return ind.value(num or 0.0, den or 0.0, days)
 
 
 def headline(path: str, period: Period) -> list[dict]:
@@ -57,8 +60,8 @@ def headline(path: str, period: Period) -> list[dict]:
     out = []
     for ind in indicators():
         r = by_code.get(ind.code, {})
-        value = _fmt(ind, r.get("cn"), r.get("cd"))
-        previous = _fmt(ind, r.get("pn"), r.get("pd"))
+        value = _fmt(ind, r.get("cn"), r.get("cd"), period.days)
+        previous = _fmt(ind, r.get("pn"), r.get("pd"), prev.days)
         change = None if value is None or previous is None else round(value - previous, 2)
         better = None
         if change:
@@ -93,7 +96,7 @@ def trend(path: str, code: str, period: Period) -> list[dict]:
         out.append(
             {
                 "day": day,
-                "value": _fmt(ind, r["num"], r["den"]) if r else (0.0 if ind.kind == "count" else None),
+                "value": _fmt(ind, r["num"], r["den"]) if r else (0.0 if ind.kind in ZERO_KINDS else None),
             }
         )
     return out
@@ -122,8 +125,8 @@ def children(unit, code: str, period: Period, *, level: str | None = None) -> li
     out = []
     for u in units:
         r = sums.get(u.path, {})
-        value = _fmt(ind, r.get("n"), r.get("d"))
-        if value is None and ind.kind == "count":
+        value = _fmt(ind, r.get("n"), r.get("d"), period.days)
+        if value is None and ind.kind in ZERO_KINDS:
             value = 0.0
         out.append(
             {
@@ -154,7 +157,7 @@ def breakdown(
         .annotate(n=Sum("num"), d=Sum("den"))
         .order_by()
     )
-    items = [(r["dim"][len(prefix) :], _fmt(ind, r["n"], r["d"])) for r in rows]
+    items = [(r["dim"][len(prefix) :], _fmt(ind, r["n"], r["d"], period.days)) for r in rows]
     names: dict[str, str] = {}
     if dimension == "department":
         ids = [int(k) for k, _v in items if k.isdigit()]

@@ -17,6 +17,7 @@ def materialize_task() -> dict:
     """Check the platform's availability, materialize what changed since the last run, then
     raise today's threshold alerts."""
     probes.probes_run()
+    probes.request_counts_collect()
     done = materialize.materialize()
     created = alerts.alerts_scan()
     rows = sum(d.get("rows", 0) for d in done.values())

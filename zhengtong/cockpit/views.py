@@ -9,7 +9,10 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,7 +21,9 @@ from zhengtong.accounts.permissions import can, ensure_can, scope_roots
 from zhengtong.cockpit import selectors
 from zhengtong.cockpit.models import Alert, Evaluation
 from zhengtong.cockpit.services import alerts, dashboard, evaluation, exports, feeds
+from zhengtong.cockpit.services.materialize import STORE_CACHE
 from zhengtong.cockpit.services.opendata_index import LAYERS
+from zhengtong.core import cache as core_cache
 from zhengtong.core.access import public, staff
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.forms import apply_domain_error
@@ -102,7 +107,26 @@ def _context(request, code: str) -> dict:
 
 @staff
 def unit(request, code: str):
-    return render(request, "cockpit/cockpit.html", _context(request, code))
+    context = _context(request, code)
+    # The part drawn from the indicator store is cached with it (same namespace, so invalidated
+    # by every materialization): per unit, period, indicator, language and query string.
+    key = "|".join(
+        [
+            "html",
+            context["unit"].path,
+            str(context["period"].day_from),
+            str(context["period"].day_to),
+            context["indicator"].code,
+            translation.get_language() or "",
+            context["query"],
+        ]
+    )
+    context["store_html"] = mark_safe(  # noqa: S308 - our own template's output
+        core_cache.cached(
+            STORE_CACHE, key, lambda: render_to_string("cockpit/_store.html", context), timeout=3600
+        )
+    )
+    return render(request, "cockpit/cockpit.html", context)
 
 
 @staff

@@ -39,7 +39,7 @@ from zhengtong.core import hooks
 
 Row = tuple[dt.date, str, str, float, float]
 
-KINDS = ("count", "ratio", "mean")
+KINDS = ("count", "ratio", "mean", "per_day")
 DIRECTIONS = ("up", "down")  # up: higher is better
 FREQUENCIES = ("hourly", "daily", "monthly")
 
@@ -53,7 +53,7 @@ class Indicator:
     definition: str | Promise
     formula: str  # over the platform's data, in words a reader can check
     unit: str  # "件", "%", "小时", "工作日", "分", "kWh", "μg/m³"
-    kind: str  # count | ratio | mean
+    kind: str  # count | ratio | mean | per_day (Σnum / days of the period: a daily mean)
     direction: str  # up | down
     owner: str  # department kind responsible ("zwfw", "dsj", "sthj"...)
     compute: Callable[[dt.date, dt.date], Iterable[Row]]
@@ -70,8 +70,12 @@ class Indicator:
     weight: float = 0.0
     extra: dict = field(default_factory=dict, compare=False)
 
-    def value(self, num: float, den: float) -> float | None:
-        """The figure for summed numerator and denominator (None when a ratio has no base)."""
+    def value(self, num: float, den: float, days: int = 1) -> float | None:
+        """The figure for numerator and denominator summed over ``days`` days (None when a ratio
+        has no base). ``per_day``: the daily mean of a count that does not add up over days
+        (distinct users: each day's count adds up over units, the period shows their mean)."""
+        if self.kind == "per_day":
+            return round(num / max(1, days), 2)
         if self.kind == "count":
             # Whole counts read as counts (5034, not 5034.0); sums of measures keep two decimals.
             return int(num) if float(num).is_integer() else round(num, 2)
@@ -181,9 +185,17 @@ class RowSums:
         self._sums: dict[tuple[dt.date, str, str], list[float]] = {}
 
     def add(self, day: dt.date, path: str, num: float, den: float = 0.0, **dims) -> None:
+        self._add(day, path, num, den, [""], dims)
+
+    def add_breakdown(self, day: dt.date, path: str, num: float, den: float = 0.0, **dims) -> None:
+        """Only to the breakdown rows (when the total counts something once that several
+        breakdown values share: a user active on two channels)."""
+        self._add(day, path, num, den, [], dims)
+
+    def _add(self, day, path, num, den, keys: list[str], dims: dict) -> None:
         if not path:
             return
-        keys = [""] + [f"{name}:{value}" for name, value in dims.items() if value not in (None, "")]
+        keys = keys + [f"{name}:{value}" for name, value in dims.items() if value not in (None, "")]
         for key in keys:
             acc = self._sums.setdefault((day, path, key), [0.0, 0.0])
             acc[0] += num

@@ -6,9 +6,22 @@ import uuid
 
 from django.conf import settings
 
-from zhengtong.core import context
+from zhengtong.core import context, ratelimit
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Every answer is counted by channel and status class in hourly counters of the one counter
+# mechanism (core.ratelimit, in the shared cache), kept two days: the cockpit's worker copies
+# them into its store (platform.error_rate). One cache increment per request, no log parsing.
+REQUEST_COUNT_SCOPE = "requests"
+REQUEST_COUNT_WINDOW_SECONDS = 3600
+REQUEST_COUNT_KEEP_SECONDS = 2 * 86400
+CHANNELS = ("web", "api")
+STATUS_CLASSES = (1, 2, 3, 4, 5)
+
+
+def request_count_key(channel: str, status_class: int) -> str:
+    return f"{channel}:{status_class}xx"
 
 
 def client_ip(request) -> str | None:
@@ -73,4 +86,10 @@ class RequestContextMiddleware:
         finally:
             context.deactivate(token)
         response["X-Request-ID"] = request_id
+        ratelimit.incr(
+            REQUEST_COUNT_SCOPE,
+            request_count_key(channel, min(5, max(1, response.status_code // 100))),
+            window_seconds=REQUEST_COUNT_WINDOW_SECONDS,
+            keep_seconds=REQUEST_COUNT_KEEP_SECONDS,
+        )
         return response

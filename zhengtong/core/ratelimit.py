@@ -36,12 +36,14 @@ def _refuse(limit: int, retry_after: int, message: str | None) -> RateLimited:
     )
 
 
-def incr(scope: str, key: str, *, window_seconds: int = 60) -> int:
+def incr(scope: str, key: str, *, window_seconds: int = 60, keep_seconds: int = 10) -> int:
     """Count one event of ``key`` in ``scope`` and return the count in the current fixed window
-    (for counters that only watch, e.g. rejected anonymous requests logged once per threshold)."""
+    (for counters that only watch, e.g. rejected anonymous requests logged once per threshold).
+    ``keep_seconds``: how long the counter outlives its window (for counters read afterwards:
+    ``counts``)."""
     bucket, _now, _retry_after = _window(scope, key, window_seconds)
     # The counter outlives its window a little so a late incr never recreates it as 1.
-    timeout = window_seconds + 10
+    timeout = window_seconds + max(10, keep_seconds)
     if cache.add(bucket, 1, timeout=timeout):
         return 1
     try:
@@ -68,3 +70,16 @@ def check(scope: str, key: str, *, limit: int, window_seconds: int = 60, message
     bucket, _now, retry_after = _window(scope, key, window_seconds)
     if (cache.get(bucket) or 0) >= limit:
         raise _refuse(limit, retry_after, message)
+
+
+def counts(scope: str, keys: list[str], *, window_seconds: int, windows: int) -> dict[tuple[str, int], int]:
+    """The counters of ``keys`` in ``scope`` over the current and the ``windows - 1`` windows
+    before it that are still kept: {(key, window start as a Unix time): count}, counters that
+    exist only (one ``get_many``)."""
+    current = int(time.time()) // window_seconds
+    names = {
+        f"{PREFIX}:{scope}:{key}:{w}": (key, w * window_seconds)
+        for key in keys
+        for w in range(current - windows + 1, current + 1)
+    }
+    return {names[name]: int(value) for name, value in cache.get_many(list(names)).items()}

@@ -828,7 +828,7 @@ def _demo_cases(actor) -> int:
         actor=zhang,
         case=c,
         score=5,
-        sub_scores={"efficiency": 5, "convenience": 5},
+        sub_scores={"efficiency": 5, "convenience": 5, "usability": 4},
         comment="全程网办，很方便",
     )
     c = submit(zhang, "ZJ-SCJG-004", shop_name="张记花店", premises="西湖区古翠路15号")

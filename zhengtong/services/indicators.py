@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,12 +26,14 @@ from zhengtong.core.indicators import (
     register_indicator,
     share_rows,
 )
-from zhengtong.services.models import Case, Rating
+from zhengtong.services.models import Case, Rating, ServiceItem
 
 DONE = ("completed", "approved", "rejected", "refused")
 BAD = 2  # a rating at or below this is 差评
 RECTIFIED = ("rectified", "upheld", "revised")
 DEPARTMENT = {"department": "department_id"}
+# The 好差评 sub-indicator that rates the platform's application itself (services.SUB_INDICATORS).
+USABILITY = "usability"
 
 
 def applications(day_from, day_to):
@@ -117,6 +120,27 @@ def satisfaction(day_from, day_to):
         den=Count("id"),
         dims=DEPARTMENT,
     )
+
+
+def app_rating(day_from, day_to):
+    """The GB/T 39734 sub-indicator 平台操作性 (ease of use of the platform) that a 好差评 rating
+    may carry: users' own rating of the application they applied through."""
+    usability = Cast(KeyTextTransform(USABILITY, "sub_scores"), IntegerField())
+    return grouped_rows(
+        in_period(Rating.objects.filter(sub_scores__has_key=USABILITY), "created_at", day_from, day_to),
+        day="created_at",
+        path="org_unit__path",
+        num=Sum(usability),
+        den=Count("id"),
+        dims={"item": "item_id"},
+    )
+
+
+def item_labels(dimension: str, keys: list[str]) -> dict[str, str]:
+    if dimension != "item":
+        return {}
+    ids = [int(k) for k in keys if k.isdigit()]
+    return {str(pk): name for pk, name in ServiceItem.objects.filter(pk__in=ids).values_list("pk", "name")}
 
 
 def rectification(day_from, day_to):
@@ -378,6 +402,33 @@ def install() -> None:
             dimensions=("region", "department", "day"),
             weight=0.2,
             **COMMON,
+        )
+    )
+    register_indicator(
+        Indicator(
+            code="services.app_rating",
+            name="用户对平台应用的评价",
+            name_en="Users' rating of the platform's applications",
+            definition=_(
+                "Average score users gave the ease of use of the platform they applied through (the 好差评 "
+                "sub-indicator 平台操作性, 5 = very satisfied), by service item."
+            ),
+            formula="sum(sub_scores.usability) / count(ratings with it)",
+            unit="分",
+            kind="mean",
+            direction="up",
+            thresholds=(4.5, 4.0),
+            compute=app_rating,
+            records=rating_records,
+            changed_days=_ratings_changed,
+            labels=item_labels,
+            dimensions=("region", "item", "day"),
+            methodology=_(
+                "Collected with the 好差评 rating of a completed case (GB/T 39734 online sub-indicators), only "
+                "where the user scored the platform's ease of use; counted on the day of the rating. The "
+                "datasets' own ratings are opendata.dataset_rating."
+            ),
+            **{**COMMON, "domain": "platform"},
         )
     )
     register_indicator(

@@ -42,9 +42,9 @@ def alerts_scan(*, day: dt.date | None = None) -> int:
             .order_by()
         )
         for r in rows:
-            if ind.kind != "count" and (r["d"] or 0) < MIN_BASE:
+            if ind.kind in ("ratio", "mean") and (r["d"] or 0) < MIN_BASE:
                 continue
-            value = ind.value(r["n"] or 0, r["d"] or 0)
+            value = ind.value(r["n"] or 0, r["d"] or 0, settings.COCKPIT_ALERT_WINDOW_DAYS)
             band = ind.band(value)
             if band in ("warning", "alert"):
                 threshold = ind.thresholds[0 if band == "warning" else 1]

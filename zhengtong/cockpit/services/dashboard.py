@@ -7,13 +7,15 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import ensure_can, scope_roots
 from zhengtong.cockpit import selectors
 from zhengtong.cockpit.selectors import Period
+from zhengtong.cockpit.services.materialize import STORE_CACHE
+from zhengtong.core import cache as core_cache
 from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.indicators import indicator, indicators
 
@@ -94,28 +96,49 @@ def cockpit(*, actor: Any, unit: Any, period: Period, map_indicator: str | None 
     the hot spots by category and the open alerts. A constant number of queries."""
     ensure_can(actor, "cockpit.view", unit)
     ind = indicator_or_error(map_indicator or default_map_indicator())
-    figures = selectors.headline(unit.path, period)
+    stored = store_reads(unit, period, ind.code)
+    # The cached figures carry indicator codes (an Indicator holds functions: not pickled).
+    figures = [{**f, "indicator": indicator(f["code"])} for f in stored["figures"]]
     return {
         "unit": unit,
         "period": period,
         "indicator": ind,
-        "figures": figures,
-        "trend": selectors.trend(unit.path, ind.code, period),
-        "regions": selectors.children(unit, ind.code, period),
-        "departments": selectors.breakdown(unit.path, ind.code, "department", period),
-        "counties": selectors.children(unit, ind.code, period, level="county")
-        if unit.level in ("province", "city")
-        else [],
-        "hot_spots": selectors.breakdown(
-            unit.path, "grid.received", "category", period, limit=10, largest_first=True
-        )
-        if indicator("grid.received")
-        else [],
+        "figures": [f for f in figures if f["indicator"] is not None],
+        **{k: v for k, v in stored.items() if k != "figures"},
         "alerts": selectors.alerts_at(unit.path),
         "breadcrumbs": [u for u in _ancestors(unit)],
         "live": selectors.live_windows(unit.path),
         "refresh_seconds": settings.COCKPIT_WALL_REFRESH_SECONDS,
     }
+
+
+def store_reads(unit, period: Period, code: str) -> dict:
+    """What the cockpit of ``unit`` reads from the indicator store for ``period`` and the chosen
+    indicator ``code``, cached until the store changes (``materialize.STORE_CACHE`` is invalidated
+    by every materialization), for at most an hour. Only the store: alerts and live tiles are
+    read on every request, and the caller has checked the permission."""
+
+    def compute() -> dict:
+        return {
+            "figures": [
+                {k: v for k, v in f.items() if k != "indicator"}
+                for f in selectors.headline(unit.path, period)
+            ],
+            "trend": selectors.trend(unit.path, code, period),
+            "regions": selectors.children(unit, code, period),
+            "departments": selectors.breakdown(unit.path, code, "department", period),
+            "counties": selectors.children(unit, code, period, level="county")
+            if unit.level in ("province", "city")
+            else [],
+            "hot_spots": selectors.breakdown(
+                unit.path, "grid.received", "category", period, limit=10, largest_first=True
+            )
+            if indicator("grid.received")
+            else [],
+        }
+
+    key = f"{unit.path}|{period.day_from}|{period.day_to}|{code}|{translation.get_language()}"
+    return core_cache.cached(STORE_CACHE, key, compute, timeout=3600)
 
 
 def _ancestors(unit) -> list:

@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,36 +187,63 @@ def feed_ingest(*, feed: Feed, body: bytes, signature: str) -> dict:
         k = (key, _window_start(feed, at))
         groups.setdefault(k, []).append(value)
         last[k] = max(last.get(k, at), at)
-    existing = {
-        (w.key, w.start): w
-        for w in FeedWindow.objects.select_for_update().filter(
-            feed=feed, key__in={k for k, _s in groups}, start__in={s for _k, s in groups}
-        )
-    }
-    changed, new = [], []
-    for k, values in groups.items():
-        w = existing.get(k)
-        if w is None:
-            w = FeedWindow(feed=feed, key=k[0], start=k[1], last_at=last[k])
-            new.append(w)
-        w.count += len(values)
-        w.total += sum(values)
-        w.minimum = min([v for v in (w.minimum, *values) if v is not None])
-        w.maximum = max([v for v in (w.maximum, *values) if v is not None])
-        w.last_at = max(w.last_at, last[k])
-        changed.append(w)
-    # Three statements whatever the number of stations (a save per window was a round trip each):
-    # the locked existing windows updated together, the new ones inserted together.
-    FeedWindow.objects.bulk_update(
-        [w for w in changed if w.pk is not None], ["count", "total", "minimum", "maximum", "last_at"]
-    )
-    FeedWindow.objects.bulk_create(new)
+    rows = [
+        (k[0], k[1], len(values), sum(values), min(values), max(values), last[k])
+        for k, values in groups.items()
+    ]
+    changed = _windows_add(feed, rows)
     events = [e for w in changed if (e := _threshold_event(feed, w))]
     return {
         "accepted": len(messages),
-        "windows": len(changed),
+        "windows": len(rows),
         "events": [e.work_order_number for e in events],
     }
+
+
+def _windows_add(feed: Feed, rows: list[tuple]) -> list[FeedWindow]:
+    """Add (key, start, count, total, minimum, maximum, last_at) to their windows in one statement
+    whatever the number of stations (an upsert: concurrent pushes to the same window add up under
+    the row lock the database takes); returns the windows above the feed's threshold after it."""
+    q = connection.ops.quote_name
+    table = q(FeedWindow._meta.db_table)
+    cols = ["feed_id", "key", "start", "count", "total", "minimum", "maximum", "last_at"]
+    smaller, larger = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    params: list = []
+    for key, start, count, total, minimum, maximum, last_at in rows:
+        params += [
+            feed.pk,
+            key,
+            connection.ops.adapt_datetimefield_value(start),
+            count,
+            total,
+            minimum,
+            maximum,
+            connection.ops.adapt_datetimefield_value(last_at),
+        ]
+    values = ", ".join(["(" + ", ".join(["%s"] * len(cols)) + ")"] * len(rows))
+    t = table
+    updates = ", ".join(
+        [
+            f"{q('count')} = {t}.{q('count')} + excluded.{q('count')}",
+            f"{q('total')} = {t}.{q('total')} + excluded.{q('total')}",
+            *(
+                f"{q(c)} = {fn}(COALESCE({t}.{q(c)}, excluded.{q(c)}), excluded.{q(c)})"
+                for c, fn in (("minimum", smaller), ("maximum", larger))
+            ),
+            f"{q('last_at')} = {larger}({t}.{q('last_at')}, excluded.{q('last_at')})",
+        ]
+    )
+    conflict = ", ".join(map(q, ("feed_id", "key", "start")))
+    returning = ", ".join(map(q, ("id", "count", "total")))
+    # Only the model's own quoted table and column names are formatted in; every value is bound.
+    sql = f"INSERT INTO {table} ({', '.join(map(q, cols))}) VALUES {values} ON CONFLICT ({conflict}) DO UPDATE SET {updates} RETURNING {returning}"  # noqa: S608, E501
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    if feed.threshold is None:
+        return []
+    over = [pk for pk, count, total in returned if count and total / count > feed.threshold]
+    return list(FeedWindow.objects.filter(pk__in=over)) if over else []
 
 
 def _threshold_event(feed: Feed, window: FeedWindow) -> FeedEvent | None:

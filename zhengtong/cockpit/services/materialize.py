@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from zhengtong.cockpit.models import IndicatorValue, MaterializationState
+from zhengtong.core import cache as core_cache
 from zhengtong.core.indicators import Indicator, Row, days_between, indicator, indicators
 
 logger = logging.getLogger(__name__)
 
 CHUNK_DAYS = 31
+# The core.cache namespace of what the cockpit pages read from the store: invalidated whenever
+# stored values change, so a cached page is never older than the store.
+STORE_CACHE = "cockpit.store"
 Progress = Callable[[str, int], None]  # (indicator code, days just done)
 
 
@@ -127,14 +132,49 @@ def materialize(*, codes: list[str] | None = None) -> dict[str, dict]:
         except Exception:  # noqa: BLE001 - one module's indicator must not stop the others
             logger.exception("materializing indicator %s failed", ind.code)
             out[ind.code] = {"error": True}
+    core_cache.invalidate(STORE_CACHE)
     return out
 
 
 def recompute(
-    *, day_from: dt.date, day_to: dt.date, codes: list[str] | None = None, progress: Progress | None = None
+    *,
+    day_from: dt.date,
+    day_to: dt.date,
+    codes: list[str] | None = None,
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> dict[str, dict]:
     """Recompute the history [day_from, day_to] of every indicator (or of ``codes``) from the raw
-    records, replacing what is stored (the command with the progress bar)."""
-    chosen = [indicator(c) for c in codes] if codes else indicators()
+    records, replacing what is stored (the command with the progress bar). ``workers`` > 1 runs
+    the indicators in that many forked processes, each with its own database connection (not on
+    SQLite, whose writes serialize anyway, nor inside a transaction); the progress then moves one
+    indicator at a time."""
+    chosen = [ind for ind in ([indicator(c) for c in codes] if codes else indicators()) if ind]
     days = days_between(day_from, day_to)
-    return {ind.code: materialize_indicator(ind, days=days, progress=progress) for ind in chosen if ind}
+    # Inside a transaction the worker processes could not see its uncommitted rows (and closing
+    # the connection would end it): then, as on SQLite, everything runs here.
+    if workers <= 1 or len(chosen) < 2 or connection.vendor == "sqlite" or connection.in_atomic_block:
+        out = {ind.code: materialize_indicator(ind, days=days, progress=progress) for ind in chosen}
+        core_cache.invalidate(STORE_CACHE)
+        return out
+    # The costliest first (by the rows each stored last time), so the processes finish together.
+    sizes = dict(MaterializationState.objects.values_list("code", "last_rows"))
+    order = sorted(chosen, key=lambda i: -(sizes.get(i.code) or 0))
+    # Forked children must not share the parent's connection: close it; each child opens its own.
+    connections.close_all()
+    out: dict[str, dict] = {}
+    with multiprocessing.get_context("fork").Pool(min(workers, len(order))) as pool:
+        for code, result in pool.imap_unordered(_recompute_one, [(i.code, days) for i in order]):
+            out[code] = result
+            if progress:
+                progress(code, len(days))
+    core_cache.invalidate(STORE_CACHE)
+    return {i.code: out[i.code] for i in chosen}
+
+
+def _recompute_one(args: tuple[str, list[dt.date]]) -> tuple[str, dict]:
+    code, days = args
+    try:
+        return code, materialize_indicator(indicator(code), days=days)
+    finally:
+        connections.close_all()

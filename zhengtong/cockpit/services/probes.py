@@ -1,10 +1,12 @@
 """Availability probes of the platform itself ("數字政府使用的怎么樣": is it up?): with every
 materialization run the worker checks its database and cache and GETs each address of
 ``COCKPIT_PROBE_URLS``, and records one ``Probe`` per check. The indicator
-``platform.availability`` is the share of passed checks per day."""
+``platform.availability`` is the share of passed checks per day. The worker also copies the
+middleware's hourly request counters into ``RequestCount`` (``platform.error_rate``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 
@@ -14,7 +16,16 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from zhengtong.cockpit.models import Probe
+from zhengtong.cockpit.models import Probe, RequestCount
+from zhengtong.core import ratelimit
+from zhengtong.core.middleware import (
+    CHANNELS,
+    REQUEST_COUNT_KEEP_SECONDS,
+    REQUEST_COUNT_SCOPE,
+    REQUEST_COUNT_WINDOW_SECONDS,
+    STATUS_CLASSES,
+    request_count_key,
+)
 
 
 def _database() -> None:
@@ -71,3 +82,34 @@ def probes_run(*, session: requests.Session | None = None) -> list[Probe]:
             )
         )
     return Probe.objects.bulk_create(out)
+
+
+def request_counts_collect() -> int:
+    """Copy the middleware's hourly request counters still kept in the cache (two days) into
+    ``RequestCount`` (the worker, with the probes): each hour's row takes the counter's latest
+    value, so running again is harmless. Returns how many rows were written."""
+    keys = {request_count_key(c, s): (c, s) for c in CHANNELS for s in STATUS_CLASSES}
+    found = ratelimit.counts(
+        REQUEST_COUNT_SCOPE,
+        list(keys),
+        window_seconds=REQUEST_COUNT_WINDOW_SECONDS,
+        windows=REQUEST_COUNT_KEEP_SECONDS // REQUEST_COUNT_WINDOW_SECONDS,
+    )
+    now = timezone.now()
+    rows = [
+        RequestCount(
+            hour=dt.datetime.fromtimestamp(start, tz=dt.UTC),
+            channel=keys[key][0],
+            status_class=keys[key][1],
+            count=count,
+            updated_at=now,
+        )
+        for (key, start), count in found.items()
+    ]
+    RequestCount.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["hour", "channel", "status_class"],
+        update_fields=["count", "updated_at"],
+    )
+    return len(rows)

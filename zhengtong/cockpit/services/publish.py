@@ -19,6 +19,13 @@ DATASET = "cockpit-indicators"
 MONTHS = 12
 
 
+def _days_in(month, today: dt.date) -> int:
+    """Days of the month (a date or datetime) up to today."""
+    first = dt.date(month.year, month.month, 1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return (min(following, today + dt.timedelta(days=1)) - first).days
+
+
 def indicator_rows(*, today: dt.date | None = None) -> list[tuple]:
     """(month, region code, indicator code, name, unit, value) for cities and counties (depth 1–2)."""
     today = today or timezone.localdate()
@@ -35,9 +42,9 @@ def indicator_rows(*, today: dt.date | None = None) -> list[tuple]:
         ind = indicator(r["code"])
         if ind is None:
             continue
-        value = ind.value(r["n"] or 0, r["d"] or 0)
+        month = r["month"]
+        value = ind.value(r["n"] or 0, r["d"] or 0, _days_in(month, today))
         if value is not None:
-            month = r["month"]
             label = month.strftime("%Y-%m") if hasattr(month, "strftime") else str(month)[:7]
             out.append((label, r["path"].rstrip("/").split("/")[-1], ind.code, ind.name, ind.unit, value))
     return out

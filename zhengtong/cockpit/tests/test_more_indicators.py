@@ -179,3 +179,87 @@ def test_average_days_to_rectify_a_bad_rating_on_the_day_it_closed(cp):
     day = cp.days[-2]
     materialize.recompute(day_from=day, day_to=day, codes=["services.rectification_days"])
     assert _figure("services.rectification_days", cp.world.province.path, day, day) == 2.0
+
+
+def test_error_rates_from_the_request_counters_of_every_answer(cp, client):
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from zhengtong.cockpit.models import RequestCount
+    from zhengtong.core.middleware import RequestContextMiddleware
+
+    cache.clear()
+    assert client.get("/api/v1/health").status_code == 200
+    assert client.get("/api/v1/cockpit/units/nowhere").status_code in (401, 403, 404)
+    assert client.get("/cockpit/").status_code == 302
+    # A server error as the middleware sees it (no view of the project answers 5xx on purpose).
+    failing = RequestContextMiddleware(lambda request: HttpResponse(status=503))
+    assert failing(RequestFactory().get("/api/v1/anything")).status_code == 503
+    assert probes.request_counts_collect() == 4
+    # Collecting again replaces each hour's row with the counter's value: nothing doubles.
+    assert probes.request_counts_collect() == 4
+    assert sorted(RequestCount.objects.values_list("channel", "status_class", "count")) == [
+        ("api", 2, 1),
+        ("api", 4, 1),
+        ("api", 5, 1),
+        ("web", 3, 1),
+    ]
+    today, root = cp.today, cp.world.province.path
+    materialize.recompute(
+        day_from=today, day_to=today, codes=["platform.error_rate", "platform.client_error_rate"]
+    )
+    assert _figure("platform.error_rate", root, today, today) == 25.0
+    assert _figure("platform.client_error_rate", root, today, today) == 25.0
+    assert _figure("platform.error_rate", root, today, today, dim="channel:api") == 33.33
+    assert _figure("platform.error_rate", root, today, today, dim="channel:web") == 0.0
+    assert _figure("platform.error_rate", cp.world.xihu.path, today, today) is None
+
+
+def test_active_users_once_a_day_at_one_unit_as_a_daily_mean(cp):
+    from zhengtong.audit import services as audit
+
+    w = cp.world
+    today, yesterday = cp.today, cp.today - dt.timedelta(days=1)
+    # The 西湖区 leader acts twice at 西湖区 (one user), the 义乌市 leader once, the citizen once
+    # without a unit (counted at the province); the system (no actor) is nobody.
+    audit.record(actor=cp.xihu_leader, action="cockpit.export", org_unit=w.xihu)
+    audit.record(actor=cp.xihu_leader, action="accounts.login", target=cp.xihu_leader, org_unit=w.xihu)
+    audit.record(actor=cp.yiwu_leader, action="cockpit.export", org_unit=w.yiwu)
+    audit.record(actor=w.citizen, action="accounts.login", target_type="user", target_id="c")
+    audit.record(actor=None, action="cockpit.export", org_unit=w.xihu)
+    materialize.recompute(day_from=yesterday, day_to=today, codes=["platform.active_users"])
+    root = w.province.path
+    assert _figure("platform.active_users", root, today, today) == 3
+    assert _figure("platform.active_users", w.xihu.path, today, today) == 1
+    assert _figure("platform.active_users", w.yiwu.path, today, today) == 1
+    assert _figure("platform.active_users", root, today, today, dim="module:cockpit") == 2
+    assert _figure("platform.active_users", root, today, today, dim="module:accounts") == 2
+    # Over two days the daily mean: 3 users today, none yesterday.
+    ind = indicator("platform.active_users")
+    rows = IndicatorValue.objects.filter(code=ind.code, path=root, dim="")
+    assert ind.value(sum(r.num for r in rows), 0, 2) == 1.5
+
+
+def test_app_rating_is_the_usability_sub_score_of_the_ratings_that_carry_it(cp):
+    from zhengtong.services.models import Rating
+
+    cp.generate(seed=5)
+    ratings = list(Rating.objects.order_by("pk")[:3])
+    assert len(ratings) == 3
+    first, second, third = ratings
+    at = first.created_at
+    day = timezone.localdate(at)
+    Rating.objects.update(sub_scores={})
+    # Three ratings on one day; the third scores other sub-indicators only.
+    Rating.objects.filter(pk=first.pk).update(sub_scores={"usability": 5, "efficiency": 1}, created_at=at)
+    Rating.objects.filter(pk=second.pk).update(sub_scores={"usability": 2}, created_at=at)
+    Rating.objects.filter(pk=third.pk).update(sub_scores={"efficiency": 4}, created_at=at)
+    materialize.recompute(day_from=day, day_to=day, codes=["services.app_rating"])
+    root = cp.world.province.path
+    # (5 + 2) / 2; the ratings without the sub-indicator are not counted (nor other days').
+    assert _figure("services.app_rating", root, day, day) == 3.5
+    assert _figure("services.app_rating", root, day, day, dim=f"item:{first.item_id}") == (
+        3.5 if first.item_id == second.item_id else 5.0
+    )
+    assert indicator("services.app_rating").domain == "platform"

@@ -2,11 +2,13 @@
 
 manage.py cockpit_recompute --days 365              # the last year, every indicator
 manage.py cockpit_recompute --from 2026-01-01 --to 2026-06-30 --indicator services.on_time_rate
+manage.py cockpit_recompute --days 365 --workers 2  # indicators side by side (PostgreSQL)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -27,6 +29,13 @@ class Command(BaseCommand):
             "--indicator", action="append", default=[], help="only this indicator (repeatable)"
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar (logs, CI)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="processes computing indicators side by side (default: 2 or the CPUs if fewer; "
+            "SQLite and inside a transaction always 1)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -47,7 +56,9 @@ class Command(BaseCommand):
         chosen = codes or [i.code for i in indicators()]
         total = len(chosen) * ((day_to - day_from).days + 1)
         if options["no_progress"]:
-            done = materialize.recompute(day_from=day_from, day_to=day_to, codes=codes)
+            done = materialize.recompute(
+                day_from=day_from, day_to=day_to, codes=codes, workers=max(1, options["workers"])
+            )
         else:
             with Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
@@ -57,6 +68,12 @@ class Command(BaseCommand):
                 def progress(code: str, days: int) -> None:
                     bar.update(task, advance=days, description=code)
 
-                done = materialize.recompute(day_from=day_from, day_to=day_to, codes=codes, progress=progress)
+                done = materialize.recompute(
+                    day_from=day_from,
+                    day_to=day_to,
+                    codes=codes,
+                    progress=progress,
+                    workers=max(1, options["workers"]),
+                )
         rows = sum(d["rows"] for d in done.values())
         self.stdout.write(f"{len(done)} indicators, {day_from} to {day_to}: {rows} stored rows")
