@@ -358,6 +358,9 @@ def _record_out(record: dict) -> dict:
             }
             for x in record["exchanges"]
         ],
+        "counts": record["counts"],
+        "pages": record["pages"],
+        "page_size": record["page_size"],
         "credit": {
             "grade": score.grade if score else "",
             "score": score.score if score else None,
@@ -369,9 +372,12 @@ def _record_out(record: dict) -> dict:
 
 
 @router.get("/entities/{uscc}", response={200: dict, **ERRORS}, operation_id="supervision_entity_record")
-def entity_record(request, uscc: str):
-    """一户一档 for staff within their supervision scope."""
-    return _record_out(selectors.entity_record(request.auth, uscc[:18], public=False))
+def entity_record(request, uscc: str, section: str = "", page: int = 1):
+    """一户一档 for staff within their supervision scope: each section's newest 20 rows with its
+    total in ``counts``; ``section`` and ``page`` ask for a later page of one section."""
+    return _record_out(
+        selectors.entity_record(request.auth, uscc[:18], public=False, section=section[:20], page=page)
+    )
 
 
 @router.get(
@@ -380,10 +386,12 @@ def entity_record(request, uscc: str):
     response={200: dict, **ERRORS},
     operation_id="supervision_entity_public",
 )
-def entity_public(request, uscc: str):
-    """一户一档, the published part (公示), desensitized."""
+def entity_public(request, uscc: str, section: str = "", page: int = 1):
+    """一户一档, the published part (公示), desensitized, paged like the staff record."""
     _limit(request)
-    return _record_out(selectors.entity_record(None, uscc[:18], public=True))
+    return _record_out(
+        selectors.entity_record(None, uscc[:18], public=True, section=section[:20], page=page)
+    )
 
 
 @router.get(

@@ -19,6 +19,7 @@ from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.core.workflow import timeline
 from zhengtong.credit import selectors as credit_selectors
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.supervision import selectors, services
 from zhengtong.supervision.models import PenaltyKind, Result
 from zhengtong.supervision.workflows import PENALTY_FLOW
@@ -75,14 +76,53 @@ def public_photo(request, pk: int):
     return FileResponse(open(services.photo_root() / photo.public, "rb"), content_type=photo.content_type)
 
 
+def _record_page(request, uscc: str, *, public: bool):
+    """The master record page: each section's first page, or a later page of one section
+    (``?section=incidents&page=2``), with its pager."""
+    section = request.GET.get("section", "")[:20]
+    raw = request.GET.get("page", "1")
+    page = int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    try:
+        record = selectors.entity_record(
+            request.user if not public else None, uscc[:18], public=public, section=section, page=page
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        record = selectors.entity_record(request.user if not public else None, uscc[:18], public=public)
+    pagers = {}
+    for name, count in record["counts"].items():
+        current = record["pages"][name]
+        last = max(1, -(-count // record["page_size"]))
+        pagers[name] = {
+            "count": count,
+            "page": current,
+            "pages": last,
+            "prev": f"?section={name}&page={current - 1}#{name}" if current > 1 else "",
+            "next": f"?section={name}&page={current + 1}#{name}" if current < last else "",
+        }
+    return render(request, "supervision/entity.html", {"r": record, "pagers": pagers})
+
+
 @public
 def public_entity(request, uscc: str):
     _limit(request)
-    record = selectors.entity_record(None, uscc[:18], public=True)
-    return render(request, "supervision/entity.html", {"r": record})
+    return _record_page(request, uscc, public=True)
+
+
+GRADES = ("A", "B", "C", "D", "U")
+GRADE_LABELS = {
+    "A": gettext_lazy("A (trustworthy)"),
+    "B": gettext_lazy("B"),
+    "C": gettext_lazy("C"),
+    "D": gettext_lazy("D (dishonest)"),
+    "U": gettext_lazy("not graded"),
+}
 
 
 class PlanForm(forms.Form):
+    """A random inspection plan with its population filters (by entity type, region, licence
+    held, credit grade) and the share drawn per grade (per mille; empty: the published model's)."""
+
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     department = forms.TypedChoiceField(label=gettext_lazy("Lead department"), coerce=int)
     joint = forms.TypedMultipleChoiceField(
@@ -90,7 +130,21 @@ class PlanForm(forms.Form):
     )
     items = forms.MultipleChoiceField(label=gettext_lazy("Supervision items"))
     entity_type = forms.CharField(label=gettext_lazy("Entity type"), max_length=60, required=False)
-    region_prefix = forms.CharField(label=gettext_lazy("Region code prefix"), max_length=15, required=False)
+    region_prefix = forms.RegexField(
+        label=gettext_lazy("Region code prefix"),
+        regex=r"^[0-9]{2,12}$",
+        error_messages={"invalid": gettext_lazy("must be 2 to 12 digits of a region code, e.g. 330106")},
+        required=False,
+    )
+    licence_type = forms.ChoiceField(
+        label=gettext_lazy("Holding a valid e-licence of type (industry)"), required=False
+    )
+    grades = forms.MultipleChoiceField(
+        label=gettext_lazy("Credit grades (none chosen: all)"),
+        choices=[(g, GRADE_LABELS[g]) for g in GRADES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     inspectors_per_department = forms.IntegerField(
         label=gettext_lazy("Inspectors per department"), min_value=1, max_value=5, initial=1
     )
@@ -105,6 +159,55 @@ class PlanForm(forms.Form):
         joint = account_selectors.departments_in(unit, subtree=False)[:100] if unit is not None else []
         self.fields["joint"].choices = [(d.pk, d.name) for d in joint]
         self.fields["items"].choices = [(i.code, i.name) for i in selectors.items_public()[:200]]
+        self.fields["licence_type"].choices = [("", "—")] + [
+            (code, lt.name) for code, lt in registry_selectors.licence_types_by_code().items()
+        ]
+        # The share drawn per grade: one field per stratum, the published model's share shown.
+        for g in GRADES:
+            default = credit_selectors.inspection_permille("" if g == "U" else g)
+            self.fields[f"permille_{g}"] = forms.IntegerField(
+                label=_("Drawn from grade %(grade)s (‰, default %(default)d)")
+                % {"grade": GRADE_LABELS[g], "default": default},
+                min_value=0,
+                max_value=1000,
+                required=False,
+                widget=forms.NumberInput(attrs={"placeholder": default, "inputmode": "numeric"}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("grades") or list(GRADES)
+        shares = {g: data.get(f"permille_{g}") for g in GRADES}
+        if all(
+            (shares[g] if shares[g] is not None else credit_selectors.inspection_permille(g)) == 0
+            for g in chosen
+        ):
+            self.add_error(f"permille_{chosen[0]}", _("at least one chosen grade must have a share above 0 ‰"))
+        for g in GRADES:
+            if shares[g] is not None and g not in chosen:
+                self.add_error(f"permille_{g}", _("grade %s is not in the chosen grades") % g)
+        return data
+
+    def filters(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "entity_type": d["entity_type"].strip(),
+            "region_prefix": d["region_prefix"],
+            "licence_type": d["licence_type"],
+            "grades": list(d["grades"]),
+        }
+
+    def permille(self) -> dict:
+        return {g: self.cleaned_data[f"permille_{g}"] for g in GRADES if self.cleaned_data.get(f"permille_{g}") is not None}
+
+
+PLAN_FIELD_NAMES = {
+    "filters.entity_type": "entity_type",
+    "filters.region_prefix": "region_prefix",
+    "filters.licence_type": "licence_type",
+    "filters.grades": "grades",
+    **{f"permille.{g}": f"permille_{g}" for g in GRADES},
+}
 
 
 @staff
@@ -119,12 +222,13 @@ def plans(request):
                 joint_departments=[account_selectors.department_by_id(pk) for pk in data["joint"]],
                 title=data["title"],
                 items=list(selectors.items_public().filter(code__in=data["items"])),
-                filters={"entity_type": data["entity_type"], "region_prefix": data["region_prefix"]},
+                filters=form.filters(),
+                permille=form.permille(),
                 inspectors_per_department=data["inspectors_per_department"],
             )
             return redirect("supervision:plan", plan.number)
         except DOMAIN_ERRORS as exc:
-            apply_domain_error(form, exc)
+            apply_domain_error(form, exc, field_names=PLAN_FIELD_NAMES)
     return render(
         request,
         "supervision/plans.html",
@@ -267,8 +371,7 @@ def penalty(request, pk: int):
 
 @staff
 def entity(request, uscc: str):
-    record = selectors.entity_record(request.user, uscc[:18], public=False)
-    return render(request, "supervision/entity.html", {"r": record})
+    return _record_page(request, uscc, public=False)
 
 
 class ItemForm(forms.Form):
