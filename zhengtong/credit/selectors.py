@@ -68,7 +68,10 @@ def repaired_penalty_ids(entity: Any) -> QuerySet:
     published), as a lazy query for a subquery: the source refs are ``penalty:<id>``."""
     return (
         CreditEvent.objects.filter(
-            entity=entity, kind="penalty", source_ref__regex=r"^penalty:[0-9]{1,18}$", repaired_at__isnull=False
+            entity=entity,
+            kind="penalty",
+            source_ref__regex=r"^penalty:[0-9]{1,18}$",
+            repaired_at__isnull=False,
         )
         .annotate(penalty_id=Cast(Substr("source_ref", 9), IntegerField()))
         .values("penalty_id")

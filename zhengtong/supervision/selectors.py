@@ -3,6 +3,7 @@ only what is published (公示), desensitized."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from zhengtong.supervision.models import (
     Officer,
     PartyKind,
     PenaltyCase,
+    Platform,
+    PlatformReport,
     SupervisionAlert,
     SupervisionItem,
 )
@@ -254,9 +257,7 @@ PUBLIC_SECTIONS = ("licences", "inspections", "publicity")
 
 
 def _publicity_page(entity: Any, offset: int, limit: int) -> tuple[list[dict], int]:
-    qs = _publicity_qs().filter(entity=entity).exclude(
-        pk__in=credit_selectors.repaired_penalty_ids(entity)
-    )
+    qs = _publicity_qs().filter(entity=entity).exclude(pk__in=credit_selectors.repaired_penalty_ids(entity))
     rows = [_publicity_row(c) for c in qs.order_by("-decided_on", "-id")[offset : offset + limit]]
     return rows, qs.count()
 
@@ -330,14 +331,14 @@ def entity_record(actor: Any, uscc: str, *, public: bool, section: str = "", pag
     )
     take(
         "penalties",
-        penalties_of_entity(actor, entity)
-        .select_related(None)
-        .only("id", "number", "state", "party_name"),
+        penalties_of_entity(actor, entity).select_related(None).only("id", "number", "state", "party_name", "decision_no"),
     )
     # Work orders opened by the entity's inspections (their source_ref), as a subquery.
-    refs = Inspection.objects.filter(entity=entity).annotate(
-        ref=Concat(Value("inspection:"), Cast("pk", CharField()))
-    ).values("ref")
+    refs = (
+        Inspection.objects.filter(entity=entity)
+        .annotate(ref=Concat(Value("inspection:"), Cast("pk", CharField())))
+        .values("ref")
+    )
     take(
         "work_orders",
         workorder_selectors.worklist(actor).filter(source_ref__in=refs).order_by("-id"),
@@ -358,7 +359,9 @@ def entity_record(actor: Any, uscc: str, *, public: bool, section: str = "", pag
 
 
 def published_photo(pk: int) -> InspectionPhoto | None:
-    return InspectionPhoto.objects.filter(pk=pk, inspection__state="published").first()
+    return InspectionPhoto.objects.filter(
+        pk=pk, inspection__state="published", inspection__publicity_removed_at__isnull=True
+    ).first()
 
 
 def alerts_for(actor: Any) -> QuerySet[SupervisionAlert]:
@@ -377,3 +380,67 @@ def alert_get_for(actor: Any, pk: Any) -> SupervisionAlert:
     if alert is None:
         raise NotFound(_("no such alert"))
     return alert
+
+
+def _months_back(today: dt.date, months: int) -> list[str]:
+    """The last ``months`` finished months before ``today``, oldest first, as YYYY-MM."""
+    out, year, month = [], today.year, today.month
+    for _n in range(months):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        out.append(f"{year:04d}-{month:02d}")
+    return out[::-1]
+
+
+def platforms_overview(actor: Any, *, report_types: dict, due: Any, months: int = 6) -> list[dict]:
+    """The reporting platforms in the actor's supervision scope with, per report type of their
+    kind, the last ``months`` periods: received (rows, unlicensed, complaints), missing and
+    overdue (past ``due(period)``), or not due yet; completeness (received of expected, counting
+    the months since registration) and their alerts. Three queries whatever the number of
+    platforms and reports."""
+    ensure_authenticated(actor)
+    today = timezone.localdate()
+    platforms = list(
+        Platform.objects.filter(scope_q(actor, "supervision.view"))
+        .select_related("entity", "department")
+        .order_by("entity__name")[:200]
+    )
+    periods = _months_back(today, months)
+    reports: dict[tuple[int, str, str], PlatformReport] = {
+        (r.platform_id, r.report_type, r.period): r
+        for r in PlatformReport.objects.filter(platform__in=platforms, period__gte=periods[0])
+    }
+    alerts: dict[int, list[SupervisionAlert]] = {}
+    for a in (
+        SupervisionAlert.objects.filter(platform__in=platforms)
+        .select_related("report", "plan")
+        .order_by("-id")[:500]
+    ):
+        alerts.setdefault(a.platform_id, []).append(a)
+    out = []
+    for p in platforms:
+        registered = timezone.localtime(p.registered_at).strftime("%Y-%m")
+        types = []
+        for code, (kind, _fields) in report_types.items():
+            if kind != p.kind:
+                continue
+            rows, expected, received = [], 0, 0
+            for period in periods:
+                report = reports.get((p.pk, code, period))
+                deadline = due(period)
+                if period < registered:
+                    status = "before"
+                elif report is not None:
+                    status = "received"
+                elif deadline < today:
+                    status = "overdue"
+                else:
+                    status = "open"
+                if status in ("received", "overdue"):
+                    expected += 1
+                received += status == "received"
+                rows.append({"period": period, "status": status, "due": deadline, "report": report})
+            types.append({"code": code, "periods": rows, "expected": expected, "received": received})
+        out.append({"platform": p, "types": types, "alerts": alerts.get(p.pk, [])})
+    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
 from zhengtong.core.access import public, staff
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.core.workflow import timeline
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.supervision import selectors, services
-from zhengtong.supervision.models import PenaltyKind, Result
+from zhengtong.supervision.models import PenaltyKind, PlatformKind, Result
 from zhengtong.supervision.workflows import PENALTY_FLOW
 
 DOMAIN_ERRORS = (ValidationError, Conflict, PermissionDenied)
@@ -182,7 +182,9 @@ class PlanForm(forms.Form):
             (shares[g] if shares[g] is not None else credit_selectors.inspection_permille(g)) == 0
             for g in chosen
         ):
-            self.add_error(f"permille_{chosen[0]}", _("at least one chosen grade must have a share above 0 ‰"))
+            self.add_error(
+                f"permille_{chosen[0]}", _("at least one chosen grade must have a share above 0 ‰")
+            )
         for g in GRADES:
             if shares[g] is not None and g not in chosen:
                 self.add_error(f"permille_{g}", _("grade %s is not in the chosen grades") % g)
@@ -198,7 +200,11 @@ class PlanForm(forms.Form):
         }
 
     def permille(self) -> dict:
-        return {g: self.cleaned_data[f"permille_{g}"] for g in GRADES if self.cleaned_data.get(f"permille_{g}") is not None}
+        return {
+            g: self.cleaned_data[f"permille_{g}"]
+            for g in GRADES
+            if self.cleaned_data.get(f"permille_{g}") is not None
+        }
 
 
 PLAN_FIELD_NAMES = {
@@ -310,6 +316,12 @@ def inspection(request, pk: int):
                     findings=request.POST.get("findings", ""),
                     result=request.POST.get("result", ""),
                     entity_signer=request.POST.get("entity_signer", ""),
+                    entity_signature=services.signature_from_data_url(
+                        request.POST.get("entity_signature", ""), "entity_signature"
+                    ),
+                    inspector_signature=services.signature_from_data_url(
+                        request.POST.get("inspector_signature", ""), "inspector_signature"
+                    ),
                     expected_version=_version(request),
                 )
             messages.success(request, _("Saved."))
@@ -320,8 +332,30 @@ def inspection(request, pk: int):
     return render(
         request,
         "supervision/inspection.html",
-        {"i": obj, "checks": checks, "results": Result.choices, "photos": obj.photos.all()},
+        {
+            "i": obj,
+            "checks": checks,
+            "results": Result.choices,
+            "photos": obj.photos.all(),
+            "officer_name": getattr(selectors.officer_of(request.user), "name", ""),
+        },
     )
+
+
+@staff
+def inspection_signature(request, pk: int, signer: str):
+    """A hand-drawn signature of an inspection record, for whoever may see the record; served
+    only if the file still matches the SHA-256 on the record."""
+    obj = selectors.inspection_get_for(request.user, pk)
+    try:
+        data = services.signature_image(obj, signer)
+    except Conflict as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    except NotFound:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @staff
@@ -498,3 +532,62 @@ def targeted(request):
         return redirect("supervision:plans")
     messages.success(request, _("Targeted plan created: commit it, then draw."))
     return redirect("supervision:plan", plan.number)
+
+
+class PlatformForm(forms.Form):
+    """Register a platform enterprise with the public part of its ES256 key (its credential)."""
+
+    uscc = forms.CharField(label=gettext_lazy("Unified social credit code"), min_length=18, max_length=18)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=PlatformKind.choices)
+    department = forms.TypedChoiceField(label=gettext_lazy("Supervising department"), coerce=int)
+    public_key = forms.CharField(
+        label=gettext_lazy("Public key (PEM, ECDSA P-256)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "mono"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (d.pk, d.name) for d in account_selectors.departments_for(user, "supervision.manage")
+        ]
+
+
+@staff
+def platforms(request):
+    """Platform data supervision (平台数据监管): registered platforms and their credentials,
+    report types with their published schemas, per platform the last months' reports (on time,
+    missing, overdue) and completeness, anomaly alerts with a form to seed a targeted plan;
+    registering a platform needs supervision.manage."""
+    form = PlatformForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entity = credit_selectors.entity_by_uscc(data["uscc"])
+            services.platform_register(
+                actor=request.user,
+                entity=entity,
+                kind=data["kind"],
+                public_key_pem=data["public_key"],
+                department=account_selectors.department_by_id(data["department"]),
+            )
+            messages.success(request, _("Platform registered."))
+            return redirect("supervision:platforms")
+        except NotFound as exc:
+            form.add_error("uscc", exc.message)
+        except DOMAIN_ERRORS as exc:
+            apply_domain_error(form, exc, field_names={"public_key_pem": "public_key"})
+    return render(
+        request,
+        "supervision/platforms.html",
+        {
+            "form": form,
+            "overview": selectors.platforms_overview(
+                request.user, report_types=services.REPORT_TYPES, due=services.report_due
+            ),
+            "schemas": services.published_schemas(),
+            "items": selectors.items_for(request.user)[:200],
+            "may_plan": bool(account_selectors.departments_for(request.user, "supervision.plan")),
+            "may_manage": bool(form.fields["department"].choices),
+        },
+    )

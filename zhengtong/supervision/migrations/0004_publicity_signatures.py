@@ -17,41 +17,40 @@ def publicity_until_of_published(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0003_platform_catalogue_targeted_plans'),
+        ("supervision", "0003_platform_catalogue_targeted_plans"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='inspection',
-            name='entity_signature',
+            model_name="inspection",
+            name="entity_signature",
             field=models.CharField(blank=True, max_length=200, verbose_name="entity's drawn signature"),
         ),
         migrations.AddField(
-            model_name='inspection',
-            name='entity_signature_sha256',
+            model_name="inspection",
+            name="entity_signature_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='inspection',
-            name='inspector_signature',
+            model_name="inspection",
+            name="inspector_signature",
             field=models.CharField(blank=True, max_length=200, verbose_name="inspector's drawn signature"),
         ),
         migrations.AddField(
-            model_name='inspection',
-            name='inspector_signature_sha256',
+            model_name="inspection",
+            name="inspector_signature_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='inspection',
-            name='publicity_removed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='removed from publicity at'),
+            model_name="inspection",
+            name="publicity_removed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="removed from publicity at"),
         ),
         migrations.AddField(
-            model_name='inspection',
-            name='publicity_until',
-            field=models.DateField(blank=True, null=True, verbose_name='published until'),
+            model_name="inspection",
+            name="publicity_until",
+            field=models.DateField(blank=True, null=True, verbose_name="published until"),
         ),
         migrations.RunPython(publicity_until_of_published, migrations.RunPython.noop),
     ]

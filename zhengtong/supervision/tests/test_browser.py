@@ -64,6 +64,32 @@ class Walk:
     def fill(self, selector, value):
         self.js(f"document.querySelector({selector!r}).value = {value!r}")
 
+    def draw(self, selector):
+        """Sign on a pad with real pointer input (mouse events through the DevTools protocol)."""
+        self.js(f"document.querySelector({selector!r}).scrollIntoView({{block: 'center'}})")
+        box = self.js(
+            f"(() => {{ const r = document.querySelector({selector!r}).getBoundingClientRect();"
+            " return [r.left, r.top, r.width, r.height]; })()"
+        )
+        left, top, width, height = box
+        points = [(0.1, 0.7), (0.3, 0.2), (0.5, 0.8), (0.7, 0.3), (0.9, 0.6)]
+        kinds = ["mousePressed"] + ["mouseMoved"] * (len(points) - 1)
+        for kind, (fx, fy) in zip(kinds, points, strict=True):
+            self.page.call(
+                "Input.dispatchMouseEvent",
+                type=kind,
+                x=left + fx * width,
+                y=top + fy * height,
+                button="left",
+                buttons=1,
+                clickCount=1,
+            )
+        x, y = points[-1]
+        self.page.call(
+            "Input.dispatchMouseEvent", type="mouseReleased", x=left + x * width, y=top + y * height,
+            button="left", buttons=0, clickCount=1,
+        )  # fmt: skip
+
     def shot(self, name):
         self.page.screenshot(self.shots / f"supervision-{name}.png")
 
@@ -102,6 +128,7 @@ def test_joint_plan_inspection_penalty_credit_walk(page, live_server, sv, world)
     w.fill("#id_title", "2026年食品经营联合双随机抽查")
     w.fill("#id_region_prefix", "330106")
     w.fill("#id_inspectors_per_department", "1")
+    w.fill("#id_permille_U", "100")  # 3 of the 30 test entities (not graded: stratum U)
     w.js(f"document.querySelector('#id_department').value = '{sv.xihu_scjg.pk}'")
     w.js(
         f"for (const o of document.querySelector('#id_joint').options) o.selected = o.value === '{world.xihu_gaj.pk}'"
@@ -110,7 +137,7 @@ def test_joint_plan_inspection_penalty_credit_walk(page, live_server, sv, world)
     w.submit("document.querySelector('#id_title').form.submit()")
     plan = InspectionPlan.objects.get()
     assert list(plan.joint_departments.all()) == [world.xihu_gaj]
-    InspectionPlan.objects.filter(pk=plan.pk).update(permille={"U": 100})  # 3 of the 30 test entities
+    assert plan.permille == {"U": 100} and plan.filters == {"region_prefix": "330106"}
     w.go(f"/console/supervision/plans/{plan.number}/")
     w.click("button[value=commit]")
     w.click("button[value=draw]")
@@ -134,10 +161,15 @@ def test_joint_plan_inspection_penalty_credit_walk(page, live_server, sv, world)
         w.fill("textarea[name=findings]", "两名从业人员健康证明过期，仍在岗位上")
         w.fill("select[name=result]", "penalty")
         w.fill("input[name=entity_signer]", "王五")
+        w.draw("#pad-entity")
+        w.draw("#pad-inspector")
+        assert w.js("document.querySelector('#sig-entity').value").startswith("data:image/png;base64,")
+        w.js("document.querySelector('#pad-inspector').scrollIntoView({block: 'center'})")
         w.shot("3-phone-inspection")
         w.submit("document.querySelector('textarea[name=findings]').form.submit()")
         assert w.js("document.documentElement.scrollWidth") <= 390
         w.shot("4-phone-recorded")
+        assert w.js("[...document.querySelectorAll('figure.sig img')].every(i => i.naturalWidth === 600)")
     finally:
         w.page.call("Emulation.clearDeviceMetricsOverride")
     inspection.refresh_from_db()
