@@ -234,3 +234,70 @@ def test_joint_plan_inspection_penalty_credit_walk(page, live_server, sv, world)
     assert credit_selectors.measures_for(entity.uscc).black_listed
     assert credit_selectors.score_of(entity).grade == "D"
     w.shot("8-black-list")
+
+
+def test_listed_entity_flagged_repairs_and_verifies_its_report_walk(page, live_server, world, settings):
+    """The rest of the acceptance walk: after its grade fell (a penalty 100 days ago), the
+    entity's next service application is flagged to the counter clerk, its agent applies for
+    credit repair and issues a sealed credit report that verifies at /seals/verify/."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhengtong.credit import selectors as credit_selectors
+    from zhengtong.credit import services as credit
+    from zhengtong.credit.models import CreditReport, RepairRequest
+    from zhengtong.services import services as case_services
+    from zhengtong.services.tests.conftest import Svc
+
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    svc = Svc(world)
+    world.acc.department_create(
+        actor=world.system, org_unit=world.province, code="dsj", name="浙江省大数据发展管理局"
+    )
+    settings.CREDIT_REPORT_DEPARTMENT = "330000/dsj"
+    for n in range(2):
+        credit.credit_event_record(
+            actor=None,
+            via="supervision",
+            entity=svc.entity,
+            kind="penalty",
+            source_ref=f"penalty:walk{n}",
+            summary=f"杭西市监罚〔2026〕{n + 1}号 罚款",
+            occurred_on=dt.date.today() - dt.timedelta(days=100 + n),
+            severity=3,
+        )
+    grade = credit_selectors.score_of(svc.entity).grade
+    assert grade in ("C", "D")
+    case = case_services.case_submit(
+        actor=svc.agent,
+        item=svc.items["ZJ-SCJG-002"],
+        raw={"premises": "西湖区文三路18号", "food_categories": "热食类", "area_sqm": "60"},
+        files={
+            "material_layout": SimpleUploadedFile(
+                "plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf"
+            )
+        },
+    )
+    w = Walk(page, live_server, shots)
+    w.login(svc.counter)
+    w.go(f"/services/console/cases/{case.pk}/")
+    flags = w.js("document.querySelector('p.message[role=status]')?.innerText || ''")
+    assert grade in flags, flags
+    w.shot("9-flagged-application")
+
+    w.login(svc.agent)
+    w.go(f"/credit/entities/{svc.entity.uscc}/")
+    w.js("document.querySelector('select[name=record]').value = 'penalty:walk0'")
+    w.fill("textarea[name=reason]", "已足额缴纳罚款，完成整改并通过复查")
+    w.js("document.querySelector('input[name=commitment]').checked = true")
+    w.submit("document.querySelector('textarea[name=reason]').form.submit()")
+    repair = RepairRequest.objects.get()
+    assert (repair.entity_id, repair.state) == (svc.entity.pk, "submitted")
+    w.shot("10-repair-requested")
+    w.click("button[value=report]")
+    report = CreditReport.objects.get()
+    w.go(f"/seals/verify/{report.seal_code}/")
+    assert w.js("document.querySelector('#verify-result h2').className") == "state-valid", w.text()[:400]
+    w.shot("11-report-verified")
