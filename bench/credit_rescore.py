@@ -53,7 +53,7 @@ def main() -> None:
         raise SystemExit("PostgreSQL only (DATABASE_URL=postgres://…)")
     call_command("migrate", verbosity=0)
     have = LegalEntity.objects.count()
-    built = CreditEvent.objects.filter(source_ref__startswith="bench:").exists()
+    built = CreditEvent.objects.filter(source_ref__startswith="rescore:").exists()
     if not args.reuse and (have < args.entities or not built):
         unit = OrgUnit.objects.get(code="330106")
         t = time.perf_counter()
@@ -64,7 +64,7 @@ def main() -> None:
                     legal_rep_resident_id, registered_address, region_code, status, updated_at, org_unit_id)
                 SELECT '92330106' || lpad(i::text, 9, '0') || 'X', '个体工商户' || i, '个体工商户', '王五', '',
                        '西湖区', '330106' || lpad((i %% 9 + 1)::text, 3, '0'), 'active', now(), %s
-                FROM generate_series(%s, %s) AS i
+                FROM generate_series(%s::int, %s::int) AS i
                 ON CONFLICT (uscc) DO NOTHING
                 """,
                 [unit.pk, 0, max(args.entities - have, 0) - 1],
@@ -74,7 +74,7 @@ def main() -> None:
                 INSERT INTO credit_creditevent (kind, severity, source_ref, summary, occurred_on,
                     created_at, entity_id, org_unit_id)
                 SELECT (ARRAY['penalty','inspection_fail','inspection_pass','complaint'])[1 + ((e.id + k) % 4)::int],
-                       1 + (e.id % 3), 'bench:' || e.id || ':' || k, '基准', current_date - (e.id % 700)::int,
+                       1 + (e.id % 3), 'rescore:' || e.id || ':' || k, '基准', current_date - (e.id % 700)::int,
                        now(), e.id, e.org_unit_id
                 FROM registry_legalentity e CROSS JOIN generate_series(0, 2) AS k
                 WHERE e.id % 5 = 0 AND k <= e.id % 3

@@ -331,7 +331,9 @@ def entity_record(actor: Any, uscc: str, *, public: bool, section: str = "", pag
     )
     take(
         "penalties",
-        penalties_of_entity(actor, entity).select_related(None).only("id", "number", "state", "party_name", "decision_no"),
+        penalties_of_entity(actor, entity)
+        .select_related(None)
+        .only("id", "number", "state", "party_name", "decision_no"),
     )
     # Work orders opened by the entity's inspections (their source_ref), as a subquery.
     refs = (

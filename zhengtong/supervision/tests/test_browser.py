@@ -301,3 +301,60 @@ def test_listed_entity_flagged_repairs_and_verifies_its_report_walk(page, live_s
     w.go(f"/seals/verify/{report.seal_code}/")
     assert w.js("document.querySelector('#verify-result h2').className") == "state-valid", w.text()[:400]
     w.shot("11-report-verified")
+
+
+def test_platforms_page_seeds_a_plan_from_an_alert_walk(page, live_server, sv, settings):
+    """平台数据监管: the platforms page shows the platform, its report and the alert it raised;
+    seeding a targeted plan from the alert opens the new plan."""
+    import json
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import serialization
+    from django.utils import timezone
+
+    from zhengtong.core import keys
+    from zhengtong.supervision import services
+    from zhengtong.supervision.models import InspectionPlan, SupervisionAlert
+
+    shots = Path(settings.BASE_DIR) / "var" / "screenshots"
+    settings.SUPERVISION_PLATFORM_REPORT_DAYS = 400
+    private = keys.generate()
+    pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    platform = services.platform_register(
+        actor=sv.manager,
+        entity=sv.entities[0],
+        kind="ride_hailing",
+        public_key_pem=pem,
+        department=sv.xihu_scjg,
+    )
+    period = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    rows = [
+        {
+            "order_id": f"O{i}",
+            "driver_licensed": i >= 3,
+            "vehicle_licensed": True,
+            "amount_fen": 1500,
+            "complaint": False,
+        }
+        for i in range(40)
+    ]
+    body = json.dumps({"report_type": "ride_orders", "period": period, "rows": rows}).encode()
+    services.platform_report_submit(
+        uscc=platform.entity.uscc, body=body, signature=keys.b64url(keys.sign_es256(private, body))
+    )
+    w = Walk(page, live_server, shots)
+    w.login(sv.manager)
+    w.go("/console/supervision/platforms/")
+    text = w.text()
+    assert platform.kid in text and period in text and "order_id:str*" in text
+    w.shot("12-platforms")
+    w.submit("document.querySelector('form[action$=\"/targeted/\"]').submit()")
+    plan = InspectionPlan.objects.get()
+    assert SupervisionAlert.objects.get().plan_id == plan.pk and plan.filters == {
+        "entities": [platform.entity.uscc]
+    }
+    assert plan.number in w.js("location.pathname")
