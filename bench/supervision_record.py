@@ -49,6 +49,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     p.add_argument("--profile", action="store_true", help="in-process cProfile of one big page, no HTTP")
     p.add_argument(
+        "--draw",
+        action="store_true",
+        help="instead: plan_commit and plan_draw over every entity of the database (1,000 targets)",
+    )
+    p.add_argument(
         "--intake",
         action="store_true",
         help="instead: platform report intake, a signed 10,000-row CSV validated, stored and loaded",
@@ -273,6 +278,46 @@ def intake(args, runs: int = 3) -> None:
     )
 
 
+def draw(args, runs: int = 2) -> None:
+    """A joint plan over the whole database (1,000,000 entities once ``bench/credit_rescore.py``
+    has topped it up, all graded): ``plan_commit`` (population read, file written and hashed,
+    seed committed) and ``plan_draw`` (file re-hashed, 1 ‰ of each grade drawn, two inspectors
+    per department from each of two departments of 100 officers, inspections written)."""
+    from loadgen import postgres_cpu_seconds  # noqa: PLC0415
+
+    from zhengtong.accounts.models import Department, User  # noqa: PLC0415
+    from zhengtong.supervision import services  # noqa: PLC0415
+    from zhengtong.supervision.models import SupervisionItem  # noqa: PLC0415
+
+    manager = User.objects.get(username="bench_sv")
+    depts = list(
+        Department.objects.filter(org_unit__code="330106", code__in=["scjg", "wjw"]).order_by("code")
+    )
+    items = list(SupervisionItem.objects.filter(code__startswith="BENCH-"))
+    out = []
+    for run in range(runs):
+        plan = services.plan_create(
+            actor=manager, department=depts[0], joint_departments=depts[1:], title=f"bench draw {run}",
+            items=items, filters={}, permille={"A": 1, "B": 1, "C": 1, "D": 1, "U": 1},
+            inspectors_per_department=2,
+        )  # fmt: skip
+        c0, pg0, t0 = time.process_time(), postgres_cpu_seconds(), time.perf_counter()
+        services.plan_commit(actor=manager, plan=plan)
+        c1, pg1, t1 = time.process_time(), postgres_cpu_seconds(), time.perf_counter()
+        services.plan_draw(actor=manager, plan=plan)
+        c2, pg2, t2 = time.process_time(), postgres_cpu_seconds(), time.perf_counter()
+        out.append((t1 - t0, c1 - c0, pg1 - pg0, t2 - t1, c2 - c1, pg2 - pg1, plan.population_size))
+        n = plan.inspections.count()
+    for label, k in (("plan_commit", 0), ("plan_draw", 3)):
+        print(
+            f"{label} ({out[0][6]:,} entities, {n:,} targets, {runs} runs, load {os.getloadavg()[0]:.1f}): "
+            f"wall median {statistics.median(r[k] for r in out):.2f} s, "
+            f"CPU {statistics.median(r[k + 1] for r in out):.2f} s (Python), "
+            f"{statistics.median(r[k + 2] for r in out):.2f} s (PostgreSQL, all)"
+            + ("; target ≤ 2 s" if k else "")
+        )
+
+
 def main() -> None:
     args = parse_args()
     setup()
@@ -287,6 +332,8 @@ def main() -> None:
         build(args)
     if args.intake:
         intake(args)
+    elif args.draw:
+        draw(args)
     elif args.profile:
         profile(args)
     else:
