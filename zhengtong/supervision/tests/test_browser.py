@@ -28,6 +28,9 @@ pytestmark = [
 def page():
     with Browser.launch(height=1400) as chromium:
         p = chromium.page()
+        # A shared machine at load 30 answers slowly: wait up to two minutes per DevTools call.
+        p.timeout = 120.0
+        p.ws.sock.settimeout(120.0)
         yield p
         p.close()
 
