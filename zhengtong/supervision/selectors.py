@@ -431,10 +431,12 @@ def platforms_overview(actor: Any, *, report_types: dict, due: Any, months: int 
             for period in periods:
                 report = reports.get((p.pk, code, period))
                 deadline = due(period)
-                if period < registered:
-                    status = "before"
-                elif report is not None:
+                # A report counts even for a month before registration (a platform registered
+                # this month reports last month's orders).
+                if report is not None:
                     status = "received"
+                elif period < registered:
+                    status = "before"
                 elif deadline < today:
                     status = "overdue"
                 else:

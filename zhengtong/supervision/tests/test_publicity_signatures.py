@@ -235,10 +235,13 @@ def test_platforms_page_shows_reports_lateness_and_alerts(plat, settings, django
         {"report_type": "ride_orders", "period": _period(), "rows": _rows(20, unlicensed=2)}
     ).encode()
     _submit(plat, body)
-    Platform.objects.filter(pk=plat.platform.pk).update(registered_at=timezone.now() - dt.timedelta(days=100))
-    settings.SUPERVISION_PLATFORM_REPORT_DAYS = 1
     c = Client()
     c.force_login(plat.manager)
+    # Registered this month: last month's report still counts.
+    (t,) = c.get("/console/supervision/platforms/").context["overview"][0]["types"]
+    assert (t["received"], t["expected"], t["periods"][-1]["status"]) == (1, 1, "received")
+    Platform.objects.filter(pk=plat.platform.pk).update(registered_at=timezone.now() - dt.timedelta(days=100))
+    settings.SUPERVISION_PLATFORM_REPORT_DAYS = 1
     r = c.get("/console/supervision/platforms/", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200
     text = r.content.decode()
