@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, QuerySet
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,21 @@ def live_list_entries(entity: Any | None = None, *, kind: str = "") -> QuerySet[
 
 def events_of(entity: Any) -> QuerySet[CreditEvent]:
     return CreditEvent.objects.filter(entity=entity).order_by("-occurred_on", "-id")
+
+
+def repaired_penalty_ids(entity: Any) -> QuerySet:
+    """The ids of the entity's penalties whose credit record was repaired (they are no longer
+    published), as a lazy query for a subquery: the source refs are ``penalty:<id>``."""
+    return (
+        CreditEvent.objects.filter(
+            entity=entity,
+            kind="penalty",
+            source_ref__regex=r"^penalty:[0-9]{1,18}$",
+            repaired_at__isnull=False,
+        )
+        .annotate(penalty_id=Cast(Substr("source_ref", 9), IntegerField()))
+        .values("penalty_id")
+    )
 
 
 def repaired_source_refs(refs: list[str]) -> set[str]:

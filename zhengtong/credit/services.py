@@ -91,8 +91,10 @@ def credit_event_record(
 
 def _facts_for(entity_ids: list[int]) -> dict[int, scoring.Facts]:
     since = timezone.localdate() - dt.timedelta(days=365 * settings.CREDIT_LOOKBACK_YEARS)
-    entities = registry_selectors.legal_entities_by_ids(entity_ids)
-    facts = {pk: scoring.Facts(status=e.status) for pk, e in entities.items()}
+    facts = {
+        pk: scoring.Facts(status=status)
+        for pk, status in registry_selectors.legal_entity_statuses(entity_ids).items()
+    }
     for pk, states in registry_selectors.licence_state_counts(entity_ids).items():
         if pk in facts:
             facts[pk].licences = states

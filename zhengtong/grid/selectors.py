@@ -222,15 +222,31 @@ def overdue_incidents(user: Any, *, limit: int = 20) -> list[Incident]:
     )
 
 
-def incidents_about_entity(uscc: str, *, limit: int = 200) -> list[Incident]:
-    """Incidents reported about the legal entity with this credit code (the ``entity_uscc``
-    attribute), newest first, at most ``limit``: one query on the partial index
-    ``incident_entity_uscc``. A trusted read for the supervision module's master record
-    (一户一档), which shows them to supervision staff in the entity's scope only."""
-    return list(
-        # The plain Exact lookup on the key's text (the index's expression); the JSON key lookup
-        # would compare JSON values. The index's condition is repeated so a planner may use it.
-        Incident.objects.filter(Exact(KT("attributes__entity_uscc"), uscc), attributes__has_key="entity_uscc")
-        .select_related("category", "township")
-        .order_by("-reported_at", "-id")[:limit]
+def _about_entity(uscc: str) -> QuerySet[Incident]:
+    # The plain Exact lookup on the key's text (the index's expression); the JSON key lookup
+    # would compare JSON values. The index's condition is repeated so a planner may use it.
+    return Incident.objects.filter(
+        Exact(KT("attributes__entity_uscc"), uscc), attributes__has_key="entity_uscc"
     )
+
+
+def incidents_about_entity(uscc: str, *, limit: int = 200, offset: int = 0) -> list[Incident]:
+    """Incidents reported about the legal entity with this credit code (the ``entity_uscc``
+    attribute), newest first, ``limit`` of them from ``offset``: one query on the partial index
+    ``incident_entity_uscc``, reading only the columns a list shows (no description, no
+    attributes). A trusted read for the supervision module's master record (一户一档), which
+    shows them to supervision staff in the entity's scope only."""
+    return list(
+        _about_entity(uscc)
+        .select_related("category", "township")
+        .only(
+            "id", "state", "reported_at", "address",
+            "category__code", "category__name", "township__name",
+        )
+        .order_by("-reported_at", "-id")[offset : offset + limit]
+    )  # fmt: skip
+
+
+def incidents_about_entity_count(uscc: str) -> int:
+    """How many incidents name the entity (one count on the same index)."""
+    return _about_entity(uscc).count()

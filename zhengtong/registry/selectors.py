@@ -414,6 +414,12 @@ def legal_entities_by_ids(ids: list[int]) -> dict[int, LegalEntity]:
     return LegalEntity.objects.select_related("org_unit").in_bulk(ids)
 
 
+def legal_entity_statuses(ids: list[int]) -> dict[int, str]:
+    """{entity id: registration status} of these entities: one query of two columns, for
+    credit's re-scoring of a million entities (no model instances built)."""
+    return dict(LegalEntity.objects.filter(pk__in=ids).values_list("id", "status"))
+
+
 def legal_entities_filtered(
     *, entity_type: str = "", region_prefix: str = "", licence_type_code: str = ""
 ) -> QuerySet[LegalEntity]:

@@ -273,15 +273,20 @@ def licensing_decisions_after(after_id: int, *, limit: int = 1000) -> list[dict[
     return out
 
 
-def cases_of_entity(entity: Any, *, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest cases a legal entity applied for, with their rating if any (好差评): one query
-    on the index ``case_applicant_entity``. A trusted read for the supervision module's master
-    record (一户一档), shown to supervision staff in the entity's scope only."""
+def cases_of_entity(entity: Any, *, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+    """The newest cases a legal entity applied for, ``limit`` from ``offset``, with their rating
+    if any (好差评): one query on the index ``case_applicant_entity``, reading only the columns
+    shown. A trusted read for the supervision module's master record (一户一档), shown to
+    supervision staff in the entity's scope only. Their count: ``case_numbers_of_entity(e).count()``."""
     rows = (
         Case.objects.filter(applicant_entity=entity)
         .select_related("item", "department", "rating")
-        .order_by("-id")[:limit]
-    )
+        .only(
+            "id", "number", "state", "submitted_at", "item__name", "department__name",
+            "rating__score", "rating__comment", "rating__state",
+        )
+        .order_by("-id")[offset : offset + limit]
+    )  # fmt: skip
     out = []
     for case in rows:
         rating = getattr(case, "rating", None)

@@ -222,7 +222,14 @@ def usage_reports_for(*, actor: Any, application: Any) -> list[UsageReport]:
     return list(UsageReport.objects.filter(application=application).order_by("-submitted_at"))
 
 
-def exchanges_for_cases(case_numbers: Any, *, limit: int = 200) -> list[Exchange]:
+def exchanges_for_cases_count(case_numbers: Any) -> int:
+    """How many exchange-log entries were made on behalf of these cases (one count)."""
+    if isinstance(case_numbers, list | tuple | set) and not case_numbers:
+        return 0
+    return Exchange.objects.filter(on_behalf_of__in=case_numbers).count()
+
+
+def exchanges_for_cases(case_numbers: Any, *, limit: int = 200, offset: int = 0) -> list[Exchange]:
     """Exchange-log entries made on behalf of these cases (``on_behalf_of``), newest first: one
     query on its index. A trusted read for the supervision module's master record (一户一档):
     which department read whose data for the entity's applications, shown to supervision staff
@@ -232,5 +239,5 @@ def exchanges_for_cases(case_numbers: Any, *, limit: int = 200) -> list[Exchange
     return list(
         Exchange.objects.filter(on_behalf_of__in=case_numbers)
         .select_related("profile", "owner_department", "consumer_department")
-        .order_by("-at", "-id")[:limit]
+        .order_by("-at", "-id")[offset : offset + limit]
     )

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
@@ -183,6 +183,9 @@ class SupervisionRecordIn(Schema):
     findings: str = ""
     result: str
     entity_signer: str = ""
+    # Hand-drawn signatures: PNG as a data URL (data:image/png;base64,…) or plain base64.
+    entity_signature: str = Field("", max_length=400_000)
+    inspector_signature: str = Field("", max_length=400_000)
     version: int | None = None
 
 
@@ -209,6 +212,8 @@ def inspection_record(request, pk: int, body: SupervisionRecordIn):
         findings=body.findings,
         result=body.result,
         entity_signer=body.entity_signer,
+        entity_signature=services.signature_from_data_url(body.entity_signature, "entity_signature"),
+        inspector_signature=services.signature_from_data_url(body.inspector_signature, "inspector_signature"),
         expected_version=body.version,
     )
     inspection.refresh_from_db()
@@ -358,6 +363,9 @@ def _record_out(record: dict) -> dict:
             }
             for x in record["exchanges"]
         ],
+        "counts": record["counts"],
+        "pages": record["pages"],
+        "page_size": record["page_size"],
         "credit": {
             "grade": score.grade if score else "",
             "score": score.score if score else None,
@@ -369,9 +377,12 @@ def _record_out(record: dict) -> dict:
 
 
 @router.get("/entities/{uscc}", response={200: dict, **ERRORS}, operation_id="supervision_entity_record")
-def entity_record(request, uscc: str):
-    """一户一档 for staff within their supervision scope."""
-    return _record_out(selectors.entity_record(request.auth, uscc[:18], public=False))
+def entity_record(request, uscc: str, section: str = "", page: int = 1):
+    """一户一档 for staff within their supervision scope: each section's newest 20 rows with its
+    total in ``counts``; ``section`` and ``page`` ask for a later page of one section."""
+    return _record_out(
+        selectors.entity_record(request.auth, uscc[:18], public=False, section=section[:20], page=page)
+    )
 
 
 @router.get(
@@ -380,10 +391,10 @@ def entity_record(request, uscc: str):
     response={200: dict, **ERRORS},
     operation_id="supervision_entity_public",
 )
-def entity_public(request, uscc: str):
-    """一户一档, the published part (公示), desensitized."""
+def entity_public(request, uscc: str, section: str = "", page: int = 1):
+    """一户一档, the published part (公示), desensitized, paged like the staff record."""
     _limit(request)
-    return _record_out(selectors.entity_record(None, uscc[:18], public=True))
+    return _record_out(selectors.entity_record(None, uscc[:18], public=True, section=section[:20], page=page))
 
 
 @router.get(

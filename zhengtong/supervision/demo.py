@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import json
 
 from cryptography.hazmat.primitives import serialization
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
@@ -142,6 +144,17 @@ def seed(stdout=None) -> dict[str, int]:
     return counts
 
 
+def _demo_signature(n: int) -> bytes:
+    """A stroke on a transparent 600×200 pad, as the inspection page's signature pad sends it."""
+    img = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line(
+        [(40, 140), (150, 50 + n * 7), (260, 150), (380, 60), (560, 120 - n * 3)], fill="black", width=4
+    )
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def _inspect_some(plan: InspectionPlan) -> None:
     inspections = list(selectors.plan_inspections(plan))
     checks = sum(len(i.checklist) for i in plan.items.all())
@@ -159,6 +172,8 @@ def _inspect_some(plan: InspectionPlan) -> None:
             findings=findings,
             result=result,
             entity_signer="店长",
+            entity_signature=_demo_signature(n),
+            inspector_signature=_demo_signature(n + 10),
         )
     inspection = selectors.plan_inspections(plan).filter(state="recorded", result="pass").first()
     if inspection is not None:

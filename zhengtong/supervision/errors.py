@@ -30,3 +30,7 @@ class SupervisionError(ErrorCode):
         "rows break the published schema; details.rows lists row, field and rule",
     )
     ALERT_SEEDED = "supervision_alert_seeded", "a targeted plan was seeded from this alert already"
+    SIGNATURE_MISMATCH = (
+        "supervision_signature_mismatch",
+        "a hand-drawn signature's file does not match the SHA-256 on the inspection record",
+    )

@@ -139,9 +139,19 @@ class Inspection(WorkflowModel, SlaMixin):
     result = models.CharField(_("result"), max_length=12, choices=Result.choices, blank=True)
     entity_signer = models.CharField(_("signed for the entity by"), max_length=50, blank=True)
     inspector_signer = models.CharField(_("signed by the inspector"), max_length=50, blank=True)
+    # Hand-drawn signatures: PNG files under var/supervision/signatures/ (re-encoded without
+    # metadata) and the SHA-256 of the stored bytes, checked each time the image is served.
+    entity_signature = models.CharField(_("entity's drawn signature"), max_length=200, blank=True)
+    entity_signature_sha256 = models.CharField(max_length=64, blank=True)
+    inspector_signature = models.CharField(_("inspector's drawn signature"), max_length=200, blank=True)
+    inspector_signature_sha256 = models.CharField(max_length=64, blank=True)
     inspected_on = models.DateField(_("inspected on"), null=True, blank=True)
     rectification_ref = models.CharField(_("rectification work order"), max_length=20, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The result is public (公示) until this day; the periodic task then removes it from the public
+    # pages and API (publicity_removed_at), audited.
+    publicity_until = models.DateField(_("published until"), null=True, blank=True)
+    publicity_removed_at = models.DateTimeField(_("removed from publicity at"), null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "stratum", "rank"]
@@ -151,6 +161,11 @@ class Inspection(WorkflowModel, SlaMixin):
 
     def __str__(self) -> str:
         return f"{self.plan.number} · {self.entity.name}"
+
+    @property
+    def in_publicity(self) -> bool:
+        """Whether the result is on the public pages now (published, not yet removed)."""
+        return self.state == "published" and self.publicity_removed_at is None
 
 
 class InspectionPhoto(models.Model):

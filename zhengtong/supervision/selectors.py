@@ -3,16 +3,18 @@ only what is published (公示), desensitized."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import can, ensure_authenticated, scope_q
-from zhengtong.core.errors import NotFound
+from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.grid import selectors as grid_selectors
 from zhengtong.privacy.desensitize import apply_value
@@ -26,6 +28,8 @@ from zhengtong.supervision.models import (
     Officer,
     PartyKind,
     PenaltyCase,
+    Platform,
+    PlatformReport,
     SupervisionAlert,
     SupervisionItem,
 )
@@ -34,7 +38,7 @@ from zhengtong.workorders import selectors as workorder_selectors
 NAME_POLICY = {"op": "mask", "keep_first": 1}
 ID_POLICY = {"op": "mask", "keep_first": 4, "keep_last": 4}
 PUBLIC_PLAN_STATES = ("committed", "drawn", "closed")
-LIST_LIMIT = 200  # rows per list of the master record
+PAGE_SIZE = 20  # rows per section and page of the master record
 
 
 def items_for(actor: Any) -> QuerySet[SupervisionItem]:
@@ -206,33 +210,30 @@ def penalty_decisions_for_publicity(*, entity: Any = None) -> list[dict]:
         qs = qs.filter(entity=entity)
     cases = list(qs.order_by("-decided_on", "-id")[:1000])
     repaired = credit_selectors.repaired_source_refs([f"penalty:{c.pk}" for c in cases])
-    out = []
-    for case in cases:
-        if f"penalty:{case.pk}" in repaired:
-            continue
-        name, identifier = desensitized_party(case)
-        out.append(
-            {
-                "decision_no": case.decision_no,
-                "party_kind": case.party_kind,
-                "party_name": name,
-                "party_identifier": identifier,
-                "penalty_kind": case.penalty_kind,
-                "penalty_label": case.get_penalty_kind_display(),
-                "fine_fen": case.fine_fen,
-                "legal_basis": case.legal_basis,
-                "department": case.department.name,
-                "decided_on": case.decided_on,
-                "publicity_until": case.publicity_until,
-            }
-        )
-    return out
+    return [_publicity_row(case) for case in cases if f"penalty:{case.pk}" not in repaired]
+
+
+def _publicity_row(case: PenaltyCase) -> dict:
+    name, identifier = desensitized_party(case)
+    return {
+        "decision_no": case.decision_no,
+        "party_kind": case.party_kind,
+        "party_name": name,
+        "party_identifier": identifier,
+        "penalty_kind": case.penalty_kind,
+        "penalty_label": case.get_penalty_kind_display(),
+        "fine_fen": case.fine_fen,
+        "legal_basis": case.legal_basis,
+        "department": case.department.name,
+        "decided_on": case.decided_on,
+        "publicity_until": case.publicity_until,
+    }
 
 
 def inspections_of_entity(entity: Any, *, published_only: bool) -> QuerySet[Inspection]:
     qs = Inspection.objects.filter(entity=entity).select_related("plan", "department")
     if published_only:
-        qs = qs.filter(state="published")
+        qs = qs.filter(state="published", publicity_removed_at__isnull=True)
     return qs.order_by("-id")
 
 
@@ -240,53 +241,129 @@ def penalties_of_entity(actor: Any, entity: Any) -> QuerySet[PenaltyCase]:
     return penalties_for(actor).filter(Q(entity=entity)).order_by("-id")
 
 
-def entity_record(actor: Any, uscc: str, *, public: bool) -> dict:
+# The sections of the master record, in page order; the public sees the first four.
+RECORD_SECTIONS = (
+    "licences",
+    "inspections",
+    "publicity",
+    "events",
+    "penalties",
+    "work_orders",
+    "incidents",
+    "cases",
+    "exchanges",
+)
+PUBLIC_SECTIONS = ("licences", "inspections", "publicity")
+
+
+def _publicity_page(entity: Any, offset: int, limit: int) -> tuple[list[dict], int]:
+    qs = _publicity_qs().filter(entity=entity).exclude(pk__in=credit_selectors.repaired_penalty_ids(entity))
+    rows = [_publicity_row(c) for c in qs.order_by("-decided_on", "-id")[offset : offset + limit]]
+    return rows, qs.count()
+
+
+def entity_record(actor: Any, uscc: str, *, public: bool, section: str = "", page: int = 1) -> dict:
     """一户一档: what the platform knows about one entity. Staff (supervision.view at the entity's
     unit) see everything in their scope; the public sees the published part, desensitized (the
-    legal representative's name masked, no ID number, only published inspections and penalties
-    in publicity, no work orders)."""
+    legal representative's name masked, no ID number, only inspection results and penalty
+    decisions in publicity, no work orders).
+
+    Each section holds at most ``PAGE_SIZE`` rows, newest first, with its total in
+    ``counts``; ``section`` and ``page`` ask for a later page of one section. Every section is
+    one query for its rows and one for its count, and reads only the columns shown, so the
+    page's cost and query count do not grow with the entity's history."""
     entity = credit_selectors.entity_by_uscc(uscc)
     staff = not public and can(actor, "supervision.view", entity.org_unit)
     if not public and not staff:
         raise NotFound(_("no entity with that credit code"))
+    sections = RECORD_SECTIONS if staff else PUBLIC_SECTIONS
+    if section and section not in sections:
+        raise ValidationError.for_field("section", _("must be one of %s") % ", ".join(sections))
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= 10_000:
+        raise ValidationError.for_field("page", _("must be a whole number from 1 to 10000"))
+    pages = {name: (page if name == section else 1) for name in sections}
+
+    def window(name: str) -> tuple[int, int]:
+        return (pages[name] - 1) * PAGE_SIZE, PAGE_SIZE
+
     score = credit_selectors.score_of(entity)
     record: dict[str, Any] = {
         "entity": entity,
         "legal_representative": entity.legal_representative
         if staff
         else apply_value(entity.legal_representative, NAME_POLICY),
-        "licences": list(registry_selectors.licences_of_entity(entity)[:200]),
-        "inspections": list(inspections_of_entity(entity, published_only=not staff)[:200]),
         "credit": score,
         "factors": credit_selectors.explained_factors(score),
         "measures": credit_selectors.measures_for(entity.uscc),
-        "events": list(credit_selectors.events_of(entity)[:200]) if staff else [],
-        "penalties": [],
-        "publicity": penalty_decisions_for_publicity(entity=entity),
-        "work_orders": [],
-        "incidents": [],
-        "cases": [],
-        "exchanges": [],
         "staff": staff,
+        "page_size": PAGE_SIZE,
+        "pages": pages,
+        "counts": {},
+        **{name: [] for name in RECORD_SECTIONS},
     }
-    if staff:
-        record["penalties"] = list(penalties_of_entity(actor, entity)[:200])
-        refs = [f"inspection:{i.pk}" for i in record["inspections"]]
-        record["work_orders"] = list(
-            workorder_selectors.worklist(actor).filter(source_ref__in=refs).order_by("-id")[:200]
-        )
-        # What the other modules know about the entity, through their public selectors (one
-        # query each, so the page's query count does not grow with the records).
-        record["incidents"] = grid_selectors.incidents_about_entity(entity.uscc, limit=LIST_LIMIT)
-        record["cases"] = service_selectors.cases_of_entity(entity, limit=LIST_LIMIT)
-        record["exchanges"] = sharing_selectors.exchanges_for_cases(
-            service_selectors.case_numbers_of_entity(entity), limit=LIST_LIMIT
-        )
+    counts = record["counts"]
+
+    def take(name: str, qs: QuerySet) -> None:
+        offset, limit = window(name)
+        record[name] = list(qs[offset : offset + limit])
+        counts[name] = qs.count()
+
+    take(
+        "licences",
+        registry_selectors.licences_of_entity(entity).only(
+            "id", "number", "state", "licence_type__name", "issuing_department__name"
+        ),
+    )
+    take(
+        "inspections",
+        inspections_of_entity(entity, published_only=not staff).only(
+            "id", "state", "result", "inspected_on", "publicity_removed_at", "plan__number", "plan__title",
+            "department__name",
+        ),
+    )  # fmt: skip
+    offset, limit = window("publicity")
+    record["publicity"], counts["publicity"] = _publicity_page(entity, offset, limit)
+    if not staff:
+        return record
+    take(
+        "events",
+        credit_selectors.events_of(entity).only("id", "occurred_on", "kind", "summary", "repaired_at"),
+    )
+    take(
+        "penalties",
+        penalties_of_entity(actor, entity)
+        .select_related(None)
+        .only("id", "number", "state", "party_name", "decision_no"),
+    )
+    # Work orders opened by the entity's inspections (their source_ref), as a subquery.
+    refs = (
+        Inspection.objects.filter(entity=entity)
+        .annotate(ref=Concat(Value("inspection:"), Cast("pk", CharField())))
+        .values("ref")
+    )
+    take(
+        "work_orders",
+        workorder_selectors.worklist(actor).filter(source_ref__in=refs).order_by("-id"),
+    )
+    # What the other modules know about the entity, through their trusted selectors (one query
+    # for the rows and one for the count each).
+    offset, limit = window("incidents")
+    record["incidents"] = grid_selectors.incidents_about_entity(entity.uscc, limit=limit, offset=offset)
+    counts["incidents"] = grid_selectors.incidents_about_entity_count(entity.uscc)
+    offset, limit = window("cases")
+    numbers = service_selectors.case_numbers_of_entity(entity)
+    record["cases"] = service_selectors.cases_of_entity(entity, limit=limit, offset=offset)
+    counts["cases"] = numbers.count()
+    offset, limit = window("exchanges")
+    record["exchanges"] = sharing_selectors.exchanges_for_cases(numbers, limit=limit, offset=offset)
+    counts["exchanges"] = sharing_selectors.exchanges_for_cases_count(numbers)
     return record
 
 
 def published_photo(pk: int) -> InspectionPhoto | None:
-    return InspectionPhoto.objects.filter(pk=pk, inspection__state="published").first()
+    return InspectionPhoto.objects.filter(
+        pk=pk, inspection__state="published", inspection__publicity_removed_at__isnull=True
+    ).first()
 
 
 def alerts_for(actor: Any) -> QuerySet[SupervisionAlert]:
@@ -305,3 +382,69 @@ def alert_get_for(actor: Any, pk: Any) -> SupervisionAlert:
     if alert is None:
         raise NotFound(_("no such alert"))
     return alert
+
+
+def _months_back(today: dt.date, months: int) -> list[str]:
+    """The last ``months`` finished months before ``today``, oldest first, as YYYY-MM."""
+    out, year, month = [], today.year, today.month
+    for _n in range(months):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        out.append(f"{year:04d}-{month:02d}")
+    return out[::-1]
+
+
+def platforms_overview(actor: Any, *, report_types: dict, due: Any, months: int = 6) -> list[dict]:
+    """The reporting platforms in the actor's supervision scope with, per report type of their
+    kind, the last ``months`` periods: received (rows, unlicensed, complaints), missing and
+    overdue (past ``due(period)``), or not due yet; completeness (received of expected, counting
+    the months since registration) and their alerts. Three queries whatever the number of
+    platforms and reports."""
+    ensure_authenticated(actor)
+    today = timezone.localdate()
+    platforms = list(
+        Platform.objects.filter(scope_q(actor, "supervision.view"))
+        .select_related("entity", "department")
+        .order_by("entity__name")[:200]
+    )
+    periods = _months_back(today, months)
+    reports: dict[tuple[int, str, str], PlatformReport] = {
+        (r.platform_id, r.report_type, r.period): r
+        for r in PlatformReport.objects.filter(platform__in=platforms, period__gte=periods[0])
+    }
+    alerts: dict[int, list[SupervisionAlert]] = {}
+    for a in (
+        SupervisionAlert.objects.filter(platform__in=platforms)
+        .select_related("report", "plan")
+        .order_by("-id")[:500]
+    ):
+        alerts.setdefault(a.platform_id, []).append(a)
+    out = []
+    for p in platforms:
+        registered = timezone.localtime(p.registered_at).strftime("%Y-%m")
+        types = []
+        for code, (kind, _fields) in report_types.items():
+            if kind != p.kind:
+                continue
+            rows, expected, received = [], 0, 0
+            for period in periods:
+                report = reports.get((p.pk, code, period))
+                deadline = due(period)
+                # A report counts even for a month before registration (a platform registered
+                # this month reports last month's orders).
+                if report is not None:
+                    status = "received"
+                elif period < registered:
+                    status = "before"
+                elif deadline < today:
+                    status = "overdue"
+                else:
+                    status = "open"
+                if status in ("received", "overdue"):
+                    expected += 1
+                received += status == "received"
+                rows.append({"period": period, "status": status, "due": deadline, "report": report})
+            types.append({"code": code, "periods": rows, "expected": expected, "received": received})
+        out.append({"platform": p, "types": types, "alerts": alerts.get(p.pk, [])})
+    return out

@@ -16,6 +16,13 @@ SUPERVISION_HEARING_REQUEST_DAYS = env_int("SUPERVISION_HEARING_REQUEST_DAYS", 5
 SUPERVISION_SERVICE_DAYS = env_int("SUPERVISION_SERVICE_DAYS", 7, minimum=1)
 # Days a penalty decision stays published (行政处罚信息公示期).
 SUPERVISION_PENALTY_PUBLICITY_DAYS = env_int("SUPERVISION_PENALTY_PUBLICITY_DAYS", 365, minimum=90)
+# Days a published random-inspection result stays public (抽查结果公示期); then it is removed from
+# the public pages and API by the periodic task ``supervision.publicity_expire``.
+SUPERVISION_RESULT_PUBLICITY_DAYS = env_int("SUPERVISION_RESULT_PUBLICITY_DAYS", 365, minimum=30)
+# Seconds between two runs of that task (it also ends penalty decisions' publicity).
+SUPERVISION_PUBLICITY_SCAN_SECONDS = env_int("SUPERVISION_PUBLICITY_SCAN_SECONDS", 3600, minimum=60)
+# Largest hand-drawn signature accepted (PNG bytes).
+SUPERVISION_SIGNATURE_MAX_BYTES = env_int("SUPERVISION_SIGNATURE_MAX_BYTES", 200 * 1024, minimum=1024)
 # Requests per client address per minute to the public plan, population and record pages.
 SUPERVISION_PUBLIC_RATE_PER_MINUTE = env_int("SUPERVISION_PUBLIC_RATE_PER_MINUTE", 60, minimum=1)
 # Working days after the end of a month within which a platform's report for it must arrive.

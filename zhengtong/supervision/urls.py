@@ -13,6 +13,12 @@ urlpatterns: list = [
     path("console/supervision/plans/<str:number>/", views.plan_detail, name="plan"),
     path("console/supervision/inspections/", views.my_inspections, name="my_inspections"),
     path("console/supervision/inspections/<int:pk>/", views.inspection, name="inspection"),
+    path(
+        "console/supervision/inspections/<int:pk>/signatures/<str:signer>.png",
+        views.inspection_signature,
+        name="inspection_signature",
+    ),
+    path("console/supervision/platforms/", views.platforms, name="platforms"),
     path("console/supervision/penalties/<int:pk>/", views.penalty, name="penalty"),
     path("console/supervision/entities/<str:uscc>/", views.entity, name="entity"),
     path("console/supervision/items/", views.items, name="items"),

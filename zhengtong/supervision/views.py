@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
 from zhengtong.core.access import public, staff
-from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.core.workflow import timeline
 from zhengtong.credit import selectors as credit_selectors
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.supervision import selectors, services
-from zhengtong.supervision.models import PenaltyKind, Result
+from zhengtong.supervision.models import PenaltyKind, PlatformKind, Result
 from zhengtong.supervision.workflows import PENALTY_FLOW
 
 DOMAIN_ERRORS = (ValidationError, Conflict, PermissionDenied)
@@ -75,14 +76,53 @@ def public_photo(request, pk: int):
     return FileResponse(open(services.photo_root() / photo.public, "rb"), content_type=photo.content_type)
 
 
+def _record_page(request, uscc: str, *, public: bool):
+    """The master record page: each section's first page, or a later page of one section
+    (``?section=incidents&page=2``), with its pager."""
+    section = request.GET.get("section", "")[:20]
+    raw = request.GET.get("page", "1")
+    page = int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    try:
+        record = selectors.entity_record(
+            request.user if not public else None, uscc[:18], public=public, section=section, page=page
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        record = selectors.entity_record(request.user if not public else None, uscc[:18], public=public)
+    pagers = {}
+    for name, count in record["counts"].items():
+        current = record["pages"][name]
+        last = max(1, -(-count // record["page_size"]))
+        pagers[name] = {
+            "count": count,
+            "page": current,
+            "pages": last,
+            "prev": f"?section={name}&page={current - 1}#{name}" if current > 1 else "",
+            "next": f"?section={name}&page={current + 1}#{name}" if current < last else "",
+        }
+    return render(request, "supervision/entity.html", {"r": record, "pagers": pagers})
+
+
 @public
 def public_entity(request, uscc: str):
     _limit(request)
-    record = selectors.entity_record(None, uscc[:18], public=True)
-    return render(request, "supervision/entity.html", {"r": record})
+    return _record_page(request, uscc, public=True)
+
+
+GRADES = ("A", "B", "C", "D", "U")
+GRADE_LABELS = {
+    "A": gettext_lazy("A (trustworthy)"),
+    "B": gettext_lazy("B"),
+    "C": gettext_lazy("C"),
+    "D": gettext_lazy("D (dishonest)"),
+    "U": gettext_lazy("not graded"),
+}
 
 
 class PlanForm(forms.Form):
+    """A random inspection plan with its population filters (by entity type, region, licence
+    held, credit grade) and the share drawn per grade (per mille; empty: the published model's)."""
+
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     department = forms.TypedChoiceField(label=gettext_lazy("Lead department"), coerce=int)
     joint = forms.TypedMultipleChoiceField(
@@ -90,7 +130,21 @@ class PlanForm(forms.Form):
     )
     items = forms.MultipleChoiceField(label=gettext_lazy("Supervision items"))
     entity_type = forms.CharField(label=gettext_lazy("Entity type"), max_length=60, required=False)
-    region_prefix = forms.CharField(label=gettext_lazy("Region code prefix"), max_length=15, required=False)
+    region_prefix = forms.RegexField(
+        label=gettext_lazy("Region code prefix"),
+        regex=r"^[0-9]{2,12}$",
+        error_messages={"invalid": gettext_lazy("must be 2 to 12 digits of a region code, e.g. 330106")},
+        required=False,
+    )
+    licence_type = forms.ChoiceField(
+        label=gettext_lazy("Holding a valid e-licence of type (industry)"), required=False
+    )
+    grades = forms.MultipleChoiceField(
+        label=gettext_lazy("Credit grades (none chosen: all)"),
+        choices=[(g, GRADE_LABELS[g]) for g in GRADES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     inspectors_per_department = forms.IntegerField(
         label=gettext_lazy("Inspectors per department"), min_value=1, max_value=5, initial=1
     )
@@ -105,6 +159,61 @@ class PlanForm(forms.Form):
         joint = account_selectors.departments_in(unit, subtree=False)[:100] if unit is not None else []
         self.fields["joint"].choices = [(d.pk, d.name) for d in joint]
         self.fields["items"].choices = [(i.code, i.name) for i in selectors.items_public()[:200]]
+        self.fields["licence_type"].choices = [("", "—")] + [
+            (code, lt.name) for code, lt in registry_selectors.licence_types_by_code().items()
+        ]
+        # The share drawn per grade: one field per stratum, the published model's share shown.
+        for g in GRADES:
+            default = credit_selectors.inspection_permille("" if g == "U" else g)
+            self.fields[f"permille_{g}"] = forms.IntegerField(
+                label=_("Drawn from grade %(grade)s (‰, default %(default)d)")
+                % {"grade": GRADE_LABELS[g], "default": default},
+                min_value=0,
+                max_value=1000,
+                required=False,
+                widget=forms.NumberInput(attrs={"placeholder": default, "inputmode": "numeric"}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("grades") or list(GRADES)
+        shares = {g: data.get(f"permille_{g}") for g in GRADES}
+        if all(
+            (shares[g] if shares[g] is not None else credit_selectors.inspection_permille(g)) == 0
+            for g in chosen
+        ):
+            self.add_error(
+                f"permille_{chosen[0]}", _("at least one chosen grade must have a share above 0 ‰")
+            )
+        for g in GRADES:
+            if shares[g] is not None and g not in chosen:
+                self.add_error(f"permille_{g}", _("grade %s is not in the chosen grades") % g)
+        return data
+
+    def filters(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "entity_type": d["entity_type"].strip(),
+            "region_prefix": d["region_prefix"],
+            "licence_type": d["licence_type"],
+            "grades": list(d["grades"]),
+        }
+
+    def permille(self) -> dict:
+        return {
+            g: self.cleaned_data[f"permille_{g}"]
+            for g in GRADES
+            if self.cleaned_data.get(f"permille_{g}") is not None
+        }
+
+
+PLAN_FIELD_NAMES = {
+    "filters.entity_type": "entity_type",
+    "filters.region_prefix": "region_prefix",
+    "filters.licence_type": "licence_type",
+    "filters.grades": "grades",
+    **{f"permille.{g}": f"permille_{g}" for g in GRADES},
+}
 
 
 @staff
@@ -119,12 +228,13 @@ def plans(request):
                 joint_departments=[account_selectors.department_by_id(pk) for pk in data["joint"]],
                 title=data["title"],
                 items=list(selectors.items_public().filter(code__in=data["items"])),
-                filters={"entity_type": data["entity_type"], "region_prefix": data["region_prefix"]},
+                filters=form.filters(),
+                permille=form.permille(),
                 inspectors_per_department=data["inspectors_per_department"],
             )
             return redirect("supervision:plan", plan.number)
         except DOMAIN_ERRORS as exc:
-            apply_domain_error(form, exc)
+            apply_domain_error(form, exc, field_names=PLAN_FIELD_NAMES)
     return render(
         request,
         "supervision/plans.html",
@@ -206,6 +316,12 @@ def inspection(request, pk: int):
                     findings=request.POST.get("findings", ""),
                     result=request.POST.get("result", ""),
                     entity_signer=request.POST.get("entity_signer", ""),
+                    entity_signature=services.signature_from_data_url(
+                        request.POST.get("entity_signature", ""), "entity_signature"
+                    ),
+                    inspector_signature=services.signature_from_data_url(
+                        request.POST.get("inspector_signature", ""), "inspector_signature"
+                    ),
                     expected_version=_version(request),
                 )
             messages.success(request, _("Saved."))
@@ -216,8 +332,30 @@ def inspection(request, pk: int):
     return render(
         request,
         "supervision/inspection.html",
-        {"i": obj, "checks": checks, "results": Result.choices, "photos": obj.photos.all()},
+        {
+            "i": obj,
+            "checks": checks,
+            "results": Result.choices,
+            "photos": obj.photos.all(),
+            "officer_name": getattr(selectors.officer_of(request.user), "name", ""),
+        },
     )
+
+
+@staff
+def inspection_signature(request, pk: int, signer: str):
+    """A hand-drawn signature of an inspection record, for whoever may see the record; served
+    only if the file still matches the SHA-256 on the record."""
+    obj = selectors.inspection_get_for(request.user, pk)
+    try:
+        data = services.signature_image(obj, signer)
+    except Conflict as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    except NotFound:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @staff
@@ -267,8 +405,7 @@ def penalty(request, pk: int):
 
 @staff
 def entity(request, uscc: str):
-    record = selectors.entity_record(request.user, uscc[:18], public=False)
-    return render(request, "supervision/entity.html", {"r": record})
+    return _record_page(request, uscc, public=False)
 
 
 class ItemForm(forms.Form):
@@ -395,3 +532,62 @@ def targeted(request):
         return redirect("supervision:plans")
     messages.success(request, _("Targeted plan created: commit it, then draw."))
     return redirect("supervision:plan", plan.number)
+
+
+class PlatformForm(forms.Form):
+    """Register a platform enterprise with the public part of its ES256 key (its credential)."""
+
+    uscc = forms.CharField(label=gettext_lazy("Unified social credit code"), min_length=18, max_length=18)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=PlatformKind.choices)
+    department = forms.TypedChoiceField(label=gettext_lazy("Supervising department"), coerce=int)
+    public_key = forms.CharField(
+        label=gettext_lazy("Public key (PEM, ECDSA P-256)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "mono"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            (d.pk, d.name) for d in account_selectors.departments_for(user, "supervision.manage")
+        ]
+
+
+@staff
+def platforms(request):
+    """Platform data supervision (平台数据监管): registered platforms and their credentials,
+    report types with their published schemas, per platform the last months' reports (on time,
+    missing, overdue) and completeness, anomaly alerts with a form to seed a targeted plan;
+    registering a platform needs supervision.manage."""
+    form = PlatformForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entity = credit_selectors.entity_by_uscc(data["uscc"])
+            services.platform_register(
+                actor=request.user,
+                entity=entity,
+                kind=data["kind"],
+                public_key_pem=data["public_key"],
+                department=account_selectors.department_by_id(data["department"]),
+            )
+            messages.success(request, _("Platform registered."))
+            return redirect("supervision:platforms")
+        except NotFound as exc:
+            form.add_error("uscc", exc.message)
+        except DOMAIN_ERRORS as exc:
+            apply_domain_error(form, exc, field_names={"public_key_pem": "public_key"})
+    return render(
+        request,
+        "supervision/platforms.html",
+        {
+            "form": form,
+            "overview": selectors.platforms_overview(
+                request.user, report_types=services.REPORT_TYPES, due=services.report_due
+            ),
+            "schemas": services.published_schemas(),
+            "items": selectors.items_for(request.user)[:200],
+            "may_plan": bool(account_selectors.departments_for(request.user, "supervision.plan")),
+            "may_manage": bool(form.fields["department"].choices),
+        },
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.roles import extend_role, register_permissions, register_role
 from zhengtong.core import sla
 from zhengtong.core.nav import register_nav
+from zhengtong.core.tasks import register_periodic
+from zhengtong.supervision import tasks
 from zhengtong.supervision.models import Inspection, PenaltyCase
 
 
@@ -42,6 +45,11 @@ def install() -> None:
     extend_role("supervisor", {"supervision.view"})
     sla.register(Inspection)
     sla.register(PenaltyCase)
+    register_periodic(
+        "supervision.publicity_expire",
+        tasks.publicity_expire_task,
+        settings.SUPERVISION_PUBLICITY_SCAN_SECONDS,
+    )
     register_nav(
         "main", "supervision:public_plans", _("Random inspections"), order=94, audiences=("enterprise",)
     )

@@ -11,6 +11,9 @@ from zhengtong.supervision.services.inspections import (
     inspection_record,
     photo_root,
     plan_publish_results,
+    signature_from_data_url,
+    signature_image,
+    signature_root,
 )
 from zhengtong.supervision.services.penalties import (
     ACTIONS as PENALTY_ACTIONS,
@@ -51,6 +54,7 @@ from zhengtong.supervision.services.platforms import (
     published_schemas,
     report_due,
 )
+from zhengtong.supervision.services.publicity import publicity_expire
 
 actions.register(
     {
@@ -61,6 +65,7 @@ actions.register(
         "supervision.penalty.publicity_remove": gettext_lazy("Remove penalty decision from publicity"),
         "supervision.platform.register": gettext_lazy("Register reporting platform"),
         "supervision.platform.report": gettext_lazy("Accept platform data report"),
+        "supervision.publicity.expire": gettext_lazy("Remove from publicity at the end of its period"),
     }
 )
 
@@ -103,5 +108,9 @@ __all__ = [
     "population_path",
     "plan_from_alert",
     "plan_from_credit",
+    "publicity_expire",
+    "signature_from_data_url",
+    "signature_image",
+    "signature_root",
     "stratum_counts",
 ]

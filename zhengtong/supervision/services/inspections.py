@@ -4,6 +4,10 @@ rectification work order or a penalty case; results published (公示) within th
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+import hashlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,10 +16,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
 from zhengtong.audit import services as audit
-from zhengtong.core.errors import PermissionDenied, ValidationError
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.credit import services as credit
 from zhengtong.grid import services as grid
 from zhengtong.supervision.errors import SupervisionError
@@ -43,6 +48,80 @@ def assigned_officer(actor: Any, inspection: Inspection) -> Officer:
     return officer
 
 
+SIGNATURE_MIN_SIZE = (100, 50)
+SIGNATURE_MAX_SIZE = (2000, 1000)
+SIGNATURE_MIN_INK = 30  # dark pixels: fewer is an empty pad, not a signature
+SIGNERS = ("entity", "inspector")
+
+
+def signature_root() -> Path:
+    return Path(settings.VAR_DIR) / "supervision" / "signatures"
+
+
+def signature_from_data_url(text: str, field: str) -> bytes:
+    """The PNG bytes of a signature sent as a data URL (``data:image/png;base64,…``, what a
+    canvas gives) or as plain base64; empty for an empty text."""
+    text = (text or "").strip()
+    if not text:
+        return b""
+    if text.startswith("data:"):
+        head, _comma, text = text.partition(",")
+        if head != "data:image/png;base64":
+            raise ValidationError.for_field(field, _("must be a PNG image as a data URL"))
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError.for_field(field, _("is not valid base64")) from None
+
+
+def _clean_signature(data: bytes, field: str) -> bytes:
+    """A hand-drawn signature: a real PNG within the size limits with some ink on it,
+    re-encoded without metadata (grid's photo mechanism)."""
+    if not data:
+        raise ValidationError.for_field(field, _("draw the signature"))
+    if len(data) > settings.SUPERVISION_SIGNATURE_MAX_BYTES:
+        raise ValidationError.for_field(
+            field, _("at most %d KB") % (settings.SUPERVISION_SIGNATURE_MAX_BYTES // 1024)
+        )
+    img, fmt = grid.check_image(data, field)
+    if fmt != "PNG":
+        raise ValidationError.for_field(field, _("must be a PNG image"))
+    (w, h), (min_w, min_h), (max_w, max_h) = img.size, SIGNATURE_MIN_SIZE, SIGNATURE_MAX_SIZE
+    if not (min_w <= w <= max_w and min_h <= h <= max_h):
+        raise ValidationError.for_field(
+            field,
+            _("must be between %(a)s and %(b)s pixels") % {"a": f"{min_w}×{min_h}", "b": f"{max_w}×{max_h}"},
+        )
+    paper = Image.new("RGBA", img.size, "white")
+    paper.alpha_composite(img.convert("RGBA"))
+    ink = paper.convert("L").point(lambda v: 255 if v < 128 else 0).histogram()[255]
+    if ink < SIGNATURE_MIN_INK:
+        raise ValidationError.for_field(field, _("the signature pad is empty"))
+    return grid.strip_image(img, fmt)
+
+
+def _store_signature(inspection: Inspection, signer: str, png: bytes) -> tuple[str, str]:
+    rel = Path(str(inspection.pk)) / f"{signer}-{uuid.uuid4().hex}.png"
+    target = signature_root() / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(png)
+    return str(rel), hashlib.sha256(png).hexdigest()
+
+
+def signature_image(inspection: Inspection, signer: str) -> bytes:
+    """The stored signature of ``signer`` (entity or inspector), checked against the SHA-256 on
+    the record: a file changed after signing is refused (409 supervision_signature_mismatch)."""
+    if signer not in SIGNERS or not getattr(inspection, f"{signer}_signature"):
+        raise NotFound(_("no such signature"))
+    data = (signature_root() / getattr(inspection, f"{signer}_signature")).read_bytes()
+    if hashlib.sha256(data).hexdigest() != getattr(inspection, f"{signer}_signature_sha256"):
+        raise Conflict(
+            _("the signature file does not match the hash on the record"),
+            code=SupervisionError.SIGNATURE_MISMATCH,
+        )
+    return data
+
+
 def _clean_checklist(inspection: Inspection, results: Any) -> list[dict]:
     checks = [c for item in inspection.plan.items.all() for c in item.checklist]
     if not isinstance(results, list) or len(results) != len(checks):
@@ -67,10 +146,14 @@ def inspection_record(
     findings: str,
     result: str,
     entity_signer: str,
+    entity_signature: bytes = b"",
+    inspector_signature: bytes = b"",
     expected_version: int | None = None,
 ) -> Inspection:
-    """An assigned inspector records the inspection with both signatures (theirs: their own
-    name as an officer; the entity's: the name of who signed on site). A ``rectify`` result opens
+    """An assigned inspector records the inspection with both signatures, each a name and a
+    hand-drawn PNG (``inspector_signature`` always; ``entity_signer`` and ``entity_signature``
+    unless the entity was not found): stored without metadata under var/, with their SHA-256
+    on the record. A ``rectify`` result opens
     a rectification work order with a time limit; ``penalty`` files a penalty case. The result
     must be published within SUPERVISION_PUBLICITY_DAYS working days."""
     officer = assigned_officer(actor, inspection)
@@ -93,6 +176,9 @@ def inspection_record(
         raise ValidationError.for_field("entity_signer", _("the entity's signature is required"))
     if len(signer) > 50:
         raise ValidationError.for_field("entity_signer", _("at most %d characters") % 50)
+    drawn = {"inspector": _clean_signature(inspector_signature, "inspector_signature")}
+    if result != Result.NOT_FOUND or entity_signature:
+        drawn["entity"] = _clean_signature(entity_signature, "entity_signature")
     changes: dict[str, Any] = {
         "checklist_results": cleaned,
         "findings": text,
@@ -100,6 +186,10 @@ def inspection_record(
         "entity_signer": signer,
         "inspector_signer": officer.name,
     }
+    for who, png in drawn.items():
+        changes[f"{who}_signature"], changes[f"{who}_signature_sha256"] = _store_signature(
+            inspection, who, png
+        )
     INSPECTION_FLOW.apply(
         inspection, "record", actor=actor, changes=changes, expected_version=expected_version
     )
@@ -187,11 +277,13 @@ def inspection_publish(
     *, actor: Any, inspection: Inspection, expected_version: int | None = None
 ) -> Inspection:
     """Publish a recorded result (公示): it appears on the plan's public page without the
-    entity signer's name, photos in their stripped copies only."""
+    entity signer's name, photos in their stripped copies only, until SUPERVISION_RESULT_PUBLICITY_DAYS
+    days from today (then ``publicity_expire`` removes it)."""
     now = timezone.now()
+    until = timezone.localdate() + dt.timedelta(days=settings.SUPERVISION_RESULT_PUBLICITY_DAYS)
     INSPECTION_FLOW.apply(inspection, "publish", actor=actor, expected_version=expected_version)
-    Inspection.objects.filter(pk=inspection.pk).update(published_at=now)
-    inspection.published_at = now
+    Inspection.objects.filter(pk=inspection.pk).update(published_at=now, publicity_until=until)
+    inspection.published_at, inspection.publicity_until = now, until
     return inspection
 
 

@@ -58,6 +58,8 @@ def _clean_filters(filters: Any) -> dict:
             raise ValidationError.for_field(f"filters.{key}", _("must be text of at most 60 characters"))
         if key == "region_prefix" and value and not value.isdigit():
             raise ValidationError.for_field("filters.region_prefix", _("must be a region code (digits)"))
+        if key == "licence_type" and value and value not in registry_selectors.licence_types_by_code():
+            raise ValidationError.for_field("filters.licence_type", _("no e-licence type with this code"))
         if value:
             out[key] = value
     grades = filters.get("grades") or []

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from PIL import Image, ImageDraw
 
 from zhengtong.core.identifiers import make_org_code, make_uscc
 from zhengtong.registry import services as registry
 from zhengtong.supervision import services
+
+
+def signature_png(seed: int = 0) -> bytes:
+    """A hand-drawn signature as a signature pad gives it: a transparent 600×200 PNG with a stroke."""
+    img = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line([(40, 150), (200, 40 + seed), (360, 160), (560, 50)], fill="black", width=4)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+SIG = signature_png()
+SIGNED = {"entity_signature": SIG, "inspector_signature": signature_png(7)}
 
 
 def entity(world, n: int, *, unit=None):

@@ -9,6 +9,7 @@ from zhengtong.credit import selectors as credit_selectors
 from zhengtong.opengov import selectors as opengov_selectors
 from zhengtong.supervision import hooks, selectors, services
 from zhengtong.supervision.models import Inspection, PenaltyCase
+from zhengtong.supervision.tests.conftest import SIGNED
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def test_only_an_assigned_inspector_records(sv):
             findings="",
             result="pass",
             entity_signer="王五",
+            **SIGNED,
         )
     assert exc.value.code == "supervision_not_assigned"
     assert Inspection.objects.get(pk=inspection.pk).state == "assigned"
@@ -63,6 +65,7 @@ def test_rectify_opens_work_order_and_lowers_credit(sv):
         findings="两名员工无健康证",
         result="rectify",
         entity_signer="王五",
+        **SIGNED,
     )
     inspection = Inspection.objects.get(pk=inspection.pk)
     assert inspection.state == "recorded"
@@ -84,6 +87,7 @@ def test_pass_with_unmet_check_refused(sv):
             findings="x",
             result="pass",
             entity_signer="王五",
+            **SIGNED,
         )
     with pytest.raises(ValidationError):
         services.inspection_record(
@@ -93,6 +97,7 @@ def test_pass_with_unmet_check_refused(sv):
             findings="",
             result="pass",
             entity_signer="王五",
+            **SIGNED,
         )
     assert Inspection.objects.get(pk=inspection.pk).state == "assigned"
 

@@ -173,3 +173,39 @@ def test_black_listed_entitys_next_application_is_flagged_to_the_accepting_staff
     )
     body = c.get(url).content.decode()
     assert "不得参与招投标" in body or "not eligible for bidding" in body
+
+
+def test_sections_are_paged_with_their_totals_and_constant_queries(sv, settings):
+    from zhengtong.supervision import selectors
+
+    entity = sv.entities[0]
+    rec = Records(sv)
+    for _ in range(selectors.PAGE_SIZE + 3):
+        rec.add(entity)
+    url = f"/api/v1/supervision/entities/{entity.uscc}"
+    first, queries = _get(sv.manager, url)
+    body = first.json()
+    assert body["counts"]["incidents"] == body["counts"]["cases"] == body["counts"]["exchanges"] == 23
+    assert len(body["incidents"]) == len(body["cases"]) == len(body["exchanges"]) == 20
+    assert body["cases"][0]["number"] == "SVC000023" and body["page_size"] == 20
+    second, queries2 = _get(sv.manager, url + "?section=cases&page=2")
+    assert [c["number"] for c in second.json()["cases"]] == ["SVC000003", "SVC000002", "SVC000001"]
+    assert len(second.json()["incidents"]) == 20 and second.json()["pages"]["cases"] == 2
+    assert queries2 == queries
+    page, _n = _get(sv.manager, f"/console/supervision/entities/{entity.uscc}/?section=incidents&page=2")
+    html = page.content.decode()
+    assert (
+        "?section=incidents&amp;page=1#incidents" in html
+        and page.context["pagers"]["incidents"]["pages"] == 2
+    )
+    c = Client()
+    c.force_login(sv.manager)
+    bad = c.get(url + "?section=nope")
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["fields"] == {
+        "section": ["must be one of licences, inspections, publicity, events, penalties, work_orders, "
+                    "incidents, cases, exchanges"]
+    }  # fmt: skip
+    assert c.get(url + "?page=0").status_code == 422
+    # The public sees only the published sections.
+    public = Client().get(f"/api/v1/supervision/public/entities/{entity.uscc}?section=cases")
+    assert public.status_code == 422

@@ -1,3 +1,4 @@
+import base64
 import datetime as dt
 
 import pytest
@@ -5,6 +6,9 @@ from django.test import Client
 
 from zhengtong.supervision import services
 from zhengtong.supervision.models import Inspection
+from zhengtong.supervision.tests.conftest import SIGNED
+
+DATA_URLS = {k: "data:image/png;base64," + base64.b64encode(v).decode() for k, v in SIGNED.items()}
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +52,7 @@ def test_inspector_records_on_the_phone_page(sv):
             "findings": "健康证过期",
             "result": "rectify",
             "entity_signer": "王五",
+            **DATA_URLS,
         },
     )
     assert r.status_code == 302
