@@ -18,7 +18,7 @@ from datetime import timedelta
 from authlib.common.security import generate_token
 from authlib.integrations.django_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -33,7 +33,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from zhengtong.audit import services as audit
-from zhengtong.identity import claims, keys
+from zhengtong.identity import claims, entitlements, keys
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import AuthorizationCode, Client, Token
 
@@ -41,6 +41,9 @@ API_AUDIENCE = "urn:zhengtong:api"
 ACCESS_ALG = "ES256"
 ALGORITHMS = list(keys.ALGS)
 _issuer: contextvars.ContextVar[str] = contextvars.ContextVar("identity_issuer", default="")
+# The longest a token being issued may live (seconds): the end of the data entitlements it
+# carries (set by the client-credentials grant for its one request; None: no cap).
+_lifetime_cap: contextvars.ContextVar[int | None] = contextvars.ContextVar("identity_cap", default=None)
 
 
 def set_issuer(request) -> str:
@@ -98,10 +101,18 @@ class AccessTokens(JWTBearerTokenGenerator):
     def get_jwks(self):
         return KeySet([keys.signing_key(ACCESS_ALG)])
 
+    def _get_expires_in(self, client, grant_type):
+        seconds = super()._get_expires_in(client, grant_type)
+        cap = _lifetime_cap.get()
+        return seconds if cap is None else min(seconds, cap)
+
     def get_audiences(self, client, user, scope):
         aud = [client.client_id]
-        if {"api:read", "api:write"} & set((scope or "").split()):
+        scopes = (scope or "").split()
+        if {"api:read", "api:write"} & set(scopes):
             aud.append(API_AUDIENCE)
+        if any(s.startswith(entitlements.SHARING) for s in scopes):
+            aud.append(entitlements.SHARING_AUDIENCE)
         return aud
 
     def access_token_generator(self, client, grant_type, user, scope):
@@ -115,6 +126,11 @@ def _claims_of_request(request) -> dict:
 
 class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def validate_requested_scope(self):
+        super().validate_requested_scope()
+        if entitlements.data_scopes(self.request.payload.scope):
+            raise InvalidScopeError("data entitlements are granted to client credentials only")
 
     def save_authorization_code(self, code, request):
         context = _claims_of_request(request)
@@ -257,7 +273,34 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """Client credentials; the data entitlements among the scopes (``sharing:grant:<id>``,
+    ``sandbox:project:<id>``) must be live entitlements of the client's department, and the token
+    expires with the first of them to end."""
+
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def validate_requested_scope(self):
+        super().validate_requested_scope()
+        client, wanted = self.request.client, entitlements.data_scopes(self.request.payload.scope)
+        if sum(s.startswith(entitlements.SHARING) for s in wanted) > 1:
+            raise InvalidScopeError("one sharing grant per token")
+        now = timezone.now()
+        ends = []
+        for scope in wanted:
+            reason, end = entitlements.refusal(client, scope, now)
+            if reason:
+                raise InvalidScopeError(reason)
+            ends.append(end)
+        self._cap = int((min(ends) - now).total_seconds()) if ends else None
+        if self._cap is not None and self._cap < 1:
+            raise InvalidScopeError("the entitlement ends now")
+
+    def generate_token(self, *args, **kwargs):
+        reset = _lifetime_cap.set(getattr(self, "_cap", None))
+        try:
+            return super().generate_token(*args, **kwargs)
+        finally:
+            _lifetime_cap.reset(reset)
 
 
 def _one(queryset):
@@ -292,6 +335,8 @@ class Introspection(IntrospectionEndpoint):
         return token.client_id == client.pk
 
     def introspect_token(self, token):
+        if not entitlements.live(token.scope):
+            return {"active": False}  # a data entitlement revoked, suspended or ended since
         end = token.refresh_expires_at if getattr(token, "_as_refresh", False) else token.expires_at
         body = {
             "active": True,

@@ -16,7 +16,7 @@ from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, CoreError, ValidationError
-from zhengtong.identity import claims
+from zhengtong.identity import claims, entitlements
 from zhengtong.identity.errors import IdentityError
 from zhengtong.identity.models import Client, ClientType, SubjectType, Token
 
@@ -39,6 +39,23 @@ def _check_uris(field: str, uris: list[str], *, required: bool) -> list[str]:
                 field, _("http is allowed only for loopback addresses: %s") % uri[:100]
             )
     return list(dict.fromkeys(cleaned))
+
+
+SCOPE_CHOICES = (*claims.SCOPES, *entitlements.FAMILIES.values())
+
+
+def _check_scopes(scopes: list[str], grant_types: list[str], client_type: str) -> None:
+    bad = [s for s in scopes if s not in SCOPE_CHOICES]
+    if bad or "openid" not in scopes and "authorization_code" in grant_types:
+        raise ValidationError.for_field(
+            "scopes", _("choose from: %s (with openid)") % ", ".join(SCOPE_CHOICES)
+        )
+    if any(s in entitlements.FAMILIES.values() for s in scopes) and (
+        client_type != ClientType.CONFIDENTIAL or "client_credentials" not in grant_types
+    ):
+        raise ValidationError.for_field(
+            "scopes", _("data entitlements are for confidential clients with client credentials")
+        )
 
 
 @transaction.atomic
@@ -90,11 +107,7 @@ def client_create(
         raise ValidationError.for_field(
             "public_sub_reason", _("public subject identifiers need a stated reason")
         )
-    bad = [s for s in scopes if s not in claims.SCOPES]
-    if bad or "openid" not in scopes and "authorization_code" in grant_types:
-        raise ValidationError.for_field(
-            "scopes", _("choose from: %s (with openid)") % ", ".join(claims.SCOPES)
-        )
+    _check_scopes(scopes, grant_types, client_type)
     if "id_number" in scopes and not (legal_basis or "").strip():
         raise ValidationError.for_field("legal_basis", _("the id_number scope needs a stated legal basis"))
     if not grant_types or any(g not in GRANT_TYPES for g in grant_types):

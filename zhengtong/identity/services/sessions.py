@@ -76,7 +76,9 @@ def portal_signed_out(*, request: HttpRequest) -> int:
     return _end_tokens_of_session(request)
 
 
-def token_refused(*, request: HttpRequest, client_id: str, endpoint: str, error: str) -> None:
+def token_refused(
+    *, request: HttpRequest, client_id: str, endpoint: str, error: str, description: str = ""
+) -> None:
     """Audit a refused token, introspection or revocation request that names a registered client
     (bounded per client address; requests naming none are refused without a record)."""
     client_id = plain_client_id(client_id)
@@ -94,7 +96,7 @@ def token_refused(*, request: HttpRequest, client_id: str, endpoint: str, error:
         target_type="identity.client",
         target_id="",
         target_label=(client_id or "")[:64],
-        after={"endpoint": endpoint, "error": error},
+        after={"endpoint": endpoint, "error": error, **({"description": description} if description else {})},
     )
 
 

@@ -180,14 +180,15 @@ def _after(request, response, endpoint: str):
     if response.status_code >= 400:
         address, budget = _failure_budget(request)
         ratelimit.incr("identity.failures", address, window_seconds=budget["window_seconds"])
-        error = ""
+        body = {}
         with contextlib.suppress(ValueError, AttributeError):
-            error = json.loads(response.content).get("error", "")
+            body = json.loads(response.content)
         services.token_refused(
             request=request,
             client_id=request.POST.get("client_id", "") or _basic_client(request),
             endpoint=endpoint,
-            error=error,
+            error=str(body.get("error", ""))[:64],
+            description=str(body.get("error_description", ""))[:200],
         )
     return response
 
