@@ -33,6 +33,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from zhengtong.audit import services as audit
+from zhengtong.core import cache
 from zhengtong.identity import claims, entitlements, keys
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import AuthorizationCode, Client, Token
@@ -303,6 +304,36 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
             _lifetime_cap.reset(reset)
 
 
+CLIENTS_CACHE = "identity.clients"
+
+
+def _client_row(client_id: str) -> Client | None:
+    return _one(
+        Client.objects.select_related("department", "org_unit", "secret").filter(
+            client_id=client_id, enabled=True
+        )
+    )
+
+
+def enabled_client(client_id: str) -> Client | None:
+    """An enabled client with its department, org unit and secret credential. Kept per process
+    for a minute (every token, introspection and revocation request authenticates one): every
+    change of a client or its secret invalidates the namespace (``forget_clients``), at once in
+    this process and within CACHE_LOCAL_REVALIDATE_SECONDS in the others."""
+    client_id = plain_client_id(client_id or "")
+    if not client_id or len(client_id) > 64:
+        return None
+    return cache.cached(
+        CLIENTS_CACHE, client_id, lambda: _client_row(client_id), 60, local=True, shared=False
+    )
+
+
+def forget_clients() -> None:
+    """Invalidate the clients kept for the hot path (now, and again after the transaction commits)."""
+    cache.invalidate(CLIENTS_CACHE)
+    transaction.on_commit(lambda: cache.invalidate(CLIENTS_CACHE))
+
+
 def _one(queryset):
     """The row of a lookup by a unique column, or None (no ORDER BY, unlike first())."""
     return next(iter(queryset[:1]), None)
@@ -396,11 +427,7 @@ class Server(AuthorizationServer):
         self.register_endpoint(EndSession)
 
     def query_client(self, client_id):
-        return _one(
-            Client.objects.select_related("department", "org_unit", "secret").filter(
-                client_id=plain_client_id(client_id), enabled=True
-            )
-        )
+        return enabled_client(client_id)
 
     def save_token(self, token, request):
         """Record a token grant (its jti, the refresh token's digest) and audit it."""

@@ -20,6 +20,7 @@ from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.identity import claims, entitlements
 from zhengtong.identity.errors import IdentityError
 from zhengtong.identity.models import Client, ClientType, SubjectType, Token
+from zhengtong.identity.server import forget_clients
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 PERMISSION = "identity.manage_clients"
@@ -161,6 +162,7 @@ def client_create(
         )
         client.secret = row
         client.save(update_fields=["secret"])
+        forget_clients()
     audit.record(
         actor=actor,
         action="identity.client_create",
@@ -211,6 +213,7 @@ def client_update(
         revoked = live.filter(q).update(revoked_at=now)
     client.redirect_uris, client.scopes, client.enabled = redirect, scopes, enabled
     client.save(update_fields=["redirect_uris", "scopes", "enabled"])
+    forget_clients()
     after = {"redirect_uris": redirect, "scopes": scopes, "enabled": enabled}
     if before != after:
         audit.record(
@@ -235,6 +238,7 @@ def client_secret_rotate(*, actor: Any, client: Client) -> str:
     )
     client.secret = row
     client.save(update_fields=["secret"])
+    forget_clients()
     return secret
 
 
@@ -247,6 +251,7 @@ def client_disable(*, actor: Any, client: Client) -> Client:
         return client
     client.enabled = False
     client.save(update_fields=["enabled"])
+    forget_clients()
     revoked = Token.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit.record(
         actor=actor,
@@ -264,6 +269,7 @@ def client_enable(*, actor: Any, client: Client) -> Client:
     if not client.enabled:
         client.enabled = True
         client.save(update_fields=["enabled"])
+        forget_clients()
         audit.record(actor=actor, action="identity.client_enable", target=client, org_unit=client.org_unit)
     return client
 
