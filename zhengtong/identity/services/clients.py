@@ -20,7 +20,7 @@ from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.identity import claims, entitlements
 from zhengtong.identity.errors import IdentityError
 from zhengtong.identity.models import Client, ClientType, SubjectType, Token
-from zhengtong.identity.server import forget_clients
+from zhengtong.identity.server import forget_clients, revoke_tokens
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 PERMISSION = "identity.manage_clients"
@@ -204,13 +204,13 @@ def client_update(
     revoked = 0
     live = Token.objects.filter(client=client, revoked_at__isnull=True)
     if not enabled and client.enabled:
-        revoked = live.update(revoked_at=now)
+        revoked = revoke_tokens(live, now)
     elif removed:
         q = Q(pk__in=[])
         for scope in removed:
             # A data family (sharing:grant:*) allowed the scopes beneath it.
             q |= Q(scope__contains=scope[:-1]) if scope.endswith(":*") else _scope_q(scope)
-        revoked = live.filter(q).update(revoked_at=now)
+        revoked = revoke_tokens(live.filter(q), now)
     client.redirect_uris, client.scopes, client.enabled = redirect, scopes, enabled
     client.save(update_fields=["redirect_uris", "scopes", "enabled"])
     forget_clients()
@@ -252,7 +252,7 @@ def client_disable(*, actor: Any, client: Client) -> Client:
     client.enabled = False
     client.save(update_fields=["enabled"])
     forget_clients()
-    revoked = Token.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = revoke_tokens(Token.objects.filter(client=client))
     audit.record(
         actor=actor,
         action="identity.client_disable",

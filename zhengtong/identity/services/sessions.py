@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
@@ -17,7 +16,7 @@ from zhengtong.identity import claims, keys
 from zhengtong.identity.backchannel import TOPIC
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import Client, Token
-from zhengtong.identity.server import issuer
+from zhengtong.identity.server import issuer, revoke_tokens
 from zhengtong.identity.services.authorize import SESSION_SID, _failure_budget
 
 
@@ -31,7 +30,7 @@ def _end_tokens_of_session(request: HttpRequest) -> int:
     notified = 0
     rows = Token.objects.filter(user=user, sid=sid).select_related("client")
     clients = {row.client for row in rows}
-    rows.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoke_tokens(rows)
     for other in clients:
         if other.backchannel_logout_uri and other.enabled:
             outbox.enqueue(
