@@ -1,189 +1,290 @@
-"""Identity centre benchmarks: the token endpoint's authorization-code exchange, userinfo and an
-/api/v1 call with a JWT access token, and introspection.
+"""Identity centre benchmarks over HTTP: the token endpoint's authorization-code exchange,
+userinfo and ``GET /api/v1/me`` with a JWT access token, and introspection.
 
-    .venv/bin/python bench/identity.py                 # BENCH_N=300 requests per measure
-    BENCH_N=1000 .venv/bin/python bench/identity.py
+    .venv/bin/python bench/identity.py                   # prepare bench_h12, then measure
+    .venv/bin/python bench/identity.py --reuse           # measure only (reuses users, client, tokens)
+    .venv/bin/python bench/identity.py --reuse --seconds 20 --apps lean
 
-Each request goes through the whole Django stack (middleware, view, Authlib, joserfc signing or
-verification, the database, the audit trail) via Django's test client in this one process, on a
-throwaway SQLite database: a per-core figure without HTTP parsing or a network hop. The issue's
-targets are for 2 cores; the machine is shared with other engineers' work, so the best of three
-runs is reported and the load average is printed beside the table.
+gunicorn (3 sync workers: cores + 1) serves the site on PostgreSQL (``--db``, default the
+``bench_h12`` database), either the whole site (``zhengtong.wsgi``, "full") or the identity
+centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same views without the
+browser middleware). wrk drives each measure with a stream of DISTINCT requests: every code is
+exchanged once, every userinfo/API/introspection request carries another access token (nothing
+is cached per token). Reported: requests per second (wall clock, the load client on the same
+2 cores), latency, and the CPU time per request of the gunicorn workers and of PostgreSQL (what
+the figure would be on an unshared machine), with the load average.
+
+Preparation (skipped with ``--reuse``): migrate, a province, an administrator, a person, the
+confidential client ``bench-rp`` and ``--tokens`` access tokens (30-day lifetime, so a later
+``--reuse`` finds them live), kept in ``var/bench/identity-tokens.json``. Codes are single-use,
+so every run inserts fresh ones (a bulk insert, not measured).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
+import http.client
+import json
 import os
 import secrets
-import statistics
+import socket
+import subprocess
 import sys
-import tempfile
 import time
-from datetime import timedelta
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="zt-bench-identity-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
-os.environ.setdefault("ZHENGTONG_ENV", "test")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.test import Client as Http  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-N = int(os.environ.get("BENCH_N", "300"))
+sys.path.insert(0, str(ROOT / "bench"))
 REDIRECT = "http://127.0.0.1:8765/callback"
-ROWS: list[tuple[str, str, str, str, str]] = []
+STATE = ROOT / "var" / "bench" / "identity-tokens.json"
+APPS = {"full": "zhengtong.wsgi", "lean": "zhengtong.identity.wsgi_oidc"}
+AUTH = "Basic " + base64.b64encode(b"bench-rp:bench-secret").decode()
 
 
-def timed(fn, n: int) -> tuple[float, float, float, float]:
-    """(per second, median ms, p95 ms, CPU ms per call) over ``n`` calls; best of three runs by
-    throughput. The CPU time of this process per call says what one core could do when the
-    machine is not shared (wall-clock figures include waiting for other people's processes)."""
-    best = (0.0, 0.0, 0.0, 0.0)
-    for _ in range(3):
-        samples = []
-        started, cpu = time.perf_counter(), time.process_time()
-        for i in range(n):
-            t0 = time.perf_counter()
-            fn(i)
-            samples.append((time.perf_counter() - t0) * 1000)
-        per_second = n / (time.perf_counter() - started)
-        cpu_ms = (time.process_time() - cpu) * 1000 / n
-        if per_second > best[0]:
-            samples.sort()
-            best = (per_second, statistics.median(samples), samples[int(len(samples) * 0.95) - 1], cpu_ms)
-    return best
-
-
-def add_row(measure: str, result: tuple[float, float, float, float], target: str) -> None:
-    rate, med, p95, cpu_ms = result
-    ROWS.append(
-        (
-            measure,
-            f"{N}",
-            f"{rate:,.0f}/s",
-            f"{med:.1f} / {p95:.1f}",
-            f"{cpu_ms:.2f} ms → {1000 / cpu_ms:,.0f}/s",
-            target,
-        )
+def _args():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure only: reuse the prepared database and tokens"
+    )
+    parser.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/bench_h12", help="DATABASE_URL")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per measure (default 10)")
+    parser.add_argument("--tokens", type=int, default=2000, help="distinct access tokens to prepare")
+    parser.add_argument("--codes", type=int, default=6000, help="fresh codes per exchange measure")
+    parser.add_argument("--apps", default="full,lean", help="full, lean or both (comma-separated)")
+    parser.add_argument("--remint", action="store_true", help="with --reuse: issue new access tokens")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    return parser.parse_args()
+
+
+def _env(db: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=db,
+        ZHENGTONG_ENV="development",
+        DEBUG="false",
+        PYTHONPATH=str(ROOT),
+        IDENTITY_ACCESS_TOKEN_SECONDS="2592000",  # the prepared tokens outlive a later --reuse
+        IDENTITY_FAILURES_PER_ADDRESS="100000000",
+        HTML_GZIP="false",
+    )
+    return env
+
+
+def _django(db: str) -> None:
+    os.environ.update(_env(db))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
+    import django
+
+    django.setup()
+
+
+def _pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+def _codes(n: int) -> list[tuple[str, str]]:
+    """``n`` fresh authorization codes of the bench person for bench-rp: (code, verifier)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zhengtong.accounts.models import User
+    from zhengtong.identity.models import AuthorizationCode, Client
+    from zhengtong.identity.server import digest
+
+    client = Client.objects.get(client_id="bench-rp")
+    user_id = User.objects.get(username="bench_person").pk
+    out, rows = [], []
+    for _ in range(n):
+        verifier, challenge = _pkce()
+        code = secrets.token_urlsafe(36)
+        out.append((code, verifier))
+        rows.append(
+            AuthorizationCode(
+                code_digest=digest(code), client=client, user_id=user_id, redirect_uri=REDIRECT,
+                scope="openid profile api:read", nonce=secrets.token_hex(8), code_challenge=challenge,
+                code_challenge_method="S256", auth_time=int(time.time()), acr="urn:zhengtong:loa:registered",
+                amr=["pwd"], sid="bench", expires_at=timezone.now() + timedelta(hours=2),
+            )
+        )  # fmt: skip
+    AuthorizationCode.objects.bulk_create(rows, batch_size=1000)
+    return out
+
+
+def mint(n: int) -> list[str]:
+    """``n`` access tokens of the bench person for bench-rp, as the code exchange issues them
+    (the token generator and save_token of identity.server, without HTTP)."""
+    from types import SimpleNamespace
+
+    from zhengtong.accounts.models import User
+    from zhengtong.identity import server as srv
+    from zhengtong.identity.models import Client
+
+    client = Client.objects.get(client_id="bench-rp")
+    person = User.objects.get(username="bench_person")
+    generator = srv.AccessTokens()
+    acr = "urn:zhengtong:loa:registered"
+    out = []
+    for _ in range(n):
+        reset = srv._token_acr.set(acr)
+        try:
+            token = generator.generate("authorization_code", client, user=person, scope="openid profile api:read",
+                                       include_refresh_token=False)  # fmt: skip
+        finally:
+            srv._token_acr.reset(reset)
+        request = SimpleNamespace(client=client, user=person, authorization_code=None, refresh_token=None,
+                                  payload=SimpleNamespace(grant_type="authorization_code"))  # fmt: skip
+        srv.server.save_token(token, request)
+        out.append(token["access_token"])
+    return out
+
+
+def prepare(db: str, tokens: int) -> None:
+    from django.core.management import call_command
+
+    from zhengtong.accounts import services as acc
+    from zhengtong.accounts.kinds import UserKind
+    from zhengtong.accounts.models import User
+    from zhengtong.accounts.selectors import org_unit_by_code
+    from zhengtong.identity import services
+
+    call_command("migrate", verbosity=0)
+    if not User.objects.filter(username="bench_admin").exists():
+        acc.org_units_load_tree(actor=None, tree={"code": "330000", "name": "浙江省", "level": "province"})
+        unit = org_unit_by_code("330000")
+        admin = acc.user_create(
+            actor=None,
+            username="bench_admin",
+            password="Bench-pass-2025!",
+            kind=UserKind.STAFF,
+            org_unit=unit,
+        )
+        acc.role_grant(actor=acc.system_actor(), user=admin, role="identity_admin", org_unit=unit)
+        acc.user_create(
+            actor=None, username="bench_person", password="Bench-pass-2025!", kind=UserKind.CITIZEN
+        )
+        services.client_create(
+            actor=admin, client_id="bench-rp", name="bench", org_unit=unit, purpose="bench",
+            client_type="confidential", redirect_uris=[REDIRECT], scopes=["openid", "profile", "api:read"],
+            grant_types=["authorization_code", "refresh_token"], sector="bench", known_secret="bench-secret",
+        )  # fmt: skip
+    out = mint(tokens)
+    STATE.parent.mkdir(parents=True, exist_ok=True)
+    STATE.write_text(json.dumps({"db": db, "tokens": out}))
+    print(f"prepared {len(out)} access tokens", flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_of(pids: list[int]) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _workers(master: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def measure(args, app: str, token_list: list[str], rows: list) -> None:
+    from loadgen import postgres_cpu_seconds, wrk_requests
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), APPS[app], "-w", str(args.workers), "-k", "sync",
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
+        cwd=ROOT, env=_env(args.db),
+    )  # fmt: skip
+    try:
+        # Ready = every worker has answered a real request (booting Django takes a while on a
+        # loaded machine; the master accepts connections before its workers can answer).
+        deadline, answered = time.time() + 300, 0
+        while time.time() < deadline and answered < 3 * args.workers:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                conn.request("GET", "/oidc/userinfo", headers={"Authorization": f"Bearer {token_list[0]}"})
+                answered += conn.getresponse().status == 200
+                conn.close()
+            except OSError:
+                time.sleep(1)
+        workers = _workers(server.pid)
+        form = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": AUTH}
+
+        def run(label, path, requests, method, target, paths=None):
+            # warm every worker (imports, keys, connections) on a few requests, not counted
+            wrk_requests(port, path, requests[:50], seconds=2, connections=6, method=method)
+            cpu0, pg0, load0 = _cpu_of(workers), postgres_cpu_seconds(), os.getloadavg()[0]
+            result = wrk_requests(
+                port, path, requests[50:], seconds=args.seconds, connections=8, method=method
+            )
+            cpu = _cpu_of(workers) - cpu0
+            pg = postgres_cpu_seconds() - pg0
+            n = max(result["requests"], 1)
+            rows.append(
+                (f"{label} [{app}]", f"{result['rps']:,.0f}/s", f"{result['p50_ms']:.1f} / {result['p95_ms']:.1f}",
+                 f"{cpu * 1000 / n:.2f} ms", f"{pg * 1000 / n:.2f} ms", f"{result['errors']}",
+                 f"{load0:.1f}", target)
+            )  # fmt: skip
+            print("  " + " | ".join(rows[-1]), flush=True)
+
+        codes = _codes(args.codes + 50)
+        bodies = [
+            (form, urllib.parse.urlencode({"grant_type": "authorization_code", "code": c, "redirect_uri": REDIRECT,
+                                           "code_verifier": v}))
+            for c, v in codes
+        ]  # fmt: skip
+        run("token endpoint: code exchange", "/oidc/token", bodies, "POST", "≥ 300/s")
+        bearer = [({"Authorization": f"Bearer {t}"}, "") for t in token_list]
+        run("userinfo, JWT access token", "/oidc/userinfo", bearer, "GET", "≥ 1,500/s")
+        run("GET /api/v1/me, JWT access token", "/api/v1/me", bearer, "GET", "≥ 1,500/s")
+        intro = [(form, urllib.parse.urlencode({"token": t})) for t in token_list]
+        run("introspection", "/oidc/introspect", intro, "POST", "≥ 1,000/s")
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def main() -> None:
-    from zhengtong.accounts import services as acc
-    from zhengtong.accounts.kinds import UserKind
-    from zhengtong.accounts.selectors import org_unit_by_code
-    from zhengtong.identity import services
-    from zhengtong.identity.models import AuthorizationCode
-    from zhengtong.identity.server import digest
-
-    call_command("migrate", verbosity=0)
-    acc.org_units_load_tree(actor=None, tree={"code": "330000", "name": "浙江省", "level": "province"})
-    unit = org_unit_by_code("330000")
-    admin = acc.user_create(
-        actor=None, username="bench_admin", password="Bench-pass-2025!", kind=UserKind.STAFF, org_unit=unit
-    )
-    acc.role_grant(actor=acc.system_actor(), user=admin, role="identity_admin", org_unit=unit)
-    person = acc.user_create(
-        actor=None, username="bench_person", password="Bench-pass-2025!", kind=UserKind.CITIZEN
-    )
-    client, _ = services.client_create(
-        actor=admin, client_id="bench-rp", name="bench", org_unit=unit, purpose="bench", client_type="confidential",
-        redirect_uris=[REDIRECT], scopes=["openid", "profile", "api:read"],
-        grant_types=["authorization_code", "refresh_token"], sector="bench", known_secret="bench-secret",
-    )  # fmt: skip
-    auth = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"bench-rp:bench-secret").decode()}
-    http = Http()
-
-    total = N * 3 + 1
-    verifiers = []
-    codes = []
-    rows = []
-    for _ in range(total):
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-        code = secrets.token_urlsafe(36)
-        verifiers.append(verifier)
-        codes.append(code)
-        rows.append(
-            AuthorizationCode(
-                code_digest=digest(code), client=client, user=person, redirect_uri=REDIRECT,
-                scope="openid profile api:read", nonce=secrets.token_hex(8), code_challenge=challenge,
-                code_challenge_method="S256", auth_time=int(time.time()), acr="urn:zhengtong:loa:registered",
-                amr=["pwd"], sid="bench", expires_at=timezone.now() + timedelta(hours=1),
-            )
-        )  # fmt: skip
-    AuthorizationCode.objects.bulk_create(rows)
-    counter = iter(range(total))
-    last = {}
-
-    def exchange(_i):
-        k = next(counter)
-        response = http.post(
-            "/oidc/token",
-            {"grant_type": "authorization_code", "code": codes[k], "redirect_uri": REDIRECT, "code_verifier": verifiers[k]},
-            **auth,
-        )  # fmt: skip
-        assert response.status_code == 200, response.content
-        last["token"] = response.json()
-
-    add_row(
-        "token endpoint: code exchange (PKCE, ID token RS256, access token ES256, audit)",
-        timed(exchange, N),
-        "≥ 300/s on 2 cores",
-    )
-    access = last["token"]["access_token"]
-    bearer = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
-
-    def userinfo(_i):
-        response = http.get("/oidc/userinfo", **bearer)
-        assert response.status_code == 200, response.content
-
-    add_row("userinfo with a JWT access token", timed(userinfo, N), "≥ 1,500/s on 2 cores")
-
-    def api_me(_i):
-        response = http.get("/api/v1/me", **bearer)
-        assert response.status_code == 200, response.content
-
-    add_row("GET /api/v1/me with a JWT access token", timed(api_me, N), "≥ 1,500/s on 2 cores")
-
-    _row, api_token = acc.api_token_create(actor=person, name="bench", scopes=["read"])
-    api_bearer = {"HTTP_AUTHORIZATION": f"Bearer {api_token}"}
-
-    def api_me_with_api_token(_i):
-        response = http.get("/api/v1/me", **api_bearer)
-        assert response.status_code == 200, response.content
-
-    add_row(
-        "GET /api/v1/me with a personal API token (the existing path, for comparison)",
-        timed(api_me_with_api_token, N),
-        "—",
-    )
-
-    def introspect(_i):
-        response = http.post("/oidc/introspect", {"token": access}, **auth)
-        assert response.json()["active"] is True
-
-    add_row("introspection (client_secret_basic)", timed(introspect, N), "≥ 1,000/s on 2 cores")
-
+    args = _args()
+    _django(args.db)
+    if not args.reuse or not STATE.exists():
+        prepare(args.db, args.tokens)
+    elif args.remint:
+        STATE.write_text(json.dumps({"db": args.db, "tokens": mint(args.tokens)}))
+    token_list = json.loads(STATE.read_text())["tokens"]
+    rows: list = []
+    for app in [a.strip() for a in args.apps.split(",") if a.strip()]:
+        measure(args, app, token_list, rows)
     load = os.getloadavg()
     print(
-        f"\nidentity benchmarks — one process (1 core), in-process WSGI, SQLite; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores (shared machine)\n"
+        f"\nidentity over HTTP: gunicorn {args.workers}×sync + wrk (8 connections) on the same "
+        f"{os.cpu_count()} cores, PostgreSQL; {args.seconds} s per measure; distinct codes/tokens; "
+        f"load average now {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
-    print(
-        "| measure | requests | ours, wall clock (1 process) | median / p95 ms | CPU per request → one core | target |"
-    )
-    print("|---|---|---|---|---|---|")
-    for row in ROWS:
+    print("| measure | wall clock | p50 / p95 ms | gunicorn CPU per request | PostgreSQL CPU per request | errors | load | target (2 cores) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
         print("| " + " | ".join(row) + " |")
 
 

@@ -379,14 +379,30 @@ _TOKEN_REFUSALS = {
 
 
 # Other kinds of bearer token the API accepts, contributed by higher modules (the identity
-# centre's OpenID Connect access tokens): ``fn(*, raw, method) -> User | None``. An entry returns
-# None for a token that is not of its kind, the user for a good one, and raises
+# centre's OpenID Connect access tokens): ``fn(*, raw, method, entitlement=None)``. An entry
+# returns None for a token that is not of its kind, the user for a good one, and raises
 # ``AuthenticationRequired`` (401 ``invalid_token``) or ``PermissionDenied``
 # (403 ``insufficient_scope``) for one of its kind it refuses: the same answers as API tokens.
+# Called with ``entitlement`` (a scope prefix such as ``"sharing:grant:"``) by
+# ``bearer_entitlements``, an entry returns instead the identifiers its token is entitled to under
+# that prefix (a list, possibly empty), None when the token is not of its kind.
 BEARER_AUTHENTICATORS = hooks.registry(
     "accounts.bearer_authenticators",
-    doc="Bearer tokens other than API tokens that /api/v1 accepts (fn(*, raw, method) -> User | None).",
+    doc="Bearer tokens other than API tokens that /api/v1 accepts (fn(*, raw, method) -> User | None) "
+    "and their data entitlements (fn(*, raw, method, entitlement=prefix) -> list[str] | None).",
 )
+
+
+def bearer_entitlements(raw: str, *, prefix: str) -> list[str] | None:
+    """The identifiers a bearer token that is not an API token is entitled to under the scope
+    ``prefix`` (e.g. the sharing grants of ``sharing:grant:<id>`` scopes), from the first
+    ``BEARER_AUTHENTICATORS`` entry that knows the token; None when none does. A token of a known
+    kind that is invalid (bad signature, expired, revoked) raises ``AuthenticationRequired``."""
+    for authenticate in BEARER_AUTHENTICATORS.items():
+        found = authenticate(raw=raw or "", method="POST", entitlement=prefix)
+        if found is not None:
+            return list(found)
+    return None
 
 
 def api_token_authenticate(raw: str, *, method: str) -> User:

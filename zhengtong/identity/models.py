@@ -94,7 +94,9 @@ class Client(ClientMixin, models.Model):
     def get_allowed_scope(self, scope: str) -> str | None:
         """The requested scope, or None (→ ``invalid_scope``) when any of it is not allowed."""
         requested = (scope or "").split()
-        if any(s not in self.scopes for s in requested):
+        # A data entitlement (``sharing:grant:<id>``) is allowed by its family (``sharing:grant:*``);
+        # whether this client may have that one is the client-credentials grant's check.
+        if any(s not in self.scopes and f"{s.rpartition(':')[0]}:*" not in self.scopes for s in requested):
             return None
         return " ".join(dict.fromkeys(requested))
 

@@ -13,6 +13,7 @@ PERMISSIONS = {
 
 ACTIONS = {
     "identity.client_create": _("Register OIDC client"),
+    "identity.client_update": _("Change OIDC client redirect URIs, scopes or status"),
     "identity.client_disable": _("Disable OIDC client"),
     "identity.client_enable": _("Enable OIDC client"),
     "identity.client_secret_rotate": _("Rotate OIDC client secret"),

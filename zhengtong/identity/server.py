@@ -18,7 +18,7 @@ from datetime import timedelta
 from authlib.common.security import generate_token
 from authlib.integrations.django_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -33,7 +33,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from zhengtong.audit import services as audit
-from zhengtong.identity import claims, keys
+from zhengtong.core import cache
+from zhengtong.identity import claims, entitlements, keys
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import AuthorizationCode, Client, Token
 
@@ -41,6 +42,14 @@ API_AUDIENCE = "urn:zhengtong:api"
 ACCESS_ALG = "ES256"
 ALGORITHMS = list(keys.ALGS)
 _issuer: contextvars.ContextVar[str] = contextvars.ContextVar("identity_issuer", default="")
+# The longest a token being issued may live (seconds): the end of the data entitlements it
+# carries (set by the client-credentials grant for its one request; None: no cap).
+_lifetime_cap: contextvars.ContextVar[int | None] = contextvars.ContextVar("identity_cap", default=None)
+# The assurance level of the sign-in a token being issued comes from (its code or refresh token).
+_token_acr: contextvars.ContextVar[str] = contextvars.ContextVar("identity_acr", default="")
+# Access tokens carrying this claim hold everything introspection answers (``acr`` included), so
+# they are introspected from their signed claims and the revocation set, without a query.
+FORMAT_CLAIM, FORMAT = "zt_v", 2
 
 
 def set_issuer(request) -> str:
@@ -98,10 +107,24 @@ class AccessTokens(JWTBearerTokenGenerator):
     def get_jwks(self):
         return KeySet([keys.signing_key(ACCESS_ALG)])
 
+    def get_acr(self, user):
+        return _token_acr.get() or None
+
+    def get_extra_claims(self, client, grant_type, user, scope):
+        return {FORMAT_CLAIM: FORMAT}
+
+    def _get_expires_in(self, client, grant_type):
+        seconds = super()._get_expires_in(client, grant_type)
+        cap = _lifetime_cap.get()
+        return seconds if cap is None else min(seconds, cap)
+
     def get_audiences(self, client, user, scope):
         aud = [client.client_id]
-        if {"api:read", "api:write"} & set((scope or "").split()):
+        scopes = (scope or "").split()
+        if {"api:read", "api:write"} & set(scopes):
             aud.append(API_AUDIENCE)
+        if any(s.startswith(entitlements.SHARING) for s in scopes):
+            aud.append(entitlements.SHARING_AUDIENCE)
         return aud
 
     def access_token_generator(self, client, grant_type, user, scope):
@@ -113,8 +136,27 @@ def _claims_of_request(request) -> dict:
     return getattr(request, "zt_context", None) or {}
 
 
-class CodeGrant(grants.AuthorizationCodeGrant):
+class _AcrOfSource:
+    """Issue the access token with the ``acr`` of the code or refresh token it comes from."""
+
+    def generate_token(self, *args, **kwargs):
+        source = getattr(self.request, "authorization_code", None) or getattr(
+            self.request, "refresh_token", None
+        )
+        reset = _token_acr.set(getattr(source, "acr", "") or "")
+        try:
+            return super().generate_token(*args, **kwargs)
+        finally:
+            _token_acr.reset(reset)
+
+
+class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def validate_requested_scope(self):
+        super().validate_requested_scope()
+        if entitlements.data_scopes(self.request.payload.scope):
+            raise InvalidScopeError("data entitlements are granted to client credentials only")
 
     def save_authorization_code(self, code, request):
         context = _claims_of_request(request)
@@ -147,7 +189,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         now = timezone.now()
         claimed = AuthorizationCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
         if not claimed:
-            revoked = Token.objects.filter(code=row, revoked_at__isnull=True).update(revoked_at=now)
+            revoked = revoke_tokens(Token.objects.filter(code=row), now)
             audit.record(
                 actor=None,
                 action="identity.code_reused",
@@ -219,7 +261,7 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         return {}  # the ID token carries sub and acr; the claims of the scopes come from userinfo
 
 
-class RefreshGrant(grants.RefreshTokenGrant):
+class RefreshGrant(_AcrOfSource, grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
@@ -236,7 +278,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
             # A rotated-away refresh token presented again: someone holds a copy. Revoke the family.
             family = Token.objects.filter(revoked_at__isnull=True, client=row.client, user=row.user)
             family = family.filter(code=row.code) if row.code_id else family.filter(pk=row.pk)
-            revoked = family.update(revoked_at=now)
+            revoked = revoke_tokens(family, now)
             audit.record(
                 actor=None,
                 action="identity.refresh_reused",
@@ -253,11 +295,100 @@ class RefreshGrant(grants.RefreshTokenGrant):
         return user if user is not None and user.is_active else None
 
     def revoke_old_credential(self, refresh_token):
-        Token.objects.filter(pk=refresh_token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoke_tokens(Token.objects.filter(pk=refresh_token.pk))
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """Client credentials; the data entitlements among the scopes (``sharing:grant:<id>``,
+    ``sandbox:project:<id>``) must be live entitlements of the client's department, and the token
+    expires with the first of them to end."""
+
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def validate_requested_scope(self):
+        super().validate_requested_scope()
+        client, wanted = self.request.client, entitlements.data_scopes(self.request.payload.scope)
+        if sum(s.startswith(entitlements.SHARING) for s in wanted) > 1:
+            raise InvalidScopeError("one sharing grant per token")
+        now = timezone.now()
+        ends = []
+        for scope in wanted:
+            reason, end = entitlements.refusal(client, scope, now)
+            if reason:
+                raise InvalidScopeError(reason)
+            ends.append(end)
+        self._cap = int((min(ends) - now).total_seconds()) if ends else None
+        if self._cap is not None and self._cap < 1:
+            raise InvalidScopeError("the entitlement ends now")
+
+    def generate_token(self, *args, **kwargs):
+        reset = _lifetime_cap.set(getattr(self, "_cap", None))
+        try:
+            return super().generate_token(*args, **kwargs)
+        finally:
+            _lifetime_cap.reset(reset)
+
+
+CLIENTS_CACHE = "identity.clients"
+
+
+def _client_row(client_id: str) -> Client | None:
+    return _one(
+        Client.objects.select_related("department", "org_unit", "secret").filter(
+            client_id=client_id, enabled=True
+        )
+    )
+
+
+def enabled_client(client_id: str) -> Client | None:
+    """An enabled client with its department, org unit and secret credential. Kept per process
+    for a minute (every token, introspection and revocation request authenticates one): every
+    change of a client or its secret invalidates the namespace (``forget_clients``), at once in
+    this process and within CACHE_LOCAL_REVALIDATE_SECONDS in the others."""
+    client_id = plain_client_id(client_id or "")
+    if not client_id or len(client_id) > 64:
+        return None
+    return cache.cached(
+        CLIENTS_CACHE, client_id, lambda: _client_row(client_id), 60, local=True, shared=False
+    )
+
+
+def forget_clients() -> None:
+    """Invalidate the clients kept for the hot path (now, and again after the transaction commits)."""
+    cache.invalidate(CLIENTS_CACHE)
+    transaction.on_commit(lambda: cache.invalidate(CLIENTS_CACHE))
+
+
+REVOKED_CACHE = "identity.revoked"
+
+
+def revoke_tokens(queryset, now=None) -> int:
+    """Revoke the live tokens of ``queryset``; the one way tokens are revoked, so the revocation
+    set the hot paths read (``revoked_jtis``) is invalidated with every revocation."""
+    count = queryset.filter(revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+    if count:
+        cache.invalidate(REVOKED_CACHE)
+        transaction.on_commit(lambda: cache.invalidate(REVOKED_CACHE))
+    return count
+
+
+def revoked_jtis() -> frozenset[str]:
+    """The ``jti`` of every revoked access token that has not expired yet: a JWT access token is
+    live when its signature and ``exp`` verify and its ``jti`` is not here (no query per use).
+    Kept per process through the one cache, invalidated by ``revoke_tokens``: at once in the
+    revoking process, within CACHE_LOCAL_REVALIDATE_SECONDS in the others."""
+    return cache.cached(
+        REVOKED_CACHE,
+        "live",
+        lambda: frozenset(
+            Token.objects.filter(revoked_at__isnull=False, expires_at__gt=timezone.now()).values_list(
+                "jti", flat=True
+            )
+        ),
+        30,
+        local=True,
+        shared=False,
+    )
 
 
 def _one(queryset):
@@ -281,10 +412,67 @@ def _find_token(token_string: str, hint: str | None) -> Token | None:
     return row
 
 
+class _SignedAccess:
+    """An access token known from its verified claims (signature, ``exp``, not in the revocation
+    set, an enabled client): what introspection needs, without a row."""
+
+    _as_refresh = False
+
+    def __init__(self, values: dict, client: Client):
+        self.values, self.client = values, client
+        self.client_id = client.pk
+        self.scope = str(values.get("scope") or "")
+
+    def is_expired(self) -> bool:
+        return int(self.values.get("exp", 0)) <= time.time()
+
+    def is_revoked(self) -> bool:
+        return False  # checked against the revocation set before this was made
+
+    def introspection(self) -> dict:
+        v = self.values
+        body = {
+            "active": True,
+            "client_id": self.client.client_id,
+            "scope": self.scope,
+            "token_type": "access_token",
+            "exp": int(v["exp"]),
+            "iat": int(v.get("iat", 0)),
+            "iss": v.get("iss") or issuer(),
+            "sub": v.get("sub"),
+        }
+        if v.get("acr"):
+            body["acr"] = v["acr"]
+        return body
+
+
+def _signed_access(token_string: str) -> _SignedAccess | None | bool:
+    """A JWT access token of the current format, from its claims alone; None when it is not live;
+    False when it is not such a token (the caller looks the row up)."""
+    try:
+        decoded = jwt.decode(token_string, keys.verification_keys(), algorithms=ALGORITHMS)
+    except (JoseError, ValueError):
+        return None
+    values = decoded.claims
+    if values.get(FORMAT_CLAIM) != FORMAT or decoded.header.get("typ") != "at+jwt":
+        return False
+    if not isinstance(values.get("exp"), int) or values["exp"] <= time.time():
+        return None
+    if str(values.get("jti")) in revoked_jtis():
+        return None
+    client = enabled_client(str(values.get("client_id") or ""))
+    return _SignedAccess(values, client) if client is not None else None
+
+
 class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string, token_type_hint):
+        token_string = token_string or ""
+        if token_type_hint != "refresh_token" and token_string.count(".") == 2:
+            found = _signed_access(token_string)
+            if found is not False:
+                return found
         return _find_token(token_string, token_type_hint)
 
     def check_permission(self, token, client, request):
@@ -292,6 +480,10 @@ class Introspection(IntrospectionEndpoint):
         return token.client_id == client.pk
 
     def introspect_token(self, token):
+        if not entitlements.live(token.scope):
+            return {"active": False}  # a data entitlement revoked, suspended or ended since
+        if isinstance(token, _SignedAccess):
+            return token.introspection()
         end = token.refresh_expires_at if getattr(token, "_as_refresh", False) else token.expires_at
         body = {
             "active": True,
@@ -318,7 +510,7 @@ class Revocation(RevocationEndpoint):
 
     def revoke_token(self, token, request):
         with transaction.atomic():
-            Token.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            revoke_tokens(Token.objects.filter(pk=token.pk))
             audit.record(
                 actor=token.user,
                 action="identity.token_revoke",
@@ -351,11 +543,7 @@ class Server(AuthorizationServer):
         self.register_endpoint(EndSession)
 
     def query_client(self, client_id):
-        return _one(
-            Client.objects.select_related("department", "org_unit", "secret").filter(
-                client_id=plain_client_id(client_id), enabled=True
-            )
-        )
+        return enabled_client(client_id)
 
     def save_token(self, token, request):
         """Record a token grant (its jti, the refresh token's digest) and audit it."""

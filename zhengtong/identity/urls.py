@@ -17,4 +17,5 @@ urlpatterns = [
     path("account/authorizations/<int:consent_id>/revoke/", pages.consent_revoke, name="consent_revoke"),
     path("console/identity/clients/", pages.clients, name="clients"),
     path("console/identity/clients/<int:pk>/", pages.client_action, name="client_action"),
+    path("console/identity/clients/<int:pk>/edit/", pages.client_edit, name="client_edit"),
 ]

@@ -100,3 +100,12 @@ def job_get(*, user: Any, job_id: Any) -> Job:
 
 def reviews_of(*, job: Job) -> list[OutputReview]:
     return list(job.reviews.select_related("reviewer"))
+
+
+def project_entitlement(pk: Any) -> dict | None:
+    """What the identity centre needs to issue project ``pk`` as a scope of a consumer system's
+    token (``sandbox:project:<pk>``): ``applicant_department_id``, ``state`` and ``ends_on``; None
+    for no such project. A trusted read (no actor): the centre checks the client's department."""
+    if not str(pk).isdecimal() or len(str(pk)) > 18:
+        return None
+    return Project.objects.filter(pk=int(pk)).values("applicant_department_id", "state", "ends_on").first()

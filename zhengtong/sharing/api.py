@@ -36,11 +36,14 @@ class GrantKey(HttpBearer):
     itself is checked, and the call logged, by the service."""
 
     openapi_description = (
-        "Key of a sharing grant: `Authorization: Bearer zts_…` (issued on the grant's page)."
+        "Key of a sharing grant: `Authorization: Bearer zts_…` (issued on the grant's page), or an "
+        "access token of the identity centre with the scope `sharing:grant:<id>` (client credentials)."
     )
 
     def authenticate(self, request, token):
-        return token if token.startswith("zts_") and len(token) <= 200 else None
+        if token.startswith("zts_"):
+            return token if len(token) <= 200 else None
+        return token if token.count(".") == 2 and len(token) <= 4000 else None
 
 
 class ProfileOut(Schema):

@@ -241,3 +241,12 @@ def exchanges_for_cases(case_numbers: Any, *, limit: int = 200, offset: int = 0)
         .select_related("profile", "owner_department", "consumer_department")
         .order_by("-at", "-id")[offset : offset + limit]
     )
+
+
+def grant_entitlement(pk: Any) -> dict | None:
+    """What the identity centre needs to issue grant ``pk`` as a scope of a consumer system's
+    token (``sharing:grant:<pk>``): ``consumer_department_id``, ``state`` and ``expires_at``; None
+    for no such grant. A trusted read (no actor): the centre checks the client's department."""
+    if not str(pk).isdecimal() or len(str(pk)) > 18:
+        return None
+    return Grant.objects.filter(pk=int(pk)).values("consumer_department_id", "state", "expires_at").first()

@@ -6,6 +6,7 @@ from zhengtong.identity.services.clients import (
     client_disable,
     client_enable,
     client_secret_rotate,
+    client_update,
     data_key_issue,
 )
 from zhengtong.identity.services.consents import consent_grant, consent_revoke
@@ -18,6 +19,7 @@ __all__ = [
     "client_disable",
     "client_enable",
     "client_secret_rotate",
+    "client_update",
     "consent_grant",
     "consent_revoke",
     "data_key_issue",

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,9 +17,10 @@ from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, CoreError, ValidationError
-from zhengtong.identity import claims
+from zhengtong.identity import claims, entitlements
 from zhengtong.identity.errors import IdentityError
 from zhengtong.identity.models import Client, ClientType, SubjectType, Token
+from zhengtong.identity.server import forget_clients, revoke_tokens
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 PERMISSION = "identity.manage_clients"
@@ -34,11 +36,32 @@ def _check_uris(field: str, uris: list[str], *, required: bool) -> list[str]:
             raise ValidationError.for_field(
                 field, _("absolute http(s) URIs without a fragment: %s") % uri[:100]
             )
+        if "*" in uri or "@" in parts.netloc or any(c.isspace() for c in uri) or len(uri) > 500:
+            raise ValidationError.for_field(
+                field, _("one exact URI per line (no wildcard, user name or spaces): %s") % uri[:100]
+            )
         if parts.scheme == "http" and parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
             raise ValidationError.for_field(
                 field, _("http is allowed only for loopback addresses: %s") % uri[:100]
             )
     return list(dict.fromkeys(cleaned))
+
+
+SCOPE_CHOICES = (*claims.SCOPES, *entitlements.FAMILIES.values())
+
+
+def _check_scopes(scopes: list[str], grant_types: list[str], client_type: str) -> None:
+    bad = [s for s in scopes if s not in SCOPE_CHOICES]
+    if bad or "openid" not in scopes and "authorization_code" in grant_types:
+        raise ValidationError.for_field(
+            "scopes", _("choose from: %s (with openid)") % ", ".join(SCOPE_CHOICES)
+        )
+    if any(s in entitlements.FAMILIES.values() for s in scopes) and (
+        client_type != ClientType.CONFIDENTIAL or "client_credentials" not in grant_types
+    ):
+        raise ValidationError.for_field(
+            "scopes", _("data entitlements are for confidential clients with client credentials")
+        )
 
 
 @transaction.atomic
@@ -90,11 +113,7 @@ def client_create(
         raise ValidationError.for_field(
             "public_sub_reason", _("public subject identifiers need a stated reason")
         )
-    bad = [s for s in scopes if s not in claims.SCOPES]
-    if bad or "openid" not in scopes and "authorization_code" in grant_types:
-        raise ValidationError.for_field(
-            "scopes", _("choose from: %s (with openid)") % ", ".join(claims.SCOPES)
-        )
+    _check_scopes(scopes, grant_types, client_type)
     if "id_number" in scopes and not (legal_basis or "").strip():
         raise ValidationError.for_field("legal_basis", _("the id_number scope needs a stated legal basis"))
     if not grant_types or any(g not in GRANT_TYPES for g in grant_types):
@@ -143,6 +162,7 @@ def client_create(
         )
         client.secret = row
         client.save(update_fields=["secret"])
+        forget_clients()
     audit.record(
         actor=actor,
         action="identity.client_create",
@@ -151,6 +171,60 @@ def client_create(
         after={"client_id": client_id, "type": client_type, "scopes": client.scopes, "sector": sector},
     )
     return client, secret
+
+
+def _scope_q(scope: str) -> Q:
+    """Tokens whose space-separated scope holds ``scope``."""
+    return (
+        Q(scope=scope)
+        | Q(scope__startswith=f"{scope} ")
+        | Q(scope__endswith=f" {scope}")
+        | Q(scope__contains=f" {scope} ")
+    )
+
+
+@transaction.atomic
+def client_update(
+    *, actor: Any, client: Client, redirect_uris: list[str], scopes: list[str], enabled: bool
+) -> Client:
+    """Change a client's redirect URIs (matched exactly: absolute, https except loopback, no
+    fragment or wildcard) and allowed scopes, and disable it, in one step. Live tokens carrying a
+    scope no longer allowed are revoked; disabling revokes every live token (as ``client_disable``)."""
+    ensure_can(actor, PERMISSION, client.org_unit)
+    scopes = list(dict.fromkeys(s.strip() for s in scopes if s and s.strip()))
+    _check_scopes(scopes, client.grant_types, client.client_type)
+    if "id_number" in scopes and not client.legal_basis:
+        raise ValidationError.for_field("scopes", _("the id_number scope needs a stated legal basis"))
+    redirect = _check_uris(
+        "redirect_uris", redirect_uris, required="authorization_code" in client.grant_types
+    )
+    before = {"redirect_uris": client.redirect_uris, "scopes": client.scopes, "enabled": client.enabled}
+    removed = [s for s in client.scopes if s not in scopes]
+    now = timezone.now()
+    revoked = 0
+    live = Token.objects.filter(client=client, revoked_at__isnull=True)
+    if not enabled and client.enabled:
+        revoked = revoke_tokens(live, now)
+    elif removed:
+        q = Q(pk__in=[])
+        for scope in removed:
+            # A data family (sharing:grant:*) allowed the scopes beneath it.
+            q |= Q(scope__contains=scope[:-1]) if scope.endswith(":*") else _scope_q(scope)
+        revoked = revoke_tokens(live.filter(q), now)
+    client.redirect_uris, client.scopes, client.enabled = redirect, scopes, enabled
+    client.save(update_fields=["redirect_uris", "scopes", "enabled"])
+    forget_clients()
+    after = {"redirect_uris": redirect, "scopes": scopes, "enabled": enabled}
+    if before != after:
+        audit.record(
+            actor=actor,
+            action="identity.client_update",
+            target=client,
+            org_unit=client.org_unit,
+            before=before,
+            after={**after, "tokens_revoked": revoked},
+        )
+    return client
 
 
 @transaction.atomic
@@ -164,6 +238,7 @@ def client_secret_rotate(*, actor: Any, client: Client) -> str:
     )
     client.secret = row
     client.save(update_fields=["secret"])
+    forget_clients()
     return secret
 
 
@@ -176,7 +251,8 @@ def client_disable(*, actor: Any, client: Client) -> Client:
         return client
     client.enabled = False
     client.save(update_fields=["enabled"])
-    revoked = Token.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    forget_clients()
+    revoked = revoke_tokens(Token.objects.filter(client=client))
     audit.record(
         actor=actor,
         action="identity.client_disable",
@@ -193,6 +269,7 @@ def client_enable(*, actor: Any, client: Client) -> Client:
     if not client.enabled:
         client.enabled = True
         client.save(update_fields=["enabled"])
+        forget_clients()
         audit.record(actor=actor, action="identity.client_enable", target=client, org_unit=client.org_unit)
     return client
 

@@ -12,6 +12,7 @@ from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, NotFound
 from zhengtong.identity.errors import IdentityError
 from zhengtong.identity.models import Client, Consent, Token
+from zhengtong.identity.server import revoke_tokens
 
 
 @transaction.atomic
@@ -53,9 +54,7 @@ def consent_revoke(*, actor: Any, consent_id: int) -> Consent:
     now = timezone.now()
     consent.revoked_at = now
     consent.save(update_fields=["revoked_at"])
-    revoked = Token.objects.filter(user=actor, client=consent.client, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
+    revoked = revoke_tokens(Token.objects.filter(user=actor, client=consent.client), now)
     audit.record(
         actor=actor,
         action="identity.consent_revoke",

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
@@ -17,7 +16,7 @@ from zhengtong.identity import claims, keys
 from zhengtong.identity.backchannel import TOPIC
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import Client, Token
-from zhengtong.identity.server import issuer
+from zhengtong.identity.server import issuer, revoke_tokens
 from zhengtong.identity.services.authorize import SESSION_SID, _failure_budget
 
 
@@ -31,7 +30,7 @@ def _end_tokens_of_session(request: HttpRequest) -> int:
     notified = 0
     rows = Token.objects.filter(user=user, sid=sid).select_related("client")
     clients = {row.client for row in rows}
-    rows.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoke_tokens(rows)
     for other in clients:
         if other.backchannel_logout_uri and other.enabled:
             outbox.enqueue(
@@ -76,7 +75,9 @@ def portal_signed_out(*, request: HttpRequest) -> int:
     return _end_tokens_of_session(request)
 
 
-def token_refused(*, request: HttpRequest, client_id: str, endpoint: str, error: str) -> None:
+def token_refused(
+    *, request: HttpRequest, client_id: str, endpoint: str, error: str, description: str = ""
+) -> None:
     """Audit a refused token, introspection or revocation request that names a registered client
     (bounded per client address; requests naming none are refused without a record)."""
     client_id = plain_client_id(client_id)
@@ -94,7 +95,7 @@ def token_refused(*, request: HttpRequest, client_id: str, endpoint: str, error:
         target_type="identity.client",
         target_id="",
         target_label=(client_id or "")[:64],
-        after={"endpoint": endpoint, "error": error},
+        after={"endpoint": endpoint, "error": error, **({"description": description} if description else {})},
     )
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import time
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import AccessDeniedError
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, JsonResponse
@@ -97,10 +99,41 @@ def _refuse(request, error: OAuth2Error, client_id: str):
     return _error_page(request, error)
 
 
-def _denied(grant, description: str) -> AccessDeniedError:
-    error = AccessDeniedError(description=description, redirect_uri=grant.redirect_uri)
+def _denied(grant, description: str, error_class=AccessDeniedError):
+    error = error_class(description=description, redirect_uri=grant.redirect_uri)
     error.state = grant.request.payload.state
     return error
+
+
+# When a sign-in was asked for by ``prompt=login`` or an exceeded ``max_age`` (a Unix time in
+# the session): a sign-in completed after it satisfies the request.
+REAUTH_SINCE = "zt_oidc_reauth_since"
+
+
+def _max_age(grant) -> int | None:
+    raw = grant.request.payload.data.get("max_age")
+    if raw in (None, ""):
+        return None
+    if not str(raw).isdecimal() or len(str(raw)) > 9:
+        raise _denied(grant, "'max_age' must be a whole number of seconds", InvalidRequestError)
+    return int(raw)
+
+
+def _needs_sign_in(request, grant, user, prompt: list[str]) -> bool:
+    """Whether this request needs the person to sign in (again): ``prompt=login``, or a sign-in
+    older than ``max_age`` (OIDC Core 3.1.2.1). A sign-in completed after the request asked for
+    one satisfies it; ``prompt=none`` answers ``login_required`` instead of asking."""
+    max_age = _max_age(grant)
+    auth_time = user.last_login.timestamp() if user.last_login else 0.0
+    asked = request.session.get(REAUTH_SINCE)
+    if asked is not None and auth_time >= asked:
+        return False  # signed in again since we asked (forgotten once the request is answered)
+    stale = max_age is not None and time.time() - auth_time > max_age
+    if "none" in prompt:
+        if stale:
+            raise _denied(grant, "the sign-in is older than max_age", LoginRequiredError)
+        return False
+    return "login" in prompt or stale
 
 
 @public
@@ -115,8 +148,14 @@ def authorize(request):
         grant = server.get_consent_grant(request, end_user=user)
     except OAuth2Error as error:
         return _refuse(request, error, client_id)
-    if user is None:
-        return redirect_to_login(request.get_full_path())
+    prompt = (grant.request.payload.data.get("prompt") or "").split()
+    try:
+        if user is None or _needs_sign_in(request, grant, user, prompt):
+            if user is not None or "login" in prompt:
+                request.session[REAUTH_SINCE] = time.time()
+            return redirect_to_login(request.get_full_path())
+    except OAuth2Error as error:
+        return _refuse(request, error, client_id)
     client = grant.request.client
     scopes = grant.request.scope.split()
     entities = claims.entities_for(user) if "enterprise" in scopes else []
@@ -126,13 +165,20 @@ def authorize(request):
             "the account may not act for that enterprise" if hinted else "the account acts for no enterprise"
         )
         return _refuse(request, _denied(grant, reason), client_id)
-    prompt = (grant.request.payload.data.get("prompt") or "").split()
     if request.method == "GET":
-        if (
+        covered = (
             selectors.consent_covers(user, client, scopes)
             and "consent" not in prompt
             and not ("enterprise" in scopes and not hinted and len(entities) > 1)
-        ):
+        )
+        if covered or "none" in prompt:
+            # Answered now, without the consent page: a later prompt=login asks for a new sign-in.
+            request.session.pop(REAUTH_SINCE, None)
+        if "none" in prompt and not covered:
+            return _refuse(
+                request, _denied(grant, "the person has not consented", ConsentRequiredError), client_id
+            )
+        if covered:
             entity = next((e for e in entities if e.uscc == hinted), entities[0] if entities else None)
             return services.authorize_issue(
                 request=request, actor=user, grant=grant, consent_scopes=None, entity=entity
@@ -148,6 +194,7 @@ def authorize(request):
                 "acr": claims.acr_for(user, second_factor=False),
             },
         )
+    request.session.pop(REAUTH_SINCE, None)
     if request.POST.get("decision") != "allow":
         return _refuse(request, _denied(grant, "the person declined"), client_id)
     entity = None
@@ -180,14 +227,15 @@ def _after(request, response, endpoint: str):
     if response.status_code >= 400:
         address, budget = _failure_budget(request)
         ratelimit.incr("identity.failures", address, window_seconds=budget["window_seconds"])
-        error = ""
+        body = {}
         with contextlib.suppress(ValueError, AttributeError):
-            error = json.loads(response.content).get("error", "")
+            body = json.loads(response.content)
         services.token_refused(
             request=request,
             client_id=request.POST.get("client_id", "") or _basic_client(request),
             endpoint=endpoint,
-            error=error,
+            error=str(body.get("error", ""))[:64],
+            description=str(body.get("error_description", ""))[:200],
         )
     return response
 

@@ -15,7 +15,7 @@ from zhengtong.core.errors import Conflict, ZhengtongError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.identity import claims, selectors, services
 from zhengtong.identity.models import ClientType, SubjectType
-from zhengtong.identity.services.clients import GRANT_TYPES
+from zhengtong.identity.services.clients import GRANT_TYPES, SCOPE_CHOICES
 
 PERMISSION = "identity.manage_clients"
 
@@ -76,7 +76,7 @@ class ClientForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label=gettext_lazy("Allowed scopes"),
-        choices=[(s, s) for s in claims.SCOPES],
+        choices=[(s, s) for s in SCOPE_CHOICES],
         widget=forms.CheckboxSelectMultiple,
     )
     grant_types = forms.MultipleChoiceField(
@@ -187,3 +187,54 @@ def client_action(request, pk: int):
             request, "identity/secret_shown.html", {"client": client, "secret": shown, "action": action}
         )
     return redirect("identity:clients")
+
+
+class ClientEditForm(forms.Form):
+    """What changes often, in one step: the exact redirect URIs, the allowed scopes, and disabling."""
+
+    redirect_uris = forms.CharField(
+        label=gettext_lazy("Redirect URIs (one per line, matched exactly)"),
+        help_text=gettext_lazy(
+            "https, or http only for 127.0.0.1, localhost or ::1; no fragment or wildcard."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+    )
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("Allowed scopes"),
+        choices=[(s, s) for s in SCOPE_CHOICES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    disabled = forms.BooleanField(
+        label=gettext_lazy("Disabled (revokes every live token at once)"), required=False
+    )
+
+
+@staff
+def client_edit(request, pk: int):
+    """Edit a client's redirect URIs and scopes, or disable it, in one form."""
+    client = selectors.client_get_for(request.user, pk)
+    initial = {
+        "redirect_uris": "\n".join(client.redirect_uris),
+        "scopes": client.scopes,
+        "disabled": not client.enabled,
+    }
+    form = ClientEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.client_update(
+                actor=request.user,
+                client=client,
+                redirect_uris=_lines(data["redirect_uris"]),
+                scopes=data["scopes"],
+                enabled=not data["disabled"],
+            )
+        except ZhengtongError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(client)s is saved.") % {"client": client.name})
+            return redirect("identity:clients")
+    return render(request, "identity/client_edit.html", {"client": client, "form": form})

@@ -20,10 +20,18 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts import credentials
 from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts import services as account_services
 from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import in_subtree
 from zhengtong.core import cache, ratelimit
-from zhengtong.core.errors import Conflict, PermissionDenied, RateLimited, ValidationError, ZhengtongError
+from zhengtong.core.errors import (
+    AuthenticationRequired,
+    Conflict,
+    PermissionDenied,
+    RateLimited,
+    ValidationError,
+    ZhengtongError,
+)
 from zhengtong.datastore import engine
 from zhengtong.notify.services import notify
 from zhengtong.registry import selectors as registry_selectors
@@ -65,6 +73,32 @@ def grant_for_key(secret: str) -> Grant | None:
         GRANTS_CACHE,
         credentials.credential_digest(secret),
         lambda: _grant_for_key(secret),
+        60,
+        local=True,
+        shared=False,
+    )
+
+
+GRANT_SCOPE = "sharing:grant:"
+
+
+def grant_for_bearer(token: str) -> Grant | None:
+    """The grant a bearer token of another kind (the identity centre's access tokens, through
+    ``accounts.services.bearer_entitlements``) is bound to: its one ``sharing:grant:<id>`` scope;
+    None for an unknown, invalid or revoked token, or one naming no grant or several."""
+    if not token or len(token) > 4000:
+        return None
+    try:
+        ids = account_services.bearer_entitlements(token, prefix=GRANT_SCOPE)
+    except AuthenticationRequired:
+        return None
+    if not ids or len(ids) != 1 or not ids[0].isdecimal():
+        return None
+    pk = int(ids[0])
+    return cache.cached(
+        GRANTS_CACHE,
+        f"id:{pk}",
+        lambda: Grant.objects.select_related(*_GRANT_RELATED).filter(pk=pk).first(),
         60,
         local=True,
         shared=False,
@@ -396,9 +430,11 @@ def serve(grant: Grant, *, mode: str, body: dict, keyed: bool, peer: str = "") -
 
 
 def exchange_call(*, secret: str, mode: str, body: dict, client: str = "", peer: str = "") -> dict:
-    """A call from a consumer's system with the key bound to its grant. An unknown key is
-    refused (rate-limited per client address, not logged: nothing anonymous grows the log)."""
-    grant = grant_for_key(secret)
+    """A call from a consumer's system with the key bound to its grant (``zts_…``) or an access
+    token of the identity centre carrying the grant as its scope (``sharing:grant:<id>``). An
+    unknown key is refused (rate-limited per client address, not logged: nothing anonymous grows
+    the log)."""
+    grant = grant_for_key(secret) if secret.startswith("zts_") else grant_for_bearer(secret)
     if grant is None:
         ratelimit.hit("sharing.bad_key", client or "-", limit=settings.SHARING_BAD_KEY_PER_MINUTE)
         log.info("sharing call with an unknown key from %s", client or "-")
