@@ -17,7 +17,7 @@ from zhengtong.core.errors import NotFound
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.services import services
+from zhengtong.services import evaluation, services
 from zhengtong.services.demo_lists import list_fields
 from zhengtong.services.models import Bundle, Case, ServiceItem
 
@@ -910,6 +910,8 @@ def seed(stdout=None) -> dict[str, int]:
     publish_bundles(county)
     _accounts(actor, county)
     _demo_cases(actor)
+    # The 好差评 and handling indicators replace the catalogue's former random statistics.
+    say(f"services: evaluation indicators {evaluation.evaluation_publish()}")
     say(
         f"service items: {ServiceItem.objects.count()}, bundles: {Bundle.objects.count()}, cases: {Case.objects.count()}"
     )
