@@ -27,8 +27,13 @@ def _callback_guard(obj, actor, data) -> str | None:
 
 
 def _close_guard(obj, actor, data) -> str | None:
-    """A rectification (of a bad 好差评 rating) closes only after its call-back (回访)."""
-    if obj.kind == "rectification" and obj.state != "called_back":
+    """The rectification of a bad 好差评 rating (source ``rating:<id>``) closes only after its
+    call-back (回访, 国办发〔2019〕51号); other modules' rectifications keep the plain flow."""
+    if (
+        obj.kind == "rectification"
+        and (obj.source_ref or "").startswith("rating:")
+        and obj.state != "called_back"
+    ):
         return str(_("a rectification is closed only after the call-back (回访)"))
     return None
 

@@ -103,11 +103,11 @@ def test_bad_rating_callback_verdict_and_department_contest(page, live_server, s
     assert (rating.state, rating.dispute, rating.excluded) == ("upheld", "upheld", True)
     w.shot("rating-contest-decided")
 
-    # The public indicators of the month: one completed case, no counted rating, one excluded.
+    # The public indicators of the month: one completed case, rated 0.0 % (its rating excluded), one excluded.
     w.login(svc.citizen)
     w.go(f"/services/ratings/?month={timezone.localdate():%Y-%m}")
     foot = w.js("document.querySelector('tfoot tr').innerText")
-    assert foot.split("\t")[1:3] == ["1", "—"] and foot.split("\t")[-1] == "1"
+    assert foot.split("\t")[1:3] == ["1", "0.0"] and foot.split("\t")[-1] == "1"
     w.shot("rating-indicators")
     w.login(svc.citizen, lang="en")
     w.go(f"/services/ratings/?month={timezone.localdate():%Y-%m}")
