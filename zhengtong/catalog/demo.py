@@ -6,7 +6,6 @@ real load path (services.load_start) and taken through the real lifecycle.
 - 杭州市空气质量小时数据 (hourly readings per monitoring station), published;
 - 杭州市公交站点 (bus stops with coordinates), published;
 - 西湖区政务服务大厅 (service halls with opening hours), published;
-- 杭州市政务服务月度统计 (monthly service statistics), published;
 - 西湖区养老服务机构 (care homes with contact phones kept): conditionally open, one application;
 - 义乌市市场经营户名录 (stall holders): loaded and waiting for the data security officer.
 
@@ -315,38 +314,6 @@ def service_halls() -> bytes:
     return _csv(header, rows)
 
 
-def service_stats() -> bytes:
-    rng = random.Random(SEED + 5)
-    header = ["统计月份", "部门", "受理件数", "办结件数", "按时办结率(%)", "网上办理率(%)", "好评率(%)"]
-    depts = [
-        "市场监督管理局",
-        "人力资源和社会保障局",
-        "公安局",
-        "民政局",
-        "卫生健康委员会",
-        "自然资源和规划局",
-        "税务局",
-        "医疗保障局",
-    ]
-    rows = []
-    for m in range(12):
-        month = f"2024-{m + 1:02d}"
-        for d in depts:
-            accepted = rng.randint(800, 12000)
-            rows.append(
-                [
-                    month,
-                    f"杭州市{d}",
-                    accepted,
-                    int(accepted * rng.uniform(0.93, 0.995)),
-                    round(rng.uniform(97, 100), 1),
-                    round(rng.uniform(82, 99), 1),
-                    round(rng.uniform(96, 99.9), 1),
-                ]
-            )
-    return _csv(header, rows)
-
-
 def care_homes() -> bytes:
     rng = random.Random(SEED + 6)
     header = ["机构名称", "机构性质", "地址", "床位数", "入住人数", "负责人", "负责人手机"]
@@ -440,20 +407,6 @@ DATASETS = [
             "咨询电话": {"grade": "L1", "policy": {"op": "keep"}},
             "级别": {"category": "none", "grade": "L1", "policy": {"op": "keep"}},
         },
-    ),
-    (
-        "hz-service-statistics",
-        "330100",
-        "dsj",
-        "杭州市政务服务月度统计",
-        "Hangzhou monthly service statistics",
-        "government_services",
-        "monthly",
-        ["政务服务", "办件", "统计", "好差评"],
-        service_stats,
-        "published",
-        "unconditional",
-        {},
     ),
     (
         "xihu-care-homes",

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _gettext
@@ -247,3 +248,13 @@ class WorkflowModel(models.Model):
 
 def timeline(obj: models.Model) -> list[TimelineEntry]:
     return list(TimelineEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)))
+
+
+def ids_with_transitions(model: type[models.Model], names: tuple[str, ...]):
+    """A lazy query of the ids (as integers) of ``model``'s objects that went through any of the
+    transitions ``names``: for a subquery (``pk__in``), e.g. the cases ever sent back."""
+    return (
+        TimelineEntry.objects.filter(object_type=model._meta.label_lower, transition__in=names)
+        .annotate(_oid=Cast("object_id", models.BigIntegerField()))
+        .values("_oid")
+    )

@@ -22,6 +22,8 @@ from zhengtong.core.workflow import timeline
 from zhengtong.services import eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
+from zhengtong.services.rating_api import PUBLIC_OPERATIONS as RATING_PUBLIC
+from zhengtong.services.rating_api import router as rating_router
 from zhengtong.services.workflows import FINAL_STATES
 
 router = Router(tags=["services"])
@@ -31,8 +33,8 @@ PUBLIC_OPERATIONS: set[str] = {
     "services_list",
     "services_detail",
     "services_eforms",
-    "services_rating_stats",
     "services_track",
+    *RATING_PUBLIC,
 }
 
 
@@ -391,35 +393,6 @@ def application_update(request, case_id: int, payload: ResubmitIn):
     return _application(case)
 
 
-class RatingIn(Schema):
-    score: int
-    sub_scores: dict[str, int] = {}
-    comment: str = ""
-
-
-class RatingOut(Schema):
-    id: int
-    score: int
-    state: str
-    work_order_id: int | None
-
-
-@router.post(
-    "/applications/{int:case_id}/rating", response={201: RatingOut, **ERRORS}, operation_id="services_rate"
-)
-def rate(request, case_id: int, payload: RatingIn):
-    """好差评: rate a finished application 1–5; 1–2 open a rectification work order."""
-    case = selectors.case_for_applicant(request.auth, case_id)
-    rating = services.rating_submit(
-        actor=request.auth,
-        case=case,
-        score=payload.score,
-        sub_scores=payload.sub_scores,
-        comment=payload.comment,
-    )
-    return Status(201, rating)
-
-
 class TaskOut(Schema):
     id: int
     fileId: str
@@ -565,14 +538,5 @@ def bundle_status(request, app_id: int):
     }
 
 
-class StatsOut(Schema):
-    departments: list[dict]
-    items: list[dict]
-
-
-@router.get(
-    "/ratings/stats", response={200: StatsOut, **ERRORS}, auth=None, operation_id="services_rating_stats"
-)
-def rating_stats(request):
-    """Public 好差评 statistics per department and per service."""
-    return selectors.rating_stats()
+# 好差评 (rating_api.py): rating, verdict, contest, the public statistics and period indicators.
+router.add_router("", rating_router)

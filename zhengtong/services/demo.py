@@ -17,7 +17,8 @@ from zhengtong.core.errors import NotFound
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.services import services
+from zhengtong.services import evaluation, services
+from zhengtong.services.demo_lists import list_fields
 from zhengtong.services.models import Bundle, Case, ServiceItem
 
 if TYPE_CHECKING:
@@ -725,6 +726,12 @@ def publish_items(actor, county: OrgUnit) -> dict[str, object]:
     ) in ITEMS:
         if dept not in depts:
             continue
+        listed = {
+            "legal_basis": "《中华人民共和国行政许可法》及相关法律法规。",
+            "conditions": "申请人身份真实，材料齐全、符合法定形式。",
+            "materials": materials,
+            **list_fields(code, dept, county.code, materials),
+        }
         out[code] = services.item_publish(
             actor=actor,
             code=code,
@@ -734,19 +741,17 @@ def publish_items(actor, county: OrgUnit) -> dict[str, object]:
             department=depts[dept],
             life_events=events,
             visits=visits,
-            legal_basis="《中华人民共和国行政许可法》及相关法律法规。",
-            conditions="申请人身份真实，材料齐全、符合法定形式。",
-            materials=materials,
             form_schema={**schema(props, required), **SCHEMA_EXTRAS.get(code, {})},
             statutory_days=statutory,
             promised_days=promised,
             fee_fen=fee,
             fee_basis="按国家规定的收费标准" if fee else "",
-            consultation=f"12345 / {depts[dept].name}窗口",
+            consultation=f"{depts[dept].name}窗口；0571-12345",
             complaint="12345 政务服务便民热线",
             guide=_guide(name, promised, visits),
             review_steps=steps,
             produces=types.get(produces) if produces else None,
+            **listed,
         )
     return out
 
@@ -874,7 +879,9 @@ def _demo_cases(actor) -> int:
         c = submit(zhang, code, **raw)
         services.case_accept(actor=actor, case=c)
         services.case_approve(actor=actor, case=c, note="同意")
-        services.rating_submit(actor=zhang, case=c, score=score, comment=comment)
+        services.rating_submit(
+            actor=zhang, case=c, score=score, comment=comment, reasons=["guide"] if score <= 2 else []
+        )
     sla.sla_scan()
     n = Case.objects.count()
     return n
@@ -903,6 +910,8 @@ def seed(stdout=None) -> dict[str, int]:
     publish_bundles(county)
     _accounts(actor, county)
     _demo_cases(actor)
+    # The 好差评 and handling indicators replace the catalogue's former random statistics.
+    say(f"services: evaluation indicators {evaluation.evaluation_publish()}")
     say(
         f"service items: {ServiceItem.objects.count()}, bundles: {Bundle.objects.count()}, cases: {Case.objects.count()}"
     )

@@ -113,7 +113,7 @@ def _working_days(against_limit: bool):
 
 def satisfaction(day_from, day_to):
     return grouped_rows(
-        in_period(Rating.objects, "created_at", day_from, day_to),
+        in_period(Rating.objects.filter(excluded=False), "created_at", day_from, day_to),
         day="created_at",
         path="org_unit__path",
         num=Sum("score"),
@@ -145,7 +145,7 @@ def item_labels(dimension: str, keys: list[str]) -> dict[str, str]:
 
 def rectification(day_from, day_to):
     return share_rows(
-        Rating.objects.filter(score__lte=BAD),
+        Rating.objects.filter(score__lte=BAD, excluded=False),
         day_from,
         day_to,
         day="created_at",
@@ -205,7 +205,7 @@ def _ratings_changed(since: dt.datetime) -> set[dt.date]:
 def rectification_days(day_from, day_to):
     """Mean days from a bad rating to the close of its rectification, on the day it closed."""
     return duration_rows(
-        Rating.objects.filter(score__lte=BAD),
+        Rating.objects.filter(score__lte=BAD, excluded=False),
         day_from,
         day_to,
         start="created_at",

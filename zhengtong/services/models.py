@@ -25,6 +25,11 @@ class ServiceItem(models.Model):
     versions; the fields here are the ones the catalogue searches and filters on."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
+    # GB/T 39554.1 实施编码: the implementing body's USCC (18) + the basic code (基本编码, 12:
+    # type 2 + main item 5 + sub-item 3 + 2 for the handling item); checked by items.check_standard_code.
+    standard_code = models.CharField(
+        _("implementation code (实施编码)"), max_length=40, blank=True, default=""
+    )
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ServiceKind.choices)
@@ -72,6 +77,33 @@ class ServiceItemVersion(models.Model):
     consultation = models.CharField(_("consultation channel"), max_length=200, blank=True)
     complaint = models.CharField(_("complaint channel"), max_length=200, blank=True)
     guide = models.TextField(_("service guide"), blank=True)
+    # 实施清单 fields (docs/services.md "Implementation list"): where and when it is handled, the
+    # enquiry phone, 即办件/承诺件, how the result is delivered, 通办 scope, special steps, FAQ.
+    place = models.CharField(_("place of handling"), max_length=300, blank=True, default="")
+    hours = models.CharField(_("office hours"), max_length=200, blank=True, default="")
+    enquiry_phone = models.CharField(_("enquiry phone"), max_length=60, blank=True, default="")
+    handling_type = models.CharField(
+        _("type of handling"),
+        max_length=12,
+        blank=True,
+        default="",
+        choices=[("immediate", _("immediate (即办件)")), ("promised", _("promised (承诺件)"))],
+    )
+    delivery = models.JSONField(_("delivery of the result"), default=list, blank=True)
+    tongban_scope = models.CharField(
+        _("通办 scope"),
+        max_length=12,
+        blank=True,
+        default="",
+        choices=[
+            ("county", _("county-wide (全县通办)")),
+            ("city", _("city-wide (全市通办)")),
+            ("province", _("province-wide (全省通办)")),
+            ("national", _("across provinces (跨省通办)")),
+        ],
+    )
+    special_steps = models.JSONField(_("special steps (特殊环节)"), default=list, blank=True)
+    faq = models.JSONField(_("frequent questions"), default=list, blank=True)
     # [{"name", "mode": "single"|"all"|"any"|"quorum", "signers": n, "quorum": 0.7}]
     review_steps = models.JSONField(_("review steps"), default=list, blank=True)
     produces = models.ForeignKey(
@@ -288,7 +320,10 @@ class Draft(models.Model):
 
 
 class Rating(models.Model):
-    """A 好差评 rating of a completed case (一事一评), 5 = 非常满意 … 1 = 非常不满意."""
+    """A 好差评 rating (GB/T 39734): of one stage of a case (after acceptance, after it ended;
+    one each), 5 = 非常满意 … 1 = 非常不满意, on a channel, of the service and the staff member who
+    handled that stage. A department may contest a malicious 差评 (申诉复核); an upheld contest
+    excludes the rating from every statistic."""
 
     class State(models.TextChoices):
         RECORDED = "recorded", _("recorded")
@@ -298,19 +333,72 @@ class Rating(models.Model):
         UPHELD = "upheld", _("appeal: rating upheld")
         REVISED = "revised", _("appeal: handling revised")
 
-    case = models.OneToOneField(Case, models.PROTECT, related_name="rating")
+    class Stage(models.TextChoices):
+        ACCEPTED = "accepted", _("acceptance (受理)")
+        ENDED = "ended", _("result (办结)")
+
+    class Channel(models.TextChoices):
+        COUNTER = "counter", _("counter device or QR code (窗口评价器、二维码)")
+        WEB = "web", _("web (PC端)")
+        MOBILE = "mobile", _("mobile (移动端)")
+        SMS = "sms", _("SMS link (短信)")
+        HOTLINE = "hotline", _("12345 hotline (12345热线)")
+
+    class Verdict(models.TextChoices):
+        NONE = "", _("not given")
+        SATISFIED = "satisfied", _("satisfied with the rectification")
+        UNSATISFIED = "unsatisfied", _("not satisfied with the rectification")
+
+    class Dispute(models.TextChoices):
+        NONE = "", _("none")
+        PENDING = "pending", _("contest under review")
+        UPHELD = "upheld", _("contest upheld: excluded as malicious")
+        DISMISSED = "dismissed", _("contest dismissed")
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="ratings")
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.ENDED)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    # The staff member who handled the rated stage (the accepting clerk; the deciding reviewer).
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
     item = models.ForeignKey(ServiceItem, models.PROTECT, related_name="ratings")
     department = models.ForeignKey(Department, models.PROTECT, related_name="+")
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(_("overall satisfaction"))
     sub_scores = models.JSONField(_("sub-indicators"), default=dict)
+    reasons = models.JSONField(_("reasons for a bad rating"), default=list, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.RECORDED)
     work_order_id = models.BigIntegerField(null=True, blank=True)
     rectification_result = models.TextField(_("rectification result"), blank=True)
+    # The call-back of the rectification (回访, mandatory before it closes): the rater's
+    # satisfaction the department recorded.
+    callback_satisfaction = models.PositiveSmallIntegerField(
+        _("call-back satisfaction"), null=True, blank=True
+    )
+    verdict = models.CharField(
+        _("verdict on the rectification"), max_length=12, choices=Verdict.choices, blank=True, default=""
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
     appeal_reason = models.TextField(_("appeal"), blank=True)
     appeal_result = models.TextField(_("appeal result"), blank=True)
+    dispute = models.CharField(
+        _("department's contest"), max_length=10, choices=Dispute.choices, blank=True, default=""
+    )
+    dispute_reason = models.TextField(_("contest reason"), blank=True)
+    dispute_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dispute_result = models.TextField(_("contest result"), blank=True)
+    # True once a contest is upheld: left out of every statistic (参评, 差评, 满意度).
+    excluded = models.BooleanField(_("excluded from statistics"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # When the rectification work order closed (the cockpit's rectification time), and when the
     # rating last changed (its materialization recomputes only the days of changed ratings).
@@ -319,6 +407,7 @@ class Rating(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["case", "stage"], name="one_rating_per_stage")]
         # The cockpit's materialization reads one day of ratings, and the ratings changed since.
         indexes = [
             models.Index(fields=["created_at"], name="rating_created"),
@@ -326,7 +415,7 @@ class Rating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case.number} {self.score}"
+        return f"{self.case.number} {self.stage} {self.score}"
 
 
 from zhengtong.services.workflows import CASE_FLOW  # noqa: E402

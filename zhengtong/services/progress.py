@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhengtong.core import ratelimit
 from zhengtong.core.errors import NotFound, ValidationError
@@ -180,3 +181,38 @@ def case_track(*, number: Any, check: Any, client: str) -> TrackedCase:
         is_open=case.state in OPEN_STATES,
         progress=case_progress(case, public=True),
     )
+
+
+MODES = {
+    "all": gettext_lazy("joint sign-off by all (会签)"),
+    "any": gettext_lazy("any one signer (或签)"),
+    "quorum": gettext_lazy("a quorum of signers"),
+}
+
+
+def item_flow(version) -> list[dict[str, str]]:
+    """The flow of an item version as the guide shows it (办理流程): application, acceptance
+    (with the §32 correction rule), each review step of the version with its sign-off rule,
+    the decision and the delivery of the result."""
+    steps = [
+        {"name": _("Application (申请)"), "note": _("online, on mobile or at the counter")},
+        {
+            "name": _("Acceptance (受理)"),
+            "note": _("the counter accepts, or asks for every correction at once within %d working days")
+            % settings.SERVICES_CORRECTION_NOTICE_DAYS,
+        },
+    ]
+    for step in version.review_steps or [{"name": "审核", "mode": "single"}]:
+        mode = step.get("mode", "single")
+        note = str(MODES.get(mode, ""))
+        if mode in ("all", "any", "quorum") and step.get("signers"):
+            note = f"{note} · " + _("%d signers") % int(step["signers"])
+        steps.append({"name": str(step.get("name", "")), "note": note})
+    steps.append(
+        {
+            "name": _("Decision (决定)"),
+            "note": _("within %d working days (promised)") % version.promised_days,
+        }
+    )
+    steps.append({"name": _("Result delivered (送达)"), "note": ""})
+    return steps

@@ -6,12 +6,13 @@ import copy
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, grants_of, scope_q
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound
+from zhengtong.core.workflow import timeline
 from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem
 from zhengtong.services.workflows import OPEN_STATES
 
@@ -216,7 +217,8 @@ def rating_stats() -> dict[str, list[dict]]:
 
     def rows(group: tuple[str, ...]):
         return list(
-            Rating.objects.values(*group)
+            Rating.objects.filter(excluded=False)
+            .values(*group)
             .annotate(
                 count=Count("id"),
                 average=Avg("score"),
@@ -235,10 +237,32 @@ def rating_stats() -> dict[str, list[dict]]:
     return {"departments": by_dept, "items": by_item}
 
 
-def ratings_for_staff(actor: Any) -> QuerySet[Rating]:
-    return Rating.objects.filter(
-        scope_q(actor, "services.supervise", department_field="department")
-    ).select_related("case", "item", "department")
+def ratings_for_staff(actor: Any, permission: str = "services.supervise") -> QuerySet[Rating]:
+    """Ratings of the actor's scope: supervisors (appeals, contests) or, with
+    ``permission="services.view"``, the department's staff (who may contest a 差评)."""
+    return Rating.objects.filter(scope_q(actor, permission, department_field="department")).select_related(
+        "case", "item", "department", "staff", "dispute_by"
+    )
+
+
+def ratings_by_staff(actor: Any) -> list[dict]:
+    """Counted ratings per staff member rated, in the actor's scope (one aggregate query)."""
+    rows = (
+        Rating.objects.filter(scope_q(actor, "services.view", department_field="department"))
+        .filter(excluded=False, staff__isnull=False)
+        .values("staff_id", "staff__username", "staff__display_name")
+        .annotate(count=Count("id"), average=Avg("score"), bad=Count("id", filter=Q(score__lte=2)))
+        .order_by("-count", "staff_id")[:100]
+    )
+    return [
+        {
+            "name": r["staff__display_name"] or r["staff__username"],
+            "count": r["count"],
+            "average": round(r["average"] or 0, 2),
+            "bad": r["bad"],
+        }
+        for r in rows
+    ]
 
 
 def licensing_decisions_after(after_id: int, *, limit: int = 1000) -> list[dict[str, Any]]:
@@ -274,22 +298,24 @@ def licensing_decisions_after(after_id: int, *, limit: int = 1000) -> list[dict[
 
 
 def cases_of_entity(entity: Any, *, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
-    """The newest cases a legal entity applied for, ``limit`` from ``offset``, with their rating
-    if any (好差评): one query on the index ``case_applicant_entity``, reading only the columns
-    shown. A trusted read for the supervision module's master record (一户一档), shown to
+    """The newest cases a legal entity applied for, ``limit`` from ``offset``, with their end-of-case
+    rating if any (好差评): one query on the index ``case_applicant_entity``, reading only the
+    columns shown. A trusted read for the supervision module's master record (一户一档), shown to
     supervision staff in the entity's scope only. Their count: ``case_numbers_of_entity(e).count()``."""
+    ended = Rating.objects.filter(case=OuterRef("pk"), stage=Rating.Stage.ENDED)
     rows = (
         Case.objects.filter(applicant_entity=entity)
-        .select_related("item", "department", "rating")
-        .only(
-            "id", "number", "state", "submitted_at", "item__name", "department__name",
-            "rating__score", "rating__comment", "rating__state",
+        .select_related("item", "department")
+        .only("id", "number", "state", "submitted_at", "item__name", "department__name")
+        .annotate(
+            _score=Subquery(ended.values("score")[:1]),
+            _comment=Subquery(ended.values("comment")[:1]),
+            _rstate=Subquery(ended.values("state")[:1]),
         )
         .order_by("-id")[offset : offset + limit]
-    )  # fmt: skip
+    )
     out = []
     for case in rows:
-        rating = getattr(case, "rating", None)
         out.append(
             {
                 "number": case.number,
@@ -297,9 +323,9 @@ def cases_of_entity(entity: Any, *, limit: int = 200, offset: int = 0) -> list[d
                 "department": case.department.name,
                 "state": case.state,
                 "submitted_at": case.submitted_at,
-                "rating": rating.score if rating is not None else None,
-                "rating_comment": rating.comment if rating is not None else "",
-                "rating_state": rating.state if rating is not None else "",
+                "rating": case._score,
+                "rating_comment": case._comment or "",
+                "rating_state": case._rstate or "",
             }
         )
     return out
@@ -309,3 +335,8 @@ def case_numbers_of_entity(entity: Any) -> QuerySet:
     """The numbers of every case the entity applied for, as a lazy query (a subquery where it is
     used: sharing's exchange log looks up the calls made for them)."""
     return Case.objects.filter(applicant_entity=entity).values_list("number", flat=True)
+
+
+def case_was_accepted(case: Case) -> bool:
+    """Whether the case went through acceptance (受理): its acceptance can be rated."""
+    return any(e.transition == "accept" for e in timeline(case))

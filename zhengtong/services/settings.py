@@ -4,7 +4,7 @@ Read values with the helpers of zhengtong.conf (env_int, env_str, ...) so they a
 documented (docs/configuration.md, section of this module).
 """
 
-from zhengtong.conf import env_int, env_list
+from zhengtong.conf import env_int, env_list, env_str
 
 # Largest material an applicant may upload (bytes).
 SERVICES_UPLOAD_MAX_BYTES = env_int("SERVICES_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -25,3 +25,8 @@ SERVICES_CASE_CHANNELS = env_list("SERVICES_CASE_CHANNELS", ["sms"])
 # 行政许可法 §32: working days after an application (or its correction) arrives within which the
 # counter may still ask for a correction; later it counts as accepted.
 SERVICES_CORRECTION_NOTICE_DAYS = env_int("SERVICES_CORRECTION_NOTICE_DAYS", 5, minimum=1)
+# Days after a 差评 within which its department may contest it as malicious (申诉复核).
+SERVICES_RATING_CONTEST_DAYS = env_int("SERVICES_RATING_CONTEST_DAYS", 7, minimum=1)
+# The public address of the portal (scheme and host, e.g. https://zwfw.example.gov.cn), put in
+# front of links sent by SMS (rating invitations); empty: the links are paths.
+SERVICES_PUBLIC_URL = env_str("SERVICES_PUBLIC_URL", "")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengtong.services import views
+from zhengtong.services import rating_views, views
 
 app_name = "services"
 
@@ -14,8 +14,9 @@ urlpatterns = [
     path("services/cases/<int:pk>/notices/<str:code>.pdf", views.case_notice, name="case_notice"),
     path("services/bundles/<str:code>/", views.bundle_detail, name="bundle"),
     path("services/my/bundles/<int:pk>/", views.bundle_status, name="bundle_status"),
-    path("services/ratings/", views.ratings, name="ratings"),
+    path("services/ratings/", rating_views.ratings, name="ratings"),
+    path("services/rate/<str:token>/", rating_views.rate_link, name="rate_link"),
     path("services/console/", views.worklist, name="worklist"),
     path("services/console/cases/<int:pk>/", views.staff_case, name="staff_case"),
-    path("services/console/ratings/", views.staff_ratings, name="staff_ratings"),
+    path("services/console/ratings/", rating_views.staff_ratings, name="staff_ratings"),
 ]

@@ -24,9 +24,9 @@ from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import keyset_page
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_for
-from zhengtong.services import eforms, notices, progress, selectors, services
+from zhengtong.services import eforms, notices, progress, rating_views, selectors, services
 from zhengtong.services.actions import case_action_run
-from zhengtong.services.models import Case, Rating, ServiceKind
+from zhengtong.services.models import Case, ServiceKind
 from zhengtong.services.workflows import STAFF_BUTTONS
 
 LIFE_EVENTS = {
@@ -50,6 +50,13 @@ DEPARTMENT_KINDS = {
     "medical_insurance": ("医疗保障", "Healthcare security"),
     "fire_rescue": ("消防救援", "Fire and rescue"),
     "natural_resources": ("自然资源", "Natural resources"),
+}
+
+
+DELIVERY = {
+    "counter": gettext_lazy("collect at the counter (窗口领取)"),
+    "post": gettext_lazy("by post, free (免费邮寄)"),
+    "electronic": gettext_lazy("electronic result (电子证照/网上送达)"),
 }
 
 
@@ -95,6 +102,8 @@ def item_detail(request, code: str):
         {
             "item": item,
             "v": item.current_version,
+            "flow": progress.item_flow(item.current_version),
+            "delivery": [str(DELIVERY.get(d, d)) for d in item.current_version.delivery or []],
             "materials": materials,
             "logged_in": request.user.is_authenticated,
         },
@@ -210,26 +219,8 @@ def my_case(request, pk: int):
             elif action == "withdraw":
                 services.case_withdraw(actor=request.user, case=case, expected_version=int(version))
                 messages.success(request, _("Application withdrawn."))
-            elif action == "rate":
-                subs = {
-                    k: int(request.POST[f"sub_{k}"])
-                    for k in services.SUB_INDICATORS
-                    if request.POST.get(f"sub_{k}", "").isdigit()
-                }
-                score = request.POST.get("score", "")
-                services.rating_submit(
-                    actor=request.user,
-                    case=case,
-                    score=int(score) if score.isdigit() else 0,
-                    sub_scores=subs,
-                    comment=request.POST.get("comment", ""),
-                )
-                messages.success(request, _("Thank you for your rating."))
-            elif action == "appeal":
-                services.rating_appeal(
-                    actor=request.user, rating=case.rating, reason=request.POST.get("reason", "")
-                )
-                messages.success(request, _("Your appeal was sent for review."))
+            elif action in ("rate", "verdict"):
+                rating_views.case_rating_post(request, case)
             return redirect("services:my_case", case.pk)
         except (ValidationError, PermissionDenied, Conflict) as exc:
             errors = getattr(exc, "fields", {}) or {}
@@ -238,7 +229,6 @@ def my_case(request, pk: int):
     fields = materials = None
     if case.state == "correction_requested":
         fields, materials = _form_context(request, case.item_version, raw=case.data, errors=errors)
-    rating = Rating.objects.filter(case=case).first()
     bill = services.case_bill(case) if case.fee_fen else None
     return render(
         request,
@@ -250,10 +240,7 @@ def my_case(request, pk: int):
             "notices": notices.case_notices(case),
             "fields": fields,
             "materials": materials,
-            "rating": rating,
-            "can_rate": rating is None and case.state in ("completed", "rejected", "refused"),
-            "levels": sorted(services.RATING_LEVELS.items(), reverse=True),
-            "subs": services.SUB_INDICATORS.items(),
+            **rating_views.case_rating_context(case),
             "bill": bill,
             "errors": errors,
             "display_data": _display_data(case),
@@ -333,13 +320,6 @@ def bundle_status(request, pk: int):
     if app.fee_fen:
         bill = bill_for(f"bundle:{app.pk}")
     return render(request, "services/bundle_status.html", {"app": app, "bill": bill})
-
-
-@public
-def ratings(request):
-    stats = selectors.rating_stats()
-    chart = [{"name": r["department__name"], "value": r["average"]} for r in stats["departments"]]
-    return render(request, "services/ratings.html", {"stats": stats, "chart": chart})
 
 
 # --- staff ------------------------------------------------------------------------------
@@ -432,31 +412,6 @@ def staff_case(request, pk: int):
             else None,
         },
     )
-
-
-@staff
-def staff_ratings(request):
-    if request.method == "POST":
-        rating = (
-            selectors.ratings_for_staff(request.user).filter(pk=request.POST.get("rating", "0") or 0).first()
-        )
-        try:
-            if rating is None:
-                raise ValidationError.for_field("rating", _("no such rating in your scope"))
-            decide = (
-                services.rating_appeal_revise
-                if request.POST.get("action") == "revise"
-                else services.rating_appeal_uphold
-            )
-            decide(actor=request.user, rating=rating, note=request.POST.get("note", ""))
-            messages.success(request, _("Done."))
-        except (ValidationError, Conflict, PermissionDenied) as exc:
-            messages.error(request, exc.message)
-        return redirect("services:staff_ratings")
-    page = keyset_page(
-        selectors.ratings_for_staff(request.user), order=["-id"], cursor=request.GET.get("cursor"), limit=50
-    )
-    return render(request, "services/staff_ratings.html", {"page": page})
 
 
 class TrackForm(forms.Form):

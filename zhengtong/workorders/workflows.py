@@ -26,6 +26,18 @@ def _callback_guard(obj, actor, data) -> str | None:
     return None
 
 
+def _close_guard(obj, actor, data) -> str | None:
+    """The rectification of a bad 好差评 rating (source ``rating:<id>``) closes only after its
+    call-back (回访, 国办发〔2019〕51号); other modules' rectifications keep the plain flow."""
+    if (
+        obj.kind == "rectification"
+        and (obj.source_ref or "").startswith("rating:")
+        and obj.state != "called_back"
+    ):
+        return str(_("a rectification is closed only after the call-back (回访)"))
+    return None
+
+
 def _merge_guard(obj, actor, data) -> str | None:
     return None if data.get("master") else str(_("master: the work order to merge into is required"))
 
@@ -82,7 +94,14 @@ WORK_ORDER_FLOW = Workflow(
             "workorders.callback",
             guard=_callback_guard,
         ),
-        Transition("close", ("replied", "called_back"), "closed", _("Close (办结)"), "workorders.dispatch"),
+        Transition(
+            "close",
+            ("replied", "called_back"),
+            "closed",
+            _("Close (办结)"),
+            "workorders.dispatch",
+            guard=_close_guard,
+        ),
         Transition(
             "merge",
             OPEN_STATES,

@@ -34,18 +34,23 @@ from zhengtong.services.services.cases import (
     prepare_application,
     tolerance_excluded,
 )
-from zhengtong.services.services.common import APPLICANT_EVENTS
+from zhengtong.services.services.common import APPLICANT_EVENTS, rating_invite, rating_link
 from zhengtong.services.services.drafts import draft_get, draft_save
 from zhengtong.services.services.items import NEWBORN_FIELDS, NEWBORN_KEY, VERSION_FIELDS, item_publish
 from zhengtong.services.services.newborn import register_newborn
 from zhengtong.services.services.ratings import (
+    BAD_REASONS,
     RATING_LEVELS,
     SUB_INDICATORS,
     on_rating_work_order_closed,
-    rating_appeal,
     rating_appeal_revise,
     rating_appeal_uphold,
+    rating_contest,
+    rating_contest_decide,
+    rating_link_read,
     rating_submit,
+    rating_submit_by_link,
+    rating_verdict,
 )
 from zhengtong.services.services.reviews import case_approve, case_complete, case_reject, step_outcome
 
@@ -65,6 +70,7 @@ CORRECTION_ACTIONS = ("request_correction", "send_back")
 
 __all__ = [
     "APPLICANT_EVENTS",
+    "BAD_REASONS",
     "CASE_ACTIONS",
     "CORRECTION_ACTIONS",
     "NEWBORN_FIELDS",
@@ -98,10 +104,16 @@ __all__ = [
     "owed_of",
     "owed_scan",
     "prepare_application",
-    "rating_appeal",
     "rating_appeal_revise",
     "rating_appeal_uphold",
+    "rating_contest",
+    "rating_contest_decide",
+    "rating_invite",
+    "rating_link",
+    "rating_link_read",
     "rating_submit",
+    "rating_submit_by_link",
+    "rating_verdict",
     "register_newborn",
     "step_outcome",
     "tolerance_excluded",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -42,6 +43,9 @@ audit_actions.register(
         "services.rating.rectified": gettext_lazy("Rectification of a bad rating closed"),
         "services.rating.appeal": gettext_lazy("Appeal a rating's handling"),
         "services.rating.appeal_decide": gettext_lazy("Decide a rating appeal"),
+        "services.rating.verdict": gettext_lazy("Give a verdict on a rating's rectification"),
+        "services.rating.contest": gettext_lazy("Contest a bad rating as malicious"),
+        "services.rating.contest_decide": gettext_lazy("Decide a department's contest of a rating"),
     }
 )
 
@@ -73,8 +77,13 @@ APPLICANT_EVENTS = {
 }
 
 
+# The transitions after which the applicant is invited to rate a stage (好差评).
+RATING_INVITES = {"accept": "accepted", "complete": "ended", "reject": "ended", "refuse": "ended"}
+
+
 def after_transition(case: Case, action: str, note: str = "") -> None:
-    """In the transition's transaction: tell the applicant and have its notice sealed after commit."""
+    """In the transition's transaction: tell the applicant, invite a rating where a stage ends,
+    and have its notice sealed after commit."""
     notices.notice_enqueue(case, action)
     title = APPLICANT_EVENTS.get(action)
     if title:
@@ -86,3 +95,38 @@ def after_transition(case: Case, action: str, note: str = "") -> None:
             case_link(case),
             applicant=True,
         )
+    if action in RATING_INVITES:
+        rating_invite(case, RATING_INVITES[action])
+
+
+LINK_SALT = "services.rating-link"
+
+
+def rating_link_token(case: Case, stage: str) -> str:
+    """The signed token of a rating invitation: the case, its applicant and the stage."""
+    return signing.dumps({"c": case.pk, "a": case.applicant_id, "s": stage}, salt=LINK_SALT, compress=True)
+
+
+def rating_link(case: Case, stage: str) -> str:
+    """The rating page of an invitation, absolute when ``SERVICES_PUBLIC_URL`` is set."""
+    path = reverse("services:rate_link", args=[rating_link_token(case, stage)])
+    return f"{settings.SERVICES_PUBLIC_URL.rstrip('/')}{path}"
+
+
+INVITES = {
+    "accepted": gettext_lazy("Please rate the acceptance of your application %(number)s"),
+    "ended": gettext_lazy("Please rate the handling of your application %(number)s"),
+}
+
+
+def rating_invite(case: Case, stage: str) -> None:
+    """In the transition's transaction: invite the applicant to rate the stage (inbox and the
+    outward channels; the SMS carries the signed link)."""
+    tell(
+        case.applicant,
+        "services.rating.invite",
+        str(INVITES[stage]) % {"number": case.number},
+        rating_link(case, stage),
+        case_link(case),
+        applicant=True,
+    )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import ValidationError
+from zhengtong.core.identifiers import IdentifierError, validate_uscc
 from zhengtong.services.models import ServiceItem, ServiceItemVersion
 
 VERSION_FIELDS = (
@@ -27,7 +28,63 @@ VERSION_FIELDS = (
     "guide",
     "review_steps",
     "produces",
+    "place",
+    "hours",
+    "enquiry_phone",
+    "handling_type",
+    "delivery",
+    "tongban_scope",
+    "special_steps",
+    "faq",
 )
+
+
+# GB/T 39554.1 事项类型代码 (the first two digits of the basic code), by the kinds of this catalogue
+# and the other kinds of administrative power the national basic directory lists.
+ITEM_TYPE_CODES = {
+    "01": "行政许可",
+    "02": "行政处罚",
+    "03": "行政强制",
+    "04": "行政征收",
+    "05": "行政给付",
+    "06": "行政检查",
+    "07": "行政确认",
+    "08": "行政奖励",
+    "09": "行政裁决",
+    "10": "其他行政权力",
+    "20": "公共服务",
+}
+KIND_TYPE_CODES = {"licensing": "01", "benefit": "05", "confirmation": "07", "other": "10", "public": "20"}
+
+
+def check_standard_code(code: str, kind: str) -> str:
+    """A GB/T 39554.1 实施编码: the implementing body's 18-character USCC (GB 32100, check
+    character verified) followed by the 12-digit basic code: 事项类型代码 (2, matching the item's
+    kind), 主项 (5), 子项 (3) and 业务办理项 (2). Returns the code upper-cased; raises a field
+    error naming the rule. Empty is allowed (an item not yet coded)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return ""
+    if len(code) != 30:
+        raise ValidationError.for_field(
+            "standard_code", _("must be 30 characters: the body's USCC (18) and the basic code (12)")
+        )
+    try:
+        validate_uscc(code[:18])
+    except IdentifierError as exc:
+        raise ValidationError.for_field("standard_code", _("the first 18 characters: %s") % exc) from None
+    basic = code[18:]
+    if not basic.isdigit():
+        raise ValidationError.for_field(
+            "standard_code", _("the basic code (characters 19–30) must be digits")
+        )
+    if basic[:2] not in ITEM_TYPE_CODES:
+        raise ValidationError.for_field("standard_code", _("unknown item type code “%s”") % basic[:2])
+    if KIND_TYPE_CODES.get(kind) != basic[:2]:
+        raise ValidationError.for_field(
+            "standard_code", _("the item type code %(code)s does not match the kind") % {"code": basic[:2]}
+        )
+    return code
 
 
 # A form schema extension: completing a case of this item enters a newborn in the population
@@ -87,6 +144,27 @@ def _clean_version(rules: dict[str, Any]) -> dict[str, Any]:
             errors[f"review_steps.{i}.mode"] = _("must be single, all, any or quorum")
         if step.get("mode") in ("all", "any", "quorum") and int(step.get("signers", 0)) < 1:
             errors[f"review_steps.{i}.signers"] = _("a joint sign-off needs at least one signer")
+    if rules.get("handling_type", "") not in ("", "immediate", "promised"):
+        errors["handling_type"] = _("must be immediate (即办件) or promised (承诺件)")
+    if rules.get("tongban_scope", "") not in ("", "county", "city", "province", "national"):
+        errors["tongban_scope"] = _("must be county, city, province or national")
+    for key in ("delivery", "special_steps", "faq"):
+        if not isinstance(rules.get(key, []), list):
+            errors[key] = _("must be a list")
+    for i, qa in enumerate(rules.get("faq") or []):
+        if not isinstance(qa, dict) or not qa.get("q") or not qa.get("a"):
+            errors[f"faq.{i}"] = _("needs a question (q) and an answer (a)")
+    for i, m in enumerate(rules.get("materials") or []):
+        if (
+            isinstance(m, dict)
+            and "copies" in m
+            and (
+                isinstance(m["copies"], bool)
+                or not isinstance(m["copies"], int)
+                or not 0 <= m["copies"] <= 20
+            )
+        ):
+            errors[f"materials.{i}.copies"] = _("must be a whole number from 0 to 20")
     if errors:
         raise ValidationError(fields=errors)
     return {**rules, "form_schema": schema}
@@ -105,12 +183,14 @@ def item_publish(
     visits: int = 0,
     online: bool = True,
     mobile: bool = True,
+    standard_code: str = "",
     **rules: Any,
 ) -> ServiceItem:
     """Create a service item or publish a new version of its rules (cases keep their version)."""
     ensure_can(actor, "services.manage_catalogue", department.org_unit, department)
     if visits not in (0, 1):
         raise ValidationError.for_field("visits", _("must be 0 or 1 (最多跑一次)"))
+    standard_code = check_standard_code(standard_code, kind)
     rules = _clean_version(rules)
     item, _created = ServiceItem.objects.select_for_update().get_or_create(
         code=code,
@@ -119,6 +199,7 @@ def item_publish(
     item.name, item.name_en, item.kind = name, name_en, kind
     item.department, item.org_unit = department, department.org_unit
     item.life_events, item.visits, item.online, item.mobile = life_events or [], visits, online, mobile
+    item.standard_code = standard_code
     current = item.current_version
     if current is not None and all(
         getattr(current, f) == rules.get(f, getattr(current, f)) for f in VERSION_FIELDS

@@ -137,7 +137,9 @@ def test_rating_rules(svc):
     with pytest.raises(ValidationError):
         services.rating_submit(actor=svc.citizen, case=case, score=5, sub_scores={"mood": 3})
     with pytest.raises(ValidationError):
-        services.rating_submit(actor=svc.citizen, case=case, score=1)  # a bad rating needs a comment
+        services.rating_submit(actor=svc.citizen, case=case, score=1, reasons=["slow"])  # needs a comment
+    with pytest.raises(ValidationError):
+        services.rating_submit(actor=svc.citizen, case=case, score=1, comment="慢")  # needs a reason
     rating = services.rating_submit(actor=svc.citizen, case=case, score=4, sub_scores={"efficiency": 5})
     assert rating.state == "recorded" and rating.work_order_id is None
     with pytest.raises(Conflict):
@@ -149,18 +151,22 @@ def test_bad_rating_opens_rectification_and_appeal(svc):
     from zhengtong.workorders.models import WorkOrder
 
     case = _completed_case(svc)
-    rating = services.rating_submit(actor=svc.citizen, case=case, score=1, comment="窗口态度差,等了很久")
+    rating = services.rating_submit(
+        actor=svc.citizen, case=case, score=1, comment="窗口态度差,等了很久", reasons=["attitude", "slow"]
+    )
     assert rating.state == "rectifying"
     wo = WorkOrder.objects.get(pk=rating.work_order_id)
     assert wo.kind == "rectification" and wo.source_ref == f"rating:{rating.pk}"
     assert wo.department_id == case.department_id
     wo.reply = "已约谈窗口人员并整改,已电话回访。"
+    wo.satisfaction = 2
     run_closed(wo)
     rating.refresh_from_db()
     assert rating.state == "rectified" and "整改" in rating.rectification_result
+    assert rating.callback_satisfaction == 2
     with pytest.raises(PermissionDenied):
-        services.rating_appeal(actor=svc.other_citizen, rating=rating, reason="x")
-    services.rating_appeal(actor=svc.citizen, rating=rating, reason="并未回访")
+        services.rating_verdict(actor=svc.other_citizen, rating=rating, satisfied=False, note="x")
+    services.rating_verdict(actor=svc.citizen, rating=rating, satisfied=False, note="并未回访")
     with pytest.raises(PermissionDenied):
         services.rating_appeal_revise(actor=svc.counter, rating=rating, note="x")
     rating.refresh_from_db()

@@ -171,9 +171,13 @@ def test_each_case_node_reaches_the_applicant_by_sms(svc):
     case = _submit(svc)
     services.case_accept(actor=svc.counter, case=case)
     sms = Delivery.objects.filter(channel="sms", message__recipient=svc.citizen)
-    assert sms.count() == 2  # received, accepted
+    assert sms.count() == 3  # received, accepted, and the invitation to rate the acceptance
     assert {d.address_masked for d in sms} == {"139****2345"}
-    assert {d.message.event for d in sms} == {"services.case.submitted", "services.case.accept"}
+    assert {d.message.event for d in sms} == {
+        "services.case.submitted",
+        "services.case.accept",
+        "services.rating.invite",
+    }
 
 
 def test_case_nodes_inbox_only_when_sms_is_off(svc, settings):

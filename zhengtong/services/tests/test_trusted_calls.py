@@ -100,7 +100,9 @@ def test_a_bad_rating_opens_the_rectification_as_the_citizen_via_services(svc):
     services.case_accept(actor=svc.counter, case=case)
     services.case_approve(actor=svc.reviewer, case=case)
     case.refresh_from_db()
-    rating = services.rating_submit(actor=svc.citizen, case=case, score=1, comment="窗口态度差")
+    rating = services.rating_submit(
+        actor=svc.citizen, case=case, score=1, comment="窗口态度差", reasons=["attitude"]
+    )
     wo = WorkOrder.objects.get(pk=rating.work_order_id)
     assert (wo.requester_id, wo.created_by_id, wo.kind) == (svc.citizen.pk, svc.citizen.pk, "rectification")
     event = AuditEvent.objects.get(action="workorders.work_order.create", target_id=str(wo.pk))
