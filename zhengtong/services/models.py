@@ -42,6 +42,8 @@ class ServiceItem(models.Model):
         "ServiceItemVersion", models.PROTECT, null=True, blank=True, related_name="+"
     )
     is_published = models.BooleanField(_("published"), default=False, db_index=True)
+    # 通办范围: where a counter may receive it besides the competent unit (models_onestop.Tongban).
+    tongban = models.CharField(_("通办 scope"), max_length=16, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -172,6 +174,14 @@ class Case(WorkflowModel, SlaMixin):
         BundleApplication, models.PROTECT, null=True, blank=True, related_name="cases"
     )
     data = models.JSONField(_("form data"), default=dict, blank=True)
+    # Who filed it when not the applicant (a counter clerk, a family proxy), and through which
+    # channel: "online" (the applicant), "counter" (帮办: staff at a counter), "proxy" (代办 online).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    intake_channel = models.CharField(
+        _("channel"), max_length=8, default="online", db_default="online", blank=True
+    )
     sources = models.JSONField(default=dict, blank=True)  # field -> where the value came from
     materials = models.JSONField(default=dict, blank=True)  # material code -> how it is satisfied
     correction_items = models.JSONField(default=list, blank=True)
@@ -329,6 +339,14 @@ class Rating(models.Model):
         return f"{self.case.number} {self.score}"
 
 
+from zhengtong.services.models_onestop import (  # noqa: E402,F401
+    Commitment,
+    CommitmentCheck,
+    CommitmentText,
+    CounterIntake,
+    ProxyConsent,
+    Transfer,
+)
 from zhengtong.services.workflows import CASE_FLOW  # noqa: E402
 
 Case.workflow = CASE_FLOW

@@ -25,3 +25,11 @@ SERVICES_CASE_CHANNELS = env_list("SERVICES_CASE_CHANNELS", ["sms"])
 # 行政许可法 §32: working days after an application (or its correction) arrives within which the
 # counter may still ask for a correction; later it counts as accepted.
 SERVICES_CORRECTION_NOTICE_DAYS = env_int("SERVICES_CORRECTION_NOTICE_DAYS", 5, minimum=1)
+# 告知承诺制: working days after the decision within which the department verifies (核查) the
+# commitments a case was decided on.
+SERVICES_COMMITMENT_CHECK_DAYS = env_int("SERVICES_COMMITMENT_CHECK_DAYS", 20, minimum=1)
+# Minutes after a counter intake during which the counter's device may take the applicant's
+# on-site rating of the counter service (一次一评).
+SERVICES_COUNTER_RATING_MINUTES = env_int("SERVICES_COUNTER_RATING_MINUTES", 30, minimum=1)
+# Largest drawn signature (PNG) a counter stores with an applicant's confirmation (bytes).
+SERVICES_SIGNATURE_MAX_BYTES = env_int("SERVICES_SIGNATURE_MAX_BYTES", 200 * 1024, minimum=1024)

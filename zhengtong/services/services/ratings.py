@@ -37,13 +37,21 @@ SUB_INDICATORS = {
 
 @transaction.atomic
 def rating_submit(
-    *, actor: Any, case: Case, score: int, sub_scores: dict[str, int] | None = None, comment: str = ""
+    *,
+    actor: Any,
+    case: Case,
+    score: int,
+    sub_scores: dict[str, int] | None = None,
+    comment: str = "",
+    via: str = "",
 ) -> Rating:
     """The applicant rates a completed case once (一事一评). A bad rating (1–2) opens a
-    rectification work order to the department, with a deadline, call-back and result."""
+    rectification work order to the department, with a deadline, call-back and result.
+    ``via="services.counter"``: the applicant rates the counter service on site, right after a
+    counter intake (``intake.counter_rate`` checked the counter and the time), before the end."""
     if case.applicant_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("only the applicant rates a case"))
-    if case.state not in ("completed", "rejected", "refused"):
+    if case.state not in ("completed", "rejected", "refused") and via != "services.counter":
         raise Conflict(_("a case is rated after it ends"), code=ServicesError.INVALID_STATE)
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise ValidationError.for_field("score", _("must be 1 to 5"))
@@ -76,7 +84,9 @@ def rating_submit(
             )
     except IntegrityError:
         raise Conflict(_("this case has been rated already"), code=CoreError.DUPLICATE) from None
-    audit.record(actor=actor, action="services.rating.create", target=case, after={"score": score, **subs})
+    audit.record(
+        actor=actor, via=via, action="services.rating.create", target=case, after={"score": score, **subs}
+    )
     if score <= 2:
         # Opened on the applicant's behalf (a trusted internal call: they may not open a
         # rectification themselves), routed to the case's department.
