@@ -97,7 +97,14 @@ def credit_event_record(
 
 
 def commitment_breach_record(
-    *, actor: Any, via: str, source_ref: str, summary: str, org_unit: Any, person: Any = None, entity: Any = None
+    *,
+    actor: Any,
+    via: str,
+    source_ref: str,
+    summary: str,
+    org_unit: Any,
+    person: Any = None,
+    entity: Any = None,
 ) -> CommitmentBreach:
     """Trusted internal entry point: the module that verified a commitment false (``via``, e.g.
     services' 核查) records it once per ``source_ref`` (idempotent), for a person or an entity.
@@ -143,7 +150,13 @@ def commitment_breach_repair(*, actor: Any, breach: CommitmentBreach, note: str)
     )
     if not updated:
         raise Conflict(_("the record has been repaired already"), code=CreditError.NOT_LISTED)
-    audit.record(actor=actor, action="credit.breach.repair", target=breach, org_unit=breach.org_unit, after={"note": note})
+    audit.record(
+        actor=actor,
+        action="credit.breach.repair",
+        target=breach,
+        org_unit=breach.org_unit,
+        after={"note": note},
+    )
     breach.refresh_from_db()
     return breach
 

@@ -19,7 +19,7 @@ from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.services import eforms, notices, progress, selectors, services
+from zhengtong.services import api_onestop, eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.workflows import FINAL_STATES
@@ -39,7 +39,7 @@ PUBLIC_OPERATIONS: set[str] = {
 def govstack_status(case: Case) -> dict[str, Any]:
     if case.state in ("approved", "completed"):
         code = "APPROVED"
-    elif case.state in ("refused", "rejected", "withdrawn"):
+    elif case.state in ("refused", "rejected", "withdrawn", "voided", "revoked"):
         code = "REJECTED"
     elif case.state == "correction_requested":
         code = "SENDBACK"
@@ -204,6 +204,8 @@ def services_eforms(request, service_id: int):
 
 class CaseApplicationIn(Schema):
     data: dict[str, Any] = {}
+    # 告知承诺制: codes of materials replaced by signing the item's 承诺书.
+    commitments: list[str] = []
 
 
 class CaseApplicationOut(Schema):
@@ -259,7 +261,9 @@ def application_create(request, service_id: int, payload: CaseApplicationIn):
     """Apply (GovStack ``POST /services/{serviceId}/applications``). Registry-held fields are
     filled in by the platform; ``data`` needs only what the government does not hold."""
     item = selectors.item_get(service_id)
-    case = services.case_submit(actor=request.auth, item=item, raw=payload.data)
+    case = services.case_submit(
+        actor=request.auth, item=item, raw=payload.data, commit=set(payload.commitments)
+    )
     return Status(201, _application(case))
 
 
@@ -576,3 +580,8 @@ class StatsOut(Schema):
 def rating_stats(request):
     """Public 好差评 statistics per department and per service."""
     return selectors.rating_stats()
+
+
+# Counter intake (帮办代办), 告知承诺制 and 跨省通办 (api_onestop), under the same prefix.
+router.add_router("", api_onestop.router)
+PUBLIC_OPERATIONS |= api_onestop.PUBLIC_OPERATIONS

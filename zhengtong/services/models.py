@@ -252,6 +252,14 @@ class Case(WorkflowModel, SlaMixin):
         return self.item_version.review_steps or [{"name": "审核", "mode": "single"}]
 
     @property
+    def intake_or_none(self):  # the counter intake (models_onestop), or None for online cases
+        return intake_or_none(self)
+
+    @property
+    def transfer_or_none(self):  # the 通办 transfer (models_onestop), or None
+        return transfer_or_none(self)
+
+    @property
     def current_step(self) -> dict | None:
         if self.state != "accepted":
             return None
@@ -346,6 +354,8 @@ from zhengtong.services.models_onestop import (  # noqa: E402,F401
     CounterIntake,
     ProxyConsent,
     Transfer,
+    intake_or_none,
+    transfer_or_none,
 )
 from zhengtong.services.workflows import CASE_FLOW  # noqa: E402
 

@@ -21,7 +21,10 @@ class IdDocument(models.TextChoices):
 
     RESIDENT_ID = "resident_id_card", _("resident identity card (居民身份证)")
     TEMPORARY_ID = "temporary_id_card", _("temporary resident identity card (临时居民身份证)")
-    HK_MACAO = "hk_macao_permit", _("Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证)")
+    HK_MACAO = (
+        "hk_macao_permit",
+        _("Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证)"),
+    )
     TAIWAN = "taiwan_permit", _("Mainland travel permit for Taiwan residents (台湾居民来往大陆通行证)")
     FOREIGN_PR = "foreign_permanent_id", _("foreigner's permanent residence ID card (外国人永久居留身份证)")
 
@@ -76,14 +79,18 @@ class CounterIntake(models.Model):
     (on screen, or a drawn signature) with the hash of exactly what was confirmed."""
 
     case = models.OneToOneField("services.Case", models.PROTECT, related_name="intake")
-    counter_unit = models.ForeignKey("accounts.OrgUnit", models.PROTECT, related_name="+", verbose_name=_("counter"))
+    counter_unit = models.ForeignKey(
+        "accounts.OrgUnit", models.PROTECT, related_name="+", verbose_name=_("counter")
+    )
     counter_path = models.CharField(max_length=128, db_index=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     id_document = models.CharField(_("identity document"), max_length=24, choices=IdDocument.choices)
     id_number_masked = models.CharField(_("document number"), max_length=24)
     id_method = models.CharField(_("check method"), max_length=8, choices=IdCheckMethod.choices)
     id_checked_at = models.DateTimeField(_("identity checked at"))
-    proxy = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    proxy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
     proxy_consent = models.ForeignKey(ProxyConsent, models.PROTECT, null=True, blank=True, related_name="+")
     confirmation = models.CharField(
         _("confirmation"),
@@ -162,7 +169,9 @@ class CommitmentCheck(WorkflowModel, SlaMixin):
     org_path = models.CharField(max_length=128, db_index=True)
     department = models.ForeignKey("accounts.Department", models.PROTECT, related_name="+")
     finding = models.TextField(_("finding"), blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
     checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -196,7 +205,9 @@ class Transfer(WorkflowModel):
 
     number = models.CharField(_("tracking number"), max_length=32, unique=True)
     case = models.OneToOneField("services.Case", models.PROTECT, related_name="transfer")
-    receiving_unit = models.ForeignKey("accounts.OrgUnit", models.PROTECT, related_name="+", verbose_name=_("receiving counter"))
+    receiving_unit = models.ForeignKey(
+        "accounts.OrgUnit", models.PROTECT, related_name="+", verbose_name=_("receiving counter")
+    )
     receiving_path = models.CharField(max_length=128, db_index=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     competent_path = models.CharField(max_length=128, db_index=True)
@@ -215,6 +226,21 @@ class Transfer(WorkflowModel):
 
     def audit_label(self) -> str:
         return f"{self.number} {self.case.number}"
+
+
+def _one(case, name: str):
+    try:
+        return getattr(case, name)
+    except models.ObjectDoesNotExist:
+        return None
+
+
+def intake_or_none(case) -> CounterIntake | None:
+    return _one(case, "intake")
+
+
+def transfer_or_none(case) -> Transfer | None:
+    return _one(case, "transfer")
 
 
 from zhengtong.services.workflows_onestop import CHECK_FLOW, TRANSFER_FLOW  # noqa: E402

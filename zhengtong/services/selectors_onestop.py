@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import scope_q
 from zhengtong.core.errors import NotFound
-from zhengtong.services.models import ServiceItem
+from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.models_onestop import CommitmentCheck, CommitmentText, ProxyConsent, Tongban, Transfer
 
 
@@ -34,6 +35,26 @@ def commitment_items() -> list[dict[str, Any]]:
     return out
 
 
+def citizen_with_resident_id(resident_id: str) -> Any:
+    """The real-name citizen account a counter identifies by ID number (None for staff/unknown)."""
+    if len(resident_id or "") != 18:
+        return None
+    user = account_selectors.user_with_resident_id(resident_id)
+    return None if user is None or user.is_staff_member else user
+
+
+def intake_case_for_clerk(user: Any, pk: int) -> Case:
+    """A case received at a counter, for the clerk who received it (its receipt page)."""
+    case = (
+        Case.objects.filter(pk=pk, intake__received_by=user)
+        .select_related("item", "intake", "intake__counter_unit", "applicant")
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("no case %s received at your counter") % pk)
+    return case
+
+
 def commitment_texts() -> QuerySet[CommitmentText]:
     return CommitmentText.objects.order_by("code", "-version")
 
@@ -55,7 +76,9 @@ def check_for_staff(user: Any, pk: int) -> CommitmentCheck:
 def transfers_for_staff(user: Any) -> QuerySet[Transfer]:
     """Transfers the receiving counter or the competent unit sees (both counters)."""
     receiving = scope_q(user, "services.accept", path_field="receiving_path")
-    competent = scope_q(user, "services.view", path_field="competent_path", department_field="case__department")
+    competent = scope_q(
+        user, "services.view", path_field="competent_path", department_field="case__department"
+    )
     return (
         Transfer.objects.filter(receiving | competent)
         .select_related("case", "case__item", "case__org_unit", "receiving_unit")
@@ -111,5 +134,9 @@ def covers(item: ServiceItem, unit: Any) -> bool:
 
 def tongban_items(unit: Any) -> list[ServiceItem]:
     """Published items of other regions a counter at ``unit`` may receive (通办)."""
-    qs = ServiceItem.objects.filter(is_published=True).exclude(tongban="").select_related("org_unit", "department")
+    qs = (
+        ServiceItem.objects.filter(is_published=True)
+        .exclude(tongban="")
+        .select_related("org_unit", "department")
+    )
     return [item for item in qs if covers(item, unit)]

@@ -28,7 +28,9 @@ CHECK_FLOW = Workflow(
     },
     initial="open",
     transitions=[
-        Transition("confirm", ("open",), "kept", _("Commitments verified true"), "services.review", sla="stop"),
+        Transition(
+            "confirm", ("open",), "kept", _("Commitments verified true"), "services.review", sla="stop"
+        ),
         Transition(
             "find_false",
             ("open",),

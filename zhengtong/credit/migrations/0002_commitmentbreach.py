@@ -5,32 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_credential_kind_feed_key'),
-        ('credit', '0001_initial'),
-        ('registry', '0003_reverify_enterprise_links'),
+        ("accounts", "0007_credential_kind_feed_key"),
+        ("credit", "0001_initial"),
+        ("registry", "0003_reverify_enterprise_links"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommitmentBreach',
+            name="CommitmentBreach",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_ref', models.CharField(max_length=64, unique=True, verbose_name='source')),
-                ('summary', models.CharField(max_length=300, verbose_name='summary')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('repaired_at', models.DateTimeField(blank=True, null=True, verbose_name='repaired at')),
-                ('repair_note', models.CharField(blank=True, max_length=300, verbose_name='repair')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('entity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.legalentity')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.orgunit', verbose_name='org unit')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_ref", models.CharField(max_length=64, unique=True, verbose_name="source")),
+                ("summary", models.CharField(max_length=300, verbose_name="summary")),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                ("repaired_at", models.DateTimeField(blank=True, null=True, verbose_name="repaired at")),
+                ("repair_note", models.CharField(blank=True, max_length=300, verbose_name="repair")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.legalentity",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.orgunit",
+                        verbose_name="org unit",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'false commitment record',
-                'verbose_name_plural': 'false commitment records',
-                'ordering': ['-id'],
+                "verbose_name": "false commitment record",
+                "verbose_name_plural": "false commitment records",
+                "ordering": ["-id"],
             },
         ),
     ]

@@ -6,167 +6,447 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_credential_kind_feed_key'),
-        ('services', '0006_case_case_applicant_entity'),
+        ("accounts", "0007_credential_kind_feed_key"),
+        ("services", "0006_case_case_applicant_entity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='intake_channel',
-            field=models.CharField(blank=True, db_default='online', default='online', max_length=8, verbose_name='channel'),
+            model_name="case",
+            name="intake_channel",
+            field=models.CharField(
+                blank=True, db_default="online", default="online", max_length=8, verbose_name="channel"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='submitted_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="submitted_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='serviceitem',
-            name='tongban',
-            field=models.CharField(blank=True, db_default='', default='', max_length=16, verbose_name='通办 scope'),
+            model_name="serviceitem",
+            name="tongban",
+            field=models.CharField(
+                blank=True, db_default="", default="", max_length=16, verbose_name="通办 scope"
+            ),
         ),
         migrations.CreateModel(
-            name='CommitmentCheck',
+            name="CommitmentCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sla_working_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='time limit (working days)')),
-                ('sla_started_on', models.DateField(blank=True, null=True, verbose_name='clock started')),
-                ('sla_deadline', models.DateField(blank=True, db_index=True, null=True, verbose_name='deadline')),
-                ('sla_due_soon_on', models.DateField(blank=True, null=True)),
-                ('sla_paused_on', models.DateField(blank=True, null=True, verbose_name='paused since')),
-                ('sla_state', models.CharField(choices=[('none', 'no time limit'), ('on_time', 'on time'), ('due_soon', 'due soon'), ('overdue', 'overdue'), ('paused', 'paused'), ('stopped', 'stopped')], db_index=True, default='none', max_length=10, verbose_name='time-limit state')),
-                ('state', models.CharField(db_index=True, max_length=32, verbose_name='state')),
-                ('version', models.PositiveIntegerField(default=0, verbose_name='version')),
-                ('org_path', models.CharField(db_index=True, max_length=128)),
-                ('finding', models.TextField(blank=True, verbose_name='finding')),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='commitment_check', to='services.case')),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sla_working_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="time limit (working days)"
+                    ),
+                ),
+                ("sla_started_on", models.DateField(blank=True, null=True, verbose_name="clock started")),
+                (
+                    "sla_deadline",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="deadline"),
+                ),
+                ("sla_due_soon_on", models.DateField(blank=True, null=True)),
+                ("sla_paused_on", models.DateField(blank=True, null=True, verbose_name="paused since")),
+                (
+                    "sla_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "no time limit"),
+                            ("on_time", "on time"),
+                            ("due_soon", "due soon"),
+                            ("overdue", "overdue"),
+                            ("paused", "paused"),
+                            ("stopped", "stopped"),
+                        ],
+                        db_index=True,
+                        default="none",
+                        max_length=10,
+                        verbose_name="time-limit state",
+                    ),
+                ),
+                ("state", models.CharField(db_index=True, max_length=32, verbose_name="state")),
+                ("version", models.PositiveIntegerField(default=0, verbose_name="version")),
+                ("org_path", models.CharField(db_index=True, max_length=128)),
+                ("finding", models.TextField(blank=True, verbose_name="finding")),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="commitment_check",
+                        to="services.case",
+                    ),
+                ),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.department",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.orgunit"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commitment check (核查)',
-                'verbose_name_plural': 'commitment checks (核查)',
-                'ordering': ['-id'],
+                "verbose_name": "commitment check (核查)",
+                "verbose_name_plural": "commitment checks (核查)",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='CommitmentText',
+            name="CommitmentText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='code')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('promise', models.TextField(verbose_name='what is promised')),
-                ('liability', models.TextField(verbose_name='liability for a false commitment')),
-                ('published_at', models.DateTimeField(auto_now_add=True)),
-                ('published_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="code")),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("promise", models.TextField(verbose_name="what is promised")),
+                ("liability", models.TextField(verbose_name="liability for a false commitment")),
+                ("published_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commitment text (承诺书)',
-                'verbose_name_plural': 'commitment texts (承诺书)',
-                'ordering': ['code', '-version'],
+                "verbose_name": "commitment text (承诺书)",
+                "verbose_name_plural": "commitment texts (承诺书)",
+                "ordering": ["code", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Commitment',
+            name="Commitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('material_code', models.CharField(max_length=40)),
-                ('material_name', models.CharField(max_length=200)),
-                ('text_sha256', models.CharField(max_length=64)),
-                ('signed_at', models.DateTimeField(auto_now_add=True)),
-                ('state', models.CharField(choices=[('pending', 'to be verified'), ('kept', 'verified: true'), ('false', 'verified: false')], default='pending', max_length=8)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='services.case')),
-                ('signed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('text', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.commitmenttext')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("material_code", models.CharField(max_length=40)),
+                ("material_name", models.CharField(max_length=200)),
+                ("text_sha256", models.CharField(max_length=64)),
+                ("signed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "to be verified"),
+                            ("kept", "verified: true"),
+                            ("false", "verified: false"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="commitments",
+                        to="services.case",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "text",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="services.commitmenttext",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'id'],
+                "ordering": ["case", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ProxyConsent',
+            name="ProxyConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('spouse', 'spouse (配偶)'), ('parent', 'parent (父母)'), ('child', 'child (子女)'), ('sibling', 'sibling (兄弟姐妹)'), ('grandparent', 'grandparent (祖父母、外祖父母)'), ('grandchild', 'grandchild (孙子女、外孙子女)')], max_length=16, verbose_name='relation')),
-                ('scope', models.JSONField(default=list, verbose_name='scope (item codes)')),
-                ('valid_until', models.DateTimeField(verbose_name='valid until')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('principal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proxy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("spouse", "spouse (配偶)"),
+                            ("parent", "parent (父母)"),
+                            ("child", "child (子女)"),
+                            ("sibling", "sibling (兄弟姐妹)"),
+                            ("grandparent", "grandparent (祖父母、外祖父母)"),
+                            ("grandchild", "grandchild (孙子女、外孙子女)"),
+                        ],
+                        max_length=16,
+                        verbose_name="relation",
+                    ),
+                ),
+                ("scope", models.JSONField(default=list, verbose_name="scope (item codes)")),
+                ("valid_until", models.DateTimeField(verbose_name="valid until")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "principal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proxy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'proxy consent (代办授权)',
-                'verbose_name_plural': 'proxy consents (代办授权)',
-                'ordering': ['-id'],
+                "verbose_name": "proxy consent (代办授权)",
+                "verbose_name_plural": "proxy consents (代办授权)",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='CounterIntake',
+            name="CounterIntake",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('counter_path', models.CharField(db_index=True, max_length=128)),
-                ('id_document', models.CharField(choices=[('resident_id_card', 'resident identity card (居民身份证)'), ('temporary_id_card', 'temporary resident identity card (临时居民身份证)'), ('hk_macao_permit', 'Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证)'), ('taiwan_permit', 'Mainland travel permit for Taiwan residents (台湾居民来往大陆通行证)'), ('foreign_permanent_id', "foreigner's permanent residence ID card (外国人永久居留身份证)")], max_length=24, verbose_name='identity document')),
-                ('id_number_masked', models.CharField(max_length=24, verbose_name='document number')),
-                ('id_method', models.CharField(choices=[('reader', 'card reader (读卡器)'), ('face', 'card reader and face comparison (人证比对)'), ('visual', 'visual check by staff (人工核验)')], max_length=8, verbose_name='check method')),
-                ('id_checked_at', models.DateTimeField(verbose_name='identity checked at')),
-                ('confirmation', models.CharField(choices=[('screen', 'confirmed on screen'), ('signature', 'signed on the pad')], max_length=10, verbose_name='confirmation')),
-                ('confirmed_sha256', models.CharField(max_length=64, verbose_name='hash of what was confirmed')),
-                ('signature_ref', models.CharField(blank=True, max_length=200)),
-                ('signature_sha256', models.CharField(blank=True, max_length=64)),
-                ('confirmed_at', models.DateTimeField(verbose_name='confirmed at')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='intake', to='services.case')),
-                ('counter_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.orgunit', verbose_name='counter')),
-                ('proxy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('received_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proxy_consent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.proxyconsent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("counter_path", models.CharField(db_index=True, max_length=128)),
+                (
+                    "id_document",
+                    models.CharField(
+                        choices=[
+                            ("resident_id_card", "resident identity card (居民身份证)"),
+                            ("temporary_id_card", "temporary resident identity card (临时居民身份证)"),
+                            (
+                                "hk_macao_permit",
+                                "Mainland travel permit for Hong Kong and Macao residents (港澳居民来往内地通行证)",
+                            ),
+                            (
+                                "taiwan_permit",
+                                "Mainland travel permit for Taiwan residents (台湾居民来往大陆通行证)",
+                            ),
+                            (
+                                "foreign_permanent_id",
+                                "foreigner's permanent residence ID card (外国人永久居留身份证)",
+                            ),
+                        ],
+                        max_length=24,
+                        verbose_name="identity document",
+                    ),
+                ),
+                ("id_number_masked", models.CharField(max_length=24, verbose_name="document number")),
+                (
+                    "id_method",
+                    models.CharField(
+                        choices=[
+                            ("reader", "card reader (读卡器)"),
+                            ("face", "card reader and face comparison (人证比对)"),
+                            ("visual", "visual check by staff (人工核验)"),
+                        ],
+                        max_length=8,
+                        verbose_name="check method",
+                    ),
+                ),
+                ("id_checked_at", models.DateTimeField(verbose_name="identity checked at")),
+                (
+                    "confirmation",
+                    models.CharField(
+                        choices=[("screen", "confirmed on screen"), ("signature", "signed on the pad")],
+                        max_length=10,
+                        verbose_name="confirmation",
+                    ),
+                ),
+                (
+                    "confirmed_sha256",
+                    models.CharField(max_length=64, verbose_name="hash of what was confirmed"),
+                ),
+                ("signature_ref", models.CharField(blank=True, max_length=200)),
+                ("signature_sha256", models.CharField(blank=True, max_length=64)),
+                ("confirmed_at", models.DateTimeField(verbose_name="confirmed at")),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="intake", to="services.case"
+                    ),
+                ),
+                (
+                    "counter_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.orgunit",
+                        verbose_name="counter",
+                    ),
+                ),
+                (
+                    "proxy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proxy_consent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="services.proxyconsent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'counter intake',
-                'verbose_name_plural': 'counter intakes',
+                "verbose_name": "counter intake",
+                "verbose_name_plural": "counter intakes",
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(db_index=True, max_length=32, verbose_name='state')),
-                ('version', models.PositiveIntegerField(default=0, verbose_name='version')),
-                ('number', models.CharField(max_length=32, unique=True, verbose_name='tracking number')),
-                ('receiving_path', models.CharField(db_index=True, max_length=128)),
-                ('competent_path', models.CharField(db_index=True, max_length=128)),
-                ('delivery', models.CharField(choices=[('post', 'by post (邮寄)'), ('counter', 'at the receiving counter (窗口领取)')], max_length=8, verbose_name='result delivery')),
-                ('postal_address', models.CharField(blank=True, max_length=300, verbose_name='postal address')),
-                ('post_tracking', models.CharField(blank=True, max_length=40, verbose_name='postal tracking number')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='transfer', to='services.case')),
-                ('received_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('receiving_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.orgunit', verbose_name='receiving counter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("state", models.CharField(db_index=True, max_length=32, verbose_name="state")),
+                ("version", models.PositiveIntegerField(default=0, verbose_name="version")),
+                ("number", models.CharField(max_length=32, unique=True, verbose_name="tracking number")),
+                ("receiving_path", models.CharField(db_index=True, max_length=128)),
+                ("competent_path", models.CharField(db_index=True, max_length=128)),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("post", "by post (邮寄)"),
+                            ("counter", "at the receiving counter (窗口领取)"),
+                        ],
+                        max_length=8,
+                        verbose_name="result delivery",
+                    ),
+                ),
+                (
+                    "postal_address",
+                    models.CharField(blank=True, max_length=300, verbose_name="postal address"),
+                ),
+                (
+                    "post_tracking",
+                    models.CharField(blank=True, max_length=40, verbose_name="postal tracking number"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfer",
+                        to="services.case",
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "receiving_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.orgunit",
+                        verbose_name="receiving counter",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transfer (跨域通办)',
-                'verbose_name_plural': 'transfers (跨域通办)',
-                'ordering': ['-id'],
+                "verbose_name": "transfer (跨域通办)",
+                "verbose_name_plural": "transfers (跨域通办)",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='commitmenttext',
-            constraint=models.UniqueConstraint(fields=('code', 'version'), name='commitment_text_version'),
+            model_name="commitmenttext",
+            constraint=models.UniqueConstraint(fields=("code", "version"), name="commitment_text_version"),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.UniqueConstraint(fields=('case', 'material_code'), name='one_commitment_per_material'),
+            model_name="commitment",
+            constraint=models.UniqueConstraint(
+                fields=("case", "material_code"), name="one_commitment_per_material"
+            ),
         ),
         migrations.AddIndex(
-            model_name='proxyconsent',
-            index=models.Index(fields=['proxy', 'principal'], name='proxyconsent_pair'),
+            model_name="proxyconsent",
+            index=models.Index(fields=["proxy", "principal"], name="proxyconsent_pair"),
         ),
     ]

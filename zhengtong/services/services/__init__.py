@@ -66,6 +66,7 @@ from zhengtong.services.services.ratings import (
 from zhengtong.services.services.reviews import case_approve, case_complete, case_reject, step_outcome
 from zhengtong.services.services.transfers import (
     TRANSFER_ACTIONS,
+    item_set_tongban,
     transfer_hand_over,
     transfer_post_result,
     transfer_receive,
@@ -121,6 +122,7 @@ __all__ = [
     "draft_get",
     "draft_save",
     "item_publish",
+    "item_set_tongban",
     "on_bundle_paid",
     "on_case_paid",
     "on_overdue",

@@ -144,9 +144,17 @@ def prepare_application(
 def tolerance_excluded(holdings: eforms.Holdings) -> str:
     """Why the applicant may not be accepted with a material owed (容缺受理), or "" when they may:
     an enterprise on the serious-dishonesty list or in credit grade D (the credit module's joint
-    measures) must supply everything first. Persons carry no credit flag yet."""
+    measures) must supply everything first; so must a person with an unrepaired false commitment
+    (告知承诺制, ``credit.selectors.measures_for_person``)."""
     if holdings.entity is not None and credit_selectors.measures_for(holdings.entity.uscc).flagged:
         return _("your credit record excludes acceptance with a material owed (容缺受理): upload it")
+    if (
+        holdings.person is not None
+        and credit_selectors.measures_for_person(holdings.person.resident_id).flagged
+    ):
+        return _(
+            "a false commitment on your record excludes acceptance with a material owed (容缺受理): upload it"
+        )
     return ""
 
 

@@ -46,7 +46,9 @@ def current_text(code: str) -> CommitmentText | None:
 
 
 @transaction.atomic
-def commitment_text_publish(*, actor: Any, code: str, title: str, promise: str, liability: str) -> CommitmentText:
+def commitment_text_publish(
+    *, actor: Any, code: str, title: str, promise: str, liability: str
+) -> CommitmentText:
     """Publish a 承诺书 text (services.manage_catalogue): a new version when a word changed, else
     the current one. Cases keep the version they signed."""
     ensure_can(actor, "services.manage_catalogue")
@@ -70,7 +72,10 @@ def commitment_text_publish(*, actor: Any, code: str, title: str, promise: str, 
         code=code, version=(latest.version + 1) if latest else 1, published_by=actor, **values
     )
     audit.record(
-        actor=actor, action="services.commitment_text.publish", target=text, after={"code": code, "version": text.version}
+        actor=actor,
+        action="services.commitment_text.publish",
+        target=text,
+        after={"code": code, "version": text.version},
     )
     return text
 
@@ -80,8 +85,13 @@ def commitment_excluded(holdings: Any) -> str:
     commitment (persons and entities), the serious-dishonesty list or grade D (entities)."""
     if holdings.entity is not None and credit_selectors.measures_for(holdings.entity.uscc).flagged:
         return _("your credit record excludes a commitment in place of this material (告知承诺): upload it")
-    if holdings.person is not None and credit_selectors.measures_for_person(holdings.person.resident_id).flagged:
-        return _("a false commitment on your record excludes 告知承诺 until it is repaired: upload the material")
+    if (
+        holdings.person is not None
+        and credit_selectors.measures_for_person(holdings.person.resident_id).flagged
+    ):
+        return _(
+            "a false commitment on your record excludes 告知承诺 until it is repaired: upload the material"
+        )
     return ""
 
 
@@ -110,7 +120,10 @@ def record_signed(case: Case, *, signer: Any) -> list[Commitment]:
             actor=signer,
             action="services.case.commitments",
             target=case,
-            after={"materials": [r.material_code for r in rows], "texts": [f"{r.text.code} v{r.text.version}" for r in rows]},
+            after={
+                "materials": [r.material_code for r in rows],
+                "texts": [f"{r.text.code} v{r.text.version}" for r in rows],
+            },
         )
     return rows
 
@@ -173,7 +186,9 @@ def check_find_false(
         raise ValidationError.for_field("materials", _("name the commitment found false"))
     unknown = [code for code in chosen if code not in commitments]
     if unknown:
-        raise ValidationError.for_field("materials", _("no commitment for %s on this case") % ", ".join(unknown))
+        raise ValidationError.for_field(
+            "materials", _("no commitment for %s on this case") % ", ".join(unknown)
+        )
     check = CommitmentCheck.objects.filter(case=case).first()
     if check is None:
         # A finding before the decision: the reviewer must be allowed on the case before anything is written.
@@ -221,4 +236,3 @@ def check_find_false(
         applicant=True,
     )
     return check
-

@@ -100,7 +100,9 @@ def confirmation_digest(*, item: ServiceItem, applicant: Any, data: dict, status
         "data": data,
         "materials": {code: s.get("by", "") for code, s in sorted(status.items())},
     }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
 
 
 def _check_identity(id_document: str, id_method: str) -> None:
@@ -140,7 +142,8 @@ def intake_file(
         consent = live_consent(principal=applicant, proxy=proxy, item_code=item.code)
         if consent is None:
             raise ValidationError.for_field(
-                "proxy_resident_id", _("the applicant has given this person no live consent covering this item")
+                "proxy_resident_id",
+                _("the applicant has given this person no live consent covering this item"),
             )
     png = b""
     if confirmation == "signature":
@@ -221,7 +224,12 @@ def counter_rate(*, actor: Any, case: Case, score: int, comment: str = "", sub_s
     if timezone.now() - intake.confirmed_at > dt.timedelta(minutes=settings.SERVICES_COUNTER_RATING_MINUTES):
         raise Conflict(_("the time for the on-site rating has passed"), code=ServicesError.RATING_CLOSED)
     return rating_submit(
-        actor=case.applicant, case=case, score=score, comment=comment, sub_scores=sub_scores, via="services.counter"
+        actor=case.applicant,
+        case=case,
+        score=score,
+        comment=comment,
+        sub_scores=sub_scores,
+        via="services.counter",
     )
 
 
@@ -244,7 +252,9 @@ def proxy_consent_grant(
     if not codes:
         errors["scope"] = [_("name the items, or * for all")]
     elif "*" not in codes:
-        known = set(ServiceItem.objects.filter(code__in=codes, is_published=True).values_list("code", flat=True))
+        known = set(
+            ServiceItem.objects.filter(code__in=codes, is_published=True).values_list("code", flat=True)
+        )
         missing = [c for c in codes if c not in known]
         if missing:
             errors["scope"] = [_("no published service item %s") % ", ".join(missing)]
@@ -259,13 +269,22 @@ def proxy_consent_grant(
     if proxy.pk == actor.pk:
         raise ValidationError.for_field("proxy_resident_id", _("you cannot be your own proxy"))
     consent = ProxyConsent.objects.create(
-        principal=actor, proxy=proxy, relation=relation, scope=["*"] if "*" in codes else codes, valid_until=valid_until
+        principal=actor,
+        proxy=proxy,
+        relation=relation,
+        scope=["*"] if "*" in codes else codes,
+        valid_until=valid_until,
     )
     audit.record(
         actor=actor,
         action="services.proxy.grant",
         target=consent,
-        after={"proxy": proxy.get_username(), "relation": relation, "scope": consent.scope, "until": valid_until.isoformat()},
+        after={
+            "proxy": proxy.get_username(),
+            "relation": relation,
+            "scope": consent.scope,
+            "until": valid_until.isoformat(),
+        },
     )
     return consent
 
@@ -275,9 +294,14 @@ def proxy_consent_revoke(*, actor: Any, consent: ProxyConsent) -> ProxyConsent:
     """The principal withdraws a consent; cases already filed stay theirs."""
     if consent.principal_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("only the principal revokes their consent"))
-    if ProxyConsent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()) == 0:
+    if (
+        ProxyConsent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        == 0
+    ):
         raise Conflict(_("the consent has been revoked already"), code=ServicesError.INVALID_STATE)
-    audit.record(actor=actor, action="services.proxy.revoke", target=consent, after={"proxy": consent.proxy_id})
+    audit.record(
+        actor=actor, action="services.proxy.revoke", target=consent, after={"proxy": consent.proxy_id}
+    )
     consent.refresh_from_db()
     return consent
 

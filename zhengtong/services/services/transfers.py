@@ -13,19 +13,44 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts import selectors as account_selectors
-from zhengtong.accounts.permissions import ensure_authenticated
+from zhengtong.accounts.permissions import ensure_authenticated, ensure_can
+from zhengtong.audit import actions as audit_actions
+from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.services.errors import ServicesError
 from zhengtong.services.models import ServiceItem
-from zhengtong.services.models_onestop import Delivery, Transfer
+from zhengtong.services.models_onestop import Delivery, Tongban, Transfer
 from zhengtong.services.selectors_onestop import covers
 from zhengtong.services.services.common import case_link, tell
 from zhengtong.services.services.intake import intake_file
 from zhengtong.services.workflows import FINAL_STATES
 
+audit_actions.register({"services.item.tongban": gettext_lazy("Set an item's 通办 scope")})
+
 POST_TRACKING = re.compile(r"^[A-Z0-9]{8,40}$")
+
+
+@transaction.atomic
+def item_set_tongban(*, actor: Any, item: ServiceItem, scope: str) -> ServiceItem:
+    """State where an item may be received (通办范围; services.manage_catalogue at its unit)."""
+    ensure_can(actor, "services.manage_catalogue", item.org_unit, item.department)
+    if scope not in Tongban.values:
+        raise ValidationError.for_field("tongban", _("choose one of the options"))
+    before = item.tongban
+    ServiceItem.objects.filter(pk=item.pk).update(tongban=scope)
+    item.tongban = scope
+    audit.record(
+        actor=actor,
+        action="services.item.tongban",
+        target=item,
+        org_unit=item.org_unit,
+        before={"tongban": before},
+        after={"tongban": scope},
+    )
+    return item
 
 
 def receiving_units(actor: Any) -> list[Any]:
@@ -84,7 +109,12 @@ def transfer_receive(
     Transfer.workflow.start(
         transfer,
         actor=actor,
-        after={"case": case.number, "from": counter_unit.code, "to": item.org_unit.code, "delivery": delivery},
+        after={
+            "case": case.number,
+            "from": counter_unit.code,
+            "to": item.org_unit.code,
+            "delivery": delivery,
+        },
     )
     tell(
         case.applicant,
@@ -99,7 +129,9 @@ def transfer_receive(
 
 def _ended(transfer: Transfer) -> None:
     if transfer.case.state not in FINAL_STATES:
-        raise Conflict(_("the case has not ended: there is no result to deliver yet"), code=ServicesError.INVALID_STATE)
+        raise Conflict(
+            _("the case has not ended: there is no result to deliver yet"), code=ServicesError.INVALID_STATE
+        )
 
 
 @transaction.atomic
@@ -109,7 +141,9 @@ def transfer_post_result(
     """The competent unit's counter posts the result (delivery by post) with its postal tracking number."""
     tracking = (post_tracking or "").strip().upper()
     if transfer.delivery != Delivery.POST:
-        raise Conflict(_("the applicant collects the result at the receiving counter"), code=ServicesError.INVALID_STATE)
+        raise Conflict(
+            _("the applicant collects the result at the receiving counter"), code=ServicesError.INVALID_STATE
+        )
     if not POST_TRACKING.match(tracking):
         raise ValidationError.for_field("post_tracking", _("8 to 40 letters or digits"))
     if not Transfer.workflow.may(transfer, actor, Transfer.workflow.transition("post_result")):
@@ -135,7 +169,9 @@ def transfer_post_result(
 
 
 @transaction.atomic
-def transfer_send_to_counter(*, actor: Any, transfer: Transfer, expected_version: int | None = None) -> Transfer:
+def transfer_send_to_counter(
+    *, actor: Any, transfer: Transfer, expected_version: int | None = None
+) -> Transfer:
     """The competent unit sends the result to the receiving counter (delivery at the counter)."""
     if transfer.delivery != Delivery.COUNTER:
         raise Conflict(_("the result goes by post"), code=ServicesError.INVALID_STATE)
@@ -146,7 +182,8 @@ def transfer_send_to_counter(*, actor: Any, transfer: Transfer, expected_version
     tell(
         transfer.case.applicant,
         "services.transfer.at_counter",
-        _("The result of %(number)s is ready at %(unit)s") % {"number": transfer.case.number, "unit": transfer.receiving_unit.name},
+        _("The result of %(number)s is ready at %(unit)s")
+        % {"number": transfer.case.number, "unit": transfer.receiving_unit.name},
         link=case_link(transfer.case),
         applicant=True,
     )
@@ -167,4 +204,3 @@ TRANSFER_ACTIONS = {
     "send_to_counter": transfer_send_to_counter,
     "hand_over": transfer_hand_over,
 }
-
