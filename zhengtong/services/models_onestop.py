@@ -53,7 +53,7 @@ class ProxyConsent(models.Model):
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
     scope = models.JSONField(_("scope (item codes)"), default=list)
     valid_until = models.DateTimeField(_("valid until"))
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("consent revoked at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,7 +85,7 @@ class CounterIntake(models.Model):
     counter_path = models.CharField(max_length=128, db_index=True)
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     id_document = models.CharField(_("identity document"), max_length=24, choices=IdDocument.choices)
-    id_number_masked = models.CharField(_("document number"), max_length=24)
+    id_number_masked = models.CharField(_("identity document number"), max_length=24)
     id_method = models.CharField(_("check method"), max_length=8, choices=IdCheckMethod.choices)
     id_checked_at = models.DateTimeField(_("identity checked at"))
     proxy = models.ForeignKey(

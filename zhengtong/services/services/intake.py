@@ -85,7 +85,7 @@ def signature_decode(data_url: str) -> bytes:
         raise ValidationError.for_field("signature", _("must be a PNG image"))
     if len(png) > settings.SERVICES_SIGNATURE_MAX_BYTES:
         raise ValidationError.for_field(
-            "signature", _("at most %d bytes") % settings.SERVICES_SIGNATURE_MAX_BYTES
+            "signature", _("the signature is larger than %d bytes") % settings.SERVICES_SIGNATURE_MAX_BYTES
         )
     return png
 

@@ -40,8 +40,8 @@ def item_set_tongban(*, actor: Any, item: ServiceItem, scope: str) -> ServiceIte
     if scope not in Tongban.values:
         raise ValidationError.for_field("tongban", _("choose one of the options"))
     before = item.tongban
-    ServiceItem.objects.filter(pk=item.pk).update(tongban=scope)
     item.tongban = scope
+    item.save(update_fields=["tongban"])  # a save: the item cache is dropped (post_save)
     audit.record(
         actor=actor,
         action="services.item.tongban",
