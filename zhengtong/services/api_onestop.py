@@ -293,7 +293,7 @@ def _transfer(t: Transfer, actor) -> dict:
         "delivery": t.delivery,
         "post_tracking": t.post_tracking,
         "state": t.state,
-        "actions": [tr.name for tr in Transfer.workflow.available(t, actor)],
+        "actions": selectors_onestop.transfer_actions(t, actor),
         "version": t.version,
     }
 

@@ -93,6 +93,12 @@ def transfer_for_staff(user: Any, pk: int) -> Transfer:
     return transfer
 
 
+def transfer_actions(transfer: Transfer, user: Any) -> list[str]:
+    """The delivery steps ``user`` may take on ``transfer`` now (the one its delivery mode uses)."""
+    skip = "send_to_counter" if transfer.delivery == "post" else "post_result"
+    return [t.name for t in Transfer.workflow.available(transfer, user) if t.name != skip]
+
+
 def consents_of(user: Any) -> QuerySet[ProxyConsent]:
     """Consents the user gave (as principal) or holds (as proxy)."""
     return ProxyConsent.objects.filter(Q(principal=user) | Q(proxy=user)).select_related("principal", "proxy")

@@ -16,7 +16,7 @@ from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.core.masking import mask_name
 from zhengtong.services import eforms, selectors, selectors_onestop, services
-from zhengtong.services.models_onestop import Delivery, IdCheckMethod, IdDocument, Relation, Transfer
+from zhengtong.services.models_onestop import Delivery, IdCheckMethod, IdDocument, Relation
 from zhengtong.services.services.transfers import receiving_units
 from zhengtong.services.views import _form_context, _raw_from_post
 from zhengtong.services.workflows import FINAL_STATES
@@ -269,8 +269,13 @@ def transfers(request):
             messages.error(request, exc.message)
     rows = []
     for t in selectors_onestop.transfers_for_staff(request.user)[:100]:
-        actions = [tr.name for tr in Transfer.workflow.available(t, request.user)]
-        rows.append({"t": t, "actions": actions, "ended": t.case.state in FINAL_STATES})
+        rows.append(
+            {
+                "t": t,
+                "actions": selectors_onestop.transfer_actions(t, request.user),
+                "ended": t.case.state in FINAL_STATES,
+            }
+        )
     return render(
         request, "services/transfers.html", {"rows": rows, "may_receive": bool(receiving_units(request.user))}
     )
