@@ -333,15 +333,12 @@ class TransferActionIn(Schema):
     response={200: TransferOut, **ERRORS},
     operation_id="services_transfer_action",
 )
-def transfer_action(
-    request,
-    transfer_id: int,
-    action: Literal["post_result", "send_to_counter", "hand_over"],
-    payload: TransferActionIn,
-):
+def transfer_action(request, transfer_id: int, action: str, payload: TransferActionIn):
     """Deliver the result: ``post_result`` (competent unit, with the postal tracking number),
     ``send_to_counter`` (competent unit), ``hand_over`` (receiving counter)."""
     transfer = selectors_onestop.transfer_for_staff(request.auth, transfer_id)
+    if action not in services.TRANSFER_ACTIONS:
+        raise NotFound("no such action: post_result, send_to_counter or hand_over")
     if action == "post_result":
         services.transfer_post_result(
             actor=request.auth,
@@ -361,14 +358,14 @@ def transfer_action(
     return _transfer(transfer, request.auth)
 
 
-class ConsentIn(Schema):
+class ProxyConsentIn(Schema):
     proxy_resident_id: str
     relation: str
     scope: list[str]
     valid_until: dt.date
 
 
-class ConsentOut(Schema):
+class ProxyConsentOut(Schema):
     id: int
     principal: str
     proxy: str
@@ -392,14 +389,14 @@ def _consent(c: ProxyConsent) -> dict:
     }
 
 
-@router.get("/proxies", response={200: list[ConsentOut], **ERRORS}, operation_id="services_proxies")
+@router.get("/proxies", response={200: list[ProxyConsentOut], **ERRORS}, operation_id="services_proxies")
 def proxies(request):
     """Consents the caller gave (as principal) or holds (as proxy)."""
     return [_consent(c) for c in selectors_onestop.consents_of(request.auth)[:200]]
 
 
-@router.post("/proxies", response={201: ConsentOut, **ERRORS}, operation_id="services_proxy_create")
-def proxy_create(request, payload: ConsentIn):
+@router.post("/proxies", response={201: ProxyConsentOut, **ERRORS}, operation_id="services_proxy_create")
+def proxy_create(request, payload: ProxyConsentIn):
     """Consent that a family member files for you (代办授权): items and expiry (≤ 366 days)."""
     until = timezone.make_aware(dt.datetime.combine(payload.valid_until, dt.time(23, 59)))
     consent = services.proxy_consent_grant(
@@ -414,10 +411,11 @@ def proxy_create(request, payload: ConsentIn):
 
 @router.post(
     "/proxies/{int:consent_id}/revoke",
-    response={200: ConsentOut, **ERRORS},
+    response={200: ProxyConsentOut, **ERRORS},
     operation_id="services_proxy_revoke",
 )
 def proxy_revoke(request, consent_id: int):
+    """Withdraw a consent you gave (the principal only); cases already filed stay yours."""
     consent = selectors_onestop.consent_of_principal(request.auth, consent_id)
     return _consent(services.proxy_consent_revoke(actor=request.auth, consent=consent))
 
