@@ -583,5 +583,5 @@ def rating_stats(request):
 
 
 # Counter intake (帮办代办), 告知承诺制 and 跨省通办 (api_onestop), under the same prefix.
-router.add_router("", api_onestop.router)
+api_onestop.install(router)
 PUBLIC_OPERATIONS |= api_onestop.PUBLIC_OPERATIONS

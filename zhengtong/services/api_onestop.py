@@ -20,8 +20,23 @@ from zhengtong.services import selectors, selectors_onestop, services
 from zhengtong.services.models import Case
 from zhengtong.services.models_onestop import CommitmentCheck, ProxyConsent, Transfer
 
-router = Router(tags=["services"])
 PUBLIC_OPERATIONS: set[str] = {"services_commitment_items"}
+# The operations are bound to the services router by ``install`` (called by ``api.py``): a nested
+# router would carry its own path prefix into the OpenAPI schema.
+_ROUTES: list[tuple[str, str, dict, Any]] = []
+
+
+def _route(method: str, path: str, **kwargs: Any):
+    def bind(func):
+        _ROUTES.append((method, path, kwargs, func))
+        return func
+
+    return bind
+
+
+def install(router: Router) -> None:
+    for method, path, kwargs, func in _ROUTES:
+        getattr(router, method)(path, **kwargs)(func)
 
 
 class IntakeIn(Schema):
@@ -95,8 +110,11 @@ def _intake_args(payload: IntakeIn) -> dict:
     }
 
 
-@router.post(
-    "/counter/applications", response={201: IntakeOut, **ERRORS}, operation_id="services_counter_create"
+@_route(
+    "post",
+    "/counter/applications",
+    response={201: IntakeOut, **ERRORS},
+    operation_id="services_counter_create",
 )
 def counter_create(request, payload: IntakeIn):
     """帮办: a counter clerk files for an applicant identified at the counter (identity document,
@@ -118,7 +136,8 @@ class CounterRatingOut(Schema):
     state: str
 
 
-@router.post(
+@_route(
+    "post",
     "/counter/applications/{int:case_id}/rating",
     response={201: CounterRatingOut, **ERRORS},
     operation_id="services_counter_rating",
@@ -150,7 +169,8 @@ class CommitmentItemOut(Schema):
     materials: list[CommitmentMaterialOut]
 
 
-@router.get(
+@_route(
+    "get",
     "/commitment-items",
     response={200: list[CommitmentItemOut], **ERRORS},
     auth=None,
@@ -213,8 +233,11 @@ class CheckQuery(Schema):
     state: Literal["open", "kept", "false", ""] = "open"
 
 
-@router.get(
-    "/commitment-checks", response={200: list[CheckOut], **ERRORS}, operation_id="services_commitment_checks"
+@_route(
+    "get",
+    "/commitment-checks",
+    response={200: list[CheckOut], **ERRORS},
+    operation_id="services_commitment_checks",
 )
 def commitment_checks(request, q: Query[CheckQuery]):
     """核查 tasks in the reviewer's scope (newest 200)."""
@@ -231,7 +254,8 @@ class FindingIn(Schema):
     version: int | None = None
 
 
-@router.post(
+@_route(
+    "post",
     "/commitment-checks/{int:case_id}/finding",
     response={200: CheckOut, **ERRORS},
     operation_id="services_commitment_finding",
@@ -298,13 +322,13 @@ def _transfer(t: Transfer, actor) -> dict:
     }
 
 
-@router.get("/transfers", response={200: list[TransferOut], **ERRORS}, operation_id="services_transfers")
+@_route("get", "/transfers", response={200: list[TransferOut], **ERRORS}, operation_id="services_transfers")
 def transfers(request):
     """Transfers the caller's counter received or their unit is competent for (newest 200)."""
     return [_transfer(t, request.auth) for t in selectors_onestop.transfers_for_staff(request.auth)[:200]]
 
 
-@router.post("/transfers", response={201: TransferOut, **ERRORS}, operation_id="services_transfer_create")
+@_route("post", "/transfers", response={201: TransferOut, **ERRORS}, operation_id="services_transfer_create")
 def transfer_create(request, payload: TransferIn):
     """收受分离: receive another region's item whose 通办 scope covers the counter, and transfer it."""
     item = selectors.item_get(payload.item)
@@ -328,7 +352,8 @@ class TransferActionIn(Schema):
     version: int | None = None
 
 
-@router.post(
+@_route(
+    "post",
     "/transfers/{int:transfer_id}/{action}",
     response={200: TransferOut, **ERRORS},
     operation_id="services_transfer_action",
@@ -389,13 +414,13 @@ def _consent(c: ProxyConsent) -> dict:
     }
 
 
-@router.get("/proxies", response={200: list[ProxyConsentOut], **ERRORS}, operation_id="services_proxies")
+@_route("get", "/proxies", response={200: list[ProxyConsentOut], **ERRORS}, operation_id="services_proxies")
 def proxies(request):
     """Consents the caller gave (as principal) or holds (as proxy)."""
     return [_consent(c) for c in selectors_onestop.consents_of(request.auth)[:200]]
 
 
-@router.post("/proxies", response={201: ProxyConsentOut, **ERRORS}, operation_id="services_proxy_create")
+@_route("post", "/proxies", response={201: ProxyConsentOut, **ERRORS}, operation_id="services_proxy_create")
 def proxy_create(request, payload: ProxyConsentIn):
     """Consent that a family member files for you (代办授权): items and expiry (≤ 366 days)."""
     until = timezone.make_aware(dt.datetime.combine(payload.valid_until, dt.time(23, 59)))
@@ -409,7 +434,8 @@ def proxy_create(request, payload: ProxyConsentIn):
     return Status(201, _consent(consent))
 
 
-@router.post(
+@_route(
+    "post",
     "/proxies/{int:consent_id}/revoke",
     response={200: ProxyConsentOut, **ERRORS},
     operation_id="services_proxy_revoke",
@@ -435,7 +461,8 @@ class ProxyApplicationOut(Schema):
     state: str
 
 
-@router.post(
+@_route(
+    "post",
     "/proxies/{int:consent_id}/applications",
     response={201: ProxyApplicationOut, **ERRORS},
     operation_id="services_proxy_application",
