@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_credential_kind_feed_key"),
-        ("services", "0006_case_case_applicant_entity"),
+        ("services", "0007_ratings_gbt39734_implementation_list"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
