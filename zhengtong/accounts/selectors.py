@@ -177,6 +177,14 @@ def user_with_username(username: str) -> User | None:
     return User.objects.filter(username=username).first()
 
 
+def user_with_resident_id(resident_id: str) -> User | None:
+    """The active real-name account verified with this resident ID number, or None (a counter
+    identifies a walk-in applicant by the document it checked)."""
+    if not resident_id:
+        return None
+    return User.objects.filter(resident_id=resident_id, is_active=True).first()
+
+
 def org_unit_by_id(pk: Any) -> OrgUnit | None:
     """The org unit with primary key ``pk`` (an int or a digit string), or None."""
     text = str(pk) if pk is not None else ""

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.accounts.models import Department, OrgUnit
 from zhengtong.core.sla import SlaMixin
 from zhengtong.core.workflow import WorkflowModel
-from zhengtong.registry.models import LegalEntity
+from zhengtong.registry.models import LegalEntity, Person
 
 
 class EventKind(models.TextChoices):
@@ -148,6 +148,30 @@ class CreditReport(models.Model):
 
     def __str__(self) -> str:
         return self.seal_code or f"report {self.pk}"
+
+
+class CommitmentBreach(models.Model):
+    """A false commitment (虚假承诺, 国办发〔2020〕42号) of a person or an entity, recorded by the
+    module that verified it (services' 核查). While not repaired it excludes the subject from
+    告知承诺 and 容缺受理 (``Measures.flagged``); credit staff repair it (信用修复)."""
+
+    person = models.ForeignKey(Person, models.PROTECT, null=True, blank=True, related_name="+")
+    entity = models.ForeignKey(LegalEntity, models.PROTECT, null=True, blank=True, related_name="+")
+    source_ref = models.CharField(_("source"), max_length=64, unique=True)
+    summary = models.CharField(_("summary"), max_length=300)
+    recorded_on = models.DateField(_("recorded on"))
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("org unit"))
+    repaired_at = models.DateTimeField(_("repaired at"), null=True, blank=True)
+    repair_note = models.CharField(_("repair"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("false commitment record")
+        verbose_name_plural = _("false commitment records")
+
+    def __str__(self) -> str:
+        return self.source_ref
 
 
 from zhengtong.credit.workflows import REPAIR_FLOW  # noqa: E402

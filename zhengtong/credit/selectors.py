@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_authenticated, scope_q
 from zhengtong.core.errors import NotFound
 from zhengtong.credit import scoring
-from zhengtong.credit.models import CreditEvent, CreditReport, CreditScore, ListEntry, ListKind, RepairRequest
+from zhengtong.credit.models import (
+    CommitmentBreach,
+    CreditEvent,
+    CreditReport,
+    CreditScore,
+    ListEntry,
+    ListKind,
+    RepairRequest,
+)
 from zhengtong.registry import selectors as registry_selectors
 
 
@@ -98,6 +106,8 @@ class Measures:
     black_listed: bool = False
     red_listed: bool = False
     entries: list[ListEntry] = field(default_factory=list)
+    # Unrepaired false commitments (告知承诺制): exclude from 告知承诺 and 容缺受理.
+    false_commitments: list[CommitmentBreach] = field(default_factory=list)
 
     @property
     def bid_eligible(self) -> bool:
@@ -107,11 +117,11 @@ class Measures:
     @property
     def tolerance_acceptance(self) -> bool:
         """容缺受理: trustworthy entities may be accepted with a minor material missing."""
-        return (self.red_listed or self.grade == "A") and not self.black_listed
+        return (self.red_listed or self.grade == "A") and not self.black_listed and not self.false_commitments
 
     @property
     def flagged(self) -> bool:
-        return self.black_listed or self.grade == "D"
+        return self.black_listed or self.grade == "D" or bool(self.false_commitments)
 
     @property
     def flags(self) -> list[str]:
@@ -120,6 +130,8 @@ class Measures:
             out.append(_("on the serious dishonesty list: examine strictly, not eligible for bidding"))
         elif self.grade == "D":
             out.append(_("credit grade D: examine strictly"))
+        if self.false_commitments:
+            out.append(_("false commitment on record: no 告知承诺 and no 容缺受理 until repaired"))
         if self.tolerance_acceptance:
             out.append(_("trustworthy: tolerance acceptance (容缺受理) allowed"))
         return out
@@ -127,7 +139,7 @@ class Measures:
 
 def measures_for(uscc: str) -> Measures:
     """The joint measures that apply to the entity with this credit code (empty when unknown).
-    Two queries; any module may call it (services' acceptance page shows the flags)."""
+    Three queries; any module may call it (services' acceptance page shows the flags)."""
     measures = Measures(uscc=uscc)
     score = CreditScore.objects.filter(entity__uscc=uscc).only("grade", "score").first()
     if score is not None:
@@ -141,7 +153,30 @@ def measures_for(uscc: str) -> Measures:
     measures.entries = entries
     measures.black_listed = any(e.kind == ListKind.BLACK for e in entries)
     measures.red_listed = any(e.kind == ListKind.RED for e in entries)
+    measures.false_commitments = list(
+        CommitmentBreach.objects.filter(entity__uscc=uscc, repaired_at__isnull=True)
+    )
     return measures
+
+
+def measures_for_person(resident_id: str) -> Measures:
+    """The measures that apply to a person: persons carry no score or list, only unrepaired false
+    commitments (one query)."""
+    measures = Measures(uscc="")
+    if resident_id:
+        measures.false_commitments = list(
+            CommitmentBreach.objects.filter(person__resident_id=resident_id, repaired_at__isnull=True)
+        )
+    return measures
+
+
+def commitment_breaches(*, person: Any = None, entity: Any = None) -> QuerySet[CommitmentBreach]:
+    qs = CommitmentBreach.objects.all()
+    if person is not None:
+        qs = qs.filter(person=person)
+    if entity is not None:
+        qs = qs.filter(entity=entity)
+    return qs
 
 
 def entity_by_uscc(uscc: str) -> Any:

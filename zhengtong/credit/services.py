@@ -19,7 +19,15 @@ from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, CoreError, NotFound, PermissionDenied, ValidationError
 from zhengtong.credit import scoring
 from zhengtong.credit.errors import CreditError
-from zhengtong.credit.models import CreditEvent, CreditScore, EventKind, ListEntry, ListKind, RepairRequest
+from zhengtong.credit.models import (
+    CommitmentBreach,
+    CreditEvent,
+    CreditScore,
+    EventKind,
+    ListEntry,
+    ListKind,
+    RepairRequest,
+)
 from zhengtong.credit.workflows import REPAIR_FLOW
 from zhengtong.registry import selectors as registry_selectors
 
@@ -30,6 +38,8 @@ actions.register(
         "credit.list.remove": gettext_lazy("Remove entity from a credit list"),
         "credit.rescore": gettext_lazy("Re-score credit"),
         "credit.report.issue": gettext_lazy("Issue credit report"),
+        "credit.breach.record": gettext_lazy("Record a false commitment"),
+        "credit.breach.repair": gettext_lazy("Repair a false commitment record"),
     }
 )
 
@@ -84,6 +94,71 @@ def credit_event_record(
             )
             rescore(entity_ids=[entity.pk])
     return event
+
+
+def commitment_breach_record(
+    *,
+    actor: Any,
+    via: str,
+    source_ref: str,
+    summary: str,
+    org_unit: Any,
+    person: Any = None,
+    entity: Any = None,
+) -> CommitmentBreach:
+    """Trusted internal entry point: the module that verified a commitment false (``via``, e.g.
+    services' 核查) records it once per ``source_ref`` (idempotent), for a person or an entity.
+    Until repaired it flags the subject (``Measures.flagged``)."""
+    if not via:
+        raise ValueError("commitment_breach_record needs via (the calling module)")
+    if (person is None) == (entity is None):
+        raise ValueError("a false commitment is a person's or an entity's")
+    breach, created = CommitmentBreach.objects.get_or_create(
+        source_ref=source_ref[:64],
+        defaults={
+            "person": person,
+            "entity": entity,
+            "summary": summary[:300],
+            "recorded_on": timezone.localdate(),
+            "org_unit": org_unit,
+        },
+    )
+    if created:
+        audit.record(
+            actor=actor,
+            via=via,
+            action="credit.breach.record",
+            target=breach,
+            org_unit=org_unit,
+            after={"subject": entity.uscc if entity else f"person:{person.pk}", "source": source_ref},
+        )
+    return breach
+
+
+@transaction.atomic
+def commitment_breach_repair(*, actor: Any, breach: CommitmentBreach, note: str) -> CommitmentBreach:
+    """Repair a false commitment record (信用修复; credit.repair at its org unit): it no longer
+    excludes the subject from 告知承诺 and 容缺受理."""
+    ensure_can(actor, "credit.repair", breach.org_unit)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError.for_field("note", _("is required"))
+    if len(note) > 300:
+        raise ValidationError.for_field("note", _("at most %d characters") % 300)
+    updated = CommitmentBreach.objects.filter(pk=breach.pk, repaired_at__isnull=True).update(
+        repaired_at=timezone.now(), repair_note=note
+    )
+    if not updated:
+        raise Conflict(_("the record has been repaired already"), code=CreditError.NOT_LISTED)
+    audit.record(
+        actor=actor,
+        action="credit.breach.repair",
+        target=breach,
+        org_unit=breach.org_unit,
+        after={"note": note},
+    )
+    breach.refresh_from_db()
+    return breach
 
 
 # --- scores ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.services import eforms, notices, progress, selectors, services
+from zhengtong.services import api_onestop, eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.rating_api import PUBLIC_OPERATIONS as RATING_PUBLIC
@@ -41,7 +41,7 @@ PUBLIC_OPERATIONS: set[str] = {
 def govstack_status(case: Case) -> dict[str, Any]:
     if case.state in ("approved", "completed"):
         code = "APPROVED"
-    elif case.state in ("refused", "rejected", "withdrawn"):
+    elif case.state in ("refused", "rejected", "withdrawn", "voided", "revoked"):
         code = "REJECTED"
     elif case.state == "correction_requested":
         code = "SENDBACK"
@@ -206,6 +206,8 @@ def services_eforms(request, service_id: int):
 
 class CaseApplicationIn(Schema):
     data: dict[str, Any] = {}
+    # 告知承诺制: codes of materials replaced by signing the item's 承诺书.
+    commitments: list[str] = []
 
 
 class CaseApplicationOut(Schema):
@@ -261,7 +263,9 @@ def application_create(request, service_id: int, payload: CaseApplicationIn):
     """Apply (GovStack ``POST /services/{serviceId}/applications``). Registry-held fields are
     filled in by the platform; ``data`` needs only what the government does not hold."""
     item = selectors.item_get(service_id)
-    case = services.case_submit(actor=request.auth, item=item, raw=payload.data)
+    case = services.case_submit(
+        actor=request.auth, item=item, raw=payload.data, commit=set(payload.commitments)
+    )
     return Status(201, _application(case))
 
 
@@ -540,3 +544,7 @@ def bundle_status(request, app_id: int):
 
 # 好差评 (rating_api.py): rating, verdict, contest, the public statistics and period indicators.
 router.add_router("", rating_router)
+
+# Counter intake (帮办代办), 告知承诺制 and 跨省通办 (api_onestop), under the same prefix.
+api_onestop.install(router)
+PUBLIC_OPERATIONS |= api_onestop.PUBLIC_OPERATIONS

@@ -47,6 +47,8 @@ class ServiceItem(models.Model):
         "ServiceItemVersion", models.PROTECT, null=True, blank=True, related_name="+"
     )
     is_published = models.BooleanField(_("published"), default=False, db_index=True)
+    # 通办范围: where a counter may receive it besides the competent unit (models_onestop.Tongban).
+    tongban = models.CharField(_("通办 scope"), max_length=16, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -204,6 +206,14 @@ class Case(WorkflowModel, SlaMixin):
         BundleApplication, models.PROTECT, null=True, blank=True, related_name="cases"
     )
     data = models.JSONField(_("form data"), default=dict, blank=True)
+    # Who filed it when not the applicant (a counter clerk, a family proxy), and through which
+    # channel: "online" (the applicant), "counter" (帮办: staff at a counter), "proxy" (代办 online).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    intake_channel = models.CharField(
+        _("channel"), max_length=8, default="online", db_default="online", blank=True
+    )
     sources = models.JSONField(default=dict, blank=True)  # field -> where the value came from
     materials = models.JSONField(default=dict, blank=True)  # material code -> how it is satisfied
     correction_items = models.JSONField(default=list, blank=True)
@@ -272,6 +282,14 @@ class Case(WorkflowModel, SlaMixin):
     @property
     def steps(self) -> list[dict]:
         return self.item_version.review_steps or [{"name": "审核", "mode": "single"}]
+
+    @property
+    def intake_or_none(self):  # the counter intake (models_onestop), or None for online cases
+        return intake_or_none(self)
+
+    @property
+    def transfer_or_none(self):  # the 通办 transfer (models_onestop), or None
+        return transfer_or_none(self)
 
     @property
     def current_step(self) -> dict | None:
@@ -418,6 +436,16 @@ class Rating(models.Model):
         return f"{self.case.number} {self.stage} {self.score}"
 
 
+from zhengtong.services.models_onestop import (  # noqa: E402,F401
+    Commitment,
+    CommitmentCheck,
+    CommitmentText,
+    CounterIntake,
+    ProxyConsent,
+    Transfer,
+    intake_or_none,
+    transfer_or_none,
+)
 from zhengtong.services.workflows import CASE_FLOW  # noqa: E402
 
 Case.workflow = CASE_FLOW

@@ -30,3 +30,11 @@ SERVICES_RATING_CONTEST_DAYS = env_int("SERVICES_RATING_CONTEST_DAYS", 7, minimu
 # The public address of the portal (scheme and host, e.g. https://zwfw.example.gov.cn), put in
 # front of links sent by SMS (rating invitations); empty: the links are paths.
 SERVICES_PUBLIC_URL = env_str("SERVICES_PUBLIC_URL", "")
+# 告知承诺制: working days after the decision within which the department verifies (核查) the
+# commitments a case was decided on.
+SERVICES_COMMITMENT_CHECK_DAYS = env_int("SERVICES_COMMITMENT_CHECK_DAYS", 20, minimum=1)
+# Minutes after a counter intake during which the counter's device may take the applicant's
+# on-site rating of the counter service (一次一评).
+SERVICES_COUNTER_RATING_MINUTES = env_int("SERVICES_COUNTER_RATING_MINUTES", 30, minimum=1)
+# Largest drawn signature (PNG) a counter stores with an applicant's confirmation (bytes).
+SERVICES_SIGNATURE_MAX_BYTES = env_int("SERVICES_SIGNATURE_MAX_BYTES", 200 * 1024, minimum=1024)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengtong.services import rating_views, views
+from zhengtong.services import rating_views, views, views_onestop
 
 app_name = "services"
 
@@ -19,4 +19,12 @@ urlpatterns = [
     path("services/console/", views.worklist, name="worklist"),
     path("services/console/cases/<int:pk>/", views.staff_case, name="staff_case"),
     path("services/console/ratings/", rating_views.staff_ratings, name="staff_ratings"),
+    # Counter intake (帮办代办), 告知承诺制, 跨省通办 (views_onestop).
+    path("services/commitments/", views_onestop.commitment_list, name="commitments"),
+    path("services/my/proxies/", views_onestop.proxies, name="proxies"),
+    path("services/console/counter/", views_onestop.counter, name="counter"),
+    path("services/console/counter/<int:pk>/", views_onestop.counter_done, name="counter_done"),
+    path("services/console/checks/", views_onestop.checks, name="checks"),
+    path("services/console/transfers/", views_onestop.transfers, name="transfers"),
+    path("services/console/transfers/receive/", views_onestop.transfer_receive, name="transfer_receive"),
 ]

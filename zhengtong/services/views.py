@@ -27,6 +27,7 @@ from zhengtong.payments.services import bill_for
 from zhengtong.services import eforms, notices, progress, rating_views, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceKind
+from zhengtong.services.services.commitments import current_text as commitments_current
 from zhengtong.services.workflows import STAFF_BUTTONS
 
 LIFE_EVENTS = {
@@ -138,6 +139,7 @@ def _form_context(request, version, *, raw: dict, errors: dict, prefix: str = ""
             note = _("provided by the result of another service")
         elif m.get("tolerable"):
             note = _("may be supplied after acceptance (容缺受理)")
+        text = commitments_current(m["commitment"]) if m.get("commitment") and not by else None
         materials.append(
             {
                 **m,
@@ -146,6 +148,10 @@ def _form_context(request, version, *, raw: dict, errors: dict, prefix: str = ""
                 "note": note,
                 "field": f"{prefix}material_{m['code']}",
                 "errors": errors.get(f"{prefix}material_{m['code']}", []),
+                # 告知承诺制: the 承诺书 the applicant may sign in place of the material.
+                "commitment_text": text,
+                "commit_field": f"{prefix}commit_{m['code']}",
+                "committed": bool(raw.get(f"{prefix}commit_{m['code']}")),
             }
         )
     return fields, materials
@@ -165,8 +171,9 @@ def apply(request, code: str):
                 services.draft_save(actor=request.user, key=key, data=raw)
                 messages.success(request, _("Draft saved. You can come back to it later."))
                 return redirect("services:apply", item.code)
+            commit = {k[7:] for k, v in raw.items() if k.startswith("commit_") and v}
             case = services.case_submit(
-                actor=request.user, item=item, raw=raw, files=request.FILES, strict=False
+                actor=request.user, item=item, raw=raw, files=request.FILES, strict=False, commit=commit
             )
             messages.success(request, _("Application %s submitted.") % case.number)
             return redirect("services:my_case", case.pk)

@@ -13,13 +13,14 @@ from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_periodic
 from zhengtong.payments.hooks import on_paid
 from zhengtong.services import indicators, selectors, services, tasks
-from zhengtong.services.models import Case, ServiceItem, ServiceItemVersion
+from zhengtong.services.models import Case, CommitmentCheck, ServiceItem, ServiceItemVersion
 from zhengtong.workorders.hooks import on_closed
 
 
 def install() -> None:
     indicators.install()
     sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
+    sla.register(CommitmentCheck)  # 告知承诺制: the 核查 time limit
     # The item cache (core.cache) is dropped in every process when what it holds changes: the
     # items, and the departments and org units they show (senders only: no accounts internals).
     department, org_unit = apps.get_model("accounts", "Department"), apps.get_model("accounts", "OrgUnit")
@@ -47,3 +48,6 @@ def install() -> None:
     )
     register_nav("main", "services:ratings", _("Service ratings"), order=22, audiences=())
     register_nav("console", "services:worklist", _("Cases"), permission="services.view", order=20)
+    register_nav("console", "services:counter", _("Counter intake"), permission="services.accept", order=21)
+    register_nav("console", "services:transfers", _("Transfers (通办)"), permission="services.view", order=22)
+    register_nav("console", "services:checks", _("Commitment checks"), permission="services.review", order=23)

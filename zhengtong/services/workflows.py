@@ -56,7 +56,7 @@ def _correction_in_time(obj, actor, data) -> str | None:
 
 
 OPEN_STATES = ("submitted", "accepted", "correction_requested", "approved")
-FINAL_STATES = ("refused", "rejected", "completed", "withdrawn", "terminated")
+FINAL_STATES = ("refused", "rejected", "completed", "withdrawn", "terminated", "voided", "revoked")
 
 CASE_FLOW = Workflow(
     name="services.case",
@@ -70,6 +70,9 @@ CASE_FLOW = Workflow(
         "completed": _("completed"),
         "withdrawn": _("withdrawn"),
         "terminated": _("terminated: owed material not supplied"),
+        # 告知承诺制: a commitment found false ends the case, or revokes its decision.
+        "voided": _("terminated: false commitment"),
+        "revoked": _("decision revoked: false commitment"),
     },
     initial="submitted",
     transitions=[
@@ -146,6 +149,25 @@ CASE_FLOW = Workflow(
         ),
         Transition(
             "complete", ("approved",), "completed", _("Complete (办结)"), "services.review", sla="stop"
+        ),
+        # 告知承诺制 (services.commitments.check_find_false): ended before the decision, or the
+        # decision revoked after it.
+        Transition(
+            "void",
+            ("submitted", "accepted", "approved", "correction_requested"),
+            "voided",
+            _("Terminate: false commitment"),
+            "services.review",
+            sla="stop",
+            note_required=True,
+        ),
+        Transition(
+            "revoke",
+            ("completed",),
+            "revoked",
+            _("Revoke the decision: false commitment"),
+            "services.review",
+            note_required=True,
         ),
     ],
     # The promised time limit of the item version; services.case_submit starts the clock before

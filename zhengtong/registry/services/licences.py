@@ -113,9 +113,16 @@ def licence_restore(
 
 
 def licence_revoke(
-    *, actor: Any, licence: Licence, note: str, expected_version: int | None = None
+    *, actor: Any, licence: Licence, note: str, expected_version: int | None = None, via: str = ""
 ) -> Licence:
-    """Revoke a valid or suspended e-licence for good (registry.change; a reason is required)."""
+    """Revoke a valid or suspended e-licence for good (registry.change; a reason is required).
+    ``via``: a trusted internal call from the module that revoked the decision behind the licence
+    (services' 告知承诺 核查), as the person who decided it; the role check is the caller's."""
+    if via:
+        Licence.workflow.apply(
+            licence, "revoke", actor=actor, note=note, expected_version=expected_version, via=via
+        )
+        return licence
     return _licence_apply(
         "revoke", actor=actor, licence=licence, note=note, expected_version=expected_version
     )

@@ -7,7 +7,10 @@
 - ``reviews``: reviewers' opinions, joint sign-off, completion (e-licence, newborn);
 - ``newborn``: the birth registration's newborn, entered through the registry;
 - ``bundles``: bundle applications (一件事一次办);
-- ``ratings``: service ratings (好差评), rectification and appeals.
+- ``ratings``: service ratings (好差评), rectification and appeals;
+- ``intake``: counter intake (帮办), family proxies (代办), the on-site rating (一次一评);
+- ``commitments``: 告知承诺制: 承诺书 texts, signed commitments, the 核查 task and its consequences;
+- ``transfers``: 跨省通办 (收受分离): receiving another region's item and delivering its result.
 
 Each workflow transition is its own function (``case_accept``, ``case_refuse``, ...); the HTTP
 edge maps a posted action to its function (``CASE_ACTIONS``). The public functions are
@@ -34,8 +37,21 @@ from zhengtong.services.services.cases import (
     prepare_application,
     tolerance_excluded,
 )
+from zhengtong.services.services.commitments import (
+    check_confirm,
+    check_find_false,
+    commitment_excluded,
+    commitment_text_publish,
+)
 from zhengtong.services.services.common import APPLICANT_EVENTS, rating_invite, rating_link
 from zhengtong.services.services.drafts import draft_get, draft_save
+from zhengtong.services.services.intake import (
+    counter_file,
+    counter_rate,
+    proxy_consent_grant,
+    proxy_consent_revoke,
+    proxy_file,
+)
 from zhengtong.services.services.items import NEWBORN_FIELDS, NEWBORN_KEY, VERSION_FIELDS, item_publish
 from zhengtong.services.services.newborn import register_newborn
 from zhengtong.services.services.ratings import (
@@ -53,6 +69,14 @@ from zhengtong.services.services.ratings import (
     rating_verdict,
 )
 from zhengtong.services.services.reviews import case_approve, case_complete, case_reject, step_outcome
+from zhengtong.services.services.transfers import (
+    TRANSFER_ACTIONS,
+    item_set_tongban,
+    transfer_hand_over,
+    transfer_post_result,
+    transfer_receive,
+    transfer_send_to_counter,
+)
 
 # The HTTP edge (pages and API) maps a staff or applicant action to its function. Every one
 # takes ``actor``, ``case``, ``note`` and ``expected_version``; those in CORRECTION_ACTIONS
@@ -77,6 +101,7 @@ __all__ = [
     "NEWBORN_KEY",
     "RATING_LEVELS",
     "SUB_INDICATORS",
+    "TRANSFER_ACTIONS",
     "VERSION_FIELDS",
     "bundle_parts",
     "bundle_schema",
@@ -94,9 +119,16 @@ __all__ = [
     "case_submit",
     "case_supply",
     "case_withdraw",
+    "check_confirm",
+    "check_find_false",
+    "commitment_excluded",
+    "commitment_text_publish",
+    "counter_file",
+    "counter_rate",
     "draft_get",
     "draft_save",
     "item_publish",
+    "item_set_tongban",
     "on_bundle_paid",
     "on_case_paid",
     "on_overdue",
@@ -104,6 +136,9 @@ __all__ = [
     "owed_of",
     "owed_scan",
     "prepare_application",
+    "proxy_consent_grant",
+    "proxy_consent_revoke",
+    "proxy_file",
     "rating_appeal_revise",
     "rating_appeal_uphold",
     "rating_contest",
@@ -117,4 +152,8 @@ __all__ = [
     "register_newborn",
     "step_outcome",
     "tolerance_excluded",
+    "transfer_hand_over",
+    "transfer_post_result",
+    "transfer_receive",
+    "transfer_send_to_counter",
 ]

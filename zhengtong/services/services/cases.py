@@ -28,6 +28,7 @@ from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.services import eforms, notices
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
+from zhengtong.services.services import commitments
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
 from zhengtong.sharing import services as sharing
 
@@ -73,11 +74,13 @@ def prepare_application(
     holdings: eforms.Holdings | None = None,
     prefix: str = "",
     strict: bool = False,
+    commit: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[dict, dict, dict, dict, eforms.Holdings]:
     """Validate an application: the form data with the registry's values put in, their sources,
     the material status and the uploads still to store. Raises ValidationError with field errors.
     ``strict``: ``raw`` holds form fields only (an API's data), so a name the form does not
-    define is an error ("unknown field") rather than dropped."""
+    define is an error ("unknown field") rather than dropped. ``commit``: the codes of materials
+    the applicant replaces by signing the item's 承诺书 (告知承诺制)."""
     holdings = holdings or eforms.holdings_for(actor)
     needs_results = [m["source"][8:] for m in version.materials if m.get("source", "").startswith("service:")]
     if needs_results:
@@ -107,6 +110,17 @@ def prepare_application(
             continue
         if upload is not None:
             uploads[code] = upload
+        elif code in commit:
+            text = commitments.current_text(m["commitment"]) if m.get("commitment") else None
+            excluded = commitments.commitment_excluded(holdings) if text else ""
+            if text is None:
+                errors.setdefault(f"{prefix}material_{code}", []).append(
+                    _("no commitment may replace this material: upload it")
+                )
+            elif excluded:
+                errors.setdefault(f"{prefix}material_{code}", []).append(excluded)
+            else:
+                status[code] = {"by": "commitment", "text": text.code, "version": text.version}
         elif m.get("required", True) and m.get("tolerable"):
             # 容缺受理: accepted as owed; the counter sets the date it is due by at acceptance.
             excluded = tolerance_excluded(holdings)
@@ -130,9 +144,17 @@ def prepare_application(
 def tolerance_excluded(holdings: eforms.Holdings) -> str:
     """Why the applicant may not be accepted with a material owed (容缺受理), or "" when they may:
     an enterprise on the serious-dishonesty list or in credit grade D (the credit module's joint
-    measures) must supply everything first. Persons carry no credit flag yet."""
+    measures) must supply everything first; so must a person with an unrepaired false commitment
+    (告知承诺制, ``credit.selectors.measures_for_person``)."""
     if holdings.entity is not None and credit_selectors.measures_for(holdings.entity.uscc).flagged:
         return _("your credit record excludes acceptance with a material owed (容缺受理): upload it")
+    if (
+        holdings.person is not None
+        and credit_selectors.measures_for_person(holdings.person.resident_id).flagged
+    ):
+        return _(
+            "a false commitment on your record excludes acceptance with a material owed (容缺受理): upload it"
+        )
     return ""
 
 
@@ -195,8 +217,14 @@ def case_submit(
     bundle_application: BundleApplication | None = None,
     prepared: tuple | None = None,
     strict: bool = True,
+    commit: set[str] | frozenset[str] = frozenset(),
+    submitted_by: Any = None,
+    intake_channel: str = "online",
 ) -> Case:
     """File an application under the item's current version; starts the promised-limit clock.
+    ``submitted_by``/``intake_channel``: who filed it for the applicant (``actor``) when not they
+    themselves: a counter clerk ("counter") or a family proxy with consent ("proxy"); those
+    callers (``services.intake``) checked their right to, and are named on the timeline.
     A fee creates a bill (reference "case:<id>"); the case waits for payment before acceptance.
     ``raw`` holds form fields only, unless ``strict`` is False (a whole HTML post): a name the
     form does not define is a field error."""
@@ -209,7 +237,7 @@ def case_submit(
         raise PermissionDenied(_("you hold no live authorisation to act for your legal entity on this item"))
     version = item.current_version
     data, sources, status, uploads, holdings = prepared or prepare_application(
-        actor=actor, version=version, raw=raw, files=files, strict=strict
+        actor=actor, version=version, raw=raw, files=files, strict=strict, commit=commit
     )
     number = new_number()
     _confirm_through_grants(
@@ -232,12 +260,15 @@ def case_submit(
         fee_fen=version.fee_fen,
         state=Case.workflow.initial,
         submitted_at=timezone.now(),
+        submitted_by=submitted_by,
+        intake_channel=intake_channel,
     )
     case.applicant_person = holdings.person
     case.applicant_entity = holdings.entity
     Case.workflow.start_clock(case)  # the clock goes into the INSERT
     case.save()
     Draft.objects.filter(applicant=actor, key=f"item:{item.code}").delete()
+    commitments.record_signed(case, signer=actor)
     if case.fee_fen and bundle_application is None:
         # The bill is issued on the applicant's behalf (they hold no billing role): the trusted
         # entry point of payments names them as the actor, via this module.
@@ -259,9 +290,10 @@ def case_submit(
         applicant=True,
     )
     # Last: the audit append holds the trail's lock until commit, so little should follow it.
-    Case.workflow.start(
-        case, actor=actor, action="submit", after={"item": item.code, "version": version.number}
-    )
+    after = {"item": item.code, "version": version.number}
+    if submitted_by is not None:
+        after |= {"applicant": actor.get_username(), "channel": intake_channel}
+    Case.workflow.start(case, actor=submitted_by or actor, action="submit", after=after)
     return case
 
 

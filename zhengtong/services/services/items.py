@@ -13,6 +13,7 @@ from zhengtong.audit import services as audit
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.identifiers import IdentifierError, validate_uscc
 from zhengtong.services.models import ServiceItem, ServiceItemVersion
+from zhengtong.services.models_onestop import CommitmentText
 
 VERSION_FIELDS = (
     "legal_basis",
@@ -125,6 +126,14 @@ def _clean_version(rules: dict[str, Any]) -> dict[str, Any]:
         ):
             errors[f"materials.{i}.tolerable"] = _(
                 "must be true or false, and true only for a material to upload"
+            )
+        if "commitment" in m and (
+            not isinstance(m["commitment"], str)
+            or src != "upload"
+            or not CommitmentText.objects.filter(code=m["commitment"]).exists()
+        ):
+            errors[f"materials.{i}.commitment"] = _(
+                "must name a published commitment text (承诺书), and only for a material to upload"
             )
     newborn = schema.get(NEWBORN_KEY) if isinstance(schema, dict) else None
     if newborn is not None:

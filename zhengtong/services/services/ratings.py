@@ -129,7 +129,10 @@ def _rate(
     if stage == "ended" and case.state not in ENDED_STATES:
         raise Conflict(_("a case's result is rated after it ends"), code=ServicesError.INVALID_STATE)
     at, staff_id = _stage_start(case, stage)
-    if stage == "accepted" and at is None:
+    if stage == "accepted" and via == "services.counter":
+        # 一次一评 on site right after a counter intake: the receiving clerk's service is rated.
+        at, staff_id = timezone.now(), case.submitted_by_id
+    elif stage == "accepted" and at is None:
         raise Conflict(
             _("the acceptance is rated after the case is accepted"), code=ServicesError.INVALID_STATE
         )
@@ -194,11 +197,14 @@ def rating_submit(
     stage: str = "ended",
     channel: str = "web",
     reasons: list[str] | None = None,
+    via: str = "",
 ) -> Rating:
     """A rating of one stage of a case (一事一评). The applicant rates on the web, on mobile or
     at the counter's device (their own account); a 12345 operator records a caller's rating
     (``channel="hotline"``, with the work orders' call-back permission in the case's area). A
-    bad rating (1–2) names its reasons and opens a rectification work order."""
+    bad rating (1–2) names its reasons and opens a rectification work order. ``via="services.counter"``
+    (``intake.counter_rate``, which checked the counter and the time): the applicant rates the
+    counter service on site right after a counter intake, as the acceptance stage."""
     if channel == "sms":
         raise ValidationError.for_field("channel", _("an SMS rating comes through its link"))
     if channel == "hotline":
@@ -218,6 +224,7 @@ def rating_submit(
         comment=comment,
         reasons=reasons,
         actor=actor,
+        via=via,
     )
 
 

@@ -15,6 +15,7 @@ from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.registry import services as registry
 from zhengtong.services import eforms
 from zhengtong.services.models import Case, Opinion
+from zhengtong.services.services import commitments
 from zhengtong.services.services.common import after_transition
 from zhengtong.services.services.newborn import register_newborn
 
@@ -152,3 +153,4 @@ def case_complete(*, case: Case, actor: Any) -> None:
         changes={"licence_id": licence.pk if licence else None, "completed_at": timezone.now()},
     )
     after_transition(case, "complete")
+    commitments.check_open(case, actor=actor)  # 告知承诺制: the 核查 task after the decision
