@@ -183,7 +183,7 @@ def counter_done(request, pk: int):
             "case": case,
             "intake": case.intake,
             "transfer": getattr(case, "transfer", None) if hasattr(case, "transfer") else None,
-            "rating": getattr(case, "rating", None) if hasattr(case, "rating") else None,
+            "rating": case.ratings.filter(stage="accepted").first(),
             "levels": services.RATING_LEVELS.items(),
             "commitments": case.commitments.select_related("text"),
         },
