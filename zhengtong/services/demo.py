@@ -17,7 +17,7 @@ from zhengtong.core.errors import NotFound
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry
 from zhengtong.registry.demo import DEMO_PASSWORD
-from zhengtong.services import services
+from zhengtong.services import demo_autodecide, services
 from zhengtong.services.models import Bundle, Case, ServiceItem
 
 if TYPE_CHECKING:
@@ -903,6 +903,7 @@ def seed(stdout=None) -> dict[str, int]:
     publish_bundles(county)
     _accounts(actor, county)
     _demo_cases(actor)
+    demo_autodecide.seed(actor, county)  # 秒批 and 免申即享
     say(
         f"service items: {ServiceItem.objects.count()}, bundles: {Bundle.objects.count()}, cases: {Case.objects.count()}"
     )

@@ -25,3 +25,8 @@ SERVICES_CASE_CHANNELS = env_list("SERVICES_CASE_CHANNELS", ["sms"])
 # 行政许可法 §32: working days after an application (or its correction) arrives within which the
 # counter may still ask for a correction; later it counts as accepted.
 SERVICES_CORRECTION_NOTICE_DAYS = env_int("SERVICES_CORRECTION_NOTICE_DAYS", 5, minimum=1)
+
+# 亮证: how long a shown e-licence code verifies (seconds).
+SERVICES_PRESENTATION_SECONDS = env_int("SERVICES_PRESENTATION_SECONDS", 180, minimum=30)
+# Consented use of an e-licence by a third party: the longest consent a holder may give (days).
+SERVICES_CONSENT_MAX_DAYS = env_int("SERVICES_CONSENT_MAX_DAYS", 365, minimum=1)

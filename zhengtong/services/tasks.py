@@ -11,3 +11,9 @@ from zhengtong.services import services
 def owed_scan_task() -> int:
     """容缺受理: end the accepted cases whose owed materials did not arrive by their date."""
     return services.owed_scan()
+
+
+@task()
+def benefit_scan_task() -> int:
+    """免申即享: scan the registries for everyone each active benefit entitles (daily)."""
+    return services.eligibility.scan_all()

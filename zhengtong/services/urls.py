@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengtong.services import views
+from zhengtong.services import views, views_wallet
 
 app_name = "services"
 
@@ -18,4 +18,12 @@ urlpatterns = [
     path("services/console/", views.worklist, name="worklist"),
     path("services/console/cases/<int:pk>/", views.staff_case, name="staff_case"),
     path("services/console/ratings/", views.staff_ratings, name="staff_ratings"),
+    # 卡包, 亮证, consented use, 免申即享 (views_wallet)
+    path("services/wallet/", views_wallet.wallet_page, name="wallet"),
+    path("services/wallet/<int:pk>/show/", views_wallet.wallet_show, name="wallet_show"),
+    path("services/wallet/<int:pk>/file.pdf", views_wallet.wallet_file, name="wallet_file"),
+    path("services/licences/verify/", views_wallet.licence_verify, name="licence_verify"),
+    path("services/licences/use/<str:key>/", views_wallet.licence_use, name="licence_use"),
+    path("services/licences/use/<str:key>/file.pdf", views_wallet.licence_use_file, name="licence_use_file"),
+    path("services/benefits/", views_wallet.benefits, name="benefits"),
 ]

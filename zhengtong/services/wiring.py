@@ -32,6 +32,7 @@ def install() -> None:
     on_paid("bundle")(services.on_bundle_paid)
     on_closed("rating")(services.on_rating_work_order_closed)
     register_periodic("services.owed_scan", tasks.owed_scan_task, 3600)
+    register_periodic("services.benefit_scan", tasks.benefit_scan_task, 86400)
 
     register_nav(
         "main", "services:catalogue", _("Services"), order=20, audiences=("public", "citizen", "enterprise")

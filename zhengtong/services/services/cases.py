@@ -28,6 +28,7 @@ from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.services import eforms, notices
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
+from zhengtong.services.services import autodecide
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
 from zhengtong.sharing import services as sharing
 
@@ -262,6 +263,7 @@ def case_submit(
     Case.workflow.start(
         case, actor=actor, action="submit", after={"item": item.code, "version": version.number}
     )
+    autodecide.decide_on_submit(case=case, holdings=holdings)  # 秒批, when the version has rules
     return case
 
 
