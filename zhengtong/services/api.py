@@ -19,12 +19,14 @@ from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.services import eforms, notices, progress, selectors, services
+from zhengtong.services import api_wallet, eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.workflows import FINAL_STATES
 
 router = Router(tags=["services"])
+# 秒批 rules, 免申即享, the wallet (卡包), 亮证 and consented use: api_wallet.py
+router.add_router("", api_wallet.router)
 
 # Operation ids of this router that anyone may call without logging in (zhengtong.api unions them).
 PUBLIC_OPERATIONS: set[str] = {
@@ -33,7 +35,7 @@ PUBLIC_OPERATIONS: set[str] = {
     "services_eforms",
     "services_rating_stats",
     "services_track",
-}
+} | api_wallet.PUBLIC_OPERATIONS
 
 
 def govstack_status(case: Case) -> dict[str, Any]:
