@@ -465,7 +465,6 @@ class LicenceUse(models.Model):
     class Kind(models.TextChoices):
         VERIFIED = "verified", _("shown and verified (亮证)")
         USED = "used", _("used under consent")
-        REFUSED = "refused", _("use refused")
 
     licence = models.ForeignKey(Licence, models.PROTECT, related_name="+", db_index=False)
     consent = models.ForeignKey(LicenceConsent, models.PROTECT, null=True, blank=True, related_name="uses")

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
@@ -72,7 +73,7 @@ def render_licence(licence: Any) -> bytes:
     holder = holder_name(licence)
     holder_id = licence.holder_entity.uscc if licence.holder_entity_id else licence.holder_person.resident_id
     rows = [
-        (_("Licence"), lt.name),
+        (pgettext("e-licence", "Licence"), lt.name),
         (_("Licence number"), licence.number),
         (_("Holder"), holder),
         (_("Holder's identifier"), holder_id),
