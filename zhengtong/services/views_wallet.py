@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -90,7 +91,7 @@ def wallet_show(request, pk: int):
     licence = wallet.holder_licence(request.user, pk)
     url = request.build_absolute_uri(reverse("services:licence_verify")) + "?c=" + quote(text, safe="")
     qr = segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff")
-    context = {"licence": licence, "qr": qr, "url": url, "expires": expires, "text": text}
+    context = {"licence": licence, "qr": qr, "url": url, "expires": timezone.localtime(expires), "text": text}
     response = render(request, "services/wallet_show.html", context)
     response["Cache-Control"] = "no-store"
     return response
