@@ -6,105 +6,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_reverify_enterprise_links'),
-        ('services', '0006_case_case_applicant_entity'),
+        ("registry", "0003_reverify_enterprise_links"),
+        ("services", "0006_case_case_applicant_entity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Benefit',
+            name="Benefit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='English name')),
-                ('holder_kind', models.CharField(choices=[('person', 'person'), ('entity', 'legal entity')], max_length=10, verbose_name='for')),
-                ('number', models.PositiveIntegerField(default=1, verbose_name='rule version')),
-                ('rule', models.JSONField(default=dict, verbose_name='eligibility rule')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('last_scan_at', models.DateTimeField(blank=True, null=True, verbose_name='last scan')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='benefits', to='services.serviceitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name_en", models.CharField(blank=True, max_length=200, verbose_name="English name")),
+                (
+                    "holder_kind",
+                    models.CharField(
+                        choices=[("person", "person"), ("entity", "legal entity")],
+                        max_length=10,
+                        verbose_name="for",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(default=1, verbose_name="rule version")),
+                ("rule", models.JSONField(default=dict, verbose_name="eligibility rule")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("last_scan_at", models.DateTimeField(blank=True, null=True, verbose_name="last scan")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="benefits",
+                        to="services.serviceitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='LicenceConsent',
+            name="LicenceConsent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('party_name', models.CharField(max_length=200, verbose_name='third party')),
-                ('party_code', models.CharField(blank=True, max_length=18, verbose_name="third party's credit code")),
-                ('purpose', models.CharField(max_length=200, verbose_name='purpose')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('licence', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.licence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("party_name", models.CharField(max_length=200, verbose_name="third party")),
+                (
+                    "party_code",
+                    models.CharField(blank=True, max_length=18, verbose_name="third party's credit code"),
+                ),
+                ("purpose", models.CharField(max_length=200, verbose_name="purpose")),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "licence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="registry.licence"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='LicenceUse',
+            name="LicenceUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('verified', 'shown and verified (亮证)'), ('used', 'used under consent')], max_length=10)),
-                ('party', models.CharField(blank=True, max_length=200, verbose_name='by')),
-                ('detail', models.CharField(blank=True, max_length=200)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('consent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='uses', to='services.licenceconsent')),
-                ('licence', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.licence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("verified", "shown and verified (亮证)"), ("used", "used under consent")],
+                        max_length=10,
+                    ),
+                ),
+                ("party", models.CharField(blank=True, max_length=200, verbose_name="by")),
+                ("detail", models.CharField(blank=True, max_length=200)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "consent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="uses",
+                        to="services.licenceconsent",
+                    ),
+                ),
+                (
+                    "licence",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.licence",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='DecisionRuleSet',
+            name="DecisionRuleSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='rule version')),
-                ('rules', models.JSONField(default=list, verbose_name='rules')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decision_rule_sets', to='services.serviceitemversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="rule version")),
+                ("rules", models.JSONField(default=list, verbose_name="rules")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decision_rule_sets",
+                        to="services.serviceitemversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('version', 'number'), name='decision_rules_unique'), models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('version',), name='decision_rules_one_active')],
+                "ordering": ["version", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("version", "number"), name="decision_rules_unique"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("version",),
+                        name="decision_rules_one_active",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Entitlement',
+            name="Entitlement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('proposed', 'proposed'), ('granted', 'granted'), ('declined', 'declined')], default='proposed', max_length=10, verbose_name='state')),
-                ('rule_number', models.PositiveIntegerField(verbose_name='rule version')),
-                ('proposed_at', models.DateTimeField(verbose_name='proposed at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('benefit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entitlements', to='services.benefit')),
-                ('case', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.case')),
-                ('entity', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.legalentity')),
-                ('person', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("proposed", "proposed"), ("granted", "granted"), ("declined", "declined")],
+                        default="proposed",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("rule_number", models.PositiveIntegerField(verbose_name="rule version")),
+                ("proposed_at", models.DateTimeField(verbose_name="proposed at")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                (
+                    "benefit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entitlements",
+                        to="services.benefit",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="services.case",
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.legalentity",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'indexes': [models.Index(condition=models.Q(('person__isnull', False)), fields=['person'], name='entitlement_of_person'), models.Index(condition=models.Q(('entity__isnull', False)), fields=['entity'], name='entitlement_of_entity')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('person__isnull', False)), fields=('benefit', 'person'), name='entitlement_person'), models.UniqueConstraint(condition=models.Q(('entity__isnull', False)), fields=('benefit', 'entity'), name='entitlement_entity')],
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("person__isnull", False)),
+                        fields=["person"],
+                        name="entitlement_of_person",
+                    ),
+                    models.Index(
+                        condition=models.Q(("entity__isnull", False)),
+                        fields=["entity"],
+                        name="entitlement_of_entity",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("person__isnull", False)),
+                        fields=("benefit", "person"),
+                        name="entitlement_person",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("entity__isnull", False)),
+                        fields=("benefit", "entity"),
+                        name="entitlement_entity",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='licenceconsent',
-            index=models.Index(fields=['holder', '-id'], name='consent_holder'),
+            model_name="licenceconsent",
+            index=models.Index(fields=["holder", "-id"], name="consent_holder"),
         ),
         migrations.AddIndex(
-            model_name='licenceuse',
-            index=models.Index(fields=['licence', '-id'], name='licence_use_licence'),
+            model_name="licenceuse",
+            index=models.Index(fields=["licence", "-id"], name="licence_use_licence"),
         ),
     ]
