@@ -21,18 +21,18 @@ router = Router(tags=["services"])
 PUBLIC_OPERATIONS = {"services_licence_verify", "services_licence_use"}
 
 
-class RuleIn(Schema):
+class DecisionRuleIn(Schema):
     id: str
     logic: Any
     explain: str
     explain_en: str = ""
 
 
-class RulesIn(Schema):
-    rules: list[RuleIn]
+class DecisionRulesIn(Schema):
+    rules: list[DecisionRuleIn]
 
 
-class RuleSetOut(Schema):
+class DecisionRuleSetOut(Schema):
     item: str
     item_version: int
     number: int
@@ -41,10 +41,10 @@ class RuleSetOut(Schema):
 
 @router.put(
     "/{int:service_id}/decision-rules",
-    response={200: RuleSetOut, **ERRORS},
+    response={200: DecisionRuleSetOut, **ERRORS},
     operation_id="services_decision_rules_publish",
 )
-def decision_rules_publish(request, service_id: int, payload: RulesIn):
+def decision_rules_publish(request, service_id: int, payload: DecisionRulesIn):
     """Publish the 秒批 rules of the item's current version (supervisor of its department). The
     same rules again change nothing; other rules make the next rule version."""
     item = selectors.item_get(service_id)
@@ -59,14 +59,16 @@ def decision_rules_publish(request, service_id: int, payload: RulesIn):
     }
 
 
-class ScanOut(Schema):
+class BenefitScanOut(Schema):
     scanned: int
     eligible: int
     proposed: int
     told: int
 
 
-@router.post("/benefits/{code}/scan", response={200: ScanOut, **ERRORS}, operation_id="services_benefit_scan")
+@router.post(
+    "/benefits/{code}/scan", response={200: BenefitScanOut, **ERRORS}, operation_id="services_benefit_scan"
+)
 def benefit_scan(request, code: str):
     """Scan the registries for everyone the benefit entitles and propose it to the new ones
     (supervisor of the benefit item's department)."""
@@ -136,7 +138,7 @@ def entitlement_decline(request, entitlement_id: int):
     return eligibility.entitlement_decline(actor=request.auth, entitlement_id=entitlement_id)
 
 
-class ConsentOut(Schema):
+class LicenceConsentOut(Schema):
     id: int
     party_name: str
     party_code: str
@@ -160,7 +162,7 @@ class WalletLicenceOut(Schema):
     valid_to: dt.date | None
     issuer: str
     file_code: str | None
-    consents: list[ConsentOut]
+    consents: list[LicenceConsentOut]
     uses: list[WalletUseOut]
 
 
@@ -205,12 +207,12 @@ def licence_present(request, licence_id: int):
     return {"code": code, "expires_at": expires, "verify_url": url}
 
 
-class VerifyIn(Schema):
+class LicenceVerifyIn(Schema):
     code: str
     party: str = ""
 
 
-class VerifyOut(Schema):
+class LicenceVerifyOut(Schema):
     valid: bool
     reason: str
     licence_type: str | None = None
@@ -223,33 +225,36 @@ class VerifyOut(Schema):
 
 
 @router.post(
-    "/licences/verify", response={200: VerifyOut, **ERRORS}, auth=None, operation_id="services_licence_verify"
+    "/licences/verify",
+    response={200: LicenceVerifyOut, **ERRORS},
+    auth=None,
+    operation_id="services_licence_verify",
 )
-def licence_verify(request, payload: VerifyIn):
+def licence_verify(request, payload: LicenceVerifyIn):
     """Verify a shown e-licence code (anyone): signature, expiry and the licence's state now.
     ``valid`` false names the ``reason`` (expired, bad_signature, licence_revoked, ...)."""
     return wallet.presentation_verify(text=payload.code[:2000], party=payload.party[:200])
 
 
-class ConsentIn(Schema):
+class LicenceConsentIn(Schema):
     party_name: str
     party_code: str = ""
     purpose: str
     expires_on: dt.date | None = None
 
 
-class ConsentGrantOut(Schema):
-    consent: ConsentOut
+class LicenceConsentGrantOut(Schema):
+    consent: LicenceConsentOut
     key: str
     use_url: str
 
 
 @router.post(
     "/wallet/{int:licence_id}/consents",
-    response={201: ConsentGrantOut, **ERRORS},
+    response={201: LicenceConsentGrantOut, **ERRORS},
     operation_id="services_consent_grant",
 )
-def consent_grant(request, licence_id: int, payload: ConsentIn):
+def consent_grant(request, licence_id: int, payload: LicenceConsentIn):
     """Consent that a third party uses this e-licence for a purpose until a date; the access key
     is returned once."""
     consent, key = wallet.consent_grant(actor=request.auth, licence_id=licence_id, **payload.dict())
@@ -259,7 +264,7 @@ def consent_grant(request, licence_id: int, payload: ConsentIn):
 
 @router.post(
     "/wallet/consents/{int:consent_id}/revoke",
-    response={200: ConsentOut, **ERRORS},
+    response={200: LicenceConsentOut, **ERRORS},
     operation_id="services_consent_revoke",
 )
 def consent_revoke(request, consent_id: int):
