@@ -178,7 +178,10 @@ def http_miaopi(url: str, citizens: int, workers: int, connections: int, seconds
     item_id = ServiceItem.objects.get(code=ITEM_CODE).pk
     n_tokens = Credential.objects.filter(prefix__startswith="m", name="bench").count()
     port = 18192
-    env = {**os.environ, "DATABASE_URL": url, "ZHENGTONG_ENV": "test", "DEBUG": "0"}
+    # Not the test settings: they run background tasks inline (ImmediateBackend), so every
+    # request would render and seal its PDFs and send its SMS itself. As deployed, the outbox
+    # hands them to the task queue (django-tasks' database backend) and the worker does them.
+    env = {**os.environ, "DATABASE_URL": url, "ZHENGTONG_ENV": "development", "DEBUG": "0"}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "zhengtong.wsgi", "-k", "sync", "-w", str(workers), "--keep-alive", "30",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
