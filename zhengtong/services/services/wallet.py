@@ -34,6 +34,7 @@ from zhengtong.core import keys as core_keys
 from zhengtong.core import outbox
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.core.identifiers import validate_uscc
+from zhengtong.core.masking import mask_resident_id
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.seals import selectors as seal_selectors
 from zhengtong.seals import services as seals
@@ -232,7 +233,11 @@ def presentation_verify(*, text: str, party: str = "", now: int | None = None) -
         "reason": "",
         "licence_type": licence.licence_type.name,
         "licence_type_en": licence.licence_type.name_en,
-        "number": licence.number,
+        # A person's licence number may be their resident ID number (the identity card's is):
+        # masked like one whenever it is.
+        "number": mask_resident_id(licence.number)
+        if licence.holder_person_id and licence.number == licence.holder_person.resident_id
+        else licence.number,
         "holder": holder if licence.holder_entity_id else _mask(holder),
         "issuer": licence.issuing_department.name,
         "valid_from": licence.valid_from.isoformat(),
