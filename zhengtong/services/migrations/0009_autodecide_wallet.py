@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("registry", "0003_reverify_enterprise_links"),
-        ("services", "0006_case_case_applicant_entity"),
+        ("services", "0008_onestop_intake_commitments_transfers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
