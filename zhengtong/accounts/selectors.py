@@ -326,3 +326,9 @@ def users_by_ids(ids: list[int]) -> QuerySet[User]:
         .select_related("org_unit", "department")
         .order_by("pk")
     )
+
+
+def users_with_resident_ids(resident_ids: list[str]) -> QuerySet[User]:
+    """Active accounts verified with one of these resident ID numbers (a benefit proposed to
+    the persons an eligibility scan found reaches their accounts)."""
+    return User.objects.filter(resident_id__in=resident_ids, is_active=True)

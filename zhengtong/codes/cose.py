@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import cbor2
@@ -92,11 +92,20 @@ def encode_code(
     claims: Claims, private_key: ec.EllipticCurvePrivateKey, kid: bytes, *, prefix: str = PREFIX
 ) -> str:
     """Sign the claims and return the QR text (prefix + Base45(zlib(COSE_Sign1)))."""
+    return encode_code_with(claims, lambda message: sign_es256(private_key, message), kid, prefix=prefix)
+
+
+def encode_code_with(
+    claims: Claims, sign: Callable[[bytes], bytes], kid: bytes, *, prefix: str = PREFIX
+) -> str:
+    """``encode_code`` with the signature made by ``sign`` (raw ``r || s`` over the COSE
+    Sig_structure): for keys held elsewhere, e.g. a statement key of the seals module (the
+    services module's 亮证 codes, prefix ``ZTL1:``)."""
     protected = _protected_cache.get(kid)
     if protected is None:
         protected = _protected_cache.setdefault(kid, _bstr(cbor2.dumps({1: ALG_ES256, 4: kid})))
     payload = _bstr(encode_claims(claims))
-    signature = sign_es256(private_key, _SIGN1_PREFIX + protected + b"\x40" + payload)
+    signature = sign(_SIGN1_PREFIX + protected + b"\x40" + payload)
     # tag 18, array of 4: protected, unprotected {}, payload, signature (same bytes cbor2 writes)
     message = b"\xd2\x84" + protected + b"\xa0" + payload + _bstr(signature)
     return prefix + b45encode(_compress(message))

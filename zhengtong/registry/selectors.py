@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -478,3 +479,54 @@ def legal_entities_established() -> QuerySet[LegalEntity]:
     """Every legal entity with a date of establishment, for aggregates by that date (the cockpit's
     new market entities); callers read counts, names and codes only (public registration data)."""
     return LegalEntity.objects.exclude(established_on=None)
+
+
+# --- For the services module's wallet (卡包) and eligibility scans (免申即享) --------------------
+
+
+def licence_by_id(pk: Any) -> Licence | None:
+    """One e-licence with its type, holders and issuing department, or None (not scoped: the
+    caller checks that the reader is its holder or holds a consent or a verified code)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Licence.objects.select_related("licence_type", "holder_person", "holder_entity", "issuing_department")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def person_scan_rows(*, org_path: str = "") -> Iterator[tuple]:
+    """Every living person as (id, birth date, sex, resident ID), streamed for set-based
+    eligibility scans over the population registry (one pass, no model objects)."""
+    qs = Person.objects.filter(is_alive=True)
+    if org_path:
+        qs = qs.filter(subtree_q(org_path, "org_unit__path"))
+    return qs.order_by().values_list("id", "birth_date", "sex", "resident_id").iterator(chunk_size=20_000)
+
+
+def entity_scan_rows(*, org_path: str = "") -> Iterator[tuple]:
+    """Every active legal entity as (id, established on, entity type, region code, registered
+    capital in fen, the legal representative's resident ID), streamed for eligibility scans over
+    the legal-entity registry."""
+    qs = LegalEntity.objects.filter(status=LegalEntity.Status.ACTIVE)
+    if org_path:
+        qs = qs.filter(subtree_q(org_path, "org_unit__path"))
+    return (
+        qs.order_by()
+        .values_list(
+            "id",
+            "established_on",
+            "entity_type",
+            "region_code",
+            "registered_capital_fen",
+            "legal_rep_resident_id",
+        )
+        .iterator(chunk_size=20_000)
+    )
+
+
+def persons_by_ids(ids: list[int]) -> dict[int, Person]:
+    return {p.pk: p for p in Person.objects.filter(pk__in=ids)}

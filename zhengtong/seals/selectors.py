@@ -58,3 +58,9 @@ def jwks() -> dict:
 
 def key_by_kid(kid: str) -> SealKey | None:
     return SealKey.objects.select_related("department").filter(kid=str(kid)[:16]).first()
+
+
+def statement_key_id(purpose: str) -> str:
+    """The key id the installation's statement key for ``purpose`` signs with now (created on
+    first use): a signer that names its key inside what it signs (a COSE header) asks first."""
+    return keys.active_key(keys.check_purpose(purpose), None).kid

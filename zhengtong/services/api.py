@@ -19,7 +19,7 @@ from zhengtong.core.middleware import client_ip
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.services import api_onestop, eforms, notices, progress, selectors, services
+from zhengtong.services import api_onestop, api_wallet, eforms, notices, progress, selectors, services
 from zhengtong.services.actions import case_action_run
 from zhengtong.services.models import Case, ServiceItem
 from zhengtong.services.rating_api import PUBLIC_OPERATIONS as RATING_PUBLIC
@@ -27,6 +27,8 @@ from zhengtong.services.rating_api import router as rating_router
 from zhengtong.services.workflows import FINAL_STATES
 
 router = Router(tags=["services"])
+# 秒批 rules, 免申即享, the wallet (卡包), 亮证 and consented use: api_wallet.py
+router.add_router("", api_wallet.router)
 
 # Operation ids of this router that anyone may call without logging in (zhengtong.api unions them).
 PUBLIC_OPERATIONS: set[str] = {
@@ -35,7 +37,7 @@ PUBLIC_OPERATIONS: set[str] = {
     "services_eforms",
     "services_track",
     *RATING_PUBLIC,
-}
+} | api_wallet.PUBLIC_OPERATIONS
 
 
 def govstack_status(case: Case) -> dict[str, Any]:

@@ -449,3 +449,150 @@ from zhengtong.services.models_onestop import (  # noqa: E402,F401
 from zhengtong.services.workflows import CASE_FLOW  # noqa: E402
 
 Case.workflow = CASE_FLOW
+
+
+# --- 秒批 and 免申即享 (services/services/autodecide.py, eligibility.py) -----------------------
+
+
+class DecisionRuleSet(models.Model):
+    """The rules (CertLogic, evaluated by the codes module's evaluator) under which a case filed
+    under one item version is decided without a person (秒批). Immutable: a change publishes a
+    new ``number``; the case's timeline and audit event name the number it was decided under."""
+
+    version = models.ForeignKey(ServiceItemVersion, models.PROTECT, related_name="decision_rule_sets")
+    number = models.PositiveIntegerField(_("rule version"))
+    # [{"id", "logic", "explain", "explain_en"}]: every rule must pass.
+    rules = models.JSONField(_("rules"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="decision_rules_unique"),
+            models.UniqueConstraint(
+                fields=["version"], condition=models.Q(is_active=True), name="decision_rules_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} rules v{self.number}"
+
+
+class Benefit(models.Model):
+    """A benefit granted without an application (免申即享): an eligibility rule over the registries
+    (CertLogic), the service item its grant is recorded under, and whom it is for."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    item = models.ForeignKey(ServiceItem, models.PROTECT, related_name="benefits")
+    holder_kind = models.CharField(
+        _("for"), max_length=10, choices=[("person", _("person")), ("entity", _("legal entity"))]
+    )
+    number = models.PositiveIntegerField(_("rule version"), default=1)
+    # {"logic", "explain", "explain_en"}; data: {"person": {...}} or {"entity": {...}}, "external".
+    rule = models.JSONField(_("eligibility rule"), default=dict)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_scan_at = models.DateTimeField(_("last scan"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Entitlement(models.Model):
+    """One person or entity a scan found entitled to a benefit (政策找人): proposed, then granted on
+    the holder's confirmation (a case decided without a person) or declined."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        GRANTED = "granted", _("granted")
+        DECLINED = "declined", _("declined")
+
+    benefit = models.ForeignKey(Benefit, models.PROTECT, related_name="entitlements")
+    person = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    entity = models.ForeignKey(
+        LegalEntity, models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED)
+    rule_number = models.PositiveIntegerField(_("rule version"))
+    case = models.ForeignKey(Case, models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
+    proposed_at = models.DateTimeField(_("proposed at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["benefit", "person"],
+                condition=models.Q(person__isnull=False),
+                name="entitlement_person",
+            ),
+            models.UniqueConstraint(
+                fields=["benefit", "entity"],
+                condition=models.Q(entity__isnull=False),
+                name="entitlement_entity",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["person"], name="entitlement_of_person", condition=models.Q(person__isnull=False)
+            ),
+            models.Index(
+                fields=["entity"], name="entitlement_of_entity", condition=models.Q(entity__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benefit.code} {self.state}"
+
+
+# --- e-licence wallet (卡包), 亮证 and consented use (services/services/wallet.py) --------------
+
+
+class LicenceConsent(models.Model):
+    """The holder's consent that a third party uses one e-licence for one purpose until an expiry."""
+
+    licence = models.ForeignKey(Licence, models.PROTECT, related_name="+")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    party_name = models.CharField(_("third party"), max_length=200)
+    party_code = models.CharField(_("third party's credit code"), max_length=18, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    token = models.CharField(max_length=64, unique=True)  # HMAC digest of the access key
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["holder", "-id"], name="consent_holder")]
+
+    def __str__(self) -> str:
+        return f"{self.party_name}: {self.purpose}"
+
+
+class LicenceUse(models.Model):
+    """One use of an e-licence the holder sees: shown (亮证) and verified, or used under a consent."""
+
+    class Kind(models.TextChoices):
+        VERIFIED = "verified", _("shown and verified (亮证)")
+        USED = "used", _("used under consent")
+
+    licence = models.ForeignKey(Licence, models.PROTECT, related_name="+", db_index=False)
+    consent = models.ForeignKey(LicenceConsent, models.PROTECT, null=True, blank=True, related_name="uses")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    party = models.CharField(_("by"), max_length=200, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["licence", "-id"], name="licence_use_licence")]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id} {self.kind}"

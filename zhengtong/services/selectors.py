@@ -7,13 +7,24 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Avg, Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated, grants_of, scope_q
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound
 from zhengtong.core.workflow import timeline
-from zhengtong.services.models import Bundle, BundleApplication, Case, Rating, ServiceItem
+from zhengtong.registry import selectors as registry_selectors
+from zhengtong.seals import selectors as seal_selectors
+from zhengtong.services.models import (
+    Bundle,
+    BundleApplication,
+    Case,
+    LicenceConsent,
+    LicenceUse,
+    Rating,
+    ServiceItem,
+)
 from zhengtong.services.workflows import OPEN_STATES
 
 
@@ -340,3 +351,40 @@ def case_numbers_of_entity(entity: Any) -> QuerySet:
 def case_was_accepted(case: Case) -> bool:
     """Whether the case went through acceptance (受理): its acceptance can be rated."""
     return any(e.transition == "accept" for e in timeline(case))
+
+
+# --- the e-licence wallet (卡包) ---------------------------------------------------------------
+
+WALLET_FILE_KIND = "services.elicence"  # wallet.FILE_KIND (the writes import the reads, not back)
+
+
+def wallet_of(user) -> list[dict]:
+    """The user's e-licences (their own and their entity's), each with its sealed file, its
+    consents (newest first) and the log of verifications and uses the holder sees."""
+    licences = list(registry_selectors.my_licences(user).order_by("licence_type__code", "-id"))
+    ids = [lic.pk for lic in licences]
+    files = {
+        d.reference: d
+        for d in seal_selectors.documents_by_reference_prefix("licence:").filter(
+            kind=WALLET_FILE_KIND, reference__in=[f"licence:{pk}" for pk in ids]
+        )
+    }
+    consents: dict[int, list] = {}
+    for c in LicenceConsent.objects.filter(licence_id__in=ids, holder=user).order_by("-id")[:200]:
+        consents.setdefault(c.licence_id, []).append(c)
+    uses: dict[int, list] = {}
+    for u in LicenceUse.objects.filter(licence_id__in=ids).select_related("consent").order_by("-id")[:500]:
+        uses.setdefault(u.licence_id, []).append(u)
+    now = timezone.now()
+    return [
+        {
+            "licence": lic,
+            "file": files.get(f"licence:{lic.pk}"),
+            "consents": [
+                {"c": c, "live": c.revoked_at is None and c.expires_at > now}
+                for c in consents.get(lic.pk, [])
+            ],
+            "uses": uses.get(lic.pk, [])[:20],
+        }
+        for lic in licences
+    ]

@@ -38,3 +38,8 @@ SERVICES_COMMITMENT_CHECK_DAYS = env_int("SERVICES_COMMITMENT_CHECK_DAYS", 20, m
 SERVICES_COUNTER_RATING_MINUTES = env_int("SERVICES_COUNTER_RATING_MINUTES", 30, minimum=1)
 # Largest drawn signature (PNG) a counter stores with an applicant's confirmation (bytes).
 SERVICES_SIGNATURE_MAX_BYTES = env_int("SERVICES_SIGNATURE_MAX_BYTES", 200 * 1024, minimum=1024)
+
+# 亮证: how long a shown e-licence code verifies (seconds).
+SERVICES_PRESENTATION_SECONDS = env_int("SERVICES_PRESENTATION_SECONDS", 180, minimum=30)
+# Consented use of an e-licence by a third party: the longest consent a holder may give (days).
+SERVICES_CONSENT_MAX_DAYS = env_int("SERVICES_CONSENT_MAX_DAYS", 365, minimum=1)

@@ -17,3 +17,9 @@ def owed_scan_task() -> int:
 def evaluation_publish_task() -> str:
     """Publish the monthly 好差评 and handling indicators (the last twelve months) to the catalogue."""
     return evaluation.evaluation_publish()
+
+
+@task()
+def benefit_scan_task() -> int:
+    """免申即享: scan the registries for everyone each active benefit entitles (daily)."""
+    return services.eligibility.scan_all()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengtong.services import rating_views, views, views_onestop
+from zhengtong.services import rating_views, views, views_onestop, views_wallet
 
 app_name = "services"
 
@@ -27,4 +27,12 @@ urlpatterns = [
     path("services/console/checks/", views_onestop.checks, name="checks"),
     path("services/console/transfers/", views_onestop.transfers, name="transfers"),
     path("services/console/transfers/receive/", views_onestop.transfer_receive, name="transfer_receive"),
+    # 卡包, 亮证, consented use, 免申即享 (views_wallet)
+    path("services/wallet/", views_wallet.wallet_page, name="wallet"),
+    path("services/wallet/<int:pk>/show/", views_wallet.wallet_show, name="wallet_show"),
+    path("services/wallet/<int:pk>/file.pdf", views_wallet.wallet_file, name="wallet_file"),
+    path("services/licences/verify/", views_wallet.licence_verify, name="licence_verify"),
+    path("services/licences/use/<str:key>/", views_wallet.licence_use, name="licence_use"),
+    path("services/licences/use/<str:key>/file.pdf", views_wallet.licence_use_file, name="licence_use_file"),
+    path("services/benefits/", views_wallet.benefits, name="benefits"),
 ]

@@ -34,6 +34,7 @@ def install() -> None:
     on_closed("rating")(services.on_rating_work_order_closed)
     register_periodic("services.owed_scan", tasks.owed_scan_task, 3600)
     register_periodic("services.evaluation_publish", tasks.evaluation_publish_task, 86400)
+    register_periodic("services.benefit_scan", tasks.benefit_scan_task, 86400)
 
     register_nav(
         "main", "services:catalogue", _("Services"), order=20, audiences=("public", "citizen", "enterprise")

@@ -21,6 +21,10 @@ def _is_applicant(obj, actor) -> bool:
     return actor is not None and obj.applicant_id == getattr(actor, "pk", None)
 
 
+def _nobody(obj, actor) -> bool:
+    return False
+
+
 def _paid(obj, actor, data) -> str | None:
     if obj.fee_fen and obj.paid_at is None:
         return _gettext("the fee has not been paid yet: the case cannot move on")
@@ -168,6 +172,16 @@ CASE_FLOW = Workflow(
             _("Revoke the decision: false commitment"),
             "services.review",
             note_required=True,
+        ),
+        # 秒批 / 免申即享: decided by published rules over verified data, without a person; taken
+        # only through services.autodecide (via="services"), never by a role.
+        Transition(
+            "decide_auto",
+            ("submitted",),
+            "completed",
+            _("Decided automatically (秒批)"),
+            allow=_nobody,
+            sla="stop",
         ),
     ],
     # The promised time limit of the item version; services.case_submit starts the clock before

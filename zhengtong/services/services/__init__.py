@@ -17,6 +17,7 @@ edge maps a posted action to its function (``CASE_ACTIONS``). The public functio
 re-exported here: callers write ``services.case_submit(...)``.
 """
 
+from zhengtong.services.services import autodecide, eligibility, wallet
 from zhengtong.services.services.bundles import bundle_parts, bundle_schema, bundle_submit
 from zhengtong.services.services.cases import (
     case_accept,
@@ -93,6 +94,9 @@ CASE_ACTIONS = {
 CORRECTION_ACTIONS = ("request_correction", "send_back")
 
 __all__ = [
+    "autodecide",
+    "eligibility",
+    "wallet",
     "APPLICANT_EVENTS",
     "BAD_REASONS",
     "CASE_ACTIONS",

@@ -28,7 +28,7 @@ from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.services import eforms, notices
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
-from zhengtong.services.services import commitments
+from zhengtong.services.services import autodecide, commitments
 from zhengtong.services.services.common import after_transition, case_link, new_number, tell
 from zhengtong.sharing import services as sharing
 
@@ -294,6 +294,7 @@ def case_submit(
     if submitted_by is not None:
         after |= {"applicant": actor.get_username(), "channel": intake_channel}
     Case.workflow.start(case, actor=submitted_by or actor, action="submit", after=after)
+    autodecide.decide_on_submit(case=case, holdings=holdings)  # 秒批, when the version has rules
     return case
 
 

@@ -15,7 +15,7 @@ from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.registry import services as registry
 from zhengtong.services import eforms
 from zhengtong.services.models import Case, Opinion
-from zhengtong.services.services import commitments
+from zhengtong.services.services import commitments, wallet
 from zhengtong.services.services.common import after_transition
 from zhengtong.services.services.newborn import register_newborn
 
@@ -111,39 +111,52 @@ def case_reject(*, actor: Any, case: Case, note: str, expected_version: int | No
     return _review(actor=actor, case=case, decision="reject", note=note, expected_version=expected_version)
 
 
+def issue_licence(*, case: Case, actor: Any, data: dict | None = None):
+    """The e-licence a completed case produces (its item version's ``produces``), issued into the
+    registry on the decider's behalf (``actor`` None: decided by rules, 秒批), or None. Its sealed
+    PDF follows after the commit (``wallet.licence_file_enqueue``)."""
+    lt = case.item_version.produces
+    if lt is None:
+        return None
+    holder_person = holder_entity = None
+    if lt.holder_kind == "person":
+        holder_person = case.applicant_person or eforms.holdings_for(case.applicant).person
+    else:
+        holder_entity = case.applicant_entity or eforms.holdings_for(case.applicant).entity
+    if not (holder_person or holder_entity):
+        return None
+    today = timezone.localdate()
+    valid_to = today.replace(year=today.year + lt.validity_years) if lt.validity_years else None
+    # A trusted internal call: the reviewer who approved the last step decided the case
+    # (services checked their permission); the registry records them, via services.
+    licence = registry.licence_issue(
+        actor=actor,
+        via="services",
+        licence_type=lt,
+        number=case.number,
+        issuing_department=case.department,
+        valid_from=today,
+        valid_to=valid_to,
+        holder_person=holder_person,
+        holder_entity=holder_entity,
+        data={"case": case.number, "item": case.item.code, **(data or {})},
+    )
+    audit.record(
+        actor=actor,
+        action="services.case.licence",
+        target=case,
+        after={"licence": licence.number},
+        via="services" if actor is None else "",
+    )
+    wallet.licence_file_enqueue(licence)
+    return licence
+
+
 def case_complete(*, case: Case, actor: Any) -> None:
     """办结, after the last step's approval (called by ``case_approve``, in its transaction):
     issue the result as an e-licence into the registry where the service produces one, enter a
     newborn where the form registers one (``register_newborn``), and complete the case."""
-    version = case.item_version
-    licence = None
-    lt = version.produces
-    if lt is not None:
-        holder_person = holder_entity = None
-        if lt.holder_kind == "person":
-            holder_person = case.applicant_person or eforms.holdings_for(case.applicant).person
-        else:
-            holder_entity = case.applicant_entity or eforms.holdings_for(case.applicant).entity
-        if holder_person or holder_entity:
-            today = timezone.localdate()
-            valid_to = today.replace(year=today.year + lt.validity_years) if lt.validity_years else None
-            # A trusted internal call: the reviewer who approved the last step decided the case
-            # (services checked their permission); the registry records them, via services.
-            licence = registry.licence_issue(
-                actor=actor,
-                via="services",
-                licence_type=lt,
-                number=case.number,
-                issuing_department=case.department,
-                valid_from=today,
-                valid_to=valid_to,
-                holder_person=holder_person,
-                holder_entity=holder_entity,
-                data={"case": case.number, "item": case.item.code},
-            )
-            audit.record(
-                actor=actor, action="services.case.licence", target=case, after={"licence": licence.number}
-            )
+    licence = issue_licence(case=case, actor=actor)
     person = register_newborn(case, actor=actor)
     Case.workflow.apply(
         case,

@@ -1,0 +1,336 @@
+"""秒批 and 免申即享 benchmarks (issue 19 item 4), on PostgreSQL:
+
+1. 秒批 over HTTP: POST /api/v1/services/{id}/applications for an item whose version has decision
+   rules, every input verified (registry and e-licence); each request is decided at once and
+   returns with its e-licence issued and signed into the registry (the sealed PDF follows after
+   the commit through the outbox). Distinct citizens (API tokens cycle over ``--citizens``), wrk
+   (or Python threads) against gunicorn; throughput, p50/p95, CPU per request (gunicorn and all
+   local PostgreSQL processes, which on a shared machine includes other people's load).
+2. The sealed e-licence PDFs the submissions left in the outbox, rendered and sealed in-process
+   (per second per core).
+3. 免申即享 eligibility scan of one benefit (80 and over) over ``--persons`` persons: load, vectorised
+   CertLogic evaluation, proposals written; the benefit's proposals are deleted first so every run
+   measures a full scan with its writes.
+
+Usage (``--help`` runs nothing):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h19b .venv/bin/python bench/services_autodecide.py
+        prepare the database (created when missing; its tables emptied) with 1,000,000 persons and measure
+    ... bench/services_autodecide.py --reuse
+        measure only, on the data a previous run prepared
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
+os.environ.setdefault("ZHENGTONG_ENV", "test")
+
+ROWS: list[tuple[str, ...]] = []
+ITEM_CODE = "BENCH-MIAOPI"
+BENEFIT_CODE = "BENCH-ELDER-80"
+
+
+def row(measure: str, size: str, ours: str, target: str, note: str = "") -> None:
+    ROWS.append((measure, size, ours, target, note))
+    print(f"  {measure}: {ours} (target {target}) {note}", flush=True)
+
+
+def load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def token_for(i: int) -> tuple[str, str]:
+    prefix = f"m{i:07d}"
+    return prefix, f"zt_{prefix}_miaopitoken{i:010d}"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(persons: int, citizens: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    from tests_support import build_population
+
+    from zhengtong.accounts import services as acc
+    from zhengtong.accounts.credentials import credential_digest
+    from zhengtong.accounts.models import Credential, CredentialKind, Department, OrgUnit, User
+    from zhengtong.registry import services as registry
+    from zhengtong.registry.models import Licence, LicenceType, Person
+    from zhengtong.services import demo_autodecide, services
+
+    t0 = time.perf_counter()
+    pop = build_population(persons)
+    print(f"  population: {pop.persons:,} persons in {time.perf_counter() - t0:.0f} s", flush=True)
+    system = pop.system
+    xihu = OrgUnit.objects.get(code="330106")
+    rlsb = acc.department_create(actor=system, org_unit=xihu, code="rlsb", name="西湖区人力资源和社会保障局")
+    mzj = acc.department_create(actor=system, org_unit=xihu, code="mzj", name="西湖区民政局")
+    gaj = Department.objects.get(org_unit=xihu, code="gaj")
+    id_card = LicenceType.objects.create(code="id_card", name="居民身份证", holder_kind="person")
+    cert = registry.licence_type_create(
+        actor=system,
+        code="insurance_certificate",
+        name="社会保险参保证明",
+        holder_kind="person",
+        validity_years=1,
+    )
+    adults = list(
+        Person.objects.filter(
+            org_unit__path__startswith=xihu.path, birth_date__lt=dt.date(2000, 1, 1)
+        ).order_by("id")[:citizens]
+    )
+    Person.objects.filter(pk__in=[p.pk for p in adults]).update(
+        phone="13900000000", address="西湖区文三路1号"
+    )
+    Licence.objects.bulk_create(
+        [
+            Licence(licence_type=id_card, number=p.resident_id, holder_person=p, issuing_department=gaj,
+                    org_unit=xihu, valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2040, 1, 1), state="valid")
+            for p in adults
+        ],
+        batch_size=5000,
+    )  # fmt: skip
+    users = User.objects.bulk_create(
+        [
+            User(username=f"miaopi_{i}", kind="citizen", resident_id=p.resident_id, is_real_name=True,
+                 display_name=p.name, password="!")
+            for i, p in enumerate(adults)
+        ]
+    )  # fmt: skip
+    expires = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    Credential.objects.bulk_create(
+        [
+            Credential(kind=CredentialKind.API_TOKEN, owner=u, name="bench", prefix=token_for(i)[0],
+                       digest=credential_digest(token_for(i)[1]), scopes=["read", "write"], expires_at=expires)
+            for i, u in enumerate(users)
+        ]
+    )  # fmt: skip
+    item = services.item_publish(
+        actor=system, code=ITEM_CODE, name="个人社会保险参保证明开具", kind="public", department=rlsb,
+        materials=[demo_autodecide.ID_CARD], form_schema={"type": "object", "properties": demo_autodecide.PERSON,
+        "required": sorted(demo_autodecide.PERSON)}, statutory_days=5, promised_days=1,
+        review_steps=[{"name": "审核", "mode": "single"}], produces=cert,
+        legal_basis="《中华人民共和国社会保险法》第七十四条。",
+    )  # fmt: skip
+    services.autodecide.decision_rules_publish(
+        actor=system, item=item, rules=demo_autodecide.RULES["ZJ-RLSB-005"]
+    )
+    benefit_item = services.item_publish(
+        actor=system, code="BENCH-GAOLING", name="高龄津贴发放（免申即享）", kind="benefit", department=mzj,
+        materials=[demo_autodecide.HUKOU], form_schema={"type": "object", "properties": demo_autodecide.PERSON,
+        "required": []}, statutory_days=5, promised_days=1,
+    )  # fmt: skip
+    code, name, en, _item, kind, rule = demo_autodecide.BENEFITS[0]
+    services.eligibility.benefit_publish(
+        actor=system, code=BENEFIT_CODE, name=name, name_en=en, item=benefit_item, holder_kind=kind, rule=rule
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def cpu_seconds(master_pid: int) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [master_pid]
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True)
+    pids += [int(p) for p in out.stdout.split()]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def http_miaopi(url: str, citizens: int, workers: int, connections: int, seconds: int) -> None:
+    from loadgen import postgres_cpu_seconds, wrk_requests
+
+    from zhengtong.accounts.models import Credential
+    from zhengtong.services.models import ServiceItem
+
+    item_id = ServiceItem.objects.get(code=ITEM_CODE).pk
+    n_tokens = Credential.objects.filter(prefix__startswith="m", name="bench").count()
+    port = 18192
+    # Not the test settings: they run background tasks inline (ImmediateBackend), so every
+    # request would render and seal its PDFs and send its SMS itself. As deployed, the outbox
+    # hands them to the task queue (django-tasks' database backend) and the worker does them.
+    env = {**os.environ, "DATABASE_URL": url, "ZHENGTONG_ENV": "development", "DEBUG": "0"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "zhengtong.wsgi", "-k", "sync", "-w", str(workers), "--keep-alive", "30",
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(150):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/api/v1/health")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        path = f"/api/v1/services/{item_id}/applications"
+        # warm-up (imports, connections, the item cache), and a check that it decides
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for i in range(20):
+            c.request("POST", path, body=json.dumps({"data": {}}),
+                      headers={"Authorization": f"Bearer {token_for(i % n_tokens)[1]}", "Content-Type": "application/json"})  # fmt: skip
+            r = c.getresponse()
+            body = json.loads(r.read())
+            assert r.status == 201 and body["status"]["state"] == "completed" and body["licence"], body
+        requests = [
+            (
+                {"Authorization": f"Bearer {token_for(i)[1]}", "Content-Type": "application/json"},
+                '{"data": {}}',
+            )
+            for i in range(n_tokens)
+        ]
+        cpu0, pg0, load0 = cpu_seconds(server.pid), postgres_cpu_seconds(), load()
+        result = wrk_requests(port, path, requests, seconds=seconds, connections=connections)
+        if result is None:
+            raise SystemExit("wrk is needed (make bench-tools)")
+        done = result["requests"]
+        cpu_ms = (cpu_seconds(server.pid) - cpu0) * 1000 / max(done, 1)
+        pg_ms = (postgres_cpu_seconds() - pg0) * 1000 / max(done, 1)
+        row(
+            "秒批: submission → decided, e-licence issued (HTTP)",
+            f"{done} requests, {n_tokens} distinct citizens, {connections} conn, gunicorn {workers}×sync",
+            f"{result['rps']:,.0f}/s, p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms",
+            "≥ 100/s, p95 ≤ 300 ms",
+            f"{result['errors']} errors; load {load0} → {load()}",
+        )
+        row("  CPU per 秒批 request", f"{done} requests", f"gunicorn {cpu_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms", "—",
+            "PostgreSQL: every local postgres process (shared machine)")  # fmt: skip
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
+
+def sealed_files(count: int) -> None:
+    from zhengtong.core import outbox
+    from zhengtong.core.models import OutboxMessage
+    from zhengtong.services.services import wallet
+
+    pending = list(
+        OutboxMessage.objects.filter(topic=wallet.FILE_TOPIC, delivered_at__isnull=True).values_list(
+            "pk", flat=True
+        )[:count]
+    )
+    if not pending:
+        row("sealed e-licence PDF (outbox handler)", "0 pending", "—", "≥ 50/s per core", "no pending files")
+        return
+    load0 = load()
+    c0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    for pk in pending:
+        outbox.deliver_now(pk)
+    wall = time.perf_counter() - t0
+    c1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+    row(
+        "sealed e-licence PDF after the decision (render + ES256 seal + store)",
+        f"{len(pending)} licences",
+        f"{len(pending) / cpu:,.0f}/s per core (CPU {cpu * 1000 / len(pending):.1f} ms each; wall {len(pending) / wall:,.0f}/s)",
+        "≥ 50/s per core",
+        f"load {load0}",
+    )
+
+
+def scan(runs: int) -> None:
+    from zhengtong.services.models import Benefit, Entitlement
+    from zhengtong.services.services import eligibility
+
+    benefit = Benefit.objects.select_related("item__org_unit", "item__department").get(code=BENEFIT_CODE)
+    for _ in range(runs):
+        Entitlement.objects.filter(benefit=benefit).delete()
+        load0 = load()
+        c0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        result = eligibility.eligibility_scan(benefit=benefit)
+        wall = time.perf_counter() - t0
+        c1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+        row(
+            "免申即享 eligibility scan, one benefit (80 and over)",
+            f"{result['scanned']:,} persons → {result['eligible']:,} eligible, {result['proposed']:,} proposals",
+            f"{wall:.1f} s (load {result['load_s']} s, evaluate {result['evaluate_s']} s, write {result['write_s']} s)",
+            "≤ 30 s",
+            f"Python CPU {cpu:.1f} s; load {load0}",
+        )
+        again = eligibility.eligibility_scan(benefit=benefit)
+        row("  the next scan (nothing new)", f"{again['scanned']:,} persons", f"{again['proposed']} proposals, "
+            f"{again['load_s'] + again['evaluate_s'] + again['write_s']:.1f} s", "—")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure only, on data prepared by an earlier run"
+    )
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--citizens", type=int, default=2000, help="distinct applicants (API tokens)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--pdfs", type=int, default=300)
+    parser.add_argument("--scans", type=int, default=1)
+    parser.add_argument("--skip", default="", help="comma list of http,pdf,scan to leave out")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("set DATABASE_URL=postgres://.../bench_h19b (the targets are for PostgreSQL)")
+    if not args.reuse:
+        ensure_database(url)
+    import django
+
+    django.setup()
+    from rich.console import Console
+    from rich.table import Table
+
+    if not args.reuse:
+        print("preparing ...", flush=True)
+        prepare(args.persons, args.citizens)
+    skip = set(args.skip.split(","))
+    if "http" not in skip:
+        http_miaopi(url, args.citizens, args.workers, args.connections, args.seconds)
+    if "pdf" not in skip:
+        sealed_files(args.pdfs)
+    if "scan" not in skip:
+        scan(args.scans)
+    table = Table(title=f"秒批 and 免申即享 (PostgreSQL, {os.cpu_count()} cores, load {load()})")
+    for col in ("measure", "size", "ours", "target", "note"):
+        table.add_column(col)
+    for r in ROWS:
+        table.add_row(*r)
+    Console(width=220).print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,403 @@
+"""免申即享 and 政策找人: benefits granted without an application.
+
+A ``Benefit`` has an eligibility rule (CertLogic) over one registry: persons (``person.birth_date``,
+``person.sex``, ``person.region``) or legal entities (``entity.established_on``,
+``entity.entity_type``, ``entity.region``, ``entity.registered_capital``), with the clock in
+``external.validationClock`` / ``external.today``. ``eligibility_scan`` evaluates it over the whole
+registry at once with the codes module's vectorised evaluator (``codes.compile``, the same outcome
+as ``codes.certlogic`` row by row; the interpreter when a rule cannot be vectorised), records
+one proposal (``Entitlement``) per newly entitled person or entity and tells their accounts.
+The citizen (or the entity's agent) confirms: the rule is checked again on today's data and a case
+of the benefit's item is filed and decided at once without a person (``autodecide.decide``), with
+the benefit's rule version on the timeline. Declining ends the proposal; neither is proposed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zhengtong.accounts import selectors as account_selectors
+from zhengtong.accounts.permissions import ensure_can
+from zhengtong.audit import actions as audit_actions
+from zhengtong.audit import services as audit
+from zhengtong.codes import certlogic
+from zhengtong.codes.compile import Column, CompileError, compile_rules
+from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.notify.services import notify_many
+from zhengtong.registry import selectors as registry_selectors
+from zhengtong.services import eforms
+from zhengtong.services.models import Benefit, Entitlement, ServiceItem
+from zhengtong.services.services import autodecide
+from zhengtong.services.services.cases import case_submit
+
+audit_actions.register(
+    {
+        "services.benefit.publish": gettext_lazy("Publish a benefit granted without application (免申即享)"),
+        "services.benefit.scan": gettext_lazy("Eligibility scan of a benefit"),
+        "services.entitlement.confirm": gettext_lazy("Confirm a proposed benefit"),
+        "services.entitlement.decline": gettext_lazy("Decline a proposed benefit"),
+    }
+)
+
+PERSON_PATHS = ("person.birth_date", "person.sex", "person.region")
+ENTITY_PATHS = ("entity.established_on", "entity.entity_type", "entity.region", "entity.registered_capital")
+_DAY_MS = 86_400_000
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+BATCH = 5000
+
+
+def _clean_rule(rule: Any, holder_kind: str) -> dict:
+    if not isinstance(rule, dict) or not isinstance(rule.get("explain"), str) or not rule["explain"].strip():
+        raise ValidationError.for_field("rule.explain", _("say in words who is entitled"))
+    problems = certlogic.validate(rule.get("logic")) if "logic" in rule else ["missing"]
+    if problems:
+        raise ValidationError.for_field(
+            "rule.logic", _("is not a valid CertLogic expression: %s") % problems[0]
+        )
+    allowed = (PERSON_PATHS if holder_kind == "person" else ENTITY_PATHS) + (
+        "external.validationClock",
+        "external.today",
+    )
+    unknown = sorted(autodecide.rule_inputs(rule["logic"]) - set(allowed))
+    if unknown:
+        raise ValidationError.for_field(
+            "rule.logic", _("reads data the registry scan does not hold: %s") % ", ".join(unknown)
+        )
+    return {
+        "logic": rule["logic"],
+        "explain": rule["explain"].strip(),
+        "explain_en": rule.get("explain_en", ""),
+    }
+
+
+@transaction.atomic
+def benefit_publish(
+    *, actor: Any, code: str, name: str, item: ServiceItem, holder_kind: str, rule: dict, name_en: str = ""
+) -> Benefit:
+    """Create a benefit or publish a new version of its rule (services.manage_catalogue at the
+    item's department). Proposals already made keep the rule version they were made under."""
+    ensure_can(actor, "services.manage_catalogue", item.org_unit, item.department)
+    if holder_kind not in ("person", "entity"):
+        raise ValidationError.for_field("holder_kind", _("must be person or entity"))
+    rule = _clean_rule(rule, holder_kind)
+    benefit = Benefit.objects.select_for_update().filter(code=code).first()
+    if benefit is None:
+        benefit = Benefit.objects.create(
+            code=code, name=name, name_en=name_en, item=item, holder_kind=holder_kind, rule=rule, number=1
+        )
+    elif (benefit.rule, benefit.name, benefit.name_en, benefit.item_id) == (rule, name, name_en, item.pk):
+        return benefit
+    else:
+        if benefit.rule != rule:
+            benefit.number += 1
+        benefit.name, benefit.name_en, benefit.item, benefit.rule = name, name_en, item, rule
+        benefit.holder_kind = holder_kind
+        benefit.save()
+    audit.record(
+        actor=actor,
+        action="services.benefit.publish",
+        target=benefit,
+        org_unit=item.org_unit,
+        after={"code": code, "rule_version": benefit.number},
+    )
+    return benefit
+
+
+# --- the scan ---------------------------------------------------------------------------------
+
+
+def _categorical(values: list[str]) -> Column:
+    categories, codes = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+    return Column("str", codes.astype(np.int32), None, [str(c) for c in categories])
+
+
+def _date_column(days: list[int | None]) -> Column:
+    arr = np.array([d if d is not None else 0 for d in days], dtype=np.int64) * _DAY_MS
+    null = np.array([d is None for d in days], dtype=bool)
+    return Column("datestr", arr, null if null.any() else None)
+
+
+def _constants(now: dt.datetime) -> dict[str, Any]:
+    return {
+        "external.validationClock": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "external.today": timezone.localdate(now).isoformat(),
+    }
+
+
+def _ordinal(d: dt.date | None) -> int | None:
+    return d.toordinal() - _EPOCH_ORDINAL if d is not None else None
+
+
+def _load(benefit: Benefit, org_path: str) -> tuple[np.ndarray, dict[str, Column], list[str]]:
+    """Row ids, the columns the rules read and each row's notification key (resident ID)."""
+    if benefit.holder_kind == "person":
+        ids, days, sex, rid = [], [], [], []
+        for pk, birth, s, resident_id in registry_selectors.person_scan_rows(org_path=org_path):
+            ids.append(pk)
+            days.append(_ordinal(birth))
+            sex.append(s)
+            rid.append(resident_id)
+        columns = {
+            "person.birth_date": _date_column(days),
+            "person.sex": _categorical(sex),
+            "person.region": _categorical([r[:6] for r in rid]),
+        }
+        return np.array(ids, dtype=np.int64), columns, rid
+    ids, days, kinds, regions, capital, reps = [], [], [], [], [], []
+    for pk, est, kind, region, cap, rep in registry_selectors.entity_scan_rows(org_path=org_path):
+        ids.append(pk)
+        days.append(_ordinal(est))
+        kinds.append(kind or "")
+        regions.append((region or "")[:6])
+        capital.append(cap)
+        reps.append(rep or "")
+    cap_null = np.array([c is None for c in capital], dtype=bool)
+    columns = {
+        "entity.established_on": _date_column(days),
+        "entity.entity_type": _categorical(kinds),
+        "entity.region": _categorical(regions),
+        "entity.registered_capital": Column(
+            "int", np.array([c or 0 for c in capital], dtype=np.int64), cap_null if cap_null.any() else None
+        ),
+    }
+    return np.array(ids, dtype=np.int64), columns, reps
+
+
+def _row_context(columns: dict[str, Column], i: int, constants: dict) -> dict:
+    """One row as the interpreter's data (the fallback for rules the compiler cannot vectorise)."""
+    ctx: dict[str, Any] = {"external": {k.split(".", 1)[1]: v for k, v in constants.items()}}
+    for path, col in columns.items():
+        head, name = path.split(".", 1)
+        null = col.null is not None and col.null[i]
+        if null:
+            value = None
+        elif col.kind == "datestr":
+            value = dt.date.fromordinal(int(col.values[i]) // _DAY_MS + _EPOCH_ORDINAL).isoformat()
+        elif col.kind == "str":
+            value = col.categories[col.values[i]]
+        else:
+            value = int(col.values[i])
+        ctx.setdefault(head, {})[name] = value
+    return ctx
+
+
+def eligible_mask(benefit: Benefit, columns: dict[str, Column], n: int, now: dt.datetime) -> np.ndarray:
+    constants = _constants(now)
+    try:
+        (compiled,) = compile_rules([{"id": benefit.code, "colour": "red", "logic": benefit.rule["logic"]}])
+        return ~compiled.failed(columns, constants, n)
+    except CompileError:
+        return np.array(
+            [
+                certlogic.evaluate_rule(benefit.rule["logic"], _row_context(columns, i, constants))[0]
+                for i in range(n)
+            ],
+            dtype=bool,
+        )
+
+
+def eligibility_scan(
+    *, benefit: Benefit, actor: Any = None, org_path: str = "", now: dt.datetime | None = None
+) -> dict:
+    """Find everyone the benefit's rule entitles (政策找人) and propose it to the new ones: one
+    ``Entitlement`` each, their accounts told (inbox and ``SERVICES_CASE_CHANNELS``). Run by the
+    daily task (no actor, via services) or by a supervisor of the item's department. Returns the
+    counts and the seconds each phase took."""
+    if actor is not None:
+        ensure_can(actor, "services.manage_catalogue", benefit.item.org_unit, benefit.item.department)
+    if not benefit.is_active:
+        raise Conflict(_("the benefit is not active"))
+    now = now or timezone.now()
+    t0 = time.perf_counter()
+    ids, columns, keys = _load(benefit, org_path)
+    t1 = time.perf_counter()
+    mask = eligible_mask(benefit, columns, len(ids), now)
+    t2 = time.perf_counter()
+    field = "person_id" if benefit.holder_kind == "person" else "entity_id"
+    existing = np.fromiter(
+        Entitlement.objects.filter(benefit=benefit).values_list(field, flat=True).iterator(chunk_size=50_000),
+        dtype=np.int64,
+    )
+    fresh = mask & ~np.isin(ids, existing)
+    new_ids = ids[fresh]
+    new_keys = [keys[i] for i in np.flatnonzero(fresh)]
+    with transaction.atomic():
+        rows = [
+            Entitlement(benefit=benefit, rule_number=benefit.number, proposed_at=now, **{field: int(pk)})
+            for pk in new_ids
+        ]
+        for start in range(0, len(rows), BATCH):
+            Entitlement.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
+        told = 0
+        for start in range(0, len(new_keys), BATCH):
+            chunk = [k for k in new_keys[start : start + BATCH] if k]
+            users = list(account_selectors.users_with_resident_ids(chunk))
+            if users:
+                told += notify_many(
+                    recipients=users,
+                    event="services.benefit.proposed",
+                    title=_("You may be entitled to: %s") % benefit.name,
+                    body=benefit.rule["explain"]
+                    + " "
+                    + _("Confirm it on your benefits page; no application is needed."),
+                    link="/services/benefits/",
+                    channels=("inbox", *settings.SERVICES_CASE_CHANNELS),
+                )
+        Benefit.objects.filter(pk=benefit.pk).update(last_scan_at=now)
+        counts = {
+            "scanned": int(len(ids)),
+            "eligible": int(mask.sum()),
+            "proposed": int(len(new_ids)),
+            "told": told,
+        }
+        audit.record(
+            actor=actor,
+            action="services.benefit.scan",
+            target=benefit,
+            org_unit=benefit.item.org_unit,
+            after={**counts, "rule_version": benefit.number},
+            via="services" if actor is None else "",
+        )
+    t3 = time.perf_counter()
+    return {
+        **counts,
+        "load_s": round(t1 - t0, 3),
+        "evaluate_s": round(t2 - t1, 3),
+        "write_s": round(t3 - t2, 3),
+    }
+
+
+def scan_all() -> int:
+    """The daily task: scan every active benefit (no actor)."""
+    n = 0
+    for benefit in Benefit.objects.filter(is_active=True).select_related(
+        "item__org_unit", "item__department"
+    ):
+        eligibility_scan(benefit=benefit)
+        n += 1
+    return n
+
+
+# --- the citizen's side -----------------------------------------------------------------------
+
+
+def entitlements_of(actor: Any):
+    """The proposals and grants for the actor: as a person, and for the entity they act for."""
+    if not getattr(actor, "is_authenticated", False):
+        return Entitlement.objects.none()
+    holdings = eforms.holdings_for(actor)
+    cond = Q(pk__in=[])
+    if holdings.person is not None:
+        cond |= Q(person=holdings.person)
+    if holdings.entity is not None:
+        cond |= Q(entity=holdings.entity)
+    return Entitlement.objects.filter(cond).select_related("benefit", "benefit__item", "case")
+
+
+def _mine(actor: Any, entitlement_id: Any) -> tuple[Entitlement, eforms.Holdings]:
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("sign in to see your benefits"))
+    try:
+        pk = int(entitlement_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("no proposal %s for you") % str(entitlement_id)[:20]) from None
+    holdings = eforms.holdings_for(actor)
+    cond = Q(pk__in=[])
+    if holdings.person is not None:
+        cond |= Q(person=holdings.person)
+    if holdings.entity is not None:
+        cond |= Q(entity=holdings.entity)
+    entitlement = (
+        Entitlement.objects.select_for_update()
+        .filter(cond, pk=pk)
+        .select_related("benefit", "benefit__item")
+        .first()
+    )
+    if entitlement is None:
+        raise NotFound(_("no proposal %s for you") % pk)
+    if entitlement.state != Entitlement.State.PROPOSED:
+        raise Conflict(_("this proposal was already answered"))
+    return entitlement, holdings
+
+
+def _still_eligible(benefit: Benefit, holdings: eforms.Holdings) -> tuple[bool, dict]:
+    ctx = autodecide.context_for(holdings=holdings)
+    if benefit.holder_kind == "person":
+        p = holdings.person
+        ctx["person"] = {"birth_date": p.birth_date.isoformat(), "sex": p.sex, "region": p.resident_id[:6]}
+    else:
+        e = registry_selectors.legal_entity_by_uscc(holdings.entity.uscc)
+        ctx["entity"] = {
+            "established_on": e.established_on.isoformat() if e.established_on else None,
+            "entity_type": e.entity_type,
+            "region": (e.region_code or "")[:6],
+            "registered_capital": e.registered_capital_fen,
+        }
+    passed, _error = certlogic.evaluate_rule(benefit.rule["logic"], ctx)
+    return passed, ctx
+
+
+@transaction.atomic
+def entitlement_confirm(*, actor: Any, entitlement_id: Any) -> Entitlement:
+    """The citizen confirms a proposal: the rule is checked again on today's registry data, a case
+    of the benefit's item is filed for them and decided at once without a person (秒批), with the
+    benefit's rule version on its timeline. Refused (nothing written) when no longer entitled."""
+    entitlement, holdings = _mine(actor, entitlement_id)
+    benefit = entitlement.benefit
+    passed, _ctx = _still_eligible(benefit, holdings)
+    if not passed:
+        raise ValidationError.for_field(
+            "entitlement", _("the registry data no longer meet the rule: %s") % benefit.rule["explain"]
+        )
+    case = case_submit(actor=actor, item=benefit.item, raw={})
+    if case.state == "submitted":
+        autodecide.decide(
+            case=case,
+            label=f"benefit:{benefit.code}:{benefit.number}",
+            number=benefit.number,
+            results=[
+                {
+                    "id": benefit.code,
+                    "passed": True,
+                    "explain": benefit.rule["explain"],
+                    "explain_en": benefit.rule.get("explain_en", ""),
+                }
+            ],
+        )
+    entitlement.state = Entitlement.State.GRANTED
+    entitlement.case = case
+    entitlement.decided_at = timezone.now()
+    entitlement.save(update_fields=["state", "case", "decided_at"])
+    audit.record(
+        actor=actor,
+        action="services.entitlement.confirm",
+        target=entitlement,
+        after={"benefit": benefit.code, "rule_version": benefit.number, "case": case.number},
+    )
+    return entitlement
+
+
+@transaction.atomic
+def entitlement_decline(*, actor: Any, entitlement_id: Any) -> Entitlement:
+    """The citizen declines a proposal; it is not proposed again."""
+    entitlement, _holdings = _mine(actor, entitlement_id)
+    entitlement.state = Entitlement.State.DECLINED
+    entitlement.decided_at = timezone.now()
+    entitlement.save(update_fields=["state", "decided_at"])
+    audit.record(
+        actor=actor,
+        action="services.entitlement.decline",
+        target=entitlement,
+        after={"benefit": entitlement.benefit.code},
+    )
+    return entitlement
