@@ -7,7 +7,8 @@
 - ``reviews``: reviewers' opinions, joint sign-off, completion (e-licence, newborn);
 - ``newborn``: the birth registration's newborn, entered through the registry;
 - ``bundles``: bundle applications (一件事一次办);
-- ``ratings``: service ratings (好差评), rectification and appeals.
+- ``ratings``: service ratings (好差评), rectification and appeals;
+- ``identifiers``: identifiers on staff case pages, masked, and the audited "show in full".
 
 Each workflow transition is its own function (``case_accept``, ``case_refuse``, ...); the HTTP
 edge maps a posted action to its function (``CASE_ACTIONS``). The public functions are
@@ -36,6 +37,7 @@ from zhengtong.services.services.cases import (
 )
 from zhengtong.services.services.common import APPLICANT_EVENTS
 from zhengtong.services.services.drafts import draft_get, draft_save
+from zhengtong.services.services.identifiers import case_identifier_reveal, case_identifiers, masked
 from zhengtong.services.services.items import NEWBORN_FIELDS, NEWBORN_KEY, VERSION_FIELDS, item_publish
 from zhengtong.services.services.newborn import register_newborn
 from zhengtong.services.services.ratings import (
@@ -64,6 +66,9 @@ CASE_ACTIONS = {
 CORRECTION_ACTIONS = ("request_correction", "send_back")
 
 __all__ = [
+    "case_identifier_reveal",
+    "case_identifiers",
+    "masked",
     "APPLICANT_EVENTS",
     "CASE_ACTIONS",
     "CORRECTION_ACTIONS",

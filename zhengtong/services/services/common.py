@@ -42,6 +42,7 @@ audit_actions.register(
         "services.rating.rectified": gettext_lazy("Rectification of a bad rating closed"),
         "services.rating.appeal": gettext_lazy("Appeal a rating's handling"),
         "services.rating.appeal_decide": gettext_lazy("Decide a rating appeal"),
+        "services.case.identifier_revealed": gettext_lazy("Show an identifier of a case in full"),
     }
 )
 
