@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
+from zhengtong.core import sla
+
 _real_now = timezone.now
 
 
@@ -32,6 +34,18 @@ def as_of(at: dt.datetime) -> Iterator[dt.datetime]:
         yield at
     finally:
         timezone.now = previous
+
+
+def replay_sla(start: dt.datetime, step: dt.timedelta = dt.timedelta(hours=12)) -> None:
+    """Run the SLA scan as the periodic task would have, every ``step`` from ``start`` until
+    now, each at its own time: clocks become due-soon and overdue, and overdue items escalate
+    (their ``on_overdue``), when that happened; then once more at the real time."""
+    at, end = start, _real_now()
+    while at < end:
+        with as_of(at):
+            sla.sla_scan(now=at)
+        at += step
+    sla.sla_scan()
 
 
 def real_now() -> dt.datetime:

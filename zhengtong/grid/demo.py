@@ -24,7 +24,7 @@ from zhengtong.accounts.selectors import (
     user_with_username,
 )
 from zhengtong.accounts.services import system_actor
-from zhengtong.core import clock, sla
+from zhengtong.core import clock
 from zhengtong.grid import actions, geo, reports, services
 from zhengtong.grid.categories import categories_ensure
 from zhengtong.grid.models import (
@@ -569,18 +569,7 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
                 reported_at=at,
             )
             services.incident_merge(actor=actor, incident=duplicate, merge_into=original)
-    replay_clocks(now - dt.timedelta(days=181), now)
-
-
-def replay_clocks(start: dt.datetime, end: dt.datetime, step: dt.timedelta = dt.timedelta(hours=12)) -> None:
-    """Run the SLA scan as the periodic task would have, every ``step`` from ``start``: overdue
-    incidents escalate at the time they became overdue, with the clock of that time."""
-    at = start
-    while at < end:
-        with clock.as_of(at):
-            sla.sla_scan(now=at)
-        at += step
-    sla.sla_scan()
+    clock.replay_sla(now - dt.timedelta(days=181))
 
 
 def _seed_patrols(rng: random.Random) -> None:
