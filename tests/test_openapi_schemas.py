@@ -76,11 +76,6 @@ def test_registry_import_422_declares_the_report_and_the_error_body():
     ]
 
 
-# Modules whose operations still lack descriptions; their owners were changing their API files in
-# the same session (issue 15, 2026-12-02). Remove a module from here once it is described.
-UNDESCRIBED_MODULES = {"datause", "opengov", "supervision", "credit", "sharing", "sandbox"}
-
-
 def _operations():
     for path, operations in api.get_openapi_schema()["paths"].items():
         for method, operation in operations.items():
@@ -90,8 +85,8 @@ def _operations():
 def test_every_operation_has_a_description():
     missing = [
         operation["operationId"]
-        for path, _method, operation in _operations()
-        if not (operation.get("description") or "").strip() and path.split("/")[3] not in UNDESCRIBED_MODULES
+        for _path, _method, operation in _operations()
+        if not (operation.get("description") or "").strip()
     ]
     assert missing == []
 

@@ -279,6 +279,8 @@ class DataService(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("data service")
+        verbose_name_plural = _("data services")
         ordering = ["title", "id"]
 
     def __str__(self) -> str:
@@ -353,6 +355,8 @@ class HarvestSource(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("harvest source")
+        verbose_name_plural = _("harvest sources")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -379,6 +383,8 @@ class HarvestRun(models.Model):
     message = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("harvest run")
+        verbose_name_plural = _("harvest runs")
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:

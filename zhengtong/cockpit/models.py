@@ -54,6 +54,10 @@ class MaterializationState(models.Model):
     last_days = models.PositiveIntegerField(default=0)
     last_rows = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("materialisation state")
+        verbose_name_plural = _("materialisation states")
+
     def __str__(self) -> str:
         return self.code
 
@@ -124,6 +128,8 @@ class EvaluationScore(models.Model):
     previous_rank = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("evaluation score")
+        verbose_name_plural = _("evaluation scores")
         ordering = ["rank"]
         constraints = [
             models.UniqueConstraint(fields=["evaluation", "org_unit"], name="cockpit_score_unique")
@@ -149,6 +155,8 @@ class Rectification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
         ordering = ["score", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -170,6 +178,8 @@ class OpenDataIndex(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("open-data index")
+        verbose_name_plural = _("open-data indices")
         ordering = ["-total"]
         constraints = [models.UniqueConstraint(fields=["org_unit", "period_end"], name="cockpit_odi_unique")]
 
@@ -228,6 +238,8 @@ class FeedWindow(models.Model):
     last_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("feed window")
+        verbose_name_plural = _("feed windows")
         ordering = ["-start", "key"]
         constraints = [models.UniqueConstraint(fields=["feed", "key", "start"], name="cockpit_window_unique")]
 
@@ -250,6 +262,8 @@ class FeedEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("feed event")
+        verbose_name_plural = _("feed events")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["feed", "key", "window_start"], name="cockpit_event_unique")
@@ -294,6 +308,8 @@ class Probe(models.Model):
     detail = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("availability probe")
+        verbose_name_plural = _("availability probes")
         ordering = ["-at", "component"]
 
     def __str__(self) -> str:

@@ -53,6 +53,10 @@ class PeriodicRun(models.Model):
     name = models.CharField(max_length=100, unique=True)
     last_enqueued_at = models.DateTimeField(null=True)
 
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+
     def __str__(self) -> str:
         return self.name
 

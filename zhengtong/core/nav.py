@@ -19,10 +19,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core import hooks
 
 AREAS = ("main", "console")
+#: The staff console's first level: domains, in this order; each console entry belongs to one
+#: (``group=``, or its URL namespace's group below), and the console shows the groups a person
+#: has entries in, then the entries of the group of the page they are on.
+CONSOLE_GROUPS = (
+    ("work", _("My work")),
+    ("services", _("Services and hotline")),
+    ("grid", _("Grid governance")),
+    ("data", _("Data")),
+    ("registry", _("Base registries")),
+    ("supervision", _("Supervision and credit")),
+    ("system", _("System")),
+)
+CONSOLE_GROUP_OF_NAMESPACE = {
+    "workspace": "work",
+    "cockpit": "work",
+    "services": "services",
+    "workorders": "services",
+    "opengov": "services",
+    "payments": "services",
+    "codes": "services",
+    "grid": "grid",
+    "catalog": "data",
+    "sharing": "data",
+    "sandbox": "data",
+    "datause": "data",
+    "privacy": "data",
+    "portal": "registry",
+    "supervision": "supervision",
+    "credit": "supervision",
+    "identity": "system",
+    "audit": "system",
+}
 AUDIENCES = ("public", "citizen", "enterprise", "staff", "grid", "leader")
 #: The audiences of the public-facing pages (services, open government, open data).
 PUBLIC = ("public", "citizen", "enterprise")
@@ -37,6 +70,7 @@ class NavItem:
     login_required: bool = False
     order: int = 100
     audiences: tuple[str, ...] | None = None
+    group: str = ""  # console: a key of CONSOLE_GROUPS
 
 
 NAV = hooks.registry(
@@ -53,6 +87,7 @@ def register_nav(
     login_required: bool = False,
     order: int = 100,
     audiences: tuple[str, ...] | None = None,
+    group: str | None = None,
 ) -> None:
     """Add a link to ``area``; registering the same URL name in the same area again replaces it.
 
@@ -63,6 +98,10 @@ def register_nav(
     unknown = set(audiences or ()) - set(AUDIENCES)
     if unknown:
         raise ValueError(f"unknown navigation audiences {sorted(unknown)}")
+    if area == "console":
+        group = group or CONSOLE_GROUP_OF_NAMESPACE.get(url_name.partition(":")[0], "system")
+        if group not in dict(CONSOLE_GROUPS):
+            raise ValueError(f"unknown console group {group!r}")
     NAV.add(
         f"{area}:{url_name}",
         NavItem(
@@ -73,6 +112,7 @@ def register_nav(
             login_required,
             order,
             tuple(audiences) if audiences is not None else None,
+            group or "",
         ),
     )
 

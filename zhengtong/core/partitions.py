@@ -135,13 +135,10 @@ def ensure_months(table: str, column: str, *, first: dt.date, last: dt.date, con
             if stray:
                 # A month cannot be created while the default partition holds its rows: take them
                 # out, create it, put them back (through the parent, so they land in the month).
-                cursor.execute(
-                    f'CREATE TEMP TABLE zt_stray AS SELECT * FROM "{default}" WHERE "{column}" >= %s AND "{column}" < %s',
-                    [start, end],
-                )  # noqa: S608, E501
-                cursor.execute(
-                    f'DELETE FROM "{default}" WHERE "{column}" >= %s AND "{column}" < %s', [start, end]
-                )  # noqa: S608, E501
+                where = f'"{column}" >= %s AND "{column}" < %s'
+                stray_sql = f'CREATE TEMP TABLE zt_stray AS SELECT * FROM "{default}" WHERE {where}'  # noqa: S608
+                cursor.execute(stray_sql, [start, end])
+                cursor.execute(f'DELETE FROM "{default}" WHERE {where}', [start, end])  # noqa: S608
             created += _ensure_month(cursor, table, month)
             if stray:
                 cursor.execute(f'INSERT INTO "{table}" SELECT * FROM zt_stray')  # noqa: S608

@@ -125,6 +125,7 @@ class CreditListAddIn(Schema):
 
 @router.post("/lists", response={201: CreditListEntryOut, **ERRORS}, operation_id="credit_list_add")
 def list_add(request, body: CreditListAddIn):
+    """Put an entity (by USCC) on a red or black list for your department, with basis and period."""
     department = account_selectors.department_by_id(body.department_id)
     if department is None:
         raise NotFound("department_id: no such department")
@@ -190,6 +191,7 @@ class CreditDecideIn(Schema):
     "/repairs/{pk}/decide", response={200: CreditRepairOut, **ERRORS}, operation_id="credit_repair_decide"
 )
 def repair_decide(request, pk: int, body: CreditDecideIn):
+    """Approve or reject a credit repair request (``action``); ``version`` guards concurrent edits."""
     req = selectors.repair_get_for(request.auth, pk)
     fn = {"approve": services.repair_approve, "reject": services.repair_reject}.get(body.action)
     if fn is None:
@@ -230,5 +232,6 @@ def report_issue(request, uscc: str):
 
 @router.get("/reports/{pk}/pdf", response={200: None, **ERRORS}, operation_id="credit_report_pdf")
 def report_pdf(request, pk: int):
+    """The sealed credit report as a PDF, to those who may see the entity's reports."""
     report = selectors.report_get(pk)
     return HttpResponse(reports.report_pdf(actor=request.auth, report=report), content_type="application/pdf")

@@ -117,6 +117,7 @@ def requests(request, f: Query[UsePageQuery]):
 
 @router.post("/requests", response={201: RequestOut, **ERRORS}, operation_id="datause_request_submit")
 def request_submit(request, payload: RequestIn):
+    """Ask a department to open data (title, description, purpose, format, frequency)."""
     data = payload.dict()
     created = services.request_submit(actor=request.auth, department=data.pop("department_id"), **data)
     return Status(201, created)
@@ -124,6 +125,7 @@ def request_submit(request, payload: RequestIn):
 
 @router.get("/requests/{pk}", auth=None, response={200: RequestOut, **ERRORS}, operation_id="datause_request")
 def request_detail(request, pk: int):
+    """One open-data request, with its answer; public once published."""
     _anon(request)
     return selectors.request_get(user=_viewer(request), pk=pk)
 
@@ -132,6 +134,7 @@ def request_detail(request, pk: int):
     "/requests/{pk}/support", response={200: RequestOut, **ERRORS}, operation_id="datause_request_support"
 )
 def request_support(request, pk: int):
+    """Add your support to an open-data request (once per person)."""
     return services.request_support(
         actor=request.auth, request=selectors.request_get(user=request.auth, pk=pk)
     )
@@ -141,6 +144,7 @@ def request_support(request, pk: int):
     "/requests/{pk}/answer", response={200: RequestOut, **ERRORS}, operation_id="datause_request_answer"
 )
 def request_answer(request, pk: int, payload: AnswerIn):
+    """The department's answer to an open-data request: outcome and reply."""
     item = selectors.request_get(user=request.auth, pk=pk)
     return services.request_answer(
         actor=request.auth,
@@ -157,6 +161,7 @@ def request_answer(request, pk: int, payload: AnswerIn):
     "/requests/{pk}/fulfil", response={200: RequestOut, **ERRORS}, operation_id="datause_request_fulfil"
 )
 def request_fulfil(request, pk: int, payload: FulfilIn):
+    """Mark an accepted request fulfilled by naming the published resource."""
     item = selectors.request_get(user=request.auth, pk=pk)
     return services.request_fulfil(
         actor=request.auth, request=item, resource=payload.resource, expected_version=payload.version
@@ -281,6 +286,7 @@ class Ok(Schema):
     "/datasets/{name}/reports", response={201: ReportOut, **ERRORS}, operation_id="datause_report_file"
 )
 def report_file(request, name: str, payload: ReportIn):
+    """Report an error in a dataset (description and where it is)."""
     report = services.error_report_file(
         actor=request.auth, resource=name, description=payload.description, location=payload.location
     )
@@ -291,6 +297,7 @@ def report_file(request, name: str, payload: ReportIn):
     "/reports/{pk}/answer", response={200: ReportOut, **ERRORS}, operation_id="datause_report_answer"
 )
 def report_answer(request, pk: int, payload: ReplyIn):
+    """The publisher resolves or rejects an error report, with a reply."""
     ensure_authenticated(request.auth)
     report = selectors.error_report_get(user=request.auth, pk=pk)
     step = services.error_report_resolve if payload.resolved else services.error_report_reject
@@ -301,6 +308,7 @@ def report_answer(request, pk: int, payload: ReplyIn):
     "/datasets/{name}/comments", response={201: CommentOut, **ERRORS}, operation_id="datause_comment_post"
 )
 def comment_post(request, name: str, payload: CommentIn):
+    """Comment on a published dataset (publishers may hide comments that break the rules)."""
     return Status(201, services.comment_post(actor=request.auth, resource=name, body=payload.body))
 
 
@@ -308,6 +316,7 @@ def comment_post(request, name: str, payload: CommentIn):
     "/datasets/{name}/rating", response={200: RatingsOut, **ERRORS}, operation_id="datause_rating_set"
 )
 def rating_set(request, name: str, payload: DatasetRatingIn):
+    """Rate a published dataset 1 to 5 stars with a short reason (rating again replaces it); returns the new mean."""
     rating = services.rating_set(
         actor=request.auth, resource=name, stars=payload.stars, reason=payload.reason
     )
@@ -323,6 +332,7 @@ class FollowIn(Schema):
 
 @router.post("/follows", response={200: Ok, **ERRORS}, operation_id="datause_follow")
 def follow(request, payload: FollowIn):
+    """Follow (``on``) or stop following a dataset, department or visible request; idempotent."""
     services.follow_set(actor=request.auth, target=payload.target, target_id=payload.target_id, on=payload.on)
     return {"ok": payload.on}
 
@@ -368,6 +378,7 @@ class ReviewIn(Schema):
 
 @router.get("/reuses", auth=None, response={200: ReusePage, **ERRORS}, operation_id="datause_reuses")
 def reuses(request, f: Query[UsePageQuery]):
+    """Published reuses (apps, articles, visualisations) of open data, newest first, keyset pages."""
     _anon(request)
     page = keyset_page(
         selectors.published_reuses(),
@@ -380,6 +391,7 @@ def reuses(request, f: Query[UsePageQuery]):
 
 @router.post("/reuses", response={201: ReuseOut, **ERRORS}, operation_id="datause_reuse_submit")
 def reuse_submit(request, payload: ReuseIn):
+    """Submit a reuse of open data for review (title, kind, link, datasets used)."""
     campaign = selectors.campaign_get(payload.campaign_id) if payload.campaign_id else None
     created = services.reuse_submit(
         actor=request.auth,
@@ -396,6 +408,7 @@ def reuse_submit(request, payload: ReuseIn):
 
 @router.post("/reuses/{pk}/review", response={200: ReuseOut, **ERRORS}, operation_id="datause_reuse_review")
 def reuse_review(request, pk: int, payload: ReviewIn):
+    """Publish or reject a submitted reuse (reviewers)."""
     ensure_can(request.auth, "datause.review")
     item = selectors.reuse_get(user=request.auth, pk=pk)
     if payload.publish:

@@ -91,6 +91,8 @@ class RequestSupport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("request support")
+        verbose_name_plural = _("request supports")
         constraints = [models.UniqueConstraint(fields=["request", "user"], name="datause_support_once")]
 
     def __str__(self) -> str:
@@ -111,6 +113,8 @@ class Follow(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
         constraints = [
             models.UniqueConstraint(fields=["user", "target", "target_id"], name="datause_follow_once")
         ]
@@ -156,6 +160,8 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("dataset message")
+        verbose_name_plural = _("dataset messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["resource", "created_at"], name="datause_comment_res")]
 
@@ -176,6 +182,8 @@ class Rating(models.Model):
     modified_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("dataset rating")
+        verbose_name_plural = _("dataset ratings")
         constraints = [models.UniqueConstraint(fields=["resource", "user"], name="datause_rating_once")]
 
     def __str__(self) -> str:
@@ -198,6 +206,8 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("reuse campaign")
+        verbose_name_plural = _("reuse campaigns")
         ordering = ["-deadline", "-id"]
 
     def __str__(self) -> str:
@@ -259,6 +269,10 @@ class DatasetStatus(models.Model):
     overdue_since = models.DateTimeField(null=True, blank=True)
     notified_on = models.DateField(null=True, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dataset quality status")
+        verbose_name_plural = _("dataset quality statuses")
 
     def __str__(self) -> str:
         return f"{self.resource_id}: {self.score}"

@@ -24,6 +24,7 @@ from zhengtong.accounts.selectors import (
     user_with_username,
 )
 from zhengtong.accounts.services import system_actor
+from zhengtong.core import clock
 from zhengtong.grid import actions, geo, reports, services
 from zhengtong.grid.categories import categories_ensure
 from zhengtong.grid.models import (
@@ -518,53 +519,57 @@ def _seed_incidents(actor, rng: random.Random, count: int = 420) -> None:
         if days_ago < 3 and state == "closed":
             state = "dispatched"
         source = rng.choice(["grid_worker", "grid_worker", "grid_worker", "citizen", "open311", "import"])
-        incident = services.incident_report(
-            actor=actor,
-            category=cat,
-            lat=lat,
-            lng=lng,
-            description=DESCRIPTIONS.get(cat.code, cat.name),
-            source=source if source != "grid_worker" else "import",
-            attributes={
-                a["code"]: (a["values"][0]["key"] if a.get("values") else "2")
-                for a in cat.attributes
-                if a.get("required")
-            },
-            reported_at=reported_at,
-        )
+        # The history as it would have happened: each step at its own time (timeline, audit
+        # trail, clocks); the SLA scan then replays the months, escalating what was overdue.
+        t = reported_at
+        with clock.as_of(t):
+            incident = services.incident_report(
+                actor=actor,
+                category=cat,
+                lat=lat,
+                lng=lng,
+                description=DESCRIPTIONS.get(cat.code, cat.name),
+                source=source if source != "grid_worker" else "import",
+                attributes={
+                    a["code"]: (a["values"][0]["key"] if a.get("values") else "2")
+                    for a in cat.attributes
+                    if a.get("required")
+                },
+                reported_at=reported_at,
+            )
         if source == "grid_worker":
             Incident.objects.filter(pk=incident.pk).update(source="grid_worker")
         for action in PATHS[state]:
+            incident.refresh_from_db()
+            due = incident.sla_due_at
+            if action in ("dispose", "suspend") and due is not None and due > t:
+                # handled in time: somewhere before the clock ran out
+                t = t + (due - t) * rng.uniform(0.2, 0.85)
+            else:
+                t = t + dt.timedelta(minutes=rng.randrange(20, 180))
+            if t >= now - dt.timedelta(minutes=5) or (due is not None and t >= due):
+                break  # not yet done (or past its time limit: the scan below escalates it)
             note = "现场核实" if action in ("reject", "suspend") else ""
             if action == "reject":
                 note = "重复上报，不予立案"
-            actions.incident_action(actor=actor, incident=incident, action=action, note=note)
-        # Backdate what happened, so months, averages and clocks look like a working township.
-        changes = {}
-        if state in ("disposed", "verified", "closed"):
-            changes["disposed_at"] = reported_at + dt.timedelta(hours=rng.randrange(2, 96))
-        if state == "closed":
-            changes["closed_at"] = changes["disposed_at"] + dt.timedelta(hours=rng.randrange(1, 24))
-        if state in ("registered", "dispatched") and days_ago > 10:
-            changes["sla_state"] = "overdue"
-            changes["sla_due_at"] = reported_at + dt.timedelta(days=5)
-        elif state in ("registered", "dispatched") and days_ago > 5:
-            changes["sla_state"] = "due_soon"
-        if changes:
-            Incident.objects.filter(pk=incident.pk).update(**changes)
+            with clock.as_of(t):
+                actions.incident_action(actor=actor, incident=incident, action=action, note=note)
     # A few duplicates reported next to open incidents, merged into them (并单).
     for original in Incident.objects.filter(state__in=["registered", "dispatched"]).order_by("id")[:6]:
-        duplicate = services.incident_report(
-            actor=actor,
-            category=original.category,
-            lat=original.lat + 0.00005,
-            lng=original.lng,
-            description=original.description,
-            source="citizen",
-            attributes=original.attributes,
-            reported_at=original.reported_at + dt.timedelta(hours=2),
-        )
-        services.incident_merge(actor=actor, incident=duplicate, merge_into=original)
+        at = min(original.reported_at + dt.timedelta(hours=2), now - dt.timedelta(minutes=10))
+        with clock.as_of(at):
+            duplicate = services.incident_report(
+                actor=actor,
+                category=original.category,
+                lat=original.lat + 0.00005,
+                lng=original.lng,
+                description=original.description,
+                source="citizen",
+                attributes=original.attributes,
+                reported_at=at,
+            )
+            services.incident_merge(actor=actor, incident=duplicate, merge_into=original)
+    clock.replay_sla(now - dt.timedelta(days=181))
 
 
 def _seed_patrols(rng: random.Random) -> None:

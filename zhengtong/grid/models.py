@@ -231,6 +231,8 @@ class IncidentPhoto(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("incident photo")
+        verbose_name_plural = _("incident photos")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -303,6 +305,8 @@ class ReportRun(models.Model):
     produced_at = models.DateTimeField(_("produced"))
 
     class Meta:
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
         ordering = ["-period", "template__code"]
         constraints = [
             models.UniqueConstraint(fields=["template", "org_unit", "period"], name="report_run_unique")
@@ -324,6 +328,8 @@ class ManualFact(models.Model):
     entered_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("manually entered figure")
+        verbose_name_plural = _("manually entered figures")
         constraints = [
             models.UniqueConstraint(fields=["org_unit", "key", "period"], name="manual_fact_unique")
         ]
@@ -349,6 +355,8 @@ class IncidentStat(models.Model):
     refreshed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("incident statistic")
+        verbose_name_plural = _("incident statistics")
         ordering = ["month", "township_code", "category_code"]
         constraints = [
             models.UniqueConstraint(

@@ -146,6 +146,8 @@ class SigningKey(models.Model):
     retiring_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
         ordering = ["alg", "-created_at"]
 
     def __str__(self) -> str:
@@ -170,6 +172,10 @@ class AuthorizationCode(AuthorizationCodeMixin, models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authorization code")
+        verbose_name_plural = _("authorization codes")
 
     def __str__(self) -> str:
         return f"code for {self.client_id} ({self.created_at:%Y-%m-%d %H:%M})"
@@ -216,6 +222,8 @@ class Token(TokenMixin, models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
         indexes = [models.Index(fields=["user", "client"], name="identity_token_user_client")]
 
     def __str__(self) -> str:
@@ -255,6 +263,8 @@ class Consent(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["-granted_at"]
         constraints = [models.UniqueConstraint(fields=["user", "client"], name="identity_consent_unique")]
 

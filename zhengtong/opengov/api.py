@@ -114,6 +114,7 @@ def documents(request, f: Query[OgDocumentQuery]):
     "/documents/{pk}", auth=None, response={200: OgDocumentFull, **ERRORS}, operation_id="opengov_document"
 )
 def document(request, pk: int):
+    """One published government-information document with its full text."""
     return selectors.document_get(pk)
 
 
@@ -243,6 +244,7 @@ def request_file(request, payload: OgRequestIn):
 
 @router.get("/requests/mine", response={200: OgRequestPage, **ERRORS}, operation_id="opengov_my_requests")
 def my_requests(request, f: Query[OgPageQuery]):
+    """Your requests for government information, newest first."""
     return _page(selectors.my_requests(request.auth), ["-created_at", "-id"], f)
 
 
@@ -293,6 +295,7 @@ def worklist(request, f: Query[OgWorklistQuery]):
 
 @router.get("/requests/{number}", response={200: OgStaffRequestOut, **ERRORS}, operation_id="opengov_request")
 def staff_request(request, number: str):
+    """One information request as staff handling it see it, with the actions open to you."""
     req = selectors.request_for_staff(request.auth, number)
     req.actions = [t.name for t in REQUEST_FLOW.available(req, request.auth)]
     return req
@@ -398,6 +401,7 @@ class OgReportOut(Schema):
     "/reports", auth=None, response={200: list[OgReportOut], **ERRORS}, operation_id="opengov_reports"
 )
 def reports(request, year: int | None = None):
+    """Published annual reports on government-information disclosure (optionally one ``year``)."""
     qs = selectors.reports_published()
     if year is not None:
         qs = qs.filter(year=year)
@@ -406,6 +410,7 @@ def reports(request, year: int | None = None):
 
 @router.get("/reports/{pk}", auth=None, response={200: OgReportOut, **ERRORS}, operation_id="opengov_report")
 def report(request, pk: int):
+    """One published annual disclosure report."""
     return selectors.report_public(pk)
 
 

@@ -119,6 +119,10 @@ class Guide(models.Model):
     phone = models.CharField(_("telephone"), max_length=30, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("disclosure guide")
+        verbose_name_plural = _("disclosure guides")
+
     def __str__(self) -> str:
         return self.audit_label()
 
@@ -245,6 +249,8 @@ class RequestDocument(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("request document")
+        verbose_name_plural = _("request documents")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -269,6 +275,8 @@ class AnnualReport(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("annual report")
+        verbose_name_plural = _("annual reports")
         ordering = ["-year", "department_id"]
         constraints = [models.UniqueConstraint(fields=["department", "year"], name="ogreport_once")]
 
@@ -302,6 +310,8 @@ class Consultation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("public consultation")
+        verbose_name_plural = _("public consultations")
         ordering = ["-opens_on", "-id"]
 
     def __str__(self) -> str:
@@ -318,6 +328,8 @@ class Article(models.Model):
     text = models.TextField()
 
     class Meta:
+        verbose_name = _("consultation article")
+        verbose_name_plural = _("consultation articles")
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["consultation", "position"], name="ogarticle_once")]
 
@@ -348,6 +360,8 @@ class Comment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("consultation comment")
+        verbose_name_plural = _("consultation comments")
         ordering = ["id"]
         indexes = [models.Index(fields=["consultation", "state"], name="ogcomment_state")]
 
@@ -374,6 +388,8 @@ class Letter(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -414,6 +430,8 @@ class Power(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("power (权力事项)")
+        verbose_name_plural = _("powers (权力事项)")
         ordering = ["department_id", "power_type", "code"]
 
     def __str__(self) -> str:
@@ -453,6 +471,8 @@ class Publicity(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = _("publicity (双公示)")
+        verbose_name_plural = _("publicity entries (双公示)")
         ordering = ["-published_on", "-id"]
 
     def __str__(self) -> str:
@@ -468,6 +488,10 @@ class SyncCursor(models.Model):
     name = models.CharField(max_length=40, unique=True)
     last_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sync cursor")
+        verbose_name_plural = _("sync cursors")
 
     def __str__(self) -> str:
         return self.name

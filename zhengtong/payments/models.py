@@ -199,6 +199,8 @@ class LocalOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("local test order")
+        verbose_name_plural = _("local test orders")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -213,6 +215,8 @@ class LocalRefund(models.Model):
     refunded_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("local test refund")
+        verbose_name_plural = _("local test refunds")
         ordering = ["id"]
 
     def __str__(self) -> str:

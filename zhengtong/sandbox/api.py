@@ -168,6 +168,7 @@ def project_apply(request, payload: SandboxProjectIn):
     "/projects/{project_id}", response={200: SandboxProjectOut, **ERRORS}, operation_id="sandbox_project"
 )
 def project(request, project_id: int):
+    """One sandbox project you take part in or decide on."""
     return selectors.project_get(user=request.auth, project_id=project_id)
 
 
@@ -189,6 +190,7 @@ def project_transition(request, project_id: int, payload: SandboxProjectActionIn
     operation_id="sandbox_dataset_schema",
 )
 def dataset_schema(request, project_id: int, dataset_id: int):
+    """The schema (column names and types, no values) of a dataset in the project."""
     obj = selectors.project_get(user=request.auth, project_id=project_id)
     return services.dataset_schema(actor=request.auth, project=obj, dataset_id=dataset_id)
 

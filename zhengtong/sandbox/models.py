@@ -67,6 +67,8 @@ class ProjectDataset(models.Model):
     synthetic_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("project dataset")
+        verbose_name_plural = _("project datasets")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["project", "resource"], name="sandbox_dataset_once")]
 
@@ -118,6 +120,8 @@ class Job(models.Model):
     checks = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("sandbox job")
+        verbose_name_plural = _("sandbox jobs")
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["project", "number"], name="sandbox_job_number")]
         indexes = [models.Index(fields=["status", "id"], name="sandbox_job_status")]
@@ -143,6 +147,8 @@ class OutputReview(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("output review")
+        verbose_name_plural = _("output reviews")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -159,6 +165,8 @@ class CellRecord(models.Model):
     subjects = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("output cell record")
+        verbose_name_plural = _("output cell records")
         indexes = [models.Index(fields=["project", "key"], name="sandbox_cell_key")]
 
     def __str__(self) -> str:

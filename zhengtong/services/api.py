@@ -513,6 +513,30 @@ def task_complete(request, case_id: int, payload: CompleteIn):
     return _task(case, request.auth)
 
 
+class RevealIn(Schema):
+    field: str
+    reason: str = ""
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+@router.post(
+    "/tasks/{int:case_id}/reveal", response={200: RevealOut, **ERRORS}, operation_id="services_task_reveal"
+)
+def task_reveal(request, case_id: int, payload: RevealIn):
+    """One identifier of a case in full (``field``: ``data:<name>`` or ``material:<code>``, as
+    the staff page names them), for staff who may see the case; recorded in the audit trail with
+    the optional ``reason``. Case pages and other answers show identifiers masked."""
+    case = selectors.case_for_staff(request.auth, case_id)
+    value = services.case_identifier_reveal(
+        actor=request.auth, case=case, field=payload.field[:120], reason=payload.reason
+    )
+    return {"field": payload.field, "value": value}
+
+
 class BundleStatusOut(Schema):
     id: int
     number: str

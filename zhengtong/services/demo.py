@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.services import system_actor
-from zhengtong.core import sla
+from zhengtong.core import clock
 from zhengtong.core.errors import NotFound
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry
@@ -852,11 +853,13 @@ def _demo_cases(actor) -> int:
     )
     services.case_accept(actor=counter, case=c)
     services.case_approve(actor=reviewer, case=c, note="审查通过")  # now at 会签
-    # an overdue case (filed long ago), escalated by the SLA scan
-    c = submit(agent, "ZJ-SCJG-005", change_item="住所", new_value="西湖区天目山路300号")
-    services.case_accept(actor=counter, case=c)
-    past = dt.date.today() - dt.timedelta(days=3)
-    Case.objects.filter(pk=c.pk).update(sla_deadline=past, sla_due_soon_on=past, sla_state="on_time")
+    # an overdue case, filed and accepted long ago at its own time (its expected completion
+    # follows its submission); the replayed SLA scan escalates it when it fell due
+    filed = timezone.now() - dt.timedelta(days=40)
+    with clock.as_of(filed):
+        c = submit(agent, "ZJ-SCJG-005", change_item="住所", new_value="西湖区天目山路300号")
+    with clock.as_of(filed + dt.timedelta(hours=3)):
+        services.case_accept(actor=counter, case=c)
     # a bundle (newborn), fanned out to four departments
     newborn = Bundle.objects.filter(code="newborn").first()
     if newborn:
@@ -882,7 +885,7 @@ def _demo_cases(actor) -> int:
         services.rating_submit(
             actor=zhang, case=c, score=score, comment=comment, reasons=["guide"] if score <= 2 else []
         )
-    sla.sla_scan()
+    clock.replay_sla(filed)
     n = Case.objects.count()
     return n
 

@@ -161,6 +161,8 @@ class BundleApplication(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("bundle application")
+        verbose_name_plural = _("bundle applications")
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -311,6 +313,8 @@ class Opinion(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("opinion")
+        verbose_name_plural = _("opinions")
         ordering = ["case", "step_index", "at"]
         constraints = [
             models.UniqueConstraint(
@@ -331,6 +335,8 @@ class Draft(models.Model):
     saved_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("application draft")
+        verbose_name_plural = _("application drafts")
         constraints = [models.UniqueConstraint(fields=["applicant", "key"], name="one_draft_per_form")]
 
     def __str__(self) -> str:
@@ -424,6 +430,8 @@ class Rating(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
         ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["case", "stage"], name="one_rating_per_stage")]
         # The cockpit's materialization reads one day of ratings, and the ratings changed since.

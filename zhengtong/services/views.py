@@ -255,16 +255,47 @@ def my_case(request, pk: int):
     )
 
 
-def _display_data(case: Case) -> list[tuple[str, str, str]]:
+def _display_data(case: Case, revealable: dict | None = None, revealed: dict | None = None) -> list[dict]:
+    """The application data as the case pages show it: identifiers masked by the privacy
+    detectors whatever their source; on the staff page, which of them can be shown in full
+    (``revealable``) and the one shown (``revealed``)."""
     props = case.item_version.form_schema.get("properties") or {}
     en = eforms._lang_en()
     rows = []
     for name, value in case.data.items():
         prop = props.get(name, {})
-        label = (prop.get("x-title-en") if en else None) or prop.get("title") or name
+        key = f"data:{name}"
         source = case.sources.get(name, "")
-        shown = eforms.MASKED[source](value) if source in eforms.MASKED else value
-        rows.append((label, shown, eforms.source_label(source) if source else _("typed by the applicant")))
+        rows.append(
+            {
+                "label": (prop.get("x-title-en") if en else None) or prop.get("title") or name,
+                "value": services.masked(value),
+                "source": eforms.source_label(source) if source else _("typed by the applicant"),
+                "key": key,
+                "revealable": key in (revealable or {}),
+                "revealed": (revealed or {}).get(key),
+            }
+        )
+    return rows
+
+
+def _staff_materials(case: Case, revealable: dict, revealed: dict) -> list[dict]:
+    """The case's materials for the staff page: an e-licence's number masked like the data."""
+    rows = []
+    for m in case.item_version.materials:
+        status = (case.materials or {}).get(m["code"]) or {}
+        key = f"material:{m['code']}"
+        rows.append(
+            {
+                "name": m["name"],
+                "by": status.get("by") or "",
+                "number": services.masked(status.get("number") or ""),
+                "sha": (status.get("sha256") or "")[:12],
+                "key": key,
+                "revealable": key in revealable,
+                "revealed": revealed.get(key),
+            }
+        )
     return rows
 
 
@@ -371,7 +402,17 @@ def worklist(request):
 @staff
 def staff_case(request, pk: int):
     case = selectors.case_for_staff(request.user, pk)
-    if request.method == "POST":
+    revealed: dict[str, str] = {}
+    if request.method == "POST" and request.POST.get("action") == "reveal":
+        # 显示完整号码: one identifier, audited; shown on this answer only (never in a URL)
+        field = request.POST.get("field", "")
+        try:
+            revealed[field] = services.case_identifier_reveal(
+                actor=request.user, case=case, field=field, reason=request.POST.get("reason", "")
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+    elif request.method == "POST":
         action = request.POST.get("action", "")
         version = request.POST.get("version", "")
         note = request.POST.get("note", "")
@@ -398,6 +439,7 @@ def staff_case(request, pk: int):
     # Accepting needs the fee paid (the service refuses it): the button is not offered meanwhile.
     buttons = [t for t in available if t.name in STAFF_BUTTONS and not (unpaid and t.name == "accept")]
     can_review = "approve" in names or "sign" in names
+    revealable = services.case_identifiers(case)
     return render(
         request,
         "services/staff_case.html",
@@ -409,7 +451,8 @@ def staff_case(request, pk: int):
             "buttons": buttons,
             "can_review": can_review and case.current_step is not None,
             "opinions": case.opinions.select_related("reviewer"),
-            "display_data": _display_data(case),
+            "display_data": _display_data(case, revealable, revealed),
+            "staff_materials": _staff_materials(case, revealable, revealed),
             "unpaid": unpaid,
             # 容缺受理: materials accepted as owed (before acceptance) or still owed (after).
             "owed": case.owed_materials or (services.owed_of(case) if case.state == "submitted" else []),

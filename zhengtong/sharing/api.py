@@ -269,6 +269,7 @@ def profiles(request):
 
 @router.get("/profiles/{profile_id}", response={200: ProfileOut, **ERRORS}, operation_id="sharing_profile")
 def profile(request, profile_id: int):
+    """One sharing profile (the fields a source offers, their grades and legal basis) visible to you."""
     return selectors.profile_get(actor=request.auth, pk=profile_id)
 
 
@@ -308,6 +309,7 @@ def requests_list(request, to_decide: bool = False):
     "/requests/{request_id}", response={200: SharingRequestOut, **ERRORS}, operation_id="sharing_request"
 )
 def request_detail(request, request_id: int):
+    """One sharing request of your department, or one waiting for your decision."""
     return selectors.request_get(actor=request.auth, pk=request_id)
 
 
@@ -344,6 +346,7 @@ def grants(request, as_owner: bool = False, cursor: str | None = None, limit: in
 
 @router.get("/grants/{grant_id}", response={200: SharingGrantOut, **ERRORS}, operation_id="sharing_grant")
 def grant(request, grant_id: int):
+    """One sharing grant (fields, purpose, period) held or given by your department."""
     return selectors.grant_get(actor=request.auth, pk=grant_id)
 
 
@@ -418,6 +421,7 @@ def objection_raise(request, grant_id: int, payload: ObjectionIn):
     operation_id="sharing_objection_answer",
 )
 def objection_answer(request, objection_id: int, payload: SharingAnswerIn):
+    """The data owner's answer to an objection (corrected, or why the data stands); stops the clock."""
     obj = selectors.objection_get(actor=request.auth, pk=objection_id)
     return services.objection_answer(actor=request.auth, objection=obj, answer=payload.answer)
 

@@ -73,6 +73,7 @@ class SupervisionOfficerOut(Schema):
     "/officers", response={200: list[SupervisionOfficerOut], **ERRORS}, operation_id="supervision_officers"
 )
 def officers(request):
+    """Law-enforcement officers you may assign to inspections (your departments)."""
     return list(selectors.officers_for(request.auth)[:1000])
 
 
@@ -105,6 +106,7 @@ def _department(pk: int, field: str):
 
 @router.post("/plans", response={201: SupervisionPlanOut, **ERRORS}, operation_id="supervision_plan_create")
 def plan_create(request, body: SupervisionPlanIn):
+    """Create a draft random-inspection plan: items, joint departments, filters and sample size."""
     items = list(selectors.items_public().filter(code__in=body.item_codes[:50]))
     plan = services.plan_create(
         actor=request.auth,
@@ -133,6 +135,7 @@ class SupervisionDrawIn(SupervisionVersionIn):
     operation_id="supervision_plan_commit",
 )
 def plan_commit(request, number: str, body: SupervisionVersionIn):
+    """Freeze the plan's population and commit to a secret seed (both hashes published before the draw)."""
     plan = selectors.plan_get_for(request.auth, number)
     return services.plan_commit(actor=request.auth, plan=plan, expected_version=body.version)
 
@@ -204,6 +207,7 @@ class SupervisionInspectionOut(Schema):
     operation_id="supervision_inspection_record",
 )
 def inspection_record(request, pk: int, body: SupervisionRecordIn):
+    """Record an inspection's checklist and findings (the assigned officers)."""
     inspection = selectors.inspection_get_for(request.auth, pk)
     inspection = services.inspection_record(
         actor=request.auth,
@@ -269,6 +273,7 @@ class SupervisionDecideIn(Schema):
     operation_id="supervision_penalty_decide",
 )
 def penalty_decide(request, pk: int, body: SupervisionDecideIn):
+    """Decide a penalty case (decision number, kind, legal basis, fine) once the hearing window is over; published and recorded with credit."""
     case = selectors.penalty_get_for(request.auth, pk)
     services.penalty_decide(
         actor=request.auth,

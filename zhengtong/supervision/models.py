@@ -180,6 +180,8 @@ class InspectionPhoto(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("inspection photo")
+        verbose_name_plural = _("inspection photos")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -284,6 +286,8 @@ class PlatformReport(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("platform report")
+        verbose_name_plural = _("platform reports")
         ordering = ["-period", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["platform", "report_type", "period"], name="platform_report_once")
@@ -308,6 +312,8 @@ class SupervisionAlert(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("supervision alert")
+        verbose_name_plural = _("supervision alerts")
         ordering = ["-id"]
 
     def __str__(self) -> str:

@@ -4,17 +4,17 @@ state, submitted by the demo citizens. Idempotent: each demo work order has sour
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.conf import settings
+from django.utils import timezone
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts import services as account_services
 from zhengtong.accounts.kinds import UserKind
 from zhengtong.accounts.services import system_actor
-from zhengtong.core import sla
-from zhengtong.core.calendar import add_working_days
+from zhengtong.core import clock
 from zhengtong.registry.demo import DEMO_PASSWORD
 from zhengtong.workorders import actions, selectors, services
 from zhengtong.workorders.models import WorkOrder
@@ -152,34 +152,35 @@ def seed(stdout=None) -> dict[str, int]:
             order = WorkOrder.objects.filter(source_ref=ref).first()
             if order is None:
                 requester = citizens[(n + round_) % len(citizens)]
-                order = services.work_order_open(
-                    actor=actor,
-                    requester=requester,
-                    kind=kind,
-                    category=category,
-                    title=title,
-                    description=description,
-                    region=village,
-                    source_ref=ref,
-                    contact_phone="13900001111",
-                )
-                _drive(order, target, actor, master)
-                if target == "overdue":
-                    # Backdate the clock the workflow started (as if opened a month ago).
-                    start = dt.date.today() - dt.timedelta(days=30)
-                    deadline = add_working_days(start, order.due_working_days)
-                    WorkOrder.objects.filter(pk=order.pk).update(
-                        sla_started_on=start,
-                        sla_deadline=deadline,
-                        sla_due_soon_on=add_working_days(deadline, -settings.SLA_DUE_SOON_DAYS),
+                # the overdue one was opened a month ago, at its own time (its timeline and clock)
+                when = timezone.now() - dt.timedelta(days=30) if target == "overdue" else None
+                with clock.as_of(when) if when else contextlib.nullcontext():
+                    order = _open_and_drive(
+                        actor, requester, kind, category, title, description, village, ref, target, master
                     )
             if n == 2:
                 master = order
-    sla.sla_scan()
+    clock.replay_sla(timezone.now() - dt.timedelta(days=31))
     counts = {"work_orders": WorkOrder.objects.count(), "routing_rules": selectors.routing_rules().count()}
     if stdout:
         stdout.write(f"workorders: {counts}")
     return counts
+
+
+def _open_and_drive(actor, requester, kind, category, title, description, village, ref, target, master):
+    order = services.work_order_open(
+        actor=actor,
+        requester=requester,
+        kind=kind,
+        category=category,
+        title=title,
+        description=description,
+        region=village,
+        source_ref=ref,
+        contact_phone="13900001111",
+    )
+    _drive(order, target, actor, master)
+    return order
 
 
 def account_rows() -> list[tuple[str, str, str, str]]:

@@ -132,6 +132,8 @@ class Member(models.Model):
     notified_seq = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("conversation member")
+        verbose_name_plural = _("conversation members")
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="ws_member_unique")]
         indexes = [models.Index(fields=["user", "conversation"], name="ws_member_user")]
 
@@ -159,6 +161,8 @@ class Message(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("conversation message")
+        verbose_name_plural = _("conversation messages")
         ordering = ["conversation", "seq"]
         constraints = [models.UniqueConstraint(fields=["conversation", "seq"], name="ws_message_seq")]
         indexes = [
@@ -184,6 +188,8 @@ class UrgentReceipt(models.Model):
     sms_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("urgent-message receipt")
+        verbose_name_plural = _("urgent-message receipts")
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="ws_receipt_unique")]
         indexes = [models.Index(fields=["user", "read_at"], name="ws_receipt_user_unread")]
 
@@ -253,6 +259,8 @@ class ProgressReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -304,6 +312,8 @@ class DocumentCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("document number counter")
+        verbose_name_plural = _("document number counters")
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="ws_counter_unique")]
 
     def __str__(self) -> str:
@@ -375,6 +385,8 @@ class Countersign(models.Model):
     opinion = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("countersignature")
+        verbose_name_plural = _("countersignatures")
         constraints = [
             models.UniqueConstraint(fields=["document", "department"], name="ws_countersign_unique")
         ]
@@ -393,6 +405,8 @@ class Distribution(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("document distribution")
+        verbose_name_plural = _("document distributions")
         constraints = [
             models.UniqueConstraint(
                 fields=["document", "org_unit", "department"], name="ws_distribution_unique"
@@ -486,6 +500,8 @@ class KnowledgeLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("knowledge link")
+        verbose_name_plural = _("knowledge links")
         constraints = [models.UniqueConstraint(fields=["entry", "ref"], name="ws_klink_unique")]
 
     def __str__(self) -> str:
@@ -502,6 +518,10 @@ class PushSubscription(models.Model):
     auth = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
     def __str__(self) -> str:
         return f"{self.user_id} {self.endpoint[:40]}"
 
@@ -514,6 +534,10 @@ class LocalPush(models.Model):
     body_size = models.PositiveIntegerField()
     body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("local test push")
+        verbose_name_plural = _("local test pushes")
 
     def __str__(self) -> str:
         return f"{self.endpoint[:40]} {self.created_at}"

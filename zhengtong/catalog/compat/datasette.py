@@ -2,14 +2,16 @@
 
 Shape of Datasette 0.65's table JSON (``rows``, ``columns``, ``next``, ``next_url``,
 ``facet_results``, ``filtered_table_rows_count`` ...), its parameters (``_shape``, ``_size``,
-``_sort``, ``_sort_desc``, ``_facet``, ``_facet_size``, ``_col``, ``_nocol``, ``_next``,
-``_search``, ``_nocount``) and ``col__op=value`` filters. Errors: ``{"ok": false, "error",
+``_sort``, ``_sort_desc``, ``_facet``, ``_facet_date``, ``_facet_array``, ``_facet_size``,
+``_col``, ``_nocol``, ``_next``, ``_search``, ``_nocount``) and ``col__op=value`` filters,
+``rowid`` comparisons among them. Errors: ``{"ok": false, "error",
 "status": 400, "title"}``. ``/data/<name>.csv`` streams the public export.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import time
@@ -48,7 +50,17 @@ OPS = {
     "notin": "notin",
     "isnull": "isnull",
     "notnull": "notnull",
+    "arraycontains": "arraycontains",
+    "arraynotcontains": "arraynotcontains",
 }
+# rowid (the row's number) takes the comparisons of a number.
+ROWID_OPS = {"exact", "not", "gt", "gte", "lt", "lte", "in", "notin", "isnull", "notnull"}
+# Facet parameters and their kinds, in Datasette's order (column, date, array facets).
+FACET_PARAMS = (("_facet", "column"), ("_facet_date", "date"), ("_facet_array", "array"))
+# The filter a facet value toggles.
+FACET_FILTER = {"column": "", "date": "__date", "array": "__arraycontains"}
+# Date and array suggestions look at the first rows of the selection, as Datasette does.
+SUGGEST_SAMPLE_ROWS = 100
 # Datasette parameters accepted and ignored (they change nothing here).
 IGNORED = {
     "_nofacet",
@@ -143,6 +155,8 @@ def _table(request, resource, table, started):
             "_sort",
             "_sort_desc",
             "_facet",
+            "_facet_date",
+            "_facet_array",
             "_facet_size",
             "_col",
             "_nocol",
@@ -167,10 +181,9 @@ def _table(request, resource, table, started):
     for column, value in searches:
         filters.append((column, "contains", value))
     for column, op, value in raw_filters:
-        if column == ROWID:
-            raise ValidationError.for_field(
-                f"{column}__{op}", "rowid filters are not offered here; use _next to page"
-            )
+        if column == ROWID and table.field(ROWID) is None:
+            filters.extend(_rowid_filter(op, value))
+            continue
         field = table.field(column)
         if field is None:
             # Datasette: a filter on a column the table lacks matches nothing (200, no rows).
@@ -227,12 +240,13 @@ def _table(request, resource, table, started):
             if table.field(c) is None:
                 raise ValidationError.for_field("_nocol", f"no such column: {c}")
         columns = [c for c in columns if c not in unwanted]
-    facets = []
-    for value in special.get("_facet", []):
-        if table.field(value) is None:
-            raise ValidationError.for_field("_facet", f"no such column: {value}")
-        if value not in facets:
-            facets.append(value)
+    facets = []  # (kind, column)
+    for param, kind in FACET_PARAMS:
+        for value in special.get(param, []):
+            if table.field(value) is None:
+                raise ValidationError.for_field(param, f"no such column: {value}")
+            if (kind, value) not in facets:
+                facets.append((kind, value))
     facet_size = common.as_int("_facet_size", _one(special, "_facet_size"), 30, minimum=1, maximum=1000)
     nocount = common.as_bool("_nocount", _one(special, "_nocount"), False)
     if no_rows and table.fields:
@@ -246,8 +260,8 @@ def _table(request, resource, table, started):
         limit=size,
         after=_one(special, "_next") or None,
         q=_one(special, "_search") or None,
-        facets=facets,
-        facet_size=facet_size,
+        facets=[column if kind == "column" else (kind, column) for kind, column in facets],
+        facet_size=min(facet_size + 1, 1000),  # one more: Datasette's "truncated"
         count="none" if nocount else "estimate",
         row_numbers=True,
     )
@@ -276,26 +290,43 @@ def _table(request, resource, table, started):
     else:
         out_rows = [[common.jsonable(row.get(c)) for c in columns] for row in rows]
     facet_results = {}
-    for column in facets:
-        entries = result.facets.get(column, [])
-        facet_results[column] = {
+    for kind, column in facets:
+        # Datasette leaves null out of every facet kind
+        entries = [
+            e
+            for e in result.facets.get(engine.facet_key(column if kind == "column" else (kind, column)), [])
+            if e[0] is not None
+        ]
+        key, i = column, 1
+        while key in facet_results:  # Datasette: a second facet on one column is "<column>_2"
+            i += 1
+            key = f"{column}_{i}"
+        facet_results[key] = {
             "name": column,
-            "type": "column",
+            "type": kind,
             "hideable": True,
+            "toggle_url": _without(
+                request, FACET_PARAMS[[k for _p, k in FACET_PARAMS].index(kind)][0], column
+            ),
             "results": [
                 {
-                    "value": common.jsonable(value),
-                    "label": common.jsonable(value),
+                    "value": value,
+                    "label": value,
                     "count": count,
-                    "toggle_url": _toggle_url(request, column, value, selected),
+                    "toggle_url": _toggle_url(request, column + FACET_FILTER[kind], value, selected),
                     "selected": selected,
                 }
-                for value, count in entries
-                for selected in [any(f[0] == column and f[2] == value for f in filters)]
+                for raw, count in entries[:facet_size]
+                for value in [common.jsonable(raw) if kind == "column" else str(raw)]
+                for selected in [_facet_selected(request, kind, column, value, filters)]
             ],
-            "truncated": len(entries) >= facet_size,
+            "truncated": len(entries) > facet_size,
         }
-    suggested = [] if "_nosuggest" in special else _suggested_facets(request, table, filters, facets)
+    suggested = (
+        []
+        if "_nosuggest" in special or _one(special, "_next")
+        else _suggested_facets(request, table, filters, facets, _one(special, "_search") or None)
+    )
     body = {
         "ok": True,
         "database": "data",
@@ -332,8 +363,49 @@ def _size(special) -> int:
     return common.as_int("_size", size_text, 100, minimum=0, maximum=common.DATASETTE_SIZE_MAX)
 
 
+def _rowid_filter(op: str, value: str) -> list[tuple[str, str, object]]:
+    """``rowid__op=value`` as filters on the engine's row number."""
+    if op not in ROWID_OPS:
+        raise ValidationError.for_field(f"{ROWID}__{op}", f"rowid takes {', '.join(sorted(ROWID_OPS))}")
+    param = f"{ROWID}__{op}" if op != "exact" else ROWID
+    field = {"name": ROWID, "type": "integer"}
+    if op in ("isnull", "notnull"):
+        flag = common.as_bool(param, value or "1", True)
+        return [(engine.ROW, "isnull", flag if op == "isnull" else not flag)]
+    if op in ("in", "notin"):
+        try:
+            items = json.loads(value) if value.startswith("[") else value.split(",")
+        except (ValueError, RecursionError):
+            items = None
+        if not isinstance(items, list):
+            raise ValidationError.for_field(param, "must be a comma list or a JSON list")
+        numbers = [common.cast_value(field, v, param=param) for v in items]
+        if op == "in":
+            return [(engine.ROW, "in", numbers)]
+        return [(engine.ROW, "ne", n) for n in numbers]
+    return [(engine.ROW, OPS[op], common.cast_value(field, value, param=param))]
+
+
+def _facet_selected(request, kind: str, column: str, value, filters) -> bool:
+    """Datasette: a column value is selected when filtered on; a date when ``col__date`` (its
+    last value) is that date; an array item when ``col__arraycontains=item`` is sent."""
+    if kind == "column":
+        return any(f[0] == column and f[2] == value for f in filters)
+    if kind == "date":
+        sent = request.GET.getlist(f"{column}__date")
+        return bool(sent) and sent[-1] == value
+    return value in request.GET.getlist(f"{column}__arraycontains")
+
+
+def _without(request, key: str, value: str) -> str:
+    """The path and query without the pair (key, value) (a facet's own toggle)."""
+    params = [(k, v) for k, vs in request.GET.lists() for v in vs if not (k == key and v == value)]
+    return request.path + ("?" + urlencode(params) if params else "")
+
+
 def _toggle_url(request, column: str, value, selected: bool) -> str:
-    """The address that adds this facet value as a filter, or removes it when it is selected."""
+    """The address that adds this facet value as a filter, or removes it when it is selected
+    (``column``: the parameter, e.g. ``founded__date`` for a date facet)."""
     text = "" if value is None else str(common.jsonable(value))
     params = [(k, v) for k, vs in request.GET.lists() for v in vs if k not in ("_next",)]
     if selected:
@@ -343,38 +415,89 @@ def _toggle_url(request, column: str, value, selected: bool) -> str:
     return request.build_absolute_uri(request.path + ("?" + urlencode(params) if params else ""))
 
 
-def _suggested_facets(request, table, filters, facets) -> list[dict]:
-    """Datasette's suggestion: columns (not yet faceted) whose matching rows hold 2..30 distinct
-    values, each with the address that facets by it."""
+def _suggested_facets(request, table, filters, facets, q=None) -> list[dict]:
+    """Datasette's suggestions, in its order: column facets (columns not yet faceted whose
+    matching rows hold 2..30 distinct values), then date facets (columns with an ISO date among
+    the first matching rows), then array facets (text columns whose non-empty values among the
+    first matching rows are all JSON arrays of strings), each with the address that adds it."""
+    params = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "_next"]
+
+    def suggestion(name: str, param: str, kind: str | None = None) -> dict:
+        url = request.build_absolute_uri(request.path + "?" + urlencode([*params, (param, name)]))
+        return {"name": name, **({"type": kind} if kind else {}), "toggle_url": url}
+
+    faceted = {kind: [c for k, c in facets if k == kind] for _p, kind in FACET_PARAMS}
     candidates = [
         f["name"]
         for f in table.fields
-        if f["name"] not in facets and f.get("type", "string") in ("string", "integer", "boolean", "date")
+        if f["name"] not in faceted["column"]
+        and f.get("type", "string") in ("string", "integer", "boolean", "date")
     ][:SUGGEST_MAX_COLUMNS]
-    if not candidates:
-        return []
-    result = common.query(
+    out = []
+    if candidates:
+        result = common.query(
+            table,
+            filters=filters,
+            q=q,
+            limit=0,
+            facets=candidates,
+            facet_size=SUGGEST_MAX_VALUES + 1,
+            count="exact",
+        )
+        total = result.total
+        for name in candidates:
+            values = result.facets.get(name, [])
+            if 1 < len(values) <= SUGGEST_MAX_VALUES and (total is None or len(values) < total):
+                out.append(suggestion(name, "_facet"))
+    dated = [f for f in table.fields if f.get("type") in ("date", "datetime", "string")]
+    texts = [f["name"] for f in table.fields if f.get("type", "string") == "string"]
+    if not (dated or texts):
+        return out
+    sample = common.query(
         table,
         filters=filters,
-        limit=0,
-        facets=candidates,
-        facet_size=SUGGEST_MAX_VALUES + 1,
-        count="exact",
-    )
-    total = result.total
-    out = []
-    for name in candidates:
-        values = result.facets.get(name, [])
-        if 1 < len(values) <= SUGGEST_MAX_VALUES and (total is None or len(values) < total):
-            params = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "_next"]
-            params.append(("_facet", name))
-            out.append(
-                {
-                    "name": name,
-                    "toggle_url": request.build_absolute_uri(request.path + "?" + urlencode(params)),
-                }
-            )
+        q=q,
+        limit=SUGGEST_SAMPLE_ROWS,
+        fields=list(dict.fromkeys([f["name"] for f in dated] + texts)),
+        count="none",
+    ).rows
+    for field in dated:
+        name = field["name"]
+        if name not in faceted["date"] and any(_is_date(row.get(name)) for row in sample):
+            out.append(suggestion(name, "_facet_date", "date"))
+    for name in texts:
+        if name not in faceted["array"] and _holds_string_arrays([row.get(name) for row in sample]):
+            out.append(suggestion(name, "_facet_array", "array"))
     return out
+
+
+def _is_date(value) -> bool:
+    """SQLite's ``date(v)`` of a value matching ``????-??-*`` is not null."""
+    text = str(common.jsonable(value)) if value is not None else ""
+    if len(text) < 10 or text[4] != "-" or text[7] != "-":
+        return False
+    try:
+        dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def _holds_string_arrays(values: list) -> bool:
+    """Every non-empty value is a JSON array, and the non-empty arrays hold only text."""
+    arrays = []
+    for value in values:
+        if value is None or value == "":
+            continue
+        try:
+            parsed = json.loads(value) if isinstance(value, str) else None
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(parsed, list):
+            return False
+        if parsed:
+            arrays.append(parsed)
+    return bool(arrays) and all(isinstance(item, str) for array in arrays for item in array)
 
 
 def _describe(filters, sort) -> str:

@@ -26,7 +26,7 @@ The package, one module per job (callers import this package, not the modules):
 
 from zhengtong.datastore.engine.compiler import json_value
 from zhengtong.datastore.engine.exports import export, neutralize
-from zhengtong.datastore.engine.queries import QueryResult, query
+from zhengtong.datastore.engine.queries import QueryResult, facet_key, query
 from zhengtong.datastore.engine.results import RESULTS_CACHE
 from zhengtong.datastore.engine.sandbox import (
     SqlRows,
@@ -56,6 +56,7 @@ from zhengtong.datastore.storage import Storage
 __all__ = [
     "RESULTS_CACHE",
     "ROW",
+    "facet_key",
     "VARIANTS",
     "QueryResult",
     "RowError",

@@ -36,7 +36,14 @@ OPS = (
     "like",
     "glob",
     "date",
+    # Datasette's JSON-array operators on a text column holding JSON arrays (``["a", "b"]``):
+    # the array holds the value / does not (a null or non-array cell holds nothing)
+    "arraycontains",
+    "arraynotcontains",
 )
+# Facet kinds: a column's values, the calendar date of its values (Datasette's ``_facet_date``),
+# the items of the JSON arrays it holds, each counted once per row (``_facet_array``).
+FACET_KINDS = ("column", "date", "array")
 AGG_OPS = ("count", "sum", "avg", "min", "max")
 NUMERIC = {"integer", "number", "year"}
 _CURSOR_SALT = "zhengtong.datastore.cursor"
@@ -136,7 +143,7 @@ def where_sql(fields: dict[str, dict], filters, q: str | None) -> tuple[str, lis
         except (TypeError, ValueError):
             raise ValidationError.for_field("filters", _("each filter is (field, op, value)")) from None
         fld = known_field(fields, name, "filters")
-        col = qi(name)
+        col = fld.get("expr") or qi(name)  # "expr": the row number of a file that lacks "_row"
         if fld.get("type") == "any":  # no declared type (export without a schema): compare as text
             col = f"CAST({col} AS VARCHAR)"
         if op not in OPS:
@@ -177,8 +184,14 @@ def where_sql(fields: dict[str, dict], filters, q: str | None) -> tuple[str, lis
                 day = dt.date.fromisoformat(str(value)[:10])
             except ValueError:
                 raise ValidationError.for_field("filters", _("date takes YYYY-MM-DD")) from None
-            clauses.append(f"TRY_CAST({col} AS DATE) = ?")
+            clauses.append(f"{date_sql(col)} = ?")
             params.append(day)
+        elif op in {"arraycontains", "arraynotcontains"}:
+            if isinstance(value, dict | list | tuple) or value is None:
+                raise ValidationError.for_field("filters", _("must be a single value"))
+            holds = f"coalesce(list_contains({array_sql(col)}, ?), FALSE)"
+            clauses.append(holds if op == "arraycontains" else f"NOT {holds}")
+            params.append(str(value)[:1000])
         else:
             sql_op = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
             clauses.append(f"{col} {sql_op} ?")
@@ -200,6 +213,20 @@ def where_sql(fields: dict[str, dict], filters, q: str | None) -> tuple[str, lis
         else:
             clauses.append("FALSE")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def date_sql(col: str) -> str:
+    """The calendar date of a cell (a date, the date of a timestamp, ISO text; otherwise null)."""
+    return f"TRY_CAST({col} AS DATE)"
+
+
+def array_sql(col: str) -> str:
+    """The items of a cell holding a JSON array, as text (null for anything else)."""
+    text = f"CAST({col} AS VARCHAR)"
+    return (
+        f"CASE WHEN json_valid({text}) AND json_type({text}) = 'ARRAY' "
+        f"""THEN from_json({text}, '["VARCHAR"]') END"""
+    )
 
 
 def parse_filters(fields: dict[str, dict], filters) -> list[tuple[str, str, Any]]:

@@ -15,7 +15,10 @@ from django.utils.translation import gettext as _
 from zhengtong.core.errors import ValidationError
 from zhengtong.datastore.engine.compiler import (
     AGG_OPS,
+    FACET_KINDS,
     NUMERIC,
+    array_sql,
+    date_sql,
     decode_cursor,
     encode_cursor,
     field_map,
@@ -56,6 +59,7 @@ class QueryResult:
     ranked: bool = False
 
 
+ROW_SQL = qi(ROW)
 _local = threading.local()
 _con_lock = threading.Lock()
 _con: duckdb.DuckDBPyConnection | None = None
@@ -129,11 +133,20 @@ def query(
 ) -> QueryResult:
     """Rows, totals, facets and aggregates of one version's variant; see docs/datastore.md.
     ``row_numbers``: each row also carries its row number (1..N, the stored ``_row``) under
-    ``ROW`` (CKAN's ``_id``, Datasette's ``rowid``)."""
+    ``ROW`` (CKAN's ``_id``, Datasette's ``rowid``). Filters may name ``ROW`` (an integer: eq,
+    ne, gt, gte, lt, lte, in). ``facets``: field names, or (kind, name) with a kind of
+    ``FACET_KINDS``; ``result.facets`` is keyed by the name, or ``"kind:name"``."""
     path = source_path(table_key, version, variant)
     num_rows, columns, _groups = file_info(path)
     known = field_map(schema, columns)
     src = f"read_parquet({lit(path)})"
+    row_expr = ROW_SQL
+    if ROW not in columns:  # a file written before "_row" was stored: the row's position
+        src = f"read_parquet({lit(path)}, file_row_number=true)"
+        row_expr = "(file_row_number + 1)"
+    filter_fields = known
+    if any(_filter_name(item) == ROW for item in filters or []):
+        filter_fields = {**known, ROW: {"name": ROW, "type": "integer", "expr": row_expr}}
     max_page = settings.DATASTORE_MAX_PAGE_SIZE
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0 or limit > max_page:
         raise ValidationError.for_field("limit", _("must be between 0 and %(max)d") % {"max": max_page})
@@ -149,7 +162,7 @@ def query(
     for name in selected:
         known_field(known, name, "fields")
     order = order_spec(sort, known)
-    where, params = where_sql(known, filters, q)
+    where, params = where_sql(filter_fields, filters, q)
     if count not in {"exact", "estimate", "none"}:
         raise ValidationError.for_field("count", _("must be exact, estimate or none"))
     payload = decode_cursor(after) if after else None
@@ -169,7 +182,7 @@ def query(
         try:
             answer = index_answer(
                 served,
-                parse_filters(known, filters),
+                parse_filters(filter_fields, filters),
                 q or None,
                 searchable_fields(known),
                 order,
@@ -185,7 +198,7 @@ def query(
         return _from_index(
             result, answer, table_key, version, variant, selected, order, q, facets, facet_size, known,
             group_by=group_by, aggregates=aggregates, src=src, where=where, params=params,
-            row_numbers=row_numbers,
+            row_numbers=row_numbers, row_expr=row_expr,
         )  # fmt: skip
     cur = connection()
     if payload is not None and payload.get("o") == "rank":  # a relevance cursor on a version without
@@ -277,8 +290,34 @@ def query(
         if result.total_is_estimate
         else "scan"
     )
-    _facets_and_aggregates(result, known, facets, facet_size, group_by, aggregates, src, where, params)
+    _facets_and_aggregates(
+        result, known, facets, facet_size, group_by, aggregates, src, where, params, row_expr=row_expr
+    )
     return result
+
+
+def _filter_name(item) -> object:
+    if isinstance(item, dict):
+        return item.get("field")
+    return item[0] if isinstance(item, list | tuple) and item else None
+
+
+def facet_key(item) -> str:
+    """The ``result.facets`` key of a facet request: the name, or "kind:name"."""
+    kind, name = _facet_item(item)
+    return name if kind == "column" else f"{kind}:{name}"
+
+
+def _facet_item(item) -> tuple[str, str]:
+    if isinstance(item, str):
+        return "column", item
+    try:
+        kind, name = item
+    except (TypeError, ValueError):
+        raise ValidationError.for_field("facets", _("each facet is a field or (kind, field)")) from None
+    if kind not in FACET_KINDS:
+        raise ValidationError.for_field("facets", _("unknown facet kind %(kind)s") % {"kind": str(kind)[:20]})
+    return kind, name
 
 
 def payload_offset(after: str) -> int:
@@ -291,7 +330,7 @@ def payload_offset(after: str) -> int:
 
 def _from_index(
     result, answer, table_key, version, variant, selected, order, q, facets, facet_size, known, *,
-    group_by, aggregates, src, where, params, row_numbers=False,
+    group_by, aggregates, src, where, params, row_numbers=False, row_expr=ROW_SQL,
 ) -> QueryResult:  # fmt: skip
     """A QueryResult from the index's page positions, total and facets (aggregates: DuckDB).
     ``row_numbers``: each row carries its row number (position + 1) under ``ROW``, as on DuckDB."""
@@ -320,14 +359,16 @@ def _from_index(
                     {"t": table_key, "o": [list(o) for o in order], "k": values, "r": last + 1}
                 )
     _facets_and_aggregates(
-        result, known, facets, facet_size, group_by, aggregates, src, where, params, answer=answer
-    )
+        result, known, facets, facet_size, group_by, aggregates, src, where, params, answer=answer,
+        row_expr=row_expr,
+    )  # fmt: skip
     return result
 
 
 def _facets_and_aggregates(
-    result, known, facets, facet_size, group_by, aggregates, src, where, params, answer=None
-) -> None:
+    result, known, facets, facet_size, group_by, aggregates, src, where, params, answer=None,
+    row_expr=ROW_SQL,
+) -> None:  # fmt: skip
     cur = None
     # facets
     if facets:
@@ -335,22 +376,38 @@ def _facets_and_aggregates(
             raise ValidationError.for_field("facets", _("at most 10 facets"))
         if not isinstance(facet_size, int) or not 1 <= facet_size <= 1000:
             raise ValidationError.for_field("facet_size", _("must be between 1 and 1000"))
-        for name in facets:
+        for item in facets:
+            kind, name = _facet_item(item)
             known_field(known, name, "facets")
-            if answer is not None:
+            key = facet_key(item)
+            indexed = answer is not None and (
+                kind == "column"
+                or (kind == "date" and getattr(answer.index.columns.get(name), "kind", None) == "date")
+            )
+            if indexed:
                 try:
-                    result.facets[name] = [(json_value(v), n) for v, n in answer.facet(name, facet_size)]
+                    entries = [(json_value(v), n) for v, n in answer.facet(name, facet_size + 1)]
+                    if kind == "date":
+                        entries = [e for e in entries if e[0] is not None]
+                    result.facets[key] = entries[:facet_size]
                     continue
                 except Unsupported:
                     pass
-            col = qi(name)
             cur = cur or connection()
-            rows = fetch_cached(
-                cur,
-                f"SELECT {col}, count(*) AS n FROM {src}{where} GROUP BY {col} ORDER BY n DESC, {col} NULLS LAST LIMIT {int(facet_size)}",  # noqa: S608 - identifiers checked and quoted, values bound
-                params,
-            )
-            result.facets[name] = [(json_value(v), n) for v, n in rows]
+            col = qi(name)
+            if kind == "column":
+                sql = f"SELECT {col}, count(*) AS n FROM {src}{where} GROUP BY {col} ORDER BY n DESC, {col} NULLS LAST LIMIT {int(facet_size)}"  # noqa: S608 - identifiers checked and quoted, values bound
+            elif kind == "date":
+                # Datasette: date(col), nulls left out, count desc then value
+                day = date_sql(col)
+                cond = (" AND " if where else " WHERE ") + f"{day} IS NOT NULL"
+                sql = f"SELECT {day} AS v, count(*) AS n FROM {src}{where}{cond} GROUP BY v ORDER BY n DESC, v LIMIT {int(facet_size)}"  # noqa: S608 - identifiers checked and quoted, values bound
+            else:
+                # Datasette: each distinct item of a row's JSON array counts once for that row
+                inner = f"SELECT DISTINCT {row_expr} AS r, unnest({array_sql(col)}) AS v FROM {src}{where}"  # noqa: S608 - identifiers checked and quoted, values bound
+                sql = f"SELECT v, count(*) AS n FROM ({inner}) WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {int(facet_size)}"  # noqa: S608 - identifiers checked and quoted, values bound
+            rows = fetch_cached(cur, sql, params)
+            result.facets[key] = [(json_value(v), n) for v, n in rows]
 
     # group-by aggregates
     max_page = settings.DATASTORE_MAX_PAGE_SIZE

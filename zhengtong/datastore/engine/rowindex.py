@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 FORMAT = 1
+ROW = "_row"  # the stored row number (store.ROW; store imports this module)
 _INT64_LIMIT = 2**62
 
 
@@ -181,6 +182,10 @@ def filter_mask(index: RowIndex, parsed: list[tuple[str, str, object]]) -> np.nd
     """The rows matching every (field, op, coerced value) filter, or None for "all rows"."""
     mask = None
     for name, op, value in parsed:
+        if name == ROW:
+            part = _row_mask(index.rows, op, value)
+            mask = part if mask is None else (mask & part)
+            continue
         col = index.columns.get(name)
         if col is None:
             raise Unsupported
@@ -217,6 +222,26 @@ def filter_mask(index: RowIndex, parsed: list[tuple[str, str, object]]) -> np.nd
                 raise Unsupported
         mask = part if mask is None else (mask & part)
     return mask
+
+
+def _row_mask(rows: int, op: str, value) -> np.ndarray:
+    """The rows whose row number (1..rows, Datasette's rowid) compares so with ``value``."""
+    numbers = np.arange(1, rows + 1, dtype=np.int64)
+    if op == "isnull":
+        return np.zeros(rows, dtype=bool) if value else np.ones(rows, dtype=bool)
+    if op == "in":
+        return np.isin(numbers, np.array([int(v) for v in value], dtype=np.int64))
+    compare = {
+        "eq": np.equal,
+        "ne": np.not_equal,
+        "gt": np.greater,
+        "gte": np.greater_equal,
+        "lt": np.less,
+        "lte": np.less_equal,
+    }.get(op)
+    if compare is None or isinstance(value, bool) or not isinstance(value, int):
+        raise Unsupported
+    return compare(numbers, value)
 
 
 def _direction_codes(col: Column, direction: str, rows: np.ndarray | None) -> np.ndarray:

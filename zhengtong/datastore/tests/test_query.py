@@ -244,6 +244,10 @@ def test_identifiers_are_checked_against_schema(people, bad):
         with pytest.raises(ValidationError) as info:
             engine.query(key, version, "public", schema=schema, **kwargs)
         assert field in info.value.fields
+        if bad == "_row" and field == "filters":
+            # the row number may be filtered on (Datasette's rowid), as an integer only
+            assert "is not a valid integer" in info.value.message
+            continue
         assert "unknown field" in info.value.message
 
 

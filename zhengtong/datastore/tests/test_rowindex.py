@@ -346,3 +346,80 @@ def test_ranked_pages_straight_from_fts_match_the_general_path(both):
     fast = engine.query(key, version, "public", schema=SCHEMA, q="制造有限", limit=1000)
     kept = [r["code"] for r in fast.rows if r["employees"] is not None]
     assert kept == [r["code"] for r in general.rows]
+
+
+ROW_FILTERS = [
+    (engine.ROW, "gt", 2990),
+    (engine.ROW, "gte", 2999),
+    (engine.ROW, "lt", 4),
+    (engine.ROW, "lte", "3"),
+    (engine.ROW, "eq", 1500),
+    (engine.ROW, "ne", 1),
+    (engine.ROW, "in", [3, 5, 3000, 4000]),
+    (engine.ROW, "isnull", False),
+]
+
+
+@pytest.mark.parametrize("flt", ROW_FILTERS, ids=[f"row-{o}-{v}" for _f, o, v in ROW_FILTERS])
+def test_row_number_filters_match_the_scan(both, flt):
+    """Datasette's rowid comparisons: the index answers them from positions."""
+    indexed, scanned = _pair(both, filters=[flt, ("status", "ne", "吊销")], limit=1000, row_numbers=True)
+    assert indexed.engine == "index" and scanned.engine == "duckdb"
+    _same(indexed, scanned)
+    assert all(_matches(row[engine.ROW], flt[1], flt[2]) for row in indexed.rows)
+
+
+def _matches(number, op, value):
+    if op == "in":
+        return number in value
+    if op == "isnull":
+        return not value
+    value = int(value)
+    return {
+        "gt": number > value,
+        "gte": number >= value,
+        "lt": number < value,
+        "lte": number <= value,
+        "eq": number == value,
+        "ne": number != value,
+    }[op]
+
+
+def test_row_number_filter_rejects_text(both):
+    key, version = both
+    with pytest.raises(ValidationError):
+        engine.query(key, version, "public", schema=SCHEMA, filters=[(engine.ROW, "gt", "abc")])
+
+
+def test_date_facets_match_the_scan(both):
+    for filters in ([], [("status", "eq", "存续")], [(engine.ROW, "lte", 500)]):
+        indexed, scanned = _pair(
+            both, filters=filters, facets=[("date", "founded"), ("date", "checked")], facet_size=7, limit=0
+        )
+        assert indexed.facets == scanned.facets
+        assert list(indexed.facets) == ["date:founded", "date:checked"]
+        assert len(indexed.facets["date:checked"]) == 4  # 5000 minutes: four calendar days
+        assert all(value is not None for value, _n in indexed.facets["date:founded"])
+
+
+def test_array_facets_and_filters(settings):
+    table = pa.table(
+        {
+            "tags": pa.array(['["a", "b"]', '["a", "a"]', None, "[]", "not json", '{"a": 1}', '["b"]']),
+            "n": pa.array([1, 2, 3, 4, 5, 6, 7], pa.int64()),
+        }
+    )
+    schema = {"fields": [{"name": "tags", "type": "string"}, {"name": "n", "type": "integer"}]}
+    version = engine.write_version("arr", {"public": table})
+    engine.activate("arr", version)
+
+    def ns(filters):
+        result = engine.query("arr", version, "public", schema=schema, filters=filters, limit=100)
+        return [r["n"] for r in result.rows]
+
+    result = engine.query("arr", version, "public", schema=schema, facets=[("array", "tags")], limit=0)
+    assert result.facets == {"array:tags": [("a", 2), ("b", 2)]}  # a row's repeated item counts once
+    assert ns([("tags", "arraycontains", "a")]) == [1, 2]
+    assert ns([("tags", "arraynotcontains", "a")]) == [3, 4, 5, 6, 7]
+    with pytest.raises(ValidationError):
+        engine.query("arr", version, "public", schema=schema, facets=[("histogram", "tags")])

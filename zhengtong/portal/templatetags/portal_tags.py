@@ -20,6 +20,7 @@ from zhengtong.core.authz import can
 from zhengtong.core.identifiers import validate_resident_id
 from zhengtong.core.masking import SENSITIVE_FIELDS, mask_phone, mask_resident_id
 from zhengtong.core.sla import SlaState
+from zhengtong.portal import nav as portal_nav
 from zhengtong.portal.nav import visible
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry.workflows import CORRECTION_FLOW
@@ -147,6 +148,12 @@ def console_flags(user: Any) -> dict[str, bool]:
         "corrections": can(user, "registry.handle_correction"),
         "audit": can(user, "audit.view"),
     }
+
+
+@register.simple_tag
+def console_groups(user: Any, path: str) -> list:
+    """The staff console's grouped navigation (portal.nav.console_groups)."""
+    return portal_nav.console_groups(user, path)
 
 
 @register.simple_tag

@@ -11,6 +11,7 @@
 - ``intake``: counter intake (帮办), family proxies (代办), the on-site rating (一次一评);
 - ``commitments``: 告知承诺制: 承诺书 texts, signed commitments, the 核查 task and its consequences;
 - ``transfers``: 跨省通办 (收受分离): receiving another region's item and delivering its result.
+- ``identifiers``: identifiers on staff case pages, masked, and the audited "show in full".
 
 Each workflow transition is its own function (``case_accept``, ``case_refuse``, ...); the HTTP
 edge maps a posted action to its function (``CASE_ACTIONS``). The public functions are
@@ -46,6 +47,7 @@ from zhengtong.services.services.commitments import (
 )
 from zhengtong.services.services.common import APPLICANT_EVENTS, rating_invite, rating_link
 from zhengtong.services.services.drafts import draft_get, draft_save
+from zhengtong.services.services.identifiers import case_identifier_reveal, case_identifiers, masked
 from zhengtong.services.services.intake import (
     counter_file,
     counter_rate,
@@ -97,6 +99,9 @@ __all__ = [
     "autodecide",
     "eligibility",
     "wallet",
+    "case_identifier_reveal",
+    "case_identifiers",
+    "masked",
     "APPLICANT_EVENTS",
     "BAD_REASONS",
     "CASE_ACTIONS",

@@ -46,6 +46,7 @@ audit_actions.register(
         "services.rating.verdict": gettext_lazy("Give a verdict on a rating's rectification"),
         "services.rating.contest": gettext_lazy("Contest a bad rating as malicious"),
         "services.rating.contest_decide": gettext_lazy("Decide a department's contest of a rating"),
+        "services.case.identifier_revealed": gettext_lazy("Show an identifier of a case in full"),
     }
 )
 

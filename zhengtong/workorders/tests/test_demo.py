@@ -35,6 +35,7 @@ def test_demos_are_idempotent_and_cover_every_state(world, password, settings):
         "closed",
     }
     assert WorkOrder.objects.filter(sla_state="overdue").exists()
+    _histories_are_consistent()
     assert WorkOrder.objects.filter(merged_into__isnull=False).count() == 2
     messages = Message.objects.count()
     second = {**payments_demo.seed(), **notify_demo.seed(), **workorders_demo.seed()}
@@ -45,3 +46,27 @@ def test_demos_are_idempotent_and_cover_every_state(world, password, settings):
         "xihu_finance",
         "hz_hotline",
     ]
+
+
+def _histories_are_consistent():
+    """Issue 15: every clock starts when its order was opened, no deadline precedes it, "due
+    soon" is due soon today, and the overdue order's timeline starts a month ago, not today."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zhengtong.core.models import TimelineEntry
+
+    today = timezone.localdate()
+    for order in WorkOrder.objects.all():
+        entries = list(
+            TimelineEntry.objects.filter(object_type="workorders.workorder", object_id=str(order.pk))
+        )
+        if order.sla_deadline and order.sla_started_on:
+            assert order.sla_deadline >= order.sla_started_on, order.number
+        if order.sla_state == "due_soon":
+            assert order.sla_deadline >= today, order.number
+        if order.sla_state == "overdue":
+            assert order.sla_deadline < today, order.number
+            assert entries and entries[0].at < timezone.now() - dt.timedelta(days=25), order.number
+            assert timezone.localdate(order.created_at) == timezone.localdate(entries[0].at), order.number

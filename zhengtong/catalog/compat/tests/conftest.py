@@ -141,7 +141,20 @@ class OpenData:
             keywords=["企业", "市场主体", "登记 信息"],
         )
 
-    def publish(self, name, title, title_en, rows, *, state="published", openness="unconditional", **extra):
+    def publish(
+        self,
+        name,
+        title,
+        title_en,
+        rows,
+        *,
+        state="published",
+        openness="unconditional",
+        schema=SCHEMA,
+        public=public_rows,
+        arrow=None,
+        **extra,
+    ):
         from zhengtong.catalog.models import DataResource, ResourceVersion
         from zhengtong.datastore import engine
 
@@ -171,7 +184,7 @@ class OpenData:
         table_key = f"res-{resource.pk}"
         store_version = engine.write_version(
             table_key,
-            {"raw": _arrow(rows), "public": _arrow(public_rows(rows))},
+            {"raw": (arrow or _arrow)(rows), "public": (arrow or _arrow)(public(rows))},
             mode="replace",
             base_version=None,
         )
@@ -180,7 +193,7 @@ class OpenData:
         version = ResourceVersion.objects.create(
             resource=resource,
             number=1,
-            schema=SCHEMA,
+            schema=schema,
             row_count=len(rows),
             table_key=table_key,
             store_version=store_version,
@@ -189,7 +202,7 @@ class OpenData:
         from zhengtong.catalog.services import search_text
 
         resource.current_version = version
-        resource.search_text = search_text(resource, SCHEMA)
+        resource.search_text = search_text(resource, schema)
         resource.save(update_fields=["current_version", "search_text"])
         return resource
 
