@@ -27,8 +27,18 @@ from zhengtong.services.rating_api import router as rating_router
 from zhengtong.services.workflows import FINAL_STATES
 
 router = Router(tags=["services"])
-# 秒批 rules, 免申即享, the wallet (卡包), 亮证 and consented use: api_wallet.py
-router.add_router("", api_wallet.router)
+
+
+def _mount(sub: Router) -> None:
+    """Serve a use-case file's operations (api_wallet.py, rating_api.py) under this router's own
+    prefix. (Nesting them with ``add_router("", ...)`` loses the slash between the prefixes in the
+    OpenAPI paths, so clients and the authorization matrix would call ``/api/v1services/...``.)"""
+    for path, view in sub.path_operations.items():
+        if path in router.path_operations:
+            router.path_operations[path].operations.extend(view.operations)
+        else:
+            router.path_operations[path] = view
+
 
 # Operation ids of this router that anyone may call without logging in (zhengtong.api unions them).
 PUBLIC_OPERATIONS: set[str] = {
@@ -569,7 +579,9 @@ def bundle_status(request, app_id: int):
 
 
 # 好差评 (rating_api.py): rating, verdict, contest, the public statistics and period indicators.
-router.add_router("", rating_router)
+_mount(rating_router)
+# 秒批 rules, 免申即享, the wallet (卡包), 亮证 and consented use: api_wallet.py
+_mount(api_wallet.router)
 
 # Counter intake (帮办代办), 告知承诺制 and 跨省通办 (api_onestop), under the same prefix.
 api_onestop.install(router)
