@@ -285,6 +285,8 @@ class RequestCount(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
+        verbose_name = _("request count")
+        verbose_name_plural = _("request counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["hour", "channel", "status_class"], name="cockpit_requestcount_unique"

@@ -475,6 +475,8 @@ class DecisionRuleSet(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("automatic decision rules")
+        verbose_name_plural = _("automatic decision rules")
         ordering = ["version", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["version", "number"], name="decision_rules_unique"),
@@ -505,6 +507,8 @@ class Benefit(models.Model):
     last_scan_at = models.DateTimeField(_("last scan"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("benefit without application")
+        verbose_name_plural = _("benefits without application")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -534,6 +538,8 @@ class Entitlement(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("entitlement")
+        verbose_name_plural = _("entitlements")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
@@ -577,6 +583,8 @@ class LicenceConsent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("e-licence use consent")
+        verbose_name_plural = _("e-licence use consents")
         ordering = ["-id"]
         indexes = [models.Index(fields=["holder", "-id"], name="consent_holder")]
 
@@ -599,6 +607,8 @@ class LicenceUse(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("e-licence use")
+        verbose_name_plural = _("e-licence uses")
         ordering = ["-id"]
         indexes = [models.Index(fields=["licence", "-id"], name="licence_use_licence")]
 

@@ -151,6 +151,8 @@ class Commitment(models.Model):
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
 
     class Meta:
+        verbose_name = _("signed commitment")
+        verbose_name_plural = _("signed commitments")
         ordering = ["case", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "material_code"], name="one_commitment_per_material")
