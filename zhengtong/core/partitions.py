@@ -125,6 +125,10 @@ def ensure_months(table: str, column: str, *, first: dt.date, last: dt.date, con
     with conn.cursor() as cursor:
         month = _month(first)
         while month <= _month(last):
+            cursor.execute("SELECT to_regclass(%s)", [partition_name(table, month)])
+            if cursor.fetchone()[0] is not None:
+                month = _next_month(month)
+                continue
             default = f"{table}_pdefault"
             start, end = month, _next_month(month)
             cursor.execute(

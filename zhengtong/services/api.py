@@ -30,7 +30,7 @@ router = Router(tags=["services"])
 
 
 def _mount(sub: Router) -> None:
-    """Serve a use-case file's operations (api_wallet.py, rating_api.py) under this router's own
+    """Serve a use-case file's operations (api_onestop.py, api_wallet.py, rating_api.py) under this router's own
     prefix. (Nesting them with ``add_router("", ...)`` loses the slash between the prefixes in the
     OpenAPI paths, so clients and the authorization matrix would call ``/api/v1services/...``.)"""
     for path, view in sub.path_operations.items():
@@ -584,5 +584,5 @@ _mount(rating_router)
 _mount(api_wallet.router)
 
 # Counter intake (帮办代办), 告知承诺制 and 跨省通办 (api_onestop), under the same prefix.
-api_onestop.install(router)
+_mount(api_onestop.router)
 PUBLIC_OPERATIONS |= api_onestop.PUBLIC_OPERATIONS

@@ -21,22 +21,8 @@ from zhengtong.services.models import Case
 from zhengtong.services.models_onestop import CommitmentCheck, ProxyConsent, Transfer
 
 PUBLIC_OPERATIONS: set[str] = {"services_commitment_items"}
-# The operations are bound to the services router by ``install`` (called by ``api.py``): a nested
-# router would carry its own path prefix into the OpenAPI schema.
-_ROUTES: list[tuple[str, str, dict, Any]] = []
-
-
-def _route(method: str, path: str, **kwargs: Any):
-    def bind(func):
-        _ROUTES.append((method, path, kwargs, func))
-        return func
-
-    return bind
-
-
-def install(router: Router) -> None:
-    for method, path, kwargs, func in _ROUTES:
-        getattr(router, method)(path, **kwargs)(func)
+# Served under the services router's own prefix (``api._mount``).
+router = Router(tags=["services"])
 
 
 class IntakeIn(Schema):
@@ -110,8 +96,7 @@ def _intake_args(payload: IntakeIn) -> dict:
     }
 
 
-@_route(
-    "post",
+@router.post(
     "/counter/applications",
     response={201: IntakeOut, **ERRORS},
     operation_id="services_counter_create",
@@ -136,8 +121,7 @@ class CounterRatingOut(Schema):
     state: str
 
 
-@_route(
-    "post",
+@router.post(
     "/counter/applications/{int:case_id}/rating",
     response={201: CounterRatingOut, **ERRORS},
     operation_id="services_counter_rating",
@@ -169,8 +153,7 @@ class CommitmentItemOut(Schema):
     materials: list[CommitmentMaterialOut]
 
 
-@_route(
-    "get",
+@router.get(
     "/commitment-items",
     response={200: list[CommitmentItemOut], **ERRORS},
     auth=None,
@@ -233,8 +216,7 @@ class CheckQuery(Schema):
     state: Literal["open", "kept", "false", ""] = "open"
 
 
-@_route(
-    "get",
+@router.get(
     "/commitment-checks",
     response={200: list[CheckOut], **ERRORS},
     operation_id="services_commitment_checks",
@@ -254,8 +236,7 @@ class FindingIn(Schema):
     version: int | None = None
 
 
-@_route(
-    "post",
+@router.post(
     "/commitment-checks/{int:case_id}/finding",
     response={200: CheckOut, **ERRORS},
     operation_id="services_commitment_finding",
@@ -322,13 +303,13 @@ def _transfer(t: Transfer, actor) -> dict:
     }
 
 
-@_route("get", "/transfers", response={200: list[TransferOut], **ERRORS}, operation_id="services_transfers")
+@router.get("/transfers", response={200: list[TransferOut], **ERRORS}, operation_id="services_transfers")
 def transfers(request):
     """Transfers the caller's counter received or their unit is competent for (newest 200)."""
     return [_transfer(t, request.auth) for t in selectors_onestop.transfers_for_staff(request.auth)[:200]]
 
 
-@_route("post", "/transfers", response={201: TransferOut, **ERRORS}, operation_id="services_transfer_create")
+@router.post("/transfers", response={201: TransferOut, **ERRORS}, operation_id="services_transfer_create")
 def transfer_create(request, payload: TransferIn):
     """收受分离: receive another region's item whose 通办 scope covers the counter, and transfer it."""
     item = selectors.item_get(payload.item)
@@ -352,8 +333,7 @@ class TransferActionIn(Schema):
     version: int | None = None
 
 
-@_route(
-    "post",
+@router.post(
     "/transfers/{int:transfer_id}/{action}",
     response={200: TransferOut, **ERRORS},
     operation_id="services_transfer_action",
@@ -414,13 +394,13 @@ def _consent(c: ProxyConsent) -> dict:
     }
 
 
-@_route("get", "/proxies", response={200: list[ProxyConsentOut], **ERRORS}, operation_id="services_proxies")
+@router.get("/proxies", response={200: list[ProxyConsentOut], **ERRORS}, operation_id="services_proxies")
 def proxies(request):
     """Consents the caller gave (as principal) or holds (as proxy)."""
     return [_consent(c) for c in selectors_onestop.consents_of(request.auth)[:200]]
 
 
-@_route("post", "/proxies", response={201: ProxyConsentOut, **ERRORS}, operation_id="services_proxy_create")
+@router.post("/proxies", response={201: ProxyConsentOut, **ERRORS}, operation_id="services_proxy_create")
 def proxy_create(request, payload: ProxyConsentIn):
     """Consent that a family member files for you (代办授权): items and expiry (≤ 366 days)."""
     until = timezone.make_aware(dt.datetime.combine(payload.valid_until, dt.time(23, 59)))
@@ -434,8 +414,7 @@ def proxy_create(request, payload: ProxyConsentIn):
     return Status(201, _consent(consent))
 
 
-@_route(
-    "post",
+@router.post(
     "/proxies/{int:consent_id}/revoke",
     response={200: ProxyConsentOut, **ERRORS},
     operation_id="services_proxy_revoke",
@@ -461,8 +440,7 @@ class ProxyApplicationOut(Schema):
     state: str
 
 
-@_route(
-    "post",
+@router.post(
     "/proxies/{int:consent_id}/applications",
     response={201: ProxyApplicationOut, **ERRORS},
     operation_id="services_proxy_application",
