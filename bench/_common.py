@@ -24,6 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ("measure", "size", "median", "p95", "throughput", "target", "peak RSS")
 
 
+def usage_if_asked(doc: str | None) -> None:
+    """``--help`` / ``-h``: print the script's docstring and exit before anything runs (call it
+    before ``django_setup()``, so asking for help never touches a database)."""
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print((doc or "").strip())
+        raise SystemExit(0)
+
+
 def django_setup() -> None:
     """The project importable, the test settings (``ZHENGTONG_ENV=test`` unless told), Django set up."""
     sys.path.insert(0, str(ROOT))

@@ -26,6 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+import _common  # noqa: E402 - bench/ is the script's directory
+
+_common.usage_if_asked(__doc__)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 os.environ.setdefault("ZHENGTONG_ENV", "test")

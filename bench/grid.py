@@ -34,6 +34,7 @@ from pathlib import Path
 
 import _common  # noqa: E402 - bench/ is the script's directory
 
+_common.usage_if_asked(__doc__)
 _common.django_setup()
 
 import numpy as np  # noqa: E402

@@ -40,9 +40,9 @@ import sys
 import time
 from pathlib import Path
 
-if "--help" in sys.argv or "-h" in sys.argv:
-    print(__doc__)
-    raise SystemExit(0)
+import _common  # noqa: E402 - bench/ is the script's directory
+
+_common.usage_if_asked(__doc__)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 os.environ.setdefault("ZHENGTONG_ENV", "test")

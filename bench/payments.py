@@ -21,6 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+import _common  # noqa: E402 - bench/ is the script's directory
+
+_common.usage_if_asked(__doc__)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 os.environ.setdefault("ZHENGTONG_ENV", "test")
