@@ -6,7 +6,8 @@ replaced (an earlier commit, checked out into a temporary worktree), on PostgreS
     .venv/bin/python bench/audit.py --help
 
 Each writer is a separate process (its own connection) committing one transaction per audited
-event, as a service function does. For the log, a sequencer process runs the worker's loop
+event, as a service function does. All processes set up Django and connect first, then start
+their timed runs together (start-up would otherwise take CPU from the writers already running). For the log, a sequencer process runs the worker's loop
 (``log.sequence_and_sign``) during the run, and the lag from each event's commit to its position in
 the log is measured. Each side gets its own freshly migrated database (``zt_bench_audit_<side>``) on
 the server of ``BENCH_PG`` (default postgres://postgres@127.0.0.1:5432). Prints one table.
@@ -37,14 +38,25 @@ def _django(root: Path, db: str) -> None:
     django.setup()
 
 
+def _wait_for_start(out: Path) -> None:
+    """Tell the parent this process is set up (Django imported, connection open), then wait for
+    the common start, so no writer's timed run competes with another one's start-up for the CPU."""
+    out.with_suffix(".ready").touch()
+    go = out.parent / "go"
+    while not go.exists():
+        time.sleep(0.01)
+
+
 def writer(root: Path, db: str, seconds: float, out: Path) -> None:
     _django(root, db)
-    from django.db import transaction  # noqa: PLC0415
+    from django.db import connection, transaction  # noqa: PLC0415
 
     from zhengtong.audit import actions  # noqa: PLC0415
     from zhengtong.audit.services import record  # noqa: PLC0415
 
     actions.register({"bench.audit.write": "bench"})
+    connection.ensure_connection()
+    _wait_for_start(out)
     commits = []
     end = time.time() + seconds
     while time.time() < end:
@@ -59,6 +71,7 @@ def sequencer(root: Path, db: str, seconds: float, out: Path) -> None:
     from zhengtong.audit import log  # noqa: PLC0415
 
     batches = []
+    _wait_for_start(out)
     end = time.time() + seconds + 3
     while time.time() < end:
         if log.sequence_and_sign():
@@ -115,6 +128,12 @@ def run_side(root: Path, db: str, writers: int, seconds: float, with_sequencer: 
                 str(tmp / "seq.json"),
             ]
         )
+    expected = writers + (1 if with_sequencer else 0)
+    while len(list(tmp.glob("*.ready"))) < expected:
+        if any(p.poll() not in (None, 0) for p in procs):
+            raise SystemExit("a writer failed to start")
+        time.sleep(0.05)
+    (tmp / "go").touch()  # every process is set up: the timed runs start together
     for p in procs:
         p.wait()
     commits = [c for i in range(writers) for c in json.loads((tmp / f"w{i}.json").read_text())]
