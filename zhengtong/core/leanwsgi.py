@@ -7,7 +7,8 @@ sends only these paths to it). Used by the codes module's verification service
 ``handler(body: dict, environ) -> (status, body[, headers])``; anything else is 404, a method
 other than POST 405, a missing, oversized or non-JSON body 422. A ``ZhengtongError`` a handler
 raises becomes the platform's error body with its HTTP status (and ``Retry-After`` for 429),
-exactly as the ninja API answers it.
+exactly as the ninja API answers it. Database connections are checked before and after each call
+as Django's request signals would (``CONN_MAX_AGE``, broken connections).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
+
+from django.db import close_old_connections
 
 from zhengtong.core.errors import ZhengtongError, retry_after_header
 
@@ -100,10 +103,14 @@ def json_app(routes: dict[str, Handler], *, max_body: int = 16384, served: str =
             return error(start_response, 422, "validation_error", why)
         if not isinstance(body, dict):
             return error(start_response, 422, "validation_error", "the body must be a JSON object")
+        # As Django does around each request: drop connections past CONN_MAX_AGE or broken.
+        close_old_connections()
         try:
             answer = handler(body, environ)
         except ZhengtongError as exc:
             return error_from(start_response, exc)
+        finally:
+            close_old_connections()
         return respond(start_response, *answer)
 
     return application
