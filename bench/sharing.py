@@ -92,24 +92,36 @@ def prepare(persons: int, rows: int) -> None:
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
-    if OrgUnit.objects.exists():
-        raise SystemExit(
-            "bench database is not empty: drop and recreate it first (dropdb/createdb bench_h11)"
-        )
-    acc.org_units_load_tree(
-        actor=None,
-        tree={"code": "330000", "name": "浙江省", "level": "province", "children": [
-            {"code": "330100", "name": "杭州市", "level": "city", "children": [
-                {"code": code, "name": name, "level": "county", "children": []}
-                for code, name in DISTRICTS if code.startswith("3301")]}]},
-    )  # fmt: skip
+    # Resumable: every step is skipped when its result is there already (a prepare that stopped
+    # half-way continues where it was).
+    from django.contrib.auth import get_user_model
+
+    from zhengtong.accounts.models import Department
+    from zhengtong.sharing.models import SharingProfile, SharingRequest
+
+    if not OrgUnit.objects.filter(code="330106").exists():
+        acc.org_units_load_tree(
+            actor=None,
+            tree={"code": "330000", "name": "浙江省", "level": "province", "children": [
+                {"code": "330100", "name": "杭州市", "level": "city", "children": [
+                    {"code": code, "name": name, "level": "county", "children": []}
+                    for code, name in DISTRICTS if code.startswith("3301")]}]},
+        )  # fmt: skip
     s = system_actor()
     city, xihu = OrgUnit.objects.get(code="330100"), OrgUnit.objects.get(code="330106")
-    gaj = acc.department_create(actor=s, org_unit=xihu, code="gaj", name="西湖区公安分局")
-    scjg = acc.department_create(actor=s, org_unit=xihu, code="scjg", name="西湖区市场监督管理局")
-    sj = acc.department_create(actor=s, org_unit=city, code="scjgj", name="杭州市市场监督管理局")
+
+    def dept(unit, code, name):
+        found = Department.objects.filter(org_unit=unit, code=code).first()
+        return found or acc.department_create(actor=s, org_unit=unit, code=code, name=name)
+
+    gaj = dept(xihu, "gaj", "西湖区公安分局")
+    scjg = dept(xihu, "scjg", "西湖区市场监督管理局")
+    sj = dept(city, "scjgj", "杭州市市场监督管理局")
 
     def staff(name, role, dept, unit=xihu):
+        found = get_user_model().objects.filter(username=name).first()
+        if found is not None:
+            return found
         u = acc.user_create(actor=s, username=name, password="Bench-pass-2025!", kind="staff",
                             org_unit=unit, department=dept)  # fmt: skip
         acc.role_grant(actor=s, user=u, role=role, org_unit=unit, department=dept)
@@ -121,68 +133,105 @@ def prepare(persons: int, rows: int) -> None:
     publisher = staff("publisher", "data_publisher", sj, city)
     city_admin = staff("city_sharing", "sharing_admin", sj, city)
     researcher = staff("researcher", "sandbox_researcher", None, city)
-    print(f"persons: {persons:,}", flush=True)
+    have = Person.objects.filter(org_unit=xihu).count()
+    print(f"persons: {persons:,} ({have:,} there)", flush=True)
     people, batch = [], []
     for i in range(persons):
         rid = generate_resident_id(
             "330106", dt.date(1950, 1, 1) + dt.timedelta(days=i // 400), 11 + 2 * (i % 400)
         )
         name = f"测试{i}"
-        batch.append(Person(resident_id=rid, name=name, sex="M", birth_date=dt.date(1950, 1, 1), org_unit=xihu,
-                            phone="13900000000", address="西湖区"))  # fmt: skip
         if i % (persons // 20000 or 1) == 0 and len(people) < 20000:
             people.append([rid, name])
+        if i < have:
+            continue
+        batch.append(Person(resident_id=rid, name=name, sex="M", birth_date=dt.date(1950, 1, 1), org_unit=xihu,
+                            phone="13900000000", address="西湖区"))  # fmt: skip
         if len(batch) >= 10000:
             Person.objects.bulk_create(batch)
             batch.clear()
     Person.objects.bulk_create(batch)
     valid = timezone.localdate() + dt.timedelta(days=365)
-    profile = services.profile_set(actor=owner, registry="person", org_unit=xihu, department=gaj,
-                                   sharing_type="conditional", fields={})  # fmt: skip
-    req = services.request_create(actor=consumer, profile=profile, fields=["resident_id", "name"], purpose="bench",
-        legal_basis="bench", mode="verification", rate_limit_per_minute=100000000, valid_until=valid)  # fmt: skip
-    services.request_approve(actor=owner, request=req)
-    services.request_approve(actor=officer, request=req)
-    req.refresh_from_db()
-    _row, verify_secret = services.grant_key_issue(actor=consumer, grant=req.grant)
+
+    def granted(profile, approvers, **kw):
+        req = (
+            SharingRequest.objects.filter(profile=profile, consumer_department=scjg, mode=kw["mode"])
+            .exclude(state__in=["rejected", "withdrawn"])
+            .first()
+        )
+        if req is None:
+            req = services.request_create(actor=consumer, profile=profile, legal_basis="bench",
+                rate_limit_per_minute=100000000, valid_until=valid, **kw)  # fmt: skip
+        for approver in approvers:
+            req.refresh_from_db()
+            if req.state == "approved":
+                break
+            try:
+                services.request_approve(actor=approver, request=req)
+            except Exception as exc:  # noqa: BLE001 - this approver already approved, or is not needed
+                print(f"  ({approver.username}: {exc})", flush=True)
+        req.refresh_from_db()
+        assert req.state == "approved", req.state
+        return services.grant_key_issue(actor=consumer, grant=req.grant)[1]
+
+    profile = SharingProfile.objects.filter(registry="person", org_unit=xihu).first() or services.profile_set(
+        actor=owner, registry="person", org_unit=xihu, department=gaj, sharing_type="conditional", fields={}
+    )
+    verify_secret = granted(
+        profile, [owner, officer], fields=["resident_id", "name"], purpose="bench", mode="verification"
+    )
 
     print(f"enterprise registry: {rows:,} rows through the catalogue's load path", flush=True)
-    work = Path(settings.CATALOG_UPLOAD_DIR)
-    work.mkdir(parents=True, exist_ok=True)
-    csv_path = work / f"enterprises-{rows}.csv"
-    generate_enterprises(rows, csv_path)
-    resource = catalog.resource_create(actor=publisher, department=sj, name="bench-enterprises",
-        title="企业登记信息（基准）", description="基准测试数据。", domain="economy", keywords=["企业"],
-        update_frequency="monthly", openness="unconditional")  # fmt: skip
-    job = catalog.load_start(actor=publisher, resource=resource, uploaded_file=str(csv_path), run_now=True)
-    assert job.state == "succeeded", (job.message, job.errors)
-    csv_path.unlink(missing_ok=True)
+    from zhengtong.catalog.models import DataResource as Resource
+
+    resource = Resource.objects.filter(name="bench-enterprises").first()
+    if resource is None:
+        work = Path(settings.CATALOG_UPLOAD_DIR)
+        work.mkdir(parents=True, exist_ok=True)
+        csv_path = work / f"enterprises-{rows}.csv"
+        generate_enterprises(rows, csv_path)
+        resource = catalog.resource_create(actor=publisher, department=sj, name="bench-enterprises",
+            title="企业登记信息（基准）", description="基准测试数据。", domain="economy", keywords=["企业"],
+            update_frequency="monthly", openness="unconditional")  # fmt: skip
+        job = catalog.load_start(
+            actor=publisher, resource=resource, uploaded_file=str(csv_path), run_now=True
+        )
+        assert job.state == "succeeded", (job.message, job.errors)
+        csv_path.unlink(missing_ok=True)
     resource.refresh_from_db()
-    catalog.field_grades_set(actor=publisher, resource=resource, changes={}, confirm_all=True)
-    resource.refresh_from_db()
-    catalog.resource_submit(actor=publisher, resource=resource)
-    catalog.resource_approve(actor=city_officer, resource=resource)
-    resource.refresh_from_db()
-    rprofile = services.profile_set(actor=city_admin, resource=resource, sharing_type="conditional",
-        legal_basis="", fields={}, key_field="credit_code", region_field="region_code",
-        modes=["interface", "verification", "batch"])  # fmt: skip
+    if resource.state != "published":
+        catalog.field_grades_set(actor=publisher, resource=resource, changes={}, confirm_all=True)
+        resource.refresh_from_db()
+        catalog.resource_submit(actor=publisher, resource=resource)
+        catalog.resource_approve(actor=city_officer, resource=resource)
+        resource.refresh_from_db()
+    rprofile = SharingProfile.objects.filter(resource=resource).first() or services.profile_set(
+        actor=city_admin, resource=resource, sharing_type="conditional", legal_basis="", fields={},
+        key_field="credit_code", region_field="region_code", modes=["interface", "verification", "batch"],
+    )  # fmt: skip
     fields = ["credit_code", "name", "industry", "region_code", "registered_capital", "status"]
-    ireq = services.request_create(actor=consumer, profile=rprofile, fields=fields, purpose="bench interface",
-        legal_basis="bench", row_scope="330106", mode="interface", rate_limit_per_minute=100000000,
-        valid_until=valid)  # fmt: skip
-    for approver in (city_admin, city_officer):
-        ireq.refresh_from_db()
-        if ireq.state != "approved":
-            services.request_approve(actor=approver, request=ireq)
-    ireq.refresh_from_db()
-    _row, rows_secret = services.grant_key_issue(actor=consumer, grant=ireq.grant)
+    rows_secret = granted(
+        rprofile, [city_admin, city_officer], fields=fields, purpose="bench interface", row_scope="330106",
+        mode="interface",
+    )  # fmt: skip
+
+    from zhengtong.sandbox.models import Project
 
     today = timezone.localdate()
-    project = sandbox.project_apply(actor=researcher, title="基准项目", purpose="区县行业统计。",
-        public_benefit="基准测试。", datasets=["bench-enterprises"], starts_on=today,
-        ends_on=today + dt.timedelta(days=300), people_trained=True)  # fmt: skip
-    sandbox.project_approve_owner(actor=publisher, project=project)
-    sandbox.project_approve(actor=city_officer, project=project)
+    project = Project.objects.filter(title="基准项目").first()
+    if project is None:
+        project = sandbox.project_apply(actor=researcher, title="基准项目", purpose="区县行业统计。",
+            public_benefit="基准测试。", datasets=["bench-enterprises"], starts_on=today,
+            ends_on=today + dt.timedelta(days=300), people_trained=True)  # fmt: skip
+    for step, approver in (
+        (sandbox.project_approve_owner, publisher),
+        (sandbox.project_approve, city_officer),
+    ):
+        project.refresh_from_db()
+        try:
+            step(actor=approver, project=project)
+        except Exception as exc:  # noqa: BLE001 - done already on a resumed prepare
+            print(f"  ({step.__name__}: {exc})", flush=True)
     dataset = project.datasets.get()
     state = {
         "verify_secret": verify_secret,

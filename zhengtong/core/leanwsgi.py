@@ -18,7 +18,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import connections
 
 from zhengtong.core.errors import ZhengtongError, retry_after_header
 
@@ -79,6 +79,14 @@ def read_json(environ, max_body: int) -> tuple[Any, str]:
         return json.loads(environ["wsgi.input"].read(length)), ""
     except (ValueError, UnicodeDecodeError):
         return None, "body is not JSON"
+
+
+def close_old_connections() -> None:
+    """Django's ``close_old_connections`` (connections past ``CONN_MAX_AGE`` or broken), leaving
+    alone a connection inside a transaction (a test's, when the app is called in-process)."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
 
 
 def bearer(environ) -> str:
