@@ -185,14 +185,16 @@ def prepare(persons: int, rows: int) -> None:
     from zhengtong.catalog.models import DataResource as Resource
 
     resource = Resource.objects.filter(name="bench-enterprises").first()
-    if resource is None:
+    if resource is None or resource.current_version_id is None:
         work = Path(settings.CATALOG_UPLOAD_DIR)
         work.mkdir(parents=True, exist_ok=True)
         csv_path = work / f"enterprises-{rows}.csv"
-        generate_enterprises(rows, csv_path)
-        resource = catalog.resource_create(actor=publisher, department=sj, name="bench-enterprises",
-            title="企业登记信息（基准）", description="基准测试数据。", domain="economy", keywords=["企业"],
-            update_frequency="monthly", openness="unconditional")  # fmt: skip
+        if not csv_path.exists():
+            generate_enterprises(rows, csv_path)
+        if resource is None:
+            resource = catalog.resource_create(actor=publisher, department=sj, name="bench-enterprises",
+                title="企业登记信息（基准）", description="基准测试数据。", domain="economy", keywords=["企业"],
+                update_frequency="monthly", openness="unconditional")  # fmt: skip
         job = catalog.load_start(
             actor=publisher, resource=resource, uploaded_file=str(csv_path), run_now=True
         )
