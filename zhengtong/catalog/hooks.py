@@ -3,12 +3,15 @@
 
     hooks.receiver("catalog.version_published")(tell_followers)   # fn(*, resource, version)
     hooks.receiver("catalog.application_decided")(tell_applicant) # fn(*, application)
+    hooks.receiver("catalog.application_approving")(require_terms) # fn(*, application); raise to refuse
     DATASET_PANELS.add("datause.reuses", DatasetPanel(order=10, render=fn))  # fn(request, resource) -> html
 
 ``catalog.version_published`` fires after the transaction that made a new version current
 commits (a load that succeeded); ``catalog.application_decided`` fires inside the deciding
 transaction (approve or reject). Both are isolated: a failing receiver is logged and does not undo
-the catalogue's change.
+the catalogue's change. ``catalog.application_approving`` fires before an approval, and is not
+isolated: a receiver that raises (a ``ZhengtongError``) refuses the approval with its reason (the
+sharing module requires the applicant's acceptance of the data-use agreement).
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ APPLICATION_DECIDED = hooks.declare(
     args=("application",),
     isolated=True,
     doc="A data application was approved or rejected (inside the deciding transaction).",
+)
+
+APPLICATION_APPROVING = hooks.declare(
+    "catalog.application_approving",
+    args=("application",),
+    doc="A data application is about to be approved; a receiver raises to refuse the approval.",
 )
 
 

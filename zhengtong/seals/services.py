@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
+from zhengtong.core import cache
 from zhengtong.core import keys as core_keys
 from zhengtong.core.errors import Conflict, ValidationError
 from zhengtong.seals import keys
@@ -170,7 +171,17 @@ def sign_bytes(*, purpose: str, payload: bytes, via: str) -> Signature:
     """Sign a statement (an exchange receipt, a credit report's data) with the installation's key for
     ``purpose``. Not audited here: the caller logs the statement it signs (often thousands a second)."""
     _require_via(via)
-    key = keys.active_key(keys.check_purpose(purpose), None)
+    purpose = keys.check_purpose(purpose)
+    # The hot path of every exchange receipt: the active key is kept per process (rotation
+    # invalidates the namespace).
+    key = cache.cached(
+        keys.CACHE_NAMESPACE,
+        f"active:{purpose}",
+        lambda: keys.active_key(purpose, None),
+        30,
+        local=True,
+        shared=False,
+    )
     return Signature(key.kid, "ES256", core_keys.b64url(core_keys.sign_es256(keys.private_key(key), payload)))
 
 

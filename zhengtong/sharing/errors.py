@@ -14,3 +14,8 @@ class SharingError(ErrorCode):
     WRONG_MODE = "wrong_mode", "the grant does not deliver data in this mode"
     UNKNOWN_PEER = "unknown_peer", "no trusted installation with that id"
     PEER_FAILED = "peer_failed", "the other installation did not answer with a valid signed receipt"
+    TERMS_NOT_ACCEPTED = "terms_not_accepted", "the applicant has not accepted the data-use agreement"
+    LOG_UNAVAILABLE = (
+        "exchange_log_unavailable",
+        "the exchange log could not be written; nothing was returned",
+    )

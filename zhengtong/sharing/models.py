@@ -157,6 +157,9 @@ class Grant(WorkflowModel):
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
     service_item_code = models.CharField(_("for service item"), max_length=64, blank=True)
     credential = models.ForeignKey(Credential, models.SET_NULL, null=True, blank=True, related_name="+")
+    # Scheduled batch extracts (batch grants): every N days (0: one-off only), the next one due.
+    batch_every_days = models.PositiveSmallIntegerField(_("extract every (days)"), default=0)
+    batch_next_at = models.DateTimeField(_("next extract"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -4,7 +4,7 @@ Read values with the helpers of zhengtong.conf so they are declared and document
 (docs/configuration.md, section of this module).
 """
 
-from zhengtong.conf import env_bool, env_int, env_list, env_str
+from zhengtong.conf import ConfigurationError, env_bool, env_int, env_list, env_str
 
 # Working days the owner has to decide a sharing request, and to answer a data objection.
 SHARING_DECISION_DAYS = env_int("SHARING_DECISION_DAYS", 5, minimum=1)
@@ -34,3 +34,14 @@ SHARING_PEERS = env_list("SHARING_PEERS", [])
 SHARING_PEER_TIMEOUT_SECONDS = env_int("SHARING_PEER_TIMEOUT_SECONDS", 10, minimum=1)
 # Batch extracts: the most rows one extract holds.
 SHARING_BATCH_MAX_ROWS = env_int("SHARING_BATCH_MAX_ROWS", 100000, minimum=1)
+# How often the worker looks for scheduled batch extracts that are due, in seconds.
+SHARING_BATCH_SCAN_SECONDS = env_int("SHARING_BATCH_SCAN_SECONDS", 900, minimum=60)
+# How exchange-log rows are written (docs/sharing.md): "group" (group commit through a
+# per-process writer with its own PostgreSQL connection: one COPY and commit for the calls waiting,
+# each call answered only after its row committed, rows kept when the caller's transaction rolls
+# back), "inline" (saved in the caller's transaction), or "auto" (group on PostgreSQL outside tests).
+SHARING_LOG_WRITE = env_str("SHARING_LOG_WRITE", "auto")
+if SHARING_LOG_WRITE not in ("auto", "group", "inline"):
+    raise ConfigurationError("SHARING_LOG_WRITE must be auto, group or inline")
+# Longest a call waits for its log row to commit before it fails (503, nothing returned).
+SHARING_LOG_WAIT_SECONDS = env_int("SHARING_LOG_WAIT_SECONDS", 5, minimum=1)

@@ -1,4 +1,5 @@
-"""Periodic work of the sharing module: expire grants, scan for volume spikes."""
+"""Periodic work of the sharing module: expire grants, scan for volume spikes, take the scheduled
+batch extracts that are due."""
 
 from __future__ import annotations
 
@@ -10,3 +11,8 @@ from zhengtong.sharing import services
 @task()
 def hourly_task() -> dict:
     return {"expired": services.grants_expire(), "spikes": services.spikes_scan()}
+
+
+@task()
+def batches_task() -> dict:
+    return {"extracts": services.batches_due()}

@@ -88,7 +88,9 @@ def application_approve(
     *, actor: Any, application: DataApplication, note: str = "", expected_version: int | None = None
 ) -> DataApplication:
     """Grant the applicant the requested fields' rows for CATALOG_APPLICATION_DAYS days (the
-    owning department: catalog.decide_applications)."""
+    owning department: catalog.decide_applications). Modules that add conditions (the sharing
+    module's data-use agreement) refuse through ``catalog.application_approving``."""
+    hooks.APPLICATION_APPROVING.fire(application=application)
     return _decide(
         application,
         "approve",

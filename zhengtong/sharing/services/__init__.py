@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
 from zhengtong.sharing.services.alerts import spikes_scan
-from zhengtong.sharing.services.batch import batch_extract, batch_file, batch_trace
+from zhengtong.sharing.services.batch import (
+    batch_extract,
+    batch_file,
+    batch_schedule,
+    batch_trace,
+    batches_due,
+)
 from zhengtong.sharing.services.exchange import exchange_call, grant_for_key, serve, verify_for_case
 from zhengtong.sharing.services.grants import (
     grant_key_issue,
@@ -53,6 +59,7 @@ audit_actions.register(
         "sharing.agreement.publish": gettext_lazy("Publish a data-use agreement version"),
         "sharing.agreement.accept": gettext_lazy("Accept the data-use agreement"),
         "sharing.usage_report.submit": gettext_lazy("Submit a usage report"),
+        "sharing.batch.schedule": gettext_lazy("Schedule batch extracts"),
     }
 )
 
@@ -64,6 +71,8 @@ __all__ = [
     "terms_accept",
     "usage_report_submit",
     "batch_extract",
+    "batch_schedule",
+    "batches_due",
     "batch_file",
     "batch_trace",
     "peer_refresh",

@@ -1,23 +1,28 @@
-"""Batch delivery: a one-off extract of a catalogue source under a batch grant, watermarked per
-grant and extract, stored privately and delivered to the consumer's inbox; logged and receipted
-like any exchange."""
+"""Batch delivery: an extract of a catalogue source under a batch grant, one-off or on a schedule
+(every N days, taken by the task worker's periodic ``sharing.batches``), watermarked per grant and
+extract, stored privately and delivered to the consumer's inbox; logged and receipted like any
+exchange."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import hmac
 import io
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can
-from zhengtong.core.errors import PermissionDenied, ZhengtongError
+from zhengtong.audit import services as audit
+from zhengtong.core.errors import PermissionDenied, ValidationError, ZhengtongError
 from zhengtong.datastore import engine
 from zhengtong.notify.services import notify
 from zhengtong.sharing.errors import SharingError
@@ -25,6 +30,9 @@ from zhengtong.sharing.models import DeliveryMode, Exchange, Grant
 from zhengtong.sharing.services import exchange as ex
 
 WATERMARK = "_watermark"
+MAX_EVERY_DAYS = 366
+
+log = logging.getLogger(__name__)
 
 
 def watermark(grant_id: int, extract: str, row: int) -> str:
@@ -103,3 +111,58 @@ def batch_file(*, actor: Any, exchange: Exchange) -> bytes:
 def batch_trace(*, grant: Grant, extract: str, row: int, mark: str) -> bool:
     """Whether ``mark`` is row ``row`` of extract ``extract`` of ``grant`` (for a leaked file)."""
     return hmac.compare_digest(watermark(grant.pk, extract, row), mark)
+
+
+@transaction.atomic
+def batch_schedule(*, actor: Any, grant: Grant, every_days: int) -> Grant:
+    """Have the worker take an extract of a batch grant every ``every_days`` days (0 stops the
+    schedule), the first one now (consumer staff). Each scheduled extract is taken on behalf of
+    the grant's requester, so a requester who lost the permission gets a logged refusal."""
+    ensure_can(actor, "sharing.request", grant.consumer_org_unit, grant.consumer_department)
+    if grant.mode != DeliveryMode.BATCH or grant.profile.registry:
+        raise PermissionDenied(
+            _("the grant delivers by %s") % grant.get_mode_display(), code=SharingError.WRONG_MODE
+        )
+    if (
+        isinstance(every_days, bool)
+        or not isinstance(every_days, int)
+        or not 0 <= every_days <= MAX_EVERY_DAYS
+    ):
+        raise ValidationError.for_field("every_days", _("between 0 and %d days") % MAX_EVERY_DAYS)
+    before = grant.batch_every_days
+    grant.batch_every_days = every_days
+    grant.batch_next_at = timezone.now() if every_days else None
+    grant.save(update_fields=["batch_every_days", "batch_next_at"])
+    audit.record(
+        actor=actor,
+        action="sharing.batch.schedule",
+        target=grant,
+        before={"every_days": before},
+        after={"every_days": every_days},
+    )
+    return grant
+
+
+def batches_due(*, now: dt.datetime | None = None) -> int:
+    """Take every scheduled extract that is due (the worker's ``sharing.batches``): one extract
+    per due grant, on behalf of its requester; the next one ``batch_every_days`` later. A refused
+    extract (grant suspended, requester without permission) is logged and receipted as usual and
+    the schedule moves on. Returns the number of extracts taken."""
+    now = now or timezone.now()
+    due = Grant.objects.filter(
+        mode=DeliveryMode.BATCH, batch_every_days__gt=0, batch_next_at__lte=now, state="active"
+    ).select_related("request__requested_by")
+    taken = 0
+    for grant in due:
+        # Claim the grant's turn first, so two workers never take the same extract.
+        claimed = Grant.objects.filter(pk=grant.pk, batch_next_at=grant.batch_next_at).update(
+            batch_next_at=now + dt.timedelta(days=grant.batch_every_days)
+        )
+        if not claimed or grant.request is None:
+            continue
+        try:
+            batch_extract(actor=grant.request.requested_by, grant=grant, on_behalf_of=f"schedule:{grant.pk}")
+            taken += 1
+        except ZhengtongError as exc:
+            log.info("scheduled extract of grant %s refused: %s", grant.pk, exc.code)
+    return taken

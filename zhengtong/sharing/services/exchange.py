@@ -38,6 +38,7 @@ from zhengtong.registry import selectors as registry_selectors
 from zhengtong.sharing import receipts
 from zhengtong.sharing.errors import SharingError
 from zhengtong.sharing.models import Alert, DeliveryMode, Exchange, Grant, Outcome, Registry
+from zhengtong.sharing.services import exchange_log
 from zhengtong.sharing.services.profiles import REGISTRY_REGION
 
 log = logging.getLogger(__name__)
@@ -342,7 +343,7 @@ def _log(
     }
     receipt = receipts.sign(payload)
     exchange.receipt, exchange.kid, exchange.signature = payload, receipt["kid"], receipt["signature"]
-    exchange.save()
+    exchange_log.write(exchange)  # committed before the receipt leaves (group commit on PostgreSQL)
     return receipt
 
 

@@ -18,6 +18,7 @@ from zhengtong.audit import services as audit
 from zhengtong.catalog import services as catalog_services
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
 from zhengtong.notify.services import notify
+from zhengtong.sharing.errors import SharingError
 from zhengtong.sharing.models import OpenAgreement, OpenTerms, UsageReport
 
 
@@ -64,6 +65,19 @@ def terms_accept(*, actor: Any, application: Any, version: int) -> OpenTerms:
         actor=actor, action="sharing.agreement.accept", target=application, after={"version": current.version}
     )
     return terms
+
+
+def require_terms(*, application: Any) -> None:
+    """Receiver of ``catalog.application_approving``: once a data-use agreement is published, an
+    application is approved only after its applicant accepted it (any version; the acceptance
+    names the version)."""
+    if agreement_current() is None:
+        return
+    if not OpenTerms.objects.filter(application=application).exists():
+        raise Conflict(
+            _("the applicant has not accepted the data-use agreement yet"),
+            code=SharingError.TERMS_NOT_ACCEPTED,
+        )
 
 
 @transaction.atomic

@@ -156,6 +156,19 @@ def test_batch_extract_is_watermarked_scoped_logged_and_for_the_consumer_only(sh
     assert Message.objects.filter(recipient=consumer, event="sharing.batch").exists()
     with pytest.raises(PermissionDenied):
         services.batch_file(actor=cat.yiwu_publisher, exchange=extract)
+    # Scheduled extracts: the worker's periodic task takes the due ones, then waits N days.
+    from zhengtong.core.tasks import periodic_tasks
+
+    assert "sharing.batches" in {p.name for p in periodic_tasks()}
+    with pytest.raises(PermissionDenied):
+        services.batch_schedule(actor=cat.yiwu_publisher, grant=grant, every_days=7)
+    services.batch_schedule(actor=consumer, grant=grant, every_days=7)
+    assert services.batches_due() == 1
+    assert services.batches_due() == 0  # the next one is due in 7 days
+    grant.refresh_from_db()
+    assert services.batches_due(now=grant.batch_next_at) == 1
+    scheduled = Exchange.objects.filter(grant=grant, on_behalf_of=f"schedule:{grant.pk}")
+    assert [e.outcome for e in scheduled] == ["ok", "ok"] and all(e.rows == 2 for e in scheduled)
     services.grant_suspend(actor=cat.publisher, grant=grant, note="核查")
     with pytest.raises(PermissionDenied) as exc:
         services.batch_extract(actor=consumer, grant=grant)
@@ -183,6 +196,11 @@ def test_conditional_open_agreement_reports_and_revocation(shared, world):
         actor=cat.officer, text="数据使用协议第二版：仅用于所述用途，不得再分发，不得识别个人，按季度报告。"
     )
     assert (v1.version, v2.version) == (1, 2)
+    with pytest.raises(Conflict) as refused:  # the catalogue's approval needs the accepted agreement
+        catalog.application_approve(actor=cat.publisher, application=application)
+    assert refused.value.code == "terms_not_accepted"
+    application.refresh_from_db()
+    assert application.state == "submitted"
     with pytest.raises(ValidationError):
         services.terms_accept(actor=user, application=application, version=1)  # not the current version
     with pytest.raises(PermissionDenied):
