@@ -149,6 +149,31 @@ def _masked_name(case: Case) -> str:
     return mask_name(name) if name else mask_resident_id(case.applicant.resident_id or "")
 
 
+# What the look-up reads (one indexed query by number with its joins; the JSON columns of the
+# case, which can be large, are not read).
+TRACK_FIELDS = (
+    "number",
+    "state",
+    "submitted_at",
+    "sla_deadline",
+    "sla_state",
+    "completed_at",
+    "item__name",
+    "department__name",
+    "applicant__phone",
+    "applicant__resident_id",
+    "applicant__display_name",
+    "applicant_person__resident_id",
+    "applicant_entity__uscc",
+    "applicant_entity__name",
+)
+
+
+def track_payload(result: TrackedCase) -> dict[str, Any]:
+    """The answer of ``GET /api/v1/services/track`` (the API and the lean service's one shape)."""
+    return {**result.__dict__, "progress": [e.__dict__ for e in result.progress]}
+
+
 def case_track(*, number: Any, check: Any, client: str) -> TrackedCase:
     """Public 办件查询: where the case ``number`` stands, for whoever knows the check value.
 
@@ -162,6 +187,7 @@ def case_track(*, number: Any, check: Any, client: str) -> TrackedCase:
     case = (
         Case.objects.filter(number=number)
         .select_related("item", "department", "applicant", "applicant_person", "applicant_entity")
+        .only(*TRACK_FIELDS)
         .first()
     )
     if case is None or not any(hmac.compare_digest(check, c) for c in _checks_for(case)):
