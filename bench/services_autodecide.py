@@ -374,7 +374,12 @@ def cpu_seconds(master_pid: int) -> float:
     return total
 
 
-def http_miaopi(url: str, citizens: int, workers: int, connections: int, seconds: int) -> None:
+LEAN_API = "zhengtong.identity.wsgi_oidc:application"
+
+
+def http_miaopi(
+    url: str, citizens: int, workers: int, connections: int, seconds: int, app: str, redis: str
+) -> None:
     from loadgen import postgres_cpu_seconds, wrk_requests
 
     from zhengtong.accounts.models import Credential
@@ -386,9 +391,15 @@ def http_miaopi(url: str, citizens: int, workers: int, connections: int, seconds
     # Not the test settings: they run background tasks inline (ImmediateBackend), so every
     # request would render and seal its PDFs and send its SMS itself. As deployed, the outbox
     # hands them to the task queue (django-tasks' database backend) and the worker does them.
-    env = {**os.environ, "DATABASE_URL": url, "ZHENGTONG_ENV": "development", "DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ZHENGTONG_ENV": "development",
+        "DEBUG": "0",
+        "REDIS_URL": redis,
+    }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "zhengtong.wsgi", "-k", "sync", "-w", str(workers), "--keep-alive", "30",
+        [str(ROOT / ".venv/bin/gunicorn"), app, "-k", "sync", "-w", str(workers), "--keep-alive", "30",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
@@ -426,7 +437,8 @@ def http_miaopi(url: str, citizens: int, workers: int, connections: int, seconds
         pg_ms = (postgres_cpu_seconds() - pg0) * 1000 / max(done, 1)
         row(
             "秒批: submission → decided, e-licence issued (HTTP)",
-            f"{done} requests, {n_tokens} distinct citizens, {connections} conn, gunicorn {workers}×sync",
+            f"{done} requests, {n_tokens} distinct citizens, {connections} conn, gunicorn {workers}×sync, "
+            f"{'lean bearer-API service' if app == LEAN_API else app}",
             f"{result['rps']:,.0f}/s, p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms",
             "≥ 100/s, p95 ≤ 300 ms",
             f"{result['errors']} errors; load {load0} → {load()}",
@@ -509,6 +521,12 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--citizens", type=int, default=2000, help="distinct applicants (API tokens)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--app",
+        default=LEAN_API,
+        help="WSGI app for the 秒批 submissions: the lean service bearer /api/v1/ calls are deployed "
+        "to (default), or zhengtong.wsgi (the full site)",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--pdfs", type=int, default=300)
@@ -535,7 +553,7 @@ def main() -> None:
             return
     skip = set(args.skip.split(","))
     if "http" not in skip:
-        http_miaopi(url, args.citizens, args.workers, args.connections, args.seconds)
+        http_miaopi(url, args.citizens, args.workers, args.connections, args.seconds, args.app, args.redis)
     if "pdf" not in skip:
         sealed_files(args.pdfs)
     if "track" not in skip:

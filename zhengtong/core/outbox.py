@@ -133,23 +133,38 @@ def enqueue(*, topic: str, key: str, payload: dict) -> OutboxMessage:
     Promises: the message exists exactly when the caller's change commits; a second enqueue of the
     same ``topic`` and ``key`` returns the first message and delivers nothing more. ``payload`` must
     be JSON (ValueError otherwise); an unknown topic is a programming error (ValueError)."""
-    _checked(topic, str(key), payload)
-    (pk,) = enqueue_many(topic=topic, items=[(str(key), payload)])
-    message = OutboxMessage(pk=pk, topic=topic, key=str(key), payload=payload)
+    key = str(key)
+    body = _checked(topic, key, payload)
+    ids, fresh = _insert(topic, [(key, body)])
+    if not fresh:
+        return OutboxMessage.objects.get(pk=ids[key])
+    _hand_after_commit(fresh)
+    message = OutboxMessage(pk=ids[key], topic=topic, key=key, payload=payload)
     message._state.adding = False
     return message
 
 
 def enqueue_many(*, topic: str, items: list[tuple[str, dict]]) -> list[int]:
-    """``enqueue`` for many messages of one topic, set-based: one INSERT whatever their number (a
-    key already enqueued is left as it is: ``INSERT ... ON CONFLICT DO NOTHING``), and all the
-    messages one transaction enqueues are handed to the worker as one task after its commit.
-    Returns the messages' ids in the order of ``items``."""
+    """``enqueue`` for many messages of one topic, set-based: one INSERT per thousand whatever
+    their number (a key already enqueued keeps its first message and delivers nothing more), and
+    all the messages one transaction enqueues are handed to the worker as one task after its
+    commit. Returns the messages' ids in the order of ``items``."""
     if not items:
         return []
     rows = [(str(key), _checked(topic, str(key), payload)) for key, payload in items]
-    stale = timezone.now() + dt.timedelta(seconds=settings.OUTBOX_SWEEP_DELAY_SECONDS)
+    ids, fresh = _insert(topic, rows)
+    _hand_after_commit(fresh)
+    return [ids[key] for key, _body in rows]
+
+
+def _insert(topic: str, rows: list[tuple[str, str]]) -> tuple[dict[str, int], list[int]]:
+    """INSERT ... ON CONFLICT (topic, key) DO NOTHING RETURNING: no look-up first, and no savepoint
+    (a concurrent twin is skipped, not an error). Returns {key: id} for every row and the new ids."""
     now = timezone.now()
+    stale = connection.ops.adapt_datetimefield_value(
+        now + dt.timedelta(seconds=settings.OUTBOX_SWEEP_DELAY_SECONDS)
+    )
+    now = connection.ops.adapt_datetimefield_value(now)
     table = OutboxMessage._meta.db_table
     ids: dict[str, int] = {}
     with connection.cursor() as cursor:
@@ -167,10 +182,9 @@ def enqueue_many(*, topic: str, items: list[tuple[str, dict]]) -> list[int]:
             ids |= {k: pk for pk, k in cursor.fetchall()}
     fresh = list(ids.values())
     missing = [key for key, _body in rows if key not in ids]
-    if missing:  # enqueued before: the first message stands, nothing more is delivered
+    if missing:
         ids |= dict(OutboxMessage.objects.filter(topic=topic, key__in=missing).values_list("key", "pk"))
-    _hand_after_commit(fresh)
-    return [ids[key] for key, _body in rows]
+    return ids, fresh
 
 
 class _Handoff:

@@ -282,6 +282,8 @@ def decide(*, case: Case, label: str, number: int, results: list[dict]) -> Case:
             "decision_note": text,
         },
     )
+    if licence is not None:
+        case.licence = licence  # the answer shows it: no second read
     notices.notice_enqueue(case, "complete")
     tell(
         case.applicant,
