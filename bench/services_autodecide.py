@@ -1,23 +1,28 @@
-"""秒批 and 免申即享 benchmarks (issue 19 item 4), on PostgreSQL:
+"""秒批, 免申即享, sealed PDFs and 办件查询 benchmarks (issue 19), on PostgreSQL:
 
 1. 秒批 over HTTP: POST /api/v1/services/{id}/applications for an item whose version has decision
    rules, every input verified (registry and e-licence); each request is decided at once and
-   returns with its e-licence issued and signed into the registry (the sealed PDF follows after
-   the commit through the outbox). Distinct citizens (API tokens cycle over ``--citizens``), wrk
-   (or Python threads) against gunicorn; throughput, p50/p95, CPU per request (gunicorn and all
-   local PostgreSQL processes, which on a shared machine includes other people's load).
+   answers with its e-licence issued and its record signed (ES256); the sealed PDF follows after
+   the commit through the outbox. Distinct citizens (API tokens cycle over ``--citizens``), wrk
+   against gunicorn running the lean service bearer /api/v1/ calls are deployed to
+   (``identity.wsgi_oidc``; ``--app zhengtong.wsgi`` for the full site); throughput, p50/p95, CPU
+   per request (gunicorn and all local PostgreSQL processes, which on a shared machine includes
+   other people's load).
 2. The sealed e-licence PDFs the submissions left in the outbox, rendered and sealed in-process
    (per second per core).
-3. 免申即享 eligibility scan of one benefit (80 and over) over ``--persons`` persons: load, vectorised
-   CertLogic evaluation, proposals written; the benefit's proposals are deleted first so every run
-   measures a full scan with its writes.
+3. Public 办件查询 over HTTP on the lean service (``services.wsgi_track``): distinct case numbers
+   with their check values, the rate limiter counting in Redis.
+4. 免申即享 eligibility scan of one benefit (80 and over) over ``--persons`` persons: load (COPY),
+   vectorised CertLogic evaluation, proposals written (COPY + INSERT ... SELECT); the benefit's
+   proposals are deleted first so every run measures a full scan with its writes.
 
 Usage (``--help`` runs nothing):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h19b .venv/bin/python bench/services_autodecide.py
-        prepare the database (created when missing; its tables emptied) with 1,000,000 persons and measure
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h19b .venv/bin/python bench/services_autodecide.py --prepare
+        prepare the database (created when missing; its tables emptied): 1,000,000 persons,
+        2,000 citizens with API tokens, the 秒批 item, the benefit, 200,000 cases for 办件查询
     ... bench/services_autodecide.py --reuse
-        measure only, on the data a previous run prepared
+        measure only, on the data a previous run prepared (about 2-3 minutes on a quiet machine)
 """
 
 from __future__ import annotations
@@ -314,7 +319,7 @@ def http_track(url: str, workers: int, threads: int, connections: int, seconds: 
            "SERVICES_TRACK_PER_MINUTE": "1000000000", "REDIS_URL": redis}  # fmt: skip
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "zhengtong.services.wsgi_track:application", "-k", "gthread", "-w",
-         str(workers), "--threads", str(threads), "--keep-alive", "30", "-b", f"127.0.0.1:{port}",
+         str(workers), "--threads", str(threads), "--keep-alive", "30", "--timeout", "300", "-b", f"127.0.0.1:{port}",
          "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
@@ -399,7 +404,7 @@ def http_miaopi(
         "REDIS_URL": redis,
     }
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), app, "-k", "sync", "-w", str(workers), "--keep-alive", "30",
+        [str(ROOT / ".venv/bin/gunicorn"), app, "-k", "sync", "-w", str(workers), "--keep-alive", "30", "--timeout", "300",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
