@@ -20,7 +20,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 django.setup()
 
-from django.db import close_old_connections  # noqa: E402
+from django.core import signals  # noqa: E402
 
 from zhengtong.core.errors import ZhengtongError  # noqa: E402
 from zhengtong.core.wsgi_lean import activate_language, client_address, domain_error, error, respond  # noqa: E402
@@ -34,9 +34,13 @@ def application(environ, start_response):
         return error(start_response, 404, "not_found", f"only GET {PATH} is served here")
     if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return error(start_response, 405, "method_not_allowed", "use GET")
-    query = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=10)
+    try:
+        query = parse_qs(environ.get("QUERY_STRING", ""), max_num_fields=10)
+    except ValueError:
+        return error(start_response, 422, "validation_error", "too many query parameters")
     activate_language(environ)
-    close_old_connections()  # as Django's request_started/finished do (CONN_MAX_AGE, health)
+    # As Django's handler: connections past CONN_MAX_AGE or broken are closed around a request.
+    signals.request_started.send(sender=__name__, environ=environ)
     try:
         result = progress.case_track(
             number=(query.get("number") or [""])[0],
@@ -47,4 +51,4 @@ def application(environ, start_response):
     except ZhengtongError as exc:
         return domain_error(start_response, exc)
     finally:
-        close_old_connections()
+        signals.request_finished.send(sender=__name__)

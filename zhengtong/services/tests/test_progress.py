@@ -249,7 +249,17 @@ def _wsgi(app, path: str, query: str = "", method: str = "GET", **extra):
         "wsgi.input": io.BytesIO(b""),
         **extra,
     }
-    body = b"".join(app(environ, start_response))
+    # As Django's test client: the test's transaction must survive the request's signals.
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(app(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return int(status[0].split()[0]), headers, body
 
 
