@@ -1,7 +1,8 @@
 """The one mechanism for a lean JSON WSGI service: a hot machine endpoint served without Django's
 request handling, middleware and routing, behind the same reverse proxy as the portal (which
 sends only these paths to it). Used by the codes module's verification service
-(``codes/wsgi_verify.py``) and the sharing module's exchange service (``sharing/wsgi_exchange.py``).
+(``codes/wsgi_verify.py``), the sharing module's exchange service (``sharing/wsgi_exchange.py``)
+and the public 办件查询 (``services/wsgi_track.py``).
 
 ``json_app(routes)`` builds the WSGI application: ``routes`` maps a path to a handler
 ``handler(body: dict, environ) -> (status, body[, headers])``; anything else is 404, a method
@@ -18,9 +19,13 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
+from django.utils import translation
 
 from zhengtong.core.errors import ZhengtongError, retry_after_header
+from zhengtong.core.middleware import client_ip_from
 
 Handler = Callable[[dict, dict], tuple]
 
@@ -38,7 +43,8 @@ def status_line(code: int) -> str:
 def respond(
     start_response, status: int | str, body: Any, headers: dict[str, str] | None = None
 ) -> list[bytes]:
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    # The API's encoder (ISO dates, decimals), so a client cannot tell the lean service from the API.
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
     start_response(
         status if isinstance(status, str) else status_line(status),
         [*_HEADERS, ("Content-Length", str(len(data))), *(headers or {}).items()],
@@ -122,3 +128,22 @@ def json_app(routes: dict[str, Handler], *, max_body: int = 16384, served: str =
         return respond(start_response, *answer)
 
     return application
+
+
+def activate_language(environ) -> None:
+    """The answer's language from ``Accept-Language``, as the portal's locale middleware picks it
+    (the default language otherwise)."""
+    for lang, _q in translation.trans_real.parse_accept_lang_header(environ.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if lang == "*":
+            break
+        try:
+            translation.activate(translation.get_supported_language_variant(lang))
+            return
+        except LookupError:
+            continue
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def client_address(environ) -> str:
+    """The client's address as the portal reads it behind trusted proxies."""
+    return client_ip_from(environ) or ""

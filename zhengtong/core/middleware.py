@@ -28,13 +28,16 @@ def client_ip(request) -> str | None:
     """The client's address. Behind ``TRUSTED_PROXY_COUNT`` proxies (nginx, a load balancer) it is
     the address those proxies appended to X-Forwarded-For, counted from the right: entries further
     left were written by the client and cannot be trusted."""
+    return client_ip_from(request.META)
+
+
+def client_ip_from(meta) -> str | None:
+    """``client_ip`` from a request's META or a WSGI environ (the lean WSGI services)."""
     hops = settings.TRUSTED_PROXY_COUNT
-    remote = request.META.get("REMOTE_ADDR")
+    remote = meta.get("REMOTE_ADDR")
     if hops <= 0:
         return remote
-    forwarded = [
-        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
-    ]
+    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if len(forwarded) < hops:
         return remote
     candidate = forwarded[-hops]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,42 +115,118 @@ def topics() -> list[str]:
     return sorted(_handlers)
 
 
-def enqueue(*, topic: str, key: str, payload: dict) -> OutboxMessage:
-    """Record a message in the caller's transaction and deliver it after the commit.
-
-    Promises: the message exists exactly when the caller's change commits; a second enqueue of the
-    same ``topic`` and ``key`` returns the first message and delivers nothing more. ``payload`` must
-    be JSON (ValueError otherwise); an unknown topic is a programming error (ValueError)."""
+def _checked(topic: str, key: str, payload: dict) -> str:
     if topic not in _handlers:
         raise ValueError(f"no outbox handler for topic {topic!r}")
     key = str(key)
     if not key or len(key) > 200:
         raise ValueError("an outbox key is 1 to 200 characters")
     try:
-        json.dumps(payload)
+        return json.dumps(payload, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"outbox payload must be JSON: {exc}") from None
-    existing = OutboxMessage.objects.filter(topic=topic, key=key).first()
-    if existing is not None:
-        return existing
-    stale = timezone.now() + dt.timedelta(seconds=settings.OUTBOX_SWEEP_DELAY_SECONDS)
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
-            message = OutboxMessage.objects.create(
-                topic=topic, key=key, payload=payload, next_attempt_at=stale
-            )
-    except IntegrityError:
-        return OutboxMessage.objects.get(topic=topic, key=key)
-    pk = message.pk
-    transaction.on_commit(lambda: _hand_to_worker(pk))
+
+
+def enqueue(*, topic: str, key: str, payload: dict) -> OutboxMessage:
+    """Record a message in the caller's transaction and deliver it after the commit.
+
+    Promises: the message exists exactly when the caller's change commits; a second enqueue of the
+    same ``topic`` and ``key`` returns the first message and delivers nothing more. ``payload`` must
+    be JSON (ValueError otherwise); an unknown topic is a programming error (ValueError)."""
+    key = str(key)
+    body = _checked(topic, key, payload)
+    ids, fresh = _insert(topic, [(key, body)])
+    if not fresh:
+        return OutboxMessage.objects.get(pk=ids[key])
+    _hand_after_commit(fresh)
+    message = OutboxMessage(pk=ids[key], topic=topic, key=key, payload=payload)
+    message._state.adding = False
     return message
 
 
-def _hand_to_worker(message_id: int) -> None:
+def enqueue_many(*, topic: str, items: list[tuple[str, dict]]) -> list[int]:
+    """``enqueue`` for many messages of one topic, set-based: one INSERT per thousand whatever
+    their number (a key already enqueued keeps its first message and delivers nothing more), and
+    all the messages one transaction enqueues are handed to the worker as one task after its
+    commit. Returns the messages' ids in the order of ``items``."""
+    if not items:
+        return []
+    rows = [(str(key), _checked(topic, str(key), payload)) for key, payload in items]
+    ids, fresh = _insert(topic, rows)
+    _hand_after_commit(fresh)
+    return [ids[key] for key, _body in rows]
+
+
+def _insert(topic: str, rows: list[tuple[str, str]]) -> tuple[dict[str, int], list[int]]:
+    """INSERT ... ON CONFLICT (topic, key) DO NOTHING RETURNING: no look-up first, and no savepoint
+    (a concurrent twin is skipped, not an error). Returns {key: id} for every row and the new ids."""
+    now = timezone.now()
+    stale = connection.ops.adapt_datetimefield_value(
+        now + dt.timedelta(seconds=settings.OUTBOX_SWEEP_DELAY_SECONDS)
+    )
+    now = connection.ops.adapt_datetimefield_value(now)
+    table = OutboxMessage._meta.db_table
+    ids: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            values = ", ".join(["(%s, %s, %s, %s, 0, %s, '', %s)"] * len(chunk))
+            params: list[Any] = []
+            for key, body in chunk:
+                params += [topic, key, body, OutboxMessage.State.PENDING, stale, now]
+            cursor.execute(
+                f"INSERT INTO {table} (topic, key, payload, state, attempts, next_attempt_at, last_error,"  # noqa: S608 (the model's table)
+                f" created_at) VALUES {values} ON CONFLICT (topic, key) DO NOTHING RETURNING id, key",
+                params,
+            )
+            ids |= {k: pk for pk, k in cursor.fetchall()}
+    fresh = list(ids.values())
+    missing = [key for key, _body in rows if key not in ids]
+    if missing:
+        ids |= dict(OutboxMessage.objects.filter(topic=topic, key__in=missing).values_list("key", "pk"))
+    return ids, fresh
+
+
+class _Handoff:
+    """The ids a transaction enqueued, handed to the worker as one task after its commit."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def __call__(self) -> None:
+        ids, self.ids = self.ids, []
+        if ids:
+            _hand_to_worker(ids)
+
+
+def _hand_after_commit(ids: list[int]) -> None:
+    if not ids:
+        return
+    conn = transaction.get_connection()
+    handoff = getattr(conn, "_zt_outbox_handoff", None)
+    # One callback per transaction: registered again when the last one ran, or was discarded by a
+    # rollback (Django drops the callbacks of a rolled-back transaction or savepoint).
+    if (
+        not conn.in_atomic_block
+        or handoff is None
+        or not any(f is handoff for _s, f, _r in conn.run_on_commit)
+    ):
+        handoff = _Handoff()
+        conn._zt_outbox_handoff = handoff
+        handoff.ids.extend(ids)
+        transaction.on_commit(handoff)
+        return
+    handoff.ids.extend(ids)
+
+
+def _hand_to_worker(message_ids: list[int]) -> None:
     try:
-        outbox_deliver_task.enqueue(message_id)
-    except Exception:  # noqa: BLE001 - the periodic sweep picks it up
-        logger.exception("could not hand outbox message %s to the worker", message_id)
+        if len(message_ids) == 1:
+            outbox_deliver_task.enqueue(message_ids[0])
+        else:
+            outbox_deliver_batch_task.enqueue(message_ids)
+    except Exception:  # noqa: BLE001 - the periodic sweep picks them up
+        logger.exception("could not hand outbox messages %s to the worker", message_ids[:10])
 
 
 def _claim(message_id: int, *, condition: Q, now: dt.datetime) -> bool:
@@ -262,6 +338,12 @@ def messages_list(
 @task()
 def outbox_deliver_task(message_id: int) -> str:
     return deliver(message_id)
+
+
+@task()
+def outbox_deliver_batch_task(message_ids: list[int]) -> list[str]:
+    """The first attempt of the messages one transaction enqueued, one after the other."""
+    return [deliver(pk) for pk in message_ids]
 
 
 @task()

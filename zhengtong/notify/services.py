@@ -104,8 +104,9 @@ def notify_many(
                     )
                 )
         Delivery.objects.bulk_create(deliveries, batch_size=1000)
-        for delivery in deliveries:
-            outbox.enqueue(topic=DELIVERY_TOPIC, key=str(delivery.pk), payload={"delivery_id": delivery.pk})
+        outbox.enqueue_many(
+            topic=DELIVERY_TOPIC, items=[(str(d.pk), {"delivery_id": d.pk}) for d in deliveries]
+        )
     return len(rows)
 
 

@@ -498,33 +498,53 @@ def licence_by_id(pk: Any) -> Licence | None:
     )
 
 
-def person_scan_rows(*, org_path: str = "") -> Iterator[tuple]:
-    """Every living person as (id, birth date, sex, resident ID), streamed for set-based
-    eligibility scans over the population registry (one pass, no model objects)."""
+def person_scan_query(*, org_path: str = "") -> QuerySet:
+    """Every living person as (id, birth date, sex, resident ID): the rows of a set-based
+    eligibility scan over the population registry (a caller may stream them, or read them with
+    PostgreSQL's COPY from this query's SQL)."""
     qs = Person.objects.filter(is_alive=True)
     if org_path:
         qs = qs.filter(subtree_q(org_path, "org_unit__path"))
-    return qs.order_by().values_list("id", "birth_date", "sex", "resident_id").iterator(chunk_size=20_000)
+    return qs.order_by().values_list("id", "birth_date", "sex", "resident_id")
 
 
-def entity_scan_rows(*, org_path: str = "") -> Iterator[tuple]:
+def person_scan_rows(*, org_path: str = "") -> Iterator[tuple]:
+    """``person_scan_query`` streamed (one pass, no model objects)."""
+    return person_scan_query(org_path=org_path).iterator(chunk_size=20_000)
+
+
+def entity_scan_query(*, org_path: str = "") -> QuerySet:
     """Every active legal entity as (id, established on, entity type, region code, registered
-    capital in fen, the legal representative's resident ID), streamed for eligibility scans over
+    capital in fen, the legal representative's resident ID): the rows of an eligibility scan over
     the legal-entity registry."""
     qs = LegalEntity.objects.filter(status=LegalEntity.Status.ACTIVE)
     if org_path:
         qs = qs.filter(subtree_q(org_path, "org_unit__path"))
+    return qs.order_by().values_list(
+        "id",
+        "established_on",
+        "entity_type",
+        "region_code",
+        "registered_capital_fen",
+        "legal_rep_resident_id",
+    )
+
+
+def entity_scan_rows(*, org_path: str = "") -> Iterator[tuple]:
+    """``entity_scan_query`` streamed."""
+    return entity_scan_query(org_path=org_path).iterator(chunk_size=20_000)
+
+
+def resident_ids_of(*, persons: Any = None, entities_represented: Any = None) -> QuerySet:
+    """The resident ID numbers of the persons ``persons`` (ids or a subquery of ids), or of the
+    legal representatives of the entities ``entities_represented``: a lazy subquery, e.g. to
+    find the accounts of everyone a scan proposed a benefit to in one statement."""
+    if persons is not None:
+        return Person.objects.filter(pk__in=persons).values("resident_id")
     return (
-        qs.order_by()
-        .values_list(
-            "id",
-            "established_on",
-            "entity_type",
-            "region_code",
-            "registered_capital_fen",
-            "legal_rep_resident_id",
-        )
-        .iterator(chunk_size=20_000)
+        LegalEntity.objects.filter(pk__in=entities_represented)
+        .exclude(legal_rep_resident_id="")
+        .values("legal_rep_resident_id")
     )
 
 

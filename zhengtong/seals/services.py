@@ -42,6 +42,7 @@ audit_actions.register(
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed from paper
 CODE_LENGTH = 12
 MAX_PDF_BYTES = 20 * 1024 * 1024
+STATEMENT_KEY_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,21 +168,28 @@ def key_rotate(*, department=None, purpose: str = SEAL, actor=None, via: str) ->
     return new
 
 
+def _statement_key(purpose: str) -> SealKey:
+    """The active statement key for ``purpose``: the row kept in-process through core.cache (its
+    namespace version shared, so a key created or rotated anywhere drops it everywhere within
+    CACHE_LOCAL_REVALIDATE_SECONDS), created on first use uncached."""
+    key = cache.cached(
+        keys.CACHE_NAMESPACE,
+        f"statement:{purpose}",
+        lambda: SealKey.objects.filter(
+            purpose=purpose, department_id=None, status=SealKey.Status.ACTIVE
+        ).first(),
+        STATEMENT_KEY_SECONDS,
+        local=True,
+        shared=False,  # key material stays in the process, never in the shared cache
+    )
+    return key if key is not None else keys.active_key(purpose, None)
+
+
 def sign_bytes(*, purpose: str, payload: bytes, via: str) -> Signature:
     """Sign a statement (an exchange receipt, a credit report's data) with the installation's key for
     ``purpose``. Not audited here: the caller logs the statement it signs (often thousands a second)."""
     _require_via(via)
-    purpose = keys.check_purpose(purpose)
-    # The hot path of every exchange receipt: the active key is kept per process (rotation
-    # invalidates the namespace).
-    key = cache.cached(
-        keys.CACHE_NAMESPACE,
-        f"active:{purpose}",
-        lambda: keys.active_key(purpose, None),
-        30,
-        local=True,
-        shared=False,
-    )
+    key = _statement_key(keys.check_purpose(purpose))
     return Signature(key.kid, "ES256", core_keys.b64url(core_keys.sign_es256(keys.private_key(key), payload)))
 
 

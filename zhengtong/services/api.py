@@ -364,7 +364,7 @@ def track(request, q: Query[ServicesTrackQuery]):
     number and a wrong check value are the same 404; wrong values per number and look-ups per
     address are rate-limited (429 with ``Retry-After``). Notes and correction items are left out."""
     result = progress.case_track(number=q.number, check=q.check, client=client_ip(request) or "")
-    return {**result.__dict__, "progress": [e.__dict__ for e in result.progress]}
+    return progress.track_payload(result)
 
 
 @router.get(

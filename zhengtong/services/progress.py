@@ -127,26 +127,29 @@ def clean_track_query(number: Any, check: Any) -> tuple[str, str]:
     return number, check
 
 
-def _checks_for(case: Case) -> list[str]:
-    user = case.applicant
-    checks = []
-    phone = (user.phone or "").strip()
-    if len(phone) >= PHONE_CHECK_LEN:
-        checks.append(phone[-PHONE_CHECK_LEN:])
-    for ident in (
-        getattr(case.applicant_person, "resident_id", "") or user.resident_id or "",
-        getattr(case.applicant_entity, "uscc", "") or "",
-    ):
-        if len(ident) >= ID_CHECK_LEN:
-            checks.append(ident[-ID_CHECK_LEN:].upper())
-    return checks
+# What the look-up reads: one indexed query by number with its joins, values only (no model
+# objects, no select_related, no ORDER BY; the case's JSON columns, which can be large, are not read).
+TRACK_COLUMNS = (
+    "pk",
+    "state",
+    "submitted_at",
+    "sla_deadline",
+    "sla_state",
+    "completed_at",
+    "item__name",
+    "department__name",
+    "applicant__phone",
+    "applicant__resident_id",
+    "applicant__display_name",
+    "applicant_person__resident_id",
+    "applicant_entity__uscc",
+    "applicant_entity__name",
+)
 
 
-def _masked_name(case: Case) -> str:
-    if case.applicant_entity is not None:
-        return case.applicant_entity.name  # an enterprise's name is public
-    name = case.applicant.display_name or ""
-    return mask_name(name) if name else mask_resident_id(case.applicant.resident_id or "")
+def track_payload(result: TrackedCase) -> dict[str, Any]:
+    """The answer of ``GET /api/v1/services/track`` (the API and the lean service's one shape)."""
+    return {**result.__dict__, "progress": [e.__dict__ for e in result.progress]}
 
 
 def case_track(*, number: Any, check: Any, client: str) -> TrackedCase:
@@ -159,26 +162,39 @@ def case_track(*, number: Any, check: Any, client: str) -> TrackedCase:
     ratelimit.hit("services.track", client or "-", limit=settings.SERVICES_TRACK_PER_MINUTE)
     failures = dict(limit=settings.SERVICES_TRACK_FAILURES_PER_NUMBER, window_seconds=3600)
     ratelimit.check("services.track.fail", number, **failures)
-    case = (
-        Case.objects.filter(number=number)
-        .select_related("item", "department", "applicant", "applicant_person", "applicant_entity")
-        .first()
-    )
-    if case is None or not any(hmac.compare_digest(check, c) for c in _checks_for(case)):
+    rows = list(Case.objects.filter(number=number).order_by().values_list(*TRACK_COLUMNS)[:1])
+    if not rows:
         ratelimit.hit("services.track.fail", number, **failures)
         raise NotFound(_("no case with this number and check value"))
+    (pk, state, submitted_at, deadline, sla_state, completed_at, item, department, phone, user_rid, display,
+     person_rid, uscc, entity_name) = rows[0]  # fmt: skip
+    checks = []
+    phone = (phone or "").strip()
+    if len(phone) >= PHONE_CHECK_LEN:
+        checks.append(phone[-PHONE_CHECK_LEN:])
+    for ident in (person_rid or user_rid or "", uscc or ""):
+        if len(ident) >= ID_CHECK_LEN:
+            checks.append(ident[-ID_CHECK_LEN:].upper())
+    if not any(hmac.compare_digest(check, c) for c in checks):
+        ratelimit.hit("services.track.fail", number, **failures)
+        raise NotFound(_("no case with this number and check value"))
+    if entity_name is not None:
+        applicant = entity_name  # an enterprise's name is public
+    else:
+        applicant = mask_name(display) if display else mask_resident_id(user_rid or "")
+    case = Case(pk=pk, number=number, state=state)  # what the timeline's labels need
     return TrackedCase(
-        number=case.number,
-        item=case.item.name,
-        department=case.department.name,
-        applicant=_masked_name(case),
-        state=case.state,
+        number=number,
+        item=item,
+        department=department,
+        applicant=applicant,
+        state=state,
         state_label=case.state_label,
-        submitted_at=case.submitted_at,
-        deadline=case.sla_deadline,
-        sla_state=case.sla_state,
-        completed_at=case.completed_at,
-        is_open=case.state in OPEN_STATES,
+        submitted_at=submitted_at,
+        deadline=deadline,
+        sla_state=sla_state,
+        completed_at=completed_at,
+        is_open=state in OPEN_STATES,
         progress=case_progress(case, public=True),
     )
 

@@ -73,7 +73,7 @@ def _copy_item(item: ServiceItem) -> ServiceItem:
 
 def _item_load(key: str | int, by_pk: bool) -> ServiceItem:
     qs = ServiceItem.objects.filter(is_published=True).select_related(
-        "department", "org_unit", "current_version", "current_version__produces"
+        "department__org_unit", "org_unit", "current_version", "current_version__produces"
     )
     item = qs.filter(pk=int(key)).first() if by_pk else qs.filter(code=key).first()
     if item is None:

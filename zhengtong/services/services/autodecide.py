@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.codes import certlogic
+from zhengtong.core import cache
 from zhengtong.core.errors import ValidationError
 from zhengtong.services import eforms, notices
 from zhengtong.services.models import Case, DecisionRuleSet, ServiceItem
@@ -126,6 +128,8 @@ def decision_rules_publish(*, actor: Any, item: ServiceItem, rules: list[dict]) 
         current.is_active = False
         current.save(update_fields=["is_active"])
     rule_set = DecisionRuleSet.objects.create(version=version, number=(last or 0) + 1, rules=rules)
+    _forget_rules()  # this process at once; the others after the commit
+    transaction.on_commit(_forget_rules)
     audit.record(
         actor=actor,
         action="services.rules.publish",
@@ -136,8 +140,26 @@ def decision_rules_publish(*, actor: Any, item: ServiceItem, rules: list[dict]) 
     return rule_set
 
 
+# The active rule set of an item version, read by every submission: kept through core.cache (and
+# in-process) like the published items (SERVICES_ITEM_CACHE_SECONDS), dropped in every process
+# when rules are published.
+RULES_CACHE = "services.rules"
+
+
+def _forget_rules() -> None:
+    cache.invalidate(RULES_CACHE)
+
+
 def active_rules(version_id: int) -> DecisionRuleSet | None:
-    return DecisionRuleSet.objects.filter(version_id=version_id, is_active=True).first()
+    """The version's active rule set (shared: read it, do not change it), or None."""
+
+    def load() -> DecisionRuleSet | None:
+        return DecisionRuleSet.objects.filter(version_id=version_id, is_active=True).first()
+
+    ttl = settings.SERVICES_ITEM_CACHE_SECONDS
+    if not ttl:
+        return load()
+    return cache.cached(RULES_CACHE, str(version_id), load, ttl, local=True)
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -260,6 +282,8 @@ def decide(*, case: Case, label: str, number: int, results: list[dict]) -> Case:
             "decision_note": text,
         },
     )
+    if licence is not None:
+        case.licence = licence  # the answer shows it: no second read
     notices.notice_enqueue(case, "complete")
     tell(
         case.applicant,

@@ -281,6 +281,12 @@ def case_submit(
             items=[(item.name, case.fee_fen)],
             description=f"{item.name} {case.number}",
         )
+    after = {"item": item.code, "version": version.number}
+    if submitted_by is not None:
+        after |= {"applicant": actor.get_username(), "channel": intake_channel}
+    Case.workflow.start(case, actor=submitted_by or actor, action="submit", after=after)
+    if autodecide.decide_on_submit(case=case, holdings=holdings):  # 秒批, when the version has rules
+        return case  # decided at once: the applicant hears of the decision, not of the receipt too
     tell(
         actor,
         "services.case.submitted",
@@ -289,12 +295,6 @@ def case_submit(
         case_link(case),
         applicant=True,
     )
-    # Last: the audit append holds the trail's lock until commit, so little should follow it.
-    after = {"item": item.code, "version": version.number}
-    if submitted_by is not None:
-        after |= {"applicant": actor.get_username(), "channel": intake_channel}
-    Case.workflow.start(case, actor=submitted_by or actor, action="submit", after=after)
-    autodecide.decide_on_submit(case=case, holdings=holdings)  # 秒批, when the version has rules
     return case
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,29 +138,30 @@ def _ordinal(d: dt.date | None) -> int | None:
     return d.toordinal() - _EPOCH_ORDINAL if d is not None else None
 
 
-def _load(benefit: Benefit, org_path: str) -> tuple[np.ndarray, dict[str, Column], list[str]]:
-    """Row ids, the columns the rules read and each row's notification key (resident ID)."""
+def _load(benefit: Benefit, org_path: str) -> tuple[np.ndarray, dict[str, Column]]:
+    """Row ids and the columns the rules read, over the benefit's registry."""
+    if connection.vendor == "postgresql":
+        return _load_copy(benefit, org_path)
     if benefit.holder_kind == "person":
-        ids, days, sex, rid = [], [], [], []
+        ids, days, sex, region = [], [], [], []
         for pk, birth, s, resident_id in registry_selectors.person_scan_rows(org_path=org_path):
             ids.append(pk)
             days.append(_ordinal(birth))
             sex.append(s)
-            rid.append(resident_id)
+            region.append(resident_id[:6])
         columns = {
             "person.birth_date": _date_column(days),
             "person.sex": _categorical(sex),
-            "person.region": _categorical([r[:6] for r in rid]),
+            "person.region": _categorical(region),
         }
-        return np.array(ids, dtype=np.int64), columns, rid
-    ids, days, kinds, regions, capital, reps = [], [], [], [], [], []
-    for pk, est, kind, region, cap, rep in registry_selectors.entity_scan_rows(org_path=org_path):
+        return np.array(ids, dtype=np.int64), columns
+    ids, days, kinds, regions, capital = [], [], [], [], []
+    for pk, est, kind, region, cap, _rep in registry_selectors.entity_scan_rows(org_path=org_path):
         ids.append(pk)
         days.append(_ordinal(est))
         kinds.append(kind or "")
         regions.append((region or "")[:6])
         capital.append(cap)
-        reps.append(rep or "")
     cap_null = np.array([c is None for c in capital], dtype=bool)
     columns = {
         "entity.established_on": _date_column(days),
@@ -170,7 +171,91 @@ def _load(benefit: Benefit, org_path: str) -> tuple[np.ndarray, dict[str, Column
             "int", np.array([c or 0 for c in capital], dtype=np.int64), cap_null if cap_null.any() else None
         ),
     }
-    return np.array(ids, dtype=np.int64), columns, reps
+    return np.array(ids, dtype=np.int64), columns
+
+
+# The registry's scan query wrapped so PostgreSQL hands over only what the rules read, as CSV
+# through COPY (dates as days since 1970, regions cut to six digits), parsed into columns by
+# Arrow's CSV reader: no Python object per row.
+_COPY_SELECT = {
+    "person": (
+        "SELECT s.id, s.birth_date - DATE '1970-01-01', coalesce(s.sex, ''), left(s.resident_id, 6) FROM ({}) s",
+        ("id", "birth_date", "sex", "region"),
+    ),
+    "entity": (
+        "SELECT s.id, s.established_on - DATE '1970-01-01', coalesce(s.entity_type, ''),"
+        " coalesce(left(s.region_code, 6), ''),"
+        " s.registered_capital_fen FROM ({}) s",
+        ("id", "established_on", "entity_type", "region", "registered_capital"),
+    ),
+}
+
+
+def _arrow_str(array) -> Column:
+    encoded = array.combine_chunks().dictionary_encode()
+    categories = [str(c) for c in encoded.dictionary.to_pylist()] or [""]
+    return Column("str", encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32), None, categories)
+
+
+def _arrow_int(array, scale: int = 1) -> tuple[np.ndarray, np.ndarray | None]:
+    null = array.is_null().to_numpy(zero_copy_only=False).astype(bool)
+    values = array.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) * scale
+    return values, (null if null.any() else None)
+
+
+def _load_copy(benefit: Benefit, org_path: str) -> tuple[np.ndarray, dict[str, Column]]:
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    if benefit.holder_kind == "person":
+        query = registry_selectors.person_scan_query(org_path=org_path)
+    else:
+        query = registry_selectors.entity_scan_query(org_path=org_path)
+    select, names = _COPY_SELECT[benefit.holder_kind]
+    sql, params = query.query.sql_with_params()
+    statement = connection.ops.compose_sql(select.format(sql), params)
+    chunks: list[bytes] = []
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy,
+    ):
+        chunks.extend(bytes(chunk) for chunk in copy)
+    if not chunks:
+        empty = np.zeros(0, dtype=np.int64)
+        cols = {
+            f"{benefit.holder_kind}.{n}": Column("str", empty.astype(np.int32), None, [""])
+            if n in ("sex", "region", "entity_type")
+            else Column("int" if n == "registered_capital" else "datestr", empty)
+            for n in names[1:]
+        }
+        return empty, cols
+    types = {n: pa.int64() for n in names} | {n: pa.string() for n in ("sex", "region", "entity_type")}
+    table = pa_csv.read_csv(
+        pa.py_buffer(b"".join(chunks)),
+        read_options=pa_csv.ReadOptions(column_names=list(names)),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={n: types[n] for n in names},
+            strings_can_be_null=False,
+        ),
+    )
+    ids = table.column("id").to_numpy().astype(np.int64)
+    if benefit.holder_kind == "person":
+        days, null = _arrow_int(table.column("birth_date"), _DAY_MS)
+        columns = {
+            "person.birth_date": Column("datestr", days, null),
+            "person.sex": _arrow_str(table.column("sex")),
+            "person.region": _arrow_str(table.column("region")),
+        }
+        return ids, columns
+    days, null = _arrow_int(table.column("established_on"), _DAY_MS)
+    capital, cap_null = _arrow_int(table.column("registered_capital"))
+    columns = {
+        "entity.established_on": Column("datestr", days, null),
+        "entity.entity_type": _arrow_str(table.column("entity_type")),
+        "entity.region": _arrow_str(table.column("region")),
+        "entity.registered_capital": Column("int", capital, cap_null),
+    }
+    return ids, columns
 
 
 def _row_context(columns: dict[str, Column], i: int, constants: dict) -> dict:
@@ -206,6 +291,45 @@ def eligible_mask(benefit: Benefit, columns: dict[str, Column], n: int, now: dt.
         )
 
 
+def _write_proposals(benefit: Benefit, field: str, new_ids: np.ndarray, now: dt.datetime) -> None:
+    """One ``Entitlement`` per id, set-based: on PostgreSQL the ids go in by COPY to a temporary
+    table and one INSERT ... SELECT writes the proposals (a concurrent scan's rows are skipped by
+    the unique constraint); elsewhere bulk inserts of ``BATCH``."""
+    if not len(new_ids):
+        return
+    if connection.vendor != "postgresql":
+        rows = [
+            Entitlement(benefit=benefit, rule_number=benefit.number, proposed_at=now, **{field: int(pk)})
+            for pk in new_ids
+        ]
+        for start in range(0, len(rows), BATCH):
+            Entitlement.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
+        return
+    table = Entitlement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE services_scan_ids (id bigint) ON COMMIT DROP")
+        with cursor.copy("COPY services_scan_ids (id) FROM STDIN") as copy:
+            copy.write("\n".join(map(str, new_ids.tolist())) + "\n")
+        cursor.execute(
+            f"INSERT INTO {table} (benefit_id, {field}, state, rule_number, proposed_at)"  # noqa: S608 (names from the model)
+            " SELECT %s, id, %s, %s, %s FROM services_scan_ids ON CONFLICT DO NOTHING",
+            [benefit.pk, Entitlement.State.PROPOSED, benefit.number, now],
+        )
+
+
+def _tell_proposed(benefit: Benefit, users: list[Any]) -> int:
+    if not users:
+        return 0
+    return notify_many(
+        recipients=users,
+        event="services.benefit.proposed",
+        title=_("You may be entitled to: %s") % benefit.name,
+        body=benefit.rule["explain"] + " " + _("Confirm it on your benefits page; no application is needed."),
+        link="/services/benefits/",
+        channels=("inbox", *settings.SERVICES_CASE_CHANNELS),
+    )
+
+
 def eligibility_scan(
     *, benefit: Benefit, actor: Any = None, org_path: str = "", now: dt.datetime | None = None
 ) -> dict:
@@ -219,7 +343,7 @@ def eligibility_scan(
         raise Conflict(_("the benefit is not active"))
     now = now or timezone.now()
     t0 = time.perf_counter()
-    ids, columns, keys = _load(benefit, org_path)
+    ids, columns = _load(benefit, org_path)
     t1 = time.perf_counter()
     mask = eligible_mask(benefit, columns, len(ids), now)
     t2 = time.perf_counter()
@@ -230,29 +354,28 @@ def eligibility_scan(
     )
     fresh = mask & ~np.isin(ids, existing)
     new_ids = ids[fresh]
-    new_keys = [keys[i] for i in np.flatnonzero(fresh)]
     with transaction.atomic():
-        rows = [
-            Entitlement(benefit=benefit, rule_number=benefit.number, proposed_at=now, **{field: int(pk)})
-            for pk in new_ids
-        ]
-        for start in range(0, len(rows), BATCH):
-            Entitlement.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
+        _write_proposals(benefit, field, new_ids, now)
+        # Everyone proposed to in this scan (``proposed_at`` is the scan's instant), found in the
+        # database: their accounts, by the resident ID of the person or legal representative.
+        proposed = Entitlement.objects.filter(benefit=benefit, proposed_at=now).values(field)
         told = 0
-        for start in range(0, len(new_keys), BATCH):
-            chunk = [k for k in new_keys[start : start + BATCH] if k]
-            users = list(account_selectors.users_with_resident_ids(chunk))
-            if users:
-                told += notify_many(
-                    recipients=users,
-                    event="services.benefit.proposed",
-                    title=_("You may be entitled to: %s") % benefit.name,
-                    body=benefit.rule["explain"]
-                    + " "
-                    + _("Confirm it on your benefits page; no application is needed."),
-                    link="/services/benefits/",
-                    channels=("inbox", *settings.SERVICES_CASE_CHANNELS),
+        if len(new_ids):
+            keys = registry_selectors.resident_ids_of(
+                **(
+                    {"persons": proposed}
+                    if benefit.holder_kind == "person"
+                    else {"entities_represented": proposed}
                 )
+            )
+            users = account_selectors.users_with_resident_ids(keys).order_by("pk").iterator(chunk_size=BATCH)
+            batch: list[Any] = []
+            for user in users:
+                batch.append(user)
+                if len(batch) == BATCH:
+                    told += _tell_proposed(benefit, batch)
+                    batch = []
+            told += _tell_proposed(benefit, batch)
         Benefit.objects.filter(pk=benefit.pk).update(last_scan_at=now)
         counts = {
             "scanned": int(len(ids)),

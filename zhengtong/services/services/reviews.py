@@ -114,7 +114,8 @@ def case_reject(*, actor: Any, case: Case, note: str, expected_version: int | No
 def issue_licence(*, case: Case, actor: Any, data: dict | None = None):
     """The e-licence a completed case produces (its item version's ``produces``), issued into the
     registry on the decider's behalf (``actor`` None: decided by rules, 秒批), or None. Its sealed
-    PDF follows after the commit (``wallet.licence_file_enqueue``)."""
+    PDF follows after the commit (``wallet.licence_file_enqueue``); the record itself is signed at
+    once (``wallet.record_sign``: ES256 over its type, number, holder, issuer and validity)."""
     lt = case.item_version.produces
     if lt is None:
         return None
@@ -127,6 +128,14 @@ def issue_licence(*, case: Case, actor: Any, data: dict | None = None):
         return None
     today = timezone.localdate()
     valid_to = today.replace(year=today.year + lt.validity_years) if lt.validity_years else None
+    signature = wallet.record_sign(
+        licence_type=lt.code,
+        number=case.number,
+        holder=holder_entity.uscc if holder_entity else holder_person.resident_id,
+        department_id=case.department_id,
+        valid_from=today,
+        valid_to=valid_to,
+    )
     # A trusted internal call: the reviewer who approved the last step decided the case
     # (services checked their permission); the registry records them, via services.
     licence = registry.licence_issue(
@@ -139,7 +148,7 @@ def issue_licence(*, case: Case, actor: Any, data: dict | None = None):
         valid_to=valid_to,
         holder_person=holder_person,
         holder_entity=holder_entity,
-        data={"case": case.number, "item": case.item.code, **(data or {})},
+        data={"case": case.number, "item": case.item.code, **(data or {}), "signature": signature},
     )
     audit.record(
         actor=actor,

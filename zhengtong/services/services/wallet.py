@@ -59,6 +59,44 @@ def file_reference(licence: Any) -> str:
     return f"licence:{licence.pk}"
 
 
+RECORD_PURPOSE = "services.licence_record"
+
+
+def record_statement(
+    *, licence_type: str, number: str, holder: str, department_id: int, valid_from: Any, valid_to: Any
+) -> bytes:
+    """The canonical bytes of an e-licence record the issuing platform signs at issue (type,
+    number, holder's ID number or USCC, issuing department, validity)."""
+    return "|".join(
+        ["ztlicence1", licence_type, number, holder, str(department_id), str(valid_from), str(valid_to or "")]
+    ).encode()
+
+
+def record_sign(**fields: Any) -> dict[str, str]:
+    """Sign an e-licence record at issue, in the deciding transaction (ES256 with the installation's
+    statement key ``services.licence_record``, published at /seals/keys.json): the licence is signed
+    the moment it exists; its sealed PDF follows after the commit (``licence_file_enqueue``)."""
+    signature = seals.sign_bytes(purpose=RECORD_PURPOSE, payload=record_statement(**fields), via="services")
+    return {"kid": signature.kid, "alg": signature.alg, "sig": signature.value_b64url}
+
+
+def record_verify(licence: Any) -> bool:
+    """Whether the licence's record still carries a valid signature over its current fields."""
+    signed = (licence.data or {}).get("signature") or {}
+    if not isinstance(signed, dict) or not signed.get("kid") or not signed.get("sig"):
+        return False
+    holder = licence.holder_entity.uscc if licence.holder_entity_id else licence.holder_person.resident_id
+    payload = record_statement(
+        licence_type=licence.licence_type.code,
+        number=licence.number,
+        holder=holder,
+        department_id=licence.issuing_department_id,
+        valid_from=licence.valid_from,
+        valid_to=licence.valid_to,
+    )
+    return seals.verify_bytes(kid=signed["kid"], payload=payload, signature_b64url=signed["sig"])
+
+
 def licence_file_enqueue(licence: Any) -> None:
     """In the issuing transaction: have the licence's sealed PDF made after the commit."""
     outbox.enqueue(topic=FILE_TOPIC, key=file_reference(licence), payload={"licence": licence.pk})

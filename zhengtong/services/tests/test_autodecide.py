@@ -3,6 +3,8 @@ data; the rule version on the timeline and in the audit trail; every other case 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -78,6 +80,13 @@ def test_a_case_whose_inputs_are_all_verified_is_decided_at_submission(svc):
     licence = Licence.objects.get(pk=case.licence_id)
     assert (licence.number, licence.holder_person_id, licence.state) == (case.number, svc.person.pk, "valid")
     assert licence.data["decided_by"] == "rules:1"
+    # the licence record is signed at once (the sealed PDF follows after the commit)
+    assert licence.data["signature"]["alg"] == "ES256" and wallet.record_verify(licence)
+    Licence.objects.filter(pk=licence.pk).update(valid_to=dt.date(2099, 1, 1))
+    licence.refresh_from_db()
+    assert not wallet.record_verify(licence)  # a changed record no longer verifies
+    # decided at once: the applicant hears of the decision only, not of the receipt too
+    assert not Message.objects.filter(recipient=svc.citizen, event="services.case.submitted").exists()
     last = (
         TimelineEntry.objects.filter(object_type="services.case", object_id=str(case.pk))
         .order_by("-id")

@@ -12,6 +12,7 @@ from zhengtong.audit.models import AuditEvent
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.core.workflow import TimelineEntry
 from zhengtong.notify.models import Message
+from zhengtong.registry import selectors as registry_selectors
 from zhengtong.services import demo_autodecide, services
 from zhengtong.services.models import Benefit, Case, Entitlement
 from zhengtong.services.services import eligibility
@@ -61,7 +62,7 @@ def test_the_vectorised_scan_and_the_interpreter_agree(svc, world):
             world.village, name="测", seq=101 + 2 * i, birth=dt.date(1930 + 3 * i, 1 + i % 12, 1 + i % 28)
         )
     benefit = _benefit(svc)
-    ids, columns, _keys = eligibility._load(benefit, "")
+    ids, columns = eligibility._load(benefit, "")
     now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     compiled = eligibility.eligible_mask(benefit, columns, len(ids), now)
     constants = eligibility._constants(now)
@@ -170,3 +171,33 @@ def test_entity_benefits_scan_the_legal_entity_registry(svc):
     assert mine.entity_id == svc.entity.pk
     granted = eligibility.entitlement_confirm(actor=svc.agent, entitlement_id=mine.pk)
     assert Case.objects.get(pk=granted.case_id).state == "completed"
+
+
+def test_copy_loader_reads_the_same_columns_as_the_stream(svc, world):
+    """On PostgreSQL the scan reads its columns with COPY and Arrow; they are the streamed ones."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    for i in range(12):
+        world.person(
+            world.village, name="测", seq=301 + 2 * i, birth=dt.date(1930 + 5 * i, 1 + i % 12, 1 + i % 28)
+        )
+    benefit = _benefit(svc)
+    ids, columns = eligibility._load_copy(benefit, "")
+    order = np.argsort(ids)
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    mask = eligibility.eligible_mask(benefit, columns, len(ids), now)
+    streamed = {pk: birth for pk, birth, _s, _r in registry_selectors.person_scan_rows()}
+    assert sorted(streamed) == ids[order].tolist()
+    days = columns["person.birth_date"].values // eligibility._DAY_MS
+    for pk, d in zip(ids.tolist(), days.tolist(), strict=True):
+        assert dt.date(1970, 1, 1) + dt.timedelta(days=d) == streamed[pk]
+    constants = eligibility._constants(now)
+    from zhengtong.codes import certlogic
+
+    interpreted = [
+        certlogic.evaluate_rule(benefit.rule["logic"], eligibility._row_context(columns, i, constants))[0]
+        for i in range(len(ids))
+    ]
+    assert mask.tolist() == interpreted and any(interpreted)

@@ -229,3 +229,74 @@ def test_case_rejected_label_is_the_services_own(svc):
         from zhengtong.registry.models import CorrectionRequest
 
         assert CorrectionRequest.workflow.state_label("rejected") == "不予更正"
+
+
+def _wsgi(app, path: str, query: str = "", method: str = "GET", **extra):
+    import io
+
+    status: list[str] = []
+    headers: dict[str, str] = {}
+
+    def start_response(s, h):
+        status.append(s)
+        headers.update(h)
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "REMOTE_ADDR": "10.7.7.7",
+        "wsgi.input": io.BytesIO(b""),
+        **extra,
+    }
+    # As Django's test client: the test's transaction must survive the request's signals.
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(app(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return int(status[0].split()[0]), headers, body
+
+
+def test_lean_track_service_answers_as_the_api(svc, client):
+    """The lean 办件查询 service (services.wsgi_track) gives the API's JSON, refusals and limits."""
+    import json
+    from urllib.parse import urlencode
+
+    from zhengtong.services import wsgi_track
+
+    case = _submit(svc)
+    services.case_request_correction(actor=svc.counter, case=case, note="秘密备注", items=["照片"])
+    query = urlencode({"number": case.number, "check": PHONE[-4:]})
+    api = client.get(f"/api/v1/services/track?{query}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    status, headers, body = _wsgi(
+        wsgi_track.application, wsgi_track.PATH, query, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert json.loads(body) == api.json()
+    assert "秘密备注" not in body.decode()
+    wrong = urlencode({"number": case.number, "check": "9999"})
+    status, _h, body = _wsgi(wsgi_track.application, wsgi_track.PATH, wrong)
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+    status, _h, body = _wsgi(wsgi_track.application, wsgi_track.PATH, urlencode({"number": case.number}))
+    assert status == 422 and "check" in json.loads(body)["error"]["details"]["fields"]
+    assert _wsgi(wsgi_track.application, "/api/v1/services/other")[0] == 404
+    assert _wsgi(wsgi_track.application, wsgi_track.PATH, query, method="POST")[0] == 405
+
+
+def test_lean_track_service_rate_limits_with_retry_after(svc, settings):
+    from urllib.parse import urlencode
+
+    from zhengtong.services import wsgi_track
+
+    settings.SERVICES_TRACK_PER_MINUTE = 2
+    case = _submit(svc)
+    query = urlencode({"number": case.number, "check": PHONE[-4:]})
+    assert [_wsgi(wsgi_track.application, wsgi_track.PATH, query)[0] for _ in range(2)] == [200, 200]
+    status, headers, _body = _wsgi(wsgi_track.application, wsgi_track.PATH, query)
+    assert status == 429 and int(headers["Retry-After"]) >= 1
