@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _call(app, path: str, params: dict | None = None, headers: dict | None = None):
@@ -33,9 +33,20 @@ def _call(app, path: str, params: dict | None = None, headers: dict | None = Non
 
 @pytest.fixture
 def app():
+    """The service, with the database connection kept across requests (as the test client does:
+    the test's transaction stays open)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
     from zhengtong.catalog import wsgi_rows
 
-    return wsgi_rows.application
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield wsgi_rows.application
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 QUERIES = [
@@ -53,7 +64,11 @@ def test_datasette_json_is_the_full_sites(client, opendata, app, params):
     full = client.get("/data/enterprise-registry.json", params)
     assert status == full.status_code
     ours, theirs = json.loads(body), full.json()
-    ours.pop("query_ms", None), theirs.pop("query_ms", None)
+    for body in (ours, theirs):
+        body.pop("query_ms", None)
+        # a cursor is signed with its time: the same up to the signature
+        body["next"] = bool(body.get("next"))
+        body["next_url"] = (body.get("next_url") or "").split("_next=")[0]
     assert ours == theirs
     assert "Set-Cookie" not in headers
 
