@@ -1,25 +1,34 @@
 """Open-data benchmark: Zhengtong against Datasette 0.65 on the same enterprise registry.
 
-    .venv/bin/python bench/opendata.py                 # 1,000,000 rows (the issue's size)
-    .venv/bin/python bench/opendata.py --rows 100000   # quicker while developing
+    .venv/bin/python bench/opendata.py --prepare          # once: data, indexes, Datasette (minutes)
+    .venv/bin/python bench/opendata.py --reuse            # measure only (about 3-4 min on a quiet machine)
+    .venv/bin/python bench/opendata.py --rows 100000 --prepare   # quicker while developing
 
 Steps (everything under var/bench/opendata/<rows>/):
 
-1. Generate the deterministic 14-column enterprise registry CSV (bench/datastore.py's
-   ``generate_enterprises``; bench/opendata_data.py if that is missing).
-2. Ingest it into Zhengtong through the catalogue's load path (read, validate, classify,
-   desensitize, write both variants) and publish it: wall time and peak RSS of that process.
-3. Load the same CSV into SQLite (indexes on the filtered, sorted and faceted columns, an FTS5
-   trigram table for ``_search``) and run ``datasette inspect``. Datasette is an optional dev
-   dependency of this benchmark only (``pip install -e '.[bench]'``).
-4. Serve both side by side: Datasette in immutable mode (``-i`` with the inspect file, 4 SQL
-   threads, generous time limits so facets complete), Zhengtong under gunicorn (2 workers x 4
-   threads, ZHENGTONG_ENV=production, DEBUG off). Both answer the same Datasette-style URLs.
-5. Sanity check before timing: the same rows (in order) and counts from both servers.
-6. Every measure twice: the cached stream (one URL repeated) and the distinct stream (URLs
+1. ``--prepare``: generate the deterministic 14-column enterprise registry CSV
+   (bench/datastore.py's ``generate_enterprises``; bench/opendata_data.py if that is missing);
+   ingest it into Zhengtong through the catalogue's load path (read, validate, classify,
+   desensitize, write both variants with the row and text indexes) and publish it (wall time, CPU
+   and peak RSS of that process); load the same CSV into SQLite (indexes on the filtered, sorted
+   and faceted columns, an FTS5 trigram table for ``_search``) and run ``datasette inspect``.
+   Datasette is the optional ``bench`` dependency of pyproject.toml, never imported by the
+   project: taken from .venv if installed there, else ``--prepare`` installs it with pip into its
+   own virtualenv var/bench/datasette-venv (the only network use, and only while preparing).
+2. ``--reuse`` (measure only, nothing is fetched or rebuilt): serve both side by side: Datasette
+   in immutable mode (``-i`` with the inspect file, 4 SQL threads, generous time limits so facets
+   complete, ``suggest_facets`` off), Zhengtong's row API service ``zhengtong.catalog.wsgi_rows``
+   under gunicorn (2 workers x 4 threads, ZHENGTONG_ENV=production, DEBUG off, facet suggestions
+   off as on Datasette; ``--app full`` serves the whole ``zhengtong.wsgi`` instead). Both answer
+   the same Datasette-style URLs.
+3. Sanity check before timing: the same rows (in order) and counts from both servers.
+4. Every measure twice: the cached stream (one URL repeated) and the distinct stream (URLs
    generated from the data: other districts, statuses, industries, capital bounds and search
    terms each time), each at concurrency 1 (p50/p95, keep-alive) and 16 (wrk, throughput), with
-   the server's CPU time per request and the load average at the start of each run.
+   the server's CPU time per request and the load average at the start of each run; then a
+   table with the targets beside the figures.
+
+Without ``--prepare`` or ``--reuse`` it prepares what is missing, then measures.
 """
 
 from __future__ import annotations
@@ -48,14 +57,8 @@ VENV_PY = ROOT / ".venv" / "bin" / "python"
 DATASETTE_VENV = ROOT / "var" / "bench" / "datasette-venv"
 NAME = "enterprises"
 
-TARGETS = {
-    "ingest": "≤ 10 s, ≤ 1.5 GB",
-    "facets": "p50 ≤ 30 ms, ≥ 10× Datasette",
-    "filtered": "p50 ≤ 30 ms, ≤ Datasette",
-    "deep": "p50 ≤ 15 ms",
-    "throughput": "≥ 300 req/s, ≥ Datasette",
-    "pii": "≥ 50,000 docs/s/core",
-}
+TARGETS = {"ingest": "≤ 10 s, ≤ 1.5 GB"}
+APPS = {"rows": "zhengtong.catalog.wsgi_rows:application", "full": "zhengtong.wsgi"}
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -85,9 +88,16 @@ def zt_env(work: Path) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             # The anonymous per-IP limit would throttle the load test; Datasette has none.
             "CATALOG_ANON_RATE_LIMIT": "1000000000",
+            # Datasette runs with suggest_facets off (below): the same here.
+            "CATALOG_DATASETTE_SUGGEST_FACETS": "0",
             "PYTHONPATH": str(ROOT),
         }
     )
+    # the shared cache behind the rate limiter and request counts: Redis as in production
+    # (BENCH_REDIS_URL, default db 8 of the local Redis; empty: the file cache)
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     # Every secret a module requires in production (modules add their own).
     for path in [ROOT / "zhengtong" / "settings.py", *(ROOT / "zhengtong").glob("*/settings.py")]:
         for name in re.findall(r'env_secret\(\s*"([A-Z0-9_]+)"', path.read_text(encoding="utf-8")):
@@ -270,13 +280,21 @@ def child_sqlite(csv_path: Path, db_path: Path) -> None:
 # ------------------------------------------------------------------------------------ servers
 
 
-def ensure_datasette() -> Path:
-    """Datasette from the project's venv: an optional dependency for this benchmark only
-    (``pip install -e '.[bench]'``); nothing in the project imports it."""
-    exe = ROOT / ".venv" / "bin" / "datasette"
-    if not exe.exists():
-        raise SystemExit("Datasette is not installed: .venv/bin/pip install 'datasette>=0.65.5,<0.66'")
-    return exe
+def ensure_datasette(install: bool = False) -> Path:
+    """Datasette: the optional ``bench`` dependency of pyproject.toml, which nothing in the project
+    imports. From .venv when installed there, else from its own virtualenv
+    (var/bench/datasette-venv), which ``install`` (``--prepare`` only) creates with pip."""
+    for exe in (ROOT / ".venv" / "bin" / "datasette", DATASETTE_VENV / "bin" / "datasette"):
+        if exe.exists():
+            return exe
+    if not install:
+        raise SystemExit("Datasette is not installed: run bench/opendata.py --prepare first")
+    log(f"installing Datasette into {DATASETTE_VENV} (bench tooling, pyproject's 'bench' extra)")
+    subprocess.run([sys.executable, "-m", "venv", str(DATASETTE_VENV)], check=True)
+    subprocess.run(
+        [str(DATASETTE_VENV / "bin" / "pip"), "install", "-q", "datasette>=0.65.5,<0.66"], check=True
+    )
+    return DATASETTE_VENV / "bin" / "datasette"
 
 
 def wait_ready(port: int, path: str, timeout: float = 60) -> None:
@@ -295,12 +313,12 @@ def wait_ready(port: int, path: str, timeout: float = 60) -> None:
     raise SystemExit(f"server on port {port} did not come up")
 
 
-def start_zhengtong(work: Path, port: int) -> subprocess.Popen:
+def start_zhengtong(work: Path, port: int, app: str = "rows") -> subprocess.Popen:
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     return subprocess.Popen(
         [
             str(gunicorn),
-            "zhengtong.wsgi",
+            APPS[app],
             "--workers",
             "2",
             "--threads",
@@ -505,14 +523,21 @@ def machine() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )  # fmt: skip
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=30, help="requests per latency measure")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of each throughput run")
+    parser.add_argument("--repeat", type=int, default=30, help="requests per c=1 latency measure")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of each c=16 throughput run")
     parser.add_argument("--distinct", type=int, default=3000, help="queries generated per distinct stream")
-    parser.add_argument("--zt-port", type=int, default=8761)
-    parser.add_argument("--ds-port", type=int, default=8762)
-    parser.add_argument("--reuse", action="store_true", help="keep an earlier ingest and SQLite file")
+    parser.add_argument("--zt-port", type=int, default=8180)
+    parser.add_argument("--ds-port", type=int, default=8181)
+    parser.add_argument("--app", choices=sorted(APPS), default="rows", help="Zhengtong WSGI app served")
+    parser.add_argument("--only", help="comma list of measure numbers (1-7) to run")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--prepare", action="store_true", help="build the data and indexes, then stop")
+    mode.add_argument("--reuse", action="store_true", help="measure only, on what --prepare built")
     parser.add_argument("--child", choices=["ingest", "sqlite"], help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -527,60 +552,86 @@ def main() -> None:
     work = ROOT / "var" / "bench" / "opendata" / str(args.rows)
     work.mkdir(parents=True, exist_ok=True)
     ingest_file = work / "ingest.json"
-    if not (args.reuse and ingest_file.exists()):
-        for stale in ("zhengtong.sqlite3", "datastore", "uploads"):
-            target = work / stale
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-        log(f"ingesting {args.rows:,} rows into Zhengtong (catalogue load path)")
-        out = subprocess.run(
-            [str(VENV_PY), __file__, "--child", "ingest", "--rows", str(args.rows), "--work", str(work)],
-            env=zt_env(work),
-            capture_output=True,
-            text=True,
-        )
-        if out.returncode:
-            raise SystemExit(out.stderr[-3000:])
-        ingest_file.write_text(out.stdout.strip().splitlines()[-1])
-    ingest = json.loads(ingest_file.read_text())
-    log(f"ingest: {ingest['total_s']:.1f} s, peak {ingest['peak_mb']:.0f} MB, public grade {ingest['grade']}")
-
     db = work / f"{NAME}.db"
     sqlite_file = work / "sqlite.json"
-    if not (args.reuse and db.exists() and sqlite_file.exists()):
-        db.unlink(missing_ok=True)
-        log("loading the CSV into SQLite for Datasette (with indexes)")
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", "sqlite", "--rows", str(args.rows), "--work", str(work)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        sqlite_file.write_text(out.stdout.strip().splitlines()[-1])
-    sqlite_load = json.loads(sqlite_file.read_text())
-    exe = ensure_datasette()
     inspect = work / "inspect.json"
-    if not inspect.exists() or inspect.stat().st_mtime < db.stat().st_mtime:
-        subprocess.run([str(exe), "inspect", str(db), "--inspect-file", str(inspect)], check=True)
+    if args.reuse:
+        missing = [p.name for p in (ingest_file, db, sqlite_file, inspect) if not p.exists()]
+        if missing:
+            raise SystemExit(f"not prepared ({', '.join(missing)} missing): run with --prepare first")
+        exe = ensure_datasette()
+    else:
+        exe = ensure_datasette(install=True)
+        ensure_csv(args.rows, work)
+        if not (db.exists() and sqlite_file.exists()):
+            db.unlink(missing_ok=True)
+            log("loading the CSV into SQLite for Datasette (with indexes)")
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    "sqlite",
+                    "--rows",
+                    str(args.rows),
+                    "--work",
+                    str(work),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            sqlite_file.write_text(out.stdout.strip().splitlines()[-1])
+        if not inspect.exists() or inspect.stat().st_mtime < db.stat().st_mtime:
+            subprocess.run([str(exe), "inspect", str(db), "--inspect-file", str(inspect)], check=True)
+        if args.prepare or not ingest_file.exists():
+            for stale in ("zhengtong.sqlite3", "datastore", "uploads"):
+                target = work / stale
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+            log(f"ingesting {args.rows:,} rows into Zhengtong (catalogue load path)")
+            out = subprocess.run(
+                [str(VENV_PY), __file__, "--child", "ingest", "--rows", str(args.rows), "--work", str(work)],
+                env=zt_env(work),
+                capture_output=True,
+                text=True,
+            )
+            if out.returncode:
+                raise SystemExit(out.stderr[-3000:])
+            ingest_file.write_text(out.stdout.strip().splitlines()[-1])
+    ingest = json.loads(ingest_file.read_text())
+    log(
+        f"ingest: {ingest['total_s']:.1f} s wall, {ingest.get('cpu_s', float('nan')):.1f} s CPU, "
+        f"peak {ingest['peak_mb']:.0f} MB, public grade {ingest['grade']}"
+    )
+    sqlite_load = json.loads(sqlite_file.read_text())
+    if args.prepare:
+        log(
+            f"prepared in {work}; measure with: .venv/bin/python bench/opendata.py --reuse --rows {args.rows}"
+        )
+        return
     version = subprocess.run([str(exe), "--version"], capture_output=True, text=True).stdout.strip()
 
     zt = ds = None
     results = []
     try:
-        zt = start_zhengtong(work, args.zt_port)
+        zt = start_zhengtong(work, args.zt_port, args.app)
         ds = start_datasette(exe, db, inspect, args.ds_port, work)
         wait_ready(args.zt_port, f"/data/{NAME}.json?_size=1")
         wait_ready(args.ds_port, f"/{NAME}/{NAME}.json?_size=1")
         streams = make_streams(Path(ingest["csv"]), args.rows, args.distinct)
+        if args.only:
+            chosen = {int(n) for n in args.only.split(",")}
+            streams = [m for i, m in enumerate(streams, 1) if i in chosen]
         sanity(args.zt_port, args.ds_port, streams)
         for measure in streams:
             for server, port, proc, base in (
                 ("Zhengtong", args.zt_port, zt, f"/data/{NAME}.json"),
                 ("Datasette", args.ds_port, ds, f"/{NAME}/{NAME}.json"),
             ):
-                row = {"measure": measure["name"], "server": server}
+                row = {"measure": measure["name"], "target": measure["target"], "server": server}
                 for stream in ("cached", "distinct"):
                     paths = (
                         [base + "?" + measure["cached"]]
@@ -881,7 +932,14 @@ def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: 
             )
     console.print(table)
     ratios = Table(title="Zhengtong ÷ Datasette (throughput at c=16; latency: Datasette p50 ÷ ours)")
-    for column in ("measure", "cached c=16", "distinct c=16", "distinct c=1 p50"):
+    for column in (
+        "measure",
+        "target",
+        "our distinct p50",
+        "cached c=16",
+        "distinct c=16",
+        "distinct c=1 p50",
+    ):
         ratios.add_column(column)
     for (measure, server), r in by_key.items():
         if server != "Zhengtong":
@@ -893,6 +951,8 @@ def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: 
 
         ratios.add_row(
             measure,
+            r.get("target", ""),
+            f"{r['distinct']['c1']['p50']:.1f} ms",
             div(r["cached"]["c16"]["rps"], d["cached"]["c16"]["rps"]),
             div(r["distinct"]["c16"]["rps"], d["distinct"]["c16"]["rps"]),
             div(d["distinct"]["c1"]["p50"], r["distinct"]["c1"]["p50"]),
@@ -906,7 +966,8 @@ def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: 
     )
     console.print(f"machine: {machine()}; load average now {os.getloadavg()}")
     console.print(
-        "Zhengtong: gunicorn 2 workers × 4 threads, production settings, row index + FTS5 trigram per "
+        f"Zhengtong: {APPS[args.app]} under gunicorn 2 workers × 4 threads, production settings, row "
+        "index + FTS5 trigram and bigram text index per "
         "published version; Datasette: immutable mode (-i, inspect file), 4 SQL threads, indexes on "
         + ", ".join(INDEXED)
         + ", (district, status, registered_capital) and an FTS5 trigram table on name, address, "

@@ -4,7 +4,7 @@ Read values with the helpers of zhengtong.conf (env_int, env_str, ...) so they a
 documented (docs/configuration.md, section of this module).
 """
 
-from zhengtong.conf import env_int, env_str
+from zhengtong.conf import env_bool, env_int, env_str
 from zhengtong.settings import TESTING, VAR_DIR
 
 # Where uploaded files wait for (and are kept after) their load job.
@@ -17,6 +17,9 @@ CATALOG_KEY_RATE_LIMIT = env_int("CATALOG_KEY_RATE_LIMIT", 600, minimum=1)
 # Under test the default is high, so suites that call the data APIs many times from one address
 # do not trip it (the limiter's own tests set it low).
 CATALOG_ANON_RATE_LIMIT = env_int("CATALOG_ANON_RATE_LIMIT", 100_000 if TESTING else 60, minimum=1)
+# Datasette's ``suggest_facets`` setting: the table JSON suggests facets (a second pass over the
+# matching rows and a sample of 100 rows per request) unless off or the caller sends _nosuggest.
+CATALOG_DATASETTE_SUGGEST_FACETS = env_bool("CATALOG_DATASETTE_SUGGEST_FACETS", True)
 CATALOG_MAX_KEYS_PER_USER = env_int("CATALOG_MAX_KEYS_PER_USER", 5, minimum=1)
 # Days an approved application for conditionally open data gives access.
 CATALOG_APPLICATION_DAYS = env_int("CATALOG_APPLICATION_DAYS", 365, minimum=1)

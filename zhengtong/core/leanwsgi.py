@@ -1,4 +1,6 @@
-"""The one mechanism for a lean JSON WSGI service: a hot machine endpoint served without Django's
+"""The one mechanism for lean WSGI services, in two forms.
+
+1. ``json_app``, a lean JSON WSGI service: a hot machine endpoint served without Django's
 request handling, middleware and routing, behind the same reverse proxy as the portal (which
 sends only these paths to it). Used by the codes module's verification service
 (``codes/wsgi_verify.py``), the sharing module's exchange service (``sharing/wsgi_exchange.py``)
@@ -10,16 +12,28 @@ other than POST 405, a missing, oversized or non-JSON body 422. A ``ZhengtongErr
 raises becomes the platform's error body with its HTTP status (and ``Retry-After`` for 429),
 exactly as the ninja API answers it. Database connections are checked before and after each call
 as Django's request signals would (``CONN_MAX_AGE``, broken connections).
+
+2. ``lean_application``: the same Django views behind a short middleware stack, for hot endpoints
+that need Django's routing and views (the identity centre's OIDC endpoints, ``identity/wsgi_oidc.py``;
+the open-data row API, ``catalog/wsgi_rows.py``; the workspace's messages,
+``workspace/wsgi_messages.py``). Same answers, refusals, permission checks, rate limits and audit
+events as the full application; only the middleware that browser pages need is left out. By
+default the request's user is anonymous unless the view authenticates a bearer token or key from
+the headers, and sessions are neither read nor saved (``NoSessionMiddleware``); a service that
+serves signed-in staff passes its own ``middleware`` with ``sessions=True``. Paths a service does
+not serve are a JSON 404. A service module calls ``django.setup()`` first.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 from django.utils import translation
@@ -147,3 +161,91 @@ def activate_language(environ) -> None:
 def client_address(environ) -> str:
     """The client's address as the portal reads it behind trusted proxies."""
     return client_ip_from(environ) or ""
+
+
+# Kept in the order of settings.MIDDLEWARE; NoSessionMiddleware comes last.
+LEAN_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "zhengtong.core.middleware.RequestContextMiddleware",
+)
+NO_SESSION = "zhengtong.core.leanwsgi.NoSessionMiddleware"
+
+
+class _NoSession(dict):
+    """An empty session nobody saves: the lean services take no cookies."""
+
+    session_key = None
+    modified = False
+
+    def cycle_key(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        self.clear()
+
+
+class NoSessionMiddleware:
+    """``request.user`` is anonymous and ``request.session`` empty: what code shared with the
+    pages reads, without the session and authentication middleware's work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = AnonymousUser()
+        request.session = _NoSession()
+        return self.get_response(request)
+
+
+class LeanHandler(WSGIHandler):
+    """Django's handler with ``middleware`` (those of ``settings.MIDDLEWARE`` it names, in the
+    settings' order), then ``NoSessionMiddleware`` unless ``sessions``."""
+
+    def __init__(self, middleware: Iterable[str] = LEAN_MIDDLEWARE, *, sessions: bool = False):
+        self.lean_middleware = frozenset(middleware)
+        self.sessions = sessions
+        super().__init__()
+
+    def load_middleware(self, is_async=False):
+        full = settings.MIDDLEWARE
+        settings.MIDDLEWARE = [m for m in full if m in self.lean_middleware] + (
+            [] if self.sessions else [NO_SESSION]
+        )
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+def not_found_json(body: dict) -> Callable:
+    data = json.dumps(body, ensure_ascii=False).encode()
+
+    def respond(environ, start_response) -> list[bytes]:
+        start_response(
+            "404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        )
+        return [data]
+
+    return respond
+
+
+def lean_application(
+    *, paths: Iterable[str] = (), prefixes: Iterable[str] = (), match: Callable[[str], bool] | None = None,
+    not_found: Callable | None = None, middleware: Iterable[str] = LEAN_MIDDLEWARE, sessions: bool = False,
+) -> Callable:  # fmt: skip
+    """A WSGI application serving the given exact ``paths``, ``prefixes`` (or paths ``match``
+    accepts) through ``LeanHandler(middleware, sessions=...)``; anything else gets ``not_found``
+    (a JSON 404 in the platform's error shape unless the caller's API has its own)."""
+    exact, starts = frozenset(paths), tuple(prefixes)
+    django_app = LeanHandler(middleware, sessions=sessions)
+    refuse = not_found or not_found_json(
+        {"error": {"code": "not_found", "message": "not served here", "details": {}}}
+    )
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path in exact or (starts and path.startswith(starts)) or (match is not None and match(path)):
+            return django_app(environ, start_response)
+        return refuse(environ, start_response)
+
+    return application

@@ -6,15 +6,14 @@ proxy sending only these paths to it:
 
     /oidc/token  /oidc/userinfo  /oidc/introspect  /oidc/revoke  (and /api/v1/ for bearer calls)
 
-The same Django views (same answers, refusals, rate limits and audit events) behind a lean
-middleware stack: no session, CSRF, messages, preferences, language, second-factor, axes or
-clickjacking middleware, which only browser pages need (these endpoints take no cookies and are
-CSRF-exempt; the API answers bearer tokens). Anything else is a 404 here.
+The same Django views (same answers, refusals, rate limits and audit events) behind the lean
+middleware stack of ``core.leanwsgi``: no session, CSRF, messages, preferences, language,
+second-factor, axes or clickjacking middleware, which only browser pages need (these endpoints
+take no cookies and are CSRF-exempt; the API answers bearer tokens). Anything else is a 404 here.
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 import django
@@ -22,66 +21,21 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import AnonymousUser  # noqa: E402
-from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from zhengtong.core.leanwsgi import (  # noqa: E402
+    LEAN_MIDDLEWARE,
+    LeanHandler,
+    NoSessionMiddleware,
+    lean_application,
+    not_found_json,
+)
 
 PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/introspect", "/oidc/revoke")
 PREFIXES = ("/api/v1/",)
-LEAN_MIDDLEWARE = (
-    "django.middleware.security.SecurityMiddleware",
-    "zhengtong.core.middleware.RequestContextMiddleware",
-    "zhengtong.identity.wsgi_oidc.NoSessionMiddleware",
+
+__all__ = ["LEAN_MIDDLEWARE", "PATHS", "PREFIXES", "LeanHandler", "NoSessionMiddleware", "application"]
+
+application = lean_application(
+    paths=PATHS,
+    prefixes=PREFIXES,
+    not_found=not_found_json({"error": "not_found", "error_description": "not served here"}),
 )
-
-
-class _NoSession(dict):
-    """An empty session nobody saves: the machine endpoints take no cookies."""
-
-    session_key = None
-    modified = False
-
-    def cycle_key(self) -> None:
-        pass
-
-    def flush(self) -> None:
-        self.clear()
-
-
-class NoSessionMiddleware:
-    """``request.user`` is anonymous and ``request.session`` empty: what code shared with the
-    pages reads, without the session and authentication middleware's work."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        request.user = AnonymousUser()
-        request.session = _NoSession()
-        return self.get_response(request)
-
-
-class LeanHandler(WSGIHandler):
-    """Django's handler with ``LEAN_MIDDLEWARE`` (kept in the order of ``settings.MIDDLEWARE``)."""
-
-    def load_middleware(self, is_async=False):
-        full = settings.MIDDLEWARE
-        settings.MIDDLEWARE = [m for m in full if m in LEAN_MIDDLEWARE] + [LEAN_MIDDLEWARE[-1]]
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = full
-
-
-_django = LeanHandler()
-
-
-def application(environ, start_response):
-    path = environ.get("PATH_INFO", "")
-    if path in PATHS or path.startswith(PREFIXES):
-        return _django(environ, start_response)
-    body = json.dumps({"error": "not_found", "error_description": "not served here"}).encode()
-    start_response(
-        "404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
-    return [body]

@@ -17,6 +17,7 @@ import json
 import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 
 from zhengtong.core.access import public
@@ -285,10 +286,11 @@ def _table(request, resource, table, started):
         # Datasette 0.65 keys _shape=object by primary key and answers a rowid table (ours: every
         # table) with this error, status 200 (recorded).
         return {"ok": False, "error": "_shape=object not available for tables with no primary keys"}, headers
+    # the engine's rows are JSON-ready already (engine.json_value on both engines' paths)
     if shape == "objects":
-        out_rows = [{c: common.jsonable(row.get(c)) for c in columns} for row in rows]
+        out_rows = [{c: row.get(c) for c in columns} for row in rows]
     else:
-        out_rows = [[common.jsonable(row.get(c)) for c in columns] for row in rows]
+        out_rows = [[row.get(c) for c in columns] for row in rows]
     facet_results = {}
     for kind, column in facets:
         # Datasette leaves null out of every facet kind
@@ -324,7 +326,7 @@ def _table(request, resource, table, started):
         }
     suggested = (
         []
-        if "_nosuggest" in special or _one(special, "_next")
+        if "_nosuggest" in special or _one(special, "_next") or not settings.CATALOG_DATASETTE_SUGGEST_FACETS
         else _suggested_facets(request, table, filters, facets, _one(special, "_search") or None)
     )
     body = {

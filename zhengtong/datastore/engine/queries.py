@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -296,6 +297,25 @@ def query(
     return result
 
 
+_PLAIN = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating)
+
+
+def page_rows(rowcache, selected: list[str], positions) -> list[dict]:
+    """The rows at ``positions`` of the memory-mapped Arrow copy as JSON-ready dicts, a scalar
+    per cell (measured: faster for a page than ``take``, which touches every record batch of the
+    mapped file the page spans); ``json_value`` only on columns whose values need it."""
+    columns = {n: rowcache.column(n) for n in selected}
+    plain = [n for n, c in columns.items() if any(test(c.type) for test in _PLAIN)]
+    other = [n for n in columns if n not in plain]
+    rows = []
+    for index in positions.tolist():
+        row = {n: columns[n][index].as_py() for n in selected}
+        for n in other:
+            row[n] = json_value(row[n])
+        rows.append(row)
+    return rows
+
+
 def _filter_name(item) -> object:
     if isinstance(item, dict):
         return item.get("field")
@@ -341,12 +361,10 @@ def _from_index(
     positions = answer.positions
     if len(positions):
         rowcache = row_cache(table_key, version, variant)
-        columns_ = {n: rowcache.column(n) for n in selected}
-        for index in positions.tolist():
-            row = {n: json_value(col[index].as_py()) for n, col in columns_.items()}
-            if row_numbers:
+        result.rows = page_rows(rowcache, selected, positions)
+        if row_numbers:
+            for row, index in zip(result.rows, positions.tolist(), strict=True):
                 row[ROW] = index + 1
-            result.rows.append(row)
         if answer.more:
             last = int(positions[-1])
             if answer.ranked:

@@ -82,9 +82,13 @@ def indexable(table: pa.Table, max_text_distinct: int) -> dict[str, pa.Array]:
     return chosen
 
 
-def build(table: pa.Table, index_path: str, keys_path: str, *, max_text_distinct: int) -> list[str]:
-    """Write the index files of ``table`` (the variant as stored, without or with ``_row``)."""
-    chosen = indexable(table, max_text_distinct)
+def build(
+    table: pa.Table, index_path: str, keys_path: str, *, max_text_distinct: int, chosen: dict | None = None
+) -> list[str]:
+    """Write the index files of ``table`` (the variant as stored, without or with ``_row``);
+    ``chosen``: ``indexable``'s answer when the caller has it."""
+    if chosen is None:
+        chosen = indexable(table, max_text_distinct)
     codes, meta = {}, {}
     for name, uniques in chosen.items():
         column = table.column(name)
@@ -272,6 +276,70 @@ def _cursor_key(index: RowIndex, order, values: list, row: int) -> int:
     return key * index.rows + tail
 
 
+_RANGE_OPS = ("eq", "gt", "gte", "lt", "lte")
+
+
+def sort_range(index: RowIndex, order, parsed) -> tuple[int, int] | None:
+    """The slice [start, end) of the one sort column's sorted order (``_sorted_order``) that its
+    range filters (eq, gt, gte, lt, lte on that column) leave, found by binary search; None when
+    the sort is not one indexed column or no filter bounds it."""
+    if len(order) != 1:
+        return None
+    name, direction = order[0]
+    col = index.columns.get(name)
+    bounds = [(op, value) for field, op, value in parsed if field == name and op in _RANGE_OPS]
+    if col is None or not bounds:
+        return None
+    lo, hi = 0, col.n  # codes [lo, hi) in ascending order; null (n) never passes a range filter
+    for op, value in bounds:
+        first, after = _bounds(col, value)
+        if op == "eq":
+            lo, hi = max(lo, first), min(hi, after)
+        elif op == "gt":
+            lo = max(lo, after)
+        elif op == "gte":
+            lo = max(lo, first)
+        elif op == "lt":
+            hi = min(hi, first)
+        else:
+            hi = min(hi, after)
+    if hi <= lo:
+        return 0, 0
+    if direction == "desc":
+        lo, hi = col.n - hi, col.n - lo
+    _perm, keys = _sorted_order(index, name, direction)
+    start = int(np.searchsorted(keys, lo * index.rows, "left"))
+    end = int(np.searchsorted(keys, hi * index.rows, "left"))
+    return start, end
+
+
+def range_page(
+    index: RowIndex,
+    order: list[tuple[str, str]],
+    parsed,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: tuple[list, int] | None = None,
+    count: bool = True,
+) -> tuple[np.ndarray, int | None] | None:
+    """A page whose every filter is a range on the one sort column: a slice of the column's
+    sorted order, its total the slice's length (no mask, no scan). None when not that shape."""
+    if not order or any(f != order[0][0] or op not in _RANGE_OPS for f, op, _v in parsed):
+        return None
+    found = sort_range(index, order, parsed)
+    if found is None:
+        return None
+    start, end = found
+    total = end - start
+    perm, keys = _sorted_order(index, *order[0])
+    if after is not None:
+        start = max(start, int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right")))
+    return perm[start + offset : min(end, start + offset + limit + 1)].astype(np.int64), (
+        total if count else None
+    )
+
+
 def page(
     index: RowIndex,
     mask: np.ndarray | None,
@@ -281,8 +349,10 @@ def page(
     offset: int = 0,
     after: tuple[list, int] | None = None,
     count: bool = True,
+    within: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, int | None]:
-    """(0-based row positions of the page plus one look-ahead row, total matching rows)."""
+    """(0-based row positions of the page plus one look-ahead row, total matching rows).
+    ``within``: ``sort_range``'s slice of the sort column's order, where every match lies."""
     for name, _d in order:
         if name not in index.columns:
             raise Unsupported
@@ -298,13 +368,15 @@ def page(
             # many matches, one sort column: walk the sorted order and keep the matching rows
             # until the page is full (a range filter on the sort column finds them at once)
             perm, keys = _sorted_order(index, *order[0])
-            start = 0
+            start, stop = within if within is not None else (0, index.rows)
             if after is not None:
-                start = int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
+                start = max(
+                    start, int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
+                )
             found, step = [], 4096
             have = 0
-            while start < index.rows and have < want:
-                chunk = perm[start : start + step]
+            while start < stop and have < want:
+                chunk = perm[start : min(stop, start + step)]
                 hit = chunk[mask[chunk]]
                 found.append(hit)
                 have += len(hit)

@@ -28,10 +28,13 @@ class IndexAnswer:
     index: RowIndex
     mask: np.ndarray | None
     searched: str | None = None  # a ranked page straight from FTS5: no mask to facet over
+    parsed: list | None = None  # a range page's filters: the mask is made when a facet needs it
 
     def facet(self, name: str, size: int) -> list[tuple[object, int]]:
         if self.searched is not None:
             raise Unsupported
+        if self.mask is None and self.parsed:
+            self.mask = rowindex.filter_mask(self.index, self.parsed)
         if self.mask is None:
             return rowindex.all_row_facet(self.index, name, size)
         return rowindex.facet(self.index, name, self.mask, size)
@@ -50,18 +53,36 @@ def index_answer(
     count: bool,
     rows: pa.Table | None,
 ) -> IndexAnswer:
-    index, fts_path = served
+    index, fts_path = served[0], served[1]
     if q and not parsed and not order and (cursor is None or cursor.get("o") == "rank"):
         start = offset if cursor is None else cursor.get("n")
         if isinstance(start, int) and not isinstance(start, bool) and start >= 0:
             try:
                 positions, total = textindex.ranked_page(
-                    fts_path, q, searchable, index, limit=limit, offset=start, count=count
+                    fts_path, q, searchable, index, rows, limit=limit, offset=start, count=count
                 )
                 more = len(positions) > limit
                 return IndexAnswer(positions[:limit], more, total, True, start + limit, index, None, q)
             except Unsupported:
                 pass
+    ranked = bool(q) and not order and (cursor is None or cursor.get("o") == "rank")
+    after = None
+    if cursor is not None and not ranked:
+        values, row = cursor.get("k") or [], cursor.get("r")
+        if len(values) != len(order) or not isinstance(row, int) or isinstance(row, bool):
+            raise Unsupported  # DuckDB's path reports the bad cursor
+        after = (_cursor_values(index, order, values), row)
+    if not q and parsed:
+        # every filter a range on the one sort column: a slice of its sorted order, no mask
+        sliced = rowindex.range_page(
+            index, order, parsed, limit=limit, offset=offset, after=after, count=count
+        )
+        if sliced is not None:
+            positions, total = sliced
+            more = len(positions) > limit
+            return IndexAnswer(
+                positions[:limit], more, total, False, offset + limit, index, None, None, parsed
+            )
     mask = rowindex.filter_mask(index, parsed)
     score = None
     if q:
@@ -69,7 +90,6 @@ def index_answer(
             raise Unsupported
         qmask, score = textindex.search(fts_path, q, searchable, index, rows)
         mask = qmask if mask is None else (mask & qmask)
-    ranked = bool(q) and not order and (cursor is None or cursor.get("o") == "rank")
     if ranked:
         start = offset
         if cursor is not None:
@@ -92,13 +112,16 @@ def index_answer(
         positions = matches[chosen][start:want]
         more = len(positions) > limit
         return IndexAnswer(positions[:limit], more, total, True, start + limit, index, mask)
-    after = None
-    if cursor is not None:
-        values, row = cursor.get("k") or [], cursor.get("r")
-        if len(values) != len(order) or not isinstance(row, int) or isinstance(row, bool):
-            raise Unsupported  # DuckDB's path reports the bad cursor
-        after = (_cursor_values(index, order, values), row)
-    positions, total = rowindex.page(index, mask, order, limit=limit, offset=offset, after=after, count=count)
+    positions, total = rowindex.page(
+        index,
+        mask,
+        order,
+        limit=limit,
+        offset=offset,
+        after=after,
+        count=count,
+        within=rowindex.sort_range(index, order, parsed) if mask is not None else None,
+    )
     more = len(positions) > limit
     return IndexAnswer(positions[:limit], more, total, False, offset + limit, index, mask)
 

@@ -36,7 +36,7 @@ VARIANTS = ("raw", "public")
 SERVED_VARIANTS = ("public",)
 # The files of a served variant's row and text indexes (derived: removed when the version is
 # replaced or retired, rebuilt when it is activated again).
-STRUCTURES = ("idx.arrow", "keys.arrow", "fts.sqlite")
+STRUCTURES = ("idx.arrow", "keys.arrow", "fts.sqlite", "bigram.sqlite")
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 
 
@@ -258,13 +258,29 @@ def _structure_key(table_key: str, version: int, variant: str, part: str) -> str
 
 
 def _write_structures(table: pa.Table, paths: list[str]) -> None:
-    index_path, keys_path, fts_path = paths
-    indexed = rowindex.build(
-        table, index_path, keys_path, max_text_distinct=settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT
-    )
-    if os.path.exists(fts_path):
-        os.unlink(fts_path)
-    textindex.build(table, fts_path, indexed)
+    """The row index, the trigram and the bigram text index, side by side (numpy, Arrow and
+    SQLite release the GIL while they work)."""
+    index_path, keys_path, fts_path, bigram_path = paths
+    chosen = rowindex.indexable(table, settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
+    indexed = list(chosen)
+    for path in (fts_path, bigram_path):
+        if os.path.exists(path):
+            os.unlink(path)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [
+            pool.submit(textindex.build, table, fts_path, indexed),
+            pool.submit(textindex.build_bigrams, table, bigram_path, indexed),
+            pool.submit(
+                rowindex.build,
+                table,
+                index_path,
+                keys_path,
+                max_text_distinct=settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT,
+                chosen=chosen,
+            ),
+        ]
+        for future in futures:
+            future.result()
 
 
 def ensure_structures(table_key: str, version: int, variant: str) -> None:
@@ -304,7 +320,11 @@ def structures(table_key: str, version: int, variant: str):
     keys = [_structure_key(table_key, version, variant, part) for part in STRUCTURES]
     if not storage.exists(_manifest_key(table_key, version)) or not all(storage.exists(k) for k in keys):
         return None
-    return rowindex.load(storage.path(keys[0]), storage.path(keys[1])), storage.path(keys[2])
+    return (
+        rowindex.load(storage.path(keys[0]), storage.path(keys[1])),
+        storage.path(keys[2]),
+        storage.path(keys[3]),
+    )
 
 
 def active_version(table_key: str) -> int | None:

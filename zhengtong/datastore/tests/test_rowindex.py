@@ -268,7 +268,7 @@ def test_unsearchable_fields_stay_unsearched(both):
     assert indexed.total == scanned.total > 0
 
 
-STRUCTURE_FILES = {"public.fts.sqlite", "public.idx.arrow", "public.keys.arrow"}
+STRUCTURE_FILES = {"public.bigram.sqlite", "public.fts.sqlite", "public.idx.arrow", "public.keys.arrow"}
 
 
 def _structure_files(root, key, version):
@@ -277,7 +277,7 @@ def _structure_files(root, key, version):
 
 def test_replaced_and_retired_versions_lose_their_structures(both, store):
     key, v1 = both
-    assert _structure_files(store, key, v1) == ["public.fts.sqlite", "public.idx.arrow", "public.keys.arrow"]
+    assert _structure_files(store, key, v1) == sorted(STRUCTURE_FILES)
     v2 = engine.write_version(key, {"raw": _table(8), "public": _table(8)})
     # written but not yet active: both versions have their structures
     assert _structure_files(store, key, v2) and _structure_files(store, key, v1)
@@ -289,7 +289,10 @@ def test_replaced_and_retired_versions_lose_their_structures(both, store):
         engine.query(key, v2, "public", schema=SCHEMA, filters=[("status", "eq", "存续")]).engine == "index"
     )
     engine.activate(key, v1)  # made current again: rebuilt
-    assert len(_structure_files(store, key, v1)) == 3 and _structure_files(store, key, v2) == []
+    assert (
+        len(_structure_files(store, key, v1)) == len(STRUCTURE_FILES)
+        and _structure_files(store, key, v2) == []
+    )
     assert (
         engine.query(key, v1, "public", schema=SCHEMA, filters=[("status", "eq", "存续")]).engine == "index"
     )
@@ -423,3 +426,78 @@ def test_array_facets_and_filters(settings):
     assert ns([("tags", "arraynotcontains", "a")]) == [3, 4, 5, 6, 7]
     with pytest.raises(ValidationError):
         engine.query("arr", version, "public", schema=schema, facets=[("histogram", "tags")])
+
+
+RANGES = [
+    [("capital", "gt", 3.5)],
+    [("capital", "gte", 0), ("capital", "lt", 100)],
+    [("capital", "eq", 50)],
+    [("capital", "lte", -2)],
+    [("capital", "gt", 99999)],
+    [("founded", "gte", "2000-01-01"), ("founded", "lte", "2005-12-31")],
+]
+
+
+@pytest.mark.parametrize("direction", ["", "-"], ids=["asc", "desc"])
+@pytest.mark.parametrize("filters", RANGES, ids=[",".join(f"{f}{o}{v}" for f, o, v in r) for r in RANGES])
+@pytest.mark.parametrize("count", ["exact", "none"])
+def test_range_filters_on_the_sort_column_slice_its_order(both, direction, filters, count):
+    """Every filter a range on the one sort column: a slice of the sorted order (no mask)."""
+    key, version = both
+    sort = [direction + filters[0][0]]
+    seen = {"public": [], "raw": []}
+    for variant in seen:
+        after = None
+        while True:
+            result = engine.query(
+                key, version, variant, schema=SCHEMA, sort=sort, filters=filters, limit=83, after=after,
+                count=count, facets=["status"] if after is None else None,
+            )  # fmt: skip
+            assert result.engine == ("index" if variant == "public" else "duckdb")
+            seen[variant].append((result.rows, result.total, result.facets))
+            after = result.next_cursor
+            if not after:
+                break
+    assert seen["public"] == seen["raw"]
+    indexed, scanned = _pair(both, sort=sort, filters=filters, limit=20, offset=57)
+    _same(indexed, scanned)
+
+
+@pytest.mark.parametrize("q", ["信宏", "制造", "杭州", "解放", "ab", "Ab科"])
+@pytest.mark.parametrize("window", [1000, 40])
+def test_two_character_search_uses_the_bigram_index(both, monkeypatch, q, window):
+    """2 characters: the bigram table finds the rows the scan finds; the ranked pages (the first
+    ``CANDIDATES`` matches by shortest matching text, then row order) are the general path's."""
+    from zhengtong.datastore.engine import textindex
+
+    monkeypatch.setattr(textindex, "CANDIDATES", window)
+    key, version = both
+    codes, after = [], None
+    while True:
+        page = engine.query(key, version, "public", schema=SCHEMA, q=q, limit=70, after=after)
+        codes.extend(r["code"] for r in page.rows)
+        after = page.next_cursor
+        if not after:
+            break
+    scanned = engine.query(key, version, "raw", schema=SCHEMA, q=q, limit=1000)
+    assert len(codes) == len(set(codes)) == page.total == scanned.total
+    if q.isascii():
+        assert page.engine == "duckdb"
+        return
+    assert page.engine == "index" and page.ranked
+    if scanned.total <= 1000:
+        assert set(codes) == {r["code"] for r in scanned.rows}
+    general = engine.query(
+        key, version, "public", schema=SCHEMA, q=q, limit=1000, filters=[("employees", "isnull", False)]
+    )
+    assert general.engine == "index" and general.ranked
+    fast = engine.query(key, version, "public", schema=SCHEMA, q=q, limit=1000)
+    kept = [r["code"] for r in fast.rows if r["employees"] is not None]
+    assert kept == [r["code"] for r in general.rows][: len(kept)]
+    # the ranked window: shortest matching text first
+    if fast.total > 5:
+        lengths = [
+            min(len(v) for v in (r["name"], r["address"]) if v and q.lower() in v.lower()) for r in fast.rows
+        ]
+        head = lengths[: min(window, fast.total)]
+        assert head == sorted(head)
