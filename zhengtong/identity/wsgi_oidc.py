@@ -26,6 +26,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 
+URLCONF = "zhengtong.identity.urls_machine"
 PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/introspect", "/oidc/revoke")
 PREFIXES = ("/api/v1/",)
 LEAN_MIDDLEWARE = (
@@ -50,7 +51,8 @@ class _NoSession(dict):
 
 class NoSessionMiddleware:
     """``request.user`` is anonymous and ``request.session`` empty: what code shared with the
-    pages reads, without the session and authentication middleware's work."""
+    pages reads, without the session and authentication middleware's work. The URLconf matches
+    the machine endpoints first (``urls_machine``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,6 +60,7 @@ class NoSessionMiddleware:
     def __call__(self, request):
         request.user = AnonymousUser()
         request.session = _NoSession()
+        request.urlconf = URLCONF
         return self.get_response(request)
 
 

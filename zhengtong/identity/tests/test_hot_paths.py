@@ -19,7 +19,7 @@ def _introspect(http, token):
 def test_introspection_answers_from_the_signed_claims_without_the_token_table(signed_in, tokens):
     access = tokens["access_token"]
     values = unverified_claims(access)
-    assert values["zt_v"] == 2 and values["acr"] == claims.ACR_REGISTERED
+    assert values["zt_v"] == 3 and values["acr"] == claims.ACR_REGISTERED
     first = _introspect(signed_in, access)  # fills the client cache and the revocation set
     with CaptureQueriesContext(connection) as queries:
         again = _introspect(signed_in, access)
