@@ -36,5 +36,5 @@ def _forget_people_on_change() -> None:
         forget_user(instance.user_id)
 
     for signal in (post_save, post_delete):
-        signal.connect(on_user, sender=User, dispatch_uid="accounts.forget_user")
-        signal.connect(on_grant, sender=RoleGrant, dispatch_uid="accounts.forget_user_grants")
+        signal.connect(on_user, sender=User, weak=False, dispatch_uid="accounts.forget_user")
+        signal.connect(on_grant, sender=RoleGrant, weak=False, dispatch_uid="accounts.forget_user_grants")
