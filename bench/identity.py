@@ -1,23 +1,28 @@
 """Identity centre benchmarks over HTTP: the token endpoint's authorization-code exchange,
 userinfo and ``GET /api/v1/me`` with a JWT access token, and introspection.
 
-    .venv/bin/python bench/identity.py                   # prepare bench_h12, then measure
-    .venv/bin/python bench/identity.py --reuse           # measure only (reuses users, client, tokens)
-    .venv/bin/python bench/identity.py --reuse --seconds 20 --apps lean
+    .venv/bin/python bench/identity.py --prepare         # prepare bench_h12 only (minutes)
+    .venv/bin/python bench/identity.py --reuse           # measure only (about 2.5 minutes)
+    .venv/bin/python bench/identity.py --reuse --seconds 20 --apps lean,full
 
 gunicorn (3 sync workers: cores + 1) serves the site on PostgreSQL (``--db``, default the
-``bench_h12`` database), either the whole site (``zhengtong.wsgi``, "full") or the identity
-centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same views without the
-browser middleware). wrk drives each measure with a stream of DISTINCT requests: every code is
-exchanged once, every userinfo/API/introspection request carries another access token (nothing
-is cached per token). Reported: requests per second (wall clock, the load client on the same
-2 cores), latency, and the CPU time per request of the gunicorn workers and of PostgreSQL (what
-the figure would be on an unshared machine), with the load average.
+``bench_h12`` database) with the shared cache in Redis (``--redis``, default database 2), as
+deployed: the identity centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same
+views without the browser middleware), optionally the whole site (``zhengtong.wsgi``, "full").
+wrk drives each measure with a stream of DISTINCT requests: every code is exchanged once, every
+userinfo/API/introspection request carries another access token of one of ``--people`` persons
+(nothing is cached per token; a person's record and claims are cached per process, so the
+"lean" rows are the warm case). The "lean, person not cached" rows run the same service with
+``ACCOUNTS_USER_CACHE_SECONDS=0`` (a person's record, claims and grants read on every call): the
+cold case. Reported: requests per second (wall clock, the load client on the same 2 cores),
+latency, and the CPU time per request of the gunicorn workers and of PostgreSQL (what the figure
+would be on an unshared machine), with the load average.
 
-Preparation (skipped with ``--reuse``): migrate, a province, an administrator, a person, the
-confidential client ``bench-rp`` and ``--tokens`` access tokens (30-day lifetime, so a later
-``--reuse`` finds them live), kept in ``var/bench/identity-tokens.json``. Codes are single-use,
-so every run inserts fresh ones (a bulk insert, not measured).
+Preparation (``--prepare``, or a first run without ``--reuse``): migrate, a province, an
+administrator, ``--people`` persons, the confidential client ``bench-rp`` and ``--tokens`` access
+tokens (30-day lifetime, so a later ``--reuse`` finds them live), kept in
+``var/bench/identity-tokens.json``. Codes are single-use, so every run inserts fresh ones (a bulk
+insert, not measured).
 """
 
 from __future__ import annotations
@@ -41,7 +46,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 REDIRECT = "http://127.0.0.1:8765/callback"
 STATE = ROOT / "var" / "bench" / "identity-tokens.json"
-APPS = {"full": "zhengtong.wsgi", "lean": "zhengtong.identity.wsgi_oidc"}
+APPS = {
+    "lean": ("zhengtong.identity.wsgi_oidc", {}),
+    "lean-cold": ("zhengtong.identity.wsgi_oidc", {"ACCOUNTS_USER_CACHE_SECONDS": "0"}),
+    "full": ("zhengtong.wsgi", {}),
+}
+LABELS = {"lean": "lean", "lean-cold": "lean, person not cached", "full": "full site"}
+REDIS = ["redis://127.0.0.1:6379/2"]
 AUTH = "Basic " + base64.b64encode(b"bench-rp:bench-secret").decode()
 
 
@@ -52,11 +63,18 @@ def _args():
     parser.add_argument(
         "--reuse", action="store_true", help="measure only: reuse the prepared database and tokens"
     )
+    parser.add_argument("--prepare", action="store_true", help="prepare the database and tokens only")
+    parser.add_argument("--redis", default=REDIS[0], help="REDIS_URL of the shared cache (default db 2)")
+    parser.add_argument("--people", type=int, default=200, help="distinct persons the tokens belong to")
     parser.add_argument("--db", default="postgres://postgres@127.0.0.1:5432/bench_h12", help="DATABASE_URL")
     parser.add_argument("--seconds", type=int, default=10, help="seconds per measure (default 10)")
-    parser.add_argument("--tokens", type=int, default=2000, help="distinct access tokens to prepare")
+    parser.add_argument("--tokens", type=int, default=5000, help="distinct access tokens to prepare")
     parser.add_argument("--codes", type=int, default=6000, help="fresh codes per exchange measure")
-    parser.add_argument("--apps", default="full,lean", help="full, lean or both (comma-separated)")
+    parser.add_argument(
+        "--apps",
+        default="lean,lean-cold",
+        help="lean, lean-cold, full (comma-separated; default lean,lean-cold)",
+    )
     parser.add_argument("--remint", action="store_true", help="with --reuse: issue new access tokens")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
     return parser.parse_args()
@@ -69,6 +87,7 @@ def _env(db: str) -> dict:
         ZHENGTONG_ENV="development",
         DEBUG="false",
         PYTHONPATH=str(ROOT),
+        REDIS_URL=REDIS[0],
         IDENTITY_ACCESS_TOKEN_SECONDS="2592000",  # the prepared tokens outlive a later --reuse
         IDENTITY_FAILURES_PER_ADDRESS="100000000",
         HTML_GZIP="false",
@@ -100,9 +119,10 @@ def _codes(n: int) -> list[tuple[str, str]]:
     from zhengtong.identity.server import digest
 
     client = Client.objects.get(client_id="bench-rp")
-    user_id = User.objects.get(username="bench_person").pk
+    people = list(User.objects.filter(username__startswith="bench_person").values_list("pk", flat=True))
     out, rows = [], []
-    for _ in range(n):
+    for i in range(n):
+        user_id = people[i % len(people)]
         verifier, challenge = _pkce()
         code = secrets.token_urlsafe(36)
         out.append((code, verifier))
@@ -128,11 +148,12 @@ def mint(n: int) -> list[str]:
     from zhengtong.identity.models import Client
 
     client = Client.objects.get(client_id="bench-rp")
-    person = User.objects.get(username="bench_person")
+    people = list(User.objects.filter(username__startswith="bench_person"))
     generator = srv.AccessTokens()
     acr = "urn:zhengtong:loa:registered"
     out = []
-    for _ in range(n):
+    for i in range(n):
+        person = people[i % len(people)]
         reset = srv._token_acr.set(acr)
         try:
             token = generator.generate("authorization_code", client, user=person, scope="openid profile api:read",
@@ -146,7 +167,7 @@ def mint(n: int) -> list[str]:
     return out
 
 
-def prepare(db: str, tokens: int) -> None:
+def prepare(db: str, tokens: int, people: int) -> None:
     from django.core.management import call_command
 
     from zhengtong.accounts import services as acc
@@ -167,14 +188,16 @@ def prepare(db: str, tokens: int) -> None:
             org_unit=unit,
         )
         acc.role_grant(actor=acc.system_actor(), user=admin, role="identity_admin", org_unit=unit)
-        acc.user_create(
-            actor=None, username="bench_person", password="Bench-pass-2025!", kind=UserKind.CITIZEN
-        )
         services.client_create(
             actor=admin, client_id="bench-rp", name="bench", org_unit=unit, purpose="bench",
             client_type="confidential", redirect_uris=[REDIRECT], scopes=["openid", "profile", "api:read"],
             grant_types=["authorization_code", "refresh_token"], sector="bench", known_secret="bench-secret",
         )  # fmt: skip
+    have = User.objects.filter(username__startswith="bench_person").count()
+    User.objects.bulk_create(
+        [User(username=f"bench_person{i}", kind=UserKind.CITIZEN, password="!", language="zh-hans",
+              first_name=f"P{i}", phone=f"1380000{i:04d}") for i in range(have, people)]
+    )  # fmt: skip
     out = mint(tokens)
     STATE.parent.mkdir(parents=True, exist_ok=True)
     STATE.write_text(json.dumps({"db": db, "tokens": out}))
@@ -208,10 +231,12 @@ def measure(args, app: str, token_list: list[str], rows: list) -> None:
     from loadgen import postgres_cpu_seconds, wrk_requests
 
     port = _free_port()
+    module, extra = APPS[app]
+    label_app = LABELS[app]
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), APPS[app], "-w", str(args.workers), "-k", "sync",
+        [str(Path(sys.executable).parent / "gunicorn"), module, "-w", str(args.workers), "-k", "sync",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
-        cwd=ROOT, env=_env(args.db),
+        cwd=ROOT, env={**_env(args.db), **extra},
     )  # fmt: skip
     try:
         # Ready = every worker has answered a real request (booting Django takes a while on a
@@ -239,24 +264,27 @@ def measure(args, app: str, token_list: list[str], rows: list) -> None:
             pg = postgres_cpu_seconds() - pg0
             n = max(result["requests"], 1)
             rows.append(
-                (f"{label} [{app}]", f"{result['rps']:,.0f}/s", f"{result['p50_ms']:.1f} / {result['p95_ms']:.1f}",
+                (f"{label} [{label_app}]", f"{result['rps']:,.0f}/s", f"{result['p50_ms']:.1f} / {result['p95_ms']:.1f}",
                  f"{cpu * 1000 / n:.2f} ms", f"{pg * 1000 / n:.2f} ms", f"{result['errors']}",
                  f"{load0:.1f}", target)
             )  # fmt: skip
             print("  " + " | ".join(rows[-1]), flush=True)
 
-        codes = _codes(args.codes + 50)
-        bodies = [
-            (form, urllib.parse.urlencode({"grant_type": "authorization_code", "code": c, "redirect_uri": REDIRECT,
-                                           "code_verifier": v}))
-            for c, v in codes
-        ]  # fmt: skip
-        run("token endpoint: code exchange", "/oidc/token", bodies, "POST", "≥ 300/s")
+        cold = app == "lean-cold"
+        if not cold:
+            codes = _codes(args.codes + 50)
+            bodies = [
+                (form, urllib.parse.urlencode({"grant_type": "authorization_code", "code": c, "redirect_uri": REDIRECT,
+                                               "code_verifier": v}))
+                for c, v in codes
+            ]  # fmt: skip
+            run("token endpoint: code exchange", "/oidc/token", bodies, "POST", "≥ 300/s")
         bearer = [({"Authorization": f"Bearer {t}"}, "") for t in token_list]
         run("userinfo, JWT access token", "/oidc/userinfo", bearer, "GET", "≥ 1,500/s")
         run("GET /api/v1/me, JWT access token", "/api/v1/me", bearer, "GET", "≥ 1,500/s")
-        intro = [(form, urllib.parse.urlencode({"token": t})) for t in token_list]
-        run("introspection", "/oidc/introspect", intro, "POST", "≥ 1,000/s")
+        if not cold:
+            intro = [(form, urllib.parse.urlencode({"token": t})) for t in token_list]
+            run("introspection", "/oidc/introspect", intro, "POST", "≥ 1,000/s")
     finally:
         server.terminate()
         try:
@@ -265,11 +293,20 @@ def measure(args, app: str, token_list: list[str], rows: list) -> None:
             server.kill()
 
 
+def _people(token_list: list[str]) -> list[str]:
+    from zhengtong.identity.server import unverified_claims
+
+    return [unverified_claims(t)["sub"] for t in token_list]
+
+
 def main() -> None:
     args = _args()
+    REDIS[0] = args.redis
     _django(args.db)
-    if not args.reuse or not STATE.exists():
-        prepare(args.db, args.tokens)
+    if args.prepare or not args.reuse or not STATE.exists():
+        prepare(args.db, args.tokens, args.people)
+        if args.prepare:
+            return
     elif args.remint:
         STATE.write_text(json.dumps({"db": args.db, "tokens": mint(args.tokens)}))
     token_list = json.loads(STATE.read_text())["tokens"]
@@ -279,7 +316,8 @@ def main() -> None:
     load = os.getloadavg()
     print(
         f"\nidentity over HTTP: gunicorn {args.workers}×sync + wrk (8 connections) on the same "
-        f"{os.cpu_count()} cores, PostgreSQL; {args.seconds} s per measure; distinct codes/tokens; "
+        f"{os.cpu_count()} cores, PostgreSQL, Redis cache; {args.seconds} s per measure; distinct "
+        f"codes/tokens of {len(set(_people(token_list)))} persons; "
         f"load average now {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
     print("| measure | wall clock | p50 / p95 ms | gunicorn CPU per request | PostgreSQL CPU per request | errors | load | target (2 cores) |")  # fmt: skip

@@ -193,6 +193,9 @@ else:
     }
 # How often a process rereads a namespace version for values core.cache keeps in-process.
 CACHE_LOCAL_REVALIDATE_SECONDS = env_int("CACHE_LOCAL_REVALIDATE_SECONDS", 2, minimum=0)
+# How often a process adds the counts it tallied (core.ratelimit.tally: every answer's channel and
+# status class) to the shared counters; 0 adds each at once (tests).
+RATELIMIT_TALLY_FLUSH_SECONDS = env_int("RATELIMIT_TALLY_FLUSH_SECONDS", 0 if TESTING else 1, minimum=0)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -333,6 +336,10 @@ REGISTRY_CORRECTION_DAYS = env_int("REGISTRY_CORRECTION_DAYS", 5, minimum=1)
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90, minimum=1)
 if API_TOKEN_DEFAULT_DAYS > 366:
     raise ConfigurationError("API_TOKEN_DEFAULT_DAYS must be at most 366")
+# Seconds a person's record (and the userinfo claims and API grants derived from it) is kept per
+# process for bearer calls; every change of the person or their role grants drops it at once
+# (CACHE_LOCAL_REVALIDATE_SECONDS in other processes). 0: read on every call.
+ACCOUNTS_USER_CACHE_SECONDS = env_int("ACCOUNTS_USER_CACHE_SECONDS", 60, minimum=0)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200, minimum=50)
 # How many reverse proxies (nginx, load balancer) stand in front of the web nodes: the client
 # address is then read from X-Forwarded-For. 0 trusts REMOTE_ADDR only.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.models import Credential, Department, OrgUnit, RoleGrant, User
 from zhengtong.accounts.permissions import grants_of, scope_q, scope_roots, subtree_q
 from zhengtong.accounts.roles import ROLES
+from zhengtong.core import cache
 from zhengtong.core.errors import NotFound
 
 
@@ -332,3 +335,63 @@ def users_with_resident_ids(resident_ids: list[str]) -> QuerySet[User]:
     """Active accounts verified with one of these resident ID numbers (a benefit proposed to
     the persons an eligibility scan found reaches their accounts)."""
     return User.objects.filter(resident_id__in=resident_ids, is_active=True)
+
+
+# --- The hot path of bearer calls: a person's record kept per process -----------------------
+
+
+def user_namespace(user_id: int) -> str:
+    """The ``core.cache`` namespace of one person's cached record and of what other modules derive
+    from it (e.g. the identity centre's userinfo claims): invalidated by every save of the person
+    (other than a sign-in's ``last_login``) and of their role grants (``accounts.apps``)."""
+    return f"accounts.user:{user_id}"
+
+
+def forget_user(user_id: int) -> None:
+    """Drop the person's cached record now and again after the transaction commits (another
+    process may cache the old row in between)."""
+    namespace = user_namespace(user_id)
+    cache.invalidate(namespace)
+    transaction.on_commit(lambda: cache.invalidate(namespace))
+
+
+def _user_row(user_id: int) -> User | None:
+    return User.objects.select_related("org_unit", "department").filter(pk=user_id).first()
+
+
+def user_cached(user_id: int) -> User | None:
+    """The person ``user_id`` (with org unit and department) as bearer calls need it, kept per
+    process for ``ACCOUNTS_USER_CACHE_SECONDS`` and invalidated with the person (``user_namespace``): a fresh
+    copy each call, so nothing a request sets on it (cached grants, related rows) outlives it."""
+    row = cache.cached(
+        user_namespace(user_id),
+        "user",
+        lambda: _user_row(user_id),
+        settings.ACCOUNTS_USER_CACHE_SECONDS,
+        local=True,
+        shared=False,
+    )
+    if row is None:
+        return None
+    copy = User.__new__(User)
+    copy.__dict__.update({k: v for k, v in row.__dict__.items() if not k.startswith("_zt_")})
+    copy._state = type(row._state)()
+    copy._state.adding, copy._state.db = False, row._state.db
+    copy._state.fields_cache = dict(row._state.fields_cache)
+    return copy
+
+
+def user_grants_cached(user: Any) -> list[tuple[str, str, str, str | None]]:
+    """``user_grants(user)`` as (role, org unit code, org unit name, department name), kept with
+    the person's record (``user_namespace``)."""
+    return cache.cached(
+        user_namespace(user.pk),
+        "grants",
+        lambda: [
+            (g.role, g.org_unit.code, g.org_unit.name, g.department.name if g.department else None)
+            for g in user_grants(user)
+        ],
+        settings.ACCOUNTS_USER_CACHE_SECONDS,
+        local=True,
+        shared=False,
+    )

@@ -37,6 +37,7 @@ T = TypeVar("T")
 
 PREFIX = "zt:c"
 LOCAL_MAX_ENTRIES = 1024
+LOCAL_MAX_VERSIONS = 16384
 # A value that stands for "computed, and it was None" in the shared cache (get() returns None on a miss).
 _NONE = "__zt_cache_none__"
 
@@ -61,6 +62,10 @@ def _read_version(namespace: str) -> int:
         if not _shared.add(version_key(namespace), version, timeout=None):
             version = _shared.get(version_key(namespace), version)
     with _lock:
+        if len(_versions) >= LOCAL_MAX_VERSIONS:
+            # Namespaces per object (a person's record) would grow this without bound: forget
+            # every remembered version; each is read again from the shared cache on next use.
+            _versions.clear()
         _versions[namespace] = (version, time.monotonic())
     return version
 

@@ -201,10 +201,23 @@ class LeanHandler(WSGIHandler):
     """Django's handler with ``middleware`` (those of ``settings.MIDDLEWARE`` it names, in the
     settings' order), then ``NoSessionMiddleware`` unless ``sessions``."""
 
-    def __init__(self, middleware: Iterable[str] = LEAN_MIDDLEWARE, *, sessions: bool = False):
+    def __init__(
+        self,
+        middleware: Iterable[str] = LEAN_MIDDLEWARE,
+        *,
+        sessions: bool = False,
+        urlconf: str | None = None,
+    ):
         self.lean_middleware = frozenset(middleware)
         self.sessions = sessions
+        self.urlconf = urlconf
         super().__init__()
+
+    def get_response(self, request):
+        # A service's own URLconf matches its hot paths before the site's (then includes it).
+        if self.urlconf:
+            request.urlconf = self.urlconf
+        return super().get_response(request)
 
     def load_middleware(self, is_async=False):
         full = settings.MIDDLEWARE
@@ -232,12 +245,13 @@ def not_found_json(body: dict) -> Callable:
 def lean_application(
     *, paths: Iterable[str] = (), prefixes: Iterable[str] = (), match: Callable[[str], bool] | None = None,
     not_found: Callable | None = None, middleware: Iterable[str] = LEAN_MIDDLEWARE, sessions: bool = False,
+    urlconf: str | None = None,
 ) -> Callable:  # fmt: skip
     """A WSGI application serving the given exact ``paths``, ``prefixes`` (or paths ``match``
-    accepts) through ``LeanHandler(middleware, sessions=...)``; anything else gets ``not_found``
+    accepts) through ``LeanHandler(middleware, sessions=..., urlconf=...)``; anything else gets ``not_found``
     (a JSON 404 in the platform's error shape unless the caller's API has its own)."""
     exact, starts = frozenset(paths), tuple(prefixes)
-    django_app = LeanHandler(middleware, sessions=sessions)
+    django_app = LeanHandler(middleware, sessions=sessions, urlconf=urlconf)
     refuse = not_found or not_found_json(
         {"error": {"code": "not_found", "message": "not served here", "details": {}}}
     )

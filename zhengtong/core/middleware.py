@@ -12,7 +12,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 # Every answer is counted by channel and status class in hourly counters of the one counter
 # mechanism (core.ratelimit, in the shared cache), kept two days: the cockpit's worker copies
-# them into its store (platform.error_rate). One cache increment per request, no log parsing.
+# them into its store (platform.error_rate). Tallied per process and added to the shared counters
+# about once a second (``ratelimit.tally``): no cache round trip per request, no log parsing.
 REQUEST_COUNT_SCOPE = "requests"
 REQUEST_COUNT_WINDOW_SECONDS = 3600
 REQUEST_COUNT_KEEP_SECONDS = 2 * 86400
@@ -89,7 +90,7 @@ class RequestContextMiddleware:
         finally:
             context.deactivate(token)
         response["X-Request-ID"] = request_id
-        ratelimit.incr(
+        ratelimit.tally(
             REQUEST_COUNT_SCOPE,
             request_count_key(channel, min(5, max(1, response.status_code // 100))),
             window_seconds=REQUEST_COUNT_WINDOW_SECONDS,

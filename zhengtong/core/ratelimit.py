@@ -13,8 +13,11 @@ Who is counted and how many calls they may make stays with the caller (a data-AP
 
 from __future__ import annotations
 
+import atexit
+import threading
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -43,14 +46,51 @@ def incr(scope: str, key: str, *, window_seconds: int = 60, keep_seconds: int = 
     ``counts``)."""
     bucket, _now, _retry_after = _window(scope, key, window_seconds)
     # The counter outlives its window a little so a late incr never recreates it as 1.
-    timeout = window_seconds + max(10, keep_seconds)
-    if cache.add(bucket, 1, timeout=timeout):
-        return 1
+    return _add(bucket, 1, window_seconds + max(10, keep_seconds))
+
+
+def _add(bucket: str, n: int, timeout: int) -> int:
+    if cache.add(bucket, n, timeout=timeout):
+        return n
     try:
-        return cache.incr(bucket)
+        return cache.incr(bucket, n)
     except ValueError:  # expired between add and incr
-        cache.set(bucket, 1, timeout=timeout)
-        return 1
+        cache.set(bucket, n, timeout=timeout)
+        return n
+
+
+# Counts of ``tally`` not yet added to the shared counters: {bucket: (count, timeout)}.
+_pending: dict[str, tuple[int, int]] = {}
+_pending_lock = threading.Lock()
+_flushed_at = [time.monotonic()]
+
+
+def tally(scope: str, key: str, *, window_seconds: int = 60, keep_seconds: int = 10) -> None:
+    """``incr`` for counters that are only read afterwards (``counts``), on hot paths: counted in
+    this process and added to the shared counter in one increment per counter at most every
+    ``RATELIMIT_TALLY_FLUSH_SECONDS`` (default 1 s; 0 adds at once), and when the process exits.
+    Each count goes to the window it happened in. What a process killed outright had not added
+    yet (at most that interval's) is lost."""
+    bucket, _now, _retry_after = _window(scope, key, window_seconds)
+    timeout = window_seconds + max(10, keep_seconds)
+    with _pending_lock:
+        count = _pending.get(bucket, (0, timeout))[0] + 1
+        _pending[bucket] = (count, timeout)
+    if time.monotonic() - _flushed_at[0] >= settings.RATELIMIT_TALLY_FLUSH_SECONDS:
+        tally_flush()
+
+
+def tally_flush() -> None:
+    """Add every pending ``tally`` count to the shared counters now."""
+    global _pending
+    with _pending_lock:
+        pending, _pending = _pending, {}
+        _flushed_at[0] = time.monotonic()
+    for bucket, (count, timeout) in pending.items():
+        _add(bucket, count, timeout)
+
+
+atexit.register(tally_flush)
 
 
 def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:

@@ -15,6 +15,7 @@ Scopes and their claims (the consent page lists them; discovery publishes them):
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 from typing import Any
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts import selectors as account_selectors
+from zhengtong.core import cache
 from zhengtong.core.masking import mask_resident_id
 from zhengtong.registry import selectors as registry_selectors
 
@@ -126,3 +128,30 @@ def user_claims(
             {"role": g.role, "org_unit": g.org_unit.code} for g in account_selectors.user_grants(user)
         ]
     return claims
+
+
+def user_claims_cached(
+    user: Any, *, scope: str, client: Any, entity_uscc: str = "", entity_delegation: str = ""
+) -> dict:
+    """``user_claims``, kept per process with the person's record (``accounts.selectors.
+    user_namespace``: dropped when the person or their role grants change, else after
+    ``ACCOUNTS_USER_CACHE_SECONDS``). The ``enterprise`` scope is answered live (an authorisation to act
+    for an entity may end at any time)."""
+    if "enterprise" in scope.split():
+        return user_claims(
+            user, scope=scope, client=client, entity_uscc=entity_uscc, entity_delegation=entity_delegation
+        )
+    # Everything of the client that the answer depends on: its sector and the id_number rule.
+    key = "\x00".join(
+        ("claims", client.subject_type, client.sector, str(bool(client.legal_basis)),
+         str("id_number" in client.scopes), " ".join(sorted(set(scope.split()))))
+    )  # fmt: skip
+    found = cache.cached(
+        account_selectors.user_namespace(user.pk),
+        key,
+        lambda: user_claims(user, scope=scope, client=client),
+        settings.ACCOUNTS_USER_CACHE_SECONDS,
+        local=True,
+        shared=False,  # personal data stays in the process
+    )
+    return copy.deepcopy(found)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import contextvars
 import hashlib
+import hmac
 import json
+import os
 import time
 from datetime import timedelta
 
@@ -25,6 +27,8 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import grants as oidc_grants
 from authlib.oidc.rpinitiated import EndSessionEndpoint
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +36,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from zhengtong.accounts import selectors as account_selectors
 from zhengtong.audit import services as audit
 from zhengtong.core import cache
 from zhengtong.identity import claims, entitlements, keys
@@ -47,9 +52,16 @@ _issuer: contextvars.ContextVar[str] = contextvars.ContextVar("identity_issuer",
 _lifetime_cap: contextvars.ContextVar[int | None] = contextvars.ContextVar("identity_cap", default=None)
 # The assurance level of the sign-in a token being issued comes from (its code or refresh token).
 _token_acr: contextvars.ContextVar[str] = contextvars.ContextVar("identity_acr", default="")
+# The entity an enterprise agent acts for in the sign-in a token being issued comes from.
+_token_entity: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar(
+    "identity_entity", default=("", "")
+)
 # Access tokens carrying this claim hold everything introspection answers (``acr`` included), so
-# they are introspected from their signed claims and the revocation set, without a query.
-FORMAT_CLAIM, FORMAT = "zt_v", 2
+# they are introspected from their signed claims and the revocation set, without a query. From
+# format 3 they also carry ``zt_p``: the person (and enterprise) they act for, encrypted
+# (``seal_person``), so userinfo and the API find the person without reading the token row.
+FORMAT_CLAIM, FORMAT, SIGNED_FORMATS = "zt_v", 3, (2, 3)
+PERSON_CLAIM = "zt_p"
 
 
 def set_issuer(request) -> str:
@@ -65,6 +77,42 @@ def issuer() -> str:
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_person_aead: dict[str, AESGCM] = {}
+
+
+def _person_cipher() -> AESGCM:
+    secret = settings.SECRET_KEY
+    cipher = _person_aead.get(secret)
+    if cipher is None:
+        key = hmac.new(secret.encode(), b"zhengtong.identity.token-person", hashlib.sha256).digest()
+        cipher = _person_aead[secret] = AESGCM(key)
+    return cipher
+
+
+def seal_person(user_id: int, entity_uscc: str = "", entity_delegation: str = "") -> str:
+    """The ``zt_p`` claim: the person's id (and the enterprise acted for) encrypted with a key
+    derived from SECRET_KEY (AES-GCM, a fresh nonce per token), so a relying party learns nothing
+    from it and two tokens of one person do not look alike (the pairwise ``sub`` stays the only
+    identifier a client sees)."""
+    nonce = os.urandom(12)
+    plain = json.dumps([user_id, entity_uscc, entity_delegation], separators=(",", ":")).encode()
+    sealed = nonce + _person_cipher().encrypt(nonce, plain, b"zt_p")
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def open_person(value: str) -> tuple[int, str, str] | None:
+    """(user id, entity credit code, delegation) of a ``zt_p`` claim, or None when it does not
+    decrypt."""
+    try:
+        sealed = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        user_id, uscc, delegation = json.loads(_person_cipher().decrypt(sealed[:12], sealed[12:], b"zt_p"))
+    except (InvalidTag, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or not isinstance(uscc, str) or not isinstance(delegation, str):
+        return None
+    return user_id, uscc, delegation
 
 
 def unverified_claims(token: str) -> dict:
@@ -111,7 +159,10 @@ class AccessTokens(JWTBearerTokenGenerator):
         return _token_acr.get() or None
 
     def get_extra_claims(self, client, grant_type, user, scope):
-        return {FORMAT_CLAIM: FORMAT}
+        extra = {FORMAT_CLAIM: FORMAT}
+        if user is not None:
+            extra[PERSON_CLAIM] = seal_person(user.user.pk, *_token_entity.get())
+        return extra
 
     def _get_expires_in(self, client, grant_type):
         seconds = super()._get_expires_in(client, grant_type)
@@ -144,9 +195,13 @@ class _AcrOfSource:
             self.request, "refresh_token", None
         )
         reset = _token_acr.set(getattr(source, "acr", "") or "")
+        entity = _token_entity.set(
+            (getattr(source, "entity_uscc", "") or "", getattr(source, "entity_delegation", "") or "")
+        )
         try:
             return super().generate_token(*args, **kwargs)
         finally:
+            _token_entity.reset(entity)
             _token_acr.reset(reset)
 
 
@@ -183,12 +238,27 @@ class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
     def query_authorization_code(self, code, client):
         """The code, claimed for this exchange; a code used before is refused and every token
         issued from it revoked (RFC 6749 4.1.2)."""
-        row = AuthorizationCode.objects.filter(code_digest=digest(code or ""), client=client).first()
-        if row is None:
-            return None
         now = timezone.now()
-        claimed = AuthorizationCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
-        if not claimed:
+        # One statement claims the code and reads it (UPDATE ... RETURNING); only a code that is
+        # unknown or used before is read again, to tell the two apart.
+        table = AuthorizationCode._meta.db_table
+        claimed = list(
+            AuthorizationCode.objects.raw(
+                f"UPDATE {table} SET used_at = %s WHERE code_digest = %s AND client_id = %s"  # noqa: S608
+                " AND used_at IS NULL RETURNING *",
+                [now, digest(code or ""), client.pk],
+            )
+        )
+        row = claimed[0] if claimed else None
+        if row is not None:
+            # The person from the per-process cache (dropped whenever the person changes).
+            user = account_selectors.user_cached(row.user_id)
+            if user is not None:
+                row.user = user
+        else:
+            row = AuthorizationCode.objects.filter(code_digest=digest(code or ""), client=client).first()
+            if row is None:
+                return None
             revoked = revoke_tokens(Token.objects.filter(code=row), now)
             audit.record(
                 actor=None,
@@ -454,7 +524,7 @@ def _signed_access(token_string: str) -> _SignedAccess | None | bool:
     except (JoseError, ValueError):
         return None
     values = decoded.claims
-    if values.get(FORMAT_CLAIM) != FORMAT or decoded.header.get("typ") != "at+jwt":
+    if values.get(FORMAT_CLAIM) not in SIGNED_FORMATS or decoded.header.get("typ") != "at+jwt":
         return False
     if not isinstance(values.get("exp"), int) or values["exp"] <= time.time():
         return None
@@ -545,8 +615,10 @@ class Server(AuthorizationServer):
     def query_client(self, client_id):
         return enabled_client(client_id)
 
+    @transaction.atomic
     def save_token(self, token, request):
-        """Record a token grant (its jti, the refresh token's digest) and audit it."""
+        """Record a token grant (its jti, the refresh token's digest) and audit it (one
+        transaction: the row and its audit event are written together)."""
         values = unverified_claims(token["access_token"])
         client = request.client
         user = request.user

@@ -29,6 +29,7 @@ from zhengtong.core.leanwsgi import (  # noqa: E402
     not_found_json,
 )
 
+URLCONF = "zhengtong.identity.urls_machine"
 PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/introspect", "/oidc/revoke")
 PREFIXES = ("/api/v1/",)
 
@@ -38,4 +39,5 @@ application = lean_application(
     paths=PATHS,
     prefixes=PREFIXES,
     not_found=not_found_json({"error": "not_found", "error_description": "not served here"}),
+    urlconf=URLCONF,
 )

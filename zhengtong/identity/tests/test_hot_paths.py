@@ -19,7 +19,7 @@ def _introspect(http, token):
 def test_introspection_answers_from_the_signed_claims_without_the_token_table(signed_in, tokens):
     access = tokens["access_token"]
     values = unverified_claims(access)
-    assert values["zt_v"] == 2 and values["acr"] == claims.ACR_REGISTERED
+    assert values["zt_v"] == 3 and values["acr"] == claims.ACR_REGISTERED
     first = _introspect(signed_in, access)  # fills the client cache and the revocation set
     with CaptureQueriesContext(connection) as queries:
         again = _introspect(signed_in, access)
@@ -58,3 +58,65 @@ def test_refresh_rotation_retires_the_old_access_token(signed_in, tokens):
     fresh = response.json()["access_token"]
     assert unverified_claims(fresh)["acr"] == claims.ACR_REGISTERED
     assert _introspect(signed_in, fresh)["active"] is True
+
+
+def _userinfo(http, token):
+    return http.get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_access_token_carries_the_person_sealed(tokens, world):
+    from zhengtong.identity.server import PERSON_CLAIM, open_person, seal_person
+
+    values = unverified_claims(tokens["access_token"])
+    sealed = values[PERSON_CLAIM]
+    assert str(world.citizen.pk) not in sealed.split(".")
+    assert open_person(sealed) == (world.citizen.pk, "", "")
+    assert seal_person(world.citizen.pk) != seal_person(world.citizen.pk)  # a fresh nonce each time
+    assert open_person(sealed[:-2] + ("AA" if sealed[-2:] != "AA" else "BB")) is None
+
+
+def test_userinfo_and_the_api_answer_without_a_query_once_warm(signed_in, admin, world):
+    from zhengtong.identity.tests.conftest import make_client
+    from zhengtong.identity.tests.test_bearer_and_pairwise import _tokens
+
+    make_client(admin, world, "dept-app", scopes=["openid", "profile", "api:read"], secret="s-dept")
+    access = _tokens(signed_in, "dept-app", "s-dept", "openid profile api:read")["access_token"]
+    signed_in.logout()
+    first = _userinfo(signed_in, access)
+    me = signed_in.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert first.status_code == 200 and me.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        again = _userinfo(signed_in, access)
+        me_again = signed_in.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert again.json() == first.json() and me_again.json() == me.json()
+    assert me.json()["username"] == world.citizen.username
+    assert queries.captured_queries == []
+
+
+def test_a_change_of_the_person_is_seen_at_once_by_userinfo_and_the_api(signed_in, admin, world):
+    from zhengtong.accounts import services as accounts
+    from zhengtong.identity.tests.conftest import make_client
+    from zhengtong.identity.tests.test_bearer_and_pairwise import _tokens
+
+    make_client(admin, world, "dept-app", scopes=["openid", "profile", "api:read"], secret="s-dept")
+    access = _tokens(signed_in, "dept-app", "s-dept", "openid profile api:read")["access_token"]
+    signed_in.logout()
+    assert _userinfo(signed_in, access).json()["locale"] != "en"
+    citizen = world.citizen
+    accounts.user_update_preferences(actor=citizen, language="en", elder_mode=True)
+    assert _userinfo(signed_in, access).json()["locale"] == "en"
+    me = signed_in.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {access}").json()
+    assert me["language"] == "en" and me["elder_mode"] is True
+    citizen.is_active = False
+    citizen.save(update_fields=["is_active"])
+    refused = _userinfo(signed_in, access)
+    assert refused.status_code == 401 and "disabled" in refused.json()["error_description"]
+    assert signed_in.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 401
+
+
+def test_revocation_is_seen_at_once_by_userinfo(signed_in, tokens):
+    access = tokens["access_token"]
+    assert _userinfo(signed_in, access).status_code == 200
+    assert signed_in.post("/oidc/revoke", {"token": access}, **basic()).status_code == 200
+    refused = _userinfo(signed_in, access)
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_token"

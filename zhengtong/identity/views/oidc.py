@@ -310,7 +310,7 @@ def userinfo(request):
         return _bearer_error(401, "invalid_token", reason)
     if row.user is None or "openid" not in row.scope.split():
         return _bearer_error(403, "insufficient_scope", "the token has no openid scope")
-    body = claims.user_claims(
+    body = claims.user_claims_cached(
         row.user,
         scope=row.scope,
         client=row.client,
