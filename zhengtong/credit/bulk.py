@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pickle
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, IntegerField, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -190,22 +192,9 @@ def _write(
     return written, changes
 
 
-def rescore_population(queryset=None, *, now: Any = None, chunk: int = CHUNK) -> dict[str, Any]:
-    """Re-score every entity of ``queryset`` (default: the active ones) set-based, one transaction
-    per chunk. Returns {"entities", "written", "grade_changes": {"B→C": n, ...}}."""
-    if connection.vendor != "postgresql":  # SQLite (tests, small installs): the per-entity path
-        from zhengtong.credit import services  # noqa: PLC0415 - services imports this module
-
-        return services.rescore_population_small(queryset, now=now)
-    now = now or timezone.now()
-    today = timezone.localdate()
-    since = today - dt.timedelta(days=365 * settings.CREDIT_LOOKBACK_YEARS)
-    if queryset is None:
-        queryset = registry_selectors.legal_entities_active()
-    ids, inactive = _population(queryset)
-    licences, lists = _run_facts(today)
+def _run_chunks(ids, inactive, starts, *, chunk, since, licences, lists, now) -> tuple[int, dict[str, int]]:
     written, transitions = 0, {}
-    for start in range(0, len(ids), chunk):
+    for start in starts:
         part, part_inactive = ids[start : start + chunk], inactive[start : start + chunk]
         scores, grades, factors = evaluate_chunk(
             part, part_inactive, since=since, licences=licences, lists=lists
@@ -217,4 +206,67 @@ def rescore_population(queryset=None, *, now: Any = None, chunk: int = CHUNK) ->
         for _pk, old, new in changes:
             key = f"{old or '-'}→{new}"
             transitions[key] = transitions.get(key, 0) + 1
+    return written, transitions
+
+
+def _forked(work_child, work_parent):
+    """Run ``work_child`` in a forked child with its own database connection and ``work_parent``
+    here, at the same time; (parent's result, child's result). The child's result comes back
+    pickled through a pipe; if the child fails, its part is run here afterwards."""
+    connections.close_all()  # each process opens its own connection
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child process
+        code = 1
+        try:
+            os.close(r)
+            result = work_child()
+            with os.fdopen(w, "wb") as out:
+                out.write(pickle.dumps(result))
+            code = 0
+        finally:
+            connections.close_all()
+            os._exit(code)
+    os.close(w)
+    mine = work_parent()
+    with os.fdopen(r, "rb") as inp:
+        data = inp.read()
+    _pid, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return mine, work_child()
+    return mine, pickle.loads(data)  # noqa: S301 - our own child's bytes, through a private pipe
+
+
+def rescore_population(queryset=None, *, now: Any = None, chunk: int = CHUNK) -> dict[str, Any]:
+    """Re-score every entity of ``queryset`` (default: the active ones) set-based, one transaction
+    per chunk. Outside a transaction and with two chunks or more, the chunks are shared by two
+    processes (this one and a fork, each with its own connection; the hook fires in the process
+    that wrote the chunk). Returns {"entities", "written", "grade_changes": {"B→C": n, ...}}."""
+    if connection.vendor != "postgresql":  # SQLite (tests, small installs): the per-entity path
+        from zhengtong.credit import services  # noqa: PLC0415 - services imports this module
+
+        return services.rescore_population_small(queryset, now=now)
+    now = now or timezone.now()
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=365 * settings.CREDIT_LOOKBACK_YEARS)
+    if queryset is None:
+        queryset = registry_selectors.legal_entities_active()
+    ids, inactive = _population(queryset)
+    licences, lists = _run_facts(today)
+    starts = list(range(0, len(ids), chunk))
+    kw = {"chunk": chunk, "since": since, "licences": licences, "lists": lists, "now": now}
+    parallel = (
+        settings.CREDIT_RESCORE_PROCESSES > 1
+        and len(starts) > 1
+        and not connection.in_atomic_block
+        and hasattr(os, "fork")
+    )
+    if parallel:
+        (w1, t1), (w2, t2) = _forked(
+            lambda: _run_chunks(ids, inactive, starts[1::2], **kw),
+            lambda: _run_chunks(ids, inactive, starts[0::2], **kw),
+        )
+        written, transitions = w1 + w2, {k: t1.get(k, 0) + t2.get(k, 0) for k in {*t1, *t2}}
+    else:
+        written, transitions = _run_chunks(ids, inactive, starts, **kw)
     return {"entities": len(ids), "written": written, "grade_changes": dict(sorted(transitions.items()))}
