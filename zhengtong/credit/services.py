@@ -17,8 +17,9 @@ from zhengtong.accounts.permissions import can_on, ensure_authenticated, ensure_
 from zhengtong.audit import actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, CoreError, NotFound, PermissionDenied, ValidationError
-from zhengtong.credit import scoring
+from zhengtong.credit import bulk, scoring
 from zhengtong.credit.errors import CreditError
+from zhengtong.credit.hooks import GRADES_CHANGED, run_grades_changed
 from zhengtong.credit.models import (
     CommitmentBreach,
     CreditEvent,
@@ -194,15 +195,20 @@ def _facts_for(entity_ids: list[int]) -> dict[int, scoring.Facts]:
 
 
 def rescore(*, entity_ids: list[int], now: dt.datetime | None = None) -> int:
-    """Evaluate the given entities with the published model and store their scores (one
-    upsert per chunk); returns how many were scored. Not audited per entity: the inputs are."""
+    """Evaluate the given entities one by one with the published model (``scoring.evaluate``, the
+    reference the set-based ``bulk`` path is tested against) and store their scores (one upsert
+    per chunk); entities whose grade changed fire ``credit.grades_changed``. Returns how many
+    were scored. Not audited per entity: the inputs are."""
     now = now or timezone.now()
     done = 0
     for start in range(0, len(entity_ids), 2000):
         chunk = entity_ids[start : start + 2000]
-        rows = []
+        old = dict(CreditScore.objects.filter(entity_id__in=chunk).values_list("entity_id", "grade"))
+        rows, changes = [], []
         for pk, facts in _facts_for(chunk).items():
             score, grade, factors = scoring.evaluate(facts)
+            if old.get(pk) != grade:
+                changes.append((pk, old.get(pk), grade))
             rows.append(
                 CreditScore(
                     entity_id=pk,
@@ -219,19 +225,41 @@ def rescore(*, entity_ids: list[int], now: dt.datetime | None = None) -> int:
             unique_fields=["entity"],
             update_fields=["score", "grade", "factors", "model_version", "computed_at"],
         )
+        run_grades_changed(sorted(changes))
         done += len(rows)
     return done
 
 
-def rescore_all(*, actor: Any = None, batch: int = 20_000) -> int:
-    """Re-score every active legal entity (periodic task and the staff button); audited once."""
+def rescore_population_small(queryset=None, *, now: dt.datetime | None = None, batch: int = 20_000) -> dict:
+    """``bulk.rescore_population`` on SQLite: the per-entity path in batches, same result shape."""
+    ids = list(
+        (queryset if queryset is not None else registry_selectors.legal_entities_active()).values_list(
+            "id", flat=True
+        )
+    )
+    transitions: dict[str, int] = {}
+
+    def count(*, changes) -> None:
+        for _pk, old, new in changes:
+            key = f"{old or '-'}→{new}"
+            transitions[key] = transitions.get(key, 0) + 1
+
+    GRADES_CHANGED.connect(count)
+    try:
+        for start in range(0, len(ids), batch):
+            with transaction.atomic():
+                rescore(entity_ids=ids[start : start + batch], now=now)
+    finally:
+        GRADES_CHANGED.disconnect(count)
+    return {"entities": len(ids), "written": len(ids), "grade_changes": dict(sorted(transitions.items()))}
+
+
+def rescore_all(*, actor: Any = None) -> int:
+    """Re-score every active legal entity (periodic task and the staff button), set-based on
+    PostgreSQL (``credit.bulk``); audited once, with the number of grade changes per transition."""
     if actor is not None:
         ensure_can(actor, "credit.manage")
-    ids = list(registry_selectors.legal_entities_active().values_list("id", flat=True))
-    total = 0
-    for start in range(0, len(ids), batch):
-        with transaction.atomic():
-            total += rescore(entity_ids=ids[start : start + batch])
+    result = bulk.rescore_population()
     with transaction.atomic():
         audit.record(
             actor=actor,
@@ -240,9 +268,9 @@ def rescore_all(*, actor: Any = None, batch: int = 20_000) -> int:
             target_type="credit.model",
             target_id=scoring.MODEL_VERSION,
             target_label=scoring.MODEL_VERSION,
-            after={"entities": total},
+            after=result,
         )
-    return total
+    return result["entities"]
 
 
 # --- lists -------------------------------------------------------------------------------------

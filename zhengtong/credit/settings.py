@@ -12,3 +12,6 @@ CREDIT_PUBLIC_RATE_PER_MINUTE = env_int("CREDIT_PUBLIC_RATE_PER_MINUTE", 60, min
 CREDIT_REPORT_DEPARTMENT = env_str("CREDIT_REPORT_DEPARTMENT", "330000/dsj")
 # Credit reports an entity's representative may have issued per day.
 CREDIT_REPORTS_PER_DAY = env_int("CREDIT_REPORTS_PER_DAY", 5, minimum=1)
+# Processes the nightly set-based re-scoring runs its chunks in on PostgreSQL (1: this one only;
+# 2: a fork shares the chunks, each with its own database connection).
+CREDIT_RESCORE_PROCESSES = env_int("CREDIT_RESCORE_PROCESSES", 2, minimum=1)

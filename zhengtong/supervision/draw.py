@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import os
+import pickle
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -99,22 +101,60 @@ def draw_targets(
     return _draw(encoded, seed, {s.encode("utf-8"): n for s, n in counts.items()})
 
 
+# From this many entities on, the HMACs are computed by two processes (a fork: half of every
+# stratum each, the n smallest of both halves merged), which halves the draw's wall time on two
+# cores. The result is the same list (a test checks it).
+PARALLEL_MIN = 200_000
+
+
+def _smallest(mac, jobs: list[tuple[bytes, list[bytes], int]]) -> dict[bytes, list[tuple[bytes, bytes]]]:
+    # Only the n smallest are kept (a heap of n), not a sort of the whole stratum.
+    return {s: heapq.nsmallest(n, zip(map(mac, members), members, strict=True)) for s, members, n in jobs}
+
+
+def _smallest_forked(
+    mac, jobs: list[tuple[bytes, list[bytes], int]]
+) -> dict[bytes, list[tuple[bytes, bytes]]]:
+    """``_smallest`` with the second half of every stratum in a forked child (pipe + pickle; the
+    child touches nothing but its half and leaves with ``os._exit``). If the child fails, its half
+    is computed here: the result never depends on it."""
+    theirs = [(s, m[len(m) // 2 :], n) for s, m, n in jobs]
+    mine = [(s, m[: len(m) // 2], n) for s, m, n in jobs]
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child process
+        try:
+            os.close(r)
+            with os.fdopen(w, "wb") as out:
+                out.write(pickle.dumps(_smallest(mac, theirs), protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            os._exit(0)
+    os.close(w)
+    ours = _smallest(mac, mine)
+    with os.fdopen(r, "rb") as inp:
+        data = inp.read()
+    os.waitpid(pid, 0)
+    try:
+        other = pickle.loads(data)  # noqa: S301 - our own child's bytes, through a private pipe
+    except Exception:  # noqa: BLE001 - the child died: do its half here
+        other = _smallest(mac, theirs)
+    return {s: heapq.nsmallest(n, ours[s] + other[s]) for s, _m, n in jobs}
+
+
 def _draw(
     strata: dict[bytes, list[bytes]], seed: str, counts: dict[bytes, int]
 ) -> dict[str, list[tuple[str, str]]]:
     mac = _hmac_sha256_factory(seed.encode("utf-8"))
-    out: dict[str, list[tuple[str, str]]] = {}
-    for stratum in sorted(strata):
-        n = counts.get(stratum, 0)
-        name = stratum.decode("utf-8")
-        if n <= 0:
-            out[name] = []
-            continue
-        members = strata[stratum]
-        # Only the n smallest are kept (a heap of n), not a sort of the whole stratum.
-        best = heapq.nsmallest(n, zip(map(mac, members), members, strict=True))
-        out[name] = [(code.decode("utf-8"), digest.hex()) for digest, code in best]
-    return out
+    jobs = [(s, strata[s], counts.get(s, 0)) for s in sorted(strata) if counts.get(s, 0) > 0]
+    total = sum(len(m) for _s, m, _n in jobs)
+    parallel = total >= PARALLEL_MIN and (os.cpu_count() or 1) > 1 and hasattr(os, "fork")
+    best = (_smallest_forked if parallel else _smallest)(mac, jobs)
+    return {
+        stratum.decode("utf-8"): [
+            (code.decode("utf-8"), digest.hex()) for digest, code in best.get(stratum, [])
+        ]
+        for stratum in sorted(strata)
+    }
 
 
 def draw_inspectors(

@@ -156,3 +156,14 @@ def test_draw_from_file_equals_draw_from_parsed_strata():
     assert from_file == draw.draw_targets(draw.parse_population(data), seed, counts)
     assert [len(from_file[s]) for s in "ABCDU"] == [3, 0, 7, 400, 1]
     assert from_file["D"] == sorted(from_file["D"], key=lambda r: r[1])
+
+
+def test_forked_draw_is_the_same_list(monkeypatch):
+    """Above ``PARALLEL_MIN`` the HMACs are split over a forked child; the list is the same."""
+    strata = {s: [f"91330106{i:09d}X" for i in range(k, 3000, 5)] for k, s in enumerate("ABCDU")}
+    counts = {"A": 3, "B": 7, "C": 1, "D": 50, "U": 0}
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 10**9)
+    serial = draw.draw_targets(strata, "ab" * 32, counts)
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 1)
+    assert draw.draw_targets(strata, "ab" * 32, counts) == serial
+    assert [len(serial[s]) for s in "ABCDU"] == [3, 7, 1, 50, 0]
