@@ -17,6 +17,10 @@ COCKPIT_WALL_REFRESH_SECONDS = env_int("COCKPIT_WALL_REFRESH_SECONDS", 60, minim
 # Live feeds: most messages in one HTTP push; largest clock difference of a message's time.
 COCKPIT_FEED_MAX_BATCH = env_int("COCKPIT_FEED_MAX_BATCH", 500, minimum=1)
 COCKPIT_FEED_MAX_SKEW_SECONDS = env_int("COCKPIT_FEED_MAX_SKEW_SECONDS", 3600, minimum=1)
+# Live feeds over MQTT: messages are held this long (milliseconds) or until this many have arrived,
+# then each feed's messages of the tick are ingested together (one transaction, one window upsert).
+COCKPIT_FEED_FLUSH_MS = env_int("COCKPIT_FEED_FLUSH_MS", 200, minimum=10)
+COCKPIT_FEED_FLUSH_PUSHES = env_int("COCKPIT_FEED_FLUSH_PUSHES", 2000, minimum=1)
 # Live feeds over MQTT: the broker the `cockpit_mqtt` command subscribes to, and the topic filter.
 COCKPIT_MQTT_HOST = env_str("COCKPIT_MQTT_HOST", "127.0.0.1")
 COCKPIT_MQTT_PORT = env_int("COCKPIT_MQTT_PORT", 1883, minimum=1)

@@ -63,25 +63,35 @@ def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 def _store(ind: Indicator, day_from: dt.date, day_to: dt.date) -> int:
     values = rolled_up(ind.compute(day_from, day_to))
-    objs = []
+    rows = []
     for (day, path, dim), (num, den) in values.items():
         parts = path.rstrip("/").split("/")
-        objs.append(
-            IndicatorValue(
-                code=ind.code,
-                day=day,
-                path=path,
-                parent_path="/".join(parts[:-1]) + "/" if len(parts) > 1 else "",
-                depth=len(parts) - 1,
-                dim=dim[:80],
-                num=round(num, 6),
-                den=round(den, 6),
-            )
-        )
+        parent = "/".join(parts[:-1]) + "/" if len(parts) > 1 else ""
+        rows.append((ind.code, day, path, parent, len(parts) - 1, dim[:80], round(num, 6), round(den, 6)))
     with transaction.atomic():
         IndicatorValue.objects.filter(code=ind.code, day__gte=day_from, day__lte=day_to).delete()
-        IndicatorValue.objects.bulk_create(objs, batch_size=2000)
-    return len(objs)
+        _insert_values(rows)
+    return len(rows)
+
+
+COLUMNS = ("code", "day", "path", "parent_path", "depth", "dim", "num", "den")
+
+
+def _insert_values(rows: list[tuple]) -> None:
+    """Write stored values: PostgreSQL's COPY (no model instance per row: a year of one indicator
+    is tens of thousands of rows), elsewhere ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    IndicatorValue.objects.bulk_create(
+        [IndicatorValue(**dict(zip(COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    )
 
 
 def days_to_refresh(ind: Indicator, state: MaterializationState, today: dt.date) -> list[dt.date]:
