@@ -17,8 +17,14 @@ allows during the team's work; the table says which sizes were measured.
 - cockpit page: ``GET /cockpit/<county>/`` as the county's leader through the Django test client
   (server time, without network), p50/p95 over BENCH_REQUESTS (30), and its query count; the
   province page; the drill-down to a township (its page);
-- live feed: signed pushes of 500 messages through ``feed_ingest`` (windows, threshold check),
-  messages per second, and the latency from push to the threshold work order.
+- live feed: a message is one reading (``{"station", "aqi"}``). HTTP: BENCH_PUSHES (20) signed pushes
+  of 500 readings through ``POST /api/v1/cockpit/feeds/<code>/messages`` (test client: the view, the
+  signature, the schema, the windows, the threshold check), readings per second and CPU per reading;
+  MQTT: BENCH_MQTT_MESSAGES (20,000) messages of ONE reading each, each its own signed envelope,
+  published with QoS 1 to the local Mosquitto and ingested by ``cockpit_mqtt``'s subscriber in a
+  thread of this process (ticks of COCKPIT_FEED_FLUSH_MS), from the first publish until every
+  reading is in its window; threshold events: the time from the push (HTTP) or the publish (MQTT)
+  of a reading over the threshold until its FeedEvent is visible to another connection.
 
 The issue's sizes (PostgreSQL only): ``BENCH_ROWS=1000000`` generates BENCH_DAYS of records through
 the ORM as a sample, then copies the sample in SQL (``INSERT … SELECT … CROSS JOIN
@@ -35,6 +41,11 @@ Prepared data (the 1,000,000-row set-up takes many minutes, so it is done once):
         .venv/bin/python bench/cockpit.py --prepare      # migrate, generate, copy, full recompute
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h13 \\
         .venv/bin/python bench/cockpit.py --reuse        # measure only, on the prepared database
+
+Quiet-window run (from the worktree; about 3–4 minutes on a quiet 2-core machine, of which the
+full recomputation is about half):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h13 PYTHONPATH=. .venv/bin/python bench/cockpit.py --reuse
 
 ``--prepare`` and ``--reuse`` work in the database DATABASE_URL names itself (not a ``test_``
 copy) and leave it in place. ``--reuse`` refuses to run on a database that was not prepared;
@@ -188,6 +199,11 @@ def replicate(model, copies: int, base_max_id: int) -> None:
         )
 
 
+# The staged-rating columns (services 0007): an end-of-case rating on the web, not contested.
+RATING_DEFAULT_COLUMNS = "stage, channel, reasons, verdict, dispute, dispute_reason, dispute_result, excluded"
+RATING_DEFAULT_VALUES = "'ended', 'web', '[]', '', '', '', '', false"
+
+
 def rate_today(n: int) -> int:
     """``n`` ratings given in the last hours, of decided cases not rated yet (PostgreSQL): the
     ratings of one day's events (a rating follows a decision, so not of today's new cases)."""
@@ -195,9 +211,10 @@ def rate_today(n: int) -> int:
         cur.execute(
             f"""INSERT INTO services_rating (case_id, applicant_id, item_id, department_id, org_unit_id,
                 score, sub_scores, comment, state, work_order_id, rectification_result, appeal_reason,
-                appeal_result, created_at, rectified_at, updated_at)
+                appeal_result, created_at, rectified_at, updated_at, {RATING_DEFAULT_COLUMNS})
             SELECT c.id, c.applicant_id, c.item_id, c.department_id, o.id, 1 + c.id % 5, '{{}}', '',
-                'recorded', NULL, '', '', '', now() - make_interval(mins => (c.id % 600)::int), NULL, now()
+                'recorded', NULL, '', '', '', now() - make_interval(mins => (c.id % 600)::int), NULL, now(),
+                {RATING_DEFAULT_VALUES}
             FROM services_case c JOIN accounts_orgunit o ON o.path = c.org_path
             WHERE c.completed_at IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM services_rating r WHERE r.case_id = c.id)
@@ -210,16 +227,16 @@ def rate_in_sql() -> None:
     """Ratings of half the decided cases without one, 3 hours after the decision (PostgreSQL)."""
     with connection.cursor() as cur:
         cur.execute(
-            """INSERT INTO services_rating (case_id, applicant_id, item_id, department_id, org_unit_id,
+            f"""INSERT INTO services_rating (case_id, applicant_id, item_id, department_id, org_unit_id,
                 score, sub_scores, comment, state, work_order_id, rectification_result, appeal_reason,
-                appeal_result, created_at, rectified_at, updated_at)
-            SELECT c.id, c.applicant_id, c.item_id, c.department_id, o.id, 1 + c.id % 5, '{}', '',
+                appeal_result, created_at, rectified_at, updated_at, {RATING_DEFAULT_COLUMNS})
+            SELECT c.id, c.applicant_id, c.item_id, c.department_id, o.id, 1 + c.id % 5, '{{}}', '',
                 CASE WHEN c.id % 5 < 2 THEN (ARRAY['recorded', 'rectified', 'rectifying'])[1 + c.id % 3]
                      ELSE 'recorded' END,
                 NULL, '', '', '', least(c.completed_at + interval '3 hours', now()),
                 CASE WHEN c.id % 5 < 2 AND c.id % 3 = 1
                      THEN least(c.completed_at + interval '51 hours', now()) END,
-                now()
+                now(), {RATING_DEFAULT_VALUES}
             FROM services_case c JOIN accounts_orgunit o ON o.path = c.org_path
             WHERE c.completed_at IS NOT NULL AND c.id % 2 = 0
               AND NOT EXISTS (SELECT 1 FROM services_rating r WHERE r.case_id = c.id)"""

@@ -105,26 +105,47 @@ def _working_days(against_limit: bool):
 
     def compute(day_from, day_to):
         tz = timezone.get_current_timezone()
-        rows = [
-            (sub.astimezone(tz).date(), done.astimezone(tz).date(), path, dept, limit)
-            for sub, done, path, dept, limit in in_period(Case.objects, "completed_at", day_from, day_to)
+        qs = (
+            in_period(Case.objects, "completed_at", day_from, day_to)
             .exclude(submitted_at=None)
             .values_list(
                 "submitted_at", "completed_at", "org_path", "department_id", "item_version__statutory_days"
             )
             .order_by()
-        ]
-        if not rows:
-            return []
-        # Working days up to each date, counted once for the whole period (a case spans a few days,
-        # a million cases would otherwise ask the calendar millions of times).
-        index, n = {}, 0
-        for day in days_between(min(r[0] for r in rows), day_to):
-            n += 1 if is_workday(day) else 0
-            index[day] = n
+        )
+        # Working days up to each date, counted once per date (a case spans a few days, a million
+        # cases would otherwise ask the calendar millions of times), over a range of dates that
+        # grows as the streamed rows need it: counts[d] = working days in [low, d].
+        counts: dict[dt.date, int] = {}
+        span: list[dt.date] = []  # [low, high] once known
+
+        def upto(day: dt.date) -> int:
+            if not span:
+                span[:] = [day, day]
+                counts[day] = int(is_workday(day))
+            low, high = span
+            if day < low:
+                earlier = days_between(day, low - dt.timedelta(days=1))
+                added = sum(1 for d in earlier if is_workday(d))
+                for known in counts:
+                    counts[known] += added
+                n = 0
+                for d in earlier:
+                    n += int(is_workday(d))
+                    counts[d] = n
+                span[0] = day
+            elif day > high:
+                n = counts[high]
+                for d in days_between(high + dt.timedelta(days=1), day):
+                    n += int(is_workday(d))
+                    counts[d] = n
+                span[1] = day
+            return counts[day]
+
         sums = RowSums()
-        for submitted, decided, path, dept, limit in rows:
-            used = max(0, index[decided] - index[submitted])
+        for sub, done, path, dept, limit in qs.iterator(5000):
+            submitted, decided = sub.astimezone(tz).date(), done.astimezone(tz).date()
+            used = max(0, upto(decided) - upto(submitted))
             sums.add(decided, path, used, float(limit or 0) if against_limit else 1.0, department=dept)
         return sums.rows()
 

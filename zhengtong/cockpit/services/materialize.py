@@ -27,6 +27,9 @@ from zhengtong.core.indicators import Indicator, Row, days_between, indicator, i
 logger = logging.getLogger(__name__)
 
 CHUNK_DAYS = 31
+# A recomputation of history computes each indicator over this many days at a time: one pass
+# over the raw rows (GROUP BY day and unit) per indicator and chunk, so a year is one pass.
+RECOMPUTE_CHUNK_DAYS = 366
 # The core.cache namespace of what the cockpit pages read from the store: invalidated whenever
 # stored values change, so a cached page is never older than the store.
 STORE_CACHE = "cockpit.store"
@@ -50,11 +53,11 @@ def rolled_up(rows: Iterable[Row]) -> dict[tuple[dt.date, str, str], list[float]
     return out
 
 
-def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Sorted days as contiguous ranges of at most CHUNK_DAYS."""
+def _runs(days: Iterable[dt.date], chunk: int = CHUNK_DAYS) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as contiguous ranges of at most ``chunk`` days."""
     out: list[list[dt.date]] = []
     for d in sorted(set(days)):
-        if out and (d - out[-1][1]).days == 1 and (d - out[-1][0]).days < CHUNK_DAYS:
+        if out and (d - out[-1][1]).days == 1 and (d - out[-1][0]).days < chunk:
             out[-1][1] = d
         else:
             out.append([d, d])
@@ -116,7 +119,7 @@ def materialize_indicator(
     if days is None:
         days = days_to_refresh(ind, state, timezone.localdate(started))
     rows = 0
-    for a, b in _runs(days):
+    for a, b in _runs(days, CHUNK_DAYS if incremental else RECOMPUTE_CHUNK_DAYS):
         rows += _store(ind, a, b)
         if progress:
             progress(ind.code, (b - a).days + 1)
@@ -165,6 +168,7 @@ def recompute(
     # the connection would end it): then, as on SQLite, everything runs here.
     if workers <= 1 or len(chosen) < 2 or connection.vendor == "sqlite" or connection.in_atomic_block:
         out = {ind.code: materialize_indicator(ind, days=days, progress=progress) for ind in chosen}
+        _tidy_store()
         core_cache.invalidate(STORE_CACHE)
         return out
     # The costliest first (by the rows each stored last time), so the processes finish together.
@@ -178,8 +182,19 @@ def recompute(
             out[code] = result
             if progress:
                 progress(code, len(days))
+    _tidy_store()
     core_cache.invalidate(STORE_CACHE)
     return {i.code: out[i.code] for i in chosen}
+
+
+def _tidy_store() -> None:
+    """After rewriting history on PostgreSQL: ``VACUUM (ANALYZE)`` the store, so the planner knows
+    its new size and the pages' reads stay index-only scans (the visibility map is set). Not
+    possible inside a transaction (a test): skipped there."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(IndicatorValue._meta.db_table)}")
 
 
 def _recompute_one(args: tuple[str, list[dt.date]]) -> tuple[str, dict]:
