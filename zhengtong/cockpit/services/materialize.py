@@ -200,6 +200,17 @@ def _tidy_store() -> None:
 def _recompute_one(args: tuple[str, list[dt.date]]) -> tuple[str, dict]:
     code, days = args
     try:
+        _session_for_history()
         return code, materialize_indicator(indicator(code), days=days)
     finally:
         connections.close_all()
+
+
+def _session_for_history() -> None:
+    """A recomputing process's own PostgreSQL session: no parallel query (the processes already
+    keep the cores busy; parallel workers would only add their overhead) and room to aggregate a
+    year in memory instead of spilling to disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+            cursor.execute("SET work_mem = '64MB'")
