@@ -42,8 +42,10 @@ Prepared data (the 1,000,000-row set-up takes many minutes, so it is done once):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h13 \\
         .venv/bin/python bench/cockpit.py --reuse        # measure only, on the prepared database
 
-Quiet-window run (from the worktree; about 3–4 minutes on a quiet 2-core machine, of which the
-full recomputation is about half):
+Quiet-window run (from the worktree). Not measured quietly: from the CPU figures at load 27 (the
+recomputation 149 s of CPU over 2 processes, the rest under a minute of CPU) a quiet 2-core machine
+should take 2–4 minutes; if the recomputation alone passes 4 minutes, run ``--only
+incremental,pages,feed`` and ``--only full`` separately:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h13 PYTHONPATH=. .venv/bin/python bench/cockpit.py --reuse
 
