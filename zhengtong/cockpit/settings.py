@@ -12,6 +12,9 @@ COCKPIT_MATERIALIZE_INTERVAL_SECONDS = env_int("COCKPIT_MATERIALIZE_INTERVAL_SEC
 COCKPIT_HISTORY_DAYS = env_int("COCKPIT_HISTORY_DAYS", 400, minimum=1)
 # Alerts compare each unit's value over this many days with the indicator's thresholds.
 COCKPIT_ALERT_WINDOW_DAYS = env_int("COCKPIT_ALERT_WINDOW_DAYS", 7, minimum=1)
+# A recomputation of history computes each indicator over this many days at a time (366: one pass
+# over the raw rows per indicator and breakdown for a year; the incremental run uses 31).
+COCKPIT_RECOMPUTE_CHUNK_DAYS = env_int("COCKPIT_RECOMPUTE_CHUNK_DAYS", 366, minimum=1)
 # Wall mode (command-centre screen): how often the figures refresh without a reload (seconds).
 COCKPIT_WALL_REFRESH_SECONDS = env_int("COCKPIT_WALL_REFRESH_SECONDS", 60, minimum=5)
 # Live feeds: most messages in one HTTP push; largest clock difference of a message's time.

@@ -27,9 +27,6 @@ from zhengtong.core.indicators import Indicator, Row, days_between, indicator, i
 logger = logging.getLogger(__name__)
 
 CHUNK_DAYS = 31
-# A recomputation of history computes each indicator over this many days at a time: one pass
-# over the raw rows (GROUP BY day and unit) per indicator and chunk, so a year is one pass.
-RECOMPUTE_CHUNK_DAYS = 366
 # The core.cache namespace of what the cockpit pages read from the store: invalidated whenever
 # stored values change, so a cached page is never older than the store.
 STORE_CACHE = "cockpit.store"
@@ -119,7 +116,7 @@ def materialize_indicator(
     if days is None:
         days = days_to_refresh(ind, state, timezone.localdate(started))
     rows = 0
-    for a, b in _runs(days, CHUNK_DAYS if incremental else RECOMPUTE_CHUNK_DAYS):
+    for a, b in _runs(days, CHUNK_DAYS if incremental else settings.COCKPIT_RECOMPUTE_CHUNK_DAYS):
         rows += _store(ind, a, b)
         if progress:
             progress(ind.code, (b - a).days + 1)
