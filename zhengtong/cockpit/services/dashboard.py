@@ -119,23 +119,18 @@ def store_reads(unit, period: Period, code: str) -> dict:
     read on every request, and the caller has checked the permission."""
 
     def compute() -> dict:
-        return {
-            "figures": [
-                {k: v for k, v in f.items() if k != "indicator"}
-                for f in selectors.headline(unit.path, period)
-            ],
-            "trend": selectors.trend(unit.path, code, period),
-            "regions": selectors.children(unit, code, period),
-            "departments": selectors.breakdown(unit.path, code, "department", period),
-            "counties": selectors.children(unit, code, period, level="county")
+        counties = (
+            list(account_selectors.org_units_at_levels(["county"], within=unit.path))
             if unit.level in ("province", "city")
-            else [],
-            "hot_spots": selectors.breakdown(
-                unit.path, "grid.received", "category", period, limit=10, largest_first=True
-            )
-            if indicator("grid.received")
-            else [],
-        }
+            else None
+        )
+        return selectors.page_figures(
+            unit,
+            period,
+            code,
+            counties=counties,
+            hot_code="grid.received" if indicator("grid.received") else None,
+        )
 
     key = f"{unit.path}|{period.day_from}|{period.day_to}|{code}|{translation.get_language()}"
     return core_cache.cached(STORE_CACHE, key, compute, timeout=3600)

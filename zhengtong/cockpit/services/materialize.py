@@ -50,11 +50,11 @@ def rolled_up(rows: Iterable[Row]) -> dict[tuple[dt.date, str, str], list[float]
     return out
 
 
-def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Sorted days as contiguous ranges of at most CHUNK_DAYS."""
+def _runs(days: Iterable[dt.date], chunk: int = CHUNK_DAYS) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as contiguous ranges of at most ``chunk`` days."""
     out: list[list[dt.date]] = []
     for d in sorted(set(days)):
-        if out and (d - out[-1][1]).days == 1 and (d - out[-1][0]).days < CHUNK_DAYS:
+        if out and (d - out[-1][1]).days == 1 and (d - out[-1][0]).days < chunk:
             out[-1][1] = d
         else:
             out.append([d, d])
@@ -63,25 +63,35 @@ def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 def _store(ind: Indicator, day_from: dt.date, day_to: dt.date) -> int:
     values = rolled_up(ind.compute(day_from, day_to))
-    objs = []
+    rows = []
     for (day, path, dim), (num, den) in values.items():
         parts = path.rstrip("/").split("/")
-        objs.append(
-            IndicatorValue(
-                code=ind.code,
-                day=day,
-                path=path,
-                parent_path="/".join(parts[:-1]) + "/" if len(parts) > 1 else "",
-                depth=len(parts) - 1,
-                dim=dim[:80],
-                num=round(num, 6),
-                den=round(den, 6),
-            )
-        )
+        parent = "/".join(parts[:-1]) + "/" if len(parts) > 1 else ""
+        rows.append((ind.code, day, path, parent, len(parts) - 1, dim[:80], round(num, 6), round(den, 6)))
     with transaction.atomic():
         IndicatorValue.objects.filter(code=ind.code, day__gte=day_from, day__lte=day_to).delete()
-        IndicatorValue.objects.bulk_create(objs, batch_size=2000)
-    return len(objs)
+        _insert_values(rows)
+    return len(rows)
+
+
+COLUMNS = ("code", "day", "path", "parent_path", "depth", "dim", "num", "den")
+
+
+def _insert_values(rows: list[tuple]) -> None:
+    """Write stored values: PostgreSQL's COPY (no model instance per row: a year of one indicator
+    is tens of thousands of rows), elsewhere ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    IndicatorValue.objects.bulk_create(
+        [IndicatorValue(**dict(zip(COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    )
 
 
 def days_to_refresh(ind: Indicator, state: MaterializationState, today: dt.date) -> list[dt.date]:
@@ -106,7 +116,7 @@ def materialize_indicator(
     if days is None:
         days = days_to_refresh(ind, state, timezone.localdate(started))
     rows = 0
-    for a, b in _runs(days):
+    for a, b in _runs(days, CHUNK_DAYS if incremental else settings.COCKPIT_RECOMPUTE_CHUNK_DAYS):
         rows += _store(ind, a, b)
         if progress:
             progress(ind.code, (b - a).days + 1)
@@ -155,6 +165,7 @@ def recompute(
     # the connection would end it): then, as on SQLite, everything runs here.
     if workers <= 1 or len(chosen) < 2 or connection.vendor == "sqlite" or connection.in_atomic_block:
         out = {ind.code: materialize_indicator(ind, days=days, progress=progress) for ind in chosen}
+        _tidy_store()
         core_cache.invalidate(STORE_CACHE)
         return out
     # The costliest first (by the rows each stored last time), so the processes finish together.
@@ -168,13 +179,35 @@ def recompute(
             out[code] = result
             if progress:
                 progress(code, len(days))
+    _tidy_store()
     core_cache.invalidate(STORE_CACHE)
     return {i.code: out[i.code] for i in chosen}
+
+
+def _tidy_store() -> None:
+    """After rewriting history on PostgreSQL: ``VACUUM (ANALYZE)`` the store, so the planner knows
+    its new size and the pages' reads stay index-only scans (the visibility map is set). Not
+    possible inside a transaction (a test): skipped there."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(IndicatorValue._meta.db_table)}")
 
 
 def _recompute_one(args: tuple[str, list[dt.date]]) -> tuple[str, dict]:
     code, days = args
     try:
+        _session_for_history()
         return code, materialize_indicator(indicator(code), days=days)
     finally:
         connections.close_all()
+
+
+def _session_for_history() -> None:
+    """A recomputing process's own PostgreSQL session: no parallel query (the processes already
+    keep the cores busy; parallel workers would only add their overhead) and room to aggregate a
+    year in memory instead of spilling to disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+            cursor.execute("SET work_mem = '64MB'")

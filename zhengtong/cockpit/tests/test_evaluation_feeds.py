@@ -305,3 +305,66 @@ def test_evaluation_api_runs_with_weights_and_refuses_other_scopes(client, data)
     r = client.post(f"/api/v1/cockpit/evaluations/{body['id']}/rectifications")
     assert r.status_code == 200
     assert all(x["work_order"] for x in r.json())
+
+
+def test_fast_schema_check_decides_as_jsonschema_does():
+    import jsonschema
+
+    schemas = [
+        AIR_SCHEMA,
+        {"type": "object", "required": ["k"], "properties": {"k": {"type": "string", "maxLength": 3}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"n": {"type": ["integer", "null"], "maximum": 10}, "e": {"enum": ["a", "b"]}},
+        },
+    ]
+    instances = [
+        {},
+        [],
+        "x",
+        {"station": "s", "aqi": 1},
+        {"station": "s", "aqi": -1},
+        {"station": "s", "aqi": True},
+        {"station": 1, "aqi": 1},
+        {"station": "s", "aqi": 1.5, "at": 3},
+        {"k": "abc"},
+        {"k": "abcd"},
+        {"k": "政通政"},
+        {"n": 3},
+        {"n": 3.0},
+        {"n": 3.5},
+        {"n": None},
+        {"n": 11},
+        {"n": False},
+        {"e": "a"},
+        {"e": "c"},
+        {"e": 1},
+        {"other": 1},
+    ]
+    for schema in schemas:
+        fast = feeds._fast_check(schema)
+        assert fast is not None
+        reference = jsonschema.Draft202012Validator(schema)
+        for m in instances:
+            assert fast(m) == reference.is_valid(m), (schema, m)
+    # Anything beyond the known keywords goes to jsonschema.
+    assert feeds._fast_check({"type": "object", "properties": {"a": {"pattern": "^x"}}}) is None
+    assert feeds._fast_check({"oneOf": [{"type": "object"}]}) is None
+
+
+def test_mqtt_tick_ingests_a_feeds_messages_together_and_leaves_out_refused_ones(feed):
+    f, secret = feed
+    buffer = feeds.FeedBuffer(seconds=60, max_pushes=3)
+    good = [json.dumps({"station": "t1", "aqi": v}).encode() for v in (100, 300)]
+    assert not buffer.add("air", good[0], feeds.sign(secret, good[0]))
+    assert not buffer.add("air", good[1], feeds.sign(secret, good[1]))
+    assert buffer.add("air", good[0], "00")  # third push: due (max_pushes)
+    buffer.add("nofeed", good[0], "00")
+    out = buffer.flush()
+    assert out["air"]["accepted"] == 2 and len(out["air"]["refused"]) == 1
+    assert out["nofeed"]["error"]
+    window = FeedWindow.objects.get(feed=f, key="t1")
+    assert (window.count, window.total, window.maximum) == (2, 400.0, 300.0)
+    assert FeedEvent.objects.filter(feed=f, key="t1").count() == 1  # mean 200 > 150
+    assert buffer.count == 0 and not buffer.due()

@@ -136,3 +136,39 @@ def test_recompute_command_rebuilds_a_cleared_store(cp):
     call_command("cockpit_recompute", "--days", "30", "--no-progress")
     assert _stored("services.applications") == before
     assert before
+
+
+def test_the_pages_one_store_query_equals_the_separate_reads(cp):
+    from zhengtong.accounts import selectors as account_selectors
+    from zhengtong.cockpit import selectors
+    from zhengtong.cockpit.services.dashboard import period_of
+
+    w = cp.world
+    cp.generate(seed=5)
+    materialize.materialize()
+    for unit in (w.province, w.xihu, w.beishan):
+        for code in ("services.applications", "services.on_time_rate", "grid.disposal_hours"):
+            period = period_of(days=30)
+            counties = (
+                list(account_selectors.org_units_at_levels(["county"], within=unit.path))
+                if unit.level in ("province", "city")
+                else None
+            )
+            one = selectors.page_figures(unit, period, code, counties=counties, hot_code="grid.received")
+            separate = {
+                "figures": [
+                    {k: v for k, v in f.items() if k != "indicator"}
+                    for f in selectors.headline(unit.path, period)
+                ],
+                "trend": selectors.trend(unit.path, code, period),
+                "regions": selectors.children(unit, code, period),
+                "departments": selectors.breakdown(unit.path, code, "department", period),
+                "counties": selectors.children(unit, code, period, level="county")
+                if counties is not None
+                else [],
+                "hot_spots": selectors.breakdown(
+                    unit.path, "grid.received", "category", period, limit=10, largest_first=True
+                ),
+            }
+            assert one == separate, (unit.code, code)
+            assert any(f["value"] for f in one["figures"])
