@@ -86,3 +86,37 @@ def test_public_knowledge_search_and_join_page(ws):
     conv = Conversation.objects.get(ref=f"task:{task.pk}")
     assert services.message_send(actor=ws.scjg_clerk, conversation=conv, body="收到").seq == 1
     assert Message.objects.filter(conversation=conv).count() == 1
+
+
+def test_ordinary_message_over_the_api_is_one_statement_and_refuses_non_members(ws):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhengtong.workspace.models import Member
+
+    conv = services.conversation_group_create(
+        actor=ws.leader, title="街道主任群", member_ids=[ws.beishan_head.pk, ws.xixi_head.pk]
+    )
+    leader = client_for(ws.leader)
+    url = f"/api/v1/workspace/conversations/{conv.pk}/messages"
+    first = post(leader, url, {"body": "  明早八点开会  "})
+    assert first.status_code == 201
+    assert (first.json()["seq"], first.json()["body"], first.json()["urgent"]) == (1, "明早八点开会", False)
+    with CaptureQueriesContext(connection) as ctx:
+        services.message_post(actor=ws.leader, conversation_id=conv.pk, body="第二条")
+    writes = [q["sql"] for q in ctx.captured_queries if "workspace_message" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1, writes  # membership, number, message and read position together
+    # read receipts: the sender has read both, the heads have two unread
+    assert Member.objects.get(conversation=conv, user=ws.leader).last_read_seq == 2
+    head = client_for(ws.beishan_head)
+    assert [c["unread"] for c in head.get("/api/v1/workspace/conversations").json()["items"]] == [2]
+    assert head.get("/workspace/messages/unread.json").json()["total"] == 2
+    # a non-member (or no such conversation): 404, nothing written
+    before = Message.objects.count()
+    outsider = post(client_for(ws.scjg_clerk), url, {"body": "我也说一句"})
+    assert outsider.status_code == 404
+    assert post(leader, "/api/v1/workspace/conversations/999999/messages", {"body": "x"}).status_code == 404
+    assert post(leader, url, {"body": "   "}).status_code == 422
+    assert Message.objects.count() == before
+    assert Conversation.objects.get(pk=conv.pk).last_seq == 2
