@@ -6,29 +6,36 @@ Runs in a throwaway database (created and dropped here) on whatever DATABASE_URL
     .venv/bin/python bench/workspace.py                                   # SQLite, small sizes
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zt_ws .venv/bin/python bench/workspace.py --full
 
-or, on PostgreSQL, in a database kept between runs (DATABASE_URL's own database, migrated here):
+or, on PostgreSQL, in a database kept between runs (DATABASE_URL's own database, migrated here;
+the issue's sizes always):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h20 .venv/bin/python bench/workspace.py --full --prepare
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h20 .venv/bin/python bench/workspace.py --full --reuse
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h21 .venv/bin/python bench/workspace.py --prepare
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h21 .venv/bin/python bench/workspace.py --reuse
 
-``--prepare`` makes what is missing (staff, directory) and measures; ``--reuse`` only measures
-(each run makes a new 500-member group and its devices). In a kept database the parts are
-directory and fan-out unless BENCH_ONLY says otherwise (the 督办 part's million cases would
-join the SLA scan that bench/opengov.py measures in the same database).
+``--prepare`` makes what is missing (100,000 staff and their directory, 100,000 open tasks,
+1,000,000 cases, the 500-member group) and measures nothing; ``--reuse`` only measures (about
+2 minutes on a quiet machine). Needs wrk for the fan-out.
 
-BENCH_ONLY=directory,fanout,supervision chooses the parts. Sizes (``--full`` = the issue's targets): BENCH_STAFF (100,000 staff in the directory; 20,000),
-BENCH_TASKS (100,000 open tasks; 20,000), BENCH_CASES (1,000,000 cases; 100,000), BENCH_GROUP
-(members of the group; 500), BENCH_SENDERS (processes sending at once; 4), BENCH_SECONDS (how
-long they send; 20 with --full, 8), BENCH_PUSH_SHARE (members with a Web Push device; 0.1).
+BENCH_ONLY=directory,fanout,supervision chooses the parts. Sizes (``--full`` = the issue's
+targets): BENCH_STAFF (100,000; 20,000), BENCH_TASKS (100,000 open tasks; 20,000), BENCH_CASES
+(1,000,000; 100,000), BENCH_GROUP (members of the group; 500), BENCH_SENDERS (members whose
+sessions send; 50), BENCH_SECONDS (how long they send; 20 with --full, 8), BENCH_PUSH_SHARE
+(members with a Web Push device; 0.1). The server: BENCH_APP (lean:
+zhengtong.workspace.wsgi_messages, the default; full: zhengtong.wsgi), BENCH_WORKERS (3),
+BENCH_WORKER_CLASS (sync; or gthread with BENCH_THREADS, 4), BENCH_CONNECTIONS (wrk's, 8),
+BENCH_PORT (8210), BENCH_REDIS_URL (the server's cache; redis://127.0.0.1:6379/7).
 
-- Fan-out: BENCH_SENDERS processes, each a different member, send to the group as fast as they
-  can for BENCH_SECONDS through ``message_send`` (the service: checks, number, message, sender's
-  read position); "send → last unread" is the time from the call to the moment the last
-  member's conversation list (as the phone asks for it) shows the message in its unread count.
-  Meanwhile a reader process opens the group as random members (read receipts, ~50/s), and a
-  delivery process runs the worker's delivery loop (``workspace.delivery``): Web Push once per
-  unread streak to the members with a device (encrypted and VAPID-signed, recorded by the local
-  push backend). CPU: each process's own (getrusage) plus its PostgreSQL backend's (/proc).
+- Fan-out over HTTP: gunicorn serves the site (ZHENGTONG_ENV=development, DEBUG off, Redis
+  cache) and wrk sends distinct messages (``POST /api/v1/workspace/conversations/<id>/messages``,
+  JSON) as BENCH_SENDERS members, each with a signed-in session and its CSRF token, for
+  BENCH_SECONDS. Meanwhile, each in its own process: a probe that sends as the leader and then
+  polls the last member's badge (``GET /workspace/messages/unread.json``) until the group's
+  unread count includes the message ("send → last member's unread count"); a reader marking
+  the group read as random members (``POST …/read``: read receipts, ~20/s); the worker's
+  delivery loop (``workspace.delivery``: Web Push once per unread streak to the members with a
+  device, recorded by the local push backend) and the push worker. CPU per message: the
+  gunicorn workers', every PostgreSQL backend's of this database (/proc) and the delivery
+  loop's, divided by the messages written (reads and badge polls included).
 - Urgent notice to the group: the sender's call, then its delivery (a receipt, an inbox message
   and pushes) by the loop; who has not read it.
 - Directory search: a township clerk's searches (Chinese name fragments and pinyin initials)
@@ -371,6 +378,8 @@ def _gunicorn(port: int, app: str) -> subprocess.Popen:
         HTML_GZIP="false",
         PYTHONPATH=str(_common.ROOT),
         DATABASE_URL=_common.database_url(),
+        # The shared cache of a deployment (the request counter, rate limits): Redis, not files.
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"),
     )
     module = (
         "zhengtong.workspace.wsgi_messages:application" if app == "lean" else "zhengtong.wsgi:application"
@@ -460,6 +469,7 @@ def bench_fanout(leader) -> None:
         warm = wrk_requests(port, path, requests[:200], seconds=3, connections=CONNECTIONS)
         if warm is None:
             raise SystemExit("the fan-out over HTTP needs wrk")
+        first_id = Message.objects.order_by("-id").values_list("id", flat=True).first() or 0
         reverse("workspace:home")  # load the URLconf once, as a running worker has
         connections.close_all()  # each process opens its own
         ctx = multiprocessing.get_context("fork")
@@ -472,7 +482,6 @@ def bench_fanout(leader) -> None:
             ctx.Process(target=_child, args=(_deliverer, out, start_at)),
             ctx.Process(target=_child, args=(_pusher, out, start_at)),
         ]  # fmt: skip
-        first_id = Message.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for p in procs:
             p.start()
         time.sleep(max(0.0, start_at - time.time()))

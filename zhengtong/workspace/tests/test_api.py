@@ -120,3 +120,50 @@ def test_ordinary_message_over_the_api_is_one_statement_and_refuses_non_members(
     assert post(leader, url, {"body": "   "}).status_code == 422
     assert Message.objects.count() == before
     assert Conversation.objects.get(pk=conv.pk).last_seq == 2
+
+
+def test_lean_service_serves_the_hot_paths_only(ws):
+    from django.conf import settings
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test.client import FakePayload, RequestFactory
+
+    from zhengtong.workspace import wsgi_messages
+
+    conv = services.conversation_group_create(actor=ws.leader, title="群", member_ids=[ws.beishan_head.pk])
+    client = client_for(ws.leader)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    csrf = "a" * 32
+
+    def call(method, path, body=b"", cookie=f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}"):
+        environ = RequestFactory()._base_environ(
+            PATH_INFO=path,
+            REQUEST_METHOD=method,
+            HTTP_COOKIE=cookie,
+            HTTP_X_CSRFTOKEN=csrf,
+            CONTENT_TYPE="application/json",
+            CONTENT_LENGTH=str(len(body)),
+            **{"wsgi.input": FakePayload(body)},
+        )
+        answer = {}
+        # As Django's test client does: the test's connection (its transaction) stays open.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            chunks = wsgi_messages.application(environ, lambda status, headers: answer.update(status=status))
+            body = b"".join(chunks)
+            getattr(chunks, "close", lambda: None)()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return int(answer["status"][:3]), body
+
+    status, body = call("POST", f"/api/v1/workspace/conversations/{conv.pk}/messages", b'{"body": "hi"}')
+    assert status == 201 and json.loads(body)["seq"] == 1
+    status, body = call("GET", "/workspace/messages/unread.json")
+    assert status == 200 and json.loads(body)["total"] == 0
+    assert call("GET", "/workspace/")[0] == 404  # pages are not served by the lean service
+    # no CSRF token: refused, nothing written
+    assert call("POST", f"/api/v1/workspace/conversations/{conv.pk}/messages", b'{"body": "x"}',
+                cookie=f"{settings.SESSION_COOKIE_NAME}={session}")[0] in (401, 403)  # fmt: skip
+    assert Message.objects.filter(conversation=conv).count() == 1
