@@ -38,6 +38,7 @@ from zhengtong.workspace.services.conversations import (
     conversation_group_create,
     conversation_read,
     message_forward,
+    message_post,
     message_send,
     urgent_escalate,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "knowledge_entry_update",
     "knowledge_link",
     "message_forward",
+    "message_post",
     "message_send",
     "messages_deliver",
     "messages_purge_expired",

@@ -402,6 +402,64 @@ def message_send(
     )
 
 
+_POST_SQL = """
+WITH m AS (
+    SELECT id FROM workspace_member WHERE conversation_id = %(conversation)s AND user_id = %(sender)s
+), c AS (
+    UPDATE workspace_conversation SET last_seq = last_seq + 1, last_message_at = %(now)s
+    WHERE id = %(conversation)s AND EXISTS (SELECT 1 FROM m)
+    RETURNING last_seq, CASE WHEN kind IN ('case', 'incident') THEN coalesce(ref, '') ELSE '' END AS origin
+), r AS (
+    UPDATE workspace_member SET last_read_seq = (SELECT last_seq FROM c), last_read_at = %(now)s
+    WHERE id = (SELECT id FROM m) AND EXISTS (SELECT 1 FROM c)
+)
+INSERT INTO workspace_message (conversation_id, seq, sender_id, body, urgent, attachment,
+    attachment_name, attachment_size, origin_ref, created_at)
+SELECT %(conversation)s, last_seq, %(sender)s, %(body)s, false, '', '', 0, origin, %(now)s FROM c
+RETURNING id, seq, origin_ref
+"""
+
+
+def message_post(*, actor: Any, conversation_id: int, body: str) -> Message:
+    """An ordinary text message, the hot path of the JSON API (``POST …/messages``). On
+    PostgreSQL it is ONE statement in autocommit (no BEGIN/COMMIT round trips): the membership
+    check, the number (the conversation's row lock, held only for that statement), the message
+    and the sender's read position. Not a member (or no such conversation): 404, nothing written.
+    Elsewhere it is ``message_send``. Members are told by the delivery loop after the commit."""
+    _ensure_staff(actor)
+    body = text("body", body, 5000)
+    if connection.vendor != "postgresql":
+        # SQLite: the general path, same result.
+        member = (
+            Member.objects.filter(conversation_id=conversation_id, user=actor)
+            .select_related("conversation")
+            .first()
+        )
+        if member is None:
+            raise NotFound(_("no such conversation"))
+        return message_send(actor=actor, conversation=member.conversation, body=body)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _POST_SQL, {"now": now, "conversation": conversation_id, "sender": actor.pk, "body": body}
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(_("no such conversation"))
+    pk, seq, origin = row
+    message = Message(
+        pk=pk,
+        conversation_id=conversation_id,
+        seq=seq,
+        sender=actor,
+        body=body,
+        origin_ref=origin,
+        created_at=now,
+    )
+    message._state.adding = False
+    return message
+
+
 @records_refusals("message_forward")
 @transaction.atomic
 def message_forward(*, actor: Any, message: Message, conversation: Conversation) -> Message:

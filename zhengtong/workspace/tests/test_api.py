@@ -86,3 +86,84 @@ def test_public_knowledge_search_and_join_page(ws):
     conv = Conversation.objects.get(ref=f"task:{task.pk}")
     assert services.message_send(actor=ws.scjg_clerk, conversation=conv, body="收到").seq == 1
     assert Message.objects.filter(conversation=conv).count() == 1
+
+
+def test_ordinary_message_over_the_api_is_one_statement_and_refuses_non_members(ws):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhengtong.workspace.models import Member
+
+    conv = services.conversation_group_create(
+        actor=ws.leader, title="街道主任群", member_ids=[ws.beishan_head.pk, ws.xixi_head.pk]
+    )
+    leader = client_for(ws.leader)
+    url = f"/api/v1/workspace/conversations/{conv.pk}/messages"
+    first = post(leader, url, {"body": "  明早八点开会  "})
+    assert first.status_code == 201
+    assert (first.json()["seq"], first.json()["body"], first.json()["urgent"]) == (1, "明早八点开会", False)
+    with CaptureQueriesContext(connection) as ctx:
+        services.message_post(actor=ws.leader, conversation_id=conv.pk, body="第二条")
+    writes = [q["sql"] for q in ctx.captured_queries if "workspace_message" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1, writes  # membership, number, message and read position together
+    # read receipts: the sender has read both, the heads have two unread
+    assert Member.objects.get(conversation=conv, user=ws.leader).last_read_seq == 2
+    head = client_for(ws.beishan_head)
+    assert [c["unread"] for c in head.get("/api/v1/workspace/conversations").json()["items"]] == [2]
+    assert head.get("/workspace/messages/unread.json").json()["total"] == 2
+    # a non-member (or no such conversation): 404, nothing written
+    before = Message.objects.count()
+    outsider = post(client_for(ws.scjg_clerk), url, {"body": "我也说一句"})
+    assert outsider.status_code == 404
+    assert post(leader, "/api/v1/workspace/conversations/999999/messages", {"body": "x"}).status_code == 404
+    assert post(leader, url, {"body": "   "}).status_code == 422
+    assert Message.objects.count() == before
+    assert Conversation.objects.get(pk=conv.pk).last_seq == 2
+
+
+def test_lean_service_serves_the_hot_paths_only(ws):
+    from django.conf import settings
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test.client import FakePayload, RequestFactory
+
+    from zhengtong.workspace import wsgi_messages
+
+    conv = services.conversation_group_create(actor=ws.leader, title="群", member_ids=[ws.beishan_head.pk])
+    client = client_for(ws.leader)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    csrf = "a" * 32
+
+    def call(method, path, body=b"", cookie=f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}"):
+        environ = RequestFactory()._base_environ(
+            PATH_INFO=path,
+            REQUEST_METHOD=method,
+            HTTP_COOKIE=cookie,
+            HTTP_X_CSRFTOKEN=csrf,
+            CONTENT_TYPE="application/json",
+            CONTENT_LENGTH=str(len(body)),
+            **{"wsgi.input": FakePayload(body)},
+        )
+        answer = {}
+        # As Django's test client does: the test's connection (its transaction) stays open.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            chunks = wsgi_messages.application(environ, lambda status, headers: answer.update(status=status))
+            body = b"".join(chunks)
+            getattr(chunks, "close", lambda: None)()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return int(answer["status"][:3]), body
+
+    status, body = call("POST", f"/api/v1/workspace/conversations/{conv.pk}/messages", b'{"body": "hi"}')
+    assert status == 201 and json.loads(body)["seq"] == 1
+    status, body = call("GET", "/workspace/messages/unread.json")
+    assert status == 200 and json.loads(body)["total"] == 0
+    assert call("GET", "/workspace/")[0] == 404  # pages are not served by the lean service
+    # no CSRF token: refused, nothing written
+    assert call("POST", f"/api/v1/workspace/conversations/{conv.pk}/messages", b'{"body": "x"}',
+                cookie=f"{settings.SESSION_COOKIE_NAME}={session}")[0] in (401, 403)  # fmt: skip
+    assert Message.objects.filter(conversation=conv).count() == 1

@@ -1,0 +1,70 @@
+"""A dedicated service for the workspace's hot JSON paths, deployed like the identity centre's
+machine endpoints (``identity/wsgi_oidc.py``): its own WSGI application, the reverse proxy sending
+only these paths to it:
+
+    gunicorn zhengtong.workspace.wsgi_messages:application -w 3 -k sync
+
+    /api/v1/workspace/…            (sending and reading messages, unread counts, the rest of the API)
+    /workspace/messages/unread.json (the badge every workspace page polls)
+
+The same Django views (same answers, refusals and audit events) behind a shorter middleware
+stack. Kept: security headers, the request context (id, client address, the request count),
+the session, CSRF, authentication and the second-factor check, the preferences (domain
+errors of the unread badge become proper answers) and the language (error messages
+are translated). Dropped, since only HTML pages need them: the content-security policy,
+whitenoise, gzip (the answers are small), ``CommonMiddleware``, messages,
+clickjacking and axes (it guards the sign-in form, which is not served here). Anything else is a
+404 here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+
+PATHS = ("/workspace/messages/unread.json",)
+PREFIXES = ("/api/v1/workspace/",)
+LEAN_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "zhengtong.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "zhengtong.portal.middleware.PreferencesMiddleware",
+    "zhengtong.portal.middleware.LanguageMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zhengtong.accounts.middleware.SecondFactorMiddleware",
+)
+
+
+class LeanHandler(WSGIHandler):
+    """Django's handler with ``LEAN_MIDDLEWARE`` (in the order of ``settings.MIDDLEWARE``)."""
+
+    def load_middleware(self, is_async=False):
+        full = settings.MIDDLEWARE
+        settings.MIDDLEWARE = [m for m in full if m in LEAN_MIDDLEWARE]
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+_django = LeanHandler()
+
+
+def application(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    if path in PATHS or path.startswith(PREFIXES):
+        return _django(environ, start_response)
+    body = json.dumps({"error": {"code": "not_found", "message": "not served here", "details": {}}}).encode()
+    start_response(
+        "404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
