@@ -8,7 +8,7 @@ only these paths to it:
     /workspace/messages/unread.json (the badge every workspace page polls)
 
 The same Django views (same answers, refusals and audit events) behind a shorter middleware
-stack. Kept: security headers, the request context (id, client address, the request count),
+stack (``core.leanwsgi.lean_application``, with the session: staff are signed in). Kept: security headers, the request context (id, client address, the request count),
 the session, CSRF, authentication and the second-factor check, the preferences (domain
 errors of the unread badge become proper answers) and the language (error messages
 are translated). Dropped, since only HTML pages need them: the content-security policy,
@@ -19,7 +19,6 @@ clickjacking and axes (it guards the sign-in form, which is not served here). An
 
 from __future__ import annotations
 
-import json
 import os
 
 import django
@@ -27,12 +26,11 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from zhengtong.core.leanwsgi import lean_application  # noqa: E402
 
 PATHS = ("/workspace/messages/unread.json",)
 PREFIXES = ("/api/v1/workspace/",)
-LEAN_MIDDLEWARE = (
+MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
     "zhengtong.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -43,28 +41,4 @@ LEAN_MIDDLEWARE = (
     "zhengtong.accounts.middleware.SecondFactorMiddleware",
 )
 
-
-class LeanHandler(WSGIHandler):
-    """Django's handler with ``LEAN_MIDDLEWARE`` (in the order of ``settings.MIDDLEWARE``)."""
-
-    def load_middleware(self, is_async=False):
-        full = settings.MIDDLEWARE
-        settings.MIDDLEWARE = [m for m in full if m in LEAN_MIDDLEWARE]
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = full
-
-
-_django = LeanHandler()
-
-
-def application(environ, start_response):
-    path = environ.get("PATH_INFO", "")
-    if path in PATHS or path.startswith(PREFIXES):
-        return _django(environ, start_response)
-    body = json.dumps({"error": {"code": "not_found", "message": "not served here", "details": {}}}).encode()
-    start_response(
-        "404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
-    return [body]
+application = lean_application(paths=PATHS, prefixes=PREFIXES, middleware=MIDDLEWARE, sessions=True)
