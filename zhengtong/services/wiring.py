@@ -53,3 +53,17 @@ def install() -> None:
     register_nav("console", "services:counter", _("Counter intake"), permission="services.accept", order=21)
     register_nav("console", "services:transfers", _("Transfers (通办)"), permission="services.view", order=22)
     register_nav("console", "services:checks", _("Commitment checks"), permission="services.review", order=23)
+    register_nav(
+        "console",
+        "services:rules",
+        _("Automatic decision rules (秒批)"),
+        permission="services.manage_catalogue",
+        order=24,
+    )
+    register_nav(
+        "console",
+        "services:benefits_staff",
+        _("Benefits without application (免申即享)"),
+        permission="services.manage_catalogue",
+        order=25,
+    )
