@@ -10,8 +10,8 @@ same transaction. The outbox sends it after the commit and retries failures with
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
