@@ -100,7 +100,7 @@ def analysis(request):
     """Hotspots and trends by category, region and time (workorders.view, in the user's scope):
     charts with a table beside each."""
     ensure_can(request.user, "workorders.view")
-    form = AnalysisForm(request.GET or None)
+    form = AnalysisForm(request.GET or None, initial={"days": 30})
     days = form.cleaned_data.get("days") or 30 if form.is_valid() else 30
     result = selectors.analysis(request.user, days=days)
     chart = {
