@@ -71,3 +71,11 @@ def audit_events_by_users() -> QuerySet[AuditEvent]:
     """Every event a signed-in user caused, for aggregates (the cockpit's active users): counted
     by day, user, unit, channel and module, never shown one by one through this selector."""
     return AuditEvent.objects.filter(actor_id__isnull=False)
+
+
+def audit_history_of(target_type: str, target_id: str, actions: tuple[str, ...]) -> QuerySet[AuditEvent]:
+    """The events of these actions on one object, newest first: the history a page shows to
+    those the calling module has allowed to manage the object (the caller checks)."""
+    return AuditEvent.objects.filter(
+        target_type=target_type, target_id=str(target_id), action__in=actions
+    ).order_by("-occurred_at", "-id")

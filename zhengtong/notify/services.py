@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.core import outbox
 from zhengtong.core.errors import NotFound, ValidationError
+from zhengtong.core.masking import mask_phone
 from zhengtong.notify.adapters import ADAPTERS, NoAddress
 from zhengtong.notify.models import Delivery, Message
 from zhengtong.notify.sms import SmsRateLimited, get_backend
@@ -203,3 +206,50 @@ def clean_message_ids(ids: Any) -> list[int]:
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
         raise ValidationError.for_field("ids", _("must be a list of message ids"))
     return ids
+
+
+SMS_NUMBER_TOPIC = "notify.sms_number"
+
+
+@dataclass(frozen=True)
+class _Addressee:
+    phone: str
+
+
+@dataclass(frozen=True)
+class _Text:
+    pk: int
+    title: str
+    body: str
+    link: str = ""
+
+
+def sms_to_number(*, number: str, event: str, title: str, body: str = "") -> None:
+    """Send an SMS to a person known only by a mobile number (a 12345 caller without an account),
+    after the caller's commit, through the same SMS adapter as ``notify`` and the outbox's retries.
+    There is no inbox; the number is stored in the outbox message only until it is sent."""
+    number = (number or "").strip()
+    if not number:
+        return
+    outbox.enqueue(
+        topic=SMS_NUMBER_TOPIC,
+        key=f"{event[:40]}:{mask_phone(number)}:{secrets.token_hex(8)}",
+        payload={"number": number, "event": event[:64], "title": str(title)[:200], "body": str(body)[:300]},
+    )
+
+
+@outbox.handler(
+    SMS_NUMBER_TOPIC,
+    max_attempts=lambda: settings.NOTIFY_MAX_ATTEMPTS,
+    retry_base_seconds=lambda: settings.NOTIFY_RETRY_BASE_SECONDS,
+)
+def sms_number_send(payload: dict) -> None:
+    """The outbox handler of ``notify.sms_number``: the SMS adapter sends it (rate limits retried)."""
+    try:
+        ADAPTERS["sms"].send(
+            _Addressee(payload["number"]), _Text(0, payload.get("title", ""), payload.get("body", ""))
+        )
+    except NoAddress as exc:
+        raise outbox.PermanentFailure(str(exc)) from exc
+    except SmsRateLimited as exc:
+        raise outbox.RetryLater(str(exc), delay=RATE_LIMIT_DELAY) from exc

@@ -175,6 +175,8 @@ class CommitmentCheck(WorkflowModel, SlaMixin):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     checked_at = models.DateTimeField(null=True, blank=True)
+    # Stamped by the SLA scan when the time limit passes (督办: ``commitments.on_check_overdue``).
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -37,8 +37,18 @@ NOTICES: dict[str, tuple[Any, str]] = {
     "refuse": (gettext_lazy("Notice of refusal to accept (不予受理通知书)"), "refusal"),
     "complete": (gettext_lazy("Decision to grant (准予行政许可决定书)"), "grant"),
     "reject": (gettext_lazy("Decision not to grant (不予行政许可决定书)"), "denial"),
+    # 告知承诺制: a decision revoked after its commitment was found false.
+    "revoke": (gettext_lazy("Decision to revoke the licence (撤销行政许可决定书)"), "revocation"),
 }
-REFUSALS = ("refuse", "reject")
+REFUSALS = ("refuse", "reject", "revoke")
+
+# The law a revocation rests on, whatever the item's own basis (行政许可法 §69 ¶2: a licence
+# obtained by deception is revoked; 国办发〔2020〕42号: a false commitment revokes the decision).
+REVOCATION_BASIS = gettext_lazy(
+    "Article 69(2) of the Administrative Licensing Law of the People's Republic of China; "
+    "the General Office of the State Council's plan for the notification and commitment system "
+    "for certification matters (国办发〔2020〕42号)"
+)
 
 
 def reference(case: Case, action: str, version: int) -> str:
@@ -101,6 +111,18 @@ def _paragraphs(case: Case, action: str) -> list[str]:
             _("The application does not meet the statutory conditions, for this reason: %s")
             % (case.decision_note or "—")
         )
+    elif action == "revoke":
+        out.append(
+            _(
+                "The commitment you signed in place of a material was found false on verification, "
+                "for this reason: %s"
+            )
+            % (case.decision_note or "—")
+        )
+        out.append(_("The decision to grant this application is revoked."))
+        if case.licence_id:
+            out.append(_("The electronic licence %s is revoked and no longer valid.") % case.licence.number)
+        out.append(_("Legal basis: %s") % REVOCATION_BASIS)
     if version.legal_basis:
         out.append(_("Legal basis: %s") % version.legal_basis)
     if action in REFUSALS:

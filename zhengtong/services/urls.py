@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengtong.services import rating_views, views, views_onestop, views_wallet
+from zhengtong.services import rating_views, views, views_onestop, views_rules, views_wallet
 
 app_name = "services"
 
@@ -25,6 +25,10 @@ urlpatterns = [
     path("services/console/counter/", views_onestop.counter, name="counter"),
     path("services/console/counter/<int:pk>/", views_onestop.counter_done, name="counter_done"),
     path("services/console/checks/", views_onestop.checks, name="checks"),
+    path("services/console/rules/", views_rules.rules, name="rules"),
+    path("services/console/rules/<str:code>/", views_rules.rule_detail, name="rule_detail"),
+    path("services/console/benefits/", views_rules.benefits, name="benefits_staff"),
+    path("services/console/benefits/<str:code>/", views_rules.benefit_detail, name="benefit_staff"),
     path("services/console/transfers/", views_onestop.transfers, name="transfers"),
     path("services/console/transfers/receive/", views_onestop.transfer_receive, name="transfer_receive"),
     # 卡包, 亮证, consented use, 免申即享 (views_wallet)

@@ -20,7 +20,8 @@ from zhengtong.workorders.hooks import on_closed
 def install() -> None:
     indicators.install()
     sla.register(Case, on_overdue=services.on_overdue, overdue_stamp="escalated_at")
-    sla.register(CommitmentCheck)  # 告知承诺制: the 核查 time limit
+    # 告知承诺制: the 核查 time limit; overdue checks are escalated like cases (督办).
+    sla.register(CommitmentCheck, on_overdue=services.on_check_overdue, overdue_stamp="escalated_at")
     # The item cache (core.cache) is dropped in every process when what it holds changes: the
     # items, and the departments and org units they show (senders only: no accounts internals).
     department, org_unit = apps.get_model("accounts", "Department"), apps.get_model("accounts", "OrgUnit")
@@ -52,3 +53,17 @@ def install() -> None:
     register_nav("console", "services:counter", _("Counter intake"), permission="services.accept", order=21)
     register_nav("console", "services:transfers", _("Transfers (通办)"), permission="services.view", order=22)
     register_nav("console", "services:checks", _("Commitment checks"), permission="services.review", order=23)
+    register_nav(
+        "console",
+        "services:rules",
+        _("Automatic decision rules (秒批)"),
+        permission="services.manage_catalogue",
+        order=24,
+    )
+    register_nav(
+        "console",
+        "services:benefits_staff",
+        _("Benefits without application (免申即享)"),
+        permission="services.manage_catalogue",
+        order=25,
+    )

@@ -11,7 +11,7 @@ from zhengtong.core.errors import NotFound, ValidationError
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
-from zhengtong.workorders import actions, selectors, services
+from zhengtong.workorders import actions, hooks, selectors, services
 from zhengtong.workorders.models import CATEGORIES, Kind, RoutingRule, WorkOrder
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
@@ -89,6 +89,10 @@ class WorkOrderOut(Schema):
 
 class StaffWorkOrderOut(WorkOrderOut):
     contact_phone_masked: str
+    caller_name_masked: str
+    channel: str
+    knowledge_ref: str
+    answered_directly: bool
     escalated_at: dt.datetime | None
     actions: list[str]
 
@@ -187,8 +191,99 @@ def worklist(request, f: Query[WorklistQuery]):
     return {"items": page.items, "next": page.next_cursor, "counts": selectors.worklist_counts(request.auth)}
 
 
+class CallIn(Schema):
+    phone: str
+    caller_name: str = ""
+    kind: str = "consultation"
+    category: str
+    title: str
+    description: str
+    region: str
+    knowledge_ref: str = ""
+    answered_directly: bool = False
+
+
+@router.post("/calls", response={201: StaffWorkOrderOut, **ERRORS}, operation_id="workorders_call_log")
+def call_log(request, payload: CallIn):
+    """Log a 12345 call (workorders.create at the region) for a caller known only by mobile number:
+    no account is needed and the caller is told of each step by SMS. ``knowledge_ref``
+    (``knowledge:<id>``) names the knowledge-base entry used; with ``answered_directly`` (a
+    consultation) its answer is the reply and the work order closes at once, which counts towards
+    the knowledge base's use rate. The caller's number and name are returned masked."""
+    order = services.call_log(
+        actor=request.auth,
+        phone=payload.phone,
+        caller_name=payload.caller_name,
+        kind=payload.kind,
+        category=payload.category,
+        title=payload.title,
+        description=payload.description,
+        region=_unit(payload.region, "region"),
+        knowledge_ref=payload.knowledge_ref,
+        answered_directly=payload.answered_directly,
+    )
+    return Status(201, _staff_out(selectors.work_order_for_staff(request.auth, order.number), request.auth))
+
+
+class AnswerOut(Schema):
+    ref: str
+    title: str
+    body: str
+    url: str
+
+
+@router.get("/suggestions", response={200: list[AnswerOut], **ERRORS}, operation_id="workorders_suggestions")
+def suggestions(request, q: str = ""):
+    """Suggested answers from the knowledge base for a call's words (workorders.create): the
+    entries the operator may read whose text contains every word (Chinese or pinyin)."""
+    ensure_can(request.auth, "workorders.create")
+    return hooks.knowledge_search(request.auth, q.strip()[:100], 5) if q.strip() else []
+
+
+class CountOut(Schema):
+    code: str
+    label: str
+    count: int
+
+
+class DayOut(Schema):
+    day: dt.date
+    count: int
+
+
+class HotspotOut(Schema):
+    category: str
+    region: str
+    count: int
+
+
+class AnalysisOut(Schema):
+    days: int
+    since: dt.date
+    total: int
+    by_category: list[CountOut]
+    by_region: list[CountOut]
+    trend: list[DayOut]
+    hotspots: list[HotspotOut]
+    hotline_calls: int
+    answered_directly: int
+    knowledge_use_rate: float | None
+    callback_rate: float | None
+    dissatisfied_share: float | None
+
+
+@router.get("/analysis", response={200: AnalysisOut, **ERRORS}, operation_id="workorders_analysis")
+def analysis(request, days: int = 30):
+    """Hotspots and trends of the work orders in your scope opened in the last ``days`` (1–366)
+    days (workorders.view): counts by category, region and day, the top category × region pairs,
+    the knowledge base's use rate (12345 calls answered directly from it), the call-back rate and
+    the share of call-backs dissatisfied. Rectifications are not counted."""
+    ensure_can(request.auth, "workorders.view")
+    return selectors.analysis(request.auth, days=days)
+
+
 def _staff_out(order: WorkOrder, user) -> WorkOrder:
-    order.actions = [t.name for t in WORK_ORDER_FLOW.available(order, user)]
+    order.actions = [t.name for t in WORK_ORDER_FLOW.available(order, user) if t.name in actions.ACTIONS]
     return order
 
 

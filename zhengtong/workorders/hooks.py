@@ -15,6 +15,7 @@ work order or stop the others).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from zhengtong.core import hooks
 from zhengtong.core.hooks import Receiver
@@ -52,3 +53,47 @@ def run_opened(work_order) -> None:
 def run_closed(work_order) -> None:
     if work_order.source_ref:
         WORK_ORDER_CLOSED.fire(key=work_order.source_ref.split(":", 1)[0], work_order=work_order)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One knowledge-base answer a 12345 operator or a citizen may read: ``ref`` names it
+    (``knowledge:<id>``), ``url`` is its public page."""
+
+    ref: str
+    title: str
+    body: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class KnowledgeSource:
+    """Where work orders read answers from without importing the module that keeps them:
+    ``search(user, q, limit) -> list[Answer]`` (entries ``user`` may read; anonymous: public
+    ones only) and ``get(user, ref) -> Answer | None``."""
+
+    search: Callable[..., list[Answer]]
+    get: Callable[..., Answer | None]
+
+
+KNOWLEDGE = hooks.registry(
+    "workorders.knowledge",
+    doc="The knowledge base 12345 answers from (workspace adds its KnowledgeEntry search): "
+    "suggested answers on the operator's call page and the public entries on the 12345 page.",
+)
+
+
+def knowledge_search(user, q: str, limit: int = 5) -> list[Answer]:
+    """Suggested answers for ``q`` from every registered source (none: an empty list)."""
+    found: list[Answer] = []
+    for source in KNOWLEDGE.items():
+        found += source.search(user, q, limit)
+    return found[:limit]
+
+
+def knowledge_get(user, ref: str) -> Answer | None:
+    for source in KNOWLEDGE.items():
+        answer = source.get(user, ref)
+        if answer is not None:
+            return answer
+    return None

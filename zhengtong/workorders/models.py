@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.models import Department, OrgUnit
-from zhengtong.core.masking import mask_phone
+from zhengtong.core.masking import mask_name, mask_phone
 from zhengtong.core.sla import SlaMixin
 from zhengtong.core.workflow import WorkflowModel
 
@@ -23,6 +23,14 @@ class Kind(models.TextChoices):
 
 
 CITIZEN_KINDS = ("consultation", "help", "suggestion", "complaint", "report")
+
+
+class Channel(models.TextChoices):
+    """How the work order came in: online by the requester, or a call logged by a 12345 operator."""
+
+    ONLINE = "online", _("online")
+    HOTLINE = "hotline", _("12345 hotline")
+
 
 # The fixed category list (dispatch catalogue), code → label.
 CATEGORIES: dict[str, object] = {
@@ -62,6 +70,16 @@ class WorkOrder(WorkflowModel, SlaMixin):
         verbose_name=_("requester"),
     )
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # A caller known only by phone (12345): no account; name and number are personal data (L3),
+    # shown masked on every outward path.
+    caller_name = models.CharField(_("caller's name"), max_length=50, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE, db_index=True
+    )
+    # The knowledge-base entry the operator answered from ("knowledge:<id>", workspace's one
+    # knowledge base), and whether the call was answered directly from it (即时办结).
+    knowledge_ref = models.CharField(_("knowledge-base entry"), max_length=40, blank=True)
+    answered_directly = models.BooleanField(_("answered directly from the knowledge base"), default=False)
     source_ref = models.CharField(_("source"), max_length=64, blank=True, db_index=True)
     due_working_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
     merged_into = models.ForeignKey(
@@ -106,6 +124,10 @@ class WorkOrder(WorkflowModel, SlaMixin):
     @property
     def contact_phone_masked(self) -> str:
         return mask_phone(self.contact_phone)
+
+    @property
+    def caller_name_masked(self) -> str:
+        return mask_name(self.caller_name) if self.caller_name else ""
 
 
 class RoutingDomain(models.TextChoices):

@@ -15,3 +15,6 @@ WORKORDERS_DAYS_REPORT = env_int("WORKORDERS_DAYS_REPORT", 15, minimum=1)
 WORKORDERS_DAYS_RECTIFICATION = env_int("WORKORDERS_DAYS_RECTIFICATION", 10, minimum=1)
 # A citizen may submit at most this many work orders per day (spam guard).
 WORKORDERS_MAX_PER_DAY = env_int("WORKORDERS_MAX_PER_DAY", 20, minimum=1)
+# At the call-back (回访), a satisfaction at or below this (1 very dissatisfied … 5 very satisfied)
+# is 不满意 and reopens the work order.
+WORKORDERS_DISSATISFIED_MAX = env_int("WORKORDERS_DISSATISFIED_MAX", 2, minimum=0)

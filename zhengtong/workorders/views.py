@@ -194,7 +194,8 @@ def detail(request, number: str):
         else:
             messages.success(request, _("Done."))
         return redirect("workorders:detail", number=number)
-    available = WORK_ORDER_FLOW.available(order, request.user)
+    # The call page answers on the call (answer_directly); the detail page offers the rest.
+    available = [t for t in WORK_ORDER_FLOW.available(order, request.user) if t.name in actions.ACTIONS]
     departments = account_selectors.departments_active()[:300]
     return render(
         request,

@@ -60,3 +60,14 @@ def install() -> None:
         audiences=("citizen", "enterprise"),
     )
     register_nav("console", "workorders:worklist", _("Work orders"), permission="workorders.view", order=50)
+    register_nav(
+        "console", "workorders:call", _("Log a 12345 call"), permission="workorders.create", order=51
+    )
+    register_nav(
+        "console",
+        "workorders:analysis",
+        _("12345 hotspots and trends"),
+        permission="workorders.view",
+        order=52,
+    )
+    register_nav("main", "workorders:answers", _("12345 answers"), order=81, audiences=())

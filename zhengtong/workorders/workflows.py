@@ -26,15 +26,29 @@ def _callback_guard(obj, actor, data) -> str | None:
     return None
 
 
+def callback_required(obj) -> bool:
+    """Whether the work order closes only after its call-back (回访): every citizen matter with
+    someone to call back (an account or a phone number), and the rectification of a bad 好差评
+    rating (source ``rating:<id>``, 国办发〔2019〕51号); other modules' rectifications keep the
+    plain flow."""
+    if obj.kind == "rectification":
+        return (obj.source_ref or "").startswith("rating:")
+    return obj.requester_id is not None or bool(obj.contact_phone)
+
+
 def _close_guard(obj, actor, data) -> str | None:
-    """The rectification of a bad 好差评 rating (source ``rating:<id>``) closes only after its
-    call-back (回访, 国办发〔2019〕51号); other modules' rectifications keep the plain flow."""
-    if (
-        obj.kind == "rectification"
-        and (obj.source_ref or "").startswith("rating:")
-        and obj.state != "called_back"
-    ):
-        return str(_("a rectification is closed only after the call-back (回访)"))
+    if obj.state != "called_back" and callback_required(obj):
+        if obj.kind == "rectification":
+            return str(_("a rectification is closed only after the call-back (回访)"))
+        return str(_("a work order is closed only after the call-back (回访)"))
+    return None
+
+
+def _answer_guard(obj, actor, data) -> str | None:
+    if not (data.get("reply") or "").strip():
+        return str(_("reply: a reply to the requester is required"))
+    if not (data.get("knowledge_ref") or "").startswith("knowledge:"):
+        return str(_("knowledge_ref: name the knowledge-base entry answered from"))
     return None
 
 
@@ -101,6 +115,16 @@ WORK_ORDER_FLOW = Workflow(
             _("Close (办结)"),
             "workorders.dispatch",
             guard=_close_guard,
+        ),
+        Transition(
+            # 12345: a consultation answered on the call from the knowledge base (即时办结).
+            "answer_directly",
+            ("submitted",),
+            "closed",
+            _("Answered on the call from the knowledge base"),
+            "workorders.create",
+            guard=_answer_guard,
+            sla="stop",
         ),
         Transition(
             "merge",

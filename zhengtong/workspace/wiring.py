@@ -5,18 +5,48 @@ channel, the menus."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.core import sla
+from zhengtong.core.errors import NotFound
 from zhengtong.core.nav import register_nav
 from zhengtong.core.tasks import register_loop, register_periodic
-from zhengtong.workspace import permissions, tasks
+from zhengtong.workorders import hooks as workorder_hooks
+from zhengtong.workspace import permissions, selectors, tasks
 from zhengtong.workspace.models import Task
 from zhengtong.workspace.services import delivery, push
 
 
+def _answer(entry) -> workorder_hooks.Answer:
+    return workorder_hooks.Answer(
+        ref=f"knowledge:{entry.pk}",
+        title=entry.title,
+        body=entry.body,
+        url=reverse("workspace:knowledge_entry", args=[entry.pk]),
+    )
+
+
+def _knowledge_search(user, q: str, limit: int) -> list:
+    return [_answer(e) for e in selectors.knowledge_search(user, q=q, limit=limit)]
+
+
+def _knowledge_get(user, ref: str):
+    prefix, _sep, pk = (ref or "").partition(":")
+    if prefix != "knowledge" or not pk.isdigit():
+        return None
+    try:
+        return _answer(selectors.knowledge_get(user, int(pk)))
+    except NotFound:
+        return None
+
+
 def install() -> None:
     permissions.install()
+    # The one knowledge base: 12345 suggests its entries to operators and shows the public ones.
+    workorder_hooks.KNOWLEDGE.add(
+        "workspace", workorder_hooks.KnowledgeSource(search=_knowledge_search, get=_knowledge_get)
+    )
     push.install()
     sla.register(Task, on_overdue=tasks.on_overdue)
     register_periodic("workspace.scan", tasks.scan_task, settings.WORKSPACE_SCAN_INTERVAL_SECONDS)

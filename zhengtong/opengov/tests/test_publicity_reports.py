@@ -188,6 +188,7 @@ def test_mailbox_letter_is_a_work_order_and_its_reply_is_public_when_agreed(og):
     workorders.work_order_reply(actor=handler, work_order=order, reply="已安排每周检查。")
     dispatcher = og.staff("og_dispatcher", "supervisor", og.xihu)
     order.refresh_from_db()
+    workorders.work_order_callback(actor=dispatcher, work_order=order, satisfaction=5)  # 回访 first
     workorders.work_order_close(actor=dispatcher, work_order=order)
     assert [x.reply for x in selectors.letters_public()] == ["已安排每周检查。"]
 

@@ -44,6 +44,7 @@ from zhengtong.services.services.commitments import (
     check_find_false,
     commitment_excluded,
     commitment_text_publish,
+    on_check_overdue,
 )
 from zhengtong.services.services.common import APPLICANT_EVENTS, rating_invite, rating_link
 from zhengtong.services.services.drafts import draft_get, draft_save
@@ -132,6 +133,7 @@ __all__ = [
     "check_find_false",
     "commitment_excluded",
     "commitment_text_publish",
+    "on_check_overdue",
     "counter_file",
     "counter_rate",
     "draft_get",

@@ -10,17 +10,20 @@ import hashlib
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.permissions import ensure_can
+from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, ValidationError
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.credit import services as credit
 from zhengtong.registry import services as registry
+from zhengtong.services import notices
 from zhengtong.services.errors import ServicesError
 from zhengtong.services.models import Case
 from zhengtong.services.models_onestop import Commitment, CommitmentCheck, CommitmentText
@@ -30,6 +33,7 @@ audit_actions.register(
     {
         "services.commitment_text.publish": gettext_lazy("Publish a commitment text (承诺书)"),
         "services.case.commitments": gettext_lazy("Sign commitments in place of materials (告知承诺)"),
+        "services.commitment_check.escalate": gettext_lazy("Escalate overdue commitment checks (核查督办)"),
     }
 )
 
@@ -214,6 +218,8 @@ def check_find_false(
         if case.licence_id and case.licence.state in ("valid", "suspended"):
             # The registry's workflow revokes the licence, named as this reviewer's act via services.
             registry.licence_revoke(actor=actor, licence=case.licence, note=reason, via="services")
+        # The sealed 撤销行政许可决定书, issued after the commit (notices' outbox path).
+        notices.notice_enqueue(case, "revoke")
     else:
         Case.workflow.apply(case, "void", actor=actor, note=reason, changes={"decision_note": reason})
     if case.applicant_entity_id or case.applicant_person_id:
@@ -236,3 +242,39 @@ def check_find_false(
         applicant=True,
     )
     return check
+
+
+def on_check_overdue(ids: list[int]) -> None:
+    """Newly overdue 核查 tasks (a chunk of the SLA scan, which stamped their ``escalated_at``):
+    the same 督办 as an overdue case. Per org unit, the nearest holders of ``services.supervise``
+    (``accounts.selectors.holders_of``) get one message naming the cases, and one audit event
+    lists them."""
+    rows = list(CommitmentCheck.objects.filter(pk__in=ids).values_list("pk", "org_path", "case__number"))
+    by_path: dict[str, list[tuple[int, str]]] = {}
+    for pk, path, number in rows:
+        by_path.setdefault(path, []).append((pk, number))
+    link = reverse("services:checks")
+    for path, checks in by_path.items():
+        nearest = holders_of("services.supervise", path, nearest=True)[:20]
+        with transaction.atomic():
+            for supervisor in nearest:
+                tell(
+                    supervisor,
+                    "services.commitment_check.overdue",
+                    _("%(count)d commitment check(s) overdue (核查): %(first)s")
+                    % {"count": len(checks), "first": ", ".join(n for _pk, n in checks[:3])},
+                    link=link,
+                )
+            audit.record(
+                actor=None,
+                via="services",
+                action="services.commitment_check.escalate",
+                target_type="services.commitmentcheck",
+                target_id=str(checks[0][0]) if len(checks) == 1 else "",
+                target_label=path,
+                after={
+                    "count": len(checks),
+                    "cases": [n for _pk, n in checks[:100]],
+                    "supervisors": [u.username for u in nearest],
+                },
+            )

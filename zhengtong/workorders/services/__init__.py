@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from zhengtong.audit import actions as audit_actions
 from zhengtong.workorders.models import RoutingDomain
 from zhengtong.workorders.services.escalation import escalate_overdue
+from zhengtong.workorders.services.hotline import call_log, caller_sms
 from zhengtong.workorders.services.orders import (
     kind_days,
     work_order_get_by_number,
@@ -55,6 +56,8 @@ audit_actions.register(
 )
 
 __all__ = [
+    "call_log",
+    "caller_sms",
     "ANSWERABLE_STATES",
     "RoutingDomain",
     "default_unit",

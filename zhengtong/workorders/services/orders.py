@@ -151,6 +151,8 @@ def _open(
     contact_phone: str,
     quota: bool,
     via: str = "",
+    extra: dict[str, Any] | None = None,
+    routing: bool = True,
 ) -> WorkOrder:
     cleaned_title = _text("title", title, 200)
     cleaned_description = _text("description", description, 4000)
@@ -184,7 +186,7 @@ def _open(
                     "limit": limit,
                 },
             )
-    routed = department or route(category, region)
+    routed = department or (route(category, region) if routing else None)
     with transaction.atomic():
         order = WorkOrder.objects.create(
             number=_number(),
@@ -201,6 +203,7 @@ def _open(
             due_working_days=due_working_days or kind_days(kind),
             created_by=actor,
             state=WORK_ORDER_FLOW.initial,
+            **(extra or {}),
         )
         WORK_ORDER_FLOW.start(
             order,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from zhengtong.notify.services import notify
 from zhengtong.workorders import hooks
 from zhengtong.workorders.errors import WorkordersError
 from zhengtong.workorders.models import WorkOrder
+from zhengtong.workorders.services.hotline import caller_sms
 from zhengtong.workorders.services.routing import default_unit
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
@@ -71,6 +73,7 @@ def _apply(
 
 
 def _tell_requester(order: WorkOrder, action: str) -> None:
+    caller_sms(order, action)  # a caller known only by phone (12345): SMS at each step
     if order.requester_id is None or action not in ("reply", "close", "merge"):
         return
     if action == "reply":
@@ -207,17 +210,31 @@ def work_order_callback(
     note: str = "",
     expected_version: int | None = None,
 ) -> WorkOrder:
-    """Record the call-back (回访): the requester's satisfaction 1–5 and a note."""
+    """Record the call-back (回访): the requester's satisfaction 1–5 and a note. A work order
+    closes only after it (``workflows.callback_required``). 不满意 (1 or 2, at most
+    ``WORKORDERS_DISSATISFIED_MAX``) reopens it at once: back in progress with its department,
+    the clock restarted, recorded as the caller-back's act via workorders."""
     _may(actor, work_order, "callback")
-    return _apply(
-        actor=actor,
-        work_order=work_order,
-        action="callback",
-        note=note,
-        expected_version=expected_version,
-        changes={"satisfaction": satisfaction, "callback_note": note.strip()[:2000]},
-        data={"satisfaction": satisfaction},
-    )
+    with transaction.atomic():
+        _apply(
+            actor=actor,
+            work_order=work_order,
+            action="callback",
+            note=note,
+            expected_version=expected_version,
+            changes={"satisfaction": satisfaction, "callback_note": note.strip()[:2000]},
+            data={"satisfaction": satisfaction},
+        )
+        if satisfaction <= settings.WORKORDERS_DISSATISFIED_MAX:
+            _apply(
+                actor=actor,
+                work_order=work_order,
+                action="reopen",
+                note=_("dissatisfied at the call-back (不满意): reopened"),
+                changes={"closed_at": None},
+                via="workorders",
+            )
+    return work_order
 
 
 def work_order_close(
