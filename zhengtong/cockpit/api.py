@@ -207,7 +207,8 @@ def unit_cockpit(request, code: str, indicator: str = "", days: int = 30, end: d
 class RecordOut(Schema):
     ref: str
     at: dt.datetime | dt.date | None
-    state: str
+    state: str  # the code; state_label is its name in the request's language
+    state_label: str
     label: str
     region_path: str
 
@@ -221,7 +222,14 @@ def unit_records(request, code: str, indicator: str, days: int = 30, end: dt.dat
     period = dashboard.period_of(days=days, end=end)
     data = dashboard.drill_through(actor=request.auth, unit=unit, code=indicator, period=period)
     return [
-        {"ref": r["ref"], "at": r["at"], "state": r["state"], "label": r["label"], "region_path": r["path"]}
+        {
+            "ref": r["ref"],
+            "at": r["at"],
+            "state": r.get("state_code", r["state"]),
+            "state_label": r["state"],
+            "label": r["label"],
+            "region_path": r["path"],
+        }
         for r in data["records"]
     ]
 

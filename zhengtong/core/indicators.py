@@ -340,6 +340,15 @@ def records_of(
     is_date: bool = False,
 ) -> list[dict]:
     """The drill-through: the newest ``limit`` records of the unit ``path``'s subtree in the
-    period (by ``at``), each turned into ``{"ref", "at", "state", "label", "path"}`` by ``row``."""
+    period (by ``at``), each turned into ``{"ref", "at", "state", "label", "path"}`` by ``row``.
+    A record on a workflow shows its state's name (``state_label``, translated), not its code;
+    ``state_code`` keeps the code for machine readers."""
     qs = in_period(qs.filter(**{f"{path_field}__startswith": path}), at, day_from, day_to, is_date=is_date)
-    return [row(obj) for obj in qs.order_by(f"-{at}")[:limit]]
+    out = []
+    for obj in qs.order_by(f"-{at}")[:limit]:
+        record = row(obj)
+        name = getattr(obj, "state_label", None)
+        if isinstance(name, str) and name and "state" in record:
+            record["state_code"], record["state"] = record["state"], name
+        out.append(record)
+    return out

@@ -57,6 +57,11 @@ def test_county_leader_sees_own_county_and_never_another(client, data):
     assert yiwu_numbers and not yiwu_numbers & {r["ref"] for r in records}
     html = client.get("/cockpit/330106/records/?indicator=services.applications").content.decode()
     assert not any(n in html for n in yiwu_numbers)
+    # States are shown by name (the API gives the code beside it), never as a bare code.
+    states = {r["state"]: r["state_label"] for r in records}
+    assert all(states.values()) and any(label != code for code, label in states.items()), states
+    assert all(f"<td>{label}</td>" in html for label in states.values())
+    assert not any(f"<td>{code}</td>" in html for code, label in states.items() if label != code)
 
 
 def test_province_leader_sees_every_city_and_drills_down(client, data):
