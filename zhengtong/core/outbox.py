@@ -187,36 +187,12 @@ def _insert(topic: str, rows: list[tuple[str, str]]) -> tuple[dict[str, int], li
     return ids, fresh
 
 
-class _Handoff:
-    """The ids a transaction enqueued, handed to the worker as one task after its commit."""
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-
-    def __call__(self) -> None:
-        ids, self.ids = self.ids, []
-        if ids:
-            _hand_to_worker(ids)
-
-
 def _hand_after_commit(ids: list[int]) -> None:
-    if not ids:
-        return
-    conn = transaction.get_connection()
-    handoff = getattr(conn, "_zt_outbox_handoff", None)
-    # One callback per transaction: registered again when the last one ran, or was discarded by a
-    # rollback (Django drops the callbacks of a rolled-back transaction or savepoint).
-    if (
-        not conn.in_atomic_block
-        or handoff is None
-        or not any(f is handoff for _s, f, _r in conn.run_on_commit)
-    ):
-        handoff = _Handoff()
-        conn._zt_outbox_handoff = handoff
-        handoff.ids.extend(ids)
-        transaction.on_commit(handoff)
-        return
-    handoff.ids.extend(ids)
+    """The messages one ``enqueue``/``enqueue_many`` call wrote, handed to the worker as one task
+    after the commit (nothing when the transaction rolls back: Django drops its callbacks)."""
+    if ids:
+        ids = list(ids)
+        transaction.on_commit(lambda: _hand_to_worker(ids))
 
 
 def _hand_to_worker(message_ids: list[int]) -> None:

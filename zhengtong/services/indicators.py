@@ -145,7 +145,10 @@ def _working_days(against_limit: bool):
         sums = RowSums()
         for sub, done, path, dept, limit in qs.iterator(5000):
             submitted, decided = sub.astimezone(tz).date(), done.astimezone(tz).date()
-            used = max(0, upto(decided) - upto(submitted))
+            # The earlier date first: extending the range downwards shifts every count already
+            # known, so the later date must be read after it.
+            start = upto(submitted)
+            used = max(0, upto(decided) - start)
             sums.add(decided, path, used, float(limit or 0) if against_limit else 1.0, department=dept)
         return sums.rows()
 
