@@ -120,26 +120,10 @@ def children(unit, code: str, period: Period, *, level: str | None = None) -> li
             where, code=code, dim="", day__gte=period.day_from, day__lte=period.day_to
         )
         .values("path")
-        .annotate(n=Sum("num"), d=Sum("den"))
+        .annotate(cn=Sum("num"), cd=Sum("den"))
         .order_by()
     }
-    out = []
-    for u in units:
-        r = sums.get(u.path, {})
-        value = _fmt(ind, r.get("n"), r.get("d"), period.days)
-        if value is None and ind.kind in ZERO_KINDS:
-            value = 0.0
-        out.append(
-            {
-                "unit": u,
-                "code": u.code,
-                "name": u.name,
-                "path": u.path,
-                "value": value,
-                "band": ind.band(value),
-            }
-        )
-    return out
+    return _units_of(ind, units, sums, period)
 
 
 def breakdown(
