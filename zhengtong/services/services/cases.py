@@ -20,8 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_authenticated
-from zhengtong.accounts.selectors import holders_of
-from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_paid
@@ -29,7 +27,13 @@ from zhengtong.registry import selectors as registry_selectors
 from zhengtong.services import eforms, notices
 from zhengtong.services.models import BundleApplication, Case, Draft, ServiceItem, ServiceItemVersion
 from zhengtong.services.services import autodecide, commitments
-from zhengtong.services.services.common import after_transition, case_link, new_number, tell
+from zhengtong.services.services.common import (
+    after_transition,
+    case_link,
+    escalate_to_supervisors,
+    new_number,
+    tell,
+)
 from zhengtong.sharing import services as sharing
 
 if TYPE_CHECKING:
@@ -582,28 +586,12 @@ def on_overdue(ids: list[int]) -> None:
     by_path: dict[str, list[tuple[int, str]]] = {}
     for pk, path, number in rows:
         by_path.setdefault(path, []).append((pk, number))
-    link = reverse("services:worklist") + "?view=overdue"
-    for path, cases in by_path.items():
-        # The nearest supervisors (deepest org unit) are told; higher levels only when none is nearer.
-        nearest = holders_of("services.supervise", path, nearest=True)[:20]
-        with transaction.atomic():  # escalated_at was stamped by the scan's own UPDATE
-            for supervisor in nearest:
-                tell(
-                    supervisor,
-                    "services.case.overdue",
-                    _("%(count)d case(s) overdue: %(first)s")
-                    % {"count": len(cases), "first": ", ".join(n for _pk, n in cases[:3])},
-                    link=link,
-                )
-            audit.record(
-                actor=None,
-                action="services.case.escalate",
-                target_type="services.case",
-                target_id=str(cases[0][0]) if len(cases) == 1 else "",
-                target_label=path,
-                after={
-                    "count": len(cases),
-                    "cases": [n for _pk, n in cases[:100]],
-                    "supervisors": [u.username for u in nearest],
-                },
-            )
+    # escalated_at was stamped by the scan's own UPDATE.
+    escalate_to_supervisors(
+        by_path,
+        event="services.case.overdue",
+        message=_("%(count)d case(s) overdue: %(first)s"),
+        link=reverse("services:worklist") + "?view=overdue",
+        action="services.case.escalate",
+        target_type="services.case",
+    )

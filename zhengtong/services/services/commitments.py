@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.permissions import ensure_can
-from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, ValidationError
@@ -27,7 +26,7 @@ from zhengtong.services import notices
 from zhengtong.services.errors import ServicesError
 from zhengtong.services.models import Case
 from zhengtong.services.models_onestop import Commitment, CommitmentCheck, CommitmentText
-from zhengtong.services.services.common import case_link, tell
+from zhengtong.services.services.common import case_link, escalate_to_supervisors, tell
 
 audit_actions.register(
     {
@@ -253,28 +252,12 @@ def on_check_overdue(ids: list[int]) -> None:
     by_path: dict[str, list[tuple[int, str]]] = {}
     for pk, path, number in rows:
         by_path.setdefault(path, []).append((pk, number))
-    link = reverse("services:checks")
-    for path, checks in by_path.items():
-        nearest = holders_of("services.supervise", path, nearest=True)[:20]
-        with transaction.atomic():
-            for supervisor in nearest:
-                tell(
-                    supervisor,
-                    "services.commitment_check.overdue",
-                    _("%(count)d commitment check(s) overdue (核查): %(first)s")
-                    % {"count": len(checks), "first": ", ".join(n for _pk, n in checks[:3])},
-                    link=link,
-                )
-            audit.record(
-                actor=None,
-                via="services",
-                action="services.commitment_check.escalate",
-                target_type="services.commitmentcheck",
-                target_id=str(checks[0][0]) if len(checks) == 1 else "",
-                target_label=path,
-                after={
-                    "count": len(checks),
-                    "cases": [n for _pk, n in checks[:100]],
-                    "supervisors": [u.username for u in nearest],
-                },
-            )
+    escalate_to_supervisors(
+        by_path,
+        event="services.commitment_check.overdue",
+        message=_("%(count)d commitment check(s) overdue (核查): %(first)s"),
+        link=reverse("services:checks"),
+        action="services.commitment_check.escalate",
+        target_type="services.commitmentcheck",
+        via="services",
+    )

@@ -7,12 +7,15 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.roles import extend_role, register_permissions
+from zhengtong.accounts.selectors import holders_of
 from zhengtong.audit import actions as audit_actions
+from zhengtong.audit import services as audit
 from zhengtong.notify.services import notify
 from zhengtong.services import notices
 from zhengtong.services.models import Case
@@ -131,3 +134,41 @@ def rating_invite(case: Case, stage: str) -> None:
         case_link(case),
         applicant=True,
     )
+
+
+def escalate_to_supervisors(
+    by_path: dict[str, list[tuple[int, str]]],
+    *,
+    event: str,
+    message: str,
+    link: str,
+    action: str,
+    target_type: str,
+    via: str = "",
+) -> None:
+    """Overdue items, grouped by org path as ``[(pk, number), ...]``, told to the nearest holders of
+    ``services.supervise`` (deepest org unit; higher levels only when none is nearer) and audited
+    once per path. ``message`` has ``%(count)d`` and ``%(first)s`` placeholders."""
+    for path, items in by_path.items():
+        nearest = holders_of("services.supervise", path, nearest=True)[:20]
+        with transaction.atomic():
+            for supervisor in nearest:
+                tell(
+                    supervisor,
+                    event,
+                    message % {"count": len(items), "first": ", ".join(n for _pk, n in items[:3])},
+                    link=link,
+                )
+            audit.record(
+                actor=None,
+                via=via,
+                action=action,
+                target_type=target_type,
+                target_id=str(items[0][0]) if len(items) == 1 else "",
+                target_label=path,
+                after={
+                    "count": len(items),
+                    "cases": [n for _pk, n in items[:100]],
+                    "supervisors": [u.username for u in nearest],
+                },
+            )
