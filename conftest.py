@@ -12,10 +12,15 @@ the province. Transactional tests build their own, as before.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import inspect
+import types
+from collections.abc import Callable
 
 import pytest
 from django.db import transaction
+from django.db.models import Model
 from pytest_django.fixtures import validate_django_db
 
 PASSWORD = "Test-pass-2025!"
@@ -187,17 +192,26 @@ def _shares_world(item: pytest.Item) -> bool:
 
 
 class _SharedWorld:
-    """The outer transaction holding the shared province, open or not."""
+    """The outer transaction holding the shared province, open or not, and the shared fixtures
+    built in it (``shared_fixture``) for the group of tests now running."""
 
     atomic: transaction.Atomic | None = None
     world: World | None = None
+    built: dict[str, object] = {}
+    names: frozenset[str] = frozenset()
 
     @classmethod
-    def open(cls) -> None:
+    def open(cls, names: frozenset[str] = frozenset()) -> None:
+        if cls.atomic is not None and names != cls.names:
+            cls.close()  # another group of shared fixtures: start again from the province alone
         if cls.atomic is None:
             cls.atomic = transaction.atomic()
             cls.atomic.__enter__()
             cls.world = World()
+            cls.names = names
+            cls.built = {}
+            for name in sorted(names):
+                _build_shared(name, cls.world, cls.built)
 
     @classmethod
     def close(cls) -> None:
@@ -205,13 +219,128 @@ class _SharedWorld:
             transaction.set_rollback(True)
             cls.atomic.__exit__(None, None, None)
             cls.atomic = cls.world = None
+            cls.built, cls.names = {}, frozenset()
+
+
+# Fixtures built once per group of tests, like the province (``shared_fixture``): name -> builder.
+_SHARED_BUILDERS: dict[str, Callable[..., object]] = {}
+
+
+def shared_fixture(build: Callable[..., object]):
+    """A fixture ``build(world, **other shared fixtures)`` built once, with the province, for the
+    tests that share it (they run together, grouped by the shared fixtures they use); each test
+    gets a copy whose ``world`` is its own, so no test sees another's changes in memory, and its
+    transaction rolls back as before. A builder changes only the database (and the world it is
+    given): settings, files and per-test fixtures are not in effect yet when it runs. Tests that
+    build their own province (transactional ones) get ``build`` called for them."""
+    name = build.__name__
+    if inspect.isgeneratorfunction(build):
+        raise TypeError(f"{name}: a shared fixture is built once, so it has no teardown")
+    needs = list(inspect.signature(build).parameters)
+    if needs[:1] != ["world"] or not set(needs[1:]) <= set(_SHARED_BUILDERS):
+        raise TypeError(f"{name}: a shared fixture takes world, then shared fixtures defined before it")
+    _SHARED_BUILDERS[name] = build
+
+    def fixture(request: pytest.FixtureRequest, world: World, **others):
+        if name in _SharedWorld.built and _shares_world(request.node):
+            return _copy_for(_SharedWorld.built[name], world)
+        return build(world, **others)
+
+    fixture.__signature__ = inspect.Signature(  # pytest reads the fixtures it needs from here
+        [inspect.Parameter(arg, inspect.Parameter.POSITIONAL_OR_KEYWORD) for arg in ["request", *needs]]
+    )
+    fixture.__doc__ = build.__doc__
+    return pytest.fixture(name=name)(fixture)
+
+
+def _build_shared(name: str, world: World, built: dict[str, object]) -> None:
+    """Build ``name`` into ``built``, after the shared fixtures it takes."""
+    if name not in built:
+        build = _SHARED_BUILDERS[name]
+        others = list(inspect.signature(build).parameters)[1:]
+        for other in others:
+            _build_shared(other, world, built)
+        built[name] = build(world, **{other: built[other] for other in others})
+
+
+def _copy_for(built: object, world: World) -> object:
+    """A copy of a shared fixture's value for one test: containers, plain objects and model
+    instances copied (deeply), the shared province replaced by ``world``, anything else (modules,
+    classes, functions, strings, numbers) kept as it is."""
+    return _copied(built, {id(_SharedWorld.world): world})
+
+
+def _copied(value: object, memo: dict[int, object]) -> object:
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, Model):
+        result = memo[id(value)] = copy.deepcopy(value)
+    elif isinstance(value, dict):
+        result = memo[id(value)] = {}
+        result.update((k, _copied(v, memo)) for k, v in value.items())
+    elif isinstance(value, list):
+        result = memo[id(value)] = []
+        result.extend(_copied(v, memo) for v in value)
+    elif isinstance(value, tuple | set | frozenset):
+        result = memo[id(value)] = type(value)(_copied(v, memo) for v in value)
+    elif hasattr(value, "__dict__") and not isinstance(value, _KEPT):
+        result = memo[id(value)] = copy.copy(value)
+        for attr, item in vars(value).items():
+            setattr(result, attr, _copied(item, memo))
+    else:
+        result = value
+    return result
+
+
+_KEPT = (types.ModuleType, type, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
+def _shared_names(item: pytest.Item) -> frozenset[str]:
+    return frozenset(_SHARED_BUILDERS).intersection(getattr(item, "fixturenames", ()))
+
+
+# The fixtures through which a test reaches the database; pytest-django blocks every other test's
+# database access, so a test without one of them gives the same result on every database.
+_DATABASE_FIXTURES = frozenset(
+    {
+        "_django_db_helper",
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return not _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database (scripts/run_tests.py gives it to the second"
+        " database's run: the other tests cannot reach a database, so one run of them is enough)",
+    )
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run the tests sharing the province first, so it is built once (pytest-django has already
-    put the tests that run in a transaction first; this is a stable partition of those)."""
-    items[:] = [i for i in items if _shares_world(i)] + [i for i in items if not _shares_world(i)]
+    put the tests that run in a transaction first; this is a stable partition of those). With
+    ``--database-tests-only``, the tests that cannot reach the database are deselected."""
+    if config.getoption("--database-tests-only"):
+        kept = [i for i in items if _uses_database(i)]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[i for i in items if not _uses_database(i)])
+        items[:] = kept
+    sharing = [i for i in items if _shares_world(i)]
+    sharing.sort(key=lambda i: sorted(_shared_names(i)))  # stable: one group per set of shared fixtures
+    items[:] = sharing + [i for i in items if not _shares_world(i)]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -221,7 +350,7 @@ def pytest_fixture_setup(fixturedef, request):
         return
     with request.getfixturevalue("django_db_blocker").unblock():
         if _shares_world(request.node):
-            _SharedWorld.open()
+            _SharedWorld.open(_shared_names(request.node))
         else:
             _SharedWorld.close()
 

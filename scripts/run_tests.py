@@ -3,6 +3,8 @@
 The two runs are separate processes with their own databases and their own ``var`` directory
 (``var/test-sqlite``, ``var/test-postgresql``), so on a machine with two cores or more they take
 about as long as the slower one (``--sequential`` runs one after the other, streaming the output).
+The PostgreSQL run takes ``--database-tests-only``: the tests that do not use the database cannot
+reach one (pytest-django blocks them), so their one run on SQLite says all they can say.
 Prints each run's output, which databases ran and a closing line "total: N passed, N failed".
 """
 
@@ -93,28 +95,28 @@ def main() -> int:
     runs: list[tuple[str, int, dict[str, int], float]] = []
 
     parallel = not args.sequential
-    suites = [("SQLite", "sqlite:///var/test.sqlite3")]
+    suites = [("SQLite", "sqlite:///var/test.sqlite3", extra)]
     if args.sqlite_only:
         print("\nPostgreSQL: skipped (--sqlite-only)")
     else:
         ok, why = postgres_reachable(pg_url)
         if ok:
-            suites.append(("PostgreSQL", pg_url))
+            suites.append(("PostgreSQL", pg_url, ["--database-tests-only", *extra]))
         else:
             print(f"\nPostgreSQL: not reachable at {pg_url.split('@')[-1]} ({why}); suite ran on SQLite only")
     if parallel and len(suites) > 1:
-        print(f"running {' and '.join(label for label, _ in suites)} side by side ...", flush=True)
+        print(f"running {' and '.join(label for label, _, _ in suites)} side by side ...", flush=True)
         started = []
-        for label, url in suites:
+        for label, url, args_ in suites:
             log = os.path.join(ROOT, "var", f"test-{label.lower()}.log")
             os.makedirs(os.path.dirname(log), exist_ok=True)
-            started.append((label, url, *start_suite(label, url, extra, log), log))
+            started.append((label, url, *start_suite(label, url, args_, log), log))
         for label, url, proc, out, t0, log in started:
             code, counts, secs = finish_suite(label, url, proc, out, t0, log)
             runs.append((label, code, counts, secs))
     else:
-        for label, url in suites:
-            code, counts, secs = finish_suite(label, url, *start_suite(label, url, extra, None), None)
+        for label, url, args_ in suites:
+            code, counts, secs = finish_suite(label, url, *start_suite(label, url, args_, None), None)
             runs.append((label, code, counts, secs))
 
     print("\n=== databases ===")

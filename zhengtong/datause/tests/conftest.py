@@ -3,8 +3,7 @@ catalogue's own test fixtures), a second citizen, and a clean cache (the rate li
 
 from __future__ import annotations
 
-import pytest
-
+from conftest import shared_fixture
 from zhengtong.catalog.tests.conftest import Cat, _catalog_dirs  # noqa: F401 - the autouse fixture
 
 PASSWORD = "Test-pass-2025!"
@@ -29,7 +28,7 @@ class Use(Cat):
         return list(qs)
 
 
-@pytest.fixture
+@shared_fixture
 def use(world):
     return Use(world)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import shared_fixture
+
 BEISHAN_GRID_1 = "330106002001001"
 BEISHAN_GRID_2 = "330106002001002"
 YIWU_GRID = "330782002001001"
@@ -125,6 +127,6 @@ def _photos_in_tmp(settings, tmp_path):
     settings.VAR_DIR = tmp_path
 
 
-@pytest.fixture
+@shared_fixture
 def grid(world):
     return GridWorld(world)

@@ -7,13 +7,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from conftest import shared_fixture
 from zhengtong.identity import services
 from zhengtong.identity.demo import REDIRECT
 
 SECRET = "demo-rp-secret"
 
 
-@pytest.fixture
+@shared_fixture
 def admin(world):
     return world.staff("id_admin", "identity_admin", world.province)
 
@@ -42,8 +43,8 @@ def make_client(
     return client
 
 
-@pytest.fixture
-def rp(admin, world):
+@shared_fixture
+def rp(world, admin):
     return make_client(admin, world)
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import pytest
+from conftest import shared_fixture
 
 
-@pytest.fixture
+@shared_fixture
 def og(world):
     """The world plus a real-name citizen, a Xihu market-regulation disclosure officer
     (department-limited), a Xihu supervisor (approves extensions) and a Yiwu officer."""

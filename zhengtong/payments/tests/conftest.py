@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import shared_fixture
+
 
 @pytest.fixture(autouse=True)
 def _payments_settings(settings):
@@ -10,7 +12,7 @@ def _payments_settings(settings):
     settings.PAYMENTS_LOCAL_DUPLICATES = False
 
 
-@pytest.fixture
+@shared_fixture
 def pw(world):
     """The world plus payment staff: a Xihu counter clerk (bills), a Xihu finance officer
     (refunds, reconciliation) and a Yiwu finance officer (another county)."""

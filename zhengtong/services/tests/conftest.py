@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
+from conftest import shared_fixture
 
 
 class Svc:
@@ -121,7 +121,7 @@ class Svc:
         self.ServiceItem = ServiceItem
 
 
-@pytest.fixture
+@shared_fixture
 def svc(world):
     return Svc(world)
 

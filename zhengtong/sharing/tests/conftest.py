@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
+
+from conftest import shared_fixture
 
 
 class Shr:
@@ -60,6 +61,6 @@ class Shr:
         return grant, secret
 
 
-@pytest.fixture
+@shared_fixture
 def shr(world):
     return Shr(world)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import pytest
+from conftest import shared_fixture
 
 
-@pytest.fixture
+@shared_fixture
 def ww(world):
     """The world plus work-order staff: a Xihu market-regulation handler (department-limited),
     a Xihu public-security handler, a Xihu supervisor, a Beishan command-room dispatcher,

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import pytest
+from conftest import shared_fixture
 
 
-@pytest.fixture
+@shared_fixture
 def ws(world):
     """The world plus a workspace: a Xihu county leader (区长), a second township (西溪街道) with
     its head, Beishan's head and a Beishan clerk, office clerks and department heads of Xihu's
