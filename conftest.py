@@ -250,6 +250,7 @@ def shared_fixture(build: Callable[..., object]):
         [inspect.Parameter(arg, inspect.Parameter.POSITIONAL_OR_KEYWORD) for arg in ["request", *needs]]
     )
     fixture.__doc__ = build.__doc__
+    fixture.shared_fixture = name  # what _shared_names looks for
     return pytest.fixture(name=name)(fixture)
 
 
@@ -296,7 +297,16 @@ _KEPT = (types.ModuleType, type, types.FunctionType, types.MethodType, types.Bui
 
 
 def _shared_names(item: pytest.Item) -> frozenset[str]:
-    return frozenset(_SHARED_BUILDERS).intersection(getattr(item, "fixturenames", ()))
+    """The shared fixtures ``item`` uses: by the fixture its name resolves to for it (a test module
+    may define a plain fixture of the same name)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return frozenset()
+    return frozenset(
+        name
+        for name, defs in info.name2fixturedefs.items()
+        if defs and getattr(defs[-1].func, "shared_fixture", None) == name
+    )
 
 
 # The fixtures through which a test reaches the database; pytest-django blocks every other test's

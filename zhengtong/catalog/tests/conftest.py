@@ -7,6 +7,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import shared_fixture
+
 ENTERPRISE_CSV = (
     "统一社会信用代码,企业名称,法定代表人,法定代表人身份证号,联系电话,注册资本,成立日期\n"
     "91330106MA2XXXXX0A,杭州西湖茶叶有限公司,张三,330106198506150011,13912345678,100.5,2015-03-01\n"
@@ -79,7 +81,7 @@ class Cat:
         return resource
 
 
-@pytest.fixture
+@shared_fixture
 def cat(world):
     return Cat(world)
 

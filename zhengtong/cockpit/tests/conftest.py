@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from conftest import shared_fixture
+
 
 class Cockpit:
     def __init__(self, world):
@@ -33,7 +35,12 @@ class Cockpit:
         return generate(self.scope, days=days or self.days[:14], per_day=per_day, seed=seed)
 
 
-@pytest.fixture
-def cp(world, settings):
-    settings.COCKPIT_HISTORY_DAYS = 30
+@shared_fixture
+def cockpit_world(world):
     return Cockpit(world)
+
+
+@pytest.fixture
+def cp(cockpit_world, settings):
+    settings.COCKPIT_HISTORY_DAYS = 30
+    return cockpit_world

@@ -8,6 +8,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
+from conftest import shared_fixture
 from zhengtong.core.identifiers import make_org_code, make_uscc
 from zhengtong.registry import services as registry
 from zhengtong.supervision import services
@@ -39,9 +40,10 @@ def entity(world, n: int, *, unit=None):
     )
 
 
-@pytest.fixture
-def sv(world, tmp_path, settings):
-    settings.VAR_DIR = tmp_path
+@shared_fixture
+def supervision_world(world):
+    """The world plus a Xihu supervision manager, four enforcement officers (one living in 义乌),
+    a supervision item with its checklist and 30 entities."""
     w = world
     w.manager = w.staff("sv_manager", "supervision_manager", w.xihu, w.xihu_scjg)
     w.officers = []
@@ -69,3 +71,9 @@ def sv(world, tmp_path, settings):
     )
     w.entities = [entity(w, n) for n in range(30)]
     return w
+
+
+@pytest.fixture
+def sv(supervision_world, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    return supervision_world
