@@ -967,7 +967,7 @@ def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: 
     console.print(f"machine: {machine()}; load average now {os.getloadavg()}")
     console.print(
         f"Zhengtong: {APPS[args.app]} under gunicorn 2 workers × 4 threads, production settings, row "
-        "index + FTS5 trigram and bigram text index per "
+        "index + n-gram posting-list text index per "
         "published version; Datasette: immutable mode (-i, inspect file), 4 SQL threads, indexes on "
         + ", ".join(INDEXED)
         + ", (district, status, registered_capital) and an FTS5 trigram table on name, address, "

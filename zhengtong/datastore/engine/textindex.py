@@ -54,6 +54,7 @@ LEVELS = (2, 3, 4)
 CANDIDATES = 1000
 _BITS = {2: 21, 3: 21, 4: 16}  # bits per character of a key (4 x 16 = 64: BMP characters only)
 _CHUNK = 1 << 16  # rows scanned at a time when a page needs the first matches of a mask
+_PIECE = 1 << 22  # code points turned into n-gram keys at a time while building
 
 
 def text_columns(table: pa.Table, indexed: list[str]) -> tuple[list[str], list[str]]:
@@ -95,37 +96,44 @@ def _code_points(table: pa.Table, names: list[str]) -> tuple[np.ndarray, np.ndar
 
 
 def _level(points: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(sorted keys, offsets, postings) of the ``n``-grams of ``points``."""
+    """(sorted keys, offsets, postings) of the ``n``-grams of ``points``. The keys are made a
+    piece at a time and never concatenated (the hash encoding takes the pieces), and each radix
+    pass is applied at once: a level's memory stays near 14 bytes per n-gram."""
     m = len(points) - n + 1
-    if m <= 0:
-        return np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int32)
     bits = np.uint64(_BITS[n])
-    keys = points[:m].astype(np.uint64)
-    valid = points[:m] != 0
-    for j in range(1, n):
-        part = points[j : j + m]
-        keys <<= bits
-        keys |= part
-        valid &= part != 0
-    if n == 4:
-        valid &= np.maximum.reduce([points[j : j + m] for j in range(n)]) < 0x10000
-    keys = keys[valid]
-    owners = rows[:m][valid]
-    del valid
-    encoded = pa.array(keys).dictionary_encode()
-    del keys
-    distinct = encoded.dictionary.to_numpy()
+    key_parts, owner_parts = [], []
+    for start in range(0, max(m, 0), _PIECE):
+        size = min(m, start + _PIECE) - start
+        window = points[start : start + size + n - 1]
+        keys = window[:size].astype(np.uint64)
+        valid = window[:size] != 0
+        for j in range(1, n):
+            part = window[j : j + size]
+            keys <<= bits
+            keys |= part
+            valid &= part != 0
+        if n == 4:
+            valid &= np.maximum.reduce([window[j : j + size] for j in range(n)]) < 0x10000
+        key_parts.append(keys[valid])
+        owner_parts.append(rows[start : start + size][valid])
+        del keys, valid
+    if not key_parts or not sum(len(k) for k in key_parts):
+        return np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int32)
+    owners = np.concatenate(owner_parts)
+    del owner_parts
+    encoded = pa.chunked_array(key_parts, type=pa.uint64()).dictionary_encode()  # one dictionary
+    del key_parts
+    distinct = encoded.chunk(0).dictionary.to_numpy()
     order = np.argsort(distinct)
     rank = np.empty(len(distinct), dtype=np.uint32)
     rank[order] = np.arange(len(distinct), dtype=np.uint32)
-    ids = rank[encoded.indices.to_numpy()]
+    ids = np.concatenate([rank[c.indices.to_numpy()] for c in encoded.chunks])
     del encoded, rank
     # stable radix passes (low, then high 16 bits): rows stay ascending within a key
-    perm = np.argsort((ids & 0xFFFF).astype(np.uint16), kind="stable")
-    if len(distinct) > 0xFFFF:
-        perm = perm[np.argsort((ids[perm] >> 16).astype(np.uint16), kind="stable")]
-    ids, owners = ids[perm], owners[perm]
-    del perm
+    for shift in (0, 16) if len(distinct) > 0xFFFF else (0,):
+        perm = np.argsort(((ids >> shift) & 0xFFFF).astype(np.uint16), kind="stable")
+        ids, owners = ids[perm], owners[perm]
+        del perm
     keep = np.ones(len(ids), dtype=bool)
     keep[1:] = (ids[1:] != ids[:-1]) | (owners[1:] != owners[:-1])  # each row once per key
     ids, owners = ids[keep], owners[keep]
