@@ -519,3 +519,35 @@ def test_short_searches_use_the_posting_lists(both, monkeypatch, q, window):
         ]
         head = lengths[: min(window, fast.total)]
         assert head == sorted(head)
+
+
+def test_take_rows_reads_across_record_batches_in_the_order_asked(tmp_path):
+    """Page rows and the rank window come from the batches they fall in, in the order asked."""
+    from zhengtong.datastore.engine.rowindex import take_rows
+
+    table = _table()
+    path = tmp_path / "rows.arrow"
+    with pa.ipc.new_file(str(path), table.schema) as writer:
+        writer.write_table(table, max_chunksize=256)  # 12 record batches
+    mapped = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+    positions = [2999, 0, 257, 256, 1500, 255, 2048, 0]
+    assert take_rows(mapped, positions).to_pylist() == table.take(positions).to_pylist()
+    assert take_rows(mapped.column("name"), sorted(positions)).to_pylist() == (
+        table.column("name").take(sorted(positions)).to_pylist()
+    )
+    assert take_rows(mapped, []).num_rows == 0
+
+
+def test_an_earlier_text_index_is_replaced_when_the_version_is_activated(both, store):
+    """A version written by a release with the FTS5 text index: activating it removes those
+    files and builds the posting lists."""
+    key, version = both
+    folder = store / key / f"v{version}"
+    (folder / "public.grams.bin").unlink()
+    for legacy in ("public.fts.sqlite", "public.bigram.sqlite"):
+        (folder / legacy).write_bytes(b"SQLite format 3\0")
+    assert engine.query(key, version, "public", schema=SCHEMA, q="信宏", limit=5).engine == "duckdb"
+    engine.activate(key, version)
+    assert _structure_files(store, key, version) == sorted(STRUCTURE_FILES)
+    assert not (folder / "public.fts.sqlite").exists() and not (folder / "public.bigram.sqlite").exists()
+    assert engine.query(key, version, "public", schema=SCHEMA, q="信宏", limit=5).engine == "index"
