@@ -619,8 +619,9 @@ def main() -> None:
     try:
         zt = start_zhengtong(work, args.zt_port, args.app)
         ds = start_datasette(exe, db, inspect, args.ds_port, work)
-        wait_ready(args.zt_port, f"/data/{NAME}.json?_size=1")
-        wait_ready(args.ds_port, f"/{NAME}/{NAME}.json?_size=1")
+        # a shared, loaded machine can take minutes to start both servers
+        wait_ready(args.zt_port, f"/data/{NAME}.json?_size=1", timeout=240)
+        wait_ready(args.ds_port, f"/{NAME}/{NAME}.json?_size=1", timeout=240)
         streams = make_streams(Path(ingest["csv"]), args.rows, args.distinct)
         if args.only:
             chosen = {int(n) for n in args.only.split(",")}
