@@ -619,8 +619,9 @@ def main() -> None:
     try:
         zt = start_zhengtong(work, args.zt_port, args.app)
         ds = start_datasette(exe, db, inspect, args.ds_port, work)
-        wait_ready(args.zt_port, f"/data/{NAME}.json?_size=1")
-        wait_ready(args.ds_port, f"/{NAME}/{NAME}.json?_size=1")
+        # a shared, loaded machine can take minutes to start both servers
+        wait_ready(args.zt_port, f"/data/{NAME}.json?_size=1", timeout=240)
+        wait_ready(args.ds_port, f"/{NAME}/{NAME}.json?_size=1", timeout=240)
         streams = make_streams(Path(ingest["csv"]), args.rows, args.distinct)
         if args.only:
             chosen = {int(n) for n in args.only.split(",")}
@@ -967,7 +968,7 @@ def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: 
     console.print(f"machine: {machine()}; load average now {os.getloadavg()}")
     console.print(
         f"Zhengtong: {APPS[args.app]} under gunicorn 2 workers × 4 threads, production settings, row "
-        "index + FTS5 trigram and bigram text index per "
+        "index + n-gram posting-list text index per "
         "published version; Datasette: immutable mode (-i, inspect file), 4 SQL threads, indexes on "
         + ", ".join(INDEXED)
         + ", (district, status, registered_capital) and an FTS5 trigram table on name, address, "

@@ -131,6 +131,32 @@ def load(index_path: str, keys_path: str) -> RowIndex:
     return RowIndex(rows=index_table.num_rows, columns=columns)
 
 
+def take_rows(table: pa.Table | pa.ChunkedArray, positions: np.ndarray) -> pa.Table | pa.Array:
+    """``positions`` (0-based, any order) of a memory-mapped table or column, reading only the
+    record batches they fall in (``take`` on the whole chunked file touches every batch)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    chunks = table.to_batches() if isinstance(table, pa.Table) else table.chunks
+    if not len(positions) or not chunks:
+        return table.slice(0, 0)
+    if len(chunks) == 1:
+        return chunks[0].take(pa.array(positions))
+    starts = np.cumsum([0] + [len(c) for c in chunks])
+    which = np.searchsorted(starts, positions, side="right") - 1
+    order = np.argsort(which, kind="stable")
+    ordered, owners = positions[order], which[order]
+    bounds = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1], True])
+    parts = [
+        chunks[owners[a]].take(pa.array(ordered[a:b] - starts[owners[a]]))
+        for a, b in zip(bounds[:-1], bounds[1:], strict=False)
+    ]
+    taken = pa.Table.from_batches(parts) if isinstance(table, pa.Table) else pa.concat_arrays(parts)
+    if np.any(order[1:] < order[:-1]):
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(len(order))
+        taken = taken.take(pa.array(inverse))
+    return taken
+
+
 # ---------------------------------------------------------------------------------------- queries
 
 

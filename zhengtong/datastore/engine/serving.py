@@ -27,7 +27,7 @@ class IndexAnswer:
     next_offset: int
     index: RowIndex
     mask: np.ndarray | None
-    searched: str | None = None  # a ranked page straight from FTS5: no mask to facet over
+    searched: str | None = None  # a ranked page straight from the text index: no mask to facet over
     parsed: list | None = None  # a range page's filters: the mask is made when a facet needs it
 
     def facet(self, name: str, size: int) -> list[tuple[object, int]]:
@@ -53,13 +53,13 @@ def index_answer(
     count: bool,
     rows: pa.Table | None,
 ) -> IndexAnswer:
-    index, fts_path = served[0], served[1]
+    index, grams_path = served[0], served[1]
     if q and not parsed and not order and (cursor is None or cursor.get("o") == "rank"):
         start = offset if cursor is None else cursor.get("n")
         if isinstance(start, int) and not isinstance(start, bool) and start >= 0:
             try:
                 positions, total = textindex.ranked_page(
-                    fts_path, q, searchable, index, rows, limit=limit, offset=start, count=count
+                    grams_path, q, searchable, index, rows, limit=limit, offset=start, count=count
                 )
                 more = len(positions) > limit
                 return IndexAnswer(positions[:limit], more, total, True, start + limit, index, None, q)
@@ -88,7 +88,7 @@ def index_answer(
     if q:
         if rows is None:
             raise Unsupported
-        qmask, score = textindex.search(fts_path, q, searchable, index, rows)
+        qmask, score = textindex.search(grams_path, q, searchable, index, rows)
         mask = qmask if mask is None else (mask & qmask)
     if ranked:
         start = offset

@@ -36,7 +36,9 @@ VARIANTS = ("raw", "public")
 SERVED_VARIANTS = ("public",)
 # The files of a served variant's row and text indexes (derived: removed when the version is
 # replaced or retired, rebuilt when it is activated again).
-STRUCTURES = ("idx.arrow", "keys.arrow", "fts.sqlite", "bigram.sqlite")
+STRUCTURES = ("idx.arrow", "keys.arrow", "grams.bin")
+# structures of earlier releases, removed with the version's others
+LEGACY_STRUCTURES = ("fts.sqlite", "bigram.sqlite")
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 
 
@@ -258,18 +260,14 @@ def _structure_key(table_key: str, version: int, variant: str, part: str) -> str
 
 
 def _write_structures(table: pa.Table, paths: list[str]) -> None:
-    """The row index, the trigram and the bigram text index, side by side (numpy, Arrow and
-    SQLite release the GIL while they work)."""
-    index_path, keys_path, fts_path, bigram_path = paths
+    """The row index and the n-gram text index, side by side (numpy and Arrow release the GIL
+    while they work)."""
+    index_path, keys_path, grams_path = paths
     chosen = rowindex.indexable(table, settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
     indexed = list(chosen)
-    for path in (fts_path, bigram_path):
-        if os.path.exists(path):
-            os.unlink(path)
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
-            pool.submit(textindex.build, table, fts_path, indexed),
-            pool.submit(textindex.build_bigrams, table, bigram_path, indexed),
+            pool.submit(textindex.build, table, grams_path, indexed),
             pool.submit(
                 rowindex.build,
                 table,
@@ -287,6 +285,10 @@ def ensure_structures(table_key: str, version: int, variant: str) -> None:
     """Build a version's row and text indexes if they are missing (each file renamed into place;
     the index file, which queries look for first, last)."""
     storage = get_storage()
+    for part in LEGACY_STRUCTURES:  # an earlier release's text index: replaced by STRUCTURES'
+        legacy = _structure_key(table_key, version, variant, part)
+        if storage.exists(legacy):
+            storage.delete(legacy)
     keys = [_structure_key(table_key, version, variant, part) for part in STRUCTURES]
     if all(storage.exists(k) for k in keys):
         return
@@ -305,7 +307,7 @@ def drop_structures(table_key: str, version: int) -> None:
     """Remove a version's row and text indexes (the index file first: queries stop using them)."""
     storage = get_storage()
     for variant in SERVED_VARIANTS:
-        for part in STRUCTURES:
+        for part in STRUCTURES + LEGACY_STRUCTURES:
             key = _structure_key(table_key, version, variant, part)
             if storage.exists(key):
                 storage.delete(key)
@@ -320,11 +322,7 @@ def structures(table_key: str, version: int, variant: str):
     keys = [_structure_key(table_key, version, variant, part) for part in STRUCTURES]
     if not storage.exists(_manifest_key(table_key, version)) or not all(storage.exists(k) for k in keys):
         return None
-    return (
-        rowindex.load(storage.path(keys[0]), storage.path(keys[1])),
-        storage.path(keys[2]),
-        storage.path(keys[3]),
-    )
+    return rowindex.load(storage.path(keys[0]), storage.path(keys[1])), storage.path(keys[2])
 
 
 def active_version(table_key: str) -> int | None:

@@ -1,57 +1,64 @@
-"""Chinese full-text search of a published variant: SQLite FTS5 with the trigram tokenizer.
+"""Chinese full-text search of a published variant: posting lists of character n-grams.
 
 Built once when a version is written (``build``) over the variant's free-text columns: text
-columns too varied for the row index (names, addresses) that hold more than ASCII. The table is
-contentless (the text itself stays in the Parquet and Arrow files), so the file holds only the
-trigram postings. It is opened read-only and immutable (``file:...?mode=ro&immutable=1``), one
-connection per thread.
+columns too varied for the row index (names, addresses) that hold more than ASCII. For every
+2-, 3- and 4-character sequence inside one value (``LEVELS``; ASCII letters folded to lower case)
+the file holds the sorted list of the rows (0-based) whose free-text columns contain it, so no
+word segmentation is needed and the file holds no text (that stays in the Parquet and Arrow
+files). The file (``<variant>.grams.bin``) is an uncompressed, memory-mapped array file, so worker
+processes share its pages:
 
-``search`` answers ``q`` with the rows whose searchable columns contain it, ranked:
+    b"ZTGRAMS1", header length (uint64), JSON header (columns, rows, per level: count of keys and
+    postings, byte offsets), then per level: keys (sorted uint64: each character's code point in
+    21 bits, 16 bits for 4 characters of the Basic Multilingual Plane), offsets (int64, keys + 1),
+    postings (int32 rows, ascending per key, each row once).
 
-- 3 or more characters: an FTS5 phrase of trigrams (a substring match, case-insensitive as
-  DuckDB's ``ILIKE``), ranked by bm25;
-- 2 characters of CJK ideographs, letters or digits: the bigram index (``build_bigrams``), a
-  second FTS5 table whose text was split into overlapping two-character tokens at build time
-  ("杭州市" is stored as "杭州 州市"), so the query is one token;
-- 1 character, or 2 with other characters: a vectorised substring scan of the memory-mapped
-  Arrow copy (Arrow compute, several threads).
+Built without a per-row Python loop: the free-text columns of each row are joined with a NUL
+separator (Arrow), decoded once into code points (numpy), each n-gram becomes one integer, the
+integers are dictionary-encoded (Arrow hashing) and put in order with two stable 16-bit radix
+passes (numpy), which keeps the rows of one n-gram ascending.
 
-A page of a search without filters or sort (``ranked_page``) never scores every match: it takes
-the first ``CANDIDATES`` matches in row order from the index, ranks them by the length of the
-shortest matching text (a match in a short name before one in a long address; a phrase query's
-bm25 orders the same way, its idf being one constant), ties by row, and continues past them in
-row order. The total is FTS5's count of the matching rows. With filters or a sort (``search``)
-every match gets that rank (3 or more characters: bm25).
+``matches(path, q)`` is every row whose free-text columns contain ``q``: for 2 to 4 characters
+one posting list read by a binary search (exact, and its length is the count), for more
+characters the intersection of the posting lists of 4-character pieces covering ``q``, checked
+against the text. ``ranked_page`` answers a search without filters or sort from it: the first
+``CANDIDATES`` matches in row order are ranked by the length of the shortest matching text (a
+match in a short name before one in a long address), ties by row, and the rest follow in row
+order; the total is the number of matching rows. With filters or a sort (``search``) every match
+gets that rank.
 
 Text columns of the row index (districts, statuses, ...) are matched through their sorted distinct
 values, and ASCII-only columns can never contain a query that has other characters. A query of
-ASCII characters only, or a searchable column neither index covers, is not answered here
-(``Unsupported``): the caller scans with DuckDB as before.
+ASCII characters only, or with cased letters other than ASCII ones (the scan's case rules), or a
+searchable column neither index covers, is not answered here (``Unsupported``): the caller scans
+with DuckDB. One character is matched by a vectorised substring scan of the memory-mapped Arrow
+copy.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import sqlite3
-import threading
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zhengtong.datastore.engine.rowindex import RowIndex, Unsupported
+from zhengtong.datastore.engine.rowindex import RowIndex, Unsupported, take_rows
 
-_local = threading.local()
-BATCH = 50_000
+MAGIC = b"ZTGRAMS1"
+LEVELS = (2, 3, 4)
 # Matches ranked per ranked page (the rest follow in row order).
 CANDIDATES = 1000
-# Characters the bigram index holds pairs of (a 2-character query of others is scanned).
-_BIGRAM_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_BITS = {2: 21, 3: 21, 4: 16}  # bits per character of a key (4 x 16 = 64: BMP characters only)
+_CHUNK = 1 << 16  # rows scanned at a time when a page needs the first matches of a mask
+_PIECE = 1 << 22  # code points turned into n-gram keys at a time while building
 
 
 def text_columns(table: pa.Table, indexed: list[str]) -> tuple[list[str], list[str]]:
-    """(free-text columns for the FTS table, ASCII-only text columns) of ``table``."""
+    """(free-text columns for the n-gram index, ASCII-only text columns) of ``table``."""
     fts, ascii_only = [], []
     for name in table.column_names:
         if name == "_row" or name in indexed:
@@ -66,134 +73,262 @@ def text_columns(table: pa.Table, indexed: list[str]) -> tuple[list[str], list[s
     return fts, ascii_only
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _code_points(table: pa.Table, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(code points of every row's free-text values, each followed by a NUL; the row of each code
+    point), ASCII letters in lower case."""
+    parts = [pc.fill_null(pc.cast(table.column(n), pa.large_string()), "") for n in names]
+    joined = pc.binary_join_element_wise(
+        *parts, pa.scalar("", pa.large_string()), pa.scalar("\x00", pa.large_string())
+    ).combine_chunks()
+    offsets = np.frombuffer(
+        joined.buffers()[1], dtype=np.int64, count=len(joined) + 1, offset=joined.offset * 8
+    )
+    data = joined.buffers()[2]
+    text = data[int(offsets[0]) : int(offsets[-1])].to_pybytes().decode("utf-8") if data is not None else ""
+    del joined, data
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    del text
+    upper = (points >= 65) & (points <= 90)
+    points[upper] += 32
+    lengths = sum(pc.utf8_length(p).to_numpy(zero_copy_only=False).astype(np.int64) + 1 for p in parts)
+    rows = np.repeat(np.arange(table.num_rows, dtype=np.int32), lengths)
+    return points, rows
+
+
+def _level(points: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted keys, offsets, postings) of the ``n``-grams of ``points``. The keys are made a
+    piece at a time and never concatenated (the hash encoding takes the pieces), and each radix
+    pass is applied at once: a level's memory stays near 14 bytes per n-gram."""
+    m = len(points) - n + 1
+    bits = np.uint64(_BITS[n])
+    key_parts, owner_parts = [], []
+    for start in range(0, max(m, 0), _PIECE):
+        size = min(m, start + _PIECE) - start
+        window = points[start : start + size + n - 1]
+        keys = window[:size].astype(np.uint64)
+        valid = window[:size] != 0
+        for j in range(1, n):
+            part = window[j : j + size]
+            keys <<= bits
+            keys |= part
+            valid &= part != 0
+        if n == 4:
+            valid &= np.maximum.reduce([window[j : j + size] for j in range(n)]) < 0x10000
+        key_parts.append(keys[valid])
+        owner_parts.append(rows[start : start + size][valid])
+        del keys, valid
+    if not key_parts or not sum(len(k) for k in key_parts):
+        return np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int32)
+    owners = np.concatenate(owner_parts)
+    del owner_parts
+    encoded = pa.chunked_array(key_parts, type=pa.uint64()).dictionary_encode()  # one dictionary
+    del key_parts
+    distinct = encoded.chunk(0).dictionary.to_numpy()
+    order = np.argsort(distinct)
+    rank = np.empty(len(distinct), dtype=np.uint32)
+    rank[order] = np.arange(len(distinct), dtype=np.uint32)
+    ids = np.concatenate([rank[c.indices.to_numpy()] for c in encoded.chunks])
+    del encoded, rank
+    # stable radix passes (low, then high 16 bits): rows stay ascending within a key
+    for shift in (0, 16) if len(distinct) > 0xFFFF else (0,):
+        perm = np.argsort(((ids >> shift) & 0xFFFF).astype(np.uint16), kind="stable")
+        ids, owners = ids[perm], owners[perm]
+        del perm
+    keep = np.ones(len(ids), dtype=bool)
+    keep[1:] = (ids[1:] != ids[:-1]) | (owners[1:] != owners[:-1])  # each row once per key
+    ids, owners = ids[keep], owners[keep]
+    offsets = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ids, minlength=len(distinct)), out=offsets[1:])
+    return distinct[order], offsets, owners
 
 
 def build(table: pa.Table, path: str, indexed: list[str]) -> list[str]:
-    """Write the FTS5 file of ``table``; returns its free-text columns."""
+    """Write the n-gram file of ``table``; returns its free-text columns."""
     fts, ascii_only = text_columns(table, indexed)
-    con = sqlite3.connect(path, isolation_level=None)
-    try:
-        con.execute("PRAGMA journal_mode=OFF")
-        con.execute("PRAGMA synchronous=OFF")
-        con.execute("PRAGMA page_size=8192")
-        con.execute("BEGIN")
-        con.execute("CREATE TABLE meta(kind TEXT, name TEXT)")
-        con.executemany(
-            "INSERT INTO meta VALUES (?, ?)", [("fts", n) for n in fts] + [("ascii", n) for n in ascii_only]
-        )
-        if fts:
-            cols = ", ".join(_quote(n) for n in fts)
-            con.execute(f"CREATE VIRTUAL TABLE fts USING fts5({cols}, content='', tokenize='trigram')")
-            # a big merge budget while loading: fewer, larger segments and no merges mid-load
-            con.execute("INSERT INTO fts(fts, rank) VALUES ('automerge', 0)")
-            con.execute("INSERT INTO fts(fts, rank) VALUES ('crisismerge', 64)")
-            marks = ", ".join("?" for _n in range(len(fts) + 1))
-            sql = f"INSERT INTO fts(rowid, {cols}) VALUES ({marks})"  # noqa: S608 - column names quoted, from the file's own header
-            for start in range(0, table.num_rows, BATCH):
-                chunk = table.slice(start, BATCH)
-                lists = [range(start + 1, start + 1 + chunk.num_rows)] + [
-                    chunk.column(n).to_pylist() for n in fts
-                ]
-                con.executemany(sql, zip(*lists, strict=True))
-            con.execute("INSERT INTO fts(fts) VALUES ('optimize')")
-        con.execute("COMMIT")
-    finally:
-        con.close()
+    arrays: list[np.ndarray] = []
+    levels = {}
+    if fts:
+        points, rows = _code_points(table, fts)
+        for n in LEVELS:
+            keys, offsets, postings = _level(points, rows, n)
+            levels[str(n)] = {"keys": len(keys), "postings": len(postings)}
+            arrays.extend([keys, offsets, postings])
+        del points, rows
+    header = {"format": 1, "rows": table.num_rows, "columns": fts, "ascii": ascii_only, "levels": levels}
+    blob = json.dumps(header).encode()
+    blob += b" " * (-(len(MAGIC) + 8 + len(blob)) % 8)
+    with open(path, "wb") as fh:
+        fh.write(MAGIC + np.uint64(len(blob)).tobytes() + blob)
+        for array in arrays:
+            fh.write(array.tobytes())
+            fh.write(b"\0" * (-array.nbytes % 8))
     return fts
 
 
-def _pairs(value: str | None) -> str | None:
-    """The overlapping character pairs of a text, space-separated, lower-cased ("杭州市" ->
-    "杭州 州市"); pairs with a space or punctuation come out as shorter tokens that no
-    two-character query of ``_BIGRAM_CHAR`` characters can equal."""
-    if not value or len(value) < 2:
-        return None
-    value = value.lower()
-    return " ".join(map(str.__add__, value, value[1:]))
+@dataclass(eq=False)
+class Grams:
+    columns: list[str]  # the free-text columns
+    ascii_only: list[str]
+    levels: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]  # n -> (keys, offsets, postings)
 
 
-def build_bigrams(table: pa.Table, path: str, indexed: list[str]) -> list[str]:
-    """Write the bigram FTS5 file of ``table`` (the free-text columns of ``build``): contentless,
-    ``detail=column`` (a one-token query needs no positions), loaded with journaling and syncing
-    off in big transactions (the file is a temporary one renamed into place when complete)."""
-    fts, ascii_only = text_columns(table, indexed)
-    con = sqlite3.connect(path, isolation_level=None)
-    try:
-        con.execute("PRAGMA journal_mode=OFF")
-        con.execute("PRAGMA synchronous=OFF")
-        con.execute("PRAGMA page_size=8192")
-        con.execute("BEGIN")
-        con.execute("CREATE TABLE meta(kind TEXT, name TEXT)")
-        con.executemany(
-            "INSERT INTO meta VALUES (?, ?)", [("fts", n) for n in fts] + [("ascii", n) for n in ascii_only]
-        )
-        if fts:
-            cols = ", ".join(_quote(n) for n in fts)
-            con.execute(
-                f"CREATE VIRTUAL TABLE bigram USING fts5({cols}, content='', detail='column', "
-                "tokenize='unicode61 remove_diacritics 0')"
-            )
-            con.execute("INSERT INTO bigram(bigram, rank) VALUES ('automerge', 0)")
-            con.execute("INSERT INTO bigram(bigram, rank) VALUES ('crisismerge', 64)")
-            con.execute("INSERT INTO bigram(bigram, rank) VALUES ('pgsz', 8000)")
-            marks = ", ".join("?" for _n in range(len(fts) + 1))
-            sql = f"INSERT INTO bigram(rowid, {cols}) VALUES ({marks})"  # noqa: S608 - column names quoted, from the file's own header
-            for start in range(0, table.num_rows, BATCH):
-                chunk = table.slice(start, BATCH)
-                lists = [range(start + 1, start + 1 + chunk.num_rows)] + [
-                    list(map(_pairs, chunk.column(n).to_pylist())) for n in fts
-                ]
-                con.executemany(sql, zip(*lists, strict=True))
-            con.execute("INSERT INTO bigram(bigram) VALUES ('optimize')")
-        con.execute("COMMIT")
-    finally:
-        con.close()
-    return fts
-
-
-def bigram_path(fts_path: str) -> str:
-    """The bigram file beside a variant's trigram file (``<variant>.fts.sqlite`` ->
-    ``<variant>.bigram.sqlite``)."""
-    return fts_path[: -len("fts.sqlite")] + "bigram.sqlite" if fts_path.endswith("fts.sqlite") else ""
-
-
-def _connection(path: str) -> tuple[sqlite3.Connection, list[str], list[str]]:
-    cache = getattr(_local, "connections", None)
-    if cache is None:
-        cache = _local.connections = {}
-    found = cache.get(path)
-    if found is None:
-        uri = "file:" + path.replace("?", "%3f").replace("#", "%23") + "?mode=ro&immutable=1"
-        con = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        meta = con.execute("SELECT kind, name FROM meta").fetchall()
-        found = (con, [n for k, n in meta if k == "fts"], [n for k, n in meta if k == "ascii"])
-        if len(cache) > 32:
-            cache.clear()
-        cache[path] = found
-    return found
+@lru_cache(maxsize=64)
+def _open(path: str) -> Grams:
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    if bytes(raw[: len(MAGIC)]) != MAGIC:
+        raise Unsupported
+    size = int(raw[len(MAGIC) : len(MAGIC) + 8].view(np.uint64)[0])
+    at = len(MAGIC) + 8
+    header = json.loads(bytes(raw[at : at + size]))
+    at += size
+    levels = {}
+    for n in LEVELS:
+        info = header["levels"].get(str(n))
+        if info is None:
+            continue
+        arrays = []
+        for dtype, count in (
+            (np.uint64, info["keys"]),
+            (np.int64, info["keys"] + 1),
+            (np.int32, info["postings"]),
+        ):
+            nbytes = count * np.dtype(dtype).itemsize
+            arrays.append(raw[at : at + nbytes].view(dtype))
+            at += nbytes + (-nbytes % 8)
+        levels[n] = tuple(arrays)
+    return Grams(header["columns"], header["ascii"], levels)
 
 
 def forget() -> None:
-    """Close this thread's connections (after files were removed)."""
-    for con, _f, _a in getattr(_local, "connections", {}).values():
-        con.close()
-    _local.connections = {}
+    """Close this process's mapped files (after files were removed)."""
+    _open.cache_clear()
 
 
-def _ranked_source(path: str, q: str) -> tuple[sqlite3.Connection, str, list[str], list[str]] | None:
-    """(connection, FTS table, its columns, ASCII-only columns) answering ``q``: the trigram
-    table for 3 or more characters, the bigram table for 2 index characters; None otherwise."""
-    if len(q) >= 3:
-        con, fts, ascii_only = _connection(path)
-        return con, "fts", fts, ascii_only
-    if len(q) == 2 and all(_BIGRAM_CHAR.match(ch) for ch in q):
-        other = bigram_path(path)
-        if other and os.path.exists(other):
-            con, fts, ascii_only = _connection(other)
-            return con, "bigram", fts, ascii_only
-    return None
+def _key(text: str) -> int | None:
+    n = len(text)
+    bits = _BITS[n]
+    key = 0
+    for ch in text:
+        point = ord(ch)
+        if point >= 1 << bits:
+            return None
+        key = (key << bits) | point
+    return key
+
+
+def _postings(grams: Grams, text: str) -> np.ndarray | None:
+    """The posting list of one n-gram (2 to 4 characters, lower-cased), None when not indexed."""
+    level = grams.levels.get(len(text))
+    key = _key(text)
+    if level is None or key is None:
+        return None
+    keys, offsets, postings = level
+    at = int(np.searchsorted(keys, np.uint64(key)))
+    if at == len(keys) or int(keys[at]) != key:
+        return postings[:0]
+    return postings[int(offsets[at]) : int(offsets[at + 1])]
+
+
+def _fold(q: str) -> str:
+    return re.sub("[A-Z]", lambda m: m.group().lower(), q)
+
+
+def _supported(q: str) -> None:
+    """Unsupported for an ASCII-only query (DuckDB scans the ASCII-only columns too) and for cased
+    letters other than ASCII ones (the index folds ASCII letters only)."""
+    if q.isascii() or "\x00" in q or any(not ch.isascii() and ch.lower() != ch.upper() for ch in q):
+        raise Unsupported
+
+
+def matches(path: str, q: str, rows: pa.Table) -> np.ndarray:
+    """0-based rows (ascending) whose free-text columns contain ``q`` (2 or more characters):
+    one posting list for 2 to 4 characters; for more, the intersection of the lists of pieces
+    covering ``q``, checked against the text of ``rows``."""
+    grams = _open(path)
+    folded = _fold(q)
+    if len(folded) <= max(LEVELS):
+        found = _postings(grams, folded)
+        if found is not None:
+            return found
+    width = 4 if _key(folded[:4]) is not None else 3  # characters past the BMP: 3-grams
+    pieces = [folded[i : i + width] for i in range(0, len(folded) - width + 1, width)]
+    pieces.append(folded[-width:])
+    lists = [_postings(grams, p) for p in pieces]
+    if any(a is None for a in lists):
+        raise Unsupported
+    lists.sort(key=len)
+    found = lists[0]
+    for other in lists[1:]:
+        if not len(found):
+            break
+        at = np.searchsorted(other, found)
+        found = found[(at < len(other)) & (other[np.minimum(at, len(other) - 1)] == found)]
+    if not len(found):
+        return found
+    hit = np.zeros(len(found), dtype=bool)
+    letters = bool(re.search("[A-Za-z]", q))
+    for name in grams.columns:
+        values = take_rows(rows.column(name), found)
+        hit |= pc.fill_null(pc.match_substring(values, pattern=q, ignore_case=letters), False).to_numpy(
+            zero_copy_only=False
+        )
+    return found[hit]
+
+
+def _plan(path: str, q: str, searchable: list[str], index: RowIndex) -> tuple[Grams, list[str], list]:
+    """(the n-gram file, the searchable free-text columns, the row-index text columns with a value
+    containing ``q`` and those values' lookup table); Unsupported when the indexes cannot answer."""
+    _supported(q)
+    grams = _open(path)
+    wanted = [c for c in searchable if c in grams.columns]
+    if len(wanted) != len(grams.columns):
+        raise Unsupported  # a free-text column left out of the search: the posting lists hold it
+    letters = bool(re.search("[A-Za-z]", q))
+    through = []
+    for name in searchable:
+        if name in grams.columns or name in grams.ascii_only:
+            continue
+        col = index.columns.get(name)
+        if col is None or col.kind != "text":
+            raise Unsupported
+        if not col.n:
+            continue
+        allowed = pc.match_substring(col.values, pattern=q, ignore_case=letters).to_numpy(
+            zero_copy_only=False
+        )
+        if allowed.any():
+            lookup = np.zeros(col.n + 1, dtype=bool)
+            lookup[: col.n] = allowed
+            through.append((col, lookup))
+    return grams, wanted, through
+
+
+def _text_mask(path: str, q: str, wanted: list[str], rows: pa.Table, n: int) -> np.ndarray:
+    """The rows whose free-text columns contain ``q``, as a mask."""
+    mask = np.zeros(n, dtype=bool)
+    if not wanted:
+        return mask
+    if len(q) >= 2:
+        mask[matches(path, q, rows)] = True
+        return mask
+    letters = bool(re.search("[A-Za-z]", q))
+    for name in wanted:
+        hit = pc.fill_null(pc.match_substring(rows.column(name), pattern=q, ignore_case=letters), False)
+        mask |= hit.to_numpy(zero_copy_only=False)
+    return mask
+
+
+def _first(mask: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` set positions of ``mask`` (scanning a chunk at a time)."""
+    found, have = [], 0
+    for start in range(0, len(mask), _CHUNK):
+        part = np.flatnonzero(mask[start : start + _CHUNK])
+        if len(part):
+            found.append(part + start)
+            have += len(part)
+            if have >= count:
+                break
+    return np.concatenate(found)[:count] if found else np.zeros(0, dtype=np.int64)
 
 
 def ranked_page(
@@ -207,58 +342,31 @@ def ranked_page(
     offset: int,
     count: bool,
 ) -> tuple[np.ndarray, int | None]:
-    """A page of a search without filters or sort, from the text index without a row set in
-    Python: (0-based positions of the page plus one, total). The first ``CANDIDATES`` matches (in
-    row order) are ranked by the length of their shortest matching text, then by row; positions
-    past them continue in row order. Unsupported when the general path is needed (one character,
-    matches in row-index columns, no text index for the query)."""
-    if len(q) < 2 or q.isascii() or (not re.search("[A-Za-z]", q) and (q.lower() != q or q.upper() != q)):
+    """A page of a search without filters or sort: (0-based positions of the page plus one,
+    total). The first ``CANDIDATES`` matches (in row order) are ranked by the length of their
+    shortest matching free text, then by row; positions past them continue in row order.
+    Unsupported for one character and when the general path is needed."""
+    if len(q) < 2 or rows is None:
         raise Unsupported
-    if rows is None:
-        raise Unsupported
-    source = _ranked_source(path, q)
-    if source is None:
-        raise Unsupported
-    con, table, fts, ascii_only = source
-    wanted = [c for c in searchable if c in fts]
-    for name in searchable:
-        if name in fts or name in ascii_only:
-            continue
-        col = index.columns.get(name)
-        if col is None or col.kind != "text":
-            raise Unsupported
-        if col.n and pc.any(pc.match_substring(col.values, pattern=q, ignore_case=True)).as_py():
-            raise Unsupported  # rows matched through the row index: the general path merges them
+    grams, wanted, through = _plan(path, q, searchable, index)
     if not wanted:
         raise Unsupported
-    term = q.lower() if table == "bigram" else q
-    expr = "{" + " ".join(_quote(c) for c in wanted) + "} : " + '"' + term.replace('"', '""') + '"'
     want = offset + limit + 1
-    window = CANDIDATES
-    found = con.execute(
-        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid LIMIT ?",  # noqa: S608 - a fixed table name
-        (expr, window),
-    ).fetchall()
-    candidates = np.array([r for (r,) in found], dtype=np.int64) - 1
-    ranked = candidates[_rank(candidates, q, wanted, rows)] if len(candidates) else candidates
+    if through:  # matches through row-index values too: one mask of both
+        mask = _text_mask(path, q, wanted, rows, index.rows)
+        for col, lookup in through:
+            mask |= lookup[col.codes]
+        head = _first(mask, max(want, CANDIDATES))
+        total = int(np.count_nonzero(mask)) if count else None
+    else:
+        head = matches(path, q, rows)
+        total = len(head) if count else None
+    window = np.asarray(head[:CANDIDATES], dtype=np.int64)
+    ranked = window[_rank(window, q, wanted, rows)] if len(window) else window
     page_ = ranked[offset:want]
-    if len(page_) < want - offset and len(candidates) == window:
-        # past the ranked window: the following matches in row order
-        skip = max(0, offset - window)
-        more = con.execute(
-            f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid > ? ORDER BY rowid LIMIT ? OFFSET ?",  # noqa: S608 - a fixed table name
-            (expr, int(candidates[-1]) + 1, want - offset - len(page_), skip),
-        ).fetchall()
-        page_ = np.concatenate([page_, np.array([r for (r,) in more], dtype=np.int64) - 1])
-    total = None
-    if count:
-        if len(candidates) < window:
-            total = len(candidates)
-        else:
-            total = con.execute(
-                f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",  # noqa: S608 - a fixed table name
-                (expr,),
-            ).fetchone()[0]
+    if len(page_) < want - offset and len(head) > len(window):
+        rest = np.asarray(head[max(len(window), offset) : want], dtype=np.int64)
+        page_ = np.concatenate([page_, rest])
     return page_, total
 
 
@@ -270,11 +378,10 @@ def _rank(candidates: np.ndarray, q: str, wanted: list[str], rows: pa.Table) -> 
 def _lengths(candidates: np.ndarray, q: str, wanted: list[str], rows: pa.Table) -> np.ndarray:
     """The length of each candidate's shortest text in ``wanted`` containing ``q`` (int64 max
     when none does)."""
-    taken = pa.array(candidates)
     best = np.full(len(candidates), np.iinfo(np.int64).max, dtype=np.int64)
     letters = bool(re.search("[A-Za-z]", q))
     for name in wanted:
-        values = rows.column(name).take(taken)
+        values = take_rows(rows.column(name), candidates)
         hit = pc.fill_null(pc.match_substring(values, pattern=q, ignore_case=letters), False)
         lengths = pc.fill_null(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False).astype(np.int64)
         hits = hit.to_numpy(zero_copy_only=False)
@@ -286,46 +393,15 @@ def search(
     path: str, q: str, searchable: list[str], index: RowIndex, rows: pa.Table
 ) -> tuple[np.ndarray, np.ndarray]:
     """(mask of matching rows, rank key per row: lower is better) for ``q`` over ``searchable``."""
-    if q.isascii() or (not re.search("[A-Za-z]", q) and (q.lower() != q or q.upper() != q)):
-        raise Unsupported  # ASCII only: DuckDB's scan; other cased letters: DuckDB's case rules
-    con, fts, ascii_only = _connection(path)
+    _grams, wanted, through = _plan(path, q, searchable, index)
     n = index.rows
-    mask = np.zeros(n, dtype=bool)
-    score = np.full(n, np.inf)
-    wanted = [c for c in searchable if c in fts]
-    for name in searchable:
-        if name in fts or name in ascii_only:
-            continue
-        col = index.columns.get(name)
-        if col is None or col.kind != "text":
-            raise Unsupported
-        allowed = (
-            pc.match_substring(col.values, pattern=q, ignore_case=bool(re.search("[A-Za-z]", q))).to_numpy(
-                zero_copy_only=False
-            )
-            if col.n
-            else []
-        )
-        lookup = np.zeros(col.n + 1, dtype=bool)
-        lookup[: col.n] = allowed
+    mask = _text_mask(path, q, wanted, rows, n)
+    for col, lookup in through:
         mask |= lookup[col.codes]
-    if wanted:
-        if len(q) >= 3:
-            phrase = '"' + q.replace('"', '""') + '"'
-            expr = "{" + " ".join(_quote(c) for c in wanted) + "} : " + phrase
-            found = con.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expr,)).fetchall()
-            if found:
-                hits = np.fromiter((r for (r,) in found), dtype=np.int64, count=len(found)) - 1
-                mask[hits] = True
-        else:
-            letters = bool(re.search("[A-Za-z]", q))
-            for name in wanted:
-                column = rows.column(name)
-                hit = pc.fill_null(pc.match_substring(column, pattern=q, ignore_case=letters), False)
-                mask |= hit.to_numpy(zero_copy_only=False)
+    score = np.full(n, np.inf)
     # the rank of ranked_page: the first CANDIDATES matches by their shortest matching text,
     # the rest after them in row order (inf: lexsort then orders by row)
-    window = np.flatnonzero(mask)[:CANDIDATES]
+    window = _first(mask, CANDIDATES)
     if len(window):
         none = np.iinfo(np.int64).max
         lengths = _lengths(window, q, wanted, rows) if wanted else np.full(len(window), none)

@@ -219,7 +219,23 @@ def test_facets_match_the_scan(both):
         assert indexed.total == scanned.total
 
 
-@pytest.mark.parametrize("q", ["信宏", "杭", "制造有限", "拱墅区", "湖区解放", "Ab科技", "xy", "不存在的词"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "信宏",
+        "杭",
+        "制造有限",
+        "拱墅区",
+        "湖区解放",
+        "Ab科技",
+        "aB科技有限",
+        "xy",
+        "不存在的词",
+        "州市西湖区解放路",  # past 4 characters: pieces intersected, then checked against the text
+        "科技有限公",
+        "区解",  # a pair across a district (row index) and an address
+    ],
+)
 def test_search_finds_the_rows_the_scan_finds(both, q):
     indexed, scanned = _pair(both, q=q, limit=1000)
     assert indexed.total == scanned.total
@@ -268,7 +284,7 @@ def test_unsearchable_fields_stay_unsearched(both):
     assert indexed.total == scanned.total > 0
 
 
-STRUCTURE_FILES = {"public.bigram.sqlite", "public.fts.sqlite", "public.idx.arrow", "public.keys.arrow"}
+STRUCTURE_FILES = {"public.grams.bin", "public.idx.arrow", "public.keys.arrow"}
 
 
 def _structure_files(root, key, version):
@@ -317,7 +333,7 @@ def test_a_failed_write_leaves_no_structures(both, store, monkeypatch):
 
 def test_structures_are_not_used_before_the_version_is_complete(both, store):
     key, version = both
-    (store / key / f"v{version}" / "public.fts.sqlite").unlink()  # one file missing
+    (store / key / f"v{version}" / "public.grams.bin").unlink()  # one file missing
     result = engine.query(key, version, "public", schema=SCHEMA, filters=[("status", "eq", "存续")])
     assert result.engine == "duckdb"
 
@@ -463,10 +479,10 @@ def test_range_filters_on_the_sort_column_slice_its_order(both, direction, filte
     _same(indexed, scanned)
 
 
-@pytest.mark.parametrize("q", ["信宏", "制造", "杭州", "解放", "ab", "Ab科"])
+@pytest.mark.parametrize("q", ["信宏", "制造", "杭州", "解放", "ab", "Ab科", "杭州市", "湖区"])
 @pytest.mark.parametrize("window", [1000, 40])
-def test_two_character_search_uses_the_bigram_index(both, monkeypatch, q, window):
-    """2 characters: the bigram table finds the rows the scan finds; the ranked pages (the first
+def test_short_searches_use_the_posting_lists(both, monkeypatch, q, window):
+    """2 to 4 characters: one posting list finds the rows the scan finds; the ranked pages (the first
     ``CANDIDATES`` matches by shortest matching text, then row order) are the general path's."""
     from zhengtong.datastore.engine import textindex
 
@@ -497,7 +513,41 @@ def test_two_character_search_uses_the_bigram_index(both, monkeypatch, q, window
     # the ranked window: shortest matching text first
     if fast.total > 5:
         lengths = [
-            min(len(v) for v in (r["name"], r["address"]) if v and q.lower() in v.lower()) for r in fast.rows
+            # a row matched only through the row index (a district) comes after the text matches
+            min((len(v) for v in (r["name"], r["address"]) if v and q.lower() in v.lower()), default=10**9)
+            for r in fast.rows
         ]
         head = lengths[: min(window, fast.total)]
         assert head == sorted(head)
+
+
+def test_take_rows_reads_across_record_batches_in_the_order_asked(tmp_path):
+    """Page rows and the rank window come from the batches they fall in, in the order asked."""
+    from zhengtong.datastore.engine.rowindex import take_rows
+
+    table = _table()
+    path = tmp_path / "rows.arrow"
+    with pa.ipc.new_file(str(path), table.schema) as writer:
+        writer.write_table(table, max_chunksize=256)  # 12 record batches
+    mapped = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+    positions = [2999, 0, 257, 256, 1500, 255, 2048, 0]
+    assert take_rows(mapped, positions).to_pylist() == table.take(positions).to_pylist()
+    assert take_rows(mapped.column("name"), sorted(positions)).to_pylist() == (
+        table.column("name").take(sorted(positions)).to_pylist()
+    )
+    assert take_rows(mapped, []).num_rows == 0
+
+
+def test_an_earlier_text_index_is_replaced_when_the_version_is_activated(both, store):
+    """A version written by a release with the FTS5 text index: activating it removes those
+    files and builds the posting lists."""
+    key, version = both
+    folder = store / key / f"v{version}"
+    (folder / "public.grams.bin").unlink()
+    for legacy in ("public.fts.sqlite", "public.bigram.sqlite"):
+        (folder / legacy).write_bytes(b"SQLite format 3\0")
+    assert engine.query(key, version, "public", schema=SCHEMA, q="信宏", limit=5).engine == "duckdb"
+    engine.activate(key, version)
+    assert _structure_files(store, key, version) == sorted(STRUCTURE_FILES)
+    assert not (folder / "public.fts.sqlite").exists() and not (folder / "public.bigram.sqlite").exists()
+    assert engine.query(key, version, "public", schema=SCHEMA, q="信宏", limit=5).engine == "index"
