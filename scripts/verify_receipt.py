@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import json
 import sys
@@ -26,9 +27,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
 
 def canonical(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 def b64url(text: str) -> bytes:
@@ -46,9 +49,16 @@ def load_json(source: str):
 def public_key(jwks: dict, kid: str) -> ec.EllipticCurvePublicKey | None:
     for key in jwks.get("keys", []):
         if key.get("kid") == kid and key.get("kty") == "EC" and key.get("crv") == "P-256":
-            x, y = (int.from_bytes(b64url(key[c]), "big") for c in ("x", "y"))
-            return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+            try:
+                return _point(str(key.get("x")), str(key.get("y")))
+            except ValueError:  # not a point on the curve
+                return None
     return None
+
+
+@functools.lru_cache(maxsize=64)  # loading a key costs a fifth of a verification: once per key
+def _point(x: str, y: str) -> ec.EllipticCurvePublicKey:
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + b64url(x) + b64url(y))
 
 
 def verify(receipt: dict, jwks: dict) -> tuple[bool, str]:

@@ -50,10 +50,16 @@ def incr(scope: str, key: str, *, window_seconds: int = 60, keep_seconds: int = 
 
 
 def _add(bucket: str, n: int, timeout: int) -> int:
+    # The counter exists for all but the window's first event: increment first (one round trip
+    # to Redis), create it only when it is missing.
+    try:
+        return cache.incr(bucket, n)
+    except ValueError:
+        pass
     if cache.add(bucket, n, timeout=timeout):
         return n
     try:
-        return cache.incr(bucket, n)
+        return cache.incr(bucket, n)  # another process created it in between
     except ValueError:  # expired between add and incr
         cache.set(bucket, n, timeout=timeout)
         return n

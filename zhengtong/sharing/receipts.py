@@ -13,16 +13,18 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from zhengtong.core import keys as core_keys
 from zhengtong.seals import services as seals
 
 PURPOSE = "sharing.receipt"
 
 
+# One encoder for every call (``json.dumps`` with options builds a new one each time).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 def body_hash(value: Any) -> str:
@@ -63,8 +65,7 @@ def verify_with_jwks(receipt: dict, jwks: dict) -> bool:
         jwk = next(
             k for k in jwks.get("keys", []) if k.get("kid") == receipt["kid"] and k.get("crv") == "P-256"
         )
-        x, y = (int.from_bytes(core_keys.b64url_decode(jwk[c]), "big") for c in ("x", "y"))
-        public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        public = core_keys.public_key_from_jwk(jwk)
         signature = core_keys.b64url_decode(str(receipt["signature"]))
         return core_keys.verify_es256(public, canonical(receipt["payload"]), signature)
     except (StopIteration, KeyError, TypeError, ValueError, AttributeError):

@@ -201,66 +201,113 @@ def _bounds(col: Column, value) -> tuple[int, int]:
     return int(np.searchsorted(col.uniques, v, "left")), int(np.searchsorted(col.uniques, v, "right"))
 
 
-def _table_mask(col: Column, allowed: np.ndarray) -> np.ndarray:
-    """Rows whose code is allowed (``allowed``: bool per distinct value; null never)."""
+def _allowed_test(col: Column, allowed: np.ndarray):
+    """A test of codes against ``allowed`` (bool per distinct value; null never passes). Values
+    a prefix or a single value selects are one run of the sorted codes: two comparisons then,
+    not a gather through a lookup table (an eighth of the time on a million rows)."""
+    chosen = np.flatnonzero(allowed)
+    if len(chosen) == 0:
+        return lambda codes: np.zeros(len(codes), dtype=bool)
+    lo, hi = int(chosen[0]), int(chosen[-1]) + 1
+    if hi - lo == len(chosen):
+        if hi - lo == 1:
+            return lambda codes: codes == lo
+        return lambda codes: (codes >= lo) & (codes < hi)
     lookup = np.zeros(col.n + 1, dtype=bool)
     lookup[: col.n] = allowed
-    return lookup[col.codes]
+    return lambda codes: lookup[codes]
 
 
-def filter_mask(index: RowIndex, parsed: list[tuple[str, str, object]]) -> np.ndarray | None:
-    """The rows matching every (field, op, coerced value) filter, or None for "all rows"."""
-    mask = None
+def _test(col: Column, op: str, value):
+    """One filter on one column as a test over (a slice of) its codes."""
+    n = col.n
+    if op == "isnull":
+        return (lambda codes: codes == n) if value else (lambda codes: codes < n)
+    if op == "in":
+        allowed = np.zeros(n, dtype=bool)
+        for item in value:
+            lo, hi = _bounds(col, item)
+            allowed[lo:hi] = True
+        return _allowed_test(col, allowed)
+    if op in {"contains", "startswith"}:
+        if col.kind != "text":
+            raise Unsupported  # the text form of numbers and dates is DuckDB's
+        fn = pc.match_substring if op == "contains" else pc.starts_with
+        allowed = fn(col.values, pattern=value).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
+        return _allowed_test(col, allowed.astype(bool))
+    lo, hi = _bounds(col, value)
+    if op == "eq":
+        return (lambda codes: codes == lo) if hi > lo else (lambda codes: np.zeros(len(codes), dtype=bool))
+    if op == "ne":
+        return (lambda codes: (codes != lo) & (codes < n)) if hi > lo else (lambda codes: codes < n)
+    if op == "gt":
+        return lambda codes: (codes >= hi) & (codes < n)
+    if op == "gte":
+        return lambda codes: (codes >= lo) & (codes < n)
+    if op == "lt":
+        return lambda codes: codes < lo
+    if op == "lte":
+        return lambda codes: codes < hi
+    raise Unsupported
+
+
+def _tests(index: RowIndex, parsed: list[tuple[str, str, object]]) -> list:
+    """Every (field, op, coerced value) filter as (column name, test); ROW's test takes row numbers."""
+    tests = []
     for name, op, value in parsed:
         if name == ROW:
-            part = _row_mask(index.rows, op, value)
-            mask = part if mask is None else (mask & part)
+            tests.append((ROW, _row_test(op, value)))
             continue
         col = index.columns.get(name)
         if col is None:
             raise Unsupported
-        codes, n = col.codes, col.n
-        if op == "isnull":
-            part = codes == n if value else codes < n
-        elif op == "in":
-            allowed = np.zeros(n, dtype=bool)
-            for item in value:
-                lo, hi = _bounds(col, item)
-                allowed[lo:hi] = True
-            part = _table_mask(col, allowed)
-        elif op in {"contains", "startswith"}:
-            if col.kind != "text":
-                raise Unsupported  # the text form of numbers and dates is DuckDB's
-            fn = pc.match_substring if op == "contains" else pc.starts_with
-            allowed = fn(col.values, pattern=value).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
-            part = _table_mask(col, allowed.astype(bool))
+        tests.append((name, _test(col, op, value)))
+    return tests
+
+
+def _slice_mask(index: RowIndex, tests: list, start: int, stop: int) -> np.ndarray:
+    mask = None
+    for name, test in tests:
+        if name == ROW:
+            part = test(np.arange(start + 1, stop + 1, dtype=np.int64))
         else:
-            lo, hi = _bounds(col, value)
-            if op == "eq":
-                part = codes == lo if hi > lo else np.zeros(len(codes), dtype=bool)
-            elif op == "ne":
-                part = (codes != lo) & (codes < n) if hi > lo else codes < n
-            elif op == "gt":
-                part = (codes >= hi) & (codes < n)
-            elif op == "gte":
-                part = (codes >= lo) & (codes < n)
-            elif op == "lt":
-                part = codes < lo
-            elif op == "lte":
-                part = codes < hi
-            else:
-                raise Unsupported
+            part = test(index.columns[name].codes[start:stop])
         mask = part if mask is None else (mask & part)
     return mask
 
 
-def _row_mask(rows: int, op: str, value) -> np.ndarray:
-    """The rows whose row number (1..rows, Datasette's rowid) compares so with ``value``."""
-    numbers = np.arange(1, rows + 1, dtype=np.int64)
+def filter_mask(index: RowIndex, parsed: list[tuple[str, str, object]]) -> np.ndarray | None:
+    """The rows matching every (field, op, coerced value) filter, or None for "all rows"."""
+    tests = _tests(index, parsed)
+    return _slice_mask(index, tests, 0, index.rows) if tests else None
+
+
+def first_matches(
+    index: RowIndex, parsed: list[tuple[str, str, object]], *, start: int, want: int
+) -> np.ndarray:
+    """The first ``want`` positions from ``start`` on (table order) that match every filter, for
+    a page that needs no total: the filters run over growing slices and stop once the page is
+    full, so a filter that keeps many rows reads a few thousand codes, not every row."""
+    tests = _tests(index, parsed)
+    found, have, step = [], 0, 16384
+    while start < index.rows and have < want:
+        stop = min(index.rows, start + step)
+        mask = _slice_mask(index, tests, start, stop) if tests else np.ones(stop - start, dtype=bool)
+        hit = np.flatnonzero(mask)[: want - have] + start
+        found.append(hit)
+        have += len(hit)
+        start = stop
+        step = min(step * 4, 1 << 20)
+    return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
+
+
+def _row_test(op: str, value):
+    """A test of row numbers (1..rows, Datasette's rowid) against ``value``."""
     if op == "isnull":
-        return np.zeros(rows, dtype=bool) if value else np.ones(rows, dtype=bool)
+        return lambda numbers: np.full(len(numbers), not value, dtype=bool)
     if op == "in":
-        return np.isin(numbers, np.array([int(v) for v in value], dtype=np.int64))
+        wanted = np.array([int(v) for v in value], dtype=np.int64)
+        return lambda numbers: np.isin(numbers, wanted)
     compare = {
         "eq": np.equal,
         "ne": np.not_equal,
@@ -271,7 +318,7 @@ def _row_mask(rows: int, op: str, value) -> np.ndarray:
     }.get(op)
     if compare is None or isinstance(value, bool) or not isinstance(value, int):
         raise Unsupported
-    return compare(numbers, value)
+    return lambda numbers: compare(numbers, value)
 
 
 def _direction_codes(col: Column, direction: str, rows: np.ndarray | None) -> np.ndarray:

@@ -54,6 +54,8 @@ def index_answer(
     rows: pa.Table | None,
 ) -> IndexAnswer:
     index, grams_path = served[0], served[1]
+    if q and grams_path is None:
+        raise Unsupported  # a variant with the row index only (raw): DuckDB searches it
     if q and not parsed and not order and (cursor is None or cursor.get("o") == "rank"):
         start = offset if cursor is None else cursor.get("n")
         if isinstance(start, int) and not isinstance(start, bool) and start >= 0:
@@ -83,6 +85,15 @@ def index_answer(
             return IndexAnswer(
                 positions[:limit], more, total, False, offset + limit, index, None, None, parsed
             )
+    if not q and not order and not count and parsed:
+        # table order, no total: the first matches from the cursor on, the filters stopping
+        # once the page is full (the sharing interface's pages)
+        start = after[1] if after is not None else 0
+        positions = rowindex.first_matches(index, parsed, start=start, want=offset + limit + 1)
+        more = len(positions) > offset + limit
+        return IndexAnswer(
+            positions[offset : offset + limit], more, None, False, offset + limit, index, None, None, parsed
+        )
     mask = rowindex.filter_mask(index, parsed)
     score = None
     if q:

@@ -31,12 +31,16 @@ from zhengtong.datastore.storage import check_key, get_storage
 
 ROW = "_row"
 VARIANTS = ("raw", "public")
-# Variants served to the public get the row index and the text index (the raw variant, read by
-# staff and sharing grants now and then, is answered by DuckDB alone).
+# Variants served to the public get the row index and the text index, written with the version;
+# the raw variant (staff, and the sharing grants' interface calls: hundreds a second) gets the
+# row index only (no free text search of raw values), built when the version is activated (a
+# version written and never served, e.g. a sandbox's synthetic data, does not pay for it).
 SERVED_VARIANTS = ("public",)
-# The files of a served variant's row and text indexes (derived: removed when the version is
-# replaced or retired, rebuilt when it is activated again).
+ROW_INDEXED_VARIANTS = ("public", "raw")
+# The files of a variant's row and text indexes (derived: removed when the version is replaced
+# or retired, rebuilt when it is activated again).
 STRUCTURES = ("idx.arrow", "keys.arrow", "grams.bin")
+ROW_INDEX_PARTS = STRUCTURES[:2]
 # structures of earlier releases, removed with the version's others
 LEGACY_STRUCTURES = ("fts.sqlite", "bigram.sqlite")
 _VERSION_DIR = re.compile(r"^v(\d+)$")
@@ -183,7 +187,7 @@ def write_version(
                 tmp = storage.temp_file(suffix)
                 temps.append(tmp)
                 jobs.append((writer, table, tmp, key))
-            if name in SERVED_VARIANTS:
+            if name in SERVED_VARIANTS:  # the raw variant's row index: on activation
                 tmps = [storage.temp_file("." + part) for part in STRUCTURES]
                 temps.extend(tmps)
                 keys = [_structure_key(table_key, number, name, part) for part in STRUCTURES]
@@ -228,14 +232,14 @@ def write_version(
 def activate(table_key: str, version: int) -> None:
     """Record ``version`` as the table's active version (atomic rename).
 
-    The version's row and text indexes are rebuilt first if they were removed (a version made
-    current again); the indexes of every other version of the table (replaced ones) are removed
-    afterwards. Queries on a version without indexes are answered by DuckDB, so removal never
+    The version's row and text indexes are built first if they are missing (the raw variant's
+    row index on first activation; any of them for a version made current again); the indexes
+    of every other version of the table (replaced ones) are removed afterwards. Queries on a version without indexes are answered by DuckDB, so removal never
     changes a result.
     """
     body = manifest(table_key, version)  # NotFound for an incomplete or unknown version
     for variant in body.get("variants", {}):
-        if variant in SERVED_VARIANTS:
+        if _parts(variant):
             ensure_structures(table_key, version, variant)
     storage = get_storage()
     tmp = storage.temp_file(".active")
@@ -259,9 +263,19 @@ def _structure_key(table_key: str, version: int, variant: str, part: str) -> str
     return _key(table_key, f"v{int(version)}", f"{variant}.{part}")
 
 
+def _parts(variant: str) -> tuple[str, ...]:
+    """The index files a variant has: row and text indexes, the row index only, or none."""
+    if variant in SERVED_VARIANTS:
+        return STRUCTURES
+    return ROW_INDEX_PARTS if variant in ROW_INDEXED_VARIANTS else ()
+
+
 def _write_structures(table: pa.Table, paths: list[str]) -> None:
     """The row index and the n-gram text index, side by side (numpy and Arrow release the GIL
-    while they work)."""
+    while they work); the row index alone for two paths."""
+    if len(paths) == len(ROW_INDEX_PARTS):
+        rowindex.build(table, *paths, max_text_distinct=settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
+        return
     index_path, keys_path, grams_path = paths
     chosen = rowindex.indexable(table, settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
     indexed = list(chosen)
@@ -289,10 +303,10 @@ def ensure_structures(table_key: str, version: int, variant: str) -> None:
         legacy = _structure_key(table_key, version, variant, part)
         if storage.exists(legacy):
             storage.delete(legacy)
-    keys = [_structure_key(table_key, version, variant, part) for part in STRUCTURES]
+    keys = [_structure_key(table_key, version, variant, part) for part in _parts(variant)]
     if all(storage.exists(k) for k in keys):
         return
-    tmps = [storage.temp_file("." + part) for part in STRUCTURES]
+    tmps = [storage.temp_file("." + part) for part in _parts(variant)]
     try:
         _write_structures(pq.read_table(source_path(table_key, version, variant)), tmps)
         for tmp, key in reversed(list(zip(tmps, keys, strict=True))):
@@ -306,8 +320,8 @@ def ensure_structures(table_key: str, version: int, variant: str) -> None:
 def drop_structures(table_key: str, version: int) -> None:
     """Remove a version's row and text indexes (the index file first: queries stop using them)."""
     storage = get_storage()
-    for variant in SERVED_VARIANTS:
-        for part in STRUCTURES + LEGACY_STRUCTURES:
+    for variant in ROW_INDEXED_VARIANTS:
+        for part in _parts(variant) + LEGACY_STRUCTURES:
             key = _structure_key(table_key, version, variant, part)
             if storage.exists(key):
                 storage.delete(key)
@@ -315,14 +329,17 @@ def drop_structures(table_key: str, version: int) -> None:
 
 
 def structures(table_key: str, version: int, variant: str):
-    """(row index, text index path) of a complete version's variant, or None when it has none."""
-    if variant not in SERVED_VARIANTS:
+    """(row index, text index path) of a complete version's variant, or None when it has none;
+    the path is None for a variant with the row index only (raw)."""
+    parts = _parts(variant)
+    if not parts:
         return None
     storage = get_storage()
-    keys = [_structure_key(table_key, version, variant, part) for part in STRUCTURES]
+    keys = [_structure_key(table_key, version, variant, part) for part in parts]
     if not storage.exists(_manifest_key(table_key, version)) or not all(storage.exists(k) for k in keys):
         return None
-    return rowindex.load(storage.path(keys[0]), storage.path(keys[1])), storage.path(keys[2])
+    paths = [storage.path(k) for k in keys] + [None] * (len(STRUCTURES) - len(keys))
+    return rowindex.load(paths[0], paths[1]), paths[2]
 
 
 def active_version(table_key: str) -> int | None:

@@ -74,8 +74,10 @@ SCHEMA = {
 
 
 @pytest.fixture
-def both(settings):
+def both(settings, monkeypatch):
     settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT = 100  # district/status indexed; name/address text
+    # the raw variant is the scan to compare with: written without its row index here
+    monkeypatch.setattr(store_module, "ROW_INDEXED_VARIANTS", ("public",))
     table = _table()
     version = engine.write_version("gen", {"raw": table, "public": table})
     engine.activate("gen", version)
@@ -204,6 +206,46 @@ def test_multiple_filters_and_file_order_pages(both):
     _same(indexed, scanned)
     indexed, scanned = _pair(both, filters=filters, count="none", limit=5)
     assert indexed.total is None and indexed.count_method is None and indexed.rows == scanned.rows
+
+
+RAW_CASES = [
+    {"filters": [("district", "startswith", "西"), ("status", "eq", "存续")], "count": "none", "limit": 7},
+    {"filters": [("district", "in", ["拱墅区"]), ("employees", "gte", 30)], "count": "none", "limit": 50},
+    {"filters": [("status", "eq", "注销"), ("capital", "gte", 50)], "limit": 40},
+    {"filters": [("district", "eq", "不存在区")], "count": "none", "limit": 5},
+    {"filters": [("_row", "gt", 2990)], "count": "none", "limit": 3, "fields": ["code", "name"]},
+    {"filters": [("status", "ne", "吊销")], "sort": ["-capital"], "count": "none", "limit": 100},
+]
+
+
+def test_the_raw_variant_is_answered_from_its_row_index(settings, monkeypatch):
+    """The raw variant (staff, sharing grants) gets a row index (no text index): same pages,
+    cursors and totals as the scan; a search on it still goes to DuckDB."""
+    settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT = 100
+    table = _table()
+    version = engine.write_version("genraw", {"raw": table, "public": table})
+    engine.activate("genraw", version)
+
+    def every_page(case):
+        engines, rows, totals, after = set(), [], [], None
+        while True:
+            page = engine.query("genraw", version, "raw", schema=SCHEMA, after=after, **case)
+            engines.add(page.engine)
+            rows.extend(page.rows)
+            totals.append(page.total)
+            after = page.next_cursor
+            if not after:
+                return engines, rows, totals
+
+    indexed = [every_page(case) for case in RAW_CASES]
+    searched = engine.query("genraw", version, "raw", schema=SCHEMA, q="信宏", limit=10)
+    monkeypatch.setattr(store_module, "ROW_INDEXED_VARIANTS", ("public",))  # the same files, scanned
+    scanned = [every_page(case) for case in RAW_CASES]
+    for (i_engines, i_rows, i_totals), (s_engines, s_rows, s_totals) in zip(indexed, scanned, strict=True):
+        assert i_engines == {"index"} and s_engines == {"duckdb"}
+        assert i_rows == s_rows and i_totals == s_totals
+    assert sum(len(r) for _e, r, _t in indexed) > 300  # the cases are not all empty
+    assert searched.engine == "duckdb" and searched.total > 0
 
 
 def test_facets_match_the_scan(both):

@@ -37,7 +37,7 @@ from zhengtong.notify.services import notify
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.sharing import receipts
 from zhengtong.sharing.errors import SharingError
-from zhengtong.sharing.models import Alert, DeliveryMode, Exchange, Grant, Outcome, Registry
+from zhengtong.sharing.models import Alert, DeliveryMode, Exchange, Grant, Outcome
 from zhengtong.sharing.services import exchange_log
 from zhengtong.sharing.services.profiles import REGISTRY_REGION
 
@@ -159,19 +159,12 @@ def _same(a: Any, b: Any) -> bool:
 def _registry_record(grant: Grant, key: str) -> dict | None:
     """The registry record with key value ``key`` held by the owner (its org unit's subtree)."""
     profile = grant.profile
-    if profile.registry == Registry.PERSON:
-        record = registry_selectors.person_with_resident_id(str(key).strip().upper())
-    else:
-        record = (
-            registry_selectors.legal_entities_active()
-            .filter(uscc=str(key).strip().upper())
-            .select_related("org_unit")
-            .first()
-        )
-    if record is None or not in_subtree(record.org_unit.path, profile.org_unit.path):
+    names = [f["name"] for f in profile.fields]
+    record = registry_selectors.record_values(profile.registry, str(key).strip().upper(), names)
+    if record is None or not in_subtree(record["org_unit__path"], profile.org_unit.path):
         return None
-    values = {f["name"]: getattr(record, f["name"], None) for f in profile.fields}
-    values[REGISTRY_REGION] = record.org_unit.code
+    values = {name: record[name] for name in names}
+    values[REGISTRY_REGION] = record["org_unit__code"]
     return values
 
 
