@@ -16,9 +16,11 @@ from __future__ import annotations
 import atexit
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.translation import gettext as _
 
 from zhengtong.core.errors import RateLimited
@@ -50,6 +52,16 @@ def incr(scope: str, key: str, *, window_seconds: int = 60, keep_seconds: int = 
 
 
 def _add(bucket: str, n: int, timeout: int) -> int:
+    redis = _redis_client()
+    if redis is not None:
+        key = cache.make_and_validate_key(bucket)
+        # One round trip instead of Django's three (SET NX, then EXISTS and INCRBY): INCRBY
+        # creates the counter at n, EXPIRE NX sets its lifetime once. Django stores integers
+        # unpickled, so ``cache.get`` reads the counter back as an int.
+        pipe = redis.pipeline(transaction=False)
+        pipe.incrby(key, n)
+        pipe.expire(key, timeout, nx=True)
+        return int(pipe.execute()[0])
     if cache.add(bucket, n, timeout=timeout):
         return n
     try:
@@ -57,6 +69,34 @@ def _add(bucket: str, n: int, timeout: int) -> int:
     except ValueError:  # expired between add and incr
         cache.set(bucket, n, timeout=timeout)
         return n
+
+
+# One Redis client per connection pool, kept for the process: Django's Redis backend builds a new
+# client object for every cache call, which cost more CPU than the round trip itself (measured on
+# the 办件查询: a fifth of a look-up). The pool is Django's, so connections are shared with it.
+_redis_clients: dict[int, Any] = {}
+
+
+def _redis_client() -> Any:
+    """The Redis client writing to ``CACHES["default"]`` when it is Django's Redis backend, else
+    None (file cache, LocMem: counted with ``cache.add``/``cache.incr``)."""
+    backend = getattr(cache, "_cache", None)
+    if not isinstance(backend, RedisCacheClient):
+        return None
+    pool = backend._get_connection_pool(backend._get_connection_pool_index(True))
+    client = _redis_clients.get(id(pool))
+    if client is None:
+        client = _redis_clients[id(pool)] = backend._client(connection_pool=pool)
+    return client
+
+
+def _count(bucket: str) -> int:
+    """The counter's value in the current window (0 when there is none)."""
+    redis = _redis_client()
+    if redis is None:
+        return cache.get(bucket) or 0
+    value = redis.get(cache.make_and_validate_key(bucket))
+    return int(value) if value is not None else 0
 
 
 # Counts of ``tally`` not yet added to the shared counters: {bucket: (count, timeout)}.
@@ -108,7 +148,7 @@ def check(scope: str, key: str, *, limit: int, window_seconds: int = 60, message
     without counting anything: for limits on failures, where the caller checks first and
     ``hit``s only when the attempt fails (e.g. wrong second-factor codes)."""
     bucket, _now, retry_after = _window(scope, key, window_seconds)
-    if (cache.get(bucket) or 0) >= limit:
+    if _count(bucket) >= limit:
         raise _refuse(limit, retry_after, message)
 
 
