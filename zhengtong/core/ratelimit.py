@@ -50,8 +50,11 @@ def incr(scope: str, key: str, *, window_seconds: int = 60, keep_seconds: int = 
 
 
 def _add(bucket: str, n: int, timeout: int) -> int:
-    # The counter exists for all but the window's first event: increment first (one round trip
-    # to Redis), create it only when it is missing.
+    count = getattr(cache, "count", None)  # core.rediscache's: INCRBY + EXPIRE NX, one round trip
+    if count is not None:
+        return count(bucket, n, timeout)
+    # Other backends: the counter exists for all but the window's first event, so increment first
+    # and create it only when it is missing.
     try:
         return cache.incr(bucket, n)
     except ValueError:
@@ -63,6 +66,11 @@ def _add(bucket: str, n: int, timeout: int) -> int:
     except ValueError:  # expired between add and incr
         cache.set(bucket, n, timeout=timeout)
         return n
+
+
+def _count(bucket: str) -> int:
+    """The counter's value in the current window (0 when there is none)."""
+    return cache.get(bucket) or 0
 
 
 # Counts of ``tally`` not yet added to the shared counters: {bucket: (count, timeout)}.
@@ -114,7 +122,7 @@ def check(scope: str, key: str, *, limit: int, window_seconds: int = 60, message
     without counting anything: for limits on failures, where the caller checks first and
     ``hit``s only when the attempt fails (e.g. wrong second-factor codes)."""
     bucket, _now, retry_after = _window(scope, key, window_seconds)
-    if (cache.get(bucket) or 0) >= limit:
+    if _count(bucket) >= limit:
         raise _refuse(limit, retry_after, message)
 
 

@@ -247,7 +247,13 @@ class WorkflowModel(models.Model):
 
 
 def timeline(obj: models.Model) -> list[TimelineEntry]:
-    return list(TimelineEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)))
+    return list(timeline_query(obj._meta.label_lower, str(obj.pk)))
+
+
+def timeline_query(object_type: str, object_id: str) -> models.QuerySet[TimelineEntry]:
+    """The timeline entries of one object (``app_label.model``, its id as text), oldest first: a
+    lazy query, e.g. for a values-only read on a hot path."""
+    return TimelineEntry.objects.filter(object_type=object_type, object_id=object_id)
 
 
 def ids_with_transitions(model: type[models.Model], names: tuple[str, ...]):

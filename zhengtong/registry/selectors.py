@@ -532,7 +532,9 @@ def licence_by_id(pk: Any) -> Licence | None:
     except (TypeError, ValueError):
         return None
     return (
-        Licence.objects.select_related("licence_type", "holder_person", "holder_entity", "issuing_department")
+        Licence.objects.select_related(
+            "licence_type", "holder_person", "holder_entity", "issuing_department__org_unit"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -91,7 +91,7 @@ def seal_document(
         )
     pdf = bytes(pdf)
     with transaction.atomic():
-        key = keys.active_key(SEAL, department.pk)
+        key = _active_key(SEAL, department.pk)
         signature = core_keys.sign_es256(keys.private_key(key), pdf)
         for _attempt in range(5):
             try:
@@ -168,28 +168,29 @@ def key_rotate(*, department=None, purpose: str = SEAL, actor=None, via: str) ->
     return new
 
 
-def _statement_key(purpose: str) -> SealKey:
-    """The active statement key for ``purpose``: the row kept in-process through core.cache (its
-    namespace version shared, so a key created or rotated anywhere drops it everywhere within
-    CACHE_LOCAL_REVALIDATE_SECONDS), created on first use uncached."""
+def _active_key(purpose: str, department_id: int | None) -> SealKey:
+    """The active key for a statement purpose (``department_id`` None) or a department's seal: the
+    row kept in-process through core.cache (its namespace version shared, so a key created or
+    rotated anywhere drops it everywhere within CACHE_LOCAL_REVALIDATE_SECONDS; a retired key keeps
+    verifying what it signed meanwhile), created on first use uncached."""
     key = cache.cached(
         keys.CACHE_NAMESPACE,
-        f"statement:{purpose}",
+        f"active:{purpose}:{department_id or ''}",
         lambda: SealKey.objects.filter(
-            purpose=purpose, department_id=None, status=SealKey.Status.ACTIVE
+            purpose=purpose, department_id=department_id, status=SealKey.Status.ACTIVE
         ).first(),
         STATEMENT_KEY_SECONDS,
         local=True,
         shared=False,  # key material stays in the process, never in the shared cache
     )
-    return key if key is not None else keys.active_key(purpose, None)
+    return key if key is not None else keys.active_key(purpose, department_id)
 
 
 def sign_bytes(*, purpose: str, payload: bytes, via: str) -> Signature:
     """Sign a statement (an exchange receipt, a credit report's data) with the installation's key for
     ``purpose``. Not audited here: the caller logs the statement it signs (often thousands a second)."""
     _require_via(via)
-    key = _statement_key(keys.check_purpose(purpose))
+    key = _active_key(keys.check_purpose(purpose), None)
     return Signature(key.kid, "ES256", core_keys.b64url(core_keys.sign_es256(keys.private_key(key), payload)))
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.cache import cache as django_cache
 
@@ -79,3 +81,30 @@ def test_check_refuses_a_used_up_key_without_counting(clock):
     with pytest.raises(RateLimited) as caught:
         ratelimit.check("test", "c", limit=2)
     assert caught.value.details == {"retry_after": 10, "limit": 2}
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL to test against Redis")
+def test_on_redis_one_round_trip_counts_and_expires(settings):
+    """Against a real Redis (TEST_REDIS_URL): counts by INCRBY, the lifetime set once by EXPIRE NX,
+    ``check`` reads the counter back, and Django's cache API sees the same integer."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "zhengtong.core.rediscache.RedisCache",
+            "LOCATION": os.environ["TEST_REDIS_URL"],
+        }
+    }
+    try:
+        scope = f"test-redis-{os.getpid()}"
+        assert [ratelimit.incr(scope, "k", window_seconds=60) for _ in range(3)] == [1, 2, 3]
+        bucket, _now, _retry = ratelimit._window(scope, "k", 60)
+        assert django_cache.get(bucket) == 3
+        key = django_cache.make_and_validate_key(bucket)
+        assert 60 < django_cache._cache.get_client(key).ttl(key) <= 70
+        ratelimit.check(scope, "k", limit=4)
+        with pytest.raises(RateLimited):
+            ratelimit.check(scope, "k", limit=3)
+        django_cache.delete(bucket)
+    finally:
+        caches.close_all()

@@ -1,0 +1,84 @@
+"""Read queries compiled once: the one mechanism for hot read paths whose query is always the same
+shape and only its parameters change (the public 办件查询: a look-up by case number, then that
+case's timeline).
+
+Compiling a queryset (resolving lookups, joins, ordering and the SELECT list into SQL) costs more
+CPU than running it when the query is an index look-up: measured on the 办件查询, Django's
+compilation was about 45% of a look-up's CPU. ``Prepared(build, n)`` builds the queryset once per
+thread's connection with placeholder values, keeps its SQL and compiler, and then only executes the
+SQL with the real values and converts the rows with Django's own converters (dates, JSON, time
+zones), so the rows are exactly what ``values_list()`` would give. On PostgreSQL the unchanged SQL
+text also lets psycopg prepare it server-side (``DATABASE_PREPARE_THRESHOLD``).
+
+    TRACK = Prepared(lambda number: Case.objects.filter(number=number).values_list(...)[:1], 1)
+    rows = TRACK.rows("ZJ2026...")
+
+``build`` must use each placeholder exactly as a query parameter (an equality or ``__in`` value,
+not inside ``__contains`` or a computed expression); anything else is refused when the query is
+compiled (ValueError), never silently run with a placeholder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+_PLACEHOLDER = "\x00zt-prepared-{}\x00"
+
+
+class Prepared:
+    """A values-only read query compiled once per thread's connection (see the module docstring)."""
+
+    def __init__(self, build: Callable[..., QuerySet], arity: int, *, using: str = "default"):
+        self.build = build
+        self.placeholders = tuple(_PLACEHOLDER.format(i) for i in range(arity))
+        self.using = using
+        self._local = threading.local()
+
+    def _compiled(self, connection: Any) -> tuple[Any, str, list[Any]]:
+        cached = getattr(self._local, "compiled", None)
+        if cached is not None and cached[0] is connection:
+            return cached[1:]
+        queryset = self.build(*self.placeholders)
+        compiler = queryset.query.get_compiler(using=self.using)
+        sql, params = compiler.as_sql()
+        slots: list[Any] = []
+        seen: set[int] = set()
+        for param in params:
+            if isinstance(param, str) and param in self.placeholders:
+                index = self.placeholders.index(param)
+                seen.add(index)
+                slots.append(index)
+            elif isinstance(param, str) and "\x00zt-prepared-" in param:
+                raise ValueError("a placeholder must be a query parameter as it is, not part of one")
+            else:
+                slots.append(_Constant(param))
+        if len(seen) != len(self.placeholders):
+            raise ValueError("every placeholder must be a parameter of the query")
+        self._local.compiled = (connection, compiler, sql, slots)
+        return compiler, sql, slots
+
+    def rows(self, *values: Any) -> list[tuple]:
+        """The query's rows for these values, converted as ``values_list()`` converts them."""
+        if len(values) != len(self.placeholders):
+            raise TypeError(f"expected {len(self.placeholders)} values, got {len(values)}")
+        connection = connections[self.using]
+        compiler, sql, slots = self._compiled(connection)
+        params = [slot.value if isinstance(slot, _Constant) else values[slot] for slot in slots]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        if not fetched:
+            return []
+        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+
+
+class _Constant:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value

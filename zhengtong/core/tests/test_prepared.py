@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from zhengtong.core.models import TimelineEntry
+from zhengtong.core.prepared import Prepared
+from zhengtong.core.workflow import timeline_query
+
+pytestmark = pytest.mark.django_db
+
+
+def _entry(object_id: str, transition: str, minutes: int, data: dict) -> None:
+    TimelineEntry.objects.create(
+        object_type="tests.thing",
+        object_id=object_id,
+        transition=transition,
+        from_state="a",
+        to_state="b",
+        actor_label="x",
+        version=1,
+        data=data,
+        at=timezone.make_aware(dt.datetime(2026, 12, 3, 9, minutes)),
+    )
+
+
+ROWS = Prepared(
+    lambda object_id: timeline_query("tests.thing", object_id).values_list("transition", "data", "at"), 1
+)
+
+
+def test_rows_equal_values_list_with_converted_types():
+    _entry("7", "submit", 0, {"step": "审核"})
+    _entry("7", "accept", 5, {"items": ["a"]})
+    _entry("8", "submit", 1, {})
+    expected = list(timeline_query("tests.thing", "7").values_list("transition", "data", "at"))
+    assert ROWS.rows("7") == expected
+    assert ROWS.rows("7")[0] == (
+        "submit",
+        {"step": "审核"},
+        timezone.make_aware(dt.datetime(2026, 12, 3, 9, 0)),
+    )
+    assert ROWS.rows("8") == [("submit", {}, timezone.make_aware(dt.datetime(2026, 12, 3, 9, 1)))]
+    assert ROWS.rows("9") == []
+
+
+def test_compiled_once_then_one_query_per_call():
+    _entry("7", "submit", 0, {})
+    ROWS.rows("7")
+    with CaptureQueriesContext(connection) as queries:
+        assert [r[0] for r in ROWS.rows("7")] == ["submit"]
+    assert len(queries.captured_queries) == 1
+
+
+def test_a_placeholder_inside_a_parameter_is_refused():
+    bad = Prepared(lambda v: TimelineEntry.objects.filter(object_id__contains=v).values_list("id"), 1)
+    with pytest.raises(ValueError):
+        bad.rows("7")
+
+
+def test_a_placeholder_left_out_is_refused_and_arity_checked():
+    unused = Prepared(lambda v: TimelineEntry.objects.values_list("id"), 1)
+    with pytest.raises(ValueError):
+        unused.rows("7")
+    with pytest.raises(TypeError):
+        ROWS.rows("7", "8")
