@@ -178,7 +178,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The shared cache behind core.cache and core.ratelimit (docs/configuration.md, "Cache").
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, one client per connection pool (zhengtong/core/cache_backends.py).
+    CACHES = {"default": {"BACKEND": "zhengtong.core.cache_backends.RedisCache", "LOCATION": REDIS_URL}}
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
