@@ -32,11 +32,12 @@ def _english_and_fresh_calendar(settings):
     from django.utils import translation
 
     from zhengtong.catalog.compat import common as catalog_compat
-    from zhengtong.core import cache
+    from zhengtong.core import cache, ratelimit
 
     settings.LANGUAGE_CODE = "en"
     translation.activate("en")
     cache.clear()
+    ratelimit.clear_local()
     with catalog_compat._pending_lock:  # usage counted in memory by an earlier test, rolled back since
         catalog_compat._pending.clear()
     yield

@@ -77,6 +77,7 @@ def _args():
     )
     parser.add_argument("--remint", action="store_true", help="with --reuse: issue new access tokens")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--port", type=int, default=0, help="port gunicorn listens on (default: a free one)")
     return parser.parse_args()
 
 
@@ -230,7 +231,7 @@ def _workers(master: int) -> list[int]:
 def measure(args, app: str, token_list: list[str], rows: list) -> None:
     from loadgen import postgres_cpu_seconds, wrk_requests
 
-    port = _free_port()
+    port = args.port or _free_port()
     module, extra = APPS[app]
     label_app = LABELS[app]
     server = subprocess.Popen(

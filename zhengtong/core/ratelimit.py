@@ -9,6 +9,13 @@ everywhere; the file cache: the processes of one node; LocMem in tests: one proc
 
 Who is counted and how many calls they may make stays with the caller (a data-API key's
 ``rate_limit_per_minute``, ``CODES_VERIFY_RATE_PER_MINUTE`` per client address, ...).
+
+Budgets of failures on hot paths (``failure_check`` before, ``failure_count`` after a refused
+request) count in the same shared counters, but the check costs no cache round trip: a process
+refuses a key once it has itself seen the shared count reach the limit (the count ``incr`` returns
+when it adds a failure), until the window ends. So with P processes a key gets at most
+``limit + P - 1`` failures per window (each other process learns at its next failure of that key),
+instead of exactly ``limit``, and requests that succeed never wait on the cache.
 """
 
 from __future__ import annotations
@@ -115,6 +122,44 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: 
     if count > limit:
         _bucket, _now, retry_after = _window(scope, key, window_seconds)
         raise _refuse(limit, retry_after, message)
+
+
+# Buckets of failure budgets this process saw exhausted: {bucket: Unix time the window ends}.
+_exhausted: dict[str, int] = {}
+_EXHAUSTED_MAX = 10_000
+
+
+def failure_check(
+    scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None
+) -> None:
+    """Raise ``RateLimited`` if this process has seen ``key``'s failures reach ``limit`` in the
+    current window (``failure_count``); no cache round trip (see the module docstring for the
+    bound this gives across processes)."""
+    bucket, now, retry_after = _window(scope, key, window_seconds)
+    if bucket in _exhausted:
+        raise _refuse(limit, retry_after, message)
+
+
+def failure_count(scope: str, key: str, *, limit: int, window_seconds: int = 60) -> int:
+    """Count one failure of ``key`` in the shared counter (``incr``) and return the count; once it
+    reaches ``limit``, ``failure_check`` refuses the key in this process until the window ends."""
+    count = incr(scope, key, window_seconds=window_seconds)
+    if count >= limit:
+        bucket, now, retry_after = _window(scope, key, window_seconds)
+        with _pending_lock:
+            if len(_exhausted) >= _EXHAUSTED_MAX:
+                for old in [b for b, end in _exhausted.items() if end <= now]:
+                    del _exhausted[old]
+                if len(_exhausted) >= _EXHAUSTED_MAX:
+                    _exhausted.clear()  # many addresses at once: fall back to counting again
+            _exhausted[bucket] = now + retry_after
+    return count
+
+
+def clear_local() -> None:
+    """Forget what this process learned about exhausted failure budgets (tests)."""
+    with _pending_lock:
+        _exhausted.clear()
 
 
 def check(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:

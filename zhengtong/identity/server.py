@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 import time
 from datetime import timedelta
 
-from authlib.common.security import generate_token
 from authlib.integrations.django_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
@@ -36,7 +36,6 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from zhengtong.accounts import selectors as account_selectors
 from zhengtong.audit import services as audit
 from zhengtong.core import cache
 from zhengtong.identity import claims, entitlements, keys
@@ -140,7 +139,8 @@ class AccessTokens(JWTBearerTokenGenerator):
         super().__init__(
             issuer="",
             alg=ACCESS_ALG,
-            refresh_token_generator=lambda **kwargs: generate_token(48),
+            # 288 random bits in one call (Authlib's generate_token draws a character at a time).
+            refresh_token_generator=lambda **kwargs: secrets.token_urlsafe(36),
             expires_generator=lambda client, grant_type: settings.IDENTITY_ACCESS_TOKEN_SECONDS,
         )
 
@@ -168,6 +168,9 @@ class AccessTokens(JWTBearerTokenGenerator):
         seconds = super()._get_expires_in(client, grant_type)
         cap = _lifetime_cap.get()
         return seconds if cap is None else min(seconds, cap)
+
+    def get_jti(self, client, grant_type, user, scope) -> str:
+        return secrets.token_urlsafe(12)  # 96 random bits, as Authlib's 16 characters, in one call
 
     def get_audiences(self, client, user, scope):
         aud = [client.client_id]
@@ -205,6 +208,25 @@ class _AcrOfSource:
             _token_acr.reset(reset)
 
 
+# The person model, as the code's foreign key names it (modules import accounts' models only in
+# their own models.py).
+User = AuthorizationCode._meta.get_field("user").related_model
+
+
+def _claim_sql() -> str:
+    code, user = AuthorizationCode._meta, User._meta
+    # Table and column names from the models, no input: the values are parameters.
+    person = f"(SELECT {{}} FROM {user.db_table} u WHERE u.{user.pk.column} = {code.db_table}.user_id)"  # noqa: S608
+    return (
+        f"UPDATE {code.db_table} SET used_at = %s WHERE code_digest = %s AND client_id = %s"  # noqa: S608
+        f" AND used_at IS NULL RETURNING *, {person.format(user.get_field('username').column)} AS zt_username,"
+        f" {person.format(user.get_field('is_active').column)} AS zt_active"
+    )
+
+
+_CLAIM_SQL = _claim_sql()
+
+
 class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -239,22 +261,17 @@ class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
         """The code, claimed for this exchange; a code used before is refused and every token
         issued from it revoked (RFC 6749 4.1.2)."""
         now = timezone.now()
-        # One statement claims the code and reads it (UPDATE ... RETURNING); only a code that is
-        # unknown or used before is read again, to tell the two apart.
-        table = AuthorizationCode._meta.db_table
-        claimed = list(
-            AuthorizationCode.objects.raw(
-                f"UPDATE {table} SET used_at = %s WHERE code_digest = %s AND client_id = %s"  # noqa: S608
-                " AND used_at IS NULL RETURNING *",
-                [now, digest(code or ""), client.pk],
-            )
-        )
+        # One statement claims the code and reads it with what the exchange needs of the person
+        # (UPDATE ... RETURNING); only a code that is unknown or used before is read again, to tell
+        # the two apart.
+        claimed = list(AuthorizationCode.objects.raw(_CLAIM_SQL, [now, digest(code or ""), client.pk]))
         row = claimed[0] if claimed else None
         if row is not None:
-            # The person from the per-process cache (dropped whenever the person changes).
-            user = account_selectors.user_cached(row.user_id)
-            if user is not None:
-                row.user = user
+            # The person as the exchange reads it: id, username (audit), is_active (refusal); any
+            # other field would load on access (a deferred model instance, as .only() makes).
+            row.user = User.from_db(
+                row._state.db, ["id", "username", "is_active"], [row.user_id, row.zt_username, row.zt_active]
+            )
         else:
             row = AuthorizationCode.objects.filter(code_digest=digest(code or ""), client=client).first()
             if row is None:

@@ -108,3 +108,30 @@ def test_on_redis_one_round_trip_counts_and_expires(settings):
         django_cache.delete(bucket)
     finally:
         caches.close_all()
+
+
+def test_a_failure_budget_refuses_once_the_count_reaches_the_limit(clock):
+    clock[0] = 600 * 60 + 20.0
+    for n in range(1, 3):
+        ratelimit.failure_check("test", "a", limit=2)
+        assert ratelimit.failure_count("test", "a", limit=2) == n
+    with pytest.raises(RateLimited) as caught:
+        ratelimit.failure_check("test", "a", limit=2)
+    assert caught.value.retry_after == 40 and caught.value.details["limit"] == 2
+    ratelimit.failure_check("test", "b", limit=2)  # another key: its own budget
+    clock[0] = 601 * 60.0
+    ratelimit.failure_check("test", "a", limit=2)  # a new window
+
+
+def test_a_failure_budget_learns_another_process_count_at_its_next_failure(clock):
+    """The check reads no shared counter: a count other processes added is honoured from this
+    process's next failure of that key on."""
+    clock[0] = 600 * 60.0
+    bucket = ratelimit._window("test", "a", 60)[0]
+    django_cache.set(bucket, 5, timeout=120)  # another process's failures
+    ratelimit.failure_check("test", "a", limit=5)  # not known here yet
+    assert ratelimit.failure_count("test", "a", limit=5) == 6
+    with pytest.raises(RateLimited):
+        ratelimit.failure_check("test", "a", limit=5)
+    ratelimit.clear_local()
+    ratelimit.failure_check("test", "a", limit=5)

@@ -4,12 +4,14 @@ the revocation set (no query on the token table), and every revocation seen at o
 from __future__ import annotations
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from zhengtong.audit.models import AuditEvent
 from zhengtong.identity import claims, services
 from zhengtong.identity.models import Consent, Token
 from zhengtong.identity.server import unverified_claims
-from zhengtong.identity.tests.conftest import basic
+from zhengtong.identity.tests.conftest import authorize_params, basic, exchange, get_code, pkce
 
 
 def _introspect(http, token):
@@ -122,3 +124,18 @@ def test_revocation_is_seen_at_once_by_userinfo(signed_in, tokens):
     assert signed_in.post("/oidc/revoke", {"token": access}, **basic()).status_code == 200
     refused = _userinfo(signed_in, access)
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_token"
+
+
+def test_the_code_exchange_reads_the_person_in_the_statement_that_claims_the_code(signed_in, rp, world):
+    verifier, challenge = pkce()
+    code = get_code(signed_in, authorize_params(challenge=challenge))
+    with CaptureQueriesContext(connection) as queries:
+        response = exchange(Client(), code, verifier=verifier)  # a relying party: no session
+    assert response.status_code == 200
+    row = Token.objects.get()
+    assert row.user_id == world.citizen.pk
+    event = AuditEvent.objects.get(action="identity.token_issue")
+    assert event.actor_id == world.citizen.pk and event.actor_label == world.citizen.username
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len([s for s in sql if s.startswith("UPDATE") and "identity_authorizationcode" in s]) == 1
+    assert not [s for s in sql if s.startswith("SELECT") and 'FROM "accounts_user"' in s]

@@ -131,6 +131,30 @@ def test_wrong_client_secret_is_refused(signed_in, rp):
     assert events("identity.token_refused") == 1
 
 
+def test_past_the_failure_budget_an_address_is_refused_even_with_the_right_secret(signed_in, rp, settings):
+    settings.IDENTITY_FAILURES_PER_ADDRESS = 3
+    verifier, challenge = pkce()
+    code = get_code(signed_in, authorize_params(challenge=challenge))
+    for _ in range(3):
+        assert exchange(signed_in, code, verifier=verifier, secret="not-the-secret").status_code == 401
+    response = exchange(signed_in, code, verifier=verifier)
+    assert response.status_code == 429
+    assert response.json()["error"] == "invalid_request"
+    assert int(response["Retry-After"]) > 0
+    assert Token.objects.count() == 0
+    assert AuthorizationCode.objects.get().used_at is None  # refused before the code was touched
+
+
+def test_the_exchange_refuses_a_person_disabled_after_the_code_was_issued(signed_in, rp, world):
+    verifier, challenge = pkce()
+    code = get_code(signed_in, authorize_params(challenge=challenge))
+    type(world.citizen).objects.filter(pk=world.citizen.pk).update(is_active=False)
+    response = exchange(signed_in, code, verifier=verifier)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert Token.objects.count() == 0
+
+
 def test_expired_code_is_refused(signed_in, rp):
     verifier, challenge = pkce()
     code = get_code(signed_in, authorize_params(challenge=challenge))

@@ -211,7 +211,8 @@ def authorize(request):
 def _budget_exhausted(request) -> HttpResponse | None:
     address, budget = _failure_budget(request)
     try:
-        ratelimit.check("identity.failures", address, **budget)
+        # Known in this process, no cache round trip on requests that succeed (core.ratelimit).
+        ratelimit.failure_check("identity.failures", address, **budget)
     except RateLimited as exc:
         body = {
             "error": "invalid_request",
@@ -226,7 +227,7 @@ def _budget_exhausted(request) -> HttpResponse | None:
 def _after(request, response, endpoint: str):
     if response.status_code >= 400:
         address, budget = _failure_budget(request)
-        ratelimit.incr("identity.failures", address, window_seconds=budget["window_seconds"])
+        ratelimit.failure_count("identity.failures", address, **budget)
         body = {}
         with contextlib.suppress(ValueError, AttributeError):
             body = json.loads(response.content)
