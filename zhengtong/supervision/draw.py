@@ -14,6 +14,7 @@ over plain data, so ``scripts/verify_draw.py`` can say the same thing without pr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import math
@@ -124,10 +125,110 @@ def _hmac_sha256_factory(key: bytes, sha256: Callable[[bytes], Any] = _sha256_st
 def draw_targets_from_file(data: bytes, seed: str, counts_of: Any) -> dict[str, list[tuple[str, str]]]:
     """The draw straight from the population file's bytes (what ``plan_draw`` does):
     ``counts_of({stratum: size})`` gives the number to draw per stratum."""
-    codes, strata = _columns(data)
-    sizes = Counter(strata)
-    counts = counts_of({s.decode("utf-8"): n for s, n in sizes.items()})
-    return _draw(codes, strata, list(sizes), seed, {s.encode("utf-8"): n for s, n in counts.items()})
+
+    def counts_of_bytes(sizes: Counter[bytes]) -> dict[bytes, int]:
+        counts = counts_of({s.decode("utf-8"): n for s, n in sizes.items()})
+        return {s.encode("utf-8"): n for s, n in counts.items()}
+
+    mac = _hmac_sha256_factory(seed.encode("utf-8"))
+    if data.count(b"\n") >= PARALLEL_MIN and _can_fork():
+        best, sizes = _file_in_two_processes(data, mac, counts_of_bytes)
+    else:
+        codes, strata = _columns(data)
+        sizes = Counter(strata)
+        best = _select(mac, counts_of_bytes(sizes), codes, strata, sizes)
+    return _decoded(best, sizes)
+
+
+def _file_in_two_processes(
+    data: bytes, mac: Callable[[bytes], bytes], counts_of: Callable[[Counter[bytes]], dict[bytes, int]]
+) -> tuple[dict[bytes, list[tuple[bytes, bytes]]], Counter[bytes]]:
+    """The draw of a large file by two processes from the start: a forked child splits and hashes
+    the second half of the file's lines, this process the first, so the parent never holds the
+    child's half (no split before the fork, no copy-on-write of it after). The numbers to draw
+    need both halves' stratum sizes: the child sends its sizes, this process sends back the
+    numbers, each keeps the n smallest of its half, the child sends them. If the child fails at
+    any point, its half is done here: the result never depends on it."""
+    mid = data.find(b"\n", len(data) // 2) + 1 or len(data)
+    up_r, up_w = os.pipe()  # child → parent: its sizes, then its n smallest
+    down_r, down_w = os.pipe()  # parent → child: the numbers to draw
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child process
+        try:
+            os.close(up_r)
+            os.close(down_w)
+            with os.fdopen(up_w, "wb") as up, os.fdopen(down_r, "rb") as down:
+                codes, strata = _columns(data[mid:])
+                sizes = Counter(strata)
+                pickle.dump(sizes, up, protocol=pickle.HIGHEST_PROTOCOL)
+                up.flush()
+                counts = pickle.load(down)  # noqa: S301 - our parent's bytes, through a private pipe
+                pickle.dump(_select(mac, counts, codes, strata, sizes), up, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(up_w)
+    os.close(down_r)
+    up, down = os.fdopen(up_r, "rb"), os.fdopen(down_w, "wb")
+    theirs_columns = None  # the child's half, if it has to be done here
+    try:
+        codes, strata = _columns(data[:mid])
+        sizes = Counter(strata)
+        theirs_sizes = _receive(up)
+        if theirs_sizes is None:
+            theirs_columns = _columns(data[mid:])
+            theirs_sizes = Counter(theirs_columns[1])
+        counts = counts_of(sizes + theirs_sizes)
+        with contextlib.suppress(OSError):  # the child is gone
+            pickle.dump(counts, down, protocol=pickle.HIGHEST_PROTOCOL)
+            down.close()
+        mine = _select(mac, counts, codes, strata, sizes)
+        del codes, strata
+        theirs = _receive(up) if theirs_columns is None else None
+        if theirs is None:
+            theirs_columns = theirs_columns or _columns(data[mid:])
+            theirs = _select(mac, counts, *theirs_columns, Counter(theirs_columns[1]))
+    finally:
+        up.close()
+        with contextlib.suppress(OSError):  # the child is gone
+            down.close()
+        os.waitpid(pid, 0)
+    wanted = {s: n for s, n in counts.items() if n > 0}
+    best = {s: heapq.nsmallest(n, mine.get(s, []) + theirs.get(s, [])) for s, n in wanted.items()}
+    return best, sizes + theirs_sizes
+
+
+def _receive(inp: Any) -> Any:
+    """The next object the child sent, or None if it died before sending it."""
+    try:
+        return pickle.load(inp)  # noqa: S301 - our own child's bytes, through a private pipe
+    except Exception:  # noqa: BLE001 - the child died: the caller does its part
+        return None
+
+
+def _select(
+    mac: Callable[[bytes], bytes],
+    counts: dict[bytes, int],
+    codes: list[bytes],
+    strata: list[bytes],
+    sizes: Counter[bytes],
+) -> dict[bytes, list[tuple[bytes, bytes]]]:
+    """``_smallest`` of the strata drawn from (n > 0): the codes of the others are not hashed."""
+    wanted = {s: counts[s] for s in sizes if counts.get(s, 0) > 0}
+    if len(wanted) < len(sizes):
+        keep = list(map(wanted.__contains__, strata))
+        codes, strata = list(compress(codes, keep)), list(compress(strata, keep))
+    return _smallest(mac, wanted, codes, strata, {s: sizes[s] for s in wanted})
+
+
+def _decoded(
+    best: dict[bytes, list[tuple[bytes, bytes]]], names: Iterable[bytes]
+) -> dict[str, list[tuple[str, str]]]:
+    return {
+        stratum.decode("utf-8"): [
+            (code.decode("utf-8"), digest.hex()) for digest, code in best.get(stratum, [])
+        ]
+        for stratum in sorted(names)
+    }
 
 
 def draw_targets(
@@ -187,9 +288,14 @@ def _room(n: int) -> int:
 
 
 def _smallest(
-    mac: Callable[[bytes], bytes], counts: dict[bytes, int], codes: list[bytes], strata: list[bytes]
+    mac: Callable[[bytes], bytes],
+    counts: dict[bytes, int],
+    codes: list[bytes],
+    strata: list[bytes],
+    sizes: dict[bytes, int],
 ) -> dict[bytes, list[tuple[bytes, bytes]]]:
-    """{stratum: its ``counts[stratum]`` smallest (HMAC, code) among these rows, ascending}.
+    """{stratum: its ``counts[stratum]`` smallest (HMAC, code) among these rows (``sizes[stratum]``
+    of them), ascending}.
 
     Every code is hashed, but the n smallest are not searched for among all of them in Python:
     HMACs are uniform, so a cut-off per stratum under which about n + 4√n + 8 of its codes fall
@@ -197,7 +303,6 @@ def _smallest(
     out has a larger HMAC than every candidate, and a stratum with fewer than n candidates (a
     chance of about one in ten thousand) is searched in full."""
     macs = list(map(mac, codes))
-    sizes = Counter(strata)
     cut: dict[bytes, bytes] = {}
     for s, size in sizes.items():
         under = -(-(_room(counts[s]) << 64) // size)  # ceil(room / size × 2⁶⁴)
@@ -221,26 +326,19 @@ def _smallest(
 def _draw(
     codes: list[bytes], strata: list[bytes], names: list[bytes], seed: str, counts: dict[bytes, int]
 ) -> dict[str, list[tuple[str, str]]]:
-    wanted = {s: counts[s] for s in names if counts.get(s, 0) > 0}
-    if len(wanted) < len(names):  # the codes of strata drawn from not at all are not hashed
-        keep = list(map(wanted.__contains__, strata))
-        codes, strata = list(compress(codes, keep)), list(compress(strata, keep))
     mac = _hmac_sha256_factory(seed.encode("utf-8"))
+    sizes = Counter(strata)
     if len(codes) >= PARALLEL_MIN and _can_fork():
         mid = len(codes) // 2
         mine, theirs = _in_two_processes(
-            lambda: _smallest(mac, wanted, codes[:mid], strata[:mid]),
-            lambda: _smallest(mac, wanted, codes[mid:], strata[mid:]),
+            lambda: _select(mac, counts, codes[:mid], strata[:mid], Counter(strata[:mid])),
+            lambda: _select(mac, counts, codes[mid:], strata[mid:], Counter(strata[mid:])),
         )
+        wanted = {s: counts[s] for s in sizes if counts.get(s, 0) > 0}
         best = {s: heapq.nsmallest(n, mine.get(s, []) + theirs.get(s, [])) for s, n in wanted.items()}
     else:
-        best = _smallest(mac, wanted, codes, strata)
-    return {
-        stratum.decode("utf-8"): [
-            (code.decode("utf-8"), digest.hex()) for digest, code in best.get(stratum, [])
-        ]
-        for stratum in sorted(names)
-    }
+        best = _select(mac, counts, codes, strata, sizes)
+    return _decoded(best, names)
 
 
 def draw_inspectors(

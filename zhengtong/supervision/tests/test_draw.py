@@ -1,5 +1,7 @@
+import datetime as dt
 import hashlib
 import hmac
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +64,55 @@ def test_residence_conflict_excludes_officer(sv):
     for inspection in Inspection.objects.filter(plan=plan):
         assert inspection.exclusions == {sv.officers[1].number: "residence"}
         assert sv.officers[1] not in inspection.inspectors.all()
+
+
+def test_recent_and_declared_conflicts_exclude_officers(sv):
+    services.officer_register(
+        actor=sv.manager,
+        department=sv.xihu_scjg,
+        number="3301060099",
+        name="执法员99",
+        certificate_no="ZJ000099",
+        certificate_valid_to=dt.date(2030, 1, 1),
+    )
+    related = sv.officers[3]
+    related.declared_relations = [sv.entities[0].uscc]
+    related.save(update_fields=["declared_relations"])
+    plans = []
+    for _run in range(2):
+        plan = services.plan_create(
+            actor=sv.manager,
+            department=sv.xihu_scjg,
+            title="全量抽查",
+            items=[sv.item],
+            filters={"region_prefix": "330106"},
+            permille={"U": 1000},
+            inspectors_per_department=2,
+        )
+        services.plan_commit(actor=sv.manager, plan=plan)
+        services.plan_draw(actor=sv.manager, plan=plan)
+        plans.append(plan)
+
+    def drawn(plan):
+        return {
+            i.entity.uscc: (i.exclusions, sorted(o.number for o in i.inspectors.all()))
+            for i in Inspection.objects.filter(plan=plan)
+            .select_related("entity")
+            .prefetch_related("inspectors")
+        }
+
+    before, after = drawn(plans[0]), drawn(plans[1])
+    assert len(before) == len(after) == 30
+    declared_for = sv.entities[0].uscc
+    for code, (exclusions, inspectors) in before.items():
+        assert exclusions == ({related.number: "declared"} if code == declared_for else {})
+        assert len(inspectors) == 2
+    for code, (exclusions, inspectors) in after.items():
+        expected = {number: "recent" for number in before[code][1]}
+        if code == declared_for:
+            expected[related.number] = "declared"
+        assert exclusions == expected
+        assert len(inspectors) == 2 and not set(inspectors) & set(expected)
 
 
 def test_second_draw_or_other_seed_refused_and_audited(sv):
@@ -235,3 +286,29 @@ def test_inspectors_drawn_together_equal_one_by_one(monkeypatch):
     monkeypatch.setattr(draw, "INSPECTORS_PARALLEL_MIN", 1)
     assert draw.draw_inspectors_many(seed, pool, targets, 2) == expected
     assert [draw.draw_inspectors(seed, c, pool, ex, 2) for c, ex in targets] == expected
+
+
+@pytest.mark.parametrize("child_fails_in", [None, "_columns", "_select"])
+def test_forked_draw_from_file_is_the_same_list(monkeypatch, child_fails_in):
+    """Above ``PARALLEL_MIN`` lines a forked child splits and hashes half of the file (sizes sent
+    up, numbers to draw sent down); the list is the same, also when the child dies on the way."""
+    rows = [(f"91330106{i:09d}X", "ABCDU"[i * 7 % 5]) for i in range(4000)]
+    data = draw.population_text(rows)
+
+    def counts_of(sizes):
+        return {s: draw.stratum_count(n, {"A": 10, "B": 0}.get(s, 30)) for s, n in sizes.items()}
+
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 10**9)
+    serial = draw.draw_targets_from_file(data, "12" * 32, counts_of)
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 1)
+    if child_fails_in:
+        parent, real = os.getpid(), getattr(draw, child_fails_in)
+
+        def dies_in_the_child(*args):
+            if os.getpid() != parent:
+                raise RuntimeError("the child dies")
+            return real(*args)
+
+        monkeypatch.setattr(draw, child_fails_in, dies_in_the_child)
+    assert draw.draw_targets_from_file(data, "12" * 32, counts_of) == serial
+    assert [len(serial[s]) for s in "ABCDU"] == [8, 0, 24, 24, 24]
