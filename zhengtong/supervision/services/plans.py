@@ -290,6 +290,48 @@ def _refuse_draw(actor: Any, plan: InspectionPlan, reason: str) -> None:
     )
 
 
+def _drawn_targets(actor: Any, plan: InspectionPlan) -> dict[str, list[tuple[str, str]]]:
+    """{stratum: [(credit code, HMAC hex)]} drawn from the frozen population file, refused if the
+    file no longer matches its published hash. (A function of its own so that the file's bytes
+    are let go before the inspectors are drawn.)"""
+    data = population_path(plan).read_bytes()
+    if draw.sha256_hex(data) != plan.population_hash:
+        _refuse_draw(actor, plan, "population file does not match its published hash")
+    return draw.draw_targets_from_file(data, plan.seed, lambda sizes: stratum_counts(plan, sizes))
+
+
+def _exclusions(by_number: dict[str, Officer], entities: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """{credit code: {officer number: reason}} for the drawn entities: one reason per officer, in
+    this order: residence, recent, declared. Only the officers a rule can exclude are looked at
+    per target, not the whole pool."""
+    recent_since = timezone.localdate() - dt.timedelta(days=settings.SUPERVISION_RECENT_INSPECTION_DAYS)
+    recent_of: dict[str, list[str]] = {}
+    for code, number in Inspection.inspectors.through.objects.filter(
+        inspection__entity__uscc__in=list(entities),
+        inspection__plan__drawn_at__date__gte=recent_since,
+    ).values_list("inspection__entity__uscc", "officer__number"):
+        if number in by_number:
+            recent_of.setdefault(code, []).append(number)
+    declared_of: dict[str, list[str]] = {}
+    for number, officer in by_number.items():
+        for code in officer.declared_relations:
+            declared_of.setdefault(code, []).append(number)
+    residents = [(n, o.residence_region) for n, o in by_number.items() if o.residence_region]
+    regions = set(dict(residents).values())  # a handful: matched per target, officers only then
+    out: dict[str, dict[str, str]] = {}
+    for code, entity in entities.items():
+        matched = {region for region in regions if entity.region_code.startswith(region)}
+        excluded = (
+            {number: "residence" for number, region in residents if region in matched} if matched else {}
+        )
+        for number in sorted(set(recent_of.get(code, ()))):
+            excluded.setdefault(number, "recent")
+        for number in declared_of.get(code, ()):
+            excluded.setdefault(number, "declared")
+        out[code] = excluded
+    return out
+
+
 def plan_draw(
     *, actor: Any, plan: InspectionPlan, seed: str | None = None, expected_version: int | None = None
 ) -> InspectionPlan:
@@ -301,52 +343,27 @@ def plan_draw(
         _refuse_draw(actor, plan, "already drawn" if plan.drawn_at else "not committed")
     if seed is not None and draw.commitment(seed) != plan.seed_commitment:
         _refuse_draw(actor, plan, "seed does not match the commitment")
-    data = population_path(plan).read_bytes()
-    if draw.sha256_hex(data) != plan.population_hash:
-        _refuse_draw(actor, plan, "population file does not match its published hash")
-    targets = draw.draw_targets_from_file(data, plan.seed, lambda sizes: stratum_counts(plan, sizes))
+    targets = _drawn_targets(actor, plan)
     drawn = [(s, rank, code, mac) for s, rows in targets.items() for rank, (code, mac) in enumerate(rows, 1)]
     entities = {
         e.uscc: e
         for e in registry_selectors.legal_entities_filtered()
         .filter(uscc__in=[d[2] for d in drawn])
-        .select_related("org_unit")
+        .only("id", "uscc", "region_code")
     }
     pool = _officer_pool(plan)
     by_number = {o.number: o for officers in pool.values() for o in officers}
     numbers = {dept: [o.number for o in officers] for dept, officers in pool.items()}
-    recent_since = timezone.localdate() - dt.timedelta(days=settings.SUPERVISION_RECENT_INSPECTION_DAYS)
-    recent = set(
-        Inspection.inspectors.through.objects.filter(
-            inspection__entity__uscc__in=list(entities),
-            inspection__plan__drawn_at__date__gte=recent_since,
-        ).values_list("inspection__entity__uscc", "officer__number")
+    exclusions = _exclusions(by_number, entities)
+    chosen_all = draw.draw_inspectors_many(
+        plan.seed,
+        numbers,
+        [(code, exclusions[code]) for _s, _rank, code, _mac in drawn],
+        plan.inspectors_per_department,
     )
-    # Only the officers a rule can exclude are looked at per target (not the whole pool).
-    residents = [(n, o.residence_region) for n, o in by_number.items() if o.residence_region]
-    recent_of: dict[str, list[str]] = {}
-    for code, number in recent:
-        if number in by_number:
-            recent_of.setdefault(code, []).append(number)
-    declared_of: dict[str, list[str]] = {}
-    for number, officer in by_number.items():
-        for code in officer.declared_relations:
-            declared_of.setdefault(code, []).append(number)
     with transaction.atomic():
         rows, links = [], []
-        for stratum, rank, code, mac in drawn:
-            entity = entities[code]
-            # One reason per officer, in this order: residence, recent, declared.
-            excluded: dict[str, str] = {
-                number: "residence" for number, region in residents if entity.region_code.startswith(region)
-            }
-            for number in sorted(recent_of.get(code, ())):
-                excluded.setdefault(number, "recent")
-            for number in declared_of.get(code, ()):
-                excluded.setdefault(number, "declared")
-            chosen = draw.draw_inspectors(
-                plan.seed, code, numbers, set(excluded), plan.inspectors_per_department
-            )
+        for (stratum, rank, code, mac), chosen in zip(drawn, chosen_all, strict=True):
             if chosen is None:
                 raise ValidationError(
                     _("too few officers without a conflict of interest for %s") % code,
@@ -355,11 +372,11 @@ def plan_draw(
             rows.append(
                 Inspection(
                     plan=plan,
-                    entity=entity,
+                    entity=entities[code],
                     stratum=stratum,
                     rank=rank,
                     draw_hmac=mac,
-                    exclusions=excluded,
+                    exclusions=exclusions[code],
                     org_unit=plan.org_unit,
                     department=plan.department,
                     state="assigned",

@@ -1,5 +1,7 @@
+import datetime as dt
 import hashlib
 import hmac
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +64,55 @@ def test_residence_conflict_excludes_officer(sv):
     for inspection in Inspection.objects.filter(plan=plan):
         assert inspection.exclusions == {sv.officers[1].number: "residence"}
         assert sv.officers[1] not in inspection.inspectors.all()
+
+
+def test_recent_and_declared_conflicts_exclude_officers(sv):
+    services.officer_register(
+        actor=sv.manager,
+        department=sv.xihu_scjg,
+        number="3301060099",
+        name="执法员99",
+        certificate_no="ZJ000099",
+        certificate_valid_to=dt.date(2030, 1, 1),
+    )
+    related = sv.officers[3]
+    related.declared_relations = [sv.entities[0].uscc]
+    related.save(update_fields=["declared_relations"])
+    plans = []
+    for _run in range(2):
+        plan = services.plan_create(
+            actor=sv.manager,
+            department=sv.xihu_scjg,
+            title="全量抽查",
+            items=[sv.item],
+            filters={"region_prefix": "330106"},
+            permille={"U": 1000},
+            inspectors_per_department=2,
+        )
+        services.plan_commit(actor=sv.manager, plan=plan)
+        services.plan_draw(actor=sv.manager, plan=plan)
+        plans.append(plan)
+
+    def drawn(plan):
+        return {
+            i.entity.uscc: (i.exclusions, sorted(o.number for o in i.inspectors.all()))
+            for i in Inspection.objects.filter(plan=plan)
+            .select_related("entity")
+            .prefetch_related("inspectors")
+        }
+
+    before, after = drawn(plans[0]), drawn(plans[1])
+    assert len(before) == len(after) == 30
+    declared_for = sv.entities[0].uscc
+    for code, (exclusions, inspectors) in before.items():
+        assert exclusions == ({related.number: "declared"} if code == declared_for else {})
+        assert len(inspectors) == 2
+    for code, (exclusions, inspectors) in after.items():
+        expected = {number: "recent" for number in before[code][1]}
+        if code == declared_for:
+            expected[related.number] = "declared"
+        assert exclusions == expected
+        assert len(inspectors) == 2 and not set(inspectors) & set(expected)
 
 
 def test_second_draw_or_other_seed_refused_and_audited(sv):
@@ -139,9 +190,10 @@ def test_draw_targets_pure():
     assert macs == sorted(macs)
 
 
+@pytest.mark.parametrize("sha256", [draw._sha256_state, hashlib.sha256], ids=["cpython", "openssl"])
 @pytest.mark.parametrize("key", [b"", b"k", b"0" * 64, b"x" * 65, b"\xff" * 200])
-def test_precomputed_hmac_equals_the_standard_library(key):
-    mac = draw._hmac_sha256_factory(key)
+def test_precomputed_hmac_equals_the_standard_library(key, sha256):
+    mac = draw._hmac_sha256_factory(key, sha256)
     for msg in (b"", b"91330106MA27XXXX0X", "统一/3301".encode(), b"a" * 1000):
         assert mac(msg) == hmac.digest(key, msg, "sha256")
 
@@ -167,3 +219,96 @@ def test_forked_draw_is_the_same_list(monkeypatch):
     monkeypatch.setattr(draw, "PARALLEL_MIN", 1)
     assert draw.draw_targets(strata, "ab" * 32, counts) == serial
     assert [len(serial[s]) for s in "ABCDU"] == [3, 7, 1, 50, 0]
+
+
+def _split_line_by_line(data):
+    """The population file split the slow, obvious way (first comma of each line)."""
+    strata = {}
+    for line in data.splitlines():
+        code, _sep, stratum = line.partition(b",")
+        strata.setdefault(stratum, []).append(code)
+    return strata
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"C1,A\nC2,B\nC3,A\n",
+        b"C1,A\nC2,B",  # no final newline
+        b"X\nY,A,B\nZ,C\n",  # as many commas as lines, but not one per line
+        b"C1,A\r\nC2,B\n",
+        b"C1,\n,A\n",
+    ],
+)
+def test_population_split_at_once_equals_line_by_line(data):
+    assert draw._split(data) == _split_line_by_line(data)
+
+
+def test_cut_off_too_tight_falls_back_to_the_whole_stratum(monkeypatch):
+    """The cut-off only saves work: when fewer than n codes fall under it, the stratum is searched
+    in full, and the list is the same."""
+    strata = {s: [f"91330106{i:09d}X" for i in range(k, 5000, 5)] for k, s in enumerate("ABCDU")}
+    counts = {"A": 3, "B": 40, "C": 1, "D": 200, "U": 1000}
+    expected = draw.draw_targets(strata, "cd" * 32, counts)
+    for room in (lambda n: 0, lambda n: n // 2, lambda n: n + 1):
+        monkeypatch.setattr(draw, "_room", room)
+        assert draw.draw_targets(strata, "cd" * 32, counts) == expected
+    assert [len(expected[s]) for s in "ABCDU"] == [3, 40, 1, 200, 1000]
+    by_hmac = sorted(strata["D"], key=lambda c: hmac.digest(b"cd" * 32, c.encode(), "sha256"))
+    assert [c for c, _mac in expected["D"]] == by_hmac[:200]
+
+
+def test_inspectors_drawn_together_equal_one_by_one(monkeypatch):
+    """``draw_inspectors_many`` (forked above ``INSPECTORS_PARALLEL_MIN``) gives each target what
+    the published rule gives it alone, including None when a department runs out of officers."""
+    seed = "ef" * 32
+    pool = {
+        "330106-wjw": [f"33010610{i:02d}" for i in range(30)],
+        "330106-scjg": ["3301060001", "3301060002"],
+    }
+    targets = [(f"91330106{i:09d}X", {pool["330106-wjw"][i % 30]} if i % 3 else set()) for i in range(60)]
+    targets[5] = (targets[5][0], {"3301060002"})  # one scjg officer left: too few for 2
+    expected = []
+    for code, excluded in targets:
+        chosen = {}
+        for dept in sorted(pool):
+            ranked = sorted(
+                (hmac.digest(seed.encode(), f"{code}/{n}".encode(), "sha256"), n)
+                for n in pool[dept]
+                if n not in excluded
+            )
+            chosen[dept] = [n for _m, n in ranked[:2]] if len(ranked) >= 2 else None
+        expected.append(None if None in chosen.values() else chosen)
+    assert expected[5] is None and all(e is not None for i, e in enumerate(expected) if i != 5)
+    monkeypatch.setattr(draw, "INSPECTORS_PARALLEL_MIN", 10**9)
+    assert draw.draw_inspectors_many(seed, pool, targets, 2) == expected
+    monkeypatch.setattr(draw, "INSPECTORS_PARALLEL_MIN", 1)
+    assert draw.draw_inspectors_many(seed, pool, targets, 2) == expected
+    assert [draw.draw_inspectors(seed, c, pool, ex, 2) for c, ex in targets] == expected
+
+
+@pytest.mark.parametrize("child_fails_in", [None, "_columns", "_select"])
+def test_forked_draw_from_file_is_the_same_list(monkeypatch, child_fails_in):
+    """Above ``PARALLEL_MIN`` lines a forked child splits and hashes half of the file (sizes sent
+    up, numbers to draw sent down); the list is the same, also when the child dies on the way."""
+    rows = [(f"91330106{i:09d}X", "ABCDU"[i * 7 % 5]) for i in range(4000)]
+    data = draw.population_text(rows)
+
+    def counts_of(sizes):
+        return {s: draw.stratum_count(n, {"A": 10, "B": 0}.get(s, 30)) for s, n in sizes.items()}
+
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 10**9)
+    serial = draw.draw_targets_from_file(data, "12" * 32, counts_of)
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 1)
+    if child_fails_in:
+        parent, real = os.getpid(), getattr(draw, child_fails_in)
+
+        def dies_in_the_child(*args):
+            if os.getpid() != parent:
+                raise RuntimeError("the child dies")
+            return real(*args)
+
+        monkeypatch.setattr(draw, child_fails_in, dies_in_the_child)
+    assert draw.draw_targets_from_file(data, "12" * 32, counts_of) == serial
+    assert [len(serial[s]) for s in "ABCDU"] == [8, 0, 24, 24, 24]
