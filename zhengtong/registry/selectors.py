@@ -448,6 +448,12 @@ def legal_entity_by_uscc(uscc: str) -> LegalEntity | None:
     return LegalEntity.objects.filter(uscc=uscc).select_related("org_unit").first()
 
 
+def legal_entities_by_usccs(usccs: list[str]) -> dict[str, LegalEntity]:
+    """{credit code: legal entity} of these codes whatever their status (id, code and region code
+    only), e.g. a random draw's targets, committed while they were active; not scoped."""
+    return {e.uscc: e for e in LegalEntity.objects.filter(uscc__in=usccs).only("id", "uscc", "region_code")}
+
+
 def legal_entities_by_ids(ids: list[int]) -> dict[int, LegalEntity]:
     """Legal entities by id (with their org units); not scoped, as ``legal_entity_by_uscc``."""
     return LegalEntity.objects.select_related("org_unit").in_bulk(ids)

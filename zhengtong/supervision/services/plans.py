@@ -345,12 +345,12 @@ def plan_draw(
         _refuse_draw(actor, plan, "seed does not match the commitment")
     targets = _drawn_targets(actor, plan)
     drawn = [(s, rank, code, mac) for s, rows in targets.items() for rank, (code, mac) in enumerate(rows, 1)]
-    entities = {
-        e.uscc: e
-        for e in registry_selectors.legal_entities_filtered()
-        .filter(uscc__in=[d[2] for d in drawn])
-        .only("id", "uscc", "region_code")
-    }
+    # The published draw stands for entities deregistered since the commitment too (their
+    # inspection records it); registry records are never deleted, so a code missing is refused.
+    entities = registry_selectors.legal_entities_by_usccs([d[2] for d in drawn])
+    missing = sorted({d[2] for d in drawn} - set(entities))
+    if missing:
+        _refuse_draw(actor, plan, "drawn entities missing from the registry: " + ", ".join(missing[:5]))
     pool = _officer_pool(plan)
     by_number = {o.number: o for officers in pool.values() for o in officers}
     numbers = {dept: [o.number for o in officers] for dept, officers in pool.items()}

@@ -312,3 +312,23 @@ def test_forked_draw_from_file_is_the_same_list(monkeypatch, child_fails_in):
         monkeypatch.setattr(draw, child_fails_in, dies_in_the_child)
     assert draw.draw_targets_from_file(data, "12" * 32, counts_of) == serial
     assert [len(serial[s]) for s in "ABCDU"] == [8, 0, 24, 24, 24]
+
+
+def test_entities_deregistered_after_the_commitment_are_still_drawn_targets(sv):
+    """The published draw stands: a target deregistered (注销) between commitment and draw is
+    inspected like the others (its inspection records what was found), not a server error."""
+    from zhengtong.registry.models import LegalEntity
+
+    plan = _plan(sv)
+    services.plan_commit(actor=sv.manager, plan=plan)
+    LegalEntity.objects.filter(uscc__in=[e.uscc for e in sv.entities]).update(
+        status=LegalEntity.Status.DEREGISTERED
+    )
+    services.plan_draw(actor=sv.manager, plan=plan)
+    plan.refresh_from_db()
+    assert plan.state == "drawn"
+    codes = sorted(e.uscc for e in sv.entities)
+    expected = sorted(codes, key=lambda c: hmac.new(plan.seed.encode(), c.encode(), "sha256").digest())[:6]
+    assert sorted(Inspection.objects.filter(plan=plan).values_list("entity__uscc", flat=True)) == sorted(
+        expected
+    )
