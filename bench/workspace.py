@@ -22,7 +22,7 @@ targets): BENCH_STAFF (100,000; 20,000), BENCH_TASKS (100,000 open tasks; 20,000
 sessions send; 50), BENCH_SECONDS (how long they send; 20 with --full, 8), BENCH_PUSH_SHARE
 (members with a Web Push device; 0.1). The server: BENCH_APP (lean:
 zhengtong.workspace.wsgi_messages, the default; full: zhengtong.wsgi), BENCH_WORKERS (3),
-BENCH_WORKER_CLASS (sync; or gthread with BENCH_THREADS, 4), BENCH_CONNECTIONS (wrk's, 8),
+BENCH_WORKER_CLASS (gthread with BENCH_THREADS, 4; or sync), BENCH_CONNECTIONS (wrk's, 8),
 BENCH_PORT (8210), BENCH_REDIS_URL (the server's cache; redis://127.0.0.1:6379/7).
 
 - Fan-out over HTTP: gunicorn serves the site (ZHENGTONG_ENV=development, DEBUG off, Redis
@@ -88,7 +88,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", 20 if FULL else 8))
 PUSH_SHARE = float(os.environ.get("BENCH_PUSH_SHARE", 0.1))
 APP = os.environ.get("BENCH_APP", "lean")  # lean: workspace.wsgi_messages; full: zhengtong.wsgi
 WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_THREADS", 4))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 8))
 PORT = int(os.environ.get("BENCH_PORT", 8210))

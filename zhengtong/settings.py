@@ -232,9 +232,6 @@ SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_SECONDS", 8 * 3600, minimum=300)
 # Sessions in the database, read through the shared cache (a cache GET instead of a query on the
 # hot paths; writes and deletions go to both, so a sign-out holds in every process at once).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# How long a lean service's process keeps a session's user and their grants
-# (accounts.middleware.CachedAuthenticationMiddleware); 0: loaded on every request.
-ACCOUNTS_SESSION_USER_CACHE_SECONDS = env_int("ACCOUNTS_SESSION_USER_CACHE_SECONDS", 5, minimum=0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -9,19 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.models import OrgUnit, RoleGrant
 from zhengtong.accounts.roles import ROLES
-from zhengtong.core import cache
 from zhengtong.core.errors import AuthenticationRequired, PermissionDenied
-
-# Users with their grants as the lean services keep them per process
-# (``middleware.CachedAuthenticationMiddleware``); ``forget_grants`` drops them everywhere.
-SESSION_USERS_CACHE = "accounts.session_users"
 
 
 @dataclass(frozen=True)
@@ -77,18 +72,8 @@ def grants_of(user: Any) -> list[Grant]:
 
 
 def forget_grants(user: Any) -> None:
-    """After a grant changes: this object reads its grants again, and no process keeps an older
-    copy of any session's user (now, and again after the commit)."""
     if hasattr(user, "_zt_grants"):
         del user._zt_grants
-    session_users_forget()
-
-
-def session_users_forget() -> None:
-    """No process keeps an older copy of any session's user (now, and again after the commit):
-    after a change to grants or to what the sign-in checks (TOTP)."""
-    cache.invalidate(SESSION_USERS_CACHE)
-    transaction.on_commit(lambda: cache.invalidate(SESSION_USERS_CACHE))
 
 
 def _is_superuser(user: Any) -> bool:

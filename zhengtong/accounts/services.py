@@ -31,7 +31,7 @@ from zhengtong.accounts.models import (
     User,
     UserKind,
 )
-from zhengtong.accounts.permissions import can, ensure_can, forget_grants, session_users_forget
+from zhengtong.accounts.permissions import can, ensure_can, forget_grants
 from zhengtong.accounts.roles import ROLES
 from zhengtong.audit import actions as audit_actions
 from zhengtong.audit import services as audit
@@ -465,7 +465,6 @@ def totp_enable(*, actor: User, secret: str, code: str) -> User:
     actor.totp_enabled = True
     actor.totp_last_step = step
     actor.save(update_fields=["totp_secret", "totp_enabled", "totp_last_step"])
-    session_users_forget()
     audit.record(actor=actor, action="accounts.totp.enable", target=actor)
     return actor
 
@@ -479,7 +478,6 @@ def totp_disable(*, actor: User, code: str) -> User:
     actor.totp_enabled = False
     actor.totp_last_step = None
     actor.save(update_fields=["totp_secret", "totp_enabled", "totp_last_step"])
-    session_users_forget()
     audit.record(actor=actor, action="accounts.totp.disable", target=actor)
     return actor
 
