@@ -14,9 +14,7 @@ _patterns, _app_name, _namespace = api.urls
 
 urlpatterns = [
     path("workspace/messages/unread.json", views.unread),
-    path(
-        "api/v1/",
-        include(([p for p in _patterns if str(p.pattern).startswith("workspace/")], _app_name), _namespace),
-    ),
+    # Without the API's namespace: a second instance of it would hide its other names from reverse().
+    path("api/v1/", include([p for p in _patterns if str(p.pattern).startswith("workspace/")])),
     path("", include(settings.ROOT_URLCONF)),
 ]
