@@ -229,6 +229,9 @@ AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp"]
 
 SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_SECONDS", 8 * 3600, minimum=300)
+# Sessions in the database, read through the shared cache (a cache GET instead of a query on the
+# hot paths; writes and deletions go to both, so a sign-out holds in every process at once).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

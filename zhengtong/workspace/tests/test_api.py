@@ -167,3 +167,25 @@ def test_lean_service_serves_the_hot_paths_only(ws):
     assert call("POST", f"/api/v1/workspace/conversations/{conv.pk}/messages", b'{"body": "x"}',
                 cookie=f"{settings.SESSION_COOKIE_NAME}={session}")[0] in (401, 403)  # fmt: skip
     assert Message.objects.filter(conversation=conv).count() == 1
+    # The session's user comes from a per-process copy (accounts.middleware.session_user); it
+    # follows what the sign-in checks: a revoked grant refuses at once, a changed password
+    # signs the session out.
+    from zhengtong.accounts import services as account_services
+    from zhengtong.accounts.models import RoleGrant
+    from zhengtong.accounts.services import system_actor
+
+    assert call("GET", "/workspace/messages/unread.json")[0] == 200  # cached now
+    grants = list(RoleGrant.objects.filter(user=ws.leader, revoked_at__isnull=True))
+    for grant in grants:
+        account_services.role_revoke(actor=system_actor(), grant=grant)
+    assert call("GET", "/workspace/messages/unread.json")[0] == 403
+    assert call("POST", f"/api/v1/workspace/conversations/{conv.pk}/messages", b'{"body": "y"}')[0] == 403
+    assert Message.objects.filter(conversation=conv).count() == 1
+    ws.leader.set_password("another-Passw0rd!")
+    ws.leader.save(update_fields=["password"])
+    assert call("GET", "/workspace/messages/unread.json")[0] == 302  # signed out: to the sign-in page
+    assert call("POST", f"/api/v1/workspace/conversations/{conv.pk}/messages", b'{"body": "z"}')[0] in (
+        401,
+        403,
+    )
+    assert Message.objects.filter(conversation=conv).count() == 1
