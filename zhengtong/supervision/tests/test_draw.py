@@ -18,16 +18,16 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _plan(w, **kw):
-    return services.plan_create(
-        actor=w.manager,
-        department=w.xihu_scjg,
-        title="2026年食品经营双随机抽查",
-        items=[w.item],
-        filters={"region_prefix": "330106"},
-        permille={"U": 200},
-        inspectors_per_department=2,
-        **kw,
-    )
+    values = {
+        "actor": w.manager,
+        "department": w.xihu_scjg,
+        "title": "2026年食品经营双随机抽查",
+        "items": [w.item],
+        "filters": {"region_prefix": "330106"},
+        "permille": {"U": 200},
+        "inspectors_per_department": 2,
+    }
+    return services.plan_create(**{**values, **kw})
 
 
 def test_commit_publishes_hash_and_commitment_then_draw_reveals_seed(sv):
@@ -80,15 +80,7 @@ def test_recent_and_declared_conflicts_exclude_officers(sv):
     related.save(update_fields=["declared_relations"])
     plans = []
     for _run in range(2):
-        plan = services.plan_create(
-            actor=sv.manager,
-            department=sv.xihu_scjg,
-            title="全量抽查",
-            items=[sv.item],
-            filters={"region_prefix": "330106"},
-            permille={"U": 1000},
-            inspectors_per_department=2,
-        )
+        plan = _plan(sv, title="全量抽查", permille={"U": 1000})
         services.plan_commit(actor=sv.manager, plan=plan)
         services.plan_draw(actor=sv.manager, plan=plan)
         plans.append(plan)
