@@ -135,7 +135,7 @@ def failure_check(
     """Raise ``RateLimited`` if this process has seen ``key``'s failures reach ``limit`` in the
     current window (``failure_count``); no cache round trip (see the module docstring for the
     bound this gives across processes)."""
-    bucket, now, retry_after = _window(scope, key, window_seconds)
+    bucket, _now, retry_after = _window(scope, key, window_seconds)
     if bucket in _exhausted:
         raise _refuse(limit, retry_after, message)
 

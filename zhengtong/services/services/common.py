@@ -151,14 +151,10 @@ def escalate_to_supervisors(
     once per path. ``message`` has ``%(count)d`` and ``%(first)s`` placeholders."""
     for path, items in by_path.items():
         nearest = holders_of("services.supervise", path, nearest=True)[:20]
+        text = message % {"count": len(items), "first": ", ".join(n for _pk, n in items[:3])}
         with transaction.atomic():
             for supervisor in nearest:
-                tell(
-                    supervisor,
-                    event,
-                    message % {"count": len(items), "first": ", ".join(n for _pk, n in items[:3])},
-                    link=link,
-                )
+                tell(supervisor, event, text, link=link)
             audit.record(
                 actor=None,
                 via=via,
