@@ -19,7 +19,7 @@ import types
 from collections.abc import Callable
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from pytest_django.fixtures import validate_django_db
 
@@ -330,24 +330,39 @@ def _uses_database(item: pytest.Item) -> bool:
     return not _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
 
 
+# Kinds of test that need one run only: ``scripts/run_tests.py`` gives each to one database's run.
+_ONCE_KINDS: dict[str, Callable[[pytest.Item], bool]] = {
+    # pytest-django blocks their database access, so they give the same result on every database
+    "no-database": lambda item: not _uses_database(item),
+    # walk-throughs of pages in Chromium: the services under them run on both databases in their own tests
+    "browser": lambda item: item.get_closest_marker("browser") is not None,
+    # costly, and what they check does not depend on the database engine (each says why)
+    "one-database": lambda item: item.get_closest_marker("one_database") is not None,
+}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--database-tests-only",
-        action="store_true",
-        help="run only the tests that use the database (scripts/run_tests.py gives it to the second"
-        " database's run: the other tests cannot reach a database, so one run of them is enough)",
+        "--without",
+        action="append",
+        default=[],
+        choices=sorted(_ONCE_KINDS),
+        help="deselect the tests of this kind (repeatable): scripts/run_tests.py runs them in the other"
+        " database's run only, so each runs once and the two runs take about as long",
     )
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run the tests sharing the province first, so it is built once (pytest-django has already
-    put the tests that run in a transaction first; this is a stable partition of those). With
-    ``--database-tests-only``, the tests that cannot reach the database are deselected."""
-    if config.getoption("--database-tests-only"):
-        kept = [i for i in items if _uses_database(i)]
+    put the tests that run in a transaction first; this is a stable partition of those). The kinds
+    named by ``--without`` are deselected."""
+    left_out = [_ONCE_KINDS[kind] for kind in config.getoption("--without")]
+    if left_out:
+        kept = [i for i in items if not any(kind(i) for kind in left_out)]
         if len(kept) < len(items):
-            config.hook.pytest_deselected(items=[i for i in items if not _uses_database(i)])
+            kept_ids = {id(i) for i in kept}
+            config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept_ids])
         items[:] = kept
     sharing = [i for i in items if _shares_world(i)]
     sharing.sort(key=lambda i: sorted(_shared_names(i)))  # stable: one group per set of shared fixtures
@@ -368,6 +383,13 @@ def pytest_fixture_setup(fixturedef, request):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    if connection.vendor == "postgresql":
+        # The test database is thrown away: its commits need not wait for the WAL to reach the disk
+        # (every connection, the live server's too, takes the database's default).
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+            cursor.execute("SET synchronous_commit = off")
     yield
     with django_db_blocker.unblock():
         _SharedWorld.close()

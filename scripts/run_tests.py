@@ -3,8 +3,10 @@
 The two runs are separate processes with their own databases and their own ``var`` directory
 (``var/test-sqlite``, ``var/test-postgresql``), so on a machine with two cores or more they take
 about as long as the slower one (``--sequential`` runs one after the other, streaming the output).
-The PostgreSQL run takes ``--database-tests-only``: the tests that do not use the database cannot
-reach one (pytest-django blocks them), so their one run on SQLite says all they can say.
+Some kinds of test need one run only (conftest's ``--without``): the tests that do not use the
+database cannot reach one (pytest-django blocks them), and the Chromium walk-throughs drive pages
+whose services run on both databases in their own tests. ``ONE_RUN`` gives each kind to one of the
+two runs, so that both take about as long; a SQLite-only run takes every test.
 Prints each run's output, which databases ran and a closing line "total: N passed, N failed".
 """
 
@@ -18,6 +20,15 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# Which run takes each kind of test that needs one run only (see the module's docstring).
+ONE_RUN = {"no-database": "PostgreSQL", "browser": "SQLite"}
+
+
+def without(label: str) -> list[str]:
+    """The ``--without`` options of the run ``label`` when both databases run."""
+    return [arg for kind, run in sorted(ONE_RUN.items()) if run != label for arg in ("--without", kind)]
 
 
 def postgres_reachable(url: str) -> tuple[bool, str]:
@@ -101,7 +112,8 @@ def main() -> int:
     else:
         ok, why = postgres_reachable(pg_url)
         if ok:
-            suites.append(("PostgreSQL", pg_url, ["--database-tests-only", *extra]))
+            suites = [("SQLite", suites[0][1], [*without("SQLite"), *extra])]
+            suites.append(("PostgreSQL", pg_url, [*without("PostgreSQL"), *extra]))
         else:
             print(f"\nPostgreSQL: not reachable at {pg_url.split('@')[-1]} ({why}); suite ran on SQLite only")
     if parallel and len(suites) > 1:
