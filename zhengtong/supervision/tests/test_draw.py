@@ -410,3 +410,32 @@ def test_copy_writes_the_same_rows_as_bulk_create(sv):
     assert stored[0] == stored[1]
     assert stored[0][0][0]["state"] == "assigned" and stored[0][0][0]["sla_state"]
     assert stored[0][1] == [sorted(ids) for ids in links]
+
+
+def test_forked_children_are_collected_without_waiting_for_their_exit(monkeypatch):
+    """The draw does not wait for a child to leave once it has sent its part, but no child is
+    left behind (a zombie) either: each one is collected."""
+    import time
+
+    pids = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(draw.os, "fork", fork)
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(draw, "INSPECTORS_PARALLEL_MIN", 1)
+    data = b"".join(b"91330106%09dX,%s\n" % (i, b"ABCDU"[i % 5 : i % 5 + 1]) for i in range(2000))
+    drawn = draw.draw_targets_from_file(data, "34" * 32, lambda sizes: dict.fromkeys(sizes, 3))
+    chosen = draw.draw_inspectors_many(
+        "34" * 32, {"d": [f"{n:04d}" for n in range(10)]}, [(c, ()) for c, _m in drawn["A"]], 2
+    )
+    assert len(pids) == 2 and all(len(c["d"]) == 2 for c in chosen)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
