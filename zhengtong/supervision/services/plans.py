@@ -455,9 +455,10 @@ def _copy_drawn(
 def plan_draw(
     *, actor: Any, plan: InspectionPlan, seed: str | None = None, expected_version: int | None = None
 ) -> InspectionPlan:
-    """Draw targets per stratum and inspectors per target from the committed population with the
-    committed seed, then publish the seed. A second draw, or a seed that does not match the
-    commitment, is refused and audited; nothing else changes."""
+    """Draw targets per stratum and inspectors per target from the committed population and
+    officer pool with the committed seed, then publish the seed. A second draw, a seed that does
+    not match the commitment, or a frozen file that no longer matches its published hash, is
+    refused and audited; nothing else changes."""
     ensure_can(actor, "supervision.plan", plan.org_unit, plan.department)
     if plan.state != "committed":
         _refuse_draw(actor, plan, "already drawn" if plan.drawn_at else "not committed")
