@@ -22,6 +22,7 @@ import operator
 import os
 import pickle
 import secrets
+import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from itertools import compress
@@ -191,10 +192,28 @@ def _file_in_two_processes(
         up.close()
         with contextlib.suppress(OSError):  # the child is gone
             down.close()
-        os.waitpid(pid, 0)
+        _reap(pid)
     wanted = {s: n for s, n in counts.items() if n > 0}
     best = {s: heapq.nsmallest(n, mine.get(s, []) + theirs.get(s, [])) for s, n in wanted.items()}
     return best, sizes + theirs_sizes
+
+
+def _reap(pid: int) -> None:
+    """Collect a forked child without waiting for its exit: once it has sent its part (or died),
+    the time it takes to leave (its copied address space torn down, tens of milliseconds for a
+    process that holds a population) is not the draw's. A daemon thread waits for it if it has
+    not left yet."""
+    try:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return
+    if not done:
+        threading.Thread(target=_wait, args=(pid,), name="draw-reaper", daemon=True).start()
+
+
+def _wait(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):  # collected elsewhere already
+        os.waitpid(pid, 0)
 
 
 def _receive(inp: Any) -> Any:
@@ -273,7 +292,7 @@ def _in_two_processes(first: Callable[[], Any], second: Callable[[], Any]) -> tu
         data = inp.read()
     finally:
         inp.close()  # if first() failed, a child still writing gets EPIPE and leaves
-        os.waitpid(pid, 0)
+        _reap(pid)
     try:
         theirs = pickle.loads(data)  # noqa: S301 - our own child's bytes, through a private pipe
     except Exception:  # noqa: BLE001 - the child died: do its part here

@@ -324,3 +324,118 @@ def test_entities_deregistered_after_the_commitment_are_still_drawn_targets(sv):
     assert sorted(Inspection.objects.filter(plan=plan).values_list("entity__uscc", flat=True)) == sorted(
         expected
     )
+
+
+def _verify(plan, tmp_path) -> subprocess.CompletedProcess:
+    import json
+
+    plan.refresh_from_db()
+    (tmp_path / "draw.json").write_text(json.dumps(selectors.published_draw(plan), default=str))
+    (tmp_path / "population.csv").write_bytes(services.population_path(plan).read_bytes())
+    script = str(ROOT / "scripts" / "verify_draw.py")
+    args = [sys.executable, script, str(tmp_path / "draw.json"), str(tmp_path / "population.csv")]
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+def test_inspectors_come_from_the_pool_frozen_at_the_commitment(sv, tmp_path):
+    """An officer registered after the commitment is not in the published pool: never drawn. One
+    whose certificate lapsed or who left since is in it: excluded for every target as
+    ``unavailable`` (published), so the public still recomputes the same inspectors."""
+    from zhengtong.supervision.models import Officer
+
+    plan = _plan(sv, permille={"U": 1000})
+    services.plan_commit(actor=sv.manager, plan=plan)
+    late = services.officer_register(
+        actor=sv.manager,
+        department=sv.xihu_scjg,
+        number="3301060098",
+        name="执法员98",
+        certificate_no="ZJ000098",
+        certificate_valid_to=dt.date(2030, 1, 1),
+    )
+    gone, lapsed = sv.officers[1], sv.officers[2]
+    Officer.objects.filter(pk=gone.pk).update(active=False)
+    Officer.objects.filter(pk=lapsed.pk).update(certificate_valid_to=dt.date(2020, 1, 1))
+    services.plan_draw(actor=sv.manager, plan=plan)
+    inspections = list(Inspection.objects.filter(plan=plan).prefetch_related("inspectors"))
+    assert len(inspections) == 30
+    for i in inspections:
+        assert i.exclusions == {gone.number: "unavailable", lapsed.number: "unavailable"}
+        assert sorted(o.number for o in i.inspectors.all()) == sorted(
+            [sv.officers[0].number, sv.officers[3].number]
+        )
+        assert late not in i.inspectors.all()
+    out = _verify(plan, tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_draw_refused_when_the_officer_pool_file_changed(sv):
+    plan = _plan(sv)
+    services.plan_commit(actor=sv.manager, plan=plan)
+    pool = services.plan_dir(plan) / "officers.csv"
+    pool.write_bytes(pool.read_bytes().replace(sv.officers[1].number.encode(), b"3301069999"))
+    with pytest.raises(Conflict) as exc:
+        services.plan_draw(actor=sv.manager, plan=plan)
+    assert exc.value.details["reason"] == "officer pool file does not match its published hash"
+    plan.refresh_from_db()
+    assert plan.state == "committed" and not Inspection.objects.filter(plan=plan).exists()
+    assert AuditEvent.objects.filter(action="supervision.plan.draw_refused", target_id=str(plan.pk)).exists()
+
+
+def test_copy_writes_the_same_rows_as_bulk_create(sv):
+    """The PostgreSQL path (two COPYs, ids from the sequence) and the portable one store the same
+    inspections and links for the same draw."""
+    from django.db import connection
+
+    from zhengtong.supervision.services import plans
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    rows = [
+        ("U", rank, e.pk, f"{rank:064x}", {sv.officers[1].number: "residence"} if rank % 2 else {})
+        for rank, e in enumerate(sv.entities[:5], 1)
+    ]
+    links = [[sv.officers[0].pk, sv.officers[2 + rank % 2].pk] for rank in range(5)]
+    stored = []
+    for write in (plans._copy_drawn, plans._bulk_create_drawn):
+        plan = _plan(sv)
+        write(plan, rows, links)
+        inspections = Inspection.objects.filter(plan=plan).order_by("rank")
+        stored.append(
+            (
+                [{k: v for k, v in i.items() if k not in ("id", "plan_id")} for i in inspections.values()],
+                [sorted(i.inspectors.values_list("pk", flat=True)) for i in inspections],
+            )
+        )
+    assert stored[0] == stored[1]
+    assert stored[0][0][0]["state"] == "assigned" and stored[0][0][0]["sla_state"]
+    assert stored[0][1] == [sorted(ids) for ids in links]
+
+
+def test_forked_children_are_collected_without_waiting_for_their_exit(monkeypatch):
+    """The draw does not wait for a child to leave once it has sent its part, but no child is
+    left behind (a zombie) either: each one is collected."""
+    import time
+
+    pids = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(draw.os, "fork", fork)
+    monkeypatch.setattr(draw, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(draw, "INSPECTORS_PARALLEL_MIN", 1)
+    data = b"".join(b"91330106%09dX,%s\n" % (i, b"ABCDU"[i % 5 : i % 5 + 1]) for i in range(2000))
+    drawn = draw.draw_targets_from_file(data, "34" * 32, lambda sizes: dict.fromkeys(sizes, 3))
+    chosen = draw.draw_inspectors_many(
+        "34" * 32, {"d": [f"{n:04d}" for n in range(10)]}, [(c, ()) for c, _m in drawn["A"]], 2
+    )
+    assert len(pids) == 2 and all(len(c["d"]) == 2 for c in chosen)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
