@@ -100,6 +100,10 @@ class World:
             ],
         }
         acc.org_units_load_tree(actor=None, tree=tree)
+        # Migration 0005 seeds the 12345 categories; a transactional test's flush removes them.
+        from zhengtong.workorders.categories import categories_ensure
+
+        categories_ensure()
         from zhengtong.accounts.models import OrgUnit
 
         self.system = system_actor()

@@ -177,7 +177,7 @@ def run(bills: int, orders: int) -> None:
             WorkOrder(
                 number=f"GB{i:012d}",
                 kind=kinds[i % 5],
-                category="market",
+                category="0701",
                 title=f"工单{i}",
                 description="d",
                 region=unit,

@@ -190,7 +190,7 @@ def main() -> None:
             actor=op,
             phone=f"137{(stamp * 1000 + i) % 100_000_000:08d}",
             kind="complaint",
-            category="market",
+            category="0701",
             title=f"来电反映第{i}号",
             description="基准来电",
             region=townships[i % len(townships)],

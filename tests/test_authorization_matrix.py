@@ -151,7 +151,7 @@ class Objects:
                 actor=world.citizen,
                 requester=world.citizen,
                 kind="complaint",
-                category="market",
+                category="0701",
                 title="超市出售过期食品",
                 description="北山街道某超市出售过期牛奶",
                 region=world.village,
@@ -159,7 +159,7 @@ class Objects:
             workorder_services.work_order_open(
                 actor=world.system,
                 kind="complaint",
-                category="market",
+                category="0701",
                 title="市场噪声",
                 description="义乌某市场夜间噪声",
                 region=world.yiwu,

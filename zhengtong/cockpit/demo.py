@@ -83,7 +83,7 @@ def _air_feed(admin) -> int:
         schema=AIR_SCHEMA,
         window_seconds=3600,
         threshold=150,
-        category="environment",
+        category="0401",
     )
     now = timezone.now()
     messages = [

@@ -218,7 +218,7 @@ class Feed(models.Model):
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     window_seconds = models.PositiveIntegerField(_("window (seconds)"), default=3600)
     threshold = models.FloatField(_("threshold (window mean above)"), null=True, blank=True)
-    category = models.CharField(_("work-order category"), max_length=32, default="environment")
+    category = models.CharField(_("work-order category"), max_length=32, default="0401")
     credential = models.ForeignKey(
         Credential, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("sender's key")
     )

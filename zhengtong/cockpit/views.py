@@ -248,9 +248,7 @@ class FeedForm(forms.Form):
     unit = forms.CharField(label=gettext_lazy("Unit"), max_length=20, required=False)
     window_seconds = forms.IntegerField(label=gettext_lazy("Window (seconds)"), initial=3600)
     threshold = forms.FloatField(label=gettext_lazy("Threshold (window mean above)"), required=False)
-    category = forms.CharField(
-        label=gettext_lazy("Work-order category"), max_length=32, initial="environment"
-    )
+    category = forms.CharField(label=gettext_lazy("Work-order category"), max_length=32, initial="0401")
     schema = forms.CharField(
         label=gettext_lazy("Message schema (JSON Schema)"), widget=forms.Textarea(attrs={"rows": 6})
     )

@@ -7,7 +7,7 @@ CPU than running it when the query is an index look-up: measured on the 办件�
 compilation was about 45% of a look-up's CPU. ``Prepared(build, n)`` builds the queryset once per
 thread's connection with placeholder values, keeps its SQL and compiler, and then only executes the
 SQL with the real values and converts the rows with Django's own converters (dates, JSON, time
-zones), so the rows are exactly what ``values_list()`` would give. On PostgreSQL the unchanged SQL
+zones; looked up once with the SQL), so the rows are exactly what ``values_list()`` would give. On PostgreSQL the unchanged SQL
 text also lets psycopg prepare it server-side (``DATABASE_PREPARE_THRESHOLD``).
 
     TRACK = Prepared(lambda number: Case.objects.filter(number=number).values_list(...)[:1], 1)
@@ -39,7 +39,7 @@ class Prepared:
         self.using = using
         self._local = threading.local()
 
-    def _compiled(self, connection: Any) -> tuple[Any, str, list[Any]]:
+    def _compiled(self, connection: Any) -> tuple[Any, str, list[Any], dict | None]:
         cached = getattr(self._local, "compiled", None)
         if cached is not None and cached[0] is connection:
             return cached[1:]
@@ -59,22 +59,30 @@ class Prepared:
                 slots.append(_Constant(param))
         if len(seen) != len(self.placeholders):
             raise ValueError("every placeholder must be a parameter of the query")
-        self._local.compiled = (connection, compiler, sql, slots)
-        return compiler, sql, slots
+        # Django's converters for the selected columns, found once too (``results_iter`` looks
+        # them up on every call); a query with composite columns keeps Django's own path.
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = None if compiler.has_composite_fields(fields) else compiler.get_converters(fields)
+        self._local.compiled = (connection, compiler, sql, slots, converters)
+        return compiler, sql, slots, converters
 
     def rows(self, *values: Any) -> list[tuple]:
         """The query's rows for these values, converted as ``values_list()`` converts them."""
         if len(values) != len(self.placeholders):
             raise TypeError(f"expected {len(self.placeholders)} values, got {len(values)}")
         connection = connections[self.using]
-        compiler, sql, slots = self._compiled(connection)
+        compiler, sql, slots, converters = self._compiled(connection)
         params = [slot.value if isinstance(slot, _Constant) else values[slot] for slot in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         if not fetched:
             return []
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if converters is None:
+            return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if not converters:
+            return [tuple(row) for row in fetched]
+        return [tuple(row) for row in compiler.apply_converters(fetched, converters)]
 
 
 class _Constant:

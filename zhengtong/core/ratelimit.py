@@ -124,6 +124,37 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: 
         raise _refuse(limit, retry_after, message)
 
 
+def hit_and_check(
+    scope: str,
+    key: str,
+    *,
+    limit: int,
+    window_seconds: int = 60,
+    check_scope: str,
+    check_key: str,
+    check_limit: int,
+    check_window_seconds: int = 60,
+    message: str | None = None,
+) -> None:
+    """``hit(scope, key, ...)`` then ``check(check_scope, check_key, ...)``, with the same
+    refusals in the same order, in one cache round trip where the cache can (core.rediscache's
+    ``count_and_get``; other backends: two). For a request counted per client and checked against
+    a failure budget of what it asks for (the public 办件查询: per address, per case number)."""
+    bucket, _now, retry_after = _window(scope, key, window_seconds)
+    check_bucket, _now, check_retry_after = _window(check_scope, check_key, check_window_seconds)
+    timeout = window_seconds + 10  # as ``incr``: the counter outlives its window a little
+    both = getattr(cache, "count_and_get", None)
+    if both is not None:
+        count, failures = both(bucket, check_bucket, 1, timeout)
+    else:
+        count = _add(bucket, 1, timeout)
+        failures = _count(bucket=check_bucket) if count <= limit else 0
+    if count > limit:
+        raise _refuse(limit, retry_after, message)
+    if (failures or 0) >= check_limit:
+        raise _refuse(check_limit, check_retry_after, message)
+
+
 # Buckets of failure budgets this process saw exhausted: {bucket: Unix time the window ends}.
 _exhausted: dict[str, int] = {}
 _EXHAUSTED_MAX = 10_000

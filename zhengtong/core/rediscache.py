@@ -8,7 +8,9 @@ verification and API call):
   both, atomically, and still raises ``ValueError`` for a missing key as Django's contract says;
 - ``count`` (what ``core.ratelimit`` counts with) creates or increments a counter and sets its
   lifetime once, in one round trip (``INCRBY`` then ``EXPIRE NX``, pipelined); Django stores
-  integers unpickled, so ``get`` reads the counter back as an int.
+  integers unpickled, so ``get`` reads the counter back as an int;
+- ``count_and_get`` adds a ``GET`` of another key to that same round trip (a request that is
+  counted against one limit and checked against a failure budget: the public 办件查询).
 
 Everything else (serialization, key naming, timeouts) is Django's.
 """
@@ -49,6 +51,15 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             pipe.expire(key, timeout, nx=True)
         return int(pipe.execute()[0])
 
+    def count_and_get(self, key, delta, timeout, other):
+        pipe = self.get_client(key, write=True).pipeline(transaction=False)
+        pipe.incrby(key, delta)
+        if timeout is not None:
+            pipe.expire(key, timeout, nx=True)
+        pipe.get(other)
+        results = pipe.execute()
+        return int(results[0]), self._serializer.loads(results[-1]) if results[-1] is not None else None
+
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params) -> None:
@@ -60,3 +71,11 @@ class RedisCache(django_redis.RedisCache):
         ``timeout`` seconds from its creation), in one round trip; the new value."""
         key = self.make_and_validate_key(key, version=version)
         return self._cache.count(key, delta, self.get_backend_timeout(timeout))
+
+    def count_and_get(self, key, other, delta=1, timeout=django_redis.DEFAULT_TIMEOUT, version=None):
+        """``count(key, delta, timeout)`` and ``get(other)`` in one round trip (pipelined):
+        (the counter's new value, ``other``'s value or None). For a rate limit counted and a
+        failure budget read on the same request (``core.ratelimit.hit_and_check``)."""
+        key = self.make_and_validate_key(key, version=version)
+        other = self.make_and_validate_key(other, version=version)
+        return self._cache.count_and_get(key, delta, self.get_backend_timeout(timeout), other)

@@ -32,11 +32,11 @@ GRID_KINDS = ("complaint", "report")
 # Work-order category → the incident category used when the text names none (None: only when
 # the text names one).
 GRID_MATTERS: dict[str, str | None] = {
-    "urban": "E0101",
-    "environment": "E0102",
-    "housing": None,
-    "transport": None,
-    "public_security": None,
+    "0501": "E0101",
+    "0401": "E0102",
+    "0502": None,
+    "0601": None,
+    "0901": None,
 }
 
 

@@ -12,7 +12,7 @@ from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
 from zhengtong.core.workflow import timeline
 from zhengtong.workorders import actions, hooks, selectors, services
-from zhengtong.workorders.models import CATEGORIES, Kind, RoutingRule, WorkOrder
+from zhengtong.workorders.models import Kind, RoutingRule, WorkOrder
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
 if TYPE_CHECKING:
@@ -30,21 +30,45 @@ class Choice(Schema):
     working_days: int | None = None
 
 
+class CategoryOut(Schema):
+    code: str
+    label: str
+    group: str
+
+
+class CategoryGroupOut(Schema):
+    code: str
+    label: str
+    categories: list[Choice]
+
+
 class CategoriesOut(Schema):
     kinds: list[Choice]
-    categories: list[Choice]
+    categories: list[CategoryOut]
+    groups: list[CategoryGroupOut]
 
 
 @router.get(
     "/categories", auth=None, response={200: CategoriesOut, **ERRORS}, operation_id="workorders_categories"
 )
 def categories(request):
-    """Kinds (with their working-day time limits) and the fixed category list."""
+    """Kinds (with their working-day time limits) and the categories a new work order may take
+    (GB/T 39666 two levels): ``groups`` lists each active first level with its active
+    second-level categories; ``categories`` the same second-level codes flat, with their first
+    level (``group``). A work order's ``category`` is one of these codes."""
     return {
         "kinds": [
             {"code": k, "label": str(lbl), "working_days": services.kind_days(k)} for k, lbl in Kind.choices
         ],
-        "categories": [{"code": c, "label": str(lbl)} for c, lbl in CATEGORIES.items()],
+        "categories": [
+            {"code": code, "label": label, "group": top_code}
+            for top_code, _top, children in selectors.category_tree()
+            for code, label in children
+        ],
+        "groups": [
+            {"code": top_code, "label": top, "categories": [{"code": c, "label": lbl} for c, lbl in children]}
+            for top_code, top, children in selectors.category_tree()
+        ],
     }
 
 
@@ -262,6 +286,7 @@ class AnalysisOut(Schema):
     since: dt.date
     total: int
     by_category: list[CountOut]
+    by_first_level: list[CountOut]
     by_region: list[CountOut]
     trend: list[DayOut]
     hotspots: list[HotspotOut]
@@ -275,7 +300,8 @@ class AnalysisOut(Schema):
 @router.get("/analysis", response={200: AnalysisOut, **ERRORS}, operation_id="workorders_analysis")
 def analysis(request, days: int = 30):
     """Hotspots and trends of the work orders in your scope opened in the last ``days`` (1–366)
-    days (workorders.view): counts by category, region and day, the top category × region pairs,
+    days (workorders.view): counts by category (second level, and ``by_first_level`` summed
+    over the GB/T 39666 first levels), region and day, the top category × region pairs,
     the knowledge base's use rate (12345 calls answered directly from it), the call-back rate and
     the share of call-backs dissatisfied. Rectifications are not counted."""
     ensure_can(request.auth, "workorders.view")

@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 COUNTIES = ["330106", "330782", "331127"]
 ROUNDS = 2  # the list twice: 32 work orders
 RULES = {
-    "market": "scjg",
-    "public_security": "gaj",
-    "labour": "rlsb",
-    "health": "wjw",
-    "government_services": "dsj",
-    "housing": "zrzy",
+    "0701": "scjg",
+    "0901": "gaj",
+    "0102": "rlsb",
+    "0301": "wjw",
+    "1101": "dsj",
+    "0502": "zrzy",
 }
 ACCOUNTS = [
     (
@@ -46,26 +46,26 @@ ACCOUNTS = [
 ORDERS = [
     (
         "consultation",
-        "market",
+        "0701",
         "个体工商户如何办理营业执照",
         "想开一家奶茶店，需要准备哪些材料？",
         "submitted",
     ),
-    ("complaint", "market", "超市出售过期牛奶", "文三路某超市货架上有过期三天的牛奶。", "assigned"),
-    ("complaint", "market", "餐馆后厨卫生差", "学院路一家餐馆后厨有老鼠出没。", "in_progress"),
-    ("help", "housing", "楼道路灯损坏三个月", "小区3幢楼道灯一直不亮，老人夜里上下楼不方便。", "submitted"),
-    ("suggestion", "transport", "建议增设公交站台", "天目山路古翠路口人流大，建议增设公交站。", "submitted"),
-    ("report", "public_security", "噪音扰民", "夜间有人在广场使用大功率音响。", "in_progress"),
-    ("consultation", "labour", "灵活就业社保怎么缴", "自由职业者如何参加职工养老保险？", "replied"),
-    ("consultation", "health", "疫苗接种预约", "孩子的疫苗在哪里预约？", "called_back"),
-    ("complaint", "government_services", "网上办事系统卡顿", "提交材料时多次提示超时。", "closed"),
-    ("help", "labour", "被拖欠工资", "装修公司拖欠两个月工资。", "returned"),
-    ("complaint", "market", "超市出售过期牛奶（重复）", "同一家超市，过期牛奶。", "merged"),
-    ("consultation", "market", "食品经营许可证延续", "许可证快到期了，怎么延续？", "closed"),
-    ("complaint", "health", "诊所收费不透明", "某诊所收费未公示。", "replied"),
-    ("suggestion", "environment", "河道垃圾清理", "沿河步道有垃圾漂浮。", "assigned"),
-    ("consultation", "government_services", "电子证照怎么用", "办事时如何出示电子营业执照？", "overdue"),
-    ("help", "public_security", "身份证丢失补办", "身份证丢了，能不能在网上补办？", "overdue"),
+    ("complaint", "0701", "超市出售过期牛奶", "文三路某超市货架上有过期三天的牛奶。", "assigned"),
+    ("complaint", "0701", "餐馆后厨卫生差", "学院路一家餐馆后厨有老鼠出没。", "in_progress"),
+    ("help", "0502", "楼道路灯损坏三个月", "小区3幢楼道灯一直不亮，老人夜里上下楼不方便。", "submitted"),
+    ("suggestion", "0601", "建议增设公交站台", "天目山路古翠路口人流大，建议增设公交站。", "submitted"),
+    ("report", "0901", "噪音扰民", "夜间有人在广场使用大功率音响。", "in_progress"),
+    ("consultation", "0102", "灵活就业社保怎么缴", "自由职业者如何参加职工养老保险？", "replied"),
+    ("consultation", "0301", "疫苗接种预约", "孩子的疫苗在哪里预约？", "called_back"),
+    ("complaint", "1101", "网上办事系统卡顿", "提交材料时多次提示超时。", "closed"),
+    ("help", "0102", "被拖欠工资", "装修公司拖欠两个月工资。", "returned"),
+    ("complaint", "0701", "超市出售过期牛奶（重复）", "同一家超市，过期牛奶。", "merged"),
+    ("consultation", "0701", "食品经营许可证延续", "许可证快到期了，怎么延续？", "closed"),
+    ("complaint", "0301", "诊所收费不透明", "某诊所收费未公示。", "replied"),
+    ("suggestion", "0401", "河道垃圾清理", "沿河步道有垃圾漂浮。", "assigned"),
+    ("consultation", "1101", "电子证照怎么用", "办事时如何出示电子营业执照？", "overdue"),
+    ("help", "0901", "身份证丢失补办", "身份证丢了，能不能在网上补办？", "overdue"),
 ]
 
 

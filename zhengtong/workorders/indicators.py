@@ -20,7 +20,8 @@ from zhengtong.core.indicators import (
     records_of,
     register_indicator,
 )
-from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, WorkOrder
+from zhengtong.workorders import selectors
+from zhengtong.workorders.models import CITIZEN_KINDS, WorkOrder
 
 PATH = "region__path"
 DEPARTMENT = {"department": "department_id"}
@@ -99,7 +100,10 @@ def records(path: str, day_from: dt.date, day_to: dt.date, limit: int) -> list[d
 
 
 def labels(dimension: str, keys: list[str]) -> dict[str, str]:
-    return {k: str(CATEGORIES.get(k, k)) for k in keys} if dimension == "category" else {}
+    if dimension != "category":
+        return {}
+    names = selectors.category_labels()
+    return {k: names.get(k, k) for k in keys}
 
 
 def changed(since: dt.datetime) -> set[dt.date]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.accounts.models import Department, OrgUnit
@@ -32,20 +33,34 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")
 
 
-# The fixed category list (dispatch catalogue), code → label.
-CATEGORIES: dict[str, object] = {
-    "urban": _("Urban management"),
-    "environment": _("Ecology and environment"),
-    "transport": _("Transport"),
-    "housing": _("Housing and construction"),
-    "market": _("Market regulation and consumer rights"),
-    "labour": _("Labour and social security"),
-    "health": _("Health care"),
-    "education": _("Education"),
-    "public_security": _("Public security"),
-    "government_services": _("Government services"),
-    "other": _("Other"),
-}
+class Category(models.Model):
+    """A 12345 category in two levels, after GB/T 39666-2020 (政府热线服务分类与代码): a first
+    level (大类, two-digit code, ``parent`` empty) and a second level (四位 code whose first two
+    digits are its parent's). Work orders carry a second-level code; statistics group by it or by
+    its first two digits. Seeded by migration 0005 and ``categories.categories_ensure``; an
+    inactive category is refused for new work orders but stays valid on old ones."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=80)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("first level")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("work-order category")
+        verbose_name_plural = _("work-order categories")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (zh-Hans by default, English when selected)."""
+        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 class WorkOrder(WorkflowModel, SlaMixin):
@@ -119,7 +134,10 @@ class WorkOrder(WorkflowModel, SlaMixin):
 
     @property
     def category_label(self) -> str:
-        return str(CATEGORIES.get(self.category, self.category))
+        # Lazy: the label table lives in selectors, which imports this module.
+        from zhengtong.workorders.selectors import category_label
+
+        return category_label(self.category)
 
     @property
     def contact_phone_masked(self) -> str:
@@ -131,7 +149,7 @@ class WorkOrder(WorkflowModel, SlaMixin):
 
 
 class RoutingDomain(models.TextChoices):
-    """Whose category list a routing rule's ``category`` comes from: work orders (``CATEGORIES``)
+    """Whose category list a routing rule's ``category`` comes from: work orders (``Category``)
     or grid incidents (``grid.Category.code``)."""
 
     WORK_ORDERS = "workorders", _("work orders")

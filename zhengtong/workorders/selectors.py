@@ -9,10 +9,13 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from zhengtong.accounts.permissions import can_on, scope_q
+from zhengtong.core import cache
 from zhengtong.core.errors import NotFound
-from zhengtong.workorders.models import CATEGORIES, RoutingDomain, RoutingRule, WorkOrder
+from zhengtong.workorders.categories import CACHE_NAMESPACE
+from zhengtong.workorders.models import Category, RoutingDomain, RoutingRule, WorkOrder
 
 FILTERS = ("state", "kind", "category", "sla_state")
 
@@ -22,7 +25,9 @@ def worklist(user: Any, *, filters: dict[str, str] | None = None, q: str = "") -
         scope_q(user, "workorders.view", department_field="department")
     ).select_related("org_unit", "department", "region")
     for key, value in (filters or {}).items():
-        if key in FILTERS and value:
+        if key == "category" and len(value) == 2:  # a first level: all its second-level codes
+            qs = qs.filter(category__startswith=value)
+        elif key in FILTERS and value:
             qs = qs.filter(**{key: value})
     if q:
         qs = qs.filter(Q(number=q.strip()) | Q(title__contains=q.strip()))
@@ -93,9 +98,80 @@ def work_order_states(numbers: list[str]) -> dict[str, dict[str, Any]]:
     return {r["number"]: r for r in rows}
 
 
+# --- categories (two levels, GB/T 39666) -----------------------------------------------------
+
+
+def _category_rows() -> list[dict[str, Any]]:
+    return list(
+        Category.objects.order_by("order", "code").values("code", "name", "name_en", "parent__code", "active")
+    )
+
+
+def categories() -> list[dict[str, Any]]:
+    """Every category, first and second level, in display order: code, name, name_en,
+    parent__code ("" or None for the first level) and active. One cached read (core.cache, per
+    process too), invalidated by the writes in ``workorders.categories``."""
+    return cache.cached(CACHE_NAMESPACE, "all", _category_rows, timeout=300, local=True)
+
+
+def _label(row: dict[str, Any]) -> str:
+    return row["name_en"] if (get_language() or "").startswith("en") else row["name"]
+
+
+def category_label(code: str) -> str:
+    """The name of ``code`` in the active language; the code itself when unknown."""
+    for row in categories():
+        if row["code"] == code:
+            return _label(row)
+    return code
+
+
+def category_labels(codes: list[str] | None = None) -> dict[str, str]:
+    """Code → name in the active language, for ``codes`` (all when None)."""
+    rows = categories()
+    return {r["code"]: _label(r) for r in rows if codes is None or r["code"] in codes}
+
+
 def category_codes() -> list[str]:
-    """The codes of the fixed work-order category list (for modules that open work orders)."""
-    return list(CATEGORIES)
+    """The codes a new work order may take: the active second-level categories under an active
+    first level (for modules that open work orders and validate a code)."""
+    rows = categories()
+    active_top = {r["code"] for r in rows if not r["parent__code"] and r["active"]}
+    return [r["code"] for r in rows if r["parent__code"] in active_top and r["active"]]
+
+
+def category_tree() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The selectable categories under their first level, in display order: [(first-level code,
+    first-level name, [(code, name), ...]), ...]; first levels without a selectable child are
+    left out."""
+    rows = categories()
+    selectable = set(category_codes())
+    tree = []
+    for top in rows:
+        if top["parent__code"] or not top["active"]:
+            continue
+        children = [
+            (r["code"], _label(r))
+            for r in rows
+            if r["parent__code"] == top["code"] and r["code"] in selectable
+        ]
+        if children:
+            tree.append((top["code"], _label(top), children))
+    return tree
+
+
+def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """``category_tree`` in the shape of Django's grouped ``choices`` (one <optgroup> per first
+    level): [(first-level name, [(code, name), ...]), ...]."""
+    return [(top, children) for _code, top, children in category_tree()]
+
+
+def category_first_level(code: str) -> str:
+    """The first-level code a category belongs to (its own code at the first level)."""
+    for row in categories():
+        if row["code"] == code:
+            return row["parent__code"] or code
+    return code[:2]
 
 
 # --- 12345 analysis (hotspots and trends) -------------------------------------------------------
@@ -114,9 +190,19 @@ def analysis(user: Any, *, days: int = 30, today: dt.date | None = None) -> dict
     qs = WorkOrder.objects.filter(
         scope_q(user, "workorders.view", department_field="department"), created_at__gte=since
     ).exclude(kind="rectification")
+    labels = category_labels()
     by_category = [
-        {"code": r["category"], "label": str(CATEGORIES.get(r["category"], r["category"])), "count": r["n"]}
+        {"code": r["category"], "label": labels.get(r["category"], r["category"]), "count": r["n"]}
         for r in qs.values("category").annotate(n=Count("id")).order_by("-n", "category")
+    ]
+    # First level: the first two digits of the second-level code (GB/T 39666's code structure).
+    by_group: dict[str, int] = {}
+    for row in by_category:
+        top = category_first_level(row["code"])
+        by_group[top] = by_group.get(top, 0) + row["count"]
+    by_first_level = [
+        {"code": code, "label": labels.get(code, code), "count": n}
+        for code, n in sorted(by_group.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     by_region = [
         {"code": r["region__code"], "label": r["region__name"], "count": r["n"]}
@@ -137,7 +223,7 @@ def analysis(user: Any, *, days: int = 30, today: dt.date | None = None) -> dict
     ]
     hotspots = [
         {
-            "category": str(CATEGORIES.get(r["category"], r["category"])),
+            "category": labels.get(r["category"], r["category"]),
             "region": r["region__name"],
             "count": r["n"],
         }
@@ -160,6 +246,7 @@ def analysis(user: Any, *, days: int = 30, today: dt.date | None = None) -> dict
         "since": start.isoformat(),
         "total": totals["total"],
         "by_category": by_category,
+        "by_first_level": by_first_level,
         "by_region": by_region,
         "trend": trend,
         "hotspots": hotspots,

@@ -16,7 +16,7 @@ from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.pagination import keyset_page
 from zhengtong.core.workflow import timeline
 from zhengtong.workorders import actions, selectors, services
-from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind
+from zhengtong.workorders.models import CITIZEN_KINDS, Kind
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
 
@@ -29,11 +29,17 @@ def _region_choices():
     ]
 
 
+def category_choices():
+    """The selectable second-level categories grouped under their first level (an <optgroup>
+    each); choosing anything else is refused on the ``category`` field."""
+    return selectors.category_groups()
+
+
 class SubmitForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"), choices=[(k, lbl) for k, lbl in Kind.choices if k in CITIZEN_KINDS]
     )
-    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=list(CATEGORIES.items()))
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=category_choices)
     region = forms.ChoiceField(label=gettext_lazy("Where"))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(label=gettext_lazy("Description"), max_length=4000, widget=forms.Textarea)
@@ -118,7 +124,10 @@ class WorklistFilter(forms.Form):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"),
         required=False,
-        choices=[("", gettext_lazy("all"))] + list(CATEGORIES.items()),
+        choices=lambda: (
+            [("", gettext_lazy("all"))]
+            + [(code, label) for code, label in selectors.category_labels().items()]
+        ),
     )
     sla_state = forms.ChoiceField(
         label=gettext_lazy("Time limit"),
@@ -211,7 +220,11 @@ def detail(request, number: str):
 
 
 class RuleForm(forms.Form):
-    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=list(CATEGORIES.items()))
+    # A rule may name a first level (all its second-level categories) or one second level.
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"),
+        choices=lambda: [(code, f"{code} {label}") for code, label in selectors.category_labels().items()],
+    )
     region = forms.ChoiceField(label=gettext_lazy("Region"))
     department = forms.ModelChoiceField(
         label=gettext_lazy("Department"), queryset=account_selectors.departments_active()
@@ -251,14 +264,16 @@ def routing(request):
             else:
                 messages.success(request, _("Routing rule saved."))
                 return redirect("workorders:routing")
-    rules = selectors.routing_rules()
+    labels = selectors.category_labels()
+    rules = list(selectors.routing_rules())
+    for rule in rules:
+        rule.category_label = labels.get(rule.category, "")
     return render(
         request,
         "workorders/routing.html",
         {
             "form": form,
             "rules": rules,
-            "categories": CATEGORIES,
             "may_route": can(request.user, "workorders.manage_routing"),
         },
     )

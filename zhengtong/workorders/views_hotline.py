@@ -16,8 +16,8 @@ from zhengtong.core.errors import PermissionDenied, RateLimited, ValidationError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.core.ratelimit import hit
 from zhengtong.workorders import hooks, selectors, services
-from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind
-from zhengtong.workorders.views import _region_choices
+from zhengtong.workorders.models import CITIZEN_KINDS, Kind
+from zhengtong.workorders.views import _region_choices, category_choices
 
 
 class CallForm(forms.Form):
@@ -26,7 +26,7 @@ class CallForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"), choices=[(k, lbl) for k, lbl in Kind.choices if k in CITIZEN_KINDS]
     )
-    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=list(CATEGORIES.items()))
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=category_choices)
     region = forms.ChoiceField(label=gettext_lazy("Where"))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(

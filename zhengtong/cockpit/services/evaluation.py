@@ -151,7 +151,7 @@ def rectifications_open(*, actor: Any, evaluation: Evaluation) -> list[Rectifica
             requester=actor,
             via="cockpit",
             kind="rectification",
-            category="government_services",
+            category="1101",
             title=_("Rectification: %(indicator)s in %(unit)s")
             % {"indicator": name, "unit": score.org_unit.name},
             description=_(

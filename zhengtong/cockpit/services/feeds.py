@@ -61,7 +61,7 @@ def feed_create(
     unit: str = "",
     window_seconds: int = 3600,
     threshold: float | None = None,
-    category: str = "environment",
+    category: str = "0401",
     department: Any = None,
 ) -> tuple[Feed, str]:
     """A new feed and its sender's key (the secret is returned once). The actor holds

@@ -116,7 +116,7 @@ def generate(scope: Scope, *, days: list[dt.date], per_day: int, seed: int = 7) 
                     WorkOrder(
                         number=f"W{secrets.token_hex(7)}",
                         kind=rng.choice(("complaint", "help", "consultation")),
-                        category=rng.choice(("urban", "environment", "transport")),
+                        category=rng.choice(("0501", "0401", "0601")),
                         title="生成工单",
                         description="生成",
                         region=unit,

@@ -257,7 +257,7 @@ def test_feed_pages_create_and_rotate_within_scope_only(client, cp):
         "unit": "dB",
         "window_seconds": 600,
         "threshold": 70,
-        "category": "environment",
+        "category": "0401",
         "schema": json.dumps({"type": "object", "required": ["station", "db"]}),
     }
     client.force_login(cp.xihu_leader)

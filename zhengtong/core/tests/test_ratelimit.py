@@ -83,6 +83,67 @@ def test_check_refuses_a_used_up_key_without_counting(clock):
     assert caught.value.details == {"retry_after": 10, "limit": 2}
 
 
+def _hit_and_check(key: str, number: str, *, limit: int = 3, budget: int = 2) -> None:
+    ratelimit.hit_and_check(
+        "test.track",
+        key,
+        limit=limit,
+        check_scope="test.track.fail",
+        check_key=number,
+        check_limit=budget,
+        check_window_seconds=3600,
+    )
+
+
+def test_hit_and_check_counts_one_and_refuses_as_hit_then_check(clock):
+    clock[0] = 3600 * 100 + 30.0
+    _hit_and_check("addr", "N1")
+    ratelimit.hit("test.track.fail", "N1", limit=99, window_seconds=3600)  # one failure: within
+    _hit_and_check("addr", "N1")
+    ratelimit.hit("test.track.fail", "N1", limit=99, window_seconds=3600)  # the budget is used up
+    with pytest.raises(RateLimited) as caught:
+        _hit_and_check("addr", "N1")
+    assert caught.value.details == {"retry_after": 3570, "limit": 2}  # the budget's window
+    _hit_and_check("addr2", "N2")  # another number: its own budget
+    with pytest.raises(RateLimited) as caught:  # the address's 4th request: the per-address limit first
+        _hit_and_check("addr", "N2")
+    assert caught.value.details == {"retry_after": 30, "limit": 3}
+    # The failure budget was read, never counted, by hit_and_check.
+    bucket, _now, _retry = ratelimit._window("test.track.fail", "N1", 3600)
+    assert django_cache.get(bucket) == 2
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL to test against Redis")
+def test_on_redis_hit_and_check_is_one_pipeline(settings):
+    """Against a real Redis: ``count_and_get`` counts, sets the lifetime and reads the budget."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "zhengtong.core.rediscache.RedisCache",
+            "LOCATION": os.environ["TEST_REDIS_URL"],
+        }
+    }
+    try:
+        scope = f"test-redis-hc-{os.getpid()}"
+        fail_bucket, _now, _retry = ratelimit._window(scope + ".fail", "N", 3600)
+        kw = dict(
+            limit=5, check_scope=scope + ".fail", check_key="N", check_limit=2, check_window_seconds=3600
+        )
+        ratelimit.hit_and_check(scope, "a", **kw)  # no failures yet: the budget reads as None
+        ratelimit.incr(scope + ".fail", "N", window_seconds=3600)
+        ratelimit.incr(scope + ".fail", "N", window_seconds=3600)
+        with pytest.raises(RateLimited):
+            ratelimit.hit_and_check(scope, "a", **kw)
+        bucket, _now, _retry = ratelimit._window(scope, "a", 60)
+        assert django_cache.get(bucket) == 2
+        key = django_cache.make_and_validate_key(bucket)
+        assert 60 < django_cache._cache.get_client(key).ttl(key) <= 70
+        django_cache.delete_many([bucket, fail_bucket])
+    finally:
+        caches.close_all()
+
+
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL to test against Redis")
 def test_on_redis_one_round_trip_counts_and_expires(settings):
     """Against a real Redis (TEST_REDIS_URL): counts by INCRBY, the lifetime set once by EXPIRE NX,

@@ -21,7 +21,7 @@ def complain(grid, capture, *, region, title="路边垃圾无人清理", descrip
             actor=citizen,
             requester=citizen,
             kind=kw.pop("kind", "complaint"),
-            category=kw.pop("category", "urban"),
+            category=kw.pop("category", "0501"),
             title=title,
             description=description,
             region=region,
@@ -67,7 +67,7 @@ def test_required_severity_gets_its_mildest_value(grid, django_capture_on_commit
         grid,
         django_capture_on_commit_callbacks,
         region=grid.cell1.org_unit,
-        category="public_security",
+        category="0901",
         title="燃气安全隐患",
         description="楼道里有燃气味",
     )
@@ -78,11 +78,11 @@ def test_required_severity_gets_its_mildest_value(grid, django_capture_on_commit
 @pytest.mark.parametrize(
     ("region", "category", "kind", "text"),
     [
-        ("xihu", "urban", "complaint", "文三路上垃圾无人清理"),  # no cell found for the text
-        ("yiwu", "urban", "complaint", "栖霞岭第一网格垃圾无人清理"),  # a cell, but not in its region
-        ("grid", "market", "complaint", "超市卖过期食品"),  # not a grid matter
-        ("grid", "urban", "consultation", "垃圾分类怎么分"),  # not a complaint
-        ("grid", "housing", "complaint", "物业不作为"),  # housing: only when a category is named
+        ("xihu", "0501", "complaint", "文三路上垃圾无人清理"),  # no cell found for the text
+        ("yiwu", "0501", "complaint", "栖霞岭第一网格垃圾无人清理"),  # a cell, but not in its region
+        ("grid", "0701", "complaint", "超市卖过期食品"),  # not a grid matter
+        ("grid", "0501", "consultation", "垃圾分类怎么分"),  # not a complaint
+        ("grid", "0502", "complaint", "物业不作为"),  # housing: only when a category is named
     ],
 )
 def test_no_incident_and_the_work_order_is_unaffected(
@@ -158,7 +158,7 @@ def test_without_commit_no_incident(grid):
             actor=grid.w.citizen,
             requester=grid.w.citizen,
             kind="complaint",
-            category="urban",
+            category="0501",
             title="垃圾",
             description="垃圾",
             region=grid.cell1.org_unit,

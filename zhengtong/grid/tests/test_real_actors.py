@@ -24,7 +24,7 @@ def complain(grid, capture):
             actor=grid.w.citizen,
             requester=grid.w.citizen,
             kind="complaint",
-            category="urban",
+            category="0501",
             title="路边垃圾无人清理",
             description="垃圾堆了三天了",
             region=grid.cell1.org_unit,

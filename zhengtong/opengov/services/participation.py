@@ -259,7 +259,7 @@ def letter_send(
         requester=actor,
         via=VIA,
         kind="suggestion",
-        category="government_services",
+        category="1101",
         title=f"【领导信箱】{letter.title}"[:200],
         description=letter.body,
         region=department.org_unit,

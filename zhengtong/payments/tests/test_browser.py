@@ -78,12 +78,12 @@ def test_citizen_pays_and_reads_the_receipt(page, live_server, pw):
 def test_staff_worklist_and_detail(page, live_server, pw):
     from zhengtong.workorders import services
 
-    services.routing_rule_set(actor=pw.system, category="market", region=pw.xihu, department=pw.xihu_scjg)
+    services.routing_rule_set(actor=pw.system, category="0701", region=pw.xihu, department=pw.xihu_scjg)
     order = services.work_order_open(
         actor=pw.citizen,
         requester=pw.citizen,
         kind="complaint",
-        category="market",
+        category="0701",
         title="超市出售过期牛奶",
         description="文三路某超市",
         region=pw.village,

@@ -171,7 +171,7 @@ def _rate(
             requester=rater,
             via="services",
             kind="rectification",
-            category="government_services",
+            category="1101",
             title=_("Bad rating of %(item)s (case %(number)s)")
             % {"item": case.item.name, "number": case.number},
             description="; ".join([*(str(BAD_REASONS[r]) for r in picked), comment]),

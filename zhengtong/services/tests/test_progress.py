@@ -99,6 +99,21 @@ def test_track_by_phone_digits_or_id_and_masked_applicant(svc):
     assert by_id.number == case.number
 
 
+def test_track_progress_is_the_public_timeline_in_one_query_on_postgresql(svc, django_assert_num_queries):
+    """The look-up's timeline (on PostgreSQL read with the case in the same statement) is the
+    public ``case_progress``: same entries, same instants, in order."""
+    from django.db import connection
+
+    case = _submit(svc)
+    services.case_request_correction(actor=svc.counter, case=case, note="补正", items=["照片"])
+    expected = [e.__dict__ for e in progress.case_progress(case, public=True)]
+    assert len(expected) == 2
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        result = progress.case_track(number=case.number, check=PHONE[-4:], client="10.0.0.9")
+    assert [e.__dict__ for e in result.progress] == expected
+    assert result.progress[0].at.utcoffset() == dt.timedelta(0)
+
+
 def test_track_wrong_check_and_unknown_number_are_the_same_404_and_lock_after_five(svc, settings):
     case = _submit(svc)
     events = AuditEvent.objects.count()

@@ -201,7 +201,7 @@ def inspection_record(
             requester=actor,
             via=VIA,
             kind="rectification",
-            category="market",
+            category="0701",
             title=_("Rectification after inspection: %s") % entity.name,
             description=text,
             region=entity.org_unit,

@@ -5,7 +5,8 @@
 - ``transitions``: one function per workflow transition (``work_order_assign``,
   ``work_order_reply``, ...) and the trusted ``work_order_answer``;
 - ``routing``: the platform's one routing table (work orders and grid incidents);
-- ``escalation``: overdue work orders, from the SLA scan.
+- ``escalation``: overdue work orders, from the SLA scan;
+- ``categories``: opening and closing a 12345 category (GB/T 39666 two levels).
 
 ``from zhengtong.workorders.services import work_order_open`` keeps working: the names below are
 the public API.
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
 from zhengtong.workorders.models import RoutingDomain
+from zhengtong.workorders.services.categories import category_set_active
 from zhengtong.workorders.services.escalation import escalate_overdue
 from zhengtong.workorders.services.hotline import call_log, caller_sms
 from zhengtong.workorders.services.orders import (
@@ -52,11 +54,13 @@ audit_actions.register(
         "workorders.routing_rule.set": gettext_lazy("Set work-order routing rule"),
         "workorders.routing_rule.delete": gettext_lazy("Delete work-order routing rule"),
         "workorders.work_order.escalate": gettext_lazy("Escalate overdue work order"),
+        "workorders.category.set_active": gettext_lazy("Open or close a 12345 category"),
     }
 )
 
 __all__ = [
     "call_log",
+    "category_set_active",
     "caller_sms",
     "ANSWERABLE_STATES",
     "RoutingDomain",

@@ -14,8 +14,8 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import can, ensure_authenticated, ensure_can
 from zhengtong.core.errors import NotFound, RateLimited, ValidationError
 from zhengtong.core.identifiers import IdentifierError, validate_mobile
-from zhengtong.workorders import hooks
-from zhengtong.workorders.models import CATEGORIES, CITIZEN_KINDS, Kind, WorkOrder
+from zhengtong.workorders import hooks, selectors
+from zhengtong.workorders.models import CITIZEN_KINDS, Kind, WorkOrder
 from zhengtong.workorders.services.routing import default_unit, route
 from zhengtong.workorders.workflows import WORK_ORDER_FLOW
 
@@ -36,11 +36,23 @@ def kind_days(kind: str) -> int:
     }[kind]
 
 
+def category_check(category: str) -> None:
+    """Refuse, naming the field, a category a new work order may not take: unknown, a first
+    level, or inactive (itself or its first level)."""
+    if category in selectors.category_codes():
+        return
+    if category in selectors.category_labels():
+        raise ValidationError.for_field(
+            "category",
+            _("category “%s” is not open for new work orders (inactive or a first level)") % category,
+        )
+    raise ValidationError.for_field("category", _("unknown category “%s”") % category)
+
+
 def _check_kind(kind: str, category: str, region: Any) -> None:
     if kind not in Kind.values:
         raise ValidationError.for_field("kind", _("must be one of %s") % ", ".join(Kind.values))
-    if category not in CATEGORIES:
-        raise ValidationError.for_field("category", _("unknown category “%s”") % category)
+    category_check(category)
     if not account_selectors.is_org_unit(region):
         raise ValidationError.for_field("region", _("is required"))
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import ValidationError
-from zhengtong.workorders.models import CATEGORIES, ROUTING_PERMISSIONS, RoutingDomain, RoutingRule
+from zhengtong.workorders import selectors
+from zhengtong.workorders.models import ROUTING_PERMISSIONS, RoutingDomain, RoutingRule
 
 if TYPE_CHECKING:
     from zhengtong.accounts.models import Department, OrgUnit
@@ -34,23 +35,37 @@ def _path_prefixes(path: str) -> list[str]:
     return prefixes
 
 
-def route_for(*, domain: str, category: str, region_path: str) -> RoutingRule | None:
+def route_for(
+    *, domain: str, category: str, region_path: str, broader: tuple[str, ...] = ()
+) -> RoutingRule | None:
     """The routing rule for ``category`` at the region with ``region_path`` (or a unit above it):
-    a rule for the category beats one for any category, then the deepest region wins; None when
-    no rule applies. One indexed query; work orders and grid incidents both route through it."""
-    return (
+    a rule for the category beats one for a ``broader`` category (a work order's first level),
+    which beats one for any category; then the deepest region wins; None when no rule applies.
+    One indexed query; work orders and grid incidents both route through it."""
+    codes = [category, *broader, ""]
+    rules = list(
         RoutingRule.objects.filter(
-            domain=domain, category__in=[category, ""], region__path__in=_path_prefixes(region_path)
+            domain=domain, category__in=codes, region__path__in=_path_prefixes(region_path)
         )
         .select_related("department__org_unit", "target_unit", "region")
-        .order_by("-category", "-region__depth", "id")
-        .first()
+        .order_by("-region__depth", "id")
     )
+    # Most specific category first, then the deepest region (the query's order, kept by sort).
+    rules.sort(key=lambda r: codes.index(r.category))
+    return rules[0] if rules else None
 
 
 def route(category: str, region: OrgUnit) -> Department | None:
-    """The department of the most specific routing rule for ``category`` at ``region`` or above."""
-    rule = route_for(domain=RoutingDomain.WORK_ORDERS, category=category, region_path=region.path)
+    """The department of the most specific routing rule for the second-level ``category`` at
+    ``region`` or above: a rule for the category itself, else one for its first level (GB/T
+    39666 大类), else one for any category."""
+    first = selectors.category_first_level(category)
+    rule = route_for(
+        domain=RoutingDomain.WORK_ORDERS,
+        category=category,
+        region_path=region.path,
+        broader=(first,) if first != category else (),
+    )
     return rule.department if rule else None
 
 
@@ -68,13 +83,14 @@ def routing_rule_set(
 ) -> RoutingRule:
     """Create or change the rule for (domain, category, region): to ``department`` or to
     ``target_unit`` (exactly one), which must cover the region or sit above it. Work-order rules
-    name a category of ``CATEGORIES`` and a department; grid rules a grid category code or ""
+    name a category (second level, or a first level for all its second-level codes) and a
+    department; grid rules a grid category code or ""
     (any category; grid.services checks the code). Needs the domain's routing permission at the
     region; audited as ``workorders.routing_rule.set``."""
     if domain not in RoutingDomain.values:
         raise ValidationError.for_field("domain", _("unknown routing domain"))
     ensure_can(actor, ROUTING_PERMISSIONS[domain], region)
-    if domain == RoutingDomain.WORK_ORDERS and category not in CATEGORIES:
+    if domain == RoutingDomain.WORK_ORDERS and category not in selectors.category_labels():
         raise ValidationError.for_field("category", _("unknown category “%s”") % category)
     if (department is None) == (target_unit is None):
         raise ValidationError.for_field("department", _("choose a department or a township, not both"))

@@ -17,9 +17,7 @@ def ww(world):
     world.beishan_dispatcher = world.staff("beishan_dispatcher", "command_staff", world.beishan)
     world.yiwu_handler = world.staff("yiwu_handler", "counter_staff", world.yiwu, world.yiwu_scjg)
     system = system_actor()
-    services.routing_rule_set(actor=system, category="market", region=world.xihu, department=world.xihu_scjg)
-    services.routing_rule_set(
-        actor=system, category="public_security", region=world.xihu, department=world.xihu_gaj
-    )
-    services.routing_rule_set(actor=system, category="market", region=world.yiwu, department=world.yiwu_scjg)
+    services.routing_rule_set(actor=system, category="0701", region=world.xihu, department=world.xihu_scjg)
+    services.routing_rule_set(actor=system, category="0901", region=world.xihu, department=world.xihu_gaj)
+    services.routing_rule_set(actor=system, category="0701", region=world.yiwu, department=world.yiwu_scjg)
     return world

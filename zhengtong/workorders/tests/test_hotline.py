@@ -62,7 +62,7 @@ def _call(hot, **kw):
         "phone": PHONE,
         "caller_name": "王小明",
         "kind": "complaint",
-        "category": "market",
+        "category": "0701",
         "title": "超市出售过期食品",
         "description": "来电反映北山街道某超市出售过期牛奶",
         "region": hot.village,
@@ -117,7 +117,7 @@ def test_suggested_answers_direct_answer_and_use_rate(hot, sms):
     order = _call(
         hot,
         kind="consultation",
-        category="public_security",
+        category="0901",
         title="居住证怎么办",
         knowledge_ref=f"knowledge:{hot.entry.pk}",
         answered_directly=True,
@@ -156,11 +156,11 @@ def test_close_needs_the_callback_and_dissatisfied_reopens(hot, sms):
 
 def test_analysis_by_category_region_and_day(hot):
     _call(hot)
-    _call(hot, category="public_security")
+    _call(hot, category="0901")
     _call(hot)
     a = selectors.analysis(hot.xihu_supervisor, days=7)
     assert a["total"] == 3 and len(a["trend"]) == 7 and a["trend"][-1]["count"] == 3
-    assert [(r["code"], r["count"]) for r in a["by_category"]] == [("market", 2), ("public_security", 1)]
+    assert [(r["code"], r["count"]) for r in a["by_category"]] == [("0701", 2), ("0901", 1)]
     assert a["by_region"][0]["count"] == 3 and a["hotspots"][0]["count"] == 2
     # Another county sees none of them.
     assert selectors.analysis(hot.yiwu_handler, days=7)["total"] == 0
@@ -181,7 +181,7 @@ def test_pages_and_api(hot, client):
         {
             "phone": PHONE,
             "kind": "consultation",
-            "category": "public_security",
+            "category": "0901",
             "title": "居住证",
             "description": "来电咨询居住证",
             "region": hot.village.code,

@@ -19,7 +19,7 @@ def _open(ww, **kw):
         actor=ww.citizen,
         requester=ww.citizen,
         kind="complaint",
-        category=kw.pop("category", "market"),
+        category=kw.pop("category", "0701"),
         title="超市出售过期食品",
         description="北山街道某超市出售过期牛奶",
         region=ww.village,
@@ -58,7 +58,7 @@ def test_open_on_behalf_names_the_requester_and_the_module(ww):
         requester=ww.citizen,
         via="services",
         kind="rectification",
-        category="government_services",
+        category="1101",
         title="差评整改",
         description="评价 1 星",
         region=ww.xihu,
@@ -85,7 +85,7 @@ def test_a_citizen_cannot_open_a_rectification_themselves(ww):
             actor=ww.citizen,
             requester=ww.citizen,
             kind="rectification",
-            category="government_services",
+            category="1101",
             title="差评整改",
             description="评价 1 星",
             region=ww.xihu,
@@ -94,7 +94,7 @@ def test_a_citizen_cannot_open_a_rectification_themselves(ww):
 
 
 def test_answer_assigns_and_replies_as_the_actor_via_the_module(ww):
-    order = _open(ww, category="housing")  # no rule: waits for dispatch
+    order = _open(ww, category="0502")  # no rule: waits for dispatch
     assert order.state == "submitted"
     services.work_order_answer(
         actor=ww.beishan_dispatcher, via="grid", work_order=order, reply="已处理", department=ww.xihu_scjg

@@ -23,7 +23,7 @@ def login(user) -> Client:
     return client
 
 
-def open_order(ww, *, kind="complaint", category="market", region=None, **kw):
+def open_order(ww, *, kind="complaint", category="0701", region=None, **kw):
     return services.work_order_open(
         actor=kw.pop("actor", ww.citizen),
         requester=kw.pop("requester", ww.citizen),
@@ -55,9 +55,9 @@ def test_open_routes_by_category_and_region_with_kind_deadline(ww):
 
 
 def test_open_without_rule_goes_to_township_or_county_office(ww):
-    order = open_order(ww, category="housing")
+    order = open_order(ww, category="0502")
     assert (order.state, order.department, order.org_unit) == ("submitted", None, ww.beishan)
-    county = open_order(ww, category="housing", region=ww.yiwu)
+    county = open_order(ww, category="0502", region=ww.yiwu)
     assert county.org_unit == ww.yiwu
 
 
@@ -67,7 +67,7 @@ def test_rectification_by_another_module(ww):
     order = services.work_order_open(
         actor=system_actor(),
         kind="rectification",
-        category="government_services",
+        category="1101",
         title="差评整改",
         description="评价 1 星",
         region=ww.xihu,
@@ -97,7 +97,7 @@ def test_rectification_by_another_module(ww):
     ],
 )
 def test_bad_input_is_a_field_error(ww, kw, field):
-    args = {"kind": "complaint", "category": "market", "title": "t", "description": "d"}
+    args = {"kind": "complaint", "category": "0701", "title": "t", "description": "d"}
     args.update(kw)
     with pytest.raises(ValidationError) as exc:
         services.work_order_open(actor=ww.citizen, requester=ww.citizen, region=ww.village, **args)
@@ -207,7 +207,7 @@ def test_citizen_sees_only_their_own(ww, password):
 
 
 def test_withdraw_by_requester_only(ww):
-    order = open_order(ww, category="housing")
+    order = open_order(ww, category="0502")
     with pytest.raises(PermissionDenied):
         services.work_order_withdraw(actor=ww.scjg_handler, work_order=order)
     services.work_order_withdraw(actor=ww.citizen, work_order=order)
@@ -219,7 +219,7 @@ def test_overdue_escalation_notifies_supervisors(ww):
 
     yiwu_supervisor = ww.staff("yiwu_supervisor", "supervisor", ww.yiwu)
     order = open_order(ww, kind="consultation")
-    second = open_order(ww, kind="consultation", category="public_security")
+    second = open_order(ww, kind="consultation", category="0901")
     report = sla.sla_scan(on=order.sla_deadline + dt.timedelta(days=1))
     assert report["workorders.workorder"]["overdue"] == 2
     order.refresh_from_db()
@@ -242,7 +242,7 @@ def test_submit_via_api_and_page(ww):
         data=json.dumps(
             {
                 "kind": "consultation",
-                "category": "market",
+                "category": "0701",
                 "title": "营业执照怎么办",
                 "description": "请问流程",
                 "region": "330106002001",
@@ -270,7 +270,7 @@ def test_submit_via_api_and_page(ww):
         "/workorders/new/",
         {
             "kind": "help",
-            "category": "housing",
+            "category": "0502",
             "region": "330106002",
             "title": "楼道灯坏了",
             "description": "三个月没修",
@@ -297,7 +297,7 @@ def test_staff_worklist_page_and_actions(ww):
 
 def test_staff_api_worklist_counts_and_actions(ww):
     order = open_order(ww)
-    open_order(ww, category="public_security")
+    open_order(ww, category="0901")
     client = login(ww.scjg_handler)
     body = client.get("/api/v1/workorders/worklist?state=assigned").json()
     assert [o["number"] for o in body["items"]] == [order.number]
@@ -332,7 +332,7 @@ def test_staff_api_worklist_counts_and_actions(ww):
 def test_categories_are_public_and_routing_rules_need_permission(ww):
     body = Client().get("/api/v1/workorders/categories").json()
     assert {"code": "consultation", "label": "consultation (咨询)", "working_days": 2} in body["kinds"]
-    payload = {"category": "health", "region": "330106", "department_id": ww.xihu_gaj.pk}
+    payload = {"category": "0301", "region": "330106", "department_id": ww.xihu_gaj.pk}
     response = login(ww.scjg_handler).post(
         "/api/v1/workorders/routing-rules/all", data=json.dumps(payload), content_type="application/json"
     )
@@ -341,8 +341,8 @@ def test_categories_are_public_and_routing_rules_need_permission(ww):
         "/api/v1/workorders/routing-rules/all", data=json.dumps(payload), content_type="application/json"
     )
     assert response.status_code == 200
-    assert services.route("health", ww.village) == ww.xihu_gaj
-    bad = {"category": "health", "region": "330106", "department_id": ww.yiwu_gaj.pk}
+    assert services.route("0301", ww.village) == ww.xihu_gaj
+    bad = {"category": "0301", "region": "330106", "department_id": ww.yiwu_gaj.pk}
     response = login(ww.xihu_supervisor).post(
         "/api/v1/workorders/routing-rules/all", data=json.dumps(bad), content_type="application/json"
     )
@@ -363,7 +363,7 @@ def test_citizen_daily_limit(ww, settings):
         data=json.dumps(
             {
                 "kind": "consultation",
-                "category": "market",
+                "category": "0701",
                 "title": "t",
                 "description": "d",
                 "region": "330106002001",
@@ -388,8 +388,8 @@ def test_one_routing_table_keeps_domains_apart(ww):
     )
     grid_rule = services.route_for(domain="grid", category="E0101", region_path=ww.village.path)
     assert (grid_rule.department, grid_rule.target_unit) == (ww.xihu_gaj, None)
-    assert services.route_for(domain="workorders", category="health", region_path=ww.village.path) is None
-    assert services.route("market", ww.village) == ww.xihu_scjg
+    assert services.route_for(domain="workorders", category="0301", region_path=ww.village.path) is None
+    assert services.route("0701", ww.village) == ww.xihu_scjg
     # A category rule beats an any-category rule, even at a higher region.
     services.routing_rule_set(
         actor=ww.system, domain="grid", category="E0101", region=ww.beishan, target_unit=ww.beishan
@@ -400,9 +400,9 @@ def test_one_routing_table_keeps_domains_apart(ww):
     rule = services.route_for(domain="grid", category="E0101", region_path=ww.village.path)
     assert (rule.department, rule.target_unit, rule.region) == (None, ww.beishan, ww.beishan)
     # The work-order pages and API list only work-order rules.
-    assert [r.category for r in selectors.routing_rules()] == ["market", "market", "public_security"]
+    assert [r.category for r in selectors.routing_rules()] == ["0701", "0701", "0901"]
     body = login(ww.xihu_supervisor).get("/api/v1/workorders/routing-rules/all").json()
-    assert sorted(r["category"] for r in body) == ["market", "market", "public_security"]
+    assert sorted(r["category"] for r in body) == ["0701", "0701", "0901"]
     assert RoutingRule.objects.filter(domain="grid").count() == 3
 
 
@@ -417,7 +417,7 @@ def test_grid_routing_rules_need_grid_manage_and_one_target(ww):
         services.routing_rule_set(actor=ww.system, domain="grid", category="", region=ww.xihu)
     with pytest.raises(ValidationError):
         services.routing_rule_set(
-            actor=ww.system, domain="workorders", category="health", region=ww.xihu, target_unit=ww.beishan
+            actor=ww.system, domain="workorders", category="0301", region=ww.xihu, target_unit=ww.beishan
         )
     assert RoutingRule.objects.filter(domain="grid").count() == 0
     assert RoutingRule.objects.count() == 3
