@@ -11,8 +11,8 @@ middleware stack of ``core.leanwsgi``: no session, CSRF, messages, preferences, 
 second-factor, axes or clickjacking middleware, which only browser pages need (these endpoints
 take no cookies and are CSRF-exempt; the API answers bearer tokens). Anything else is a 404 here.
 gthread workers keep the proxy's (or a client's) connections open between requests; a sync worker
-closes each, and accepting a new connection per request cost about as much CPU as a userinfo
-answer (docs/identity.md, "Performance").
+closes each, which cost about three times the CPU per userinfo in the bench (docs/identity.md,
+"Performance").
 """
 
 from __future__ import annotations
