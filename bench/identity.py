@@ -5,7 +5,8 @@ userinfo and ``GET /api/v1/me`` with a JWT access token, and introspection.
     .venv/bin/python bench/identity.py --reuse           # measure only (about 2.5 minutes)
     .venv/bin/python bench/identity.py --reuse --seconds 20 --apps lean,full
 
-gunicorn (3 sync workers: cores + 1) serves the site on PostgreSQL (``--db``, default the
+gunicorn (3 gthread workers of 4 threads, keep-alive, as deployed; ``--threads 1``: 3 sync
+workers) serves the site on PostgreSQL (``--db``, default the
 ``bench_h12`` database) with the shared cache in Redis (``--redis``, default database 2), as
 deployed: the identity centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same
 views without the browser middleware), optionally the whole site (``zhengtong.wsgi``, "full").
@@ -76,7 +77,10 @@ def _args():
         help="lean, lean-cold, full (comma-separated; default lean,lean-cold)",
     )
     parser.add_argument("--remint", action="store_true", help="with --reuse: issue new access tokens")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gthread worker (default 4; 1: sync workers)"
+    )
     parser.add_argument("--port", type=int, default=0, help="port gunicorn listens on (default: a free one)")
     return parser.parse_args()
 
@@ -223,6 +227,19 @@ def _cpu_of(pids: list[int]) -> float:
     return total
 
 
+def _worker_class(args) -> list[str]:
+    """gunicorn's worker options: gthread workers (keep-alive: wrk's connections stay open, as a
+    proxy's upstream keep-alive does), or sync workers with ``--threads 1`` (a new connection per
+    request: gunicorn's sync worker closes each)."""
+    if args.threads <= 1:
+        return ["-k", "sync"]
+    return ["-k", "gthread", "--threads", str(args.threads), "--keep-alive", "30"]
+
+
+def _kind(args) -> str:
+    return "sync" if args.threads <= 1 else f"gthread ({args.threads} threads)"
+
+
 def _workers(master: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
     return [int(p) for p in out]
@@ -235,7 +252,7 @@ def measure(args, app: str, token_list: list[str], rows: list) -> None:
     module, extra = APPS[app]
     label_app = LABELS[app]
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), module, "-w", str(args.workers), "-k", "sync",
+        [str(Path(sys.executable).parent / "gunicorn"), module, "-w", str(args.workers), *_worker_class(args),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
         cwd=ROOT, env={**_env(args.db), **extra},
     )  # fmt: skip
@@ -316,7 +333,7 @@ def main() -> None:
         measure(args, app, token_list, rows)
     load = os.getloadavg()
     print(
-        f"\nidentity over HTTP: gunicorn {args.workers}×sync + wrk (8 connections) on the same "
+        f"\nidentity over HTTP: gunicorn {args.workers}×{_kind(args)} + wrk (8 connections) on the same "
         f"{os.cpu_count()} cores, PostgreSQL, Redis cache; {args.seconds} s per measure; distinct "
         f"codes/tokens of {len(set(_people(token_list)))} persons; "
         f"load average now {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from zhengtong.audit import actions
 from zhengtong.audit.models import AuditEvent, AuditQueue
-from zhengtong.core import context
+from zhengtong.core import context, prepared
 from zhengtong.core.logging import mask_text
 from zhengtong.core.masking import SENSITIVE_FIELDS, pseudonymize
 
@@ -113,6 +113,50 @@ def _org_fields(org_unit: Any, target: Any) -> tuple[str, str]:
     return unit.code, unit.path
 
 
+def event_build(
+    *,
+    actor: Any,
+    action: str,
+    target: Any = None,
+    org_unit: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+    target_type: str | None = None,
+    target_id: str | None = None,
+    target_label: str | None = None,
+    via: str = "",
+) -> AuditEvent:
+    """The event ``record()`` writes, built and hashed but not saved (arguments as ``record``).
+    ``record_event()`` or ``event_insert_sql()`` writes it."""
+    if not actions.is_registered(action):
+        raise ValueError(f"audit action {action!r} is not registered")
+    ctx = context.current()
+    t_type, t_id, t_label = _target_fields(target)
+    unit_code, unit_path = _org_fields(org_unit, target)
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_label=(actor.get_username() if actor is not None else "system")[:150],
+        action=action,
+        target_type=target_type or t_type,
+        target_id=target_id if target_id is not None else t_id,
+        target_label=mask_text(target_label if target_label is not None else t_label)[:200],
+        org_unit_code=unit_code,
+        org_unit_path=unit_path,
+        before=_json_safe(_protect(before)),
+        after=_json_safe(_protect(after)),
+        note=note,
+        request_id=ctx.request_id,
+        channel=ctx.channel,
+        ip=ctx.ip,
+        via=via[:40],
+        prev_hash="",
+    )
+    event.hash = compute_hash(event_values(event))
+    return event
+
+
 def record(
     *,
     actor: Any,
@@ -134,37 +178,48 @@ def record(
     internal call, e.g. ``"payments"`` when a citizen's payment moves their case on). Personal
     identifiers in ``before``/``after`` are masked and pseudonymized.
     """
-    if not actions.is_registered(action):
-        raise ValueError(f"audit action {action!r} is not registered")
-    ctx = context.current()
-    t_type, t_id, t_label = _target_fields(target)
-    unit_code, unit_path = _org_fields(org_unit, target)
+    event = event_build(
+        actor=actor, action=action, target=target, org_unit=org_unit, before=before, after=after, note=note,
+        target_type=target_type, target_id=target_id, target_label=target_label, via=via,
+    )  # fmt: skip
+    return record_event(event)
+
+
+def record_event(event: AuditEvent) -> AuditEvent:
+    """Write an event of ``event_build`` (and queue it), in the caller's transaction."""
     # No savepoint: a failure here must abort the caller's change as well (an audited change
     # without its event is not allowed), so the caller's transaction is the unit of rollback.
     with transaction.atomic(savepoint=False):
-        event = AuditEvent(
-            occurred_at=timezone.now(),
-            actor_id=getattr(actor, "pk", None),
-            actor_label=(actor.get_username() if actor is not None else "system")[:150],
-            action=action,
-            target_type=target_type or t_type,
-            target_id=target_id if target_id is not None else t_id,
-            target_label=mask_text(target_label if target_label is not None else t_label)[:200],
-            org_unit_code=unit_code,
-            org_unit_path=unit_path,
-            before=_json_safe(_protect(before)),
-            after=_json_safe(_protect(after)),
-            note=note,
-            request_id=ctx.request_id,
-            channel=ctx.channel,
-            ip=ctx.ip,
-            via=via[:40],
-            prev_hash="",
-        )
-        event.hash = compute_hash(event_values(event))
         event.save(force_insert=True)
         AuditQueue.objects.create(event_id=event.id)
     return event
+
+
+# The names of the CTEs ``event_insert_sql`` makes: the caller's statement reads the event's id
+# as ``(SELECT id FROM zt_audit_event)`` and passes it to ``event_inserted``.
+EVENT_CTE = "zt_audit_event"
+
+
+def event_insert_sql(event: AuditEvent, connection: Any) -> tuple[str, list[Any]]:
+    """The event of ``event_build`` and its place on the unsequenced queue as two data-modifying
+    CTEs (PostgreSQL), ``zt_audit_event AS (...), zt_audit_queue AS (...)``, for a caller that
+    writes its change and the change's event in one statement (atomic as ``record()``'s
+    transaction is: the change without its event cannot commit). Returns SQL and parameters."""
+    insert, params = prepared.insert_sql(event, connection)
+    quote = connection.ops.quote_name
+    queue = AuditQueue._meta
+    event_id = quote(AuditEvent._meta.pk.column)
+    # Names from the models, no input: the values are parameters.
+    sql = (
+        f"{EVENT_CTE} AS ({insert} RETURNING {event_id}), zt_audit_queue AS"  # noqa: S608
+        f" (INSERT INTO {quote(queue.db_table)} ({quote(queue.pk.column)}) SELECT {event_id} FROM {EVENT_CTE})"
+    )
+    return sql, params
+
+
+def event_inserted(event: AuditEvent, event_id: int, connection: Any) -> AuditEvent:
+    """The event written by ``event_insert_sql``'s statement, with its id."""
+    return prepared.saved(event, event_id, connection)
 
 
 actions.register({"audit.chain.verify": "Verify the audit log"})

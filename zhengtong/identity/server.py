@@ -30,14 +30,14 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from zhengtong.audit import services as audit
-from zhengtong.core import cache
+from zhengtong.core import cache, prepared
 from zhengtong.identity import claims, entitlements, keys
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import AuthorizationCode, Client, Token
@@ -213,18 +213,55 @@ class _AcrOfSource:
 User = AuthorizationCode._meta.get_field("user").related_model
 
 
+_CODE_FIELDS = AuthorizationCode._meta.concrete_fields
+
+
 def _claim_sql() -> str:
     code, user = AuthorizationCode._meta, User._meta
     # Table and column names from the models, no input: the values are parameters.
     person = f"(SELECT {{}} FROM {user.db_table} u WHERE u.{user.pk.column} = {code.db_table}.user_id)"  # noqa: S608
+    columns = ", ".join(f.column for f in _CODE_FIELDS)
     return (
         f"UPDATE {code.db_table} SET used_at = %s WHERE code_digest = %s AND client_id = %s"  # noqa: S608
-        f" AND used_at IS NULL RETURNING *, {person.format(user.get_field('username').column)} AS zt_username,"
-        f" {person.format(user.get_field('is_active').column)} AS zt_active"
+        f" AND used_at IS NULL RETURNING {columns}, {person.format(user.get_field('username').column)},"
+        f" {person.format(user.get_field('is_active').column)}"
     )
 
 
 _CLAIM_SQL = _claim_sql()
+# Each code column's converters from the database's value to the model's (dates on SQLite, JSON),
+# as a queryset applies them; per database vendor (they depend only on the backend and settings).
+_claim_converters: dict[str, list] = {}
+
+
+def _claim(code_digest: str, client_pk: int, now) -> AuthorizationCode | None:
+    """Claim the unused code ``code_digest`` of the client (one statement, UPDATE ... RETURNING):
+    the code, with its person as the exchange reads it (id, username for the audit event,
+    is_active for the refusal: a deferred ``User``, any other field would load on access), or
+    None when no unused code matches."""
+    connection = connections[router.db_for_write(AuthorizationCode)]
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [now, code_digest, client_pk])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    converters = _claim_converters.get(connection.vendor)
+    if converters is None:
+        table = AuthorizationCode._meta.db_table
+        converters = _claim_converters[connection.vendor] = [
+            (f.get_col(table), connection.ops.get_db_converters(f.get_col(table)) + f.get_db_converters(connection))
+            for f in _CODE_FIELDS
+        ]  # fmt: skip
+    values = list(found[: len(_CODE_FIELDS)])
+    for i, (col, convs) in enumerate(converters):
+        for convert in convs:
+            values[i] = convert(values[i], col, connection)
+    row = AuthorizationCode.from_db(connection.alias, [f.attname for f in _CODE_FIELDS], values)
+    username, active = found[len(_CODE_FIELDS) :]
+    row.user = User.from_db(
+        connection.alias, ["id", "username", "is_active"], [row.user_id, username, active]
+    )
+    return row
 
 
 class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
@@ -264,15 +301,8 @@ class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
         # One statement claims the code and reads it with what the exchange needs of the person
         # (UPDATE ... RETURNING); only a code that is unknown or used before is read again, to tell
         # the two apart.
-        claimed = list(AuthorizationCode.objects.raw(_CLAIM_SQL, [now, digest(code or ""), client.pk]))
-        row = claimed[0] if claimed else None
-        if row is not None:
-            # The person as the exchange reads it: id, username (audit), is_active (refusal); any
-            # other field would load on access (a deferred model instance, as .only() makes).
-            row.user = User.from_db(
-                row._state.db, ["id", "username", "is_active"], [row.user_id, row.zt_username, row.zt_active]
-            )
-        else:
+        row = _claim(digest(code or ""), client.pk, now)
+        if row is None:
             row = AuthorizationCode.objects.filter(code_digest=digest(code or ""), client=client).first()
             if row is None:
                 return None
@@ -632,10 +662,10 @@ class Server(AuthorizationServer):
     def query_client(self, client_id):
         return enabled_client(client_id)
 
-    @transaction.atomic
     def save_token(self, token, request):
-        """Record a token grant (its jti, the refresh token's digest) and audit it (one
-        transaction: the row and its audit event are written together)."""
+        """Record a token grant (its jti, the refresh token's digest) and audit it: the row and
+        its audit event are written together or not at all (on PostgreSQL in one statement, one
+        round trip; elsewhere in one transaction)."""
         values = unverified_claims(token["access_token"])
         client = request.client
         user = request.user
@@ -643,7 +673,7 @@ class Server(AuthorizationServer):
         old = getattr(request, "refresh_token", None)
         now = timezone.now()
         source = code or old
-        row = Token.objects.create(
+        row = Token(
             client=client,
             user=user,
             jti=values["jti"],
@@ -663,7 +693,7 @@ class Server(AuthorizationServer):
             if token.get("refresh_token")
             else None,
         )
-        audit.record(
+        event = audit.event_build(
             actor=user,
             action="identity.token_issue",
             target=client,
@@ -671,7 +701,23 @@ class Server(AuthorizationServer):
             after={"client": client.client_id, "grant_type": row.grant_type, "scope": row.scope},
             via="identity" if user is not None else "",
         )
-        return row
+        connection = connections[router.db_for_write(Token)]
+        if connection.vendor != "postgresql":
+            with transaction.atomic(using=connection.alias):
+                row.save(force_insert=True, using=connection.alias)
+                audit.record_event(event)
+            return row
+        # One statement, atomic by itself (no BEGIN/COMMIT round trips): the token row, its audit
+        # event and the event's place on the audit queue.
+        token_sql, token_params = prepared.insert_sql(row, connection)
+        event_sql, event_params = audit.event_insert_sql(event, connection)
+        # SQL text from the models (no input): the values are parameters.
+        sql = f"WITH zt_token AS ({token_sql} RETURNING id), {event_sql} SELECT (SELECT id FROM zt_token), (SELECT id FROM {audit.EVENT_CTE})"  # noqa: S608, E501
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*token_params, *event_params])
+            token_id, event_id = cursor.fetchone()
+        audit.event_inserted(event, event_id, connection)
+        return prepared.saved(row, token_id, connection)
 
 
 server = Server()

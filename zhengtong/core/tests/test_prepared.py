@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from zhengtong.core.models import TimelineEntry
-from zhengtong.core.prepared import Prepared
+from zhengtong.core.prepared import Prepared, insert_sql, saved
 from zhengtong.core.workflow import timeline_query
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,24 @@ def test_a_placeholder_left_out_is_refused_and_arity_checked():
         unused.rows("7")
     with pytest.raises(TypeError):
         ROWS.rows("7", "8")
+
+
+def test_insert_sql_writes_a_row_as_save_would_and_saved_marks_it():
+    at = timezone.make_aware(dt.datetime(2026, 12, 3, 9, 30))
+    entry = TimelineEntry(
+        object_type="tests.thing", object_id="7", transition="go", from_state="a", to_state="b",
+        actor_label="x", version=1, data={"k": ["v", 1]}, at=at,
+    )  # fmt: skip
+    sql, params = insert_sql(entry, connection)
+    assert sql.startswith('INSERT INTO "core_timelineentry" (') and '"id"' not in sql
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql + " RETURNING id", params)
+            pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, params)
+            pk = cursor.lastrowid
+    saved(entry, pk, connection)
+    assert entry._state.adding is False and entry.pk == pk
+    row = TimelineEntry.objects.get(pk=pk)
+    assert (row.object_id, row.data, row.at, row.actor_id, row.note) == ("7", {"k": ["v", 1]}, at, None, "")

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from zhengtong.audit.models import AuditEvent
+from zhengtong.audit.models import AuditEvent, AuditQueue
+from zhengtong.audit.services import compute_hash, event_values
 from zhengtong.identity import claims, services
 from zhengtong.identity.models import Consent, Token
 from zhengtong.identity.server import unverified_claims
@@ -139,3 +140,27 @@ def test_the_code_exchange_reads_the_person_in_the_statement_that_claims_the_cod
     sql = [q["sql"] for q in queries.captured_queries]
     assert len([s for s in sql if s.startswith("UPDATE") and "identity_authorizationcode" in s]) == 1
     assert not [s for s in sql if s.startswith("SELECT") and 'FROM "accounts_user"' in s]
+
+
+def test_the_code_exchange_writes_its_token_audit_event_and_queue_row_together(signed_in, rp, world):
+    verifier, challenge = pkce()
+    code = get_code(signed_in, authorize_params(challenge=challenge))
+    with CaptureQueriesContext(connection) as queries:
+        response = exchange(Client(), code, verifier=verifier)
+    assert response.status_code == 200
+    row = Token.objects.get()
+    assert row.jti == unverified_claims(response.json()["access_token"])["jti"]
+    event = AuditEvent.objects.get(action="identity.token_issue")
+    assert event.after == {"client": rp.client_id, "grant_type": "authorization_code", "scope": row.scope}
+    assert event.hash == compute_hash(event_values(event))  # hashed as record() hashes
+    assert list(AuditQueue.objects.values_list("event_id", flat=True).filter(event_id=event.pk)) == [event.pk]
+    tables = ('"identity_token"', '"audit_auditevent"', '"audit_auditqueue"')
+    writes = [
+        q["sql"] for q in queries.captured_queries if any(f"INSERT INTO {t}" in q["sql"] for t in tables)
+    ]
+    if connection.vendor == "postgresql":
+        # One statement: no BEGIN/COMMIT round trips, the three rows written or none.
+        assert len(writes) == 1
+        assert all(f"INSERT INTO {t}" in writes[0] for t in tables)
+    else:
+        assert len(writes) == 3
