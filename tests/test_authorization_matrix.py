@@ -26,6 +26,7 @@ import time
 import uuid
 from http.cookies import SimpleCookie
 
+import pytest
 from django.apps import apps
 from django.db import connection, transaction
 from django.test import Client
@@ -237,6 +238,10 @@ def identities(world):
     return clients
 
 
+@pytest.mark.one_database(
+    "who may call what is decided in the services' permission checks, the same on every engine; the"
+    " refusals' 'nothing changed' counts are plain row counts"
+)
 def test_authorization_matrix(world, capsys):
     started = time.monotonic()
     objects = Objects(world)
