@@ -22,7 +22,7 @@ compiled (ValueError), never silently run with a placeholder.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections
@@ -113,6 +113,30 @@ def insert_sql(instance: Any, connection: Any) -> tuple[str, list[Any]]:
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     return sql, values
+
+
+# Converters of model fields per database vendor: (vendor, model label) -> [(column, converters)].
+_FIELD_CONVERTERS: dict[tuple[str, str], list[tuple[Any, list]]] = {}
+
+
+def instance_from_row(model: Any, row: Sequence[Any], connection: Any) -> Any:
+    """An instance of ``model`` from a raw row of its concrete fields in ``_meta.concrete_fields``
+    order (a ``RETURNING`` of a hand-written statement), its values converted as the ORM converts
+    them (dates, JSON, time zones); the converters are looked up once per database vendor."""
+    fields = model._meta.concrete_fields
+    key = (connection.vendor, model._meta.label)
+    converters = _FIELD_CONVERTERS.get(key)
+    if converters is None:
+        table = model._meta.db_table
+        converters = _FIELD_CONVERTERS[key] = [
+            (f.get_col(table), connection.ops.get_db_converters(f.get_col(table)) + f.get_db_converters(connection))
+            for f in fields
+        ]  # fmt: skip
+    values = list(row[: len(fields)])
+    for i, (column, convs) in enumerate(converters):
+        for convert in convs:
+            values[i] = convert(values[i], column, connection)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
 def saved(instance: Any, pk: Any, connection: Any) -> Any:

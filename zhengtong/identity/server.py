@@ -229,9 +229,6 @@ def _claim_sql() -> str:
 
 
 _CLAIM_SQL = _claim_sql()
-# Each code column's converters from the database's value to the model's (dates on SQLite, JSON),
-# as a queryset applies them; per database vendor (they depend only on the backend and settings).
-_claim_converters: dict[str, list] = {}
 
 
 def _claim(code_digest: str, client_pk: int, now) -> AuthorizationCode | None:
@@ -245,18 +242,7 @@ def _claim(code_digest: str, client_pk: int, now) -> AuthorizationCode | None:
         found = cursor.fetchone()
     if found is None:
         return None
-    converters = _claim_converters.get(connection.vendor)
-    if converters is None:
-        table = AuthorizationCode._meta.db_table
-        converters = _claim_converters[connection.vendor] = [
-            (f.get_col(table), connection.ops.get_db_converters(f.get_col(table)) + f.get_db_converters(connection))
-            for f in _CODE_FIELDS
-        ]  # fmt: skip
-    values = list(found[: len(_CODE_FIELDS)])
-    for i, (col, convs) in enumerate(converters):
-        for convert in convs:
-            values[i] = convert(values[i], col, connection)
-    row = AuthorizationCode.from_db(connection.alias, [f.attname for f in _CODE_FIELDS], values)
+    row = prepared.instance_from_row(AuthorizationCode, found, connection)
     username, active = found[len(_CODE_FIELDS) :]
     row.user = User.from_db(
         connection.alias, ["id", "username", "is_active"], [row.user_id, username, active]
