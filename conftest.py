@@ -340,8 +340,12 @@ _ONCE_KINDS: dict[str, Callable[[pytest.Item], bool]] = {
     "no-database": lambda item: not _uses_database(item),
     # walk-throughs of pages in Chromium: the services under them run on both databases in their own tests
     "browser": lambda item: item.get_closest_marker("browser") is not None,
-    # costly, and what they check does not depend on the database engine (each says why)
-    "one-database": lambda item: item.get_closest_marker("one_database") is not None,
+    # marked one_database(engine, reason) for the other engine: costly, and what they check does
+    # not depend on the engine (each says why)
+    "other-database": lambda item: (
+        (marker := item.get_closest_marker("one_database")) is not None
+        and marker.args[0] != connection.vendor
+    ),
 }
 
 

@@ -23,12 +23,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # Which run takes each kind of test that needs one run only (see the module's docstring).
-ONE_RUN = {"no-database": "PostgreSQL", "browser": "SQLite", "one-database": "PostgreSQL"}
+ONE_RUN = {"no-database": "PostgreSQL", "browser": "SQLite"}
 
 
 def without(label: str) -> list[str]:
     """The ``--without`` options of the run ``label`` when both databases run."""
-    return [arg for kind, run in sorted(ONE_RUN.items()) if run != label for arg in ("--without", kind)]
+    kinds = [kind for kind, run in sorted(ONE_RUN.items()) if run != label]
+    # and the tests marked one_database for the other engine (the marker names the one they run on)
+    return [arg for kind in [*kinds, "other-database"] for arg in ("--without", kind)]
 
 
 def postgres_reachable(url: str) -> tuple[bool, str]:

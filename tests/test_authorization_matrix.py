@@ -239,8 +239,9 @@ def identities(world):
 
 
 @pytest.mark.one_database(
+    "sqlite",
     "who may call what is decided in the services' permission checks, the same on every engine; the"
-    " refusals' 'nothing changed' counts are plain row counts"
+    " refusals' 'nothing changed' counts are plain row counts",
 )
 def test_authorization_matrix(world, capsys):
     started = time.monotonic()

@@ -114,8 +114,9 @@ def headers(world, request):
 
 
 @pytest.mark.one_database(
+    "postgresql",
     "make test fuzzes on PostgreSQL, which refuses what SQLite stores (NUL characters, out-of-range"
-    " integers, over-long strings); make fuzz fuzzes SQLite, the embedded default, with 150 examples"
+    " integers, over-long strings); make fuzz fuzzes SQLite, the embedded default, with 150 examples",
 )
 @pytest.mark.parametrize("identity", IDENTITIES)
 @schema.parametrize()
