@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # Which run takes each kind of test that needs one run only (see the module's docstring).
-ONE_RUN = {"no-database": "PostgreSQL", "browser": "SQLite"}
+ONE_RUN = {"no-database": "SQLite", "browser": "SQLite"}
 
 
 def without(label: str) -> list[str]:
