@@ -385,7 +385,15 @@ LEAN_API = "zhengtong.identity.wsgi_oidc:application"
 
 
 def http_miaopi(
-    url: str, citizens: int, workers: int, connections: int, seconds: int, app: str, redis: str, port: int
+    url: str,
+    citizens: int,
+    workers: int,
+    threads: int,
+    connections: int,
+    seconds: int,
+    app: str,
+    redis: str,
+    port: int,
 ) -> None:
     from loadgen import postgres_cpu_seconds, wrk_requests
 
@@ -404,8 +412,10 @@ def http_miaopi(
         "DEBUG": "0",
         "REDIS_URL": redis,
     }
+    # gthread workers keep the connection alive between requests (a sync worker closes it after each)
+    worker = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else ["-k", "sync"]
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), app, "-k", "sync", "-w", str(workers), "--keep-alive", "30", "--timeout", "300",
+        [str(ROOT / ".venv/bin/gunicorn"), app, *worker, "-w", str(workers), "--keep-alive", "30", "--timeout", "300",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
@@ -443,7 +453,7 @@ def http_miaopi(
         pg_ms = (postgres_cpu_seconds() - pg0) * 1000 / max(done, 1)
         row(
             "秒批: submission → decided, e-licence issued (HTTP)",
-            f"{done} requests, {n_tokens} distinct citizens, {connections} conn, gunicorn {workers}×sync, "
+            f"{done} requests, {n_tokens} distinct citizens, {connections} conn, gunicorn {workers}×{f'{threads} gthread' if threads > 1 else 'sync'}, "
             f"{'lean bearer-API service' if app == LEAN_API else app}",
             f"{result['rps']:,.0f}/s, p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms",
             "≥ 100/s, p95 ≤ 300 ms",
@@ -546,6 +556,13 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=2000, help="distinct applicants (API tokens)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per 秒批 worker: 1, sync workers (default; measured 70/s against 59/s with 4 gthread"
+        " threads, 20 against 24 ms CPU per request); more, gthread workers keeping connections alive",
+    )
+    parser.add_argument(
         "--app",
         default=LEAN_API,
         help="WSGI app for the 秒批 submissions: the lean service bearer /api/v1/ calls are deployed "
@@ -581,7 +598,15 @@ def main() -> None:
     skip = set(args.skip.split(","))
     if "http" not in skip:
         http_miaopi(
-            url, args.citizens, args.workers, args.connections, args.seconds, args.app, args.redis, args.port
+            url,
+            args.citizens,
+            args.workers,
+            args.threads,
+            args.connections,
+            args.seconds,
+            args.app,
+            args.redis,
+            args.port,
         )
     if "pdf" not in skip:
         sealed_files(args.pdfs)
