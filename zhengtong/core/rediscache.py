@@ -5,7 +5,8 @@ verification and API call):
 - the stock client builds a new ``redis.Redis`` object for every operation (about 0.2 ms of CPU:
   its response-callback tables are rebuilt each time); here one is kept per connection pool;
 - the stock ``incr`` asks ``EXISTS`` and then ``INCRBY`` (two round trips); here one script does
-  both, atomically, and still raises ``ValueError`` for a missing key as Django's contract says;
+  both, atomically, returns the exact new value (past 2**53 too), and still raises ``ValueError``
+  for a missing key as Django's contract says;
 - ``count`` (what ``core.ratelimit`` counts with) creates or increments a counter and sets its
   lifetime once, in one round trip (``INCRBY`` then ``EXPIRE NX``, pipelined); Django stores
   integers unpickled, so ``get`` reads the counter back as an int;
@@ -19,8 +20,13 @@ from __future__ import annotations
 
 from django.core.cache.backends import redis as django_redis
 
+# The new value is returned as Redis stores it (a string): Lua numbers are doubles, so an integer
+# reply passed through Lua loses its low digits past 2**53 (core.cache's namespace versions start at
+# time.time_ns(), about 1.8e18: an INCRBY's result came back rounded, the same for every later
+# increment, and the invalidating process went on reading the old version's entries).
 _INCR = (
-    "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end return nil"
+    "if redis.call('exists', KEYS[1]) == 1 then redis.call('incrby', KEYS[1], ARGV[1])"
+    " return redis.call('get', KEYS[1]) end return nil"
 )
 
 
@@ -42,7 +48,7 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         value = self._clients[client.connection_pool][1](keys=[key], args=[delta], client=client)
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
-        return value
+        return int(value)
 
     def count(self, key, delta, timeout):
         pipe = self.get_client(key, write=True).pipeline(transaction=False)
