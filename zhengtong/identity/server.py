@@ -30,15 +30,15 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from zhengtong.audit import services as audit
-from zhengtong.core import cache, prepared
-from zhengtong.identity import claims, entitlements, keys
+from zhengtong.core import cache
+from zhengtong.identity import claims, entitlements, keys, statements
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import AuthorizationCode, Client, Token
 
@@ -208,48 +208,6 @@ class _AcrOfSource:
             _token_acr.reset(reset)
 
 
-# The person model, as the code's foreign key names it (modules import accounts' models only in
-# their own models.py).
-User = AuthorizationCode._meta.get_field("user").related_model
-
-
-_CODE_FIELDS = AuthorizationCode._meta.concrete_fields
-
-
-def _claim_sql() -> str:
-    code, user = AuthorizationCode._meta, User._meta
-    # Table and column names from the models, no input: the values are parameters.
-    person = f"(SELECT {{}} FROM {user.db_table} u WHERE u.{user.pk.column} = {code.db_table}.user_id)"  # noqa: S608
-    columns = ", ".join(f.column for f in _CODE_FIELDS)
-    return (
-        f"UPDATE {code.db_table} SET used_at = %s WHERE code_digest = %s AND client_id = %s"  # noqa: S608
-        f" AND used_at IS NULL RETURNING {columns}, {person.format(user.get_field('username').column)},"
-        f" {person.format(user.get_field('is_active').column)}"
-    )
-
-
-_CLAIM_SQL = _claim_sql()
-
-
-def _claim(code_digest: str, client_pk: int, now) -> AuthorizationCode | None:
-    """Claim the unused code ``code_digest`` of the client (one statement, UPDATE ... RETURNING):
-    the code, with its person as the exchange reads it (id, username for the audit event,
-    is_active for the refusal: a deferred ``User``, any other field would load on access), or
-    None when no unused code matches."""
-    connection = connections[router.db_for_write(AuthorizationCode)]
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [now, code_digest, client_pk])
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    row = prepared.instance_from_row(AuthorizationCode, found, connection)
-    username, active = found[len(_CODE_FIELDS) :]
-    row.user = User.from_db(
-        connection.alias, ["id", "username", "is_active"], [row.user_id, username, active]
-    )
-    return row
-
-
 class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -287,7 +245,7 @@ class CodeGrant(_AcrOfSource, grants.AuthorizationCodeGrant):
         # One statement claims the code and reads it with what the exchange needs of the person
         # (UPDATE ... RETURNING); only a code that is unknown or used before is read again, to tell
         # the two apart.
-        row = _claim(digest(code or ""), client.pk, now)
+        row = statements.claim_code(digest(code or ""), client.pk, now)
         if row is None:
             row = AuthorizationCode.objects.filter(code_digest=digest(code or ""), client=client).first()
             if row is None:
@@ -687,23 +645,7 @@ class Server(AuthorizationServer):
             after={"client": client.client_id, "grant_type": row.grant_type, "scope": row.scope},
             via="identity" if user is not None else "",
         )
-        connection = connections[router.db_for_write(Token)]
-        if connection.vendor != "postgresql":
-            with transaction.atomic(using=connection.alias):
-                row.save(force_insert=True, using=connection.alias)
-                audit.record_event(event)
-            return row
-        # One statement, atomic by itself (no BEGIN/COMMIT round trips): the token row, its audit
-        # event and the event's place on the audit queue.
-        token_sql, token_params = prepared.insert_sql(row, connection)
-        event_sql, event_params = audit.event_insert_sql(event, connection)
-        # SQL text from the models (no input): the values are parameters.
-        sql = f"WITH zt_token AS ({token_sql} RETURNING id), {event_sql} SELECT (SELECT id FROM zt_token), (SELECT id FROM {audit.EVENT_CTE})"  # noqa: S608, E501
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*token_params, *event_params])
-            token_id, event_id = cursor.fetchone()
-        audit.event_inserted(event, event_id, connection)
-        return prepared.saved(row, token_id, connection)
+        return statements.token_write(row, event)
 
 
 server = Server()
