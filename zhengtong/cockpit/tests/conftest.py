@@ -21,13 +21,21 @@ class Cockpit:
         self.xihu_leader = w.staff("x_leader", "leader", w.xihu)
         self.yiwu_leader = w.staff("y_leader", "leader", w.yiwu)
         self.xihu_supervisor = w.staff("x_supervisor", "supervisor", w.xihu)
-        self.today = timezone.localdate()
-        self.days = [self.today - dt.timedelta(days=i) for i in range(20, -1, -1)]
         self.scope = Scope(
             units=[w.grid, w.beishan, w.yiwu],
             departments=[w.xihu_scjg, w.xihu_gaj, w.yiwu_scjg],
             applicant=w.citizen,
         )
+
+    # Read at use: the fixture is shared by the whole run, which may cross local midnight
+    # (a CI run did, and the materializer's "today" moved while this one stayed behind).
+    @property
+    def today(self) -> dt.date:
+        return timezone.localdate()
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.today - dt.timedelta(days=i) for i in range(20, -1, -1)]
 
     def generate(self, days=None, per_day=2, seed=7):
         from zhengtong.cockpit.tests.generate import generate
