@@ -382,6 +382,52 @@ def order_timeline(request, number: str):
     return timeline(order)
 
 
+class CategoryStateOut(Schema):
+    code: str
+    label: str
+    active: bool
+    open: bool
+
+
+class CategoryListOut(CategoryStateOut):
+    children: list[CategoryStateOut]
+
+
+class CategoryStateIn(Schema):
+    active: bool
+
+
+@router.get(
+    "/categories/all",
+    response={200: list[CategoryListOut], **ERRORS},
+    operation_id="workorders_category_list",
+)
+def category_list(request):
+    """The whole 12345 category list (GB/T 39666 two levels), closed categories included, for
+    staff (workorders.view): ``active`` is a category's own flag, ``open`` whether new work
+    orders may take it (a second level is open only under an open first level)."""
+    ensure_can(request.auth, "workorders.view")
+    return selectors.category_list()
+
+
+@router.post(
+    "/categories/all/{code}",
+    response={200: CategoryStateOut, **ERRORS},
+    operation_id="workorders_category_set_active",
+)
+def category_set_active(request, code: str, payload: CategoryStateIn):
+    """Open or close a category for new work orders (workorders.manage_routing at the province;
+    audited). Closing a first level closes its categories; filed work orders keep theirs."""
+    category = services.category_set_active(actor=request.auth, code=code, active=payload.active)
+    parent_open = category.parent is None or category.parent.active
+    return {
+        "code": category.code,
+        "label": selectors.category_label(category.code),
+        "active": category.active,
+        "open": category.active and parent_open,
+    }
+
+
 class RuleOut(Schema):
     id: int
     category: str

@@ -166,6 +166,38 @@ def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(top, children) for _code, top, children in category_tree()]
 
 
+def category_list() -> list[dict[str, Any]]:
+    """The whole list for the people who keep it: each first level in display order with its
+    second-level categories, every one with ``code``, ``label`` (active language), ``active``
+    (its own flag) and ``open`` (whether new work orders may take it: its own flag and, at the
+    second level, its first level's)."""
+    rows = categories()
+    out = []
+    for top in rows:
+        if top["parent__code"]:
+            continue
+        children = [
+            {
+                "code": r["code"],
+                "label": _label(r),
+                "active": r["active"],
+                "open": r["active"] and top["active"],
+            }
+            for r in rows
+            if r["parent__code"] == top["code"]
+        ]
+        out.append(
+            {
+                "code": top["code"],
+                "label": _label(top),
+                "active": top["active"],
+                "open": top["active"],
+                "children": children,
+            }
+        )
+    return out
+
+
 def category_first_level(code: str) -> str:
     """The first-level code a category belongs to (its own code at the first level)."""
     for row in categories():

@@ -13,5 +13,6 @@ urlpatterns: list = [
     path("console/workorders/call/", views_hotline.call, name="call"),
     path("console/workorders/analysis/", views_hotline.analysis, name="analysis"),
     path("console/workorders/routing/", views.routing, name="routing"),
+    path("console/workorders/categories/", views.categories, name="categories"),
     path("console/workorders/<str:number>/", views.detail, name="detail"),
 ]

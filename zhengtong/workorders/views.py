@@ -277,3 +277,34 @@ def routing(request):
             "may_route": can(request.user, "workorders.manage_routing"),
         },
     )
+
+
+@staff
+def categories(request):
+    """The 12345 category list (GB/T 39666 two levels) with each category's state; whoever
+    manages routing at the province opens and closes categories for new work orders here."""
+    ensure_can(request.user, "workorders.view")
+    if request.method == "POST":
+        try:
+            category = services.category_set_active(
+                actor=request.user,
+                code=request.POST.get("code", ""),
+                active=request.POST.get("active") == "1",
+            )
+        except (NotFound, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+        else:
+            if category.active:
+                messages.success(
+                    request, _("Category %(code)s is open for new work orders.") % {"code": category.code}
+                )
+            else:
+                messages.success(
+                    request, _("Category %(code)s is closed for new work orders.") % {"code": category.code}
+                )
+        return redirect("workorders:categories")
+    return render(
+        request,
+        "workorders/categories.html",
+        {"groups": selectors.category_list(), "may_manage": services.may_manage_categories(request.user)},
+    )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.audit import actions as audit_actions
 from zhengtong.workorders.models import RoutingDomain
-from zhengtong.workorders.services.categories import category_set_active
+from zhengtong.workorders.services.categories import category_set_active, may_manage_categories
 from zhengtong.workorders.services.escalation import escalate_overdue
 from zhengtong.workorders.services.hotline import call_log, caller_sms
 from zhengtong.workorders.services.orders import (
@@ -61,6 +61,7 @@ audit_actions.register(
 __all__ = [
     "call_log",
     "category_set_active",
+    "may_manage_categories",
     "caller_sms",
     "ANSWERABLE_STATES",
     "RoutingDomain",

@@ -9,12 +9,24 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts import selectors as account_selectors
-from zhengtong.accounts.permissions import ensure_can
+from zhengtong.accounts.permissions import can, ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound
 from zhengtong.workorders.categories import CACHE_NAMESPACE
 from zhengtong.workorders.models import Category
+
+PERMISSION = "workorders.manage_routing"
+
+
+def _province() -> Any:
+    return account_selectors.org_units_at_levels(["province"]).first()
+
+
+def may_manage_categories(user: Any) -> bool:
+    """Whether ``user`` may open and close categories (the check ``category_set_active`` makes),
+    for pages that show the buttons only to those who may use them."""
+    return can(user, PERMISSION, _province())
 
 
 def category_set_active(*, actor: Any, code: str, active: bool) -> Category:
@@ -23,8 +35,8 @@ def category_set_active(*, actor: Any, code: str, active: bool) -> Category:
     second-level categories for new work orders (their own flag is kept). Work orders already
     filed keep their category. Audited as ``workorders.category.set_active``; every process sees
     the change within the cache's revalidation bound (core.cache)."""
-    province = account_selectors.org_units_at_levels(["province"]).first()
-    ensure_can(actor, "workorders.manage_routing", province)
+    province = _province()
+    ensure_can(actor, PERMISSION, province)
     category = Category.objects.filter(code=code).first()
     if category is None:
         raise NotFound(_("no such category"))

@@ -197,3 +197,51 @@ def test_analysis_and_worklist_group_by_first_level(ww):
     ]
     assert selectors.worklist(ww.xihu_supervisor, filters={"category": "07"}).count() == 2
     assert selectors.worklist(ww.xihu_supervisor, filters={"category": "0702"}).count() == 1
+
+
+def test_category_page_and_api_open_and_close_for_the_province_only(ww, django_capture_on_commit_callbacks):
+    province_supervisor = ww.staff("prov_wo_supervisor", "supervisor", ww.province)
+    # A county supervisor sees the list but may not change it: no buttons, refusals change nothing.
+    county = login(ww.xihu_supervisor)
+    page = county.get("/console/workorders/categories/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Consumer rights" in html and 'name="active"' not in html
+    assert county.post("/console/workorders/categories/", {"code": "0701", "active": "0"}).status_code == 302
+    r = county.post(
+        "/api/v1/workorders/categories/all/0701", {"active": False}, content_type="application/json"
+    )
+    assert r.status_code == 403
+    assert Category.objects.get(code="0701").active
+    assert not AuditEvent.objects.filter(action="workorders.category.set_active").exists()
+    # A citizen may not even read the staff list.
+    assert login(ww.citizen).get("/api/v1/workorders/categories/all").status_code == 403
+    # The province supervisor closes a second level on the page, and a first level by the API.
+    prov = login(province_supervisor)
+    assert 'name="active"' in prov.get("/console/workorders/categories/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = prov.post("/console/workorders/categories/", {"code": "0701", "active": "0"})
+    assert r.status_code == 302
+    assert not Category.objects.get(code="0701").active
+    with django_capture_on_commit_callbacks(execute=True):
+        r = prov.post(
+            "/api/v1/workorders/categories/all/09", {"active": False}, content_type="application/json"
+        )
+    assert r.status_code == 200
+    assert r.json() == {"code": "09", "label": "Public safety and order", "active": False, "open": False}
+    listed = {g["code"]: g for g in prov.get("/api/v1/workorders/categories/all").json()}
+    assert len(listed) == 12
+    assert [(c["code"], c["active"], c["open"]) for c in listed["07"]["children"]][:2] == [
+        ("0701", False, False),
+        ("0702", True, True),
+    ]
+    assert {(c["active"], c["open"]) for c in listed["09"]["children"]} == {(True, False)}
+    assert AuditEvent.objects.filter(action="workorders.category.set_active").count() == 2
+    # Unknown codes are a 404 with nothing written.
+    r = prov.post("/api/v1/workorders/categories/all/99", {"active": True}, content_type="application/json")
+    assert r.status_code == 404
+    assert AuditEvent.objects.filter(action="workorders.category.set_active").count() == 2
+    # Reopened: offered again for new work orders.
+    with django_capture_on_commit_callbacks(execute=True):
+        prov.post("/console/workorders/categories/", {"code": "0701", "active": "1"})
+    assert "0701" in selectors.category_codes()
