@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from zhengtong.audit import actions
@@ -189,10 +189,19 @@ def record_event(event: AuditEvent) -> AuditEvent:
     """Write an event of ``event_build`` (and queue it), in the caller's transaction."""
     # No savepoint: a failure here must abort the caller's change as well (an audited change
     # without its event is not allowed), so the caller's transaction is the unit of rollback.
-    with transaction.atomic(savepoint=False):
-        event.save(force_insert=True)
-        AuditQueue.objects.create(event_id=event.id)
-    return event
+    connection = connections[router.db_for_write(AuditEvent)]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=connection.alias, savepoint=False):
+            event.save(force_insert=True, using=connection.alias)
+            AuditQueue.objects.using(connection.alias).create(event_id=event.id)
+        return event
+    # On PostgreSQL the event and its place on the queue in one statement (atomic by itself):
+    # one round trip, and no ORM insert compiler per row.
+    sql, params = event_insert_sql(event, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {sql} SELECT id FROM {EVENT_CTE}", params)  # noqa: S608 (names from the models)
+        (event_id,) = cursor.fetchone()
+    return event_inserted(event, event_id, connection)
 
 
 # The names of the CTEs ``event_insert_sql`` makes: the caller's statement reads the event's id
