@@ -187,47 +187,61 @@ class Workflow:
                 raise ValidationError(problem, code=CoreError.GUARD_FAILED)
         version = obj.version if expected_version is None else expected_version
         from_state = obj.state
-        with transaction.atomic():
+        # The clock moves in memory first, so its fields go into the transition's own UPDATE
+        # (one statement, not two); put back as they were if the UPDATE loses the race.
+        # The changes are set first: the clock may read them (as it did after the UPDATE).
+        clock = t.sla if isinstance(obj, sla_clock.SlaMixin) else None
+        clock_fields = type(obj).SLA_FIELDS if clock else []
+        before = (obj.__dict__.copy(), dict(obj._state.fields_cache))  # no related object is read
+        for key, value in changes.items():
+            setattr(obj, key, value)
+        if clock == "start":
+            self._start_clock(obj, save=False)
+        elif clock:
+            sla_clock.sla_apply(obj, clock, save=False)
+        written = {f: getattr(obj, f) for f in clock_fields} | changes
+        # No savepoint: a conditional UPDATE that matches nothing wrote nothing (Conflict is raised
+        # after the block, so a caller's transaction may go on); if the timeline or audit write
+        # fails, the change must fail with it (the caller's transaction is the unit of rollback).
+        with transaction.atomic(savepoint=False):
             updated = (
                 type(obj)
                 .objects.filter(pk=obj.pk, version=version, state=from_state)
-                .update(state=t.target, version=F("version") + 1, **changes)
+                .update(state=t.target, version=F("version") + 1, **written)
             )
-            if updated != 1:
-                raise Conflict(
-                    _gettext("this item was changed by someone else; reload it and try again"),
-                    code=CoreError.STALE_VERSION,
-                    details={"expected_version": version},
+            if updated == 1:
+                obj.state = t.target
+                obj.version = version + 1
+                entry = TimelineEntry.objects.create(
+                    object_type=obj._meta.label_lower,
+                    object_id=str(obj.pk),
+                    transition=t.name,
+                    from_state=from_state,
+                    to_state=t.target,
+                    actor_id=getattr(actor, "pk", None),
+                    actor_label=actor.get_username() if actor is not None else "system",
+                    note=note,
+                    data={**data, "via": via} if via else data,
+                    version=obj.version,
+                    at=timezone.now(),
                 )
-            obj.state = t.target
-            obj.version = version + 1
-            for key, value in changes.items():
-                setattr(obj, key, value)
-            if t.sla == "start":
-                self._start_clock(obj, save=True)
-            elif t.sla and isinstance(obj, sla_clock.SlaMixin):
-                sla_clock.sla_apply(obj, t.sla)
-            entry = TimelineEntry.objects.create(
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                transition=t.name,
-                from_state=from_state,
-                to_state=t.target,
-                actor_id=getattr(actor, "pk", None),
-                actor_label=actor.get_username() if actor is not None else "system",
-                note=note,
-                data={**data, "via": via} if via else data,
-                version=obj.version,
-                at=timezone.now(),
-            )
-            trail.record(
-                via=via,
-                actor=actor,
-                action=f"{self.name}.{t.name}",
-                target=obj,
-                before={"state": from_state},
-                after={"state": t.target, **{k: v for k, v in changes.items() if not k.startswith("_")}},
-                note=note,
+                trail.record(
+                    via=via,
+                    actor=actor,
+                    action=f"{self.name}.{t.name}",
+                    target=obj,
+                    before={"state": from_state},
+                    after={"state": t.target, **{k: v for k, v in changes.items() if not k.startswith("_")}},
+                    note=note,
+                )
+        if updated != 1:
+            obj.__dict__.clear()
+            obj.__dict__.update(before[0])
+            obj._state.fields_cache = before[1]
+            raise Conflict(
+                _gettext("this item was changed by someone else; reload it and try again"),
+                code=CoreError.STALE_VERSION,
+                details={"expected_version": version},
             )
         return entry
 

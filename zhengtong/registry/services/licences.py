@@ -35,7 +35,6 @@ def licence_type_create(*, actor: Any, code: str, name: str, holder_kind: str, *
     return lt
 
 
-@transaction.atomic
 def licence_issue(
     *,
     actor: Any,
@@ -67,25 +66,28 @@ def licence_issue(
         raise ValidationError.for_field("valid_to", _("must not be before valid_from"))
     if Licence.objects.filter(licence_type=licence_type, number=number).exists():
         raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
-    licence = Licence.objects.create(
-        licence_type=licence_type,
-        number=number,
-        holder_person=holder_person,
-        holder_entity=holder_entity,
-        issuing_department=issuing_department,
-        org_unit=issuing_department.org_unit,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        data=data or {},
-        state=Licence.workflow.initial,
-    )
-    Licence.workflow.start(
-        licence,
-        actor=actor,
-        action="issue",
-        after={"type": licence_type.code, "number": number, "holder": holder.pk},
-        via=via,
-    )
+    # Checked above, written below: no savepoint (a refusal raised before it wrote nothing; a
+    # failed write must fail the caller's change with it, as the licence is its result).
+    with transaction.atomic(savepoint=False):
+        licence = Licence.objects.create(
+            licence_type=licence_type,
+            number=number,
+            holder_person=holder_person,
+            holder_entity=holder_entity,
+            issuing_department=issuing_department,
+            org_unit=issuing_department.org_unit,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            data=data or {},
+            state=Licence.workflow.initial,
+        )
+        Licence.workflow.start(
+            licence,
+            actor=actor,
+            action="issue",
+            after={"type": licence_type.code, "number": number, "holder": holder.pk},
+            via=via,
+        )
     return licence
 
 
