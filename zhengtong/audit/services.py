@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from zhengtong.audit import actions
 from zhengtong.audit.models import AuditEvent, AuditQueue
-from zhengtong.core import context, prepared
+from zhengtong.core import context, prepared, trail
 from zhengtong.core.logging import mask_text
 from zhengtong.core.masking import SENSITIVE_FIELDS, pseudonymize
 
@@ -206,7 +206,7 @@ def record_event(event: AuditEvent) -> AuditEvent:
 
 # The names of the CTEs ``event_insert_sql`` makes: the caller's statement reads the event's id
 # as ``(SELECT id FROM zt_audit_event)`` and passes it to ``event_inserted``.
-EVENT_CTE = "zt_audit_event"
+EVENT_CTE = trail.EVENT_CTE
 
 
 def event_insert_sql(event: AuditEvent, connection: Any) -> tuple[str, list[Any]]:
@@ -229,6 +229,16 @@ def event_insert_sql(event: AuditEvent, connection: Any) -> tuple[str, list[Any]
 def event_inserted(event: AuditEvent, event_id: int, connection: Any) -> AuditEvent:
     """The event written by ``event_insert_sql``'s statement, with its id."""
     return prepared.saved(event, event_id, connection)
+
+
+def record_statement(connection: Any, **kwargs: Any) -> tuple[str, list[Any], Any]:
+    """``record(**kwargs)`` for a caller that writes its change and the event in one statement
+    (PostgreSQL; ``core.trail.record_statement``): the CTEs of ``event_insert_sql``, their
+    parameters, and the function to call with the event's id, read by the caller's statement as
+    ``(SELECT id FROM zt_audit_event)``, once it ran."""
+    event = event_build(**kwargs)
+    sql, params = event_insert_sql(event, connection)
+    return sql, params, lambda event_id: event_inserted(event, event_id, connection)
 
 
 actions.register({"audit.chain.verify": "Verify the audit log"})

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import F
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from zhengtong.core import authz, trail
+from zhengtong.core import authz, prepared, trail
 from zhengtong.core import sla as sla_clock
 from zhengtong.core.errors import Conflict, CoreError, PermissionDenied, ValidationError
 from zhengtong.core.models import TimelineEntry
@@ -89,7 +89,7 @@ class Workflow:
         with transaction.atomic(savepoint=False):
             if isinstance(obj, sla_clock.SlaMixin) and obj.sla_state == sla_clock.SlaState.NONE:
                 self._start_clock(obj, save=True)
-            entry = TimelineEntry.objects.create(
+            entry = TimelineEntry(
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),
                 transition=action,
@@ -102,7 +102,8 @@ class Workflow:
                 version=obj.version,
                 at=timezone.now(),
             )
-            trail.record(
+            _write(
+                entry,
                 actor=actor,
                 action=f"{self.name}.{action}",
                 target=obj,
@@ -212,7 +213,7 @@ class Workflow:
             if updated == 1:
                 obj.state = t.target
                 obj.version = version + 1
-                entry = TimelineEntry.objects.create(
+                entry = TimelineEntry(
                     object_type=obj._meta.label_lower,
                     object_id=str(obj.pk),
                     transition=t.name,
@@ -225,7 +226,8 @@ class Workflow:
                     version=obj.version,
                     at=timezone.now(),
                 )
-                trail.record(
+                _write(
+                    entry,
                     via=via,
                     actor=actor,
                     action=f"{self.name}.{t.name}",
@@ -244,6 +246,30 @@ class Workflow:
                 details={"expected_version": version},
             )
         return entry
+
+
+def _write(entry: TimelineEntry, **event: Any) -> TimelineEntry:
+    """Write a transition's timeline entry and its audit event (``trail.record(**event)``) in the
+    caller's transaction: on PostgreSQL in one statement (one round trip, no ORM insert compiler),
+    elsewhere one after the other."""
+    connection = connections[router.db_for_write(TimelineEntry)]
+    statement = trail.record_statement(connection, **event)
+    if statement is None:
+        entry.save(force_insert=True, using=connection.alias)
+        trail.record(**event)
+        return entry
+    event_sql, event_params, event_inserted = statement
+    entry_sql, entry_params = prepared.insert_sql(entry, connection)
+    # SQL text from the models (no input): the values are parameters.
+    sql = (
+        f"WITH zt_timeline AS ({entry_sql} RETURNING id), {event_sql}"  # noqa: S608
+        f" SELECT (SELECT id FROM zt_timeline), (SELECT id FROM {trail.EVENT_CTE})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*entry_params, *event_params])
+        entry_id, event_id = cursor.fetchone()
+    event_inserted(event_id)
+    return prepared.saved(entry, entry_id, connection)
 
 
 class WorkflowModel(models.Model):

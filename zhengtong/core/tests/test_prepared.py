@@ -99,12 +99,16 @@ def test_objects_equal_the_querysets_instances_with_their_related_objects(world)
         digest="d" * 64, scopes=["read"],
     )  # fmt: skip
     lookup = Prepared(
-        lambda prefix: Credential.objects.select_related("owner", "org_unit").filter(prefix=prefix).order_by("pk"),
+        lambda prefix: (
+            Credential.objects.select_related("owner", "org_unit").filter(prefix=prefix).order_by("pk")
+        ),
         1,
     )
     expected = list(Credential.objects.select_related("owner", "org_unit").filter(prefix="p1").order_by("pk"))
     found = lookup.objects("p1")
-    assert [(c.pk, c.scopes, c.created_at) for c in found] == [(c.pk, c.scopes, c.created_at) for c in expected]
+    assert [(c.pk, c.scopes, c.created_at) for c in found] == [
+        (c.pk, c.scopes, c.created_at) for c in expected
+    ]
     with CaptureQueriesContext(connection) as queries:
         row = lookup.objects("p1")[0]
         # the related objects came with the row: no further query

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_can, root_unit
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, CoreError, ValidationError
+from zhengtong.core.prepared import Prepared
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
 from zhengtong.registry.services.records import _required
 
@@ -33,6 +34,15 @@ def licence_type_create(*, actor: Any, code: str, name: str, holder_kind: str, *
             actor=actor, action="registry.licence_type.create", target=lt, after={"code": code, "name": name}
         )
     return lt
+
+
+# Every issue (each 秒批 decision among them) checks its number: compiled once per connection.
+_NUMBER_TAKEN = Prepared(
+    lambda type_id, number: (
+        Licence.objects.filter(licence_type_id=type_id, number=number).values_list("pk").order_by()[:1]
+    ),
+    2,
+)
 
 
 def licence_issue(
@@ -64,7 +74,7 @@ def licence_issue(
         )
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError.for_field("valid_to", _("must not be before valid_from"))
-    if Licence.objects.filter(licence_type=licence_type, number=number).exists():
+    if _NUMBER_TAKEN.rows(licence_type.pk, number):
         raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
     # Checked above, written below: no savepoint (a refusal raised before it wrote nothing; a
     # failed write must fail the caller's change with it, as the licence is its result).
