@@ -38,8 +38,8 @@ def licence_type_create(*, actor: Any, code: str, name: str, holder_kind: str, *
 
 # Every issue (each 秒批 decision among them) checks its number: compiled once per connection.
 _NUMBER_TAKEN = Prepared(
-    lambda type_id, number: (
-        Licence.objects.filter(licence_type_id=type_id, number=number).values_list("pk").order_by()[:1]
+    lambda type_code, number: (
+        Licence.objects.filter(licence_type__code=type_code, number=number).values_list("pk").order_by()[:1]
     ),
     2,
 )
@@ -74,7 +74,7 @@ def licence_issue(
         )
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError.for_field("valid_to", _("must not be before valid_from"))
-    if _NUMBER_TAKEN.rows(licence_type.pk, number):
+    if _NUMBER_TAKEN.rows(licence_type.code, number):
         raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
     # Checked above, written below: no savepoint (a refusal raised before it wrote nothing; a
     # failed write must fail the caller's change with it, as the licence is its result).
