@@ -178,9 +178,11 @@ def credential_authenticate(raw: str, *, kind: str, now: datetime | None = None)
 # Every bearer call looks its token up: the query is compiled once per connection (core.prepared;
 # compiling the three-table join was most of the look-up's CPU). ``first()``: ordered by id.
 _LOOKUP = Prepared(
-    lambda kind, prefix: Credential.objects.select_related("owner", "org_unit")
-    .filter(kind=kind, prefix=prefix)
-    .order_by("pk")[:1],
+    lambda kind, prefix: (
+        Credential.objects.select_related("owner", "org_unit")
+        .filter(kind=kind, prefix=prefix)
+        .order_by("pk")[:1]
+    ),
     2,
 )
 

@@ -14,9 +14,15 @@ text also lets psycopg prepare it server-side (``DATABASE_PREPARE_THRESHOLD``).
     TRACK = Prepared(lambda number: Case.objects.filter(number=number).values_list(...)[:1], 1)
     rows = TRACK.rows("ZJ2026...")
 
+A model query (``select_related``, ``only``; no annotations) gives its instances with
+``objects()``, as iterating the queryset would, each with its related objects (the API token
+look-up with its owner and org unit; a citizen's valid e-licences with their types and holder).
+
 ``build`` must use each placeholder exactly as a query parameter (an equality or ``__in`` value,
 not inside ``__contains`` or a computed expression); anything else is refused when the query is
-compiled (ValueError), never silently run with a placeholder.
+compiled (ValueError), never silently run with a placeholder. The placeholders are text: a field
+that refuses text (an integer foreign key) is filtered through a text column instead (the type's
+code rather than its id).
 """
 
 from __future__ import annotations
