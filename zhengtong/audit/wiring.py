@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 
 from zhengtong.audit import indicators, log
-from zhengtong.audit.services import record
+from zhengtong.audit.services import record, record_statement
 from zhengtong.core import partitions, trail
 from zhengtong.core.tasks import register_loop
 
 
 def install() -> None:
-    trail.install(record)
+    trail.install(record, record_statement)
     # Audit events are kept (no retention): the Merkle log's proofs need them.
     partitions.register(partitions.Partitioned("audit_auditevent", "occurred_at"))
     indicators.install()

@@ -187,12 +187,46 @@ def _insert(topic: str, rows: list[tuple[str, str]]) -> tuple[dict[str, int], li
     return ids, fresh
 
 
+class _Batch:
+    """The messages handed to the worker by one on-commit callback (registered at one savepoint
+    level of one transaction), and whether the callback has run."""
+
+    __slots__ = ("done", "ids")
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        _hand_to_worker(self.ids)
+
+
 def _hand_after_commit(ids: list[int]) -> None:
-    """The messages one ``enqueue``/``enqueue_many`` call wrote, handed to the worker as one task
-    after the commit (nothing when the transaction rolls back: Django drops its callbacks)."""
-    if ids:
-        ids = list(ids)
-        transaction.on_commit(lambda: _hand_to_worker(ids))
+    """The messages an ``enqueue``/``enqueue_many`` call wrote, handed to the worker after the
+    commit, with every other message the transaction wrote at the same savepoint level: one task
+    per transaction, however many messages (nothing when it rolls back: Django drops its
+    callbacks, and a savepoint's rollback drops the callback of the messages written under it)."""
+    if not ids:
+        return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:  # autocommit: written already, as on_commit would run it now
+        _hand_to_worker(list(ids))
+        return
+    # The savepoints a rollback could undo the messages by (``atomic(savepoint=False)`` adds None).
+    savepoints = frozenset(sid for sid in conn.savepoint_ids if sid is not None)
+    batches = conn.__dict__.setdefault("_zt_outbox_batches", {})
+    batch = batches.get(savepoints)
+    if (
+        batch is None
+        or batch.done
+        or not any(callback is batch for _sids, callback, _robust in conn.run_on_commit)
+    ):
+        if len(batches) > 100:  # the callbacks of finished transactions: drop their references
+            batches.clear()
+        batch = batches[savepoints] = _Batch()
+        transaction.on_commit(batch)
+    batch.ids.extend(ids)
 
 
 def _hand_to_worker(message_ids: list[int]) -> None:

@@ -14,9 +14,15 @@ text also lets psycopg prepare it server-side (``DATABASE_PREPARE_THRESHOLD``).
     TRACK = Prepared(lambda number: Case.objects.filter(number=number).values_list(...)[:1], 1)
     rows = TRACK.rows("ZJ2026...")
 
+A model query (``select_related``, ``only``; no annotations) gives its instances with
+``objects()``, as iterating the queryset would, each with its related objects (the API token
+look-up with its owner and org unit; a citizen's valid e-licences with their types and holder).
+
 ``build`` must use each placeholder exactly as a query parameter (an equality or ``__in`` value,
 not inside ``__contains`` or a computed expression); anything else is refused when the query is
-compiled (ValueError), never silently run with a placeholder.
+compiled (ValueError), never silently run with a placeholder. The placeholders are text: a field
+that refuses text (an integer foreign key) is filtered through a text column instead (the type's
+code rather than its id).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 
 _PLACEHOLDER = "\x00zt-prepared-{}\x00"
 
@@ -69,9 +76,35 @@ class Prepared:
 
     def rows(self, *values: Any) -> list[tuple]:
         """The query's rows for these values, converted as ``values_list()`` converts them."""
+        return self._rows(connections[self.using], values)
+
+    def objects(self, *values: Any) -> list[Any]:
+        """The model instances of a query that is not values-only (``select_related`` and
+        ``only`` allowed), as iterating the queryset gives them: each with its related objects."""
+        connection = connections[self.using]
+        rows = self._rows(connection, values)
+        cached = getattr(self._local, "objects", (None,))
+        if cached[0] is not self._local.compiled[1]:  # found once per compiled query
+            compiler = self._local.compiled[1]
+            klass_info, select = compiler.klass_info, compiler.select
+            if klass_info is None or compiler.annotation_col_map:
+                raise ValueError("objects() is for a model query without annotations (rows() otherwise)")
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            init_list = [f[0].target.attname for f in select[start:end]]
+            populators = get_related_populators(klass_info, select, connection.alias)
+            cached = self._local.objects = (compiler, klass_info["model"], start, end, init_list, populators)
+        _compiler, model, start, end, init_list, populators = cached
+        found = []
+        for row in rows:
+            obj = model.from_db(connection.alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
+
+    def _rows(self, connection: Any, values: tuple) -> list[tuple]:
         if len(values) != len(self.placeholders):
             raise TypeError(f"expected {len(self.placeholders)} values, got {len(values)}")
-        connection = connections[self.using]
         compiler, sql, slots, converters = self._compiled(connection)
         params = [slot.value if isinstance(slot, _Constant) else values[slot] for slot in slots]
         with connection.cursor() as cursor:

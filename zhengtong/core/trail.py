@@ -18,6 +18,10 @@ from django.utils.functional import Promise
 
 _ACTIONS: dict[str, str | Promise] = {}
 _recorder: Callable[..., Any] | None = None
+# The CTE a ``record_statement`` names its event (the caller's statement reads
+# ``(SELECT id FROM zt_audit_event)``).
+EVENT_CTE = "zt_audit_event"
+_statement: Callable[..., Any] | None = None
 
 
 def register(actions: dict[str, str | Promise]) -> None:
@@ -40,10 +44,12 @@ def all_actions() -> dict[str, str]:
     return {name: str(lbl) for name, lbl in sorted(_ACTIONS.items())}
 
 
-def install(recorder: Callable[..., Any]) -> None:
-    """Called once by the audit app: ``recorder`` is ``zhengtong.audit.services.record``."""
-    global _recorder
+def install(recorder: Callable[..., Any], statement: Callable[..., Any] | None = None) -> None:
+    """Called once by the audit app: ``recorder`` is ``zhengtong.audit.services.record``,
+    ``statement`` is ``zhengtong.audit.services.record_statement``."""
+    global _recorder, _statement
     _recorder = recorder
+    _statement = statement
 
 
 def record(**kwargs: Any) -> Any:
@@ -51,3 +57,13 @@ def record(**kwargs: Any) -> Any:
     if _recorder is None:  # pragma: no cover - the audit app is always installed
         raise RuntimeError("no audit recorder installed (is zhengtong.audit in INSTALLED_APPS?)")
     return _recorder(**kwargs)
+
+
+def record_statement(connection: Any, **kwargs: Any) -> tuple[str, list[Any], Callable[[int], Any]] | None:
+    """The event ``record(**kwargs)`` would write, as data-modifying CTEs for the caller's own
+    statement on PostgreSQL (``audit.services.record_statement``): (SQL, parameters, and the
+    function to call with the event's id once the statement ran); None where the caller records
+    through ``record`` instead (another database, or no statement port installed)."""
+    if _statement is None or connection.vendor != "postgresql":
+        return None
+    return _statement(connection, **kwargs)

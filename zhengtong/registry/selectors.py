@@ -298,6 +298,25 @@ class Holdings:
     licences: dict[str, Licence] = field(default_factory=dict)
 
 
+def _held_licences(cond: Q) -> QuerySet[Licence]:
+    """The valid e-licences matching ``cond`` with their types and holders (the forms' columns)."""
+    return (
+        Licence.objects.filter(cond, state="valid")
+        .select_related("licence_type", "holder_person", "holder_entity")
+        .only(
+            *_LICENCE_COLUMNS,
+            *(f"licence_type__{f}" for f in _LICENCE_TYPE_COLUMNS),
+            *(f"holder_person__{f}" for f in _PERSON_COLUMNS),
+            *(f"holder_entity__{f}" for f in _ENTITY_COLUMNS),
+        )
+        .order_by("id")
+    )
+
+
+# A citizen's holdings, read by every application: compiled once per connection (core.prepared).
+_HELD_BY_PERSON = Prepared(lambda rid: _held_licences(Q(holder_person__resident_id=rid)), 1)
+
+
 def holdings_for(user: Any) -> Holdings:
     """The registry records of a user (a real-name verified citizen's person record, an
     enterprise agent's legal entity) and the valid e-licences they hold, for auto-filling forms
@@ -313,24 +332,15 @@ def holdings_for(user: Any) -> Holdings:
     uscc = acting.uscc if acting is not None else ""
     if not rid and not uscc:
         return Holdings()
-    cond = Q(pk__in=[])
-    if rid:
-        cond |= Q(holder_person__resident_id=rid)
-    if uscc:
-        cond |= Q(holder_entity__uscc=uscc)
     person = entity = None
     licences: dict[str, Licence] = {}
-    rows = (
-        Licence.objects.filter(cond, state="valid")
-        .select_related("licence_type", "holder_person", "holder_entity")
-        .only(
-            *_LICENCE_COLUMNS,
-            *(f"licence_type__{f}" for f in _LICENCE_TYPE_COLUMNS),
-            *(f"holder_person__{f}" for f in _PERSON_COLUMNS),
-            *(f"holder_entity__{f}" for f in _ENTITY_COLUMNS),
-        )
-    )
-    for lic in rows.order_by("id"):
+    if rid and uscc:
+        rows = _held_licences(Q(holder_person__resident_id=rid) | Q(holder_entity__uscc=uscc))
+    elif rid:
+        rows = _HELD_BY_PERSON.objects(rid)  # a citizen's: every application reads it
+    else:
+        rows = _held_licences(Q(holder_entity__uscc=uscc))
+    for lic in rows:
         licences[lic.licence_type.code] = lic
         if rid and lic.holder_person is not None and lic.holder_person.resident_id == rid:
             person = lic.holder_person

@@ -91,8 +91,8 @@ def test_same_topic_and_key_is_one_message(django_capture_on_commit_callbacks):
         second = outbox.enqueue(topic="test.outbox", key="same", payload={"n": 2})
         other_topic = outbox.enqueue(topic="test.defaults", key="same", payload={})
     assert second.pk == first.pk and other_topic.pk != first.pk
-    # each call that wrote a new message hands it to the worker after the commit
-    assert len(callbacks) == 2
+    # the messages the transaction wrote are handed to the worker together, after the commit
+    assert len(callbacks) == 1
     assert OutboxMessage.objects.filter(topic="test.outbox").count() == 1
     assert CALLS == [{"n": 1}]
     # Delivered messages are not delivered again, by the worker or by hand.
@@ -100,6 +100,30 @@ def test_same_topic_and_key_is_one_message(django_capture_on_commit_callbacks):
     assert outbox.deliver_now(first.pk) == "delivered"
     assert outbox.deliver_due(now=later(days=1), topic="test.outbox") == 0
     assert CALLS == [{"n": 1}]
+
+
+@pytest.mark.django_db
+def test_one_task_per_transaction_and_none_for_a_rolled_back_savepoint(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    handed: list[list[int]] = []
+    monkeypatch.setattr(outbox, "_hand_to_worker", lambda ids: handed.append(list(ids)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = outbox.enqueue(topic="test.outbox", key="a", payload={})
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox.enqueue(topic="test.outbox", key="gone", payload={})
+            raise RuntimeError("boom")
+        with transaction.atomic():
+            inner = outbox.enqueue(topic="test.defaults", key="kept", payload={})
+        many = outbox.enqueue_many(topic="test.outbox", items=[("b", {}), ("c", {})])
+    assert not OutboxMessage.objects.filter(key="gone").exists()
+    # the outer level's messages in one task; the released savepoint's in its own; none rolled back
+    assert sorted(map(sorted, handed)) == sorted([sorted([first.pk, *many]), [inner.pk]])
+    assert len(callbacks) == 2
+    # a transaction after the first commit gets a task of its own
+    with django_capture_on_commit_callbacks(execute=True):
+        later_one = outbox.enqueue(topic="test.outbox", key="d", payload={})
+    assert handed[-1] == [later_one.pk]
 
 
 @pytest.mark.django_db

@@ -89,3 +89,31 @@ def test_insert_sql_writes_a_row_as_save_would_and_saved_marks_it():
     assert entry._state.adding is False and entry.pk == pk
     row = TimelineEntry.objects.get(pk=pk)
     assert (row.object_id, row.data, row.at, row.actor_id, row.note) == ("7", {"k": ["v", 1]}, at, None, "")
+
+
+def test_objects_equal_the_querysets_instances_with_their_related_objects(world):
+    from zhengtong.accounts.models import Credential, CredentialKind
+
+    Credential.objects.create(
+        kind=CredentialKind.API_TOKEN, owner=world.xihu_clerk, org_unit=world.xihu, name="t", prefix="p1",
+        digest="d" * 64, scopes=["read"],
+    )  # fmt: skip
+    lookup = Prepared(
+        lambda prefix: (
+            Credential.objects.select_related("owner", "org_unit").filter(prefix=prefix).order_by("pk")
+        ),
+        1,
+    )
+    expected = list(Credential.objects.select_related("owner", "org_unit").filter(prefix="p1").order_by("pk"))
+    found = lookup.objects("p1")
+    assert [(c.pk, c.scopes, c.created_at) for c in found] == [
+        (c.pk, c.scopes, c.created_at) for c in expected
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        row = lookup.objects("p1")[0]
+        # the related objects came with the row: no further query
+        assert (row.owner.username, row.org_unit.code) == (world.xihu_clerk.username, world.xihu.code)
+    assert len(queries.captured_queries) == 1
+    assert lookup.objects("none") == []
+    with pytest.raises(ValueError):
+        Prepared(lambda v: TimelineEntry.objects.filter(object_id=v).values_list("id"), 1).objects("7")

@@ -92,6 +92,38 @@ def test_stale_version_is_a_conflict(world):
     assert (licence.state, licence.version) == ("suspended", 1)
 
 
+@pytest.mark.django_db
+def test_a_lost_race_leaves_the_object_and_the_callers_transaction_as_they_were(world):
+    licence = _licence(world)
+    stale = Licence.objects.get(pk=licence.pk)
+    Licence.workflow.apply(licence, "suspend", actor=world.xihu_clerk, note="a")
+    with pytest.raises(Conflict):
+        Licence.workflow.apply(
+            stale, "revoke", actor=world.xihu_clerk, note="b", changes={"valid_to": dt.date(2030, 1, 1)}
+        )
+    # the stale copy is as it was read (no change applied in memory), and the transaction goes on
+    assert (stale.state, stale.version, stale.valid_to) == ("valid", 0, None)
+    assert Licence.objects.filter(pk=licence.pk).values_list("state", "valid_to").get() == ("suspended", None)
+    assert not TimelineEntry.objects.filter(object_id=str(licence.pk), transition="revoke").exists()
+
+
+@pytest.mark.django_db
+def test_changes_go_into_the_transitions_update(world):
+    licence = _licence(world)
+    Licence.workflow.apply(
+        licence,
+        "suspend",
+        actor=world.xihu_clerk,
+        note="a",
+        changes={"org_unit_id": world.xihu.pk, "valid_to": dt.date(2030, 1, 1), "data": {"k": ["v"]}},
+    )
+    row = Licence.objects.get(pk=licence.pk)
+    assert (row.state, row.version, row.org_unit_id, row.valid_to, row.data) == (
+        "suspended", 1, world.xihu.pk, dt.date(2030, 1, 1), {"k": ["v"]},
+    )  # fmt: skip
+    assert (licence.state, licence.version, licence.valid_to) == ("suspended", 1, dt.date(2030, 1, 1))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_transitions_have_exactly_one_winner(world):
     licence = _licence(world)

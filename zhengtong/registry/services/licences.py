@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_can, root_unit
 from zhengtong.audit import services as audit
 from zhengtong.core.errors import Conflict, CoreError, ValidationError
+from zhengtong.core.prepared import Prepared
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
 from zhengtong.registry.services.records import _required
 
@@ -35,7 +36,15 @@ def licence_type_create(*, actor: Any, code: str, name: str, holder_kind: str, *
     return lt
 
 
-@transaction.atomic
+# Every issue (each 秒批 decision among them) checks its number: compiled once per connection.
+_NUMBER_TAKEN = Prepared(
+    lambda type_code, number: (
+        Licence.objects.filter(licence_type__code=type_code, number=number).values_list("pk").order_by()[:1]
+    ),
+    2,
+)
+
+
 def licence_issue(
     *,
     actor: Any,
@@ -65,27 +74,30 @@ def licence_issue(
         )
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError.for_field("valid_to", _("must not be before valid_from"))
-    if Licence.objects.filter(licence_type=licence_type, number=number).exists():
+    if _NUMBER_TAKEN.rows(licence_type.code, number):
         raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
-    licence = Licence.objects.create(
-        licence_type=licence_type,
-        number=number,
-        holder_person=holder_person,
-        holder_entity=holder_entity,
-        issuing_department=issuing_department,
-        org_unit=issuing_department.org_unit,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        data=data or {},
-        state=Licence.workflow.initial,
-    )
-    Licence.workflow.start(
-        licence,
-        actor=actor,
-        action="issue",
-        after={"type": licence_type.code, "number": number, "holder": holder.pk},
-        via=via,
-    )
+    # Checked above, written below: no savepoint (a refusal raised before it wrote nothing; a
+    # failed write must fail the caller's change with it, as the licence is its result).
+    with transaction.atomic(savepoint=False):
+        licence = Licence.objects.create(
+            licence_type=licence_type,
+            number=number,
+            holder_person=holder_person,
+            holder_entity=holder_entity,
+            issuing_department=issuing_department,
+            org_unit=issuing_department.org_unit,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            data=data or {},
+            state=Licence.workflow.initial,
+        )
+        Licence.workflow.start(
+            licence,
+            actor=actor,
+            action="issue",
+            after={"type": licence_type.code, "number": number, "holder": holder.pk},
+            via=via,
+        )
     return licence
 
 
