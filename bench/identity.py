@@ -5,10 +5,10 @@ userinfo and ``GET /api/v1/me`` with a JWT access token, and introspection.
     .venv/bin/python bench/identity.py --reuse           # measure only (about 2.5 minutes)
     .venv/bin/python bench/identity.py --reuse --seconds 20 --apps lean,full
 
-gunicorn (3 gthread workers of ``--threads`` threads, default 1, keep-alive, each worker on its
-own ``SO_REUSEPORT`` socket, as deployed; ``--threads 0``: 3 sync workers) serves the site on PostgreSQL (``--db``, default the
-``bench_h12`` database) with the shared cache in Redis (``--redis``, default database 2), as
-deployed: the identity centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same
+gunicorn (3 gthread workers of ``--threads`` threads, default 4, keep-alive, each worker on its
+own ``SO_REUSEPORT`` socket, as deployed; ``--threads 0``: 3 sync workers) serves the site on
+PostgreSQL (``--db``, default the ``bench_h12`` database) with the shared cache in Redis
+(``--redis``, default database 2), as deployed: the identity centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same
 views without the browser middleware), optionally the whole site (``zhengtong.wsgi``, "full").
 wrk drives each measure with a stream of DISTINCT requests: every code is exchanged once, every
 userinfo/API/introspection request carries another access token of one of ``--people`` persons
@@ -86,7 +86,7 @@ def _args():
     parser.add_argument("--remint", action="store_true", help="with --reuse: issue new access tokens")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument(
-        "--threads", type=int, default=1, help="threads per gthread worker (default 1; 0: sync workers)"
+        "--threads", type=int, default=4, help="threads per gthread worker (default 4; 0: sync workers)"
     )
     parser.add_argument("--port", type=int, default=0, help="port gunicorn listens on (default: a free one)")
     parser.add_argument(

@@ -2,7 +2,7 @@
 module's verification service (``codes/wsgi_verify.py``): its own WSGI application, the reverse
 proxy sending only these paths to it:
 
-    gunicorn zhengtong.identity.wsgi_oidc:application -w 3 -k gthread --threads 1 --keep-alive 30 \
+    gunicorn zhengtong.identity.wsgi_oidc:application -w 3 -k gthread --threads 4 --keep-alive 30 \
         --reuse-port
 
     /oidc/token  /oidc/userinfo  /oidc/introspect  /oidc/revoke  (and /api/v1/ for bearer calls)
@@ -15,9 +15,7 @@ gthread workers keep the proxy's (or a client's) connections open between reques
 closes each, which cost about three times the CPU per userinfo in the bench. A kept-alive
 connection stays with the worker that accepted it: ``--reuse-port`` gives every worker its own
 socket, so the kernel spreads new connections over the workers (from one shared socket one worker
-often took all of them, and the service ran on one core). One thread per worker: these endpoints
-are CPU-bound, and four threads per process contending for the GIL halved the requests per second
-in the bench (docs/identity.md, "Performance").
+often took all of them, and the service ran on one core; docs/identity.md, "Performance").
 """
 
 from __future__ import annotations
