@@ -5,19 +5,24 @@ userinfo and ``GET /api/v1/me`` with a JWT access token, and introspection.
     .venv/bin/python bench/identity.py --reuse           # measure only (about 2.5 minutes)
     .venv/bin/python bench/identity.py --reuse --seconds 20 --apps lean,full
 
-gunicorn (3 gthread workers of 4 threads, keep-alive, as deployed; ``--threads 1``: 3 sync
-workers) serves the site on PostgreSQL (``--db``, default the
-``bench_h12`` database) with the shared cache in Redis (``--redis``, default database 2), as
-deployed: the identity centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same
+gunicorn (3 gthread workers of ``--threads`` threads, default 4, keep-alive, each worker on its
+own ``SO_REUSEPORT`` socket, as deployed; ``--threads 0``: 3 sync workers) serves the site on
+PostgreSQL (``--db``, default the ``bench_h12`` database) with the shared cache in Redis
+(``--redis``, default database 2), as deployed: the identity centre's lean service (``zhengtong.identity.wsgi_oidc``, "lean": the same
 views without the browser middleware), optionally the whole site (``zhengtong.wsgi``, "full").
 wrk drives each measure with a stream of DISTINCT requests: every code is exchanged once, every
 userinfo/API/introspection request carries another access token of one of ``--people`` persons
-(nothing is cached per token; a person's record and claims are cached per process, so the
-"lean" rows are the warm case). The "lean, person not cached" rows run the same service with
+(a person's record and claims are cached per process, so the "lean" rows are the warm case; a
+token's signature check is kept per process (``identity.server.verified``), so the first pass
+through the tokens verifies every one and a later pass only those that reach another worker than
+before: at 1,500/s a 10-s measure makes three passes over the tokens, and ``/api/v1/me`` runs
+after userinfo with the same tokens). The "lean, person not cached" rows run the same service with
 ``ACCOUNTS_USER_CACHE_SECONDS=0`` (a person's record, claims and grants read on every call): the
 cold case. Reported: requests per second (wall clock, the load client on the same 2 cores),
-latency, and the CPU time per request of the gunicorn workers and of PostgreSQL (what the figure
-would be on an unshared machine), with the load average.
+latency, the CPU time per request of the gunicorn workers and of PostgreSQL (what the figure
+would be on an unshared machine), how many of wrk's 8 connections each worker held halfway
+through (a keep-alive connection stays with the worker that accepted it: with one shared socket
+one worker often took all 8 and the measure was bound to one core), with the load average.
 
 Preparation (``--prepare``, or a first run without ``--reuse``): migrate, a province, an
 administrator, ``--people`` persons, the confidential client ``bench-rp`` and ``--tokens`` access
@@ -34,10 +39,12 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -79,9 +86,14 @@ def _args():
     parser.add_argument("--remint", action="store_true", help="with --reuse: issue new access tokens")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument(
-        "--threads", type=int, default=4, help="threads per gthread worker (default 4; 1: sync workers)"
+        "--threads", type=int, default=4, help="threads per gthread worker (default 4; 0: sync workers)"
     )
     parser.add_argument("--port", type=int, default=0, help="port gunicorn listens on (default: a free one)")
+    parser.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="gthread workers accept from one shared socket (gunicorn's default) instead of --reuse-port",
+    )
     return parser.parse_args()
 
 
@@ -229,15 +241,32 @@ def _cpu_of(pids: list[int]) -> float:
 
 def _worker_class(args) -> list[str]:
     """gunicorn's worker options: gthread workers (keep-alive: wrk's connections stay open, as a
-    proxy's upstream keep-alive does), or sync workers with ``--threads 1`` (a new connection per
-    request: gunicorn's sync worker closes each)."""
-    if args.threads <= 1:
+    proxy's upstream keep-alive does) each listening on its own ``SO_REUSEPORT`` socket, so the
+    kernel spreads the connections over the workers (``--shared-socket``: one socket all workers
+    accept from, where one worker often took all 8 connections and the run was bound to one
+    core); or sync workers with ``--threads 0`` (a new connection per request: gunicorn's sync
+    worker closes each)."""
+    if args.threads <= 0:
         return ["-k", "sync"]
-    return ["-k", "gthread", "--threads", str(args.threads), "--keep-alive", "30"]
+    reuse = [] if args.shared_socket else ["--reuse-port"]
+    return ["-k", "gthread", "--threads", str(args.threads), "--keep-alive", "30", *reuse]
+
+
+def _connections_per_worker(port: int, workers: list[int]) -> list[int]:
+    """How many established connections each worker holds now (``ss``)."""
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"sport = :{port}"], capture_output=True, text=True
+    ).stdout
+    held = [int(p) for p in re.findall(r"pid=(\d+)", out)]
+    return sorted((held.count(w) for w in workers), reverse=True)
 
 
 def _kind(args) -> str:
-    return "sync" if args.threads <= 1 else f"gthread ({args.threads} threads)"
+    if args.threads <= 0:
+        return "sync"
+    return (
+        f"gthread ({args.threads} threads, {'one shared socket' if args.shared_socket else '--reuse-port'})"
+    )
 
 
 def _workers(master: int) -> list[int]:
@@ -274,17 +303,24 @@ def measure(args, app: str, token_list: list[str], rows: list) -> None:
         def run(label, path, requests, method, target, paths=None):
             # warm every worker (imports, keys, connections) on a few requests, not counted
             wrk_requests(port, path, requests[:50], seconds=2, connections=6, method=method)
+            held: list = []
+            # halfway through, which worker holds which of wrk's connections
+            probe = threading.Timer(
+                args.seconds / 2, lambda: held.extend(_connections_per_worker(port, workers))
+            )
             cpu0, pg0, load0 = _cpu_of(workers), postgres_cpu_seconds(), os.getloadavg()[0]
+            probe.start()
             result = wrk_requests(
                 port, path, requests[50:], seconds=args.seconds, connections=8, method=method
             )
+            probe.join()
             cpu = _cpu_of(workers) - cpu0
             pg = postgres_cpu_seconds() - pg0
             n = max(result["requests"], 1)
             rows.append(
                 (f"{label} [{label_app}]", f"{result['rps']:,.0f}/s", f"{result['p50_ms']:.1f} / {result['p95_ms']:.1f}",
-                 f"{cpu * 1000 / n:.2f} ms", f"{pg * 1000 / n:.2f} ms", f"{result['errors']}",
-                 f"{load0:.1f}", target)
+                 f"{cpu * 1000 / n:.2f} ms", f"{pg * 1000 / n:.2f} ms", "/".join(map(str, held)),
+                 f"{result['errors']}", f"{load0:.1f}", target)
             )  # fmt: skip
             print("  " + " | ".join(rows[-1]), flush=True)
 
@@ -338,8 +374,8 @@ def main() -> None:
         f"codes/tokens of {len(set(_people(token_list)))} persons; "
         f"load average now {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
-    print("| measure | wall clock | p50 / p95 ms | gunicorn CPU per request | PostgreSQL CPU per request | errors | load | target (2 cores) |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+    print("| measure | wall clock | p50 / p95 ms | gunicorn CPU per request | PostgreSQL CPU per request | connections per worker | errors | load | target (2 cores) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
 

@@ -15,7 +15,10 @@ revalidates the namespace version it uses against the shared cache at most every
 ``CACHE_LOCAL_REVALIDATE_SECONDS`` (default 2 s), so an invalidation made by another process
 shows within that bound; one made by this process shows at once. ``shared=False`` (with
 ``local=True``) keeps a value that cannot be pickled (e.g. parsed public keys) in the process
-only; its namespace version, and so its invalidation, is still shared. This module is the only place
+only; its namespace version, and so its invalidation, is still shared. ``local_max=N`` keeps the
+call's values in a front cache of their own for the namespace, bounded to N entries, so a namespace
+of many small values (verified tokens) neither evicts nor is evicted by the others; that bound is
+the namespace's, whichever call set it first. This module is the only place
 a per-process cache of shared data may live (docs/architecture.md, "Caches and rate limits").
 
 ``clear()`` forgets everything (tests call it between tests; conftest.py).
@@ -46,6 +49,8 @@ _lock = threading.Lock()
 _versions: dict[str, tuple[int, float]] = {}
 # (namespace, version, key) -> (monotonic expiry, value)
 _front: OrderedDict[tuple[str, int, str], tuple[float, Any]] = OrderedDict()
+# namespace -> (its bound, its own front cache): namespaces cached with ``local_max``
+_own: dict[str, tuple[int, OrderedDict[tuple[str, int, str], tuple[float, Any]]]] = {}
 
 
 def version_key(namespace: str) -> str:
@@ -88,13 +93,17 @@ def cached(
     *,
     local: bool = False,
     shared: bool = True,
+    local_max: int | None = None,
 ) -> T:
     """``compute()``'s value for ``key`` in ``namespace``: from the cache when this version of the
     namespace holds it, else computed, stored for ``timeout`` seconds and returned. With
-    ``local=True`` the value is also kept in this process; ``shared=False`` keeps it only there
-    (see the module docstring)."""
+    ``local=True`` the value is also kept in this process (in the namespace's own front cache of
+    ``local_max`` entries when given); ``shared=False`` keeps it only there (see the module
+    docstring)."""
     if not (local or shared):
         raise ValueError("a value must be cached locally, shared, or both")
+    if local_max is not None and not (local and local_max > 0):
+        raise ValueError("local_max bounds a local cache of at least one entry")
     if timeout <= 0:
         return compute()
     # Keys may be long or hold spaces (SQL): hashed, so every cache backend accepts them.
@@ -102,11 +111,15 @@ def cached(
     current = version(namespace, fresh=not local)
     front_key = (namespace, current, key)
     now = time.monotonic()
+    front, bound = _front, LOCAL_MAX_ENTRIES
+    if local_max is not None:
+        with _lock:
+            bound, front = _own.setdefault(namespace, (local_max, OrderedDict()))
     if local:
         with _lock:
-            hit = _front.get(front_key)
+            hit = front.get(front_key)
             if hit is not None and hit[0] > now:
-                _front.move_to_end(front_key)
+                front.move_to_end(front_key)
                 return hit[1]
     if shared:
         full_key = f"{PREFIX}:{namespace}:v{current}:{key}"
@@ -120,9 +133,9 @@ def cached(
         value = compute()
     if local:
         with _lock:
-            _front[front_key] = (now + timeout, value)
-            while len(_front) > LOCAL_MAX_ENTRIES:
-                _front.popitem(last=False)
+            front[front_key] = (now + timeout, value)
+            while len(front) > bound:
+                front.popitem(last=False)
     return value
 
 
@@ -138,6 +151,8 @@ def invalidate(namespace: str) -> None:
         _versions[namespace] = (new, time.monotonic())
         for front_key in [k for k in _front if k[0] == namespace]:
             del _front[front_key]
+        if namespace in _own:
+            _own[namespace][1].clear()
 
 
 def clear() -> None:
@@ -146,3 +161,4 @@ def clear() -> None:
     with _lock:
         _versions.clear()
         _front.clear()
+        _own.clear()

@@ -7,23 +7,21 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from joserfc import jwt
 from joserfc.errors import JoseError
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import subtree_q
 from zhengtong.core.errors import NotFound
-from zhengtong.identity import keys
 from zhengtong.identity.ids import plain_client_id
 from zhengtong.identity.models import Client, Consent, SigningKey, Token
 from zhengtong.identity.server import (
-    ALGORITHMS,
     FORMAT,
     FORMAT_CLAIM,
     PERSON_CLAIM,
     enabled_client,
     open_person,
     revoked_jtis,
+    verified,
 )
 
 PERMISSION = "identity.manage_clients"
@@ -127,12 +125,11 @@ def access_token_verify(raw: str) -> tuple[Token | VerifiedAccess | None, dict, 
     ``VerifiedAccess`` from the claims) and its claims, or (None, {}, reason): a bad signature, an
     unknown key, expiry, a revoked token, a disabled client or account."""
     try:
-        decoded = jwt.decode(raw, keys.verification_keys(), algorithms=ALGORITHMS)
+        header, values = verified(raw)
     except (JoseError, ValueError):
         return None, {}, "the token is malformed or its signature does not verify"
-    if decoded.header.get("typ") != "at+jwt":
+    if header.get("typ") != "at+jwt":
         return None, {}, "not an access token"
-    values = decoded.claims
     exp = values.get("exp")
     if not isinstance(exp, int) or not values.get("jti"):
         return None, {}, "the token is malformed or its signature does not verify"

@@ -114,6 +114,30 @@ def open_person(value: str) -> tuple[int, str, str] | None:
     return user_id, uscc, delegation
 
 
+# Tokens whose signature verified, kept per process (``verified``): a relying party calls userinfo
+# and the API many times with one access token. 8,192 entries of a few hundred bytes each.
+VERIFIED_MAX = 8192
+
+
+def verified(token: str) -> tuple[dict, dict]:
+    """(header, claims) of a JWT signed by one of the provider's active or retiring keys; raises
+    ``JoseError`` or ``ValueError`` when it is malformed or its signature does not verify. The
+    signature check is kept per process (at most ``keys.CACHE_SECONDS``, bounded to
+    ``VERIFIED_MAX`` tokens) in the key set's own cache namespace, so a rotation or retirement
+    drops it with the key set; a failure is never kept. Everything that can change while a token
+    lives (``exp``, revocation, the client, the person) is the caller's check at every use. The
+    dicts are copies: a caller may change them."""
+
+    def verify() -> tuple[dict, dict]:
+        decoded = jwt.decode(token, keys.verification_keys(), algorithms=ALGORITHMS)
+        return dict(decoded.header), dict(decoded.claims)
+
+    header, claims = cache.cached(
+        keys.CACHE, token, verify, keys.CACHE_SECONDS, local=True, shared=False, local_max=VERIFIED_MAX
+    )
+    return dict(header), dict(claims)
+
+
 def unverified_claims(token: str) -> dict:
     """The payload of a JWT we just signed (no verification needed: it never left this process)."""
     payload = token.split(".")[1]
@@ -511,11 +535,10 @@ def _signed_access(token_string: str) -> _SignedAccess | None | bool:
     """A JWT access token of the current format, from its claims alone; None when it is not live;
     False when it is not such a token (the caller looks the row up)."""
     try:
-        decoded = jwt.decode(token_string, keys.verification_keys(), algorithms=ALGORITHMS)
+        header, values = verified(token_string)
     except (JoseError, ValueError):
         return None
-    values = decoded.claims
-    if values.get(FORMAT_CLAIM) not in SIGNED_FORMATS or decoded.header.get("typ") != "at+jwt":
+    if values.get(FORMAT_CLAIM) not in SIGNED_FORMATS or header.get("typ") != "at+jwt":
         return False
     if not isinstance(values.get("exp"), int) or values["exp"] <= time.time():
         return None

@@ -2,7 +2,8 @@
 module's verification service (``codes/wsgi_verify.py``): its own WSGI application, the reverse
 proxy sending only these paths to it:
 
-    gunicorn zhengtong.identity.wsgi_oidc:application -w 3 -k gthread --threads 4 --keep-alive 30
+    gunicorn zhengtong.identity.wsgi_oidc:application -w 3 -k gthread --threads 4 --keep-alive 30 \
+        --reuse-port
 
     /oidc/token  /oidc/userinfo  /oidc/introspect  /oidc/revoke  (and /api/v1/ for bearer calls)
 
@@ -11,8 +12,10 @@ middleware stack of ``core.leanwsgi``: no session, CSRF, messages, preferences, 
 second-factor, axes or clickjacking middleware, which only browser pages need (these endpoints
 take no cookies and are CSRF-exempt; the API answers bearer tokens). Anything else is a 404 here.
 gthread workers keep the proxy's (or a client's) connections open between requests; a sync worker
-closes each, which cost about three times the CPU per userinfo in the bench (docs/identity.md,
-"Performance").
+closes each, which cost about three times the CPU per userinfo in the bench. A kept-alive
+connection stays with the worker that accepted it: ``--reuse-port`` gives every worker its own
+socket, so the kernel spreads new connections over the workers (from one shared socket one worker
+often took all of them, and the service ran on one core; docs/identity.md, "Performance").
 """
 
 from __future__ import annotations

@@ -101,3 +101,24 @@ def test_clear_forgets_everything():
     cache.clear()
     cache.cached("t", "k", compute, 60, local=True)
     assert compute.calls == 2
+
+
+def test_a_namespace_with_its_own_bound_keeps_apart_from_the_others():
+    other = Counter()
+    cache.cached("t", "k", other, 60, local=True, shared=False)
+    tokens = Counter()
+    for i in range(3):
+        cache.cached("many", str(i), tokens, 60, local=True, shared=False, local_max=2)
+    assert tokens.calls == 3
+    cache.cached("many", "2", tokens, 60, local=True, shared=False, local_max=2)
+    cache.cached("many", "1", tokens, 60, local=True, shared=False, local_max=2)
+    assert tokens.calls == 3  # the two newest are kept
+    cache.cached("many", "0", tokens, 60, local=True, shared=False, local_max=2)
+    assert tokens.calls == 4  # the oldest went, over the namespace's own bound
+    cache.cached("t", "k", other, 60, local=True, shared=False)
+    assert other.calls == 1  # the other namespaces' entries were not evicted
+    cache.invalidate("many")
+    cache.cached("many", "0", tokens, 60, local=True, shared=False, local_max=2)
+    assert tokens.calls == 5
+    with pytest.raises(ValueError):
+        cache.cached("many", "0", tokens, 60, shared=True, local_max=2)

@@ -3,14 +3,17 @@ the revocation set (no query on the token table), and every revocation seen at o
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from zhengtong.audit.models import AuditEvent, AuditQueue
 from zhengtong.audit.services import compute_hash, event_values
-from zhengtong.identity import claims, services
-from zhengtong.identity.models import Consent, Token
+from zhengtong.identity import claims, keys, server, services
+from zhengtong.identity.models import Consent, SigningKey, Token
 from zhengtong.identity.server import unverified_claims
 from zhengtong.identity.tests.conftest import authorize_params, basic, exchange, get_code, pkce
 
@@ -164,3 +167,51 @@ def test_the_code_exchange_writes_its_token_audit_event_and_queue_row_together(s
         assert all(f"INSERT INTO {t}" in writes[0] for t in tables)
     else:
         assert len(writes) == 3
+
+
+def test_a_token_is_verified_once_per_process_and_every_later_check_still_runs(
+    signed_in, rp, admin, tokens, monkeypatch
+):
+    access = tokens["access_token"]
+    calls = []
+    decode = server.jwt.decode
+    monkeypatch.setattr(
+        server.jwt, "decode", lambda token, *a, **k: calls.append(token) or decode(token, *a, **k)
+    )
+    assert _userinfo(signed_in, access).status_code == 200
+    assert _userinfo(signed_in, access).status_code == 200
+    assert _introspect(signed_in, access)["active"] is True
+    assert (
+        signed_in.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 401
+    )  # not api:read
+    assert calls.count(access) == 1  # the signature was checked once
+    # a forged signature is another token: checked, refused, and never kept
+    head, body, signature = access.split(".")
+    forged = f"{head}.{body}.{signature[:-4]}{'AAAA' if signature[-4:] != 'AAAA' else 'BBBB'}"
+    for _ in range(2):
+        refused = _userinfo(signed_in, forged)
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_token"
+    assert calls.count(forged) == 2
+    # revoked after it was verified: refused at once
+    assert signed_in.post("/oidc/revoke", {"token": access}, **basic()).status_code == 200
+    assert _userinfo(signed_in, access).status_code == 401
+    assert _introspect(signed_in, access) == {"active": False}
+
+
+def test_a_verified_token_is_refused_at_once_when_its_client_is_disabled(signed_in, rp, admin, tokens):
+    access = tokens["access_token"]
+    assert _userinfo(signed_in, access).status_code == 200  # verified and kept
+    services.client_disable(actor=admin, client=rp)  # revokes its tokens and disables it
+    refused = _userinfo(signed_in, access)
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_token"
+
+
+def test_a_verified_token_is_refused_once_its_key_is_retired(signed_in, tokens):
+    access = tokens["access_token"]
+    assert _userinfo(signed_in, access).status_code == 200  # verified and kept
+    keys.rotate()
+    assert _userinfo(signed_in, access).status_code == 200  # a retiring key still verifies
+    SigningKey.objects.filter(status="retiring").update(retiring_at=timezone.now() - timedelta(days=400))
+    assert keys.retire_expired() == 2
+    refused = _userinfo(signed_in, access)
+    assert refused.status_code == 401 and "signature" in refused.json()["error_description"]
