@@ -189,7 +189,10 @@ def _insert(topic: str, rows: list[tuple[str, str]]) -> tuple[dict[str, int], li
 
 class _Batch:
     """The messages handed to the worker by one on-commit callback (registered at one savepoint
-    level of one transaction), and whether the callback has run."""
+    level of one transaction), and whether the callback has run. ``done`` is not the same as
+    "no longer in ``run_on_commit``": a commit takes callbacks out as it runs them, but a caller
+    that runs captured callbacks itself (pytest-django's ``django_capture_on_commit_callbacks``)
+    leaves them there."""
 
     __slots__ = ("done", "ids")
 

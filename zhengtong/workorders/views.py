@@ -295,13 +295,10 @@ def categories(request):
             messages.error(request, exc.message)
         else:
             if category.active:
-                messages.success(
-                    request, _("Category %(code)s is open for new work orders.") % {"code": category.code}
-                )
+                done = _("Category %(code)s is open for new work orders.")
             else:
-                messages.success(
-                    request, _("Category %(code)s is closed for new work orders.") % {"code": category.code}
-                )
+                done = _("Category %(code)s is closed for new work orders.")
+            messages.success(request, done % {"code": category.code})
         return redirect("workorders:categories")
     return render(
         request,
