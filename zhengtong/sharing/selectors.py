@@ -17,6 +17,7 @@ from zhengtong.sharing.models import (
     Objection,
     OpenTerms,
     Peer,
+    RemoteRequest,
     SharingProfile,
     SharingRequest,
     UsageReport,
@@ -204,6 +205,20 @@ def peers() -> QuerySet[Peer]:
 
 def peer_get(installation: str) -> Peer | None:
     return Peer.objects.filter(installation=installation, is_active=True).first()
+
+
+def remote_requests_of(*, actor: Any) -> QuerySet[RemoteRequest]:
+    """Our department's requests to other installations (the requesting staff's view)."""
+    return RemoteRequest.objects.filter(_consumer_q(actor, "sharing.request")).select_related(
+        "peer", "consumer_department", "requested_by"
+    )
+
+
+def remote_request_get(*, actor: Any, pk: Any) -> RemoteRequest:
+    found = remote_requests_of(actor=actor).filter(pk=pk).first() if str(pk).isdecimal() else None
+    if found is None:
+        raise NotFound(_("no such request to another installation"))
+    return found
 
 
 def open_terms_for(application_ids: list[int]) -> dict[int, OpenTerms]:

@@ -326,7 +326,7 @@ def _log(
         "at": now.isoformat(),
         "grant": grant.pk if grant else None,
         "provider": _dept_ref(grant.department) if grant else "",
-        "consumer": _dept_ref(grant.consumer_department) if grant else "",
+        "consumer": (_dept_ref(grant.consumer_department) or grant.consumer_installation) if grant else "",
         "mode": mode,
         "on_behalf_of": exchange.on_behalf_of,
         "request_sha256": exchange.request_sha256,
