@@ -123,7 +123,14 @@ def usage_for_owner(*, actor: Any) -> list[dict]:
                 department_field="owner_department",
             )
         )
-        .values("grant", "grant__consumer_department__name", "grant__purpose", "profile__title", "mode")
+        .values(
+            "grant",
+            "grant__consumer_department__name",
+            "grant__consumer_installation",
+            "grant__purpose",
+            "profile__title",
+            "mode",
+        )
         .annotate(
             calls=Count("id"),
             refused=Count("id", filter=Q(outcome="refused")),

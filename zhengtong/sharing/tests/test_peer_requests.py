@@ -174,3 +174,57 @@ def test_unsigned_forged_altered_replayed_and_unknown_messages_are_refused(two):
     # a signed ask for the key of a request that is not the sender's: nothing
     ask = peer_requests._message("sharing.status", peer, {"reference": "nope", "want_key": True})
     assert _post("requests/status", ask).status_code == 404
+
+
+def _login(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_and_api_on_both_sides(two):
+    caller = _login(two.yiwu_consumer)
+    page = caller.get(f"/sharing/peers/{ME}/")
+    assert page.status_code == 200 and two.profile.title in page.content.decode()
+    url = f"/sharing/peers/{ME}/?source={two.profile.pk}"
+    form = {
+        "r-purpose": "异地核验",
+        "r-legal_basis": "条例",
+        "r-mode": "verification",
+        "r-valid_until": "2099-01-01",
+    }
+    bad = caller.post(url, form)  # no field chosen; and a period too long for the other side
+    assert bad.status_code == 200 and not RemoteRequest.objects.exists()
+    until = (timezone.localdate() + dt.timedelta(days=100)).isoformat()
+    sent = caller.post(url, {**form, "r-valid_until": until, "r-fields_": ["resident_id"]})
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    row = RemoteRequest.objects.get()
+    listed = caller.get("/sharing/peers/")
+    assert listed.status_code == 200 and two.profile.title in listed.content.decode()
+    # on the other side, in the owner's normal approval list, marked with its origin
+    decide = _login(two.owner).get("/sharing/requests/decide/").content.decode()
+    assert two.yiwu_consumer.department.name in decide and ME in decide
+    # the API: the other's sources, our requests, a check; field errors as 422, never 5xx
+    api = caller.get(f"/api/v1/sharing/peers/{ME}/catalogue")
+    assert api.status_code == 200 and any(s["id"] == two.profile.pk for s in api.json())
+    mine = caller.get("/api/v1/sharing/remote-requests").json()
+    assert [r["reference"] for r in mine] == [str(row.reference)] and mine[0]["has_key"] is False
+    assert caller.post(f"/api/v1/sharing/remote-requests/{row.pk}/check").json()["state"] == "pending"
+    r = caller.post(
+        f"/api/v1/sharing/peers/{ME}/requests",
+        {"profile": two.profile.pk, "fields": ["nope"], "purpose": "x", "valid_until": until},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and "fields" in r.json()["error"]["details"]["fields"]
+    r = caller.post(
+        "/api/v1/sharing/peers/zj-nowhere/requests",
+        {"profile": 1, "fields": ["name"], "purpose": "x", "valid_until": until},
+        content_type="application/json",
+    )
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_peer"
+    r = caller.post(
+        f"/api/v1/sharing/peers/{ME}/verify", {"subject": {"name": "x"}}, content_type="application/json"
+    )
+    assert r.status_code == 404 and r.json()["error"]["code"] == "no_grant"
+    assert _login(two.consumer).get("/api/v1/sharing/remote-requests").json() == []
