@@ -33,8 +33,10 @@ def _consumer_q(actor: Any, perm: str = "sharing.view") -> Q:
 
 
 def may_see_grant(actor: Any, grant: Grant) -> bool:
-    return can_on(actor, "sharing.view", grant) or can(
-        actor, "sharing.view", grant.consumer_org_unit, grant.consumer_department
+    # A grant to another installation has no consumer here (``can`` with no unit means anywhere).
+    return can_on(actor, "sharing.view", grant) or (
+        not grant.consumer_installation
+        and can(actor, "sharing.view", grant.consumer_org_unit, grant.consumer_department)
     )
 
 

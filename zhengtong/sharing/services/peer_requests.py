@@ -75,7 +75,7 @@ def _signed_by(peer: Peer, envelope: dict) -> bool:
     """Whether ``envelope`` is signed by ``peer``'s key for signed messages; a key id we have not
     seen refreshes the peer's keys once from its anchor (as for receipts)."""
     known = {k.get("kid") for k in peer.keys.get("keys", [])}
-    if envelope.get("kid") not in known:
+    if str(envelope.get("kid")) not in known:
         try:
             peer = peer_refresh(
                 actor=None, installation=peer.installation, base_url=peer.base_url, via="sharing"
@@ -280,7 +280,8 @@ def remote_request_check(*, actor: Any, request: RemoteRequest, via: str = "") -
     if actor is not None:
         ensure_can(actor, "sharing.request", request.consumer_org_unit, request.consumer_department)
     peer = request.peer
-    want_key = not request.key_sealed
+    # No key yet, or one that no longer opens (SECRET_KEY changed): ask for a fresh one.
+    want_key = not request.key_sealed or core_keys.open_text(request.key_sealed, label=KEY_LABEL) is None
     status, answer = _call(
         peer, "requests/status", "sharing.status", {"reference": str(request.reference), "want_key": want_key}
     )

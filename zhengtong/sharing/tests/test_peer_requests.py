@@ -73,6 +73,11 @@ def test_request_approval_kept_key_verify_and_revocation(two):
     assert grant.consumer_installation == ME and grant.consumer_department_id is None
     with pytest.raises(PermissionDenied):  # its key goes to the other installation only
         services.grant_key_issue(actor=shr.consumer, grant=grant)
+    with pytest.raises(PermissionDenied):  # nor is any department of ours its consumer
+        services.objection_raise(actor=shr.consumer, grant=grant, description="数据有误")
+    with pytest.raises(NotFound):
+        selectors.grant_get(actor=shr.consumer, pk=grant.pk)
+    assert selectors.grant_get(actor=shr.owner, pk=grant.pk).consumer_label.endswith(f"@ {ME}")
     row = services.remote_request_check(actor=caller, request=row)
     assert row.state == "approved" and row.remote_grant == grant.pk and row.grant_state == "active"
     assert row.key_sealed and "zts_" not in row.key_sealed  # kept encrypted
@@ -113,8 +118,10 @@ def test_request_approval_kept_key_verify_and_revocation(two):
         "sharing.remote_request.refused",
         "sharing.key.issue",
     } <= actions
-    # the state as the other installation now tells it
+    # the state as the other installation now tells it; the owner's usage page names the consumer
     assert services.remote_request_check(actor=caller, request=row).grant_state == "revoked"
+    usage = _login(shr.owner).get("/sharing/usage/").content.decode()
+    assert ME in usage
 
 
 @pytest.mark.django_db(transaction=True)
