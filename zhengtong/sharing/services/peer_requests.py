@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 PURPOSE = "sharing.peer"
 MAX_AGE = dt.timedelta(minutes=5)
-OPEN_STATES = ("pending", "partly_approved")
+REFRESHES_PER_MINUTE = 6
 
 
 class MessageRefused(PermissionDenied):
@@ -76,6 +76,10 @@ def _signed_by(peer: Peer, envelope: dict) -> bool:
     seen refreshes the peer's keys once from its anchor (as for receipts)."""
     known = {k.get("kid") for k in peer.keys.get("keys", [])}
     if str(envelope.get("kid")) not in known:
+        # Anyone can post a message naming a trusted sender and an unknown key id: at most
+        # REFRESHES_PER_MINUTE refreshes per sender, so such posts cannot make us call it in a loop.
+        if ratelimit.incr("sharing.peer.refresh", peer.installation) > REFRESHES_PER_MINUTE:
+            return False
         try:
             peer = peer_refresh(
                 actor=None, installation=peer.installation, base_url=peer.base_url, via="sharing"
