@@ -91,7 +91,7 @@ def test_request_approval_kept_key_verify_and_revocation(two):
     assert answer["result"] == "match"
     served = Exchange.objects.get(direction="in", on_behalf_of="YW-2026-21")
     called = Exchange.objects.get(direction="out", on_behalf_of="YW-2026-21")
-    assert served.grant_id == grant.pk and served.receipt["consumer"] == ME
+    assert served.grant_id == grant.pk and served.receipt["consumer"] == ME and served.peer == ME
     assert called.outcome == "ok" and called.receipt["id"] == str(served.receipt_id)
     # another department of ours holds no key of that installation
     with pytest.raises(NotFound):
