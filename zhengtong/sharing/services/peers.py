@@ -220,4 +220,7 @@ def remote_verify(
             _("refused by %(peer)s: %(reason)s")
             % {"peer": installation, "reason": str(error.get("message", status))[:200]}
         )
+    if kept is not None and kept[0].grant_state != "active":
+        # Answered (the grant was resumed there): an earlier refusal or suspension no longer holds.
+        RemoteRequest.objects.filter(pk=kept[0].pk).update(grant_state="active", checked_at=timezone.now())
     return answer

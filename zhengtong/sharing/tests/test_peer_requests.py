@@ -96,6 +96,27 @@ def test_request_approval_kept_key_verify_and_revocation(two):
     # another department of ours holds no key of that installation
     with pytest.raises(NotFound):
         services.remote_verify(actor=shr.consumer, installation=ME, subject={"resident_id": "1"})
+    # suspended there: refused (logged on both sides); the check brings the state; resumed: answered
+    services.grant_suspend(actor=shr.owner, grant=grant, note="核查使用情况")
+    with pytest.raises(Conflict):
+        services.remote_verify(
+            actor=caller,
+            installation=ME,
+            subject={"resident_id": shr.person.resident_id},
+            on_behalf_of="YW-2026-S",
+        )
+    assert Exchange.objects.get(direction="in", on_behalf_of="YW-2026-S").reason == "grant_inactive"
+    assert Exchange.objects.get(direction="out", on_behalf_of="YW-2026-S").reason == "grant_inactive"
+    assert services.remote_request_check(actor=caller, request=row).grant_state == "suspended"
+    services.grant_resume(actor=shr.owner, grant=grant)
+    services.remote_verify(
+        actor=caller,
+        installation=ME,
+        subject={"resident_id": shr.person.resident_id},
+        on_behalf_of="YW-2026-R",
+    )
+    row.refresh_from_db()
+    assert row.grant_state == "active"
     # revoked there: the next call is refused with the reason, logged on both sides
     services.grant_revoke(actor=shr.owner, grant=grant, note="用途已结束")
     with pytest.raises(Conflict):
