@@ -4,6 +4,8 @@ Every module that keeps signing keys (the codes module's code and trust-list key
 department seals and exchange-receipt keys) stores them in its own table but handles the key material
 here: private keys as PKCS#8 PEM encrypted with a passphrase (``passphrase()``), ``kid`` as the first
 8 bytes of SHA-256 over the public key's DER, signatures as raw ``r || s`` (64 bytes, JOSE and COSE).
+Secrets this installation must present to others (another installation's sharing key) are kept
+encrypted with ``seal_text`` / ``open_text`` (AES-GCM under a key from the same ``passphrase()``).
 Pure functions apart from the settings read by ``passphrase``; no models.
 """
 
@@ -12,13 +14,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import threading
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 _P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
@@ -137,3 +141,24 @@ def public_key_jwk(public_key: ec.EllipticCurvePublicKey, kid: str) -> dict:
         "use": "sig",
         "kid": kid,
     }
+
+
+def _text_cipher(configured: str, label: str) -> AESGCM:
+    return AESGCM(hashlib.sha256(passphrase(configured, label)).digest())
+
+
+def seal_text(plain: str, *, label: str, configured: str = "") -> str:
+    """``plain`` encrypted (AES-GCM, a fresh nonce, ``label`` as associated data) under a key
+    from ``passphrase(configured, label)``: a secret we hold for calling someone else, stored."""
+    nonce = os.urandom(12)
+    sealed = nonce + _text_cipher(configured, label).encrypt(nonce, plain.encode(), label.encode())
+    return b64url(sealed)
+
+
+def open_text(sealed: str, *, label: str, configured: str = "") -> str | None:
+    """The text ``seal_text`` sealed, or None when it does not decrypt (other key or label, altered)."""
+    try:
+        raw = b64url_decode(sealed)
+        return _text_cipher(configured, label).decrypt(raw[:12], raw[12:], label.encode()).decode()
+    except (InvalidTag, ValueError):
+        return None

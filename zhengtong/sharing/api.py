@@ -21,12 +21,25 @@ from zhengtong.catalog import selectors as catalog_selectors
 from zhengtong.core.errors import NotFound, PermissionDenied
 from zhengtong.core.pagination import clamp_limit, keyset_page
 from zhengtong.core.schemas import ERRORS
-from zhengtong.sharing import selectors, services
+from zhengtong.sharing import api_peers, selectors, services
 from zhengtong.sharing.models import Exchange, Grant, SharingProfile, SharingRequest
 
 router = Router(tags=["sharing"])
 
-PUBLIC_OPERATIONS: set[str] = {"sharing_installation"}
+PUBLIC_OPERATIONS: set[str] = {"sharing_installation", *api_peers.PUBLIC_OPERATIONS}
+
+
+def _mount(sub: Router) -> None:
+    """Serve a use-case file's operations (``api_peers``) under this router's own prefix (as
+    ``services.api`` does: nesting with ``add_router("", ...)`` loses the slash in the paths)."""
+    for path, view in sub.path_operations.items():
+        if path in router.path_operations:
+            router.path_operations[path].operations.extend(view.operations)
+        else:
+            router.path_operations[path] = view
+
+
+_mount(api_peers.router)
 
 EXCHANGE_ERRORS = {**ERRORS, 429: ERRORS[401]}
 
@@ -114,7 +127,7 @@ class SharingRequestOut(Schema):
 
     @staticmethod
     def resolve_consumer(obj: SharingRequest) -> str:
-        return obj.consumer_department.name
+        return obj.consumer_label
 
     @staticmethod
     def resolve_approvals_needed(obj: SharingRequest) -> list[str]:
@@ -157,7 +170,7 @@ class SharingGrantOut(Schema):
 
     @staticmethod
     def resolve_consumer(obj: Grant) -> str:
-        return obj.consumer_department.name
+        return obj.consumer_label
 
 
 class GrantPage(Schema):
@@ -506,7 +519,9 @@ class PeerOut(Schema):
 
 
 class RemoteVerifyIn(SharingVerifyIn):
-    key: str = Field(..., max_length=200)
+    # Optional: without it, the key the other installation issued for your department's
+    # approved request (kept here, encrypted) is used.
+    key: str = Field("", max_length=200)
 
 
 @router.get("/peers", response={200: list[PeerOut], **ERRORS}, operation_id="sharing_peers")
@@ -522,7 +537,8 @@ def peers(request):
 )
 def peer_verify(request, installation: str, payload: RemoteVerifyIn):
     """Verification against another installation's source, under the grant it issued to your
-    department (its key); logged here and there, its receipt checked against its published keys."""
+    department (its key as kept from your request to it, or the one passed); logged here and
+    there, its receipt checked against its published keys."""
     data = payload.dict()
     return services.remote_verify(
         actor=request.auth,

@@ -14,6 +14,10 @@ class SharingError(ErrorCode):
     WRONG_MODE = "wrong_mode", "the grant does not deliver data in this mode"
     UNKNOWN_PEER = "unknown_peer", "no trusted installation with that id"
     PEER_FAILED = "peer_failed", "the other installation did not answer with a valid signed receipt"
+    MESSAGE_REFUSED = (
+        "peer_message_refused",
+        "the message is not signed by a trusted installation, not for us, stale or replayed",
+    )
     TERMS_NOT_ACCEPTED = "terms_not_accepted", "the applicant has not accepted the data-use agreement"
     LOG_UNAVAILABLE = (
         "exchange_log_unavailable",

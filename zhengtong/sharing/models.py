@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengtong.accounts.models import Credential, Department, OrgUnit
 from zhengtong.catalog.models import DataApplication, DataResource
@@ -100,11 +101,24 @@ class SharingRequest(WorkflowModel, SlaMixin):
     profile = models.ForeignKey(SharingProfile, models.PROTECT, related_name="requests")
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
     department = models.ForeignKey(Department, models.PROTECT, related_name="+")
+    # The requesting department and person: ours, or (``origin`` set) another installation's,
+    # named by the signed request it sent (docs/sharing.md, "Between installations").
     consumer_department = models.ForeignKey(
-        Department, models.PROTECT, related_name="+", verbose_name=_("requesting department")
+        Department,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("requesting department"),
     )
-    consumer_org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    consumer_org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True
+    )
+    origin = models.CharField(_("origin installation"), max_length=100, blank=True)
+    origin_reference = models.CharField(max_length=64, blank=True)
+    origin_department = models.CharField(_("requesting department"), max_length=200, blank=True)
+    origin_requester = models.CharField(_("requested by"), max_length=200, blank=True)
     fields = models.JSONField(_("fields"), default=list)
     grade = models.CharField(_("grade"), max_length=2, default="L1")
     purpose = models.TextField(_("purpose"))
@@ -123,11 +137,24 @@ class SharingRequest(WorkflowModel, SlaMixin):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin", "origin_reference"],
+                condition=~models.Q(origin=""),
+                name="sharing_request_origin_unique",
+            )
+        ]
         verbose_name = _("sharing request")
         verbose_name_plural = _("sharing requests")
 
     def __str__(self) -> str:
         return f"request {self.pk} {self.profile.title}"
+
+    @property
+    def consumer_label(self) -> str:
+        if self.origin:
+            return f"{self.origin_department} @ {self.origin}"
+        return self.consumer_department.name if self.consumer_department_id else ""
 
     def audit_label(self) -> str:
         return f"sharing request {self.pk}"
@@ -144,8 +171,12 @@ class Grant(WorkflowModel):
     profile = models.ForeignKey(SharingProfile, models.PROTECT, related_name="grants")
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
     department = models.ForeignKey(Department, models.PROTECT, related_name="+")
-    consumer_department = models.ForeignKey(Department, models.PROTECT, related_name="+")
-    consumer_org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    # Ours, or none when ``consumer_installation`` names the other installation it was granted to.
+    consumer_department = models.ForeignKey(
+        Department, models.PROTECT, related_name="+", null=True, blank=True
+    )
+    consumer_org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", null=True, blank=True)
+    consumer_installation = models.CharField(_("consumer installation"), max_length=100, blank=True)
     fields = models.JSONField(_("fields"), default=list)
     row_scope = models.CharField(_("row scope (region code)"), max_length=15, blank=True)
     purpose = models.TextField(_("purpose"))
@@ -170,6 +201,13 @@ class Grant(WorkflowModel):
 
     def __str__(self) -> str:
         return f"grant {self.pk} {self.profile.title}"
+
+    @property
+    def consumer_label(self) -> str:
+        if self.consumer_installation:
+            origin = self.request.origin_department if self.request_id else ""
+            return f"{origin} @ {self.consumer_installation}"
+        return self.consumer_department.name if self.consumer_department_id else ""
 
     def audit_label(self) -> str:
         return f"sharing grant {self.pk}"
@@ -292,6 +330,55 @@ class Peer(models.Model):
 
     def __str__(self) -> str:
         return self.installation
+
+
+class RemoteRequest(models.Model):
+    """Our department's request for a source of another installation (``peer``), sent signed
+    with our key; the other installation decides it on its own pages. When approved, the key it
+    issued for our department comes back signed and is kept here encrypted (``key_sealed``,
+    ``core.keys.seal_text``), so a remote verification needs no key from the caller."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("sharing request state", "pending")
+        PARTLY_APPROVED = "partly_approved", pgettext_lazy("sharing request state", "partly approved")
+        APPROVED = "approved", pgettext_lazy("sharing request state", "approved")
+        REJECTED = "rejected", pgettext_lazy("sharing request state", "rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("sharing request state", "withdrawn")
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    peer = models.ForeignKey(Peer, models.PROTECT, related_name="requests")
+    remote_id = models.PositiveBigIntegerField(null=True, blank=True)
+    profile_ref = models.PositiveBigIntegerField(_("source"))
+    profile_title = models.CharField(_("source"), max_length=200)
+    consumer_department = models.ForeignKey(Department, models.PROTECT, related_name="+")
+    consumer_org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    fields = models.JSONField(_("fields"), default=list)
+    purpose = models.TextField(_("purpose"))
+    legal_basis = models.CharField(_("legal basis"), max_length=500, blank=True)
+    row_scope = models.CharField(_("row scope (region code)"), max_length=15, blank=True)
+    mode = models.CharField(_("delivery mode"), max_length=16, choices=DeliveryMode.choices)
+    valid_until = models.DateField(_("valid until"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    decision_note = models.CharField(_("reason"), max_length=500, blank=True)
+    # The grant the other installation created, its state as last heard, and its key (encrypted).
+    remote_grant = models.PositiveBigIntegerField(null=True, blank=True)
+    grant_state = models.CharField(_("grant state"), max_length=40, blank=True)
+    key_sealed = models.TextField(blank=True)
+    key_expires_at = models.DateTimeField(_("key expires"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("request to another installation")
+        verbose_name_plural = _("requests to other installations")
+
+    def __str__(self) -> str:
+        return f"remote request {self.pk} {self.peer_id} {self.profile_title}"
+
+    def audit_label(self) -> str:
+        return f"sharing request {self.reference} to another installation"
 
 
 class OpenAgreement(models.Model):

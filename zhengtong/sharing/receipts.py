@@ -32,8 +32,10 @@ def body_hash(value: Any) -> str:
     return hashlib.sha256(canonical(value)).hexdigest()
 
 
-def sign(payload: dict) -> dict:
-    signature = seals.sign_bytes(purpose=PURPOSE, payload=canonical(payload), via="sharing")
+def sign(payload: dict, *, purpose: str = PURPOSE) -> dict:
+    """``payload`` signed with the installation's key for ``purpose`` (receipts; the signed
+    messages between installations use ``sharing.peer``, with the same shape)."""
+    signature = seals.sign_bytes(purpose=purpose, payload=canonical(payload), via="sharing")
     return {
         "payload": payload,
         "alg": signature.alg,
@@ -56,14 +58,19 @@ def verify(receipt: dict) -> bool:
         return False
 
 
-def verify_with_jwks(receipt: dict, jwks: dict) -> bool:
+def verify_with_jwks(receipt: dict, jwks: dict, *, purpose: str = "") -> bool:
     """Whether ``receipt`` is signed by a key of ``jwks`` (another installation's published
-    keys, from the trust list): ES256 over the canonical payload."""
+    keys, from the trust list): ES256 over the canonical payload. ``purpose``: only a key
+    published for it (``zt_purpose``), so a receipt cannot pass for a signed message."""
     try:
         if receipt.get("alg") != "ES256":
             return False
         jwk = next(
-            k for k in jwks.get("keys", []) if k.get("kid") == receipt["kid"] and k.get("crv") == "P-256"
+            k
+            for k in jwks.get("keys", [])
+            if k.get("kid") == receipt["kid"]
+            and k.get("crv") == "P-256"
+            and (not purpose or k.get("zt_purpose") == purpose)
         )
         public = core_keys.public_key_from_jwk(jwk)
         signature = core_keys.b64url_decode(str(receipt["signature"]))

@@ -17,6 +17,7 @@ from zhengtong.sharing.models import (
     Objection,
     OpenTerms,
     Peer,
+    RemoteRequest,
     SharingProfile,
     SharingRequest,
     UsageReport,
@@ -32,8 +33,10 @@ def _consumer_q(actor: Any, perm: str = "sharing.view") -> Q:
 
 
 def may_see_grant(actor: Any, grant: Grant) -> bool:
-    return can_on(actor, "sharing.view", grant) or can(
-        actor, "sharing.view", grant.consumer_org_unit, grant.consumer_department
+    # A grant to another installation has no consumer here (``can`` with no unit means anywhere).
+    return can_on(actor, "sharing.view", grant) or (
+        not grant.consumer_installation
+        and can(actor, "sharing.view", grant.consumer_org_unit, grant.consumer_department)
     )
 
 
@@ -122,7 +125,14 @@ def usage_for_owner(*, actor: Any) -> list[dict]:
                 department_field="owner_department",
             )
         )
-        .values("grant", "grant__consumer_department__name", "grant__purpose", "profile__title", "mode")
+        .values(
+            "grant",
+            "grant__consumer_department__name",
+            "grant__consumer_installation",
+            "grant__purpose",
+            "profile__title",
+            "mode",
+        )
         .annotate(
             calls=Count("id"),
             refused=Count("id", filter=Q(outcome="refused")),
@@ -204,6 +214,20 @@ def peers() -> QuerySet[Peer]:
 
 def peer_get(installation: str) -> Peer | None:
     return Peer.objects.filter(installation=installation, is_active=True).first()
+
+
+def remote_requests_of(*, actor: Any) -> QuerySet[RemoteRequest]:
+    """Our department's requests to other installations (the requesting staff's view)."""
+    return RemoteRequest.objects.filter(_consumer_q(actor, "sharing.request")).select_related(
+        "peer", "consumer_department", "requested_by"
+    )
+
+
+def remote_request_get(*, actor: Any, pk: Any) -> RemoteRequest:
+    found = remote_requests_of(actor=actor).filter(pk=pk).first() if str(pk).isdecimal() else None
+    if found is None:
+        raise NotFound(_("no such request to another installation"))
+    return found
 
 
 def open_terms_for(application_ids: list[int]) -> dict[int, OpenTerms]:

@@ -10,7 +10,11 @@ from zhengtong.sharing import services
 
 @task()
 def hourly_task() -> dict:
-    return {"expired": services.grants_expire(), "spikes": services.spikes_scan()}
+    return {
+        "expired": services.grants_expire(),
+        "spikes": services.spikes_scan(),
+        "remote_requests": services.remote_requests_check_open(),
+    }
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengtong.sharing import views
+from zhengtong.sharing import views, views_peers
 
 app_name = "sharing"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("sharing/requests/<int:request_id>/", views.request_detail, name="request_detail"),
     path("sharing/grants/", views.grants, name="grants"),
     path("sharing/grants/<int:grant_id>/", views.grant_detail, name="grant_detail"),
+    path("sharing/peers/", views_peers.peers, name="peers"),
+    path("sharing/peers/<str:installation>/", views_peers.peer_detail, name="peer_detail"),
     path("sharing/usage/", views.usage, name="usage"),
     path("sharing/open/", views.open_applications, name="open_applications"),
     path("sharing/batches/<str:receipt_id>/", views.batch_download, name="batch_download"),

@@ -311,9 +311,8 @@ def grant_detail(request, grant_id: int):
             "secret": secret,
             "form": form,
             "objection_form": objection_form,
-            "is_consumer": can(
-                request.user, "sharing.request", grant.consumer_org_unit, grant.consumer_department
-            ),
+            "is_consumer": not grant.consumer_installation
+            and can(request.user, "sharing.request", grant.consumer_org_unit, grant.consumer_department),
             "actions": grant.workflow.available(grant, request.user),
             "exchanges": list(selectors.exchanges_for(actor=request.user, grant=grant)[:50]),
             "objections": list(grant.objections.select_related("raised_by").order_by("-id")[:20]),

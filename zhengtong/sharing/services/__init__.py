@@ -7,7 +7,8 @@
   ``verify_for_case`` is the services module's entry point;
 - ``objections``: data objections and their answers;
 - ``alerts``: volume spikes (off-hours use is caught at call time);
-- ``peers``: other installations (trust list, calls across the boundary).
+- ``peers``: other installations (trust list, verification calls across the boundary);
+- ``peer_requests``: requests, decisions and keys across the boundary (signed messages).
 """
 
 from __future__ import annotations
@@ -39,7 +40,16 @@ from zhengtong.sharing.services.open_terms import (
     terms_accept,
     usage_report_submit,
 )
-from zhengtong.sharing.services.peers import anchors, peer_refresh, remote_verify
+from zhengtong.sharing.services.peer_requests import (
+    incoming_catalogue,
+    incoming_request,
+    incoming_status,
+    peer_catalogue,
+    remote_request_check,
+    remote_request_create,
+    remote_requests_check_open,
+)
+from zhengtong.sharing.services.peers import anchors, peer_refresh, remote_key, remote_verify
 from zhengtong.sharing.services.profiles import default_fields, profile_set, source_fields
 from zhengtong.sharing.services.requests import (
     approvals_needed,
@@ -60,6 +70,9 @@ audit_actions.register(
         "sharing.agreement.accept": gettext_lazy("Accept the data-use agreement"),
         "sharing.usage_report.submit": gettext_lazy("Submit a usage report"),
         "sharing.batch.schedule": gettext_lazy("Schedule batch extracts"),
+        "sharing.remote_request.send": gettext_lazy("Send a sharing request to another installation"),
+        "sharing.remote_request.update": gettext_lazy("Record another installation's decision"),
+        "sharing.remote_request.refused": gettext_lazy("Another installation refused a call"),
     }
 )
 
@@ -76,6 +89,14 @@ __all__ = [
     "batch_file",
     "batch_trace",
     "peer_refresh",
+    "incoming_catalogue",
+    "incoming_request",
+    "incoming_status",
+    "peer_catalogue",
+    "remote_key",
+    "remote_request_check",
+    "remote_request_create",
+    "remote_requests_check_open",
     "remote_verify",
     "approvals_needed",
     "capacities",

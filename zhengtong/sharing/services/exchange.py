@@ -307,7 +307,8 @@ def _log(
         owner_department=grant.department if grant else None,
         consumer_department=grant.consumer_department if grant else None,
         mode=mode,
-        peer=peer,
+        # The other installation a grant was made to, for calls it makes here ("in").
+        peer=peer or (grant.consumer_installation if grant else ""),
         on_behalf_of=str(body.get("on_behalf_of") or "")[:64],
         end_user=str(body.get("end_user") or "")[:100],
         purpose=(grant.purpose if grant else "")[:200],
@@ -326,7 +327,7 @@ def _log(
         "at": now.isoformat(),
         "grant": grant.pk if grant else None,
         "provider": _dept_ref(grant.department) if grant else "",
-        "consumer": _dept_ref(grant.consumer_department) if grant else "",
+        "consumer": (_dept_ref(grant.consumer_department) or grant.consumer_installation) if grant else "",
         "mode": mode,
         "on_behalf_of": exchange.on_behalf_of,
         "request_sha256": exchange.request_sha256,

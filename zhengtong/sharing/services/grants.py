@@ -11,12 +11,15 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts import credentials
 from zhengtong.accounts.kinds import CredentialKind
 from zhengtong.accounts.permissions import ensure_can
-from zhengtong.core.errors import Conflict
+from zhengtong.core.errors import Conflict, PermissionDenied
 from zhengtong.sharing.models import DeliveryMode, Grant
 from zhengtong.sharing.services.exchange import forget_grants
 
 
 def _ensure_consumer(actor: Any, grant: Grant) -> None:
+    if grant.consumer_installation:
+        # Granted to another installation: its key goes there, signed (peer_requests).
+        raise PermissionDenied(_("this grant's consumer is another installation"))
     ensure_can(actor, "sharing.request", grant.consumer_org_unit, grant.consumer_department)
 
 
@@ -26,6 +29,20 @@ def grant_key_issue(*, actor: Any, grant: Grant) -> tuple[Any, str]:
     ``accounts.credentials`` key of kind ``sharing_key`` bound to the grant, expiring with it,
     rate-limited as it is. Only the consumer department's staff; the secret is shown once."""
     _ensure_consumer(actor, grant)
+    return _key_issue(actor, grant, grant.consumer_org_unit)
+
+
+@transaction.atomic
+def grant_key_issue_remote(*, grant: Grant, installation: str) -> tuple[Any, str]:
+    """Issue (or replace) the key of a grant made to another installation, for the signed answer
+    that carries it there (``peer_requests.incoming_status``: the message was signed by
+    ``installation``, the grant's consumer). Kept under the owner's org unit; audited the same."""
+    if grant.consumer_installation != installation:
+        raise PermissionDenied(_("this grant was not made to that installation"))
+    return _key_issue(None, grant, grant.org_unit)
+
+
+def _key_issue(actor: Any, grant: Grant, org_unit: Any) -> tuple[Any, str]:
     if grant.state != "active" or grant.mode == DeliveryMode.BATCH:
         raise Conflict(_("only an active interface or verification grant has a key"))
     if grant.credential_id is not None and grant.credential.revoked_at is None:
@@ -36,13 +53,13 @@ def grant_key_issue(*, actor: Any, grant: Grant) -> tuple[Any, str]:
         actor=actor,
         kind=CredentialKind.SHARING_KEY,
         name=f"grant {grant.pk}"[:100],
-        org_unit=grant.consumer_org_unit,
+        org_unit=org_unit,
         scopes=[f"sharing.grant:{grant.pk}"],
         rate_limit_per_minute=grant.rate_limit_per_minute,
         expires_at=grant.expires_at,
         audit_action="sharing.key.issue",
         audit_target=grant,
-        audit_after={"grant": grant.pk},
+        audit_after={"grant": grant.pk, "installation": grant.consumer_installation},
     )
     grant.credential = row
     grant.save(update_fields=["credential"])

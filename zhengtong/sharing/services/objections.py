@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.accounts.permissions import ensure_can
-from zhengtong.core.errors import ValidationError
+from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.notify.services import notify
 from zhengtong.sharing.models import Grant, Objection
 
@@ -21,6 +21,8 @@ def objection_raise(
     """The consumer department's staff raise an objection to data they obtained under
     ``grant``; it reaches the owner's approvers with a clock of SHARING_OBJECTION_DAYS working
     days."""
+    if grant.consumer_installation:
+        raise PermissionDenied(_("this grant's consumer is another installation"))
     ensure_can(actor, "sharing.request", grant.consumer_org_unit, grant.consumer_department)
     description = (description or "").strip()
     errors: dict[str, list[str]] = {}

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
+from zhengtong.core import keys as core_keys
 from zhengtong.core.errors import Conflict, NotFound, ValidationError
 from zhengtong.sharing import receipts
 from zhengtong.sharing.errors import SharingError
-from zhengtong.sharing.models import Exchange, Outcome, Peer
+from zhengtong.sharing.models import Exchange, Outcome, Peer, RemoteRequest
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class PeerFailed(Conflict):
     code = SharingError.PEER_FAILED
 
 
-def _fetch(url: str, *, data: bytes | None = None, headers: dict | None = None) -> tuple[int, Any]:
+def fetch(url: str, *, data: bytes | None = None, headers: dict | None = None) -> tuple[int, Any]:
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValidationError.for_field("base_url", _("an http(s) address"))
     request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data else "GET")  # noqa: S310 - scheme checked
@@ -68,13 +69,13 @@ def peer_refresh(*, actor: Any, installation: str, base_url: str = "", via: str 
     base_url = (base_url or anchors().get(installation, "")).rstrip("/")
     if not base_url:
         raise NotFound(_("no anchor configured for %s") % installation)
-    _status, described = _fetch(f"{base_url}/api/v1/sharing/installation")
+    _status, described = fetch(f"{base_url}/api/v1/sharing/installation")
     if described.get("installation") != installation:
         raise PeerFailed(
             _("the installation at %(url)s calls itself %(name)s")
             % {"url": base_url, "name": str(described.get("installation"))[:100]}
         )
-    _status, jwks = _fetch(str(described.get("keys_url") or f"{base_url}/seals/keys.json"))
+    _status, jwks = fetch(str(described.get("keys_url") or f"{base_url}/seals/keys.json"))
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
         raise PeerFailed(_("the installation publishes no keys"))
     peer, _created = Peer.objects.update_or_create(
@@ -96,20 +97,60 @@ def peer_refresh(*, actor: Any, installation: str, base_url: str = "", via: str 
     return peer
 
 
+KEY_LABEL = "zhengtong.sharing.remote-key"
+
+
+def remote_key(*, department: Any, installation: str) -> tuple[RemoteRequest, str] | None:
+    """The key another installation issued to ``department`` for a verification grant (our
+    latest approved request to it holding one, ``peer_requests``), decrypted; None when none."""
+    row = (
+        RemoteRequest.objects.filter(
+            consumer_department=department,
+            peer__installation=installation,
+            state="approved",
+            mode="verification",
+        )
+        .exclude(key_sealed="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    secret = core_keys.open_text(row.key_sealed, label=KEY_LABEL) if row is not None else None
+    return (row, secret) if secret else None
+
+
 def remote_verify(
-    *, actor: Any, installation: str, key: str, subject: dict, on_behalf_of: str = "", end_user: str = ""
+    *,
+    actor: Any,
+    installation: str,
+    subject: dict,
+    key: str = "",
+    on_behalf_of: str = "",
+    end_user: str = "",
 ) -> dict:
     """Verify ``subject`` against another installation's source under the grant it issued to
-    our department (``key``). Logged here (direction "out", with the other's receipt); the
-    answer is returned only when its receipt verifies with the other's published keys, names
-    that installation, and carries the hashes of what was sent and received."""
+    our department: its key as kept from our request to it (``peer_requests``), or ``key`` when
+    the caller passes one (a key obtained on the other's own pages). Logged here (direction
+    "out", with the other's receipt); the answer is returned only when its receipt verifies
+    with the other's published keys, names that installation, and carries the hashes of what
+    was sent and received. A refusal of a kept key (grant suspended, revoked, expired) is noted
+    on our request."""
     department = getattr(actor, "department", None)
     ensure_can(actor, "sharing.request", getattr(actor, "org_unit", None), department)
     peer = Peer.objects.filter(installation=installation, is_active=True).first()
     if peer is None:
         raise NotFound(_("no trusted installation %s") % installation, code=SharingError.UNKNOWN_PEER)
+    kept = None
+    if not key:
+        kept = remote_key(department=department, installation=installation)
+        if kept is None:
+            raise NotFound(
+                _("your department holds no key of %s for verification; request its data first")
+                % installation,
+                code=SharingError.NO_GRANT,
+            )
+        key = kept[1]
     body = {"subject": subject, "on_behalf_of": on_behalf_of[:64], "end_user": end_user[:100]}
-    status, answer = _fetch(
+    status, answer = fetch(
         f"{peer.base_url}/api/v1/sharing/exchange/verify",
         data=json.dumps(body, ensure_ascii=False).encode(),
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
@@ -125,7 +166,9 @@ def remote_verify(
         # from its anchor (the base URL in the trust list), then judge the receipt.
         peer = peer_refresh(actor=None, installation=installation, base_url=peer.base_url, via="sharing")
     problem = ""
-    if not isinstance(receipt, dict) or not receipts.verify_with_jwks(receipt, peer.keys):
+    if not isinstance(receipt, dict) or not receipts.verify_with_jwks(
+        receipt, peer.keys, purpose=receipts.PURPOSE
+    ):
         problem = "receipt_invalid"
     else:
         payload = receipt["payload"]
@@ -162,8 +205,22 @@ def remote_verify(
         raise PeerFailed(_("the other installation's receipt does not verify (%s)") % problem)
     if status != 200:
         error = answer.get("error") or {}
+        if kept is not None:
+            RemoteRequest.objects.filter(pk=kept[0].pk).update(
+                grant_state=f"refused: {reason}"[:40], checked_at=timezone.now()
+            )
+            audit.record(
+                actor=actor,
+                action="sharing.remote_request.refused",
+                target=kept[0],
+                org_unit=department.org_unit,
+                after={"reason": reason, "on_behalf_of": body["on_behalf_of"]},
+            )
         raise PeerFailed(
             _("refused by %(peer)s: %(reason)s")
             % {"peer": installation, "reason": str(error.get("message", status))[:200]}
         )
+    if kept is not None and kept[0].grant_state != "active":
+        # Answered (the grant was resumed there): an earlier refusal or suspension no longer holds.
+        RemoteRequest.objects.filter(pk=kept[0].pk).update(grant_state="active", checked_at=timezone.now())
     return answer

@@ -169,6 +169,12 @@ def request_create(
         actor=actor,
         after={"state": request.state, "fields": request.fields, "grade": grade, "mode": mode},
     )
+    _tell_owner(request)
+    return request
+
+
+def _tell_owner(request: SharingRequest) -> None:
+    profile = request.profile
     for user in account_selectors.holders_of(
         "sharing.approve", profile.org_unit.path, department=profile.department, nearest=True
     ):
@@ -176,9 +182,101 @@ def request_create(
             recipient=user,
             event="sharing.request",
             title=_("Sharing request from %(dept)s: %(title)s")
-            % {"dept": department.name, "title": profile.title},
+            % {"dept": request.consumer_label, "title": profile.title},
             link=f"/sharing/requests/{request.pk}/",
         )
+
+
+@transaction.atomic
+def request_create_remote(
+    *,
+    origin: str,
+    reference: str,
+    department: str,
+    requester: str,
+    profile: SharingProfile,
+    fields: Any,
+    purpose: Any,
+    legal_basis: Any = "",
+    row_scope: Any = "",
+    mode: Any = DeliveryMode.VERIFICATION,
+    rate_limit_per_minute: Any = None,
+    valid_until: Any = None,
+    hours_from: Any = 0,
+    hours_to: Any = 24,
+) -> SharingRequest:
+    """A request that another installation (``origin``, in our trust list) sent signed on behalf
+    of one of its departments (``peer_requests.incoming_request`` checked the signature): the
+    same checks and the same decision flow, clock and approvers as a request of ours, the
+    request marked with its origin. Batch delivery does not cross the boundary."""
+    if profile.sharing_type == SharingType.NOT_SHARED:
+        raise Conflict(_("this data is not shared: %s") % profile.legal_basis, code=SharingError.NOT_SHARED)
+    if SharingRequest.objects.filter(origin=origin, origin_reference=reference).exists():
+        raise Conflict(_("this request was received already"))
+    rate = (
+        settings.SHARING_DEFAULT_RATE_PER_MINUTE if rate_limit_per_minute is None else rate_limit_per_minute
+    )
+    text = {k: (v.strip() if isinstance(v, str) else "") for k, v in
+            {"purpose": purpose, "legal_basis": legal_basis, "row_scope": row_scope}.items()}  # fmt: skip
+    try:
+        until = dt.date.fromisoformat(valid_until) if isinstance(valid_until, str) else None
+    except ValueError:
+        until = None
+    errors = _clean(
+        profile,
+        fields=fields,
+        rate_limit_per_minute=rate,
+        valid_until=until,
+        hours_from=hours_from,
+        hours_to=hours_to,
+        mode=mode,
+        service_item_code="",
+        **text,
+    )
+    if mode == DeliveryMode.BATCH:
+        errors["mode"] = [_("batch extracts are not delivered to other installations")]
+    grade = grades.grade_max(profile.field(n)["grade"] for n in fields) if not errors else "L1"
+    if (
+        not errors
+        and not text["legal_basis"]
+        and (grade == "L4" or profile.sharing_type == SharingType.CONDITIONAL)
+    ):
+        errors["legal_basis"] = [_("conditional and L4 data are shared only on a named legal basis")]
+    if errors:
+        raise ValidationError(fields=errors)
+    request = SharingRequest(
+        profile=profile,
+        org_unit=profile.org_unit,
+        department=profile.department,
+        origin=origin,
+        origin_reference=reference,
+        origin_department=department[:200],
+        origin_requester=requester[:200],
+        fields=list(dict.fromkeys(fields)),
+        grade=grade,
+        mode=mode,
+        rate_limit_per_minute=rate,
+        valid_until=until,
+        hours_from=hours_from,
+        hours_to=hours_to,
+        state=SharingRequest.workflow.initial,
+        **text,
+    )
+    SharingRequest.workflow.start_clock(request)
+    request.save()
+    SharingRequest.workflow.start(
+        request,
+        actor=None,
+        via="sharing",
+        after={
+            "state": request.state,
+            "fields": request.fields,
+            "grade": grade,
+            "mode": mode,
+            "origin": origin,
+        },
+    )
+    _tell_owner(request)
     return request
 
 
@@ -217,12 +315,13 @@ def request_approve(*, actor: Any, request: SharingRequest, note: str = "") -> S
     if complete:
         request.workflow.apply(request, "approve", actor=actor, note=note, changes={"approvals": approvals})
         grant = _grant_create(request, actor)
-        notify(
-            recipient=request.requested_by,
-            event="sharing.approved",
-            title=_("Sharing request approved: %s") % request.profile.title,
-            link=f"/sharing/grants/{grant.pk}/",
-        )
+        if request.requested_by_id:  # another installation's requester hears it from there
+            notify(
+                recipient=request.requested_by,
+                event="sharing.approved",
+                title=_("Sharing request approved: %s") % request.profile.title,
+                link=f"/sharing/grants/{grant.pk}/",
+            )
     else:
         if request.state != "pending":
             raise Conflict(_("this request waits for another approver"))
@@ -239,6 +338,7 @@ def _grant_create(request: SharingRequest, actor: Any) -> Grant:
         department=request.department,
         consumer_department=request.consumer_department,
         consumer_org_unit=request.consumer_org_unit,
+        consumer_installation=request.origin,
         fields=request.fields,
         row_scope=request.row_scope,
         purpose=request.purpose,
@@ -264,6 +364,8 @@ def _grant_create(request: SharingRequest, actor: Any) -> Grant:
 def request_reject(*, actor: Any, request: SharingRequest, note: str) -> SharingRequest:
     """Refuse ``request`` with a reason (the owner or the data security officer)."""
     request.workflow.apply(request, "reject", actor=actor, note=note, changes={"decision_note": note[:500]})
+    if not request.requested_by_id:
+        return request
     notify(
         recipient=request.requested_by,
         event="sharing.rejected",
