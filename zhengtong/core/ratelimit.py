@@ -75,6 +75,14 @@ def _add(bucket: str, n: int, timeout: int) -> int:
         return n
 
 
+def once(scope: str, key: str, *, seconds: int) -> bool:
+    """True the first time ``key`` is seen in ``scope`` within ``seconds`` (a rolling period from
+    that first sight, not a fixed window, so no boundary lets a replay through), False after; for
+    nonces of signed messages whose date is checked within a shorter age. Atomic in the shared
+    cache (``add``); an entry the cache evicted early is forgotten, so callers bound the age too."""
+    return bool(cache.add(f"{PREFIX}:once:{scope}:{key}", 1, timeout=seconds))
+
+
 def _count(bucket: str) -> int:
     """The counter's value in the current window (0 when there is none)."""
     return cache.get(bucket) or 0

@@ -196,3 +196,12 @@ def test_a_failure_budget_learns_another_process_count_at_its_next_failure(clock
         ratelimit.failure_check("test", "a", limit=5)
     ratelimit.clear_local()
     ratelimit.failure_check("test", "a", limit=5)
+
+
+def test_once_is_true_only_the_first_time_within_its_period():
+    from zhengtong.core import ratelimit
+
+    assert ratelimit.once("test.once", "n-1", seconds=60) is True
+    assert ratelimit.once("test.once", "n-1", seconds=60) is False
+    assert ratelimit.once("test.once", "n-2", seconds=60) is True
+    assert ratelimit.once("other.once", "n-1", seconds=60) is True

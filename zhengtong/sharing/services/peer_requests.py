@@ -123,7 +123,9 @@ def open_message(envelope: Any, kind: str) -> tuple[Peer, dict]:
     nonce = str(payload.get("nonce", ""))[:64]
     if (
         not nonce
-        or ratelimit.incr("sharing.peer.nonce", f"{peer.installation}:{nonce}", window_seconds=86400) > 1
+        or not ratelimit.once(
+            "sharing.peer.nonce", f"{peer.installation}:{nonce}", seconds=int(2 * MAX_AGE.total_seconds()) + 60
+        )
     ):
         raise _refuse(_("the message was received already"))
     return peer, payload
