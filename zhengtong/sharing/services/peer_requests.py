@@ -121,11 +121,8 @@ def open_message(envelope: Any, kind: str) -> tuple[Peer, dict]:
     if not _signed_by(peer, envelope):
         raise _refuse(_("the signature does not verify with %s's published keys") % peer.installation)
     nonce = str(payload.get("nonce", ""))[:64]
-    if (
-        not nonce
-        or not ratelimit.once(
-            "sharing.peer.nonce", f"{peer.installation}:{nonce}", seconds=int(2 * MAX_AGE.total_seconds()) + 60
-        )
+    if not nonce or not ratelimit.once(
+        "sharing.peer.nonce", f"{peer.installation}:{nonce}", seconds=int(2 * MAX_AGE.total_seconds()) + 60
     ):
         raise _refuse(_("the message was received already"))
     return peer, payload
