@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import signal
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,6 +133,51 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+SERVERS = ("gthread", "sync", "granian")
+
+
+def server_label(server: str, workers: int, threads: int) -> str:
+    """How a server started by ``http_server`` is described beside its figures."""
+    return {
+        "gthread": f"gunicorn {workers}×gthread {threads} threads, --reuse-port, keep-alive",
+        "sync": f"gunicorn {workers}×sync (one request per connection)",
+        "granian": f"granian {workers} workers × {threads} blocking threads, keep-alive",
+    }[server]
+
+
+def http_server(
+    server: str, app: str, port: int, *, workers: int = 3, threads: int = 4, env: dict | None = None
+) -> subprocess.Popen:
+    """Start ``app`` (``module:callable``) on 127.0.0.1:``port`` as deployed (docs/deployment.md):
+    gunicorn gthread workers each on its own ``SO_REUSEPORT`` socket, gunicorn sync workers, or
+    granian's WSGI interface. In its own process group, so ``stop_server`` ends every worker."""
+    if server == "granian":
+        argv = [sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1", "--no-ws",
+                "--workers", str(workers), "--blocking-threads", str(threads),
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", app]  # fmt: skip
+    else:
+        kind = (
+            ["-k", "sync"]
+            if server == "sync"
+            else ["-k", "gthread", "--threads", str(threads), "--reuse-port"]
+        )
+        argv = [str(Path(sys.executable).parent / "gunicorn"), app, "-w", str(workers), *kind,
+                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"]  # fmt: skip
+    return subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server of ``http_server`` and all its workers (SIGTERM, then SIGKILL after 15 s)."""
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def print_table(

@@ -4,12 +4,20 @@ and the verification API over HTTP (gunicorn + a keep-alive load client).
     .venv/bin/python bench/codes.py                     # full size (10,000,000 subjects)
     BENCH_SUBJECTS=1000000 BENCH_HTTP_SECONDS=5 .venv/bin/python bench/codes.py
     .venv/bin/python bench/codes.py --http-only         # only the two HTTP measurements
+    BENCH_HTTP_WORKER=sync BENCH_HTTP_REDIS= .venv/bin/python bench/codes.py --http-only
 
 Crypto and pipeline measurements run in this process (one core). The re-evaluation runs in two
-worker processes (2 cores); the HTTP test runs gunicorn (3 sync workers) on a throwaway SQLite
-database, once with the portal's WSGI app and once with the dedicated verification app, with wrk
-on the same machine (so it competes for the same 2 cores), cycling through BENCH_HTTP_CODES
-(default 5,000) distinct codes. The table states the server's settings with each figure.
+worker processes (2 cores); the HTTP test runs on a throwaway SQLite database, one after the other:
+the portal's WSGI app on gunicorn, the dedicated verification app on gunicorn, and the dedicated
+app on granian (its deployment), with wrk on the same machine (so it competes for the same 2
+cores), cycling through BENCH_HTTP_CODES (default 5,000) distinct codes. The servers are started as
+deployed (docs/deployment.md): ``BENCH_HTTP_WORKERS`` (3) gunicorn gthread workers of
+``BENCH_HTTP_THREADS`` (4) threads each on its own ``--reuse-port`` socket, or as many granian
+workers with as many blocking threads, keep-alive, the shared cache (rate-limit counters) in Redis
+(``BENCH_HTTP_REDIS``, default ``redis://127.0.0.1:6379/13``, flushed first; empty: the node's
+file cache). ``BENCH_HTTP_WORKER=sync`` gives gunicorn sync workers, which close every connection
+after one response. The table states the server's settings, its CPU time per request and the
+load average with each figure.
 """
 
 from __future__ import annotations
@@ -281,11 +289,23 @@ def _load(port: int, body: bytes, seconds: float, threads: int, out: mp.Queue) -
 
 
 HTTP_CODES = int(os.environ.get("BENCH_HTTP_CODES", "5000"))
+# The portal on gunicorn (as deployed), the dedicated service on gunicorn and on granian (its
+# deployment), side by side; BENCH_HTTP_WORKER=sync puts sync workers in place of gthread.
+HTTP_WORKER = os.environ.get("BENCH_HTTP_WORKER", "gthread")
+HTTP_RUNS = (
+    ("zhengtong.wsgi:application", "portal WSGI app (all middleware)", HTTP_WORKER),
+    ("zhengtong.codes.wsgi_verify:application", "dedicated verification service", HTTP_WORKER),
+    ("zhengtong.codes.wsgi_verify:application", "dedicated verification service", "granian"),
+)
+HTTP_REDIS = os.environ.get("BENCH_HTTP_REDIS", "redis://127.0.0.1:6379/13")
 # Everything about the server that moves its figures, printed with them.
 SERVER_SETTINGS = (
-    "ZHENGTONG_ENV=development, DEBUG off, SQLite, file-based cache (no REDIS_URL), "
-    "verification rate limit raised out of the way"
+    "ZHENGTONG_ENV=development, DEBUG off, SQLite, "
+    + (f"shared cache in Redis ({HTTP_REDIS})" if HTTP_REDIS else "file-based cache (no REDIS_URL)")
+    + ", verification rate limit raised out of the way"
 )
+HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS", "3"))
+HTTP_THREADS = int(os.environ.get("BENCH_HTTP_THREADS", "4"))
 
 
 def prepare_http() -> tuple[Path, dict, list[str]]:
@@ -299,6 +319,13 @@ def prepare_http() -> tuple[Path, dict, list[str]]:
         CODES_VERIFY_RATE_PER_MINUTE="100000000",
         ZHENGTONG_VAR_DIR=str(tmp),
     )
+    if HTTP_REDIS:
+        import redis  # noqa: PLC0415 - only when the bench uses Redis
+
+        redis.Redis.from_url(HTTP_REDIS).flushdb()
+        env["REDIS_URL"] = HTTP_REDIS
+    else:
+        env.pop("REDIS_URL", None)
     py = sys.executable
     print("  HTTP: migrating a throwaway SQLite database", flush=True)
     subprocess.run([py, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -328,30 +355,15 @@ def prepare_http() -> tuple[Path, dict, list[str]]:
     return tmp, env, codes
 
 
-def bench_http(seconds: float, app: str, label: str, prepared: tuple[Path, dict, list[str]]) -> None:
+def bench_http(
+    seconds: float, app: str, label: str, server_kind: str, prepared: tuple[Path, dict, list[str]]
+) -> None:
     _tmp, env, codes = prepared
     code = codes[0]
-    py = sys.executable
     port = _free_port()
-    print(f"  HTTP, {label}: starting gunicorn", flush=True)
-    server = subprocess.Popen(
-        [
-            str(Path(py).parent / "gunicorn"),
-            app,
-            "-w",
-            "3",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",  # a worker's first request imports the URL conf: slow on a loaded machine
-            "-k",
-            "sync",  # measured: threads cost CPU under the GIL; cores + 1 processes do best
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server_label = _common.server_label(server_kind, HTTP_WORKERS, HTTP_THREADS)
+    print(f"  HTTP, {label}: starting {server_label}", flush=True)
+    server = _common.http_server(server_kind, app, port, workers=HTTP_WORKERS, threads=HTTP_THREADS, env=env)
     try:
         body = json.dumps({"code": code, "purpose": "health"}).encode()
         deadline = time.perf_counter() + 120
@@ -379,6 +391,7 @@ def bench_http(seconds: float, app: str, label: str, prepared: tuple[Path, dict,
         sys.path.insert(0, str(ROOT / "bench"))
         from loadgen import wrk_requests
 
+        cpu0, load0 = _common.tree_cpu_seconds(server.pid), os.getloadavg()[0]
         result = wrk_requests(
             port,
             "/api/v1/codes/verify",
@@ -390,13 +403,16 @@ def bench_http(seconds: float, app: str, label: str, prepared: tuple[Path, dict,
             connections=16,
         )
         if result is not None:
+            cpu = _common.tree_cpu_seconds(server.pid) - cpu0
+            served = max(1, result["requests"])
             add(
-                f"POST /api/v1/codes/verify over HTTP, {label} (gunicorn 3×sync, 16 connections from wrk, "
+                f"POST /api/v1/codes/verify over HTTP, {label} ({server_label}, 16 connections from wrk, "
                 f"{HTTP_CODES:,} distinct codes; {SERVER_SETTINGS})",
                 f"{seconds:.0f} s",
                 f"{result['rps']:,.0f} req/s, p95 {result['p95_ms']:.1f} ms",
                 "≥ 1,000 req/s on 2 cores",
-                f"{result['errors']} errors; client on the same 2 cores",
+                f"{result['errors']} errors; server CPU {cpu * 1000 / served:.2f} ms/request; "
+                f"load {load0:.1f} → {os.getloadavg()[0]:.1f}; client on the same 2 cores",
             )
             return
         q: mp.Queue = mp.Queue()
@@ -417,19 +433,14 @@ def bench_http(seconds: float, app: str, label: str, prepared: tuple[Path, dict,
         ok = sum(t["ok"] for t in totals)
         err = sum(t["err"] for t in totals)
         add(
-            f"POST /api/v1/codes/verify over HTTP, {label} (gunicorn 3×sync, 16 clients in Python)",
+            f"POST /api/v1/codes/verify over HTTP, {label} ({server_label}, 16 clients in Python)",
             f"{seconds:.0f} s",
             f"{ok / wall:,.0f} req/s",
             "≥ 1,000 req/s on 2 cores",
             f"{err} errors; client on the same 2 cores",
         )
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
+        _common.stop_server(server)
 
 
 def main() -> None:
@@ -444,11 +455,10 @@ def main() -> None:
     if os.environ.get("BENCH_HTTP_SECONDS", "10") != "0":
         prepared = prepare_http()
         try:
-            for app, label in (
-                ("zhengtong.wsgi", "portal WSGI app (all middleware)"),
-                ("zhengtong.codes.wsgi_verify:application", "dedicated verification service"),
-            ):
-                bench_http(float(os.environ.get("BENCH_HTTP_SECONDS", "10")), app, label, prepared)
+            for app, label, server_kind in HTTP_RUNS:
+                bench_http(
+                    float(os.environ.get("BENCH_HTTP_SECONDS", "10")), app, label, server_kind, prepared
+                )
         finally:
             shutil.rmtree(prepared[0], ignore_errors=True)
     from rich.console import Console
