@@ -15,8 +15,9 @@ processes share its pages:
 
 Built without a per-row Python loop: the free-text columns of each row are joined with a NUL
 separator (Arrow), decoded once into code points (numpy), each n-gram becomes one integer, the
-integers are dictionary-encoded (Arrow hashing) and put in order with two stable 16-bit radix
-passes (numpy), which keeps the rows of one n-gram ascending.
+integers are dictionary-encoded (Arrow hashing) and put in order by a least-significant-digit radix
+sort of at most 12 bits per pass (Arrow's stable sort, a counting sort for that span, and Arrow
+takes), which keeps the rows of one n-gram ascending. Levels are written one at a time.
 
 ``matches(path, q)`` is every row whose free-text columns contain ``q``: for 2 to 4 characters
 one posting list read by a binary search (exact, and its length is the count), for more
