@@ -122,6 +122,7 @@ def field_grades_set(
             {"raw": raw, "public": public},
             mode="replace",
             base_version=current.store_version,
+            serve=True,
         )
     with transaction.atomic():
         locked = DataResource.objects.select_for_update().get(pk=resource.pk)

@@ -366,7 +366,7 @@ def _load_pipeline(job: LoadJob, progress) -> ResourceVersion:
     table_key = resource.table_key
     base = previous.store_version if previous else None
     store_version = engine.write_version(
-        table_key, {"raw": table, "public": public}, mode=job.mode, base_version=base
+        table_key, {"raw": table, "public": public}, mode=job.mode, base_version=base, serve=True
     )
     _job_progress(job, 95, "publish", progress)
     row_count = table.num_rows + (previous.row_count if (previous and job.mode == "append") else 0)

@@ -5,7 +5,7 @@ Public functions (the contract the catalog codes against; see docs/datastore.md)
 - ``read_file(path, *, fmt=None, encoding=None, max_bytes=None) -> pyarrow.Table``
 - ``infer_schema(table) -> dict``
 - ``validate(table, schema, *, max_errors=1000) -> (pyarrow.Table, list[RowError])``
-- ``write_version(table_key, variants, *, mode="replace", base_version=None) -> int``
+- ``write_version(table_key, variants, *, mode="replace", base_version=None, serve=False) -> int``
 - ``activate(table_key, version)``, ``active_version(table_key)``, ``versions(table_key)``
 - ``query(table_key, version, variant, *, ..., schema) -> QueryResult``
 - ``run_sql(table_key, version, variant, sql, *, timeout_s=5, max_rows=1000) -> (columns, rows)``

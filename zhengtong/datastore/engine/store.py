@@ -129,6 +129,7 @@ def write_version(
     mode: str = "replace",
     base_version: int | None = None,
     note: str = "",
+    serve: bool = False,
 ) -> int:
     """Write a new immutable version (one Parquet file per variant) and return its number.
 
@@ -136,7 +137,9 @@ def write_version(
     so a version exists only once complete. Any failure removes what was written and leaves
     earlier versions untouched. ``mode="append"``: the new version holds the rows of
     ``base_version`` (default: the active version) followed by the new rows. The version is not
-    served by ``active_version`` until ``activate()`` is called.
+    served by ``active_version`` until ``activate()`` is called. ``serve=True``: the caller
+    activates the version right away (a load), so the raw variant's row index, otherwise built on
+    activation from the Parquet file, is built now beside the other files from the table in memory.
     """
     if mode not in {"replace", "append"}:
         raise ValidationError.for_field("mode", _("must be replace or append"))
@@ -174,6 +177,9 @@ def write_version(
             merged[name] = pa.concat_tables([old, new])
         variants = merged
     number = _reserve_version(table_key)
+    # what the caller's casts and copies left in Arrow's allocator goes back to the OS before the
+    # writers and the text index take theirs (the peak of a load is here)
+    pa.default_memory_pool().release_unused()
     temps: list[str] = []
     try:
         info = {}
@@ -187,10 +193,11 @@ def write_version(
                 tmp = storage.temp_file(suffix)
                 temps.append(tmp)
                 jobs.append((writer, table, tmp, key))
-            if name in SERVED_VARIANTS:  # the raw variant's row index: on activation
-                tmps = [storage.temp_file("." + part) for part in STRUCTURES]
+            # the raw variant's row index: on activation, unless the caller activates at once
+            if name in SERVED_VARIANTS or (serve and name in ROW_INDEXED_VARIANTS):
+                tmps = [storage.temp_file("." + part) for part in _parts(name)]
                 temps.extend(tmps)
-                keys = [_structure_key(table_key, number, name, part) for part in STRUCTURES]
+                keys = [_structure_key(table_key, number, name, part) for part in _parts(name)]
                 jobs.append((_write_structures, table, tmps, keys))
             info[name] = {"rows": table.num_rows, "columns": [c for c in table.column_names if c != ROW]}
         # the writers release the GIL: write the files side by side, then rename them in place

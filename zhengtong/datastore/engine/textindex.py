@@ -15,8 +15,9 @@ processes share its pages:
 
 Built without a per-row Python loop: the free-text columns of each row are joined with a NUL
 separator (Arrow), decoded once into code points (numpy), each n-gram becomes one integer, the
-integers are dictionary-encoded (Arrow hashing) and put in order with two stable 16-bit radix
-passes (numpy), which keeps the rows of one n-gram ascending.
+integers are dictionary-encoded (Arrow hashing) and put in order by a least-significant-digit radix
+sort of at most 12 bits per pass (Arrow's stable sort, a counting sort for that span, and Arrow
+takes), which keeps the rows of one n-gram ascending. Levels are written one at a time.
 
 ``matches(path, q)`` is every row whose free-text columns contain ``q``: for 2 to 4 characters
 one posting list read by a binary search (exact, and its length is the count), for more
@@ -55,6 +56,7 @@ CANDIDATES = 1000
 _BITS = {2: 21, 3: 21, 4: 16}  # bits per character of a key (4 x 16 = 64: BMP characters only)
 _CHUNK = 1 << 16  # rows scanned at a time when a page needs the first matches of a mask
 _PIECE = 1 << 22  # code points turned into n-gram keys at a time while building
+_DIGIT = 12  # bits of the keys sorted per pass (Arrow counts integers spanning <= 4096 values)
 
 
 def text_columns(table: pa.Table, indexed: list[str]) -> tuple[list[str], list[str]]:
@@ -97,26 +99,29 @@ def _code_points(table: pa.Table, names: list[str]) -> tuple[np.ndarray, np.ndar
 
 def _level(points: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sorted keys, offsets, postings) of the ``n``-grams of ``points``. The keys are made a
-    piece at a time and never concatenated (the hash encoding takes the pieces), and each radix
-    pass is applied at once: a level's memory stays near 14 bytes per n-gram."""
+    piece at a time and never concatenated (the hash encoding takes the pieces); a level's memory
+    stays near 20 bytes per n-gram."""
     m = len(points) - n + 1
     bits = np.uint64(_BITS[n])
+    # positions no n-gram may cover: the separators, and for 4-grams characters past the BMP
+    bad = points == 0
+    if n == 4:
+        bad |= points >= 0x10000
     key_parts, owner_parts = [], []
     for start in range(0, max(m, 0), _PIECE):
         size = min(m, start + _PIECE) - start
         window = points[start : start + size + n - 1]
         keys = window[:size].astype(np.uint64)
-        valid = window[:size] != 0
+        invalid = bad[start : start + size].copy()
         for j in range(1, n):
-            part = window[j : j + size]
             keys <<= bits
-            keys |= part
-            valid &= part != 0
-        if n == 4:
-            valid &= np.maximum.reduce([window[j : j + size] for j in range(n)]) < 0x10000
+            keys |= window[j : j + size]
+            invalid |= bad[start + j : start + j + size]
+        valid = ~invalid
         key_parts.append(keys[valid])
         owner_parts.append(rows[start : start + size][valid])
-        del keys, valid
+        del keys, valid, invalid
+    del bad
     if not key_parts or not sum(len(k) for k in key_parts):
         return np.zeros(0, np.uint64), np.zeros(1, np.int64), np.zeros(0, np.int32)
     owners = np.concatenate(owner_parts)
@@ -129,39 +134,64 @@ def _level(points: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np
     rank[order] = np.arange(len(distinct), dtype=np.uint32)
     ids = np.concatenate([rank[c.indices.to_numpy()] for c in encoded.chunks])
     del encoded, rank
-    # stable radix passes (low, then high 16 bits): rows stay ascending within a key
-    for shift in (0, 16) if len(distinct) > 0xFFFF else (0,):
-        perm = np.argsort(((ids >> shift) & 0xFFFF).astype(np.uint16), kind="stable")
-        ids, owners = ids[perm], owners[perm]
-        del perm
-    keep = np.ones(len(ids), dtype=bool)
-    keep[1:] = (ids[1:] != ids[:-1]) | (owners[1:] != owners[:-1])  # each row once per key
-    ids, owners = ids[keep], owners[keep]
+    pa.default_memory_pool().release_unused()
+    counts = np.bincount(ids, minlength=len(distinct))
+    # ``owners`` in key order, stable (rows stay ascending within a key): least significant digit
+    # first, each digit sorted by Arrow, whose sort of integers spanning at most 4096 values is a
+    # counting sort (stable, linear; its takes also beat numpy's bounds-checked fancy indexing).
+    width = max(int(len(distinct) - 1).bit_length(), 1)
+    step = -(-width // -(-width // _DIGIT))  # equal digits of at most _DIGIT bits
+    digits = [
+        ((ids >> np.uint32(shift)) & np.uint32((1 << step) - 1)).astype(np.uint16)
+        for shift in range(0, width, step)
+    ]
+    del ids
+    moved = pa.array(owners)
+    del owners
+    while digits:
+        by = pc.array_sort_indices(pa.array(digits.pop(0)))
+        moved = moved.take(by)
+        digits = [pa.array(d).take(by).to_numpy() for d in digits]
+        del by
+    owners = moved.to_numpy()
+    del moved
+    ids = np.repeat(np.arange(len(distinct), dtype=np.uint32), counts)  # the keys in sorted order
+    repeated = np.flatnonzero((ids[1:] == ids[:-1]) & (owners[1:] == owners[:-1])) + 1  # a row again
+    if len(repeated):
+        counts -= np.bincount(ids[repeated], minlength=len(distinct))
+        owners = np.delete(owners, repeated)
+    del ids
     offsets = np.zeros(len(distinct) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ids, minlength=len(distinct)), out=offsets[1:])
+    np.cumsum(counts, out=offsets[1:])
     return distinct[order], offsets, owners
 
 
 def build(table: pa.Table, path: str, indexed: list[str]) -> list[str]:
-    """Write the n-gram file of ``table``; returns its free-text columns."""
+    """Write the n-gram file of ``table``; returns its free-text columns. Each level's arrays are
+    written as soon as they are made (the header, whose counts come last, has its room reserved),
+    so only one level is in memory at a time."""
     fts, ascii_only = text_columns(table, indexed)
-    arrays: list[np.ndarray] = []
-    levels = {}
-    if fts:
-        points, rows = _code_points(table, fts)
-        for n in LEVELS:
-            keys, offsets, postings = _level(points, rows, n)
-            levels[str(n)] = {"keys": len(keys), "postings": len(postings)}
-            arrays.extend([keys, offsets, postings])
-        del points, rows
+    levels = {str(n): {"keys": 0, "postings": 0} for n in (LEVELS if fts else ())}
     header = {"format": 1, "rows": table.num_rows, "columns": fts, "ascii": ascii_only, "levels": levels}
-    blob = json.dumps(header).encode()
-    blob += b" " * (-(len(MAGIC) + 8 + len(blob)) % 8)
+    widest = {**header, "levels": {n: {"keys": 10**18, "postings": 10**18} for n in levels}}
+    room = len(json.dumps(widest).encode())
+    room += -(len(MAGIC) + 8 + room) % 8
     with open(path, "wb") as fh:
-        fh.write(MAGIC + np.uint64(len(blob)).tobytes() + blob)
-        for array in arrays:
-            fh.write(array.tobytes())
-            fh.write(b"\0" * (-array.nbytes % 8))
+        fh.write(b"\0" * (len(MAGIC) + 8 + room))
+        if fts:
+            points, rows = _code_points(table, fts)
+            for n in LEVELS:
+                arrays = _level(points, rows, n)
+                levels[str(n)] = {"keys": len(arrays[0]), "postings": len(arrays[2])}
+                for array in arrays:
+                    fh.write(np.ascontiguousarray(array).data)
+                    fh.write(b"\0" * (-array.nbytes % 8))
+                del arrays
+                pa.default_memory_pool().release_unused()  # the level's Arrow buffers, back to the OS
+            del points, rows
+        blob = json.dumps(header).encode()
+        fh.seek(0)
+        fh.write(MAGIC + np.uint64(room).tobytes() + blob + b" " * (room - len(blob)))
     return fts
 
 
