@@ -110,7 +110,7 @@ class RemoteRequestOut(Schema):
 )
 def peer_catalogue_answer(request, payload: Envelope):
     """Another installation asks for our shared sources (signed); the answer is signed."""
-    return services.incoming_catalogue(payload.dict())
+    return services.incoming_catalogue(payload.dict(), client=request.META.get("REMOTE_ADDR", ""))
 
 
 @router.post(
@@ -122,7 +122,7 @@ def peer_catalogue_answer(request, payload: Envelope):
 def peer_request_receive(request, payload: Envelope):
     """Another installation's signed request for one of our sources, for one of its departments:
     recorded for our owner's approvers (marked with its origin); the answer is signed."""
-    return Status(201, services.incoming_request(payload.dict()))
+    return Status(201, services.incoming_request(payload.dict(), client=request.META.get("REMOTE_ADDR", "")))
 
 
 @router.post(
@@ -131,7 +131,7 @@ def peer_request_receive(request, payload: Envelope):
 def peer_status(request, payload: Envelope):
     """The state of another installation's request (signed ask, signed answer); once approved,
     the grant's key when asked for."""
-    return services.incoming_status(payload.dict())
+    return services.incoming_status(payload.dict(), client=request.META.get("REMOTE_ADDR", ""))
 
 
 @router.get(

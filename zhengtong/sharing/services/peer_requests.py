@@ -94,10 +94,20 @@ def _refuse(message: str, code: SharingError = SharingError.MESSAGE_REFUSED) -> 
     return MessageRefused(message, code=code)
 
 
-def open_message(envelope: Any, kind: str) -> tuple[Peer, dict]:
+def open_message(envelope: Any, kind: str, *, client: str = "") -> tuple[Peer, dict]:
     """Check a message received from another installation: well formed, of ``kind``, for us,
     recent, from an installation in our trust list, signed with its key, its nonce not seen
-    before. Returns the sender and the payload; refuses (403) otherwise, storing nothing."""
+    before. Returns the sender and the payload; refuses (403) otherwise, storing nothing. Refused
+    messages count against the sender address's budget of bad exchange keys
+    (``SHARING_BAD_KEY_PER_MINUTE``, the shared limiter): past it, 429."""
+    try:
+        return _open_message(envelope, kind)
+    except MessageRefused:
+        ratelimit.hit("sharing.bad_key", client or "-", limit=settings.SHARING_BAD_KEY_PER_MINUTE)
+        raise
+
+
+def _open_message(envelope: Any, kind: str) -> tuple[Peer, dict]:
     if not isinstance(envelope, dict) or not isinstance(envelope.get("payload"), dict):
         raise _refuse(_("not a signed message"))
     payload = envelope["payload"]
@@ -358,9 +368,9 @@ def _source_out(profile: SharingProfile) -> dict:
     }
 
 
-def incoming_catalogue(envelope: Any) -> dict:
+def incoming_catalogue(envelope: Any, *, client: str = "") -> dict:
     """Answer a trusted installation's ask for our shared sources (signed)."""
-    peer, _payload = open_message(envelope, "sharing.catalogue")
+    peer, _payload = open_message(envelope, "sharing.catalogue", client=client)
     sources = [
         _source_out(p)
         for p in SharingProfile.objects.select_related("department").exclude(sharing_type="not_shared")
@@ -368,10 +378,10 @@ def incoming_catalogue(envelope: Any) -> dict:
     return _message("sharing.catalogue.answer", peer, {"sources": sources})
 
 
-def incoming_request(envelope: Any) -> dict:
+def incoming_request(envelope: Any, *, client: str = "") -> dict:
     """Record a trusted installation's signed request as ours to decide (origin marked), and
     answer signed with our request id. Bad fields come back as 422 field errors."""
-    peer, payload = open_message(envelope, "sharing.request")
+    peer, payload = open_message(envelope, "sharing.request", client=client)
     reference = payload.get("reference")
     try:
         reference = str(uuid.UUID(str(reference)))
@@ -408,11 +418,11 @@ def incoming_request(envelope: Any) -> dict:
     )
 
 
-def incoming_status(envelope: Any) -> dict:
+def incoming_status(envelope: Any, *, client: str = "") -> dict:
     """Answer a trusted installation's ask for the state of its request (signed). Once approved
     and its grant live, a fresh key for the grant goes with the answer when asked for
     (``want_key``: the requester holds none); the previous key is revoked, audited."""
-    peer, payload = open_message(envelope, "sharing.status")
+    peer, payload = open_message(envelope, "sharing.status", client=client)
     request = (
         SharingRequest.objects.filter(
             origin=peer.installation, origin_reference=str(payload.get("reference"))[:64]

@@ -204,6 +204,18 @@ def test_unsigned_forged_altered_replayed_and_unknown_messages_are_refused(two):
     assert _post("requests/status", ask).status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
+def test_refused_messages_spend_the_address_budget_then_429(two, settings):
+    settings.SHARING_BAD_KEY_PER_MINUTE = 3
+    peer = Peer.objects.get(installation=ME)
+    good = peer_requests._message("sharing.catalogue", peer, {})
+    unsigned = {"payload": good["payload"]}
+    assert [_post("catalogue", unsigned).status_code for _ in range(3)] == [403, 403, 403]
+    over = _post("catalogue", unsigned)
+    assert over.status_code == 429 and over.json()["error"]["code"] == "rate_limited"
+    assert not SharingRequest.objects.exclude(origin="").exists()
+
+
 def _login(user):
     client = Client()
     client.force_login(user)
