@@ -81,7 +81,9 @@ def request_begin(request) -> tuple[contextvars.Token, str]:
     request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
     channel = "api" if request.path.startswith("/api/") else "web"
     token = context.activate(
-        context.RequestContext(request_id=request.request_id, ip=request.META.get("REMOTE_ADDR"), channel=channel)
+        context.RequestContext(
+            request_id=request.request_id, ip=request.META.get("REMOTE_ADDR"), channel=channel
+        )
     )
     return token, channel
 

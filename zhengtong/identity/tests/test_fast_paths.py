@@ -170,3 +170,13 @@ def test_the_fast_path_counts_its_answers(api_token):
 def test_a_fast_path_refuses_to_stand_in_for_other_middleware():
     with pytest.raises(ValueError):
         FastPaths(wsgi_oidc.FAST, [*LEAN_MIDDLEWARE, "django.contrib.sessions.middleware.SessionMiddleware"])
+
+
+def test_a_refusal_is_logged_as_django_logs_it(caplog, rp):
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert _call(FAST, _environ("/oidc/userinfo", "Bearer abc"))[0] == "401 Unauthorized"
+        fast = [(r.levelname, r.getMessage(), r.status_code) for r in caplog.records]
+        caplog.clear()
+        assert _call(DJANGO, _environ("/oidc/userinfo", "Bearer abc"))[0] == "401 Unauthorized"
+        django = [(r.levelname, r.getMessage(), r.status_code) for r in caplog.records]
+    assert fast == django == [("WARNING", "Unauthorized: /oidc/userinfo", 401)]
