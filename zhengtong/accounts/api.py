@@ -40,7 +40,12 @@ class MeOut(Schema):
 @router.get("/me", response={200: MeOut, **ERRORS}, operation_id="accounts_me")
 def me(request):
     """The current user: identity (ID number masked), roles and the org units they apply to."""
-    user = request.auth
+    return me_out(request.auth)
+
+
+def me_out(user) -> MeOut:
+    """``GET /me``'s answer for ``user``: the one implementation, called by the operation above and
+    by the identity centre's lean service for bearer calls (``identity.wsgi_oidc``)."""
     grants = [
         GrantOut(role=role, role_label=role_label(role), org_unit=code, org_unit_name=name, department=dept)
         for role, code, name, dept in selectors.user_grants_cached(user)

@@ -33,13 +33,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
 from django.utils import translation
+from django.utils.log import log_response
 
+from zhengtong.core import context
 from zhengtong.core.errors import ZhengtongError, retry_after_header
-from zhengtong.core.middleware import client_ip_from
+from zhengtong.core.middleware import client_ip_from, request_begin, request_count
 
 Handler = Callable[[dict, dict], tuple]
 
@@ -245,21 +249,129 @@ def not_found_json(body: dict) -> Callable:
     return respond
 
 
+# A fast path's handler: ``handler(request) -> (status, body bytes, headers) | None`` (None: not
+# answered, Django's handler answers the request instead).
+FastHandler = Callable[[WSGIRequest], "tuple[int, bytes, list[tuple[str, str]]] | None"]
+SECURITY = "django.middleware.security.SecurityMiddleware"
+REQUEST_CONTEXT = "zhengtong.core.middleware.RequestContextMiddleware"
+
+
+class _Logged:
+    """What ``django.utils.log.log_response`` reads of a response."""
+
+    def __init__(self, status_code: int):
+        self.status_code = status_code
+
+
+class FastPaths:
+    """GET requests on a few hot paths answered without Django's request handling, middleware
+    and URL resolving, by a handler that calls the same function as the path's view (so the same
+    checks and the same answer); everything else falls through to Django (``__call__`` answers
+    None): another method, a cookie, a script name, an HTTPS redirect, a handler that answers
+    None, and any exception (Django then answers it as it answers any error: its logging, its
+    page). What the lean stack's middleware does is done by the same code: the request context,
+    X-Request-ID and the request count (``core.middleware.request_begin`` / ``request_count``),
+    SecurityMiddleware's redirect check and headers (its own methods), Django's warning for a
+    refused request (``log_response``); connections past
+    ``CONN_MAX_AGE`` or broken are closed around a request (``close_old_connections``, as
+    ``json_app`` does, what Django's request signals do for the database: sending the signals cost
+    a fifth of a fast userinfo). The request is Django's ``WSGIRequest`` (same host validation,
+    scheme and headers)."""
+
+    def __init__(self, routes: dict[str, FastHandler], middleware: Iterable[str] = LEAN_MIDDLEWARE):
+        unknown = set(middleware) - {SECURITY, REQUEST_CONTEXT}
+        if unknown:
+            raise ValueError(f"a fast path cannot stand in for {sorted(unknown)}")
+        self.routes = dict(routes)
+        self.security = SecurityMiddleware(lambda request: None) if SECURITY in middleware else None
+        self.context = REQUEST_CONTEXT in middleware
+        self._security_headers: dict[bool, list[tuple[str, str]]] = {}
+
+    def security_headers(self, request) -> list[tuple[str, str]]:
+        """The headers SecurityMiddleware adds to an answer: its own ``process_response`` run once
+        on an empty response per value of ``request.is_secure()`` (the only thing of the request
+        it reads; the rest is settings)."""
+        if self.security is None:
+            return []
+        secure = request.is_secure()
+        found = self._security_headers.get(secure)
+        if found is None:
+            probe = self.security.process_response(request, HttpResponse())
+            found = self._security_headers[secure] = [
+                (k, v) for k, v in probe.items() if k.lower() != "content-type"
+            ]
+        return found
+
+    def __call__(self, environ, start_response) -> list[bytes] | None:
+        handler = self.routes.get(environ.get("PATH_INFO", ""))
+        if (
+            handler is None
+            or environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("HTTP_COOKIE")
+            or environ.get("SCRIPT_NAME")
+            or settings.FORCE_SCRIPT_NAME
+        ):
+            return None
+        # A copy: a request that falls through reaches Django's handler as it came.
+        request = WSGIRequest(dict(environ))
+        if self.security is not None and self.security.process_request(request) is not None:
+            return None  # an HTTPS redirect: Django's answer
+        close_old_connections()
+        try:
+            token, channel = request_begin(request) if self.context else (None, "")
+            try:
+                answer = handler(request)
+            except Exception:  # noqa: BLE001 - Django answers it (see the class's docstring)
+                answer = None
+            finally:
+                if token is not None:
+                    context.deactivate(token)
+            if answer is None:
+                return None
+            status, body, headers = answer
+            if status >= 400:  # Django's warning for a refused request, by Django's function
+                log_response(
+                    "%s: %s",
+                    HTTPStatus(status).phrase,
+                    request.path,
+                    response=_Logged(status),
+                    request=request,
+                )
+            headers = [*headers, ("Content-Length", str(len(body)))]
+            if self.context:
+                headers.append(("X-Request-ID", request.request_id))
+                request_count(channel, status)
+            start_response(status_line(status), [*headers, *self.security_headers(request)])
+            return [body]
+        finally:
+            close_old_connections()
+
+
 def lean_application(
     *, paths: Iterable[str] = (), prefixes: Iterable[str] = (), match: Callable[[str], bool] | None = None,
     not_found: Callable | None = None, middleware: Iterable[str] = LEAN_MIDDLEWARE, sessions: bool = False,
-    urlconf: str | None = None, replace: dict[str, str] | None = None,
+    urlconf: str | None = None, replace: dict[str, str] | None = None, fast: dict[str, FastHandler] | None = None,
 ) -> Callable:  # fmt: skip
     """A WSGI application serving the given exact ``paths``, ``prefixes`` (or paths ``match``
     accepts) through ``LeanHandler(middleware, sessions=..., urlconf=..., replace=...)``; anything else gets ``not_found``
-    (a JSON 404 in the platform's error shape unless the caller's API has its own)."""
+    (a JSON 404 in the platform's error shape unless the caller's API has its own). ``fast`` maps
+    some of the paths to a handler answering their GET requests without Django (``FastPaths``);
+    what it does not answer goes to Django."""
     exact, starts = frozenset(paths), tuple(prefixes)
     django_app = LeanHandler(middleware, sessions=sessions, urlconf=urlconf, replace=replace)
     refuse = not_found or not_found_json(
         {"error": {"code": "not_found", "message": "not served here", "details": {}}}
     )
 
+    # The fast paths stand in for the middleware the handler would run (as LeanHandler picks it).
+    running = [(replace or {}).get(m, m) for m in middleware if m in settings.MIDDLEWARE]
+    fast_paths = FastPaths(fast, running) if fast else None
+
     def application(environ, start_response):
+        if fast_paths is not None:
+            answered = fast_paths(environ, start_response)
+            if answered is not None:
+                return answered
         path = environ.get("PATH_INFO", "")
         if path in exact or (starts and path.startswith(starts)) or (match is not None and match(path)):
             return django_app(environ, start_response)

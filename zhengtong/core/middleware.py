@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import re
 import uuid
@@ -67,33 +68,50 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+def request_begin(request) -> tuple[contextvars.Token, str]:
+    """What every request goes through first (``RequestContextMiddleware``, and the lean services'
+    fast paths, ``core.leanwsgi``): the client address resolved once (so login throttling and the
+    audit trail agree), ``request.request_id`` (kept from X-Request-ID when well-formed) and the
+    request context activated. Returns the context's token (for ``context.deactivate``) and the
+    channel the answer is counted under (``request_count``)."""
+    ip = client_ip(request)
+    if ip:
+        request.META["REMOTE_ADDR"] = ip
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # request.headers would build every header
+    request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    channel = "api" if request.path.startswith("/api/") else "web"
+    token = context.activate(
+        context.RequestContext(
+            request_id=request.request_id, ip=request.META.get("REMOTE_ADDR"), channel=channel
+        )
+    )
+    return token, channel
+
+
+def request_count(channel: str, status: int) -> None:
+    """Count an answer for the cockpit (tallied in the process, see REQUEST_COUNT_SCOPE)."""
+    ratelimit.tally(
+        REQUEST_COUNT_SCOPE,
+        request_count_key(channel, min(5, max(1, status // 100))),
+        window_seconds=REQUEST_COUNT_WINDOW_SECONDS,
+        keep_seconds=REQUEST_COUNT_KEEP_SECONDS,
+    )
+
+
 class RequestContextMiddleware:
     """Gives each request an id (kept from X-Request-ID when well-formed) for logs and the audit
-    trail, and resolves the client address once so login throttling and the audit trail agree."""
+    trail, and resolves the client address once so login throttling and the audit trail agree
+    (``request_begin``); answers carry X-Request-ID and are counted (``request_count``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        ip = client_ip(request)
-        if ip:
-            request.META["REMOTE_ADDR"] = ip
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        channel = "api" if request.path.startswith("/api/") else "web"
-        token = context.activate(
-            context.RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"), channel=channel)
-        )
-        request.request_id = request_id
+        token, channel = request_begin(request)
         try:
             response = self.get_response(request)
         finally:
             context.deactivate(token)
-        response["X-Request-ID"] = request_id
-        ratelimit.tally(
-            REQUEST_COUNT_SCOPE,
-            request_count_key(channel, min(5, max(1, response.status_code // 100))),
-            window_seconds=REQUEST_COUNT_WINDOW_SECONDS,
-            keep_seconds=REQUEST_COUNT_KEEP_SECONDS,
-        )
+        response["X-Request-ID"] = request.request_id
+        request_count(channel, response.status_code)
         return response

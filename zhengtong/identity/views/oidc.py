@@ -287,25 +287,21 @@ def revoke(request):
     return _after(request, server.create_endpoint_response("revocation", request), "revocation")
 
 
-def _bearer_error(status: int, error: str, description: str):
-    response = JsonResponse(
-        {"error": error, "error_description": description}, status=status, headers=NO_STORE
-    )
-    response["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
-    return response
+def _bearer_error(status: int, error: str, description: str, challenge: str = ""):
+    challenge = challenge or f'Bearer error="{error}", error_description="{description}"'
+    body = {"error": error, "error_description": description}
+    return status, body, {**NO_STORE, "WWW-Authenticate": challenge}
 
 
-@public
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def userinfo(request):
-    """The claims the access token's scopes release (RFC 6750 bearer errors)."""
+def userinfo_answer(request) -> tuple[int, dict, dict[str, str]]:
+    """Userinfo's answer: (status, JSON body, headers). The one implementation, called by the view
+    below and by the lean service's fast path (``identity.wsgi_oidc``): the token's signature,
+    expiry, revocation, client and person (``selectors.access_token_verify``), the ``openid``
+    scope, the claims its scopes release (``claims.user_claims_cached``), RFC 6750 errors."""
     set_issuer(request)
-    auth = request.headers.get("Authorization", "")
+    auth = request.META.get("HTTP_AUTHORIZATION", "")  # request.headers would build every header
     if not auth.lower().startswith("bearer "):
-        response = _bearer_error(401, "invalid_request", "send the access token as a Bearer token")
-        response["WWW-Authenticate"] = "Bearer"
-        return response
+        return _bearer_error(401, "invalid_request", "send the access token as a Bearer token", "Bearer")
     row, values, reason = selectors.access_token_verify(auth[7:].strip())
     if row is None:
         return _bearer_error(401, "invalid_token", reason)
@@ -318,7 +314,16 @@ def userinfo(request):
         entity_uscc=row.entity_uscc,
         entity_delegation=row.entity_delegation,
     )
-    return JsonResponse(body, headers=NO_STORE)
+    return 200, body, NO_STORE
+
+
+@public
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def userinfo(request):
+    """The claims the access token's scopes release (RFC 6750 bearer errors)."""
+    status, body, headers = userinfo_answer(request)
+    return JsonResponse(body, status=status, headers=headers)
 
 
 @public
