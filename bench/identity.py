@@ -52,6 +52,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+import _common  # noqa: E402 - bench/ is on the path now
+
 REDIRECT = "http://127.0.0.1:8765/callback"
 STATE = ROOT / "var" / "bench" / "identity-tokens.json"
 APPS = {
@@ -93,6 +95,12 @@ def _args():
         "--shared-socket",
         action="store_true",
         help="gthread workers accept from one shared socket (gunicorn's default) instead of --reuse-port",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="HTTP server: gunicorn (default) or granian (--workers processes × --threads blocking threads)",
     )
     return parser.parse_args()
 
@@ -262,6 +270,8 @@ def _connections_per_worker(port: int, workers: list[int]) -> list[int]:
 
 
 def _kind(args) -> str:
+    if args.server == "granian":
+        return f"granian ({max(args.threads, 1)} blocking threads)"
     if args.threads <= 0:
         return "sync"
     return (
@@ -280,11 +290,17 @@ def measure(args, app: str, token_list: list[str], rows: list) -> None:
     port = args.port or _free_port()
     module, extra = APPS[app]
     label_app = LABELS[app]
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), module, "-w", str(args.workers), *_worker_class(args),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
-        cwd=ROOT, env={**_env(args.db), **extra},
-    )  # fmt: skip
+    if args.server == "granian":
+        server = _common.http_server(
+            "granian", f"{module}:application", port, workers=args.workers, threads=max(args.threads, 1),
+            env={**_env(args.db), **extra},
+        )  # fmt: skip
+    else:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), module, "-w", str(args.workers), *_worker_class(args),
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "300"],
+            cwd=ROOT, env={**_env(args.db), **extra}, start_new_session=True,
+        )  # fmt: skip
     try:
         # Ready = every worker has answered a real request (booting Django takes a while on a
         # loaded machine; the master accepts connections before its workers can answer).
@@ -340,11 +356,7 @@ def measure(args, app: str, token_list: list[str], rows: list) -> None:
             intro = [(form, urllib.parse.urlencode({"token": t})) for t in token_list]
             run("introspection", "/oidc/introspect", intro, "POST", "≥ 1,000/s")
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _common.stop_server(server)
 
 
 def _people(token_list: list[str]) -> list[str]:
@@ -369,7 +381,7 @@ def main() -> None:
         measure(args, app, token_list, rows)
     load = os.getloadavg()
     print(
-        f"\nidentity over HTTP: gunicorn {args.workers}×{_kind(args)} + wrk (8 connections) on the same "
+        f"\nidentity over HTTP: {args.server} {args.workers}×{_kind(args)} + wrk (8 connections) on the same "
         f"{os.cpu_count()} cores, PostgreSQL, Redis cache; {args.seconds} s per measure; distinct "
         f"codes/tokens of {len(set(_people(token_list)))} persons; "
         f"load average now {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"

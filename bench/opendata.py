@@ -193,7 +193,7 @@ def child_ingest(rows: int, work: Path) -> None:
         update_frequency="monthly",
         openness="unconditional",
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
     job = catalog.load_start(actor=publisher, resource=res, uploaded_file=str(csv_path), run_now=True)
     loaded = time.perf_counter() - started
     job.refresh_from_db()
@@ -213,7 +213,8 @@ def child_ingest(rows: int, work: Path) -> None:
                 "load_s": loaded,
                 "total_s": total,
                 "peak_mb": peak_rss_mb(),
-                "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+                # the load and publication only (not the process's set-up and migrations before)
+                "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu_started,
                 "rows": res.current_version.row_count,
                 "grade": res.grade,
                 "csv": str(csv_path),
