@@ -386,7 +386,7 @@ def main() -> None:
         f"codes/tokens of {len(set(_people(token_list)))} persons; "
         f"load average now {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
-    print("| measure | wall clock | p50 / p95 ms | gunicorn CPU per request | PostgreSQL CPU per request | connections per worker | errors | load | target (2 cores) |")  # fmt: skip
+    print("| measure | wall clock | p50 / p95 ms | server CPU per request | PostgreSQL CPU per request | connections per worker | errors | load | target (2 cores) |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
