@@ -18,7 +18,7 @@ Steps (everything under var/bench/opendata/<rows>/):
 2. ``--reuse`` (measure only, nothing is fetched or rebuilt): serve both side by side: Datasette
    in immutable mode (``-i`` with the inspect file, 4 SQL threads, generous time limits so facets
    complete, ``suggest_facets`` off), Zhengtong's row API service ``zhengtong.catalog.wsgi_rows``
-   under gunicorn (2 workers x 4 threads, ZHENGTONG_ENV=production, DEBUG off, facet suggestions
+   under gunicorn (2 workers x 4 threads, --reuse-port, ZHENGTONG_ENV=production, DEBUG off, facet suggestions
    off as on Datasette; ``--app full`` serves the whole ``zhengtong.wsgi`` instead). Both answer
    the same Datasette-style URLs.
 3. Sanity check before timing: the same rows (in order) and counts from both servers.
@@ -330,6 +330,9 @@ def start_zhengtong(work: Path, port: int, app: str = "rows") -> subprocess.Pope
             "warning",
             "--keep-alive",
             "30",
+            # each worker on its own SO_REUSEPORT socket, as deployed (docs/deployment.md): with one
+            # shared socket, wrk's kept-alive connections can all land on one worker (one core)
+            "--reuse-port",
         ],
         cwd=ROOT,
         env=zt_env(work),
@@ -968,7 +971,7 @@ def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: 
     )
     console.print(f"machine: {machine()}; load average now {os.getloadavg()}")
     console.print(
-        f"Zhengtong: {APPS[args.app]} under gunicorn 2 workers × 4 threads, production settings, row "
+        f"Zhengtong: {APPS[args.app]} under gunicorn 2 workers × 4 threads (--reuse-port), production settings, row "
         "index + n-gram posting-list text index per "
         "published version; Datasette: immutable mode (-i, inspect file), 4 SQL threads, indexes on "
         + ", ".join(INDEXED)
