@@ -90,6 +90,17 @@ def _clean(profile: SharingProfile, **kw: Any) -> dict[str, list[str]]:
     return errors
 
 
+def _grade_or_refuse(profile: SharingProfile, fields: list[str], legal_basis: str, errors: dict) -> str:
+    """The grade of the requested fields; raises the field errors found so far, and a missing
+    legal basis for conditional or L4 data (for local and other installations' requests alike)."""
+    grade = grades.grade_max(profile.field(n)["grade"] for n in fields) if not errors else "L1"
+    if not errors and not legal_basis and (grade == "L4" or profile.sharing_type == SharingType.CONDITIONAL):
+        errors["legal_basis"] = [_("conditional and L4 data are shared only on a named legal basis")]
+    if errors:
+        raise ValidationError(fields=errors)
+    return grade
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -137,11 +148,7 @@ def request_create(
         hours_to=hours_to,
         service_item_code=(service_item_code or "").strip(),
     )
-    grade = grades.grade_max(profile.field(n)["grade"] for n in fields) if not errors else "L1"
-    if not errors and not legal_basis and (grade == "L4" or profile.sharing_type == SharingType.CONDITIONAL):
-        errors["legal_basis"] = [_("conditional and L4 data are shared only on a named legal basis")]
-    if errors:
-        raise ValidationError(fields=errors)
+    grade = _grade_or_refuse(profile, fields, legal_basis, errors)
     request = SharingRequest(
         profile=profile,
         org_unit=profile.org_unit,
@@ -235,15 +242,7 @@ def request_create_remote(
     )
     if mode == DeliveryMode.BATCH:
         errors["mode"] = [_("batch extracts are not delivered to other installations")]
-    grade = grades.grade_max(profile.field(n)["grade"] for n in fields) if not errors else "L1"
-    if (
-        not errors
-        and not text["legal_basis"]
-        and (grade == "L4" or profile.sharing_type == SharingType.CONDITIONAL)
-    ):
-        errors["legal_basis"] = [_("conditional and L4 data are shared only on a named legal basis")]
-    if errors:
-        raise ValidationError(fields=errors)
+    grade = _grade_or_refuse(profile, fields, text["legal_basis"], errors)
     request = SharingRequest(
         profile=profile,
         org_unit=profile.org_unit,
