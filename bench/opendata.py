@@ -53,6 +53,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+sys.path.insert(0, str(BENCH))
+import _common  # noqa: E402 - bench/ is on the path now
+
 VENV_PY = ROOT / ".venv" / "bin" / "python"
 DATASETTE_VENV = ROOT / "var" / "bench" / "datasette-venv"
 NAME = "enterprises"
@@ -314,7 +317,12 @@ def wait_ready(port: int, path: str, timeout: float = 60) -> None:
     raise SystemExit(f"server on port {port} did not come up")
 
 
-def start_zhengtong(work: Path, port: int, app: str = "rows") -> subprocess.Popen:
+def start_zhengtong(work: Path, port: int, app: str = "rows", server: str = "gunicorn") -> subprocess.Popen:
+    if server == "granian":  # 2 workers × 4 blocking threads, like the gunicorn set-up below
+        return _common.http_server(
+            "granian", APPS[app] if ":" in APPS[app] else f"{APPS[app]}:application", port,
+            workers=2, threads=4, env=zt_env(work),
+        )  # fmt: skip
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     return subprocess.Popen(
         [
@@ -538,6 +546,9 @@ def main() -> None:
     parser.add_argument("--zt-port", type=int, default=8180)
     parser.add_argument("--ds-port", type=int, default=8181)
     parser.add_argument("--app", choices=sorted(APPS), default="rows", help="Zhengtong WSGI app served")
+    parser.add_argument(
+        "--server", choices=("gunicorn", "granian"), default="gunicorn", help="Zhengtong's HTTP server"
+    )
     parser.add_argument("--only", help="comma list of measure numbers (1-7) to run")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--prepare", action="store_true", help="build the data and indexes, then stop")
@@ -621,7 +632,7 @@ def main() -> None:
     zt = ds = None
     results = []
     try:
-        zt = start_zhengtong(work, args.zt_port, args.app)
+        zt = start_zhengtong(work, args.zt_port, args.app, args.server)
         ds = start_datasette(exe, db, inspect, args.ds_port, work)
         # a shared, loaded machine can take minutes to start both servers
         wait_ready(args.zt_port, f"/data/{NAME}.json?_size=1", timeout=240)
@@ -971,7 +982,7 @@ def print_report(results: list[dict], ingest: dict, sqlite_load: dict, version: 
     )
     console.print(f"machine: {machine()}; load average now {os.getloadavg()}")
     console.print(
-        f"Zhengtong: {APPS[args.app]} under gunicorn 2 workers × 4 threads (--reuse-port), production settings, row "
+        f"Zhengtong: {APPS[args.app]} under {'granian 2 workers × 4 blocking threads' if args.server == 'granian' else 'gunicorn 2 workers × 4 threads (--reuse-port)'}, production settings, row "
         "index + n-gram posting-list text index per "
         "published version; Datasette: immutable mode (-i, inspect file), 4 SQL threads, indexes on "
         + ", ".join(INDEXED)
