@@ -36,9 +36,17 @@ from zhengtong.audit import services as audit
 from zhengtong.core import keys as core_keys
 from zhengtong.core import ratelimit
 from zhengtong.core.errors import NotFound, PermissionDenied, ValidationError, ZhengtongError
-from zhengtong.sharing import receipts
+from zhengtong.sharing import receipts, selectors
 from zhengtong.sharing.errors import SharingError
-from zhengtong.sharing.models import DeliveryMode, Grant, Peer, RemoteRequest, SharingProfile, SharingRequest
+from zhengtong.sharing.models import (
+    DeliveryMode,
+    Grant,
+    Peer,
+    RemoteRequest,
+    SharingProfile,
+    SharingRequest,
+    SharingType,
+)
 from zhengtong.sharing.services.grants import grant_key_issue_remote
 from zhengtong.sharing.services.peers import KEY_LABEL, PeerFailed, fetch, peer_refresh
 from zhengtong.sharing.services.requests import request_create_remote
@@ -123,7 +131,7 @@ def _open_message(envelope: Any, kind: str) -> tuple[Peer, dict]:
         stale = True
     if stale:
         raise _refuse(_("the message is not dated within the last five minutes"))
-    peer = Peer.objects.filter(installation=str(payload.get("from"))[:100], is_active=True).first()
+    peer = selectors.peer_get(str(payload.get("from")))
     if peer is None:
         raise _refuse(
             _("no trusted installation %s") % str(payload.get("from"))[:100], SharingError.UNKNOWN_PEER
@@ -176,7 +184,7 @@ def _answer_of(peer: Peer, status: int, answer: Any, kind: str) -> dict:
 
 
 def _peer(installation: str) -> Peer:
-    peer = Peer.objects.filter(installation=str(installation)[:100], is_active=True).first()
+    peer = selectors.peer_get(installation)
     if peer is None:
         raise NotFound(
             _("no trusted installation %s") % str(installation)[:100], code=SharingError.UNKNOWN_PEER
@@ -338,7 +346,7 @@ def remote_requests_check_open() -> int:
     done = 0
     for row in (
         RemoteRequest.objects.filter(peer__is_active=True)
-        .exclude(state__in=["rejected", "withdrawn"])
+        .exclude(state__in=[RemoteRequest.State.REJECTED, RemoteRequest.State.WITHDRAWN])
         .filter(key_sealed="")
         .select_related("peer", "consumer_org_unit", "consumer_department")
     ):
@@ -373,7 +381,9 @@ def incoming_catalogue(envelope: Any, *, client: str = "") -> dict:
     peer, _payload = open_message(envelope, "sharing.catalogue", client=client)
     sources = [
         _source_out(p)
-        for p in SharingProfile.objects.select_related("department").exclude(sharing_type="not_shared")
+        for p in SharingProfile.objects.select_related("department").exclude(
+            sharing_type=SharingType.NOT_SHARED
+        )
     ]
     return _message("sharing.catalogue.answer", peer, {"sources": sources})
 

@@ -20,9 +20,9 @@ from zhengtong.accounts.permissions import ensure_can
 from zhengtong.audit import services as audit
 from zhengtong.core import keys as core_keys
 from zhengtong.core.errors import Conflict, NotFound, ValidationError
-from zhengtong.sharing import receipts
+from zhengtong.sharing import receipts, selectors
 from zhengtong.sharing.errors import SharingError
-from zhengtong.sharing.models import Exchange, Outcome, Peer, RemoteRequest
+from zhengtong.sharing.models import DeliveryMode, Exchange, Outcome, Peer, RemoteRequest
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,8 @@ def remote_key(*, department: Any, installation: str) -> tuple[RemoteRequest, st
         RemoteRequest.objects.filter(
             consumer_department=department,
             peer__installation=installation,
-            state="approved",
-            mode="verification",
+            state=RemoteRequest.State.APPROVED,
+            mode=DeliveryMode.VERIFICATION,
         )
         .exclude(key_sealed="")
         .order_by("-created_at", "-id")
@@ -136,7 +136,7 @@ def remote_verify(
     on our request."""
     department = getattr(actor, "department", None)
     ensure_can(actor, "sharing.request", getattr(actor, "org_unit", None), department)
-    peer = Peer.objects.filter(installation=installation, is_active=True).first()
+    peer = selectors.peer_get(installation)
     if peer is None:
         raise NotFound(_("no trusted installation %s") % installation, code=SharingError.UNKNOWN_PEER)
     kept = None
