@@ -43,8 +43,19 @@ setup: $(VENV)/.installed assets messages fonts
 migrate: setup
 	@$(PY) manage.py migrate --no-input -v 0
 
+# The demo's second installation (安徽省, docs/sharing.md "Between installations"): its own SQLite
+# database, secrets and signing keys under var/peer/, served on PEER_PORT at localhost (another
+# host name than the first, so the two sites' cookies stay apart); each trusts the other.
+PEER_PORT ?= 8001
+PEER_ENV := ZHENGTONG_VAR_DIR=$(CURDIR)/var/peer DATABASE_URL=sqlite:///$(CURDIR)/var/peer/zhengtong.sqlite3 \
+  REDIS_URL= SHARING_INSTALLATION_ID=anhui-demo SHARING_PEERS=zhengtong-local=http://$(HOST):$(PORT)
+MAIN_ENV := SHARING_PEERS=anhui-demo=http://localhost:$(PEER_PORT)
+
 demo: migrate
 	@$(PY) manage.py seed_demo
+	@mkdir -p var/peer && ln -sfn ../static var/peer/static
+	@$(PEER_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(PEER_ENV) $(PY) manage.py seed_peer_demo
 
 # The demo runs as production would serve it (DEBUG off): static files from collectstatic through
 # WhiteNoise, hashed, compressed (.gz/.br) and cached for a year; pages gzip-compressed (HTML_GZIP).
@@ -55,11 +66,16 @@ RUN_ENV := DEBUG=0
 run: demo
 	@$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
 	@$(PY) manage.py demo_accounts
-	@echo "Zhengtong: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)  Ctrl-C stops the web server and the worker."
+	@echo "second installation (安徽省, ah_clerk / ah_data_officer, same password): http://localhost:$(PEER_PORT)/"
+	@echo "Zhengtong: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)  Ctrl-C stops the web servers and the workers."
 	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait; exit 0' INT TERM EXIT; \
-	  $(RUN_ENV) $(PY) manage.py run_worker & \
-	  $(RUN_ENV) $(VENV)/bin/gunicorn zhengtong.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads 4 \
+	  $(RUN_ENV) $(MAIN_ENV) $(PY) manage.py run_worker & \
+	  $(RUN_ENV) $(MAIN_ENV) $(VENV)/bin/gunicorn zhengtong.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads 4 \
 	    --access-logfile - --log-level warning & \
+	  $(RUN_ENV) $(PEER_ENV) $(PY) manage.py run_worker & \
+	  $(RUN_ENV) $(PEER_ENV) $(VENV)/bin/gunicorn zhengtong.wsgi --bind localhost:$(PEER_PORT) --workers 1 --threads 4 \
+	    --log-level warning & \
+	  { $(MAIN_ENV) $(PY) manage.py sharing_peers --wait 60 && $(PEER_ENV) $(PY) manage.py sharing_peers --wait 60; } & \
 	  wait
 
 lint: $(VENV)/.installed
