@@ -19,7 +19,7 @@ from zhengtong.core.access import staff
 from zhengtong.core.errors import NotFound, ZhengtongError
 from zhengtong.core.forms import apply_domain_error
 from zhengtong.sharing import selectors, services
-from zhengtong.sharing.models import DeliveryMode
+from zhengtong.sharing.models import DeliveryMode, SharingType
 
 
 class RemoteRequestForm(forms.Form):
@@ -40,6 +40,74 @@ class RemoteRequestForm(forms.Form):
     valid_until = forms.DateField(
         label=gettext_lazy("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+VERIFY_RESULTS = {
+    "match": gettext_lazy("matches"),
+    "no_match": gettext_lazy("does not match"),
+    "not_found": gettext_lazy("no such record"),
+}
+
+
+class RemoteVerifyForm(forms.Form):
+    """What the caller holds, one box per field of the kept verification grant, and the case it
+    is checked for (X-Road-Issue); the answer is match / no match / not found per field."""
+
+    on_behalf_of = forms.CharField(label=gettext_lazy("Case number"), max_length=64, required=False)
+
+    def __init__(self, *args, names: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.names = names
+        for name, title in names:
+            self.fields[f"s_{name}"] = forms.CharField(label=title, max_length=200, required=False)
+        self.order_fields([f"s_{name}" for name, _title in names])
+
+    def clean(self):
+        data = super().clean()
+        data["subject"] = {
+            n: data[f"s_{n}"].strip() for n, _t in self.names if data.get(f"s_{n}", "").strip()
+        }
+        if not data["subject"] and self.names:
+            self.add_error(f"s_{self.names[0][0]}", _("give at least one value to verify"))
+        return data
+
+
+def _verify_form(request, peer, sources: list[dict]):
+    """The verification form for the key our department keeps for ``peer``, its answer, or
+    (None, None) when the department keeps none."""
+    kept = services.remote_key(
+        department=getattr(request.user, "department", None), installation=peer.installation
+    )
+    if kept is None:
+        return None, None
+    row = kept[0]
+    source = next((s for s in sources if str(s.get("id")) == str(row.profile_ref)), {})
+    titles = {f.get("name"): f.get("title") or f.get("name") for f in source.get("fields", [])}
+    names = [(n, titles.get(n) or n) for n in row.fields]
+    posted = request.method == "POST" and request.POST.get("do") == "verify"
+    form = RemoteVerifyForm(request.POST if posted else None, names=names, prefix="v")
+    answer = None
+    if posted and form.is_valid():
+        try:
+            answer = services.remote_verify(
+                actor=request.user,
+                installation=peer.installation,
+                subject=form.cleaned_data["subject"],
+                on_behalf_of=form.cleaned_data["on_behalf_of"],
+            )
+        except ZhengtongError as exc:
+            form.add_error(None, exc.message)
+    if answer is not None:
+        answer = {
+            "code": answer.get("result"),
+            "result": VERIFY_RESULTS.get(answer.get("result"), answer.get("result")),
+            "fields": [
+                (titles.get(n) or n, VERIFY_RESULTS.get(v, v))
+                for n, v in (answer.get("fields") or {}).items()
+            ],
+            "receipt": (answer.get("receipt") or {}).get("payload", {}).get("id", ""),
+        }
+    return form, answer
 
 
 @staff
@@ -74,17 +142,22 @@ def peer_detail(request, installation: str):
         sources = services.peer_catalogue(actor=request.user, installation=peer.installation)
     except ZhengtongError as exc:
         problem = exc.message
+    labels = dict(SharingType.choices)
+    for source in sources:  # the type's name, not its code
+        source["sharing_type_label"] = labels.get(source.get("sharing_type"), source.get("sharing_type", ""))
     chosen = next((s for s in sources if str(s.get("id")) == request.GET.get("source", "")), None)
+    verify_form, verified = _verify_form(request, peer, sources)
     form = None
     if chosen is not None:
         choices = [
             (f["name"], f"{f.get('title') or f['name']} ({f['name']}, {f.get('grade', '')})")
             for f in chosen["fields"]
         ]
-        form = RemoteRequestForm(request.POST if request.method == "POST" else None, prefix="r")
+        asking = request.method == "POST" and request.POST.get("do") != "verify"
+        form = RemoteRequestForm(request.POST if asking else None, prefix="r")
         form.fields["fields_"].choices = choices
         form.initial["valid_until"] = timezone.localdate() + dt.timedelta(days=365)
-        if request.method == "POST" and form.is_valid():
+        if asking and form.is_valid():
             data = form.cleaned_data
             try:
                 services.remote_request_create(
@@ -111,6 +184,8 @@ def peer_detail(request, installation: str):
             "problem": problem,
             "chosen": chosen,
             "form": form,
+            "verify_form": verify_form,
+            "verified": verified,
             "requests": list(selectors.remote_requests_of(actor=request.user).filter(peer=peer)[:200]),
         },
     )

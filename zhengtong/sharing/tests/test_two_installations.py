@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from zhengtong.core.errors import NotFound
@@ -184,10 +185,31 @@ def test_verification_between_two_running_installations(anhui, world, tmp_path):
         on_behalf_of="YW-KS-2026-2",
     )
     assert wrong["result"] == "no_match"
+    # The same through the page: the form asks for the kept grant's fields; an empty form is
+    # refused naming the field, and calls nothing.
+    page = Client()
+    page.force_login(caller)
+    page.cookies["zt_lang"] = "zh-hans"
+    before = Exchange.objects.count()
+    empty = page.post(f"/sharing/peers/{PEER}/", {"do": "verify", "v-on_behalf_of": "YW-KS-2026-3"})
+    assert empty.status_code == 200 and "v-s_resident_id" in empty.content.decode()
+    assert empty.context["verify_form"].errors["s_resident_id"] and Exchange.objects.count() == before
+    shown = page.post(
+        f"/sharing/peers/{PEER}/",
+        {
+            "do": "verify",
+            "v-s_resident_id": person["resident_id"],
+            "v-s_name": person["name"],
+            "v-on_behalf_of": "YW-KS-2026-3",
+        },
+    )
+    assert shown.status_code == 200 and shown.context["verified"]["receipt"]
+    assert shown.context["verified"]["code"] == "match" and "一致" in shown.content.decode()
     # Logged on both sides, with the case number; the receipts are the same.
     called = {e.on_behalf_of: e for e in Exchange.objects.filter(direction="out", peer=PEER)}
     served = {e["case"]: e for e in anhui.python(SERVED)}
-    for case in ("YW-KS-2026-1", "YW-KS-2026-2"):
+    assert called["YW-KS-2026-3"].receipt["id"] == shown.context["verified"]["receipt"]
+    for case in ("YW-KS-2026-1", "YW-KS-2026-2", "YW-KS-2026-3"):
         assert called[case].outcome == served[case]["outcome"] == "ok"
         assert served[case]["peer"] == ME
         assert called[case].receipt["id"] == served[case]["receipt"]
