@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhengtong.catalog.models import Domain, Licence, Openness, UpdateFrequency
+from zhengtong.core.forms import DateInput
 from zhengtong.privacy.grades import GRADES
 
 POLICY_CHOICES = [
@@ -47,12 +48,8 @@ class ResourceForm(forms.Form):
         label=_("English keywords"), required=False, help_text=_("Separated by commas.")
     )
     update_frequency = forms.ChoiceField(label=_("Update frequency"), choices=UpdateFrequency.choices)
-    temporal_start = forms.DateField(
-        label=_("Covers from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    temporal_end = forms.DateField(
-        label=_("Covers to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    temporal_start = forms.DateField(label=_("Covers from"), required=False, widget=DateInput())
+    temporal_end = forms.DateField(label=_("Covers to"), required=False, widget=DateInput())
     spatial = forms.CharField(label=_("Spatial coverage (region code)"), max_length=15, required=False)
     licence = forms.ChoiceField(label=_("Licence"), choices=Licence.choices)
     openness = forms.ChoiceField(

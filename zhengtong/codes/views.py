@@ -29,6 +29,7 @@ from zhengtong.codes.models import (
 )
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.core.forms import DateInput
 from zhengtong.registry import selectors as registry_selectors
 
 
@@ -237,10 +238,8 @@ def console(request):
 
 class RecordForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=SubjectRecord.Kind.choices)
-    occurred_on = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    occurred_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
     result = forms.ChoiceField(
         label=gettext_lazy("Test result"),
         required=False,

@@ -1,4 +1,5 @@
-"""Putting a domain error onto an HTML form: the one helper every view uses."""
+"""Putting a domain error onto an HTML form: the one helper every view uses; and the one date
+input widget."""
 
 from __future__ import annotations
 
@@ -8,7 +9,18 @@ from django import forms
 
 from zhengtong.core.errors import ValidationError, ZhengtongError
 
-__all__ = ["apply_domain_error"]
+__all__ = ["DateInput", "apply_domain_error"]
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker. Its value is always ISO 8601 (``YYYY-MM-DD``, what ``<input
+    type="date">`` accepts and sends): the localized format (``2027/12/04`` in zh-Hans) would be
+    dropped by the browser, leaving an initial date blank."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def apply_domain_error(

@@ -15,7 +15,7 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
 from zhengtong.core.access import authenticated, public, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationError
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.credit import reports, scoring, selectors, services
 from zhengtong.credit.models import ListKind
@@ -134,7 +134,7 @@ class ListEntryForm(forms.Form):
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int)
     legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=300)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
-    until = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("Until"), widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

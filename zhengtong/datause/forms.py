@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhengtong.core.forms import DateInput
 from zhengtong.datause.models import Frequency, Outcome, RequestFormat, ReuseKind
 
 
@@ -38,7 +39,7 @@ class AnswerForm(forms.Form):
     planned_on = forms.DateField(
         label=_("Planned for (when scheduled)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     resource = forms.CharField(
         label=_("Dataset name (when already available)"), required=False, max_length=100

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from zhengtong.accounts.permissions import can, ensure_can, scope_q
 from zhengtong.core.access import authenticated, staff
 from zhengtong.core.errors import Conflict, PermissionDenied, ValidationError
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.core.pagination import keyset_page
 from zhengtong.payments import services
 from zhengtong.payments.models import Bill, LocalOrder, Payment
@@ -128,7 +128,7 @@ def bill_detail(request, number: str):
 
 
 class DayForm(forms.Form):
-    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=gettext_lazy("Day"), widget=DateInput())
 
 
 @staff

@@ -18,7 +18,7 @@ from zhengtong.accounts.permissions import can, can_on
 from zhengtong.catalog import selectors as catalog_selectors
 from zhengtong.core.access import staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.core.workflow import timeline
 from zhengtong.sandbox import actions, selectors, services
 from zhengtong.sandbox.models import Job, OutputReview
@@ -40,10 +40,8 @@ class ProjectForm(forms.Form):
         help_text=gettext_lazy("Catalogue names, separated by commas (one owner department)."),
         max_length=600,
     )
-    starts_on = forms.DateField(
-        label=gettext_lazy("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ends_on = forms.DateField(label=gettext_lazy("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=gettext_lazy("Ends on"), widget=DateInput())
     people_trained = forms.BooleanField(
         label=gettext_lazy("I completed the data-protection training (safe people)"), required=False
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.core.access import authenticated, public
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.seals import selectors as seal_selectors
 from zhengtong.services import selectors
 from zhengtong.services.services import eligibility, wallet
@@ -39,9 +39,7 @@ class ConsentForm(forms.Form):
         label=gettext_lazy("Third party's credit code (optional)"), max_length=18, required=False
     )
     purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=200)
-    expires_on = forms.DateField(
-        label=gettext_lazy("Consent ends on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=gettext_lazy("Consent ends on"), widget=DateInput())
 
 
 @authenticated

@@ -129,6 +129,7 @@ def usage_for_owner(*, actor: Any) -> list[dict]:
             "grant",
             "grant__consumer_department__name",
             "grant__consumer_installation",
+            "grant__request__origin_department",
             "grant__purpose",
             "profile__title",
             "mode",

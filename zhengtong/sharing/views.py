@@ -19,7 +19,7 @@ from zhengtong.accounts.permissions import can, can_on
 from zhengtong.catalog import selectors as catalog_selectors
 from zhengtong.core.access import authenticated, staff
 from zhengtong.core.errors import ValidationError, ZhengtongError
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.core.workflow import timeline
 from zhengtong.privacy import grades
 from zhengtong.sharing import selectors, services
@@ -41,9 +41,7 @@ class RequestForm(forms.Form):
     rate_limit_per_minute = forms.IntegerField(
         label=gettext_lazy("Calls per minute"), min_value=1, required=False
     )
-    valid_until = forms.DateField(
-        label=gettext_lazy("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_until = forms.DateField(label=gettext_lazy("Valid until"), widget=DateInput())
     hours_from = forms.IntegerField(label=gettext_lazy("From hour"), min_value=0, max_value=23, initial=0)
     hours_to = forms.IntegerField(label=gettext_lazy("To hour"), min_value=1, max_value=24, initial=24)
     service_item_code = forms.CharField(

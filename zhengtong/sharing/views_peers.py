@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from zhengtong.accounts.permissions import can
 from zhengtong.core.access import staff
 from zhengtong.core.errors import NotFound, ZhengtongError
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.sharing import selectors, services
 from zhengtong.sharing.models import DeliveryMode, SharingType
+from zhengtong.sharing.workflows import GRANT_FLOW
 
 
 class RemoteRequestForm(forms.Form):
@@ -37,9 +38,7 @@ class RemoteRequestForm(forms.Form):
     row_scope = forms.CharField(
         label=gettext_lazy("Row scope (region code prefix)"), max_length=15, required=False
     )
-    valid_until = forms.DateField(
-        label=gettext_lazy("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_until = forms.DateField(label=gettext_lazy("Valid until"), widget=DateInput())
 
 
 VERIFY_RESULTS = {
@@ -110,9 +109,18 @@ def _verify_form(request, peer, sources: list[dict]):
     return form, answer
 
 
+def _labelled(rows: list) -> list:
+    """Our requests with the other installation's grant state by name (a refusal with its reason)."""
+    for row in rows:
+        state, _sep, reason = row.grant_state.partition(": ")
+        label = GRANT_FLOW.state_label(state) if state in GRANT_FLOW.states else state
+        row.grant_state_label = f"{label}（{reason}）" if reason else label
+    return rows
+
+
 @staff
 def peers(request):
-    rows = list(selectors.remote_requests_of(actor=request.user)[:200])
+    rows = _labelled(list(selectors.remote_requests_of(actor=request.user)[:200]))
     if request.method == "POST" and request.POST.get("do") == "check":
         try:
             row = selectors.remote_request_get(actor=request.user, pk=request.POST.get("request", ""))
@@ -186,6 +194,8 @@ def peer_detail(request, installation: str):
             "form": form,
             "verify_form": verify_form,
             "verified": verified,
-            "requests": list(selectors.remote_requests_of(actor=request.user).filter(peer=peer)[:200]),
+            "requests": _labelled(
+                list(selectors.remote_requests_of(actor=request.user).filter(peer=peer)[:200])
+            ),
         },
     )

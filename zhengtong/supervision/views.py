@@ -15,7 +15,7 @@ from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core import ratelimit
 from zhengtong.core.access import public, staff
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.core.middleware import client_ip
 from zhengtong.core.workflow import timeline
 from zhengtong.credit import selectors as credit_selectors
@@ -429,9 +429,7 @@ class OfficerForm(forms.Form):
     number = forms.CharField(label=gettext_lazy("Officer number"), max_length=20)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
     certificate_no = forms.CharField(label=gettext_lazy("Enforcement certificate number"), max_length=40)
-    certificate_valid_to = forms.DateField(
-        label=gettext_lazy("Certificate valid to"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    certificate_valid_to = forms.DateField(label=gettext_lazy("Certificate valid to"), widget=DateInput())
     username = forms.CharField(label=gettext_lazy("Account (user name)"), max_length=150, required=False)
     residence_region = forms.CharField(
         label=gettext_lazy("Region of residence"), max_length=15, required=False

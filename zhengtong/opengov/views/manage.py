@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from zhengtong.accounts import selectors as account_selectors
 from zhengtong.core.access import staff
 from zhengtong.core.errors import NotFound
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.opengov import selectors, services
 from zhengtong.opengov.models import PowerType
 from zhengtong.opengov.views._common import DOMAIN_ERRORS
@@ -57,10 +57,8 @@ class ConsultationForm(forms.Form):
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    opens_on = forms.DateField(label=gettext_lazy("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(
-        label=gettext_lazy("Closes on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    opens_on = forms.DateField(label=gettext_lazy("Opens on"), widget=DateInput())
+    closes_on = forms.DateField(label=gettext_lazy("Closes on"), widget=DateInput())
     rules = forms.CharField(
         label=gettext_lazy("Moderation rules"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )

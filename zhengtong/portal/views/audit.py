@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from zhengtong.audit import actions
 from zhengtong.audit.selectors import audit_events_for
 from zhengtong.core.access import staff
+from zhengtong.core.forms import DateInput
 from zhengtong.core.pagination import keyset_page
 
 
@@ -14,8 +15,8 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.CharField(label=_("Actor (username)"), required=False, max_length=150)
     target_type = forms.CharField(label=_("Target type"), required=False, max_length=100)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

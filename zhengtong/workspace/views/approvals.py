@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from zhengtong.accounts.permissions import ensure_can
 from zhengtong.core.access import staff
-from zhengtong.core.forms import apply_domain_error
+from zhengtong.core.forms import DateInput, apply_domain_error
 from zhengtong.core.workflow import timeline
 from zhengtong.workspace import selectors, services
 from zhengtong.workspace.models import Approval
@@ -33,12 +33,8 @@ class ApprovalForm(forms.Form):
         max_digits=13,
         decimal_places=2,
     )
-    start_date = forms.DateField(
-        label=gettext_lazy("From (leave)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end_date = forms.DateField(
-        label=gettext_lazy("To (leave)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label=gettext_lazy("From (leave)"), required=False, widget=DateInput())
+    end_date = forms.DateField(label=gettext_lazy("To (leave)"), required=False, widget=DateInput())
 
 
 @staff
