@@ -11,7 +11,8 @@
 2. The sealed e-licence PDFs the submissions left in the outbox, rendered and sealed in-process
    (per second per core).
 3. Public 办件查询 over HTTP on the lean service (``services.wsgi_track``): distinct case numbers
-   with their check values, the rate limiter counting in Redis.
+   with their check values, the rate limiter counting in Redis; on gunicorn gthread workers and/or
+   granian (``--track-server gthread,granian``).
 4. 免申即享 eligibility scan of one benefit (80 and over) over ``--persons`` persons: load (COPY),
    vectorised CertLogic evaluation, proposals written (COPY + INSERT ... SELECT); the benefit's
    proposals are deleted first so every run measures a full scan with its writes.
@@ -289,12 +290,15 @@ def prepare_track(cases: int) -> None:
 
 
 def http_track(
-    url: str, workers: int, threads: int, connections: int, seconds: int, redis: str, port: int
-) -> None:
+    url: str, workers: int, threads: int, connections: int, seconds: int, redis: str, port: int,
+    server_kind: str = "gthread",
+) -> None:  # fmt: skip
     """Public 办件查询 over HTTP on the lean service (``services.wsgi_track``), distinct case
-    numbers with their check values, the rate limiter counting in Redis."""
+    numbers with their check values, the rate limiter counting in Redis; on gunicorn (gthread
+    workers keeping connections alive) or granian (``server_kind``, ``_common.http_server``)."""
     import random
 
+    import _common
     from loadgen import postgres_cpu_seconds, wrk_requests
 
     from zhengtong.accounts.models import User
@@ -319,12 +323,17 @@ def http_track(
     # failure limit and the counting itself stay (Redis, as deployed).
     env = {**os.environ, "DATABASE_URL": url, "ZHENGTONG_ENV": "development", "DEBUG": "0",
            "SERVICES_TRACK_PER_MINUTE": "1000000000", "REDIS_URL": redis}  # fmt: skip
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "zhengtong.services.wsgi_track:application", "-k", "gthread", "-w",
-         str(workers), "--threads", str(threads), "--keep-alive", "30", "--timeout", "300", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    if server_kind == "gthread":
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), TRACK_APP, "-k", "gthread", "-w", str(workers), "--threads",
+             str(threads), "--keep-alive", "30", "--timeout", "300", "-b", f"127.0.0.1:{port}", "--log-level",
+             "warning"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )  # fmt: skip
+        label = f"gunicorn {workers}×{threads} gthread"
+    else:
+        server = _common.http_server(server_kind, TRACK_APP, port, workers=workers, threads=threads, env=env)
+        label = _common.server_label(server_kind, workers, threads)
     try:
         for _ in range(150):
             try:
@@ -354,16 +363,21 @@ def http_track(
         pg_ms = (postgres_cpu_seconds() - pg0) * 1000 / max(done, 1)
         row(
             "public 办件查询, distinct case numbers (GET /api/v1/services/track, lean service)",
-            f"{n:,} cases, {done} requests, {connections} conn, gunicorn {workers}×{threads} gthread, Redis limiter",
+            f"{n:,} cases, {done} requests, {connections} conn, {label}, Redis limiter",
             f"{result['rps']:,.0f}/s, p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms",
             "≥ 500/s, p95 ≤ 50 ms",
             f"{result['errors']} errors; load {load0} → {load()}",
         )
-        row("  CPU per 办件查询", f"{done} requests", f"gunicorn {cpu_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms", "—",
+        row("  CPU per 办件查询", f"{done} requests", f"{server_kind} {cpu_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms", "—",
             "PostgreSQL: every local postgres process (shared machine)")  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+
+
+TRACK_APP = "zhengtong.services.wsgi_track:application"
+# The servers the 办件查询 runs on (``--track-server``, several for side-by-side figures).
+TRACK_SERVERS = ("gthread", "granian")
 
 
 def cpu_seconds(master_pid: int) -> float:
@@ -551,6 +565,13 @@ def main() -> None:
     parser.add_argument("--track-workers", type=int, default=2)
     parser.add_argument("--track-threads", type=int, default=4)
     parser.add_argument("--track-connections", type=int, default=8)
+    parser.add_argument(
+        "--track-server",
+        default=os.environ.get("BENCH_HTTP_WORKER", "gthread"),
+        help="comma list of the servers the 办件查询 runs on, one after the other: gthread (gunicorn"
+        " gthread workers, default; BENCH_HTTP_WORKER as in bench/codes.py) and/or granian (its WSGI"
+        " interface, --track-workers workers × --track-threads blocking threads)",
+    )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/6", help="Redis for the rate limiter")
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--citizens", type=int, default=2000, help="distinct applicants (API tokens)")
@@ -611,15 +632,19 @@ def main() -> None:
     if "pdf" not in skip:
         sealed_files(args.pdfs)
     if "track" not in skip:
-        http_track(
-            url,
-            args.track_workers,
-            args.track_threads,
-            args.track_connections,
-            args.seconds,
-            args.redis,
-            args.port + 1,
-        )
+        for server_kind in args.track_server.split(","):
+            if server_kind not in TRACK_SERVERS:
+                raise SystemExit(f"--track-server: one of {', '.join(TRACK_SERVERS)}")
+            http_track(
+                url,
+                args.track_workers,
+                args.track_threads,
+                args.track_connections,
+                args.seconds,
+                args.redis,
+                args.port + 1,
+                server_kind,
+            )
     if "scan" not in skip:
         scan(args.scans)
     table = Table(title=f"秒批 and 免申即享 (PostgreSQL, {os.cpu_count()} cores, load {load()})")
