@@ -111,20 +111,21 @@ def licence_issue(
         data=data or {},
         state=Licence.workflow.initial,
     )
-    # No savepoint: a refusal raised before anything was written; a failed write must fail the
-    # caller's change with it, as the licence is its result.
+    # No savepoint: a failed write must fail the caller's change with it, as the licence is its
+    # result. A taken number wrote nothing, and is refused after the block (so that a caller's
+    # transaction may go on).
     with transaction.atomic(savepoint=False):
-        if not _insert_unless_taken(licence):
-            raise Conflict(
-                _("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE
+        written = _insert_unless_taken(licence)
+        if written:
+            Licence.workflow.start(
+                licence,
+                actor=actor,
+                action="issue",
+                after={"type": licence_type.code, "number": number, "holder": holder.pk},
+                via=via,
             )
-        Licence.workflow.start(
-            licence,
-            actor=actor,
-            action="issue",
-            after={"type": licence_type.code, "number": number, "holder": holder.pk},
-            via=via,
-        )
+    if not written:
+        raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
     return licence
 
 
