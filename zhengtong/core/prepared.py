@@ -215,7 +215,7 @@ _CTE_NAME = re.compile(r"\bzt_[a-z_]+\b")
 # psycopg converts a statement's ``%s`` placeholders to ``$n`` in Python and keeps the result
 # only for statements of at most 4,096 characters and 50 parameters (``psycopg._queries``: ORM
 # multi-row INSERTs of varying length would crowd its 128-entry cache). A ``together()`` block's
-# statement is longer (the 秒批 decision's: about 9,000 characters, 140 parameters) but the same
+# statement has more (the 秒批 decision's: 4,200 characters, 136 parameters) but is the same
 # text on every call of its use case; converting it again was 0.5 ms of the decision's CPU. The
 # limits are raised to fit such statements (at most 128 × 16 kB held).
 if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", 0) < 16_384:

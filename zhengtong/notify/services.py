@@ -67,7 +67,9 @@ def notify_many(
     the caller's background task). ``channels`` is a tuple for everyone or a function of the
     recipient (e.g. push only for those who subscribed a device). ``read=True`` stores the inbox
     messages as already read: the record behind an outward delivery (a push about a chat message)
-    that needs no place among the inbox's unread. Returns how many recipients were told."""
+    that needs no place among the inbox's unread. Returns how many recipients were told. One
+    recipient on PostgreSQL (``notify``): the message, its deliveries and their outbox messages
+    in one statement, or with the rows of an open ``core.prepared.together()`` block."""
     if not callable(channels):
         _check_channels(channels)
     pick = channels if callable(channels) else (lambda _recipient: channels)
