@@ -5,7 +5,8 @@
    answers with its e-licence issued and its record signed (ES256); the sealed PDF follows after
    the commit through the outbox. Distinct citizens (API tokens cycle over ``--citizens``), wrk
    against gunicorn running the lean service bearer /api/v1/ calls are deployed to
-   (``identity.wsgi_oidc``; ``--app zhengtong.wsgi`` for the full site); throughput, p50/p95, CPU
+   (``identity.wsgi_oidc``; ``--app zhengtong.wsgi`` for the full site; ``--server granian`` for
+   granian's WSGI interface, keep-alive); throughput, p50/p95, CPU
    per request (gunicorn and all local PostgreSQL processes, which on a shared machine includes
    other people's load).
 2. The sealed e-licence PDFs the submissions left in the outbox, rendered and sealed in-process
@@ -408,7 +409,9 @@ def http_miaopi(
     app: str,
     redis: str,
     port: int,
+    server_kind: str = "gunicorn",
 ) -> None:
+    import _common
     from loadgen import postgres_cpu_seconds, wrk_requests
 
     from zhengtong.accounts.models import Credential
@@ -426,13 +429,18 @@ def http_miaopi(
         "DEBUG": "0",
         "REDIS_URL": redis,
     }
-    # gthread workers keep the connection alive between requests (a sync worker closes it after each)
-    worker = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else ["-k", "sync"]
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), app, *worker, "-w", str(workers), "--keep-alive", "30", "--timeout", "300",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    if server_kind == "granian":  # granian's WSGI interface (keep-alive), as bench/codes.py offers it
+        server = _common.http_server("granian", app, port, workers=workers, threads=threads, env=env)
+        server_label = _common.server_label("granian", workers, threads)
+    else:
+        # gthread workers keep the connection alive between requests (a sync worker closes it after each)
+        worker = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else ["-k", "sync"]
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), app, *worker, "-w", str(workers), "--keep-alive", "30", "--timeout", "300",
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )  # fmt: skip
+        server_label = f"gunicorn {workers}×{f'{threads} gthread' if threads > 1 else 'sync'}"
     try:
         for _ in range(150):
             try:
@@ -467,17 +475,16 @@ def http_miaopi(
         pg_ms = (postgres_cpu_seconds() - pg0) * 1000 / max(done, 1)
         row(
             "秒批: submission → decided, e-licence issued (HTTP)",
-            f"{done} requests, {n_tokens} distinct citizens, {connections} conn, gunicorn {workers}×{f'{threads} gthread' if threads > 1 else 'sync'}, "
+            f"{done} requests, {n_tokens} distinct citizens, {connections} conn, {server_label}, "
             f"{'lean bearer-API service' if app == LEAN_API else app}",
             f"{result['rps']:,.0f}/s, p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms",
             "≥ 100/s, p95 ≤ 300 ms",
             f"{result['errors']} errors; load {load0} → {load()}",
         )
-        row("  CPU per 秒批 request", f"{done} requests", f"gunicorn {cpu_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms", "—",
+        row("  CPU per 秒批 request", f"{done} requests", f"{server_kind} {cpu_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms", "—",
             "PostgreSQL: every local postgres process (shared machine)")  # fmt: skip
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        _common.stop_server(server)
 
 
 def sealed_files(count: int) -> None:
@@ -589,6 +596,13 @@ def main() -> None:
         help="WSGI app for the 秒批 submissions: the lean service bearer /api/v1/ calls are deployed "
         "to (default), or zhengtong.wsgi (the full site)",
     )
+    parser.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="the 秒批 server: gunicorn (sync workers, or gthread with --threads > 1) or granian"
+        " (--workers processes × --threads blocking threads, keep-alive)",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--pdfs", type=int, default=300)
@@ -628,6 +642,7 @@ def main() -> None:
             args.app,
             args.redis,
             args.port,
+            args.server,
         )
     if "pdf" not in skip:
         sealed_files(args.pdfs)

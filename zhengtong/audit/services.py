@@ -186,7 +186,9 @@ def record(
 
 
 def record_event(event: AuditEvent) -> AuditEvent:
-    """Write an event of ``event_build`` (and queue it), in the caller's transaction."""
+    """Write an event of ``event_build`` (and queue it), in the caller's transaction; inside a
+    ``core.prepared.together()`` block on PostgreSQL, with the block's other rows when it ends
+    (the event has its id then)."""
     # No savepoint: a failure here must abort the caller's change as well (an audited change
     # without its event is not allowed), so the caller's transaction is the unit of rollback.
     connection = connections[router.db_for_write(AuditEvent)]
@@ -198,6 +200,15 @@ def record_event(event: AuditEvent) -> AuditEvent:
     # On PostgreSQL the event and its place on the queue in one statement (atomic by itself):
     # one round trip, and no ORM insert compiler per row.
     sql, params = event_insert_sql(event, connection)
+    block = prepared.pending(connection)
+    if block is not None:  # written with the block's other rows when it ends (``prepared.together``)
+        block.add(
+            sql,
+            params,
+            [f"(SELECT id FROM {EVENT_CTE})"],  # noqa: S608 (names from the models)
+            lambda pk: event_inserted(event, pk, connection),
+        )
+        return event
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {sql} SELECT id FROM {EVENT_CTE}", params)  # noqa: S608 (names from the models)
         (event_id,) = cursor.fetchone()

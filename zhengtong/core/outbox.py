@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from zhengtong.core import prepared
 from zhengtong.core.authz import ensure_can, root_unit
 from zhengtong.core.errors import ValidationError
 from zhengtong.core.models import OutboxMessage
@@ -132,9 +133,16 @@ def enqueue(*, topic: str, key: str, payload: dict) -> OutboxMessage:
 
     Promises: the message exists exactly when the caller's change commits; a second enqueue of the
     same ``topic`` and ``key`` returns the first message and delivers nothing more. ``payload`` must
-    be JSON (ValueError otherwise); an unknown topic is a programming error (ValueError)."""
+    be JSON (ValueError otherwise); an unknown topic is a programming error (ValueError). Inside a
+    ``core.prepared.together()`` block on PostgreSQL the message is written with the block's other
+    rows when it ends, and the one returned has no id."""
     key = str(key)
     body = _checked(topic, key, payload)
+    block = prepared.pending(transaction.get_connection())
+    if block is not None:  # written with the block's other rows when it ends (``prepared.together``)
+        sql, params = _values_sql(topic, [(key, body)])
+        block.add(f"{OUTBOX_CTE} AS ({sql})", params, [_FRESH_IDS], _fresh_written)
+        return OutboxMessage(topic=topic, key=key, payload=payload)
     ids, fresh = _insert(topic, [(key, body)])
     if not fresh:
         return OutboxMessage.objects.get(pk=ids[key])
@@ -157,28 +165,65 @@ def enqueue_many(*, topic: str, items: list[tuple[str, dict]]) -> list[int]:
     return [ids[key] for key, _body in rows]
 
 
+# The CTE a message statement names its INSERT, and what the caller's statement returns for it:
+# the ids of the messages it wrote (a twin of an existing message writes none).
+OUTBOX_CTE = "zt_outbox"
+_FRESH_IDS = f"(SELECT array_agg(id ORDER BY id) FROM {OUTBOX_CTE})"  # noqa: S608 (no input)
+_COLUMNS = "topic, key, payload, state, attempts, next_attempt_at, last_error, created_at"
+_CONFLICT = "ON CONFLICT (topic, key) DO NOTHING RETURNING id, key"
+
+
+def _times() -> tuple[Any, Any]:
+    """(next_attempt_at, created_at) of a new message: the sweep's first look is after the delay."""
+    now = timezone.now()
+    stale = now + dt.timedelta(seconds=settings.OUTBOX_SWEEP_DELAY_SECONDS)
+    return connection.ops.adapt_datetimefield_value(stale), connection.ops.adapt_datetimefield_value(now)
+
+
+def _values_sql(topic: str, rows: list[tuple[str, str]]) -> tuple[str, list[Any]]:
+    stale, now = _times()
+    values = ", ".join(["(%s, %s, %s, %s, 0, %s, '', %s)"] * len(rows))
+    params: list[Any] = []
+    for key, body in rows:
+        params += [topic, key, body, OutboxMessage.State.PENDING, stale, now]
+    table = OutboxMessage._meta.db_table
+    return f"INSERT INTO {table} ({_COLUMNS}) VALUES {values} {_CONFLICT}", params  # noqa: S608 (the model's table)
+
+
+def _fresh_written(ids: list[int] | None) -> None:
+    _hand_after_commit(list(ids or []))
+
+
+def enqueue_statement(
+    *, topic: str, source: str, key_sql: str, payload_sql: str
+) -> tuple[str, list[Any], str, Callable[[list[int] | None], None]]:
+    """For a caller that writes the rows its messages are about and the messages in one statement
+    (PostgreSQL): one message of ``topic`` per row of ``source`` (a CTE of the caller's
+    statement), its key and JSON payload the SQL expressions ``key_sql`` and ``payload_sql`` over
+    that row (e.g. ``id::text`` and ``jsonb_build_object('delivery_id', id)``). Returns the CTE
+    (``zt_outbox AS (...)``), its parameters, the expression the statement returns for it, and the
+    function to call with that value once it ran (it hands the new messages to the worker after
+    the commit, as ``enqueue`` does). Same keys as ``enqueue``: a twin is one message."""
+    if topic not in _handlers:
+        raise ValueError(f"no outbox handler for topic {topic!r}")
+    stale, now = _times()
+    table = OutboxMessage._meta.db_table
+    # Names and expressions from the caller's code (no input): the values are parameters.
+    sql = (
+        f"{OUTBOX_CTE} AS (INSERT INTO {table} ({_COLUMNS}) SELECT %s, {key_sql}, {payload_sql}, %s, 0, %s, '', %s"  # noqa: S608
+        f" FROM {source} {_CONFLICT})"
+    )
+    return sql, [topic, OutboxMessage.State.PENDING, stale, now], _FRESH_IDS, _fresh_written
+
+
 def _insert(topic: str, rows: list[tuple[str, str]]) -> tuple[dict[str, int], list[int]]:
     """INSERT ... ON CONFLICT (topic, key) DO NOTHING RETURNING: no look-up first, and no savepoint
     (a concurrent twin is skipped, not an error). Returns {key: id} for every row and the new ids."""
-    now = timezone.now()
-    stale = connection.ops.adapt_datetimefield_value(
-        now + dt.timedelta(seconds=settings.OUTBOX_SWEEP_DELAY_SECONDS)
-    )
-    now = connection.ops.adapt_datetimefield_value(now)
-    table = OutboxMessage._meta.db_table
     ids: dict[str, int] = {}
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
-            chunk = rows[start : start + 1000]
-            values = ", ".join(["(%s, %s, %s, %s, 0, %s, '', %s)"] * len(chunk))
-            params: list[Any] = []
-            for key, body in chunk:
-                params += [topic, key, body, OutboxMessage.State.PENDING, stale, now]
-            cursor.execute(
-                f"INSERT INTO {table} (topic, key, payload, state, attempts, next_attempt_at, last_error,"  # noqa: S608 (the model's table)
-                f" created_at) VALUES {values} ON CONFLICT (topic, key) DO NOTHING RETURNING id, key",
-                params,
-            )
+            sql, params = _values_sql(topic, rows[start : start + 1000])
+            cursor.execute(sql, params)
             ids |= {k: pk for pk, k in cursor.fetchall()}
     fresh = list(ids.values())
     missing = [key for key, _body in rows if key not in ids]

@@ -27,13 +27,16 @@ code rather than its id).
 
 from __future__ import annotations
 
+import contextlib
+import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
+from psycopg import _queries as psycopg_queries
 
 _PLACEHOLDER = "\x00zt-prepared-{}\x00"
 
@@ -139,12 +142,28 @@ class _Constant:
 def insert_sql(instance: Any, connection: Any) -> tuple[str, list[Any]]:
     """``INSERT INTO <table> (<columns>) VALUES (%s, ...)`` for an unsaved model instance (its
     automatic primary key left to the database; append ``RETURNING``), and its parameters."""
-    meta = instance._meta
+    return insert_rows_sql([instance], connection)
+
+
+def insert_rows_sql(
+    instances: Sequence[Any], connection: Any, expressions: dict[str, str] | None = None
+) -> tuple[str, list[Any]]:
+    """``insert_sql`` for several unsaved instances of one model in one INSERT. ``expressions``:
+    columns (by field attname) whose value is an SQL expression of the caller's statement rather
+    than the instance's (a foreign key to a row an earlier CTE writes: ``(SELECT id FROM zt_x)``)."""
+    expressions = expressions or {}
+    meta = instances[0]._meta
     fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    row = f"({', '.join(expressions.get(f.attname, '%s') for f in fields)})"
+    values = [
+        f.get_db_prep_save(f.pre_save(instance, True), connection)
+        for instance in instances
+        for f in fields
+        if f.attname not in expressions
+    ]
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(instances))}"  # noqa: S608
     return sql, values
 
 
@@ -178,3 +197,106 @@ def saved(instance: Any, pk: Any, connection: Any) -> Any:
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+# --- Writes that wait for the end of a block, then go together in one statement ----------------
+#
+# A use case that writes many rows nobody reads again before its commit (a decision's timeline
+# entries, audit events, outbox messages and inbox message) pays a round trip, a parse and a plan
+# per statement. Inside ``together()`` those writes are kept as data-modifying CTEs and written
+# in one statement when the block ends, still in the caller's transaction: the same rows, the
+# same values, the same order of their ids (the CTEs are read in the order they were added).
+# The writers that take part ask ``pending(connection)`` and write at once when it is None (not
+# PostgreSQL, no block open, or a savepoint opened inside the block: a savepoint's rollback must
+# be able to undo what was written under it). Until the block ends their rows have no ids.
+
+_CTE_NAME = re.compile(r"\bzt_[a-z_]+\b")
+
+# psycopg converts a statement's ``%s`` placeholders to ``$n`` in Python and keeps the result
+# only for statements of at most 4,096 characters and 50 parameters (``psycopg._queries``: ORM
+# multi-row INSERTs of varying length would crowd its 128-entry cache). A ``together()`` block's
+# statement has more (the 秒批 decision's: 4,200 characters, 136 parameters) but is the same
+# text on every call of its use case; converting it again was 0.5 ms of the decision's CPU. The
+# limits are raised to fit such statements (at most 128 × 16 kB held).
+if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", 0) < 16_384:
+    psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = 16_384
+if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < 400:
+    psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = 400
+# Parameters one statement may carry (PostgreSQL's limit is 65,535): a block writing more flushes early.
+_MAX_PARAMS = 30_000
+
+
+class Together:
+    """The writes kept by one ``together()`` block (see above)."""
+
+    __slots__ = ("connection", "parts", "params", "savepoints")
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.savepoints = _savepoints(connection)
+        self.parts: list[tuple[str, list[Any], list[str], Callable[..., Any]]] = []
+        self.params = 0
+
+    def add(self, ctes: str, params: list[Any], selects: list[str], done: Callable[..., Any]) -> None:
+        """Keep a write: ``ctes`` (``zt_name AS (...), ...``; every CTE name begins with ``zt_``
+        and is made unique here), their parameters, the scalar SQL expressions the statement
+        returns for it (``(SELECT id FROM zt_name)``) and the function called with their values
+        once the statement ran."""
+        self.parts.append((ctes, params, selects, done))
+        self.params += len(params)
+        if self.params > _MAX_PARAMS:
+            self.flush()
+
+    def flush(self) -> None:
+        parts, self.parts, self.params = self.parts, [], 0
+        if not parts:
+            return
+        ctes: list[str] = []
+        params: list[Any] = []
+        selects: list[str] = []
+        for n, (sql, part_params, part_selects, _done) in enumerate(parts):
+
+            def unique(text: str, n: int = n) -> str:
+                return _CTE_NAME.sub(lambda m: f"{m.group(0)}_{n}", text)
+
+            ctes.append(unique(sql))
+            params += part_params
+            selects += [unique(s) for s in part_selects]
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(selects) or '1'}", params)
+            row = cursor.fetchone()
+        at = 0
+        for _sql, _params, part_selects, done in parts:
+            done(*row[at : at + len(part_selects)])
+            at += len(part_selects)
+
+
+def _savepoints(connection: Any) -> frozenset:
+    return frozenset(sid for sid in connection.savepoint_ids if sid is not None)
+
+
+def pending(connection: Any) -> Together | None:
+    """The open ``together()`` block whose writes on ``connection`` may wait, or None: write now."""
+    block = connection.__dict__.get("_zt_together")
+    if block is None or block.connection is not connection or _savepoints(connection) != block.savepoints:
+        return None
+    return block
+
+
+@contextlib.contextmanager
+def together(using: str = "default") -> Iterator[None]:
+    """The writes in this block that can wait (see above) go to the database in one statement
+    when it ends, in the caller's transaction (one is opened when there is none). An exception
+    leaves the block without writing them, and the transaction is rolled back with everything
+    else it wrote (``atomic(savepoint=False)``). Nested blocks write with the outermost."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.__dict__.get("_zt_together") is not None:
+        yield
+        return
+    with transaction.atomic(using=using, savepoint=False):
+        block = connection.__dict__["_zt_together"] = Together(connection)
+        try:
+            yield
+        finally:
+            connection.__dict__.pop("_zt_together", None)
+        block.flush()

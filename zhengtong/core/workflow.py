@@ -294,7 +294,8 @@ def _transition_update(model: Any, pk: Any, version: int, from_state: str, targe
 def _write(entry: TimelineEntry, **event: Any) -> TimelineEntry:
     """Write a transition's timeline entry and its audit event (``trail.record(**event)``) in the
     caller's transaction: on PostgreSQL in one statement (one round trip, no ORM insert compiler),
-    elsewhere one after the other."""
+    or with the other rows of an open ``prepared.together()`` block when it ends (the entry has
+    its id then); elsewhere one after the other."""
     connection = connections[router.db_for_write(TimelineEntry)]
     statement = trail.record_statement(connection, **event)
     if statement is None:
@@ -304,15 +305,21 @@ def _write(entry: TimelineEntry, **event: Any) -> TimelineEntry:
     event_sql, event_params, event_inserted = statement
     entry_sql, entry_params = prepared.insert_sql(entry, connection)
     # SQL text from the models (no input): the values are parameters.
-    sql = (
-        f"WITH zt_timeline AS ({entry_sql} RETURNING id), {event_sql}"  # noqa: S608
-        f" SELECT (SELECT id FROM zt_timeline), (SELECT id FROM {trail.EVENT_CTE})"
-    )
+    ctes = f"zt_timeline AS ({entry_sql} RETURNING id), {event_sql}"
+    selects = ["(SELECT id FROM zt_timeline)", f"(SELECT id FROM {trail.EVENT_CTE})"]  # noqa: S608
+
+    def written(entry_id: int, event_id: int) -> None:
+        event_inserted(event_id)
+        prepared.saved(entry, entry_id, connection)
+
+    block = prepared.pending(connection)
+    if block is not None:  # written with the block's other rows when it ends (``prepared.together``)
+        block.add(ctes, [*entry_params, *event_params], selects, written)
+        return entry
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*entry_params, *event_params])
-        entry_id, event_id = cursor.fetchone()
-    event_inserted(event_id)
-    return prepared.saved(entry, entry_id, connection)
+        cursor.execute(f"WITH {ctes} SELECT {', '.join(selects)}", [*entry_params, *event_params])
+        written(*cursor.fetchone())
+    return entry
 
 
 class WorkflowModel(models.Model):

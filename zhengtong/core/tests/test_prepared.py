@@ -3,12 +3,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from zhengtong.core.models import TimelineEntry
-from zhengtong.core.prepared import Prepared, insert_sql, saved
+from zhengtong.core import outbox, trail
+from zhengtong.core.models import OutboxMessage, TimelineEntry
+from zhengtong.core.prepared import Prepared, insert_sql, saved, together
 from zhengtong.core.workflow import timeline_query
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,54 @@ def test_objects_equal_the_querysets_instances_with_their_related_objects(world)
     assert lookup.objects("none") == []
     with pytest.raises(ValueError):
         Prepared(lambda v: TimelineEntry.objects.filter(object_id=v).values_list("id"), 1).objects("7")
+
+
+@outbox.handler("test.together")
+def _together(payload: dict) -> None:
+    return None
+
+
+def _keys() -> list[tuple[str, dict]]:
+    return list(
+        OutboxMessage.objects.filter(topic="test.together").order_by("id").values_list("key", "payload")
+    )
+
+
+def test_together_writes_the_blocks_rows_in_one_statement_when_it_ends(django_capture_on_commit_callbacks):
+    postgres = connection.vendor == "postgresql"
+    with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
+        with together():
+            event = trail.record(actor=None, action="audit.chain.verify", target_type="t", target_id="1")
+            outbox.enqueue(topic="test.together", key="a", payload={"n": 1})
+            outbox.enqueue(topic="test.together", key="a", payload={"n": 2})  # a twin: one message
+            outbox.enqueue(topic="test.together", key="b", payload={"n": 3})
+            if postgres:  # nothing written yet, no ids yet
+                assert (len(queries), event.pk, _keys()) == (0, None, [])
+        if postgres:  # the read above, then everything in one statement
+            assert len(queries) == 2 and queries[1]["sql"].startswith("WITH zt_audit_event_0 AS")
+    assert _keys() == [("a", {"n": 1}), ("b", {"n": 3})]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT action FROM audit_auditevent WHERE id = %s", [event.pk])
+        assert cursor.fetchone() == ("audit.chain.verify",)
+        cursor.execute("SELECT count(*) FROM audit_auditqueue WHERE event_id = %s", [event.pk])
+        assert cursor.fetchone() == (1,)
+    ids = sorted(OutboxMessage.objects.filter(topic="test.together").values_list("pk", flat=True))
+    assert [sorted(c.ids) for c in callbacks] == [ids]  # handed to the worker as one task after the commit
+
+
+def test_an_exception_leaves_the_block_without_writing_and_rolls_back_the_change():
+    with pytest.raises(RuntimeError), transaction.atomic(), together():
+        _entry("9", "go", 1, {})  # the change
+        outbox.enqueue(topic="test.together", key="x", payload={})
+        raise RuntimeError
+    assert (_keys(), TimelineEntry.objects.filter(object_id="9").exists()) == ([], False)
+
+
+def test_writes_under_a_savepoint_in_the_block_go_at_once_and_roll_back_with_it():
+    with together():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox.enqueue(topic="test.together", key="s", payload={})
+            assert [k for k, _p in _keys()] == ["s"]  # written at once
+            raise RuntimeError
+        outbox.enqueue(topic="test.together", key="t", payload={})
+    assert [k for k, _p in _keys()] == ["t"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengtong.accounts.permissions import ensure_can, root_unit
 from zhengtong.audit import services as audit
+from zhengtong.core import prepared
 from zhengtong.core.errors import Conflict, CoreError, ValidationError
 from zhengtong.core.prepared import Prepared
 from zhengtong.registry.models import LegalEntity, Licence, LicenceType, Person
@@ -45,6 +46,30 @@ _NUMBER_TAKEN = Prepared(
 )
 
 
+def _insert_unless_taken(licence: Licence) -> bool:
+    """Write a new licence unless its type already has its number (False, nothing written): on
+    PostgreSQL one INSERT ... ON CONFLICT DO NOTHING (no look-up first, no savepoint), elsewhere
+    a look-up, then the INSERT."""
+    connection = connections[router.db_for_write(Licence)]
+    if connection.vendor != "postgresql":
+        if _NUMBER_TAKEN.rows(licence.licence_type.code, licence.number):
+            return False
+        licence.save(force_insert=True)
+        return True
+    sql, params = prepared.insert_sql(licence, connection)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Licence._meta.get_field(f).column) for f in ("licence_type", "number"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{sql} ON CONFLICT ({columns}) DO NOTHING RETURNING {quote(Licence._meta.pk.column)}", params
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    prepared.saved(licence, row[0], connection)
+    return True
+
+
 def licence_issue(
     *,
     actor: Any,
@@ -74,30 +99,33 @@ def licence_issue(
         )
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError.for_field("valid_to", _("must not be before valid_from"))
-    if _NUMBER_TAKEN.rows(licence_type.code, number):
-        raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
-    # Checked above, written below: no savepoint (a refusal raised before it wrote nothing; a
-    # failed write must fail the caller's change with it, as the licence is its result).
+    licence = Licence(
+        licence_type=licence_type,
+        number=number,
+        holder_person=holder_person,
+        holder_entity=holder_entity,
+        issuing_department=issuing_department,
+        org_unit=issuing_department.org_unit,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        data=data or {},
+        state=Licence.workflow.initial,
+    )
+    # No savepoint: a failed write must fail the caller's change with it, as the licence is its
+    # result. A taken number wrote nothing, and is refused after the block (so that a caller's
+    # transaction may go on).
     with transaction.atomic(savepoint=False):
-        licence = Licence.objects.create(
-            licence_type=licence_type,
-            number=number,
-            holder_person=holder_person,
-            holder_entity=holder_entity,
-            issuing_department=issuing_department,
-            org_unit=issuing_department.org_unit,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            data=data or {},
-            state=Licence.workflow.initial,
-        )
-        Licence.workflow.start(
-            licence,
-            actor=actor,
-            action="issue",
-            after={"type": licence_type.code, "number": number, "holder": holder.pk},
-            via=via,
-        )
+        written = _insert_unless_taken(licence)
+        if written:
+            Licence.workflow.start(
+                licence,
+                actor=actor,
+                action="issue",
+                after={"type": licence_type.code, "number": number, "holder": holder.pk},
+                via=via,
+            )
+    if not written:
+        raise Conflict(_("licence number %s exists already for this type") % number, code=CoreError.DUPLICATE)
     return licence
 
 

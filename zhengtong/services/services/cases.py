@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from zhengtong.accounts.permissions import ensure_authenticated
 from zhengtong.core import prepared
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from zhengtong.core.prepared import together
 from zhengtong.credit import selectors as credit_selectors
 from zhengtong.payments.services import bill_create_for_case, bill_for, bill_is_paid
 from zhengtong.registry import selectors as registry_selectors
@@ -310,17 +311,20 @@ def case_submit(
     after = {"item": item.code, "version": version.number}
     if submitted_by is not None:
         after |= {"applicant": actor.get_username(), "channel": intake_channel}
-    Case.workflow.start(case, actor=submitted_by or actor, action="submit", after=after)
-    if autodecide.decide_on_submit(case=case, holdings=holdings):  # 秒批, when the version has rules
-        return case  # decided at once: the applicant hears of the decision, not of the receipt too
-    tell(
-        actor,
-        "services.case.submitted",
-        _("Application %(number)s received: %(item)s") % {"number": case.number, "item": item.name},
-        _("Pay the fee to have it accepted.") if case.fee_fen and bundle_application is None else "",
-        case_link(case),
-        applicant=True,
-    )
+    # The timeline entries, audit events, outbox and inbox messages from here on are read by
+    # nobody before the commit: on PostgreSQL they go in one statement at the end of the block.
+    with together():
+        Case.workflow.start(case, actor=submitted_by or actor, action="submit", after=after)
+        if autodecide.decide_on_submit(case=case, holdings=holdings):  # 秒批, when the version has rules
+            return case  # decided at once: the applicant hears of the decision, not of the receipt too
+        tell(
+            actor,
+            "services.case.submitted",
+            _("Application %(number)s received: %(item)s") % {"number": case.number, "item": item.name},
+            _("Pay the fee to have it accepted.") if case.fee_fen and bundle_application is None else "",
+            case_link(case),
+            applicant=True,
+        )
     return case
 
 
