@@ -281,6 +281,18 @@ def _wait_ready(path: str, headers: dict, body: str) -> None:
     raise SystemExit("server did not start")
 
 
+WARM_SECONDS = [0]
+
+
+def _warm(path: str, requests: list) -> None:
+    """Every worker process and thread past its first calls (loaded index, postings), not counted."""
+    from loadgen import wrk_requests
+
+    if WARM_SECONDS[0]:
+        wrk_requests(PORT, path, requests, seconds=WARM_SECONDS[0], connections=16,
+                     script_dir=str(ROOT / "var" / "bench"))  # fmt: skip
+
+
 def _load(path: str, requests: list, seconds: int, connections: int, server) -> tuple[dict, float, float]:
     from _common import tree_cpu_seconds
     from loadgen import postgres_cpu_seconds, wrk_requests
@@ -317,6 +329,7 @@ def measure_http(state: dict, seconds: int, only: list[str], kind: str, workers:
             bodies = _bodies_verify(state)
             verify = "/api/v1/sharing/exchange/verify"
             _wait_ready(verify, headers, bodies[0])
+            _warm(verify, [(headers, b) for b in bodies])
             before = Exchange.objects.count()
             result, cpu, pg = _load(verify, [(headers, b) for b in bodies], seconds, 16, server)
             logged = Exchange.objects.count() - before
@@ -335,6 +348,7 @@ def measure_http(state: dict, seconds: int, only: list[str], kind: str, workers:
             bodies = _bodies_rows()
             rows = "/api/v1/sharing/exchange/rows"
             _wait_ready(rows, headers, bodies[0])
+            _warm(rows, [(headers, b) for b in bodies])
             before = Exchange.objects.count()
             result, cpu, pg = _load(rows, [(headers, b) for b in bodies], seconds, 16, server)
             logged = Exchange.objects.count() - before
@@ -435,6 +449,7 @@ def measure_inprocess(state: dict, n: int, threads: int, profile: bool, which: l
 
     app = wsgi_exchange.application
     spent: list[float] = []  # CPU of each call in its own thread (the rest: the log writer, idle threads)
+    waited: list[float] = []  # wall time of each call
 
     def call(path: str, secret: str, body: str) -> str:
         data = body.encode()
@@ -444,9 +459,10 @@ def measure_inprocess(state: dict, n: int, threads: int, profile: bool, which: l
             "REMOTE_ADDR": "127.0.0.1", "wsgi.input": io.BytesIO(data),
         }  # fmt: skip
         status = []
-        t0 = time.thread_time()
+        t0, w0 = time.thread_time(), time.perf_counter()
         b"".join(app(environ, lambda s, h: status.append(s)))
         spent.append(time.thread_time() - t0)
+        waited.append(time.perf_counter() - w0)
         return status[0]
 
     cases = {
@@ -472,6 +488,7 @@ def measure_inprocess(state: dict, n: int, threads: int, profile: bool, which: l
         writer = exchange_log.writer() if exchange_log.mode() == "group" else None
         batches0, rows0 = (writer.batches, writer.rows) if writer else (0, 0)
         spent.clear()
+        waited.clear()
         c0, w0, pg0 = time.process_time(), time.perf_counter(), postgres_cpu_seconds()
         with ThreadPoolExecutor(threads) as pool:
             statuses = list(
@@ -488,7 +505,7 @@ def measure_inprocess(state: dict, n: int, threads: int, profile: bool, which: l
             f"{name} in-process (WSGI app, no HTTP), {threads} caller threads",
             f"{n:,} calls",
             f"{n / (w1 - w0):,.0f} calls/s wall",
-            "",
+            f"{statistics.quantiles(waited, n=20)[-1] * 1000:.1f} ms",
             f"{(c1 - c0) / n * 1000:.2f} ms app ({sum(spent) / n * 1000:.2f} in the callers' threads) + "
             f"{(pg1 - pg0) / n * 1000:.2f} ms PostgreSQL",
             "",
@@ -565,6 +582,9 @@ def main() -> None:
         help="HTTP server of the exchange service: gunicorn gthread or granian's WSGI interface",
     )  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--warm", type=int, default=5, help="seconds of HTTP load before each measure, not counted (0: none)"
+    )
     parser.add_argument("--http-threads", type=int, default=8, help="threads per server process")
     parser.add_argument("--profile", action="store_true", help="with --inprocess: cProfile one caller first")
     args = parser.parse_args()
@@ -583,6 +603,7 @@ def main() -> None:
     state = json.loads(state_path().read_text())
     only = [m.strip() for m in args.only.split(",") if m.strip()]
     started = time.perf_counter()
+    WARM_SECONDS[0] = args.warm
     if args.inprocess:
         measure_inprocess(
             state, args.inprocess, args.threads, args.profile, [m for m in only if m in ("verify", "rows")]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -320,6 +321,7 @@ def first_matches(
 # A filter keeping one value drives a file-order page when that value's rows are at most this
 # share (1/n) of the table; above it, testing slices of every column is as fast.
 DRIVER_SHARE = 8
+_postings_lock = threading.Lock()
 
 
 def _postings(col: Column) -> tuple[np.ndarray, np.ndarray]:
@@ -327,10 +329,13 @@ def _postings(col: Column) -> tuple[np.ndarray, np.ndarray]:
     code's run starts, with the end as the last entry), computed once per mapped index."""
     found = col.postings
     if found is None:
-        perm = np.argsort(col.codes, kind="stable").astype(np.int32)  # stable: rows ascend per code
-        starts = np.zeros(col.n + 2, dtype=np.int64)
-        np.cumsum(np.bincount(col.codes, minlength=col.n + 1), out=starts[1:])
-        found = col.postings = (perm, starts)  # two threads may both compute it: the same value
+        with _postings_lock:  # one thread sorts; the others arriving meanwhile wait for it
+            found = col.postings
+            if found is None:
+                perm = np.argsort(col.codes, kind="stable").astype(np.int32)  # rows ascend per code
+                starts = np.zeros(col.n + 2, dtype=np.int64)
+                np.cumsum(np.bincount(col.codes, minlength=col.n + 1), out=starts[1:])
+                found = col.postings = (perm, starts)
     return found
 
 
