@@ -11,18 +11,29 @@ the catalogue's real load path, published, shared (profile with key and region f
 interface grant with a row scope (西湖区 330106) and its key, and an approved sandbox project.
 Its files (Parquet, keys, the secret) live in BENCH_VAR_DIR (default var/bench-sharing).
 
---reuse measures, each against its target:
-1. verification over HTTP: gunicorn on the lean exchange service (``zhengtong.sharing.wsgi_exchange``,
-   2 processes × 8 threads) and wrk (16 connections) cycling through 20,000 distinct subjects
-   (names right and wrong, unknown IDs); every call logged (group commit) with its ES256 receipt;
+--reuse measures, each against its target (``--only verify,rows,offline,sandbox`` picks some):
+1. verification over HTTP: the lean exchange service (``zhengtong.sharing.wsgi_exchange``) on
+   granian (``--server granian``, the default: 2 workers × 8 blocking threads, ``--workers``,
+   ``--http-threads``) or gunicorn gthread (``--server gthread``), and wrk (16 connections) cycling
+   through 20,000 distinct subjects (names right and wrong, unknown IDs), after ``--warm`` seconds
+   (default 5) of the same load that are not counted (each worker past its first calls: the
+   loaded row index, the postings); every call logged (group commit) with its ES256 receipt;
    the rows added to the log are counted;
 2. interface over HTTP: 50 rows with projection and the grant's row scope from the 1,000,000-row
-   resource, 2,000 distinct requests (industry × status × type filters, and cursors);
+   resource, 375 distinct requests (industry × status × capital floor filters, half of them with
+   the region filter too);
 3. receipt verification offline per core (the independent script and the platform's check);
 4. a sandbox job: GROUP BY district × industry over the 1,000,000 raw rows with disclosure control,
    submit → checked output (before the human review), 3 runs.
-CPU per operation is the server processes' CPU (gunicorn tree; PostgreSQL's as a whole, which
-includes other work on a shared machine) divided by the requests served.
+CPU per operation is the server processes' CPU (the server's process tree; PostgreSQL's as a whole,
+which includes other work on a shared machine, so it is only meaningful on a quiet one) divided by
+the requests served.
+
+``--inprocess N`` (with ``--only verify`` and/or ``rows``) instead makes N calls through the
+exchange service's WSGI application in this process, from ``--threads`` caller threads (default 8;
+the log's group commit shares commits between them), and prints the CPU per call of this process
+(callers and log writer) and of PostgreSQL, the rows per commit and the p95 of a call;
+``--profile`` first runs one caller under cProfile with a CPU clock (where the CPU goes).
 """
 
 from __future__ import annotations
@@ -578,7 +589,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--threads", type=int, default=8, help="caller threads for --inprocess")
     parser.add_argument(
-        "--server", choices=("gthread", "granian"), default="gthread",
+        "--server", choices=("gthread", "granian"), default="granian",
         help="HTTP server of the exchange service: gunicorn gthread or granian's WSGI interface",
     )  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, help="server processes")
