@@ -13,7 +13,7 @@ Its files (Parquet, keys, the secret) live in BENCH_VAR_DIR (default var/bench-s
 
 --reuse measures, each against its target (``--only verify,rows,offline,sandbox`` picks some):
 1. verification over HTTP: the lean exchange service (``zhengtong.sharing.wsgi_exchange``) on
-   granian (``--server granian``, the default: 2 workers × 8 blocking threads, ``--workers``,
+   granian (``--server granian``, the default: 2 workers × 16 blocking threads, ``--workers``,
    ``--http-threads``) or gunicorn gthread (``--server gthread``), and wrk (16 connections) cycling
    through 20,000 distinct subjects (names right and wrong, unknown IDs), after ``--warm`` seconds
    (default 5) of the same load that are not counted (each worker past its first calls: the
@@ -596,7 +596,7 @@ def main() -> None:
     parser.add_argument(
         "--warm", type=int, default=5, help="seconds of HTTP load before each measure, not counted (0: none)"
     )
-    parser.add_argument("--http-threads", type=int, default=8, help="threads per server process")
+    parser.add_argument("--http-threads", type=int, default=16, help="threads per server process")
     parser.add_argument("--profile", action="store_true", help="with --inprocess: cProfile one caller first")
     args = parser.parse_args()
     if not (args.prepare or args.reuse):
