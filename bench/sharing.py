@@ -11,18 +11,29 @@ the catalogue's real load path, published, shared (profile with key and region f
 interface grant with a row scope (西湖区 330106) and its key, and an approved sandbox project.
 Its files (Parquet, keys, the secret) live in BENCH_VAR_DIR (default var/bench-sharing).
 
---reuse measures, each against its target:
-1. verification over HTTP: gunicorn on the lean exchange service (``zhengtong.sharing.wsgi_exchange``,
-   2 processes × 8 threads) and wrk (16 connections) cycling through 20,000 distinct subjects
-   (names right and wrong, unknown IDs); every call logged (group commit) with its ES256 receipt;
+--reuse measures, each against its target (``--only verify,rows,offline,sandbox`` picks some):
+1. verification over HTTP: the lean exchange service (``zhengtong.sharing.wsgi_exchange``) on
+   granian (``--server granian``, the default: 2 workers × 16 blocking threads, ``--workers``,
+   ``--http-threads``) or gunicorn gthread (``--server gthread``), and wrk (16 connections) cycling
+   through 20,000 distinct subjects (names right and wrong, unknown IDs), after ``--warm`` seconds
+   (default 5) of the same load that are not counted (each worker past its first calls: the
+   loaded row index, the postings); every call logged (group commit) with its ES256 receipt;
    the rows added to the log are counted;
 2. interface over HTTP: 50 rows with projection and the grant's row scope from the 1,000,000-row
-   resource, 2,000 distinct requests (industry × status × type filters, and cursors);
+   resource, 375 distinct requests (industry × status × capital floor filters, half of them with
+   the region filter too);
 3. receipt verification offline per core (the independent script and the platform's check);
 4. a sandbox job: GROUP BY district × industry over the 1,000,000 raw rows with disclosure control,
    submit → checked output (before the human review), 3 runs.
-CPU per operation is the server processes' CPU (gunicorn tree; PostgreSQL's as a whole, which
-includes other work on a shared machine) divided by the requests served.
+CPU per operation is the server processes' CPU (the server's process tree; PostgreSQL's as a whole,
+which includes other work on a shared machine, so it is only meaningful on a quiet one) divided by
+the requests served.
+
+``--inprocess N`` (with ``--only verify`` and/or ``rows``) instead makes N calls through the
+exchange service's WSGI application in this process, from ``--threads`` caller threads (default 8;
+the log's group commit shares commits between them), and prints the CPU per call of this process
+(callers and log writer) and of PostgreSQL, the rows per commit and the p95 of a call;
+``--profile`` first runs one caller under cProfile with a CPU clock (where the CPU goes).
 """
 
 from __future__ import annotations
@@ -32,7 +43,6 @@ import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,6 +67,10 @@ def _environment() -> dict[str, str]:
     }
     os.environ.update(env)
     return env
+
+
+def _load_now() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def add(measure: str, size: str, ours: str, p95: str, cpu: str, target: str, note: str = "") -> None:
@@ -252,16 +266,12 @@ def prepare(persons: int, rows: int) -> None:
 # ------------------------------------------------------------------------------------ measure
 
 
-def _server(app: str):
-    from _common import tree_cpu_seconds
+def _server(app: str, kind: str, workers: int, threads: int):
+    from _common import http_server
 
-    py = Path(sys.executable)
-    server = subprocess.Popen(
-        [str(py.parent / "gunicorn"), app, "-w", "2", "-k", "gthread", "--threads", "8",
-         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )  # fmt: skip
-    return server, tree_cpu_seconds
+    return http_server(
+        kind, app, PORT, workers=workers, threads=threads, env=dict(os.environ, PYTHONPATH=str(ROOT))
+    )
 
 
 def _wait_ready(path: str, headers: dict, body: str) -> None:
@@ -282,6 +292,18 @@ def _wait_ready(path: str, headers: dict, body: str) -> None:
     raise SystemExit("server did not start")
 
 
+WARM_SECONDS = [0]
+
+
+def _warm(path: str, requests: list) -> None:
+    """Every worker process and thread past its first calls (loaded index, postings), not counted."""
+    from loadgen import wrk_requests
+
+    if WARM_SECONDS[0]:
+        wrk_requests(PORT, path, requests, seconds=WARM_SECONDS[0], connections=16,
+                     script_dir=str(ROOT / "var" / "bench"))  # fmt: skip
+
+
 def _load(path: str, requests: list, seconds: int, connections: int, server) -> tuple[dict, float, float]:
     from _common import tree_cpu_seconds
     from loadgen import postgres_cpu_seconds, wrk_requests
@@ -297,75 +319,60 @@ def _load(path: str, requests: list, seconds: int, connections: int, server) -> 
 
 
 def _stop(server) -> None:
-    server.terminate()
-    try:
-        server.wait(20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(10)
+    from _common import stop_server
+
+    stop_server(server)
 
 
-def measure_http(state: dict, seconds: int) -> None:
+def measure_http(state: dict, seconds: int, only: list[str], kind: str, workers: int, threads: int) -> None:
+    from _common import server_label
+
     from zhengtong.sharing.models import Exchange
 
-    server, _cpu = _server("zhengtong.sharing.wsgi_exchange:application")
+    label = server_label(kind, workers, threads)
+    server = _server("zhengtong.sharing.wsgi_exchange:application", kind, workers, threads)
     try:
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {state['verify_secret']}"}
-        bodies = []
-        for i, (rid, name) in enumerate(state["people"]):
-            subject = {"resident_id": rid, "name": name if i % 10 else name + "甲"}
-            if i % 50 == 7:
-                subject["resident_id"] = rid[:-4] + "999X"
-            bodies.append(json.dumps({"subject": subject, "on_behalf_of": f"BENCH-{i}"}, ensure_ascii=False))
-        verify = "/api/v1/sharing/exchange/verify"
-        _wait_ready(verify, headers, bodies[0])
-        before = Exchange.objects.count()
-        result, cpu, pg = _load(verify, [(headers, b) for b in bodies], seconds, 16, server)
-        logged = Exchange.objects.count() - before
-        add(
-            "verification 核验 over HTTP (lean WSGI, gunicorn 2×8 gthread), logged + ES256 receipt",
-            f"{seconds} s, {len(bodies):,} distinct subjects, {state['persons']:,} persons",
-            f"{result['rps']:,.0f} req/s (p50 {result['p50_ms']:.1f} ms)",
-            f"{result['p95_ms']:.1f} ms",
-            f"{cpu:.2f} ms app + {pg:.2f} ms PostgreSQL",
-            "≥ 1,000/s, p95 ≤ 50 ms",
-            f"{result['errors']} errors; {logged:,} log rows for {result['requests']:,} calls",
-        )
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {state['rows_secret']}"}
-        sys.path.insert(0, str(ROOT / "bench"))
-        from datastore import INDUSTRIES, STATUSES
-
-        bodies = []
-        fields_sets = [
-            ["credit_code", "name", "industry", "region_code"],
-            ["credit_code", "name", "registered_capital", "status"],
-            ["name", "industry", "registered_capital"],
-        ]
-        for industry in INDUSTRIES:
-            for status, _w in STATUSES:
-                for floor in (0, 10, 50, 100, 500):
-                    filters = [{"field": "industry", "op": "eq", "value": industry},
-                               {"field": "status", "op": "eq", "value": status},
-                               {"field": "registered_capital", "op": "gte", "value": floor}]  # fmt: skip
-                    if len(bodies) % 2:
-                        filters.append({"field": "region_code", "op": "eq", "value": "330106"})
-                    bodies.append(json.dumps({"fields": fields_sets[len(bodies) % 3], "filters": filters,
-                                              "limit": 50, "on_behalf_of": f"BENCH-R{len(bodies)}"},
-                                             ensure_ascii=False))  # fmt: skip
-        rows = "/api/v1/sharing/exchange/rows"
-        _wait_ready(rows, headers, bodies[0])
-        before = Exchange.objects.count()
-        result, cpu, pg = _load(rows, [(headers, b) for b in bodies], seconds, 16, server)
-        logged = Exchange.objects.count() - before
-        add(
-            "interface rows over HTTP: 50 rows, projection + row scope 330106",
-            f"{seconds} s, {len(bodies):,} distinct requests, {state['rows']:,}-row resource",
-            f"{result['rps']:,.0f} req/s (p50 {result['p50_ms']:.1f} ms)",
-            f"{result['p95_ms']:.1f} ms",
-            f"{cpu:.2f} ms app + {pg:.2f} ms PostgreSQL",
-            "≥ 300/s, p95 ≤ 100 ms",
-            f"{result['errors']} errors; {logged:,} log rows for {result['requests']:,} calls",
-        )
+        if "verify" in only:
+            headers = {
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {state['verify_secret']}",
+            }
+            bodies = _bodies_verify(state)
+            verify = "/api/v1/sharing/exchange/verify"
+            _wait_ready(verify, headers, bodies[0])
+            _warm(verify, [(headers, b) for b in bodies])
+            before = Exchange.objects.count()
+            result, cpu, pg = _load(verify, [(headers, b) for b in bodies], seconds, 16, server)
+            logged = Exchange.objects.count() - before
+            add(
+                f"verification 核验 over HTTP (lean WSGI, {label}), logged + ES256 receipt",
+                f"{seconds} s, {len(bodies):,} distinct subjects, {state['persons']:,} persons",
+                f"{result['rps']:,.0f} req/s (p50 {result['p50_ms']:.1f} ms)",
+                f"{result['p95_ms']:.1f} ms",
+                f"{cpu:.2f} ms app + {pg:.2f} ms PostgreSQL",
+                "≥ 1,000/s, p95 ≤ 50 ms",
+                f"{result['errors']} errors; {logged:,} log rows for {result['requests']:,} calls; "
+                f"load {_load_now()}",
+            )
+        if "rows" in only:
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {state['rows_secret']}"}
+            bodies = _bodies_rows()
+            rows = "/api/v1/sharing/exchange/rows"
+            _wait_ready(rows, headers, bodies[0])
+            _warm(rows, [(headers, b) for b in bodies])
+            before = Exchange.objects.count()
+            result, cpu, pg = _load(rows, [(headers, b) for b in bodies], seconds, 16, server)
+            logged = Exchange.objects.count() - before
+            add(
+                f"interface rows over HTTP ({label}): 50 rows, projection + row scope 330106",
+                f"{seconds} s, {len(bodies):,} distinct requests, {state['rows']:,}-row resource",
+                f"{result['rps']:,.0f} req/s (p50 {result['p50_ms']:.1f} ms)",
+                f"{result['p95_ms']:.1f} ms",
+                f"{cpu:.2f} ms app + {pg:.2f} ms PostgreSQL",
+                "≥ 300/s, p95 ≤ 100 ms",
+                f"{result['errors']} errors; {logged:,} log rows for {result['requests']:,} calls; "
+                f"load {_load_now()}",
+            )
     finally:
         _stop(server)
 
@@ -400,6 +407,121 @@ def measure_sandbox(state: dict, repeat: int) -> None:
         "≤ 5 s end to end",
         status,
     )
+
+
+def _bodies_verify(state: dict) -> list[str]:
+    bodies = []
+    for i, (rid, name) in enumerate(state["people"]):
+        subject = {"resident_id": rid, "name": name if i % 10 else name + "甲"}
+        if i % 50 == 7:
+            subject["resident_id"] = rid[:-4] + "999X"
+        bodies.append(json.dumps({"subject": subject, "on_behalf_of": f"BENCH-{i}"}, ensure_ascii=False))
+    return bodies
+
+
+def _bodies_rows() -> list[str]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from datastore import INDUSTRIES, STATUSES
+
+    bodies = []
+    fields_sets = [
+        ["credit_code", "name", "industry", "region_code"],
+        ["credit_code", "name", "registered_capital", "status"],
+        ["name", "industry", "registered_capital"],
+    ]
+    for industry in INDUSTRIES:
+        for status, _w in STATUSES:
+            for floor in (0, 10, 50, 100, 500):
+                filters = [{"field": "industry", "op": "eq", "value": industry},
+                           {"field": "status", "op": "eq", "value": status},
+                           {"field": "registered_capital", "op": "gte", "value": floor}]  # fmt: skip
+                if len(bodies) % 2:
+                    filters.append({"field": "region_code", "op": "eq", "value": "330106"})
+                bodies.append(json.dumps({"fields": fields_sets[len(bodies) % 3], "filters": filters,
+                                          "limit": 50, "on_behalf_of": f"BENCH-R{len(bodies)}"},
+                                         ensure_ascii=False))  # fmt: skip
+    return bodies
+
+
+def measure_inprocess(state: dict, n: int, threads: int, profile: bool, which: list[str]) -> None:
+    """Calls through the exchange service's WSGI application in this process (no HTTP): CPU per call
+    of this process (every thread: the callers and the exchange-log writer) and of PostgreSQL.
+    ``threads`` callers at once (the log's group commit shares commits between them); with
+    ``profile``, one caller under cProfile and the functions that took the most CPU."""
+    import cProfile
+    import io
+    import pstats
+    from concurrent.futures import ThreadPoolExecutor
+
+    from loadgen import postgres_cpu_seconds
+
+    from zhengtong.sharing import wsgi_exchange
+    from zhengtong.sharing.services import exchange_log
+
+    app = wsgi_exchange.application
+    spent: list[float] = []  # CPU of each call in its own thread (the rest: the log writer, idle threads)
+    waited: list[float] = []  # wall time of each call
+
+    def call(path: str, secret: str, body: str) -> str:
+        data = body.encode()
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": path, "CONTENT_LENGTH": str(len(data)),
+            "CONTENT_TYPE": "application/json", "HTTP_AUTHORIZATION": f"Bearer {secret}",
+            "REMOTE_ADDR": "127.0.0.1", "wsgi.input": io.BytesIO(data),
+        }  # fmt: skip
+        status = []
+        t0, w0 = time.thread_time(), time.perf_counter()
+        b"".join(app(environ, lambda s, h: status.append(s)))
+        spent.append(time.thread_time() - t0)
+        waited.append(time.perf_counter() - w0)
+        return status[0]
+
+    cases = {
+        "verify": ("/api/v1/sharing/exchange/verify", state["verify_secret"], _bodies_verify(state)),
+        "rows": ("/api/v1/sharing/exchange/rows", state["rows_secret"], _bodies_rows()),
+    }
+    for name in which:
+        path, secret, bodies = cases[name]
+        for body in bodies[:50]:  # warm: grant cache, compiled queries, connections
+            assert call(path, secret, body).startswith("200"), call(path, secret, body)
+        if profile:
+            prof = cProfile.Profile(time.thread_time)  # CPU, not waits
+            prof.enable()
+            for i in range(min(n, 2000)):
+                call(path, secret, bodies[i % len(bodies)])
+            prof.disable()
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(35)
+            print(out.getvalue())
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(60)
+            print(out.getvalue())
+        writer = exchange_log.writer() if exchange_log.mode() == "group" else None
+        batches0, rows0 = (writer.batches, writer.rows) if writer else (0, 0)
+        spent.clear()
+        waited.clear()
+        c0, w0, pg0 = time.process_time(), time.perf_counter(), postgres_cpu_seconds()
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = list(
+                pool.map(lambda i, p=path, k=secret, b=bodies: call(p, k, b[i % len(b)]), range(n))
+            )
+        c1, w1, pg1 = time.process_time(), time.perf_counter(), postgres_cpu_seconds()
+        bad = sum(1 for s in statuses if not s.startswith("200"))
+        per_commit = (
+            f"{(writer.rows - rows0) / max(1, writer.batches - batches0):.1f} log rows per commit; "
+            if writer
+            else ""
+        )
+        add(
+            f"{name} in-process (WSGI app, no HTTP), {threads} caller threads",
+            f"{n:,} calls",
+            f"{n / (w1 - w0):,.0f} calls/s wall",
+            f"{statistics.quantiles(waited, n=20)[-1] * 1000:.1f} ms",
+            f"{(c1 - c0) / n * 1000:.2f} ms app ({sum(spent) / n * 1000:.2f} in the callers' threads) + "
+            f"{(pg1 - pg0) / n * 1000:.2f} ms PostgreSQL",
+            "",
+            f"{bad} not 200; {per_commit}load {_load_now()}",
+        )
 
 
 def bench_offline(n: int) -> None:
@@ -456,6 +578,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="seconds of HTTP load per measure")
     parser.add_argument("--receipts", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3, help="sandbox job runs")
+    parser.add_argument(
+        "--only",
+        default="verify,rows,offline,sandbox",
+        help="comma-separated measures to run: verify, rows (over HTTP), offline, sandbox (default: all)",
+    )
+    parser.add_argument(
+        "--inprocess", type=int, default=0, metavar="N",
+        help="instead: N calls of each of --only's verify/rows through the WSGI app in this process (CPU per call)",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=8, help="caller threads for --inprocess")
+    parser.add_argument(
+        "--server", choices=("gthread", "granian"), default="granian",
+        help="HTTP server of the exchange service: gunicorn gthread or granian's WSGI interface",
+    )  # fmt: skip
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--warm", type=int, default=5, help="seconds of HTTP load before each measure, not counted (0: none)"
+    )
+    parser.add_argument("--http-threads", type=int, default=16, help="threads per server process")
+    parser.add_argument("--profile", action="store_true", help="with --inprocess: cProfile one caller first")
     args = parser.parse_args()
     if not (args.prepare or args.reuse):
         parser.print_help()
@@ -470,10 +612,20 @@ def main() -> None:
         prepare(args.persons, args.rows)
         return
     state = json.loads(state_path().read_text())
+    only = [m.strip() for m in args.only.split(",") if m.strip()]
     started = time.perf_counter()
-    measure_http(state, args.seconds)
-    bench_offline(args.receipts)
-    measure_sandbox(state, args.repeat)
+    WARM_SECONDS[0] = args.warm
+    if args.inprocess:
+        measure_inprocess(
+            state, args.inprocess, args.threads, args.profile, [m for m in only if m in ("verify", "rows")]
+        )
+    else:
+        if "verify" in only or "rows" in only:
+            measure_http(state, args.seconds, only, args.server, args.workers, args.http_threads)
+        if "offline" in only:
+            bench_offline(args.receipts)
+        if "sandbox" in only:
+            measure_sandbox(state, args.repeat)
     load = os.getloadavg()
     print(
         f"\nsharing benchmark: PostgreSQL, {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / "

@@ -122,10 +122,38 @@ def tally_flush() -> None:
 atexit.register(tally_flush)
 
 
-def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:
+# Leases (``hit(..., lease=True)``): a block is at most this share of the limit, and this many counts.
+LEASE_SHARE = 1000
+LEASE_MAX = 64
+# Counts this process took from the shared counters and has not spent: {bucket: counts left}.
+_leases: dict[str, int] = {}
+_LEASES_MAX = 10_000
+
+
+def hit(
+    scope: str,
+    key: str,
+    *,
+    limit: int,
+    window_seconds: int = 60,
+    message: str | None = None,
+    lease: bool = False,
+) -> None:
     """Count one request of ``key`` in ``scope``; raise ``RateLimited`` once more than ``limit``
     requests fall in the current fixed window of ``window_seconds``. The error's ``retry_after``
-    is the number of seconds until the window resets (at least 1)."""
+    is the number of seconds until the window resets (at least 1).
+
+    ``lease=True`` (hot paths with high limits): the process takes counts from the shared counter
+    in blocks of ``limit // LEASE_SHARE`` (at most ``LEASE_MAX``) and spends them without a cache
+    round trip. Never more than ``limit`` requests pass in a window (every request was counted
+    before it passed); a block a process took but did not use up makes the others refuse up to
+    that many requests early, so with P processes the refusal can come up to P blocks (a thousandth
+    of the limit each) before the limit. A limit under ``2 * LEASE_SHARE`` counts every request
+    in the shared counter as without ``lease``."""
+    block = min(LEASE_MAX, limit // LEASE_SHARE) if lease else 1
+    if block > 1:
+        _hit_leased(scope, key, limit, window_seconds, message, block)
+        return
     count = incr(scope, key, window_seconds=window_seconds)
     if count > limit:
         _bucket, _now, retry_after = _window(scope, key, window_seconds)
@@ -163,6 +191,26 @@ def hit_and_check(
         raise _refuse(check_limit, check_retry_after, message)
 
 
+def _hit_leased(
+    scope: str, key: str, limit: int, window_seconds: int, message: str | None, block: int
+) -> None:
+    bucket, _now, retry_after = _window(scope, key, window_seconds)
+    with _pending_lock:
+        left = _leases.get(bucket, 0)
+        if left > 0:
+            _leases[bucket] = left - 1
+            return
+    # As ``incr``: the counter outlives its window a little so a late add never recreates it.
+    count = _add(bucket, block, window_seconds + 10)
+    granted = min(block, limit - (count - block))
+    if granted <= 0:
+        raise _refuse(limit, retry_after, message)
+    with _pending_lock:
+        if len(_leases) >= _LEASES_MAX:
+            _leases.clear()  # mostly blocks of windows that are over; the current ones are forgone
+        _leases[bucket] = _leases.get(bucket, 0) + granted - 1
+
+
 # Buckets of failure budgets this process saw exhausted: {bucket: Unix time the window ends}.
 _exhausted: dict[str, int] = {}
 _EXHAUSTED_MAX = 10_000
@@ -196,9 +244,11 @@ def failure_count(scope: str, key: str, *, limit: int, window_seconds: int = 60)
 
 
 def clear_local() -> None:
-    """Forget what this process learned about exhausted failure budgets (tests)."""
+    """Forget what this process learned about exhausted failure budgets and the counts it leased
+    (tests)."""
     with _pending_lock:
         _exhausted.clear()
+        _leases.clear()
 
 
 def check(scope: str, key: str, *, limit: int, window_seconds: int = 60, message: str | None = None) -> None:

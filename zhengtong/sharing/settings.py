@@ -45,3 +45,6 @@ if SHARING_LOG_WRITE not in ("auto", "group", "inline"):
     raise ConfigurationError("SHARING_LOG_WRITE must be auto, group or inline")
 # Longest a call waits for its log row to commit before it fails (503, nothing returned).
 SHARING_LOG_WAIT_SECONDS = env_int("SHARING_LOG_WAIT_SECONDS", 5, minimum=1)
+# Group commit: when the last commit carried several calls, the writer waits this many
+# milliseconds for more before it writes (one commit for more calls; a lone call is not delayed).
+SHARING_LOG_LINGER_MS = env_int("SHARING_LOG_LINGER_MS", 2, minimum=0)

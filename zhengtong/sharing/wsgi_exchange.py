@@ -4,9 +4,14 @@ signed receipts: both call ``services.exchange_call``) without the portal's midd
 and schema layer. Deployed like the codes module's verification service, through the one lean
 JSON WSGI mechanism (``zhengtong.core.leanwsgi``), the reverse proxy sending only these paths here:
 
-    gunicorn zhengtong.sharing.wsgi_exchange:application -w 2 -k gthread --threads 8
+    granian --interface wsgi --http 1 --no-ws --workers 2 --blocking-threads 16 \
+        zhengtong.sharing.wsgi_exchange:application
 
-Threads matter: each process's exchange-log writer commits the rows of all calls waiting in it
+(or ``gunicorn ... -w 2 -k gthread --threads 8``: the same app, about 0.5 ms more CPU per call).
+Sixteen threads a worker rather than eight: a call waits for its log row's group commit while
+holding its thread, and more waiting calls per commit measured 845–1,005/s against 652–659/s.
+The service reads only the request's own environ keys (granian copies the process environment into
+every request's environ). Threads matter: each process's exchange-log writer commits the rows of all calls waiting in it
 with one ``COPY`` (group commit, ``services/exchange_log.py``), and answers each call after its
 row is committed.
 """

@@ -205,3 +205,45 @@ def test_once_is_true_only_the_first_time_within_its_period():
     assert ratelimit.once("test.once", "n-1", seconds=60) is False
     assert ratelimit.once("test.once", "n-2", seconds=60) is True
     assert ratelimit.once("other.once", "n-1", seconds=60) is True
+
+
+def test_a_leased_hit_takes_blocks_and_never_passes_the_limit(clock):
+    """lease=True: the shared counter grows by blocks of limit/1000, the process spends them
+    without a round trip, and the limit holds exactly when one process counts."""
+    clock[0] = 600 * 60.0
+    bucket = f"{ratelimit.PREFIX}:test:a:600"
+    ratelimit.hit("test", "a", limit=5000, lease=True)
+    assert django_cache.get(bucket) == 5  # one block of 5000 // 1000
+    for _ in range(4):
+        ratelimit.hit("test", "a", limit=5000, lease=True)
+    assert django_cache.get(bucket) == 5  # spent from the block: no count added
+    ratelimit.hit("test", "a", limit=5000, lease=True)
+    assert django_cache.get(bucket) == 10
+    for _ in range(5000 - 6):
+        ratelimit.hit("test", "a", limit=5000, lease=True)
+    assert django_cache.get(bucket) == 5000
+    with pytest.raises(RateLimited) as caught:
+        ratelimit.hit("test", "a", limit=5000, lease=True)
+    assert caught.value.details == {"retry_after": 60, "limit": 5000}
+    clock[0] = 601 * 60.0  # a new window: a new counter, a new block
+    ratelimit.hit("test", "a", limit=5000, lease=True)
+    assert django_cache.get(f"{ratelimit.PREFIX}:test:a:601") == 5
+
+
+def test_a_leased_hit_honours_other_processes_counts(clock):
+    """Counts other processes took (their blocks) are honoured at this process's next block: it
+    is granted only what is left under the limit."""
+    clock[0] = 600 * 60.0
+    bucket = f"{ratelimit.PREFIX}:test:a:600"
+    django_cache.set(bucket, 4998, timeout=120)  # other processes' blocks
+    ratelimit.hit("test", "a", limit=5000, lease=True)  # takes 5, granted 2
+    ratelimit.hit("test", "a", limit=5000, lease=True)
+    with pytest.raises(RateLimited):
+        ratelimit.hit("test", "a", limit=5000, lease=True)
+
+
+def test_a_small_limit_counts_every_leased_hit_in_the_shared_counter(clock):
+    clock[0] = 600 * 60.0
+    for n in (1, 2):
+        ratelimit.hit("test", "a", limit=1999, lease=True)
+        assert django_cache.get(f"{ratelimit.PREFIX}:test:a:600") == n

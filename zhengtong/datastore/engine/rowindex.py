@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +40,9 @@ class Column:
     n: int  # number of distinct non-null values
     kind: str  # "text", "number", "bool", "date", "datetime"
     values: pa.Array  # the sorted distinct values as Arrow (json values, substring tests)
+    # (row positions grouped by code, ascending within each; where each code's run starts), made
+    # on first use by a file-order page (``_postings``) and kept as long as the mapped index
+    postings: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(eq=False)  # hashed by identity: one per mapped file
@@ -292,9 +296,16 @@ def first_matches(
     index: RowIndex, parsed: list[tuple[str, str, object]], *, start: int, want: int
 ) -> np.ndarray:
     """The first ``want`` positions from ``start`` on (table order) that match every filter, for
-    a page that needs no total: the filters run over growing slices and stop once the page is
-    full, so a filter that keeps many rows reads a few thousand codes, not every row."""
+    a page that needs no total. When one filter keeps a single value held by at most
+    1/``DRIVER_SHARE`` of the rows (an industry, a district: a sharing grant's row scope), its rows
+    are taken from that column's postings and only they are tested against the other filters;
+    otherwise the filters run over growing slices. Either way the work stops once the page is full,
+    so a filter that keeps many rows reads a few thousand codes, not every row."""
     tests = _tests(index, parsed)
+    driven = _driver(index, parsed, start)
+    if driven is not None:
+        which, candidates = driven
+        return _driven_matches(index, [t for i, t in enumerate(tests) if i != which], candidates, want)
     found, have, step = [], 0, 16384
     while start < index.rows and have < want:
         stop = min(index.rows, start + step)
@@ -303,6 +314,82 @@ def first_matches(
         found.append(hit)
         have += len(hit)
         start = stop
+        step = min(step * 4, 1 << 20)
+    return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
+
+
+# A filter keeping one value drives a file-order page when that value's rows are at most this
+# share (1/n) of the table; above it, testing slices of every column is as fast.
+DRIVER_SHARE = 8
+_postings_lock = threading.Lock()
+
+
+def _postings(col: Column) -> tuple[np.ndarray, np.ndarray]:
+    """(row positions grouped by code, ascending within a code; the index into them where each
+    code's run starts, with the end as the last entry), computed once per mapped index."""
+    found = col.postings
+    if found is None:
+        with _postings_lock:  # one thread sorts; the others arriving meanwhile wait for it
+            found = col.postings
+            if found is None:
+                perm = np.argsort(col.codes, kind="stable").astype(np.int32)  # rows ascend per code
+                starts = np.zeros(col.n + 2, dtype=np.int64)
+                np.cumsum(np.bincount(col.codes, minlength=col.n + 1), out=starts[1:])
+                found = col.postings = (perm, starts)
+    return found
+
+
+def _single_code(col: Column, op: str, value) -> int | None:
+    """The one code a filter keeps (-1: it keeps nothing), or None when it may keep several."""
+    if op == "in" and isinstance(value, list | tuple) and len(value) == 1:
+        op, value = "eq", value[0]
+    if op == "eq":
+        lo, hi = _bounds(col, value)
+        return lo if hi > lo else -1
+    if op == "startswith" and col.kind == "text" and isinstance(value, str):
+        if not col.n:
+            return -1
+        chosen = np.flatnonzero(pc.starts_with(col.values, pattern=value).to_numpy(zero_copy_only=False))
+        return int(chosen[0]) if len(chosen) == 1 else (-1 if not len(chosen) else None)
+    return None
+
+
+def _driver(index: RowIndex, parsed: list[tuple[str, str, object]], start: int):
+    """(which filter, its rows from ``start`` on, ascending) for the single-value filter keeping
+    the fewest rows, if that is at most 1/DRIVER_SHARE of them; None otherwise."""
+    best = None
+    for i, (name, op, value) in enumerate(parsed):
+        col = index.columns.get(name) if name != ROW else None
+        code = None if col is None else _single_code(col, op, value)
+        if code is None:
+            continue
+        if code < 0:
+            return i, np.zeros(0, dtype=np.int32)
+        perm, starts = _postings(col)
+        a, b = int(starts[code]), int(starts[code + 1])
+        if b - a <= index.rows // DRIVER_SHARE and (best is None or b - a < best[2] - best[1]):
+            best = (i, a, b, perm)
+    if best is None:
+        return None
+    i, a, b, perm = best
+    rows = perm[a:b]
+    return i, rows[int(np.searchsorted(rows, start)) :]
+
+
+def _driven_matches(index: RowIndex, tests: list, candidates: np.ndarray, want: int) -> np.ndarray:
+    """The first ``want`` of ``candidates`` (ascending positions) passing every test, testing
+    growing chunks of them."""
+    found, have, at, step = [], 0, 0, 4096
+    while at < len(candidates) and have < want:
+        hit = candidates[at : at + step]
+        for name, test in tests:  # each test reads only the rows the ones before it kept
+            if not len(hit):
+                break
+            hit = hit[test(hit.astype(np.int64) + 1) if name == ROW else test(index.columns[name].codes[hit])]
+        hit = hit[: want - have]
+        found.append(hit)
+        have += len(hit)
+        at += step
         step = min(step * 4, 1 << 20)
     return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
 

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -56,16 +57,20 @@ _FIELDS = [f for f in Exchange._meta.concrete_fields if not f.primary_key]
 _COPY = "COPY {table} ({cols}) FROM STDIN".format(
     table=Exchange._meta.db_table, cols=", ".join(f'"{f.column}"' for f in _FIELDS)
 )
+_JSON = frozenset(f.attname for f in _FIELDS if isinstance(f, JSONField))
+# Defaults of the columns a caller may leave out (``direction``), as the model would fill them.
+_DEFAULTS = {f.attname: f.get_default for f in _FIELDS if f.has_default()}
 
 
-def _row(exchange: Exchange) -> tuple:
-    values = []
+def _row(values: dict) -> tuple:
+    row = []
     for f in _FIELDS:
-        value = getattr(exchange, f.attname)
-        if isinstance(f, JSONField):
+        name = f.attname
+        value = values[name] if name in values else _DEFAULTS[name]()
+        if name in _JSON:
             value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        values.append(value)
-    return tuple(values)
+        row.append(value)
+    return tuple(row)
 
 
 @dataclass
@@ -86,6 +91,8 @@ class GroupWriter:
         self.conn_lock = threading.Lock()
         self.batches = 0
         self.rows = 0
+        self.idle = False  # waiting for a first row (a submit wakes it; otherwise no wake-up per row)
+        self.last = 0  # rows of the last batch
         self.thread = threading.Thread(target=self._run, name="sharing-log-writer", daemon=True)
         self.thread.start()
 
@@ -93,7 +100,8 @@ class GroupWriter:
         entry = _Entry(row)
         with self.cond:
             self.pending.append(entry)
-            self.cond.notify()
+            if self.idle:
+                self.cond.notify()
         if not entry.done.wait(settings.SHARING_LOG_WAIT_SECONDS):
             raise LogUnavailable("the exchange log did not commit in time; nothing was returned")
         if entry.error is not None:
@@ -132,8 +140,17 @@ class GroupWriter:
         while True:
             with self.cond:
                 while not self.pending:
+                    self.idle = True
                     self.cond.wait()
+                self.idle = False
+                lingering = self.last > 1 and len(self.pending) < BATCH_MAX
+            # Calls are arriving together (the last commit carried several): wait a little for
+            # more, so one commit carries more of them. A lone call is written at once.
+            if lingering and settings.SHARING_LOG_LINGER_MS:
+                time.sleep(settings.SHARING_LOG_LINGER_MS / 1000)
+            with self.cond:
                 batch, self.pending = self.pending[:BATCH_MAX], self.pending[BATCH_MAX:]
+            self.last = len(batch)
             try:
                 self._write(batch)
                 self.batches += 1
@@ -165,9 +182,11 @@ def close() -> None:
         _writer.close()
 
 
-def write(exchange: Exchange) -> None:
-    """Commit ``exchange`` to the log (see the module docstring); raises LogUnavailable."""
+def write(values: dict) -> None:
+    """Commit one log row to the log (see the module docstring); raises LogUnavailable.
+    ``values``: the Exchange's columns by attribute name (``grant_id``...); those left out take
+    the model's defaults."""
     if mode() == "group":
-        writer().submit(_row(exchange))
+        writer().submit(_row(values))
     else:
-        exchange.save()
+        Exchange(**values).save()
