@@ -90,7 +90,10 @@ def main(main_base: str, peer_base: str, shots: Path) -> None:
         )
         w.shot("02-zj-request-sent")
         # 2. 安徽省: its owner, then its data security officer, approve on their own pages.
-        for username, shot in (("ah_clerk", "03-ah-owner-approves"), ("ah_data_officer", "04-ah-officer-approves")):
+        for username, shot in (
+            ("ah_clerk", "03-ah-owner-approves"),
+            ("ah_data_officer", "04-ah-officer-approves"),
+        ):
             w.login(peer_base, username)
             page.goto(f"{peer_base}/sharing/requests/decide/")
             detail = w.js(
@@ -107,12 +110,18 @@ def main(main_base: str, peer_base: str, shots: Path) -> None:
         page.goto(f"{main_base}/sharing/peers/")
         checks = w.js("document.querySelectorAll('input[name=do][value=check]').length")
         for i in range(checks):  # ask about every request of ours (a rerun leaves more than one)
-            w.js(f"document.querySelectorAll('input[name=do][value=check]')[{i}].form.querySelector('button').click()")
+            w.js(
+                f"document.querySelectorAll('input[name=do][value=check]')[{i}].form.querySelector('button').click()"
+            )
             w.load()
         w.shot("05-zj-key-kept")
         page.goto(f"{main_base}/sharing/peers/{PEER}/")
         w.submit(
-            {"#id_v-s_resident_id": resident_id, "#id_v-s_name": name, "#id_v-on_behalf_of": "XH-KS-2026-0001"},
+            {
+                "#id_v-s_resident_id": resident_id,
+                "#id_v-s_name": name,
+                "#id_v-on_behalf_of": "XH-KS-2026-0001",
+            },
             "input[name=do][value=verify] ~ button[type=submit]",
         )
         w.shot("06-zj-verified")

@@ -36,7 +36,6 @@ from typing import Any
 from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
-from psycopg import _queries as psycopg_queries
 
 _PLACEHOLDER = "\x00zt-prepared-{}\x00"
 
@@ -218,9 +217,13 @@ _CTE_NAME = re.compile(r"\bzt_[a-z_]+\b")
 # statement has more (the 秒批 decision's: 4,200 characters, 136 parameters) but is the same
 # text on every call of its use case; converting it again was 0.5 ms of the decision's CPU. The
 # limits are raised to fit such statements (at most 128 × 16 kB held).
-if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", 0) < 16_384:
+try:  # a private module of psycopg: a release without it keeps its own limits (slower, not wrong)
+    from psycopg import _queries as psycopg_queries
+except ImportError:  # pragma: no cover - depends on the installed psycopg
+    psycopg_queries = None
+if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH", 1 << 30) < 16_384:
     psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = 16_384
-if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < 400:
+if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", 1 << 30) < 400:
     psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = 400
 # Parameters one statement may carry (PostgreSQL's limit is 65,535): a block writing more flushes early.
 _MAX_PARAMS = 30_000
