@@ -423,32 +423,56 @@ def seed(stdout=None) -> dict[str, int]:
     }
 
 
+def demo_account(
+    actor: User,
+    *,
+    username: str,
+    kind: str,
+    display_name: str,
+    scope: str | None,
+    department: str | None,
+    roles: list[str],
+) -> User:
+    """A demo account with the demo password, created once with its roles at ``scope`` (an org
+    unit code) in ``department`` (a department code there); ``admin`` is also Django's
+    superuser. Used by every demo that seeds accounts (the second installation's too)."""
+    user = user_with_username(username)
+    if user is not None:
+        return user
+    unit = org_unit_by_code(scope) if scope else None
+    dept = department_by_code(unit.code, department) if department else None
+    user = account_services.user_create(
+        actor=actor,
+        username=username,
+        password=DEMO_PASSWORD,
+        kind=kind,
+        display_name=display_name,
+        org_unit=unit,
+        department=dept,
+        validate=False,
+    )
+    if username == "admin":
+        user.is_superuser = True
+        user.is_staff = True
+        user.save(update_fields=["is_superuser", "is_staff"])
+    for role in roles:
+        account_services.role_grant(actor=actor, user=user, role=role, org_unit=unit, department=dept)
+    return user
+
+
 def _seed_accounts(actor: User, rng: random.Random) -> None:
     xihu_persons = list(Person.objects.filter(resident_id__startswith="330106").order_by("id")[:3])
     xihu_entity = LegalEntity.objects.filter(region_code="330106", status="active").order_by("id").first()
     for acc in ACCOUNTS:
-        user = user_with_username(acc.username)
-        if user is None:
-            unit = org_unit_by_code(acc.scope) if acc.scope else None
-            dept = department_by_code(unit.code, acc.department) if acc.department else None
-            user = account_services.user_create(
-                actor=actor,
-                username=acc.username,
-                password=DEMO_PASSWORD,
-                kind=acc.kind,
-                display_name=acc.display_name,
-                org_unit=unit,
-                department=dept,
-                validate=False,
-            )
-            if acc.username == "admin":
-                user.is_superuser = True
-                user.is_staff = True
-                user.save(update_fields=["is_superuser", "is_staff"])
-            if acc.role:
-                account_services.role_grant(
-                    actor=actor, user=user, role=acc.role, org_unit=unit, department=dept
-                )
+        user = demo_account(
+            actor,
+            username=acc.username,
+            kind=acc.kind,
+            display_name=acc.display_name,
+            scope=acc.scope,
+            department=acc.department,
+            roles=[acc.role] if acc.role else [],
+        )
         if acc.username == "citizen_zhang" and not user.is_real_name and xihu_persons:
             services.citizen_verify_real_name(
                 actor=user, resident_id=xihu_persons[0].resident_id, name=xihu_persons[0].name

@@ -21,7 +21,7 @@ from zhengtong.accounts.kinds import UserKind
 from zhengtong.core.identifiers import generate_resident_id
 from zhengtong.registry import selectors as registry_selectors
 from zhengtong.registry import services as registry_services
-from zhengtong.registry.demo import DEMO_PASSWORD
+from zhengtong.registry.demo import demo_account
 from zhengtong.sharing import services
 from zhengtong.sharing.models import SharingProfile
 
@@ -142,22 +142,15 @@ def seed(stdout=None) -> dict[str, int]:
             address=f"合肥市蜀山区{street}{number}号",
         )
     for acc in ACCOUNTS:
-        unit = account_selectors.org_unit_by_code(acc.scope)
-        dept = account_selectors.department_by_code(acc.scope, acc.department) if acc.department else None
-        user = account_selectors.user_with_username(acc.username)
-        if user is None:
-            user = account_services.user_create(
-                actor=actor,
-                username=acc.username,
-                password=DEMO_PASSWORD,
-                kind=acc.kind,
-                display_name=acc.display_name,
-                org_unit=unit,
-                department=dept,
-                validate=False,
-            )
-            for role in acc.roles:
-                account_services.role_grant(actor=actor, user=user, role=role, org_unit=unit, department=dept)
+        demo_account(
+            actor,
+            username=acc.username,
+            kind=acc.kind,
+            display_name=acc.display_name,
+            scope=acc.scope,
+            department=acc.department,
+            roles=list(acc.roles),
+        )
     clerk = account_selectors.user_with_username("ah_clerk")
     gaj = account_selectors.department_by_code(COUNTY, "gaj")
     if not SharingProfile.objects.filter(registry="person", org_unit=county).exists():
