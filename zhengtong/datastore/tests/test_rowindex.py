@@ -15,8 +15,8 @@ import pytest
 from zhengtong.core.errors import ValidationError
 from zhengtong.datastore import engine
 from zhengtong.datastore.engine import rowindex
-from zhengtong.datastore.engine.compiler import decode_cursor
 from zhengtong.datastore.engine import store as store_module
+from zhengtong.datastore.engine.compiler import decode_cursor
 
 N = 3000
 DISTRICTS = ["上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "临平区"]
