@@ -11,9 +11,20 @@ directions), the total is the number of matching rows of the same pass, and face
 ``bincount`` of the codes. Anything the index cannot answer exactly returns ``None`` and the
 caller uses DuckDB (see docs/datastore.md, "Choosing the engine").
 
-Files (``<variant>.idx.arrow``: one int32 column per indexed field, N rows; ``<variant>.keys.arrow``:
-the sorted distinct values, padded with nulls to the longest list) are uncompressed Arrow IPC, so
-the operating system shares their pages between worker processes.
+Posting lists (format 2): each indexed column also stores its rows ordered by code, in row order
+within a code (``order``, int32; the stable argsort of the codes). The rows holding one value, or
+one run of values (a range, a prefix, null), are then one slice of it, found by the per-code counts
+(``starts``, made on first use). A query whose most selective filter's slice is small
+(``POSTING_SHARE``) takes that slice as its candidates and tests the other filters on the codes of
+those rows only (gathers, not a pass over every row), so its exact total costs the size of that
+slice; the sort column's order is then walked, testing each filter on the codes of the rows
+walked, until the page is full (or, for few matches, the matches are ranked by their sort key).
+Index files of format 1 (no ``order``) are read as before: a mask over every row.
+
+Files (``<variant>.idx.arrow``: one int32 column per indexed field, N rows, then its ``order``
+column; ``<variant>.keys.arrow``: the sorted distinct values, padded with nulls to the longest
+list) are uncompressed Arrow IPC, so the operating system shares their pages between worker
+processes.
 """
 
 from __future__ import annotations
@@ -28,21 +39,35 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-FORMAT = 1
+FORMAT = 2  # 2: each column's posting order (format 1 files are still read: no order)
 ROW = "_row"  # the stored row number (store.ROW; store imports this module)
 _INT64_LIMIT = 2**62
+# The posting lists answer a query when its most selective filter keeps at most this share of the
+# rows (gathering the other filters' codes at those rows costs about what comparing every row's
+# code costs at an eighth of the rows); otherwise one mask over every row.
+POSTING_SHARE = 1 / 8
+# A sorted page of posting list matches walks the sort column's order when the rows it expects to
+# walk, times the filters tested at each, are at most this many times the matches (else it ranks
+# every match by its sort key).
+WALK_FACTOR = 4
 
 
-@dataclass
+@dataclass(eq=False)
 class Column:
     codes: np.ndarray  # int32 per row; null = n
     uniques: np.ndarray  # sorted distinct values (numpy: object for text, datetime64 for dates)
     n: int  # number of distinct non-null values
     kind: str  # "text", "number", "bool", "date", "datetime"
     values: pa.Array  # the sorted distinct values as Arrow (json values, substring tests)
-    # (row positions grouped by code, ascending within each; where each code's run starts), made
-    # on first use by a file-order page (``_postings``) and kept as long as the mapped index
-    postings: tuple[np.ndarray, np.ndarray] | None = None
+    order: np.ndarray | None = None  # int32 row positions by (code, row); None: a format 1 file
+    _starts: np.ndarray | None = None
+
+    def starts(self) -> np.ndarray:
+        """Where each code's rows begin in ``order`` (n + 2 entries: the null code n, then the end)."""
+        if self._starts is None:
+            counts = np.bincount(self.codes, minlength=self.n + 1)
+            self._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return self._starts
 
 
 @dataclass(eq=False)  # hashed by identity: one per mapped file
@@ -104,9 +129,17 @@ def build(
         column = table.column(name)
         positions = pc.index_in(column, value_set=uniques).fill_null(len(uniques))
         codes[name] = positions.cast(pa.int32()).combine_chunks()
-        meta[name] = {"n": len(uniques), "type": str(column.type)}
+        meta[name] = {"n": len(uniques), "type": str(column.type), "order": len(chosen) + len(meta)}
     schema_meta = {b"zhengtong.rowindex": json.dumps({"format": FORMAT, "columns": meta}).encode()}
-    index_table = pa.table(codes) if codes else pa.table({"_none": pa.nulls(table.num_rows, pa.int32())})
+    if codes:
+        # the posting orders after the codes, found by position (``meta[name]["order"]``): from
+        # arrays with their own names, never a field's
+        orders = [pa.array(posting_order(c.to_numpy(), meta[n]["n"])) for n, c in codes.items()]
+        index_table = pa.Table.from_arrays(
+            [*codes.values(), *orders], names=[*codes, *(f"order:{n}" for n in codes)]
+        )
+    else:
+        index_table = pa.table({"_none": pa.nulls(table.num_rows, pa.int32())})
     index_table = index_table.replace_schema_metadata(schema_meta)
     with pa.ipc.new_file(index_path, index_table.schema) as writer:
         writer.write_table(index_table, max_chunksize=max(1, table.num_rows))
@@ -121,24 +154,37 @@ def build(
     return list(chosen)
 
 
+def posting_order(codes: np.ndarray, n: int) -> np.ndarray:
+    """Row positions ordered by code (nulls, code ``n``, last), in row order within a code: the
+    stable argsort (a radix sort when the codes fit 16 bits)."""
+    small = codes.astype(np.uint16) if n < 2**16 - 1 else codes
+    return np.argsort(small, kind="stable").astype(np.int32)
+
+
 @lru_cache(maxsize=64)
 def load(index_path: str, keys_path: str) -> RowIndex:
     index_table = pa.ipc.open_file(pa.memory_map(index_path, "r")).read_all()
     keys_table = pa.ipc.open_file(pa.memory_map(keys_path, "r")).read_all()
     meta = json.loads(index_table.schema.metadata[b"zhengtong.rowindex"])
     columns = {}
-    for name, info in meta["columns"].items():
+    for position, (name, info) in enumerate(meta["columns"].items()):
         n = info["n"]
         values = keys_table.column(name).combine_chunks().slice(0, n)
         kind = _kind(values.type)
-        chunks = index_table.column(name).chunks
-        codes = chunks[0].to_numpy() if len(chunks) == 1 else index_table.column(name).to_numpy()
+        # by position: the codes in the order of the metadata, each column's order at "order"
+        codes = _numpy(index_table.column(position))
+        order = _numpy(index_table.column(info["order"])) if "order" in info else None
         if kind == "text":
             uniques = np.array(values.to_pylist(), dtype=object)
         else:
             uniques = values.to_numpy(zero_copy_only=False)
-        columns[name] = Column(codes=codes, uniques=uniques, n=n, kind=kind, values=values)
+        columns[name] = Column(codes=codes, uniques=uniques, n=n, kind=kind, values=values, order=order)
     return RowIndex(rows=index_table.num_rows, columns=columns)
+
+
+def _numpy(column: pa.ChunkedArray) -> np.ndarray:
+    """The int32 column as numpy: a view of the mapped file when it is one chunk."""
+    return column.chunks[0].to_numpy() if column.num_chunks == 1 else column.to_numpy()
 
 
 def take_rows(table: pa.Table | pa.ChunkedArray, positions: np.ndarray) -> pa.Table | pa.Array:
@@ -228,23 +274,47 @@ def _allowed_test(col: Column, allowed: np.ndarray):
     return lambda codes: lookup[codes]
 
 
-def _test(col: Column, op: str, value):
-    """One filter on one column as a test over (a slice of) its codes."""
+def _allowed(col: Column, op: str, value) -> np.ndarray:
+    """``in``, ``contains`` and ``startswith`` as a bool per distinct value."""
     n = col.n
-    if op == "isnull":
-        return (lambda codes: codes == n) if value else (lambda codes: codes < n)
     if op == "in":
         allowed = np.zeros(n, dtype=bool)
         for item in value:
             lo, hi = _bounds(col, item)
             allowed[lo:hi] = True
-        return _allowed_test(col, allowed)
-    if op in {"contains", "startswith"}:
-        if col.kind != "text":
-            raise Unsupported  # the text form of numbers and dates is DuckDB's
-        fn = pc.match_substring if op == "contains" else pc.starts_with
-        allowed = fn(col.values, pattern=value).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
-        return _allowed_test(col, allowed.astype(bool))
+        return allowed
+    if col.kind != "text":
+        raise Unsupported  # the text form of numbers and dates is DuckDB's
+    fn = pc.match_substring if op == "contains" else pc.starts_with
+    allowed = fn(col.values, pattern=value).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
+    return allowed.astype(bool)
+
+
+def _run(col: Column, op: str, value) -> tuple[int, int] | None:
+    """The codes [lo, hi) a filter keeps when they are one run (one slice of the posting order:
+    a value, a range, a prefix, null or not null); None for ``ne`` and scattered ``in`` values."""
+    n = col.n
+    if op == "isnull":
+        return (n, n + 1) if value else (0, n)
+    if op in {"in", "contains", "startswith"}:
+        chosen = np.flatnonzero(_allowed(col, op, value))
+        if len(chosen) == 0:
+            return 0, 0
+        lo, hi = int(chosen[0]), int(chosen[-1]) + 1
+        return (lo, hi) if hi - lo == len(chosen) else None
+    if op not in _RANGE_OPS:
+        return None
+    lo, hi = _bounds(col, value)
+    return {"eq": (lo, hi), "gt": (hi, n), "gte": (lo, n), "lt": (0, lo), "lte": (0, hi)}[op]
+
+
+def _test(col: Column, op: str, value):
+    """One filter on one column as a test over (a slice of, or a gather of) its codes."""
+    n = col.n
+    if op == "isnull":
+        return (lambda codes: codes == n) if value else (lambda codes: codes < n)
+    if op in {"in", "contains", "startswith"}:
+        return _allowed_test(col, _allowed(col, op, value))
     lo, hi = _bounds(col, value)
     if op == "eq":
         return (lambda codes: codes == lo) if hi > lo else (lambda codes: np.zeros(len(codes), dtype=bool))
@@ -292,12 +362,109 @@ def filter_mask(index: RowIndex, parsed: list[tuple[str, str, object]]) -> np.nd
     return _slice_mask(index, tests, 0, index.rows) if tests else None
 
 
+@dataclass(eq=False)
+class Matches:
+    """The rows matching every filter, and how many: a mask over every row, or the candidates
+    of one posting list slice with the other filters' test at them (``keep``), or every row."""
+
+    total: int
+    tests: list  # (column name or ROW, test) of every filter
+    mask: np.ndarray | None = None
+    candidates: np.ndarray | None = None  # int32 positions, by (code, row) of the sliced column
+    keep: np.ndarray | None = None  # bool per candidate; None: every candidate matches
+    in_row_order: bool = True  # the candidates are one code's rows: ascending positions
+    _positions: np.ndarray | None = None
+
+    @property
+    def every_row(self) -> bool:
+        return self.mask is None and self.candidates is None
+
+    def positions(self, *, row_order: bool = False) -> np.ndarray | None:
+        """The matching positions (ascending when ``row_order``); None for every row."""
+        if self.every_row:
+            return None
+        if self._positions is None:
+            if self.mask is not None:
+                self._positions = np.flatnonzero(self.mask)
+            else:
+                found = self.candidates if self.keep is None else self.candidates[self.keep]
+                self._positions = found.astype(np.int64)
+        if row_order and not self.in_row_order:
+            self._positions.sort()
+            self.in_row_order = True
+        return self._positions
+
+    def selector(self) -> np.ndarray | None:
+        """What indexes the codes of the matching rows (the mask, or the positions): facets."""
+        return self.mask if self.mask is not None else self.positions()
+
+    def as_mask(self, index: RowIndex) -> np.ndarray | None:
+        if self.mask is None and self.candidates is not None:
+            mask = np.zeros(index.rows, dtype=bool)
+            mask[self.positions()] = True
+            self.mask = mask
+        return self.mask
+
+    def test_rows(self, index: RowIndex, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` (positions) match: the mask at them, or every filter's test on the
+        codes gathered at them."""
+        if self.mask is not None:
+            return self.mask[rows]
+        ok = None
+        for name, test in self.tests:
+            part = test(rows.astype(np.int64) + 1) if name == ROW else test(index.columns[name].codes[rows])
+            ok = part if ok is None else (ok & part)
+        return np.ones(len(rows), dtype=bool) if ok is None else ok
+
+
+def select(index: RowIndex, parsed: list[tuple[str, str, object]]) -> Matches:
+    """The rows matching every (field, op, coerced value) filter with their exact number. The
+    most selective filter that keeps one run of codes gives its posting list slice when that
+    slice holds at most ``POSTING_SHARE`` of the rows: the other filters are then tested on the
+    codes at those rows only. Otherwise one mask over every row."""
+    tests = _tests(index, parsed)
+    if not tests:
+        return Matches(total=index.rows, tests=tests)
+    best = None
+    for i, (name, op, value) in enumerate(parsed):
+        col = index.columns.get(name) if name != ROW else None
+        if col is None or col.order is None:
+            continue
+        run = _run(col, op, value)
+        if run is None:
+            continue
+        lo, hi = run
+        starts = col.starts()
+        size = int(starts[hi] - starts[lo]) if hi > lo else 0
+        if best is None or size < best[0]:
+            best = (size, i, lo, hi)
+    if best is not None and best[0] <= index.rows * POSTING_SHARE:
+        size, i, lo, hi = best
+        col = index.columns[parsed[i][0]]
+        first = int(col.starts()[lo]) if size else 0
+        candidates = col.order[first : first + size]
+        keep = None
+        for j, (name, test) in enumerate(tests):
+            if j == i:
+                continue
+            part = (
+                test(candidates.astype(np.int64) + 1)
+                if name == ROW
+                else test(index.columns[name].codes[candidates])
+            )
+            keep = part if keep is None else (keep & part)
+        total = size if keep is None else int(np.count_nonzero(keep))
+        return Matches(total=total, tests=tests, candidates=candidates, keep=keep, in_row_order=hi - lo <= 1)
+    mask = _slice_mask(index, tests, 0, index.rows)
+    return Matches(total=int(np.count_nonzero(mask)), tests=tests, mask=mask)
+
+
 def first_matches(
     index: RowIndex, parsed: list[tuple[str, str, object]], *, start: int, want: int
 ) -> np.ndarray:
     """The first ``want`` positions from ``start`` on (table order) that match every filter, for
     a page that needs no total. When one filter keeps a single value held by at most
-    1/``DRIVER_SHARE`` of the rows (an industry, a district: a sharing grant's row scope), its rows
+    ``POSTING_SHARE`` of the rows (an industry, a district: a sharing grant's row scope), its rows
     are taken from that column's postings and only they are tested against the other filters;
     otherwise the filters run over growing slices. Either way the work stops once the page is full,
     so a filter that keeps many rows reads a few thousand codes, not every row."""
@@ -318,45 +485,31 @@ def first_matches(
     return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
 
 
-# A filter keeping one value drives a file-order page when that value's rows are at most this
-# share (1/n) of the table; above it, testing slices of every column is as fast.
-DRIVER_SHARE = 8
 _postings_lock = threading.Lock()
 
 
 def _postings(col: Column) -> tuple[np.ndarray, np.ndarray]:
-    """(row positions grouped by code, ascending within a code; the index into them where each
-    code's run starts, with the end as the last entry), computed once per mapped index."""
-    found = col.postings
-    if found is None:
+    """The column's posting order and where each code's run starts (``Column.order`` and
+    ``starts``); a format 1 file has no stored order, so it is computed once per mapped index."""
+    if col.order is None:
         with _postings_lock:  # one thread sorts; the others arriving meanwhile wait for it
-            found = col.postings
-            if found is None:
-                perm = np.argsort(col.codes, kind="stable").astype(np.int32)  # rows ascend per code
-                starts = np.zeros(col.n + 2, dtype=np.int64)
-                np.cumsum(np.bincount(col.codes, minlength=col.n + 1), out=starts[1:])
-                found = col.postings = (perm, starts)
-    return found
+            if col.order is None:
+                col.order = posting_order(col.codes, col.n)
+    return col.order, col.starts()
 
 
 def _single_code(col: Column, op: str, value) -> int | None:
     """The one code a filter keeps (-1: it keeps nothing), or None when it may keep several."""
-    if op == "in" and isinstance(value, list | tuple) and len(value) == 1:
-        op, value = "eq", value[0]
-    if op == "eq":
-        lo, hi = _bounds(col, value)
-        return lo if hi > lo else -1
-    if op == "startswith" and col.kind == "text" and isinstance(value, str):
-        if not col.n:
-            return -1
-        chosen = np.flatnonzero(pc.starts_with(col.values, pattern=value).to_numpy(zero_copy_only=False))
-        return int(chosen[0]) if len(chosen) == 1 else (-1 if not len(chosen) else None)
-    return None
+    run = _run(col, op, value)
+    if run is None:
+        return None
+    lo, hi = run
+    return -1 if hi <= lo else (lo if hi - lo == 1 else None)
 
 
 def _driver(index: RowIndex, parsed: list[tuple[str, str, object]], start: int):
     """(which filter, its rows from ``start`` on, ascending) for the single-value filter keeping
-    the fewest rows, if that is at most 1/DRIVER_SHARE of them; None otherwise."""
+    the fewest rows, if that is at most ``POSTING_SHARE`` of them; None otherwise."""
     best = None
     for i, (name, op, value) in enumerate(parsed):
         col = index.columns.get(name) if name != ROW else None
@@ -367,7 +520,7 @@ def _driver(index: RowIndex, parsed: list[tuple[str, str, object]], start: int):
             return i, np.zeros(0, dtype=np.int32)
         perm, starts = _postings(col)
         a, b = int(starts[code]), int(starts[code + 1])
-        if b - a <= index.rows // DRIVER_SHARE and (best is None or b - a < best[2] - best[1]):
+        if b - a <= index.rows * POSTING_SHARE and (best is None or b - a < best[2] - best[1]):
             best = (i, a, b, perm)
     if best is None:
         return None
@@ -508,7 +661,7 @@ def range_page(
 
 def page(
     index: RowIndex,
-    mask: np.ndarray | None,
+    matches: Matches,
     order: list[tuple[str, str]],
     *,
     limit: int,
@@ -517,8 +670,9 @@ def page(
     count: bool = True,
     within: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, int | None]:
-    """(0-based row positions of the page plus one look-ahead row, total matching rows).
-    ``within``: ``sort_range``'s slice of the sort column's order, where every match lies."""
+    """(0-based row positions of the page plus one look-ahead row, total matching rows) of the
+    rows ``select`` found. ``within``: ``sort_range``'s slice of the sort column's order, where
+    every match lies."""
     for name, _d in order:
         if name not in index.columns:
             raise Unsupported
@@ -528,30 +682,28 @@ def page(
     if span * max(index.rows, 1) >= _INT64_LIMIT:
         raise Unsupported
     want = offset + limit + 1
-    if mask is not None and len(order) == 1 and index.rows:
-        matching = int(np.count_nonzero(mask))
-        if matching * 50 >= index.rows:
-            # many matches, one sort column: walk the sorted order and keep the matching rows
-            # until the page is full (a range filter on the sort column finds them at once)
-            perm, keys = _sorted_order(index, *order[0])
-            start, stop = within if within is not None else (0, index.rows)
-            if after is not None:
-                start = max(
-                    start, int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
-                )
-            found, step = [], 4096
-            have = 0
-            while start < stop and have < want:
-                chunk = perm[start : min(stop, start + step)]
-                hit = chunk[mask[chunk]]
-                found.append(hit)
-                have += len(hit)
-                start += step
-                step = min(step * 4, 1 << 20)
-            rows_ = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-            return rows_[offset:want].astype(np.int64), (matching if count else None)
-    rows = None if mask is None else np.flatnonzero(mask)
-    total = (index.rows if rows is None else len(rows)) if count else None
+    total = matches.total if count else None
+    if not matches.every_row and len(order) == 1 and index.rows and _walk(index, matches, want, within):
+        # one sort column: walk its sorted order and keep the matching rows until the page is
+        # full (a range filter on the sort column finds them at once)
+        perm, keys = _sorted_order(index, *order[0])
+        start, stop = within if within is not None else (0, index.rows)
+        if after is not None:
+            start = max(
+                start, int(np.searchsorted(keys, _cursor_key(index, order, after[0], after[1]), "right"))
+            )
+        found, step = [], 4096
+        have = 0
+        while start < stop and have < want:
+            chunk = perm[start : min(stop, start + step)]
+            hit = chunk[matches.test_rows(index, chunk)]
+            found.append(hit)
+            have += len(hit)
+            start += step
+            step = min(step * 4, 1 << 20)
+        rows_ = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        return rows_[offset:want].astype(np.int64), total
+    rows = matches.positions(row_order=not order)
     if not order:
         if rows is None:
             rows = np.arange(index.rows, dtype=np.int64)
@@ -578,21 +730,53 @@ def page(
     if len(key) > want:
         part = np.argpartition(key, want - 1)[:want]
         key, positions = key[part], positions[part]
-    chosen = np.argsort(key, kind="stable")
+    chosen = np.argsort(key, kind="stable")  # the key ends with the position: no ties
     return positions[chosen][offset:want], total
+
+
+def _walk(index: RowIndex, matches: Matches, want: int, within: tuple[int, int] | None) -> bool:
+    """Walk the sort column's order (rather than rank every match by its sort key)? A mask: when
+    at least 2 % of the rows match. Posting list candidates: when the rows expected to be walked
+    (the page over the matches' share of the walked slice, at least the first step), each
+    tested filter by filter, cost less than ranking the matches."""
+    if matches.mask is not None:
+        return matches.total * 50 >= index.rows
+    if not matches.total:
+        return False
+    start, stop = within if within is not None else (0, index.rows)
+    walked = max(4096, want * (stop - start) / matches.total)
+    return walked * (len(matches.tests) + 1) <= WALK_FACTOR * matches.total
 
 
 @lru_cache(maxsize=8)  # 12 bytes a row each: 12 MB per sorted column of 1,000,000 rows
 def _sorted_order(index: RowIndex, name: str, direction: str) -> tuple[np.ndarray, np.ndarray]:
-    """(row positions in sort order, their ascending composite keys) for one column."""
-    codes = _direction_codes(index.columns[name], direction, None)
-    perm = np.argsort(codes, kind="stable")  # stable: ties stay in row order
-    keys = codes[perm] * index.rows + perm
-    return perm.astype(np.int32), keys
+    """(row positions in sort order, their ascending composite keys) for one column: from the
+    stored posting order (ascending: that order itself; descending: its runs of codes in reverse,
+    nulls still last), or one stable argsort for a format 1 file."""
+    col = index.columns[name]
+    if col.order is None:
+        codes = _direction_codes(col, direction, None)
+        perm = np.argsort(codes, kind="stable")  # stable: ties stay in row order
+        keys = codes[perm] * index.rows + perm
+        return perm.astype(np.int32), keys
+    starts = col.starts()
+    counts = np.diff(starts)
+    if direction == "asc":
+        perm, run_counts = col.order, counts
+    else:
+        runs = np.r_[np.arange(col.n - 1, -1, -1), col.n]  # codes in descending order, null last
+        run_counts = counts[runs]
+        placed = np.concatenate([[0], np.cumsum(run_counts)[:-1]])
+        source = np.repeat(starts[runs] - placed, run_counts) + np.arange(index.rows)
+        perm = col.order[source]
+    # the k-th run holds direction code k (desc: n - 1 - code; null: n in both directions)
+    keys = np.repeat(np.arange(col.n + 1, dtype=np.int64), run_counts) * index.rows + perm
+    return perm, keys
 
 
 def facet(index: RowIndex, name: str, mask: np.ndarray | None, size: int) -> list[tuple[object, int]]:
-    """Top ``size`` values with counts (count desc, value asc, null last) of the matching rows."""
+    """Top ``size`` values with counts (count desc, value asc, null last) of the matching rows
+    (``mask``: a bool per row or the matching positions; None: every row)."""
     col = index.columns.get(name)
     if col is None:
         raise Unsupported

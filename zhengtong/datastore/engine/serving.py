@@ -2,8 +2,8 @@
 
 ``index_answer`` raises ``Unsupported`` for anything the indexes cannot answer exactly (a filter
 or sort on a column without a row index, ``contains`` on a number, an ASCII-only ``q``, ...); the
-caller then runs the query on DuckDB. The page, the total and the facets come from one pass over
-the matching rows' mask.
+caller then runs the query on DuckDB. The page, the total and the facets come from the same
+matching rows (``rowindex.select``: a posting list slice tested on the other filters, or a mask).
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ class IndexAnswer:
     ranked: bool
     next_offset: int
     index: RowIndex
-    mask: np.ndarray | None
+    mask: np.ndarray | None  # the matching rows: a mask over every row or their positions; None: all
     searched: str | None = None  # a ranked page straight from the text index: no mask to facet over
-    parsed: list | None = None  # a range page's filters: the mask is made when a facet needs it
+    parsed: list | None = None  # a range page's filters: the rows are found when a facet needs them
 
     def facet(self, name: str, size: int) -> list[tuple[object, int]]:
         if self.searched is not None:
             raise Unsupported
         if self.mask is None and self.parsed:
-            self.mask = rowindex.filter_mask(self.index, self.parsed)
+            self.mask = rowindex.select(self.index, self.parsed).selector()
         if self.mask is None:
             return rowindex.all_row_facet(self.index, name, size)
         return rowindex.facet(self.index, name, self.mask, size)
@@ -94,47 +94,50 @@ def index_answer(
         return IndexAnswer(
             positions[offset : offset + limit], more, None, False, offset + limit, index, None, None, parsed
         )
-    mask = rowindex.filter_mask(index, parsed)
+    matches = rowindex.select(index, parsed)
     score = None
     if q:
         if rows is None:
             raise Unsupported
         qmask, score = textindex.search(grams_path, q, searchable, index, rows)
+        mask = matches.as_mask(index)
         mask = qmask if mask is None else (mask & qmask)
+        matches = rowindex.Matches(total=int(np.count_nonzero(mask)), tests=matches.tests, mask=mask)
     if ranked:
+        mask = matches.mask
         start = offset
         if cursor is not None:
             start = cursor.get("n")
             if not isinstance(start, int) or isinstance(start, bool) or start < 0 or cursor.get("q") != q:
                 raise Unsupported  # the caller reports the cursor
-        matches = np.flatnonzero(mask)
-        total = len(matches) if count else None
-        key = score[matches]
+        hits = np.flatnonzero(mask)
+        total = len(hits) if count else None
+        key = score[hits]
         want = start + limit + 1
-        if len(matches) > want:
+        if len(hits) > want:
             # the ``want`` best by (score, row): all below the cut-off score, then the rows
-            # with exactly that score in row order (``matches`` ascends), so pages never overlap
+            # with exactly that score in row order (``hits`` ascends), so pages never overlap
             cut = np.partition(key, want - 1)[want - 1]
             below = np.flatnonzero(key < cut)
             at = np.flatnonzero(key == cut)[: want - len(below)]
             part = np.concatenate([below, at])
-            matches, key = matches[part], key[part]
-        chosen = np.lexsort((matches, key))  # score, then row
-        positions = matches[chosen][start:want]
+            hits, key = hits[part], key[part]
+        chosen = np.lexsort((hits, key))  # score, then row
+        positions = hits[chosen][start:want]
         more = len(positions) > limit
         return IndexAnswer(positions[:limit], more, total, True, start + limit, index, mask)
     positions, total = rowindex.page(
         index,
-        mask,
+        matches,
         order,
         limit=limit,
         offset=offset,
         after=after,
         count=count,
-        within=rowindex.sort_range(index, order, parsed) if mask is not None else None,
+        within=rowindex.sort_range(index, order, parsed) if not matches.every_row else None,
     )
     more = len(positions) > limit
-    return IndexAnswer(positions[:limit], more, total, False, offset + limit, index, mask)
+    return IndexAnswer(positions[:limit], more, total, False, offset + limit, index, matches.selector())
 
 
 def _cursor_values(index: RowIndex, order, values: list) -> list:
