@@ -200,19 +200,9 @@ def record_event(event: AuditEvent) -> AuditEvent:
     # On PostgreSQL the event and its place on the queue in one statement (atomic by itself):
     # one round trip, and no ORM insert compiler per row.
     sql, params = event_insert_sql(event, connection)
-    block = prepared.pending(connection)
-    if block is not None:  # written with the block's other rows when it ends (``prepared.together``)
-        block.add(
-            sql,
-            params,
-            [f"(SELECT id FROM {EVENT_CTE})"],  # noqa: S608 (names from the models)
-            lambda pk: event_inserted(event, pk, connection),
-        )
-        return event
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {sql} SELECT id FROM {EVENT_CTE}", params)  # noqa: S608 (names from the models)
-        (event_id,) = cursor.fetchone()
-    return event_inserted(event, event_id, connection)
+    selects = [f"(SELECT id FROM {EVENT_CTE})"]  # noqa: S608 (names from the models)
+    prepared.write(connection, sql, params, selects, lambda pk: event_inserted(event, pk, connection))
+    return event
 
 
 # The names of the CTEs ``event_insert_sql`` makes: the caller's statement reads the event's id

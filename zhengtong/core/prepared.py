@@ -286,6 +286,22 @@ def pending(connection: Any) -> Together | None:
     return block
 
 
+def write(
+    connection: Any, ctes: str, params: list[Any], selects: list[str], done: Callable[..., Any]
+) -> None:
+    """Write ``ctes`` (data-modifying CTEs named ``zt_...``) now, in one statement returning
+    ``selects`` and calling ``done`` with their values; or, inside an open ``together()`` block
+    whose writes may wait, with the block's other rows when it ends. The one way a writer takes
+    part in a block."""
+    block = pending(connection)
+    if block is not None:
+        block.add(ctes, params, selects, done)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} SELECT {', '.join(selects)}", params)
+        done(*cursor.fetchone())
+
+
 @contextlib.contextmanager
 def together(using: str = "default") -> Iterator[None]:
     """The writes in this block that can wait (see above) go to the database in one statement

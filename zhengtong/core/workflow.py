@@ -312,13 +312,7 @@ def _write(entry: TimelineEntry, **event: Any) -> TimelineEntry:
         event_inserted(event_id)
         prepared.saved(entry, entry_id, connection)
 
-    block = prepared.pending(connection)
-    if block is not None:  # written with the block's other rows when it ends (``prepared.together``)
-        block.add(ctes, [*entry_params, *event_params], selects, written)
-        return entry
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} SELECT {', '.join(selects)}", [*entry_params, *event_params])
-        written(*cursor.fetchone())
+    prepared.write(connection, ctes, [*entry_params, *event_params], selects, written)
     return entry
 
 

@@ -155,13 +155,7 @@ def _write_one(connection: Any, message: Message, channels: tuple[str, ...]) -> 
         if handed is not None:
             handed(fresh_ids)
 
-    block = prepared.pending(connection)
-    if block is not None:
-        block.add(", ".join(ctes), params, selects, written)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(selects)}", params)
-        written(*cursor.fetchone())
+    prepared.write(connection, ", ".join(ctes), params, selects, written)
 
 
 def _check_channels(channels: tuple[str, ...]) -> None:

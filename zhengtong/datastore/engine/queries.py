@@ -34,7 +34,8 @@ from zhengtong.datastore.engine.compiler import (
     where_sql,
 )
 from zhengtong.datastore.engine.results import fetch_cached
-from zhengtong.datastore.engine.rowindex import Unsupported, take_rows
+from zhengtong.datastore.engine.rowfiles import take_rows
+from zhengtong.datastore.engine.rowindex import Unsupported
 from zhengtong.datastore.engine.serving import IndexAnswer, index_answer
 from zhengtong.datastore.engine.store import ROW, file_info, row_cache, source_path, structures
 
@@ -302,7 +303,7 @@ _PLAIN = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.
 
 def page_rows(rowcache, selected: list[str], positions) -> list[dict]:
     """The rows at ``positions`` of the memory-mapped Arrow copy as JSON-ready dicts, taken from
-    the record batches they fall in only (``rowindex.take_rows``); ``json_value`` only on columns
+    the record batches they fall in only (``rowfiles.take_rows``); ``json_value`` only on columns
     whose values need it."""
     table = rowcache.select(selected)
     other = [n for n in selected if not any(test(table.schema.field(n).type) for test in _PLAIN)]

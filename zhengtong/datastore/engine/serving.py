@@ -15,7 +15,8 @@ import numpy as np
 import pyarrow as pa
 
 from zhengtong.datastore.engine import rowindex, textindex
-from zhengtong.datastore.engine.rowindex import RowIndex, Unsupported
+from zhengtong.datastore.engine.rowfiles import RowIndex
+from zhengtong.datastore.engine.rowindex import Unsupported
 
 
 @dataclass

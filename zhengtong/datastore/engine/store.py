@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from zhengtong.core import cache
 from zhengtong.core.errors import NotFound, ValidationError
-from zhengtong.datastore.engine import rowindex, textindex
+from zhengtong.datastore.engine import rowfiles, rowindex, textindex
 from zhengtong.datastore.engine.results import RESULTS_CACHE
 from zhengtong.datastore.schema import ARROW_TYPES
 from zhengtong.datastore.storage import check_key, get_storage
@@ -281,16 +281,16 @@ def _write_structures(table: pa.Table, paths: list[str]) -> None:
     """The row index and the n-gram text index, side by side (numpy and Arrow release the GIL
     while they work); the row index alone for two paths."""
     if len(paths) == len(ROW_INDEX_PARTS):
-        rowindex.build(table, *paths, max_text_distinct=settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
+        rowfiles.build(table, *paths, max_text_distinct=settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
         return
     index_path, keys_path, grams_path = paths
-    chosen = rowindex.indexable(table, settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
+    chosen = rowfiles.indexable(table, settings.DATASTORE_INDEX_MAX_TEXT_DISTINCT)
     indexed = list(chosen)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
             pool.submit(textindex.build, table, grams_path, indexed),
             pool.submit(
-                rowindex.build,
+                rowfiles.build,
                 table,
                 index_path,
                 keys_path,
@@ -346,7 +346,7 @@ def structures(table_key: str, version: int, variant: str):
     if not storage.exists(_manifest_key(table_key, version)) or not all(storage.exists(k) for k in keys):
         return None
     paths = [storage.path(k) for k in keys] + [None] * (len(STRUCTURES) - len(keys))
-    return rowindex.load(paths[0], paths[1]), paths[2]
+    return rowfiles.load(paths[0], paths[1]), paths[2]
 
 
 def active_version(table_key: str) -> int | None:
@@ -426,7 +426,7 @@ def clear_caches() -> None:
     cache.invalidate(RESULTS_CACHE)
     file_info.cache_clear()
     _open_row_cache.cache_clear()
-    rowindex.load.cache_clear()
+    rowfiles.load.cache_clear()
     rowindex._all_row_facet.cache_clear()
     rowindex._sorted_order.cache_clear()
     textindex.forget()

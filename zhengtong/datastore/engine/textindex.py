@@ -47,7 +47,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from zhengtong.datastore.engine.rowindex import RowIndex, Unsupported, take_rows
+from zhengtong.datastore.engine.rowfiles import RowIndex, take_rows
+from zhengtong.datastore.engine.rowindex import Unsupported
 
 MAGIC = b"ZTGRAMS1"
 LEVELS = (2, 3, 4)

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pytest
 
 from zhengtong.datastore import engine
-from zhengtong.datastore.engine import rowindex, textindex
+from zhengtong.datastore.engine import rowfiles, textindex
 from zhengtong.datastore.engine import store as store_module
 
 COMMON = "杭州市西湖区信宏制造建设工程科技贸易餐饮服务电子有限公司分店"
@@ -94,7 +94,7 @@ def test_indexable_shortcut_chooses_what_counting_all_chooses(limit):
             "number": pa.array([rnd.randint(0, 9) for _ in range(n)]),
         }
     )
-    chosen = rowindex.indexable(table, limit)
+    chosen = rowfiles.indexable(table, limit)
     expected = [
         name
         for name in table.column_names
@@ -106,7 +106,7 @@ def test_indexable_shortcut_chooses_what_counting_all_chooses(limit):
 
 
 def _row_index(path_idx, path_keys):
-    index = rowindex.load(path_idx, path_keys)
+    index = rowfiles.load(path_idx, path_keys)
     return {
         name: (col.codes.tolist(), col.values.to_pylist(), col.n, col.kind)
         for name, col in index.columns.items()

@@ -14,7 +14,7 @@ import pytest
 
 from zhengtong.core.errors import ValidationError
 from zhengtong.datastore import engine
-from zhengtong.datastore.engine import rowindex
+from zhengtong.datastore.engine import rowfiles, rowindex
 from zhengtong.datastore.engine import store as store_module
 from zhengtong.datastore.engine.compiler import decode_cursor
 
@@ -629,7 +629,7 @@ def test_a_rare_single_value_filter_drives_file_order_pages(settings, monkeypatc
 
 def test_take_rows_reads_across_record_batches_in_the_order_asked(tmp_path):
     """Page rows and the rank window come from the batches they fall in, in the order asked."""
-    from zhengtong.datastore.engine.rowindex import take_rows
+    from zhengtong.datastore.engine.rowfiles import take_rows
 
     table = _table()
     path = tmp_path / "rows.arrow"
@@ -715,7 +715,7 @@ def _format_1(index):
     """The same index as a format 1 file reads: no posting orders."""
     import dataclasses
 
-    return rowindex.RowIndex(
+    return rowfiles.RowIndex(
         rows=index.rows,
         columns={n: dataclasses.replace(c, order=None, _starts=None) for n, c in index.columns.items()},
     )
@@ -740,8 +740,8 @@ def test_posting_lists_give_the_answers_of_a_mask(tmp_path, monkeypatch, parsed)
     and totals as the mask over every row (a format 1 file), for each sort and both walks."""
     table = _table()
     paths = str(tmp_path / "t.idx.arrow"), str(tmp_path / "t.keys.arrow")
-    rowindex.build(table, *paths, max_text_distinct=100)
-    index = rowindex.load(*paths)
+    rowfiles.build(table, *paths, max_text_distinct=100)
+    index = rowfiles.load(*paths)
     old = _format_1(index)
     assert (
         {n for n, c in index.columns.items() if c.order is not None}
