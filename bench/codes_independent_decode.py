@@ -64,6 +64,9 @@ def decode(code: str, key: ec.EllipticCurvePublicKey) -> dict:
 
 
 def main() -> int:
+    if sys.argv[1:] in (["--help"], ["-h"]):
+        print(__doc__)
+        return 0
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2

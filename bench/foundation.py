@@ -74,7 +74,7 @@ def main() -> None:
 
 
 def run() -> None:
-    from tests_support import build_population  # noqa: PLC0415
+    from _population import build_population  # noqa: PLC0415
 
     from zhengtong.audit import actions, log
     from zhengtong.audit.services import record

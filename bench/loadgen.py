@@ -147,3 +147,7 @@ def postgres_cpu_seconds() -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+if __name__ == "__main__":
+    print(__doc__)  # a helper module of the HTTP benchmarks, not a benchmark of its own

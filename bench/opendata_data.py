@@ -212,6 +212,11 @@ if __name__ == "__main__":  # pragma: no cover
     import sys
     import time
 
+    from _common import usage_if_asked
+
+    usage_if_asked(
+        __doc__ + "\n\nRun directly: opendata_data.py [ROWS] prints three generated rows and the time taken."
+    )
     t = time.perf_counter()
     table = generate_enterprises(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
     print(table.slice(0, 3).to_pylist(), f"{time.perf_counter() - t:.2f}s")

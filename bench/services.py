@@ -66,7 +66,7 @@ def pct(samples: list[float], p: float) -> float:
 
 
 def setup_world(persons: int, citizens: int):
-    from tests_support import build_population
+    from _population import build_population
 
     from zhengtong.accounts import services as acc
     from zhengtong.accounts.credentials import credential_digest

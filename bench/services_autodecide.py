@@ -98,7 +98,7 @@ WEIGHTS = (
 
 
 def sql_persons(persons: int) -> int:
-    """The synthetic population of ``tests_support.build_population`` (persons round the same 200
+    """The synthetic population of ``_population.build_population`` (persons round the same 200
     villages, born uniformly 1940–2019, random sequence numbers, valid check characters), generated
     inside PostgreSQL in one INSERT ... SELECT: a million in well under a minute even on a busy
     machine, where building them in Python took over half an hour."""
@@ -147,7 +147,7 @@ def prepare(persons: int, citizens: int) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
-    from tests_support import build_population
+    from _population import build_population
 
     from zhengtong.accounts import services as acc
     from zhengtong.accounts.credentials import credential_digest

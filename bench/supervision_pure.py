@@ -34,6 +34,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import usage_if_asked  # noqa: E402
+
+if __name__ == "__main__":
+    usage_if_asked(__doc__)  # before Django: asking for help runs nothing
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 os.environ.setdefault("ZHENGTONG_ENV", "test")
 

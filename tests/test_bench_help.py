@@ -15,7 +15,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 # Modules the benchmarks import (no ``main``), not benchmarks.
-HELPER_MODULES = {"_common", "loadgen", "opendata_data", "tests_support", "codes_independent_decode"}
+HELPER_MODULES = {"_common", "loadgen", "opendata_data", "_population", "codes_independent_decode"}
 SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.stem not in HELPER_MODULES)
 
 
