@@ -315,6 +315,8 @@ def _write_proposals(benefit: Benefit, field: str, new_ids: np.ndarray, now: dt.
             " SELECT %s, id, %s, %s, %s FROM services_scan_ids ON CONFLICT DO NOTHING",
             [benefit.pk, Entitlement.State.PROPOSED, benefit.number, now],
         )
+        # Dropped now, not only at commit: a caller's transaction may run several scans (the demo's seed).
+        cursor.execute("DROP TABLE services_scan_ids")
 
 
 def _tell_proposed(benefit: Benefit, users: list[Any]) -> int:

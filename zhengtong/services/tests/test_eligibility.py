@@ -7,6 +7,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.db import transaction
 
 from zhengtong.audit.models import AuditEvent
 from zhengtong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -54,6 +55,18 @@ def test_the_scan_proposes_to_every_entitled_person_once(svc, world):
     assert (again["eligible"], again["proposed"]) == (4, 0)
     event = AuditEvent.objects.filter(action="services.benefit.scan").order_by("id").first()
     assert (event.actor_id, event.via, event.after["proposed"]) == (None, "services", 4)
+
+
+def test_two_scans_in_one_transaction_both_propose(svc, world):
+    # The demo's seed scans two benefits in one transaction: on PostgreSQL the first scan's temporary
+    # table must not be left behind for the second (it failed with "relation already exists").
+    first = _benefit(svc)
+    second = _benefit(svc, rule=OVER_30, code="B-30-BIS")
+    with transaction.atomic():
+        one = eligibility.eligibility_scan(benefit=first)
+        two = eligibility.eligibility_scan(benefit=second)
+    assert (one["proposed"], two["proposed"]) == (3, 3)
+    assert Entitlement.objects.filter(benefit=second, state="proposed").count() == 3
 
 
 def test_the_vectorised_scan_and_the_interpreter_agree(svc, world):
