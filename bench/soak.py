@@ -244,7 +244,9 @@ def main() -> None:
                 ["seed_demo"],
                 ["collectstatic", "--no-input", "-v", "0"],
             ):
-                step = subprocess.run([py, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True)
+                step = subprocess.run(
+                    [py, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
+                )
                 if step.returncode:
                     raise SystemExit(f"manage.py {command[0]} failed:\n{step.stderr[-3000:]}")
             done = subprocess.run([py, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True,
