@@ -20,7 +20,8 @@ What it sets up, all in a temporary directory and removed afterwards:
 The load is ``--connections`` keep-alive clients, each sending a shuffled stream of distinct
 requests of five kinds: citizens' applications (POST, auto-filled), Open311 reports (POST), open-data
 queries (CKAN ``datastore_search``, distinct offsets), health-code verifications (distinct codes) and
-counter staff's worklists (distinct pages). Rate limits are raised for the run (the soak measures the
+counter staff's worklists (distinct pages). Rate limits (and the demo sharing grants' quotas, which
+every application's materials check draws on) are raised for the run (the soak measures the
 nodes, not the limiter). At half time node A's gunicorn and worker 1 are killed with SIGKILL.
 
 It prints per route: requests, errors (5xx or no answer), other 4xx, p50/p95; errors outside the
@@ -58,6 +59,7 @@ from tests import replica_harness  # noqa: E402 - the repository root is on the 
 
 SETUP = r"""
 import json, random, time, sys
+from django.conf import settings
 from django.db import connection
 from zhengtong.accounts import services as acc
 from zhengtong.accounts.models import User
@@ -69,6 +71,9 @@ counter = User.objects.get(username="xihu_counter")
 out["citizen_tokens"] = [acc.api_token_create(actor=zhang, name=f"soak{i}", scopes=["read", "write"])[1] for i in range(8)]
 out["counter_token"] = acc.api_token_create(actor=counter, name="soak", scopes=["read", "write"])[1]
 with connection.cursor() as cursor:
+    # The demo's sharing grants allow 600 verifications a minute; every application confirms its
+    # materials under one, so the soak raises them as it raises the other limits.
+    cursor.execute("UPDATE sharing_grant SET rate_limit_per_minute = %s", [settings.SHARING_MAX_RATE_PER_MINUTE])
     cursor.execute("SELECT id FROM services_serviceitem WHERE code = %s ORDER BY id DESC LIMIT 1", ["ZJ-SCJG-004"])
     out["item_id"] = cursor.fetchone()[0]
     cursor.execute("SELECT lat, lng FROM grid_incident ORDER BY id LIMIT 200")
