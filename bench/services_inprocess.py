@@ -161,6 +161,76 @@ def measure(args) -> None:
         stats.sort_stats(args.profile).print_stats(args.lines)
 
 
+def http(args) -> None:
+    """The same submissions over HTTP: gunicorn started as bench/services.py starts it (sync
+    workers, keep-alive 30, ZHENGTONG_ENV=development, DEBUG=0) on ``--http PORT``, wrk for a
+    warm-up and then ``--seconds``; CPU per submission of the gunicorn processes and of every
+    local PostgreSQL process (other users of the machine's PostgreSQL count too)."""
+    import http.client  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from loadgen import postgres_cpu_seconds, wrk_requests  # noqa: PLC0415
+
+    env = {**os.environ, "ZHENGTONG_ENV": "development", "DEBUG": "0"}
+    item = subprocess.run(
+        ["psql", os.environ["DATABASE_URL"], "-Atc", f"SELECT id FROM services_serviceitem WHERE code = '{ITEM_CODE}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    path = f"/api/v1/services/{item}/applications"
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "zhengtong.wsgi", "-k", "sync", "-w", str(args.workers),
+         "--keep-alive", "30", "-b", f"127.0.0.1:{args.http}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", args.http, timeout=5)
+                c.request("GET", "/api/v1/health")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        stamp = time.time_ns()
+        requests = [
+            (
+                {"Authorization": f"Bearer {token_for(i % CITIZENS)}", "Content-Type": "application/json"},
+                json.dumps(
+                    {"data": {"shop_name": f"小店{stamp}-{i}", "premises": "西湖区文三路1号"}},
+                    ensure_ascii=False,
+                ),
+            )
+            for i in range(CITIZENS * 3)
+        ]
+        url = f"{path}"
+        wrk_requests(args.http, url, requests, seconds=3, connections=args.connections)  # warm-up
+
+        def cpu() -> float:
+            ticks = os.sysconf("SC_CLK_TCK")
+            out = subprocess.run(
+                ["ps", "-o", "pid=", "--ppid", str(server.pid)], capture_output=True, text=True
+            )
+            total = 0.0
+            for pid in [server.pid, *(int(p) for p in out.stdout.split())]:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+            return total
+
+        cpu0, pg0 = cpu(), postgres_cpu_seconds()
+        result = wrk_requests(args.http, url, requests, seconds=args.seconds, connections=args.connections)
+        done = result["requests"]
+        print(
+            f"{result['rps']:.0f}/s, p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
+            f"{result['errors']} errors; CPU per submission gunicorn {(cpu() - cpu0) * 1000 / done:.2f} ms, "
+            f"PostgreSQL {(postgres_cpu_seconds() - pg0) * 1000 / done:.2f} ms ({done} submissions, "
+            f"{args.connections} connections, {args.workers} sync workers; load {os.getloadavg()[0]:.2f})"
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -179,6 +249,12 @@ def main() -> None:
         action="store_true",
         help="sample the stacks on the CPU clock (inclusive time per function)",
     )
+    parser.add_argument(
+        "--http", type=int, metavar="PORT", help="over HTTP instead: gunicorn on PORT and wrk"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="--http: gunicorn sync workers")
+    parser.add_argument("--connections", type=int, default=8, help="--http: wrk connections")
+    parser.add_argument("--seconds", type=int, default=10, help="--http: length of the measured wrk run")
     parser.add_argument("--lines", type=int, default=60)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -186,6 +262,8 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL=postgres://.../bench_NAME (the figures are for PostgreSQL)")
     if args.prepare:
         prepare(url, args.persons)
+    elif args.http:
+        http(args)
     else:
         measure(args)
 
