@@ -205,8 +205,9 @@ def http_submissions(
     threads: int,
     seconds: int = 15,
     server_env: str = "development",
+    port: int = 0,
 ) -> None:
-    port = free_port()
+    port = port or free_port()
     # "development" (DEBUG off) serves as a deployment does: work after the commit (notices, SMS,
     # the audit sequencer) goes to the task worker's queue. "test" runs it inside the request
     # (django-tasks' immediate backend), which is what this benchmark measured before 2026-12-03.
@@ -635,6 +636,9 @@ def main() -> None:
         help="the server's ZHENGTONG_ENV for the submissions: development (DEBUG off, after-commit work "
         "queued for the task worker, as deployed) or test (that work runs inside the request)",
     )
+    parser.add_argument(
+        "--port", type=int, default=0, help="the submissions server's port (default: any free port)"
+    )
     args = parser.parse_args()
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
@@ -654,6 +658,7 @@ def main() -> None:
                 args.threads,
                 args.seconds,
                 args.server_env,
+                args.port,
             )
         if not args.http_only and not args.track_only:
             bundle_bench(world)

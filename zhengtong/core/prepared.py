@@ -229,6 +229,19 @@ if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", 1 << 30) < 400:
 _MAX_PARAMS = 30_000
 
 
+# A write that follows others and reads what they wrote (the worker's task for the outbox
+# messages they wrote): called with the suffixes of those writes' CTE names in the statement
+# ("" when written at once, ``_<n>`` in a block), it gives its own CTEs and their parameters. In
+# a block it is added once, after every write that names it. Its own CTE names are made unique
+# as any write's; the names it reads, with their suffixes, are left as they are (a name holding
+# a digit is never renamed).
+Then = Callable[[list[str]], tuple[str, list[Any]]]
+
+
+def _nothing(*_values: Any) -> None:
+    """The ``done`` of a write that returns nothing."""
+
+
 class Together:
     """The writes kept by one ``together()`` block (see above)."""
 
@@ -240,12 +253,20 @@ class Together:
         self.parts: list[tuple[str, list[Any], list[str], Callable[..., Any]]] = []
         self.params = 0
 
-    def add(self, ctes: str, params: list[Any], selects: list[str], done: Callable[..., Any]) -> None:
+    def add(
+        self,
+        ctes: str,
+        params: list[Any],
+        selects: list[str],
+        done: Callable[..., Any],
+        then: Then | None = None,
+    ) -> None:
         """Keep a write: ``ctes`` (``zt_name AS (...), ...``; every CTE name begins with ``zt_``
-        and is made unique here), their parameters, the scalar SQL expressions the statement
-        returns for it (``(SELECT id FROM zt_name)``) and the function called with their values
-        once the statement ran."""
-        self.parts.append((ctes, params, selects, done))
+        and is made unique here by a suffix ``_<n>``), their parameters, the scalar SQL expressions
+        the statement returns for it (``(SELECT id FROM zt_name)``) and the function called with
+        their values once the statement ran. ``then``: a write that reads what this one wrote,
+        added once after all the block's writes that name the same ``then`` (see ``Then``)."""
+        self.parts.append((ctes, params, selects, done, then))
         self.params += len(params)
         if self.params > _MAX_PARAMS:
             self.flush()
@@ -254,10 +275,17 @@ class Together:
         parts, self.parts, self.params = self.parts, [], 0
         if not parts:
             return
+        tails: dict[Then, list[str]] = {}
+        for n, part in enumerate(parts):
+            if part[4] is not None:
+                tails.setdefault(part[4], []).append(f"_{n}")
+        for then, suffixes in tails.items():
+            tail, tail_params = then(suffixes)
+            parts.append((tail, tail_params, [], _nothing, None))
         ctes: list[str] = []
         params: list[Any] = []
         selects: list[str] = []
-        for n, (sql, part_params, part_selects, _done) in enumerate(parts):
+        for n, (sql, part_params, part_selects, _done, _then) in enumerate(parts):
 
             def unique(text: str, n: int = n) -> str:
                 return _CTE_NAME.sub(lambda m: f"{m.group(0)}_{n}", text)
@@ -269,7 +297,7 @@ class Together:
             cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(selects) or '1'}", params)
             row = cursor.fetchone()
         at = 0
-        for _sql, _params, part_selects, done in parts:
+        for _sql, _params, part_selects, done, _then in parts:
             done(*row[at : at + len(part_selects)])
             at += len(part_selects)
 
@@ -287,16 +315,24 @@ def pending(connection: Any) -> Together | None:
 
 
 def write(
-    connection: Any, ctes: str, params: list[Any], selects: list[str], done: Callable[..., Any]
+    connection: Any,
+    ctes: str,
+    params: list[Any],
+    selects: list[str],
+    done: Callable[..., Any],
+    then: Then | None = None,
 ) -> None:
     """Write ``ctes`` (data-modifying CTEs named ``zt_...``) now, in one statement returning
     ``selects`` and calling ``done`` with their values; or, inside an open ``together()`` block
     whose writes may wait, with the block's other rows when it ends. The one way a writer takes
-    part in a block."""
+    part in a block. ``then``: see ``Then`` (written at once: in the same statement)."""
     block = pending(connection)
     if block is not None:
-        block.add(ctes, params, selects, done)
+        block.add(ctes, params, selects, done, then)
         return
+    if then is not None:
+        tail, tail_params = then([""])
+        ctes, params = f"{ctes}, {tail}", [*params, *tail_params]
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {ctes} SELECT {', '.join(selects)}", params)
         done(*cursor.fetchone())

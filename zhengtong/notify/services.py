@@ -135,12 +135,12 @@ def _write_one(connection: Any, message: Message, channels: tuple[str, ...]) -> 
         deliveries.append(
             Delivery(channel=channel, address_masked=adapter.masked(address) if address else "")
         )
-    handed = None
+    handed = then = None
     if deliveries:
         delivery_sql, delivery_params = prepared.insert_rows_sql(
             deliveries, connection, {"message_id": "(SELECT id FROM zt_message)"}
         )
-        outbox_sql, outbox_params, fresh, handed = outbox.enqueue_statement(
+        outbox_sql, outbox_params, fresh, handed, then = outbox.enqueue_statement(
             topic=DELIVERY_TOPIC,
             source="zt_delivery",
             key_sql="id::text",
@@ -155,7 +155,7 @@ def _write_one(connection: Any, message: Message, channels: tuple[str, ...]) -> 
         if handed is not None:
             handed(fresh_ids)
 
-    prepared.write(connection, ", ".join(ctes), params, selects, written)
+    prepared.write(connection, ", ".join(ctes), params, selects, written, then)
 
 
 def _check_channels(channels: tuple[str, ...]) -> None:

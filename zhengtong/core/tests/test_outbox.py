@@ -7,11 +7,12 @@ import datetime as dt
 
 import pytest
 from django.contrib import admin as django_admin
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 
-from zhengtong.core import outbox
+from zhengtong.core import outbox, prepared
 from zhengtong.core.admin import ReadOnlyAdmin
 from zhengtong.core.errors import PermissionDenied, ValidationError
 from zhengtong.core.models import OutboxMessage
@@ -124,6 +125,44 @@ def test_one_task_per_transaction_and_none_for_a_rolled_back_savepoint(
     with django_capture_on_commit_callbacks(execute=True):
         later_one = outbox.enqueue(topic="test.outbox", key="d", payload={})
     assert handed[-1] == [later_one.pk]
+
+
+@pytest.mark.django_db
+def test_with_the_queue_in_the_database_a_blocks_messages_are_handed_by_its_statement(
+    settings, django_capture_on_commit_callbacks
+):
+    # As deployed (django-tasks' database backend): the task row goes in the together() block's
+    # statement, so the worker sees it exactly when the messages commit and nothing waits for
+    # the commit; a rolled-back block leaves neither.
+    if connection.vendor != "postgresql":
+        pytest.skip("together() writes one statement on PostgreSQL only")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sla"]}}
+    with pytest.raises(RuntimeError), transaction.atomic(), prepared.together():
+        outbox.enqueue(topic="test.outbox", key="gone", payload={})
+        raise RuntimeError("boom")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, prepared.together():
+        outbox.enqueue(topic="test.outbox", key="a", payload={"n": 1})
+        outbox.enqueue(topic="test.outbox", key="b", payload={"n": 2})
+    assert callbacks == [] and CALLS == []
+    ids = list(OutboxMessage.objects.filter(topic="test.outbox").order_by("id").values_list("id", flat=True))
+    row = DBTaskResult.objects.get()  # one task for the block's messages
+    assert (row.task_path, row.status, row.queue_name, row.backend_name, row.run_after) == (
+        outbox.outbox_deliver_batch_task.module_path,
+        "READY",
+        "default",
+        "default",
+        get_date_max(),
+    )
+    assert len(ids) == 2 and row.args_kwargs == {"args": [ids], "kwargs": {}}
+    result = row.task_result  # what the worker reads, then runs
+    assert result.task.call(*result.args, **result.kwargs) == ["delivered", "delivered"]
+    assert CALLS == [{"n": 1}, {"n": 2}]
+    # Written at once (no block), the messages and their task are one statement too.
+    sql, params, fresh, _done, then = outbox.enqueue_statement(
+        topic="test.outbox", source="(SELECT 'c' AS id) AS src", key_sql="id", payload_sql="'{}'::jsonb"
+    )
+    prepared.write(connection, sql, params, [fresh], lambda ids: None, then)
+    assert DBTaskResult.objects.count() == 2
 
 
 @pytest.mark.django_db

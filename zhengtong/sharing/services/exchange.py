@@ -450,6 +450,34 @@ def exchange_call(*, secret: str, mode: str, body: dict, client: str = "", peer:
     return serve(grant, mode=mode, body=body, keyed=True, peer=peer)
 
 
+def _case_grants(department_id: int, registry: str, item_code: str, now: dt.datetime) -> tuple[Grant, ...]:
+    """The consumer department's verification grants of ``registry`` that may serve a case of
+    ``item_code`` (the item's own first, then general ones), unexpired at ``now``. Every
+    submission with a registry material asks (most for a department that holds none), so the
+    answer is kept per process for a minute like ``grant_for_key``'s: every change of a grant
+    invalidates the namespace, and the caller checks expiry against the clock on every call."""
+    return cache.cached(
+        GRANTS_CACHE,
+        f"case:{department_id}:{registry}:{item_code}",
+        lambda: tuple(
+            Grant.objects.select_related(*_GRANT_RELATED)
+            .filter(
+                consumer_department_id=department_id,
+                profile__registry=registry,
+                mode=DeliveryMode.VERIFICATION,
+                state__in=["active", "suspended"],  # a suspended grant refuses (and logs) the call
+                expires_at__gt=now,
+                service_item_code__in=["", item_code],
+            )
+            .order_by("-service_item_code", "-id")
+        ),
+        60,
+        local=True,
+        shared=False,
+        local_max=4096,
+    )
+
+
 def verify_for_case(
     *,
     consumer_department: Any,
@@ -464,19 +492,8 @@ def verify_for_case(
     (one for ``item_code`` first, else a general one), logged with the case number. None when
     the department holds no such grant; a suspended grant refuses (PermissionDenied)."""
     now = timezone.now()
-    grants = (
-        Grant.objects.select_related(*_GRANT_RELATED)
-        .filter(
-            consumer_department=consumer_department,
-            profile__registry=registry,
-            mode=DeliveryMode.VERIFICATION,
-            state__in=["active", "suspended"],  # a suspended grant refuses (and logs) the call
-            expires_at__gt=now,
-            service_item_code__in=["", item_code],
-        )
-        .order_by("-service_item_code", "-id")
-    )
-    grant = next((g for g in grants if set(subject) <= set(g.fields)), None)
+    grants = _case_grants(consumer_department.pk, registry, item_code, now)
+    grant = next((g for g in grants if g.expires_at > now and set(subject) <= set(g.fields)), None)
     if grant is None:
         return None
     body = {"subject": subject, "on_behalf_of": case_number, "end_user": end_user}

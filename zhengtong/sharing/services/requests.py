@@ -18,6 +18,7 @@ from zhengtong.notify.services import notify
 from zhengtong.privacy import grades
 from zhengtong.sharing.errors import SharingError
 from zhengtong.sharing.models import DeliveryMode, Grant, SharingProfile, SharingRequest, SharingType
+from zhengtong.sharing.services.exchange import forget_grants
 
 REGION_RE = re.compile(r"^\d{2,15}$")
 
@@ -356,6 +357,7 @@ def _grant_create(request: SharingRequest, actor: Any) -> Grant:
         actor=actor,
         after={"state": grant.state, "request": request.pk, "fields": grant.fields, "mode": grant.mode},
     )
+    forget_grants()  # a department's grants for cases (verify_for_case) now include it
     return grant
 
 

@@ -154,6 +154,26 @@ def test_off_hours_use_raises_one_alert(shr):
     assert Message.objects.filter(recipient=shr.owner, event="sharing.alert").count() == 1
 
 
+def test_verify_for_case_sees_a_new_or_suspended_grant_at_once(shr, world):
+    # The department's grants for cases are kept per process (sharing.grants): a grant approved
+    # or suspended after an earlier look-up is seen by the next one.
+    def verify():
+        return services.verify_for_case(
+            consumer_department=world.xihu_scjg,
+            registry="person",
+            subject={"resident_id": shr.person.resident_id, "name": "张三"},
+            case_number="ZJ-CASE-1",
+            item_code="ZJ-SCJG-004",
+        )
+
+    assert verify() is None
+    grant, _ = shr.grant()
+    assert verify()["result"] == "match"
+    services.grant_suspend(actor=shr.owner, grant=grant, note="核查")
+    with pytest.raises(PermissionDenied):
+        verify()
+
+
 def test_verify_for_case_uses_the_item_grant_and_logs_the_case(shr, world):
     grant, _ = shr.grant()
     answer = services.verify_for_case(
