@@ -240,6 +240,30 @@ def saved(instance: Any, pk: Any, connection: Any) -> Any:
     return instance
 
 
+def insert_columns(model: Any, columns: dict[str, list[Any]], *, using: str = "default") -> None:
+    """Insert rows given column by column (``{"seq": [...], "event_id": [...]}``, by field name;
+    values as the database takes them: ints, str) in the caller's transaction. On PostgreSQL one
+    ``INSERT ... SELECT * FROM unnest(<arrays>)`` of constant text (prepared once by psycopg;
+    no model instance, no per-value preparation or placeholder per row), elsewhere
+    ``bulk_create``. For a batch job's thousands of plain rows (the audit log's sequencer)."""
+    connection = connections[using]
+    fields = [model._meta.get_field(name) for name in columns]
+    if connection.vendor != "postgresql":
+        rows = zip(*columns.values(), strict=True)
+        model.objects.using(using).bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=1000
+        )
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608
+            list(columns.values()),
+        )
+
+
 # --- Writes that wait for the end of a block, then go together in one statement ----------------
 #
 # A use case that writes many rows nobody reads again before its commit (a decision's timeline
