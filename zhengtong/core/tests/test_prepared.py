@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.functional import lazy
 
 from zhengtong.core import outbox, trail
 from zhengtong.core.models import OutboxMessage, TimelineEntry
@@ -102,11 +102,11 @@ def _save_params(instance) -> list:
 
 def test_insert_rows_sql_prepares_values_as_save_does_and_builds_the_text_once():
     at = timezone.make_aware(dt.datetime(2026, 12, 3, 9, 30))
-    # A plain str, a lazy translation (a str only once prepared), an int for a text column, None
+    # A plain str, a lazy string (a str only once prepared), an int for a text column, None
     # for a text column and a JSON one, a dict for JSON: as-is values and Django's preparation.
     entries = [
         TimelineEntry(
-            object_type="tests.thing", object_id=7, transition=gettext_lazy("Submit"), from_state="a",
+            object_type="tests.thing", object_id=7, transition=lazy(str, str)("Submit"), from_state="a",
             to_state="b", actor_id=3, actor_label=None, version=1, data=None, at=at,
         ),
         TimelineEntry(
