@@ -30,7 +30,7 @@ from django.utils import timezone
 from zhengtong.audit import merkle
 from zhengtong.audit.models import AuditEvent, AuditLogEntry, AuditNode, AuditQueue, AuditTreeHead
 from zhengtong.audit.services import GENESIS_HASH, canonical, compute_hash, event_values
-from zhengtong.core import signing
+from zhengtong.core import prepared, signing
 
 LOG_ID = "zhengtong-audit"
 HEAD_PURPOSE = "audit.tree_head"
@@ -86,16 +86,23 @@ def integrate(*, max_batch: int = BATCH) -> int:
             return 0
         hashes = dict(AuditEvent.objects.filter(id__in=ids).values_list("id", "hash"))
         tree = frontier(tree_size())
-        entries, nodes = [], []
+        # Column by column (prepared.insert_columns): no model instance per entry or node.
+        entries: dict[str, list] = {"seq": [], "event_id": [], "leaf_hash": []}
+        nodes: dict[str, list] = {"level": [], "index": [], "hash": []}
         for event_id in ids:
             content = hashes.get(event_id)
             if content is None:  # queued but gone: a deleted event; leave it for verify_log to report
                 continue
             leaf = merkle.leaf_hash(bytes.fromhex(content))
-            entries.append(AuditLogEntry(seq=tree.size, event_id=event_id, leaf_hash=leaf.hex()))
-            nodes.extend(AuditNode(level=lv, index=ix, hash=h.hex()) for lv, ix, h in tree.append(leaf))
-        AuditLogEntry.objects.bulk_create(entries, batch_size=1000)
-        AuditNode.objects.bulk_create(nodes, batch_size=1000)
+            entries["seq"].append(tree.size)
+            entries["event_id"].append(event_id)
+            entries["leaf_hash"].append(leaf.hex())
+            for level, index, node in tree.append(leaf):
+                nodes["level"].append(level)
+                nodes["index"].append(index)
+                nodes["hash"].append(node.hex())
+        prepared.insert_columns(AuditLogEntry, entries)
+        prepared.insert_columns(AuditNode, nodes)
         AuditQueue.objects.filter(event_id__in=ids).delete()
     return len(ids)
 

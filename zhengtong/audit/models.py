@@ -11,13 +11,13 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField(_("time"), db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, db_index=True)
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=100, db_index=True)
+    action = models.CharField(_("action"), max_length=100)
     target_type = models.CharField(_("target type"), max_length=100, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     target_label = models.CharField(_("target"), max_length=200, blank=True)
     org_unit_code = models.CharField(_("org unit"), max_length=15, blank=True)
     # Materialized path of the org unit, so scoped reads are a range scan (see accounts.permissions).
-    org_unit_path = models.CharField(max_length=128, blank=True, db_index=True)
+    org_unit_path = models.CharField(max_length=128, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -32,7 +32,7 @@ class AuditEvent(models.Model):
     # before. Later events leave it empty; their order is the log's (AuditLogEntry).
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     # SHA-256 of the event's canonical serialization (audit.services.canonical): the log's leaf data.
-    hash = models.CharField(max_length=64, db_index=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-id"]
@@ -43,6 +43,9 @@ class AuditEvent(models.Model):
             # Prefix searches (scoped reads) on PostgreSQL, whatever the collation.
             models.Index(
                 fields=["org_unit_path"], name="auditevent_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["action"], name="auditevent_action_prefix", opclasses=["varchar_pattern_ops"]
             ),
         ]
 

@@ -74,6 +74,11 @@ def _protect(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+# What ``json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":"))`` uses, made
+# once (json.dumps makes an encoder per call with these arguments).
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(values: dict[str, Any]) -> bytes:
     """Canonical serialization: sorted keys, no whitespace, UTC microsecond timestamps."""
     payload = {}
@@ -85,7 +90,7 @@ def canonical(values: dict[str, Any]) -> bytes:
     for field in OPTIONAL_HASHED_FIELDS:
         if values.get(field):
             payload[field] = values[field]
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return _CANONICAL_JSON.encode(payload).encode()
 
 
 def compute_hash(values: dict[str, Any]) -> str:
@@ -134,26 +139,27 @@ def event_build(
     ctx = context.current()
     t_type, t_id, t_label = _target_fields(target)
     unit_code, unit_path = _org_fields(org_unit, target)
-    event = AuditEvent(
-        occurred_at=timezone.now(),
-        actor_id=getattr(actor, "pk", None),
-        actor_label=(actor.get_username() if actor is not None else "system")[:150],
-        action=action,
-        target_type=target_type or t_type,
-        target_id=target_id if target_id is not None else t_id,
-        target_label=mask_text(target_label if target_label is not None else t_label)[:200],
-        org_unit_code=unit_code,
-        org_unit_path=unit_path,
-        before=_json_safe(_protect(before)),
-        after=_json_safe(_protect(after)),
-        note=note,
-        request_id=ctx.request_id,
-        channel=ctx.channel,
-        ip=ctx.ip,
-        via=via[:40],
-        prev_hash="",
-    )
-    event.hash = compute_hash(event_values(event))
+    values = {
+        "occurred_at": timezone.now(),
+        "actor_id": getattr(actor, "pk", None),
+        "actor_label": (actor.get_username() if actor is not None else "system")[:150],
+        "action": action,
+        "target_type": target_type or t_type,
+        "target_id": target_id if target_id is not None else t_id,
+        "target_label": mask_text(target_label if target_label is not None else t_label)[:200],
+        "org_unit_code": unit_code,
+        "org_unit_path": unit_path,
+        "before": _json_safe(_protect(before)),
+        "after": _json_safe(_protect(after)),
+        "note": note,
+        "request_id": ctx.request_id,
+        "channel": ctx.channel,
+        "ip": ctx.ip,
+        "via": via[:40],
+        "prev_hash": "",
+    }
+    # Hashed from the values the event is made of (as ``event_values(event)`` would give them).
+    event = AuditEvent(**values, hash=compute_hash(values))
     return event
 
 

@@ -6,10 +6,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from zhengtong.core import outbox, trail
 from zhengtong.core.models import OutboxMessage, TimelineEntry
-from zhengtong.core.prepared import Prepared, insert_sql, saved, together
+from zhengtong.core.prepared import Prepared, insert_rows_sql, insert_sql, saved, together
 from zhengtong.core.workflow import timeline_query
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,40 @@ def test_insert_sql_writes_a_row_as_save_would_and_saved_marks_it():
     assert entry._state.adding is False and entry.pk == pk
     row = TimelineEntry.objects.get(pk=pk)
     assert (row.object_id, row.data, row.at, row.actor_id, row.note) == ("7", {"k": ["v", 1]}, at, None, "")
+
+
+def _save_params(instance) -> list:
+    """The values ``Model.save()`` writes (``pre_save``, then ``get_db_prep_save``)."""
+    meta = instance._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def test_insert_rows_sql_prepares_values_as_save_does_and_builds_the_text_once():
+    at = timezone.make_aware(dt.datetime(2026, 12, 3, 9, 30))
+    # A plain str, a lazy string (a str only once prepared), an int for a text column, None
+    # for a text column and a JSON one, a dict for JSON: as-is values and Django's preparation.
+    entries = [
+        TimelineEntry(
+            object_type="tests.thing", object_id=7, transition=lazy(str, str)("Submit"), from_state="a",
+            to_state="b", actor_id=3, actor_label=None, version=1, data=None, at=at,
+        ),
+        TimelineEntry(
+            object_type="tests.thing", object_id="8", transition="go", from_state="a", to_state="b",
+            actor_label="x", version=2, data={"k": ["v", 1]}, at=at,
+        ),
+    ]  # fmt: skip
+    sql, params = insert_rows_sql(entries, connection)
+    expected = [*_save_params(entries[0]), *_save_params(entries[1])]
+    assert [type(p) for p in params] == [type(p) for p in expected]
+    assert [getattr(p, "obj", p) for p in params] == [getattr(p, "obj", p) for p in expected]  # JSON wrappers
+    assert params[1:3] == ["7", "Submit"] and type(params[2]) is str
+    assert insert_rows_sql(entries, connection)[0] is sql  # the same text, built once
+    linked, linked_params = insert_rows_sql(entries[:1], connection, {"actor_id": "(SELECT 3)"})
+    assert (
+        linked.count("(SELECT 3)") == 1 and linked.count("%s") == len(linked_params) == len(expected) // 2 - 1
+    )
+    assert insert_rows_sql(entries[:1], connection)[0].count("%s") == len(expected) // 2
 
 
 def test_objects_equal_the_querysets_instances_with_their_related_objects(world):
