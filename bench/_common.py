@@ -13,6 +13,7 @@ memory, CPU seconds of process trees, the results table.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import resource
@@ -192,3 +193,34 @@ def print_table(
     for row in rows:
         table.add_row(*row)
     Console(width=width).print(table)
+
+
+def stack_sampler(interval: float = 0.0005) -> collections.Counter:
+    """Start sampling this process's stack every ``interval`` seconds of its CPU time (SIGPROF):
+    the returned counter holds, per ``file:function`` (project and library frames), the samples
+    it was on the stack in, and ``(all)`` the number of samples. ``stop_sampler()`` ends it."""
+    samples: collections.Counter[str] = collections.Counter()
+
+    def sample(_signum, frame) -> None:
+        seen = set()
+        while frame is not None:
+            code = frame.f_code
+            name = code.co_filename
+            if "site-packages/" in name:
+                name = name.split("site-packages/", 1)[1]
+            elif "zhengtong/" in name:
+                name = "zhengtong/" + name.split("zhengtong/", 1)[1]
+            label = f"{name}:{code.co_name}"
+            if label not in seen:
+                seen.add(label)
+                samples[label] += 1
+            frame = frame.f_back
+        samples["(all)"] += 1
+
+    signal.signal(signal.SIGPROF, sample)
+    signal.setitimer(signal.ITIMER_PROF, interval, interval)
+    return samples
+
+
+def stop_sampler() -> None:
+    signal.setitimer(signal.ITIMER_PROF, 0, 0)

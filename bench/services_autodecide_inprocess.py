@@ -16,7 +16,6 @@ import argparse
 import collections
 import io
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengtong.settings")
 sys.path.insert(0, os.path.dirname(__file__))
 
+import _common  # noqa: E402
 from services_autodecide import ITEM_CODE, token_for  # noqa: E402
 
 from zhengtong.identity.wsgi_oidc import application  # noqa: E402 (sets Django up)
@@ -70,28 +70,12 @@ def main() -> None:
     if args.sql:
         for sql in statements:
             print("   ", sql[:160])
-    samples: collections.Counter[str] = collections.Counter()
-    if args.profile:
-
-        def sample(_signum, frame) -> None:
-            seen = set()
-            while frame is not None:
-                code = frame.f_code
-                if "zhengtong/" in code.co_filename:
-                    label = f"{code.co_filename.split('zhengtong/', 1)[1]}:{code.co_name}"
-                    if label not in seen:
-                        seen.add(label)
-                        samples[label] += 1
-                frame = frame.f_back
-            samples["(all)"] += 1
-
-        signal.signal(signal.SIGPROF, sample)
-        signal.setitimer(signal.ITIMER_PROF, 0.0005, 0.0005)
+    samples: collections.Counter[str] = _common.stack_sampler() if args.profile else collections.Counter()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for i in range(first + 21, first + 21 + args.requests):
         call(i)
     cpu = time.process_time() - cpu0
-    signal.setitimer(signal.ITIMER_PROF, 0, 0)
+    _common.stop_sampler()
     n = args.requests
     print(f"CPU per decision {cpu * 1000 / n:.2f} ms, wall {(time.perf_counter() - wall0) * 1000 / n:.2f} ms "
           f"({n} decisions; load {Path('/proc/loadavg').read_text().split()[0]})")  # fmt: skip

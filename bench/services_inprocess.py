@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+import _common  # bench/ is the script's directory
+
 ROOT = Path(__file__).resolve().parent.parent
 ITEM_CODE = "ZJ-SCJG-004"  # the item bench/services.py submits to
 CITIZENS = 400
@@ -110,27 +112,7 @@ def measure(args) -> None:
         fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / tick
 
-    samples: collections.Counter[str] = collections.Counter()
-    if args.sample:
-
-        def sample(_signum, frame) -> None:
-            seen = set()
-            while frame is not None:
-                code = frame.f_code
-                name = code.co_filename
-                if "site-packages/" in name:
-                    name = name.split("site-packages/", 1)[1]
-                elif "zhengtong/" in name:
-                    name = "zhengtong/" + name.split("zhengtong/", 1)[1]
-                label = f"{name}:{code.co_name}"
-                if label not in seen:
-                    seen.add(label)
-                    samples[label] += 1
-                frame = frame.f_back
-            samples["(all)"] += 1
-
-        signal.signal(signal.SIGPROF, sample)
-        signal.setitimer(signal.ITIMER_PROF, 0.0005, 0.0005)
+    samples: collections.Counter[str] = _common.stack_sampler() if args.sample else collections.Counter()
     profiler = None
     if args.profile:
         import cProfile  # noqa: PLC0415
@@ -145,7 +127,7 @@ def measure(args) -> None:
     if profiler:
         profiler.disable()
     cpu, wall, pg = time.process_time() - cpu0, time.perf_counter() - wall0, backend_cpu() - pg0
-    signal.setitimer(signal.ITIMER_PROF, 0, 0)
+    _common.stop_sampler()
     print(
         f"CPU per submission {cpu * 1000 / n:.2f} ms, PostgreSQL backend {pg * 1000 / n:.2f} ms, "
         f"wall {wall * 1000 / n:.2f} ms ({n} submissions; load {os.getloadavg()[0]:.2f})"
