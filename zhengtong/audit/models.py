@@ -57,10 +57,14 @@ class AuditQueue(models.Model):
     """An event committed but not yet sequenced into the log (Trillian's "unsequenced" table).
 
     ``record()`` inserts here in the writer's transaction and takes no lock; the sequencer
-    (``audit.log.integrate``) moves rows from here into ``AuditLogEntry``.
+    (``audit.log.integrate``) moves rows from here into ``AuditLogEntry``. The row carries the
+    event's content hash, so the sequencer never reads the event table (on PostgreSQL partitioned
+    by month, where a look-up by id alone visits every partition); ``verify_log`` checks every
+    log entry against its event.
     """
 
     event_id = models.BigIntegerField(primary_key=True)
+    hash = models.CharField(max_length=64, default="")
 
     class Meta:
         verbose_name = _("unsequenced audit event")

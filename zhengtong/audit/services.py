@@ -201,7 +201,7 @@ def record_event(event: AuditEvent) -> AuditEvent:
     if connection.vendor != "postgresql":
         with transaction.atomic(using=connection.alias, savepoint=False):
             event.save(force_insert=True, using=connection.alias)
-            AuditQueue.objects.using(connection.alias).create(event_id=event.id)
+            AuditQueue.objects.using(connection.alias).create(event_id=event.id, hash=event.hash)
         return event
     # On PostgreSQL the event and its place on the queue in one statement (atomic by itself):
     # one round trip, and no ORM insert compiler per row.
@@ -224,11 +224,12 @@ def event_insert_sql(event: AuditEvent, connection: Any) -> tuple[str, list[Any]
     insert, params = prepared.insert_sql(event, connection)
     quote = connection.ops.quote_name
     queue = AuditQueue._meta
-    event_id = quote(AuditEvent._meta.pk.column)
+    event_id, event_hash = quote(AuditEvent._meta.pk.column), quote(AuditEvent._meta.get_field("hash").column)
+    columns = f"{quote(queue.pk.column)}, {quote(queue.get_field('hash').column)}"
     # Names from the models, no input: the values are parameters.
     sql = (
-        f"{EVENT_CTE} AS ({insert} RETURNING {event_id}), zt_audit_queue AS"  # noqa: S608
-        f" (INSERT INTO {quote(queue.db_table)} ({quote(queue.pk.column)}) SELECT {event_id} FROM {EVENT_CTE})"
+        f"{EVENT_CTE} AS ({insert} RETURNING {event_id}, {event_hash}), zt_audit_queue AS"  # noqa: S608
+        f" (INSERT INTO {quote(queue.db_table)} ({columns}) SELECT {event_id}, {event_hash} FROM {EVENT_CTE})"
     )
     return sql, params
 

@@ -56,8 +56,8 @@ def periodic_tasks() -> list[Periodic]:
 @dataclass(frozen=True)
 class Loop:
     name: str
-    function: object  # called with no arguments; returns how much it did (0: idle)
-    interval_seconds: float
+    function: object  # called with no arguments; does all the work waiting, returns how much it did
+    interval_seconds: float  # the pause after every turn
 
 
 LOOPS = hooks.registry(
@@ -68,8 +68,9 @@ LOOPS = hooks.registry(
 
 
 def register_loop(name: str, function: object, interval_seconds: float) -> None:
-    """Have every worker call ``function()`` every ``interval_seconds`` in a thread of its own (the
-    function must be safe to run in several workers at once, e.g. by taking a lock or skipping)."""
+    """Have every worker call ``function()`` in a thread of its own, pausing ``interval_seconds``
+    after every call. The function does all the work waiting (draining a backlog in batches) and
+    must be safe to run in several workers at once, e.g. by taking a lock or skipping."""
     LOOPS.add(name, Loop(name, function, interval_seconds))
 
 

@@ -56,6 +56,34 @@ def test_recording_queues_and_the_sequencer_builds_the_tree_and_signs_a_head():
 
 
 @pytest.mark.django_db
+def test_the_queue_row_carries_the_events_hash_and_a_forged_one_is_detected():
+    # The sequencer takes the hash from the queue row (it never reads the partitioned event table);
+    # verify_log checks each log entry against its event, so a queue row altered before sequencing
+    # cannot put another content into the log unnoticed.
+    events = _write(3)
+    assert dict(AuditQueue.objects.values_list("event_id", "hash")) == {e.pk: e.hash for e in events}
+    AuditQueue.objects.filter(event_id=events[1].pk).update(hash="ab" * 32)
+    log.run_until_idle()
+    report = log.verify_log()
+    assert report.first_break.reason == "reordered" and report.first_break.where == "log entry 1"
+
+
+@pytest.mark.django_db
+def test_one_turn_of_the_workers_loop_sequences_the_whole_backlog_in_batches(monkeypatch):
+    # The worker pauses AUDIT_SEQUENCER_INTERVAL_MS after every turn, so a turn must not stop at
+    # one batch: with batches of 3, seven queued events are sequenced in one turn (3 + 3 + 1).
+    monkeypatch.setattr(log, "BATCH", 3)
+    events = _write(7)
+    assert log.sequence_and_sign() == 7
+    assert AuditQueue.objects.count() == 0
+    assert list(AuditLogEntry.objects.order_by("seq").values_list("event_id", flat=True)) == [
+        e.id for e in events
+    ]
+    assert log.latest_head().tree_size == 7 and log.verify_log().ok
+    assert log.sequence_and_sign() == 0  # nothing left: the turn after is idle
+
+
+@pytest.mark.django_db
 def test_heads_are_signed_at_most_once_per_interval_and_chain_to_each_other():
     _write(2)
     log.run_until_idle()
@@ -196,7 +224,7 @@ def test_events_from_before_the_log_keep_their_chain_and_enter_the_log_first():
         event.save(force_insert=True)
         previous = event.hash
         legacy.append(event)
-    AuditQueue.objects.bulk_create([AuditQueue(event_id=e.pk) for e in legacy])
+    AuditQueue.objects.bulk_create([AuditQueue(event_id=e.pk, hash=e.hash) for e in legacy])
     _write(2)
     log.run_until_idle()
     assert log.verify_log().ok
@@ -208,7 +236,7 @@ def test_events_from_before_the_log_keep_their_chain_and_enter_the_log_first():
         bad = AuditEvent(occurred_at=legacy[0].occurred_at, action="test.thing.touch", prev_hash="a" * 64)
         bad.hash = compute_hash(event_values(bad))
         bad.save(force_insert=True)
-    AuditQueue.objects.create(event_id=bad.pk)
+    AuditQueue.objects.create(event_id=bad.pk, hash=bad.hash)
     log.run_until_idle()
     assert log.verify_log().first_break.reason == "link"
 
