@@ -1,23 +1,27 @@
 """Audited writes under concurrency: the Merkle log (this checkout) beside the single hash chain it
 replaced (an earlier commit, checked out into a temporary worktree), on PostgreSQL.
 
-    .venv/bin/python bench/audit.py                      # 16 writers, 5 s each, ref 9b62925
-    .venv/bin/python bench/audit.py --writers 1,4,16 --seconds 10 --ref 9b62925
+    .venv/bin/python bench/audit.py                      # 16 writers, 5 s each, 3 rounds, ref 9b62925
+    .venv/bin/python bench/audit.py --writers 1,4,16 --seconds 10 --rounds 5 --ref 9b62925
     .venv/bin/python bench/audit.py --help
 
 Each writer is a separate process (its own connection) committing one transaction per audited
 event, as a service function does. All processes set up Django and connect first, then start
 their timed runs together (start-up would otherwise take CPU from the writers already running). For the log, a sequencer process runs the worker's loop
-(``log.sequence_and_sign``) during the run, and the lag from each event's commit to its position in
+(``log.sequence_and_sign``, then ``AUDIT_SEQUENCER_INTERVAL_MS``'s pause) during the run, and the lag from each event's commit to its position in
 the log is measured. Each side gets its own freshly migrated database (``zt_bench_audit_<side>``) on
-the server of ``BENCH_PG`` (default postgres://postgres@127.0.0.1:5432). Prints one table.
+the server of ``BENCH_PG`` (default postgres://postgres@127.0.0.1:5432). The two sides run in
+alternating rounds (chain then log, log then chain, ...), each beside a calibration of the machine's
+speed at that moment; prints a row per round and the median ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,18 +70,46 @@ def writer(root: Path, db: str, seconds: float, out: Path) -> None:
     out.write_text(json.dumps(commits))
 
 
+def raw_writer(root: Path, db: str, seconds: float, out: Path) -> None:
+    """The machine's ceiling (``--ceiling``): the same event and queue row as ``record()``'s
+    statement, built by the same code, sent on the bare psycopg connection (BEGIN, the statement,
+    COMMIT), without Django's transaction handling and with no sequencer running."""
+    _django(root, db)
+    from django.db import connection  # noqa: PLC0415
+
+    from zhengtong.audit import actions  # noqa: PLC0415
+    from zhengtong.audit.services import EVENT_CTE, event_build, event_insert_sql  # noqa: PLC0415
+
+    actions.register({"bench.audit.write": "bench"})
+    connection.ensure_connection()
+    raw = connection.connection
+    _wait_for_start(out)
+    commits = []
+    end = time.time() + seconds
+    while time.time() < end:
+        event = event_build(actor=None, action="bench.audit.write", target_type="bench", target_id="1")
+        sql, params = event_insert_sql(event, connection)
+        event_id = raw.execute(f"WITH {sql} SELECT id FROM {EVENT_CTE}", params).fetchone()[0]
+        raw.commit()
+        commits.append((event_id, time.time()))
+    out.write_text(json.dumps(commits))
+
+
 def sequencer(root: Path, db: str, seconds: float, out: Path) -> None:
     _django(root, db)
+    from django.conf import settings  # noqa: PLC0415
+
     from zhengtong.audit import log  # noqa: PLC0415
 
+    # The worker's loop (run_worker, ``audit.sequencer``): a turn, then the interval's pause.
+    pause = settings.AUDIT_SEQUENCER_INTERVAL_MS / 1000
     batches = []
     _wait_for_start(out)
     end = time.time() + seconds + 3
     while time.time() < end:
         if log.sequence_and_sign():
             batches.append((time.time(), log.tree_size()))
-        else:
-            time.sleep(0.05)
+        time.sleep(pause)
     out.write_text(json.dumps(batches))
 
 
@@ -88,7 +120,9 @@ def prepare(root: Path, db: str) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, check=True, env=env)
 
 
-def run_side(root: Path, db: str, writers: int, seconds: float, with_sequencer: bool) -> dict:
+def run_side(
+    root: Path, db: str, writers: int, seconds: float, with_sequencer: bool, role: str = "writer"
+) -> dict:
     tmp = Path(tempfile.mkdtemp())
     script = Path(__file__).resolve()
     procs = [
@@ -97,7 +131,7 @@ def run_side(root: Path, db: str, writers: int, seconds: float, with_sequencer: 
                 sys.executable,
                 str(script),
                 "--role",
-                "writer",
+                role,
                 "--root",
                 str(root),
                 "--db",
@@ -165,11 +199,30 @@ def run_side(root: Path, db: str, writers: int, seconds: float, with_sequencer: 
     return result
 
 
+def calibration_ms() -> float:
+    """Milliseconds this machine takes now for a fixed piece of single-threaded Python (200,000
+    SHA-256 hashes of 64 bytes): printed beside each side's figure, so a run that the machine's
+    own speed moved (a virtual machine's neighbours, frequency) shows it."""
+    started = time.perf_counter()
+    block = b"x" * 64
+    for _ in range(200_000):
+        hashlib.sha256(block).digest()
+    return (time.perf_counter() - started) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--writers", default="16", help="comma-separated writer counts (default 16)")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds per writer count (default 3)"
+    )
     parser.add_argument("--ref", default="9b62925", help="git ref of the single-chain code to compare with")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="a third side per round: the log's statement on bare psycopg, no sequencer (the machine's ceiling)",
+    )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -177,30 +230,61 @@ def main() -> None:
     args = parser.parse_args()
     if args.role == "writer":
         return writer(Path(args.root), args.db, args.seconds, Path(args.out))
+    if args.role == "raw-writer":
+        return raw_writer(Path(args.root), args.db, args.seconds, Path(args.out))
     if args.role == "sequencer":
         return sequencer(Path(args.root), args.db, args.seconds, Path(args.out))
 
     old = Path(tempfile.mkdtemp()) / "chain"
     subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old), args.ref], cwd=ROOT, check=True)
+    sides = {
+        "chain": (old, "zt_bench_audit_chain", False, "writer"),
+        "log": (ROOT, "zt_bench_audit_log", True, "writer"),
+    }
+    if args.ceiling:
+        sides["ceiling"] = (ROOT, "zt_bench_audit_log", False, "raw-writer")
     try:
-        prepare(old, "zt_bench_audit_chain")
-        prepare(ROOT, "zt_bench_audit_log")
+        for root, db in {(root, db) for root, db, _, _ in sides.values()}:
+            prepare(root, db)
         rows = []
         for n in [int(x) for x in args.writers.split(",")]:
-            chain = run_side(old, "zt_bench_audit_chain", n, args.seconds, with_sequencer=False)
-            merkle = run_side(ROOT, "zt_bench_audit_log", n, args.seconds, with_sequencer=True)
-            rows.append((n, chain, merkle))
+            for i in range(args.rounds):
+                # Alternating order: a drift of the machine's speed favours neither side.
+                order = list(sides) if i % 2 == 0 else list(reversed(sides))
+                result = {}
+                for side in order:
+                    root, db, with_sequencer, role = sides[side]
+                    calibration = calibration_ms()
+                    result[side] = run_side(root, db, n, args.seconds, with_sequencer, role)
+                    result[side]["calibration"] = calibration
+                    if role == "raw-writer":
+                        # The ceiling's events are never sequenced: their queue rows go, so the
+                        # log side's sequencer does not inherit them.
+                        subprocess.run(["psql", f"{PG}/{db}", "-qc", "TRUNCATE audit_auditqueue"], check=True)
+                rows.append((n, i + 1, result))
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
     load = os.getloadavg()[0]
+    sys.path.insert(0, str(ROOT))
+    from zhengtong.audit.settings import AUDIT_SEQUENCER_INTERVAL_MS as interval_ms  # noqa: PLC0415 - path set above
+
     print(
-        f"\nAudited writes on PostgreSQL, one event per transaction, {args.seconds:.0f} s per run; "
-        f"chain = {args.ref}, log = this checkout; load average at the end {load:.1f}\n"
+        f"\nAudited writes on PostgreSQL, one event per transaction, {args.seconds:.0f} s per run, "
+        f"{args.rounds} alternating rounds; chain = {args.ref}, log = this checkout; sequencer "
+        f"interval {interval_ms} ms; load average at "
+        f"the end {load:.1f}. Calibration: ms for a fixed piece of Python just before each side "
+        "(equal figures: the machine ran at one speed).\n"
     )
-    print("| writers | single chain (advisory lock) | Merkle log | ratio | log sequencing lag p50 / p95 |")
-    print("|---|---|---|---|---|")
-    for n, chain, merkle in rows:
+    print(
+        "| writers | round | single chain (advisory lock) | Merkle log | ratio | log sequencing lag p50 / p95 |"
+        + (" bare psycopg, no sequencer (ceiling) | ceiling ÷ chain |" if args.ceiling else "")
+    )
+    print("|---|---|---|---|---|---|" + ("---|---|" if args.ceiling else ""))
+    ratios: dict[int, list[float]] = {}
+    for n, i, result in rows:
+        chain, merkle = result["chain"], result["log"]
         ratio = merkle["per_second"] / chain["per_second"] if chain["per_second"] else float("inf")
+        ratios.setdefault(n, []).append(ratio)
         lag = (
             (
                 f"{merkle['lag_p50'] * 1000:.0f} / {merkle['lag_p95'] * 1000:.0f} ms "
@@ -210,8 +294,18 @@ def main() -> None:
             else "-"
         )
         print(
-            f"| {n} | {chain['per_second']:,.0f}/s | {merkle['per_second']:,.0f}/s | {ratio:.1f}× | {lag} |"
+            f"| {n} | {i} | {chain['per_second']:,.0f}/s (calibration {chain['calibration']:.0f} ms) "
+            f"| {merkle['per_second']:,.0f}/s (calibration {merkle['calibration']:.0f} ms) "
+            f"| {ratio:.1f}× | {lag} |"
+            + (
+                f" {result['ceiling']['per_second']:,.0f}/s (calibration {result['ceiling']['calibration']:.0f} ms)"
+                f" | {result['ceiling']['per_second'] / chain['per_second']:.1f}× |"
+                if args.ceiling
+                else ""
+            )
         )
+    for n, values in ratios.items():
+        print(f"| {n} | median | | | {statistics.median(values):.1f}× | |")
 
 
 if __name__ == "__main__":
