@@ -51,47 +51,42 @@ def _wait_for_start(out: Path) -> None:
         time.sleep(0.01)
 
 
-def writer(root: Path, db: str, seconds: float, out: Path) -> None:
+def writer(root: Path, db: str, seconds: float, out: Path, *, raw: bool = False) -> None:
+    """One writer: ``transaction.atomic()`` + ``record()`` per event, as a service function does.
+    ``raw`` (the ``--ceiling`` side, the machine's ceiling): the same event and queue row, built by
+    the same code, sent on the bare psycopg connection (BEGIN, the statement, COMMIT) without
+    Django's transaction handling."""
     _django(root, db)
     from django.db import connection, transaction  # noqa: PLC0415
 
     from zhengtong.audit import actions  # noqa: PLC0415
     from zhengtong.audit.services import record  # noqa: PLC0415
 
-    actions.register({"bench.audit.write": "bench"})
-    connection.ensure_connection()
-    _wait_for_start(out)
-    commits = []
-    end = time.time() + seconds
-    while time.time() < end:
+    def write() -> int:
         with transaction.atomic():
-            event = record(actor=None, action="bench.audit.write", target_type="bench", target_id="1")
-        commits.append((event.id, time.time()))
-    out.write_text(json.dumps(commits))
+            return record(actor=None, action="bench.audit.write", target_type="bench", target_id="1").id
 
+    one = write
+    if raw:
+        # Only this checkout has them (the chain side runs an older commit's code).
+        from zhengtong.audit.services import EVENT_CTE, event_build, event_insert_sql  # noqa: PLC0415
 
-def raw_writer(root: Path, db: str, seconds: float, out: Path) -> None:
-    """The machine's ceiling (``--ceiling``): the same event and queue row as ``record()``'s
-    statement, built by the same code, sent on the bare psycopg connection (BEGIN, the statement,
-    COMMIT), without Django's transaction handling and with no sequencer running."""
-    _django(root, db)
-    from django.db import connection  # noqa: PLC0415
-
-    from zhengtong.audit import actions  # noqa: PLC0415
-    from zhengtong.audit.services import EVENT_CTE, event_build, event_insert_sql  # noqa: PLC0415
+        def one() -> int:
+            event = event_build(actor=None, action="bench.audit.write", target_type="bench", target_id="1")
+            sql, params = event_insert_sql(event, connection)
+            event_id = connection.connection.execute(
+                f"WITH {sql} SELECT id FROM {EVENT_CTE}", params
+            ).fetchone()[0]
+            connection.connection.commit()
+            return event_id
 
     actions.register({"bench.audit.write": "bench"})
     connection.ensure_connection()
-    raw = connection.connection
     _wait_for_start(out)
     commits = []
     end = time.time() + seconds
     while time.time() < end:
-        event = event_build(actor=None, action="bench.audit.write", target_type="bench", target_id="1")
-        sql, params = event_insert_sql(event, connection)
-        event_id = raw.execute(f"WITH {sql} SELECT id FROM {EVENT_CTE}", params).fetchone()[0]
-        raw.commit()
-        commits.append((event_id, time.time()))
+        commits.append((one(), time.time()))
     out.write_text(json.dumps(commits))
 
 
@@ -231,7 +226,7 @@ def main() -> None:
     if args.role == "writer":
         return writer(Path(args.root), args.db, args.seconds, Path(args.out))
     if args.role == "raw-writer":
-        return raw_writer(Path(args.root), args.db, args.seconds, Path(args.out))
+        return writer(Path(args.root), args.db, args.seconds, Path(args.out), raw=True)
     if args.role == "sequencer":
         return sequencer(Path(args.root), args.db, args.seconds, Path(args.out))
 

@@ -202,7 +202,7 @@ def sequence_and_sign() -> int:
     """One turn of the worker's loop (``audit.sequencer``, every ``AUDIT_SEQUENCER_INTERVAL_MS``):
     sequence what is queued, then sign a head when due.
 
-    The loop waits the interval after every turn, busy or not: one batch per interval instead of
+    The loop waits the interval after every turn, busy or not: one turn per interval instead of
     a sequencer that goes round as fast as it can. Measured with 16 writers on two cores
     (``bench/audit.py``), going round at once cost the writers a quarter of their throughput
     (small batches, each with its fixed statements, and the queue's index pages shared with the
@@ -214,9 +214,7 @@ def sequence_and_sign() -> int:
 
 def run_until_idle() -> int:
     """Sequence everything queued and sign a head now (commands, tests, the demo)."""
-    total = 0
-    while done := _drain():
-        total += done
+    total = _drain()
     publish_head(force=True)
     return total
 
