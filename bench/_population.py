@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import _common
 from django.db import connection
 
 from zhengtong.accounts import services as acc
@@ -18,47 +19,19 @@ from zhengtong.registry.models import Person
 class Population:
     def __init__(self, persons: int):
         self.persons = persons
-        tree = {
-            "code": "330000",
-            "name": "浙江省",
-            "level": "province",
-            "children": [
-                {
-                    "code": "330100",
-                    "name": "杭州市",
-                    "level": "city",
-                    "children": [
-                        {
-                            "code": code,
-                            "name": name,
-                            "level": "county",
-                            "children": [
-                                {
-                                    "code": f"{code}{t:03d}",
-                                    "name": f"{name}{t}街道",
-                                    "level": "township",
-                                    "children": [
-                                        {
-                                            "code": f"{code}{t:03d}{v:03d}",
-                                            "name": f"{name}{t}-{v}社区",
-                                            "level": "village",
-                                        }
-                                        for v in range(1, 11)
-                                    ],
-                                }
-                                for t in range(1, 6)
-                            ],
-                        }
-                        for code, name in [
-                            ("330106", "西湖区"),
-                            ("330108", "滨江区"),
-                            ("330110", "余杭区"),
-                            ("330109", "萧山区"),
-                        ]
-                    ],
-                }
-            ],
-        }
+        counties = [("330106", "西湖区"), ("330108", "滨江区"), ("330110", "余杭区"), ("330109", "萧山区")]
+        county_name = dict(counties)
+
+        def villages_of(township: str) -> list[dict]:
+            name, t = county_name[township[:6]], int(township[6:])
+            return [
+                {"code": f"{township}{v:03d}", "name": f"{name}{t}-{v}社区", "level": "village"}
+                for v in range(1, 11)
+            ]
+
+        tree = _common.province_tree(
+            counties, 5, township_name=lambda name, t: f"{name}{t}街道", township_children=villages_of
+        )
         acc.org_units_load_tree(actor=None, tree=tree)
         self.system = system_actor()
         county = OrgUnit.objects.get(code="330106")
