@@ -147,8 +147,7 @@ def enqueue(*, topic: str, key: str, payload: dict) -> OutboxMessage:
     block = prepared.pending(conn)
     if block is not None:  # written with the block's other rows when it ends (``prepared.together``)
         sql, params = _values_sql(topic, [(key, body)])
-        then = _statement_task(conn)
-        done = _fresh_written if then is None else _handed
+        done, then = _hand_off(conn)
         block.add(f"{OUTBOX_CTE} AS ({sql})", params, [_FRESH_IDS], done, then)
         return OutboxMessage(topic=topic, key=key, payload=payload)
     ids, fresh = _insert(topic, [(key, body)])
@@ -236,6 +235,14 @@ def _statement_task(conn: Any) -> prepared.Then | None:
     return _task_for
 
 
+def _hand_off(conn: Any) -> tuple[Callable[[list[int] | None], None], prepared.Then | None]:
+    """How a statement's messages reach the worker: (the ``done`` for their ids, the ``then`` for
+    ``prepared.write``). Their task in the same statement when ``_statement_task`` allows it, else
+    handed after the commit."""
+    then = _statement_task(conn)
+    return (_fresh_written if then is None else _handed), then
+
+
 def _task_for(suffixes: list[str]) -> tuple[str, list[Any]]:
     """``zt_outbox_task AS (INSERT ...)``: one task for the messages of the ``zt_outbox<suffix>``
     CTEs, and its parameters."""
@@ -279,8 +286,7 @@ def enqueue_statement(
         f"{OUTBOX_CTE} AS (INSERT INTO {table} ({_COLUMNS}) SELECT %s, {key_sql}, {payload_sql}, %s, 0, %s, '', %s"  # noqa: S608
         f" FROM {source} {_CONFLICT})"
     )
-    then = _statement_task(connection)
-    done = _fresh_written if then is None else _handed
+    done, then = _hand_off(connection)
     return sql, [topic, OutboxMessage.State.PENDING, stale, now], _FRESH_IDS, done, then
 
 
