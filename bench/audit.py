@@ -12,7 +12,10 @@ their timed runs together (start-up would otherwise take CPU from the writers al
 the log is measured. Each side gets its own freshly migrated database (``zt_bench_audit_<side>``) on
 the server of ``BENCH_PG`` (default postgres://postgres@127.0.0.1:5432). The two sides run in
 alternating rounds (chain then log, log then chain, ...), each beside a calibration of the machine's
-speed at that moment; prints a row per round and the median ratio.
+speed at that moment and the share of the machine's CPU left idle during its run (a side that leaves
+the CPU idle waits for a lock; a side that uses all of it is bound by the machine); prints a row per
+round and the median ratio. ``--ceiling`` adds the same transaction writing only the event row (no
+queue, no sequencer, no chain): the most any audit design could reach on this machine.
 """
 
 from __future__ import annotations
@@ -51,11 +54,11 @@ def _wait_for_start(out: Path) -> None:
         time.sleep(0.01)
 
 
-def writer(root: Path, db: str, seconds: float, out: Path, *, raw: bool = False) -> None:
+def writer(root: Path, db: str, seconds: float, out: Path, *, event_only: bool = False) -> None:
     """One writer: ``transaction.atomic()`` + ``record()`` per event, as a service function does.
-    ``raw`` (the ``--ceiling`` side, the machine's ceiling): the same event and queue row, built by
-    the same code, sent on the bare psycopg connection (BEGIN, the statement, COMMIT) without
-    Django's transaction handling."""
+    ``event_only`` (the ``--ceiling`` side): the same transaction writing the same event row, built
+    by the same code, and nothing else: no queue row, no sequencer, no chain. No audit design can
+    make an audited transaction cheaper than that, so its rate is this machine's ceiling."""
     _django(root, db)
     from django.db import connection, transaction  # noqa: PLC0415
 
@@ -67,18 +70,20 @@ def writer(root: Path, db: str, seconds: float, out: Path, *, raw: bool = False)
             return record(actor=None, action="bench.audit.write", target_type="bench", target_id="1").id
 
     one = write
-    if raw:
+    if event_only:
         # Only this checkout has them (the chain side runs an older commit's code).
-        from zhengtong.audit.services import EVENT_CTE, event_build, event_insert_sql  # noqa: PLC0415
+        from zhengtong.audit.services import event_build  # noqa: PLC0415
+        from zhengtong.core import prepared  # noqa: PLC0415
 
         def one() -> int:
-            event = event_build(actor=None, action="bench.audit.write", target_type="bench", target_id="1")
-            sql, params = event_insert_sql(event, connection)
-            event_id = connection.connection.execute(
-                f"WITH {sql} SELECT id FROM {EVENT_CTE}", params
-            ).fetchone()[0]
-            connection.connection.commit()
-            return event_id
+            with transaction.atomic():
+                event = event_build(
+                    actor=None, action="bench.audit.write", target_type="bench", target_id="1"
+                )
+                sql, params = prepared.insert_sql(event, connection)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"{sql} RETURNING id", params)
+                    return cursor.fetchone()[0]
 
     actions.register({"bench.audit.write": "bench"})
     connection.ensure_connection()
@@ -163,10 +168,17 @@ def run_side(
             raise SystemExit("a writer failed to start")
         time.sleep(0.05)
     (tmp / "go").touch()  # every process is set up: the timed runs start together
+    before = machine_cpu()
+    time.sleep(seconds)
+    after = machine_cpu()
     for p in procs:
         p.wait()
     commits = [c for i in range(writers) for c in json.loads((tmp / f"w{i}.json").read_text())]
     result = {"events": len(commits), "per_second": len(commits) / seconds}
+    if before and after:
+        busy, idle = after[0] - before[0], after[1] - before[1]
+        result["idle"] = idle / (busy + idle) if busy + idle else 0.0
+        result["cpu_ms"] = busy / os.sysconf("SC_CLK_TCK") * 1000 / len(commits) if commits else None
     if seq is not None:
         seq.wait()
         batches = json.loads((tmp / "seq.json").read_text())
@@ -194,6 +206,18 @@ def run_side(
     return result
 
 
+def machine_cpu() -> tuple[int, int] | None:
+    """The machine's busy and idle CPU time so far, in clock ticks, all cores and processes
+    (``/proc/stat``; None elsewhere than Linux). Over a side's timed run it shows whether the
+    writers used the whole machine (CPU-bound) or left it idle while they waited (lock-bound)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields[:8]) - idle, idle  # user .. steal; guest time is counted within user
+
+
 def calibration_ms() -> float:
     """Milliseconds this machine takes now for a fixed piece of single-threaded Python (200,000
     SHA-256 hashes of 64 bytes): printed beside each side's figure, so a run that the machine's
@@ -203,6 +227,13 @@ def calibration_ms() -> float:
     for _ in range(200_000):
         hashlib.sha256(block).digest()
     return (time.perf_counter() - started) * 1000
+
+
+def _side(result: dict) -> str:
+    text = f"{result['per_second']:,.0f}/s (calibration {result['calibration']:.0f} ms"
+    if result.get("cpu_ms") is not None:
+        text += f"; {result['idle']:.0%} idle, {result['cpu_ms']:.2f} ms CPU a write"
+    return text + ")"
 
 
 def main() -> None:
@@ -216,7 +247,7 @@ def main() -> None:
     parser.add_argument(
         "--ceiling",
         action="store_true",
-        help="a third side per round: the log's statement on bare psycopg, no sequencer (the machine's ceiling)",
+        help="a third side per round: the same transaction writing the event row alone, no log (the machine's ceiling)",
     )
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
@@ -225,8 +256,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.role == "writer":
         return writer(Path(args.root), args.db, args.seconds, Path(args.out))
-    if args.role == "raw-writer":
-        return writer(Path(args.root), args.db, args.seconds, Path(args.out), raw=True)
+    if args.role == "event-only":
+        return writer(Path(args.root), args.db, args.seconds, Path(args.out), event_only=True)
     if args.role == "sequencer":
         return sequencer(Path(args.root), args.db, args.seconds, Path(args.out))
 
@@ -237,7 +268,7 @@ def main() -> None:
         "log": (ROOT, "zt_bench_audit_log", True, "writer"),
     }
     if args.ceiling:
-        sides["ceiling"] = (ROOT, "zt_bench_audit_log", False, "raw-writer")
+        sides["ceiling"] = (ROOT, "zt_bench_audit_log", False, "event-only")
     try:
         for root, db in {(root, db) for root, db, _, _ in sides.values()}:
             prepare(root, db)
@@ -252,10 +283,6 @@ def main() -> None:
                     calibration = calibration_ms()
                     result[side] = run_side(root, db, n, args.seconds, with_sequencer, role)
                     result[side]["calibration"] = calibration
-                    if role == "raw-writer":
-                        # The ceiling's events are never sequenced: their queue rows go, so the
-                        # log side's sequencer does not inherit them.
-                        subprocess.run(["psql", f"{PG}/{db}", "-qc", "TRUNCATE audit_auditqueue"], check=True)
                 rows.append((n, i + 1, result))
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
@@ -268,11 +295,13 @@ def main() -> None:
         f"{args.rounds} alternating rounds; chain = {args.ref}, log = this checkout; sequencer "
         f"interval {interval_ms} ms; load average at "
         f"the end {load:.1f}. Calibration: ms for a fixed piece of Python just before each side "
-        "(equal figures: the machine ran at one speed).\n"
+        "(equal figures: the machine ran at one speed); idle: the share of the machine's CPU "
+        "left idle during the side's run (all cores, all processes); CPU a write: the machine's busy "
+        "CPU time divided by the side's writes.\n"
     )
     print(
         "| writers | round | single chain (advisory lock) | Merkle log | ratio | log sequencing lag p50 / p95 |"
-        + (" bare psycopg, no sequencer (ceiling) | ceiling ÷ chain |" if args.ceiling else "")
+        + (" event row alone, no log (ceiling) | ceiling ÷ chain |" if args.ceiling else "")
     )
     print("|---|---|---|---|---|---|" + ("---|---|" if args.ceiling else ""))
     ratios: dict[int, list[float]] = {}
@@ -288,17 +317,11 @@ def main() -> None:
             if merkle.get("lag_p95") is not None
             else "-"
         )
-        print(
-            f"| {n} | {i} | {chain['per_second']:,.0f}/s (calibration {chain['calibration']:.0f} ms) "
-            f"| {merkle['per_second']:,.0f}/s (calibration {merkle['calibration']:.0f} ms) "
-            f"| {ratio:.1f}× | {lag} |"
-            + (
-                f" {result['ceiling']['per_second']:,.0f}/s (calibration {result['ceiling']['calibration']:.0f} ms)"
-                f" | {result['ceiling']['per_second'] / chain['per_second']:.1f}× |"
-                if args.ceiling
-                else ""
-            )
-        )
+        line = f"| {n} | {i} | {_side(chain)} | {_side(merkle)} | {ratio:.1f}× | {lag} |"
+        if args.ceiling:
+            ceiling = result["ceiling"]
+            line += f" {_side(ceiling)} | {ceiling['per_second'] / chain['per_second']:.1f}× |"
+        print(line)
     for n, values in ratios.items():
         print(f"| {n} | median | | | {statistics.median(values):.1f}× | |")
 
